@@ -1,0 +1,7 @@
+use lambda_http::{Error, run, service_fn};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    shared::telemetry::init();
+    run(service_fn(|req| async { Ok::<_, Error>(validate::handle(req).await) })).await
+}

@@ -1,0 +1,231 @@
+//! 郵便番号, 電話番号 and 適格請求書発行事業者登録番号: numbers with a fixed shape.
+
+use crate::messages::{Field, Issue};
+use crate::normalize;
+use phonenumber::{Mode, country};
+use serde::Serialize;
+
+fn reject_forbidden(field: Field, raw: &str) -> Result<(), Issue> {
+    if raw.chars().any(normalize::is_forbidden_char) {
+        return Err(Issue::invalid_characters(field));
+    }
+    Ok(())
+}
+
+/// 郵便番号, stored as `NNN-NNNN`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PostalCode([u8; 7]);
+
+impl PostalCode {
+    /// Accepts 7 digits with an optional hyphen after the third, full-width
+    /// digits, any dash, and a leading 〒.
+    pub fn parse(raw: &str) -> Result<Self, Issue> {
+        reject_forbidden(Field::PostalCode, raw)?;
+        let value = normalize::numeric(raw);
+        let value = value.strip_prefix('〒').unwrap_or(&value).trim_start();
+        if value.is_empty() {
+            return Err(Issue::required(Field::PostalCode));
+        }
+        let digits = match value.as_bytes() {
+            [a, b, c, b'-', rest @ ..] => [&[*a, *b, *c][..], rest].concat(),
+            bytes => bytes.to_vec(),
+        };
+        match <[u8; 7]>::try_from(digits) {
+            Ok(digits) if digits.iter().all(u8::is_ascii_digit) => Ok(PostalCode(digits)),
+            _ => Err(Issue::invalid_format(Field::PostalCode)),
+        }
+    }
+
+    /// The 7 digits without hyphen, as the postal table keys them.
+    pub fn digits(&self) -> &str {
+        std::str::from_utf8(&self.0).expect("postal code holds ASCII digits")
+    }
+}
+
+impl std::fmt::Display for PostalCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let digits = self.digits();
+        write!(f, "{}-{}", &digits[..3], &digits[3..])
+    }
+}
+
+impl Serialize for PostalCode {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+/// 電話番号: a valid Japanese number, stored in its conventional hyphenation
+/// (06-6292-8811, 090-1234-5678, 0120-123-456).
+///
+/// Hyphenation depends on the length of each area code (2 to 5 digits), which
+/// only a numbering plan knows; libphonenumber's metadata is that plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Phone(String);
+
+impl Phone {
+    pub fn parse(raw: &str) -> Result<Self, Issue> {
+        reject_forbidden(Field::Phone, raw)?;
+        let value = normalize::numeric(raw);
+        if value.is_empty() {
+            return Err(Issue::required(Field::Phone));
+        }
+        let digits: String =
+            value.chars().filter(|c| !matches!(c, '-' | ' ' | '(' | ')')).collect();
+        let national = match digits.strip_prefix("+81") {
+            Some(rest) => format!("0{}", rest.strip_prefix('0').unwrap_or(rest)),
+            None => digits,
+        };
+        // A national number starts with its trunk prefix 0 and has 10 or 11 digits
+        // (0120 free-dial numbers have 10, 0800 ones 11).
+        let plausible = national.starts_with('0')
+            && (10..=11).contains(&national.len())
+            && national.bytes().all(|b| b.is_ascii_digit());
+        if !plausible {
+            return Err(Issue::invalid_format(Field::Phone));
+        }
+        match phonenumber::parse(Some(country::Id::JP), &national) {
+            Ok(number) if number.is_valid() => {
+                Ok(Phone(number.format().mode(Mode::National).to_string()))
+            }
+            _ => Err(Issue::invalid_format(Field::Phone)),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// 適格請求書発行事業者登録番号: `T` + 13 digits.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct InvoiceNumber(String);
+
+impl InvoiceNumber {
+    /// Parses the shape only; whether the check digit must hold depends on the
+    /// contract type, so [`InvoiceNumber::has_valid_check_digit`] is asked separately.
+    pub fn parse(raw: &str) -> Result<Self, Issue> {
+        reject_forbidden(Field::InvoiceNumber, raw)?;
+        let value: String = normalize::numeric(raw)
+            .chars()
+            .filter(|c| !matches!(c, ' ' | '-'))
+            .collect();
+        let digits = value.strip_prefix(['T', 't']).unwrap_or("");
+        if digits.len() != 13 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(Issue::invalid_format(Field::InvoiceNumber));
+        }
+        Ok(InvoiceNumber(format!("T{digits}")))
+    }
+
+    /// The corporate-number check digit (法人番号の検査用数字): the leftmost digit
+    /// equals 9 − (Σ Pn·Qn mod 9), where Pn is the n-th of the other 12 digits
+    /// counted from the right and Qn is 1 for odd n, 2 for even n.
+    pub fn has_valid_check_digit(&self) -> bool {
+        let digits: Vec<u32> = self.0[1..].bytes().map(|b| u32::from(b - b'0')).collect();
+        let weighted: u32 = digits[1..]
+            .iter()
+            .rev()
+            .enumerate()
+            .map(|(i, p)| if i % 2 == 0 { *p } else { p * 2 })
+            .sum();
+        digits[0] == 9 - weighted % 9
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::messages::IssueCode;
+
+    #[test]
+    fn postal_codes() {
+        for raw in ["530-0011", "5300011", "５３０－００１１", "〒530-0011", "530ー0011", "530−0011", " 530-0011 "] {
+            assert_eq!(PostalCode::parse(raw).unwrap().to_string(), "530-0011", "{raw}");
+        }
+        assert_eq!(PostalCode::parse("5300011").unwrap().digits(), "5300011");
+        let cases = [
+            ("", IssueCode::Required),
+            ("530-001", IssueCode::InvalidFormat),
+            ("53-00011", IssueCode::InvalidFormat),
+            ("530-00111", IssueCode::InvalidFormat),
+            ("530-0O11", IssueCode::InvalidFormat),
+            ("530--0011", IssueCode::InvalidFormat),
+            ("530\n0011", IssueCode::InvalidCharacters),
+        ];
+        for (raw, code) in cases {
+            assert_eq!(PostalCode::parse(raw).unwrap_err().code, code, "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn phones_are_hyphenated_conventionally() {
+        let cases = [
+            ("06-6292-8811", "06-6292-8811"),
+            ("0662928811", "06-6292-8811"),
+            ("０６－６２９２－８８１１", "06-6292-8811"),
+            ("06(6292)8811", "06-6292-8811"),
+            ("+81 6-6292-8811", "06-6292-8811"),
+            ("0312345678", "03-1234-5678"),
+            ("09012345678", "090-1234-5678"),
+            ("080ー1234ー5678", "080-1234-5678"),
+            ("07012345678", "070-1234-5678"),
+            ("05012345678", "050-1234-5678"),
+            ("0120123456", "0120-123-456"),
+            ("08001234567", "0800-123-4567"),
+            ("0112345678", "011-234-5678"),
+            ("0155234567", "0155-23-4567"),
+        ];
+        for (raw, want) in cases {
+            assert_eq!(Phone::parse(raw).map(|p| p.0).as_deref(), Ok(want), "{raw}");
+        }
+    }
+
+    #[test]
+    fn invalid_phones() {
+        let cases = [
+            ("", IssueCode::Required),
+            ("6292-8811", IssueCode::InvalidFormat),
+            ("090-1234-567", IssueCode::InvalidFormat),
+            ("03-1234-56789", IssueCode::InvalidFormat),
+            ("0901234567", IssueCode::InvalidFormat),
+            ("+1 212 555 0100", IssueCode::InvalidFormat),
+            ("abc", IssueCode::InvalidFormat),
+            ("06-6292-8811\n", IssueCode::InvalidCharacters),
+        ];
+        for (raw, code) in cases {
+            assert_eq!(Phone::parse(raw).unwrap_err().code, code, "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn invoice_numbers() {
+        for raw in ["T7000012050002", "t7000012050002", "Ｔ７００００１２０５０００２", "T 7000-0120-50002"] {
+            let number = InvoiceNumber::parse(raw).unwrap();
+            assert_eq!(number.as_str(), "T7000012050002", "{raw}");
+            assert!(number.has_valid_check_digit());
+        }
+        assert!(!InvoiceNumber::parse("T1234567890123").unwrap().has_valid_check_digit());
+        for raw in ["7000012050002", "T700001205000", "T70000120500021", "X7000012050002", "T700001205000A"] {
+            assert_eq!(InvoiceNumber::parse(raw).unwrap_err().code, IssueCode::InvalidFormat, "{raw}");
+        }
+    }
+
+    #[test]
+    fn check_digit_matches_published_corporate_numbers() {
+        // The issue's example, and a second number checked by hand.
+        for valid in ["T1000012160153", "T7000012050002"] {
+            assert!(InvoiceNumber::parse(valid).unwrap().has_valid_check_digit(), "{valid}");
+        }
+        // Every other leading digit must fail for the same 12 digits.
+        for lead in (1..=9).filter(|d| *d != 7) {
+            let raw = format!("T{lead}000012050002");
+            assert!(!InvoiceNumber::parse(&raw).unwrap().has_valid_check_digit(), "{raw}");
+        }
+    }
+}

@@ -1,0 +1,163 @@
+//! Normalisation applied to every text a client sends, before any rule checks it.
+//!
+//! Only what is unambiguous is normalised: NFKC (full-width letters and digits to
+//! half-width, half-width kana to full-width), surrounding white space, the many
+//! dash characters in numbers, and hiragana in reading fields. Everything else is
+//! left for the rules to accept or reject with a message.
+
+use unicode_normalization::UnicodeNormalization;
+
+/// NFKC, then trimmed, with runs of inner white space collapsed to one space.
+///
+/// NFKC turns the ideographic space (U+3000) into an ASCII space, so a name typed
+/// with a full-width space is trimmed like any other.
+pub fn text(raw: &str) -> String {
+    let nfkc: String = raw.nfkc().collect();
+    let mut out = String::with_capacity(nfkc.len());
+    for word in nfkc.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
+}
+
+/// True for characters no field may contain: C0/C1 controls (NUL, tab, CR, LF…),
+/// the Unicode line and paragraph separators, and bidirectional overrides, which
+/// can disguise a value in a mail or an operator's screen.
+pub fn is_forbidden_char(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{2028}' | '\u{2029}')
+        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Dash-like characters that mean a hyphen in a phone number or postal code.
+/// The katakana prolonged sound mark is among them: on a Japanese keyboard it is
+/// what the minus key types in kana mode.
+pub fn is_dash(c: char) -> bool {
+    matches!(
+        c,
+        '-' | '\u{2010}'..='\u{2015}' // ‐ ‑ ‒ – — ―
+            | '\u{2043}' // ⁃
+            | '\u{2212}' // −
+            | '\u{30FC}' // ー
+            | '\u{FE63}' // ﹣
+            | '\u{FF0D}' // －
+            | '\u{FF70}' // ｰ
+    )
+}
+
+/// For digits-and-hyphens fields (phone, postal code): [`text`], then every dash as `-`.
+pub fn numeric(raw: &str) -> String {
+    text(raw).chars().map(|c| if is_dash(c) { '-' } else { c }).collect()
+}
+
+/// For address lines: [`text`], then typographic dashes and the minus sign as `-`,
+/// so 大深町4−20 and 大深町4-20 are one address. The prolonged sound mark is kept:
+/// in タワー it is part of a word.
+pub fn address(raw: &str) -> String {
+    text(raw)
+        .chars()
+        .map(|c| if c != '\u{30FC}' && is_dash(c) { '-' } else { c })
+        .collect()
+}
+
+/// For reading (フリガナ) fields: [`text`], then hiragana as katakana.
+pub fn reading(raw: &str) -> String {
+    text(raw).chars().map(hiragana_to_katakana).collect()
+}
+
+/// Maps one hiragana to its katakana; any other character is returned unchanged.
+pub fn hiragana_to_katakana(c: char) -> char {
+    match c {
+        // ぁ..ゖ and the iteration marks ゝ ゞ sit exactly 0x60 below their katakana.
+        '\u{3041}'..='\u{3096}' | '\u{309D}' | '\u{309E}' => {
+            char::from_u32(c as u32 + 0x60).unwrap_or(c)
+        }
+        _ => c,
+    }
+}
+
+/// True for a full-width katakana letter or mark allowed in a reading:
+/// ァ..ヺ (with ヴ and the small kana), the middle dot ・, ー and the iteration marks.
+pub fn is_katakana(c: char) -> bool {
+    matches!(c, '\u{30A1}'..='\u{30FA}' | '\u{30FB}' | '\u{30FC}' | '\u{30FD}' | '\u{30FE}')
+}
+
+/// Length as the applicant sees it: characters, not bytes (𠮷 counts once).
+pub fn char_len(s: &str) -> usize {
+    s.chars().count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_applies_nfkc_trims_and_collapses_spaces() {
+        let cases = [
+            ("ＡＢＣ１２３", "ABC123"),
+            ("ｴｯｸｽｻｰﾊﾞｰ", "エックスサーバー"),
+            ("　山田　", "山田"),
+            ("グランフロント大阪　 タワーA", "グランフロント大阪 タワーA"),
+            ("㈱テスト", "(株)テスト"),
+            ("𠮷田", "𠮷田"),
+            ("", ""),
+        ];
+        for (raw, want) in cases {
+            assert_eq!(text(raw), want, "input {raw:?}");
+        }
+    }
+
+    #[test]
+    fn numeric_maps_every_dash_to_hyphen() {
+        for dash in ['‐', '-', '–', '—', '―', '−', 'ー', 'ｰ', '－', '‑', '﹣'] {
+            let raw = format!("06{dash}6292{dash}8811");
+            assert_eq!(numeric(&raw), "06-6292-8811", "dash {dash:?} (U+{:04X})", dash as u32);
+        }
+        assert_eq!(numeric("０６－６２９２－８８１１"), "06-6292-8811");
+    }
+
+    #[test]
+    fn address_keeps_prolonged_sound_mark() {
+        assert_eq!(address("大深町４−２０"), "大深町4-20");
+        assert_eq!(address("タワーＡ ３２Ｆ"), "タワーA 32F");
+    }
+
+    #[test]
+    fn reading_turns_hiragana_into_katakana() {
+        assert_eq!(reading("やまだ"), "ヤマダ");
+        assert_eq!(reading("ﾔﾏﾀﾞ"), "ヤマダ");
+        assert_eq!(reading("ゔぁっ"), "ヴァッ");
+        assert_eq!(reading("いすゞ"), "イスヾ");
+        assert_eq!(reading("ヤマダ"), "ヤマダ");
+    }
+
+    #[test]
+    fn forbidden_chars() {
+        for c in ['\0', '\t', '\n', '\r', '\u{7F}', '\u{85}', '\u{2028}', '\u{202E}'] {
+            assert!(is_forbidden_char(c), "U+{:04X}", c as u32);
+        }
+        for c in ['a', '山', '𠮷', ' ', 'ー'] {
+            assert!(!is_forbidden_char(c), "U+{:04X}", c as u32);
+        }
+    }
+
+    #[test]
+    fn katakana_class() {
+        for c in "ァヴヵヶーヽヾ・ン".chars() {
+            assert!(is_katakana(c), "{c}");
+        }
+        for c in "あA1 山ｱ".chars() {
+            assert!(!is_katakana(c), "{c}");
+        }
+    }
+
+    #[test]
+    fn length_counts_characters() {
+        assert_eq!(char_len("𠮷田"), 2);
+        assert_eq!(char_len("𩸽"), 1);
+        assert_eq!(char_len("abc"), 3);
+    }
+}

@@ -1,0 +1,78 @@
+//! Durable storage of applications behind one small trait, with two backends:
+//! DynamoDB (feature `dynamodb`) for AWS and SQLite (feature `sqlite`) for local
+//! runs. One contract test suite (tests/store_contract.rs) runs against both.
+
+use crate::domain::Application;
+use async_trait::async_trait;
+
+/// The identifiers an application receives when it is stored.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Receipt {
+    /// Sortable and unique (a ULID).
+    pub application_id: String,
+    /// Short, unambiguous, meant to be read out on the phone.
+    pub reception_number: String,
+    /// RFC 3339 in JST, e.g. `2026-11-28T18:30:00+09:00`.
+    pub received_at: String,
+}
+
+/// What a submission asks the store to keep, all or nothing.
+#[derive(Debug, Clone)]
+pub struct Submission {
+    pub idempotency_key: String,
+    /// SHA-256 (hex) of the normalised application: a replay must carry the same.
+    pub request_hash: String,
+    pub receipt: Receipt,
+    pub application: Application,
+    /// The exact response body acknowledged to the client, replayed verbatim.
+    pub response_body: String,
+}
+
+/// How a submission ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SubmitOutcome {
+    /// Stored now; acknowledge with this body.
+    Created { response_body: String },
+    /// The same key and body were stored before; replay this body.
+    Replayed { response_body: String },
+    /// The key was used before with another body.
+    KeyReused,
+    /// An application for this email was received before.
+    DuplicateEmail,
+}
+
+/// A stored application, as the notification reads it back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredApplication {
+    pub receipt: Receipt,
+    pub application: Application,
+}
+
+/// The two mails every application gets, each sent exactly once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MailKind {
+    /// 「お申し込みを受け付けました」 to the applicant.
+    Acknowledgement,
+    /// The new application, to the operator.
+    OperatorNotice,
+}
+
+/// Storage could not answer: the client should retry later (503).
+#[derive(Debug, thiserror::Error)]
+#[error("storage unavailable: {0}")]
+pub struct Unavailable(pub String);
+
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// Stores application, email-uniqueness and idempotency records atomically.
+    /// Returns only after they are durable.
+    async fn submit(&self, submission: &Submission) -> Result<SubmitOutcome, Unavailable>;
+
+    /// True when this mail was already sent for this application.
+    async fn mail_sent(&self, application_id: &str, kind: MailKind) -> Result<bool, Unavailable>;
+
+    /// Records, conditionally, that this mail was sent. Returns false if it was
+    /// already recorded.
+    async fn mark_mail_sent(&self, application_id: &str, kind: MailKind) -> Result<bool, Unavailable>;
+}
