@@ -8,3 +8,5 @@ pub mod normalize;
 pub mod routes;
 pub mod telemetry;
 pub mod store;
+pub mod mail;
+pub mod postal;

@@ -1,0 +1,1 @@
+//! Mail templates, the SES sender and the .eml outbox (owned by the notification work).
