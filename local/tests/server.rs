@@ -1,0 +1,76 @@
+//! The local server over real HTTP: routes reach the functions' handlers, the
+//! contract's envelope covers unknown routes and oversized bodies, and the form
+//! is served with a strict CSP.
+
+use serde_json::{Value, json};
+
+struct Server {
+    running: local::Running,
+    client: reqwest::Client,
+    _dirs: (tempfile::TempDir, tempfile::TempDir),
+}
+
+impl Server {
+    async fn start() -> Server {
+        let data = tempfile::tempdir().unwrap();
+        let web = tempfile::tempdir().unwrap();
+        std::fs::write(web.path().join("index.html"), "<!doctype html><title>フォーム</title>").unwrap();
+        let mut config = local::Config::new(0, data.path());
+        config.web_dir = web.path().to_owned();
+        let running = local::start(config).await.unwrap();
+        Server { running, client: reqwest::Client::new(), _dirs: (data, web) }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.running.addr)
+    }
+
+    async fn post_json(&self, path: &str, body: &Value) -> (u16, Value) {
+        let response = self.client.post(self.url(path)).json(body).send().await.unwrap();
+        (response.status().as_u16(), response.json().await.unwrap())
+    }
+}
+
+#[tokio::test]
+async fn validate_is_served_by_the_function_handler() {
+    let server = Server::start().await;
+    let (status, body) = server.post_json("/api/validate", &json!({})).await;
+    assert_eq!(status, 422);
+    assert_eq!(body["errors"][0]["field"], "email");
+    server.running.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn unknown_api_route_is_a_404_envelope() {
+    let server = Server::start().await;
+    let (status, body) = server.post_json("/api/nothing-here", &json!({})).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (404, Some("not_found")));
+}
+
+#[tokio::test]
+async fn wrong_method_is_a_405_envelope() {
+    let server = Server::start().await;
+    let response = server.client.get(server.url("/api/validate")).send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 405);
+    assert_eq!(response.headers()["allow"], "POST");
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "method_not_allowed");
+}
+
+#[tokio::test]
+async fn oversized_body_is_a_413_envelope() {
+    let server = Server::start().await;
+    let big = "a".repeat(100_000);
+    let (status, body) = server.post_json("/api/validate", &json!({ "email": big })).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (413, Some("payload_too_large")));
+}
+
+#[tokio::test]
+async fn the_form_is_served_with_a_strict_csp() {
+    let server = Server::start().await;
+    let response = server.client.get(server.url("/")).send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let csp = response.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert!(csp.starts_with("default-src 'self'"), "{csp}");
+    assert!(response.text().await.unwrap().contains("フォーム"));
+}
