@@ -1,6 +1,14 @@
 //! Durable storage of applications behind one small trait, with two backends:
 //! DynamoDB (feature `dynamodb`) for AWS and SQLite (feature `sqlite`) for local
-//! runs. One contract test suite (tests/store_contract.rs) runs against both.
+//! runs. One contract test suite (`shared/tests/store_contract.rs`) runs against both.
+//! The item design is in [`layout`] and `docs/storage.md`.
+
+#[cfg(feature = "dynamodb")]
+pub mod dynamodb;
+pub mod layout;
+pub mod receipt;
+#[cfg(feature = "sqlite")]
+pub mod sqlite;
 
 use crate::domain::Application;
 use async_trait::async_trait;
@@ -40,6 +48,9 @@ pub enum SubmitOutcome {
     KeyReused,
     /// An application for this email was received before.
     DuplicateEmail,
+    /// The receipt's reception number is taken (improbable): nothing was
+    /// stored; issue a new number and submit again.
+    ReceptionNumberTaken,
 }
 
 /// A stored application, as the notification reads it back.
@@ -75,4 +86,12 @@ pub trait Store: Send + Sync {
     /// Records, conditionally, that this mail was sent. Returns false if it was
     /// already recorded.
     async fn mark_mail_sent(&self, application_id: &str, kind: MailKind) -> Result<bool, Unavailable>;
+
+    /// The application stored under this id, if any (strongly consistent).
+    async fn get(&self, application_id: &str) -> Result<Option<StoredApplication>, Unavailable>;
+
+    /// Applications with this status, newest first: what operators list
+    /// (DynamoDB: the status index, eventually consistent).
+    async fn list_by_status(&self, status: &str, limit: usize)
+    -> Result<Vec<StoredApplication>, Unavailable>;
 }

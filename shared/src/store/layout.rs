@@ -1,0 +1,352 @@
+//! The table layout, defined once: key schema, index, TTL, item kinds and
+//! attribute names. The DynamoDB store writes it, the SQLite store names its
+//! columns after it, the notification function decodes stream images with
+//! [`stored_application_from`], and a test checks the SAM template against it.
+//! See `docs/storage.md` for the design.
+//!
+//! Backend-neutral: no SDK type appears here. Every value is a string; counts
+//! are written as DynamoDB numbers (`N`), whose wire form is a digit string.
+
+use super::{MailKind, Receipt, StoredApplication};
+use crate::domain::{Application, RawApplication, RawCount};
+use crate::messages::Field;
+use sha2::{Digest, Sha256};
+
+/// Partition key (S) of every item.
+pub const PARTITION_KEY: &str = "pk";
+/// Sort key (S) of every item.
+pub const SORT_KEY: &str = "sk";
+
+/// The GSI with which operators list applications by status and date. Sparse:
+/// only application items carry its keys.
+pub const STATUS_INDEX: &str = "byStatus";
+/// Partition key (S) of [`STATUS_INDEX`].
+pub const STATUS_INDEX_PARTITION_KEY: &str = attr::STATUS;
+/// Sort key (S) of [`STATUS_INDEX`]: RFC 3339 with the fixed `+09:00` offset, so
+/// string order is time order.
+pub const STATUS_INDEX_SORT_KEY: &str = attr::RECEIVED_AT;
+
+/// Attribute DynamoDB's TTL reads (N, epoch seconds). Only idempotency items carry it.
+pub const TTL_ATTRIBUTE: &str = attr::EXPIRES_AT;
+/// The stream's view type: the notification function reads new images.
+pub const STREAM_VIEW_TYPE: &str = "NEW_IMAGE";
+
+/// Key prefixes, one per item kind. Application: `APP#<applicationId>`.
+pub const APPLICATION_PREFIX: &str = "APP#";
+/// Email uniqueness: `EMAIL#<sha256 of the lower-cased address>` (no address in a key).
+pub const EMAIL_PREFIX: &str = "EMAIL#";
+/// Reception-number uniqueness: `RECEPTION#<receptionNumber>`.
+pub const RECEPTION_PREFIX: &str = "RECEPTION#";
+/// Idempotency record: `IDEMPOTENCY#<Idempotency-Key>`.
+pub const IDEMPOTENCY_PREFIX: &str = "IDEMPOTENCY#";
+
+/// Sort key of application items.
+pub const APPLICATION_SORT_KEY: &str = "APPLICATION";
+/// Sort key of email-uniqueness items.
+pub const EMAIL_SORT_KEY: &str = "EMAIL";
+/// Sort key of reception-number items.
+pub const RECEPTION_SORT_KEY: &str = "RECEPTION";
+/// Sort key of idempotency items.
+pub const IDEMPOTENCY_SORT_KEY: &str = "IDEMPOTENCY";
+
+/// The value of [`attr::STATUS`] when an application has just been received.
+pub const STATUS_RECEIVED: &str = "received";
+
+/// How long a replay returns the stored response.
+pub const IDEMPOTENCY_TTL_SECS: i64 = 24 * 60 * 60;
+
+/// Attribute names. The application's own fields use the contract's keys
+/// ([`Field::key`]), e.g. `email`, `lastNameKana`, `employeeCount`.
+pub mod attr {
+    pub const APPLICATION_ID: &str = "applicationId";
+    pub const RECEPTION_NUMBER: &str = "receptionNumber";
+    pub const RECEIVED_AT: &str = "receivedAt";
+    pub const UPDATED_AT: &str = "updatedAt";
+    pub const STATUS: &str = "status";
+    /// When the applicant agreed to the terms: the consent record (= receivedAt).
+    pub const TERMS_AGREED_AT: &str = "termsAgreedAt";
+    /// Set, conditionally, when the acknowledgement mail was sent (RFC 3339).
+    pub const ACKNOWLEDGEMENT_SENT_AT: &str = "acknowledgementSentAt";
+    /// Set, conditionally, when the operator notice was sent (RFC 3339).
+    pub const OPERATOR_NOTICE_SENT_AT: &str = "operatorNoticeSentAt";
+    /// Idempotency item: SHA-256 (hex) of the normalised application.
+    pub const REQUEST_HASH: &str = "requestHash";
+    /// Idempotency item: the HTTP status acknowledged (N).
+    pub const RESPONSE_STATUS: &str = "responseStatus";
+    /// Idempotency item: the exact response body acknowledged.
+    pub const RESPONSE_BODY: &str = "responseBody";
+    /// Idempotency item: epoch seconds after which the key may be reused (N, the TTL).
+    pub const EXPIRES_AT: &str = "expiresAt";
+}
+
+/// The attribute that records that `kind` was sent.
+pub fn mail_sent_attribute(kind: MailKind) -> &'static str {
+    match kind {
+        MailKind::Acknowledgement => attr::ACKNOWLEDGEMENT_SENT_AT,
+        MailKind::OperatorNotice => attr::OPERATOR_NOTICE_SENT_AT,
+    }
+}
+
+/// `pk` of an application item.
+pub fn application_pk(application_id: &str) -> String {
+    format!("{APPLICATION_PREFIX}{application_id}")
+}
+
+/// True for the `pk` of an application item (the stream also carries
+/// uniqueness and idempotency items, which the notification ignores).
+pub fn is_application_item(pk: &str) -> bool {
+    pk.starts_with(APPLICATION_PREFIX)
+}
+
+/// `pk` of the item that reserves an email address. The address is compared
+/// case-insensitively (mailboxes are, in practice) and hashed, so that no
+/// address appears in a key, an index or a metric.
+pub fn email_pk(application: &Application) -> String {
+    let lowered = application.email.as_str().to_lowercase();
+    format!("{EMAIL_PREFIX}{}", sha256_hex(lowered.as_bytes()))
+}
+
+/// `pk` of the item that reserves a reception number.
+pub fn reception_pk(reception_number: &str) -> String {
+    format!("{RECEPTION_PREFIX}{reception_number}")
+}
+
+/// `pk` of an idempotency item.
+pub fn idempotency_pk(key: &str) -> String {
+    format!("{IDEMPOTENCY_PREFIX}{key}")
+}
+
+/// Lower-case hex SHA-256.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    Sha256::digest(bytes).iter().fold(String::with_capacity(64), |mut hex, byte| {
+        let _ = write!(hex, "{byte:02x}");
+        hex
+    })
+}
+
+/// An attribute value as the layout writes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value {
+    /// DynamoDB `S`.
+    Text(String),
+    /// DynamoDB `N` (a decimal integer).
+    Number(String),
+}
+
+impl Value {
+    pub fn as_str(&self) -> &str {
+        match self {
+            Value::Text(s) | Value::Number(s) => s,
+        }
+    }
+}
+
+/// Every attribute of an application item except the keys (`pk`, `sk`): the
+/// identifiers, status, timestamps and every normalised field. Blank optional
+/// fields are absent.
+pub fn application_attributes(stored: &StoredApplication) -> Vec<(&'static str, Value)> {
+    let receipt = &stored.receipt;
+    let text = |s: &str| Value::Text(s.to_owned());
+    let mut attributes = vec![
+        (attr::APPLICATION_ID, text(&receipt.application_id)),
+        (attr::RECEPTION_NUMBER, text(&receipt.reception_number)),
+        (attr::RECEIVED_AT, text(&receipt.received_at)),
+        (attr::UPDATED_AT, text(&receipt.received_at)),
+        (attr::STATUS, text(STATUS_RECEIVED)),
+        (attr::TERMS_AGREED_AT, text(&receipt.received_at)),
+    ];
+    for (field, value) in stored.application.entries() {
+        let value = match field {
+            Field::EmployeeCount | Field::AnnualReferralCount => Value::Number(value),
+            _ => Value::Text(value),
+        };
+        attributes.push((field.key(), value));
+    }
+    attributes
+}
+
+/// The application fields an item can hold, by attribute name.
+pub const APPLICATION_FIELDS: [Field; 16] = [
+    Field::Email,
+    Field::ContractType,
+    Field::CorporateName,
+    Field::CorporateNameKana,
+    Field::LastName,
+    Field::FirstName,
+    Field::LastNameKana,
+    Field::FirstNameKana,
+    Field::PostalCode,
+    Field::AddressRegion,
+    Field::AddressStreet,
+    Field::AddressBuilding,
+    Field::Phone,
+    Field::InvoiceNumber,
+    Field::EmployeeCount,
+    Field::AnnualReferralCount,
+];
+
+/// Why an item could not be read back as an application. Names attributes,
+/// never their values (personal data).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LayoutError {
+    #[error("attribute `{0}` is missing")]
+    Missing(&'static str),
+    #[error("attribute `{0}` is malformed")]
+    Malformed(&'static str),
+    #[error("the stored application no longer validates (fields: {0})")]
+    Invalid(String),
+}
+
+/// Rebuilds a stored application from an item's attributes, given as strings
+/// (`S` as is, `N` as its digits), whatever the backend: a DynamoDB item, a
+/// stream image or an SQLite row. The fields go through [`Application::parse`]
+/// again, so only valid values come back.
+pub fn stored_application_from(
+    get: impl Fn(&str) -> Option<String>,
+) -> Result<StoredApplication, LayoutError> {
+    let required = |name: &'static str| get(name).ok_or(LayoutError::Missing(name));
+    let application_id = required(attr::APPLICATION_ID)?;
+    if ulid::Ulid::from_string(&application_id).is_err() {
+        return Err(LayoutError::Malformed(attr::APPLICATION_ID));
+    }
+    let reception_number = required(attr::RECEPTION_NUMBER)?;
+    if !super::receipt::is_reception_number(&reception_number) {
+        return Err(LayoutError::Malformed(attr::RECEPTION_NUMBER));
+    }
+    let received_at = required(attr::RECEIVED_AT)?;
+    if super::receipt::parse_received_at(&received_at).is_none() {
+        return Err(LayoutError::Malformed(attr::RECEIVED_AT));
+    }
+    required(attr::TERMS_AGREED_AT)?;
+
+    let field = |field: Field| get(field.key());
+    let count = |field: Field| get(field.key()).map(RawCount::Text);
+    let email = field(Field::Email);
+    let raw = RawApplication {
+        email_confirmation: email.clone(),
+        email,
+        contract_type: field(Field::ContractType),
+        corporate_name: field(Field::CorporateName),
+        corporate_name_kana: field(Field::CorporateNameKana),
+        last_name: field(Field::LastName),
+        first_name: field(Field::FirstName),
+        last_name_kana: field(Field::LastNameKana),
+        first_name_kana: field(Field::FirstNameKana),
+        postal_code: field(Field::PostalCode),
+        address_region: field(Field::AddressRegion),
+        address_street: field(Field::AddressStreet),
+        address_building: field(Field::AddressBuilding),
+        phone: field(Field::Phone),
+        invoice_number: field(Field::InvoiceNumber),
+        employee_count: count(Field::EmployeeCount),
+        annual_referral_count: count(Field::AnnualReferralCount),
+        agreed_to_terms: Some(true),
+        website: None,
+    };
+    let application = Application::parse(&raw)
+        .map_err(|invalid| {
+            let fields: Vec<&str> = invalid.errors.iter().map(|issue| issue.field.key()).collect();
+            LayoutError::Invalid(fields.join(", "))
+        })?
+        .application;
+    Ok(StoredApplication { receipt: Receipt { application_id, reception_number, received_at }, application })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn stored(contract_type: &str) -> StoredApplication {
+        let raw: RawApplication = serde_json::from_value(serde_json::json!({
+            "email": "Sample@Example.com", "emailConfirmation": "Sample@example.com",
+            "contractType": contract_type,
+            "corporateName": "エックスサーバー株式会社", "corporateNameKana": "エックスサーバーカブシキガイシャ",
+            "lastName": "𠮷田", "firstName": "太郎", "lastNameKana": "ヨシダ", "firstNameKana": "タロウ",
+            "postalCode": "5300011", "addressRegion": "大阪府大阪市北区", "addressStreet": "大深町4-20",
+            "addressBuilding": "グランフロント大阪 タワーA 32F", "phone": "0662928811",
+            "invoiceNumber": "T7000012050002", "employeeCount": "1,200", "annualReferralCount": 0,
+            "agreedToTerms": true
+        }))
+        .unwrap();
+        StoredApplication {
+            receipt: Receipt::issue_now(),
+            application: Application::parse(&raw).unwrap().application,
+        }
+    }
+
+    fn as_map(stored: &StoredApplication) -> HashMap<&'static str, Value> {
+        application_attributes(stored).into_iter().collect()
+    }
+
+    #[test]
+    fn attributes_round_trip_through_the_decoder() {
+        for contract_type in ["corporation", "sole_proprietor"] {
+            let stored = stored(contract_type);
+            let map = as_map(&stored);
+            let decoded = stored_application_from(|name| map.get(name).map(|v| v.as_str().to_owned()));
+            assert_eq!(decoded.unwrap(), stored, "{contract_type}");
+        }
+    }
+
+    #[test]
+    fn every_field_status_and_timestamps_are_written() {
+        let stored = stored("corporation");
+        let map = as_map(&stored);
+        assert_eq!(map[attr::STATUS], Value::Text(STATUS_RECEIVED.into()));
+        assert_eq!(map[attr::RECEIVED_AT].as_str(), stored.receipt.received_at);
+        assert_eq!(map[attr::UPDATED_AT].as_str(), stored.receipt.received_at);
+        assert_eq!(map["employeeCount"], Value::Number("1200".into()));
+        assert_eq!(map["annualReferralCount"], Value::Number("0".into()));
+        assert_eq!(map["postalCode"].as_str(), "530-0011");
+        for field in APPLICATION_FIELDS {
+            assert!(map.contains_key(field.key()), "{}", field.key());
+        }
+        let sole = as_map(&self::stored("sole_proprietor"));
+        assert!(!sole.contains_key("corporateName") && !sole.contains_key("corporateNameKana"));
+    }
+
+    #[test]
+    fn decoder_names_what_is_missing_or_invalid_without_values() {
+        let stored = stored("corporation");
+        let map = as_map(&stored);
+        let without = |skip: &str| {
+            stored_application_from(|name| {
+                (name != skip).then(|| map.get(name).map(|v| v.as_str().to_owned())).flatten()
+            })
+        };
+        assert_eq!(without(attr::APPLICATION_ID), Err(LayoutError::Missing(attr::APPLICATION_ID)));
+        assert_eq!(without(attr::TERMS_AGREED_AT), Err(LayoutError::Missing(attr::TERMS_AGREED_AT)));
+        assert_eq!(without("phone"), Err(LayoutError::Invalid("phone".into())));
+        let tampered = |name: &str, value: &str| {
+            stored_application_from(|n| {
+                if n == name { Some(value.to_owned()) } else { map.get(n).map(|v| v.as_str().to_owned()) }
+            })
+        };
+        assert_eq!(
+            tampered(attr::RECEIVED_AT, "2026-11-28T09:30:00Z"),
+            Err(LayoutError::Malformed(attr::RECEIVED_AT))
+        );
+        assert_eq!(
+            tampered(attr::RECEPTION_NUMBER, "PR-OOOO-OOOO"),
+            Err(LayoutError::Malformed(attr::RECEPTION_NUMBER))
+        );
+        let error = tampered("email", "secret-person@").unwrap_err();
+        assert_eq!(error, LayoutError::Invalid("email, emailConfirmation".into()));
+        assert!(!error.to_string().contains("secret-person"));
+    }
+
+    #[test]
+    fn keys() {
+        let stored = stored("corporation");
+        assert!(is_application_item(&application_pk(&stored.receipt.application_id)));
+        assert!(!is_application_item(&idempotency_pk("k")));
+        let email_key = email_pk(&stored.application);
+        assert!(!email_key.to_lowercase().contains("sample"), "no address in a key");
+        let mut upper = stored.application.clone();
+        upper.email = crate::domain::Email::parse(Field::Email, "SAMPLE@example.com").unwrap();
+        assert_eq!(email_pk(&upper), email_key, "case-insensitive");
+        assert_eq!(sha256_hex(b"abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    }
+}
