@@ -7,6 +7,7 @@ mod count;
 mod email;
 mod kana;
 mod numbers;
+mod phone_plan;
 mod text;
 
 pub use application::{Application, Contractor, Invalid, RawApplication, Validated};

@@ -2,7 +2,6 @@
 
 use crate::messages::{Field, Issue};
 use crate::normalize;
-use phonenumber::{Mode, country};
 use serde::Serialize;
 
 fn reject_forbidden(field: Field, raw: &str) -> Result<(), Issue> {
@@ -59,7 +58,7 @@ impl Serialize for PostalCode {
 /// (06-6292-8811, 090-1234-5678, 0120-123-456).
 ///
 /// Hyphenation depends on the length of each area code (2 to 5 digits), which
-/// only a numbering plan knows; libphonenumber's metadata is that plan.
+/// only a numbering plan knows: see [`super::phone_plan`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(transparent)]
 pub struct Phone(String);
@@ -77,20 +76,9 @@ impl Phone {
             Some(rest) => format!("0{}", rest.strip_prefix('0').unwrap_or(rest)),
             None => digits,
         };
-        // A national number starts with its trunk prefix 0 and has 10 or 11 digits
-        // (0120 free-dial numbers have 10, 0800 ones 11).
-        let plausible = national.starts_with('0')
-            && (10..=11).contains(&national.len())
-            && national.bytes().all(|b| b.is_ascii_digit());
-        if !plausible {
-            return Err(Issue::invalid_format(Field::Phone));
-        }
-        match phonenumber::parse(Some(country::Id::JP), &national) {
-            Ok(number) if number.is_valid() => {
-                Ok(Phone(number.format().mode(Mode::National).to_string()))
-            }
-            _ => Err(Issue::invalid_format(Field::Phone)),
-        }
+        super::phone_plan::hyphenate(&national)
+            .map(Phone)
+            .ok_or_else(|| Issue::invalid_format(Field::Phone))
     }
 
     pub fn as_str(&self) -> &str {
@@ -195,6 +183,7 @@ mod tests {
             ("03-1234-56789", IssueCode::InvalidFormat),
             ("0901234567", IssueCode::InvalidFormat),
             ("+1 212 555 0100", IssueCode::InvalidFormat),
+            ("01043123456", IssueCode::InvalidFormat),
             ("abc", IssueCode::InvalidFormat),
             ("06-6292-8811\n", IssueCode::InvalidCharacters),
         ];
