@@ -1,0 +1,76 @@
+// The HTTP contract (shared/api-contract.md) as seen from the browser.
+// The paths are those of shared/src/routes.rs; a test checks they agree.
+
+const ROUTES = {
+  validate: '/api/validate',
+  applications: '/api/applications',
+  postal: '/api/postal/',
+};
+
+/** The API's origin: <meta name="api-base" content="…">, or this page's origin when empty. */
+function apiBase() {
+  const meta = document.querySelector('meta[name="api-base"]');
+  const configured = (meta && meta.content.trim()) || document.documentElement.dataset.apiBase || '';
+  return configured.replace(/\/+$/, '');
+}
+
+/** A network failure (no HTTP answer at all): the request may be retried. */
+export class NetworkError extends Error {}
+
+/**
+ * Sends a request and reads its JSON answer. Resolves to {status, body, headers}
+ * for every HTTP answer; rejects with NetworkError when none arrived.
+ */
+async function request(path, { method = 'GET', body, headers = {}, timeoutMs = 20000, cache = 'no-store' } = {}) {
+  const init = {
+    method,
+    headers: { Accept: 'application/json', ...headers },
+    credentials: 'omit',
+    cache,
+    signal: AbortSignal.timeout(timeoutMs),
+  };
+  if (body !== undefined) {
+    init.headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  let response;
+  try {
+    response = await fetch(apiBase() + path, init);
+  } catch (error) {
+    throw new NetworkError(error && error.message ? error.message : String(error));
+  }
+  let json = null;
+  try {
+    json = await response.json();
+  } catch {
+    // A proxy's HTML error page: the status still tells what happened.
+  }
+  return { status: response.status, body: json, headers: response.headers };
+}
+
+export function validate(application) {
+  return request(ROUTES.validate, { method: 'POST', body: application, timeoutMs: 10000 });
+}
+
+export function submitApplication(application, idempotencyKey) {
+  return request(ROUTES.applications, {
+    method: 'POST',
+    body: application,
+    headers: { 'Idempotency-Key': idempotencyKey },
+    timeoutMs: 30000,
+  });
+}
+
+export function lookupPostal(code) {
+  // Addresses are public and cacheable (Cache-Control, ETag), unlike applications.
+  return request(ROUTES.postal + encodeURIComponent(code), { timeoutMs: 10000, cache: 'default' });
+}
+
+/** The Japanese message of an error envelope, or `fallback`. */
+export function envelopeMessage(body, fallback) {
+  return (body && body.error && typeof body.error.message === 'string' && body.error.message) || fallback;
+}
+
+export function envelopeCode(body) {
+  return (body && body.error && body.error.code) || null;
+}
