@@ -1,0 +1,96 @@
+//! What the submit handler costs beyond the storage round trip: the same
+//! request through `Handler::handle` over a store that answers at once (an
+//! in-memory map, here only), beside `/api/validate` on the same body as the
+//! baseline, and over the embedded SQLite store for reference.
+
+use async_trait::async_trait;
+use criterion::{Criterion, criterion_group, criterion_main};
+use lambda_http::Request;
+use shared::store::sqlite::SqliteStore;
+use shared::store::{MailKind, Store, StoredApplication, Submission, SubmitOutcome, Unavailable};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use submit::Handler;
+
+/// Accepts every submission without keeping it: zero storage cost.
+struct Instant;
+
+#[async_trait]
+impl Store for Instant {
+    async fn submit(&self, submission: &Submission) -> Result<SubmitOutcome, Unavailable> {
+        Ok(SubmitOutcome::Created { response_body: submission.response_body.clone() })
+    }
+    async fn mail_sent(&self, _: &str, _: MailKind) -> Result<bool, Unavailable> {
+        Ok(false)
+    }
+    async fn mark_mail_sent(&self, _: &str, _: MailKind) -> Result<bool, Unavailable> {
+        Ok(true)
+    }
+    async fn get(&self, _: &str) -> Result<Option<StoredApplication>, Unavailable> {
+        Ok(None)
+    }
+    async fn list_by_status(&self, _: &str, _: usize) -> Result<Vec<StoredApplication>, Unavailable> {
+        Ok(Vec::new())
+    }
+}
+
+fn event() -> serde_json::Value {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../events/submit-valid.json");
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn request(event: &serde_json::Value) -> Request {
+    lambda_http::request::from_str(&event.to_string()).unwrap()
+}
+
+/// A request with its own key and email, so that every iteration is a new application.
+fn fresh(event: &serde_json::Value, n: u64) -> Request {
+    let mut event = event.clone();
+    let mut body: serde_json::Value = serde_json::from_str(event["body"].as_str().unwrap()).unwrap();
+    let email = format!("bench{n}@example.com");
+    body["email"] = email.clone().into();
+    body["emailConfirmation"] = email.into();
+    event["body"] = body.to_string().into();
+    event["headers"]["idempotency-key"] = format!("bench-key-{n:016}").into();
+    request(&event)
+}
+
+fn benches(c: &mut Criterion) {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let event = event();
+    let counter = AtomicU64::new(0);
+    let mut group = c.benchmark_group("submit");
+
+    let mut validate_event = event.clone();
+    validate_event["rawPath"] = "/api/validate".into();
+    group.bench_function("validate_baseline", |b| {
+        b.iter_batched(
+            || request(&validate_event),
+            |req| runtime.block_on(validate::handle(req)),
+            criterion::BatchSize::SmallInput,
+        )
+    });
+
+    let instant = Handler::new(Arc::new(Instant));
+    group.bench_function("handler_instant_store", |b| {
+        b.iter_batched(
+            || fresh(&event, counter.fetch_add(1, Ordering::Relaxed)),
+            |req| runtime.block_on(instant.handle(req)),
+            criterion::BatchSize::SmallInput,
+        )
+    });
+
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = Handler::new(Arc::new(SqliteStore::open_dir(dir.path()).unwrap()));
+    group.bench_function("handler_sqlite_store", |b| {
+        b.iter_batched(
+            || fresh(&event, counter.fetch_add(1, Ordering::Relaxed)),
+            |req| runtime.block_on(sqlite.handle(req)),
+            criterion::BatchSize::SmallInput,
+        )
+    });
+    group.finish();
+}
+
+criterion_group!(submit_benches, benches);
+criterion_main!(submit_benches);
