@@ -1,0 +1,10 @@
+use lambda_http::{Error, run, service_fn};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    shared::telemetry::init();
+    run(service_fn(|req| async {
+        Ok::<_, Error>(web::handle(req).await)
+    }))
+    .await
+}

@@ -1,0 +1,871 @@
+//! The SAM template (infra/template.yaml): the linters pass, and what the Rust
+//! code defines once (routes, table layout, environment names) is what the
+//! template deploys, with the security properties the issue asks for.
+
+use serde_json::{Value, json};
+use shared::routes::ROUTES;
+use shared::store::layout;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The function that serves the form and the API's catch-all route.
+const CATCH_ALL_FUNCTION: &str = "web";
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+fn template_path() -> PathBuf {
+    workspace_root().join("infra/template.yaml")
+}
+
+// ------------------------------------------------------------------ linters
+
+/// A tool from the project's venv (scripts/dev-env). Missing: a failure when
+/// REQUIRE_SERVICES=1 (scripts/test), a notice otherwise.
+fn venv_tool(name: &str) -> Option<PathBuf> {
+    let path = workspace_root().join(".venv/bin").join(name);
+    if path.is_file() {
+        return Some(path);
+    }
+    if std::env::var("REQUIRE_SERVICES").as_deref() == Ok("1") {
+        panic!(
+            "{} is missing: run scripts/dev-env (scripts/test does)",
+            path.display()
+        );
+    }
+    eprintln!(
+        "skipping: {} is missing (run scripts/dev-env)",
+        path.display()
+    );
+    None
+}
+
+/// Runs a linter offline: a region, dummy credentials if none, no telemetry.
+fn run_offline(tool: &Path, args: &[&str]) {
+    let mut command = Command::new(tool);
+    command
+        .args(args)
+        .current_dir(workspace_root())
+        .env("SAM_CLI_TELEMETRY", "0");
+    for (name, default) in [
+        ("AWS_REGION", "ap-northeast-1"),
+        ("AWS_DEFAULT_REGION", "ap-northeast-1"),
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+    ] {
+        if std::env::var_os(name).is_none() {
+            command.env(name, default);
+        }
+    }
+    let output = command
+        .output()
+        .unwrap_or_else(|e| panic!("running {}: {e}", tool.display()));
+    assert!(
+        output.status.success(),
+        "{} {args:?} failed ({}):\n{}\n{}",
+        tool.display(),
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn cfn_lint_passes() {
+    if let Some(cfn_lint) = venv_tool("cfn-lint") {
+        run_offline(&cfn_lint, &["infra/template.yaml"]);
+    }
+}
+
+#[test]
+fn sam_validate_passes() {
+    if let Some(sam) = venv_tool("sam") {
+        // The SAM transform itself, then cfn-lint through SAM.
+        run_offline(&sam, &["validate", "--template", "infra/template.yaml"]);
+        run_offline(
+            &sam,
+            &["validate", "--lint", "--template", "infra/template.yaml"],
+        );
+    }
+}
+
+// ------------------------------------------------------------------ parsing
+
+/// The template as JSON, with CloudFormation's short tags (`!Ref X`,
+/// `!GetAtt A.B`, `!Sub …`) turned into their long forms.
+fn template() -> Value {
+    let text = std::fs::read_to_string(template_path()).unwrap();
+    let yaml: serde_norway::Value = serde_norway::from_str(&text).unwrap();
+    long_form(yaml)
+}
+
+fn long_form(yaml: serde_norway::Value) -> Value {
+    use serde_norway::Value as Y;
+    match yaml {
+        Y::Null => Value::Null,
+        Y::Bool(b) => Value::Bool(b),
+        Y::Number(n) => serde_json::to_value(n).unwrap(),
+        Y::String(s) => Value::String(s),
+        Y::Sequence(items) => Value::Array(items.into_iter().map(long_form).collect()),
+        Y::Mapping(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| (k.as_str().expect("string keys").to_owned(), long_form(v)))
+                .collect(),
+        ),
+        Y::Tagged(tagged) => {
+            let name = tagged.tag.to_string().trim_start_matches('!').to_owned();
+            let value = long_form(tagged.value);
+            match name.as_str() {
+                "Ref" | "Condition" => json!({ name: value }),
+                "GetAtt" => match value {
+                    Value::String(s) => {
+                        let (resource, attribute) =
+                            s.split_once('.').expect("!GetAtt Resource.Attribute");
+                        json!({ "Fn::GetAtt": [resource, attribute] })
+                    }
+                    other => json!({ "Fn::GetAtt": other }),
+                },
+                _ => json!({ format!("Fn::{name}"): value }),
+            }
+        }
+    }
+}
+
+fn resources(template: &Value) -> &serde_json::Map<String, Value> {
+    template["Resources"].as_object().unwrap()
+}
+
+fn of_type<'a>(template: &'a Value, kind: &str) -> Vec<(&'a String, &'a Value)> {
+    resources(template)
+        .iter()
+        .filter(|(_, r)| r["Type"] == kind)
+        .collect()
+}
+
+/// A function's property, or the Globals' default.
+fn function_property<'a>(template: &'a Value, function: &'a Value, name: &str) -> &'a Value {
+    let own = &function["Properties"][name];
+    if own.is_null() {
+        &template["Globals"]["Function"][name]
+    } else {
+        own
+    }
+}
+
+fn reference(name: &str) -> Value {
+    json!({ "Ref": name })
+}
+
+fn get_att(resource: &str, attribute: &str) -> Value {
+    json!({ "Fn::GetAtt": [resource, attribute] })
+}
+
+/// The binary (and package) name of each function resource.
+fn binaries(template: &Value) -> BTreeMap<String, String> {
+    of_type(template, "AWS::Serverless::Function")
+        .into_iter()
+        .map(|(id, f)| {
+            assert_eq!(f["Metadata"]["BuildMethod"], "rust-cargolambda", "{id}");
+            let binary = f["Metadata"]["BuildProperties"]["Binary"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{id}: Binary"));
+            (id.clone(), binary.to_owned())
+        })
+        .collect()
+}
+
+// ------------------------------------------------------------------ routes
+
+/// (method, path, function) as the contract has them, plus the catch-all.
+type RouteSet = BTreeSet<(String, String, String)>;
+
+fn contract_routes() -> RouteSet {
+    ROUTES
+        .iter()
+        .map(|r| {
+            (
+                r.method.to_owned(),
+                r.path.to_owned(),
+                r.function.to_owned(),
+            )
+        })
+        .collect()
+}
+
+fn template_routes(template: &Value) -> (RouteSet, Vec<String>) {
+    let binaries = binaries(template);
+    let mut routes = RouteSet::new();
+    let mut catch_all = Vec::new();
+    for (id, function) in of_type(template, "AWS::Serverless::Function") {
+        let Some(events) = function["Properties"]["Events"].as_object() else {
+            continue;
+        };
+        for (name, event) in events {
+            if event["Type"] != "HttpApi" {
+                continue;
+            }
+            let properties = &event["Properties"];
+            assert_eq!(
+                properties["ApiId"],
+                reference("HttpApi"),
+                "{id}.{name} is on the HTTP API"
+            );
+            match (properties["Method"].as_str(), properties["Path"].as_str()) {
+                // SAM's default route: everything no other route matches.
+                (None, None) => catch_all.push(binaries[id].clone()),
+                (Some(method), Some(path)) => {
+                    routes.insert((method.to_uppercase(), path.to_owned(), binaries[id].clone()));
+                }
+                other => panic!("{id}.{name}: Method and Path go together, got {other:?}"),
+            }
+        }
+    }
+    (routes, catch_all)
+}
+
+/// The `cargo lambda watch` router in the root Cargo.toml, read as cargo-lambda
+/// reads it (`cargo metadata`).
+fn watch_routes() -> (RouteSet, Vec<(String, String)>) {
+    let output = Command::new(env!("CARGO"))
+        .args(["metadata", "--no-deps", "--format-version", "1"])
+        .current_dir(workspace_root())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let metadata: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let router = metadata["metadata"]["lambda"]["watch"]["router"]
+        .as_object()
+        .expect("a watch router")
+        .clone();
+    let mut routes = RouteSet::new();
+    let mut catch_all = Vec::new();
+    for (path, target) in router {
+        match target {
+            Value::String(function) => catch_all.push((path, function)),
+            Value::Array(entries) => {
+                for entry in entries {
+                    let method = entry["method"].as_str().unwrap().to_uppercase();
+                    routes.insert((
+                        method,
+                        path.clone(),
+                        entry["function"].as_str().unwrap().to_owned(),
+                    ));
+                }
+            }
+            other => panic!("router entry {path}: {other}"),
+        }
+    }
+    (routes, catch_all)
+}
+
+#[test]
+fn routes_are_the_contracts_everywhere() {
+    let template = template();
+    let (routes, catch_all) = template_routes(&template);
+    assert_eq!(
+        routes,
+        contract_routes(),
+        "the template's routes are shared::routes::ROUTES"
+    );
+    assert_eq!(
+        catch_all,
+        [CATCH_ALL_FUNCTION],
+        "one $default route, to the form's function"
+    );
+
+    let (watch, watch_catch_all) = watch_routes();
+    assert_eq!(
+        watch,
+        contract_routes(),
+        "the watch router's routes are shared::routes::ROUTES"
+    );
+    let catch_all_paths: BTreeSet<&str> = watch_catch_all.iter().map(|(p, _)| p.as_str()).collect();
+    assert_eq!(catch_all_paths, BTreeSet::from(["/", "/{*path}"]));
+    assert!(watch_catch_all.iter().all(|(_, f)| f == CATCH_ALL_FUNCTION));
+}
+
+#[test]
+fn every_function_is_a_workspace_binary_built_for_graviton() {
+    let template = template();
+    let binaries = binaries(&template);
+    let expected: BTreeSet<String> = ROUTES
+        .iter()
+        .map(|r| r.function.to_owned())
+        .chain(["notify".into(), CATCH_ALL_FUNCTION.into()])
+        .collect();
+    assert_eq!(
+        binaries.values().cloned().collect::<BTreeSet<_>>(),
+        expected
+    );
+
+    let mut roles = BTreeSet::new();
+    for (id, function) in of_type(&template, "AWS::Serverless::Function") {
+        let binary = &binaries[id];
+        assert!(
+            workspace_root()
+                .join("functions")
+                .join(binary)
+                .join("src/main.rs")
+                .is_file(),
+            "{id}: functions/{binary}/src/main.rs"
+        );
+        let property = |name| function_property(&template, function, name);
+        assert_eq!(property("Runtime"), "provided.al2023", "{id}");
+        assert_eq!(property("Architectures"), &json!(["arm64"]), "{id}");
+        assert_eq!(property("Handler"), "bootstrap", "{id}");
+        assert_eq!(property("MemorySize"), 128, "{id}");
+        assert_eq!(property("Tracing"), "Active", "{id}");
+        assert_eq!(
+            property("CodeUri"),
+            "..",
+            "{id}: the workspace root, relative to infra/"
+        );
+        let timeout = function["Properties"]["Timeout"]
+            .as_u64()
+            .unwrap_or_else(|| panic!("{id}: own Timeout"));
+        assert!((1..=30).contains(&timeout), "{id}: Timeout {timeout}");
+
+        let logging = property("LoggingConfig");
+        assert_eq!(logging["LogFormat"], "JSON", "{id}");
+        let group = logging["LogGroup"]["Ref"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{id}: own log group"));
+        let group = &resources(&template)[group];
+        assert_eq!(group["Type"], "AWS::Logs::LogGroup");
+        assert_eq!(
+            group["Properties"]["RetentionInDays"],
+            reference("LogRetentionDays"),
+            "{id}"
+        );
+
+        let role = property("Role")["Fn::GetAtt"][0]
+            .as_str()
+            .unwrap_or_else(|| panic!("{id}: own role"));
+        assert!(
+            roles.insert(role.to_owned()),
+            "{id}: {role} is shared with another function"
+        );
+        assert!(
+            function["Properties"]["Policies"].is_null(),
+            "{id}: permissions live in its role"
+        );
+    }
+}
+
+// ------------------------------------------------------------------ table
+
+#[test]
+fn table_matches_the_layout_module() {
+    let template = template();
+    let table = &resources(&template)["ApplicationsTable"];
+    let properties = &table["Properties"];
+    assert_eq!(table["Type"], "AWS::DynamoDB::Table");
+
+    let key = |hash: &str, range: &str| json!([{ "AttributeName": hash, "KeyType": "HASH" }, { "AttributeName": range, "KeyType": "RANGE" }]);
+    assert_eq!(
+        properties["KeySchema"],
+        key(layout::PARTITION_KEY, layout::SORT_KEY)
+    );
+    let indexes = properties["GlobalSecondaryIndexes"].as_array().unwrap();
+    assert_eq!(indexes.len(), 1);
+    assert_eq!(indexes[0]["IndexName"], layout::STATUS_INDEX);
+    assert_eq!(
+        indexes[0]["KeySchema"],
+        key(
+            layout::STATUS_INDEX_PARTITION_KEY,
+            layout::STATUS_INDEX_SORT_KEY
+        )
+    );
+    let definitions: BTreeMap<&str, &str> = properties["AttributeDefinitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["AttributeName"].as_str().unwrap(),
+                d["AttributeType"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    let keys = [
+        layout::PARTITION_KEY,
+        layout::SORT_KEY,
+        layout::STATUS_INDEX_PARTITION_KEY,
+        layout::STATUS_INDEX_SORT_KEY,
+    ];
+    assert_eq!(
+        definitions,
+        keys.into_iter().map(|k| (k, "S")).collect(),
+        "every key is a string"
+    );
+
+    // Whole applications: the store's list_by_status decodes them from the index.
+    assert_eq!(indexes[0]["Projection"], json!({ "ProjectionType": "ALL" }));
+
+    assert_eq!(
+        properties["TimeToLiveSpecification"],
+        json!({ "AttributeName": layout::TTL_ATTRIBUTE, "Enabled": true })
+    );
+    assert_eq!(
+        properties["StreamSpecification"]["StreamViewType"],
+        layout::STREAM_VIEW_TYPE
+    );
+    assert_eq!(properties["BillingMode"], "PAY_PER_REQUEST");
+}
+
+#[test]
+fn table_is_encrypted_recoverable_and_kept() {
+    let template = template();
+    let table = &resources(&template)["ApplicationsTable"];
+    assert_eq!(table["Properties"]["SSESpecification"]["SSEEnabled"], true);
+    assert_eq!(
+        table["Properties"]["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"],
+        true
+    );
+    assert_eq!(table["Properties"]["DeletionProtectionEnabled"], true);
+    assert_eq!(table["DeletionPolicy"], "Retain");
+    assert_eq!(table["UpdateReplacePolicy"], "Retain");
+    for (id, queue) in of_type(&template, "AWS::SQS::Queue") {
+        assert_eq!(
+            queue["Properties"]["SqsManagedSseEnabled"], true,
+            "{id} is encrypted"
+        );
+    }
+}
+
+// ------------------------------------------------------------------ notify
+
+#[test]
+fn notify_reads_inserted_applications_and_parks_failures() {
+    let template = template();
+    let functions = binaries(&template);
+    let notify_id = functions
+        .iter()
+        .find(|(_, b)| *b == "notify")
+        .map(|(id, _)| id.clone())
+        .unwrap();
+    let notify = &resources(&template)[&notify_id];
+    let events: Vec<&Value> = notify["Properties"]["Events"]
+        .as_object()
+        .unwrap()
+        .values()
+        .filter(|e| e["Type"] == "DynamoDB")
+        .collect();
+    assert_eq!(events.len(), 1, "one stream event");
+    let stream = &events[0]["Properties"];
+    assert_eq!(stream["Stream"], get_att("ApplicationsTable", "StreamArn"));
+    assert_eq!(stream["BisectBatchOnFunctionError"], true);
+    let retries = stream["MaximumRetryAttempts"]
+        .as_u64()
+        .expect("bounded retries");
+    assert!(
+        (1..=10).contains(&retries),
+        "MaximumRetryAttempts {retries}"
+    );
+    assert_eq!(
+        stream["FunctionResponseTypes"],
+        json!(["ReportBatchItemFailures"])
+    );
+
+    // Only INSERTs of application items, by the layout's key prefix.
+    let filters = stream["FilterCriteria"]["Filters"].as_array().unwrap();
+    assert_eq!(filters.len(), 1);
+    let pattern: Value = serde_json::from_str(filters[0]["Pattern"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        pattern,
+        json!({ "eventName": ["INSERT"],
+                "dynamodb": { "Keys": { layout::PARTITION_KEY: { "S": [{ "prefix": layout::APPLICATION_PREFIX }] } } } })
+    );
+    assert!(layout::is_application_item(&layout::application_pk(
+        "01JABCDEFGHJKMNPQRSTVWXYZ0"
+    )));
+
+    // Failures go to an encrypted queue, whose depth raises an alarm.
+    let on_failure = &stream["DestinationConfig"]["OnFailure"];
+    assert_eq!(on_failure["Type"], "SQS");
+    let queue = on_failure["Destination"]["Fn::GetAtt"][0]
+        .as_str()
+        .expect("a queue of this stack");
+    assert_eq!(resources(&template)[queue]["Type"], "AWS::SQS::Queue");
+    let depth_alarms: Vec<_> = of_type(&template, "AWS::CloudWatch::Alarm")
+        .into_iter()
+        .filter(|(_, a)| {
+            let p = &a["Properties"];
+            p["Namespace"] == "AWS/SQS"
+                && p["MetricName"] == "ApproximateNumberOfMessagesVisible"
+                && p["Dimensions"]
+                    == json!([{ "Name": "QueueName", "Value": get_att(queue, "QueueName") }])
+                && p["Threshold"] == 1
+                && p["AlarmActions"].as_array().is_some_and(|a| !a.is_empty())
+        })
+        .collect();
+    assert_eq!(
+        depth_alarms.len(),
+        1,
+        "an alarm on the failure queue's depth"
+    );
+}
+
+/// The environment names notify's code reads (`shared/src/mail/config.rs`,
+/// whose constants are private to `shared::mail`).
+fn mail_environment_names() -> BTreeSet<String> {
+    let source =
+        std::fs::read_to_string(workspace_root().join("shared/src/mail/config.rs")).unwrap();
+    let names: BTreeSet<String> = source
+        .lines()
+        .filter_map(|line| line.trim().strip_prefix("pub const ENV_"))
+        .filter_map(|rest| rest.split('"').nth(1))
+        .map(str::to_owned)
+        .collect();
+    assert!(
+        names.contains("MAIL_FROM"),
+        "found no ENV_ constants in shared/src/mail/config.rs"
+    );
+    names
+}
+
+#[test]
+fn functions_get_the_environment_their_code_reads() {
+    let template = template();
+    let functions = binaries(&template);
+    let environment = |binary: &str| -> BTreeMap<String, Value> {
+        let id = functions
+            .iter()
+            .find(|(_, b)| *b == binary)
+            .map(|(id, _)| id)
+            .unwrap();
+        resources(&template)[id]["Properties"]["Environment"]["Variables"]
+            .as_object()
+            .map(|vars| vars.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            .unwrap_or_default()
+    };
+    let table = reference("ApplicationsTable");
+    let table_env = shared::store::dynamodb::TABLE_NAME_ENV;
+    assert_eq!(
+        environment("submit"),
+        BTreeMap::from([(table_env.to_owned(), table.clone())])
+    );
+
+    let notify = environment("notify");
+    assert_eq!(notify[table_env], table);
+    let mut names: BTreeSet<String> = notify.keys().cloned().collect();
+    names.remove(table_env);
+    assert_eq!(
+        names,
+        mail_environment_names(),
+        "notify's mail settings are the ones shared::mail reads"
+    );
+    for (name, value) in &notify {
+        let parameter = value["Ref"].as_str().unwrap_or_default();
+        assert!(
+            template["Parameters"][parameter].is_object() || name == table_env,
+            "{name} comes from a parameter"
+        );
+    }
+    for binary in ["validate", "postal", CATCH_ALL_FUNCTION] {
+        assert!(environment(binary).is_empty(), "{binary} needs no settings");
+    }
+}
+
+// ------------------------------------------------------------------ IAM
+
+/// Every statement of every policy in the template, with where it is.
+fn statements(template: &Value) -> Vec<(String, Value)> {
+    let mut found = Vec::new();
+    for (id, role) in of_type(template, "AWS::IAM::Role") {
+        for policy in role["Properties"]["Policies"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
+            for statement in policy["PolicyDocument"]["Statement"].as_array().unwrap() {
+                found.push((format!("{id}/{}", policy["PolicyName"]), statement.clone()));
+            }
+        }
+    }
+    for (id, policy) in of_type(template, "AWS::IAM::ManagedPolicy") {
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+            .as_array()
+            .unwrap()
+        {
+            found.push((id.clone(), statement.clone()));
+        }
+    }
+    found
+}
+
+fn as_list(value: &Value) -> Vec<Value> {
+    match value {
+        Value::Array(items) => items.clone(),
+        Value::Null => Vec::new(),
+        other => vec![other.clone()],
+    }
+}
+
+/// The actions a role is allowed, with the resources of each.
+fn role_actions(template: &Value, role: &str) -> BTreeMap<String, Vec<Value>> {
+    let mut actions: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+    let role_resource = &resources(template)[role];
+    let mut all = Vec::new();
+    for policy in role_resource["Properties"]["Policies"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        all.extend(
+            policy["PolicyDocument"]["Statement"]
+                .as_array()
+                .unwrap()
+                .clone(),
+        );
+    }
+    for managed in as_list(&role_resource["Properties"]["ManagedPolicyArns"]) {
+        let id = managed["Ref"]
+            .as_str()
+            .expect("only this template's managed policies");
+        all.extend(
+            resources(template)[id]["Properties"]["PolicyDocument"]["Statement"]
+                .as_array()
+                .unwrap()
+                .clone(),
+        );
+    }
+    for statement in all {
+        for action in as_list(&statement["Action"]) {
+            actions
+                .entry(action.as_str().unwrap().to_owned())
+                .or_default()
+                .extend(as_list(&statement["Resource"]));
+        }
+    }
+    actions
+}
+
+#[test]
+fn iam_is_least_privilege() {
+    let template = template();
+    for (place, statement) in statements(&template) {
+        assert_eq!(
+            statement["Effect"], "Allow",
+            "{place}: only Allow statements"
+        );
+        assert!(
+            statement["NotAction"].is_null() && statement["NotResource"].is_null(),
+            "{place}"
+        );
+        let actions = as_list(&statement["Action"]);
+        assert!(!actions.is_empty(), "{place}");
+        for action in &actions {
+            let action = action.as_str().unwrap();
+            assert!(!action.contains('*'), "{place}: wildcard action {action}");
+        }
+        let resources = as_list(&statement["Resource"]);
+        assert!(!resources.is_empty(), "{place}");
+        if resources.contains(&json!("*")) {
+            // X-Ray has no resource-level permissions; nothing else may use "*".
+            assert!(
+                actions
+                    .iter()
+                    .all(|a| a.as_str().unwrap().starts_with("xray:")),
+                "{place}: Resource \"*\""
+            );
+        }
+    }
+
+    let functions = binaries(&template);
+    let role_of = |binary: &str| {
+        let id = functions
+            .iter()
+            .find(|(_, b)| *b == binary)
+            .map(|(id, _)| id)
+            .unwrap();
+        resources(&template)[id]["Properties"]["Role"]["Fn::GetAtt"][0]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let services = |actions: &BTreeMap<String, Vec<Value>>| -> BTreeSet<String> {
+        actions
+            .keys()
+            .map(|a| a.split(':').next().unwrap().to_owned())
+            .collect()
+    };
+    for binary in ["validate", "postal", CATCH_ALL_FUNCTION] {
+        let actions = role_actions(&template, &role_of(binary));
+        assert_eq!(
+            services(&actions),
+            BTreeSet::from(["logs".to_owned(), "xray".to_owned()]),
+            "{binary}"
+        );
+    }
+
+    let table = get_att("ApplicationsTable", "Arn");
+    let submit = role_actions(&template, &role_of("submit"));
+    assert_eq!(
+        services(&submit),
+        BTreeSet::from(["dynamodb".into(), "logs".into(), "xray".into()])
+    );
+    for (action, resources) in submit.iter().filter(|(a, _)| a.starts_with("dynamodb:")) {
+        assert_eq!(
+            resources,
+            &vec![table.clone()],
+            "submit {action}: the table only"
+        );
+    }
+
+    let notify = role_actions(&template, &role_of("notify"));
+    assert_eq!(
+        services(&notify),
+        BTreeSet::from([
+            "dynamodb".into(),
+            "logs".into(),
+            "ses".into(),
+            "sqs".into(),
+            "xray".into()
+        ])
+    );
+    for action in [
+        "dynamodb:GetRecords",
+        "dynamodb:GetShardIterator",
+        "dynamodb:DescribeStream",
+    ] {
+        assert_eq!(
+            notify[action],
+            vec![get_att("ApplicationsTable", "StreamArn")],
+            "notify {action}"
+        );
+    }
+    assert_eq!(
+        notify["sqs:SendMessage"],
+        vec![get_att("NotifyFailureQueue", "Arn")]
+    );
+    for action in notify.keys().filter(|a| a.starts_with("dynamodb:")) {
+        assert!(
+            !["dynamodb:Scan", "dynamodb:Query", "dynamodb:DeleteItem"].contains(&action.as_str()),
+            "{action}"
+        );
+    }
+
+    // Mail: only from the configured identity and sender address.
+    let ses: Vec<(String, Value)> = statements(&template)
+        .into_iter()
+        .filter(|(_, s)| {
+            as_list(&s["Action"])
+                .iter()
+                .any(|a| a.as_str().unwrap().starts_with("ses:"))
+        })
+        .collect();
+    assert_eq!(ses.len(), 1);
+    let statement = &ses[0].1;
+    let identity = as_list(&statement["Resource"])[0]["Fn::Sub"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(identity.ends_with(":identity/${SesIdentity}"), "{identity}");
+    assert_eq!(
+        statement["Condition"]["StringEqualsIgnoreCase"]["ses:FromAddress"],
+        reference("SenderAddress")
+    );
+}
+
+// ------------------------------------------------------------------ API, alarms, outputs
+
+#[test]
+fn api_is_throttled_with_cors_from_a_parameter() {
+    let template = template();
+    let api = &resources(&template)["HttpApi"];
+    assert_eq!(api["Type"], "AWS::Serverless::HttpApi");
+    let throttling = &api["Properties"]["DefaultRouteSettings"];
+    assert_eq!(
+        throttling["ThrottlingRateLimit"],
+        reference("ThrottlingRateLimit")
+    );
+    assert_eq!(
+        throttling["ThrottlingBurstLimit"],
+        reference("ThrottlingBurstLimit")
+    );
+    for parameter in ["ThrottlingRateLimit", "ThrottlingBurstLimit"] {
+        assert!(
+            template["Parameters"][parameter]["Default"]
+                .as_u64()
+                .is_some_and(|n| n > 0),
+            "{parameter}"
+        );
+    }
+
+    // CORS only for the listed origins, and none at all when the list is empty.
+    let cors = &api["Properties"]["CorsConfiguration"]["Fn::If"];
+    assert_eq!(cors[0], "HasCorsOrigins");
+    assert_eq!(
+        cors[1]["AllowOrigins"],
+        json!({ "Fn::Split": [",", reference("AllowedOrigins")] })
+    );
+    assert!(!cors[1]["AllowOrigins"].to_string().contains('*'));
+    assert_eq!(cors[2], reference("AWS::NoValue"));
+    let headers: Vec<String> = as_list(&cors[1]["AllowHeaders"])
+        .iter()
+        .map(|h| h.as_str().unwrap().to_lowercase())
+        .collect();
+    assert!(
+        headers.contains(&"idempotency-key".to_owned())
+            && headers.contains(&"content-type".to_owned())
+    );
+}
+
+#[test]
+fn failures_raise_alarms() {
+    let template = template();
+    let alarms = of_type(&template, "AWS::CloudWatch::Alarm");
+    let alarmed = |namespace: &str, metric: &str, dimension: &Value| {
+        alarms.iter().any(|(_, a)| {
+            let p = &a["Properties"];
+            p["Namespace"] == namespace
+                && p["MetricName"] == metric
+                && p["Dimensions"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|d| &d["Value"] == dimension)
+                && p["AlarmActions"].as_array().is_some_and(|a| !a.is_empty())
+        })
+    };
+    assert!(
+        alarmed("AWS/ApiGateway", "5xx", &reference("HttpApi")),
+        "an alarm on the API's 5xx"
+    );
+    for id in binaries(&template).keys() {
+        assert!(
+            alarmed("AWS/Lambda", "Errors", &reference(id)),
+            "an alarm on {id}'s errors"
+        );
+    }
+}
+
+#[test]
+fn outputs_give_the_form_the_api_and_the_table() {
+    let template = template();
+    let outputs = &template["Outputs"];
+    let form = outputs["FormUrl"]["Value"]["Fn::Sub"].as_str().unwrap();
+    assert!(
+        form.starts_with("https://${HttpApi}.execute-api.") && form.ends_with('/'),
+        "{form}"
+    );
+    let api = outputs["ApiUrl"]["Value"]["Fn::Sub"].as_str().unwrap();
+    assert!(
+        api.starts_with("https://${HttpApi}.execute-api.") && api.ends_with("/api/"),
+        "{api}"
+    );
+    assert_eq!(
+        outputs["TableName"]["Value"],
+        reference("ApplicationsTable")
+    );
+}
