@@ -1,1 +1,3 @@
 //! Integration tests live in tests/tests/*.rs; this crate holds their helpers.
+
+pub mod browser;

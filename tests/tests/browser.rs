@@ -1,0 +1,823 @@
+//! The form in a real browser: headless Debian chromium through chromedriver,
+//! against the local server (form and API on one origin, SQLite store).
+//!
+//! Needs /usr/bin/chromium and /usr/bin/chromedriver (scripts/dev-env installs
+//! them); a missing browser fails these tests, it never skips them.
+
+use anyhow::Result;
+use fantoccini::actions::{InputSource, MOUSE_BUTTON_LEFT, MouseActions, PointerAction};
+use integration_tests::browser::{Browser, Site, seed_corporation};
+use serde_json::{Value, json};
+use shared::domain::{Application, RawApplication};
+use shared::routes::ROUTES;
+use shared::store::Store;
+use shared::store::layout::STATUS_RECEIVED;
+use shared::store::sqlite::SqliteStore;
+
+const WIDTH: u32 = 1280;
+const HEIGHT: u32 = 900;
+
+async fn open_form() -> Result<(Site, Browser)> {
+    let site = Site::start().await?;
+    let browser = Browser::start(WIDTH, HEIGHT).await?;
+    browser.open(&site.url()).await?;
+    Ok((site, browser))
+}
+
+async fn fill(browser: &Browser, values: &[(&str, &str)]) -> Result<()> {
+    for (id, value) in values {
+        browser.type_into(id, value).await?;
+    }
+    Ok(())
+}
+
+/// Fills the whole form for a corporation with the seed's examples and `email`.
+async fn fill_corporation(browser: &Browser, email: &str) -> Result<()> {
+    browser.click("contractType").await?;
+    let values: Vec<(&str, &str)> = seed_corporation()
+        .into_iter()
+        .map(|(id, value)| {
+            if id.starts_with("email") {
+                (id, email)
+            } else {
+                (id, value)
+            }
+        })
+        .collect();
+    fill(browser, &values).await?;
+    browser.click("agreedToTerms").await
+}
+
+/// What the form sends for [`fill_corporation`], as the contract's JSON.
+fn corporation_json(email: &str) -> Value {
+    let mut application = serde_json::Map::new();
+    for (key, value) in seed_corporation() {
+        application.insert(key.to_owned(), json!(value));
+    }
+    application.insert("email".into(), json!(email));
+    application.insert("emailConfirmation".into(), json!(email));
+    application.insert("contractType".into(), json!("corporation"));
+    application.insert("agreedToTerms".into(), json!(true));
+    application.insert("website".into(), json!(""));
+    Value::Object(application)
+}
+
+/// The Idempotency-Key the page made when it opened step 2 (kept in its draft).
+async fn idempotency_key(browser: &Browser) -> Result<String> {
+    let key = browser
+        .eval("return JSON.parse(sessionStorage.getItem('partner-registration:draft')).idempotencyKey")
+        .await?;
+    Ok(key.as_str().expect("a key while step 2 is open").to_owned())
+}
+
+/// Goes from step 1 to step 2 and waits for it.
+async fn confirm(browser: &Browser) -> Result<()> {
+    browser.click("to-confirm").await?;
+    browser
+        .wait_until(
+            "location.hash === '#confirm' && !document.getElementById('step-confirm').hidden",
+        )
+        .await
+}
+
+/// Presses 申し込む and waits for the completion page; returns the reception number shown.
+async fn submit_and_complete(browser: &Browser) -> Result<String> {
+    browser.click("submit-application").await?;
+    browser
+        .wait_until("!document.getElementById('step-complete').hidden")
+        .await?;
+    browser.text("reception-number").await
+}
+
+/// The review rows of step 2, as (key, shown value).
+async fn review(browser: &Browser) -> Result<Vec<(String, String)>> {
+    let rows = browser
+        .eval(
+            "return Array.from(document.querySelectorAll('#review .review__row'), \
+             row => [row.dataset.review, row.querySelector('dd').textContent])",
+        )
+        .await?;
+    Ok(rows
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|row| {
+            (
+                row[0].as_str().unwrap().to_owned(),
+                row[1].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect())
+}
+
+/// Proves the application is stored: the local server's SQLite store holds exactly
+/// one application, this one, under the receipt the page showed; through the API,
+/// the same key and body replay that receipt, and another key for the same email is a duplicate.
+async fn assert_stored(site: &Site, key: &str, body: &Value, reception_number: &str) -> Result<()> {
+    let store = SqliteStore::open_dir(site.data.path())?;
+    let stored = store.list_by_status(STATUS_RECEIVED, 10).await?;
+    assert_eq!(stored.len(), 1, "one application stored");
+    assert_eq!(stored[0].receipt.reception_number, reception_number);
+    let raw: RawApplication = serde_json::from_value(body.clone())?;
+    assert_eq!(
+        stored[0].application,
+        Application::parse(&raw).expect("a valid body").application
+    );
+
+    let http = reqwest::Client::new();
+    let replay = http
+        .post(site.api("/api/applications"))
+        .header("Idempotency-Key", key)
+        .json(body)
+        .send()
+        .await?;
+    assert_eq!(replay.status(), 201, "the stored application replays");
+    assert_eq!(
+        replay
+            .headers()
+            .get("Idempotent-Replayed")
+            .map(|v| v.to_str().unwrap()),
+        Some("true")
+    );
+    let replayed: Value = replay.json().await?;
+    assert_eq!(replayed["receptionNumber"], reception_number);
+
+    let again = http
+        .post(site.api("/api/applications"))
+        .header("Idempotency-Key", "another-key-for-the-same-email")
+        .json(body)
+        .send()
+        .await?;
+    assert_eq!(again.status(), 409);
+    let envelope: Value = again.json().await?;
+    assert_eq!(envelope["error"]["code"], "duplicate_application");
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_corporation_applies_through_to_the_completion_page() -> Result<()> {
+    let (site, browser) = open_form().await?;
+    assert_eq!(
+        browser.client.title().await?,
+        "登録内容の入力 | パートナー登録お申し込みフォーム"
+    );
+    // The terms are loaded from their content files, in full.
+    browser.wait_until("document.getElementById('terms-text').textContent.includes('本規約は2018年8月30日より施行します。')").await?;
+    browser.wait_until("document.getElementById('privacy-text').textContent.includes('グランフロント大阪 タワーA 32F')").await?;
+
+    let email = "corp@example.com";
+    fill_corporation(&browser, email).await?;
+    confirm(&browser).await?;
+    assert_eq!(
+        browser.eval("return document.activeElement.id").await?,
+        "step-confirm-title"
+    );
+    assert_eq!(
+        browser
+            .eval("return document.querySelector('.steps__item[aria-current=step]').dataset.step")
+            .await?,
+        "2"
+    );
+    let shown = review(&browser).await?;
+    let expected = [
+        ("email", email),
+        ("contractType", "法人"),
+        ("corporateName", "エックスサーバー株式会社"),
+        ("corporateNameKana", "エックスサーバーカブシキガイシャ"),
+        ("name", "山田 太郎"),
+        ("nameKana", "ヤマダ タロウ"),
+        ("postalCode", "530-0011"),
+        ("addressRegion", "大阪府大阪市北区"),
+        ("addressStreet", "大深町4-20"),
+        ("addressBuilding", "グランフロント大阪 タワーA 32F"),
+        ("phone", "06-6292-8811"),
+        ("invoiceNumber", "T7000012050002"),
+        ("employeeCount", "30"),
+        ("annualReferralCount", "10"),
+        ("agreedToTerms", "同意する"),
+    ];
+    let expected: Vec<(String, String)> = expected
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    assert_eq!(shown, expected);
+
+    let key = idempotency_key(&browser).await?;
+    let reception_number = submit_and_complete(&browser).await?;
+    assert!(!reception_number.is_empty());
+    assert_eq!(
+        browser.client.current_url().await?.fragment(),
+        Some("complete")
+    );
+    assert!(browser.text("received-at").await?.contains('年'));
+    assert!(
+        browser
+            .text("step-complete")
+            .await?
+            .contains("審査結果を電子メールにてお知らせします")
+    );
+    // The draft is gone; the receipt stays for a reload.
+    assert_eq!(
+        browser
+            .eval("return sessionStorage.getItem('partner-registration:draft')")
+            .await?,
+        Value::Null
+    );
+    browser.client.refresh().await?;
+    browser
+        .wait_until("document.documentElement.dataset.ready === 'true'")
+        .await?;
+    assert_eq!(browser.text("reception-number").await?, reception_number);
+
+    assert_stored(&site, &key, &corporation_json(email), &reception_number).await?;
+    browser.close().await
+}
+
+/// Keys as WebDriver spells them.
+const TAB: &str = "\u{E004}";
+const ENTER: &str = "\u{E007}";
+
+/// Presses Tab and returns the id of the element that then has focus.
+async fn tab(browser: &Browser) -> Result<String> {
+    browser
+        .client
+        .active_element()
+        .await?
+        .send_keys(TAB)
+        .await?;
+    Ok(browser
+        .eval("return document.activeElement.id")
+        .await?
+        .as_str()
+        .unwrap_or_default()
+        .to_owned())
+}
+
+#[tokio::test]
+async fn the_whole_form_works_by_keyboard_alone() -> Result<()> {
+    let (site, browser) = open_form().await?;
+    let email = "keyboard@example.com";
+    let values: std::collections::HashMap<&str, &str> = seed_corporation().into_iter().collect();
+    // The tab order follows the seed, with nothing unreachable and nothing hidden in between.
+    let order = [
+        "email",
+        "emailConfirmation",
+        "contractType",
+        "corporateName",
+        "corporateNameKana",
+        "lastName",
+        "firstName",
+        "lastNameKana",
+        "firstNameKana",
+        "postalCode",
+        "postal-lookup",
+        "addressRegion",
+        "addressStreet",
+        "addressBuilding",
+        "phone",
+        "invoiceNumber",
+        "employeeCount",
+        "annualReferralCount",
+        "terms-text",
+        "privacy-text",
+        "agreedToTerms",
+        "to-confirm",
+    ];
+    assert_eq!(tab(&browser).await?, "skip-link");
+    for id in order {
+        assert_eq!(tab(&browser).await?, id);
+        let active = browser.client.active_element().await?;
+        match id {
+            "email" | "emailConfirmation" => active.send_keys(email).await?,
+            "contractType" | "agreedToTerms" => active.send_keys(" ").await?,
+            "postal-lookup" | "terms-text" | "privacy-text" => {}
+            "to-confirm" => active.send_keys(ENTER).await?,
+            _ => active.send_keys(values[id]).await?,
+        }
+    }
+    browser
+        .wait_until("!document.getElementById('step-confirm').hidden")
+        .await?;
+    assert_eq!(
+        browser.eval("return document.activeElement.id").await?,
+        "step-confirm-title"
+    );
+    assert_eq!(tab(&browser).await?, "back-to-input");
+    assert_eq!(tab(&browser).await?, "submit-application");
+    let key = idempotency_key(&browser).await?;
+    browser
+        .client
+        .active_element()
+        .await?
+        .send_keys(ENTER)
+        .await?;
+    browser
+        .wait_until("!document.getElementById('step-complete').hidden")
+        .await?;
+    let reception_number = browser.text("reception-number").await?;
+    assert_stored(&site, &key, &corporation_json(email), &reception_number).await?;
+    browser.close().await
+}
+
+#[tokio::test]
+async fn a_sole_proprietor_applies_without_corporate_fields() -> Result<()> {
+    let (site, browser) = open_form().await?;
+    let email = "sole@example.com";
+    browser.click("contractType-sole").await?;
+    // The corporate fields are inactive and say so.
+    for id in ["corporateName", "corporateNameKana"] {
+        assert!(
+            !browser.css(&format!("#{id}")).await?.is_enabled().await?,
+            "{id} disabled"
+        );
+        assert!(browser.is_shown(&format!("{id}-inactive")).await?);
+    }
+    let values: Vec<(&str, &str)> = seed_corporation()
+        .into_iter()
+        .filter(|(id, _)| !id.starts_with("corporate"))
+        .map(|(id, value)| {
+            if id.starts_with("email") {
+                (id, email)
+            } else {
+                (id, value)
+            }
+        })
+        .collect();
+    fill(&browser, &values).await?;
+    browser.click("agreedToTerms").await?;
+    confirm(&browser).await?;
+    let shown = review(&browser).await?;
+    assert!(shown.contains(&("contractType".into(), "個人事業主".into())));
+    assert!(
+        !shown.iter().any(|(key, _)| key.starts_with("corporate")),
+        "{shown:?}"
+    );
+
+    let key = idempotency_key(&browser).await?;
+    let reception_number = submit_and_complete(&browser).await?;
+
+    let mut body = corporation_json(email);
+    let object = body.as_object_mut().unwrap();
+    object.remove("corporateName");
+    object.remove("corporateNameKana");
+    object.insert("contractType".into(), json!("sole_proprietor"));
+    assert_stored(&site, &key, &body, &reception_number).await?;
+    browser.close().await
+}
+
+#[tokio::test]
+async fn an_empty_submit_shows_every_required_error() -> Result<()> {
+    let (_site, browser) = open_form().await?;
+    // Every key of the contract has its input.
+    for field in shared::messages::Field::ALL {
+        let found = browser
+            .eval_with(
+                "return document.getElementsByName(arguments[0]).length",
+                vec![json!(field.key())],
+            )
+            .await?;
+        assert!(found.as_u64() >= Some(1), "no input for {}", field.key());
+    }
+
+    browser.click("to-confirm").await?;
+    browser
+        .wait_until("!document.getElementById('error-summary').hidden")
+        .await?;
+    assert_eq!(browser.step().await?, 1);
+
+    // The server's own answer to an empty application is what the page must show.
+    let empty = RawApplication {
+        website: Some(String::new()),
+        ..RawApplication::default()
+    };
+    let errors = Application::parse(&empty).unwrap_err().errors;
+    assert!(errors.len() >= 10);
+    let summary: Vec<String> = browser
+        .eval("return Array.from(document.querySelectorAll('#error-summary-list a'), a => a.textContent)")
+        .await?
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_owned())
+        .collect();
+    let messages: Vec<String> = errors
+        .iter()
+        .map(|issue| issue.message.to_string())
+        .collect();
+    assert_eq!(summary, messages);
+    for issue in &errors {
+        let key = issue.field.key();
+        assert_eq!(
+            browser.text(&format!("{key}-error")).await?,
+            issue.message,
+            "{key}"
+        );
+        let invalid = browser
+            .eval_with(
+                "return document.getElementsByName(arguments[0])[0].getAttribute('aria-invalid')",
+                vec![json!(key)],
+            )
+            .await?;
+        assert_eq!(invalid, "true", "{key} aria-invalid");
+        let described = browser
+            .eval_with("return document.getElementsByName(arguments[0])[0].getAttribute('aria-describedby')", vec![json!(key)])
+            .await?;
+        assert!(
+            described
+                .as_str()
+                .unwrap()
+                .split(' ')
+                .any(|id| id == format!("{key}-error")),
+            "{key} describedby"
+        );
+    }
+    // Focus is on the first field in error, and a summary link leads to its field.
+    assert_eq!(
+        browser.eval("return document.activeElement.id").await?,
+        "email"
+    );
+    browser
+        .css("#error-summary-list li:nth-child(4) a")
+        .await?
+        .click()
+        .await?;
+    assert_eq!(
+        browser.eval("return document.activeElement.name").await?,
+        errors[3].field.key()
+    );
+    assert!(browser.client.title().await?.starts_with("エラー: "));
+    browser.close().await
+}
+
+#[tokio::test]
+async fn a_field_is_checked_with_the_servers_message_when_it_loses_focus() -> Result<()> {
+    let (_site, browser) = open_form().await?;
+    browser.type_into("email", "not-an-address").await?;
+    browser.click("phone").await?; // leaves 「メールアドレス」
+    browser
+        .wait_until("!document.getElementById('email-error').hidden")
+        .await?;
+    let expected = shared::messages::Issue::invalid_format(shared::messages::Field::Email).message;
+    assert_eq!(browser.text("email-error").await?, expected);
+    assert_eq!(
+        browser
+            .css("#email")
+            .await?
+            .attr("aria-invalid")
+            .await?
+            .as_deref(),
+        Some("true")
+    );
+    // Untouched fields show nothing yet.
+    assert!(!browser.is_shown("emailConfirmation-error").await?);
+    assert!(!browser.is_shown("error-summary").await?);
+
+    // Correcting the address clears the error while typing.
+    browser.css("#email").await?.clear().await?;
+    browser.type_into("email", "sample@example.com").await?;
+    browser
+        .wait_until("document.getElementById('email-error').hidden")
+        .await?;
+    assert_eq!(
+        browser.css("#email").await?.attr("aria-invalid").await?,
+        None
+    );
+    browser.close().await
+}
+
+#[tokio::test]
+async fn postal_autofill_fills_the_address_and_lets_the_applicant_choose() -> Result<()> {
+    let (site, browser) = open_form().await?;
+
+    // One address.
+    browser.type_into("postalCode", "5300011").await?;
+    browser.click("postal-lookup").await?;
+    browser
+        .wait_until("document.getElementById('addressRegion').value !== ''")
+        .await?;
+    assert_eq!(browser.value("addressRegion").await?, "大阪府大阪市北区");
+    assert_eq!(browser.value("addressStreet").await?, "大深町");
+    assert_eq!(
+        browser.eval("return document.activeElement.id").await?,
+        "addressStreet"
+    );
+
+    // Several addresses: the applicant chooses, and the choice is filled in.
+    let http = reqwest::Client::new();
+    let answer: Value = http
+        .get(site.api("/api/postal/4980000"))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let addresses = answer["addresses"].as_array().expect("addresses").clone();
+    assert!(addresses.len() >= 2, "4980000 has several addresses");
+    browser.css("#postalCode").await?.clear().await?;
+    browser.type_into("postalCode", "498-0000").await?;
+    browser.click("postal-lookup").await?;
+    browser
+        .wait_until("!document.getElementById('postal-choices').hidden")
+        .await?;
+    let buttons = browser
+        .client
+        .find_all(fantoccini::Locator::Css("#postal-choice-list button"))
+        .await?;
+    assert_eq!(buttons.len(), addresses.len());
+    assert_eq!(
+        browser
+            .eval("return document.activeElement.className")
+            .await?,
+        "postal__choice"
+    );
+    buttons[1].click().await?;
+    let chosen = &addresses[1];
+    let line1 = chosen["line1"]
+        .as_str()
+        .map(str::to_owned)
+        .unwrap_or_else(|| {
+            format!(
+                "{}{}",
+                chosen["prefecture"].as_str().unwrap(),
+                chosen["city"].as_str().unwrap()
+            )
+        });
+    assert_eq!(browser.value("addressRegion").await?, line1);
+    assert!(!browser.is_shown("postal-choices").await?);
+
+    // An invalid code and an unknown one get the server's clear messages.
+    for (code, status) in [("12", 400), ("0000000", 404)] {
+        browser.css("#postalCode").await?.clear().await?;
+        browser.type_into("postalCode", code).await?;
+        browser.click("postal-lookup").await?;
+        let envelope: Value = http
+            .get(site.api(&format!("/api/postal/{code}")))
+            .send()
+            .await?
+            .json()
+            .await?;
+        let message = envelope["error"]["message"]
+            .as_str()
+            .expect("envelope")
+            .to_owned();
+        assert_eq!(
+            http.get(site.api(&format!("/api/postal/{code}")))
+                .send()
+                .await?
+                .status(),
+            status,
+            "{code}"
+        );
+        browser
+            .wait_until(&format!(
+                "document.getElementById('postal-status').textContent === {}",
+                json!(message)
+            ))
+            .await?;
+    }
+    browser.close().await
+}
+
+#[tokio::test]
+async fn going_back_from_step_2_keeps_every_value() -> Result<()> {
+    let (_site, browser) = open_form().await?;
+    fill_corporation(&browser, "back@example.com").await?;
+    let before = all_values(&browser).await?;
+    confirm(&browser).await?;
+
+    // 「修正する」
+    browser.click("back-to-input").await?;
+    browser
+        .wait_until("!document.getElementById('step-input').hidden")
+        .await?;
+    assert_eq!(all_values(&browser).await?, before);
+
+    // The browser's back and forward buttons.
+    confirm(&browser).await?;
+    browser.client.back().await?;
+    browser
+        .wait_until("!document.getElementById('step-input').hidden")
+        .await?;
+    assert_eq!(all_values(&browser).await?, before);
+    browser.client.forward().await?;
+    browser
+        .wait_until("!document.getElementById('step-confirm').hidden")
+        .await?;
+
+    // A reload keeps the draft, even on step 2.
+    browser.client.refresh().await?;
+    browser.wait_until("document.documentElement.dataset.ready === 'true' && !document.getElementById('step-confirm').hidden").await?;
+    browser.client.back().await?;
+    browser
+        .wait_until("!document.getElementById('step-input').hidden")
+        .await?;
+    assert_eq!(all_values(&browser).await?, before);
+    browser.close().await
+}
+
+/// Every input's value (radios and the checkbox as their checked state).
+async fn all_values(browser: &Browser) -> Result<Value> {
+    browser
+        .eval(
+            "return Array.from(document.querySelectorAll('#application-form input'), \
+             i => [i.id, (i.type === 'radio' || i.type === 'checkbox') ? i.checked : i.value])",
+        )
+        .await
+}
+
+#[tokio::test]
+async fn a_double_click_on_submit_creates_one_application() -> Result<()> {
+    let (site, browser) = open_form().await?;
+    let email = "double@example.com";
+    fill_corporation(&browser, email).await?;
+    confirm(&browser).await?;
+    let key = idempotency_key(&browser).await?;
+
+    // A slow network, so that the second click lands while the first request is in flight.
+    browser.cdp("Network.enable", json!({})).await?;
+    let slow =
+        json!({"offline": false, "latency": 400, "downloadThroughput": -1, "uploadThroughput": -1});
+    browser
+        .cdp("Network.emulateNetworkConditions", slow)
+        .await?;
+    // A real double click: two presses of the mouse, as fast as the browser takes them.
+    let element = browser.css("#submit-application").await?;
+    let pointer = MouseActions::new("mouse".to_owned())
+        .then(PointerAction::MoveToElement {
+            element,
+            duration: None,
+            x: 0.0,
+            y: 0.0,
+        })
+        .then(PointerAction::Down {
+            button: MOUSE_BUTTON_LEFT,
+        })
+        .then(PointerAction::Up {
+            button: MOUSE_BUTTON_LEFT,
+        })
+        .then(PointerAction::Down {
+            button: MOUSE_BUTTON_LEFT,
+        })
+        .then(PointerAction::Up {
+            button: MOUSE_BUTTON_LEFT,
+        });
+    browser.client.perform_actions(pointer).await?;
+    browser
+        .wait_until("!document.getElementById('step-complete').hidden")
+        .await?;
+    let reception_number = browser.text("reception-number").await?;
+
+    // One request left the page (a second would have ended by now), and no error was shown.
+    tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
+    let posts = browser
+        .eval(
+            "return performance.getEntriesByType('resource')\
+             .filter(e => new URL(e.name).pathname === '/api/applications').length",
+        )
+        .await?;
+    assert_eq!(posts, 1);
+    assert!(!browser.is_shown("submit-error").await.unwrap_or(false));
+    assert_stored(&site, &key, &corporation_json(email), &reception_number).await?;
+    browser.close().await
+}
+
+#[tokio::test]
+async fn a_failed_connection_can_be_retried_with_the_same_key() -> Result<()> {
+    let (mut site, browser) = open_form().await?;
+    let email = "retry@example.com";
+    fill_corporation(&browser, email).await?;
+    confirm(&browser).await?;
+    let key = idempotency_key(&browser).await?;
+
+    // The server is gone: the page says so and lets the applicant try again.
+    let addr = site.addr();
+    site.stop().await?;
+    browser.click("submit-application").await?;
+    browser
+        .wait_until("!document.getElementById('submit-error').hidden")
+        .await?;
+    assert!(browser.text("submit-error").await?.contains("通信エラー"));
+    assert!(
+        browser
+            .css("#submit-application")
+            .await?
+            .is_enabled()
+            .await?
+    );
+    assert_eq!(browser.step().await?, 2);
+
+    // Say the first attempt had in fact been stored: the retry must replay it,
+    // which only happens when the page sends the same key.
+    site.restart_on(addr).await?;
+    let stored: Value = reqwest::Client::new()
+        .post(site.api("/api/applications"))
+        .header("Idempotency-Key", &key)
+        .json(&corporation_json(email))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let reception_number = submit_and_complete(&browser).await?;
+    assert_eq!(
+        reception_number,
+        stored["receptionNumber"].as_str().unwrap()
+    );
+    browser.close().await
+}
+
+#[tokio::test]
+async fn a_duplicate_email_is_shown_clearly_on_step_2() -> Result<()> {
+    let (site, browser) = open_form().await?;
+    let email = "taken@example.com";
+    let first = reqwest::Client::new()
+        .post(site.api("/api/applications"))
+        .header("Idempotency-Key", "first-application")
+        .json(&corporation_json(email))
+        .send()
+        .await?;
+    assert_eq!(first.status(), 201);
+
+    fill_corporation(&browser, email).await?;
+    confirm(&browser).await?;
+    browser.click("submit-application").await?;
+    browser
+        .wait_until("!document.getElementById('submit-error').hidden")
+        .await?;
+    let shown = browser.text("submit-error").await?;
+    assert!(shown.contains("「修正する」"), "{shown}");
+    assert_eq!(browser.step().await?, 2);
+    browser.close().await
+}
+
+#[tokio::test]
+async fn readings_fill_themselves_from_the_ime_and_normalise_as_typed() -> Result<()> {
+    let (_site, browser) = open_form().await?;
+
+    // 姓: や → やま → やまだ → 山田, committed.
+    browser.click("lastName").await?;
+    browser.ime_type("やまだ", "山田").await?;
+    assert_eq!(browser.value("lastName").await?, "山田");
+    assert_eq!(browser.value("lastNameKana").await?, "ヤマダ");
+
+    // 契約法人名 in two conversions: えっくすさーばー → エックスサーバー, かぶしきがいしゃ → 株式会社.
+    browser.click("corporateName").await?;
+    browser
+        .ime_type("えっくすさーばー", "エックスサーバー")
+        .await?;
+    browser.ime_type("かぶしきがいしゃ", "株式会社").await?;
+    assert_eq!(
+        browser.value("corporateName").await?,
+        "エックスサーバー株式会社"
+    );
+    assert_eq!(
+        browser.value("corporateNameKana").await?,
+        "エックスサーバーカブシキガイシャ"
+    );
+
+    // A reading the applicant typed themself is left alone; hiragana becomes katakana.
+    browser.type_into("firstNameKana", "たろう").await?;
+    assert_eq!(browser.value("firstNameKana").await?, "タロウ");
+    browser.click("firstName").await?;
+    browser.ime_type("はなこ", "花子").await?;
+    assert_eq!(browser.value("firstNameKana").await?, "タロウ");
+
+    // Full-width digits become half-width as they are typed.
+    browser
+        .type_into("phone", "０６－６２９２－８８１１")
+        .await?;
+    assert_eq!(browser.value("phone").await?, "06－6292－8811");
+    browser.type_into("employeeCount", "３０").await?;
+    assert_eq!(browser.value("employeeCount").await?, "30");
+    browser.close().await
+}
+
+#[test]
+fn the_page_uses_the_contracts_routes() {
+    let api =
+        std::fs::read_to_string(integration_tests::browser::web_dir().join("js/api.js")).unwrap();
+    for route in ROUTES {
+        // `/api/postal/{code}` appears as its prefix.
+        let path = route.path.split('{').next().unwrap();
+        assert!(
+            api.contains(&format!("'{path}'")),
+            "web/js/api.js lacks {path}"
+        );
+    }
+}
+
+#[test]
+fn the_page_has_no_inline_script_or_style() {
+    let html =
+        std::fs::read_to_string(integration_tests::browser::web_dir().join("index.html")).unwrap();
+    assert!(!html.contains("<script>") && !html.contains(" style=") && !html.contains("<style"));
+    let handler = html.match_indices(" on").any(|(at, _)| {
+        let rest = &html[at + 3..];
+        let name_len = rest.bytes().take_while(u8::is_ascii_lowercase).count();
+        name_len > 0 && rest[name_len..].starts_with('=')
+    });
+    assert!(!handler, "no inline event handlers");
+    let js_dir = integration_tests::browser::web_dir().join("js");
+    for entry in std::fs::read_dir(js_dir).unwrap() {
+        let source = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        assert!(!source.contains("innerHTML") && !source.contains("insertAdjacentHTML"));
+    }
+}
