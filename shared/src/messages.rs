@@ -154,7 +154,10 @@ impl Issue {
     }
 
     pub fn invalid_characters(field: Field) -> Self {
-        let message = format!("{}に改行や制御文字は使用できません。", field.label());
+        let message = format!(
+            "{}に使用できない文字(改行・制御文字・絵文字・< >)が含まれています。",
+            field.label()
+        );
         Issue::new(field, IssueCode::InvalidCharacters, message)
     }
 

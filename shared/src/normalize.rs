@@ -32,6 +32,20 @@ pub fn is_forbidden_char(c: char) -> bool {
         || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
+/// True for characters no name or address needs and markup or decoration uses:
+/// `<` and `>`, and emoji (pictographs, flags, the variation selector and joiner
+/// that build them). Kanji outside the BMP (𠮷, 𩸽) are not among them.
+pub fn is_unwanted_in_text(c: char) -> bool {
+    matches!(
+        c,
+        '<' | '>'
+            | '\u{200D}' // zero-width joiner
+            | '\u{FE0F}' // emoji presentation selector
+            | '\u{2600}'..='\u{27BF}' // miscellaneous symbols, dingbats
+            | '\u{1F000}'..='\u{1FAFF}' // mahjong … symbols and pictographs extended-A
+    )
+}
+
 /// Dash-like characters that mean a hyphen in a phone number or postal code.
 /// The katakana prolonged sound mark is among them: on a Japanese keyboard it is
 /// what the minus key types in kana mode.
@@ -141,6 +155,16 @@ mod tests {
         }
         for c in ['a', '山', '𠮷', ' ', 'ー'] {
             assert!(!is_forbidden_char(c), "U+{:04X}", c as u32);
+        }
+    }
+
+    #[test]
+    fn unwanted_in_text() {
+        for c in ['<', '>', '😀', '👍', '☀', '\u{FE0F}', '\u{200D}', '🇯'] {
+            assert!(is_unwanted_in_text(c), "U+{:04X}", c as u32);
+        }
+        for c in ['𠮷', '𩸽', '山', 'A', '&', '"', '・', '-'] {
+            assert!(!is_unwanted_in_text(c), "U+{:04X}", c as u32);
         }
     }
 

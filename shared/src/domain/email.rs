@@ -79,7 +79,7 @@ mod tests {
             ("sample@@example.com", IssueCode::InvalidFormat),
             ("a@b@example.com", IssueCode::InvalidFormat),
             ("\"quoted\"@example.com", IssueCode::InvalidFormat),
-            ("Taro <taro@example.com>", IssueCode::InvalidFormat),
+            ("Taro <taro@example.com>", IssueCode::InvalidCharacters),
             ("a@[127.0.0.1]", IssueCode::InvalidFormat),
             ("a@example..com", IssueCode::InvalidFormat),
             ("a@-example.com", IssueCode::InvalidFormat),

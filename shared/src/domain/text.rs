@@ -16,6 +16,9 @@ pub(crate) fn checked(
         return Err(Issue::invalid_characters(field));
     }
     let value = normalise(raw);
+    if value.chars().any(normalize::is_unwanted_in_text) {
+        return Err(Issue::invalid_characters(field));
+    }
     if value.is_empty() {
         return Err(Issue::required(field));
     }
@@ -112,6 +115,9 @@ mod tests {
             ("山\r\n田", IssueCode::InvalidCharacters),
             ("山\0田", IssueCode::InvalidCharacters),
             ("山\u{202E}田", IssueCode::InvalidCharacters),
+            ("<script>alert(1)</script>", IssueCode::InvalidCharacters),
+            ("山田😀", IssueCode::InvalidCharacters),
+            ("山田👨\u{200D}👩", IssueCode::InvalidCharacters),
         ];
         for (raw, code) in cases {
             assert_eq!(PersonName::parse(Field::LastName, raw).unwrap_err().code, code, "{raw:?}");
