@@ -1,1 +1,81 @@
-//! Mail templates, the SES sender and the .eml outbox (owned by the notification work).
+//! The two mails every stored application gets, how they are rendered (plain
+//! text + HTML, one MIME message built by `mail-builder`) and the [`Mailer`]s
+//! that deliver them: SES v2 on AWS (feature `ses`), `.eml` files locally.
+//!
+//! Injection safety is structural: a [`Mail`]'s headers hold only configured
+//! addresses, the validated recipient address, fixed subject text and
+//! identifiers this system generated (checked again here). Applicant values
+//! appear only in the bodies, and every one of them is HTML-escaped in the HTML
+//! part.
+
+mod config;
+mod mime;
+mod outbox;
+#[cfg(feature = "ses")]
+mod ses;
+mod templates;
+
+pub use config::{
+    ConfigError, ENV_CONFIGURATION_SET, ENV_FROM, ENV_FROM_NAME, ENV_OPERATOR, ENV_OPERATOR_CONTACT,
+    ENV_REPLY_TO, MailConfig,
+};
+pub use outbox::OutboxMailer;
+#[cfg(feature = "ses")]
+pub use ses::SesMailer;
+pub use templates::{RenderError, render};
+
+use crate::store::MailKind;
+use async_trait::async_trait;
+
+/// One rendered mail, ready to send: every header value is safe by construction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mail {
+    pub kind: MailKind,
+    /// The application this mail is about (a ULID), for file names and Message-ID.
+    pub application_id: String,
+    pub from: String,
+    pub from_name: Option<String>,
+    pub reply_to: String,
+    /// The validated applicant address, or the configured operator address.
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// Why a mail was not sent. It carries no personal data: only what failed and
+/// a provider error code, so it can be logged as is.
+#[derive(Debug, thiserror::Error)]
+#[error("mail not sent ({kind}): {reason}")]
+pub struct SendError {
+    pub kind: &'static str,
+    pub reason: String,
+}
+
+impl SendError {
+    pub fn new(kind: MailKind, reason: impl Into<String>) -> Self {
+        SendError {
+            kind: kind.slug(),
+            reason: reason.into(),
+        }
+    }
+}
+
+/// Delivers a rendered mail. Returns only once the provider accepted it.
+#[async_trait]
+pub trait Mailer: Send + Sync {
+    async fn send(&self, mail: &Mail) -> Result<(), SendError>;
+}
+
+impl MailKind {
+    /// Both kinds, in the order they are sent.
+    pub const ALL: [MailKind; 2] = [MailKind::Acknowledgement, MailKind::OperatorNotice];
+
+    /// A stable ASCII name, for file names, Message-IDs and logs.
+    pub fn slug(self) -> &'static str {
+        match self {
+            MailKind::Acknowledgement => "acknowledgement",
+            MailKind::OperatorNotice => "operator-notice",
+        }
+    }
+}

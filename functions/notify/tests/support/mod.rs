@@ -1,0 +1,347 @@
+//! Real services for the notification tests: the moto server that
+//! `scripts/test` started (`AWS_ENDPOINT_URL`), or, outside it, one started
+//! here from the checkout's venv. With `REQUIRE_SERVICES=1` a missing endpoint
+//! fails the test. Each test uses its own table and its own sender address, so
+//! tests (and other crates' tests on the same server) do not see each other.
+
+#![allow(dead_code)] // Each test binary uses a different part.
+
+use aws_lambda_events::event::dynamodb::Event;
+use aws_sdk_dynamodb::config::{Credentials, Region};
+use serde_json::{Value, json};
+use shared::domain::{Application, RawApplication};
+use shared::mail::MailConfig;
+use shared::store::dynamodb::{DynamoStore, create_table, load_sdk_config};
+use shared::store::{Receipt, StoredApplication, Submission};
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+pub const REGION: &str = "ap-northeast-1";
+
+/// The endpoint URL, started at most once per test binary.
+pub fn endpoint() -> &'static str {
+    static ENDPOINT: OnceLock<String> = OnceLock::new();
+    ENDPOINT.get_or_init(|| {
+        if let Ok(url) = std::env::var("AWS_ENDPOINT_URL")
+            && !url.is_empty()
+        {
+            return url;
+        }
+        assert!(
+            std::env::var("REQUIRE_SERVICES").as_deref() != Ok("1"),
+            "REQUIRE_SERVICES=1 but AWS_ENDPOINT_URL is not set: run ./scripts/test"
+        );
+        start_moto()
+    })
+}
+
+/// Starts moto server on a free port, under a shell that stops it when this
+/// process exits (its stdin, held by this process, closes).
+fn start_moto() -> String {
+    let moto = concat!(env!("CARGO_MANIFEST_DIR"), "/../../.venv/bin/moto_server");
+    let moto = std::path::Path::new(moto);
+    assert!(
+        moto.exists(),
+        "{} is missing: run `. scripts/dev-env` or ./scripts/test",
+        moto.display()
+    );
+    let port = free_port();
+    let script = format!(
+        "'{}' -H 127.0.0.1 -p {port} >/dev/null 2>&1 & moto=$!; echo started; cat >/dev/null; kill $moto",
+        moto.display()
+    );
+    let mut child = Command::new("sh")
+        .args(["-c", &script])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn moto server");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    std::mem::forget(child.stdin.take());
+    std::mem::forget(child);
+    for _ in 0..200 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return format!("http://127.0.0.1:{port}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!("moto server did not start on port {port}");
+}
+
+/// A port nothing listens on (bound, then released).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A name no other test (in any process sharing the server) uses.
+pub fn unique(prefix: &str) -> String {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!(
+        "{prefix}{}x{}x{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed),
+        nanos
+    )
+}
+
+fn credentials() -> Credentials {
+    Credentials::new("testing", "testing", None, None, "tests")
+}
+
+/// Test setup (creating tables and identities) may meet a cold moto: no
+/// production attempt timeout, so that a slow first call is not retried into a
+/// conflict with itself.
+fn patient() -> aws_sdk_dynamodb::config::timeout::TimeoutConfig {
+    aws_sdk_dynamodb::config::timeout::TimeoutConfig::builder()
+        .operation_attempt_timeout(std::time::Duration::from_secs(30))
+        .operation_timeout(std::time::Duration::from_secs(30))
+        .build()
+}
+
+/// A DynamoDB client with the production SDK settings (timeouts, retries), on moto.
+pub async fn dynamodb_client() -> aws_sdk_dynamodb::Client {
+    let config = aws_sdk_dynamodb::config::Builder::from(&load_sdk_config().await)
+        .endpoint_url(endpoint())
+        .region(Region::new(REGION))
+        .credentials_provider(credentials())
+        .build();
+    aws_sdk_dynamodb::Client::from_conf(config)
+}
+
+/// A fresh table with the layout's schema and stream, and a store on it.
+pub async fn fresh_store() -> DynamoStore {
+    let client = dynamodb_client().await;
+    let setup = aws_sdk_dynamodb::Client::from_conf(
+        client
+            .config()
+            .to_builder()
+            .timeout_config(patient())
+            .build(),
+    );
+    let table = unique("notify-");
+    create_table(&setup, &table).await.expect("create table");
+    DynamoStore::new(client, table)
+}
+
+/// An SES v2 client with the production SDK settings, on moto or on `endpoint`
+/// (e.g. one where nothing listens).
+pub async fn ses_client(endpoint: Option<&str>) -> aws_sdk_sesv2::Client {
+    let config = shared::mail::SesMailer::client_config(&load_sdk_config().await)
+        .endpoint_url(endpoint.unwrap_or(self::endpoint()))
+        .region(aws_sdk_sesv2::config::Region::new(REGION))
+        .credentials_provider(credentials())
+        .build();
+    aws_sdk_sesv2::Client::from_conf(config)
+}
+
+/// A sender address whose domain is unique; verified in SES when asked.
+pub async fn sender(verified: bool) -> String {
+    let address = format!("no-reply@{}.example.jp", unique("mail-"));
+    if verified {
+        let ses = ses_client(None).await;
+        let setup = aws_sdk_sesv2::Client::from_conf(
+            ses.config().to_builder().timeout_config(patient()).build(),
+        );
+        setup
+            .create_email_identity()
+            .email_identity(&address)
+            .send()
+            .await
+            .expect("verify");
+    }
+    address
+}
+
+pub fn mail_config(from: &str, operator: &str) -> MailConfig {
+    let settings = [
+        ("MAIL_FROM", from.to_owned()),
+        ("MAIL_FROM_NAME", "パートナー登録窓口".to_owned()),
+        (
+            "MAIL_REPLY_TO",
+            "partner-support@partner.example.jp".to_owned(),
+        ),
+        ("MAIL_OPERATOR", operator.to_owned()),
+    ];
+    MailConfig::from_lookup(|name| {
+        settings
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.clone())
+    })
+    .expect("valid mail settings")
+}
+
+/// A valid corporate application (the seed's examples) for `email`.
+pub fn corporation(email: &str) -> Application {
+    application(json!({
+        "email": email, "emailConfirmation": email,
+        "contractType": "corporation",
+        "corporateName": "エックスサーバー株式会社",
+        "corporateNameKana": "エックスサーバーカブシキガイシャ",
+        "lastName": "山田", "firstName": "太郎",
+        "lastNameKana": "ヤマダ", "firstNameKana": "タロウ",
+        "postalCode": "530-0011", "addressRegion": "大阪府大阪市北区", "addressStreet": "大深町4-20",
+        "addressBuilding": "グランフロント大阪 タワーA 32F",
+        "phone": "06-6292-8811", "invoiceNumber": "T7000012050002",
+        "employeeCount": 30, "annualReferralCount": 10, "agreedToTerms": true
+    }))
+}
+
+/// A valid sole proprietor's application with 𠮷 in the name, for `email`.
+pub fn sole_proprietor(email: &str) -> Application {
+    application(json!({
+        "email": email, "emailConfirmation": email,
+        "contractType": "sole_proprietor",
+        "lastName": "𠮷田", "firstName": "花子",
+        "lastNameKana": "ヨシダ", "firstNameKana": "ハナコ",
+        "postalCode": "1000001", "addressRegion": "東京都千代田区", "addressStreet": "千代田1-1",
+        "phone": "03-1234-5678", "agreedToTerms": true
+    }))
+}
+
+fn application(value: Value) -> Application {
+    let raw: RawApplication = serde_json::from_value(value).expect("decodes");
+    Application::parse(&raw).expect("valid").application
+}
+
+/// Stores `application` through the store's own submission path.
+pub async fn submit(
+    store: &dyn shared::store::Store,
+    application: Application,
+) -> StoredApplication {
+    let receipt = Receipt::issue_now();
+    let submission = Submission {
+        idempotency_key: unique("key-"),
+        request_hash: "0".repeat(64),
+        receipt: receipt.clone(),
+        application: application.clone(),
+        response_body: serde_json::to_string(&receipt).unwrap(),
+    };
+    let outcome = store.submit(&submission).await.expect("stored");
+    assert!(
+        matches!(outcome, shared::store::SubmitOutcome::Created { .. }),
+        "{outcome:?}"
+    );
+    StoredApplication {
+        receipt,
+        application,
+    }
+}
+
+/// Calls the DynamoDB Streams API on moto (unsigned JSON; moto routes on the
+/// target and the credential scope).
+async fn streams(action: &str, body: Value) -> Value {
+    let response = reqwest::Client::new()
+        .post(endpoint())
+        .header("Content-Type", "application/x-amz-json-1.0")
+        .header("X-Amz-Target", format!("DynamoDBStreams_20120810.{action}"))
+        .header(
+            "Authorization",
+            format!("AWS4-HMAC-SHA256 Credential=testing/20260101/{REGION}/dynamodb/aws4_request, SignedHeaders=host, Signature=0"),
+        )
+        .body(body.to_string())
+        .send()
+        .await
+        .expect("streams request");
+    assert!(
+        response.status().is_success(),
+        "{action}: {}",
+        response.status()
+    );
+    response.json().await.expect("streams JSON")
+}
+
+/// Every record of the table's stream so far, as Lambda would pass them to the
+/// function (the stream records plus `eventSourceARN`).
+pub async fn stream_event(store: &DynamoStore) -> Event {
+    let table = store
+        .client()
+        .describe_table()
+        .table_name(store.table())
+        .send()
+        .await
+        .expect("describe");
+    let arn = table
+        .table()
+        .and_then(|t| t.latest_stream_arn())
+        .expect("a stream")
+        .to_owned();
+    let stream = streams("DescribeStream", json!({ "StreamArn": arn })).await;
+    let mut records = Vec::new();
+    for shard in stream["StreamDescription"]["Shards"]
+        .as_array()
+        .expect("shards")
+    {
+        let iterator = streams(
+            "GetShardIterator",
+            json!({ "StreamArn": arn, "ShardId": shard["ShardId"], "ShardIteratorType": "TRIM_HORIZON" }),
+        )
+        .await;
+        let page = streams(
+            "GetRecords",
+            json!({ "ShardIterator": iterator["ShardIterator"] }),
+        )
+        .await;
+        for mut record in page["Records"].as_array().expect("records").iter().cloned() {
+            record["eventSourceARN"] = json!(arn);
+            records.push(record);
+        }
+    }
+    serde_json::from_value(json!({ "Records": records })).expect("a Lambda DynamoDB event")
+}
+
+/// A message SES accepted, as moto recorded it.
+#[derive(Debug, Clone)]
+pub struct Sent {
+    pub source: String,
+    pub destinations: Vec<String>,
+    pub raw: String,
+}
+
+/// Every message SES accepted from `source`, oldest first.
+pub async fn sent_from(source: &str) -> Vec<Sent> {
+    let url = format!("{}/moto-api/data.json", endpoint());
+    let data: Value = reqwest::get(url)
+        .await
+        .expect("moto data")
+        .json()
+        .await
+        .expect("JSON");
+    let messages = data["ses"]["RawMessage"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    messages
+        .into_iter()
+        .filter(|message| message["source"] == source)
+        .map(|message| {
+            let mut destinations: Vec<String> = message["destinations"]
+                .as_array()
+                .expect("destinations")
+                .iter()
+                .map(|d| d.as_str().unwrap().to_owned())
+                .collect();
+            // moto lists the envelope and the To header both.
+            destinations.sort();
+            destinations.dedup();
+            Sent {
+                source: source.to_owned(),
+                destinations,
+                raw: message["raw_data"].as_str().unwrap().to_owned(),
+            }
+        })
+        .collect()
+}

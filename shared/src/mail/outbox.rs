@@ -1,0 +1,50 @@
+//! Local runs: each mail becomes `<dataDir>/outbox/<timestamp>-<id>-<kind>.eml`,
+//! the exact message SES would get, readable by any mail client.
+
+use super::{Mail, Mailer, SendError};
+use async_trait::async_trait;
+use std::path::{Path, PathBuf};
+use time::OffsetDateTime;
+use time::macros::format_description;
+
+#[derive(Debug, Clone)]
+pub struct OutboxMailer {
+    dir: PathBuf,
+}
+
+impl OutboxMailer {
+    /// Writes into `<data_dir>/outbox`, created on first use.
+    pub fn new(data_dir: impl AsRef<Path>) -> Self {
+        OutboxMailer {
+            dir: data_dir.as_ref().join("outbox"),
+        }
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+}
+
+#[async_trait]
+impl Mailer for OutboxMailer {
+    async fn send(&self, mail: &Mail) -> Result<(), SendError> {
+        let now = OffsetDateTime::now_utc();
+        let stamp = now
+            .format(format_description!(
+                "[year][month][day]T[hour][minute][second][subsecond digits:3]Z"
+            ))
+            .map_err(|e| SendError::new(mail.kind, format!("timestamp: {e}")))?;
+        let name = format!("{stamp}-{}-{}.eml", mail.application_id, mail.kind.slug());
+        let message = mail.to_mime(now.unix_timestamp());
+        let io = |e: std::io::Error| SendError::new(mail.kind, format!("outbox: {}", e.kind()));
+
+        tokio::fs::create_dir_all(&self.dir).await.map_err(io)?;
+        // Written aside, then renamed: a reader never sees half a message.
+        let partial = self.dir.join(format!(".{name}.partial"));
+        tokio::fs::write(&partial, &message).await.map_err(io)?;
+        tokio::fs::rename(&partial, self.dir.join(&name))
+            .await
+            .map_err(io)?;
+        Ok(())
+    }
+}
