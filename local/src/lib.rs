@@ -11,15 +11,29 @@ use axum::routing::any;
 use http::HeaderValue;
 use http::header;
 use shared::http::{ApiError, MAX_BODY_BYTES};
+use shared::mail::{self, MailConfig, Mailer, OutboxMailer, SesMailer};
 use shared::routes::{ROUTES, Route};
+use shared::store::Store;
+use shared::store::dynamodb::{DynamoStore, load_sdk_config};
+use shared::store::sqlite::SqliteStore;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
+use tokio_util::task::TaskTracker;
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
+
+/// Where applications are stored and mails go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// SQLite and `.eml` files under the data directory: no account, no network.
+    Embedded,
+    /// DynamoDB (`TABLE_NAME`) and SES v2, at `AWS_ENDPOINT_URL` if set.
+    Aws,
+}
 
 /// Where the local server listens and keeps its data.
 #[derive(Debug, Clone)]
@@ -27,29 +41,96 @@ pub struct Config {
     pub addr: SocketAddr,
     /// The form's static files.
     pub web_dir: PathBuf,
-    /// Applications and mails are kept here.
+    /// Applications and mails are kept here (embedded backend).
     pub data_dir: PathBuf,
+    pub backend: Backend,
 }
 
 impl Config {
-    /// 127.0.0.1 on `port`, the checkout's `web/`, and `data_dir`.
+    /// 127.0.0.1 on `port`, the checkout's `web/`, the embedded backend in `data_dir`.
     pub fn new(port: u16, data_dir: impl Into<PathBuf>) -> Self {
         Config {
             addr: SocketAddr::from(([127, 0, 0, 1], port)),
             web_dir: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../web")),
             data_dir: data_dir.into(),
+            backend: Backend::Embedded,
         }
     }
 }
 
+/// Sender settings for local runs, unless the environment sets them
+/// (`MAIL_FROM`, `MAIL_REPLY_TO`, `MAIL_OPERATOR`, …, as on Lambda).
+const LOCAL_MAIL_DEFAULTS: [(&str, &str); 4] = [
+    (mail::ENV_FROM, "partner-desk@example.com"),
+    (mail::ENV_FROM_NAME, "パートナー登録窓口"),
+    (mail::ENV_REPLY_TO, "partner-desk@example.com"),
+    (mail::ENV_OPERATOR, "operator@example.com"),
+];
+
 /// The functions' handlers with their dependencies, built once.
-struct Functions {}
+struct Functions {
+    submit: submit::Handler,
+}
+
+/// What the server was started with, to tell the person who started it.
+#[derive(Debug, Clone)]
+pub struct Locations {
+    pub applications: String,
+    pub mails: String,
+}
+
+/// Builds the store and the mailer for `backend`, and a submit handler that
+/// delivers the mails through the notify function's own code after each new
+/// application (on AWS the table's stream does that).
+async fn functions(config: &Config, deliveries: &TaskTracker) -> anyhow::Result<(Functions, Locations)> {
+    let mail_config = MailConfig::from_lookup(|name| {
+        std::env::var(name).ok().or_else(|| {
+            LOCAL_MAIL_DEFAULTS.iter().find(|(key, _)| *key == name).map(|(_, value)| (*value).to_owned())
+        })
+    })?;
+    let (store, mailer, locations): (Arc<dyn Store>, Arc<dyn Mailer>, Locations) = match config.backend {
+        Backend::Embedded => {
+            let store = SqliteStore::open_dir(&config.data_dir)?;
+            let mailer = OutboxMailer::new(&config.data_dir);
+            let locations = Locations {
+                applications: store.path().display().to_string(),
+                mails: mailer.dir().display().to_string(),
+            };
+            (Arc::new(store), Arc::new(mailer), locations)
+        }
+        Backend::Aws => {
+            let store = DynamoStore::from_env().await.map_err(anyhow::Error::msg)?;
+            let sdk = load_sdk_config().await;
+            let mailer = SesMailer::new(aws_sdk_sesv2::Client::new(&sdk), mail_config.configuration_set.clone());
+            let endpoint = std::env::var("AWS_ENDPOINT_URL").unwrap_or_else(|_| "AWS".to_owned());
+            let locations = Locations {
+                applications: format!("DynamoDB table {} at {endpoint}", store.table()),
+                mails: format!("SES v2 at {endpoint}"),
+            };
+            (Arc::new(store), Arc::new(mailer), locations)
+        }
+    };
+    let mail_config = Arc::new(mail_config);
+    let deliveries = deliveries.clone();
+    let deliver_store = Arc::clone(&store);
+    let submit = submit::Handler::new(store).after_created(Arc::new(move |stored| {
+        let (store, mailer, config) = (Arc::clone(&deliver_store), Arc::clone(&mailer), Arc::clone(&mail_config));
+        deliveries.spawn(async move {
+            if let Err(error) = notify::deliver(&*store, &*mailer, &config, &stored).await {
+                tracing::error!(application_id = %stored.receipt.application_id, %error, "mail delivery failed");
+            }
+        });
+    }));
+    Ok((Functions { submit }, locations))
+}
 
 /// A server that is running; dropping it does not stop it, [`Running::shutdown`] does.
 pub struct Running {
     pub addr: SocketAddr,
+    pub locations: Locations,
     stop: oneshot::Sender<()>,
     task: JoinHandle<std::io::Result<()>>,
+    deliveries: TaskTracker,
 }
 
 impl Running {
@@ -58,10 +139,13 @@ impl Running {
         format!("http://{}/", self.addr)
     }
 
-    /// Stops accepting connections and waits for requests in flight to complete.
+    /// Stops accepting connections and waits for requests in flight, and the
+    /// mails they started, to complete.
     pub async fn shutdown(self) -> anyhow::Result<()> {
         let _ = self.stop.send(());
         self.task.await.context("server task")??;
+        self.deliveries.close();
+        self.deliveries.wait().await;
         Ok(())
     }
 
@@ -76,7 +160,9 @@ impl Running {
 pub async fn start(config: Config) -> anyhow::Result<Running> {
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("creating {}", config.data_dir.display()))?;
-    let functions = Arc::new(Functions {});
+    let deliveries = TaskTracker::new();
+    let (functions, locations) = functions(&config, &deliveries).await?;
+    let functions = Arc::new(functions);
     let listener = TcpListener::bind(config.addr).await.with_context(|| format!("binding {}", config.addr))?;
     let addr = listener.local_addr()?;
     let app = router(functions, &config);
@@ -88,7 +174,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
             })
             .await
     });
-    Ok(Running { addr, stop, task })
+    Ok(Running { addr, locations, stop, task, deliveries })
 }
 
 fn router(functions: Arc<Functions>, config: &Config) -> Router {
@@ -114,10 +200,9 @@ async fn call(State(functions): State<Arc<Functions>>, route: Route, req: Reques
     };
     let response = match route.function {
         "validate" => validate::handle(req).await,
-        _ => {
-            let _ = &functions;
-            ApiError::not_found().into_response()
-        }
+        "submit" => functions.submit.handle(req).await,
+        "postal" => postal::handle(req).await,
+        other => unreachable!("no handler for function {other}"),
     };
     to_axum(response)
 }

@@ -11,16 +11,24 @@ struct Args {
     /// Where applications and mails are kept.
     #[arg(long, env = "DATA_DIR", default_value = ".local")]
     data_dir: PathBuf,
+    /// Use DynamoDB (TABLE_NAME) and SES v2 instead, at AWS_ENDPOINT_URL if set.
+    #[arg(long, env = "LOCAL_AWS")]
+    aws: bool,
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     shared::telemetry::init();
     let args = Args::parse();
-    let config = local::Config::new(args.port, &args.data_dir);
+    let mut config = local::Config::new(args.port, &args.data_dir);
+    if args.aws {
+        config.backend = local::Backend::Aws;
+    }
     let running = local::start(config).await?;
     println!("パートナー登録フォーム: {}", running.url());
-    println!("applications: {}", args.data_dir.display());
+    println!("applications: {}", running.locations.applications);
+    println!("mails:        {}", running.locations.mails);
+    println!("Ctrl-C stops the server after the requests in flight.");
     running
         .run_until(async {
             let _ = tokio::signal::ctrl_c().await;

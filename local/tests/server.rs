@@ -74,3 +74,62 @@ async fn the_form_is_served_with_a_strict_csp() {
     assert!(csp.starts_with("default-src 'self'"), "{csp}");
     assert!(response.text().await.unwrap().contains("フォーム"));
 }
+
+fn seed_application(email: &str) -> Value {
+    json!({
+        "email": email, "emailConfirmation": email,
+        "contractType": "corporation",
+        "corporateName": "エックスサーバー株式会社", "corporateNameKana": "エックスサーバーカブシキガイシャ",
+        "lastName": "山田", "firstName": "太郎", "lastNameKana": "ヤマダ", "firstNameKana": "タロウ",
+        "postalCode": "530-0011", "addressRegion": "大阪府大阪市北区", "addressStreet": "大深町4-20",
+        "addressBuilding": "グランフロント大阪 タワーA 32F", "phone": "06-6292-8811",
+        "invoiceNumber": "T7000012050002", "employeeCount": 30, "annualReferralCount": 10,
+        "agreedToTerms": true
+    })
+}
+
+async fn submit(client: &reqwest::Client, url: &str, key: &str, body: &Value) -> (u16, Value) {
+    let response = client
+        .post(format!("{url}api/applications"))
+        .header("idempotency-key", key)
+        .json(body)
+        .send()
+        .await
+        .unwrap();
+    (response.status().as_u16(), response.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn a_submission_is_stored_mailed_and_survives_a_restart() {
+    let data = tempfile::tempdir().unwrap();
+    let client = reqwest::Client::new();
+    let application = seed_application("restart@example.com");
+    let key = "0d6f3c1e-5b7a-4f3e-9d2c-restart-0001";
+
+    let running = local::start(local::Config::new(0, data.path())).await.unwrap();
+    let (status, created) = submit(&client, &running.url(), key, &application).await;
+    assert_eq!(status, 201, "{created}");
+    // Shutdown waits for the mails the submission started.
+    running.shutdown().await.unwrap();
+
+    let mails: Vec<_> = std::fs::read_dir(data.path().join("outbox")).unwrap().collect();
+    assert_eq!(mails.len(), 2, "one acknowledgement and one operator notice");
+
+    let running = local::start(local::Config::new(0, data.path())).await.unwrap();
+    let (status, replayed) = submit(&client, &running.url(), key, &application).await;
+    assert_eq!((status, &replayed), (201, &created), "the same key and body replay after a restart");
+    let (status, duplicate) = submit(&client, &running.url(), "another-key-0000000002", &application).await;
+    assert_eq!((status, duplicate["error"]["code"].as_str()), (409, Some("duplicate_application")));
+    running.shutdown().await.unwrap();
+    let mails = std::fs::read_dir(data.path().join("outbox")).unwrap().count();
+    assert_eq!(mails, 2, "a replay sends nothing");
+}
+
+#[tokio::test]
+async fn postal_lookup_is_served() {
+    let server = Server::start().await;
+    let response = server.client.get(server.url("/api/postal/530-0011")).send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["addresses"][0]["town"], "大深町");
+}

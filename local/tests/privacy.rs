@@ -1,0 +1,81 @@
+//! No personal data in any log line: every log event of a full run through the
+//! local server (validate, submit, replay, duplicate, invalid, postal and the
+//! mails sent after storing), at the most verbose level, is captured and
+//! searched for the applicant's email, phone, names and address.
+
+use serde_json::{Value, json};
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+/// A `MakeWriter` that appends every log line to a shared buffer.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
+    type Writer = Captured;
+    fn make_writer(&'a self) -> Captured {
+        self.clone()
+    }
+}
+
+#[tokio::test]
+async fn no_personal_data_reaches_the_logs() {
+    let logs = Captured::default();
+    tracing_subscriber::fmt().json().with_max_level(tracing::Level::TRACE).with_writer(logs.clone()).init();
+
+    let personal = [
+        "privacy.taro@example.com", "エックスサーバー株式会社", "エックスサーバーカブシキガイシャ",
+        "山田", "太郎", "ヤマダ", "タロウ", "大深町4-20", "グランフロント大阪", "06-6292-8811", "0662928811",
+        "T7000012050002",
+    ];
+    let application = json!({
+        "email": personal[0], "emailConfirmation": personal[0], "contractType": "corporation",
+        "corporateName": personal[1], "corporateNameKana": personal[2],
+        "lastName": personal[3], "firstName": personal[4], "lastNameKana": personal[5], "firstNameKana": personal[6],
+        "postalCode": "530-0011", "addressRegion": "大阪府大阪市北区", "addressStreet": personal[7],
+        "addressBuilding": "グランフロント大阪 タワーA 32F", "phone": personal[9],
+        "invoiceNumber": personal[11], "employeeCount": 30, "annualReferralCount": 10, "agreedToTerms": true
+    });
+    let mut invalid = application.clone();
+    invalid["phone"] = json!(personal[10].to_owned() + "9");
+
+    let data = tempfile::tempdir().unwrap();
+    let running = local::start(local::Config::new(0, data.path())).await.unwrap();
+    let base = running.url();
+    let client = reqwest::Client::new();
+    let post = |path: &str, key: Option<&str>, body: &Value| {
+        let mut request = client.post(format!("{base}{path}")).json(body);
+        if let Some(key) = key {
+            request = request.header("idempotency-key", key);
+        }
+        request.send()
+    };
+    let statuses = [
+        post("api/validate", None, &application).await.unwrap().status().as_u16(),
+        post("api/validate", None, &invalid).await.unwrap().status().as_u16(),
+        post("api/applications", Some("privacy-key-000000000001"), &application).await.unwrap().status().as_u16(),
+        post("api/applications", Some("privacy-key-000000000001"), &application).await.unwrap().status().as_u16(),
+        post("api/applications", Some("privacy-key-000000000002"), &application).await.unwrap().status().as_u16(),
+        post("api/applications", Some("privacy-key-000000000003"), &invalid).await.unwrap().status().as_u16(),
+        client.get(format!("{base}api/postal/5300011")).send().await.unwrap().status().as_u16(),
+    ];
+    assert_eq!(statuses, [200, 422, 201, 201, 409, 422, 200]);
+    running.shutdown().await.unwrap();
+    assert_eq!(std::fs::read_dir(data.path().join("outbox")).unwrap().count(), 2, "the mails were sent");
+
+    let logs = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    assert!(logs.lines().count() >= 7, "every request logged an outcome:\n{logs}");
+    for value in personal {
+        assert!(!logs.contains(value), "{value:?} appears in the logs:\n{logs}");
+    }
+}
