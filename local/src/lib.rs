@@ -14,7 +14,7 @@ use shared::http::{ApiError, MAX_BODY_BYTES};
 use shared::mail::{self, MailConfig, Mailer, OutboxMailer, SesMailer};
 use shared::routes::{ROUTES, Route};
 use shared::store::Store;
-use shared::store::dynamodb::{DynamoStore, load_sdk_config};
+use shared::store::dynamodb::{DynamoStore, create_table, load_sdk_config};
 use shared::store::sqlite::SqliteStore;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -44,6 +44,9 @@ pub struct Config {
     /// Applications and mails are kept here (embedded backend).
     pub data_dir: PathBuf,
     pub backend: Backend,
+    /// With [`Backend::Aws`]: create the table (as the SAM template would) if it
+    /// does not exist, for runs against moto.
+    pub create_table: bool,
 }
 
 impl Config {
@@ -54,6 +57,7 @@ impl Config {
             web_dir: PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../web")),
             data_dir: data_dir.into(),
             backend: Backend::Embedded,
+            create_table: false,
         }
     }
 }
@@ -100,6 +104,10 @@ async fn functions(config: &Config, deliveries: &TaskTracker) -> anyhow::Result<
         }
         Backend::Aws => {
             let store = DynamoStore::from_env().await.map_err(anyhow::Error::msg)?;
+            let exists = store.client().describe_table().table_name(store.table()).send().await.is_ok();
+            if config.create_table && !exists {
+                create_table(store.client(), store.table()).await?;
+            }
             let sdk = load_sdk_config().await;
             let mailer = SesMailer::new(aws_sdk_sesv2::Client::new(&sdk), mail_config.configuration_set.clone());
             let endpoint = std::env::var("AWS_ENDPOINT_URL").unwrap_or_else(|_| "AWS".to_owned());

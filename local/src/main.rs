@@ -14,6 +14,9 @@ struct Args {
     /// Use DynamoDB (TABLE_NAME) and SES v2 instead, at AWS_ENDPOINT_URL if set.
     #[arg(long, env = "LOCAL_AWS")]
     aws: bool,
+    /// With --aws: create the table if it is missing (for moto).
+    #[arg(long, requires = "aws")]
+    create_table: bool,
 }
 
 #[tokio::main]
@@ -23,15 +26,22 @@ async fn main() -> anyhow::Result<()> {
     let mut config = local::Config::new(args.port, &args.data_dir);
     if args.aws {
         config.backend = local::Backend::Aws;
+        config.create_table = args.create_table;
     }
     let running = local::start(config).await?;
     println!("パートナー登録フォーム: {}", running.url());
     println!("applications: {}", running.locations.applications);
     println!("mails:        {}", running.locations.mails);
     println!("Ctrl-C stops the server after the requests in flight.");
-    running
-        .run_until(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
+    running.run_until(stop_requested()).await
+}
+
+/// Ctrl-C, or SIGTERM from a process manager.
+async fn stop_requested() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut terminate = signal(SignalKind::terminate()).expect("SIGTERM handler");
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate.recv() => {}
+    }
 }
