@@ -36,6 +36,23 @@ fn lookup(c: &mut Criterion) {
     });
 }
 
+/// Baselines measured in the same run, so that figures from a loaded machine can
+/// be compared: a std HashMap lookup over as many codes, and serialising a JSON
+/// body of the 200 answer's size.
+fn baselines(c: &mut Criterion) {
+    let codes: std::collections::HashMap<u32, u32> =
+        shared::postal::TABLE.iter().map(|(code, _)| code).enumerate().map(|(i, code)| (code, i as u32)).collect();
+    c.bench_function("baseline HashMap<u32, u32>::get (142,920 codes)", |b| {
+        b.iter(|| codes.get(black_box(&5_300_011)).copied())
+    });
+    let body = serde_json::json!({"postalCode": "5300011", "dataVersion": "2026-10", "addresses": [{
+        "prefecture": "大阪府", "city": "大阪市北区", "town": "大深町", "prefectureKana": "オオサカフ",
+        "cityKana": "オオサカシキタク", "townKana": "オオフカチョウ", "line1": "大阪府大阪市北区", "line2": "大深町"}]});
+    c.bench_function("baseline serde_json::to_vec of the 200 body (as a Value)", |b| {
+        b.iter(|| serde_json::to_vec(black_box(&body)).unwrap())
+    });
+}
+
 fn handler(c: &mut Criterion) {
     let etag = postal::ETAG.to_str().unwrap().to_owned();
     for (name, path, inm) in [
@@ -50,5 +67,5 @@ fn handler(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, lookup, handler);
+criterion_group!(benches, baselines, lookup, handler);
 criterion_main!(benches);

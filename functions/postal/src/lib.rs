@@ -42,26 +42,44 @@ pub async fn handle(req: Request) -> Response<Body> {
 fn answer(req: &Request) -> Result<Response<Body>, ApiError> {
     http::require_method(req, POSTAL.method)?;
     let code = code_from_path(req.uri().path())?;
-    let addresses = postal::lookup(&code);
+    let addresses = postal::TABLE.lookup(code);
     if addresses.len() == 0 {
         return Err(ApiError::new(StatusCode::NOT_FOUND, "postal_code_not_found", NOT_FOUND_MESSAGE));
     }
     if matches_etag(req.headers()) {
         return Ok(not_modified());
     }
-    let mut response = http::json(StatusCode::OK, &Found { code: &code, addresses });
+    let mut response = http::json(StatusCode::OK, &Found { code, addresses });
     cacheable(response.headers_mut());
     Ok(response)
 }
 
-/// The last path segment as a postal code.
-fn code_from_path(path: &str) -> Result<PostalCode, ApiError> {
-    let invalid = |issue: Issue| ApiError::new(StatusCode::BAD_REQUEST, "invalid_postal_code", issue.message);
+/// The last path segment as a postal code (its 7 digits as a number).
+fn code_from_path(path: &str) -> Result<u32, ApiError> {
     let segment = path.rsplit('/').next().unwrap_or_default();
+    // What the form sends, 5300011 or 530-0011, skips normalisation.
+    if let Some(code) = plain_digits(segment.as_bytes()) {
+        return Ok(code);
+    }
+    let invalid = |issue: Issue| ApiError::new(StatusCode::BAD_REQUEST, "invalid_postal_code", issue.message);
     let decoded = percent_encoding::percent_decode_str(segment)
         .decode_utf8()
         .map_err(|_| invalid(Issue::invalid_format(Field::PostalCode)))?;
-    PostalCode::parse(&decoded).map_err(invalid)
+    let code = PostalCode::parse(&decoded).map_err(invalid)?;
+    Ok(number(code.digits().as_bytes()))
+}
+
+/// `NNNNNNN` or `NNN-NNNN` in ASCII.
+fn plain_digits(segment: &[u8]) -> Option<u32> {
+    let digits: [u8; 7] = match segment {
+        [a, b, c, b'-', d, e, f, g] => [*a, *b, *c, *d, *e, *f, *g],
+        _ => segment.try_into().ok()?,
+    };
+    digits.iter().all(u8::is_ascii_digit).then(|| number(&digits))
+}
+
+fn number(digits: &[u8]) -> u32 {
+    digits.iter().fold(0, |n, d| n * 10 + u32::from(d - b'0'))
 }
 
 /// `If-None-Match` with our ETag or `*`, compared weakly (RFC 9110 §13.1.2).
@@ -88,15 +106,15 @@ fn not_modified() -> Response<Body> {
 }
 
 /// `{"postalCode", "dataVersion", "addresses": […]}`, written straight from the table.
-struct Found<'a> {
-    code: &'a PostalCode,
+struct Found {
+    code: u32,
     addresses: Matches<'static>,
 }
 
-impl Serialize for Found<'_> {
+impl Serialize for Found {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut body = serializer.serialize_struct("Found", 3)?;
-        body.serialize_field("postalCode", self.code.digits())?;
+        body.serialize_field("postalCode", &format_args!("{:07}", self.code))?;
         body.serialize_field("dataVersion", postal::DATA_VERSION)?;
         body.serialize_field("addresses", &Addresses(self.addresses.clone()))?;
         body.end()
@@ -171,9 +189,10 @@ mod tests {
             "/api/postal/%EF%BC%95%EF%BC%93%EF%BC%90%EF%BC%8D%EF%BC%90%EF%BC%90%EF%BC%91%EF%BC%91",
             "/api/postal/%E3%80%92530%E3%83%BC0011",
         ] {
-            assert_eq!(code_from_path(path).unwrap().digits(), "5300011", "{path}");
+            assert_eq!(code_from_path(path).unwrap(), 5_300_011, "{path}");
         }
-        for path in ["/api/postal/", "/api/postal/53000", "/api/postal/%FF%FE", "/api/postal/530-00111", "/api/postal/abcdefg"] {
+        assert_eq!(code_from_path("/api/postal/0600000").unwrap(), 600_000);
+        for path in ["/api/postal/", "/api/postal/53000", "/api/postal/530-001a", "/api/postal/53-00011", "/api/postal/%FF%FE", "/api/postal/530-00111", "/api/postal/abcdefg"] {
             let error = code_from_path(path).unwrap_err();
             assert_eq!((error.status, error.code), (StatusCode::BAD_REQUEST, "invalid_postal_code"), "{path}");
         }
