@@ -43,8 +43,14 @@ fn any_raw() -> impl Strategy<Value = RawApplication> {
     })
 }
 
+/// 2,000 cases, or PROPTEST_CASES (scripts/fuzz runs a million): an explicit
+/// `with_cases` would otherwise ignore the variable.
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(2_000)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(2_000))]
+    #![proptest_config(ProptestConfig::with_cases(cases()))]
 
     #[test]
     fn parsing_never_panics(raw in any_raw()) {
