@@ -31,8 +31,8 @@ impl SesMailer {
     pub fn client_config(sdk: &aws_config::SdkConfig) -> aws_sdk_sesv2::config::Builder {
         let timeouts = aws_config::timeout::TimeoutConfig::builder()
             .connect_timeout(Duration::from_secs(2))
-            .operation_attempt_timeout(Duration::from_secs(10))
-            .operation_timeout(Duration::from_secs(25))
+            .operation_attempt_timeout(Duration::from_secs(5))
+            .operation_timeout(Duration::from_secs(10))
             .build();
         aws_sdk_sesv2::config::Builder::from(sdk).timeout_config(timeouts)
     }
