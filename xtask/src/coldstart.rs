@@ -50,6 +50,11 @@ pub struct Args {
     /// Show the functions' stdout and stderr.
     #[arg(long)]
     pub show_output: bool,
+    /// TEXT in every event whose last 6 characters become a per-run number, so
+    /// that each cold start does first-time work (a new idempotency key, email or
+    /// application id) instead of a replay. Repeatable.
+    #[arg(long = "vary")]
+    pub vary: Vec<String>,
 }
 
 /// One cold start.
@@ -153,10 +158,10 @@ pub struct Subject {
 }
 
 /// Starts `subject` once against the emulator at `address` and measures it.
-async fn cold_start(state: &Shared, address: &str, subject: &Subject, run: usize, show_output: bool) -> Result<Sample> {
+async fn cold_start(state: &Shared, address: &str, subject: &Subject, run: usize, show_output: bool, vary: &[String]) -> Result<Sample> {
     let (marks, mut received) = mpsc::unbounded_channel();
     *state.lock().expect("emulator state") = Some(Pending {
-        event: subject.event.clone(),
+        event: vary_event(&subject.event, vary, run_stamp(run)),
         request_id: format!("00000000-0000-4000-8000-{run:012}"),
         function_name: subject.name.clone(),
         served: false,
@@ -210,13 +215,41 @@ async fn cold_start(state: &Shared, address: &str, subject: &Subject, run: usize
     outcome.with_context(|| format!("{} run {run}", subject.name))
 }
 
-/// An API Gateway v2 response with a 2xx status.
+/// An API Gateway v2 response with a 2xx status, or a stream batch response
+/// without failed items.
 fn check_response(body: &[u8]) -> Result<()> {
     let value: serde_json::Value = serde_json::from_slice(body).context("the response is not JSON")?;
+    if let Some(failures) = value.get("batchItemFailures") {
+        return match failures.as_array() {
+            Some(failures) if failures.is_empty() => Ok(()),
+            _ => bail!("the function reported failed records: {value}"),
+        };
+    }
     match value.get("statusCode").and_then(|s| s.as_u64()) {
         Some(status) if (200..300).contains(&status) => Ok(()),
         other => bail!("the function answered status {other:?}: {value}"),
     }
+}
+
+/// Six digits unique to this run of this process (and unlikely to repeat across
+/// processes), so that each cold start sees unseen keys.
+fn run_stamp(run: usize) -> String {
+    let seconds = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_secs() as usize;
+    format!("{:06}", (seconds % 10_000 * 100 + run) % 1_000_000)
+}
+
+/// `event` with the last 6 characters of every occurrence of each `vary` text
+/// replaced by `stamp` (6 ASCII digits).
+fn vary_event(event: &Bytes, vary: &[String], stamp: String) -> Bytes {
+    if vary.is_empty() {
+        return event.clone();
+    }
+    let mut text = String::from_utf8_lossy(event).into_owned();
+    for original in vary {
+        let keep = original.char_indices().rev().nth(5).map_or(0, |(i, _)| i);
+        text = text.replace(original.as_str(), &format!("{}{stamp}", &original[..keep]));
+    }
+    text.into()
 }
 
 /// The high-water mark of resident memory so far.
@@ -237,7 +270,7 @@ pub fn median<T: Copy + Ord>(values: &[T]) -> T {
 }
 
 /// Measures every subject `runs` times, in turn.
-pub async fn measure(subjects: &[Subject], runs: usize, show_output: bool) -> Result<Vec<Vec<Sample>>> {
+pub async fn measure(subjects: &[Subject], runs: usize, show_output: bool, vary: &[String]) -> Result<Vec<Vec<Sample>>> {
     let state: Shared = Arc::new(Mutex::new(None));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let address = listener.local_addr()?.to_string();
@@ -245,7 +278,7 @@ pub async fn measure(subjects: &[Subject], runs: usize, show_output: bool) -> Re
     let mut samples = vec![Vec::with_capacity(runs); subjects.len()];
     for run in 0..runs {
         for (subject, samples) in subjects.iter().zip(&mut samples) {
-            samples.push(cold_start(&state, &address, subject, run, show_output).await?);
+            samples.push(cold_start(&state, &address, subject, run, show_output, vary).await?);
         }
     }
     server.abort();
@@ -257,36 +290,34 @@ fn workspace_root() -> PathBuf {
 }
 
 /// Builds the binaries in release and returns their paths. A function's binary
-/// has its package's name; the baseline is a binary of this package.
+/// has its package's name; the baseline is a binary of this package. Each is
+/// built by its own cargo invocation, so that it links only its own package's
+/// features of the shared crate (as when built alone for deployment).
 fn build(binaries: &[String]) -> Result<Vec<PathBuf>> {
+    binaries.iter().map(|binary| build_one(binary)).collect()
+}
+
+fn build_one(binary: &str) -> Result<PathBuf> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let mut command = Command::new(cargo);
-    command.current_dir(workspace_root()).args(["build", "--release", "--message-format=json-render-diagnostics"]);
-    for binary in binaries {
-        let package = if binary == BASELINE { env!("CARGO_PKG_NAME") } else { binary };
-        command.args(["-p", package, "--bin", binary]);
-    }
-    let output = command.stderr(Stdio::inherit()).output().context("running cargo build")?;
+    let package = if binary == BASELINE { env!("CARGO_PKG_NAME") } else { binary };
+    let output = Command::new(cargo)
+        .current_dir(workspace_root())
+        .args(["build", "--release", "--message-format=json-render-diagnostics", "-p", package, "--bin", binary])
+        .stderr(Stdio::inherit())
+        .output()
+        .context("running cargo build")?;
     if !output.status.success() {
-        bail!("cargo build failed");
+        bail!("cargo build of {binary} failed");
     }
-    let mut found = vec![None; binaries.len()];
     for line in output.stdout.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
         let message: serde_json::Value = serde_json::from_slice(line)?;
-        let (Some(executable), Some(name)) =
-            (message["executable"].as_str(), message["target"]["name"].as_str())
-        else {
-            continue;
-        };
-        if let Some(i) = binaries.iter().position(|b| b == name) {
-            found[i] = Some(PathBuf::from(executable));
+        if let (Some(executable), Some(binary_name)) = (message["executable"].as_str(), message["target"]["name"].as_str())
+            && binary_name == binary
+        {
+            return Ok(PathBuf::from(executable));
         }
     }
-    binaries
-        .iter()
-        .zip(found)
-        .map(|(binary, path)| path.ok_or_else(|| anyhow!("cargo built no binary named {binary}")))
-        .collect()
+    bail!("cargo built no binary named {binary}")
 }
 
 fn default_event(function: &str) -> Result<PathBuf> {
@@ -343,7 +374,7 @@ pub fn run(args: Args) -> Result<()> {
     }
 
     let runtime = tokio::runtime::Runtime::new()?;
-    let samples = runtime.block_on(measure(&subjects, args.runs, args.show_output))?;
+    let samples = runtime.block_on(measure(&subjects, args.runs, args.show_output, &args.vary))?;
     print_report(&subjects, &samples, args.runs);
     Ok(())
 }
@@ -403,5 +434,14 @@ mod tests {
         assert!(check_response(br#"{"statusCode": 200, "body": "{}"}"#).is_ok());
         assert!(check_response(br#"{"statusCode": 500}"#).is_err());
         assert!(check_response(b"nope").is_err());
+        assert!(check_response(br#"{"batchItemFailures": []}"#).is_ok());
+        assert!(check_response(br#"{"batchItemFailures": [{"itemIdentifier": "1"}]}"#).is_err());
+    }
+
+    #[test]
+    fn varies_the_last_six_characters() {
+        let event = Bytes::from_static(br#"{"id": "01KB5Q9Z8E4M7T3W6X2C9HJ5RA", "pk": "APP#01KB5Q9Z8E4M7T3W6X2C9HJ5RA"}"#);
+        let varied = vary_event(&event, &["01KB5Q9Z8E4M7T3W6X2C9HJ5RA".into()], "000042".into());
+        assert_eq!(&varied[..], br#"{"id": "01KB5Q9Z8E4M7T3W6X2C000042", "pk": "APP#01KB5Q9Z8E4M7T3W6X2C000042"}"#);
     }
 }

@@ -2,4 +2,7 @@
 //! cold-start harness ([`coldstart`]). `cargo run -p xtask -- --help`.
 
 pub mod coldstart;
+pub mod load;
 pub mod postal;
+pub mod provision;
+pub mod proxy;

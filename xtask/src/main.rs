@@ -1,7 +1,7 @@
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
-use xtask::{coldstart, postal};
+use xtask::{coldstart, load, postal, provision, proxy};
 
 #[derive(Parser)]
 #[command(about = "Developer tools of the partner registration workspace")]
@@ -35,6 +35,14 @@ enum Command {
     },
     /// Measures cold starts of function binaries under a Lambda Runtime API emulator.
     Coldstart(coldstart::Args),
+    /// Sends many submissions at once to a running server and proves nothing was lost.
+    Load(load::Args),
+    /// Checks that every application a `load --acknowledged` run recorded is stored.
+    Verify(load::VerifyArgs),
+    /// Creates the table and verifies SES senders on a local endpoint (moto).
+    Provision(provision::Args),
+    /// Forwards TCP on 127.0.0.1 (a storage endpoint that a fault run can kill).
+    Proxy(proxy::Args),
 }
 
 fn main() -> Result<()> {
@@ -48,5 +56,9 @@ fn main() -> Result<()> {
             postal::import(&source, &data_version, &out, check)
         }
         Command::Coldstart(args) => coldstart::run(args),
+        Command::Load(args) => load::run(args),
+        Command::Verify(args) => load::verify(args),
+        Command::Provision(args) => provision::run(args),
+        Command::Proxy(args) => proxy::run(args),
     }
 }

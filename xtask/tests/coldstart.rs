@@ -13,7 +13,7 @@ fn measures_a_real_lambda_http_process() {
         env: vec![],
     };
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let samples = runtime.block_on(measure(&[subject], 2, false)).unwrap();
+    let samples = runtime.block_on(measure(&[subject], 2, false, &[])).unwrap();
     assert_eq!(samples[0].len(), 2);
     for sample in &samples[0] {
         assert!(sample.init < sample.first_response, "{sample:?}");
