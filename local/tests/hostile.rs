@@ -2,20 +2,13 @@
 //! Lambda), each with the 4xx it must get: the contract's envelope or field
 //! list, a Japanese message, never a 5xx.
 
+mod support;
+
 use reqwest::Method;
 use serde_json::{Value, json};
 
 fn seed() -> Value {
-    json!({
-        "email": "hostile@example.com", "emailConfirmation": "hostile@example.com",
-        "contractType": "corporation",
-        "corporateName": "エックスサーバー株式会社", "corporateNameKana": "エックスサーバーカブシキガイシャ",
-        "lastName": "山田", "firstName": "太郎", "lastNameKana": "ヤマダ", "firstNameKana": "タロウ",
-        "postalCode": "530-0011", "addressRegion": "大阪府大阪市北区", "addressStreet": "大深町4-20",
-        "addressBuilding": "グランフロント大阪 タワーA 32F", "phone": "06-6292-8811",
-        "invoiceNumber": "T7000012050002", "employeeCount": 30, "annualReferralCount": 10,
-        "agreedToTerms": true
-    })
+    support::seed_application("hostile@example.com")
 }
 
 fn with(key: &str, value: Value) -> Vec<u8> {

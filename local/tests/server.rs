@@ -2,7 +2,10 @@
 //! contract's envelope covers unknown routes and oversized bodies, and the form
 //! is served with a strict CSP.
 
+mod support;
+
 use serde_json::{Value, json};
+use support::seed_application;
 
 struct Server {
     running: local::Running,
@@ -73,19 +76,6 @@ async fn the_form_is_served_with_a_strict_csp() {
     let csp = response.headers()["content-security-policy"].to_str().unwrap().to_owned();
     assert!(csp.starts_with("default-src 'self'"), "{csp}");
     assert!(response.text().await.unwrap().contains("フォーム"));
-}
-
-fn seed_application(email: &str) -> Value {
-    json!({
-        "email": email, "emailConfirmation": email,
-        "contractType": "corporation",
-        "corporateName": "エックスサーバー株式会社", "corporateNameKana": "エックスサーバーカブシキガイシャ",
-        "lastName": "山田", "firstName": "太郎", "lastNameKana": "ヤマダ", "firstNameKana": "タロウ",
-        "postalCode": "530-0011", "addressRegion": "大阪府大阪市北区", "addressStreet": "大深町4-20",
-        "addressBuilding": "グランフロント大阪 タワーA 32F", "phone": "06-6292-8811",
-        "invoiceNumber": "T7000012050002", "employeeCount": 30, "annualReferralCount": 10,
-        "agreedToTerms": true
-    })
 }
 
 async fn submit(client: &reqwest::Client, url: &str, key: &str, body: &Value) -> (u16, Value) {
