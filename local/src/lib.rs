@@ -14,7 +14,8 @@ use shared::http::{ApiError, MAX_BODY_BYTES};
 use shared::mail::{self, MailConfig, Mailer, OutboxMailer, SesMailer};
 use shared::routes::{ROUTES, Route};
 use shared::store::Store;
-use shared::store::dynamodb::{DynamoStore, create_table, load_sdk_config};
+use shared::aws::load_sdk_config;
+use shared::store::dynamodb::{DynamoStore, create_table};
 use shared::store::sqlite::SqliteStore;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -108,8 +109,8 @@ async fn functions(config: &Config, deliveries: &TaskTracker) -> anyhow::Result<
             if config.create_table && !exists {
                 create_table(store.client(), store.table()).await?;
             }
-            let sdk = load_sdk_config().await;
-            let mailer = SesMailer::new(aws_sdk_sesv2::Client::new(&sdk), mail_config.configuration_set.clone());
+            let sdk = load_sdk_config().await.map_err(anyhow::Error::msg)?;
+            let mailer = SesMailer::new(aws_sdk_sesv2::Client::from_conf(SesMailer::client_config(&sdk).build()), mail_config.configuration_set.clone());
             let endpoint = std::env::var("AWS_ENDPOINT_URL").unwrap_or_else(|_| "AWS".to_owned());
             let locations = Locations {
                 applications: format!("DynamoDB table {} at {endpoint}", store.table()),

@@ -31,29 +31,6 @@ const CONFLICT_RETRIES: u32 = 4;
 
 type Item = HashMap<String, AttributeValue>;
 
-/// The SDK configuration for Lambda and local runs: the default chain
-/// (`AWS_ENDPOINT_URL` included), with short timeouts and few retries, so that
-/// an unreachable or stalled endpoint answers 503 within seconds instead of
-/// letting API Gateway time out.
-pub async fn load_sdk_config() -> aws_config::SdkConfig {
-    use aws_config::retry::RetryConfig;
-    use aws_config::timeout::TimeoutConfig;
-    let timeouts = TimeoutConfig::builder()
-        .connect_timeout(Duration::from_millis(800))
-        .operation_attempt_timeout(Duration::from_millis(1500))
-        .operation_timeout(Duration::from_secs(4))
-        .build();
-    let retries = RetryConfig::standard()
-        .with_max_attempts(3)
-        .with_initial_backoff(Duration::from_millis(40))
-        .with_max_backoff(Duration::from_millis(500));
-    aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .timeout_config(timeouts)
-        .retry_config(retries)
-        .load()
-        .await
-}
-
 #[derive(Debug, Clone)]
 pub struct DynamoStore {
     client: Client,
@@ -65,13 +42,13 @@ impl DynamoStore {
         DynamoStore { client, table: table.into() }
     }
 
-    /// The Lambda setup: table from `TABLE_NAME`, client from [`load_sdk_config`].
+    /// The Lambda setup: table from `TABLE_NAME`, client from [`crate::aws::load_sdk_config`].
     pub async fn from_env() -> Result<Self, String> {
         let table = std::env::var(TABLE_NAME_ENV)
             .ok()
             .filter(|t| !t.is_empty())
             .ok_or_else(|| format!("{TABLE_NAME_ENV} is not set"))?;
-        Ok(DynamoStore::new(Client::new(&load_sdk_config().await), table))
+        Ok(DynamoStore::new(Client::new(&crate::aws::load_sdk_config().await?), table))
     }
 
     pub fn client(&self) -> &Client {

@@ -11,7 +11,8 @@
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::{Credentials, Region};
-use shared::store::dynamodb::{DynamoStore, create_table, load_sdk_config};
+use shared::aws::load_sdk_config;
+use shared::store::dynamodb::{DynamoStore, create_table};
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
@@ -124,7 +125,7 @@ fn start_moto() -> String {
 
 /// A client with the production SDK settings, pointed at `endpoint`.
 pub async fn client_for(endpoint: &str) -> Client {
-    let sdk = load_sdk_config().await;
+    let sdk = load_sdk_config().await.expect("SDK configuration");
     let config = aws_sdk_dynamodb::config::Builder::from(&sdk)
         .endpoint_url(endpoint)
         .region(Region::new("ap-northeast-1"))

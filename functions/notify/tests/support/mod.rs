@@ -11,7 +11,8 @@ use aws_sdk_dynamodb::config::{Credentials, Region};
 use serde_json::{Value, json};
 use shared::domain::{Application, RawApplication};
 use shared::mail::MailConfig;
-use shared::store::dynamodb::{DynamoStore, create_table, load_sdk_config};
+use shared::aws::load_sdk_config;
+use shared::store::dynamodb::{DynamoStore, create_table};
 use shared::store::{Receipt, StoredApplication, Submission};
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -113,7 +114,7 @@ fn patient() -> aws_sdk_dynamodb::config::timeout::TimeoutConfig {
 
 /// A DynamoDB client with the production SDK settings (timeouts, retries), on moto.
 pub async fn dynamodb_client() -> aws_sdk_dynamodb::Client {
-    let config = aws_sdk_dynamodb::config::Builder::from(&load_sdk_config().await)
+    let config = aws_sdk_dynamodb::config::Builder::from(&load_sdk_config().await.expect("SDK configuration"))
         .endpoint_url(endpoint())
         .region(Region::new(REGION))
         .credentials_provider(credentials())
@@ -139,7 +140,7 @@ pub async fn fresh_store() -> DynamoStore {
 /// An SES v2 client with the production SDK settings, on moto or on `endpoint`
 /// (e.g. one where nothing listens).
 pub async fn ses_client(endpoint: Option<&str>) -> aws_sdk_sesv2::Client {
-    let config = shared::mail::SesMailer::client_config(&load_sdk_config().await)
+    let config = shared::mail::SesMailer::client_config(&load_sdk_config().await.expect("SDK configuration"))
         .endpoint_url(endpoint.unwrap_or(self::endpoint()))
         .region(aws_sdk_sesv2::config::Region::new(REGION))
         .credentials_provider(credentials())
