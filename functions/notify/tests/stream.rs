@@ -297,3 +297,51 @@ async fn an_unreachable_ses_fails_every_application_record_for_retry() {
         }
     }
 }
+
+#[tokio::test]
+async fn after_ses_comes_back_redelivered_batches_send_exactly_one_mail_of_each_kind() {
+    let store = fresh_store().await;
+    let from = sender(true).await;
+    let operator = format!("review@{}.example.jp", unique("ops-"));
+    let mut apps = Vec::new();
+    for n in 0..4 {
+        let email = format!("{}@example.com", unique(&format!("r{n}")));
+        let app = if n % 2 == 0 { corporation(&email) } else { sole_proprietor(&email) };
+        apps.push(submit(&store, app).await);
+    }
+    let event = stream_event(&store).await;
+    let config = mail_config(&from, &operator);
+
+    let dead = format!("http://127.0.0.1:{}", free_port());
+    let down = deps(&store, SesMailer::new(ses_client(Some(&dead)).await, None), config.clone()).await;
+    // Lambda retries a failing batch; while SES is down every try fails the same records.
+    for _ in 0..2 {
+        assert_eq!(failed(&run(&down, &event).await).len(), apps.len());
+    }
+    assert!(sent_from(&from).await.is_empty());
+    for app in &apps {
+        assert!(store.get(&app.receipt.application_id).await.unwrap().is_some(), "still stored");
+    }
+
+    let up = deps(&store, SesMailer::new(ses_client(None).await, None), config).await;
+    assert_eq!(failed(&run(&up, &event).await), Vec::<String>::new());
+    // At-least-once delivery: the same batch arrives again after success.
+    assert_eq!(failed(&run(&up, &event).await), Vec::<String>::new());
+
+    let sent = sent_from(&from).await;
+    assert_eq!(sent.len(), 2 * apps.len(), "one acknowledgement and one notice each");
+    for app in &apps {
+        let email = app.application.email.as_str();
+        let to_applicant: Vec<_> = sent.iter().filter(|s| s.destinations == [email]).collect();
+        assert_eq!(to_applicant.len(), 1);
+        assert_eq!(subject_of(to_applicant[0]), acknowledgement_subject(app));
+        let notices = sent
+            .iter()
+            .filter(|s| s.destinations == [operator.as_str()] && subject_of(s) == notice_subject(app))
+            .count();
+        assert_eq!(notices, 1);
+        for kind in MailKind::ALL {
+            assert!(store.mail_sent(&app.receipt.application_id, kind).await.unwrap());
+        }
+    }
+}
