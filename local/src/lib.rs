@@ -12,7 +12,7 @@ use http::HeaderValue;
 use http::header;
 use shared::http::{ApiError, MAX_BODY_BYTES};
 use shared::mail::{self, MailConfig, Mailer, OutboxMailer, SesMailer};
-use shared::routes::{ROUTES, Route};
+use shared::routes::{ROUTES, Route, cors};
 use shared::store::Store;
 use shared::aws::load_sdk_config;
 use shared::store::dynamodb::{DynamoStore, create_table};
@@ -24,6 +24,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tokio_util::task::TaskTracker;
+use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 
@@ -48,6 +49,9 @@ pub struct Config {
     /// With [`Backend::Aws`]: create the table (as the SAM template would) if it
     /// does not exist, for runs against moto.
     pub create_table: bool,
+    /// Origins of a form hosted elsewhere that may call the API (CORS), as the
+    /// template's `AllowedOrigins`; empty means same-origin only.
+    pub allowed_origins: Vec<String>,
 }
 
 impl Config {
@@ -59,6 +63,7 @@ impl Config {
             data_dir: data_dir.into(),
             backend: Backend::Embedded,
             create_table: false,
+            allowed_origins: Vec::new(),
         }
     }
 }
@@ -174,7 +179,7 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     let functions = Arc::new(functions);
     let listener = TcpListener::bind(config.addr).await.with_context(|| format!("binding {}", config.addr))?;
     let addr = listener.local_addr()?;
-    let app = router(functions, &config);
+    let app = router(functions, &config)?;
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         axum::serve(listener, app)
@@ -186,20 +191,49 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     Ok(Running { addr, locations, stop, task, deliveries })
 }
 
-fn router(functions: Arc<Functions>, config: &Config) -> Router {
+fn router(functions: Arc<Functions>, config: &Config) -> anyhow::Result<Router> {
     let mut api = Router::new();
     for route in ROUTES {
         // Every method reaches the handler, which answers a wrong one with 405.
         api = api.route(route.path, any(move |state, req| call(state, route, req)));
     }
     let static_files = ServeDir::new(&config.web_dir).append_index_html_on_directories(true);
-    api.route("/api/{*rest}", any(|| async { to_axum(ApiError::not_found().into_response()) }))
+    let app = api
+        .route("/api/{*rest}", any(|| async { to_axum(ApiError::not_found().into_response()) }))
         .with_state(functions)
         .fallback_service(static_files)
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static("default-src 'self'; img-src 'self' data:; frame-ancestors 'none'"),
-        ))
+        ));
+    Ok(match cors_layer(&config.allowed_origins)? {
+        Some(layer) => app.layer(layer),
+        None => app,
+    })
+}
+
+fn parsed<T>(names: &[&str]) -> anyhow::Result<Vec<T>>
+where
+    T: std::str::FromStr,
+    T::Err: std::error::Error + Send + Sync + 'static,
+{
+    Ok(names.iter().map(|n| n.parse()).collect::<Result<_, _>>()?)
+}
+
+/// API Gateway's CORS as the template configures it (shared::routes::cors).
+fn cors_layer(origins: &[String]) -> anyhow::Result<Option<CorsLayer>> {
+    if origins.is_empty() {
+        return Ok(None);
+    }
+    let origins = origins.iter().map(|o| HeaderValue::from_str(o)).collect::<Result<Vec<_>, _>>()?;
+    Ok(Some(
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::list(origins))
+            .allow_methods(parsed::<http::Method>(&cors::ALLOW_METHODS)?)
+            .allow_headers(parsed::<header::HeaderName>(&cors::ALLOW_HEADERS)?)
+            .expose_headers(parsed::<header::HeaderName>(&cors::EXPOSE_HEADERS)?)
+            .max_age(std::time::Duration::from_secs(cors::MAX_AGE_SECS)),
+    ))
 }
 
 async fn call(State(functions): State<Arc<Functions>>, route: Route, req: Request) -> Response {

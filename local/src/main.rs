@@ -17,6 +17,18 @@ struct Args {
     /// With --aws: create the table if it is missing (for moto).
     #[arg(long, requires = "aws")]
     create_table: bool,
+    /// Origins of a form hosted elsewhere that may call the API (CORS),
+    /// comma-separated, like the SAM parameter AllowedOrigins.
+    #[arg(long, env = "ALLOWED_ORIGINS", default_value = "", value_parser = origins)]
+    allowed_origins: Origins,
+}
+
+#[derive(Clone)]
+struct Origins(Vec<String>);
+
+fn origins(list: &str) -> Result<Origins, String> {
+    let origins = shared::routes::cors::parse_origins(list)?;
+    Ok(Origins(origins.into_iter().map(str::to_owned).collect()))
 }
 
 #[tokio::main]
@@ -24,6 +36,7 @@ async fn main() -> anyhow::Result<()> {
     shared::telemetry::init();
     let args = Args::parse();
     let mut config = local::Config::new(args.port, &args.data_dir);
+    config.allowed_origins = args.allowed_origins.0;
     if args.aws {
         config.backend = local::Backend::Aws;
         config.create_table = args.create_table;

@@ -15,11 +15,16 @@ struct Server {
 
 impl Server {
     async fn start() -> Server {
+        Server::start_with_origins(&[]).await
+    }
+
+    async fn start_with_origins(allowed_origins: &[&str]) -> Server {
         let data = tempfile::tempdir().unwrap();
         let web = tempfile::tempdir().unwrap();
         std::fs::write(web.path().join("index.html"), "<!doctype html><title>フォーム</title>").unwrap();
         let mut config = local::Config::new(0, data.path());
         config.web_dir = web.path().to_owned();
+        config.allowed_origins = allowed_origins.iter().map(|o| (*o).to_owned()).collect();
         let running = local::start(config).await.unwrap();
         Server { running, client: reqwest::Client::new(), _dirs: (data, web) }
     }
@@ -122,4 +127,49 @@ async fn postal_lookup_is_served() {
     assert_eq!(response.status().as_u16(), 200);
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["addresses"][0]["town"], "大深町");
+}
+
+/// A preflight for `POST /api/applications` from `origin`; returns the answer's CORS headers.
+async fn preflight(server: &Server, origin: &str) -> (Option<String>, Option<String>) {
+    let response = server
+        .client
+        .request(reqwest::Method::OPTIONS, server.url("/api/applications"))
+        .header("origin", origin)
+        .header("access-control-request-method", "POST")
+        .header("access-control-request-headers", "content-type,idempotency-key")
+        .send()
+        .await
+        .unwrap();
+    let header = |name: &str| response.headers().get(name).map(|v| v.to_str().unwrap().to_owned());
+    (header("access-control-allow-origin"), header("access-control-allow-headers"))
+}
+
+#[tokio::test]
+async fn cors_is_granted_to_listed_origins_only() {
+    let listed = "https://partners.example.jp";
+    let server = Server::start_with_origins(&[listed, "http://localhost:8080"]).await;
+
+    let (origin, headers) = preflight(&server, listed).await;
+    assert_eq!(origin.as_deref(), Some(listed));
+    assert_eq!(headers.as_deref(), Some("content-type,idempotency-key"));
+    assert_eq!(preflight(&server, "https://evil.example").await.0, None);
+    assert_eq!(preflight(&server, "https://partners.example.jp.evil.example").await.0, None);
+
+    let response = server
+        .client
+        .post(server.url("/api/validate"))
+        .header("origin", listed)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 422);
+    assert_eq!(response.headers()["access-control-allow-origin"], listed);
+    assert!(response.headers()["access-control-expose-headers"].to_str().unwrap().contains("retry-after"));
+    server.running.shutdown().await.unwrap();
+
+    // Without a list, no origin gets CORS (the form is same-origin).
+    let server = Server::start().await;
+    assert_eq!(preflight(&server, listed).await.0, None);
+    server.running.shutdown().await.unwrap();
 }

@@ -16,3 +16,42 @@ pub const SUBMIT: Route = Route { method: "POST", path: "/api/applications", fun
 pub const POSTAL: Route = Route { method: "GET", path: "/api/postal/{code}", function: "postal" };
 
 pub const ROUTES: [Route; 3] = [VALIDATE, SUBMIT, POSTAL];
+
+/// CORS for a form hosted on another origin than the API: only origins an
+/// operator lists (the template's `AllowedOrigins`, the local server's
+/// `--allowed-origins`) get it; the form this project serves is same-origin and
+/// needs none. The template's `CorsConfiguration` is checked against this.
+pub mod cors {
+    pub const ALLOW_METHODS: [&str; 3] = ["GET", "POST", "OPTIONS"];
+    /// What the form sends beyond the CORS-safelisted headers.
+    pub const ALLOW_HEADERS: [&str; 2] = ["content-type", "idempotency-key"];
+    /// What the form reads from answers.
+    pub const EXPOSE_HEADERS: [&str; 3] = ["etag", "idempotent-replayed", "retry-after"];
+    pub const MAX_AGE_SECS: u64 = 600;
+
+    /// The comma-separated list of the template parameter and the local
+    /// server's option: blanks ignored, `*` refused (an allow-list, not a wildcard).
+    pub fn parse_origins(list: &str) -> Result<Vec<&str>, String> {
+        let origins: Vec<&str> = list.split(',').map(str::trim).filter(|o| !o.is_empty()).collect();
+        match origins.iter().find(|o| **o == "*" || !(o.starts_with("https://") || o.starts_with("http://"))) {
+            Some(bad) => Err(format!("not an origin for the CORS allow-list: {bad:?} (scheme://host[:port])")),
+            None => Ok(origins),
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn origins_are_a_comma_separated_allow_list() {
+            assert_eq!(parse_origins(""), Ok(vec![]));
+            assert_eq!(
+                parse_origins(" https://partners.example.jp, http://localhost:8080 ,"),
+                Ok(vec!["https://partners.example.jp", "http://localhost:8080"])
+            );
+            assert!(parse_origins("*").is_err());
+            assert!(parse_origins("https://a.example, partners.example.jp").is_err());
+        }
+    }
+}
