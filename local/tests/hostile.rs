@@ -2,13 +2,12 @@
 //! Lambda), each with the 4xx it must get: the contract's envelope or field
 //! list, a Japanese message, never a 5xx.
 
-mod support;
 
 use reqwest::Method;
 use serde_json::{Value, json};
 
 fn seed() -> Value {
-    support::seed_application("hostile@example.com")
+    test_support::seed_application_with_email("hostile@example.com")
 }
 
 fn with(key: &str, value: Value) -> Vec<u8> {

@@ -3,7 +3,6 @@
 //! mails sent after storing), at the most verbose level, is captured and
 //! searched for the applicant's email, phone, names and address.
 
-mod support;
 
 use serde_json::{Value, json};
 use std::io::Write;
@@ -35,7 +34,7 @@ async fn no_personal_data_reaches_the_logs() {
     let logs = Captured::default();
     tracing_subscriber::fmt().json().with_max_level(tracing::Level::TRACE).with_writer(logs.clone()).init();
 
-    let application = support::seed_application("privacy.taro@example.com");
+    let application = test_support::seed_application_with_email("privacy.taro@example.com");
     // Every personal value of the application, and the phone without hyphens.
     let mut personal: Vec<String> = [
         "email", "corporateName", "corporateNameKana", "lastName", "firstName", "lastNameKana",

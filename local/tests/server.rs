@@ -2,10 +2,8 @@
 //! contract's envelope covers unknown routes and oversized bodies, and the form
 //! is served with a strict CSP.
 
-mod support;
-
 use serde_json::{Value, json};
-use support::seed_application;
+use test_support::seed_application_with_email as seed_application;
 
 struct Server {
     running: local::Running,

@@ -332,24 +332,7 @@ mod tests {
 
     /// The seed's examples as one corporate application, with a valid T-number.
     pub(crate) fn seed_corporation() -> serde_json::Value {
-        json!({
-            "email": "sample@example.com",
-            "emailConfirmation": "sample@example.com",
-            "contractType": "corporation",
-            "corporateName": "エックスサーバー株式会社",
-            "corporateNameKana": "エックスサーバーカブシキガイシャ",
-            "lastName": "山田", "firstName": "太郎",
-            "lastNameKana": "ヤマダ", "firstNameKana": "タロウ",
-            "postalCode": "530-0011",
-            "addressRegion": "大阪府大阪市北区",
-            "addressStreet": "大深町4-20",
-            "addressBuilding": "グランフロント大阪 タワーA 32F",
-            "phone": "06-6292-8811",
-            "invoiceNumber": "T7000012050002",
-            "employeeCount": 30,
-            "annualReferralCount": 10,
-            "agreedToTerms": true
-        })
+        test_support::seed_application()
     }
 
     fn parse(value: serde_json::Value) -> Result<Validated, Invalid> {

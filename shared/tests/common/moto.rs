@@ -1,6 +1,4 @@
-//! A real DynamoDB endpoint for tests: the moto server that `scripts/test`
-//! started (`AWS_ENDPOINT_URL`), or, outside it, one started here from the
-//! checkout's venv. With `REQUIRE_SERVICES=1` a missing endpoint fails the test.
+//! A real DynamoDB endpoint for tests: moto, as `test_support::moto_endpoint` finds or starts it.
 //! Each test creates its own table.
 //!
 //! moto serves requests on many threads and does not isolate
@@ -13,28 +11,12 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::{Credentials, Region};
 use shared::aws::load_sdk_config;
 use shared::store::dynamodb::{DynamoStore, create_table};
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
 use std::sync::OnceLock;
-use std::sync::atomic::{AtomicU32, Ordering};
 
 /// The endpoint URL tests use, set up at most once per test binary.
 pub fn endpoint() -> &'static str {
     static ENDPOINT: OnceLock<String> = OnceLock::new();
-    ENDPOINT.get_or_init(|| serialising_proxy(moto_endpoint()))
-}
-
-fn moto_endpoint() -> String {
-    if let Ok(url) = std::env::var("AWS_ENDPOINT_URL")
-        && !url.is_empty()
-    {
-        return url;
-    }
-    assert!(
-        std::env::var("REQUIRE_SERVICES").as_deref() != Ok("1"),
-        "REQUIRE_SERVICES=1 but AWS_ENDPOINT_URL is not set: run ./scripts/test"
-    );
-    start_moto()
+    ENDPOINT.get_or_init(|| serialising_proxy(test_support::moto_endpoint().to_owned()))
 }
 
 /// An HTTP proxy to `upstream` that forwards one request at a time, on its own
@@ -91,38 +73,6 @@ fn serialising_proxy(upstream: String) -> String {
     url
 }
 
-/// Starts moto server on a free port. It runs under a shell that kills it when
-/// this process exits (its stdin, held by this process, closes).
-fn start_moto() -> String {
-    let moto = concat!(env!("CARGO_MANIFEST_DIR"), "/../.venv/bin/moto_server");
-    let moto = std::path::Path::new(moto);
-    assert!(moto.exists(), "{} is missing: run `. scripts/dev-env` or ./scripts/test", moto.display());
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let script = format!(
-        "'{}' -H 127.0.0.1 -p {port} >/dev/null 2>&1 & moto=$!; echo started; cat >/dev/null; kill $moto",
-        moto.display()
-    );
-    let mut child = Command::new("sh")
-        .args(["-c", &script])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("spawn moto server");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-    // Keep stdin open for the life of the process.
-    std::mem::forget(child.stdin.take());
-    std::mem::forget(child);
-    let url = format!("http://127.0.0.1:{port}");
-    for _ in 0..200 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return url;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    panic!("moto server did not start on port {port}");
-}
-
 /// A client with the production SDK settings, pointed at `endpoint`.
 pub async fn client_for(endpoint: &str) -> Client {
     let sdk = load_sdk_config().await.expect("SDK configuration");
@@ -136,9 +86,8 @@ pub async fn client_for(endpoint: &str) -> Client {
 
 /// A fresh table with the layout's schema, and a store on it.
 pub async fn fresh_store() -> DynamoStore {
-    static NEXT: AtomicU32 = AtomicU32::new(0);
     let client = client_for(endpoint()).await;
-    let table = format!("applications-{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
+    let table = test_support::unique("applications-");
     create_table(&client, &table).await.expect("create table");
     DynamoStore::new(client, table)
 }

@@ -1,10 +1,8 @@
-//! Real services for the notification tests: the moto server that
-//! `scripts/test` started (`AWS_ENDPOINT_URL`), or, outside it, one started
-//! here from the checkout's venv. With `REQUIRE_SERVICES=1` a missing endpoint
-//! fails the test. Each test uses its own table and its own sender address, so
+//! Real services for the notification tests: moto, as
+//! `test_support::moto_endpoint` finds or starts it. Each test uses its own table and its own sender address, so
 //! tests (and other crates' tests on the same server) do not see each other.
 
-#![allow(dead_code)] // Each test binary uses a different part.
+#![allow(dead_code, unused_imports)] // Each test binary uses a different part.
 
 use aws_lambda_events::event::dynamodb::Event;
 use aws_sdk_dynamodb::config::{Credentials, Region};
@@ -14,88 +12,13 @@ use shared::mail::MailConfig;
 use shared::aws::load_sdk_config;
 use shared::store::dynamodb::{DynamoStore, create_table};
 use shared::store::{Receipt, StoredApplication, Submission};
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-use std::sync::OnceLock;
-use std::sync::atomic::{AtomicU32, Ordering};
 
 pub const REGION: &str = "ap-northeast-1";
 
-/// The endpoint URL, started at most once per test binary.
+pub use test_support::{free_port, unique};
+
 pub fn endpoint() -> &'static str {
-    static ENDPOINT: OnceLock<String> = OnceLock::new();
-    ENDPOINT.get_or_init(|| {
-        if let Ok(url) = std::env::var("AWS_ENDPOINT_URL")
-            && !url.is_empty()
-        {
-            return url;
-        }
-        assert!(
-            std::env::var("REQUIRE_SERVICES").as_deref() != Ok("1"),
-            "REQUIRE_SERVICES=1 but AWS_ENDPOINT_URL is not set: run ./scripts/test"
-        );
-        start_moto()
-    })
-}
-
-/// Starts moto server on a free port, under a shell that stops it when this
-/// process exits (its stdin, held by this process, closes).
-fn start_moto() -> String {
-    let moto = concat!(env!("CARGO_MANIFEST_DIR"), "/../../.venv/bin/moto_server");
-    let moto = std::path::Path::new(moto);
-    assert!(
-        moto.exists(),
-        "{} is missing: run `. scripts/dev-env` or ./scripts/test",
-        moto.display()
-    );
-    let port = free_port();
-    let script = format!(
-        "'{}' -H 127.0.0.1 -p {port} >/dev/null 2>&1 & moto=$!; echo started; cat >/dev/null; kill $moto",
-        moto.display()
-    );
-    let mut child = Command::new("sh")
-        .args(["-c", &script])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("spawn moto server");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    std::mem::forget(child.stdin.take());
-    std::mem::forget(child);
-    for _ in 0..200 {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return format!("http://127.0.0.1:{port}");
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    panic!("moto server did not start on port {port}");
-}
-
-/// A port nothing listens on (bound, then released).
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// A name no other test (in any process sharing the server) uses.
-pub fn unique(prefix: &str) -> String {
-    static NEXT: AtomicU32 = AtomicU32::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .subsec_nanos();
-    format!(
-        "{prefix}{}x{}x{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed),
-        nanos
-    )
+    test_support::moto_endpoint()
 }
 
 fn credentials() -> Credentials {
@@ -187,18 +110,7 @@ pub fn mail_config(from: &str, operator: &str) -> MailConfig {
 
 /// A valid corporate application (the seed's examples) for `email`.
 pub fn corporation(email: &str) -> Application {
-    application(json!({
-        "email": email, "emailConfirmation": email,
-        "contractType": "corporation",
-        "corporateName": "エックスサーバー株式会社",
-        "corporateNameKana": "エックスサーバーカブシキガイシャ",
-        "lastName": "山田", "firstName": "太郎",
-        "lastNameKana": "ヤマダ", "firstNameKana": "タロウ",
-        "postalCode": "530-0011", "addressRegion": "大阪府大阪市北区", "addressStreet": "大深町4-20",
-        "addressBuilding": "グランフロント大阪 タワーA 32F",
-        "phone": "06-6292-8811", "invoiceNumber": "T7000012050002",
-        "employeeCount": 30, "annualReferralCount": 10, "agreedToTerms": true
-    }))
+    application(test_support::seed_application_with_email(email))
 }
 
 /// A valid sole proprietor's application with 𠮷 in the name, for `email`.

@@ -1,0 +1,112 @@
+//! What the test suites of several crates share: the seed application (read
+//! from `events/`, so the fixtures and the invoke events cannot drift apart)
+//! and a moto server endpoint. It depends on no crate of the workspace, so any
+//! of them can use it as a dev-dependency.
+
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+/// The workspace's root directory.
+pub fn workspace_root() -> &'static std::path::Path {
+    std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+}
+
+/// The seed form's examples as one corporate application: the body of
+/// `events/validate-valid.json`.
+pub fn seed_application() -> Value {
+    let event: Value = serde_json::from_str(include_str!("../../../events/validate-valid.json"))
+        .expect("events/validate-valid.json is JSON");
+    serde_json::from_str(event["body"].as_str().expect("a body")).expect("the body is JSON")
+}
+
+/// [`seed_application`] with `email` and its confirmation replaced.
+pub fn seed_application_with_email(email: &str) -> Value {
+    let mut application = seed_application();
+    application["email"] = Value::from(email);
+    application["emailConfirmation"] = Value::from(email);
+    application
+}
+
+/// The moto server endpoint: the one `scripts/test` started
+/// (`AWS_ENDPOINT_URL`), or else one started here from the checkout's venv, at
+/// most once per test binary. With `REQUIRE_SERVICES=1` (CI) a missing
+/// endpoint fails the test instead.
+pub fn moto_endpoint() -> &'static str {
+    static ENDPOINT: OnceLock<String> = OnceLock::new();
+    ENDPOINT.get_or_init(|| {
+        if let Ok(url) = std::env::var("AWS_ENDPOINT_URL")
+            && !url.is_empty()
+        {
+            return url;
+        }
+        assert!(
+            std::env::var("REQUIRE_SERVICES").as_deref() != Ok("1"),
+            "REQUIRE_SERVICES=1 but AWS_ENDPOINT_URL is not set: run ./scripts/test"
+        );
+        start_moto()
+    })
+}
+
+/// Starts moto server on a free port, under a shell that stops it when this
+/// process exits (its stdin, held by this process, closes).
+fn start_moto() -> String {
+    let moto = workspace_root().join(".venv/bin/moto_server");
+    assert!(moto.exists(), "{} is missing: run `. scripts/dev-env` or ./scripts/test", moto.display());
+    let port = free_port();
+    let script = format!(
+        "'{}' -H 127.0.0.1 -p {port} >/dev/null 2>&1 & moto=$!; echo started; cat >/dev/null; kill $moto",
+        moto.display()
+    );
+    let mut child = Command::new("sh")
+        .args(["-c", &script])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("spawn moto server");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+    // Keep stdin open for the life of the process.
+    std::mem::forget(child.stdin.take());
+    std::mem::forget(child);
+    for _ in 0..200 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return format!("http://127.0.0.1:{port}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!("moto server did not start on port {port}");
+}
+
+/// A port nothing listens on (bound, then released).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// A name no other test (in any process sharing the server) uses.
+pub fn unique(prefix: &str) -> String {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
+    format!("{prefix}{}x{}x{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed), nanos)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_seed_is_the_forms_example_corporation() {
+        let seed = seed_application();
+        assert_eq!(seed["contractType"], "corporation");
+        assert_eq!(seed["corporateName"], "エックスサーバー株式会社");
+        let other = seed_application_with_email("other@example.com");
+        assert_eq!((&other["email"], &other["emailConfirmation"]), (&"other@example.com".into(), &"other@example.com".into()));
+    }
+
+    #[test]
+    fn unique_names_differ() {
+        assert_ne!(unique("t"), unique("t"));
+    }
+}
