@@ -2,6 +2,7 @@
 //! code defines once (routes, table layout, environment names) is what the
 //! template deploys, with the security properties the issue asks for.
 
+use test_support::workspace_root;
 use serde_json::{Value, json};
 use shared::routes::{ROUTES, cors};
 use shared::store::layout;
@@ -12,12 +13,6 @@ use std::process::Command;
 /// The function that serves the form and the API's catch-all route.
 const CATCH_ALL_FUNCTION: &str = "web";
 
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
 
 fn template_path() -> PathBuf {
     workspace_root().join("infra/template.yaml")
@@ -231,18 +226,8 @@ fn template_routes(template: &Value) -> (RouteSet, Vec<String>) {
 /// The `cargo lambda watch` router in the root Cargo.toml, read as cargo-lambda
 /// reads it (`cargo metadata`).
 fn watch_routes() -> (RouteSet, Vec<(String, String)>) {
-    let output = Command::new(env!("CARGO"))
-        .args(["metadata", "--no-deps", "--format-version", "1"])
-        .current_dir(workspace_root())
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let metadata: Value = serde_json::from_slice(&output.stdout).unwrap();
-    let router = metadata["metadata"]["lambda"]["watch"]["router"]
+    let metadata = test_support::workspace_metadata();
+    let router = metadata["lambda"]["watch"]["router"]
         .as_object()
         .expect("a watch router")
         .clone();

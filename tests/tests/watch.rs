@@ -3,6 +3,7 @@
 //! postal and submit answer through it, submit storing into a table this test
 //! creates in moto (AWS_ENDPOINT_URL, started by scripts/test).
 
+use test_support::workspace_root;
 use aws_sdk_dynamodb::types::AttributeValue;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -16,12 +17,6 @@ use std::time::{Duration, Instant};
 /// The functions the router sends requests to (and that this test calls).
 const FUNCTIONS: [&str; 4] = ["validate", "submit", "postal", "web"];
 
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
 
 fn required() -> bool {
     std::env::var("REQUIRE_SERVICES").as_deref() == Ok("1")
@@ -347,16 +342,6 @@ async fn functions_answer_through_cargo_lambda_watch() {
 
 /// `[workspace.metadata.lambda.env]`, the functions' environment under watch.
 fn watch_environment() -> Value {
-    let output = Command::new(env!("CARGO"))
-        .args(["metadata", "--no-deps", "--format-version", "1"])
-        .current_dir(workspace_root())
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let metadata: Value = serde_json::from_slice(&output.stdout).unwrap();
-    metadata["metadata"]["lambda"]["env"].clone()
+    let metadata = test_support::workspace_metadata();
+    metadata["lambda"]["env"].clone()
 }

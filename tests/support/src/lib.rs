@@ -14,6 +14,19 @@ pub fn workspace_root() -> &'static std::path::Path {
     std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
 }
 
+/// The root package's `[workspace.metadata]`, read as cargo-lambda reads it
+/// (`cargo metadata`).
+pub fn workspace_metadata() -> Value {
+    let output = Command::new(env!("CARGO"))
+        .args(["metadata", "--no-deps", "--format-version", "1"])
+        .current_dir(workspace_root())
+        .output()
+        .expect("cargo metadata runs");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let metadata: Value = serde_json::from_slice(&output.stdout).expect("cargo metadata prints JSON");
+    metadata["metadata"].clone()
+}
+
 /// The seed form's examples as one corporate application: the body of
 /// `events/validate-valid.json`.
 pub fn seed_application() -> Value {
@@ -103,6 +116,11 @@ mod tests {
         assert_eq!(seed["corporateName"], "エックスサーバー株式会社");
         let other = seed_application_with_email("other@example.com");
         assert_eq!((&other["email"], &other["emailConfirmation"]), (&"other@example.com".into(), &"other@example.com".into()));
+    }
+
+    #[test]
+    fn workspace_metadata_holds_the_watch_router() {
+        assert!(workspace_metadata()["lambda"]["watch"]["router"].is_object());
     }
 
     #[test]
