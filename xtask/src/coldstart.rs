@@ -331,6 +331,12 @@ fn default_event(function: &str) -> Result<PathBuf> {
                 .is_some_and(|n| n.starts_with(&format!("{function}-")) && n.ends_with(".json"))
         })
         .collect();
+    // A successful request measures the whole path: `{function}-valid.json` when
+    // there is one (the others are refusals), else the first by name.
+    let valid = dir.join(format!("{function}-valid.json"));
+    if candidates.contains(&valid) {
+        return Ok(valid);
+    }
     candidates.sort();
     candidates.into_iter().next().ok_or_else(|| anyhow!("no events/{function}-*.json; pass --event {function}=PATH"))
 }
@@ -416,6 +422,18 @@ fn print_report(subjects: &[Subject], samples: &[Vec<Sample>], runs: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn default_events_are_successful_requests() {
+        for (function, event) in [
+            ("validate", "validate-valid.json"),
+            ("submit", "submit-valid.json"),
+            ("postal", "postal-5300011.json"),
+            ("notify", "notify-insert.json"),
+        ] {
+            assert_eq!(default_event(function).unwrap().file_name().unwrap(), event);
+        }
+    }
 
     #[test]
     fn medians() {
