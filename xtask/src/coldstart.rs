@@ -157,6 +157,17 @@ pub struct Subject {
     pub env: Vec<(String, String)>,
 }
 
+/// Variables passed from the harness's environment to the function.
+const PASSED_THROUGH: [&str; 7] = [
+    "PATH",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_ENDPOINT_URL",
+];
+
 /// Starts `subject` once against the emulator at `address` and measures it.
 async fn cold_start(state: &Shared, address: &str, subject: &Subject, run: usize, show_output: bool, vary: &[String]) -> Result<Sample> {
     let (marks, mut received) = mpsc::unbounded_channel();
@@ -168,9 +179,11 @@ async fn cold_start(state: &Shared, address: &str, subject: &Subject, run: usize
         marks,
     });
     let mut command = Command::new(&subject.binary);
+    // The environment Lambda gives a function, plus the endpoint of the local
+    // emulator; nothing else of this shell (which may set AWS_CA_BUNDLE, say).
     command.env_clear();
     for (key, value) in std::env::vars() {
-        if key == "PATH" || key == "HOME" || (key.starts_with("AWS_") && !key.starts_with("AWS_LAMBDA_")) {
+        if PASSED_THROUGH.contains(&key.as_str()) {
             command.env(key, value);
         }
     }
