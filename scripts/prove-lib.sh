@@ -34,12 +34,12 @@ build_release() {
   cargo build --release --locked -q -p local
 }
 
-# start_moto: moto server on a free port; sets moto_pid, moto_port and the AWS_* environment.
+# start_moto: moto server (one request at a time: scripts/moto_server_serial.py)
+# on a free port; sets moto_pid, moto_port and the AWS_* environment.
 start_moto() {
-  local moto="$root/.venv/bin/moto_server"
-  [ -x "$moto" ] || { . scripts/dev-env; moto="$(command -v moto_server)"; }
+  [ -x "$root/.venv/bin/moto_server" ] || . scripts/dev-env
   moto_port="${1:-$(free_port)}"
-  "$moto" -H 127.0.0.1 -p "$moto_port" >"$work/moto-$moto_port.log" 2>&1 &
+  "$root/.venv/bin/python3" scripts/moto_server_serial.py -H 127.0.0.1 -p "$moto_port" >"$work/moto-$moto_port.log" 2>&1 &
   moto_pid=$!
   pids+=("$moto_pid")
   wait_http "http://127.0.0.1:$moto_port/moto-api/" "$moto_pid"
