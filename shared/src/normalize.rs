@@ -5,14 +5,20 @@
 //! dash characters in numbers, and hiragana in reading fields. Everything else is
 //! left for the rules to accept or reject with a message.
 
-use unicode_normalization::UnicodeNormalization;
+use std::borrow::Cow;
+use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
 
 /// NFKC, then trimmed, with runs of inner white space collapsed to one space.
 ///
 /// NFKC turns the ideographic space (U+3000) into an ASCII space, so a name typed
 /// with a full-width space is trimmed like any other.
 pub fn text(raw: &str) -> String {
-    let nfkc: String = raw.nfkc().collect();
+    // Most input is already NFKC; the quick check (a table lookup per
+    // character) spares it the decompose-and-recompose pass.
+    let nfkc: Cow<'_, str> = match is_nfkc_quick(raw.chars()) {
+        IsNormalized::Yes => Cow::Borrowed(raw),
+        IsNormalized::No | IsNormalized::Maybe => Cow::Owned(raw.nfkc().collect()),
+    };
     let mut out = String::with_capacity(nfkc.len());
     for word in nfkc.split_whitespace() {
         if !out.is_empty() {
@@ -121,6 +127,23 @@ mod tests {
         ];
         for (raw, want) in cases {
             assert_eq!(text(raw), want, "input {raw:?}");
+        }
+    }
+
+    #[test]
+    fn the_quick_check_agrees_with_full_normalisation() {
+        // Already NFKC (kept as is), decomposed (か + combining ゛ composes to が), and full-width.
+        for raw in ["山田 太郎", "エックスサーバー", "か\u{3099}", "ｶﾞ", "ＡＢＣ", "𠮷田", "a\u{0301}"] {
+            let full: String = raw.nfkc().collect();
+            assert_eq!(text(raw), full.split_whitespace().collect::<Vec<_>>().join(" "), "{raw:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn text_is_nfkc_with_white_space_collapsed(raw in "\\PC{0,24}") {
+            let full: String = raw.nfkc().collect();
+            proptest::prop_assert_eq!(text(&raw), full.split_whitespace().collect::<Vec<_>>().join(" "));
         }
     }
 
