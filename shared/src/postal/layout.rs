@@ -379,7 +379,16 @@ impl fmt::Debug for Kana<'_> {
 
 impl PartialEq<&str> for Kana<'_> {
     fn eq(&self, other: &&str) -> bool {
-        self.to_string() == *other
+        // Piece by piece, without decoding into a String first.
+        let mut rest = *other;
+        let matched = kana::decode(self.0, |piece| match rest.strip_prefix(piece) {
+            Some(after) => {
+                rest = after;
+                Ok(())
+            }
+            None => Err(()),
+        });
+        matched.is_ok() && rest.is_empty()
     }
 }
 
@@ -675,7 +684,11 @@ mod tests {
         for text in ["", "オオフカチョウ", "(カブ) ニホン・ケイザイ", "キタ1ジョウニシ", "ヴァ、ヶ𠮷ー", &"ア".repeat(500)] {
             let encoded = kana::encode(text);
             let mut decoded = String::new();
-            kana::decode(&encoded, |s| Ok::<_, ()>(decoded.push_str(s))).unwrap();
+            kana::decode(&encoded, |s| {
+                decoded.push_str(s);
+                Ok::<_, ()>(())
+            })
+            .unwrap();
             assert_eq!(decoded, text);
         }
         assert_eq!(kana::encode("オオフカチョウ").len(), 7);

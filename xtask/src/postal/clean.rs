@@ -248,13 +248,13 @@ fn collapse_repetition(kana: &str, town: &str) -> String {
     let town: Vec<char> = town.chars().collect();
     let town_repeats = smallest_period(&town).map_or(1, |p| town.len() / p);
     let repeats = chars.len() / period;
-    let keep = if town_repeats > 1 && repeats % town_repeats == 0 { period * town_repeats } else { period };
+    let keep = if town_repeats > 1 && repeats.is_multiple_of(town_repeats) { period * town_repeats } else { period };
     chars[..keep].iter().collect()
 }
 
 /// The shortest `p` with `text` = `text[..p]` repeated at least twice.
 fn smallest_period(text: &[char]) -> Option<usize> {
-    (1..=text.len() / 2).find(|&p| text.len() % p == 0 && text.chunks(p).all(|chunk| chunk == &text[..p]))
+    (1..=text.len() / 2).find(|&p| text.len().is_multiple_of(p) && text.chunks(p).all(|chunk| chunk == &text[..p]))
 }
 
 #[cfg(test)]
