@@ -10,7 +10,7 @@ use shared::mail::{Mail, Mailer, OutboxMailer, SendError};
 use shared::store::sqlite::SqliteStore;
 use shared::store::{MailKind, Store};
 use std::path::Path;
-use support::{corporation, mail_config, sole_proprietor, submit};
+use support::{corporation, mail_config, marked, sole_proprietor, submit};
 
 fn outbox_files(data_dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = match std::fs::read_dir(data_dir.join("outbox")) {
@@ -74,9 +74,7 @@ async fn stored_applications_land_in_the_outbox_once() {
         "{text}"
     );
 
-    for kind in MailKind::ALL {
-        assert!(store.mail_sent(id, kind).await.unwrap());
-    }
+    assert_eq!(marked(&store, &app).await, [true, true]);
     deliver(&store, &outbox, &config, &app).await.unwrap();
     assert_eq!(
         outbox_files(data_dir.path()),
@@ -162,14 +160,7 @@ async fn an_unwritable_outbox_is_a_failure_not_a_marker() {
 
     let error = deliver(&store, &outbox, &config, &app).await.unwrap_err();
     assert_eq!(error.failures.len(), 2, "{error}");
-    for kind in MailKind::ALL {
-        assert!(
-            !store
-                .mail_sent(&app.receipt.application_id, kind)
-                .await
-                .unwrap()
-        );
-    }
+    assert_eq!(marked(&store, &app).await, [false, false]);
 }
 
 fn sample_event() -> serde_json::Value {

@@ -11,7 +11,7 @@ use mail_parser::MessageParser;
 use notify::{Deps, deliver, handle};
 use shared::mail::{MailConfig, SesMailer};
 use shared::store::dynamodb::DynamoStore;
-use shared::store::{MailKind, Store, StoredApplication};
+use shared::store::{Store, StoredApplication};
 use support::*;
 
 async fn deps(store: &DynamoStore, mailer: SesMailer, config: MailConfig) -> Deps {
@@ -156,15 +156,7 @@ async fn each_application_gets_one_acknowledgement_and_one_notice() {
             &[reception, &app.receipt.application_id, email],
         );
 
-        for kind in MailKind::ALL {
-            assert!(
-                store
-                    .mail_sent(&app.receipt.application_id, kind)
-                    .await
-                    .unwrap(),
-                "{kind:?} marked"
-            );
-        }
+        assert_eq!(marked(&store, app).await, [true, true], "both marked");
     }
 
     // Streams deliver at least once: the same batch again, and then the whole
@@ -228,14 +220,7 @@ async fn a_rejected_sender_fails_exactly_the_records_not_yet_mailed_and_they_suc
     expected.sort();
     assert_eq!(failed(&response), expected);
     assert!(sent_from(&unverified).await.is_empty());
-    for kind in MailKind::ALL {
-        assert!(
-            !store
-                .mail_sent(&pending.receipt.application_id, kind)
-                .await
-                .unwrap()
-        );
-    }
+    assert_eq!(marked(&store, &pending).await, [false, false]);
 
     // Lambda retries the batch from the first failure; with SES fixed, each owed mail goes once.
     let fixed = deps(
@@ -287,14 +272,7 @@ async fn an_unreachable_ses_fails_every_application_record_for_retry() {
     );
     assert!(sent_from(&from).await.is_empty());
     for app in [&first, &second] {
-        for kind in MailKind::ALL {
-            assert!(
-                !store
-                    .mail_sent(&app.receipt.application_id, kind)
-                    .await
-                    .unwrap()
-            );
-        }
+        assert_eq!(marked(&store, app).await, [false, false]);
     }
 }
 
@@ -340,8 +318,6 @@ async fn after_ses_comes_back_redelivered_batches_send_exactly_one_mail_of_each_
             .filter(|s| s.destinations == [operator.as_str()] && subject_of(s) == notice_subject(app))
             .count();
         assert_eq!(notices, 1);
-        for kind in MailKind::ALL {
-            assert!(store.mail_sent(&app.receipt.application_id, kind).await.unwrap());
-        }
+        assert_eq!(marked(&store, app).await, [true, true], "both marked");
     }
 }

@@ -11,7 +11,7 @@ use shared::domain::{Application, RawApplication};
 use shared::mail::MailConfig;
 use shared::aws::load_sdk_config;
 use shared::store::dynamodb::{DynamoStore, create_table};
-use shared::store::{Receipt, StoredApplication, Submission};
+use shared::store::{MailKind, Receipt, Store, StoredApplication, Submission};
 
 pub const REGION: &str = "ap-northeast-1";
 
@@ -257,4 +257,13 @@ pub async fn sent_from(source: &str) -> Vec<Sent> {
             }
         })
         .collect()
+}
+
+/// Whether each of the application's mails is marked sent, in `MailKind::ALL` order.
+pub async fn marked(store: &dyn Store, app: &StoredApplication) -> Vec<bool> {
+    let mut marks = Vec::new();
+    for kind in MailKind::ALL {
+        marks.push(store.mail_sent(&app.receipt.application_id, kind).await.unwrap());
+    }
+    marks
 }
