@@ -2,7 +2,7 @@
 //! Run through `scripts/screenshots [DIR]` (default: the git-ignored `screenshots/`).
 
 use anyhow::{Context, Result};
-use integration_tests::browser::{Browser, Site, seed_corporation};
+use integration_tests::browser::{Browser, Site, seed_inputs};
 use std::path::PathBuf;
 
 const WIDTHS: [(u32, u32); 2] = [(1280, 900), (375, 812)];
@@ -54,14 +54,9 @@ async fn shoot(
     )?;
 
     browser.click("contractType").await?;
-    for (id, value) in seed_corporation() {
-        let value = if id.starts_with("email") {
-            format!("{width}@example.com")
-        } else {
-            value.to_owned()
-        };
+    for (id, value) in seed_inputs(&format!("{width}@example.com")) {
         browser.css(&format!("#{id}")).await?.clear().await?;
-        browser.type_into(id, &value).await?;
+        browser.type_into(&id, &value).await?;
     }
     browser.click("agreedToTerms").await?;
     // Several addresses for one postal code: the applicant's choice.

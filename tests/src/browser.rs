@@ -358,24 +358,18 @@ async fn wait_for_driver(url: &str) -> Result<()> {
     }
 }
 
-/// The seed's examples, as a corporation would type them (one entry per input id).
-pub fn seed_corporation() -> Vec<(&'static str, &'static str)> {
-    vec![
-        ("email", "sample@example.com"),
-        ("emailConfirmation", "sample@example.com"),
-        ("corporateName", "エックスサーバー株式会社"),
-        ("corporateNameKana", "エックスサーバーカブシキガイシャ"),
-        ("lastName", "山田"),
-        ("firstName", "太郎"),
-        ("lastNameKana", "ヤマダ"),
-        ("firstNameKana", "タロウ"),
-        ("postalCode", "530-0011"),
-        ("addressRegion", "大阪府大阪市北区"),
-        ("addressStreet", "大深町4-20"),
-        ("addressBuilding", "グランフロント大阪 タワーA 32F"),
-        ("phone", "06-6292-8811"),
-        ("invoiceNumber", "T7000012050002"),
-        ("employeeCount", "30"),
-        ("annualReferralCount", "10"),
-    ]
+/// The seed's examples (`test_support::seed_application`), as a corporation
+/// types them with `email`: one entry per text input id, numbers as typed.
+/// The contract type and the agreement are clicked, not typed.
+pub fn seed_inputs(email: &str) -> Vec<(String, String)> {
+    let seed = test_support::seed_application_with_email(email);
+    seed.as_object()
+        .expect("the seed is an object")
+        .iter()
+        .filter_map(|(id, value)| match value {
+            serde_json::Value::String(text) if id != "contractType" => Some((id.clone(), text.clone())),
+            serde_json::Value::Number(number) => Some((id.clone(), number.to_string())),
+            _ => None,
+        })
+        .collect()
 }

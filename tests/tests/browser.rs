@@ -6,7 +6,7 @@
 
 use anyhow::Result;
 use fantoccini::actions::{InputSource, MOUSE_BUTTON_LEFT, MouseActions, PointerAction};
-use integration_tests::browser::{Browser, Site, seed_corporation};
+use integration_tests::browser::{Browser, Site, seed_inputs};
 use serde_json::{Value, json};
 use shared::domain::{Application, RawApplication};
 use shared::routes::ROUTES;
@@ -24,7 +24,7 @@ async fn open_form() -> Result<(Site, Browser)> {
     Ok((site, browser))
 }
 
-async fn fill(browser: &Browser, values: &[(&str, &str)]) -> Result<()> {
+async fn fill(browser: &Browser, values: &[(String, String)]) -> Result<()> {
     for (id, value) in values {
         browser.type_into(id, value).await?;
     }
@@ -34,28 +34,16 @@ async fn fill(browser: &Browser, values: &[(&str, &str)]) -> Result<()> {
 /// Fills the whole form for a corporation with the seed's examples and `email`.
 async fn fill_corporation(browser: &Browser, email: &str) -> Result<()> {
     browser.click("contractType").await?;
-    let values: Vec<(&str, &str)> = seed_corporation()
-        .into_iter()
-        .map(|(id, value)| {
-            if id.starts_with("email") {
-                (id, email)
-            } else {
-                (id, value)
-            }
-        })
-        .collect();
-    fill(browser, &values).await?;
+    fill(browser, &seed_inputs(email)).await?;
     browser.click("agreedToTerms").await
 }
 
 /// What the form sends for [`fill_corporation`], as the contract's JSON.
 fn corporation_json(email: &str) -> Value {
     let mut application = serde_json::Map::new();
-    for (key, value) in seed_corporation() {
-        application.insert(key.to_owned(), json!(value));
+    for (key, value) in seed_inputs(email) {
+        application.insert(key, json!(value));
     }
-    application.insert("email".into(), json!(email));
-    application.insert("emailConfirmation".into(), json!(email));
     application.insert("contractType".into(), json!("corporation"));
     application.insert("agreedToTerms".into(), json!(true));
     application.insert("website".into(), json!(""));
@@ -257,7 +245,7 @@ async fn tab(browser: &Browser) -> Result<String> {
 async fn the_whole_form_works_by_keyboard_alone() -> Result<()> {
     let (site, browser) = open_form().await?;
     let email = "keyboard@example.com";
-    let values: std::collections::HashMap<&str, &str> = seed_corporation().into_iter().collect();
+    let values: std::collections::HashMap<String, String> = seed_inputs(email).into_iter().collect();
     // The tab order follows the seed, with nothing unreachable and nothing hidden in between.
     let order = [
         "email",
@@ -292,7 +280,7 @@ async fn the_whole_form_works_by_keyboard_alone() -> Result<()> {
             "contractType" | "agreedToTerms" => active.send_keys(" ").await?,
             "postal-lookup" | "terms-text" | "privacy-text" => {}
             "to-confirm" => active.send_keys(ENTER).await?,
-            _ => active.send_keys(values[id]).await?,
+            _ => active.send_keys(&values[id]).await?,
         }
     }
     browser
@@ -332,17 +320,7 @@ async fn a_sole_proprietor_applies_without_corporate_fields() -> Result<()> {
         );
         assert!(browser.is_shown(&format!("{id}-inactive")).await?);
     }
-    let values: Vec<(&str, &str)> = seed_corporation()
-        .into_iter()
-        .filter(|(id, _)| !id.starts_with("corporate"))
-        .map(|(id, value)| {
-            if id.starts_with("email") {
-                (id, email)
-            } else {
-                (id, value)
-            }
-        })
-        .collect();
+    let values: Vec<_> = seed_inputs(email).into_iter().filter(|(id, _)| !id.starts_with("corporate")).collect();
     fill(&browser, &values).await?;
     browser.click("agreedToTerms").await?;
     confirm(&browser).await?;
