@@ -109,13 +109,13 @@ async fn functions(config: &Config, deliveries: &TaskTracker) -> anyhow::Result<
             (Arc::new(store), Arc::new(mailer), locations)
         }
         Backend::Aws => {
-            let store = DynamoStore::from_env().await.map_err(anyhow::Error::msg)?;
+            let sdk = load_sdk_config().await.map_err(anyhow::Error::msg)?;
+            let store = DynamoStore::from_env(&sdk).map_err(anyhow::Error::msg)?;
             let exists = store.client().describe_table().table_name(store.table()).send().await.is_ok();
             if config.create_table && !exists {
                 create_table(store.client(), store.table()).await?;
             }
-            let sdk = load_sdk_config().await.map_err(anyhow::Error::msg)?;
-            let mailer = SesMailer::new(aws_sdk_sesv2::Client::from_conf(SesMailer::client_config(&sdk).build()), mail_config.configuration_set.clone());
+            let mailer = SesMailer::from_sdk(&sdk, mail_config.configuration_set.clone());
             let endpoint = std::env::var("AWS_ENDPOINT_URL").unwrap_or_else(|_| "AWS".to_owned());
             let locations = Locations {
                 applications: format!("DynamoDB table {} at {endpoint}", store.table()),

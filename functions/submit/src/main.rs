@@ -8,7 +8,8 @@ use std::sync::Arc;
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     shared::telemetry::init();
-    let store = DynamoStore::from_env().await?;
+    let sdk = shared::aws::load_sdk_config().await?;
+    let store = DynamoStore::from_env(&sdk)?;
     let handler = &submit::Handler::new(Arc::new(store));
     run(service_fn(move |req| async move { Ok::<_, Error>(handler.handle(req).await) })).await
 }

@@ -25,6 +25,12 @@ impl SesMailer {
         }
     }
 
+    /// The Lambda setup: a client from the shared SDK configuration with
+    /// [`Self::client_config`]'s settings.
+    pub fn from_sdk(sdk: &aws_config::SdkConfig, configuration_set: Option<String>) -> Self {
+        SesMailer::new(Client::from_conf(Self::client_config(sdk).build()), configuration_set)
+    }
+
     /// The SES client settings on top of the shared SDK configuration. No one
     /// waits on a notification, while an attempt abandoned by a short timeout
     /// may still have been sent and would be sent again: so, patient attempts.

@@ -42,13 +42,14 @@ impl DynamoStore {
         DynamoStore { client, table: table.into() }
     }
 
-    /// The Lambda setup: table from `TABLE_NAME`, client from [`crate::aws::load_sdk_config`].
-    pub async fn from_env() -> Result<Self, String> {
+    /// The Lambda setup: the table from `TABLE_NAME`, a client from `sdk`
+    /// ([`crate::aws::load_sdk_config`], built once and shared with SES).
+    pub fn from_env(sdk: &aws_config::SdkConfig) -> Result<Self, String> {
         let table = std::env::var(TABLE_NAME_ENV)
             .ok()
             .filter(|t| !t.is_empty())
             .ok_or_else(|| format!("{TABLE_NAME_ENV} is not set"))?;
-        Ok(DynamoStore::new(Client::new(&crate::aws::load_sdk_config().await?), table))
+        Ok(DynamoStore::new(Client::new(sdk), table))
     }
 
     pub fn client(&self) -> &Client {
