@@ -315,14 +315,12 @@ async fn functions_answer_through_cargo_lambda_watch() {
     );
 
     // The rest goes to the form's function: the page, and the envelope for unknown routes.
-    let page = http.get(watch.url("/")).send().await.unwrap();
-    assert_eq!(page.status(), StatusCode::OK, "{}", log());
-    assert!(
-        page.headers()["content-type"]
-            .to_str()
-            .unwrap()
-            .starts_with("text/html")
-    );
+    let page = get_through_emulator(&http, &watch, "/").await;
+    let (status, headers) = (page.status(), page.headers().clone());
+    let html = page.text().await.unwrap();
+    assert_eq!(status, StatusCode::OK, "{html}\n{}", log());
+    assert!(headers["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert!(html.contains("パートナー登録"), "{html}");
     let (status, _, body) = json_of(http.get(watch.url("/api/nope")).send().await.unwrap()).await;
     assert_eq!(
         (status, body["error"]["code"].as_str()),
@@ -338,6 +336,34 @@ async fn functions_answer_through_cargo_lambda_watch() {
         TcpStream::connect_timeout(&watch.addr, Duration::from_millis(500)).is_err(),
         "still listening"
     );
+}
+
+/// GET `path` through the emulator, retried (at most four times) only while
+/// the answer is the emulator's own problem-details 500. cargo-lambda 1.9.2
+/// now and then answers so for the page (20 KB) although the function logged
+/// its 200: one run in five here, and once in CI; never for the API's small
+/// JSON. Its source hands the function's `/response` request to the waiting
+/// caller with the body still unread, which fits. Our functions never answer
+/// with that body, so nothing of theirs is retried away.
+async fn get_through_emulator(http: &reqwest::Client, watch: &Watch, path: &str) -> reqwest::Response {
+    const EMULATOR_FAILURE: &str = "https://httpstatuses.com/500";
+    let mut failures = Vec::new();
+    loop {
+        let response = http.get(watch.url(path)).send().await.unwrap();
+        if response.status() != StatusCode::INTERNAL_SERVER_ERROR {
+            if !failures.is_empty() {
+                eprintln!("GET {path}: the emulator failed {} time(s) before answering", failures.len());
+            }
+            return response;
+        }
+        let body = response.text().await.unwrap_or_default();
+        assert!(
+            body.contains(EMULATOR_FAILURE) && failures.len() < 4,
+            "GET {path}: 500 {body}\nearlier: {failures:?}\n{}",
+            watch.log()
+        );
+        failures.push(body);
+    }
 }
 
 /// `[workspace.metadata.lambda.env]`, the functions' environment under watch.
