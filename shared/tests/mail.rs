@@ -108,7 +108,7 @@ fn both_mails_show_every_entered_field_with_its_label_but_not_the_confirmation()
             let value = if field == Field::ContractType {
                 "法人".to_owned()
             } else {
-                value
+                value.to_string()
             };
             let line = format!("{}: {value}\n", field.label());
             assert!(mail.text.contains(&line), "{kind:?} lacks {line:?}");

@@ -66,7 +66,7 @@ fn code_from_path(path: &str) -> Result<u32, ApiError> {
         .decode_utf8()
         .map_err(|_| invalid(Issue::invalid_format(Field::PostalCode)))?;
     let code = PostalCode::parse(&decoded).map_err(invalid)?;
-    Ok(number(code.digits().as_bytes()))
+    Ok(code.number())
 }
 
 /// `NNNNNNN` or `NNN-NNNN` in ASCII.

@@ -265,41 +265,68 @@ impl Application {
         Ok(Validated { application, warnings: c.warnings })
     }
 
-    /// Every entered value with its field, in the form's order, as text: for
-    /// confirmation screens, mails and storage. Blank optional fields are left out,
-    /// and so is the email confirmation (it equals the email).
-    pub fn entries(&self) -> Vec<(Field, String)> {
-        let mut entries = vec![
-            (Field::Email, self.email.as_str().to_owned()),
-            (Field::ContractType, self.contractor.contract_type().to_owned()),
-        ];
+    /// Every entered value with its field, in the form's order, borrowed: for
+    /// confirmation screens, mails, storage and JSON. Blank optional fields are
+    /// left out, and so is the email confirmation (it equals the email).
+    pub fn entries(&self) -> Vec<(Field, Entry<'_>)> {
+        use Entry::{Count, Text};
+        let mut entries = Vec::with_capacity(Field::ALL.len());
+        entries.extend([
+            (Field::Email, Text(self.email.as_str())),
+            (Field::ContractType, Text(self.contractor.contract_type())),
+        ]);
         if let Contractor::Corporation { name, name_kana } = &self.contractor {
-            entries.push((Field::CorporateName, name.as_str().to_owned()));
-            entries.push((Field::CorporateNameKana, name_kana.as_str().to_owned()));
+            entries.push((Field::CorporateName, Text(name.as_str())));
+            entries.push((Field::CorporateNameKana, Text(name_kana.as_str())));
         }
         entries.extend([
-            (Field::LastName, self.last_name.as_str().to_owned()),
-            (Field::FirstName, self.first_name.as_str().to_owned()),
-            (Field::LastNameKana, self.last_name_kana.as_str().to_owned()),
-            (Field::FirstNameKana, self.first_name_kana.as_str().to_owned()),
-            (Field::PostalCode, self.postal_code.to_string()),
-            (Field::AddressRegion, self.address_region.as_str().to_owned()),
-            (Field::AddressStreet, self.address_street.as_str().to_owned()),
+            (Field::LastName, Text(self.last_name.as_str())),
+            (Field::FirstName, Text(self.first_name.as_str())),
+            (Field::LastNameKana, Text(self.last_name_kana.as_str())),
+            (Field::FirstNameKana, Text(self.first_name_kana.as_str())),
+            (Field::PostalCode, Text(self.postal_code.as_str())),
+            (Field::AddressRegion, Text(self.address_region.as_str())),
+            (Field::AddressStreet, Text(self.address_street.as_str())),
         ]);
         if let Some(building) = &self.address_building {
-            entries.push((Field::AddressBuilding, building.as_str().to_owned()));
+            entries.push((Field::AddressBuilding, Text(building.as_str())));
         }
-        entries.push((Field::Phone, self.phone.as_str().to_owned()));
+        entries.push((Field::Phone, Text(self.phone.as_str())));
         if let Some(number) = &self.invoice_number {
-            entries.push((Field::InvoiceNumber, number.as_str().to_owned()));
+            entries.push((Field::InvoiceNumber, Text(number.as_str())));
         }
         if let Some(count) = self.employee_count {
-            entries.push((Field::EmployeeCount, count.get().to_string()));
+            entries.push((Field::EmployeeCount, Count(count.get())));
         }
         if let Some(count) = self.annual_referral_count {
-            entries.push((Field::AnnualReferralCount, count.get().to_string()));
+            entries.push((Field::AnnualReferralCount, Count(count.get())));
         }
         entries
+    }
+}
+
+/// One entered value of an [`Application`]: normalised text, or a count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entry<'a> {
+    Text(&'a str),
+    Count(u32),
+}
+
+impl std::fmt::Display for Entry<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Entry::Text(text) => f.write_str(text),
+            Entry::Count(count) => write!(f, "{count}"),
+        }
+    }
+}
+
+impl Serialize for Entry<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Entry::Text(text) => serializer.serialize_str(text),
+            Entry::Count(count) => serializer.serialize_u32(*count),
+        }
     }
 }
 
@@ -311,13 +338,7 @@ impl Serialize for Application {
         let entries = self.entries();
         let mut map = serializer.serialize_map(Some(entries.len() + 1))?;
         for (field, value) in &entries {
-            match field {
-                Field::EmployeeCount | Field::AnnualReferralCount => {
-                    let count: u32 = value.parse().map_err(serde::ser::Error::custom)?;
-                    map.serialize_entry(field.key(), &count)?;
-                }
-                _ => map.serialize_entry(field.key(), value)?,
-            }
+            map.serialize_entry(field.key(), value)?;
         }
         map.serialize_entry(Field::AgreedToTerms.key(), &true)?;
         map.end()

@@ -10,7 +10,7 @@ mod numbers;
 mod phone_plan;
 mod text;
 
-pub use application::{Application, Contractor, Invalid, RawApplication, Validated};
+pub use application::{Application, Contractor, Entry, Invalid, RawApplication, Validated};
 pub use count::{Count, RawCount};
 pub use email::Email;
 pub use kana::{CorporateNameKana, PersonNameKana};

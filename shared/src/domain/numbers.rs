@@ -13,7 +13,7 @@ fn reject_forbidden(field: Field, raw: &str) -> Result<(), Issue> {
 
 /// 郵便番号, stored as `NNN-NNNN`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct PostalCode([u8; 7]);
+pub struct PostalCode([u8; 8]);
 
 impl PostalCode {
     /// Accepts 7 digits with an optional hyphen after the third, full-width
@@ -25,32 +25,41 @@ impl PostalCode {
         if value.is_empty() {
             return Err(Issue::required(Field::PostalCode));
         }
-        let digits = match value.as_bytes() {
-            [a, b, c, b'-', rest @ ..] => [&[*a, *b, *c][..], rest].concat(),
-            bytes => bytes.to_vec(),
+        let [a, b, c, d, e, f, g] = match *value.as_bytes() {
+            [a, b, c, b'-', d, e, f, g] | [a, b, c, d, e, f, g] => [a, b, c, d, e, f, g],
+            _ => return Err(Issue::invalid_format(Field::PostalCode)),
         };
-        match <[u8; 7]>::try_from(digits) {
-            Ok(digits) if digits.iter().all(u8::is_ascii_digit) => Ok(PostalCode(digits)),
-            _ => Err(Issue::invalid_format(Field::PostalCode)),
+        let code = [a, b, c, b'-', d, e, f, g];
+        if [a, b, c, d, e, f, g].iter().all(u8::is_ascii_digit) {
+            Ok(PostalCode(code))
+        } else {
+            Err(Issue::invalid_format(Field::PostalCode))
         }
     }
 
-    /// The 7 digits without hyphen, as the postal table keys them.
-    pub fn digits(&self) -> &str {
-        std::str::from_utf8(&self.0).expect("postal code holds ASCII digits")
+    /// `NNN-NNNN`.
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.0).expect("postal code holds ASCII")
+    }
+
+    /// The 7 digits as a number, as the postal table keys them.
+    pub fn number(&self) -> u32 {
+        self.0
+            .iter()
+            .filter(|b| b.is_ascii_digit())
+            .fold(0, |n, d| n * 10 + u32::from(d - b'0'))
     }
 }
 
 impl std::fmt::Display for PostalCode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let digits = self.digits();
-        write!(f, "{}-{}", &digits[..3], &digits[3..])
+        f.write_str(self.as_str())
     }
 }
 
 impl Serialize for PostalCode {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
+        serializer.serialize_str(self.as_str())
     }
 }
 
@@ -136,7 +145,8 @@ mod tests {
         for raw in ["530-0011", "5300011", "５３０－００１１", "〒530-0011", "530ー0011", "530−0011", " 530-0011 "] {
             assert_eq!(PostalCode::parse(raw).unwrap().to_string(), "530-0011", "{raw}");
         }
-        assert_eq!(PostalCode::parse("5300011").unwrap().digits(), "5300011");
+        assert_eq!(PostalCode::parse("5300011").unwrap().number(), 5_300_011);
+        assert_eq!(PostalCode::parse("060-0000").unwrap().number(), 600_000);
         let cases = [
             ("", IssueCode::Required),
             ("530-001", IssueCode::InvalidFormat),

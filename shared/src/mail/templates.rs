@@ -116,7 +116,7 @@ fn summary(app: &Application) -> Vec<(&'static str, String)> {
                 _ => entries
                     .iter()
                     .find(|(entered, _)| *entered == field)
-                    .map_or_else(|| NOT_ENTERED.to_owned(), |(_, value)| value.clone()),
+                    .map_or_else(|| NOT_ENTERED.to_owned(), |(_, value)| value.to_string()),
             };
             Some((field.label(), value))
         })

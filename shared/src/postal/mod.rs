@@ -36,8 +36,7 @@ mod embedded {
     /// Every address of `code`; empty when Japan Post does not know it.
     #[inline]
     pub fn lookup(code: &PostalCode) -> super::Matches<'static> {
-        let number = code.digits().bytes().fold(0u32, |n, d| n * 10 + u32::from(d - b'0'));
-        TABLE.lookup(number)
+        TABLE.lookup(code.number())
     }
 }
 

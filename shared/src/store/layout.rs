@@ -8,7 +8,7 @@
 //! are written as DynamoDB numbers (`N`), whose wire form is a digit string.
 
 use super::{MailKind, Receipt, StoredApplication};
-use crate::domain::{Application, RawApplication, RawCount};
+use crate::domain::{Application, Entry, RawApplication, RawCount};
 use crate::messages::Field;
 use sha2::{Digest, Sha256};
 
@@ -156,10 +156,10 @@ pub fn application_attributes(stored: &StoredApplication) -> Vec<(&'static str, 
         (attr::STATUS, text(STATUS_RECEIVED)),
         (attr::TERMS_AGREED_AT, text(&receipt.received_at)),
     ];
-    for (field, value) in stored.application.entries() {
-        let value = match field {
-            Field::EmployeeCount | Field::AnnualReferralCount => Value::Number(value),
-            _ => Value::Text(value),
+    for (field, entry) in stored.application.entries() {
+        let value = match entry {
+            Entry::Text(value) => text(value),
+            Entry::Count(count) => Value::Number(count.to_string()),
         };
         attributes.push((field.key(), value));
     }
