@@ -257,7 +257,7 @@ async fn to_lambda(req: Request) -> Result<lambda_http::Request, ApiError> {
     let bytes: Bytes = axum::body::to_bytes(body, MAX_BODY_BYTES + 1)
         .await
         .map_err(|_| ApiError::payload_too_large())?;
-    let body = if bytes.is_empty() { lambda_http::Body::Empty } else { lambda_http::Body::Binary(bytes.to_vec()) };
+    let body = if bytes.is_empty() { lambda_http::Body::Empty } else { lambda_http::Body::Binary(Vec::from(bytes)) };
     Ok(lambda_http::Request::from_parts(parts, body))
 }
 
