@@ -5,8 +5,7 @@ use crate::domain::{Invalid, Validated};
 use crate::messages::Issue;
 use lambda_http::http::{HeaderValue, StatusCode, header};
 use lambda_http::{Body, Request, Response};
-use serde::Serialize;
-use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
 
 /// Bodies over this many bytes are refused with 413.
@@ -154,7 +153,7 @@ pub fn require_method(req: &Request, allowed: &'static str) -> Result<(), ApiErr
 /// 413 over [`MAX_BODY_BYTES`], 415 unless the content type is JSON (UTF-8),
 /// 400 for an empty body, invalid UTF-8, malformed JSON, wrong types or unknown keys.
 /// API Gateway's base64 bodies arrive already decoded as binary.
-pub fn decode_json<T: DeserializeOwned>(req: &Request) -> Result<T, ApiError> {
+pub fn decode_json<'a, T: Deserialize<'a>>(req: &'a Request) -> Result<T, ApiError> {
     let bytes: &[u8] = req.body().as_ref();
     if bytes.len() > MAX_BODY_BYTES {
         return Err(ApiError::payload_too_large());
@@ -229,8 +228,18 @@ mod tests {
         builder.body(body.into()).unwrap()
     }
 
-    fn decode(content_type: Option<&str>, body: impl Into<Body>) -> Result<RawApplication, ApiError> {
-        decode_json(&request(content_type, body))
+    /// Whether the body decodes (the application itself is dropped with the request).
+    fn decode(content_type: Option<&str>, body: impl Into<Body>) -> Result<(), ApiError> {
+        decode_json(&request(content_type, body)).map(|_: RawApplication| ())
+    }
+
+    #[test]
+    fn text_borrows_from_the_body_unless_escaped() {
+        let req = request(Some("application/json"), r#"{"lastName": "𠮷田", "firstName": "\u592a\u90ce"}"#);
+        let raw: RawApplication = decode_json(&req).unwrap();
+        assert!(matches!(raw.last_name, Some(Cow::Borrowed("𠮷田"))));
+        assert!(matches!(raw.first_name.as_deref(), Some("太郎")));
+        assert!(matches!(raw.first_name, Some(Cow::Owned(_))));
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! with mail-parser), injection safety, and the `.eml` outbox.
 
 use mail_parser::{MessageParser, MimeHeaders};
+use serde::Deserialize;
 use serde_json::{Value, json};
 use shared::domain::{Application, RawApplication};
 use shared::mail::{Mail, MailConfig, Mailer, OutboxMailer, RenderError, render};
@@ -50,7 +51,7 @@ fn sole_proprietor() -> Value {
 }
 
 fn stored(value: Value) -> StoredApplication {
-    let raw: RawApplication = serde_json::from_value(value).expect("decodes");
+    let raw = RawApplication::deserialize(&value).expect("decodes");
     let application = Application::parse(&raw).expect("valid").application;
     StoredApplication {
         receipt: Receipt {

@@ -4,6 +4,7 @@
 #[path = "common/moto.rs"]
 mod moto;
 
+use serde::Deserialize;
 use shared::domain::{Application, RawApplication};
 use shared::store::layout::{self, STATUS_RECEIVED};
 use shared::store::sqlite::SqliteStore;
@@ -27,7 +28,7 @@ async fn dynamodb() -> Fixture {
 }
 
 fn application(email: &str) -> Application {
-    let raw: RawApplication = serde_json::from_value(serde_json::json!({
+    let value = serde_json::json!({
         "email": email, "emailConfirmation": email,
         "contractType": "corporation",
         "corporateName": "エックスサーバー株式会社", "corporateNameKana": "エックスサーバーカブシキガイシャ",
@@ -36,8 +37,8 @@ fn application(email: &str) -> Application {
         "addressBuilding": "グランフロント大阪 タワーA 32F", "phone": "06-6292-8811",
         "invoiceNumber": "T7000012050002", "employeeCount": 30, "annualReferralCount": 0,
         "agreedToTerms": true
-    }))
-    .unwrap();
+    });
+    let raw = RawApplication::deserialize(&value).unwrap();
     Application::parse(&raw).unwrap().application
 }
 

@@ -7,6 +7,7 @@
 use anyhow::Result;
 use fantoccini::actions::{InputSource, MOUSE_BUTTON_LEFT, MouseActions, PointerAction};
 use integration_tests::browser::{Browser, Site, seed_inputs};
+use serde::Deserialize;
 use serde_json::{Value, json};
 use shared::domain::{Application, RawApplication};
 use shared::routes::ROUTES;
@@ -106,7 +107,7 @@ async fn assert_stored(site: &Site, key: &str, body: &Value, reception_number: &
     let stored = store.list_by_status(STATUS_RECEIVED, 10).await?;
     assert_eq!(stored.len(), 1, "one application stored");
     assert_eq!(stored[0].receipt.reception_number, reception_number);
-    let raw: RawApplication = serde_json::from_value(body.clone())?;
+    let raw = RawApplication::deserialize(body)?;
     assert_eq!(
         stored[0].application,
         Application::parse(&raw).expect("a valid body").application
@@ -365,7 +366,7 @@ async fn an_empty_submit_shows_every_required_error() -> Result<()> {
 
     // The server's own answer to an empty application is what the page must show.
     let empty = RawApplication {
-        website: Some(String::new()),
+        website: Some("".into()),
         ..RawApplication::default()
     };
     let errors = Application::parse(&empty).unwrap_err().errors;

@@ -11,6 +11,7 @@ use super::{MailKind, Receipt, StoredApplication};
 use crate::domain::{Application, Entry, RawApplication, RawCount};
 use crate::messages::Field;
 use sha2::{Digest, Sha256};
+use std::borrow::Cow;
 
 /// Partition key (S) of every item.
 pub const PARTITION_KEY: &str = "pk";
@@ -220,7 +221,7 @@ pub fn stored_application_from(
     }
     required(attr::TERMS_AGREED_AT)?;
 
-    let field = |field: Field| get(field.key());
+    let field = |field: Field| get(field.key()).map(Cow::Owned);
     let count = |field: Field| get(field.key()).map(RawCount::Text);
     let email = field(Field::Email);
     let raw = RawApplication {
@@ -256,10 +257,11 @@ pub fn stored_application_from(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde::Deserialize;
     use std::collections::HashMap;
 
     fn stored(contract_type: &str) -> StoredApplication {
-        let raw: RawApplication = serde_json::from_value(serde_json::json!({
+        let value = serde_json::json!({
             "email": "Sample@Example.com", "emailConfirmation": "Sample@example.com",
             "contractType": contract_type,
             "corporateName": "エックスサーバー株式会社", "corporateNameKana": "エックスサーバーカブシキガイシャ",
@@ -268,8 +270,8 @@ mod tests {
             "addressBuilding": "グランフロント大阪 タワーA 32F", "phone": "0662928811",
             "invoiceNumber": "T7000012050002", "employeeCount": "1,200", "annualReferralCount": 0,
             "agreedToTerms": true
-        }))
-        .unwrap();
+        });
+        let raw = RawApplication::deserialize(&value).unwrap();
         StoredApplication {
             receipt: Receipt::issue_now(),
             application: Application::parse(&raw).unwrap().application,

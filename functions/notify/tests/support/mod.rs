@@ -6,6 +6,7 @@
 
 use aws_lambda_events::event::dynamodb::Event;
 use aws_sdk_dynamodb::config::{Credentials, Region};
+use serde::Deserialize;
 use serde_json::{Value, json};
 use shared::domain::{Application, RawApplication};
 use shared::mail::MailConfig;
@@ -126,7 +127,7 @@ pub fn sole_proprietor(email: &str) -> Application {
 }
 
 fn application(value: Value) -> Application {
-    let raw: RawApplication = serde_json::from_value(value).expect("decodes");
+    let raw = RawApplication::deserialize(&value).expect("decodes");
     Application::parse(&raw).expect("valid").application
 }
 
