@@ -93,11 +93,8 @@ pub struct Locations {
 /// delivers the mails through the notify function's own code after each new
 /// application (on AWS the table's stream does that).
 async fn functions(config: &Config, deliveries: &TaskTracker) -> anyhow::Result<(Functions, Locations)> {
-    let mail_config = MailConfig::from_lookup(|name| {
-        std::env::var(name).ok().or_else(|| {
-            LOCAL_MAIL_DEFAULTS.iter().find(|(key, _)| *key == name).map(|(_, value)| (*value).to_owned())
-        })
-    })?;
+    let defaults = mail::pairs(&LOCAL_MAIL_DEFAULTS);
+    let mail_config = MailConfig::from_lookup(|name| std::env::var(name).ok().or_else(|| defaults(name)))?;
     let (store, mailer, locations): (Arc<dyn Store>, Arc<dyn Mailer>, Locations) = match config.backend {
         Backend::Embedded => {
             let store = SqliteStore::open_dir(&config.data_dir)?;

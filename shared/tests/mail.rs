@@ -5,27 +5,24 @@ use mail_parser::{MessageParser, MimeHeaders};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use shared::domain::{Application, RawApplication};
-use shared::mail::{Mail, MailConfig, Mailer, OutboxMailer, RenderError, render};
+use shared::mail::{
+    ENV_FROM, ENV_FROM_NAME, ENV_OPERATOR, ENV_OPERATOR_CONTACT, ENV_REPLY_TO, Mail, MailConfig, Mailer,
+    OutboxMailer, RenderError, pairs, render,
+};
 use shared::messages::Field;
 use shared::store::{MailKind, Receipt, StoredApplication};
 
 fn config() -> MailConfig {
-    let settings = [
-        ("MAIL_FROM", "no-reply@partner.example.jp"),
-        ("MAIL_FROM_NAME", "パートナー登録窓口"),
-        ("MAIL_REPLY_TO", "partner-support@partner.example.jp"),
-        ("MAIL_OPERATOR", "partner-review@partner.example.jp"),
+    MailConfig::from_lookup(pairs(&[
+        (ENV_FROM, "no-reply@partner.example.jp"),
+        (ENV_FROM_NAME, "パートナー登録窓口"),
+        (ENV_REPLY_TO, "partner-support@partner.example.jp"),
+        (ENV_OPERATOR, "partner-review@partner.example.jp"),
         (
-            "MAIL_OPERATOR_CONTACT",
+            ENV_OPERATOR_CONTACT,
             "エックスサーバー株式会社 パートナー事務局\\nE-mail: partner-support@partner.example.jp\\n受付時間:10:00~18:00(土日祝日、弊社指定休業日を除く)",
         ),
-    ];
-    MailConfig::from_lookup(|name| {
-        settings
-            .iter()
-            .find(|(k, _)| *k == name)
-            .map(|(_, v)| v.to_string())
-    })
+    ]))
     .expect("valid settings")
 }
 

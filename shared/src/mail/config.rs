@@ -43,7 +43,8 @@ impl MailConfig {
         Self::from_lookup(|name| std::env::var(name).ok())
     }
 
-    /// Reads the configuration through `lookup` (the environment, or a test's map).
+    /// Reads the configuration through `lookup` (the environment, fixed
+    /// [`pairs`], or both).
     /// Blank values count as unset.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let get = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
@@ -87,17 +88,18 @@ impl MailConfig {
     }
 }
 
+/// A lookup over fixed settings, for [`MailConfig::from_lookup`]: the local
+/// server's defaults, a test's configuration.
+pub fn pairs<'a>(settings: &'a [(&str, &str)]) -> impl Fn(&str) -> Option<String> + 'a {
+    move |name| settings.iter().find(|(key, _)| *key == name).map(|(_, value)| (*value).to_owned())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashMap;
 
-    fn config(pairs: &[(&str, &str)]) -> Result<MailConfig, ConfigError> {
-        let map: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        MailConfig::from_lookup(|name| map.get(name).cloned())
+    fn config(settings: &[(&str, &str)]) -> Result<MailConfig, ConfigError> {
+        MailConfig::from_lookup(pairs(settings))
     }
 
     const REQUIRED: [(&str, &str); 3] = [

@@ -17,7 +17,7 @@ mod templates;
 
 pub use config::{
     ConfigError, ENV_CONFIGURATION_SET, ENV_FROM, ENV_FROM_NAME, ENV_OPERATOR, ENV_OPERATOR_CONTACT,
-    ENV_REPLY_TO, MailConfig,
+    ENV_REPLY_TO, MailConfig, pairs,
 };
 pub use outbox::OutboxMailer;
 #[cfg(feature = "ses")]

@@ -167,25 +167,14 @@ pub fn application_attributes(stored: &StoredApplication) -> Vec<(&'static str, 
     attributes
 }
 
-/// The application fields an item can hold, by attribute name.
-pub const APPLICATION_FIELDS: [Field; 16] = [
-    Field::Email,
-    Field::ContractType,
-    Field::CorporateName,
-    Field::CorporateNameKana,
-    Field::LastName,
-    Field::FirstName,
-    Field::LastNameKana,
-    Field::FirstNameKana,
-    Field::PostalCode,
-    Field::AddressRegion,
-    Field::AddressStreet,
-    Field::AddressBuilding,
-    Field::Phone,
-    Field::InvoiceNumber,
-    Field::EmployeeCount,
-    Field::AnnualReferralCount,
-];
+/// The application fields an item can hold, by attribute name, in the form's
+/// order: all but the email confirmation (it equals the email) and the terms
+/// (an item records when they were agreed to, [`attr::TERMS_AGREED_AT`]).
+pub fn application_fields() -> impl Iterator<Item = Field> {
+    Field::ALL
+        .into_iter()
+        .filter(|field| !matches!(field, Field::EmailConfirmation | Field::AgreedToTerms))
+}
 
 /// Why an item could not be read back as an application. Names attributes,
 /// never their values (personal data).
@@ -302,7 +291,8 @@ mod tests {
         assert_eq!(map["employeeCount"], Value::Number("1200".into()));
         assert_eq!(map["annualReferralCount"], Value::Number("0".into()));
         assert_eq!(map["postalCode"].as_str(), "530-0011");
-        for field in APPLICATION_FIELDS {
+        assert_eq!(application_fields().count(), 16);
+        for field in application_fields() {
             assert!(map.contains_key(field.key()), "{}", field.key());
         }
         let sole = as_map(&self::stored("sole_proprietor"));

@@ -5,7 +5,7 @@
 //! several processes sharing the file, behave like the DynamoDB transaction.
 //! Columns are named after the DynamoDB attributes ([`layout`]).
 
-use super::layout::{self, APPLICATION_FIELDS, Value, attr};
+use super::layout::{self, Value, application_fields, attr};
 use super::{MailKind, Store, StoredApplication, Submission, SubmitOutcome, Unavailable};
 use crate::messages::Field;
 use async_trait::async_trait;
@@ -70,8 +70,7 @@ fn unavailable(error: rusqlite::Error) -> Unavailable {
 }
 
 fn schema() -> String {
-    let fields: String = APPLICATION_FIELDS
-        .iter()
+    let fields: String = application_fields()
         .map(|field| {
             let kind = match field {
                 Field::EmployeeCount | Field::AnnualReferralCount => "INTEGER",
@@ -213,7 +212,7 @@ fn read_applications(
 ) -> rusqlite::Result<Vec<StoredApplication>> {
     let mut columns =
         vec![attr::APPLICATION_ID, attr::RECEPTION_NUMBER, attr::RECEIVED_AT, attr::TERMS_AGREED_AT];
-    columns.extend(APPLICATION_FIELDS.iter().map(|field| field.key()));
+    columns.extend(application_fields().map(Field::key));
     let select: Vec<String> = columns.iter().map(|c| format!("\"{c}\"")).collect();
     let sql = format!("SELECT {} FROM applications {condition}", select.join(", "));
     let mut statement = connection.prepare(&sql)?;

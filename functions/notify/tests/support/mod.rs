@@ -9,7 +9,7 @@ use aws_sdk_dynamodb::config::{Credentials, Region};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use shared::domain::{Application, RawApplication};
-use shared::mail::MailConfig;
+use shared::mail::{self, MailConfig};
 use shared::aws::load_sdk_config;
 use shared::store::dynamodb::{DynamoStore, create_table};
 use shared::store::{MailKind, Receipt, Store, StoredApplication, Submission};
@@ -91,21 +91,12 @@ pub async fn sender(verified: bool) -> String {
 }
 
 pub fn mail_config(from: &str, operator: &str) -> MailConfig {
-    let settings = [
-        ("MAIL_FROM", from.to_owned()),
-        ("MAIL_FROM_NAME", "パートナー登録窓口".to_owned()),
-        (
-            "MAIL_REPLY_TO",
-            "partner-support@partner.example.jp".to_owned(),
-        ),
-        ("MAIL_OPERATOR", operator.to_owned()),
-    ];
-    MailConfig::from_lookup(|name| {
-        settings
-            .iter()
-            .find(|(k, _)| *k == name)
-            .map(|(_, v)| v.clone())
-    })
+    MailConfig::from_lookup(mail::pairs(&[
+        (mail::ENV_FROM, from),
+        (mail::ENV_FROM_NAME, "パートナー登録窓口"),
+        (mail::ENV_REPLY_TO, "partner-support@partner.example.jp"),
+        (mail::ENV_OPERATOR, operator),
+    ]))
     .expect("valid mail settings")
 }
 
