@@ -58,8 +58,8 @@ fn answer(req: &Request) -> Result<Response<Body>, ApiError> {
 fn code_from_path(path: &str) -> Result<u32, ApiError> {
     let segment = path.rsplit('/').next().unwrap_or_default();
     // What the form sends, 5300011 or 530-0011, skips normalisation.
-    if let Some(code) = plain_digits(segment.as_bytes()) {
-        return Ok(code);
+    if let Some(code) = PostalCode::from_ascii(segment.as_bytes()) {
+        return Ok(code.number());
     }
     let invalid = |issue: Issue| ApiError::new(StatusCode::BAD_REQUEST, "invalid_postal_code", issue.message);
     let decoded = percent_encoding::percent_decode_str(segment)
@@ -67,19 +67,6 @@ fn code_from_path(path: &str) -> Result<u32, ApiError> {
         .map_err(|_| invalid(Issue::invalid_format(Field::PostalCode)))?;
     let code = PostalCode::parse(&decoded).map_err(invalid)?;
     Ok(code.number())
-}
-
-/// `NNNNNNN` or `NNN-NNNN` in ASCII.
-fn plain_digits(segment: &[u8]) -> Option<u32> {
-    let digits: [u8; 7] = match segment {
-        [a, b, c, b'-', d, e, f, g] => [*a, *b, *c, *d, *e, *f, *g],
-        _ => segment.try_into().ok()?,
-    };
-    digits.iter().all(u8::is_ascii_digit).then(|| number(&digits))
-}
-
-fn number(digits: &[u8]) -> u32 {
-    digits.iter().fold(0, |n, d| n * 10 + u32::from(d - b'0'))
 }
 
 /// `If-None-Match` with our ETag or `*`, compared weakly (RFC 9110 §13.1.2).

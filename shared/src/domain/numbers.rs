@@ -25,16 +25,18 @@ impl PostalCode {
         if value.is_empty() {
             return Err(Issue::required(Field::PostalCode));
         }
-        let [a, b, c, d, e, f, g] = match *value.as_bytes() {
+        Self::from_ascii(value.as_bytes()).ok_or_else(|| Issue::invalid_format(Field::PostalCode))
+    }
+
+    /// `NNNNNNN` or `NNN-NNNN` in ASCII digits, as they are: what the form
+    /// sends, so the postal function can skip normalisation for it.
+    pub fn from_ascii(bytes: &[u8]) -> Option<Self> {
+        let digits = match *bytes {
             [a, b, c, b'-', d, e, f, g] | [a, b, c, d, e, f, g] => [a, b, c, d, e, f, g],
-            _ => return Err(Issue::invalid_format(Field::PostalCode)),
+            _ => return None,
         };
-        let code = [a, b, c, b'-', d, e, f, g];
-        if [a, b, c, d, e, f, g].iter().all(u8::is_ascii_digit) {
-            Ok(PostalCode(code))
-        } else {
-            Err(Issue::invalid_format(Field::PostalCode))
-        }
+        let [a, b, c, d, e, f, g] = digits;
+        digits.iter().all(u8::is_ascii_digit).then_some(PostalCode([a, b, c, b'-', d, e, f, g]))
     }
 
     /// `NNN-NNNN`.
@@ -147,6 +149,10 @@ mod tests {
         }
         assert_eq!(PostalCode::parse("5300011").unwrap().number(), 5_300_011);
         assert_eq!(PostalCode::parse("060-0000").unwrap().number(), 600_000);
+        assert_eq!(PostalCode::from_ascii(b"5300011"), PostalCode::from_ascii(b"530-0011"));
+        for raw in ["５３０００１１", "530ー0011", "53-00011", "530-001", "〒5300011"] {
+            assert_eq!(PostalCode::from_ascii(raw.as_bytes()), None, "{raw}");
+        }
         let cases = [
             ("", IssueCode::Required),
             ("530-001", IssueCode::InvalidFormat),
