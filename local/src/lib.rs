@@ -10,9 +10,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use http::HeaderValue;
 use http::header;
-use shared::http::{ApiError, MAX_BODY_BYTES};
+use shared::http::{ApiError, CONTENT_SECURITY_POLICY, MAX_BODY_BYTES};
 use shared::mail::{self, MailConfig, Mailer, OutboxMailer, SesMailer};
-use shared::routes::{ROUTES, Route, cors};
+use shared::routes::{Function, ROUTES, Route, cors};
 use shared::store::Store;
 use shared::aws::load_sdk_config;
 use shared::store::dynamodb::{DynamoStore, create_table};
@@ -90,8 +90,8 @@ pub struct Locations {
 }
 
 /// Builds the store and the mailer for `backend`, and a submit handler that
-/// delivers the mails through the notify function's own code after each new
-/// application (on AWS the table's stream does that).
+/// delivers the mails through the shared delivery policy after each new
+/// application (on AWS the table's stream does that, in the notify function).
 async fn functions(config: &Config, deliveries: &TaskTracker) -> anyhow::Result<(Functions, Locations)> {
     let defaults = mail::pairs(&LOCAL_MAIL_DEFAULTS);
     let mail_config = MailConfig::from_lookup(|name| std::env::var(name).ok().or_else(|| defaults(name)))?;
@@ -127,7 +127,7 @@ async fn functions(config: &Config, deliveries: &TaskTracker) -> anyhow::Result<
     let submit = submit::Handler::new(store).after_created(Arc::new(move |stored| {
         let (store, mailer, config) = (Arc::clone(&deliver_store), Arc::clone(&mailer), Arc::clone(&mail_config));
         deliveries.spawn(async move {
-            if let Err(error) = notify::deliver(&*store, &*mailer, &config, &stored).await {
+            if let Err(error) = mail::deliver(&*store, &*mailer, &config, &stored).await {
                 tracing::error!(application_id = %stored.receipt.application_id, %error, "mail delivery failed");
             }
         });
@@ -201,7 +201,7 @@ fn router(functions: Arc<Functions>, config: &Config) -> anyhow::Result<Router> 
         .fallback_service(static_files)
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static("default-src 'self'; img-src 'self' data:; frame-ancestors 'none'"),
+            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
         ));
     Ok(match cors_layer(&config.allowed_origins)? {
         Some(layer) => app.layer(layer),
@@ -239,10 +239,9 @@ async fn call(State(functions): State<Arc<Functions>>, route: Route, req: Reques
         Err(error) => return to_axum(error.into_response()),
     };
     let response = match route.function {
-        "validate" => validate::handle(req).await,
-        "submit" => functions.submit.handle(req).await,
-        "postal" => postal::handle(req).await,
-        other => unreachable!("no handler for function {other}"),
+        Function::Validate => validate::handle(req).await,
+        Function::Submit => functions.submit.handle(req).await,
+        Function::Postal => postal::handle(req).await,
     };
     to_axum(response)
 }

@@ -1,8 +1,13 @@
-//! What two or more functions share: the application domain and its rules,
-//! the Japanese messages, HTTP glue, routes, storage, mail and the postal table.
+//! What two or more functions share, in layers:
+//! - domain: [`domain`] (the field table, the application, identifiers),
+//!   [`messages`], [`normalize`];
+//! - ports: [`store::Store`], [`mail::Mailer`], and the delivery policy over them;
+//! - adapters: DynamoDB, SQLite, SES and the outbox (behind features), [`aws`];
+//! - edges: [`http`], [`routes`], [`browser`] (what the pages mirror), [`postal`], [`telemetry`].
 
 #[cfg(feature = "aws")]
 pub mod aws;
+pub mod browser;
 pub mod domain;
 pub mod http;
 pub mod messages;

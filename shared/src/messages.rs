@@ -1,103 +1,9 @@
-//! Every field, its label as the form shows it, every issue code and its Japanese
-//! message. The one place where applicant-facing wording is defined.
+//! Every issue code and its Japanese message: the one place where the wording
+//! of field errors is defined (the labels are the field table's).
 
+use crate::domain::Field;
 use serde::Serialize;
 use std::borrow::Cow;
-
-/// The keys of an application, in the form's order (the seed's).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub enum Field {
-    Email,
-    EmailConfirmation,
-    ContractType,
-    CorporateName,
-    CorporateNameKana,
-    LastName,
-    FirstName,
-    LastNameKana,
-    FirstNameKana,
-    PostalCode,
-    AddressRegion,
-    AddressStreet,
-    AddressBuilding,
-    Phone,
-    InvoiceNumber,
-    EmployeeCount,
-    AnnualReferralCount,
-    AgreedToTerms,
-}
-
-impl Field {
-    pub const ALL: [Field; 18] = [
-        Field::Email,
-        Field::EmailConfirmation,
-        Field::ContractType,
-        Field::CorporateName,
-        Field::CorporateNameKana,
-        Field::LastName,
-        Field::FirstName,
-        Field::LastNameKana,
-        Field::FirstNameKana,
-        Field::PostalCode,
-        Field::AddressRegion,
-        Field::AddressStreet,
-        Field::AddressBuilding,
-        Field::Phone,
-        Field::InvoiceNumber,
-        Field::EmployeeCount,
-        Field::AnnualReferralCount,
-        Field::AgreedToTerms,
-    ];
-
-    /// The JSON key (camelCase), as in the contract.
-    pub fn key(self) -> &'static str {
-        match self {
-            Field::Email => "email",
-            Field::EmailConfirmation => "emailConfirmation",
-            Field::ContractType => "contractType",
-            Field::CorporateName => "corporateName",
-            Field::CorporateNameKana => "corporateNameKana",
-            Field::LastName => "lastName",
-            Field::FirstName => "firstName",
-            Field::LastNameKana => "lastNameKana",
-            Field::FirstNameKana => "firstNameKana",
-            Field::PostalCode => "postalCode",
-            Field::AddressRegion => "addressRegion",
-            Field::AddressStreet => "addressStreet",
-            Field::AddressBuilding => "addressBuilding",
-            Field::Phone => "phone",
-            Field::InvoiceNumber => "invoiceNumber",
-            Field::EmployeeCount => "employeeCount",
-            Field::AnnualReferralCount => "annualReferralCount",
-            Field::AgreedToTerms => "agreedToTerms",
-        }
-    }
-
-    /// The label an applicant reads, from the seed form.
-    pub fn label(self) -> &'static str {
-        match self {
-            Field::Email => "メールアドレス",
-            Field::EmailConfirmation => "メールアドレス(確認)",
-            Field::ContractType => "契約者種別",
-            Field::CorporateName => "契約法人名",
-            Field::CorporateNameKana => "契約法人名(フリガナ)",
-            Field::LastName => "名前(姓)",
-            Field::FirstName => "名前(名)",
-            Field::LastNameKana => "フリガナ(セイ)",
-            Field::FirstNameKana => "フリガナ(メイ)",
-            Field::PostalCode => "郵便番号",
-            Field::AddressRegion => "住所(都道府県、市区町村)",
-            Field::AddressStreet => "住所(町域、丁目・番地)",
-            Field::AddressBuilding => "住所(建物名)",
-            Field::Phone => "電話番号",
-            Field::InvoiceNumber => "適格請求書発行事業者登録番号",
-            Field::EmployeeCount => "従業員数",
-            Field::AnnualReferralCount => "年間ホスティングサービス紹介数",
-            Field::AgreedToTerms => "利用規約等への同意",
-        }
-    }
-}
 
 /// Stable, machine-readable issue codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -268,14 +174,6 @@ pub fn group_thousands(n: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn keys_match_serde_names() {
-        for field in Field::ALL {
-            let json = serde_json::to_string(&field).unwrap();
-            assert_eq!(json, format!("\"{}\"", field.key()));
-        }
-    }
 
     #[test]
     fn corporate_kana_messages_reuse_the_seed_hint() {

@@ -1,19 +1,56 @@
 //! The contract's routes, defined once. The SAM template, the `cargo lambda watch`
 //! router and the local server are checked against this list by tests.
 
+/// The functions that serve the contract's routes (the web function serves
+/// the rest). The local server dispatches on this enum, so a route without a
+/// handler does not compile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Function {
+    Validate,
+    Submit,
+    Postal,
+}
+
+impl Function {
+    /// The package (and binary) name under `functions/`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Function::Validate => "validate",
+            Function::Submit => "submit",
+            Function::Postal => "postal",
+        }
+    }
+}
+
 /// One HTTP route and the function that serves it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Route {
     pub method: &'static str,
     /// In API Gateway's syntax: `{name}` is a path parameter.
     pub path: &'static str,
-    /// The package (and binary) name under `functions/`.
-    pub function: &'static str,
+    pub function: Function,
 }
 
-pub const VALIDATE: Route = Route { method: "POST", path: "/api/validate", function: "validate" };
-pub const SUBMIT: Route = Route { method: "POST", path: "/api/applications", function: "submit" };
-pub const POSTAL: Route = Route { method: "GET", path: "/api/postal/{code}", function: "postal" };
+impl Route {
+    /// Whether `path` matches this route's pattern (`{name}` matches one
+    /// non-empty segment), as API Gateway matches it.
+    pub fn matches(&self, path: &str) -> bool {
+        let mut pattern = self.path.split('/');
+        let mut path = path.split('/');
+        loop {
+            match (pattern.next(), path.next()) {
+                (None, None) => return true,
+                (Some(p), Some(s)) if p.starts_with('{') && p.ends_with('}') && !s.is_empty() => {}
+                (Some(p), Some(s)) if p == s => {}
+                _ => return false,
+            }
+        }
+    }
+}
+
+pub const VALIDATE: Route = Route { method: "POST", path: "/api/validate", function: Function::Validate };
+pub const SUBMIT: Route = Route { method: "POST", path: "/api/applications", function: Function::Submit };
+pub const POSTAL: Route = Route { method: "GET", path: "/api/postal/{code}", function: Function::Postal };
 
 pub const ROUTES: [Route; 3] = [VALIDATE, SUBMIT, POSTAL];
 
@@ -53,5 +90,19 @@ pub mod cors {
             assert!(parse_origins("*").is_err());
             assert!(parse_origins("https://a.example, partners.example.jp").is_err());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn route_patterns() {
+        assert!(POSTAL.matches("/api/postal/530-0011"));
+        assert!(!POSTAL.matches("/api/postal/"));
+        assert!(!POSTAL.matches("/api/postal/1/2"));
+        assert!(VALIDATE.matches("/api/validate"));
+        assert!(!VALIDATE.matches("/api/validate/"));
     }
 }

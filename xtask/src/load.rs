@@ -203,7 +203,12 @@ async fn stored_count(storage: &Storage) -> Result<usize> {
 pub async fn missing(store: &dyn Store, acknowledged: &[Acknowledged]) -> Result<Vec<String>> {
     let mut missing = Vec::new();
     for ack in acknowledged {
-        match store.get(&ack.application_id).await.map_err(|e| anyhow!("{e}"))? {
+        // An acknowledgement the server sent holds a well-formed id; any other is missing.
+        let Some(id) = shared::domain::ApplicationId::parse(&ack.application_id) else {
+            missing.push(ack.application_id.clone());
+            continue;
+        };
+        match store.get(id).await.map_err(|e| anyhow!("{e}"))? {
             Some(stored) if stored.receipt.reception_number.as_str() == ack.reception_number => {}
             _ => missing.push(ack.application_id.clone()),
         }

@@ -43,6 +43,8 @@ enum Command {
     Provision(provision::Args),
     /// Forwards TCP on 127.0.0.1 (a storage endpoint that a fault run can kill).
     Proxy(proxy::Args),
+    /// Writes web/js/fields.js from the field table (a test keeps them equal).
+    WebFields,
 }
 
 fn main() -> Result<()> {
@@ -60,5 +62,12 @@ fn main() -> Result<()> {
         Command::Verify(args) => load::verify(args),
         Command::Provision(args) => provision::run(args),
         Command::Proxy(args) => proxy::run(args),
+        Command::WebFields => {
+            let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+            let path = root.join(shared::browser::FIELDS_MODULE_PATH);
+            std::fs::write(&path, shared::browser::fields_module())?;
+            println!("wrote {}", path.display());
+            Ok(())
+        }
     }
 }

@@ -5,11 +5,11 @@
 
 use lambda_http::http::{HeaderMap, HeaderValue, StatusCode};
 use lambda_http::{Body, Request, Response};
-use shared::domain::{Application, RawApplication};
-use shared::http::{self, ApiError};
+use shared::domain::{Application, IdempotencyKey, RawApplication, Receipt};
+use shared::http::{self, ApiError, ErrorCode, RETRY_AFTER_SECS};
 use shared::routes::SUBMIT;
 use shared::store::layout::sha256_hex;
-use shared::store::{Receipt, Store, StoredApplication, Submission, SubmitOutcome};
+use shared::store::{Store, StoredApplication, Submission, SubmitOutcome};
 use std::sync::Arc;
 
 /// The request header naming one submission attempt (the browser makes one
@@ -17,11 +17,6 @@ use std::sync::Arc;
 pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
 /// The response header that marks a replayed acknowledgement.
 pub const IDEMPOTENT_REPLAYED: &str = "idempotent-replayed";
-/// Bounds of an `Idempotency-Key`: long enough not to collide between
-/// applicants (a UUID has 36 characters), short enough for a key.
-pub const IDEMPOTENCY_KEY_LEN: std::ops::RangeInclusive<usize> = 16..=128;
-/// Seconds a client should wait after a 503.
-pub const RETRY_AFTER_SECS: u32 = 5;
 /// Fresh reception numbers to try when one is taken (about 1 in 10¹⁰ each).
 const RECEPTION_NUMBER_ATTEMPTS: usize = 3;
 
@@ -54,7 +49,7 @@ impl Handler {
         let (response, outcome) = match self.submit(&req).await {
             Ok(answer) => answer,
             Err(error) => {
-                let code = error.code;
+                let code = error.code.as_str();
                 (error.into_response(), code)
             }
         };
@@ -66,7 +61,7 @@ impl Handler {
         http::require_method(req, SUBMIT.method)?;
         let raw: RawApplication = http::decode_json(req)?;
         let idempotency_key = idempotency_key(req.headers())?;
-        let mut application = match Application::parse(&raw) {
+        let application = match Application::parse(&raw) {
             Ok(validated) => validated.application,
             Err(invalid) => return Ok((http::invalid(&invalid), "invalid")),
         };
@@ -77,16 +72,15 @@ impl Handler {
         }
 
         let normalised = serde_json::to_vec(&application).expect("an application serialises");
-        let request_hash = sha256_hex(&normalised);
+        let receipt = Receipt::issue_now();
+        let mut submission = Submission {
+            idempotency_key,
+            request_hash: sha256_hex(&normalised),
+            response_body: receipt_body(&receipt),
+            receipt,
+            application,
+        };
         for _ in 0..RECEPTION_NUMBER_ATTEMPTS {
-            let receipt = Receipt::issue_now();
-            let submission = Submission {
-                idempotency_key: idempotency_key.clone(),
-                request_hash: request_hash.clone(),
-                response_body: receipt_body(&receipt),
-                receipt,
-                application,
-            };
             let outcome = self.store.submit(&submission).await.map_err(|unavailable| {
                 tracing::warn!(route = SUBMIT.path, reason = %unavailable, "storage unavailable");
                 ApiError::unavailable(RETRY_AFTER_SECS)
@@ -94,10 +88,7 @@ impl Handler {
             match outcome {
                 SubmitOutcome::Created { response_body } => {
                     if let Some(hook) = &self.after_created {
-                        hook(StoredApplication {
-                            receipt: submission.receipt,
-                            application: submission.application,
-                        });
+                        hook(StoredApplication { receipt: submission.receipt, application: submission.application });
                     }
                     return Ok((acknowledged(response_body, false), "created"));
                 }
@@ -106,7 +97,10 @@ impl Handler {
                 }
                 SubmitOutcome::KeyReused => return Err(key_reused()),
                 SubmitOutcome::DuplicateEmail => return Err(duplicate_application()),
-                SubmitOutcome::ReceptionNumberTaken => application = submission.application,
+                SubmitOutcome::ReceptionNumberTaken => {
+                    submission.receipt = submission.receipt.with_new_reception_number();
+                    submission.response_body = receipt_body(&submission.receipt);
+                }
             }
         }
         tracing::warn!(route = SUBMIT.path, "no free reception number");
@@ -114,9 +108,8 @@ impl Handler {
     }
 }
 
-/// The one `Idempotency-Key`, within [`IDEMPOTENCY_KEY_LEN`], of ASCII letters,
-/// digits and `-_.:`.
-fn idempotency_key(headers: &HeaderMap) -> Result<String, ApiError> {
+/// The one `Idempotency-Key` header, parsed ([`IdempotencyKey`]).
+fn idempotency_key(headers: &HeaderMap) -> Result<IdempotencyKey, ApiError> {
     let mut values = headers.get_all(IDEMPOTENCY_KEY).iter();
     let (Some(value), None) = (values.next(), values.next()) else {
         return Err(if headers.contains_key(IDEMPOTENCY_KEY) {
@@ -126,9 +119,7 @@ fn idempotency_key(headers: &HeaderMap) -> Result<String, ApiError> {
         });
     };
     let key = value.to_str().map_err(|_| invalid_idempotency_key())?;
-    let well_formed = IDEMPOTENCY_KEY_LEN.contains(&key.len())
-        && key.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b));
-    if well_formed { Ok(key.to_owned()) } else { Err(invalid_idempotency_key()) }
+    IdempotencyKey::parse(key).ok_or_else(invalid_idempotency_key)
 }
 
 fn receipt_body(receipt: &Receipt) -> String {
@@ -148,7 +139,7 @@ fn acknowledged(body: String, replayed: bool) -> Response<Body> {
 fn missing_idempotency_key() -> ApiError {
     ApiError::new(
         StatusCode::BAD_REQUEST,
-        "missing_idempotency_key",
+        ErrorCode::MissingIdempotencyKey,
         "送信の識別情報(Idempotency-Keyヘッダー)がありません。ページを再読み込みしてから、もう一度お申し込みください。",
     )
 }
@@ -156,7 +147,7 @@ fn missing_idempotency_key() -> ApiError {
 fn invalid_idempotency_key() -> ApiError {
     ApiError::new(
         StatusCode::BAD_REQUEST,
-        "invalid_idempotency_key",
+        ErrorCode::InvalidIdempotencyKey,
         "送信の識別情報(Idempotency-Keyヘッダー)の形式が正しくありません。半角英数字と「-」「_」「.」「:」で16〜128文字にしてください。",
     )
 }
@@ -164,7 +155,7 @@ fn invalid_idempotency_key() -> ApiError {
 fn key_reused() -> ApiError {
     ApiError::new(
         StatusCode::UNPROCESSABLE_ENTITY,
-        "idempotency_key_reused",
+        ErrorCode::IdempotencyKeyReused,
         "この送信の識別情報は、内容の異なるお申し込みですでに使われています。ページを再読み込みしてから、もう一度お申し込みください。",
     )
 }
@@ -172,7 +163,7 @@ fn key_reused() -> ApiError {
 fn duplicate_application() -> ApiError {
     ApiError::new(
         StatusCode::CONFLICT,
-        "duplicate_application",
+        ErrorCode::DuplicateApplication,
         "このメールアドレスでのお申し込みはすでに受け付けています。内容の変更やご不明な点は、お問い合わせ窓口までご連絡ください。",
     )
 }
@@ -192,17 +183,17 @@ mod tests {
     #[test]
     fn idempotency_keys() {
         let uuid = "7f6c1d5e-9b1a-4c8e-8f3e-2a1b3c4d5e6f";
-        assert_eq!(idempotency_key(&headers(&[uuid])).unwrap(), uuid);
-        assert_eq!(idempotency_key(&headers(&[])).unwrap_err().code, "missing_idempotency_key");
+        assert_eq!(idempotency_key(&headers(&[uuid])).unwrap().as_str(), uuid);
+        assert_eq!(idempotency_key(&headers(&[])).unwrap_err().code, ErrorCode::MissingIdempotencyKey);
         let long = "k".repeat(129);
         for bad in ["short", "has space in the key!", "キーキーキーキーキーキーキーキー", long.as_str()]
         {
             let mut map = HeaderMap::new();
             map.insert(IDEMPOTENCY_KEY, HeaderValue::from_bytes(bad.as_bytes()).unwrap());
-            assert_eq!(idempotency_key(&map).unwrap_err().code, "invalid_idempotency_key", "{bad}");
+            assert_eq!(idempotency_key(&map).unwrap_err().code, ErrorCode::InvalidIdempotencyKey, "{bad}");
         }
-        assert_eq!(idempotency_key(&headers(&[uuid, uuid])).unwrap_err().code, "invalid_idempotency_key");
-        assert_eq!(idempotency_key(&headers(&[&"k".repeat(128)])).unwrap().len(), 128);
+        assert_eq!(idempotency_key(&headers(&[uuid, uuid])).unwrap_err().code, ErrorCode::InvalidIdempotencyKey);
+        assert_eq!(idempotency_key(&headers(&[&"k".repeat(128)])).unwrap().as_str().len(), 128);
     }
 
     #[test]

@@ -4,18 +4,13 @@
 //! envelope: 405 for a contract route called with another method, 404 for the rest.
 
 use include_dir::{Dir, File, include_dir};
-use lambda_http::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use lambda_http::http::{HeaderValue, Method, StatusCode, header};
 use lambda_http::{Body, Request, Response};
 use sha2::{Digest, Sha256};
-use shared::http::ApiError;
+use shared::http::{self, ApiError, CONTENT_SECURITY_POLICY};
 use shared::routes::ROUTES;
 
 static WEB: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/../../web");
-
-/// The form loads nothing from other origins and is never framed (the local
-/// server sets the same policy).
-pub const CONTENT_SECURITY_POLICY: &str =
-    "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'";
 
 pub async fn handle(req: Request) -> Response<Body> {
     let response = serve(&req).unwrap_or_else(ApiError::into_response);
@@ -31,10 +26,7 @@ fn serve(req: &Request) -> Result<Response<Body>, ApiError> {
     let path = req.uri().path();
     let method = req.method();
     // API Gateway hands a contract route to $default only for another method.
-    if let Some(route) = ROUTES
-        .iter()
-        .find(|r| matches_route(r.path, path) && method.as_str() != r.method)
-    {
+    if let Some(route) = ROUTES.iter().find(|r| r.matches(path) && method.as_str() != r.method) {
         return Err(ApiError::method_not_allowed(route.method));
     }
     let file = asset(path).ok_or_else(ApiError::not_found)?;
@@ -43,7 +35,7 @@ fn serve(req: &Request) -> Result<Response<Body>, ApiError> {
     }
 
     let etag = etag(file.contents());
-    let mut response = if if_none_match(req.headers(), &etag) {
+    let mut response = if http::if_none_match(req.headers(), etag.as_bytes()) {
         let mut response = Response::new(Body::Empty);
         *response.status_mut() = StatusCode::NOT_MODIFIED;
         response
@@ -75,21 +67,6 @@ fn serve(req: &Request) -> Result<Response<Body>, ApiError> {
         HeaderValue::from_static("nosniff"),
     );
     Ok(response)
-}
-
-/// Whether `path` matches a route pattern in API Gateway's syntax (`{name}`
-/// matches one non-empty segment).
-fn matches_route(pattern: &str, path: &str) -> bool {
-    let mut pattern = pattern.split('/');
-    let mut path = path.split('/');
-    loop {
-        match (pattern.next(), path.next()) {
-            (None, None) => return true,
-            (Some(p), Some(s)) if p.starts_with('{') && p.ends_with('}') && !s.is_empty() => {}
-            (Some(p), Some(s)) if p == s => {}
-            _ => return false,
-        }
-    }
 }
 
 /// The embedded file for a request path: `index.html` for a directory; nothing
@@ -130,19 +107,6 @@ fn etag(contents: &[u8]) -> String {
         .map(|byte| format!("{byte:02x}"))
         .collect();
     format!("\"{hex}\"")
-}
-
-fn if_none_match(headers: &HeaderMap, etag: &str) -> bool {
-    headers
-        .get_all(header::IF_NONE_MATCH)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .any(|value| {
-            value
-                .split(',')
-                .map(str::trim)
-                .any(|tag| tag == "*" || tag.trim_start_matches("W/") == etag)
-        })
 }
 
 #[cfg(test)]
@@ -257,14 +221,5 @@ mod tests {
             assert_eq!(response.headers()[header::ALLOW], allow);
             assert_eq!(error_code(&response), "method_not_allowed");
         }
-    }
-
-    #[test]
-    fn route_patterns() {
-        assert!(matches_route("/api/postal/{code}", "/api/postal/530-0011"));
-        assert!(!matches_route("/api/postal/{code}", "/api/postal/"));
-        assert!(!matches_route("/api/postal/{code}", "/api/postal/1/2"));
-        assert!(matches_route("/api/validate", "/api/validate"));
-        assert!(!matches_route("/api/validate", "/api/validate/"));
     }
 }

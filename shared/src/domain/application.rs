@@ -1,115 +1,10 @@
-//! The whole application: raw input in, a valid [`Application`] or every error out.
+//! The whole application: raw input in, a valid [`Application`] or every error
+//! out. The members and their parsing come from the field table (`fields.rs`);
+//! what is written here are the rules across fields.
 
 use super::*;
-use crate::messages::{Field, Issue};
-use serde::{Deserialize, Serialize};
-use std::borrow::Cow;
-
-/// An application as the client sends it. Absent, `null` and `""` all mean
-/// "not entered"; unknown keys are rejected while decoding. Text borrows from
-/// the request body where JSON escapes allow (the validate hot path).
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct RawApplication<'a> {
-    #[serde(borrow, default, deserialize_with = "borrowed")]
-    pub email: Option<Cow<'a, str>>,
-    #[serde(borrow, default, deserialize_with = "borrowed")]
-    pub email_confirmation: Option<Cow<'a, str>>,
-    #[serde(borrow, default, deserialize_with = "borrowed")]
-    pub contract_type: Option<Cow<'a, str>>,
-    #[serde(borrow, default, deserialize_with = "borrowed")]
-    pub corporate_name: Option<Cow<'a, str>>,
-    #[serde(borrow, default, deserialize_with = "borrowed")]
-    pub corporate_name_kana: Option<Cow<'a, str>>,
-    #[serde(borrow, default, deserialize_with = "borrowed")]
-    pub last_name: Option<Cow<'a, str>>,
-    #[serde(borrow, default, deserialize_with = "borrowed")]
-    pub first_name: Option<Cow<'a, str>>,
-    #[serde(borrow, default, deserialize_with = "borrowed")]
-    pub last_name_kana: Option<Cow<'a, str>>,
-    #[serde(borrow, default, deserialize_with = "borrowed")]
-    pub first_name_kana: Option<Cow<'a, str>>,
-    #[serde(borrow, default, deserialize_with = "borrowed")]
-    pub postal_code: Option<Cow<'a, str>>,
-    #[serde(borrow, default, deserialize_with = "borrowed")]
-    pub address_region: Option<Cow<'a, str>>,
-    #[serde(borrow, default, deserialize_with = "borrowed")]
-    pub address_street: Option<Cow<'a, str>>,
-    #[serde(borrow, default, deserialize_with = "borrowed")]
-    pub address_building: Option<Cow<'a, str>>,
-    #[serde(borrow, default, deserialize_with = "borrowed")]
-    pub phone: Option<Cow<'a, str>>,
-    #[serde(borrow, default, deserialize_with = "borrowed")]
-    pub invoice_number: Option<Cow<'a, str>>,
-    pub employee_count: Option<RawCount>,
-    pub annual_referral_count: Option<RawCount>,
-    pub agreed_to_terms: Option<bool>,
-    /// Honeypot: hidden from people, filled in by bots. Not part of an application.
-    #[serde(borrow, default, deserialize_with = "borrowed")]
-    pub website: Option<Cow<'a, str>>,
-}
-
-/// An optional text field, borrowed from the body when it has no escapes.
-/// (serde borrows a `Cow<str>` field only when it is not inside an `Option`.)
-fn borrowed<'de: 'a, 'a, D>(deserializer: D) -> Result<Option<Cow<'a, str>>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-{
-    #[derive(Deserialize)]
-    struct Text<'a>(#[serde(borrow)] Cow<'a, str>);
-    Ok(Option::<Text<'a>>::deserialize(deserializer)?.map(|text| text.0))
-}
-
-impl RawApplication<'_> {
-    /// True when the hidden honeypot field was filled in.
-    pub fn is_from_bot(&self) -> bool {
-        self.website.as_deref().is_some_and(|w| !w.trim().is_empty())
-    }
-}
-
-/// Who applies. Corporate name and reading exist only for a corporation.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Contractor {
-    Corporation { name: CorporateName, name_kana: CorporateNameKana },
-    SoleProprietor,
-}
-
-impl Contractor {
-    /// The contract's value of `contractType`.
-    pub fn contract_type(&self) -> &'static str {
-        match self {
-            Contractor::Corporation { .. } => "corporation",
-            Contractor::SoleProprietor => "sole_proprietor",
-        }
-    }
-
-    /// The label the form shows for this choice.
-    pub fn label(&self) -> &'static str {
-        match self {
-            Contractor::Corporation { .. } => "法人",
-            Contractor::SoleProprietor => "個人事業主",
-        }
-    }
-}
-
-/// A valid, normalised application.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Application {
-    pub email: Email,
-    pub contractor: Contractor,
-    pub last_name: PersonName,
-    pub first_name: PersonName,
-    pub last_name_kana: PersonNameKana,
-    pub first_name_kana: PersonNameKana,
-    pub postal_code: PostalCode,
-    pub address_region: AddressRegion,
-    pub address_street: AddressStreet,
-    pub address_building: Option<AddressBuilding>,
-    pub phone: Phone,
-    pub invoice_number: Option<InvoiceNumber>,
-    pub employee_count: Option<Count>,
-    pub annual_referral_count: Option<Count>,
-}
+use crate::messages::Issue;
+use serde::Serialize;
 
 /// A valid application and the warnings that do not block it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -125,11 +20,20 @@ pub struct Invalid {
     pub warnings: Vec<Issue>,
 }
 
+/// Who applies, as a view of an [`Application`]: a corporation has its name and reading.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Contractor<'a> {
+    Corporation { name: &'a Name, name_kana: &'a Kana },
+    SoleProprietor,
+}
+
 /// Collects field results so that one pass reports every error.
 #[derive(Default)]
-struct Collector {
+pub(super) struct Collector {
     errors: Vec<Issue>,
     warnings: Vec<Issue>,
+    /// Whether the corporate fields are required (known once 契約者種別 parses).
+    corporation: Option<bool>,
 }
 
 impl Collector {
@@ -137,15 +41,10 @@ impl Collector {
         result.map_err(|issue| self.errors.push(issue)).ok()
     }
 
-    /// A required text field: blank input is a `required` error.
-    fn required<T>(
-        &mut self,
-        field: Field,
-        raw: Option<&str>,
-        parse: impl FnOnce(&str) -> Result<T, Issue>,
-    ) -> Option<T> {
-        match non_blank(raw) {
-            Some(raw) => self.take(parse(raw)),
+    /// A required field: not entered is a `required` error.
+    pub(super) fn required<T: FieldValue>(&mut self, field: Field, raw: &RawApplication<'_>) -> Option<T> {
+        match raw.entered(field) {
+            Some(value) => self.take(T::parse(field, value)),
             None => {
                 self.errors.push(Issue::required(field));
                 None
@@ -153,210 +52,118 @@ impl Collector {
         }
     }
 
-    /// An optional text field: blank input is `Some(None)`, an error is `None`.
-    fn optional<T>(
-        &mut self,
-        raw: Option<&str>,
-        parse: impl FnOnce(&str) -> Result<T, Issue>,
-    ) -> Option<Option<T>> {
-        match non_blank(raw) {
-            Some(raw) => self.take(parse(raw)).map(Some),
+    /// An optional field: not entered is `Some(None)`, an error is `None`.
+    pub(super) fn optional<T: FieldValue>(&mut self, field: Field, raw: &RawApplication<'_>) -> Option<Option<T>> {
+        match raw.entered(field) {
+            Some(value) => self.take(T::parse(field, value)).map(Some),
             None => Some(None),
         }
     }
 
-    fn count(&mut self, field: Field, raw: Option<&RawCount>) -> Option<Option<Count>> {
-        match raw {
-            Some(raw) => self.take(Count::parse(field, raw)),
-            None => Some(None),
+    /// A corporation's field: required for a corporation, dropped unread otherwise.
+    pub(super) fn corporate<T: FieldValue>(&mut self, field: Field, raw: &RawApplication<'_>) -> Option<Option<T>> {
+        match self.corporation {
+            Some(true) => self.required(field, raw).map(Some),
+            _ => Some(None),
         }
     }
-}
 
-/// Blank means not entered. Forbidden characters are not blank: "\n" must be
-/// reported, not silently treated as empty.
-fn non_blank(raw: Option<&str>) -> Option<&str> {
-    raw.filter(|s| !s.chars().all(|c| c == ' ' || c == '\u{3000}'))
+    /// The warnings and errors that involve two fields: a region without its
+    /// prefecture, and a T-number's check digit, whose weight depends on 契約者種別.
+    fn across_fields(&mut self, region: Option<&Address>, invoice: Option<&InvoiceNumber>) {
+        if region.is_some_and(|region| !region.starts_with_prefecture()) {
+            self.warnings.push(Issue::missing_prefecture());
+        }
+        if let Some(number) = invoice
+            && !number.has_valid_check_digit()
+        {
+            match self.corporation {
+                Some(true) => self.errors.push(Issue::check_digit_error()),
+                Some(false) => self.warnings.push(Issue::check_digit_warning()),
+                // Without a contract type the rule is unknown; that error is reported already.
+                None => {}
+            }
+        }
+    }
+
+    /// Reads 契約者種別 ahead of the fields that depend on it (its own errors
+    /// are reported in its turn).
+    fn for_contract_type_of(raw: &RawApplication<'_>) -> Self {
+        let corporation = raw
+            .entered(Field::ContractType)
+            .and_then(|value| ContractType::parse(Field::ContractType, value).ok())
+            .map(ContractType::is_corporation);
+        Collector { corporation, ..Collector::default() }
+    }
 }
 
 impl Application {
     /// Parses a raw application into a valid one, or returns every error at once.
     pub fn parse(raw: &RawApplication<'_>) -> Result<Validated, Invalid> {
-        let mut c = Collector::default();
+        let mut c = Collector::for_contract_type_of(raw);
+        let application = Application::parse_members(raw, &mut c);
 
-        let email = c.required(Field::Email, raw.email.as_deref(), |s| Email::parse(Field::Email, s));
-        let confirmation = c.required(Field::EmailConfirmation, raw.email_confirmation.as_deref(), |s| {
-            Email::parse(Field::EmailConfirmation, s)
-        });
-        if let (Some(email), Some(confirmation)) = (&email, &confirmation)
-            && email != confirmation
+        // What only the request carries.
+        let confirmation: Option<Email> = c.required(Field::EmailConfirmation, raw);
+        if let (Some(application), Some(confirmation)) = (&application, &confirmation)
+            && application.email != *confirmation
         {
             c.errors.push(Issue::email_mismatch());
         }
-
-        let contractor = c.required(Field::ContractType, raw.contract_type.as_deref(), |s| {
-            match s.trim() {
-                "corporation" => Ok(true),
-                "sole_proprietor" => Ok(false),
-                _ => Err(Issue::invalid_contract_type()),
-            }
-        });
-        let corporate = match contractor {
-            Some(true) => {
-                let name = c.required(Field::CorporateName, raw.corporate_name.as_deref(), |s| {
-                    CorporateName::parse(Field::CorporateName, s)
-                });
-                let kana = c.required(
-                    Field::CorporateNameKana,
-                    raw.corporate_name_kana.as_deref(),
-                    CorporateNameKana::parse,
-                );
-                Some((name, kana))
-            }
-            // A sole proprietor's corporate fields are dropped unread.
-            _ => None,
-        };
-
-        let last_name = c.required(Field::LastName, raw.last_name.as_deref(), |s| {
-            PersonName::parse(Field::LastName, s)
-        });
-        let first_name = c.required(Field::FirstName, raw.first_name.as_deref(), |s| {
-            PersonName::parse(Field::FirstName, s)
-        });
-        let last_name_kana = c.required(Field::LastNameKana, raw.last_name_kana.as_deref(), |s| {
-            PersonNameKana::parse(Field::LastNameKana, s)
-        });
-        let first_name_kana = c.required(Field::FirstNameKana, raw.first_name_kana.as_deref(), |s| {
-            PersonNameKana::parse(Field::FirstNameKana, s)
-        });
-        let postal_code = c.required(Field::PostalCode, raw.postal_code.as_deref(), PostalCode::parse);
-        let address_region = c.required(Field::AddressRegion, raw.address_region.as_deref(), |s| {
-            AddressRegion::parse(Field::AddressRegion, s)
-        });
-        if address_region.as_ref().is_some_and(|r| !r.starts_with_prefecture()) {
-            c.warnings.push(Issue::missing_prefecture());
+        if raw.get(Field::AgreedToTerms).is_some() {
+            c.required::<Consent>(Field::AgreedToTerms, raw);
+        } else {
+            c.errors.push(Issue::required(Field::AgreedToTerms));
         }
-        let address_street = c.required(Field::AddressStreet, raw.address_street.as_deref(), |s| {
-            AddressStreet::parse(Field::AddressStreet, s)
-        });
-        let address_building = c.optional(raw.address_building.as_deref(), |s| {
-            AddressBuilding::parse(Field::AddressBuilding, s)
-        });
-        let phone = c.required(Field::Phone, raw.phone.as_deref(), Phone::parse);
 
-        let invoice_number = c.optional(raw.invoice_number.as_deref(), InvoiceNumber::parse);
-        if let Some(Some(number)) = &invoice_number
-            && !number.has_valid_check_digit()
-        {
-            match contractor {
-                Some(true) => c.errors.push(Issue::check_digit_error()),
-                Some(false) => c.warnings.push(Issue::check_digit_warning()),
-                // Without a contract type the rule is unknown; that error is reported already.
-                None => {}
+        // Rules across fields. An application with errors elsewhere still gets
+        // them (the form shows them beside each field), from its fields parsed again.
+        match &application {
+            Some(app) => c.across_fields(Some(&app.address_region), app.invoice_number.as_ref()),
+            None => {
+                let region = reparsed::<Address>(raw, Field::AddressRegion);
+                let invoice = reparsed::<InvoiceNumber>(raw, Field::InvoiceNumber);
+                c.across_fields(region.as_ref(), invoice.as_ref());
             }
         }
 
-        let employee_count = c.count(Field::EmployeeCount, raw.employee_count.as_ref());
-        let annual_referral_count =
-            c.count(Field::AnnualReferralCount, raw.annual_referral_count.as_ref());
-
-        match raw.agreed_to_terms {
-            Some(true) => {}
-            Some(false) => c.errors.push(Issue::must_agree()),
-            None => c.errors.push(Issue::required(Field::AgreedToTerms)),
+        match application {
+            Some(application) if c.errors.is_empty() => Ok(Validated { application, warnings: c.warnings }),
+            _ => {
+                c.errors.sort_by_key(|issue| issue.field);
+                c.warnings.sort_by_key(|issue| issue.field);
+                Err(Invalid { errors: c.errors, warnings: c.warnings })
+            }
         }
-
-        if !c.errors.is_empty() {
-            c.errors.sort_by_key(|issue| issue.field);
-            return Err(Invalid { errors: c.errors, warnings: c.warnings });
-        }
-        let contractor = match corporate {
-            Some((Some(name), Some(name_kana))) => Contractor::Corporation { name, name_kana },
-            None => Contractor::SoleProprietor,
-            Some(_) => unreachable!("a missing corporate field is an error"),
-        };
-        let application = Application {
-            email: email.expect("no errors"),
-            contractor,
-            last_name: last_name.expect("no errors"),
-            first_name: first_name.expect("no errors"),
-            last_name_kana: last_name_kana.expect("no errors"),
-            first_name_kana: first_name_kana.expect("no errors"),
-            postal_code: postal_code.expect("no errors"),
-            address_region: address_region.expect("no errors"),
-            address_street: address_street.expect("no errors"),
-            address_building: address_building.expect("no errors"),
-            phone: phone.expect("no errors"),
-            invoice_number: invoice_number.expect("no errors"),
-            employee_count: employee_count.expect("no errors"),
-            annual_referral_count: annual_referral_count.expect("no errors"),
-        };
-        Ok(Validated { application, warnings: c.warnings })
     }
 
-    /// Every entered value with its field, in the form's order, borrowed: for
-    /// confirmation screens, mails, storage and JSON. Blank optional fields are
-    /// left out, and so is the email confirmation (it equals the email).
-    pub fn entries(&self) -> Vec<(Field, Entry<'_>)> {
-        use Entry::{Count, Text};
-        let mut entries = Vec::with_capacity(Field::ALL.len());
-        entries.extend([
-            (Field::Email, Text(self.email.as_str())),
-            (Field::ContractType, Text(self.contractor.contract_type())),
-        ]);
-        if let Contractor::Corporation { name, name_kana } = &self.contractor {
-            entries.push((Field::CorporateName, Text(name.as_str())));
-            entries.push((Field::CorporateNameKana, Text(name_kana.as_str())));
+    /// Rebuilds a stored application from its stored values (by field, as
+    /// text: numbers as their digits), with the same field parsers as a request.
+    /// Returns the fields that no longer parse; never their values.
+    pub fn from_stored<'a>(stored: impl Fn(Field) -> Option<std::borrow::Cow<'a, str>>) -> Result<Application, Vec<Field>> {
+        let mut raw = RawApplication::default();
+        for field in Field::kept() {
+            raw.set(field, stored(field).map(RawValue::Text));
         }
-        entries.extend([
-            (Field::LastName, Text(self.last_name.as_str())),
-            (Field::FirstName, Text(self.first_name.as_str())),
-            (Field::LastNameKana, Text(self.last_name_kana.as_str())),
-            (Field::FirstNameKana, Text(self.first_name_kana.as_str())),
-            (Field::PostalCode, Text(self.postal_code.as_str())),
-            (Field::AddressRegion, Text(self.address_region.as_str())),
-            (Field::AddressStreet, Text(self.address_street.as_str())),
-        ]);
-        if let Some(building) = &self.address_building {
-            entries.push((Field::AddressBuilding, Text(building.as_str())));
+        let mut c = Collector::for_contract_type_of(&raw);
+        match Application::parse_members(&raw, &mut c) {
+            Some(application) if c.errors.is_empty() => Ok(application),
+            _ => Err(c.errors.into_iter().map(|issue| issue.field).collect()),
         }
-        entries.push((Field::Phone, Text(self.phone.as_str())));
-        if let Some(number) = &self.invoice_number {
-            entries.push((Field::InvoiceNumber, Text(number.as_str())));
-        }
-        if let Some(count) = self.employee_count {
-            entries.push((Field::EmployeeCount, Count(count.get())));
-        }
-        if let Some(count) = self.annual_referral_count {
-            entries.push((Field::AnnualReferralCount, Count(count.get())));
-        }
-        entries
     }
-}
 
-/// One entered value of an [`Application`]: normalised text, or a count.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Entry<'a> {
-    Text(&'a str),
-    Count(u32),
-}
-
-impl std::fmt::Display for Entry<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Entry::Text(text) => f.write_str(text),
-            Entry::Count(count) => write!(f, "{count}"),
+    /// Who applies: a corporation with its name, or a sole proprietor.
+    pub fn contractor(&self) -> Contractor<'_> {
+        match (self.contract_type, &self.corporate_name, &self.corporate_name_kana) {
+            (ContractType::Corporation, Some(name), Some(name_kana)) => Contractor::Corporation { name, name_kana },
+            _ => Contractor::SoleProprietor,
         }
     }
 }
 
-impl Serialize for Entry<'_> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Entry::Text(text) => serializer.serialize_str(text),
-            Entry::Count(count) => serializer.serialize_u32(*count),
-        }
-    }
+/// One field parsed on its own, its issue dropped (it was reported already).
+fn reparsed<T: FieldValue>(raw: &RawApplication<'_>, field: Field) -> Option<T> {
+    raw.entered(field).and_then(|value| T::parse(field, value).ok())
 }
 
 /// The normalised application as JSON, with the contract's keys. Counts stay
@@ -446,7 +253,8 @@ mod tests {
         value.as_object_mut().unwrap().remove("corporateName");
         value["corporateNameKana"] = json!("not katakana, ignored");
         let application = parse(value).unwrap().application;
-        assert_eq!(application.contractor, Contractor::SoleProprietor);
+        assert_eq!(application.contractor(), Contractor::SoleProprietor);
+        assert_eq!(application.corporate_name, None);
         let json = serde_json::to_value(&application).unwrap();
         assert!(json.get("corporateName").is_none() && json.get("corporateNameKana").is_none());
     }
@@ -534,6 +342,26 @@ mod tests {
                 "employeeCount": 1200, "annualReferralCount": 10, "agreedToTerms": true
             })
         );
+    }
+
+    #[test]
+    fn stored_values_parse_back_to_the_same_application() {
+        for contract_type in ["corporation", "sole_proprietor"] {
+            let mut value = seed_corporation();
+            value["contractType"] = json!(contract_type);
+            let application = parse(value).unwrap().application;
+            let entries = application.entries();
+            let stored = |field: Field| {
+                entries.iter().find(|(f, _)| *f == field).map(|(_, entry)| entry.to_string().into())
+            };
+            assert_eq!(Application::from_stored(stored), Ok(application.clone()), "{contract_type}");
+        }
+        let broken = Application::from_stored(|field| match field {
+            Field::Phone => Some("secret".into()),
+            Field::Email => None,
+            _ => Some("x".into()),
+        });
+        assert!(broken.unwrap_err().contains(&Field::Phone));
     }
 
     #[test]

@@ -1,16 +1,9 @@
 //! 従業員数 and 年間ホスティングサービス紹介数.
 
-use crate::messages::{Field, Issue};
+use super::{Entry, Field, FieldValue, Kind, RawValue};
+use crate::messages::Issue;
 use crate::normalize;
-use serde::{Deserialize, Serialize};
-
-/// A count as a client may send it: a JSON number or a digit string.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(untagged)]
-pub enum RawCount {
-    Number(serde_json::Number),
-    Text(String),
-}
+use serde::Serialize;
 
 /// An integer from 0 to [`Count::MAX`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -20,29 +13,34 @@ pub struct Count(u32);
 impl Count {
     pub const MAX: u64 = 10_000_000;
 
-    /// `Ok(None)` when the text is blank: the field is optional.
-    pub fn parse(field: Field, raw: &RawCount) -> Result<Option<Self>, Issue> {
+    pub fn get(self) -> u32 {
+        self.0
+    }
+}
+
+impl FieldValue for Count {
+    const KIND: Kind = Kind::Count;
+
+    /// A JSON integer, or digits (full-width too, grouped by commas or not).
+    fn parse(field: Field, raw: &RawValue<'_>) -> Result<Self, Issue> {
         let value = match raw {
-            RawCount::Number(number) => number.as_u64().ok_or_else(|| Issue::not_integer(field))?,
-            RawCount::Text(text) => {
+            RawValue::Integer(value) => *value,
+            RawValue::Text(text) => {
                 if text.chars().any(normalize::is_forbidden_char) {
                     return Err(Issue::invalid_characters(field));
                 }
-                let text = normalize::text(text);
-                if text.is_empty() {
-                    return Ok(None);
-                }
-                parse_digits(&text).ok_or_else(|| Issue::not_integer(field))?
+                parse_digits(&normalize::text(text)).ok_or_else(|| Issue::not_integer(field))?
             }
+            RawValue::OtherNumber | RawValue::Bool(_) => return Err(Issue::not_integer(field)),
         };
         if value > Self::MAX {
             return Err(Issue::out_of_range(field, Self::MAX));
         }
-        Ok(Some(Count(u32::try_from(value).expect("MAX fits in u32"))))
+        Ok(Count(u32::try_from(value).expect("MAX fits in u32")))
     }
 
-    pub fn get(self) -> u32 {
-        self.0
+    fn entry(&self) -> Entry<'_> {
+        Entry::Count(self.0)
     }
 }
 
@@ -63,9 +61,14 @@ mod tests {
     use super::*;
     use crate::messages::IssueCode;
 
+    /// As an application's `employeeCount` would carry it; blank is not entered.
     fn parse_json(json: &str) -> Result<Option<u32>, IssueCode> {
-        let raw: RawCount = serde_json::from_str(json).unwrap();
-        Count::parse(Field::EmployeeCount, &raw).map(|c| c.map(Count::get)).map_err(|i| i.code)
+        let body = format!(r#"{{"employeeCount": {json}}}"#);
+        let raw: crate::domain::RawApplication = serde_json::from_str(&body).unwrap();
+        raw.entered(Field::EmployeeCount)
+            .map(|value| Count::parse(Field::EmployeeCount, value).map(Count::get))
+            .transpose()
+            .map_err(|i| i.code)
     }
 
     #[test]

@@ -1,22 +1,25 @@
 //! メールアドレス.
 
-use crate::messages::{Field, Issue};
+use super::value::{text_of, text_newtype};
+use super::{Entry, Field, FieldValue, Kind, RawValue};
+use crate::messages::Issue;
 use crate::normalize;
 use email_address::{EmailAddress, Options};
-use serde::Serialize;
 
-/// One practical addr-spec: an ASCII dot-atom local part, a domain of at least
-/// two labels, lower-cased. No display names, quoted local parts or IP literals,
-/// which a mail form never legitimately receives.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
-#[serde(transparent)]
-pub struct Email(String);
+text_newtype!(
+    /// One practical addr-spec: an ASCII dot-atom local part, a domain of at least
+    /// two labels, lower-cased. No display names, quoted local parts or IP literals,
+    /// which a mail form never legitimately receives.
+    Email
+);
 
 impl Email {
+    /// RFC 5321's limit on a forward path.
     pub const MAX_CHARS: usize = 254;
 
-    pub fn parse(field: Field, raw: &str) -> Result<Self, Issue> {
-        let value = super::text::checked(field, raw, Self::MAX_CHARS, normalize::text)?;
+    /// Parses an address typed into `field`.
+    pub fn parse_text(field: Field, raw: &str) -> Result<Self, Issue> {
+        let value = super::text::checked(field, raw, normalize::text)?;
         let options = Options {
             minimum_sub_domains: 2,
             allow_domain_literal: false,
@@ -41,9 +44,17 @@ impl Email {
         }
         Ok(Email(format!("{local}@{}", domain.to_ascii_lowercase())))
     }
+}
 
-    pub fn as_str(&self) -> &str {
-        &self.0
+impl FieldValue for Email {
+    const KIND: Kind = Kind::Email;
+
+    fn parse(field: Field, raw: &RawValue<'_>) -> Result<Self, Issue> {
+        Email::parse_text(field, text_of(field, raw)?)
+    }
+
+    fn entry(&self) -> Entry<'_> {
+        Entry::Text(&self.0)
     }
 }
 
@@ -53,7 +64,7 @@ mod tests {
     use crate::messages::IssueCode;
 
     fn parse(raw: &str) -> Result<Email, Issue> {
-        Email::parse(Field::Email, raw)
+        Email::parse_text(Field::Email, raw)
     }
 
     #[test]

@@ -1,51 +1,32 @@
 //! Reading (フリガナ) fields: full-width katakana.
 
-use crate::messages::{Field, Issue};
+use super::value::{text_of, text_newtype};
+use super::{Entry, Field, FieldValue, Kind, RawValue};
+use crate::messages::Issue;
 use crate::normalize;
-use serde::Serialize;
 
-fn parse_reading(field: Field, raw: &str, max: usize) -> Result<String, Issue> {
-    let value = super::text::checked(field, raw, max, normalize::reading)?;
-    if value.contains(' ') {
-        return Err(Issue::contains_space(field));
-    }
-    if !value.chars().all(normalize::is_katakana) {
-        return Err(Issue::not_katakana(field));
-    }
-    Ok(value)
-}
+text_newtype!(
+    /// A reading (フリガナ): full-width katakana, no spaces. Hiragana and
+    /// half-width kana are turned into it.
+    Kana
+);
 
-/// 契約法人名(フリガナ): katakana without spaces, as the seed's hint asks.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(transparent)]
-pub struct CorporateNameKana(String);
+impl FieldValue for Kana {
+    const KIND: Kind = Kind::Kana;
 
-impl CorporateNameKana {
-    pub const MAX_CHARS: usize = 200;
-
-    pub fn parse(raw: &str) -> Result<Self, Issue> {
-        parse_reading(Field::CorporateNameKana, raw, Self::MAX_CHARS).map(Self)
+    fn parse(field: Field, raw: &RawValue<'_>) -> Result<Self, Issue> {
+        let value = super::text::checked(field, text_of(field, raw)?, normalize::reading)?;
+        if value.contains(' ') {
+            return Err(Issue::contains_space(field));
+        }
+        if !value.chars().all(normalize::is_katakana) {
+            return Err(Issue::not_katakana(field));
+        }
+        Ok(Kana(value))
     }
 
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-/// セイ or メイ.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(transparent)]
-pub struct PersonNameKana(String);
-
-impl PersonNameKana {
-    pub const MAX_CHARS: usize = 100;
-
-    pub fn parse(field: Field, raw: &str) -> Result<Self, Issue> {
-        parse_reading(field, raw, Self::MAX_CHARS).map(Self)
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
+    fn entry(&self) -> Entry<'_> {
+        Entry::Text(&self.0)
     }
 }
 
@@ -53,6 +34,10 @@ impl PersonNameKana {
 mod tests {
     use super::*;
     use crate::messages::{HINT_CORPORATE_KANA, IssueCode};
+
+    fn corporate(raw: &str) -> Result<Kana, Issue> {
+        Kana::parse(Field::CorporateNameKana, &RawValue::text(raw))
+    }
 
     #[test]
     fn accepted_readings() {
@@ -66,7 +51,7 @@ mod tests {
             (" ヤマダ ", "ヤマダ"),
         ];
         for (raw, want) in cases {
-            assert_eq!(CorporateNameKana::parse(raw).unwrap().as_str(), want, "{raw}");
+            assert_eq!(corporate(raw).unwrap().as_str(), want, "{raw}");
         }
     }
 
@@ -82,15 +67,15 @@ mod tests {
             ("ヤマダ\t", IssueCode::InvalidCharacters),
         ];
         for (raw, code) in cases {
-            assert_eq!(CorporateNameKana::parse(raw).unwrap_err().code, code, "{raw:?}");
+            assert_eq!(corporate(raw).unwrap_err().code, code, "{raw:?}");
         }
-        assert_eq!(CorporateNameKana::parse("ア イ").unwrap_err().message, HINT_CORPORATE_KANA);
+        assert_eq!(corporate("ア イ").unwrap_err().message, HINT_CORPORATE_KANA);
     }
 
     #[test]
     fn person_reading() {
-        assert_eq!(PersonNameKana::parse(Field::LastNameKana, "やまだ").unwrap().as_str(), "ヤマダ");
-        let issue = PersonNameKana::parse(Field::FirstNameKana, "太郎").unwrap_err();
+        assert_eq!(Kana::parse(Field::LastNameKana, &RawValue::text("やまだ")).unwrap().as_str(), "ヤマダ");
+        let issue = Kana::parse(Field::FirstNameKana, &RawValue::text("太郎")).unwrap_err();
         assert_eq!(issue.code, IssueCode::NotKatakana);
         assert_eq!(issue.message, "フリガナ(メイ)は全角カタカナで入力してください。");
     }

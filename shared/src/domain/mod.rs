@@ -1,18 +1,36 @@
-//! The application domain: one type per field of the form, each holding only
-//! valid, normalised values, and [`Application::parse`], which returns every
-//! field error at once.
+//! The application domain: one type per kind of field, each holding only
+//! valid, normalised values, the field table from which the fields and the
+//! [`Application`] are derived, [`Application::parse`], which returns every
+//! field error at once, and the identifiers an application receives.
 
 mod application;
+mod choice;
 mod count;
 mod email;
+mod fields;
+mod identifiers;
 mod kana;
 mod numbers;
 mod phone_plan;
+mod raw;
+mod receipt;
+mod status;
+mod table;
 mod text;
+mod value;
 
-pub use application::{Application, Contractor, Entry, Invalid, RawApplication, Validated};
-pub use count::{Count, RawCount};
+pub use application::{Contractor, Invalid, Validated};
+pub use choice::{Consent, ContractType};
+pub use count::Count;
 pub use email::Email;
-pub use kana::{CorporateNameKana, PersonNameKana};
+pub use fields::{Accepts, Application, Field, Group, Kind, Presence};
+pub use identifiers::{ApplicationId, IdempotencyKey, ReceivedAt, ReceptionNumber};
+pub use kana::Kana;
 pub use numbers::{InvoiceNumber, Phone, PostalCode};
-pub use text::{AddressBuilding, AddressRegion, AddressStreet, CorporateName, PersonName};
+pub use raw::{HONEYPOT_KEY, RawApplication};
+pub use receipt::Receipt;
+pub use status::Status;
+pub use text::{Address, Name};
+pub use value::{Entry, FieldValue, RawValue};
+
+use application::Collector;

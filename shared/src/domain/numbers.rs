@@ -1,6 +1,8 @@
 //! 郵便番号, 電話番号 and 適格請求書発行事業者登録番号: numbers with a fixed shape.
 
-use crate::messages::{Field, Issue};
+use super::value::{text_of, text_newtype};
+use super::{Entry, Field, FieldValue, Kind, RawValue};
+use crate::messages::Issue;
 use crate::normalize;
 use serde::Serialize;
 
@@ -53,6 +55,18 @@ impl PostalCode {
     }
 }
 
+impl FieldValue for PostalCode {
+    const KIND: Kind = Kind::Postal;
+
+    fn parse(field: Field, raw: &RawValue<'_>) -> Result<Self, Issue> {
+        PostalCode::parse(text_of(field, raw)?)
+    }
+
+    fn entry(&self) -> Entry<'_> {
+        Entry::Text(self.as_str())
+    }
+}
+
 impl std::fmt::Display for PostalCode {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
@@ -65,14 +79,14 @@ impl Serialize for PostalCode {
     }
 }
 
-/// 電話番号: a valid Japanese number, stored in its conventional hyphenation
-/// (06-6292-8811, 090-1234-5678, 0120-123-456).
-///
-/// Hyphenation depends on the length of each area code (2 to 5 digits), which
-/// only a numbering plan knows: see [`super::phone_plan`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(transparent)]
-pub struct Phone(String);
+text_newtype!(
+    /// 電話番号: a valid Japanese number, stored in its conventional hyphenation
+    /// (06-6292-8811, 090-1234-5678, 0120-123-456).
+    ///
+    /// Hyphenation depends on the length of each area code (2 to 5 digits), which
+    /// only a numbering plan knows: see [`super::phone_plan`].
+    Phone
+);
 
 impl Phone {
     pub fn parse(raw: &str) -> Result<Self, Issue> {
@@ -91,16 +105,24 @@ impl Phone {
             .map(Phone)
             .ok_or_else(|| Issue::invalid_format(Field::Phone))
     }
+}
 
-    pub fn as_str(&self) -> &str {
-        &self.0
+impl FieldValue for Phone {
+    const KIND: Kind = Kind::Phone;
+
+    fn parse(field: Field, raw: &RawValue<'_>) -> Result<Self, Issue> {
+        Phone::parse(text_of(field, raw)?)
+    }
+
+    fn entry(&self) -> Entry<'_> {
+        Entry::Text(&self.0)
     }
 }
 
-/// 適格請求書発行事業者登録番号: `T` + 13 digits.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(transparent)]
-pub struct InvoiceNumber(String);
+text_newtype!(
+    /// 適格請求書発行事業者登録番号: `T` + 13 digits.
+    InvoiceNumber
+);
 
 impl InvoiceNumber {
     /// Parses the shape only; whether the check digit must hold depends on the
@@ -131,9 +153,17 @@ impl InvoiceNumber {
             .sum();
         digits[0] == 9 - weighted % 9
     }
+}
 
-    pub fn as_str(&self) -> &str {
-        &self.0
+impl FieldValue for InvoiceNumber {
+    const KIND: Kind = Kind::Invoice;
+
+    fn parse(field: Field, raw: &RawValue<'_>) -> Result<Self, Issue> {
+        InvoiceNumber::parse(text_of(field, raw)?)
+    }
+
+    fn entry(&self) -> Entry<'_> {
+        Entry::Text(&self.0)
     }
 }
 

@@ -1,17 +1,13 @@
 //! Free-text fields: names and address lines.
 
-use crate::messages::{Field, Issue};
+use super::value::{text_of, text_newtype};
+use super::{Entry, Field, FieldValue, Kind, RawValue};
+use crate::messages::Issue;
 use crate::normalize;
-use serde::Serialize;
 
 /// Rejects forbidden characters in the raw input (before trimming could hide a
-/// trailing line break), then normalises and checks the length.
-pub(crate) fn checked(
-    field: Field,
-    raw: &str,
-    max: usize,
-    normalise: fn(&str) -> String,
-) -> Result<String, Issue> {
+/// trailing line break), then normalises and checks the length the table gives.
+pub(crate) fn checked(field: Field, raw: &str, normalise: fn(&str) -> String) -> Result<String, Issue> {
     if raw.chars().any(normalize::is_forbidden_char) {
         return Err(Issue::invalid_characters(field));
     }
@@ -22,55 +18,46 @@ pub(crate) fn checked(
     if value.is_empty() {
         return Err(Issue::required(field));
     }
-    if normalize::char_len(&value) > max {
+    if let Some(max) = field.max_chars()
+        && normalize::char_len(&value) > max
+    {
         return Err(Issue::too_long(field, max));
     }
     Ok(value)
 }
 
-/// Declares a newtype over a normalised, length-limited text.
-macro_rules! text_field {
-    ($(#[$doc:meta])* $name:ident, max = $max:expr, normalise = $normalise:path) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-        #[serde(transparent)]
-        pub struct $name(String);
+text_newtype!(
+    /// A name: 契約法人名, or 名前 姓/名 (of the applicant or the contact person).
+    Name
+);
+text_newtype!(
+    /// An address line: 住所(都道府県、市区町村), (町域、丁目・番地) or (建物名).
+    Address
+);
 
-        impl $name {
-            /// Maximum length in characters.
-            pub const MAX_CHARS: usize = $max;
+impl FieldValue for Name {
+    const KIND: Kind = Kind::Text;
 
-            pub fn parse(field: Field, raw: &str) -> Result<Self, Issue> {
-                checked(field, raw, Self::MAX_CHARS, $normalise).map(Self)
-            }
+    fn parse(field: Field, raw: &RawValue<'_>) -> Result<Self, Issue> {
+        checked(field, text_of(field, raw)?, normalize::text).map(Name)
+    }
 
-            pub fn as_str(&self) -> &str {
-                &self.0
-            }
-        }
-    };
+    fn entry(&self) -> Entry<'_> {
+        Entry::Text(&self.0)
+    }
 }
 
-text_field!(
-    /// 契約法人名.
-    CorporateName, max = 100, normalise = normalize::text
-);
-text_field!(
-    /// 名前 姓 or 名 (of the applicant, or the corporation's contact person).
-    PersonName, max = 50, normalise = normalize::text
-);
-text_field!(
-    /// 住所(都道府県、市区町村).
-    AddressRegion, max = 60, normalise = normalize::address
-);
-text_field!(
-    /// 住所(町域、丁目・番地).
-    AddressStreet, max = 100, normalise = normalize::address
-);
-text_field!(
-    /// 住所(建物名).
-    AddressBuilding, max = 100, normalise = normalize::address
-);
+impl FieldValue for Address {
+    const KIND: Kind = Kind::Address;
+
+    fn parse(field: Field, raw: &RawValue<'_>) -> Result<Self, Issue> {
+        checked(field, text_of(field, raw)?, normalize::address).map(Address)
+    }
+
+    fn entry(&self) -> Entry<'_> {
+        Entry::Text(&self.0)
+    }
+}
 
 /// The 47 prefectures, to warn when 住所(都道府県、市区町村) does not start with one.
 const PREFECTURES: [&str; 47] = [
@@ -82,7 +69,9 @@ const PREFECTURES: [&str; 47] = [
     "鹿児島県", "沖縄県",
 ];
 
-impl AddressRegion {
+impl Address {
+    /// True when the line starts with one of the 47 prefectures (meaningful for
+    /// 住所(都道府県、市区町村)).
     pub fn starts_with_prefecture(&self) -> bool {
         PREFECTURES.iter().any(|p| self.0.starts_with(p))
     }
@@ -93,6 +82,14 @@ mod tests {
     use super::*;
     use crate::messages::IssueCode;
 
+    fn name(field: Field, raw: &str) -> Result<Name, Issue> {
+        Name::parse(field, &RawValue::text(raw))
+    }
+
+    fn region(raw: &str) -> Address {
+        Address::parse(Field::AddressRegion, &RawValue::text(raw)).unwrap()
+    }
+
     #[test]
     fn accepts_and_normalises() {
         let cases = [
@@ -102,7 +99,7 @@ mod tests {
             ("𠮷田", "𠮷田"),
         ];
         for (raw, want) in cases {
-            assert_eq!(CorporateName::parse(Field::CorporateName, raw).unwrap().as_str(), want);
+            assert_eq!(name(Field::CorporateName, raw).unwrap().as_str(), want);
         }
     }
 
@@ -120,25 +117,23 @@ mod tests {
             ("山田👨\u{200D}👩", IssueCode::InvalidCharacters),
         ];
         for (raw, code) in cases {
-            assert_eq!(PersonName::parse(Field::LastName, raw).unwrap_err().code, code, "{raw:?}");
+            assert_eq!(name(Field::LastName, raw).unwrap_err().code, code, "{raw:?}");
         }
     }
 
     #[test]
     fn length_is_counted_in_characters() {
-        let fifty_non_bmp = "𠮷".repeat(PersonName::MAX_CHARS);
-        assert!(PersonName::parse(Field::LastName, &fifty_non_bmp).is_ok());
-        let too_long = "𩸽".repeat(PersonName::MAX_CHARS + 1);
-        let issue = PersonName::parse(Field::LastName, &too_long).unwrap_err();
+        let max = Field::LastName.max_chars().unwrap();
+        assert_eq!(max, 50);
+        assert!(name(Field::LastName, &"𠮷".repeat(max)).is_ok());
+        let issue = name(Field::LastName, &"𩸽".repeat(max + 1)).unwrap_err();
         assert_eq!(issue.code, IssueCode::TooLong);
         assert_eq!(issue.message, "名前(姓)は50文字以内で入力してください。");
     }
 
     #[test]
     fn prefecture_check() {
-        let region = AddressRegion::parse(Field::AddressRegion, "大阪府大阪市北区").unwrap();
-        assert!(region.starts_with_prefecture());
-        let region = AddressRegion::parse(Field::AddressRegion, "大阪市北区").unwrap();
-        assert!(!region.starts_with_prefecture());
+        assert!(region("大阪府大阪市北区").starts_with_prefecture());
+        assert!(!region("大阪市北区").starts_with_prefecture());
     }
 }

@@ -2,7 +2,7 @@
 //! passed to the function as environment variables, read once per cold start.
 
 use crate::domain::Email;
-use crate::messages::Field;
+use crate::domain::Field;
 
 /// Environment variable names (the template and the local server set these).
 pub const ENV_FROM: &str = "MAIL_FROM";
@@ -50,7 +50,7 @@ impl MailConfig {
         let get = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
         let address = |name: &'static str| {
             let raw = get(name).ok_or(ConfigError::Missing(name))?;
-            Email::parse(Field::Email, &raw).map_err(|_| ConfigError::Invalid(name))
+            Email::parse_text(Field::Email, &raw).map_err(|_| ConfigError::Invalid(name))
         };
         let single_line = |name: &'static str| match get(name) {
             Some(value) if value.chars().any(char::is_control) => Err(ConfigError::Invalid(name)),

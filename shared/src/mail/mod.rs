@@ -9,6 +9,8 @@
 //! part.
 
 mod config;
+mod delivery;
+mod kind;
 mod mime;
 mod outbox;
 #[cfg(feature = "ses")]
@@ -19,20 +21,22 @@ pub use config::{
     ConfigError, ENV_CONFIGURATION_SET, ENV_FROM, ENV_FROM_NAME, ENV_OPERATOR, ENV_OPERATOR_CONTACT,
     ENV_REPLY_TO, MailConfig, pairs,
 };
+pub use delivery::{DeliverError, MailFailure, deliver};
+pub use kind::MailKind;
 pub use outbox::OutboxMailer;
 #[cfg(feature = "ses")]
 pub use ses::SesMailer;
-pub use templates::{RenderError, render};
+pub use templates::render;
 
-use crate::store::MailKind;
+use crate::domain::ApplicationId;
 use async_trait::async_trait;
 
 /// One rendered mail, ready to send: every header value is safe by construction.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mail {
     pub kind: MailKind,
-    /// The application this mail is about (a ULID), for file names and Message-ID.
-    pub application_id: String,
+    /// The application this mail is about, for file names and Message-ID.
+    pub application_id: ApplicationId,
     pub from: String,
     pub from_name: Option<String>,
     pub reply_to: String,
@@ -65,17 +69,4 @@ impl SendError {
 #[async_trait]
 pub trait Mailer: Send + Sync {
     async fn send(&self, mail: &Mail) -> Result<(), SendError>;
-}
-
-impl MailKind {
-    /// Both kinds, in the order they are sent.
-    pub const ALL: [MailKind; 2] = [MailKind::Acknowledgement, MailKind::OperatorNotice];
-
-    /// A stable ASCII name, for file names, Message-IDs and logs.
-    pub fn slug(self) -> &'static str {
-        match self {
-            MailKind::Acknowledgement => "acknowledgement",
-            MailKind::OperatorNotice => "operator-notice",
-        }
-    }
 }

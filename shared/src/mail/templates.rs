@@ -1,40 +1,29 @@
 //! The wording of both mails, each as plain text and HTML from the same parts.
 
-use super::{Mail, MailConfig};
-use crate::domain::{Application, Contractor};
-use crate::messages::Field;
-use crate::store::{MailKind, StoredApplication};
+use super::{Mail, MailConfig, MailKind};
+use crate::domain::{Application, ApplicationId, Contractor, Field, Presence, ReceivedAt, ReceptionNumber};
+use crate::store::StoredApplication;
 use html_escape::encode_safe;
 use std::fmt::Write;
-use time::{OffsetDateTime, UtcOffset, format_description::well_known::Rfc3339};
 
 const SUBJECT_ACKNOWLEDGEMENT: &str = "【パートナー登録】お申し込みを受け付けました";
 const SUBJECT_OPERATOR_NOTICE: &str = "【パートナー登録】新しいお申し込みがありました";
 const NOT_ENTERED: &str = "(未入力)";
 const AGREED: &str = "同意する";
 
-/// A stored application that cannot be rendered safely. Never carries its values.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum RenderError {
-    #[error("the stored {0} is not a safe identifier")]
-    UnsafeIdentifier(&'static str),
-    #[error("the stored receivedAt is not RFC 3339")]
-    InvalidReceivedAt,
-}
-
-/// Renders the mail of this kind for a stored application.
+/// Renders the mail of this kind for a stored application. It cannot fail:
+/// identifiers are typed, so each is safe in a header by construction, and
+/// applicant values reach only the bodies.
 pub fn render(
     kind: MailKind,
     config: &MailConfig,
     stored: &StoredApplication,
-) -> Result<Mail, RenderError> {
+) -> Mail {
     let receipt = &stored.receipt;
-    // Both go into headers (Subject, Message-ID) and file names: allow only what we generate.
-    let application_id = safe_identifier("applicationId", &receipt.application_id)?;
-    let reception_number = safe_identifier("receptionNumber", &receipt.reception_number)?;
-    let received_at = OffsetDateTime::parse(&receipt.received_at, &Rfc3339)
-        .map_err(|_| RenderError::InvalidReceivedAt)?
-        .to_offset(jst());
+    // Both go into headers (Subject, Message-ID) and file names: their types
+    // hold only what this system generates.
+    let (application_id, reception_number, received_at) =
+        (receipt.application_id, receipt.reception_number, receipt.received_at);
     let app = &stored.application;
     let summary = summary(app);
 
@@ -58,9 +47,9 @@ pub fn render(
             )
         }
     };
-    Ok(Mail {
+    Mail {
         kind,
-        application_id: application_id.to_owned(),
+        application_id,
         from: config.from.as_str().to_owned(),
         from_name: config.from_name.clone(),
         reply_to: config.reply_to.as_str().to_owned(),
@@ -68,35 +57,7 @@ pub fn render(
         subject: format!("{subject}(受付番号:{reception_number})"),
         text,
         html,
-    })
-}
-
-fn safe_identifier<'a>(name: &'static str, value: &'a str) -> Result<&'a str, RenderError> {
-    let safe = (1..=64).contains(&value.len())
-        && value
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    if safe {
-        Ok(value)
-    } else {
-        Err(RenderError::UnsafeIdentifier(name))
     }
-}
-
-fn jst() -> UtcOffset {
-    UtcOffset::from_hms(9, 0, 0).expect("+09:00 is a valid offset")
-}
-
-fn japanese_date_time(at: OffsetDateTime) -> String {
-    format!(
-        "{}年{}月{}日 {:02}:{:02}:{:02}(日本時間)",
-        at.year(),
-        u8::from(at.month()),
-        at.day(),
-        at.hour(),
-        at.minute(),
-        at.second()
-    )
 }
 
 /// Every field the applicant saw on the confirmation step, with the form's
@@ -104,14 +65,14 @@ fn japanese_date_time(at: OffsetDateTime) -> String {
 /// fields say so; a sole proprietor has no corporate fields at all.
 fn summary(app: &Application) -> Vec<(&'static str, String)> {
     let entries = app.entries();
-    let is_corporation = matches!(app.contractor, Contractor::Corporation { .. });
+    let is_corporation = app.contract_type.is_corporation();
     Field::ALL
         .into_iter()
         .filter_map(|field| {
             let value = match field {
                 Field::EmailConfirmation => return None,
-                Field::CorporateName | Field::CorporateNameKana if !is_corporation => return None,
-                Field::ContractType => app.contractor.label().to_owned(),
+                _ if field.presence() == Presence::Corporate && !is_corporation => return None,
+                Field::ContractType => app.contract_type.label().to_owned(),
                 Field::AgreedToTerms => AGREED.to_owned(),
                 _ => entries
                     .iter()
@@ -208,12 +169,12 @@ fn lines(text: &str) -> Vec<String> {
 fn acknowledgement(
     app: &Application,
     config: &MailConfig,
-    reception_number: &str,
-    received_at: OffsetDateTime,
+    reception_number: ReceptionNumber,
+    received_at: ReceivedAt,
     summary: &[(&'static str, String)],
 ) -> Letter {
     let mut addressee = Vec::new();
-    if let Contractor::Corporation { name, .. } = &app.contractor {
+    if let Contractor::Corporation { name, .. } = app.contractor() {
         addressee.push(name.as_str().to_owned());
     }
     addressee.push(format!(
@@ -229,8 +190,8 @@ fn acknowledgement(
                  以下の内容でお申し込みを受け付けました。",
             )),
             Block::Table(vec![
-                ("受付番号", reception_number.to_owned()),
-                ("受付日時", japanese_date_time(received_at)),
+                ("受付番号", reception_number.to_string()),
+                ("受付日時", received_at.japanese()),
             ]),
             Block::Heading("お申し込み内容"),
             Block::Table(summary.to_vec()),
@@ -253,9 +214,9 @@ fn acknowledgement(
 }
 
 fn operator_notice(
-    application_id: &str,
-    reception_number: &str,
-    received_at: OffsetDateTime,
+    application_id: ApplicationId,
+    reception_number: ReceptionNumber,
+    received_at: ReceivedAt,
     summary: &[(&'static str, String)],
 ) -> Letter {
     Letter {
@@ -264,9 +225,9 @@ fn operator_notice(
                 "パートナー登録フォームから新しいお申し込みがありました。\n審査を開始してください。",
             )),
             Block::Table(vec![
-                ("受付番号", reception_number.to_owned()),
-                ("申込ID", application_id.to_owned()),
-                ("受付日時", japanese_date_time(received_at)),
+                ("受付番号", reception_number.to_string()),
+                ("申込ID", application_id.to_string()),
+                ("受付日時", received_at.japanese()),
             ]),
             Block::Heading("お申し込み内容"),
             Block::Table(summary.to_vec()),
@@ -280,35 +241,6 @@ fn operator_notice(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn identifiers_that_could_reach_a_header_are_checked() {
-        assert_eq!(
-            safe_identifier("x", "01JDQ3ZK5M8V7X-AB_9"),
-            Ok("01JDQ3ZK5M8V7X-AB_9")
-        );
-        for unsafe_value in [
-            "",
-            "A\r\nBcc: x@example.com",
-            "番号",
-            "a b",
-            &"A".repeat(65),
-        ] {
-            assert_eq!(
-                safe_identifier("x", unsafe_value),
-                Err(RenderError::UnsafeIdentifier("x"))
-            );
-        }
-    }
-
-    #[test]
-    fn received_time_is_shown_in_japan_time() {
-        let utc = OffsetDateTime::parse("2026-11-28T09:30:05Z", &Rfc3339).unwrap();
-        assert_eq!(
-            japanese_date_time(utc.to_offset(jst())),
-            "2026年11月28日 18:30:05(日本時間)"
-        );
-    }
 
     #[test]
     fn html_escapes_every_value() {

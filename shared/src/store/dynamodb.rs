@@ -4,7 +4,9 @@
 //! [`layout`] and `docs/storage.md`.
 
 use super::layout::{self, Value, attr};
-use super::{MailKind, Store, StoredApplication, Submission, SubmitOutcome, Unavailable};
+use super::{Store, StoredApplication, Submission, SubmitOutcome, Unavailable};
+use crate::domain::{ApplicationId, IdempotencyKey, ReceivedAt, Status};
+use crate::mail::MailKind;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
@@ -21,9 +23,6 @@ use std::time::Duration;
 
 /// The environment variable naming the table.
 pub const TABLE_NAME_ENV: &str = "TABLE_NAME";
-
-/// Seconds a client should wait before retrying after a 503.
-pub const RETRY_AFTER_SECS: u32 = 5;
 
 /// Concurrent transactions on the same items are cancelled with
 /// `TransactionConflict`; they are retried this many times, briefly.
@@ -74,15 +73,11 @@ impl DynamoStore {
     }
 
     fn transaction(&self, submission: &Submission, now: i64) -> Vec<TransactWriteItem> {
-        let stored = StoredApplication {
-            receipt: submission.receipt.clone(),
-            application: submission.application.clone(),
-        };
+        let stored = StoredApplication { receipt: submission.receipt, application: submission.application.clone() };
         let receipt = &submission.receipt;
-        let application_id = s(&receipt.application_id);
+        let application_id = s(&receipt.application_id.to_string());
 
-        let mut application =
-            keys(&layout::application_pk(&receipt.application_id), layout::APPLICATION_SORT_KEY);
+        let mut application = keys(&layout::application_pk(receipt.application_id), layout::APPLICATION_SORT_KEY);
         for (name, value) in layout::application_attributes(&stored) {
             application.insert(name.to_owned(), to_attribute(value));
         }
@@ -91,7 +86,7 @@ impl DynamoStore {
         email.insert(attr::APPLICATION_ID.to_owned(), application_id.clone());
 
         let mut reception =
-            keys(&layout::reception_pk(&receipt.reception_number), layout::RECEPTION_SORT_KEY);
+            keys(&layout::reception_pk(receipt.reception_number), layout::RECEPTION_SORT_KEY);
         reception.insert(attr::APPLICATION_ID.to_owned(), application_id.clone());
 
         let mut idempotency =
@@ -159,7 +154,7 @@ impl DynamoStore {
         Err(Unavailable(format!("transaction cancelled: {}", codes.join(", "))))
     }
 
-    async fn read_idempotency(&self, key: &str) -> Result<Option<Item>, Unavailable> {
+    async fn read_idempotency(&self, key: &IdempotencyKey) -> Result<Option<Item>, Unavailable> {
         let output = self
             .client
             .get_item()
@@ -172,7 +167,7 @@ impl DynamoStore {
         Ok(output.item)
     }
 
-    async fn get_application(&self, application_id: &str) -> Result<Option<Item>, Unavailable> {
+    async fn get_application(&self, application_id: ApplicationId) -> Result<Option<Item>, Unavailable> {
         let output = self
             .client
             .get_item()
@@ -217,13 +212,13 @@ impl Store for DynamoStore {
         Err(Unavailable("transaction conflicts persisted".into()))
     }
 
-    async fn mail_sent(&self, application_id: &str, kind: MailKind) -> Result<bool, Unavailable> {
+    async fn mail_sent(&self, application_id: ApplicationId, kind: MailKind) -> Result<bool, Unavailable> {
         let item = self.get_application(application_id).await?;
         Ok(item.is_some_and(|item| item.contains_key(layout::mail_sent_attribute(kind))))
     }
 
-    async fn mark_mail_sent(&self, application_id: &str, kind: MailKind) -> Result<bool, Unavailable> {
-        let now = super::receipt::format_received_at(time::OffsetDateTime::now_utc());
+    async fn mark_mail_sent(&self, application_id: ApplicationId, kind: MailKind) -> Result<bool, Unavailable> {
+        let now = ReceivedAt::now().to_string();
         let result = self
             .client
             .update_item()
@@ -246,13 +241,13 @@ impl Store for DynamoStore {
         }
     }
 
-    async fn get(&self, application_id: &str) -> Result<Option<StoredApplication>, Unavailable> {
+    async fn get(&self, application_id: ApplicationId) -> Result<Option<StoredApplication>, Unavailable> {
         self.get_application(application_id).await?.map(|item| decode_application(&item)).transpose()
     }
 
     async fn list_by_status(
         &self,
-        status: &str,
+        status: Status,
         limit: usize,
     ) -> Result<Vec<StoredApplication>, Unavailable> {
         let mut applications = Vec::new();
@@ -266,7 +261,7 @@ impl Store for DynamoStore {
                 .index_name(layout::STATUS_INDEX)
                 .key_condition_expression("#status = :status")
                 .expression_attribute_names("#status", layout::STATUS_INDEX_PARTITION_KEY)
-                .expression_attribute_values(":status", s(status))
+                .expression_attribute_values(":status", s(status.as_str()))
                 .scan_index_forward(false)
                 .limit(page)
                 .set_exclusive_start_key(start)
@@ -345,7 +340,7 @@ pub async fn create_table(client: &Client, table: &str) -> Result<(), Unavailabl
 
 /// Rebuilds a stored application from a DynamoDB item (or stream image).
 pub fn decode_application(item: &Item) -> Result<StoredApplication, Unavailable> {
-    layout::stored_application_from(|name| string(item, name))
+    layout::stored_application_from(|name| string(item, name).map(Into::into))
         .map_err(|e| Unavailable(format!("unreadable application item: {e}")))
 }
 

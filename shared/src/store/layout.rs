@@ -7,9 +7,11 @@
 //! Backend-neutral: no SDK type appears here. Every value is a string; counts
 //! are written as DynamoDB numbers (`N`), whose wire form is a digit string.
 
-use super::{MailKind, Receipt, StoredApplication};
-use crate::domain::{Application, Entry, RawApplication, RawCount};
-use crate::messages::Field;
+use super::StoredApplication;
+use crate::domain::{
+    Application, ApplicationId, Entry, Field, IdempotencyKey, Kind, ReceivedAt, Receipt, ReceptionNumber, Status,
+};
+use crate::mail::MailKind;
 use sha2::{Digest, Sha256};
 use std::borrow::Cow;
 
@@ -50,9 +52,6 @@ pub const RECEPTION_SORT_KEY: &str = "RECEPTION";
 /// Sort key of idempotency items.
 pub const IDEMPOTENCY_SORT_KEY: &str = "IDEMPOTENCY";
 
-/// The value of [`attr::STATUS`] when an application has just been received.
-pub const STATUS_RECEIVED: &str = "received";
-
 /// How long a replay returns the stored response.
 pub const IDEMPOTENCY_TTL_SECS: i64 = 24 * 60 * 60;
 
@@ -89,7 +88,7 @@ pub fn mail_sent_attribute(kind: MailKind) -> &'static str {
 }
 
 /// `pk` of an application item.
-pub fn application_pk(application_id: &str) -> String {
+pub fn application_pk(application_id: ApplicationId) -> String {
     format!("{APPLICATION_PREFIX}{application_id}")
 }
 
@@ -108,13 +107,13 @@ pub fn email_pk(application: &Application) -> String {
 }
 
 /// `pk` of the item that reserves a reception number.
-pub fn reception_pk(reception_number: &str) -> String {
+pub fn reception_pk(reception_number: ReceptionNumber) -> String {
     format!("{RECEPTION_PREFIX}{reception_number}")
 }
 
 /// `pk` of an idempotency item.
-pub fn idempotency_pk(key: &str) -> String {
-    format!("{IDEMPOTENCY_PREFIX}{key}")
+pub fn idempotency_pk(key: &IdempotencyKey) -> String {
+    format!("{IDEMPOTENCY_PREFIX}{}", key.as_str())
 }
 
 /// Lower-case hex SHA-256.
@@ -148,19 +147,20 @@ impl Value {
 /// fields are absent.
 pub fn application_attributes(stored: &StoredApplication) -> Vec<(&'static str, Value)> {
     let receipt = &stored.receipt;
-    let text = |s: &str| Value::Text(s.to_owned());
+    let received_at = Value::Text(receipt.received_at.to_string());
     let mut attributes = vec![
-        (attr::APPLICATION_ID, text(&receipt.application_id)),
-        (attr::RECEPTION_NUMBER, text(&receipt.reception_number)),
-        (attr::RECEIVED_AT, text(&receipt.received_at)),
-        (attr::UPDATED_AT, text(&receipt.received_at)),
-        (attr::STATUS, text(STATUS_RECEIVED)),
-        (attr::TERMS_AGREED_AT, text(&receipt.received_at)),
+        (attr::APPLICATION_ID, Value::Text(receipt.application_id.to_string())),
+        (attr::RECEPTION_NUMBER, Value::Text(receipt.reception_number.to_string())),
+        (attr::RECEIVED_AT, received_at.clone()),
+        (attr::UPDATED_AT, received_at.clone()),
+        (attr::STATUS, Value::Text(Status::Received.as_str().to_owned())),
+        (attr::TERMS_AGREED_AT, received_at),
     ];
     for (field, entry) in stored.application.entries() {
         let value = match entry {
-            Entry::Text(value) => text(value),
+            Entry::Text(value) => Value::Text(value.to_owned()),
             Entry::Count(count) => Value::Number(count.to_string()),
+            Entry::Flag(flag) => Value::Text(flag.to_string()),
         };
         attributes.push((field.key(), value));
     }
@@ -168,12 +168,16 @@ pub fn application_attributes(stored: &StoredApplication) -> Vec<(&'static str, 
 }
 
 /// The application fields an item can hold, by attribute name, in the form's
-/// order: all but the email confirmation (it equals the email) and the terms
-/// (an item records when they were agreed to, [`attr::TERMS_AGREED_AT`]).
+/// order: every field the application keeps (not the email confirmation, which
+/// equals the email, nor the consent: an item records when it was given,
+/// [`attr::TERMS_AGREED_AT`]).
 pub fn application_fields() -> impl Iterator<Item = Field> {
-    Field::ALL
-        .into_iter()
-        .filter(|field| !matches!(field, Field::EmailConfirmation | Field::AgreedToTerms))
+    Field::kept()
+}
+
+/// True for a field stored as a DynamoDB number (`N`) / SQLite INTEGER.
+pub fn is_numeric(field: Field) -> bool {
+    field.kind() == Kind::Count
 }
 
 /// Why an item could not be read back as an application. Names attributes,
@@ -190,57 +194,31 @@ pub enum LayoutError {
 
 /// Rebuilds a stored application from an item's attributes, given as strings
 /// (`S` as is, `N` as its digits), whatever the backend: a DynamoDB item, a
-/// stream image or an SQLite row. The fields go through [`Application::parse`]
-/// again, so only valid values come back.
-pub fn stored_application_from(
-    get: impl Fn(&str) -> Option<String>,
+/// stream image or an SQLite row. Identifiers are parsed once, here; the fields
+/// go through the domain's own parsers ([`Application::from_stored`]), so only
+/// valid values come back.
+pub fn stored_application_from<'a>(
+    get: impl Fn(&str) -> Option<Cow<'a, str>>,
 ) -> Result<StoredApplication, LayoutError> {
-    let required = |name: &'static str| get(name).ok_or(LayoutError::Missing(name));
-    let application_id = required(attr::APPLICATION_ID)?;
-    if ulid::Ulid::from_string(&application_id).is_err() {
-        return Err(LayoutError::Malformed(attr::APPLICATION_ID));
+    fn parsed<'a, T>(
+        get: &impl Fn(&str) -> Option<Cow<'a, str>>,
+        name: &'static str,
+        parse: impl Fn(&str) -> Option<T>,
+    ) -> Result<T, LayoutError> {
+        let text = get(name).ok_or(LayoutError::Missing(name))?;
+        parse(&text).ok_or(LayoutError::Malformed(name))
     }
-    let reception_number = required(attr::RECEPTION_NUMBER)?;
-    if !super::receipt::is_reception_number(&reception_number) {
-        return Err(LayoutError::Malformed(attr::RECEPTION_NUMBER));
-    }
-    let received_at = required(attr::RECEIVED_AT)?;
-    if super::receipt::parse_received_at(&received_at).is_none() {
-        return Err(LayoutError::Malformed(attr::RECEIVED_AT));
-    }
-    required(attr::TERMS_AGREED_AT)?;
-
-    let field = |field: Field| get(field.key()).map(Cow::Owned);
-    let count = |field: Field| get(field.key()).map(RawCount::Text);
-    let email = field(Field::Email);
-    let raw = RawApplication {
-        email_confirmation: email.clone(),
-        email,
-        contract_type: field(Field::ContractType),
-        corporate_name: field(Field::CorporateName),
-        corporate_name_kana: field(Field::CorporateNameKana),
-        last_name: field(Field::LastName),
-        first_name: field(Field::FirstName),
-        last_name_kana: field(Field::LastNameKana),
-        first_name_kana: field(Field::FirstNameKana),
-        postal_code: field(Field::PostalCode),
-        address_region: field(Field::AddressRegion),
-        address_street: field(Field::AddressStreet),
-        address_building: field(Field::AddressBuilding),
-        phone: field(Field::Phone),
-        invoice_number: field(Field::InvoiceNumber),
-        employee_count: count(Field::EmployeeCount),
-        annual_referral_count: count(Field::AnnualReferralCount),
-        agreed_to_terms: Some(true),
-        website: None,
+    let receipt = Receipt {
+        application_id: parsed(&get, attr::APPLICATION_ID, ApplicationId::parse)?,
+        reception_number: parsed(&get, attr::RECEPTION_NUMBER, ReceptionNumber::parse)?,
+        received_at: parsed(&get, attr::RECEIVED_AT, ReceivedAt::parse)?,
     };
-    let application = Application::parse(&raw)
-        .map_err(|invalid| {
-            let fields: Vec<&str> = invalid.errors.iter().map(|issue| issue.field.key()).collect();
-            LayoutError::Invalid(fields.join(", "))
-        })?
-        .application;
-    Ok(StoredApplication { receipt: Receipt { application_id, reception_number, received_at }, application })
+    get(attr::TERMS_AGREED_AT).ok_or(LayoutError::Missing(attr::TERMS_AGREED_AT))?;
+    let application = Application::from_stored(|field| get(field.key())).map_err(|fields| {
+        let keys: Vec<&str> = fields.iter().map(|field| field.key()).collect();
+        LayoutError::Invalid(keys.join(", "))
+    })?;
+    Ok(StoredApplication { receipt, application })
 }
 
 #[cfg(test)]
@@ -260,7 +238,7 @@ mod tests {
             "invoiceNumber": "T7000012050002", "employeeCount": "1,200", "annualReferralCount": 0,
             "agreedToTerms": true
         });
-        let raw = RawApplication::deserialize(&value).unwrap();
+        let raw = crate::domain::RawApplication::deserialize(&value).unwrap();
         StoredApplication {
             receipt: Receipt::issue_now(),
             application: Application::parse(&raw).unwrap().application,
@@ -276,7 +254,7 @@ mod tests {
         for contract_type in ["corporation", "sole_proprietor"] {
             let stored = stored(contract_type);
             let map = as_map(&stored);
-            let decoded = stored_application_from(|name| map.get(name).map(|v| v.as_str().to_owned()));
+            let decoded = stored_application_from(|name| map.get(name).map(|v| v.as_str().into()));
             assert_eq!(decoded.unwrap(), stored, "{contract_type}");
         }
     }
@@ -285,9 +263,9 @@ mod tests {
     fn every_field_status_and_timestamps_are_written() {
         let stored = stored("corporation");
         let map = as_map(&stored);
-        assert_eq!(map[attr::STATUS], Value::Text(STATUS_RECEIVED.into()));
-        assert_eq!(map[attr::RECEIVED_AT].as_str(), stored.receipt.received_at);
-        assert_eq!(map[attr::UPDATED_AT].as_str(), stored.receipt.received_at);
+        assert_eq!(map[attr::STATUS], Value::Text("received".into()));
+        assert_eq!(map[attr::RECEIVED_AT].as_str(), stored.receipt.received_at.to_string());
+        assert_eq!(map[attr::UPDATED_AT].as_str(), stored.receipt.received_at.to_string());
         assert_eq!(map["employeeCount"], Value::Number("1200".into()));
         assert_eq!(map["annualReferralCount"], Value::Number("0".into()));
         assert_eq!(map["postalCode"].as_str(), "530-0011");
@@ -305,7 +283,7 @@ mod tests {
         let map = as_map(&stored);
         let without = |skip: &str| {
             stored_application_from(|name| {
-                (name != skip).then(|| map.get(name).map(|v| v.as_str().to_owned())).flatten()
+                (name != skip).then(|| map.get(name).map(|v| v.as_str().into())).flatten()
             })
         };
         assert_eq!(without(attr::APPLICATION_ID), Err(LayoutError::Missing(attr::APPLICATION_ID)));
@@ -313,7 +291,7 @@ mod tests {
         assert_eq!(without("phone"), Err(LayoutError::Invalid("phone".into())));
         let tampered = |name: &str, value: &str| {
             stored_application_from(|n| {
-                if n == name { Some(value.to_owned()) } else { map.get(n).map(|v| v.as_str().to_owned()) }
+                if n == name { Some(value.to_owned().into()) } else { map.get(n).map(|v| v.as_str().into()) }
             })
         };
         assert_eq!(
@@ -325,19 +303,20 @@ mod tests {
             Err(LayoutError::Malformed(attr::RECEPTION_NUMBER))
         );
         let error = tampered("email", "secret-person@").unwrap_err();
-        assert_eq!(error, LayoutError::Invalid("email, emailConfirmation".into()));
+        assert_eq!(error, LayoutError::Invalid("email".into()));
         assert!(!error.to_string().contains("secret-person"));
     }
 
     #[test]
     fn keys() {
         let stored = stored("corporation");
-        assert!(is_application_item(&application_pk(&stored.receipt.application_id)));
-        assert!(!is_application_item(&idempotency_pk("k")));
+        assert!(is_application_item(&application_pk(stored.receipt.application_id)));
+        let key = IdempotencyKey::parse("7f6c1d5e-9b1a-4c8e-8f3e").unwrap();
+        assert!(!is_application_item(&idempotency_pk(&key)));
         let email_key = email_pk(&stored.application);
         assert!(!email_key.to_lowercase().contains("sample"), "no address in a key");
         let mut upper = stored.application.clone();
-        upper.email = crate::domain::Email::parse(Field::Email, "SAMPLE@example.com").unwrap();
+        upper.email = crate::domain::Email::parse_text(Field::Email, "SAMPLE@example.com").unwrap();
         assert_eq!(email_pk(&upper), email_key, "case-insensitive");
         assert_eq!(sha256_hex(b"abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     }

@@ -6,29 +6,17 @@
 #[cfg(feature = "dynamodb")]
 pub mod dynamodb;
 pub mod layout;
-pub mod receipt;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 
-use crate::domain::Application;
+use crate::domain::{Application, ApplicationId, IdempotencyKey, Receipt, Status};
+use crate::mail::MailKind;
 use async_trait::async_trait;
-
-/// The identifiers an application receives when it is stored.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Receipt {
-    /// Sortable and unique (a ULID).
-    pub application_id: String,
-    /// Short, unambiguous, meant to be read out on the phone.
-    pub reception_number: String,
-    /// RFC 3339 in JST, e.g. `2026-11-28T18:30:00+09:00`.
-    pub received_at: String,
-}
 
 /// What a submission asks the store to keep, all or nothing.
 #[derive(Debug, Clone)]
 pub struct Submission {
-    pub idempotency_key: String,
+    pub idempotency_key: IdempotencyKey,
     /// SHA-256 (hex) of the normalised application: a replay must carry the same.
     pub request_hash: String,
     pub receipt: Receipt,
@@ -60,15 +48,6 @@ pub struct StoredApplication {
     pub application: Application,
 }
 
-/// The two mails every application gets, each sent exactly once.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum MailKind {
-    /// 「お申し込みを受け付けました」 to the applicant.
-    Acknowledgement,
-    /// The new application, to the operator.
-    OperatorNotice,
-}
-
 /// Storage could not answer: the client should retry later (503).
 #[derive(Debug, thiserror::Error)]
 #[error("storage unavailable: {0}")]
@@ -81,17 +60,17 @@ pub trait Store: Send + Sync {
     async fn submit(&self, submission: &Submission) -> Result<SubmitOutcome, Unavailable>;
 
     /// True when this mail was already sent for this application.
-    async fn mail_sent(&self, application_id: &str, kind: MailKind) -> Result<bool, Unavailable>;
+    async fn mail_sent(&self, application_id: ApplicationId, kind: MailKind) -> Result<bool, Unavailable>;
 
     /// Records, conditionally, that this mail was sent. Returns false if it was
     /// already recorded.
-    async fn mark_mail_sent(&self, application_id: &str, kind: MailKind) -> Result<bool, Unavailable>;
+    async fn mark_mail_sent(&self, application_id: ApplicationId, kind: MailKind) -> Result<bool, Unavailable>;
 
     /// The application stored under this id, if any (strongly consistent).
-    async fn get(&self, application_id: &str) -> Result<Option<StoredApplication>, Unavailable>;
+    async fn get(&self, application_id: ApplicationId) -> Result<Option<StoredApplication>, Unavailable>;
 
     /// Applications with this status, newest first: what operators list
     /// (DynamoDB: the status index, eventually consistent).
-    async fn list_by_status(&self, status: &str, limit: usize)
+    async fn list_by_status(&self, status: Status, limit: usize)
     -> Result<Vec<StoredApplication>, Unavailable>;
 }

@@ -6,8 +6,9 @@
 //! Columns are named after the DynamoDB attributes ([`layout`]).
 
 use super::layout::{self, Value, application_fields, attr};
-use super::{MailKind, Store, StoredApplication, Submission, SubmitOutcome, Unavailable};
-use crate::messages::Field;
+use super::{Store, StoredApplication, Submission, SubmitOutcome, Unavailable};
+use crate::domain::{ApplicationId, Field, ReceivedAt, Status};
+use crate::mail::MailKind;
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use std::path::{Path, PathBuf};
@@ -72,10 +73,7 @@ fn unavailable(error: rusqlite::Error) -> Unavailable {
 fn schema() -> String {
     let fields: String = application_fields()
         .map(|field| {
-            let kind = match field {
-                Field::EmployeeCount | Field::AnnualReferralCount => "INTEGER",
-                _ => "TEXT",
-            };
+            let kind = if layout::is_numeric(field) { "INTEGER" } else { "TEXT" };
             format!("    \"{}\" {kind},\n", field.key())
         })
         .collect();
@@ -136,7 +134,7 @@ fn submit_in(connection: &mut Connection, submission: &Submission) -> rusqlite::
                 attr::RESPONSE_BODY,
                 attr::EXPIRES_AT
             ),
-            params![submission.idempotency_key, now],
+            params![submission.idempotency_key.as_str(), now],
             |row| Ok((row.get(0)?, row.get(1)?)),
         )
         .optional()?;
@@ -159,14 +157,11 @@ fn submit_in(connection: &mut Connection, submission: &Submission) -> rusqlite::
     if exists(EMAIL_KEY, &email_key)? {
         return Ok(SubmitOutcome::DuplicateEmail);
     }
-    if exists(attr::RECEPTION_NUMBER, &submission.receipt.reception_number)? {
+    if exists(attr::RECEPTION_NUMBER, submission.receipt.reception_number.as_str())? {
         return Ok(SubmitOutcome::ReceptionNumberTaken);
     }
 
-    let stored = StoredApplication {
-        receipt: submission.receipt.clone(),
-        application: submission.application.clone(),
-    };
+    let stored = StoredApplication { receipt: submission.receipt, application: submission.application.clone() };
     let attributes = layout::application_attributes(&stored);
     let mut columns: Vec<String> = vec![format!("\"{EMAIL_KEY}\"")];
     let mut values: Vec<rusqlite::types::Value> = vec![email_key.into()];
@@ -194,7 +189,7 @@ fn submit_in(connection: &mut Connection, submission: &Submission) -> rusqlite::
             attr::EXPIRES_AT
         ),
         params![
-            submission.idempotency_key,
+            submission.idempotency_key.as_str(),
             submission.request_hash,
             submission.response_body,
             now + layout::IDEMPOTENCY_TTL_SECS
@@ -228,7 +223,7 @@ fn read_applications(
                 values.insert(*column, value);
             }
         }
-        layout::stored_application_from(|name| values.get(name).cloned()).map_err(|e| {
+        layout::stored_application_from(|name| values.get(name).map(|v| v.as_str().into())).map_err(|e| {
             rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
         })
     })?;
@@ -242,8 +237,8 @@ impl Store for SqliteStore {
         self.with_connection(move |connection| submit_in(connection, &submission)).await
     }
 
-    async fn mail_sent(&self, application_id: &str, kind: MailKind) -> Result<bool, Unavailable> {
-        let id = application_id.to_owned();
+    async fn mail_sent(&self, application_id: ApplicationId, kind: MailKind) -> Result<bool, Unavailable> {
+        let id = application_id.to_string();
         self.with_connection(move |connection| {
             let sql = format!(
                 "SELECT \"{}\" IS NOT NULL FROM applications WHERE \"{}\" = ?1",
@@ -255,9 +250,9 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn mark_mail_sent(&self, application_id: &str, kind: MailKind) -> Result<bool, Unavailable> {
-        let id = application_id.to_owned();
-        let now = super::receipt::format_received_at(time::OffsetDateTime::now_utc());
+    async fn mark_mail_sent(&self, application_id: ApplicationId, kind: MailKind) -> Result<bool, Unavailable> {
+        let id = application_id.to_string();
+        let now = ReceivedAt::now().to_string();
         self.with_connection(move |connection| {
             let column = layout::mail_sent_attribute(kind);
             let sql = format!(
@@ -270,8 +265,8 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn get(&self, application_id: &str) -> Result<Option<StoredApplication>, Unavailable> {
-        let id = application_id.to_owned();
+    async fn get(&self, application_id: ApplicationId) -> Result<Option<StoredApplication>, Unavailable> {
+        let id = application_id.to_string();
         self.with_connection(move |connection| {
             let condition = format!("WHERE \"{}\" = ?1", attr::APPLICATION_ID);
             Ok(read_applications(connection, &condition, [id])?.pop())
@@ -281,10 +276,10 @@ impl Store for SqliteStore {
 
     async fn list_by_status(
         &self,
-        status: &str,
+        status: Status,
         limit: usize,
     ) -> Result<Vec<StoredApplication>, Unavailable> {
-        let status = status.to_owned();
+        let status = status.as_str();
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         self.with_connection(move |connection| {
             let condition = format!(

@@ -1,144 +1,13 @@
-//! HTTP glue shared by every function: request decoding with limits, the
-//! contract's error envelope, and JSON responses.
+//! Request decoding with the contract's limits: size, content type, UTF-8,
+//! JSON, and a Japanese message that names the key at fault.
 
-use crate::domain::{Invalid, Validated};
-use crate::messages::Issue;
-use lambda_http::http::{HeaderValue, StatusCode, header};
-use lambda_http::{Body, Request, Response};
-use serde::{Deserialize, Serialize};
-use std::borrow::Cow;
+use super::ApiError;
+use lambda_http::Request;
+use lambda_http::http::{HeaderValue, header};
+use serde::Deserialize;
 
 /// Bodies over this many bytes are refused with 413.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
-
-/// A client-facing error: a status and the contract's envelope
-/// `{"error": {"code", "message"}}`, with a Japanese message.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ApiError {
-    pub status: StatusCode,
-    pub code: &'static str,
-    pub message: Cow<'static, str>,
-    /// Seconds, for 503.
-    pub retry_after: Option<u32>,
-    /// Allowed methods, for 405.
-    pub allow: Option<&'static str>,
-}
-
-impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<Cow<'static, str>>) -> Self {
-        ApiError { status, code, message: message.into(), retry_after: None, allow: None }
-    }
-
-    pub fn bad_request(message: impl Into<Cow<'static, str>>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, "bad_request", message)
-    }
-
-    pub fn payload_too_large() -> Self {
-        Self::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
-            format!("送信データが大きすぎます({}KB以内にしてください)。", MAX_BODY_BYTES / 1024),
-        )
-    }
-
-    pub fn unsupported_media_type() -> Self {
-        Self::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "送信データはJSON(Content-Type: application/json)で送ってください。",
-        )
-    }
-
-    pub fn not_found() -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", "指定されたURLは見つかりません。")
-    }
-
-    pub fn method_not_allowed(allow: &'static str) -> Self {
-        ApiError {
-            allow: Some(allow),
-            ..Self::new(
-                StatusCode::METHOD_NOT_ALLOWED,
-                "method_not_allowed",
-                "このURLでは、そのリクエスト方法は使用できません。",
-            )
-        }
-    }
-
-    pub fn unavailable(retry_after_secs: u32) -> Self {
-        ApiError {
-            retry_after: Some(retry_after_secs),
-            ..Self::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "unavailable",
-                "ただいま混み合っているか、一時的に利用できません。しばらくしてから再度お試しください。",
-            )
-        }
-    }
-
-    pub fn into_response(self) -> Response<Body> {
-        #[derive(Serialize)]
-        struct Envelope<'a> {
-            error: Detail<'a>,
-        }
-        #[derive(Serialize)]
-        struct Detail<'a> {
-            code: &'a str,
-            message: &'a str,
-        }
-        let body = Envelope { error: Detail { code: self.code, message: &self.message } };
-        let mut response = json(self.status, &body);
-        let headers = response.headers_mut();
-        if let Some(secs) = self.retry_after {
-            headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
-        }
-        if let Some(allow) = self.allow {
-            headers.insert(header::ALLOW, HeaderValue::from_static(allow));
-        }
-        response
-    }
-}
-
-/// A JSON response that no cache keeps (applications are personal data).
-pub fn json(status: StatusCode, body: &impl Serialize) -> Response<Body> {
-    // Room for a whole validated application, so the buffer is not regrown.
-    let mut bytes = Vec::with_capacity(1024);
-    serde_json::to_writer(&mut bytes, body).expect("response types serialise");
-    let mut response = Response::new(Body::Binary(bytes));
-    *response.status_mut() = status;
-    let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json; charset=utf-8"));
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    response
-}
-
-/// 200 `{"ok": true, "application", "warnings"}`.
-pub fn validated(validated: &Validated) -> Response<Body> {
-    #[derive(Serialize)]
-    struct Ok<'a> {
-        ok: bool,
-        application: &'a crate::domain::Application,
-        warnings: &'a [Issue],
-    }
-    json(
-        StatusCode::OK,
-        &Ok { ok: true, application: &validated.application, warnings: &validated.warnings },
-    )
-}
-
-/// 422 `{"ok": false, "errors", "warnings"}`.
-pub fn invalid(invalid: &Invalid) -> Response<Body> {
-    #[derive(Serialize)]
-    struct Failed<'a> {
-        ok: bool,
-        errors: &'a [Issue],
-        warnings: &'a [Issue],
-    }
-    json(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        &Failed { ok: false, errors: &invalid.errors, warnings: &invalid.warnings },
-    )
-}
 
 /// Refuses any method but `allowed`, with 405 and `Allow`.
 pub fn require_method(req: &Request, allowed: &'static str) -> Result<(), ApiError> {
@@ -218,7 +87,11 @@ fn describe_json_error(error: serde_path_to_error::Error<serde_json::Error>) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::RawApplication;
+    use crate::domain::{Field, RawApplication, RawValue};
+    use crate::http::ErrorCode;
+    use lambda_http::Body;
+    use lambda_http::http::StatusCode;
+    use std::borrow::Cow;
 
     fn request(content_type: Option<&str>, body: impl Into<Body>) -> Request {
         let mut builder = lambda_http::http::Request::builder().method("POST").uri("/api/validate");
@@ -237,9 +110,8 @@ mod tests {
     fn text_borrows_from_the_body_unless_escaped() {
         let req = request(Some("application/json"), r#"{"lastName": "𠮷田", "firstName": "\u592a\u90ce"}"#);
         let raw: RawApplication = decode_json(&req).unwrap();
-        assert!(matches!(raw.last_name, Some(Cow::Borrowed("𠮷田"))));
-        assert!(matches!(raw.first_name.as_deref(), Some("太郎")));
-        assert!(matches!(raw.first_name, Some(Cow::Owned(_))));
+        assert_eq!(raw.get(Field::LastName), Some(&RawValue::Text(Cow::Borrowed("𠮷田"))));
+        assert!(matches!(raw.get(Field::FirstName), Some(RawValue::Text(Cow::Owned(t))) if t == "太郎"));
     }
 
     #[test]
@@ -248,7 +120,7 @@ mod tests {
             assert!(decode(Some(ct), "{}").is_ok(), "{ct}");
         }
         for ct in [None, Some("text/plain"), Some("application/x-www-form-urlencoded"), Some("application/json; charset=shift_jis")] {
-            assert_eq!(decode(ct, "{}").unwrap_err().code, "unsupported_media_type", "{ct:?}");
+            assert_eq!(decode(ct, "{}").unwrap_err().code, ErrorCode::UnsupportedMediaType, "{ct:?}");
         }
     }
 
@@ -272,15 +144,5 @@ mod tests {
             let error = decode(json, body).unwrap_err();
             assert_eq!((error.status, error.message.as_ref()), (status, message));
         }
-    }
-
-    #[test]
-    fn error_envelope() {
-        let response = ApiError::unavailable(5).into_response();
-        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
-        assert_eq!(response.headers()[header::RETRY_AFTER], "5");
-        let body: serde_json::Value = serde_json::from_slice(response.body()).unwrap();
-        assert_eq!(body["error"]["code"], "unavailable");
-        assert!(body["error"]["message"].as_str().unwrap().contains("しばらくしてから"));
     }
 }

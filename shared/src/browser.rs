@@ -1,0 +1,124 @@
+//! What the browser mirrors, derived from the field table and the error codes:
+//! `web/js/fields.js`, an ES module the pages import. `cargo run -p xtask --
+//! web-fields` writes it; a test (`shared/tests/web_fields.rs`) keeps the
+//! committed file equal to [`fields_module`].
+
+use crate::domain::{ContractType, Field, Group, Kind, Presence};
+use crate::http::ErrorCode;
+use serde::Serialize;
+
+/// The committed module, relative to the workspace root.
+pub const FIELDS_MODULE_PATH: &str = "web/js/fields.js";
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct FieldJson {
+    key: &'static str,
+    label: &'static str,
+    kind: Kind,
+    required: bool,
+    corporate_only: bool,
+    max_chars: Option<usize>,
+    group: Option<Group>,
+}
+
+#[derive(Serialize)]
+struct GroupJson {
+    name: Group,
+    label: &'static str,
+    fields: Vec<&'static str>,
+}
+
+#[derive(Serialize)]
+struct ChoiceJson {
+    value: &'static str,
+    label: &'static str,
+}
+
+/// The text of `web/js/fields.js`.
+pub fn fields_module() -> String {
+    let fields: Vec<FieldJson> = Field::ALL
+        .into_iter()
+        .map(|field| FieldJson {
+            key: field.key(),
+            label: field.label(),
+            kind: field.kind(),
+            required: field.presence() != Presence::Optional,
+            corporate_only: field.presence() == Presence::Corporate,
+            max_chars: field.max_chars(),
+            group: field.group(),
+        })
+        .collect();
+    let groups: Vec<GroupJson> = Group::ALL
+        .into_iter()
+        .map(|group| GroupJson { name: group, label: group.label(), fields: group.fields().map(Field::key).collect() })
+        .collect();
+    let choices: Vec<ChoiceJson> = ContractType::ALL
+        .into_iter()
+        .map(|choice| ChoiceJson { value: choice.as_str(), label: choice.label() })
+        .collect();
+    format!(
+        "// Generated from the field table (shared/src/domain/fields.rs). Do not edit:\n\
+         // `cargo run -p xtask -- web-fields` writes it, and a test keeps it equal.\n\
+         export const FIELDS = {};\n\
+         export const GROUPS = {};\n\
+         export const CONTRACT_TYPES = {};\n\
+         export const ERROR_CODES = {};\n",
+        pretty(&fields),
+        pretty(&groups),
+        pretty(&choices),
+        pretty(&ErrorCodes),
+    )
+}
+
+fn pretty(value: &impl Serialize) -> String {
+    serde_json::to_string_pretty(value).expect("plain data serialises")
+}
+
+/// `{"badRequest": "bad_request", …}` in the declared order.
+struct ErrorCodes;
+
+impl Serialize for ErrorCodes {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(ErrorCode::ALL.iter().map(|code| (camel_case(code.as_str()), code.as_str())))
+    }
+}
+
+/// `idempotency_key_reused` → `idempotencyKeyReused`.
+fn camel_case(snake: &str) -> String {
+    let mut out = String::with_capacity(snake.len());
+    let mut upper = false;
+    for c in snake.chars() {
+        if c == '_' {
+            upper = true;
+        } else if upper {
+            out.push(c.to_ascii_uppercase());
+            upper = false;
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn camel_case_names() {
+        assert_eq!(camel_case("idempotency_key_reused"), "idempotencyKeyReused");
+        assert_eq!(camel_case("unavailable"), "unavailable");
+    }
+
+    #[test]
+    fn the_module_lists_every_field_and_code() {
+        let module = fields_module();
+        for field in Field::ALL {
+            assert!(module.contains(&format!("\"key\": \"{}\"", field.key())), "{}", field.key());
+        }
+        for code in ErrorCode::ALL {
+            assert!(module.contains(&format!("\"{}\"", code.as_str())), "{code}");
+        }
+    }
+}
