@@ -769,6 +769,76 @@ async fn readings_fill_themselves_from_the_ime_and_normalise_as_typed() -> Resul
     browser.close().await
 }
 
+/// The page's labels are the field table's (web/js/fields.js, generated from
+/// shared/src/domain/fields.rs), so the HTML cannot drift from it: every field
+/// in the table's order, each with its own label, and a group's fields under
+/// one label, the group's.
+#[tokio::test]
+async fn the_pages_labels_are_the_field_tables() -> Result<()> {
+    let (_site, browser) = open_form().await?;
+    // The module the page itself imports, read by the browser.
+    let table = browser
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];\
+             import('/js/fields.js').then(\
+               ({ FIELDS, GROUPS }) => done({ fields: FIELDS, groups: GROUPS }),\
+               (error) => done({ error: String(error) }));",
+            vec![],
+        )
+        .await?;
+    assert_eq!(table.get("error"), None, "importing fields.js");
+    let fields = table["fields"].as_array().expect("FIELDS");
+    let groups = table["groups"].as_array().expect("GROUPS");
+
+    let mut expected: Vec<(String, String)> = Vec::new();
+    for field in fields {
+        match field["group"].as_str() {
+            None => expected.push((
+                field["key"].as_str().unwrap().to_owned(),
+                field["label"].as_str().unwrap().to_owned(),
+            )),
+            Some(name) => {
+                let group = groups
+                    .iter()
+                    .find(|group| group["name"] == name)
+                    .unwrap_or_else(|| panic!("GROUPS lacks {name}"));
+                let keys: Vec<&str> = group["fields"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|key| key.as_str().unwrap())
+                    .collect();
+                let entry = (keys.join(" "), group["label"].as_str().unwrap().to_owned());
+                if !expected.contains(&entry) {
+                    expected.push(entry);
+                }
+            }
+        }
+    }
+
+    // Each `.field` names its fields in data-field (a group's separated by spaces).
+    let shown = browser
+        .eval(
+            "return Array.from(document.querySelectorAll('#application-form .field'), \
+             field => [field.dataset.field, field.querySelector('.field__label').textContent.trim()])",
+        )
+        .await?;
+    let shown: Vec<(String, String)> = shown
+        .as_array()
+        .expect("fields")
+        .iter()
+        .map(|row| {
+            (
+                row[0].as_str().unwrap().to_owned(),
+                row[1].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(shown, expected);
+    browser.close().await
+}
+
 #[test]
 fn the_page_uses_the_contracts_routes() {
     let api =

@@ -1,0 +1,208 @@
+// Generated from the field table (shared/src/domain/fields.rs). Do not edit:
+// `cargo run -p xtask -- web-fields` writes it, and a test keeps it equal.
+export const FIELDS = [
+  {
+    "key": "email",
+    "label": "メールアドレス",
+    "kind": "email",
+    "required": true,
+    "corporateOnly": false,
+    "maxChars": 254,
+    "group": null
+  },
+  {
+    "key": "emailConfirmation",
+    "label": "メールアドレス(確認)",
+    "kind": "email",
+    "required": true,
+    "corporateOnly": false,
+    "maxChars": 254,
+    "group": null
+  },
+  {
+    "key": "contractType",
+    "label": "契約者種別",
+    "kind": "choice",
+    "required": true,
+    "corporateOnly": false,
+    "maxChars": null,
+    "group": null
+  },
+  {
+    "key": "corporateName",
+    "label": "契約法人名",
+    "kind": "text",
+    "required": true,
+    "corporateOnly": true,
+    "maxChars": 100,
+    "group": null
+  },
+  {
+    "key": "corporateNameKana",
+    "label": "契約法人名(フリガナ)",
+    "kind": "kana",
+    "required": true,
+    "corporateOnly": true,
+    "maxChars": 200,
+    "group": null
+  },
+  {
+    "key": "lastName",
+    "label": "名前(姓)",
+    "kind": "text",
+    "required": true,
+    "corporateOnly": false,
+    "maxChars": 50,
+    "group": "name"
+  },
+  {
+    "key": "firstName",
+    "label": "名前(名)",
+    "kind": "text",
+    "required": true,
+    "corporateOnly": false,
+    "maxChars": 50,
+    "group": "name"
+  },
+  {
+    "key": "lastNameKana",
+    "label": "フリガナ(セイ)",
+    "kind": "kana",
+    "required": true,
+    "corporateOnly": false,
+    "maxChars": 100,
+    "group": "nameKana"
+  },
+  {
+    "key": "firstNameKana",
+    "label": "フリガナ(メイ)",
+    "kind": "kana",
+    "required": true,
+    "corporateOnly": false,
+    "maxChars": 100,
+    "group": "nameKana"
+  },
+  {
+    "key": "postalCode",
+    "label": "郵便番号",
+    "kind": "postal",
+    "required": true,
+    "corporateOnly": false,
+    "maxChars": null,
+    "group": null
+  },
+  {
+    "key": "addressRegion",
+    "label": "住所(都道府県、市区町村)",
+    "kind": "address",
+    "required": true,
+    "corporateOnly": false,
+    "maxChars": 60,
+    "group": null
+  },
+  {
+    "key": "addressStreet",
+    "label": "住所(町域、丁目・番地)",
+    "kind": "address",
+    "required": true,
+    "corporateOnly": false,
+    "maxChars": 100,
+    "group": null
+  },
+  {
+    "key": "addressBuilding",
+    "label": "住所(建物名)",
+    "kind": "address",
+    "required": false,
+    "corporateOnly": false,
+    "maxChars": 100,
+    "group": null
+  },
+  {
+    "key": "phone",
+    "label": "電話番号",
+    "kind": "phone",
+    "required": true,
+    "corporateOnly": false,
+    "maxChars": null,
+    "group": null
+  },
+  {
+    "key": "invoiceNumber",
+    "label": "適格請求書発行事業者登録番号",
+    "kind": "invoice",
+    "required": false,
+    "corporateOnly": false,
+    "maxChars": null,
+    "group": null
+  },
+  {
+    "key": "employeeCount",
+    "label": "従業員数",
+    "kind": "count",
+    "required": false,
+    "corporateOnly": false,
+    "maxChars": null,
+    "group": null
+  },
+  {
+    "key": "annualReferralCount",
+    "label": "年間ホスティングサービス紹介数",
+    "kind": "count",
+    "required": false,
+    "corporateOnly": false,
+    "maxChars": null,
+    "group": null
+  },
+  {
+    "key": "agreedToTerms",
+    "label": "利用規約と個人情報の取り扱いについて",
+    "kind": "consent",
+    "required": true,
+    "corporateOnly": false,
+    "maxChars": null,
+    "group": null
+  }
+];
+export const GROUPS = [
+  {
+    "name": "name",
+    "label": "名前(法人の場合は担当者)",
+    "fields": [
+      "lastName",
+      "firstName"
+    ]
+  },
+  {
+    "name": "nameKana",
+    "label": "名前(フリガナ)",
+    "fields": [
+      "lastNameKana",
+      "firstNameKana"
+    ]
+  }
+];
+export const CONTRACT_TYPES = [
+  {
+    "value": "corporation",
+    "label": "法人"
+  },
+  {
+    "value": "sole_proprietor",
+    "label": "個人事業主"
+  }
+];
+export const ERROR_CODES = {
+  "badRequest": "bad_request",
+  "payloadTooLarge": "payload_too_large",
+  "unsupportedMediaType": "unsupported_media_type",
+  "notFound": "not_found",
+  "methodNotAllowed": "method_not_allowed",
+  "unavailable": "unavailable",
+  "missingIdempotencyKey": "missing_idempotency_key",
+  "invalidIdempotencyKey": "invalid_idempotency_key",
+  "idempotencyKeyReused": "idempotency_key_reused",
+  "duplicateApplication": "duplicate_application",
+  "invalidPostalCode": "invalid_postal_code",
+  "postalCodeNotFound": "postal_code_not_found"
+};
