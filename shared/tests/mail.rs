@@ -4,13 +4,14 @@
 use mail_parser::{MessageParser, MimeHeaders};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use shared::domain::{Application, RawApplication};
+use shared::domain::{Application, ApplicationId, RawApplication, ReceivedAt, Receipt, ReceptionNumber};
 use shared::mail::{
     ENV_FROM, ENV_FROM_NAME, ENV_OPERATOR, ENV_OPERATOR_CONTACT, ENV_REPLY_TO, Mail, MailConfig, Mailer,
-    OutboxMailer, RenderError, pairs, render,
+    OutboxMailer, pairs, render,
 };
-use shared::messages::Field;
-use shared::store::{MailKind, Receipt, StoredApplication};
+use shared::domain::Field;
+use shared::mail::MailKind;
+use shared::store::StoredApplication;
 
 fn config() -> MailConfig {
     MailConfig::from_lookup(pairs(&[
@@ -52,9 +53,9 @@ fn stored(value: Value) -> StoredApplication {
     let application = Application::parse(&raw).expect("valid").application;
     StoredApplication {
         receipt: Receipt {
-            application_id: "01KB5Q9Z8E4M7T3W6X2C9HJ5RA".into(),
-            reception_number: "PR-7A3C-K9XE".into(),
-            received_at: "2026-11-28T18:30:05+09:00".into(),
+            application_id: ApplicationId::parse("01KB5Q9Z8E4M7T3W6X2C9HJ5RA").unwrap(),
+            reception_number: ReceptionNumber::parse("PR-7A3C-K9XE").unwrap(),
+            received_at: ReceivedAt::parse("2026-11-28T18:30:05+09:00").unwrap(),
         },
         application,
     }
@@ -76,7 +77,7 @@ fn readable(mail: &Mail) -> String {
 
 #[test]
 fn acknowledgement_to_a_corporation() {
-    let mail = render(MailKind::Acknowledgement, &config(), &stored(corporation())).unwrap();
+    let mail = render(MailKind::Acknowledgement, &config(), &stored(corporation()));
     insta::assert_snapshot!("acknowledgement_corporation", readable(&mail));
 }
 
@@ -86,14 +87,13 @@ fn acknowledgement_to_a_sole_proprietor() {
         MailKind::Acknowledgement,
         &config(),
         &stored(sole_proprietor()),
-    )
-    .unwrap();
+    );
     insta::assert_snapshot!("acknowledgement_sole_proprietor", readable(&mail));
 }
 
 #[test]
 fn operator_notice() {
-    let mail = render(MailKind::OperatorNotice, &config(), &stored(corporation())).unwrap();
+    let mail = render(MailKind::OperatorNotice, &config(), &stored(corporation()));
     insta::assert_snapshot!("operator_notice", readable(&mail));
 }
 
@@ -101,7 +101,7 @@ fn operator_notice() {
 fn both_mails_show_every_entered_field_with_its_label_but_not_the_confirmation() {
     let app = stored(corporation());
     for kind in MailKind::ALL {
-        let mail = render(kind, &config(), &app).unwrap();
+        let mail = render(kind, &config(), &app);
         for (field, value) in app.application.entries() {
             let value = if field == Field::ContractType {
                 "法人".to_owned()
@@ -122,7 +122,7 @@ fn both_mails_show_every_entered_field_with_its_label_but_not_the_confirmation()
 #[test]
 fn recipients_and_subjects() {
     let app = stored(corporation());
-    let ack = render(MailKind::Acknowledgement, &config(), &app).unwrap();
+    let ack = render(MailKind::Acknowledgement, &config(), &app);
     assert_eq!(ack.to, "sample@example.com");
     assert_eq!(
         ack.subject,
@@ -134,7 +134,7 @@ fn recipients_and_subjects() {
         "operator contact"
     );
 
-    let notice = render(MailKind::OperatorNotice, &config(), &app).unwrap();
+    let notice = render(MailKind::OperatorNotice, &config(), &app);
     assert_eq!(notice.to, "partner-review@partner.example.jp");
     assert!(notice.subject.ends_with("(受付番号:PR-7A3C-K9XE)"));
     assert!(notice.text.contains("申込ID: 01KB5Q9Z8E4M7T3W6X2C9HJ5RA\n"));
@@ -149,7 +149,7 @@ fn recipients_and_subjects() {
 fn mime_decodes_back_to_the_same_japanese_text() {
     let app = stored(sole_proprietor());
     for kind in MailKind::ALL {
-        let mail = render(kind, &config(), &app).unwrap();
+        let mail = render(kind, &config(), &app);
         let raw = mail.to_mime(1_795_858_205);
         assert!(
             raw.is_ascii(),
@@ -239,7 +239,7 @@ fn hostile() -> Value {
 fn applicant_values_stay_out_of_headers_and_are_escaped_in_html() {
     let app = stored(hostile());
     for kind in MailKind::ALL {
-        let mail = render(kind, &config(), &app).unwrap();
+        let mail = render(kind, &config(), &app);
         for needle in [
             "&#x3C;script",
             "A&B",
@@ -308,19 +308,14 @@ fn applicant_values_stay_out_of_headers_and_are_escaped_in_html() {
 }
 
 #[test]
-fn identifiers_that_would_reach_a_header_are_checked() {
-    let mut app = stored(corporation());
-    app.receipt.reception_number = "PR-1\r\nBcc: evil@example.com".into();
-    assert_eq!(
-        render(MailKind::Acknowledgement, &config(), &app),
-        Err(RenderError::UnsafeIdentifier("receptionNumber"))
-    );
-    let mut app = stored(corporation());
-    app.receipt.received_at = "yesterday".into();
-    assert_eq!(
-        render(MailKind::OperatorNotice, &config(), &app),
-        Err(RenderError::InvalidReceivedAt)
-    );
+fn identifiers_that_would_reach_a_header_cannot_hold_anything_else() {
+    // Subject and Message-ID carry the reception number and the id; their
+    // types refuse what could inject a header, so rendering needs no check.
+    assert_eq!(ReceptionNumber::parse("PR-1\r\nBcc: evil@example.com"), None);
+    assert_eq!(ApplicationId::parse("01KB5Q9Z8E4M7T3W6X2C9HJ5RA\r\nBcc: x"), None);
+    assert_eq!(ReceivedAt::parse("yesterday"), None);
+    let mail = render(MailKind::OperatorNotice, &config(), &stored(corporation()));
+    assert_eq!(mail.subject, "【パートナー登録】新しいお申し込みがありました(受付番号:PR-7A3C-K9XE)");
 }
 
 #[tokio::test]
@@ -330,7 +325,7 @@ async fn the_outbox_writes_one_eml_per_mail() {
     let app = stored(corporation());
     let mails: Vec<Mail> = MailKind::ALL
         .iter()
-        .map(|&kind| render(kind, &config(), &app).unwrap())
+        .map(|&kind| render(kind, &config(), &app))
         .collect();
     for mail in &mails {
         outbox.send(mail).await.unwrap();

@@ -5,10 +5,11 @@
 mod moto;
 
 use serde::Deserialize;
-use shared::domain::{Application, RawApplication};
-use shared::store::layout::{self, STATUS_RECEIVED};
+use shared::domain::{Application, ApplicationId, IdempotencyKey, RawApplication, ReceivedAt, Receipt, Status};
+use shared::mail::MailKind;
+use shared::store::layout;
 use shared::store::sqlite::SqliteStore;
-use shared::store::{MailKind, Receipt, Store, StoredApplication, Submission, SubmitOutcome};
+use shared::store::{Store, StoredApplication, Submission, SubmitOutcome};
 use std::sync::Arc;
 
 /// A store and whatever must live as long as it.
@@ -46,7 +47,7 @@ fn submission(key: &str, application: Application) -> Submission {
     let receipt = Receipt::issue_now();
     let hash = layout::sha256_hex(&serde_json::to_vec(&application).unwrap());
     Submission {
-        idempotency_key: key.to_owned(),
+        idempotency_key: IdempotencyKey::parse(key).expect("a well-formed key"),
         request_hash: hash,
         response_body: serde_json::to_string(&receipt).unwrap(),
         receipt,
@@ -59,20 +60,19 @@ fn created(submission: &Submission) -> SubmitOutcome {
 }
 
 async fn count(store: &dyn Store) -> usize {
-    store.list_by_status(STATUS_RECEIVED, 1000).await.unwrap().len()
+    store.list_by_status(Status::Received, 1000).await.unwrap().len()
 }
 
 async fn create_and_read_back(f: Fixture) {
     let first = submission("key-0000000000000001", application("Taro.Yamada@example.com"));
     assert_eq!(f.store.submit(&first).await.unwrap(), created(&first));
-    let stored = f.store.get(&first.receipt.application_id).await.unwrap().expect("stored");
+    let stored = f.store.get(first.receipt.application_id).await.unwrap().expect("stored");
     assert_eq!(
         stored,
-        StoredApplication { receipt: first.receipt.clone(), application: first.application.clone() }
+        StoredApplication { receipt: first.receipt, application: first.application.clone() }
     );
-    assert_eq!(f.store.get("01ARZ3NDEKTSV4RRFFQ69G5FAV").await.unwrap(), None);
-    assert_eq!(f.store.list_by_status(STATUS_RECEIVED, 10).await.unwrap(), [stored]);
-    assert_eq!(f.store.list_by_status("archived", 10).await.unwrap(), []);
+    assert_eq!(f.store.get(ApplicationId::parse("01ARZ3NDEKTSV4RRFFQ69G5FAV").unwrap()).await.unwrap(), None);
+    assert_eq!(f.store.list_by_status(Status::Received, 10).await.unwrap(), [stored]);
 }
 
 async fn replay_returns_the_first_body(f: Fixture) {
@@ -94,7 +94,7 @@ async fn same_key_other_body_is_rejected(f: Fixture) {
     let other = submission("key-0000000000000003", application("b@example.com"));
     assert_eq!(f.store.submit(&other).await.unwrap(), SubmitOutcome::KeyReused);
     assert_eq!(count(&*f.store).await, 1);
-    assert_eq!(f.store.get(&other.receipt.application_id).await.unwrap(), None);
+    assert_eq!(f.store.get(other.receipt.application_id).await.unwrap(), None);
 }
 
 async fn duplicate_email_writes_nothing(f: Fixture) {
@@ -113,7 +113,7 @@ async fn taken_reception_number_writes_nothing(f: Fixture) {
     let first = submission("key-0000000000000006", application("a@example.com"));
     f.store.submit(&first).await.unwrap();
     let mut clash = submission("key-0000000000000007", application("b@example.com"));
-    clash.receipt.reception_number = first.receipt.reception_number.clone();
+    clash.receipt.reception_number = first.receipt.reception_number;
     assert_eq!(f.store.submit(&clash).await.unwrap(), SubmitOutcome::ReceptionNumberTaken);
     assert_eq!(count(&*f.store).await, 1);
     let retry = submission("key-0000000000000007", application("b@example.com"));
@@ -168,7 +168,7 @@ async fn concurrent_same_email_stores_once(f: Fixture) {
 async fn each_mail_is_marked_once(f: Fixture) {
     let first = submission("key-0000000000000009", application("a@example.com"));
     f.store.submit(&first).await.unwrap();
-    let id = first.receipt.application_id.as_str();
+    let id = first.receipt.application_id;
     for kind in [MailKind::Acknowledgement, MailKind::OperatorNotice] {
         assert!(!f.store.mail_sent(id, kind).await.unwrap());
     }
@@ -178,7 +178,7 @@ async fn each_mail_is_marked_once(f: Fixture) {
     assert!(!f.store.mark_mail_sent(id, MailKind::Acknowledgement).await.unwrap());
     assert!(f.store.mark_mail_sent(id, MailKind::OperatorNotice).await.unwrap());
     // An unknown application has nothing sent and cannot be marked.
-    let unknown = "01ARZ3NDEKTSV4RRFFQ69G5FAV";
+    let unknown = ApplicationId::parse("01ARZ3NDEKTSV4RRFFQ69G5FAV").unwrap();
     assert!(!f.store.mail_sent(unknown, MailKind::Acknowledgement).await.unwrap());
     assert!(!f.store.mark_mail_sent(unknown, MailKind::Acknowledgement).await.unwrap());
     assert_eq!(f.store.get(unknown).await.unwrap(), None);
@@ -191,13 +191,13 @@ async fn lists_newest_first(f: Fixture) {
     for (i, email) in ["a@example.com", "b@example.com", "c@example.com"].into_iter().enumerate() {
         let mut next = submission(&format!("key-list-newest-{i:04}"), application(email));
         // Distinct seconds, in order.
-        next.receipt.received_at = format!("2026-11-28T18:30:0{i}+09:00");
+        next.receipt.received_at = ReceivedAt::parse(&format!("2026-11-28T18:30:0{i}+09:00")).unwrap();
         f.store.submit(&next).await.unwrap();
         ids.push(next.receipt.application_id);
     }
-    let listed: Vec<String> = f
+    let listed: Vec<ApplicationId> = f
         .store
-        .list_by_status(STATUS_RECEIVED, 10)
+        .list_by_status(Status::Received, 10)
         .await
         .unwrap()
         .into_iter()
@@ -205,7 +205,7 @@ async fn lists_newest_first(f: Fixture) {
         .collect();
     ids.reverse();
     assert_eq!(listed, ids);
-    assert_eq!(f.store.list_by_status(STATUS_RECEIVED, 2).await.unwrap().len(), 2);
+    assert_eq!(f.store.list_by_status(Status::Received, 2).await.unwrap().len(), 2);
 }
 
 macro_rules! contract {
@@ -253,7 +253,7 @@ async fn sqlite_survives_a_restart_and_shares_its_file() {
     }
     let reopened = SqliteStore::open_dir(dir.path()).unwrap();
     let other_handle = SqliteStore::open_dir(dir.path()).unwrap();
-    assert!(reopened.get(&first.receipt.application_id).await.unwrap().is_some());
+    assert!(reopened.get(first.receipt.application_id).await.unwrap().is_some());
     let retry = submission("key-0000000000000010", application("a@example.com"));
     assert_eq!(
         other_handle.submit(&retry).await.unwrap(),

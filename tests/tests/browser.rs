@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use shared::domain::{Application, RawApplication};
 use shared::routes::ROUTES;
 use shared::store::Store;
-use shared::store::layout::STATUS_RECEIVED;
+use shared::domain::Status;
 use shared::store::sqlite::SqliteStore;
 
 const WIDTH: u32 = 1280;
@@ -104,9 +104,9 @@ async fn review(browser: &Browser) -> Result<Vec<(String, String)>> {
 /// the same key and body replay that receipt, and another key for the same email is a duplicate.
 async fn assert_stored(site: &Site, key: &str, body: &Value, reception_number: &str) -> Result<()> {
     let store = SqliteStore::open_dir(site.data.path())?;
-    let stored = store.list_by_status(STATUS_RECEIVED, 10).await?;
+    let stored = store.list_by_status(Status::Received, 10).await?;
     assert_eq!(stored.len(), 1, "one application stored");
-    assert_eq!(stored[0].receipt.reception_number, reception_number);
+    assert_eq!(stored[0].receipt.reception_number.as_str(), reception_number);
     let raw = RawApplication::deserialize(body)?;
     assert_eq!(
         stored[0].application,
@@ -348,7 +348,7 @@ async fn a_sole_proprietor_applies_without_corporate_fields() -> Result<()> {
 async fn an_empty_submit_shows_every_required_error() -> Result<()> {
     let (_site, browser) = open_form().await?;
     // Every key of the contract has its input.
-    for field in shared::messages::Field::ALL {
+    for field in shared::domain::Field::ALL {
         let found = browser
             .eval_with(
                 "return document.getElementsByName(arguments[0]).length",
@@ -365,10 +365,7 @@ async fn an_empty_submit_shows_every_required_error() -> Result<()> {
     assert_eq!(browser.step().await?, 1);
 
     // The server's own answer to an empty application is what the page must show.
-    let empty = RawApplication {
-        website: Some("".into()),
-        ..RawApplication::default()
-    };
+    let empty = RawApplication::default();
     let errors = Application::parse(&empty).unwrap_err().errors;
     assert!(errors.len() >= 10);
     let summary: Vec<String> = browser
@@ -436,7 +433,7 @@ async fn a_field_is_checked_with_the_servers_message_when_it_loses_focus() -> Re
     browser
         .wait_until("!document.getElementById('email-error').hidden")
         .await?;
-    let expected = shared::messages::Issue::invalid_format(shared::messages::Field::Email).message;
+    let expected = shared::messages::Issue::invalid_format(shared::domain::Field::Email).message;
     assert_eq!(browser.text("email-error").await?, expected);
     assert_eq!(
         browser

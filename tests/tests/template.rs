@@ -186,7 +186,7 @@ fn contract_routes() -> RouteSet {
             (
                 r.method.to_owned(),
                 r.path.to_owned(),
-                r.function.to_owned(),
+                r.function.name().to_owned(),
             )
         })
         .collect()
@@ -284,7 +284,7 @@ fn every_function_is_a_workspace_binary_built_for_graviton() {
     let binaries = binaries(&template);
     let expected: BTreeSet<String> = ROUTES
         .iter()
-        .map(|r| r.function.to_owned())
+        .map(|r| r.function.name().to_owned())
         .chain(["notify".into(), CATCH_ALL_FUNCTION.into()])
         .collect();
     assert_eq!(
@@ -470,9 +470,8 @@ fn notify_reads_inserted_applications_and_parks_failures() {
         json!({ "eventName": ["INSERT"],
                 "dynamodb": { "Keys": { layout::PARTITION_KEY: { "S": [{ "prefix": layout::APPLICATION_PREFIX }] } } } })
     );
-    assert!(layout::is_application_item(&layout::application_pk(
-        "01JABCDEFGHJKMNPQRSTVWXYZ0"
-    )));
+    let id = shared::domain::ApplicationId::parse("01JABCDEFGHJKMNPQRSTVWXYZ0").expect("a ULID");
+    assert!(layout::is_application_item(&layout::application_pk(id)));
 
     // Failures go to an encrypted queue, whose depth raises an alarm.
     let on_failure = &stream["DestinationConfig"]["OnFailure"];

@@ -282,7 +282,9 @@ async fn functions_answer_through_cargo_lambda_watch() {
         .table_name(&table)
         .key(
             layout::PARTITION_KEY,
-            AttributeValue::S(layout::application_pk(application_id)),
+            AttributeValue::S(layout::application_pk(
+                shared::domain::ApplicationId::parse(application_id).expect("a ULID"),
+            )),
         )
         .key(
             layout::SORT_KEY,

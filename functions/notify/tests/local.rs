@@ -5,10 +5,10 @@ mod support;
 
 use async_trait::async_trait;
 use mail_parser::MessageParser;
-use notify::{MailFailure, deliver};
-use shared::mail::{Mail, Mailer, OutboxMailer, SendError};
+use shared::mail::{Mail, MailFailure, Mailer, OutboxMailer, SendError, deliver};
 use shared::store::sqlite::SqliteStore;
-use shared::store::{MailKind, Store};
+use shared::mail::MailKind;
+use shared::store::Store;
 use std::path::Path;
 use support::{corporation, mail_config, marked, sole_proprietor, submit};
 
@@ -34,7 +34,7 @@ async fn stored_applications_land_in_the_outbox_once() {
     deliver(&store, &outbox, &config, &app).await.unwrap();
     let files = outbox_files(data_dir.path());
     assert_eq!(files.len(), 2, "{files:?}");
-    let id = &app.receipt.application_id;
+    let id = app.receipt.application_id;
     assert!(
         files
             .iter()
@@ -109,7 +109,7 @@ async fn one_failing_mail_does_not_hold_back_the_other() {
     let outbox = OutboxMailer::new(data_dir.path());
     let config = mail_config("no-reply@partner.example.jp", "review@partner.example.jp");
     let app = submit(&store, corporation("taro@example.com")).await;
-    let id = &app.receipt.application_id;
+    let id = app.receipt.application_id;
 
     let failing = FailingFor {
         kind: MailKind::Acknowledgement,

@@ -8,7 +8,8 @@ use aws_lambda_events::event::dynamodb::Event;
 use aws_lambda_events::event::streams::DynamoDbEventResponse;
 use lambda_runtime::{Context, LambdaEvent};
 use mail_parser::MessageParser;
-use notify::{Deps, deliver, handle};
+use notify::{Deps, handle};
+use shared::mail::deliver;
 use shared::mail::{MailConfig, SesMailer};
 use shared::store::dynamodb::DynamoStore;
 use shared::store::{Store, StoredApplication};
@@ -153,7 +154,7 @@ async fn each_application_gets_one_acknowledgement_and_one_notice() {
             to_operator[0],
             &operator,
             &notice,
-            &[reception, &app.receipt.application_id, email],
+            &[reception, &app.receipt.application_id.to_string(), email],
         );
 
         assert_eq!(marked(&store, app).await, [true, true], "both marked");
@@ -298,7 +299,7 @@ async fn after_ses_comes_back_redelivered_batches_send_exactly_one_mail_of_each_
     }
     assert!(sent_from(&from).await.is_empty());
     for app in &apps {
-        assert!(store.get(&app.receipt.application_id).await.unwrap().is_some(), "still stored");
+        assert!(store.get(app.receipt.application_id).await.unwrap().is_some(), "still stored");
     }
 
     let up = deps(&store, SesMailer::new(ses_client(None).await, None), config).await;

@@ -7,7 +7,9 @@ use async_trait::async_trait;
 use criterion::{Criterion, criterion_group, criterion_main};
 use lambda_http::Request;
 use shared::store::sqlite::SqliteStore;
-use shared::store::{MailKind, Store, StoredApplication, Submission, SubmitOutcome, Unavailable};
+use shared::domain::{ApplicationId, Status};
+use shared::mail::MailKind;
+use shared::store::{Store, StoredApplication, Submission, SubmitOutcome, Unavailable};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use submit::Handler;
@@ -20,16 +22,16 @@ impl Store for Instant {
     async fn submit(&self, submission: &Submission) -> Result<SubmitOutcome, Unavailable> {
         Ok(SubmitOutcome::Created { response_body: submission.response_body.clone() })
     }
-    async fn mail_sent(&self, _: &str, _: MailKind) -> Result<bool, Unavailable> {
+    async fn mail_sent(&self, _: ApplicationId, _: MailKind) -> Result<bool, Unavailable> {
         Ok(false)
     }
-    async fn mark_mail_sent(&self, _: &str, _: MailKind) -> Result<bool, Unavailable> {
+    async fn mark_mail_sent(&self, _: ApplicationId, _: MailKind) -> Result<bool, Unavailable> {
         Ok(true)
     }
-    async fn get(&self, _: &str) -> Result<Option<StoredApplication>, Unavailable> {
+    async fn get(&self, _: ApplicationId) -> Result<Option<StoredApplication>, Unavailable> {
         Ok(None)
     }
-    async fn list_by_status(&self, _: &str, _: usize) -> Result<Vec<StoredApplication>, Unavailable> {
+    async fn list_by_status(&self, _: Status, _: usize) -> Result<Vec<StoredApplication>, Unavailable> {
         Ok(Vec::new())
     }
 }

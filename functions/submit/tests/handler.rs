@@ -120,7 +120,7 @@ async fn create_answers_201_and_the_item_has_every_field() {
     let received_at = a.body["receivedAt"].as_str().unwrap();
     assert_eq!(a.body.as_object().unwrap().len(), 3);
     assert_eq!(id.len(), 26);
-    assert!(shared::store::receipt::is_reception_number(number) && number.len() <= 16, "{number}");
+    assert!(shared::domain::ReceptionNumber::parse(number).is_some() && number.len() <= 16, "{number}");
     assert!(received_at.ends_with("+09:00") && received_at.len() == 25, "{received_at}");
 
     let applications = s.applications().await;
@@ -317,7 +317,7 @@ async fn a_honeypot_submission_looks_accepted_and_stores_nothing() {
     assert_eq!(a.status, StatusCode::CREATED);
     assert_eq!(a.body.as_object().unwrap().len(), 3);
     assert_eq!(a.body["applicationId"].as_str().unwrap().len(), 26);
-    assert!(shared::store::receipt::is_reception_number(a.body["receptionNumber"].as_str().unwrap()));
+    assert!(shared::domain::ReceptionNumber::parse(a.body["receptionNumber"].as_str().unwrap()).is_some());
     assert!(s.items().await.is_empty());
     assert_eq!(s.created.load(Ordering::SeqCst), 0);
     // The real applicant with that address is not blocked by the bot.
@@ -344,7 +344,7 @@ async fn invalid_applications_get_exactly_what_validate_answers() {
         assert_eq!(submitted.body().as_ref(), validated.body().as_ref(), "{body}");
     }
     let store = SqliteStore::open_dir(dir.path()).unwrap();
-    assert!(store.list_by_status("received", 10).await.unwrap().is_empty());
+    assert!(store.list_by_status(shared::domain::Status::Received, 10).await.unwrap().is_empty());
 }
 
 #[tokio::test]
@@ -379,7 +379,7 @@ async fn the_embedded_store_serves_the_same_handler() {
     assert_eq!((again.raw == first.raw, again.replayed), (true, true));
     let stored = stored.lock().unwrap().clone();
     assert_eq!(stored.len(), 1);
-    assert_eq!(stored[0].receipt.application_id, first.body["applicationId"]);
-    let read_back = store.get(&stored[0].receipt.application_id).await.unwrap();
+    assert_eq!(stored[0].receipt.application_id.to_string(), first.body["applicationId"]);
+    let read_back = store.get(stored[0].receipt.application_id).await.unwrap();
     assert_eq!(read_back.as_ref(), Some(&stored[0]));
 }

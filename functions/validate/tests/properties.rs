@@ -3,7 +3,7 @@
 
 use proptest::prelude::*;
 use serde::Deserialize;
-use shared::domain::{Application, RawApplication, RawCount};
+use shared::domain::{Accepts, Application, Field, RawApplication, RawValue};
 use shared::normalize;
 use std::borrow::Cow;
 
@@ -15,33 +15,37 @@ fn any_text() -> impl Strategy<Value = Option<Cow<'static, str>>> {
     ]
 }
 
+/// Any value of the JSON types a field of this kind may carry.
+fn any_value(field: Field) -> BoxedStrategy<Option<RawValue<'static>>> {
+    let text = any_text().prop_map(|t| t.map(RawValue::Text));
+    match field.kind().accepts() {
+        _ if field == Field::ContractType => prop_oneof![
+            Just(Some(RawValue::text("corporation"))),
+            Just(Some(RawValue::text("sole_proprietor"))),
+            text
+        ]
+        .boxed(),
+        Accepts::Text => text.boxed(),
+        Accepts::NumberOrText => prop_oneof![
+            Just(None),
+            any::<i64>().prop_map(|n| Some(u64::try_from(n).map_or(RawValue::OtherNumber, RawValue::Integer))),
+            text,
+        ]
+        .boxed(),
+        Accepts::Bool => any::<Option<bool>>().prop_map(|b| b.map(RawValue::Bool)).boxed(),
+    }
+}
+
+/// An application with any value for every field of the table, and the honeypot.
 fn any_raw() -> impl Strategy<Value = RawApplication<'static>> {
-    let texts = proptest::collection::vec(any_text(), 15);
-    let counts = proptest::collection::vec(
-        prop_oneof![Just(None), any::<i64>().prop_map(|n| Some(RawCount::Number(n.into()))), any_text().prop_map(|t| t.map(|t| RawCount::Text(t.into_owned())))],
-        2,
-    );
-    let contract = prop_oneof![Just(Some("corporation".into())), Just(Some("sole_proprietor".into())), any_text()];
-    (texts, counts, contract, any::<Option<bool>>()).prop_map(|(t, c, contract, agreed)| RawApplication {
-        email: t[0].clone(),
-        email_confirmation: t[1].clone(),
-        contract_type: contract,
-        corporate_name: t[2].clone(),
-        corporate_name_kana: t[3].clone(),
-        last_name: t[4].clone(),
-        first_name: t[5].clone(),
-        last_name_kana: t[6].clone(),
-        first_name_kana: t[7].clone(),
-        postal_code: t[8].clone(),
-        address_region: t[9].clone(),
-        address_street: t[10].clone(),
-        address_building: t[11].clone(),
-        phone: t[12].clone(),
-        invoice_number: t[13].clone(),
-        employee_count: c[0].clone(),
-        annual_referral_count: c[1].clone(),
-        agreed_to_terms: agreed,
-        website: t[14].clone(),
+    let values: Vec<_> = Field::ALL.into_iter().map(any_value).collect();
+    (values, any_text()).prop_map(|(values, website)| {
+        let mut raw = RawApplication::default();
+        for (field, value) in Field::ALL.into_iter().zip(values) {
+            raw.set(field, value);
+        }
+        raw.website = website;
+        raw
     })
 }
 

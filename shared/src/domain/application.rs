@@ -185,6 +185,7 @@ impl Serialize for Application {
 mod tests {
     use super::*;
     use crate::messages::IssueCode;
+    use serde::Deserialize;
     use serde_json::json;
 
     /// The seed's examples as one corporate application, with a valid T-number.

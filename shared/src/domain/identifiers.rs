@@ -91,7 +91,7 @@ impl ReceptionNumber {
     /// Positions of the hyphens after the prefix.
     fn is_separator(index: usize) -> bool {
         let offset = index - Self::PREFIX.len();
-        (offset + 1) % (Self::GROUP_LEN + 1) == 0
+        (offset + 1).is_multiple_of(Self::GROUP_LEN + 1)
     }
 
     pub fn parse(text: &str) -> Option<Self> {

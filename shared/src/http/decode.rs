@@ -137,7 +137,8 @@ mod tests {
             (r#"{"email": 5}"#.into(), StatusCode::BAD_REQUEST, "項目「email」の値の型が正しくありません。"),
             ("[".repeat(10_000).into(), StatusCode::BAD_REQUEST, "送信データはJSONのオブジェクトにしてください。"),
             (format!("{{\"email\": {}", "[".repeat(10_000)).into(), StatusCode::BAD_REQUEST, "項目「email」の値の型が正しくありません。"),
-            (format!("{{\"employeeCount\": {}", "[".repeat(10_000)).into(), StatusCode::BAD_REQUEST, "送信データが正しいJSONではありません。"),
+            // An array is the wrong type for a count: said before the nesting is read.
+            (format!("{{\"employeeCount\": {}", "[".repeat(10_000)).into(), StatusCode::BAD_REQUEST, "項目「employeeCount」の値の型が正しくありません。"),
             (Body::Text(format!("{{\"email\": \"{}\"}}", "a".repeat(MAX_BODY_BYTES))), StatusCode::PAYLOAD_TOO_LARGE, "送信データが大きすぎます(16KB以内にしてください)。"),
         ];
         for (body, status, message) in cases {

@@ -8,11 +8,12 @@ use aws_lambda_events::event::dynamodb::Event;
 use aws_sdk_dynamodb::config::{Credentials, Region};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use shared::domain::{Application, RawApplication};
+use shared::domain::{Application, IdempotencyKey, RawApplication, Receipt};
 use shared::mail::{self, MailConfig};
 use shared::aws::load_sdk_config;
 use shared::store::dynamodb::{DynamoStore, create_table};
-use shared::store::{MailKind, Receipt, Store, StoredApplication, Submission};
+use shared::mail::MailKind;
+use shared::store::{Store, StoredApplication, Submission};
 
 pub const REGION: &str = "ap-northeast-1";
 
@@ -129,9 +130,9 @@ pub async fn submit(
 ) -> StoredApplication {
     let receipt = Receipt::issue_now();
     let submission = Submission {
-        idempotency_key: unique("key-"),
+        idempotency_key: IdempotencyKey::parse(&unique("key-0123456789abcdef")).expect("a key"),
         request_hash: "0".repeat(64),
-        receipt: receipt.clone(),
+        receipt,
         application: application.clone(),
         response_body: serde_json::to_string(&receipt).unwrap(),
     };
@@ -255,7 +256,7 @@ pub async fn sent_from(source: &str) -> Vec<Sent> {
 pub async fn marked(store: &dyn Store, app: &StoredApplication) -> Vec<bool> {
     let mut marks = Vec::new();
     for kind in MailKind::ALL {
-        marks.push(store.mail_sent(&app.receipt.application_id, kind).await.unwrap());
+        marks.push(store.mail_sent(app.receipt.application_id, kind).await.unwrap());
     }
     marks
 }
