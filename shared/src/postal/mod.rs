@@ -1,17 +1,22 @@
 //! The Japan Post table (every area and business code) and its lookup.
 //!
-//! [`layout`] defines the table's bytes, written by `xtask import-postal` into
-//! `data/postal.bin`. With the `postal` feature that file is embedded in the
-//! binary and read in place: [`TABLE`] is built and checked by the compiler, so
-//! start-up parses nothing and a table of another layout does not compile.
+//! [`format`](mod@format) defines the table's bytes, written by `xtask
+//! import-postal` into `data/postal.bin`; [`Table`] reads them in place and
+//! [`kana`] decodes its readings. With the `postal` feature that file is embedded
+//! in the binary: [`TABLE`] is built and checked by the compiler, so start-up
+//! parses nothing and a table of another layout does not compile. The writer is
+//! the importer's (`xtask/src/postal/writer.rs`), so no function links it.
 
-pub mod layout;
+pub mod format;
+pub mod kana;
+mod reader;
 
-pub use layout::{Address, AddressRecord, Kana, Matches, Office, OfficeRecord, Table};
+pub use format::{AddressRecord, LAYOUT_VERSION, LayoutError, OfficeRecord};
+pub use reader::{Address, Kana, Matches, Office, Table};
 
 #[cfg(feature = "postal")]
 mod embedded {
-    use super::layout::Table;
+    use super::Table;
     use crate::domain::PostalCode;
 
     static BYTES: &[u8] = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/../data/postal.bin"));

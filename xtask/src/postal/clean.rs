@@ -16,7 +16,7 @@
 use super::raw::{RawArea, RawSource};
 use anyhow::{Context, Result, bail};
 use shared::normalize;
-use shared::postal::{AddressRecord, OfficeRecord};
+use shared::postal::format::{AddressRecord, OfficeRecord};
 use std::collections::HashMap;
 
 /// How many records each repair touched, for the importer's report.

