@@ -1,6 +1,6 @@
 //! What the browser mirrors, derived from the field table and the error codes:
 //! `web/js/fields.js`, an ES module the pages import. `cargo run -p xtask --
-//! web-fields` writes it; a test (`shared/tests/web_fields.rs`) keeps the
+//! web-fields` writes it; a test (`shared/tests/it/web_fields.rs`) keeps the
 //! committed file equal to [`fields_module`].
 
 use crate::domain::{ContractType, Field, Group, Kind, Presence};

@@ -2,9 +2,6 @@
 //! `Handler::handle` into a real DynamoDB endpoint (moto, a table per test),
 //! checked by reading the table back with the SDK.
 
-#[path = "../../../shared/tests/common/moto.rs"]
-mod moto;
-
 use aws_sdk_dynamodb::types::AttributeValue;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
@@ -70,7 +67,7 @@ struct Setup {
 }
 
 async fn setup() -> Setup {
-    let store = moto::fresh_store().await;
+    let store = test_support::moto::fresh_store().await;
     let created = Arc::new(AtomicUsize::new(0));
     let counter = Arc::clone(&created);
     let handler =
@@ -268,7 +265,7 @@ async fn twenty_concurrent_submissions_with_one_email_store_one_application() {
 }
 
 async fn unavailable_store(endpoint: &str) -> Handler {
-    let client = moto::client_for(endpoint).await;
+    let client = test_support::moto::dynamodb_client(endpoint).await;
     Handler::new(Arc::new(DynamoStore::new(client, "applications")))
 }
 

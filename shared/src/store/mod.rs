@@ -1,6 +1,6 @@
 //! Durable storage of applications behind one small trait, with two backends:
 //! DynamoDB (feature `dynamodb`) for AWS and SQLite (feature `sqlite`) for local
-//! runs. One contract test suite (`shared/tests/store_contract.rs`) runs against both.
+//! runs. One contract test suite (`shared/tests/it/store_contract.rs`) runs against both.
 //! The item design is in [`layout`] and `docs/storage.md`.
 
 #[cfg(feature = "dynamodb")]

@@ -1,7 +1,12 @@
 //! What the test suites of several crates share: the seed application (read
 //! from `events/`, so the fixtures and the invoke events cannot drift apart)
-//! and a moto server endpoint. It depends on no crate of the workspace, so any
-//! of them can use it as a dev-dependency.
+//! and a moto server endpoint. Without features it depends on no crate of the
+//! workspace, so any of them can use it (the integration-tests library does, as
+//! a normal dependency); the moto fixtures ([`moto`]) need `shared` and the SDK
+//! and are for dev-dependencies only.
+
+#[cfg(feature = "dynamodb")]
+pub mod moto;
 
 use serde_json::Value;
 use std::io::{BufRead, BufReader};

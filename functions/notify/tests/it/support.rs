@@ -1,94 +1,31 @@
 //! Real services for the notification tests: moto, as
-//! `test_support::moto_endpoint` finds or starts it. Each test uses its own table and its own sender address, so
-//! tests (and other crates' tests on the same server) do not see each other.
-
-#![allow(dead_code, unused_imports)] // Each test binary uses a different part.
+//! `test_support::moto_endpoint` finds or starts it (the clients, tables and
+//! senders are test-support's, `test_support::moto`), read back through the
+//! Streams API and moto's recorded SES messages. Each test uses its own table
+//! and its own sender address, so tests (and other crates' tests on the same
+//! server) do not see each other.
 
 use aws_lambda_events::event::dynamodb::Event;
-use aws_sdk_dynamodb::config::{Credentials, Region};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use shared::domain::{Application, IdempotencyKey, RawApplication, Receipt};
 use shared::mail::{self, MailConfig};
-use shared::aws::load_sdk_config;
-use shared::store::dynamodb::{DynamoStore, create_table};
+use shared::store::dynamodb::DynamoStore;
 use shared::mail::MailKind;
 use shared::store::{Store, StoredApplication, Submission};
 
-pub const REGION: &str = "ap-northeast-1";
-
-pub use test_support::{free_port, unique};
-
-pub fn endpoint() -> &'static str {
-    test_support::moto_endpoint()
-}
-
-fn credentials() -> Credentials {
-    Credentials::new("testing", "testing", None, None, "tests")
-}
-
-/// Test setup (creating tables and identities) may meet a cold moto: no
-/// production attempt timeout, so that a slow first call is not retried into a
-/// conflict with itself.
-fn patient() -> aws_sdk_dynamodb::config::timeout::TimeoutConfig {
-    aws_sdk_dynamodb::config::timeout::TimeoutConfig::builder()
-        .operation_attempt_timeout(std::time::Duration::from_secs(30))
-        .operation_timeout(std::time::Duration::from_secs(30))
-        .build()
-}
-
-/// A DynamoDB client with the production SDK settings (timeouts, retries), on moto.
-pub async fn dynamodb_client() -> aws_sdk_dynamodb::Client {
-    let config = aws_sdk_dynamodb::config::Builder::from(&load_sdk_config().await.expect("SDK configuration"))
-        .endpoint_url(endpoint())
-        .region(Region::new(REGION))
-        .credentials_provider(credentials())
-        .build();
-    aws_sdk_dynamodb::Client::from_conf(config)
-}
+pub use test_support::moto::{REGION, sender};
+pub use test_support::{free_port, moto_endpoint as endpoint, unique};
 
 /// A fresh table with the layout's schema and stream, and a store on it.
 pub async fn fresh_store() -> DynamoStore {
-    let client = dynamodb_client().await;
-    let setup = aws_sdk_dynamodb::Client::from_conf(
-        client
-            .config()
-            .to_builder()
-            .timeout_config(patient())
-            .build(),
-    );
-    let table = unique("notify-");
-    create_table(&setup, &table).await.expect("create table");
-    DynamoStore::new(client, table)
+    test_support::moto::fresh_store_on(endpoint(), "notify-").await
 }
 
 /// An SES v2 client with the production SDK settings, on moto or on `endpoint`
 /// (e.g. one where nothing listens).
 pub async fn ses_client(endpoint: Option<&str>) -> aws_sdk_sesv2::Client {
-    let config = shared::mail::SesMailer::client_config(&load_sdk_config().await.expect("SDK configuration"))
-        .endpoint_url(endpoint.unwrap_or(self::endpoint()))
-        .region(aws_sdk_sesv2::config::Region::new(REGION))
-        .credentials_provider(credentials())
-        .build();
-    aws_sdk_sesv2::Client::from_conf(config)
-}
-
-/// A sender address whose domain is unique; verified in SES when asked.
-pub async fn sender(verified: bool) -> String {
-    let address = format!("no-reply@{}.example.jp", unique("mail-"));
-    if verified {
-        let ses = ses_client(None).await;
-        let setup = aws_sdk_sesv2::Client::from_conf(
-            ses.config().to_builder().timeout_config(patient()).build(),
-        );
-        setup
-            .create_email_identity()
-            .email_identity(&address)
-            .send()
-            .await
-            .expect("verify");
-    }
-    address
+    test_support::moto::ses_client(endpoint.unwrap_or(self::endpoint())).await
 }
 
 pub fn mail_config(from: &str, operator: &str) -> MailConfig {

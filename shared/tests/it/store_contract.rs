@@ -1,9 +1,6 @@
 //! One contract for every `Store`: each test below runs against SQLite (in a
 //! temporary directory) and against DynamoDB (moto server, a table per test).
 
-#[path = "common/moto.rs"]
-mod moto;
-
 use serde::Deserialize;
 use shared::domain::{Application, ApplicationId, IdempotencyKey, RawApplication, ReceivedAt, Receipt, Status};
 use shared::mail::MailKind;
@@ -25,7 +22,7 @@ async fn sqlite() -> Fixture {
 }
 
 async fn dynamodb() -> Fixture {
-    Fixture { store: Arc::new(moto::fresh_store().await), _dir: None }
+    Fixture { store: Arc::new(test_support::moto::fresh_store().await), _dir: None }
 }
 
 fn application(email: &str) -> Application {
@@ -43,7 +40,7 @@ fn application(email: &str) -> Application {
     Application::parse(&raw).unwrap().application
 }
 
-fn submission(key: &str, application: Application) -> Submission {
+pub(crate) fn submission(key: &str, application: Application) -> Submission {
     let receipt = Receipt::issue_now();
     let hash = layout::sha256_hex(&serde_json::to_vec(&application).unwrap());
     Submission {

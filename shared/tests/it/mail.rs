@@ -13,7 +13,7 @@ use shared::domain::Field;
 use shared::mail::MailKind;
 use shared::store::StoredApplication;
 
-fn config() -> MailConfig {
+pub(crate) fn config() -> MailConfig {
     MailConfig::from_lookup(pairs(&[
         (ENV_FROM, "no-reply@partner.example.jp"),
         (ENV_FROM_NAME, "パートナー登録窓口"),
@@ -28,12 +28,12 @@ fn config() -> MailConfig {
 }
 
 /// The seed form's examples, as a corporation.
-fn corporation() -> Value {
+pub(crate) fn corporation() -> Value {
     test_support::seed_application()
 }
 
 /// A sole proprietor who left every optional field blank, with 𠮷 in the name.
-fn sole_proprietor() -> Value {
+pub(crate) fn sole_proprietor() -> Value {
     json!({
         "email": "tanaka.shop@example.co.jp",
         "emailConfirmation": "tanaka.shop@example.co.jp",

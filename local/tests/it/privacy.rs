@@ -1,7 +1,10 @@
 //! No personal data in any log line: every log event of a full run through the
 //! local server (validate, submit, replay, duplicate, invalid, postal and the
 //! mails sent after storing), at the most verbose level, is captured and
-//! searched for the applicant's email, phone, names and address.
+//! searched for the applicant's email, phone, names and address. The
+//! subscriber is the process's: in this binary it also captures the events of
+//! the other suites (hostile, server) running alongside, which must be just as
+//! free of the seed's personal data.
 
 
 use serde_json::{Value, json};

@@ -1,16 +1,64 @@
-//! The local-run path: the embedded SQLite store keeps the markers and the
-//! outbox writes `.eml` files, through the same `deliver` as the Lambda.
-
-mod support;
+//! The delivery policy (`shared::mail::deliver`) on the local-run path: the
+//! SQLite store keeps the per-kind markers and the outbox writes `.eml` files,
+//! through the same `deliver` the notify Lambda runs on DynamoDB and SES.
 
 use async_trait::async_trait;
 use mail_parser::MessageParser;
-use shared::mail::{Mail, MailFailure, Mailer, OutboxMailer, SendError, deliver};
+use serde::Deserialize;
+use serde_json::Value;
+use shared::domain::{Application, RawApplication};
+use shared::mail::{Mail, MailConfig, MailFailure, MailKind, Mailer, OutboxMailer, SendError, deliver};
 use shared::store::sqlite::SqliteStore;
-use shared::mail::MailKind;
-use shared::store::Store;
+use shared::store::{Store, StoredApplication, SubmitOutcome};
 use std::path::Path;
-use support::{corporation, mail_config, marked, sole_proprietor, submit};
+
+/// The mail settings of the mail suite, with this sender and operator.
+fn mail_config(from: &str, operator: &str) -> MailConfig {
+    use shared::mail::{ENV_FROM, ENV_FROM_NAME, ENV_OPERATOR, ENV_REPLY_TO, pairs};
+    MailConfig::from_lookup(pairs(&[
+        (ENV_FROM, from),
+        (ENV_FROM_NAME, "パートナー登録窓口"),
+        (ENV_REPLY_TO, "partner-support@partner.example.jp"),
+        (ENV_OPERATOR, operator),
+    ]))
+    .expect("valid mail settings")
+}
+
+/// One of the mail suite's applicants, applying as `email`.
+fn with_email(mut value: Value, email: &str) -> Application {
+    value["email"] = email.into();
+    value["emailConfirmation"] = email.into();
+    let raw = RawApplication::deserialize(&value).expect("decodes");
+    Application::parse(&raw).expect("valid").application
+}
+
+/// The seed's corporation (`crate::mail::corporation`) as `email`.
+fn corporation(email: &str) -> Application {
+    with_email(crate::mail::corporation(), email)
+}
+
+/// The mail suite's sole proprietor, with 𠮷 in the name, as `email`.
+fn sole_proprietor(email: &str) -> Application {
+    with_email(crate::mail::sole_proprietor(), email)
+}
+
+/// Stores `application` through the store's own submission path.
+async fn submit(store: &dyn Store, application: Application) -> StoredApplication {
+    let key = test_support::unique("key-0123456789abcdef");
+    let submission = crate::store_contract::submission(&key, application);
+    let outcome = store.submit(&submission).await.expect("stored");
+    assert!(matches!(outcome, SubmitOutcome::Created { .. }), "{outcome:?}");
+    StoredApplication { receipt: submission.receipt, application: submission.application }
+}
+
+/// Whether each of the application's mails is marked sent, in `MailKind::ALL` order.
+async fn marked(store: &dyn Store, app: &StoredApplication) -> Vec<bool> {
+    let mut marks = Vec::new();
+    for kind in MailKind::ALL {
+        marks.push(store.mail_sent(app.receipt.application_id, kind).await.unwrap());
+    }
+    marks
+}
 
 fn outbox_files(data_dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = match std::fs::read_dir(data_dir.join("outbox")) {
@@ -161,72 +209,4 @@ async fn an_unwritable_outbox_is_a_failure_not_a_marker() {
     let error = deliver(&store, &outbox, &config, &app).await.unwrap_err();
     assert_eq!(error.failures.len(), 2, "{error}");
     assert_eq!(marked(&store, &app).await, [false, false]);
-}
-
-fn sample_event() -> serde_json::Value {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../events/notify-insert.json"
-    );
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
-async fn handle_locally(data_dir: &Path, event: serde_json::Value) -> Vec<String> {
-    use aws_lambda_events::event::dynamodb::Event;
-    let deps = notify::Deps {
-        store: Box::new(SqliteStore::open_dir(data_dir).unwrap()),
-        mailer: Box::new(OutboxMailer::new(data_dir)),
-        config: mail_config("no-reply@partner.example.jp", "review@partner.example.jp"),
-    };
-    let event: Event = serde_json::from_value(event).expect("a Lambda DynamoDB event");
-    let response = notify::handle(
-        &deps,
-        lambda_runtime::LambdaEvent::new(event, Default::default()),
-    )
-    .await
-    .unwrap();
-    response
-        .batch_item_failures
-        .into_iter()
-        .map(|f| f.item_identifier.unwrap())
-        .collect()
-}
-
-#[tokio::test]
-async fn the_sample_event_for_cargo_lambda_invoke_mails_its_one_application() {
-    let data_dir = tempfile::tempdir().unwrap();
-    let failures = handle_locally(data_dir.path(), sample_event()).await;
-    assert_eq!(failures, Vec::<String>::new());
-    let files = outbox_files(data_dir.path());
-    assert_eq!(files.len(), 2, "the EMAIL# record sends nothing: {files:?}");
-    assert!(
-        files
-            .iter()
-            .all(|f| f.contains("-01KB5Q9Z8E4M7T3W6X2C9HJ5RA-"))
-    );
-}
-
-#[tokio::test]
-async fn an_unreadable_application_image_is_reported_and_the_rest_still_mailed() {
-    let data_dir = tempfile::tempdir().unwrap();
-    let mut event = sample_event();
-    let good = event["Records"][0].clone();
-    let mut broken = good.clone();
-    broken["dynamodb"]["NewImage"]
-        .as_object_mut()
-        .unwrap()
-        .remove("email");
-    broken["dynamodb"]["SequenceNumber"] = "111100000000012345678900".into();
-    let mut modified = good.clone();
-    modified["eventName"] = "MODIFY".into();
-    modified["dynamodb"]["SequenceNumber"] = "111100000000012345678903".into();
-    event["Records"] = serde_json::json!([broken, good, event["Records"][1], modified]);
-
-    let failures = handle_locally(data_dir.path(), event).await;
-    assert_eq!(failures, ["111100000000012345678900"]);
-    assert_eq!(
-        outbox_files(data_dir.path()).len(),
-        2,
-        "the good record is mailed, the MODIFY ignored"
-    );
 }

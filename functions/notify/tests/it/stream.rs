@@ -2,8 +2,6 @@
 //! DynamoDB store, their records read from the table's real stream, mails sent
 //! through SES v2 and read back from moto's `/moto-api/data.json`.
 
-mod support;
-
 use aws_lambda_events::event::dynamodb::Event;
 use aws_lambda_events::event::streams::DynamoDbEventResponse;
 use lambda_runtime::{Context, LambdaEvent};
@@ -13,7 +11,7 @@ use shared::mail::deliver;
 use shared::mail::{MailConfig, SesMailer};
 use shared::store::dynamodb::DynamoStore;
 use shared::store::{Store, StoredApplication};
-use support::*;
+use crate::support::*;
 
 async fn deps(store: &DynamoStore, mailer: SesMailer, config: MailConfig) -> Deps {
     Deps {

@@ -1,0 +1,6 @@
+//! The postal function's integration tests,
+//! one binary (each file under `tests/` would link its own copy of the SDKs):
+//! one module per suite.
+
+mod handler;
+mod path_properties;

@@ -1,0 +1,7 @@
+//! The local server's integration tests,
+//! one binary (each file under `tests/` would link its own copy of the SDKs):
+//! one module per suite.
+
+mod hostile;
+mod privacy;
+mod server;

@@ -1,0 +1,7 @@
+//! The shared crate's integration tests, one binary (each file under `tests/`
+//! would link its own copy of the SDKs): one module per suite.
+
+mod delivery;
+mod mail;
+mod store_contract;
+mod web_fields;

@@ -1,0 +1,7 @@
+//! The deployment and browser tests,
+//! one binary (each file under `tests/` would link its own copy of the SDKs):
+//! one module per suite.
+
+mod browser;
+mod template;
+mod watch;

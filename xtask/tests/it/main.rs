@@ -1,0 +1,6 @@
+//! xtask's integration tests,
+//! one binary (each file under `tests/` would link its own copy of the SDKs):
+//! one module per suite.
+
+mod coldstart;
+mod postal_table;
