@@ -10,11 +10,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use http::HeaderValue;
 use http::header;
+use shared::aws::load_sdk_config;
 use shared::http::{ApiError, CONTENT_SECURITY_POLICY, MAX_BODY_BYTES};
 use shared::mail::{self, MailConfig, Mailer, OutboxMailer, SesMailer};
 use shared::routes::{Function, ROUTES, Route, cors};
 use shared::store::Store;
-use shared::aws::load_sdk_config;
 use shared::store::dynamodb::{DynamoStore, create_table};
 use shared::store::sqlite::SqliteStore;
 use std::net::SocketAddr;
@@ -174,7 +174,8 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     let deliveries = TaskTracker::new();
     let (functions, locations) = functions(&config, &deliveries).await?;
     let functions = Arc::new(functions);
-    let listener = TcpListener::bind(config.addr).await.with_context(|| format!("binding {}", config.addr))?;
+    let listener =
+        TcpListener::bind(config.addr).await.with_context(|| format!("binding {}", config.addr))?;
     let addr = listener.local_addr()?;
     let app = router(functions, &config)?;
     let (stop, stopped) = oneshot::channel::<()>();
@@ -250,10 +251,10 @@ async fn call(State(functions): State<Arc<Functions>>, route: Route, req: Reques
 /// still answers 413) and rebuilds the request as API Gateway would hand it over.
 async fn to_lambda(req: Request) -> Result<lambda_http::Request, ApiError> {
     let (parts, body) = req.into_parts();
-    let bytes: Bytes = axum::body::to_bytes(body, MAX_BODY_BYTES + 1)
-        .await
-        .map_err(|_| ApiError::payload_too_large())?;
-    let body = if bytes.is_empty() { lambda_http::Body::Empty } else { lambda_http::Body::Binary(Vec::from(bytes)) };
+    let bytes: Bytes =
+        axum::body::to_bytes(body, MAX_BODY_BYTES + 1).await.map_err(|_| ApiError::payload_too_large())?;
+    let body =
+        if bytes.is_empty() { lambda_http::Body::Empty } else { lambda_http::Body::Binary(Vec::from(bytes)) };
     Ok(lambda_http::Request::from_parts(parts, body))
 }
 

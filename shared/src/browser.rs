@@ -51,7 +51,11 @@ pub fn fields_module() -> String {
         .collect();
     let groups: Vec<GroupJson> = Group::ALL
         .into_iter()
-        .map(|group| GroupJson { name: group, label: group.label(), fields: group.fields().map(Field::key).collect() })
+        .map(|group| GroupJson {
+            name: group,
+            label: group.label(),
+            fields: group.fields().map(Field::key).collect(),
+        })
         .collect();
     let choices: Vec<ChoiceJson> = ContractType::ALL
         .into_iter()

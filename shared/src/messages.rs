@@ -43,9 +43,7 @@ impl Issue {
     pub fn required(field: Field) -> Self {
         let message: Cow<'static, str> = match field {
             Field::ContractType => "契約者種別を選択してください。".into(),
-            Field::AgreedToTerms => {
-                "「利用規約」「個人情報の取り扱いについて」に同意してください。".into()
-            }
+            Field::AgreedToTerms => "「利用規約」「個人情報の取り扱いについて」に同意してください。".into(),
             Field::CorporateName | Field::CorporateNameKana => {
                 format!("法人の場合は{}を入力してください。", field.label()).into()
             }
@@ -60,10 +58,8 @@ impl Issue {
     }
 
     pub fn invalid_characters(field: Field) -> Self {
-        let message = format!(
-            "{}に使用できない文字(改行・制御文字・絵文字・< >)が含まれています。",
-            field.label()
-        );
+        let message =
+            format!("{}に使用できない文字(改行・制御文字・絵文字・< >)が含まれています。", field.label());
         Issue::new(field, IssueCode::InvalidCharacters, message)
     }
 

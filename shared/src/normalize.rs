@@ -71,7 +71,8 @@ pub fn is_unwanted_in_text(c: char) -> bool {
 pub fn is_dash(c: char) -> bool {
     matches!(
         c,
-        '-' | '\u{2010}'..='\u{2015}' // ‐ ‑ ‒ – — ―
+        '-' | '\u{2010}'
+            ..='\u{2015}' // ‐ ‑ ‒ – — ―
             | '\u{2043}' // ⁃
             | '\u{2212}' // −
             | '\u{30FC}' // ー
@@ -90,10 +91,7 @@ pub fn numeric(raw: &str) -> String {
 /// so 大深町4−20 and 大深町4-20 are one address. The prolonged sound mark is kept:
 /// in タワー it is part of a word.
 pub fn address(raw: &str) -> String {
-    text(raw)
-        .chars()
-        .map(|c| if c != '\u{30FC}' && is_dash(c) { '-' } else { c })
-        .collect()
+    text(raw).chars().map(|c| if c != '\u{30FC}' && is_dash(c) { '-' } else { c }).collect()
 }
 
 /// For reading (フリガナ) fields: [`text`], then hiragana as katakana.
@@ -105,9 +103,7 @@ pub fn reading(raw: &str) -> String {
 pub fn hiragana_to_katakana(c: char) -> char {
     match c {
         // ぁ..ゖ and the iteration marks ゝ ゞ sit exactly 0x60 below their katakana.
-        '\u{3041}'..='\u{3096}' | '\u{309D}' | '\u{309E}' => {
-            char::from_u32(c as u32 + 0x60).unwrap_or(c)
-        }
+        '\u{3041}'..='\u{3096}' | '\u{309D}' | '\u{309E}' => char::from_u32(c as u32 + 0x60).unwrap_or(c),
         _ => c,
     }
 }
@@ -146,7 +142,8 @@ mod tests {
     #[test]
     fn the_quick_check_agrees_with_full_normalisation() {
         // Already NFKC (kept as is), decomposed (か + combining ゛ composes to が), and full-width.
-        for raw in ["山田 太郎", "エックスサーバー", "か\u{3099}", "ｶﾞ", "ＡＢＣ", "𠮷田", "a\u{0301}"] {
+        for raw in ["山田 太郎", "エックスサーバー", "か\u{3099}", "ｶﾞ", "ＡＢＣ", "𠮷田", "a\u{0301}"]
+        {
             let full: String = raw.nfkc().collect();
             assert_eq!(text(raw), full.split_whitespace().collect::<Vec<_>>().join(" "), "{raw:?}");
         }

@@ -70,8 +70,11 @@ pub mod cors {
     /// server's option: blanks ignored, `*` refused (an allow-list, not a wildcard).
     pub fn parse_origins(list: &str) -> Result<Vec<&str>, String> {
         let origins: Vec<&str> = list.split(',').map(str::trim).filter(|o| !o.is_empty()).collect();
-        match origins.iter().find(|o| **o == "*" || !(o.starts_with("https://") || o.starts_with("http://"))) {
-            Some(bad) => Err(format!("not an origin for the CORS allow-list: {bad:?} (scheme://host[:port])")),
+        match origins.iter().find(|o| **o == "*" || !(o.starts_with("https://") || o.starts_with("http://")))
+        {
+            Some(bad) => {
+                Err(format!("not an origin for the CORS allow-list: {bad:?} (scheme://host[:port])"))
+            }
             None => Ok(origins),
         }
     }

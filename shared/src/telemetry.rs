@@ -7,7 +7,9 @@ use tracing_subscriber::EnvFilter;
 /// level from `RUST_LOG` or `AWS_LAMBDA_LOG_LEVEL`, `info` by default.
 pub fn init() {
     let filter = EnvFilter::try_from_default_env()
-        .or_else(|_| EnvFilter::try_new(std::env::var("AWS_LAMBDA_LOG_LEVEL").unwrap_or_default().to_lowercase()))
+        .or_else(|_| {
+            EnvFilter::try_new(std::env::var("AWS_LAMBDA_LOG_LEVEL").unwrap_or_default().to_lowercase())
+        })
         .unwrap_or_else(|_| EnvFilter::new("info"));
     tracing_subscriber::fmt()
         .json()

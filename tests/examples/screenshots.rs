@@ -25,13 +25,7 @@ async fn main() -> Result<()> {
     Ok(())
 }
 
-async fn shoot(
-    site: &Site,
-    browser: &Browser,
-    width: u32,
-    height: u32,
-    out: &std::path::Path,
-) -> Result<()> {
+async fn shoot(site: &Site, browser: &Browser, width: u32, height: u32, out: &std::path::Path) -> Result<()> {
     let save = |name: &str, png: Vec<u8>| {
         let path = out.join(format!("{width}-{name}.png"));
         std::fs::write(&path, png).with_context(|| format!("writing {}", path.display()))?;
@@ -39,19 +33,12 @@ async fn shoot(
         anyhow::Ok(())
     };
     browser.open(&site.url()).await?;
-    browser
-        .wait_until("!document.querySelector('#terms-text .terms__fallback')")
-        .await?;
+    browser.wait_until("!document.querySelector('#terms-text .terms__fallback')").await?;
     save("1-input", browser.full_page_png(width, height).await?)?;
 
     browser.click("to-confirm").await?;
-    browser
-        .wait_until("!document.getElementById('error-summary').hidden")
-        .await?;
-    save(
-        "1-input-errors",
-        browser.full_page_png(width, height).await?,
-    )?;
+    browser.wait_until("!document.getElementById('error-summary').hidden").await?;
+    save("1-input-errors", browser.full_page_png(width, height).await?)?;
 
     browser.click("contractType").await?;
     for (id, value) in seed_inputs(&format!("{width}@example.com")) {
@@ -63,40 +50,24 @@ async fn shoot(
     browser.css("#postalCode").await?.clear().await?;
     browser.type_into("postalCode", "4980000").await?;
     browser.click("postal-lookup").await?;
-    if browser
-        .wait_until("!document.getElementById('postal-choices').hidden")
-        .await
-        .is_ok()
-    {
-        browser
-            .eval("document.getElementById('postalCode').closest('.field').scrollIntoView()")
-            .await?;
+    if browser.wait_until("!document.getElementById('postal-choices').hidden").await.is_ok() {
+        browser.eval("document.getElementById('postalCode').closest('.field').scrollIntoView()").await?;
         save("1-input-postal-choices", browser.client.screenshot().await?)?;
-        browser
-            .css("#postal-choice-list button")
-            .await?
-            .click()
-            .await?;
+        browser.css("#postal-choice-list button").await?.click().await?;
     }
     browser.css("#postalCode").await?.clear().await?;
     browser.type_into("postalCode", "530-0011").await?;
     browser.css("#addressRegion").await?.clear().await?;
-    browser
-        .type_into("addressRegion", "大阪府大阪市北区")
-        .await?;
+    browser.type_into("addressRegion", "大阪府大阪市北区").await?;
     browser.css("#addressStreet").await?.clear().await?;
     browser.type_into("addressStreet", "大深町4-20").await?;
 
     browser.click("to-confirm").await?;
-    browser
-        .wait_until("!document.getElementById('step-confirm').hidden")
-        .await?;
+    browser.wait_until("!document.getElementById('step-confirm').hidden").await?;
     save("2-confirm", browser.full_page_png(width, height).await?)?;
 
     browser.click("submit-application").await?;
-    browser
-        .wait_until("!document.getElementById('step-complete').hidden")
-        .await?;
+    browser.wait_until("!document.getElementById('step-complete').hidden").await?;
     save("3-complete", browser.full_page_png(width, height).await?)?;
     Ok(())
 }

@@ -34,10 +34,7 @@ impl Site {
     pub async fn start() -> Result<Site> {
         let data = tempfile::tempdir()?;
         let running = start_local(0, data.path()).await?;
-        Ok(Site {
-            running: Some(running),
-            data,
-        })
+        Ok(Site { running: Some(running), data })
     }
 
     pub fn addr(&self) -> std::net::SocketAddr {
@@ -99,9 +96,7 @@ impl Browser {
     pub async fn start(width: u32, height: u32) -> Result<Browser> {
         for binary in [CHROMIUM, CHROMEDRIVER] {
             if !Path::new(binary).exists() {
-                bail!(
-                    "{binary} is missing: run scripts/dev-env (installs chromium and chromium-driver)"
-                );
+                bail!("{binary} is missing: run scripts/dev-env (installs chromium and chromium-driver)");
             }
         }
         let port = free_port()?;
@@ -138,20 +133,14 @@ impl Browser {
             "unhandledPromptBehavior": "accept",
             "goog:chromeOptions": {"binary": CHROMIUM, "args": args},
         });
-        let Value::Object(capabilities) = capabilities else {
-            unreachable!()
-        };
+        let Value::Object(capabilities) = capabilities else { unreachable!() };
         let connector = hyper_util::client::legacy::connect::HttpConnector::new();
         let client = ClientBuilder::new(connector)
             .capabilities(capabilities)
             .connect(&url)
             .await
             .context("starting a chromium session")?;
-        let browser = Browser {
-            client,
-            _driver: driver,
-            _profile: profile,
-        };
+        let browser = Browser { client, _driver: driver, _profile: profile };
         browser.set_viewport(width, height).await?;
         Ok(browser)
     }
@@ -159,19 +148,11 @@ impl Browser {
     /// Resizes the window so that the page's viewport is exactly `width`×`height`.
     pub async fn set_viewport(&self, width: u32, height: u32) -> Result<()> {
         self.client.set_window_size(width, height).await?;
-        let inner = self
-            .eval("return [window.innerWidth, window.innerHeight]")
-            .await?;
-        let (iw, ih) = (
-            inner[0].as_u64().unwrap_or(0) as u32,
-            inner[1].as_u64().unwrap_or(0) as u32,
-        );
+        let inner = self.eval("return [window.innerWidth, window.innerHeight]").await?;
+        let (iw, ih) = (inner[0].as_u64().unwrap_or(0) as u32, inner[1].as_u64().unwrap_or(0) as u32);
         if (iw, ih) != (width, height) && iw > 0 {
             self.client
-                .set_window_size(
-                    width + width.saturating_sub(iw),
-                    height + height.saturating_sub(ih),
-                )
+                .set_window_size(width + width.saturating_sub(iw), height + height.saturating_sub(ih))
                 .await?;
         }
         Ok(())
@@ -186,8 +167,7 @@ impl Browser {
     /// Opens the form and waits until its script has started.
     pub async fn open(&self, url: &str) -> Result<()> {
         self.client.goto(url).await?;
-        self.wait_until("document.documentElement.dataset.ready === 'true'")
-            .await
+        self.wait_until("document.documentElement.dataset.ready === 'true'").await
     }
 
     pub async fn eval(&self, script: &str) -> Result<Value> {
@@ -214,10 +194,7 @@ impl Browser {
     }
 
     pub async fn css(&self, selector: &str) -> Result<Element> {
-        self.client
-            .find(Locator::Css(selector))
-            .await
-            .with_context(|| format!("finding {selector}"))
+        self.client.find(Locator::Css(selector)).await.with_context(|| format!("finding {selector}"))
     }
 
     /// Clicks the element with this id.
@@ -234,12 +211,8 @@ impl Browser {
 
     /// The current value of the input with this id.
     pub async fn value(&self, id: &str) -> Result<String> {
-        let value = self
-            .eval_with(
-                "return document.getElementById(arguments[0]).value",
-                vec![json!(id)],
-            )
-            .await?;
+        let value =
+            self.eval_with("return document.getElementById(arguments[0]).value", vec![json!(id)]).await?;
         Ok(value.as_str().unwrap_or_default().to_owned())
     }
 
@@ -256,16 +229,16 @@ impl Browser {
     /// The step whose panel is shown (1, 2 or 3).
     pub async fn step(&self) -> Result<u64> {
         let step = self
-            .eval("return Number(document.querySelector('[data-step-panel]:not([hidden])').dataset.stepPanel)")
+            .eval(
+                "return Number(document.querySelector('[data-step-panel]:not([hidden])').dataset.stepPanel)",
+            )
             .await?;
         step.as_u64().context("no step shown")
     }
 
     /// A full-page PNG: the window grows to the page's height, then returns.
     pub async fn full_page_png(&self, width: u32, height: u32) -> Result<Vec<u8>> {
-        let page_height = self
-            .eval("return document.documentElement.scrollHeight")
-            .await?;
+        let page_height = self.eval("return document.documentElement.scrollHeight").await?;
         let page_height = page_height.as_u64().unwrap_or(height as u64) as u32;
         self.set_viewport(width, page_height.max(height)).await?;
         let png = self.client.screenshot().await?;
@@ -278,13 +251,7 @@ impl Browser {
     /// Runs a Chrome DevTools Protocol command through chromedriver, e.g. `Input.imeSetComposition`:
     /// real input events, as an IME or a keyboard produces them.
     pub async fn cdp(&self, cmd: &str, params: Value) -> Result<Value> {
-        Ok(self
-            .client
-            .issue_cmd(Cdp {
-                cmd: cmd.to_owned(),
-                params,
-            })
-            .await?)
+        Ok(self.client.issue_cmd(Cdp { cmd: cmd.to_owned(), params }).await?)
     }
 
     /// Types `kana` into the focused input the way a Japanese IME does: a
@@ -306,8 +273,7 @@ impl Browser {
             json!({"text": converted, "selectionStart": len, "selectionEnd": len}),
         )
         .await?;
-        self.cdp("Input.insertText", json!({"text": converted}))
-            .await?;
+        self.cdp("Input.insertText", json!({"text": converted})).await?;
         Ok(())
     }
 }
@@ -320,15 +286,8 @@ struct Cdp {
 }
 
 impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
-    fn endpoint(
-        &self,
-        base_url: &url::Url,
-        session_id: Option<&str>,
-    ) -> Result<url::Url, url::ParseError> {
-        base_url.join(&format!(
-            "session/{}/goog/cdp/execute",
-            session_id.unwrap_or_default()
-        ))
+    fn endpoint(&self, base_url: &url::Url, session_id: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!("session/{}/goog/cdp/execute", session_id.unwrap_or_default()))
     }
 
     fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {

@@ -122,7 +122,9 @@ async fn next(State(state): State<Shared>) -> Result<(HeaderMap, Bytes), StatusC
     );
     headers.insert(
         "lambda-runtime-trace-id",
-        HeaderValue::from_static("Root=1-00000000-000000000000000000000000;Parent=0000000000000000;Sampled=0"),
+        HeaderValue::from_static(
+            "Root=1-00000000-000000000000000000000000;Parent=0000000000000000;Sampled=0",
+        ),
     );
     Ok((headers, event))
 }
@@ -169,7 +171,14 @@ const PASSED_THROUGH: [&str; 7] = [
 ];
 
 /// Starts `subject` once against the emulator at `address` and measures it.
-async fn cold_start(state: &Shared, address: &str, subject: &Subject, run: usize, show_output: bool, vary: &[String]) -> Result<Sample> {
+async fn cold_start(
+    state: &Shared,
+    address: &str,
+    subject: &Subject,
+    run: usize,
+    show_output: bool,
+    vary: &[String],
+) -> Result<Sample> {
     let (marks, mut received) = mpsc::unbounded_channel();
     *state.lock().expect("emulator state") = Some(Pending {
         event: vary_event(&subject.event, vary, run_stamp(run)),
@@ -267,7 +276,8 @@ fn vary_event(event: &Bytes, vary: &[String], stamp: String) -> Bytes {
 
 /// The high-water mark of resident memory so far.
 pub fn peak_rss_kib(pid: u32) -> Result<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).context("reading /proc (Linux only)")?;
+    let status =
+        std::fs::read_to_string(format!("/proc/{pid}/status")).context("reading /proc (Linux only)")?;
     status
         .lines()
         .find_map(|line| line.strip_prefix("VmHWM:"))
@@ -283,7 +293,12 @@ pub fn median<T: Copy + Ord>(values: &[T]) -> T {
 }
 
 /// Measures every subject `runs` times, in turn.
-pub async fn measure(subjects: &[Subject], runs: usize, show_output: bool, vary: &[String]) -> Result<Vec<Vec<Sample>>> {
+pub async fn measure(
+    subjects: &[Subject],
+    runs: usize,
+    show_output: bool,
+    vary: &[String],
+) -> Result<Vec<Vec<Sample>>> {
     let state: Shared = Arc::new(Mutex::new(None));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let address = listener.local_addr()?.to_string();
@@ -315,7 +330,15 @@ fn build_one(binary: &str) -> Result<PathBuf> {
     let package = if binary == BASELINE { env!("CARGO_PKG_NAME") } else { binary };
     let output = Command::new(cargo)
         .current_dir(workspace_root())
-        .args(["build", "--release", "--message-format=json-render-diagnostics", "-p", package, "--bin", binary])
+        .args([
+            "build",
+            "--release",
+            "--message-format=json-render-diagnostics",
+            "-p",
+            package,
+            "--bin",
+            binary,
+        ])
         .stderr(Stdio::inherit())
         .output()
         .context("running cargo build")?;
@@ -324,7 +347,8 @@ fn build_one(binary: &str) -> Result<PathBuf> {
     }
     for line in output.stdout.split(|b| *b == b'\n').filter(|l| !l.is_empty()) {
         let message: serde_json::Value = serde_json::from_slice(line)?;
-        if let (Some(executable), Some(binary_name)) = (message["executable"].as_str(), message["target"]["name"].as_str())
+        if let (Some(executable), Some(binary_name)) =
+            (message["executable"].as_str(), message["target"]["name"].as_str())
             && binary_name == binary
         {
             return Ok(PathBuf::from(executable));
@@ -351,7 +375,10 @@ fn default_event(function: &str) -> Result<PathBuf> {
         return Ok(valid);
     }
     candidates.sort();
-    candidates.into_iter().next().ok_or_else(|| anyhow!("no events/{function}-*.json; pass --event {function}=PATH"))
+    candidates
+        .into_iter()
+        .next()
+        .ok_or_else(|| anyhow!("no events/{function}-*.json; pass --event {function}=PATH"))
 }
 
 fn pairs(values: &[String], what: &str) -> Result<Vec<(String, String)>> {
@@ -372,8 +399,10 @@ pub fn run(args: Args) -> Result<()> {
     let events = pairs(&args.events, "--event")?;
     let env = pairs(&args.env, "--env")?;
     let given = pairs(&args.binaries, "--binary")?;
-    let names: Vec<String> = std::iter::once(BASELINE.to_owned()).chain(args.functions.iter().cloned()).collect();
-    let to_build: Vec<String> = names.iter().filter(|n| !given.iter().any(|(g, _)| g == *n)).cloned().collect();
+    let names: Vec<String> =
+        std::iter::once(BASELINE.to_owned()).chain(args.functions.iter().cloned()).collect();
+    let to_build: Vec<String> =
+        names.iter().filter(|n| !given.iter().any(|(g, _)| g == *n)).cloned().collect();
     let built = if to_build.is_empty() { vec![] } else { build(&to_build)? };
 
     let mut subjects = Vec::new();
@@ -388,7 +417,8 @@ pub fn run(args: Args) -> Result<()> {
             None => default_event(event_function)?,
         };
         let event = std::fs::read(&event_path).with_context(|| event_path.display().to_string())?;
-        serde_json::from_slice::<serde_json::Value>(&event).with_context(|| format!("{} is not JSON", event_path.display()))?;
+        serde_json::from_slice::<serde_json::Value>(&event)
+            .with_context(|| format!("{} is not JSON", event_path.display()))?;
         subjects.push(Subject { name: name.clone(), binary, event: event.into(), env: env.clone() });
     }
 
@@ -406,7 +436,13 @@ fn print_report(subjects: &[Subject], samples: &[Vec<Sample>], runs: usize) {
             let init: Vec<Duration> = s.iter().map(|x| x.init).collect();
             let first: Vec<Duration> = s.iter().map(|x| x.first_response).collect();
             let rss: Vec<u64> = s.iter().map(|x| x.peak_rss_kib).collect();
-            (median(&init), *init.iter().min().expect("runs ≥ 1"), median(&first), median(&rss), *rss.iter().max().expect("runs ≥ 1"))
+            (
+                median(&init),
+                *init.iter().min().expect("runs ≥ 1"),
+                median(&first),
+                median(&rss),
+                *rss.iter().max().expect("runs ≥ 1"),
+            )
         })
         .collect();
     println!("cold starts: {runs} runs each, medians (init = spawn → first /next poll)");
@@ -471,8 +507,13 @@ mod tests {
 
     #[test]
     fn varies_the_last_six_characters() {
-        let event = Bytes::from_static(br#"{"id": "01KB5Q9Z8E4M7T3W6X2C9HJ5RA", "pk": "APP#01KB5Q9Z8E4M7T3W6X2C9HJ5RA"}"#);
+        let event = Bytes::from_static(
+            br#"{"id": "01KB5Q9Z8E4M7T3W6X2C9HJ5RA", "pk": "APP#01KB5Q9Z8E4M7T3W6X2C9HJ5RA"}"#,
+        );
         let varied = vary_event(&event, &["01KB5Q9Z8E4M7T3W6X2C9HJ5RA".into()], "000042".into());
-        assert_eq!(&varied[..], br#"{"id": "01KB5Q9Z8E4M7T3W6X2C000042", "pk": "APP#01KB5Q9Z8E4M7T3W6X2C000042"}"#);
+        assert_eq!(
+            &varied[..],
+            br#"{"id": "01KB5Q9Z8E4M7T3W6X2C000042", "pk": "APP#01KB5Q9Z8E4M7T3W6X2C000042"}"#
+        );
     }
 }

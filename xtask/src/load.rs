@@ -113,7 +113,8 @@ fn application(template: &serde_json::Value, email: &str) -> String {
 
 fn template() -> Result<serde_json::Value> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../events/submit-valid.json");
-    let event: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).with_context(|| path.display().to_string())?)?;
+    let event: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&path).with_context(|| path.display().to_string())?)?;
     let body = event["body"].as_str().ok_or_else(|| anyhow!("{} has no body", path.display()))?;
     Ok(serde_json::from_str(body)?)
 }
@@ -168,7 +169,8 @@ async fn stored_count(storage: &Storage) -> Result<usize> {
     match (&storage.sqlite, &storage.table) {
         (Some(path), _) => {
             let connection = rusqlite::Connection::open(path)?;
-            let count: i64 = connection.query_row("SELECT count(*) FROM applications", [], |row| row.get(0))?;
+            let count: i64 =
+                connection.query_row("SELECT count(*) FROM applications", [], |row| row.get(0))?;
             Ok(count as usize)
         }
         (None, Some(table)) => {
@@ -184,7 +186,10 @@ async fn stored_count(storage: &Storage) -> Result<usize> {
                     .table_name(table)
                     .filter_expression("#sk = :sk")
                     .expression_attribute_names("#sk", layout::SORT_KEY)
-                    .expression_attribute_values(":sk", AttributeValue::S(layout::APPLICATION_SORT_KEY.into()))
+                    .expression_attribute_values(
+                        ":sk",
+                        AttributeValue::S(layout::APPLICATION_SORT_KEY.into()),
+                    )
                     .set_exclusive_start_key(start)
                     .send()
                     .await?;
@@ -235,10 +240,17 @@ async fn load(args: Args) -> Result<()> {
     let tag = format!("{:x}", SystemTime::now().duration_since(UNIX_EPOCH)?.as_millis() % 0xffff_ffff);
     let jobs = plan(&args, &tag);
     let url = format!("{}/api/applications", args.base_url.trim_end_matches('/'));
-    let client = reqwest::Client::builder().timeout(Duration::from_secs(30)).pool_max_idle_per_host(args.concurrency).build()?;
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .pool_max_idle_per_host(args.concurrency)
+        .build()?;
     let acknowledged_file = match &args.acknowledged {
         Some(path) => Some(Arc::new(std::sync::Mutex::new(
-            std::fs::OpenOptions::new().create(true).append(true).open(path).with_context(|| path.display().to_string())?,
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .with_context(|| path.display().to_string())?,
         ))),
         None => None,
     };
@@ -257,7 +269,8 @@ async fn load(args: Args) -> Result<()> {
     let queue = Arc::new(std::sync::Mutex::new(jobs.into_iter()));
     let mut workers = tokio::task::JoinSet::new();
     for _ in 0..args.concurrency.max(1) {
-        let (queue, client, url, template, record) = (queue.clone(), client.clone(), url.clone(), template.clone(), record.clone());
+        let (queue, client, url, template, record) =
+            (queue.clone(), client.clone(), url.clone(), template.clone(), record.clone());
         let pace = Duration::from_millis(args.pace_ms);
         workers.spawn(async move {
             let mut outcomes = Vec::new();
@@ -306,8 +319,11 @@ async fn check(args: &Args, outcomes: &[Outcome], elapsed: Duration) -> Result<(
         *statuses.entry(label).or_default() += 1;
     };
     // Both sides of an email pair may be the one that loses the race (409).
-    let shares_email: HashSet<usize> =
-        outcomes.iter().filter_map(|o| o.job.reuses_email_of.map(|other| [other, o.job.index])).flatten().collect();
+    let shares_email: HashSet<usize> = outcomes
+        .iter()
+        .filter_map(|o| o.job.reuses_email_of.map(|other| [other, o.job.index]))
+        .flatten()
+        .collect();
     for outcome in outcomes {
         let job = &outcome.job;
         tally(&outcome.first, &mut statuses);
@@ -363,7 +379,10 @@ async fn check(args: &Args, outcomes: &[Outcome], elapsed: Duration) -> Result<(
             let created = pair.iter().filter(|s| **s == Some(201)).count();
             let conflicts = pair.iter().filter(|s| **s == Some(409)).count();
             if (created != 1 || conflicts != 1) && !args.fault {
-                problems.push(format!("#{} and #{other} share an email: {pair:?}, expected one 201 and one 409", job.index));
+                problems.push(format!(
+                    "#{} and #{other} share an email: {pair:?}, expected one 201 and one 409",
+                    job.index
+                ));
             }
         }
     }
@@ -375,7 +394,11 @@ async fn check(args: &Args, outcomes: &[Outcome], elapsed: Duration) -> Result<(
     let store = open_store(&args.storage).await?;
     let missing = missing(store.as_ref(), &unique_accepted).await?;
     if !missing.is_empty() {
-        problems.push(format!("{} acknowledged applications are not stored: {:?}", missing.len(), &missing[..missing.len().min(5)]));
+        problems.push(format!(
+            "{} acknowledged applications are not stored: {:?}",
+            missing.len(),
+            &missing[..missing.len().min(5)]
+        ));
     }
     let stored = stored_count(&args.storage).await;
     match &stored {
@@ -389,8 +412,18 @@ async fn check(args: &Args, outcomes: &[Outcome], elapsed: Duration) -> Result<(
 
     latencies.sort();
     let requests = statuses.values().sum::<usize>();
-    println!("submissions: {} ({} retried with the same key, {} reusing an email), concurrency {}", outcomes.len(), retries, email_pairs, args.concurrency);
-    println!("requests: {requests} in {:.2} s = {:.0} req/s", elapsed.as_secs_f64(), requests as f64 / elapsed.as_secs_f64());
+    println!(
+        "submissions: {} ({} retried with the same key, {} reusing an email), concurrency {}",
+        outcomes.len(),
+        retries,
+        email_pairs,
+        args.concurrency
+    );
+    println!(
+        "requests: {requests} in {:.2} s = {:.0} req/s",
+        elapsed.as_secs_f64(),
+        requests as f64 / elapsed.as_secs_f64()
+    );
     println!(
         "latency: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
         percentile(&latencies, 0.5).as_secs_f64() * 1e3,
@@ -403,7 +436,12 @@ async fn check(args: &Args, outcomes: &[Outcome], elapsed: Duration) -> Result<(
         Ok(stored) => println!("stored applications: {stored}"),
         Err(e) => println!("stored applications: unknown ({e})"),
     }
-    println!("every 201 stored: {} of {} ({} missing)", unique_accepted.len() - missing.len(), unique_accepted.len(), missing.len());
+    println!(
+        "every 201 stored: {} of {} ({} missing)",
+        unique_accepted.len() - missing.len(),
+        unique_accepted.len(),
+        missing.len()
+    );
     println!("identical replays: {replays_identical} of {retries}");
     println!("5xx: {five_xx}{}", if args.fault { " (503 expected while storage is down)" } else { "" });
     if problems.is_empty() {
@@ -432,7 +470,13 @@ pub fn verify(args: VerifyArgs) -> Result<()> {
         let unique: HashSet<&str> = acknowledged.iter().map(|a| a.application_id.as_str()).collect();
         let store = open_store(&args.storage).await?;
         let missing = missing(store.as_ref(), &acknowledged).await?;
-        println!("acknowledged: {} (unique {}), stored as acknowledged: {}, missing: {}", acknowledged.len(), unique.len(), acknowledged.len() - missing.len(), missing.len());
+        println!(
+            "acknowledged: {} (unique {}), stored as acknowledged: {}, missing: {}",
+            acknowledged.len(),
+            unique.len(),
+            acknowledged.len() - missing.len(),
+            missing.len()
+        );
         match stored_count(&args.storage).await {
             Ok(n) => println!("stored applications: {n}"),
             Err(e) => println!("stored applications: unknown ({e})"),

@@ -21,7 +21,8 @@ pub struct Args {
 pub fn run(args: Args) -> Result<()> {
     anyhow::ensure!(args.listen.ip().is_loopback() && args.to.ip().is_loopback(), "loopback addresses only");
     tokio::runtime::Runtime::new()?.block_on(async {
-        let listener = tokio::net::TcpListener::bind(args.listen).await.with_context(|| args.listen.to_string())?;
+        let listener =
+            tokio::net::TcpListener::bind(args.listen).await.with_context(|| args.listen.to_string())?;
         println!("forwarding {} → {}", args.listen, args.to);
         loop {
             let (mut inbound, _) = listener.accept().await?;

@@ -34,10 +34,7 @@ enum RecordError {
 /// Handles one batch of stream records. Each failed record is listed in
 /// `batchItemFailures` (ReportBatchItemFailures), so that Lambda retries from
 /// it while the others stay done; their markers make redelivery harmless.
-pub async fn handle(
-    deps: &Deps,
-    event: LambdaEvent<Event>,
-) -> Result<DynamoDbEventResponse, Error> {
+pub async fn handle(deps: &Deps, event: LambdaEvent<Event>) -> Result<DynamoDbEventResponse, Error> {
     let mut response = DynamoDbEventResponse::default();
     for record in &event.payload.records {
         let Err(error) = process(deps, record).await else {
@@ -46,11 +43,7 @@ pub async fn handle(
         let Some(sequence_number) = record.change.sequence_number.clone() else {
             // Without an identifier only the whole batch can be retried.
             tracing::error!(event_id = %record.event_id, %error, "record without a sequence number failed");
-            return Err(format!(
-                "record {} failed and has no sequence number",
-                record.event_id
-            )
-            .into());
+            return Err(format!("record {} failed and has no sequence number", record.event_id).into());
         };
         tracing::error!(event_id = %record.event_id, %sequence_number, %error, "record failed, reported for retry");
         let mut failure = DynamoDbBatchItemFailure::default();
@@ -64,13 +57,7 @@ async fn process(deps: &Deps, record: &EventRecord) -> Result<(), RecordError> {
     let Some(application) = decode(record)? else {
         return Ok(());
     };
-    deliver(
-        deps.store.as_ref(),
-        deps.mailer.as_ref(),
-        &deps.config,
-        &application,
-    )
-    .await?;
+    deliver(deps.store.as_ref(), deps.mailer.as_ref(), &deps.config, &application).await?;
     Ok(())
 }
 

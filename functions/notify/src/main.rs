@@ -1,6 +1,6 @@
 use lambda_runtime::{Error, run, service_fn};
-use shared::mail::{MailConfig, SesMailer};
 use shared::aws::load_sdk_config;
+use shared::mail::{MailConfig, SesMailer};
 use shared::store::dynamodb::DynamoStore;
 
 #[tokio::main]

@@ -40,8 +40,12 @@ fn lookup(c: &mut Criterion) {
 /// be compared: a std HashMap lookup over as many codes, and serialising a JSON
 /// body of the 200 answer's size.
 fn baselines(c: &mut Criterion) {
-    let codes: std::collections::HashMap<u32, u32> =
-        shared::postal::TABLE.iter().map(|(code, _)| code).enumerate().map(|(i, code)| (code, i as u32)).collect();
+    let codes: std::collections::HashMap<u32, u32> = shared::postal::TABLE
+        .iter()
+        .map(|(code, _)| code)
+        .enumerate()
+        .map(|(i, code)| (code, i as u32))
+        .collect();
     c.bench_function("baseline HashMap<u32, u32>::get (142,920 codes)", |b| {
         b.iter(|| codes.get(black_box(&5_300_011)).copied())
     });

@@ -10,8 +10,8 @@
 use lambda_http::http::{HeaderMap, HeaderValue, StatusCode, header};
 use lambda_http::{Body, Request, Response};
 use serde::ser::{Serialize, SerializeStruct, Serializer};
-use shared::domain::PostalCode;
 use shared::domain::Field;
+use shared::domain::PostalCode;
 use shared::http::{self, ApiError, ErrorCode};
 use shared::messages::Issue;
 use shared::postal::{self, Address, Kana, Matches};
@@ -62,7 +62,8 @@ fn code_from_path(path: &str) -> Result<u32, ApiError> {
     if let Some(code) = PostalCode::from_ascii(segment.as_bytes()) {
         return Ok(code.number());
     }
-    let invalid = |issue: Issue| ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::InvalidPostalCode, issue.message);
+    let invalid =
+        |issue: Issue| ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::InvalidPostalCode, issue.message);
     let decoded = percent_encoding::percent_decode_str(segment)
         .decode_utf8()
         .map_err(|_| invalid(Issue::invalid_format(Field::PostalCode)))?;
@@ -124,7 +125,10 @@ impl Serialize for AddressJson {
         match office {
             Some(office) => {
                 body.serialize_field("street", office.street)?;
-                body.serialize_field("office", &OfficeJson { name: office.name, name_kana: office.name_kana })?;
+                body.serialize_field(
+                    "office",
+                    &OfficeJson { name: office.name, name_kana: office.name_kana },
+                )?;
             }
             None => {
                 body.skip_field("street")?;
@@ -169,9 +173,21 @@ mod tests {
             assert_eq!(code_from_path(path).unwrap(), 5_300_011, "{path}");
         }
         assert_eq!(code_from_path("/api/postal/0600000").unwrap(), 600_000);
-        for path in ["/api/postal/", "/api/postal/53000", "/api/postal/530-001a", "/api/postal/53-00011", "/api/postal/%FF%FE", "/api/postal/530-00111", "/api/postal/abcdefg"] {
+        for path in [
+            "/api/postal/",
+            "/api/postal/53000",
+            "/api/postal/530-001a",
+            "/api/postal/53-00011",
+            "/api/postal/%FF%FE",
+            "/api/postal/530-00111",
+            "/api/postal/abcdefg",
+        ] {
             let error = code_from_path(path).unwrap_err();
-            assert_eq!((error.status, error.code), (StatusCode::BAD_REQUEST, ErrorCode::InvalidPostalCode), "{path}");
+            assert_eq!(
+                (error.status, error.code),
+                (StatusCode::BAD_REQUEST, ErrorCode::InvalidPostalCode),
+                "{path}"
+            );
         }
     }
 }

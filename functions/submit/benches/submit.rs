@@ -6,9 +6,9 @@
 use async_trait::async_trait;
 use criterion::{Criterion, criterion_group, criterion_main};
 use lambda_http::Request;
-use shared::store::sqlite::SqliteStore;
 use shared::domain::{ApplicationId, Status};
 use shared::mail::MailKind;
+use shared::store::sqlite::SqliteStore;
 use shared::store::{Store, StoredApplication, Submission, SubmitOutcome, Unavailable};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -88,7 +88,10 @@ impl Handler {
             match outcome {
                 SubmitOutcome::Created { response_body } => {
                     if let Some(hook) = &self.after_created {
-                        hook(StoredApplication { receipt: submission.receipt, application: submission.application });
+                        hook(StoredApplication {
+                            receipt: submission.receipt,
+                            application: submission.application,
+                        });
                     }
                     return Ok((acknowledged(response_body, false), "created"));
                 }
@@ -192,7 +195,10 @@ mod tests {
             map.insert(IDEMPOTENCY_KEY, HeaderValue::from_bytes(bad.as_bytes()).unwrap());
             assert_eq!(idempotency_key(&map).unwrap_err().code, ErrorCode::InvalidIdempotencyKey, "{bad}");
         }
-        assert_eq!(idempotency_key(&headers(&[uuid, uuid])).unwrap_err().code, ErrorCode::InvalidIdempotencyKey);
+        assert_eq!(
+            idempotency_key(&headers(&[uuid, uuid])).unwrap_err().code,
+            ErrorCode::InvalidIdempotencyKey
+        );
         assert_eq!(idempotency_key(&headers(&[&"k".repeat(128)])).unwrap().as_str().len(), 128);
     }
 

@@ -14,11 +14,7 @@ static WEB: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/../../web");
 
 pub async fn handle(req: Request) -> Response<Body> {
     let response = serve(&req).unwrap_or_else(ApiError::into_response);
-    tracing::info!(
-        route = "$default",
-        status = response.status().as_u16(),
-        "served"
-    );
+    tracing::info!(route = "$default", status = response.status().as_u16(), "served");
     response
 }
 
@@ -40,32 +36,17 @@ fn serve(req: &Request) -> Result<Response<Body>, ApiError> {
         *response.status_mut() = StatusCode::NOT_MODIFIED;
         response
     } else {
-        let body = if method == Method::HEAD {
-            Body::Empty
-        } else {
-            Body::Binary(file.contents().to_vec())
-        };
+        let body = if method == Method::HEAD { Body::Empty } else { Body::Binary(file.contents().to_vec()) };
         let mut response = Response::new(body);
-        response
-            .headers_mut()
-            .insert(header::CONTENT_TYPE, content_type(file));
+        response.headers_mut().insert(header::CONTENT_TYPE, content_type(file));
         response
     };
     let headers = response.headers_mut();
-    headers.insert(
-        header::ETAG,
-        HeaderValue::from_str(&etag).expect("hex is a valid header value"),
-    );
+    headers.insert(header::ETAG, HeaderValue::from_str(&etag).expect("hex is a valid header value"));
     // Revalidate every time (cheap with the ETag): a deploy changes the form at once.
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
-    );
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
+    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CONTENT_SECURITY_POLICY));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     Ok(response)
 }
 
@@ -78,10 +59,7 @@ fn asset(path: &str) -> Option<&'static File<'static>> {
     } else {
         relative.to_owned()
     };
-    if relative
-        .split('/')
-        .any(|segment| segment.is_empty() || segment.starts_with('.'))
-    {
+    if relative.split('/').any(|segment| segment.is_empty() || segment.starts_with('.')) {
         return None;
     }
     WEB.get_file(&relative)
@@ -89,8 +67,7 @@ fn asset(path: &str) -> Option<&'static File<'static>> {
 
 fn content_type(file: &File<'_>) -> HeaderValue {
     let mime = mime_guess::from_path(file.path()).first_or_octet_stream();
-    let textual =
-        mime.type_() == "text" || matches!(mime.subtype().as_str(), "javascript" | "json" | "svg");
+    let textual = mime.type_() == "text" || matches!(mime.subtype().as_str(), "javascript" | "json" | "svg");
     let value = if textual {
         format!("{}; charset=utf-8", mime.essence_str())
     } else {
@@ -102,10 +79,7 @@ fn content_type(file: &File<'_>) -> HeaderValue {
 /// A strong validator: the first 128 bits of the content's SHA-256.
 fn etag(contents: &[u8]) -> String {
     let digest = Sha256::digest(contents);
-    let hex: String = digest[..16]
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect();
+    let hex: String = digest[..16].iter().map(|byte| format!("{byte:02x}")).collect();
     format!("\"{hex}\"")
 }
 
@@ -114,11 +88,7 @@ mod tests {
     use super::*;
 
     fn request(method: &str, path: &str) -> Request {
-        lambda_http::http::Request::builder()
-            .method(method)
-            .uri(path)
-            .body(Body::Empty)
-            .unwrap()
+        lambda_http::http::Request::builder().method(method).uri(path).body(Body::Empty).unwrap()
     }
 
     fn error_code(response: &Response<Body>) -> String {
@@ -130,27 +100,16 @@ mod tests {
     async fn serves_the_form_with_its_policy_and_validator() {
         let response = handle(request("GET", "/")).await;
         assert_eq!(response.status(), StatusCode::OK);
-        assert_eq!(
-            response.headers()[header::CONTENT_TYPE],
-            "text/html; charset=utf-8"
-        );
-        assert_eq!(
-            response.headers()[header::CONTENT_SECURITY_POLICY],
-            CONTENT_SECURITY_POLICY
-        );
+        assert_eq!(response.headers()[header::CONTENT_TYPE], "text/html; charset=utf-8");
+        assert_eq!(response.headers()[header::CONTENT_SECURITY_POLICY], CONTENT_SECURITY_POLICY);
         assert_eq!(response.headers()[header::CACHE_CONTROL], "no-cache");
         let index = WEB.get_file("index.html").unwrap();
         assert_eq!(response.body().as_ref(), index.contents());
-        assert_eq!(
-            handle(request("GET", "/index.html")).await.body().as_ref(),
-            index.contents()
-        );
+        assert_eq!(handle(request("GET", "/index.html")).await.body().as_ref(), index.contents());
 
         let etag = response.headers()[header::ETAG].clone();
         let mut revalidation = request("GET", "/");
-        revalidation
-            .headers_mut()
-            .insert(header::IF_NONE_MATCH, etag.clone());
+        revalidation.headers_mut().insert(header::IF_NONE_MATCH, etag.clone());
         let not_modified = handle(revalidation).await;
         assert_eq!(not_modified.status(), StatusCode::NOT_MODIFIED);
         assert_eq!(not_modified.headers()[header::ETAG], etag);
@@ -170,33 +129,19 @@ mod tests {
         assert!(!all.is_empty());
         for file in all {
             let path = format!("/{}", file.path().to_str().unwrap());
-            if file
-                .path()
-                .components()
-                .any(|c| c.as_os_str().to_string_lossy().starts_with('.'))
-            {
+            if file.path().components().any(|c| c.as_os_str().to_string_lossy().starts_with('.')) {
                 continue;
             }
             let response = handle(request("GET", &path)).await;
             assert_eq!(response.status(), StatusCode::OK, "{path}");
             assert_eq!(response.body().as_ref(), file.contents(), "{path}");
-            assert!(
-                response.headers().contains_key(header::CONTENT_TYPE),
-                "{path}"
-            );
+            assert!(response.headers().contains_key(header::CONTENT_TYPE), "{path}");
         }
     }
 
     #[tokio::test]
     async fn unknown_routes_get_the_envelope() {
-        for path in [
-            "/nope",
-            "/api/nope",
-            "/api/postal/",
-            "/../Cargo.toml",
-            "//index.html",
-            "/.git/config",
-        ] {
+        for path in ["/nope", "/api/nope", "/api/postal/", "/../Cargo.toml", "//index.html", "/.git/config"] {
             let response = handle(request("GET", path)).await;
             assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
             assert_eq!(error_code(&response), "not_found");
@@ -213,11 +158,7 @@ mod tests {
         ];
         for (method, path, allow) in cases {
             let response = handle(request(method, path)).await;
-            assert_eq!(
-                response.status(),
-                StatusCode::METHOD_NOT_ALLOWED,
-                "{method} {path}"
-            );
+            assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
             assert_eq!(response.headers()[header::ALLOW], allow);
             assert_eq!(error_code(&response), "method_not_allowed");
         }

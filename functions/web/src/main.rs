@@ -3,8 +3,5 @@ use lambda_http::{Error, run, service_fn};
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     shared::telemetry::init();
-    run(service_fn(|req| async {
-        Ok::<_, Error>(web::handle(req).await)
-    }))
-    .await
+    run(service_fn(|req| async { Ok::<_, Error>(web::handle(req).await) })).await
 }

@@ -6,7 +6,6 @@
 //! the other suites (hostile, server) running alongside, which must be just as
 //! free of the seed's personal data.
 
-
 use serde_json::{Value, json};
 use std::io::Write;
 use std::sync::{Arc, Mutex};
@@ -40,8 +39,17 @@ async fn no_personal_data_reaches_the_logs() {
     let application = test_support::seed_application_with_email("privacy.taro@example.com");
     // Every personal value of the application, and the phone without hyphens.
     let mut personal: Vec<String> = [
-        "email", "corporateName", "corporateNameKana", "lastName", "firstName", "lastNameKana",
-        "firstNameKana", "addressStreet", "addressBuilding", "phone", "invoiceNumber",
+        "email",
+        "corporateName",
+        "corporateNameKana",
+        "lastName",
+        "firstName",
+        "lastNameKana",
+        "firstNameKana",
+        "addressStreet",
+        "addressBuilding",
+        "phone",
+        "invoiceNumber",
     ]
     .iter()
     .map(|key| application[key].as_str().expect("text field").to_owned())
@@ -64,9 +72,21 @@ async fn no_personal_data_reaches_the_logs() {
     let statuses = [
         post("api/validate", None, &application).await.unwrap().status().as_u16(),
         post("api/validate", None, &invalid).await.unwrap().status().as_u16(),
-        post("api/applications", Some("privacy-key-000000000001"), &application).await.unwrap().status().as_u16(),
-        post("api/applications", Some("privacy-key-000000000001"), &application).await.unwrap().status().as_u16(),
-        post("api/applications", Some("privacy-key-000000000002"), &application).await.unwrap().status().as_u16(),
+        post("api/applications", Some("privacy-key-000000000001"), &application)
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        post("api/applications", Some("privacy-key-000000000001"), &application)
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
+        post("api/applications", Some("privacy-key-000000000002"), &application)
+            .await
+            .unwrap()
+            .status()
+            .as_u16(),
         post("api/applications", Some("privacy-key-000000000003"), &invalid).await.unwrap().status().as_u16(),
         client.get(format!("{base}api/postal/5300011")).send().await.unwrap().status().as_u16(),
     ];

@@ -53,7 +53,11 @@ impl Collector {
     }
 
     /// An optional field: not entered is `Some(None)`, an error is `None`.
-    pub(super) fn optional<T: FieldValue>(&mut self, field: Field, raw: &RawApplication<'_>) -> Option<Option<T>> {
+    pub(super) fn optional<T: FieldValue>(
+        &mut self,
+        field: Field,
+        raw: &RawApplication<'_>,
+    ) -> Option<Option<T>> {
         match raw.entered(field) {
             Some(value) => self.take(T::parse(field, value)).map(Some),
             None => Some(None),
@@ -61,7 +65,11 @@ impl Collector {
     }
 
     /// A corporation's field: required for a corporation, dropped unread otherwise.
-    pub(super) fn corporate<T: FieldValue>(&mut self, field: Field, raw: &RawApplication<'_>) -> Option<Option<T>> {
+    pub(super) fn corporate<T: FieldValue>(
+        &mut self,
+        field: Field,
+        raw: &RawApplication<'_>,
+    ) -> Option<Option<T>> {
         match self.corporation {
             Some(true) => self.required(field, raw).map(Some),
             _ => Some(None),
@@ -140,7 +148,9 @@ impl Application {
     /// Rebuilds a stored application from its stored values (by field, as
     /// text: numbers as their digits), with the same field parsers as a request.
     /// Returns the fields that no longer parse; never their values.
-    pub fn from_stored<'a>(stored: impl Fn(Field) -> Option<std::borrow::Cow<'a, str>>) -> Result<Application, Vec<Field>> {
+    pub fn from_stored<'a>(
+        stored: impl Fn(Field) -> Option<std::borrow::Cow<'a, str>>,
+    ) -> Result<Application, Vec<Field>> {
         let mut raw = RawApplication::default();
         for field in Field::kept() {
             raw.set(field, stored(field).map(RawValue::Text));
@@ -155,7 +165,9 @@ impl Application {
     /// Who applies: a corporation with its name, or a sole proprietor.
     pub fn contractor(&self) -> Contractor<'_> {
         match (self.contract_type, &self.corporate_name, &self.corporate_name_kana) {
-            (ContractType::Corporation, Some(name), Some(name_kana)) => Contractor::Corporation { name, name_kana },
+            (ContractType::Corporation, Some(name), Some(name_kana)) => {
+                Contractor::Corporation { name, name_kana }
+            }
             _ => Contractor::SoleProprietor,
         }
     }

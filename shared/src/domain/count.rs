@@ -47,8 +47,8 @@ impl FieldValue for Count {
 /// Plain digits, or digits grouped by three with commas ("1,200").
 fn parse_digits(text: &str) -> Option<u64> {
     let groups: Vec<&str> = text.split(',').collect();
-    let well_grouped = groups.len() == 1
-        || (matches!(groups[0].len(), 1..=3) && groups[1..].iter().all(|g| g.len() == 3));
+    let well_grouped =
+        groups.len() == 1 || (matches!(groups[0].len(), 1..=3) && groups[1..].iter().all(|g| g.len() == 3));
     if !well_grouped || !groups.iter().all(|g| !g.is_empty() && g.bytes().all(|b| b.is_ascii_digit())) {
         return None;
     }

@@ -1,6 +1,6 @@
 //! メールアドレス.
 
-use super::value::{text_of, text_newtype};
+use super::value::{text_newtype, text_of};
 use super::{Entry, Field, FieldValue, Kind, RawValue};
 use crate::messages::Issue;
 use crate::normalize;

@@ -235,9 +235,6 @@ mod tests {
     #[test]
     fn groups_hold_neighbours() {
         assert_eq!(Group::Name.fields().collect::<Vec<_>>(), [Field::LastName, Field::FirstName]);
-        assert_eq!(
-            Group::NameKana.fields().collect::<Vec<_>>(),
-            [Field::LastNameKana, Field::FirstNameKana]
-        );
+        assert_eq!(Group::NameKana.fields().collect::<Vec<_>>(), [Field::LastNameKana, Field::FirstNameKana]);
     }
 }

@@ -217,7 +217,17 @@ mod tests {
             assert_eq!(ReceptionNumber::parse(number.as_str()), Some(*number), "{number}");
         }
         assert!(ReceptionNumber::parse("PR-3479-ACEF").is_some());
-        for bad in ["", "PR-", "PR-3479-ACE", "PR-3479-ACEO", "pr-3479-acef", "PX-3479-ACEF", "PR-3479ACEF-", "PR-3479-ACEF-", "PR-34790ACEF"] {
+        for bad in [
+            "",
+            "PR-",
+            "PR-3479-ACE",
+            "PR-3479-ACEO",
+            "pr-3479-acef",
+            "PX-3479-ACEF",
+            "PR-3479ACEF-",
+            "PR-3479-ACEF-",
+            "PR-34790ACEF",
+        ] {
             assert_eq!(ReceptionNumber::parse(bad), None, "{bad}");
         }
     }
@@ -249,7 +259,8 @@ mod tests {
     fn idempotency_keys() {
         let uuid = "7f6c1d5e-9b1a-4c8e-8f3e-2a1b3c4d5e6f";
         assert_eq!(IdempotencyKey::parse(uuid).unwrap().as_str(), uuid);
-        for bad in ["short", "has space in the key!", "キーキーキーキーキーキーキーキー", &"k".repeat(129)] {
+        for bad in ["short", "has space in the key!", "キーキーキーキーキーキーキーキー", &"k".repeat(129)]
+        {
             assert_eq!(IdempotencyKey::parse(bad), None, "{bad}");
         }
         assert!(IdempotencyKey::parse(&"k".repeat(128)).is_some());

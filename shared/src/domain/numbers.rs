@@ -1,6 +1,6 @@
 //! 郵便番号, 電話番号 and 適格請求書発行事業者登録番号: numbers with a fixed shape.
 
-use super::value::{text_of, text_newtype};
+use super::value::{text_newtype, text_of};
 use super::{Entry, Field, FieldValue, Kind, RawValue};
 use crate::messages::Issue;
 use crate::normalize;
@@ -48,10 +48,7 @@ impl PostalCode {
 
     /// The 7 digits as a number, as the postal table keys them.
     pub fn number(&self) -> u32 {
-        self.0
-            .iter()
-            .filter(|b| b.is_ascii_digit())
-            .fold(0, |n, d| n * 10 + u32::from(d - b'0'))
+        self.0.iter().filter(|b| b.is_ascii_digit()).fold(0, |n, d| n * 10 + u32::from(d - b'0'))
     }
 }
 
@@ -95,15 +92,12 @@ impl Phone {
         if value.is_empty() {
             return Err(Issue::required(Field::Phone));
         }
-        let digits: String =
-            value.chars().filter(|c| !matches!(c, '-' | ' ' | '(' | ')')).collect();
+        let digits: String = value.chars().filter(|c| !matches!(c, '-' | ' ' | '(' | ')')).collect();
         let national = match digits.strip_prefix("+81") {
             Some(rest) => format!("0{}", rest.strip_prefix('0').unwrap_or(rest)),
             None => digits,
         };
-        super::phone_plan::hyphenate(&national)
-            .map(Phone)
-            .ok_or_else(|| Issue::invalid_format(Field::Phone))
+        super::phone_plan::hyphenate(&national).map(Phone).ok_or_else(|| Issue::invalid_format(Field::Phone))
     }
 }
 
@@ -129,10 +123,7 @@ impl InvoiceNumber {
     /// contract type, so [`InvoiceNumber::has_valid_check_digit`] is asked separately.
     pub fn parse(raw: &str) -> Result<Self, Issue> {
         reject_forbidden(Field::InvoiceNumber, raw)?;
-        let value: String = normalize::numeric(raw)
-            .chars()
-            .filter(|c| !matches!(c, ' ' | '-'))
-            .collect();
+        let value: String = normalize::numeric(raw).chars().filter(|c| !matches!(c, ' ' | '-')).collect();
         let digits = value.strip_prefix(['T', 't']).unwrap_or("");
         if digits.len() != 13 || !digits.bytes().all(|b| b.is_ascii_digit()) {
             return Err(Issue::invalid_format(Field::InvoiceNumber));
@@ -145,12 +136,8 @@ impl InvoiceNumber {
     /// counted from the right and Qn is 1 for odd n, 2 for even n.
     pub fn has_valid_check_digit(&self) -> bool {
         let digits: Vec<u32> = self.0[1..].bytes().map(|b| u32::from(b - b'0')).collect();
-        let weighted: u32 = digits[1..]
-            .iter()
-            .rev()
-            .enumerate()
-            .map(|(i, p)| if i % 2 == 0 { *p } else { p * 2 })
-            .sum();
+        let weighted: u32 =
+            digits[1..].iter().rev().enumerate().map(|(i, p)| if i % 2 == 0 { *p } else { p * 2 }).sum();
         digits[0] == 9 - weighted % 9
     }
 }
@@ -174,7 +161,9 @@ mod tests {
 
     #[test]
     fn postal_codes() {
-        for raw in ["530-0011", "5300011", "５３０－００１１", "〒530-0011", "530ー0011", "530−0011", " 530-0011 "] {
+        for raw in
+            ["530-0011", "5300011", "５３０－００１１", "〒530-0011", "530ー0011", "530−0011", " 530-0011 "]
+        {
             assert_eq!(PostalCode::parse(raw).unwrap().to_string(), "530-0011", "{raw}");
         }
         assert_eq!(PostalCode::parse("5300011").unwrap().number(), 5_300_011);
@@ -240,7 +229,8 @@ mod tests {
 
     #[test]
     fn invoice_numbers() {
-        for raw in ["T7000012050002", "t7000012050002", "Ｔ７００００１２０５０００２", "T 7000-0120-50002"] {
+        for raw in ["T7000012050002", "t7000012050002", "Ｔ７００００１２０５０００２", "T 7000-0120-50002"]
+        {
             let number = InvoiceNumber::parse(raw).unwrap();
             assert_eq!(number.as_str(), "T7000012050002", "{raw}");
             assert!(number.has_valid_check_digit());

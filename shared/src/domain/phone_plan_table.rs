@@ -2,15 +2,8 @@
 // From libphonenumber's metadata for JP, as shipped in the phonenumber crate.
 
 /// Group lengths of the hyphenated national format, trunk 0 included.
-pub(super) const GROUPINGS: [&[u8]; 7] = [
-    &[2, 4, 4],
-    &[3, 3, 4],
-    &[3, 4, 4],
-    &[4, 2, 4],
-    &[4, 3, 3],
-    &[4, 3, 4],
-    &[5, 1, 4],
-];
+pub(super) const GROUPINGS: [&[u8]; 7] =
+    [&[2, 4, 4], &[3, 3, 4], &[3, 4, 4], &[4, 2, 4], &[4, 3, 3], &[4, 3, 4], &[5, 1, 4]];
 
 /// National significant numbers of 9 digits: (first 6-digit prefix of a
 /// range, index into GROUPINGS or INVALID), sorted.

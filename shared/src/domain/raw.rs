@@ -73,10 +73,11 @@ impl<'de> Visitor<'de> for ApplicationVisitor {
                     if std::mem::replace(&mut seen_honeypot, true) {
                         return Err(de::Error::duplicate_field(HONEYPOT_KEY));
                     }
-                    raw.website = map.next_value_seed(ValueSeed(Accepts::Text))?.and_then(|value| match value {
-                        RawValue::Text(text) => Some(text),
-                        _ => None,
-                    });
+                    raw.website =
+                        map.next_value_seed(ValueSeed(Accepts::Text))?.and_then(|value| match value {
+                            RawValue::Text(text) => Some(text),
+                            _ => None,
+                        });
                 }
             }
         }
@@ -250,11 +251,18 @@ mod tests {
         assert_eq!(raw.get(Field::AnnualReferralCount), Some(&RawValue::text("1,200")));
         assert_eq!(raw.get(Field::AgreedToTerms), Some(&RawValue::Bool(true)));
         assert!(!raw.is_from_bot());
-        for (json, want) in [("-1", RawValue::OtherNumber), ("1.5", RawValue::OtherNumber), ("0", RawValue::Integer(0))] {
+        for (json, want) in
+            [("-1", RawValue::OtherNumber), ("1.5", RawValue::OtherNumber), ("0", RawValue::Integer(0))]
+        {
             let body = format!(r#"{{"employeeCount": {json}}}"#);
             assert_eq!(decode(&body).unwrap().get(Field::EmployeeCount), Some(&want), "{json}");
         }
-        for bad in [r#"{"email": 5}"#, r#"{"agreedToTerms": "yes"}"#, r#"{"employeeCount": true}"#, r#"{"phone": []}"#] {
+        for bad in [
+            r#"{"email": 5}"#,
+            r#"{"agreedToTerms": "yes"}"#,
+            r#"{"employeeCount": true}"#,
+            r#"{"phone": []}"#,
+        ] {
             assert!(decode(bad).unwrap_err().starts_with("invalid type"), "{bad}");
         }
     }
@@ -262,7 +270,9 @@ mod tests {
     #[test]
     fn unknown_and_repeated_keys_are_refused() {
         assert!(decode(r#"{"admin": true}"#).unwrap_err().starts_with("unknown field `admin`"));
-        assert!(decode(r#"{"email": "a", "email": "b"}"#).unwrap_err().starts_with("duplicate field `email`"));
+        assert!(
+            decode(r#"{"email": "a", "email": "b"}"#).unwrap_err().starts_with("duplicate field `email`")
+        );
         assert!(decode(r#"{"website": "", "website": ""}"#).unwrap_err().starts_with("duplicate field"));
     }
 

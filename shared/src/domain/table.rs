@@ -13,9 +13,15 @@ macro_rules! member_type {
 
 /// Parses one member with the collector's rule for its presence.
 macro_rules! parse_member {
-    (Required, $ty:ty, $c:ident, $field:expr, $raw:ident) => { $c.required::<$ty>($field, $raw) };
-    (Optional, $ty:ty, $c:ident, $field:expr, $raw:ident) => { $c.optional::<$ty>($field, $raw) };
-    (Corporate, $ty:ty, $c:ident, $field:expr, $raw:ident) => { $c.corporate::<$ty>($field, $raw) };
+    (Required, $ty:ty, $c:ident, $field:expr, $raw:ident) => {
+        $c.required::<$ty>($field, $raw)
+    };
+    (Optional, $ty:ty, $c:ident, $field:expr, $raw:ident) => {
+        $c.optional::<$ty>($field, $raw)
+    };
+    (Corporate, $ty:ty, $c:ident, $field:expr, $raw:ident) => {
+        $c.corporate::<$ty>($field, $raw)
+    };
 }
 
 /// Pushes one member's entry; blank optional members have none.

@@ -11,11 +11,7 @@ pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
 /// Refuses any method but `allowed`, with 405 and `Allow`.
 pub fn require_method(req: &Request, allowed: &'static str) -> Result<(), ApiError> {
-    if req.method().as_str() == allowed {
-        Ok(())
-    } else {
-        Err(ApiError::method_not_allowed(allowed))
-    }
+    if req.method().as_str() == allowed { Ok(()) } else { Err(ApiError::method_not_allowed(allowed)) }
 }
 
 /// Decodes a JSON request body into `T`, enforcing the contract's limits:
@@ -116,10 +112,17 @@ mod tests {
 
     #[test]
     fn content_types() {
-        for ct in ["application/json", "application/json; charset=utf-8", "Application/JSON;charset=\"UTF-8\""] {
+        for ct in
+            ["application/json", "application/json; charset=utf-8", "Application/JSON;charset=\"UTF-8\""]
+        {
             assert!(decode(Some(ct), "{}").is_ok(), "{ct}");
         }
-        for ct in [None, Some("text/plain"), Some("application/x-www-form-urlencoded"), Some("application/json; charset=shift_jis")] {
+        for ct in [
+            None,
+            Some("text/plain"),
+            Some("application/x-www-form-urlencoded"),
+            Some("application/json; charset=shift_jis"),
+        ] {
             assert_eq!(decode(ct, "{}").unwrap_err().code, ErrorCode::UnsupportedMediaType, "{ct:?}");
         }
     }
@@ -129,17 +132,41 @@ mod tests {
         let json = Some("application/json");
         let cases: Vec<(Body, StatusCode, &str)> = vec![
             (Body::Empty, StatusCode::BAD_REQUEST, "送信データが空です。"),
-            (Body::Binary(vec![b'{', 0xff, b'}']), StatusCode::BAD_REQUEST, "送信データの文字コードはUTF-8にしてください。"),
+            (
+                Body::Binary(vec![b'{', 0xff, b'}']),
+                StatusCode::BAD_REQUEST,
+                "送信データの文字コードはUTF-8にしてください。",
+            ),
             ("{".into(), StatusCode::BAD_REQUEST, "送信データが正しいJSONではありません。"),
             ("[]".into(), StatusCode::BAD_REQUEST, "送信データはJSONのオブジェクトにしてください。"),
             (r#"{"admin": true}"#.into(), StatusCode::BAD_REQUEST, "不明な項目「admin」が含まれています。"),
-            (r#"{"agreedToTerms": "yes"}"#.into(), StatusCode::BAD_REQUEST, "項目「agreedToTerms」の値の型が正しくありません。"),
+            (
+                r#"{"agreedToTerms": "yes"}"#.into(),
+                StatusCode::BAD_REQUEST,
+                "項目「agreedToTerms」の値の型が正しくありません。",
+            ),
             (r#"{"email": 5}"#.into(), StatusCode::BAD_REQUEST, "項目「email」の値の型が正しくありません。"),
-            ("[".repeat(10_000).into(), StatusCode::BAD_REQUEST, "送信データはJSONのオブジェクトにしてください。"),
-            (format!("{{\"email\": {}", "[".repeat(10_000)).into(), StatusCode::BAD_REQUEST, "項目「email」の値の型が正しくありません。"),
+            (
+                "[".repeat(10_000).into(),
+                StatusCode::BAD_REQUEST,
+                "送信データはJSONのオブジェクトにしてください。",
+            ),
+            (
+                format!("{{\"email\": {}", "[".repeat(10_000)).into(),
+                StatusCode::BAD_REQUEST,
+                "項目「email」の値の型が正しくありません。",
+            ),
             // An array is the wrong type for a count: said before the nesting is read.
-            (format!("{{\"employeeCount\": {}", "[".repeat(10_000)).into(), StatusCode::BAD_REQUEST, "項目「employeeCount」の値の型が正しくありません。"),
-            (Body::Text(format!("{{\"email\": \"{}\"}}", "a".repeat(MAX_BODY_BYTES))), StatusCode::PAYLOAD_TOO_LARGE, "送信データが大きすぎます(16KB以内にしてください)。"),
+            (
+                format!("{{\"employeeCount\": {}", "[".repeat(10_000)).into(),
+                StatusCode::BAD_REQUEST,
+                "項目「employeeCount」の値の型が正しくありません。",
+            ),
+            (
+                Body::Text(format!("{{\"email\": \"{}\"}}", "a".repeat(MAX_BODY_BYTES))),
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "送信データが大きすぎます(16KB以内にしてください)。",
+            ),
         ];
         for (body, status, message) in cases {
             let error = decode(json, body).unwrap_err();

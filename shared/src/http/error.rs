@@ -1,10 +1,10 @@
 //! The contract's error codes, declared once, and the error envelope
 //! `{"error": {"code", "message"}}` every function answers with.
 
+use super::MAX_BODY_BYTES;
 use lambda_http::http::{HeaderValue, StatusCode, header};
 use lambda_http::{Body, Response};
 use serde::Serialize;
-use super::MAX_BODY_BYTES;
 use std::borrow::Cow;
 
 /// Declares the error codes: the enum, its snake_case names and the list the

@@ -28,10 +28,7 @@ pub fn validated(validated: &Validated) -> Response<Body> {
         application: &'a crate::domain::Application,
         warnings: &'a [Issue],
     }
-    json(
-        StatusCode::OK,
-        &Ok { ok: true, application: &validated.application, warnings: &validated.warnings },
-    )
+    json(StatusCode::OK, &Ok { ok: true, application: &validated.application, warnings: &validated.warnings })
 }
 
 /// 422 `{"ok": false, "errors", "warnings"}`.

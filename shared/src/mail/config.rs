@@ -77,14 +77,7 @@ impl MailConfig {
                 reply_to.as_str()
             ),
         };
-        Ok(MailConfig {
-            from,
-            from_name,
-            reply_to,
-            operator,
-            operator_contact,
-            configuration_set,
-        })
+        Ok(MailConfig { from, from_name, reply_to, operator, operator_contact, configuration_set })
     }
 }
 
@@ -115,10 +108,7 @@ mod tests {
         assert_eq!(config.operator.as_str(), "Operators@partner.example.jp");
         assert_eq!(config.from_name, None);
         assert_eq!(config.configuration_set, None);
-        assert_eq!(
-            config.operator_contact,
-            "パートナー登録窓口\nE-mail: support@partner.example.jp"
-        );
+        assert_eq!(config.operator_contact, "パートナー登録窓口\nE-mail: support@partner.example.jp");
     }
 
     #[test]
@@ -127,18 +117,12 @@ mod tests {
         pairs.extend([
             (ENV_FROM_NAME, " パートナー事務局 "),
             (ENV_CONFIGURATION_SET, "partner-mail"),
-            (
-                ENV_OPERATOR_CONTACT,
-                "パートナー事務局\\n電話: 06-6292-8811",
-            ),
+            (ENV_OPERATOR_CONTACT, "パートナー事務局\\n電話: 06-6292-8811"),
         ]);
         let config = config(&pairs).unwrap();
         assert_eq!(config.from_name.as_deref(), Some("パートナー事務局"));
         assert_eq!(config.configuration_set.as_deref(), Some("partner-mail"));
-        assert_eq!(
-            config.operator_contact,
-            "パートナー事務局\n電話: 06-6292-8811"
-        );
+        assert_eq!(config.operator_contact, "パートナー事務局\n電話: 06-6292-8811");
     }
 
     #[test]

@@ -26,7 +26,8 @@ pub struct DeliverError {
 }
 
 fn summarize(failures: &[(MailKind, MailFailure)]) -> String {
-    let parts: Vec<String> = failures.iter().map(|(kind, failure)| format!("{}: {failure}", kind.slug())).collect();
+    let parts: Vec<String> =
+        failures.iter().map(|(kind, failure)| format!("{}: {failure}", kind.slug())).collect();
     parts.join("; ")
 }
 

@@ -58,10 +58,7 @@ pub struct SendError {
 
 impl SendError {
     pub fn new(kind: MailKind, reason: impl Into<String>) -> Self {
-        SendError {
-            kind: kind.slug(),
-            reason: reason.into(),
-        }
+        SendError { kind: kind.slug(), reason: reason.into() }
     }
 }
 

@@ -15,9 +15,7 @@ pub struct OutboxMailer {
 impl OutboxMailer {
     /// Writes into `<data_dir>/outbox`, created on first use.
     pub fn new(data_dir: impl AsRef<Path>) -> Self {
-        OutboxMailer {
-            dir: data_dir.as_ref().join("outbox"),
-        }
+        OutboxMailer { dir: data_dir.as_ref().join("outbox") }
     }
 
     pub fn dir(&self) -> &Path {
@@ -30,9 +28,7 @@ impl Mailer for OutboxMailer {
     async fn send(&self, mail: &Mail) -> Result<(), SendError> {
         let now = OffsetDateTime::now_utc();
         let stamp = now
-            .format(format_description!(
-                "[year][month][day]T[hour][minute][second][subsecond digits:3]Z"
-            ))
+            .format(format_description!("[year][month][day]T[hour][minute][second][subsecond digits:3]Z"))
             .map_err(|e| SendError::new(mail.kind, format!("timestamp: {e}")))?;
         let name = format!("{stamp}-{}-{}.eml", mail.application_id, mail.kind.slug());
         let message = mail.to_mime(now.unix_timestamp());
@@ -42,9 +38,7 @@ impl Mailer for OutboxMailer {
         // Written aside, then renamed: a reader never sees half a message.
         let partial = self.dir.join(format!(".{name}.partial"));
         tokio::fs::write(&partial, &message).await.map_err(io)?;
-        tokio::fs::rename(&partial, self.dir.join(&name))
-            .await
-            .map_err(io)?;
+        tokio::fs::rename(&partial, self.dir.join(&name)).await.map_err(io)?;
         Ok(())
     }
 }

@@ -19,10 +19,7 @@ pub struct SesMailer {
 impl SesMailer {
     /// `client` is built once per cold start; `configuration_set` comes from [`super::MailConfig`].
     pub fn new(client: Client, configuration_set: Option<String>) -> Self {
-        SesMailer {
-            client,
-            configuration_set,
-        }
+        SesMailer { client, configuration_set }
     }
 
     /// The Lambda setup: a client from the shared SDK configuration with
@@ -70,10 +67,7 @@ impl Mailer for SesMailer {
 fn describe<E: ProvideErrorMetadata, R>(err: &SdkError<E, R>) -> String {
     match err {
         SdkError::ServiceError(service) => {
-            format!(
-                "SES rejected the request: {}",
-                service.err().code().unwrap_or("unknown code")
-            )
+            format!("SES rejected the request: {}", service.err().code().unwrap_or("unknown code"))
         }
         SdkError::TimeoutError(_) => "SES did not answer in time".to_owned(),
         SdkError::DispatchFailure(_) => "SES could not be reached".to_owned(),

@@ -14,11 +14,7 @@ const AGREED: &str = "同意する";
 /// Renders the mail of this kind for a stored application. It cannot fail:
 /// identifiers are typed, so each is safe in a header by construction, and
 /// applicant values reach only the bodies.
-pub fn render(
-    kind: MailKind,
-    config: &MailConfig,
-    stored: &StoredApplication,
-) -> Mail {
+pub fn render(kind: MailKind, config: &MailConfig, stored: &StoredApplication) -> Mail {
     let receipt = &stored.receipt;
     // Both go into headers (Subject, Message-ID) and file names: their types
     // hold only what this system generates.
@@ -30,21 +26,11 @@ pub fn render(
     let (to, subject, text, html) = match kind {
         MailKind::Acknowledgement => {
             let letter = acknowledgement(app, config, reception_number, received_at, &summary);
-            (
-                app.email.as_str(),
-                SUBJECT_ACKNOWLEDGEMENT,
-                letter.text(),
-                letter.html(),
-            )
+            (app.email.as_str(), SUBJECT_ACKNOWLEDGEMENT, letter.text(), letter.html())
         }
         MailKind::OperatorNotice => {
             let letter = operator_notice(application_id, reception_number, received_at, &summary);
-            (
-                config.operator.as_str(),
-                SUBJECT_OPERATOR_NOTICE,
-                letter.text(),
-                letter.html(),
-            )
+            (config.operator.as_str(), SUBJECT_OPERATOR_NOTICE, letter.text(), letter.html())
         }
     };
     Mail {
@@ -177,11 +163,7 @@ fn acknowledgement(
     if let Contractor::Corporation { name, .. } = app.contractor() {
         addressee.push(name.as_str().to_owned());
     }
-    addressee.push(format!(
-        "{} {} 様",
-        app.last_name.as_str(),
-        app.first_name.as_str()
-    ));
+    addressee.push(format!("{} {} 様", app.last_name.as_str(), app.first_name.as_str()));
     Letter {
         blocks: vec![
             Block::Paragraph(addressee),
@@ -251,14 +233,8 @@ mod tests {
             ],
         };
         let html = letter.html();
-        assert!(
-            !html.contains("<script>") && !html.contains("<b>"),
-            "{html}"
-        );
-        assert!(
-            html.contains("&lt;script&gt;alert(1)&lt;&#x2F;script&gt;"),
-            "{html}"
-        );
+        assert!(!html.contains("<script>") && !html.contains("<b>"), "{html}");
+        assert!(html.contains("&lt;script&gt;alert(1)&lt;&#x2F;script&gt;"), "{html}");
         assert!(html.contains("&lt;b&gt;&amp;&quot;&#x27;"), "{html}");
     }
 }

@@ -73,11 +73,13 @@ impl DynamoStore {
     }
 
     fn transaction(&self, submission: &Submission, now: i64) -> Vec<TransactWriteItem> {
-        let stored = StoredApplication { receipt: submission.receipt, application: submission.application.clone() };
+        let stored =
+            StoredApplication { receipt: submission.receipt, application: submission.application.clone() };
         let receipt = &submission.receipt;
         let application_id = s(&receipt.application_id.to_string());
 
-        let mut application = keys(&layout::application_pk(receipt.application_id), layout::APPLICATION_SORT_KEY);
+        let mut application =
+            keys(&layout::application_pk(receipt.application_id), layout::APPLICATION_SORT_KEY);
         for (name, value) in layout::application_attributes(&stored) {
             application.insert(name.to_owned(), to_attribute(value));
         }
@@ -85,8 +87,7 @@ impl DynamoStore {
         let mut email = keys(&layout::email_pk(&submission.application), layout::EMAIL_SORT_KEY);
         email.insert(attr::APPLICATION_ID.to_owned(), application_id.clone());
 
-        let mut reception =
-            keys(&layout::reception_pk(receipt.reception_number), layout::RECEPTION_SORT_KEY);
+        let mut reception = keys(&layout::reception_pk(receipt.reception_number), layout::RECEPTION_SORT_KEY);
         reception.insert(attr::APPLICATION_ID.to_owned(), application_id.clone());
 
         let mut idempotency =
@@ -217,7 +218,11 @@ impl Store for DynamoStore {
         Ok(item.is_some_and(|item| item.contains_key(layout::mail_sent_attribute(kind))))
     }
 
-    async fn mark_mail_sent(&self, application_id: ApplicationId, kind: MailKind) -> Result<bool, Unavailable> {
+    async fn mark_mail_sent(
+        &self,
+        application_id: ApplicationId,
+        kind: MailKind,
+    ) -> Result<bool, Unavailable> {
         let now = ReceivedAt::now().to_string();
         let result = self
             .client

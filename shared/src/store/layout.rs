@@ -9,7 +9,8 @@
 
 use super::StoredApplication;
 use crate::domain::{
-    Application, ApplicationId, Entry, Field, IdempotencyKey, Kind, ReceivedAt, Receipt, ReceptionNumber, Status,
+    Application, ApplicationId, Entry, Field, IdempotencyKey, Kind, Receipt, ReceivedAt, ReceptionNumber,
+    Status,
 };
 use crate::mail::MailKind;
 use sha2::{Digest, Sha256};

@@ -64,13 +64,20 @@ pub trait Store: Send + Sync {
 
     /// Records, conditionally, that this mail was sent. Returns false if it was
     /// already recorded.
-    async fn mark_mail_sent(&self, application_id: ApplicationId, kind: MailKind) -> Result<bool, Unavailable>;
+    async fn mark_mail_sent(
+        &self,
+        application_id: ApplicationId,
+        kind: MailKind,
+    ) -> Result<bool, Unavailable>;
 
     /// The application stored under this id, if any (strongly consistent).
     async fn get(&self, application_id: ApplicationId) -> Result<Option<StoredApplication>, Unavailable>;
 
     /// Applications with this status, newest first: what operators list
     /// (DynamoDB: the status index, eventually consistent).
-    async fn list_by_status(&self, status: Status, limit: usize)
-    -> Result<Vec<StoredApplication>, Unavailable>;
+    async fn list_by_status(
+        &self,
+        status: Status,
+        limit: usize,
+    ) -> Result<Vec<StoredApplication>, Unavailable>;
 }

@@ -161,7 +161,8 @@ fn submit_in(connection: &mut Connection, submission: &Submission) -> rusqlite::
         return Ok(SubmitOutcome::ReceptionNumberTaken);
     }
 
-    let stored = StoredApplication { receipt: submission.receipt, application: submission.application.clone() };
+    let stored =
+        StoredApplication { receipt: submission.receipt, application: submission.application.clone() };
     let attributes = layout::application_attributes(&stored);
     let mut columns: Vec<String> = vec![format!("\"{EMAIL_KEY}\"")];
     let mut values: Vec<rusqlite::types::Value> = vec![email_key.into()];
@@ -250,7 +251,11 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn mark_mail_sent(&self, application_id: ApplicationId, kind: MailKind) -> Result<bool, Unavailable> {
+    async fn mark_mail_sent(
+        &self,
+        application_id: ApplicationId,
+        kind: MailKind,
+    ) -> Result<bool, Unavailable> {
         let id = application_id.to_string();
         let now = ReceivedAt::now().to_string();
         self.with_connection(move |connection| {

@@ -62,9 +62,7 @@ async fn marked(store: &dyn Store, app: &StoredApplication) -> Vec<bool> {
 
 fn outbox_files(data_dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = match std::fs::read_dir(data_dir.join("outbox")) {
-        Ok(entries) => entries
-            .map(|e| e.unwrap().file_name().into_string().unwrap())
-            .collect(),
+        Ok(entries) => entries.map(|e| e.unwrap().file_name().into_string().unwrap()).collect(),
         Err(_) => Vec::new(),
     };
     names.sort();
@@ -83,52 +81,23 @@ async fn stored_applications_land_in_the_outbox_once() {
     let files = outbox_files(data_dir.path());
     assert_eq!(files.len(), 2, "{files:?}");
     let id = app.receipt.application_id;
-    assert!(
-        files
-            .iter()
-            .any(|f| f.ends_with(&format!("-{id}-acknowledgement.eml"))),
-        "{files:?}"
-    );
-    assert!(
-        files
-            .iter()
-            .any(|f| f.ends_with(&format!("-{id}-operator-notice.eml"))),
-        "{files:?}"
-    );
+    assert!(files.iter().any(|f| f.ends_with(&format!("-{id}-acknowledgement.eml"))), "{files:?}");
+    assert!(files.iter().any(|f| f.ends_with(&format!("-{id}-operator-notice.eml"))), "{files:?}");
 
-    let acknowledgement = files
-        .iter()
-        .find(|f| f.ends_with("acknowledgement.eml"))
-        .unwrap();
+    let acknowledgement = files.iter().find(|f| f.ends_with("acknowledgement.eml")).unwrap();
     let raw = std::fs::read(data_dir.path().join("outbox").join(acknowledgement)).unwrap();
-    let message = MessageParser::default()
-        .parse(&raw)
-        .expect("an RFC 5322 message");
-    let subject = format!(
-        "【パートナー登録】お申し込みを受け付けました(受付番号:{})",
-        app.receipt.reception_number
-    );
+    let message = MessageParser::default().parse(&raw).expect("an RFC 5322 message");
+    let subject =
+        format!("【パートナー登録】お申し込みを受け付けました(受付番号:{})", app.receipt.reception_number);
     assert_eq!(message.subject(), Some(subject.as_str()));
-    let to: Vec<_> = message
-        .to()
-        .unwrap()
-        .iter()
-        .filter_map(|a| a.address())
-        .collect();
+    let to: Vec<_> = message.to().unwrap().iter().filter_map(|a| a.address()).collect();
     assert_eq!(to, ["hanako@example.co.jp"]);
     let text = message.body_text(0).unwrap();
-    assert!(
-        text.contains("𠮷田 花子 様") && text.contains("名前(姓): 𠮷田\n"),
-        "{text}"
-    );
+    assert!(text.contains("𠮷田 花子 様") && text.contains("名前(姓): 𠮷田\n"), "{text}");
 
     assert_eq!(marked(&store, &app).await, [true, true]);
     deliver(&store, &outbox, &config, &app).await.unwrap();
-    assert_eq!(
-        outbox_files(data_dir.path()),
-        files,
-        "delivered again: nothing new"
-    );
+    assert_eq!(outbox_files(data_dir.path()), files, "delivered again: nothing new");
 }
 
 /// The outbox, except that one kind of mail cannot be sent.
@@ -141,10 +110,7 @@ struct FailingFor {
 impl Mailer for FailingFor {
     async fn send(&self, mail: &Mail) -> Result<(), SendError> {
         if mail.kind == self.kind {
-            return Err(SendError::new(
-                mail.kind,
-                "SES rejected the request: MessageRejected",
-            ));
+            return Err(SendError::new(mail.kind, "SES rejected the request: MessageRejected"));
         }
         self.outbox.send(mail).await
     }
@@ -159,27 +125,13 @@ async fn one_failing_mail_does_not_hold_back_the_other() {
     let app = submit(&store, corporation("taro@example.com")).await;
     let id = app.receipt.application_id;
 
-    let failing = FailingFor {
-        kind: MailKind::Acknowledgement,
-        outbox: outbox.clone(),
-    };
+    let failing = FailingFor { kind: MailKind::Acknowledgement, outbox: outbox.clone() };
     let error = deliver(&store, &failing, &config, &app).await.unwrap_err();
     assert_eq!(error.failures.len(), 1);
-    assert!(matches!(
-        error.failures[0],
-        (MailKind::Acknowledgement, MailFailure::Send(_))
-    ));
+    assert!(matches!(error.failures[0], (MailKind::Acknowledgement, MailFailure::Send(_))));
     let message = error.to_string();
-    assert!(
-        !message.contains("taro") && !message.contains("山田"),
-        "no personal data: {message}"
-    );
-    assert!(
-        !store
-            .mail_sent(id, MailKind::Acknowledgement)
-            .await
-            .unwrap()
-    );
+    assert!(!message.contains("taro") && !message.contains("山田"), "no personal data: {message}");
+    assert!(!store.mail_sent(id, MailKind::Acknowledgement).await.unwrap());
     assert!(store.mail_sent(id, MailKind::OperatorNotice).await.unwrap());
     assert_eq!(outbox_files(data_dir.path()).len(), 1);
 
@@ -187,13 +139,7 @@ async fn one_failing_mail_does_not_hold_back_the_other() {
     deliver(&store, &outbox, &config, &app).await.unwrap();
     let files = outbox_files(data_dir.path());
     assert_eq!(files.len(), 2);
-    assert_eq!(
-        files
-            .iter()
-            .filter(|f| f.ends_with("operator-notice.eml"))
-            .count(),
-        1
-    );
+    assert_eq!(files.iter().filter(|f| f.ends_with("operator-notice.eml")).count(), 1);
 }
 
 #[tokio::test]

@@ -4,13 +4,13 @@
 use mail_parser::{MessageParser, MimeHeaders};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use shared::domain::{Application, ApplicationId, RawApplication, ReceivedAt, Receipt, ReceptionNumber};
+use shared::domain::Field;
+use shared::domain::{Application, ApplicationId, RawApplication, Receipt, ReceivedAt, ReceptionNumber};
+use shared::mail::MailKind;
 use shared::mail::{
     ENV_FROM, ENV_FROM_NAME, ENV_OPERATOR, ENV_OPERATOR_CONTACT, ENV_REPLY_TO, Mail, MailConfig, Mailer,
     OutboxMailer, pairs, render,
 };
-use shared::domain::Field;
-use shared::mail::MailKind;
 use shared::store::StoredApplication;
 
 pub(crate) fn config() -> MailConfig {
@@ -83,11 +83,7 @@ fn acknowledgement_to_a_corporation() {
 
 #[test]
 fn acknowledgement_to_a_sole_proprietor() {
-    let mail = render(
-        MailKind::Acknowledgement,
-        &config(),
-        &stored(sole_proprietor()),
-    );
+    let mail = render(MailKind::Acknowledgement, &config(), &stored(sole_proprietor()));
     insta::assert_snapshot!("acknowledgement_sole_proprietor", readable(&mail));
 }
 
@@ -103,18 +99,11 @@ fn both_mails_show_every_entered_field_with_its_label_but_not_the_confirmation()
     for kind in MailKind::ALL {
         let mail = render(kind, &config(), &app);
         for (field, value) in app.application.entries() {
-            let value = if field == Field::ContractType {
-                "法人".to_owned()
-            } else {
-                value.to_string()
-            };
+            let value = if field == Field::ContractType { "法人".to_owned() } else { value.to_string() };
             let line = format!("{}: {value}\n", field.label());
             assert!(mail.text.contains(&line), "{kind:?} lacks {line:?}");
         }
-        assert!(
-            !mail.text.contains(Field::EmailConfirmation.label()),
-            "{kind:?}"
-        );
+        assert!(!mail.text.contains(Field::EmailConfirmation.label()), "{kind:?}");
         assert!(mail.text.contains("PR-7A3C-K9XE"), "{kind:?}");
     }
 }
@@ -124,25 +113,15 @@ fn recipients_and_subjects() {
     let app = stored(corporation());
     let ack = render(MailKind::Acknowledgement, &config(), &app);
     assert_eq!(ack.to, "sample@example.com");
-    assert_eq!(
-        ack.subject,
-        "【パートナー登録】お申し込みを受け付けました(受付番号:PR-7A3C-K9XE)"
-    );
+    assert_eq!(ack.subject, "【パートナー登録】お申し込みを受け付けました(受付番号:PR-7A3C-K9XE)");
     assert!(ack.text.contains("審査") && ack.text.contains("第3条"));
-    assert!(
-        ack.text.contains("受付時間:10:00~18:00"),
-        "operator contact"
-    );
+    assert!(ack.text.contains("受付時間:10:00~18:00"), "operator contact");
 
     let notice = render(MailKind::OperatorNotice, &config(), &app);
     assert_eq!(notice.to, "partner-review@partner.example.jp");
     assert!(notice.subject.ends_with("(受付番号:PR-7A3C-K9XE)"));
     assert!(notice.text.contains("申込ID: 01KB5Q9Z8E4M7T3W6X2C9HJ5RA\n"));
-    assert!(
-        notice
-            .text
-            .contains("受付日時: 2026年11月28日 18:30:05(日本時間)\n")
-    );
+    assert!(notice.text.contains("受付日時: 2026年11月28日 18:30:05(日本時間)\n"));
 }
 
 #[test]
@@ -151,10 +130,7 @@ fn mime_decodes_back_to_the_same_japanese_text() {
     for kind in MailKind::ALL {
         let mail = render(kind, &config(), &app);
         let raw = mail.to_mime(1_795_858_205);
-        assert!(
-            raw.is_ascii(),
-            "7-bit transport: encoded words and transfer encodings"
-        );
+        assert!(raw.is_ascii(), "7-bit transport: encoded words and transfer encodings");
         let message = MessageParser::default().parse(&raw).expect("parses");
 
         assert_eq!(message.subject(), Some(mail.subject.as_str()));
@@ -163,59 +139,28 @@ fn mime_decodes_back_to_the_same_japanese_text() {
         let from = message.from().and_then(|list| list.first()).expect("From");
         assert_eq!(
             (from.name(), from.address()),
-            (
-                Some("パートナー登録窓口"),
-                Some("no-reply@partner.example.jp")
-            )
+            (Some("パートナー登録窓口"), Some("no-reply@partner.example.jp"))
         );
-        let to: Vec<_> = message
-            .to()
-            .expect("To")
-            .iter()
-            .filter_map(|m| m.address())
-            .collect();
+        let to: Vec<_> = message.to().expect("To").iter().filter_map(|m| m.address()).collect();
         assert_eq!(to, [mail.to.as_str()]);
-        let reply_to = message
-            .reply_to()
-            .and_then(|list| list.first())
-            .and_then(|m| m.address());
+        let reply_to = message.reply_to().and_then(|list| list.first()).and_then(|m| m.address());
         assert_eq!(reply_to, Some("partner-support@partner.example.jp"));
         assert_eq!(
             message.message_id(),
-            Some(
-                format!(
-                    "01KB5Q9Z8E4M7T3W6X2C9HJ5RA.{}@partner.example.jp",
-                    kind.slug()
-                )
-                .as_str()
-            )
+            Some(format!("01KB5Q9Z8E4M7T3W6X2C9HJ5RA.{}@partner.example.jp", kind.slug()).as_str())
         );
-        assert_eq!(
-            message.date().expect("Date").to_rfc3339(),
-            "2026-11-28T09:30:05Z"
-        );
+        assert_eq!(message.date().expect("Date").to_rfc3339(), "2026-11-28T09:30:05Z");
         let content_type = message.content_type().expect("Content-Type");
-        assert_eq!(
-            (content_type.ctype(), content_type.subtype()),
-            ("multipart", Some("alternative"))
-        );
+        assert_eq!((content_type.ctype(), content_type.subtype()), ("multipart", Some("alternative")));
         let header = String::from_utf8_lossy(&raw[..header_end(&raw)]).into_owned();
-        assert!(
-            header.contains("Subject: =?utf-8?"),
-            "encoded-word subject: {header}"
-        );
+        assert!(header.contains("Subject: =?utf-8?"), "encoded-word subject: {header}");
         assert!(String::from_utf8_lossy(&raw).contains("charset=\"utf-8\""));
-        assert!(
-            message.body_text(0).unwrap().contains("𠮷田 花子 様")
-                || kind == MailKind::OperatorNotice
-        );
+        assert!(message.body_text(0).unwrap().contains("𠮷田 花子 様") || kind == MailKind::OperatorNotice);
     }
 }
 
 fn header_end(raw: &[u8]) -> usize {
-    raw.windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .expect("a header section")
+    raw.windows(4).position(|w| w == b"\r\n\r\n").expect("a header section")
 }
 
 /// Values a hostile applicant could enter and the domain accepts (it rejects
@@ -225,10 +170,7 @@ fn hostile() -> Value {
     let mut value = corporation();
     let fields = value.as_object_mut().unwrap();
     fields.insert("corporateName".into(), json!("&#x3C;script&#x3E;A&B商事"));
-    fields.insert(
-        "lastName".into(),
-        json!("=?utf-8?B?QmNjOiBldmlsQGV4YW1wbGUuY29t?="),
-    );
+    fields.insert("lastName".into(), json!("=?utf-8?B?QmNjOiBldmlsQGV4YW1wbGUuY29t?="));
     fields.insert("firstName".into(), json!("Bcc: evil@example.com"));
     fields.insert("addressStreet".into(), json!("\"quoted\" & 'single'"));
     fields.insert("addressBuilding".into(), json!("&lt;a href=x&gt;tower"));
@@ -240,17 +182,8 @@ fn applicant_values_stay_out_of_headers_and_are_escaped_in_html() {
     let app = stored(hostile());
     for kind in MailKind::ALL {
         let mail = render(kind, &config(), &app);
-        for needle in [
-            "&#x3C;script",
-            "A&B",
-            "\"quoted\"",
-            "'single'",
-            "&lt;a href",
-        ] {
-            assert!(
-                !mail.html.contains(needle),
-                "{kind:?}: unescaped {needle:?}"
-            );
+        for needle in ["&#x3C;script", "A&B", "\"quoted\"", "'single'", "&lt;a href"] {
+            assert!(!mail.html.contains(needle), "{kind:?}: unescaped {needle:?}");
         }
         for escaped in [
             "&amp;#x3C;script&amp;#x3E;A&amp;B商事",
@@ -262,48 +195,20 @@ fn applicant_values_stay_out_of_headers_and_are_escaped_in_html() {
 
         let raw = mail.to_mime(1_795_858_205);
         let message = MessageParser::default().parse(&raw).expect("parses");
-        let mut names: Vec<String> = message
-            .headers()
-            .iter()
-            .map(|h| h.name().to_owned())
-            .collect();
+        let mut names: Vec<String> = message.headers().iter().map(|h| h.name().to_owned()).collect();
         names.sort();
         assert_eq!(
             names,
-            [
-                "Content-Type",
-                "Date",
-                "From",
-                "MIME-Version",
-                "Message-ID",
-                "Reply-To",
-                "Subject",
-                "To"
-            ]
+            ["Content-Type", "Date", "From", "MIME-Version", "Message-ID", "Reply-To", "Subject", "To"]
         );
         assert_eq!(message.subject(), Some(mail.subject.as_str()));
         let header = String::from_utf8_lossy(&raw[..header_end(&raw)]).into_owned();
-        for needle in [
-            "script",
-            "evil",
-            "QmNj",
-            "quoted",
-            "06-6292-8811",
-            "530-0011",
-            "T7000012050002",
-        ] {
-            assert!(
-                !header.contains(needle),
-                "{kind:?}: {needle:?} in headers:\n{header}"
-            );
+        for needle in ["script", "evil", "QmNj", "quoted", "06-6292-8811", "530-0011", "T7000012050002"] {
+            assert!(!header.contains(needle), "{kind:?}: {needle:?} in headers:\n{header}");
         }
         // The applicant's address appears only as the acknowledgement's recipient.
         let expected = usize::from(kind == MailKind::Acknowledgement);
-        assert_eq!(
-            header.matches("sample@example.com").count(),
-            expected,
-            "{header}"
-        );
+        assert_eq!(header.matches("sample@example.com").count(), expected, "{header}");
     }
 }
 
@@ -323,10 +228,7 @@ async fn the_outbox_writes_one_eml_per_mail() {
     let data_dir = tempfile::tempdir().unwrap();
     let outbox = OutboxMailer::new(data_dir.path());
     let app = stored(corporation());
-    let mails: Vec<Mail> = MailKind::ALL
-        .iter()
-        .map(|&kind| render(kind, &config(), &app))
-        .collect();
+    let mails: Vec<Mail> = MailKind::ALL.iter().map(|&kind| render(kind, &config(), &app)).collect();
     for mail in &mails {
         outbox.send(mail).await.unwrap();
     }
@@ -343,15 +245,10 @@ async fn the_outbox_writes_one_eml_per_mail() {
             stamp.len() == 19 && stamp.as_bytes()[8] == b'T' && stamp.ends_with('Z'),
             "timestamp of {name}"
         );
-        assert_eq!(
-            rest,
-            format!("01KB5Q9Z8E4M7T3W6X2C9HJ5RA-{}.eml", mail.kind.slug())
-        );
+        assert_eq!(rest, format!("01KB5Q9Z8E4M7T3W6X2C9HJ5RA-{}.eml", mail.kind.slug()));
 
         let raw = std::fs::read(data_dir.path().join("outbox").join(name)).unwrap();
-        let message = MessageParser::default()
-            .parse(&raw)
-            .expect("an RFC 5322 message");
+        let message = MessageParser::default().parse(&raw).expect("an RFC 5322 message");
         assert_eq!(message.subject(), Some(mail.subject.as_str()));
         assert_eq!(message.body_text(0).as_deref(), Some(mail.text.as_str()));
         assert_eq!(message.body_html(0).as_deref(), Some(mail.html.as_str()));

@@ -2,7 +2,9 @@
 //! temporary directory) and against DynamoDB (moto server, a table per test).
 
 use serde::Deserialize;
-use shared::domain::{Application, ApplicationId, IdempotencyKey, RawApplication, ReceivedAt, Receipt, Status};
+use shared::domain::{
+    Application, ApplicationId, IdempotencyKey, RawApplication, Receipt, ReceivedAt, Status,
+};
 use shared::mail::MailKind;
 use shared::store::layout;
 use shared::store::sqlite::SqliteStore;
@@ -64,10 +66,7 @@ async fn create_and_read_back(f: Fixture) {
     let first = submission("key-0000000000000001", application("Taro.Yamada@example.com"));
     assert_eq!(f.store.submit(&first).await.unwrap(), created(&first));
     let stored = f.store.get(first.receipt.application_id).await.unwrap().expect("stored");
-    assert_eq!(
-        stored,
-        StoredApplication { receipt: first.receipt, application: first.application.clone() }
-    );
+    assert_eq!(stored, StoredApplication { receipt: first.receipt, application: first.application.clone() });
     assert_eq!(f.store.get(ApplicationId::parse("01ARZ3NDEKTSV4RRFFQ69G5FAV").unwrap()).await.unwrap(), None);
     assert_eq!(f.store.list_by_status(Status::Received, 10).await.unwrap(), [stored]);
 }

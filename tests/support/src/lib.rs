@@ -120,7 +120,10 @@ mod tests {
         assert_eq!(seed["contractType"], "corporation");
         assert_eq!(seed["corporateName"], "エックスサーバー株式会社");
         let other = seed_application_with_email("other@example.com");
-        assert_eq!((&other["email"], &other["emailConfirmation"]), (&"other@example.com".into(), &"other@example.com".into()));
+        assert_eq!(
+            (&other["email"], &other["emailConfirmation"]),
+            (&"other@example.com".into(), &"other@example.com".into())
+        );
     }
 
     #[test]

@@ -45,7 +45,8 @@ pub async fn dynamodb_client(endpoint: &str) -> aws_sdk_dynamodb::Client {
 /// `endpoint`, created patiently, and a store on it with the production client.
 pub async fn fresh_store_on(endpoint: &str, prefix: &str) -> DynamoStore {
     let client = dynamodb_client(endpoint).await;
-    let setup = aws_sdk_dynamodb::Client::from_conf(client.config().to_builder().timeout_config(patient()).build());
+    let setup =
+        aws_sdk_dynamodb::Client::from_conf(client.config().to_builder().timeout_config(patient()).build());
     let table = unique(prefix);
     create_table(&setup, &table).await.expect("create table");
     DynamoStore::new(client, table)
@@ -117,8 +118,11 @@ mod serialised {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         listener.set_nonblocking(true).unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
-        let state =
-            Arc::new(Upstream { url: upstream, client: reqwest::Client::new(), one_at_a_time: Mutex::new(()) });
+        let state = Arc::new(Upstream {
+            url: upstream,
+            client: reqwest::Client::new(),
+            one_at_a_time: Mutex::new(()),
+        });
         std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
             runtime.block_on(async move {
@@ -149,7 +153,8 @@ pub async fn sender(verified: bool) -> String {
     let address = format!("no-reply@{}.example.jp", unique("mail-"));
     if verified {
         let ses = ses_client(crate::moto_endpoint()).await;
-        let setup = aws_sdk_sesv2::Client::from_conf(ses.config().to_builder().timeout_config(patient()).build());
+        let setup =
+            aws_sdk_sesv2::Client::from_conf(ses.config().to_builder().timeout_config(patient()).build());
         setup.create_email_identity().email_identity(&address).send().await.expect("verify");
     }
     address

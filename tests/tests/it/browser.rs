@@ -9,10 +9,10 @@ use fantoccini::actions::{InputSource, MOUSE_BUTTON_LEFT, MouseActions, PointerA
 use integration_tests::browser::{Browser, Site, seed_inputs};
 use serde::Deserialize;
 use serde_json::{Value, json};
+use shared::domain::Status;
 use shared::domain::{Application, RawApplication};
 use shared::routes::ROUTES;
 use shared::store::Store;
-use shared::domain::Status;
 use shared::store::sqlite::SqliteStore;
 
 const WIDTH: u32 = 1280;
@@ -63,18 +63,14 @@ async fn idempotency_key(browser: &Browser) -> Result<String> {
 async fn confirm(browser: &Browser) -> Result<()> {
     browser.click("to-confirm").await?;
     browser
-        .wait_until(
-            "location.hash === '#confirm' && !document.getElementById('step-confirm').hidden",
-        )
+        .wait_until("location.hash === '#confirm' && !document.getElementById('step-confirm').hidden")
         .await
 }
 
 /// Presses 申し込む and waits for the completion page; returns the reception number shown.
 async fn submit_and_complete(browser: &Browser) -> Result<String> {
     browser.click("submit-application").await?;
-    browser
-        .wait_until("!document.getElementById('step-complete').hidden")
-        .await?;
+    browser.wait_until("!document.getElementById('step-complete').hidden").await?;
     browser.text("reception-number").await
 }
 
@@ -90,12 +86,7 @@ async fn review(browser: &Browser) -> Result<Vec<(String, String)>> {
         .as_array()
         .expect("rows")
         .iter()
-        .map(|row| {
-            (
-                row[0].as_str().unwrap().to_owned(),
-                row[1].as_str().unwrap().to_owned(),
-            )
-        })
+        .map(|row| (row[0].as_str().unwrap().to_owned(), row[1].as_str().unwrap().to_owned()))
         .collect())
 }
 
@@ -108,26 +99,13 @@ async fn assert_stored(site: &Site, key: &str, body: &Value, reception_number: &
     assert_eq!(stored.len(), 1, "one application stored");
     assert_eq!(stored[0].receipt.reception_number.as_str(), reception_number);
     let raw = RawApplication::deserialize(body)?;
-    assert_eq!(
-        stored[0].application,
-        Application::parse(&raw).expect("a valid body").application
-    );
+    assert_eq!(stored[0].application, Application::parse(&raw).expect("a valid body").application);
 
     let http = reqwest::Client::new();
-    let replay = http
-        .post(site.api("/api/applications"))
-        .header("Idempotency-Key", key)
-        .json(body)
-        .send()
-        .await?;
+    let replay =
+        http.post(site.api("/api/applications")).header("Idempotency-Key", key).json(body).send().await?;
     assert_eq!(replay.status(), 201, "the stored application replays");
-    assert_eq!(
-        replay
-            .headers()
-            .get("Idempotent-Replayed")
-            .map(|v| v.to_str().unwrap()),
-        Some("true")
-    );
+    assert_eq!(replay.headers().get("Idempotent-Replayed").map(|v| v.to_str().unwrap()), Some("true"));
     let replayed: Value = replay.json().await?;
     assert_eq!(replayed["receptionNumber"], reception_number);
 
@@ -146,25 +124,21 @@ async fn assert_stored(site: &Site, key: &str, body: &Value, reception_number: &
 #[tokio::test]
 async fn a_corporation_applies_through_to_the_completion_page() -> Result<()> {
     let (site, browser) = open_form().await?;
-    assert_eq!(
-        browser.client.title().await?,
-        "登録内容の入力 | パートナー登録お申し込みフォーム"
-    );
+    assert_eq!(browser.client.title().await?, "登録内容の入力 | パートナー登録お申し込みフォーム");
     // The terms are loaded from their content files, in full.
     browser.wait_until("document.getElementById('terms-text').textContent.includes('本規約は2018年8月30日より施行します。')").await?;
-    browser.wait_until("document.getElementById('privacy-text').textContent.includes('グランフロント大阪 タワーA 32F')").await?;
+    browser
+        .wait_until(
+            "document.getElementById('privacy-text').textContent.includes('グランフロント大阪 タワーA 32F')",
+        )
+        .await?;
 
     let email = "corp@example.com";
     fill_corporation(&browser, email).await?;
     confirm(&browser).await?;
+    assert_eq!(browser.eval("return document.activeElement.id").await?, "step-confirm-title");
     assert_eq!(
-        browser.eval("return document.activeElement.id").await?,
-        "step-confirm-title"
-    );
-    assert_eq!(
-        browser
-            .eval("return document.querySelector('.steps__item[aria-current=step]').dataset.step")
-            .await?,
+        browser.eval("return document.querySelector('.steps__item[aria-current=step]').dataset.step").await?,
         "2"
     );
     let shown = review(&browser).await?;
@@ -185,37 +159,23 @@ async fn a_corporation_applies_through_to_the_completion_page() -> Result<()> {
         ("annualReferralCount", "10"),
         ("agreedToTerms", "同意する"),
     ];
-    let expected: Vec<(String, String)> = expected
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
+    let expected: Vec<(String, String)> =
+        expected.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     assert_eq!(shown, expected);
 
     let key = idempotency_key(&browser).await?;
     let reception_number = submit_and_complete(&browser).await?;
     assert!(!reception_number.is_empty());
-    assert_eq!(
-        browser.client.current_url().await?.fragment(),
-        Some("complete")
-    );
+    assert_eq!(browser.client.current_url().await?.fragment(), Some("complete"));
     assert!(browser.text("received-at").await?.contains('年'));
-    assert!(
-        browser
-            .text("step-complete")
-            .await?
-            .contains("審査結果を電子メールにてお知らせします")
-    );
+    assert!(browser.text("step-complete").await?.contains("審査結果を電子メールにてお知らせします"));
     // The draft is gone; the receipt stays for a reload.
     assert_eq!(
-        browser
-            .eval("return sessionStorage.getItem('partner-registration:draft')")
-            .await?,
+        browser.eval("return sessionStorage.getItem('partner-registration:draft')").await?,
         Value::Null
     );
     browser.client.refresh().await?;
-    browser
-        .wait_until("document.documentElement.dataset.ready === 'true'")
-        .await?;
+    browser.wait_until("document.documentElement.dataset.ready === 'true'").await?;
     assert_eq!(browser.text("reception-number").await?, reception_number);
 
     assert_stored(&site, &key, &corporation_json(email), &reception_number).await?;
@@ -228,18 +188,8 @@ const ENTER: &str = "\u{E007}";
 
 /// Presses Tab and returns the id of the element that then has focus.
 async fn tab(browser: &Browser) -> Result<String> {
-    browser
-        .client
-        .active_element()
-        .await?
-        .send_keys(TAB)
-        .await?;
-    Ok(browser
-        .eval("return document.activeElement.id")
-        .await?
-        .as_str()
-        .unwrap_or_default()
-        .to_owned())
+    browser.client.active_element().await?.send_keys(TAB).await?;
+    Ok(browser.eval("return document.activeElement.id").await?.as_str().unwrap_or_default().to_owned())
 }
 
 #[tokio::test]
@@ -284,25 +234,13 @@ async fn the_whole_form_works_by_keyboard_alone() -> Result<()> {
             _ => active.send_keys(&values[id]).await?,
         }
     }
-    browser
-        .wait_until("!document.getElementById('step-confirm').hidden")
-        .await?;
-    assert_eq!(
-        browser.eval("return document.activeElement.id").await?,
-        "step-confirm-title"
-    );
+    browser.wait_until("!document.getElementById('step-confirm').hidden").await?;
+    assert_eq!(browser.eval("return document.activeElement.id").await?, "step-confirm-title");
     assert_eq!(tab(&browser).await?, "back-to-input");
     assert_eq!(tab(&browser).await?, "submit-application");
     let key = idempotency_key(&browser).await?;
-    browser
-        .client
-        .active_element()
-        .await?
-        .send_keys(ENTER)
-        .await?;
-    browser
-        .wait_until("!document.getElementById('step-complete').hidden")
-        .await?;
+    browser.client.active_element().await?.send_keys(ENTER).await?;
+    browser.wait_until("!document.getElementById('step-complete').hidden").await?;
     let reception_number = browser.text("reception-number").await?;
     assert_stored(&site, &key, &corporation_json(email), &reception_number).await?;
     browser.close().await
@@ -315,22 +253,17 @@ async fn a_sole_proprietor_applies_without_corporate_fields() -> Result<()> {
     browser.click("contractType-sole").await?;
     // The corporate fields are inactive and say so.
     for id in ["corporateName", "corporateNameKana"] {
-        assert!(
-            !browser.css(&format!("#{id}")).await?.is_enabled().await?,
-            "{id} disabled"
-        );
+        assert!(!browser.css(&format!("#{id}")).await?.is_enabled().await?, "{id} disabled");
         assert!(browser.is_shown(&format!("{id}-inactive")).await?);
     }
-    let values: Vec<_> = seed_inputs(email).into_iter().filter(|(id, _)| !id.starts_with("corporate")).collect();
+    let values: Vec<_> =
+        seed_inputs(email).into_iter().filter(|(id, _)| !id.starts_with("corporate")).collect();
     fill(&browser, &values).await?;
     browser.click("agreedToTerms").await?;
     confirm(&browser).await?;
     let shown = review(&browser).await?;
     assert!(shown.contains(&("contractType".into(), "個人事業主".into())));
-    assert!(
-        !shown.iter().any(|(key, _)| key.starts_with("corporate")),
-        "{shown:?}"
-    );
+    assert!(!shown.iter().any(|(key, _)| key.starts_with("corporate")), "{shown:?}");
 
     let key = idempotency_key(&browser).await?;
     let reception_number = submit_and_complete(&browser).await?;
@@ -350,18 +283,13 @@ async fn an_empty_submit_shows_every_required_error() -> Result<()> {
     // Every key of the contract has its input.
     for field in shared::domain::Field::ALL {
         let found = browser
-            .eval_with(
-                "return document.getElementsByName(arguments[0]).length",
-                vec![json!(field.key())],
-            )
+            .eval_with("return document.getElementsByName(arguments[0]).length", vec![json!(field.key())])
             .await?;
         assert!(found.as_u64() >= Some(1), "no input for {}", field.key());
     }
 
     browser.click("to-confirm").await?;
-    browser
-        .wait_until("!document.getElementById('error-summary').hidden")
-        .await?;
+    browser.wait_until("!document.getElementById('error-summary').hidden").await?;
     assert_eq!(browser.step().await?, 1);
 
     // The server's own answer to an empty application is what the page must show.
@@ -376,18 +304,11 @@ async fn an_empty_submit_shows_every_required_error() -> Result<()> {
         .iter()
         .map(|v| v.as_str().unwrap().to_owned())
         .collect();
-    let messages: Vec<String> = errors
-        .iter()
-        .map(|issue| issue.message.to_string())
-        .collect();
+    let messages: Vec<String> = errors.iter().map(|issue| issue.message.to_string()).collect();
     assert_eq!(summary, messages);
     for issue in &errors {
         let key = issue.field.key();
-        assert_eq!(
-            browser.text(&format!("{key}-error")).await?,
-            issue.message,
-            "{key}"
-        );
+        assert_eq!(browser.text(&format!("{key}-error")).await?, issue.message, "{key}");
         let invalid = browser
             .eval_with(
                 "return document.getElementsByName(arguments[0])[0].getAttribute('aria-invalid')",
@@ -396,31 +317,20 @@ async fn an_empty_submit_shows_every_required_error() -> Result<()> {
             .await?;
         assert_eq!(invalid, "true", "{key} aria-invalid");
         let described = browser
-            .eval_with("return document.getElementsByName(arguments[0])[0].getAttribute('aria-describedby')", vec![json!(key)])
+            .eval_with(
+                "return document.getElementsByName(arguments[0])[0].getAttribute('aria-describedby')",
+                vec![json!(key)],
+            )
             .await?;
         assert!(
-            described
-                .as_str()
-                .unwrap()
-                .split(' ')
-                .any(|id| id == format!("{key}-error")),
+            described.as_str().unwrap().split(' ').any(|id| id == format!("{key}-error")),
             "{key} describedby"
         );
     }
     // Focus is on the first field in error, and a summary link leads to its field.
-    assert_eq!(
-        browser.eval("return document.activeElement.id").await?,
-        "email"
-    );
-    browser
-        .css("#error-summary-list li:nth-child(4) a")
-        .await?
-        .click()
-        .await?;
-    assert_eq!(
-        browser.eval("return document.activeElement.name").await?,
-        errors[3].field.key()
-    );
+    assert_eq!(browser.eval("return document.activeElement.id").await?, "email");
+    browser.css("#error-summary-list li:nth-child(4) a").await?.click().await?;
+    assert_eq!(browser.eval("return document.activeElement.name").await?, errors[3].field.key());
     assert!(browser.client.title().await?.starts_with("エラー: "));
     browser.close().await
 }
@@ -430,20 +340,10 @@ async fn a_field_is_checked_with_the_servers_message_when_it_loses_focus() -> Re
     let (_site, browser) = open_form().await?;
     browser.type_into("email", "not-an-address").await?;
     browser.click("phone").await?; // leaves 「メールアドレス」
-    browser
-        .wait_until("!document.getElementById('email-error').hidden")
-        .await?;
+    browser.wait_until("!document.getElementById('email-error').hidden").await?;
     let expected = shared::messages::Issue::invalid_format(shared::domain::Field::Email).message;
     assert_eq!(browser.text("email-error").await?, expected);
-    assert_eq!(
-        browser
-            .css("#email")
-            .await?
-            .attr("aria-invalid")
-            .await?
-            .as_deref(),
-        Some("true")
-    );
+    assert_eq!(browser.css("#email").await?.attr("aria-invalid").await?.as_deref(), Some("true"));
     // Untouched fields show nothing yet.
     assert!(!browser.is_shown("emailConfirmation-error").await?);
     assert!(!browser.is_shown("error-summary").await?);
@@ -451,13 +351,8 @@ async fn a_field_is_checked_with_the_servers_message_when_it_loses_focus() -> Re
     // Correcting the address clears the error while typing.
     browser.css("#email").await?.clear().await?;
     browser.type_into("email", "sample@example.com").await?;
-    browser
-        .wait_until("document.getElementById('email-error').hidden")
-        .await?;
-    assert_eq!(
-        browser.css("#email").await?.attr("aria-invalid").await?,
-        None
-    );
+    browser.wait_until("document.getElementById('email-error').hidden").await?;
+    assert_eq!(browser.css("#email").await?.attr("aria-invalid").await?, None);
     browser.close().await
 }
 
@@ -468,55 +363,28 @@ async fn postal_autofill_fills_the_address_and_lets_the_applicant_choose() -> Re
     // One address.
     browser.type_into("postalCode", "5300011").await?;
     browser.click("postal-lookup").await?;
-    browser
-        .wait_until("document.getElementById('addressRegion').value !== ''")
-        .await?;
+    browser.wait_until("document.getElementById('addressRegion').value !== ''").await?;
     assert_eq!(browser.value("addressRegion").await?, "大阪府大阪市北区");
     assert_eq!(browser.value("addressStreet").await?, "大深町");
-    assert_eq!(
-        browser.eval("return document.activeElement.id").await?,
-        "addressStreet"
-    );
+    assert_eq!(browser.eval("return document.activeElement.id").await?, "addressStreet");
 
     // Several addresses: the applicant chooses, and the choice is filled in.
     let http = reqwest::Client::new();
-    let answer: Value = http
-        .get(site.api("/api/postal/4980000"))
-        .send()
-        .await?
-        .json()
-        .await?;
+    let answer: Value = http.get(site.api("/api/postal/4980000")).send().await?.json().await?;
     let addresses = answer["addresses"].as_array().expect("addresses").clone();
     assert!(addresses.len() >= 2, "4980000 has several addresses");
     browser.css("#postalCode").await?.clear().await?;
     browser.type_into("postalCode", "498-0000").await?;
     browser.click("postal-lookup").await?;
-    browser
-        .wait_until("!document.getElementById('postal-choices').hidden")
-        .await?;
-    let buttons = browser
-        .client
-        .find_all(fantoccini::Locator::Css("#postal-choice-list button"))
-        .await?;
+    browser.wait_until("!document.getElementById('postal-choices').hidden").await?;
+    let buttons = browser.client.find_all(fantoccini::Locator::Css("#postal-choice-list button")).await?;
     assert_eq!(buttons.len(), addresses.len());
-    assert_eq!(
-        browser
-            .eval("return document.activeElement.className")
-            .await?,
-        "postal__choice"
-    );
+    assert_eq!(browser.eval("return document.activeElement.className").await?, "postal__choice");
     buttons[1].click().await?;
     let chosen = &addresses[1];
-    let line1 = chosen["line1"]
-        .as_str()
-        .map(str::to_owned)
-        .unwrap_or_else(|| {
-            format!(
-                "{}{}",
-                chosen["prefecture"].as_str().unwrap(),
-                chosen["city"].as_str().unwrap()
-            )
-        });
+    let line1 = chosen["line1"].as_str().map(str::to_owned).unwrap_or_else(|| {
+        format!("{}{}", chosen["prefecture"].as_str().unwrap(), chosen["city"].as_str().unwrap())
+    });
     assert_eq!(browser.value("addressRegion").await?, line1);
     assert!(!browser.is_shown("postal-choices").await?);
 
@@ -525,21 +393,10 @@ async fn postal_autofill_fills_the_address_and_lets_the_applicant_choose() -> Re
         browser.css("#postalCode").await?.clear().await?;
         browser.type_into("postalCode", code).await?;
         browser.click("postal-lookup").await?;
-        let envelope: Value = http
-            .get(site.api(&format!("/api/postal/{code}")))
-            .send()
-            .await?
-            .json()
-            .await?;
-        let message = envelope["error"]["message"]
-            .as_str()
-            .expect("envelope")
-            .to_owned();
+        let envelope: Value = http.get(site.api(&format!("/api/postal/{code}"))).send().await?.json().await?;
+        let message = envelope["error"]["message"].as_str().expect("envelope").to_owned();
         assert_eq!(
-            http.get(site.api(&format!("/api/postal/{code}")))
-                .send()
-                .await?
-                .status(),
+            http.get(site.api(&format!("/api/postal/{code}"))).send().await?.status(),
             status,
             "{code}"
         );
@@ -562,30 +419,22 @@ async fn going_back_from_step_2_keeps_every_value() -> Result<()> {
 
     // 「修正する」
     browser.click("back-to-input").await?;
-    browser
-        .wait_until("!document.getElementById('step-input').hidden")
-        .await?;
+    browser.wait_until("!document.getElementById('step-input').hidden").await?;
     assert_eq!(all_values(&browser).await?, before);
 
     // The browser's back and forward buttons.
     confirm(&browser).await?;
     browser.client.back().await?;
-    browser
-        .wait_until("!document.getElementById('step-input').hidden")
-        .await?;
+    browser.wait_until("!document.getElementById('step-input').hidden").await?;
     assert_eq!(all_values(&browser).await?, before);
     browser.client.forward().await?;
-    browser
-        .wait_until("!document.getElementById('step-confirm').hidden")
-        .await?;
+    browser.wait_until("!document.getElementById('step-confirm').hidden").await?;
 
     // A reload keeps the draft, even on step 2.
     browser.client.refresh().await?;
     browser.wait_until("document.documentElement.dataset.ready === 'true' && !document.getElementById('step-confirm').hidden").await?;
     browser.client.back().await?;
-    browser
-        .wait_until("!document.getElementById('step-input').hidden")
-        .await?;
+    browser.wait_until("!document.getElementById('step-input').hidden").await?;
     assert_eq!(all_values(&browser).await?, before);
     browser.close().await
 }
@@ -610,36 +459,18 @@ async fn a_double_click_on_submit_creates_one_application() -> Result<()> {
 
     // A slow network, so that the second click lands while the first request is in flight.
     browser.cdp("Network.enable", json!({})).await?;
-    let slow =
-        json!({"offline": false, "latency": 400, "downloadThroughput": -1, "uploadThroughput": -1});
-    browser
-        .cdp("Network.emulateNetworkConditions", slow)
-        .await?;
+    let slow = json!({"offline": false, "latency": 400, "downloadThroughput": -1, "uploadThroughput": -1});
+    browser.cdp("Network.emulateNetworkConditions", slow).await?;
     // A real double click: two presses of the mouse, as fast as the browser takes them.
     let element = browser.css("#submit-application").await?;
     let pointer = MouseActions::new("mouse".to_owned())
-        .then(PointerAction::MoveToElement {
-            element,
-            duration: None,
-            x: 0.0,
-            y: 0.0,
-        })
-        .then(PointerAction::Down {
-            button: MOUSE_BUTTON_LEFT,
-        })
-        .then(PointerAction::Up {
-            button: MOUSE_BUTTON_LEFT,
-        })
-        .then(PointerAction::Down {
-            button: MOUSE_BUTTON_LEFT,
-        })
-        .then(PointerAction::Up {
-            button: MOUSE_BUTTON_LEFT,
-        });
+        .then(PointerAction::MoveToElement { element, duration: None, x: 0.0, y: 0.0 })
+        .then(PointerAction::Down { button: MOUSE_BUTTON_LEFT })
+        .then(PointerAction::Up { button: MOUSE_BUTTON_LEFT })
+        .then(PointerAction::Down { button: MOUSE_BUTTON_LEFT })
+        .then(PointerAction::Up { button: MOUSE_BUTTON_LEFT });
     browser.client.perform_actions(pointer).await?;
-    browser
-        .wait_until("!document.getElementById('step-complete').hidden")
-        .await?;
+    browser.wait_until("!document.getElementById('step-complete').hidden").await?;
     let reception_number = browser.text("reception-number").await?;
 
     // One request left the page (a second would have ended by now), and no error was shown.
@@ -668,17 +499,9 @@ async fn a_failed_connection_can_be_retried_with_the_same_key() -> Result<()> {
     let addr = site.addr();
     site.stop().await?;
     browser.click("submit-application").await?;
-    browser
-        .wait_until("!document.getElementById('submit-error').hidden")
-        .await?;
+    browser.wait_until("!document.getElementById('submit-error').hidden").await?;
     assert!(browser.text("submit-error").await?.contains("通信エラー"));
-    assert!(
-        browser
-            .css("#submit-application")
-            .await?
-            .is_enabled()
-            .await?
-    );
+    assert!(browser.css("#submit-application").await?.is_enabled().await?);
     assert_eq!(browser.step().await?, 2);
 
     // Say the first attempt had in fact been stored: the retry must replay it,
@@ -693,10 +516,7 @@ async fn a_failed_connection_can_be_retried_with_the_same_key() -> Result<()> {
         .json()
         .await?;
     let reception_number = submit_and_complete(&browser).await?;
-    assert_eq!(
-        reception_number,
-        stored["receptionNumber"].as_str().unwrap()
-    );
+    assert_eq!(reception_number, stored["receptionNumber"].as_str().unwrap());
     browser.close().await
 }
 
@@ -715,9 +535,7 @@ async fn a_duplicate_email_is_shown_clearly_on_step_2() -> Result<()> {
     fill_corporation(&browser, email).await?;
     confirm(&browser).await?;
     browser.click("submit-application").await?;
-    browser
-        .wait_until("!document.getElementById('submit-error').hidden")
-        .await?;
+    browser.wait_until("!document.getElementById('submit-error').hidden").await?;
     let shown = browser.text("submit-error").await?;
     assert!(shown.contains("「修正する」"), "{shown}");
     assert_eq!(browser.step().await?, 2);
@@ -736,18 +554,10 @@ async fn readings_fill_themselves_from_the_ime_and_normalise_as_typed() -> Resul
 
     // 契約法人名 in two conversions: えっくすさーばー → エックスサーバー, かぶしきがいしゃ → 株式会社.
     browser.click("corporateName").await?;
-    browser
-        .ime_type("えっくすさーばー", "エックスサーバー")
-        .await?;
+    browser.ime_type("えっくすさーばー", "エックスサーバー").await?;
     browser.ime_type("かぶしきがいしゃ", "株式会社").await?;
-    assert_eq!(
-        browser.value("corporateName").await?,
-        "エックスサーバー株式会社"
-    );
-    assert_eq!(
-        browser.value("corporateNameKana").await?,
-        "エックスサーバーカブシキガイシャ"
-    );
+    assert_eq!(browser.value("corporateName").await?, "エックスサーバー株式会社");
+    assert_eq!(browser.value("corporateNameKana").await?, "エックスサーバーカブシキガイシャ");
 
     // A reading the applicant typed themself is left alone; hiragana becomes katakana.
     browser.type_into("firstNameKana", "たろう").await?;
@@ -757,9 +567,7 @@ async fn readings_fill_themselves_from_the_ime_and_normalise_as_typed() -> Resul
     assert_eq!(browser.value("firstNameKana").await?, "タロウ");
 
     // Full-width digits become half-width as they are typed.
-    browser
-        .type_into("phone", "０６－６２９２－８８１１")
-        .await?;
+    browser.type_into("phone", "０６－６２９２－８８１１").await?;
     assert_eq!(browser.value("phone").await?, "06－6292－8811");
     browser.type_into("employeeCount", "３０").await?;
     assert_eq!(browser.value("employeeCount").await?, "30");
@@ -800,12 +608,8 @@ async fn the_pages_labels_are_the_field_tables() -> Result<()> {
                     .iter()
                     .find(|group| group["name"] == name)
                     .unwrap_or_else(|| panic!("GROUPS lacks {name}"));
-                let keys: Vec<&str> = group["fields"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .map(|key| key.as_str().unwrap())
-                    .collect();
+                let keys: Vec<&str> =
+                    group["fields"].as_array().unwrap().iter().map(|key| key.as_str().unwrap()).collect();
                 let entry = (keys.join(" "), group["label"].as_str().unwrap().to_owned());
                 if !expected.contains(&entry) {
                     expected.push(entry);
@@ -825,12 +629,7 @@ async fn the_pages_labels_are_the_field_tables() -> Result<()> {
         .as_array()
         .expect("fields")
         .iter()
-        .map(|row| {
-            (
-                row[0].as_str().unwrap().to_owned(),
-                row[1].as_str().unwrap().to_owned(),
-            )
-        })
+        .map(|row| (row[0].as_str().unwrap().to_owned(), row[1].as_str().unwrap().to_owned()))
         .collect();
     assert_eq!(shown, expected);
     browser.close().await
@@ -838,22 +637,17 @@ async fn the_pages_labels_are_the_field_tables() -> Result<()> {
 
 #[test]
 fn the_page_uses_the_contracts_routes() {
-    let api =
-        std::fs::read_to_string(integration_tests::browser::web_dir().join("js/api.js")).unwrap();
+    let api = std::fs::read_to_string(integration_tests::browser::web_dir().join("js/api.js")).unwrap();
     for route in ROUTES {
         // `/api/postal/{code}` appears as its prefix.
         let path = route.path.split('{').next().unwrap();
-        assert!(
-            api.contains(&format!("'{path}'")),
-            "web/js/api.js lacks {path}"
-        );
+        assert!(api.contains(&format!("'{path}'")), "web/js/api.js lacks {path}");
     }
 }
 
 #[test]
 fn the_page_has_no_inline_script_or_style() {
-    let html =
-        std::fs::read_to_string(integration_tests::browser::web_dir().join("index.html")).unwrap();
+    let html = std::fs::read_to_string(integration_tests::browser::web_dir().join("index.html")).unwrap();
     assert!(!html.contains("<script>") && !html.contains(" style=") && !html.contains("<style"));
     let handler = html.match_indices(" on").any(|(at, _)| {
         let rest = &html[at + 3..];

@@ -2,17 +2,16 @@
 //! code defines once (routes, table layout, environment names) is what the
 //! template deploys, with the security properties the issue asks for.
 
-use test_support::workspace_root;
 use serde_json::{Value, json};
 use shared::routes::{ROUTES, cors};
 use shared::store::layout;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use test_support::workspace_root;
 
 /// The function that serves the form and the API's catch-all route.
 const CATCH_ALL_FUNCTION: &str = "web";
-
 
 fn template_path() -> PathBuf {
     workspace_root().join("infra/template.yaml")
@@ -28,25 +27,16 @@ fn venv_tool(name: &str) -> Option<PathBuf> {
         return Some(path);
     }
     if std::env::var("REQUIRE_SERVICES").as_deref() == Ok("1") {
-        panic!(
-            "{} is missing: run scripts/dev-env (scripts/test does)",
-            path.display()
-        );
+        panic!("{} is missing: run scripts/dev-env (scripts/test does)", path.display());
     }
-    eprintln!(
-        "skipping: {} is missing (run scripts/dev-env)",
-        path.display()
-    );
+    eprintln!("skipping: {} is missing (run scripts/dev-env)", path.display());
     None
 }
 
 /// Runs a linter offline: a region, dummy credentials if none, no telemetry.
 fn run_offline(tool: &Path, args: &[&str]) {
     let mut command = Command::new(tool);
-    command
-        .args(args)
-        .current_dir(workspace_root())
-        .env("SAM_CLI_TELEMETRY", "0");
+    command.args(args).current_dir(workspace_root()).env("SAM_CLI_TELEMETRY", "0");
     for (name, default) in [
         ("AWS_REGION", "ap-northeast-1"),
         ("AWS_DEFAULT_REGION", "ap-northeast-1"),
@@ -57,9 +47,7 @@ fn run_offline(tool: &Path, args: &[&str]) {
             command.env(name, default);
         }
     }
-    let output = command
-        .output()
-        .unwrap_or_else(|e| panic!("running {}: {e}", tool.display()));
+    let output = command.output().unwrap_or_else(|e| panic!("running {}: {e}", tool.display()));
     assert!(
         output.status.success(),
         "{} {args:?} failed ({}):\n{}\n{}",
@@ -82,10 +70,7 @@ fn sam_validate_passes() {
     if let Some(sam) = venv_tool("sam") {
         // The SAM transform itself, then cfn-lint through SAM.
         run_offline(&sam, &["validate", "--template", "infra/template.yaml"]);
-        run_offline(
-            &sam,
-            &["validate", "--lint", "--template", "infra/template.yaml"],
-        );
+        run_offline(&sam, &["validate", "--lint", "--template", "infra/template.yaml"]);
     }
 }
 
@@ -119,8 +104,7 @@ fn long_form(yaml: serde_norway::Value) -> Value {
                 "Ref" | "Condition" => json!({ name: value }),
                 "GetAtt" => match value {
                     Value::String(s) => {
-                        let (resource, attribute) =
-                            s.split_once('.').expect("!GetAtt Resource.Attribute");
+                        let (resource, attribute) = s.split_once('.').expect("!GetAtt Resource.Attribute");
                         json!({ "Fn::GetAtt": [resource, attribute] })
                     }
                     other => json!({ "Fn::GetAtt": other }),
@@ -136,20 +120,13 @@ fn resources(template: &Value) -> &serde_json::Map<String, Value> {
 }
 
 fn of_type<'a>(template: &'a Value, kind: &str) -> Vec<(&'a String, &'a Value)> {
-    resources(template)
-        .iter()
-        .filter(|(_, r)| r["Type"] == kind)
-        .collect()
+    resources(template).iter().filter(|(_, r)| r["Type"] == kind).collect()
 }
 
 /// A function's property, or the Globals' default.
 fn function_property<'a>(template: &'a Value, function: &'a Value, name: &str) -> &'a Value {
     let own = &function["Properties"][name];
-    if own.is_null() {
-        &template["Globals"]["Function"][name]
-    } else {
-        own
-    }
+    if own.is_null() { &template["Globals"]["Function"][name] } else { own }
 }
 
 fn reference(name: &str) -> Value {
@@ -166,9 +143,8 @@ fn binaries(template: &Value) -> BTreeMap<String, String> {
         .into_iter()
         .map(|(id, f)| {
             assert_eq!(f["Metadata"]["BuildMethod"], "rust-cargolambda", "{id}");
-            let binary = f["Metadata"]["BuildProperties"]["Binary"]
-                .as_str()
-                .unwrap_or_else(|| panic!("{id}: Binary"));
+            let binary =
+                f["Metadata"]["BuildProperties"]["Binary"].as_str().unwrap_or_else(|| panic!("{id}: Binary"));
             (id.clone(), binary.to_owned())
         })
         .collect()
@@ -180,16 +156,7 @@ fn binaries(template: &Value) -> BTreeMap<String, String> {
 type RouteSet = BTreeSet<(String, String, String)>;
 
 fn contract_routes() -> RouteSet {
-    ROUTES
-        .iter()
-        .map(|r| {
-            (
-                r.method.to_owned(),
-                r.path.to_owned(),
-                r.function.name().to_owned(),
-            )
-        })
-        .collect()
+    ROUTES.iter().map(|r| (r.method.to_owned(), r.path.to_owned(), r.function.name().to_owned())).collect()
 }
 
 fn template_routes(template: &Value) -> (RouteSet, Vec<String>) {
@@ -205,11 +172,7 @@ fn template_routes(template: &Value) -> (RouteSet, Vec<String>) {
                 continue;
             }
             let properties = &event["Properties"];
-            assert_eq!(
-                properties["ApiId"],
-                reference("HttpApi"),
-                "{id}.{name} is on the HTTP API"
-            );
+            assert_eq!(properties["ApiId"], reference("HttpApi"), "{id}.{name} is on the HTTP API");
             match (properties["Method"].as_str(), properties["Path"].as_str()) {
                 // SAM's default route: everything no other route matches.
                 (None, None) => catch_all.push(binaries[id].clone()),
@@ -227,10 +190,7 @@ fn template_routes(template: &Value) -> (RouteSet, Vec<String>) {
 /// reads it (`cargo metadata`).
 fn watch_routes() -> (RouteSet, Vec<(String, String)>) {
     let metadata = test_support::workspace_metadata();
-    let router = metadata["lambda"]["watch"]["router"]
-        .as_object()
-        .expect("a watch router")
-        .clone();
+    let router = metadata["lambda"]["watch"]["router"].as_object().expect("a watch router").clone();
     let mut routes = RouteSet::new();
     let mut catch_all = Vec::new();
     for (path, target) in router {
@@ -239,11 +199,7 @@ fn watch_routes() -> (RouteSet, Vec<(String, String)>) {
             Value::Array(entries) => {
                 for entry in entries {
                     let method = entry["method"].as_str().unwrap().to_uppercase();
-                    routes.insert((
-                        method,
-                        path.clone(),
-                        entry["function"].as_str().unwrap().to_owned(),
-                    ));
+                    routes.insert((method, path.clone(), entry["function"].as_str().unwrap().to_owned()));
                 }
             }
             other => panic!("router entry {path}: {other}"),
@@ -256,23 +212,11 @@ fn watch_routes() -> (RouteSet, Vec<(String, String)>) {
 fn routes_are_the_contracts_everywhere() {
     let template = template();
     let (routes, catch_all) = template_routes(&template);
-    assert_eq!(
-        routes,
-        contract_routes(),
-        "the template's routes are shared::routes::ROUTES"
-    );
-    assert_eq!(
-        catch_all,
-        [CATCH_ALL_FUNCTION],
-        "one $default route, to the form's function"
-    );
+    assert_eq!(routes, contract_routes(), "the template's routes are shared::routes::ROUTES");
+    assert_eq!(catch_all, [CATCH_ALL_FUNCTION], "one $default route, to the form's function");
 
     let (watch, watch_catch_all) = watch_routes();
-    assert_eq!(
-        watch,
-        contract_routes(),
-        "the watch router's routes are shared::routes::ROUTES"
-    );
+    assert_eq!(watch, contract_routes(), "the watch router's routes are shared::routes::ROUTES");
     let catch_all_paths: BTreeSet<&str> = watch_catch_all.iter().map(|(p, _)| p.as_str()).collect();
     assert_eq!(catch_all_paths, BTreeSet::from(["/", "/{*path}"]));
     assert!(watch_catch_all.iter().all(|(_, f)| f == CATCH_ALL_FUNCTION));
@@ -287,20 +231,13 @@ fn every_function_is_a_workspace_binary_built_for_graviton() {
         .map(|r| r.function.name().to_owned())
         .chain(["notify".into(), CATCH_ALL_FUNCTION.into()])
         .collect();
-    assert_eq!(
-        binaries.values().cloned().collect::<BTreeSet<_>>(),
-        expected
-    );
+    assert_eq!(binaries.values().cloned().collect::<BTreeSet<_>>(), expected);
 
     let mut roles = BTreeSet::new();
     for (id, function) in of_type(&template, "AWS::Serverless::Function") {
         let binary = &binaries[id];
         assert!(
-            workspace_root()
-                .join("functions")
-                .join(binary)
-                .join("src/main.rs")
-                .is_file(),
+            workspace_root().join("functions").join(binary).join("src/main.rs").is_file(),
             "{id}: functions/{binary}/src/main.rs"
         );
         let property = |name| function_property(&template, function, name);
@@ -309,40 +246,21 @@ fn every_function_is_a_workspace_binary_built_for_graviton() {
         assert_eq!(property("Handler"), "bootstrap", "{id}");
         assert_eq!(property("MemorySize"), 128, "{id}");
         assert_eq!(property("Tracing"), "Active", "{id}");
-        assert_eq!(
-            property("CodeUri"),
-            "..",
-            "{id}: the workspace root, relative to infra/"
-        );
-        let timeout = function["Properties"]["Timeout"]
-            .as_u64()
-            .unwrap_or_else(|| panic!("{id}: own Timeout"));
+        assert_eq!(property("CodeUri"), "..", "{id}: the workspace root, relative to infra/");
+        let timeout =
+            function["Properties"]["Timeout"].as_u64().unwrap_or_else(|| panic!("{id}: own Timeout"));
         assert!((1..=30).contains(&timeout), "{id}: Timeout {timeout}");
 
         let logging = property("LoggingConfig");
         assert_eq!(logging["LogFormat"], "JSON", "{id}");
-        let group = logging["LogGroup"]["Ref"]
-            .as_str()
-            .unwrap_or_else(|| panic!("{id}: own log group"));
+        let group = logging["LogGroup"]["Ref"].as_str().unwrap_or_else(|| panic!("{id}: own log group"));
         let group = &resources(&template)[group];
         assert_eq!(group["Type"], "AWS::Logs::LogGroup");
-        assert_eq!(
-            group["Properties"]["RetentionInDays"],
-            reference("LogRetentionDays"),
-            "{id}"
-        );
+        assert_eq!(group["Properties"]["RetentionInDays"], reference("LogRetentionDays"), "{id}");
 
-        let role = property("Role")["Fn::GetAtt"][0]
-            .as_str()
-            .unwrap_or_else(|| panic!("{id}: own role"));
-        assert!(
-            roles.insert(role.to_owned()),
-            "{id}: {role} is shared with another function"
-        );
-        assert!(
-            function["Properties"]["Policies"].is_null(),
-            "{id}: permissions live in its role"
-        );
+        let role = property("Role")["Fn::GetAtt"][0].as_str().unwrap_or_else(|| panic!("{id}: own role"));
+        assert!(roles.insert(role.to_owned()), "{id}: {role} is shared with another function");
+        assert!(function["Properties"]["Policies"].is_null(), "{id}: permissions live in its role");
     }
 }
 
@@ -356,30 +274,19 @@ fn table_matches_the_layout_module() {
     assert_eq!(table["Type"], "AWS::DynamoDB::Table");
 
     let key = |hash: &str, range: &str| json!([{ "AttributeName": hash, "KeyType": "HASH" }, { "AttributeName": range, "KeyType": "RANGE" }]);
-    assert_eq!(
-        properties["KeySchema"],
-        key(layout::PARTITION_KEY, layout::SORT_KEY)
-    );
+    assert_eq!(properties["KeySchema"], key(layout::PARTITION_KEY, layout::SORT_KEY));
     let indexes = properties["GlobalSecondaryIndexes"].as_array().unwrap();
     assert_eq!(indexes.len(), 1);
     assert_eq!(indexes[0]["IndexName"], layout::STATUS_INDEX);
     assert_eq!(
         indexes[0]["KeySchema"],
-        key(
-            layout::STATUS_INDEX_PARTITION_KEY,
-            layout::STATUS_INDEX_SORT_KEY
-        )
+        key(layout::STATUS_INDEX_PARTITION_KEY, layout::STATUS_INDEX_SORT_KEY)
     );
     let definitions: BTreeMap<&str, &str> = properties["AttributeDefinitions"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|d| {
-            (
-                d["AttributeName"].as_str().unwrap(),
-                d["AttributeType"].as_str().unwrap(),
-            )
-        })
+        .map(|d| (d["AttributeName"].as_str().unwrap(), d["AttributeType"].as_str().unwrap()))
         .collect();
     let keys = [
         layout::PARTITION_KEY,
@@ -387,11 +294,7 @@ fn table_matches_the_layout_module() {
         layout::STATUS_INDEX_PARTITION_KEY,
         layout::STATUS_INDEX_SORT_KEY,
     ];
-    assert_eq!(
-        definitions,
-        keys.into_iter().map(|k| (k, "S")).collect(),
-        "every key is a string"
-    );
+    assert_eq!(definitions, keys.into_iter().map(|k| (k, "S")).collect(), "every key is a string");
 
     // Whole applications: the store's list_by_status decodes them from the index.
     assert_eq!(indexes[0]["Projection"], json!({ "ProjectionType": "ALL" }));
@@ -400,10 +303,7 @@ fn table_matches_the_layout_module() {
         properties["TimeToLiveSpecification"],
         json!({ "AttributeName": layout::TTL_ATTRIBUTE, "Enabled": true })
     );
-    assert_eq!(
-        properties["StreamSpecification"]["StreamViewType"],
-        layout::STREAM_VIEW_TYPE
-    );
+    assert_eq!(properties["StreamSpecification"]["StreamViewType"], layout::STREAM_VIEW_TYPE);
     assert_eq!(properties["BillingMode"], "PAY_PER_REQUEST");
 }
 
@@ -412,18 +312,12 @@ fn table_is_encrypted_recoverable_and_kept() {
     let template = template();
     let table = &resources(&template)["ApplicationsTable"];
     assert_eq!(table["Properties"]["SSESpecification"]["SSEEnabled"], true);
-    assert_eq!(
-        table["Properties"]["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"],
-        true
-    );
+    assert_eq!(table["Properties"]["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"], true);
     assert_eq!(table["Properties"]["DeletionProtectionEnabled"], true);
     assert_eq!(table["DeletionPolicy"], "Retain");
     assert_eq!(table["UpdateReplacePolicy"], "Retain");
     for (id, queue) in of_type(&template, "AWS::SQS::Queue") {
-        assert_eq!(
-            queue["Properties"]["SqsManagedSseEnabled"], true,
-            "{id} is encrypted"
-        );
+        assert_eq!(queue["Properties"]["SqsManagedSseEnabled"], true, "{id} is encrypted");
     }
 }
 
@@ -433,11 +327,7 @@ fn table_is_encrypted_recoverable_and_kept() {
 fn notify_reads_inserted_applications_and_parks_failures() {
     let template = template();
     let functions = binaries(&template);
-    let notify_id = functions
-        .iter()
-        .find(|(_, b)| *b == "notify")
-        .map(|(id, _)| id.clone())
-        .unwrap();
+    let notify_id = functions.iter().find(|(_, b)| *b == "notify").map(|(id, _)| id.clone()).unwrap();
     let notify = &resources(&template)[&notify_id];
     let events: Vec<&Value> = notify["Properties"]["Events"]
         .as_object()
@@ -449,17 +339,9 @@ fn notify_reads_inserted_applications_and_parks_failures() {
     let stream = &events[0]["Properties"];
     assert_eq!(stream["Stream"], get_att("ApplicationsTable", "StreamArn"));
     assert_eq!(stream["BisectBatchOnFunctionError"], true);
-    let retries = stream["MaximumRetryAttempts"]
-        .as_u64()
-        .expect("bounded retries");
-    assert!(
-        (1..=10).contains(&retries),
-        "MaximumRetryAttempts {retries}"
-    );
-    assert_eq!(
-        stream["FunctionResponseTypes"],
-        json!(["ReportBatchItemFailures"])
-    );
+    let retries = stream["MaximumRetryAttempts"].as_u64().expect("bounded retries");
+    assert!((1..=10).contains(&retries), "MaximumRetryAttempts {retries}");
+    assert_eq!(stream["FunctionResponseTypes"], json!(["ReportBatchItemFailures"]));
 
     // Only INSERTs of application items, by the layout's key prefix.
     let filters = stream["FilterCriteria"]["Filters"].as_array().unwrap();
@@ -476,9 +358,7 @@ fn notify_reads_inserted_applications_and_parks_failures() {
     // Failures go to an encrypted queue, whose depth raises an alarm.
     let on_failure = &stream["DestinationConfig"]["OnFailure"];
     assert_eq!(on_failure["Type"], "SQS");
-    let queue = on_failure["Destination"]["Fn::GetAtt"][0]
-        .as_str()
-        .expect("a queue of this stack");
+    let queue = on_failure["Destination"]["Fn::GetAtt"][0].as_str().expect("a queue of this stack");
     assert_eq!(resources(&template)[queue]["Type"], "AWS::SQS::Queue");
     let depth_alarms: Vec<_> = of_type(&template, "AWS::CloudWatch::Alarm")
         .into_iter()
@@ -486,34 +366,25 @@ fn notify_reads_inserted_applications_and_parks_failures() {
             let p = &a["Properties"];
             p["Namespace"] == "AWS/SQS"
                 && p["MetricName"] == "ApproximateNumberOfMessagesVisible"
-                && p["Dimensions"]
-                    == json!([{ "Name": "QueueName", "Value": get_att(queue, "QueueName") }])
+                && p["Dimensions"] == json!([{ "Name": "QueueName", "Value": get_att(queue, "QueueName") }])
                 && p["Threshold"] == 1
                 && p["AlarmActions"].as_array().is_some_and(|a| !a.is_empty())
         })
         .collect();
-    assert_eq!(
-        depth_alarms.len(),
-        1,
-        "an alarm on the failure queue's depth"
-    );
+    assert_eq!(depth_alarms.len(), 1, "an alarm on the failure queue's depth");
 }
 
 /// The environment names notify's code reads (`shared/src/mail/config.rs`,
 /// whose constants are private to `shared::mail`).
 fn mail_environment_names() -> BTreeSet<String> {
-    let source =
-        std::fs::read_to_string(workspace_root().join("shared/src/mail/config.rs")).unwrap();
+    let source = std::fs::read_to_string(workspace_root().join("shared/src/mail/config.rs")).unwrap();
     let names: BTreeSet<String> = source
         .lines()
         .filter_map(|line| line.trim().strip_prefix("pub const ENV_"))
         .filter_map(|rest| rest.split('"').nth(1))
         .map(str::to_owned)
         .collect();
-    assert!(
-        names.contains("MAIL_FROM"),
-        "found no ENV_ constants in shared/src/mail/config.rs"
-    );
+    assert!(names.contains("MAIL_FROM"), "found no ENV_ constants in shared/src/mail/config.rs");
     names
 }
 
@@ -522,11 +393,7 @@ fn functions_get_the_environment_their_code_reads() {
     let template = template();
     let functions = binaries(&template);
     let environment = |binary: &str| -> BTreeMap<String, Value> {
-        let id = functions
-            .iter()
-            .find(|(_, b)| *b == binary)
-            .map(|(id, _)| id)
-            .unwrap();
+        let id = functions.iter().find(|(_, b)| *b == binary).map(|(id, _)| id).unwrap();
         resources(&template)[id]["Properties"]["Environment"]["Variables"]
             .as_object()
             .map(|vars| vars.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
@@ -534,20 +401,13 @@ fn functions_get_the_environment_their_code_reads() {
     };
     let table = reference("ApplicationsTable");
     let table_env = shared::store::dynamodb::TABLE_NAME_ENV;
-    assert_eq!(
-        environment("submit"),
-        BTreeMap::from([(table_env.to_owned(), table.clone())])
-    );
+    assert_eq!(environment("submit"), BTreeMap::from([(table_env.to_owned(), table.clone())]));
 
     let notify = environment("notify");
     assert_eq!(notify[table_env], table);
     let mut names: BTreeSet<String> = notify.keys().cloned().collect();
     names.remove(table_env);
-    assert_eq!(
-        names,
-        mail_environment_names(),
-        "notify's mail settings are the ones shared::mail reads"
-    );
+    assert_eq!(names, mail_environment_names(), "notify's mail settings are the ones shared::mail reads");
     for (name, value) in &notify {
         let parameter = value["Ref"].as_str().unwrap_or_default();
         assert!(
@@ -566,21 +426,14 @@ fn functions_get_the_environment_their_code_reads() {
 fn statements(template: &Value) -> Vec<(String, Value)> {
     let mut found = Vec::new();
     for (id, role) in of_type(template, "AWS::IAM::Role") {
-        for policy in role["Properties"]["Policies"]
-            .as_array()
-            .into_iter()
-            .flatten()
-        {
+        for policy in role["Properties"]["Policies"].as_array().into_iter().flatten() {
             for statement in policy["PolicyDocument"]["Statement"].as_array().unwrap() {
                 found.push((format!("{id}/{}", policy["PolicyName"]), statement.clone()));
             }
         }
     }
     for (id, policy) in of_type(template, "AWS::IAM::ManagedPolicy") {
-        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
-            .as_array()
-            .unwrap()
-        {
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"].as_array().unwrap() {
             found.push((id.clone(), statement.clone()));
         }
     }
@@ -600,27 +453,13 @@ fn role_actions(template: &Value, role: &str) -> BTreeMap<String, Vec<Value>> {
     let mut actions: BTreeMap<String, Vec<Value>> = BTreeMap::new();
     let role_resource = &resources(template)[role];
     let mut all = Vec::new();
-    for policy in role_resource["Properties"]["Policies"]
-        .as_array()
-        .into_iter()
-        .flatten()
-    {
-        all.extend(
-            policy["PolicyDocument"]["Statement"]
-                .as_array()
-                .unwrap()
-                .clone(),
-        );
+    for policy in role_resource["Properties"]["Policies"].as_array().into_iter().flatten() {
+        all.extend(policy["PolicyDocument"]["Statement"].as_array().unwrap().clone());
     }
     for managed in as_list(&role_resource["Properties"]["ManagedPolicyArns"]) {
-        let id = managed["Ref"]
-            .as_str()
-            .expect("only this template's managed policies");
+        let id = managed["Ref"].as_str().expect("only this template's managed policies");
         all.extend(
-            resources(template)[id]["Properties"]["PolicyDocument"]["Statement"]
-                .as_array()
-                .unwrap()
-                .clone(),
+            resources(template)[id]["Properties"]["PolicyDocument"]["Statement"].as_array().unwrap().clone(),
         );
     }
     for statement in all {
@@ -638,14 +477,8 @@ fn role_actions(template: &Value, role: &str) -> BTreeMap<String, Vec<Value>> {
 fn iam_is_least_privilege() {
     let template = template();
     for (place, statement) in statements(&template) {
-        assert_eq!(
-            statement["Effect"], "Allow",
-            "{place}: only Allow statements"
-        );
-        assert!(
-            statement["NotAction"].is_null() && statement["NotResource"].is_null(),
-            "{place}"
-        );
+        assert_eq!(statement["Effect"], "Allow", "{place}: only Allow statements");
+        assert!(statement["NotAction"].is_null() && statement["NotResource"].is_null(), "{place}");
         let actions = as_list(&statement["Action"]);
         assert!(!actions.is_empty(), "{place}");
         for action in &actions {
@@ -657,9 +490,7 @@ fn iam_is_least_privilege() {
         if resources.contains(&json!("*")) {
             // X-Ray has no resource-level permissions; nothing else may use "*".
             assert!(
-                actions
-                    .iter()
-                    .all(|a| a.as_str().unwrap().starts_with("xray:")),
+                actions.iter().all(|a| a.as_str().unwrap().starts_with("xray:")),
                 "{place}: Resource \"*\""
             );
         }
@@ -667,71 +498,33 @@ fn iam_is_least_privilege() {
 
     let functions = binaries(&template);
     let role_of = |binary: &str| {
-        let id = functions
-            .iter()
-            .find(|(_, b)| *b == binary)
-            .map(|(id, _)| id)
-            .unwrap();
-        resources(&template)[id]["Properties"]["Role"]["Fn::GetAtt"][0]
-            .as_str()
-            .unwrap()
-            .to_owned()
+        let id = functions.iter().find(|(_, b)| *b == binary).map(|(id, _)| id).unwrap();
+        resources(&template)[id]["Properties"]["Role"]["Fn::GetAtt"][0].as_str().unwrap().to_owned()
     };
     let services = |actions: &BTreeMap<String, Vec<Value>>| -> BTreeSet<String> {
-        actions
-            .keys()
-            .map(|a| a.split(':').next().unwrap().to_owned())
-            .collect()
+        actions.keys().map(|a| a.split(':').next().unwrap().to_owned()).collect()
     };
     for binary in ["validate", "postal", CATCH_ALL_FUNCTION] {
         let actions = role_actions(&template, &role_of(binary));
-        assert_eq!(
-            services(&actions),
-            BTreeSet::from(["logs".to_owned(), "xray".to_owned()]),
-            "{binary}"
-        );
+        assert_eq!(services(&actions), BTreeSet::from(["logs".to_owned(), "xray".to_owned()]), "{binary}");
     }
 
     let table = get_att("ApplicationsTable", "Arn");
     let submit = role_actions(&template, &role_of("submit"));
-    assert_eq!(
-        services(&submit),
-        BTreeSet::from(["dynamodb".into(), "logs".into(), "xray".into()])
-    );
+    assert_eq!(services(&submit), BTreeSet::from(["dynamodb".into(), "logs".into(), "xray".into()]));
     for (action, resources) in submit.iter().filter(|(a, _)| a.starts_with("dynamodb:")) {
-        assert_eq!(
-            resources,
-            &vec![table.clone()],
-            "submit {action}: the table only"
-        );
+        assert_eq!(resources, &vec![table.clone()], "submit {action}: the table only");
     }
 
     let notify = role_actions(&template, &role_of("notify"));
     assert_eq!(
         services(&notify),
-        BTreeSet::from([
-            "dynamodb".into(),
-            "logs".into(),
-            "ses".into(),
-            "sqs".into(),
-            "xray".into()
-        ])
+        BTreeSet::from(["dynamodb".into(), "logs".into(), "ses".into(), "sqs".into(), "xray".into()])
     );
-    for action in [
-        "dynamodb:GetRecords",
-        "dynamodb:GetShardIterator",
-        "dynamodb:DescribeStream",
-    ] {
-        assert_eq!(
-            notify[action],
-            vec![get_att("ApplicationsTable", "StreamArn")],
-            "notify {action}"
-        );
+    for action in ["dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:DescribeStream"] {
+        assert_eq!(notify[action], vec![get_att("ApplicationsTable", "StreamArn")], "notify {action}");
     }
-    assert_eq!(
-        notify["sqs:SendMessage"],
-        vec![get_att("NotifyFailureQueue", "Arn")]
-    );
+    assert_eq!(notify["sqs:SendMessage"], vec![get_att("NotifyFailureQueue", "Arn")]);
     for action in notify.keys().filter(|a| a.starts_with("dynamodb:")) {
         assert!(
             !["dynamodb:Scan", "dynamodb:Query", "dynamodb:DeleteItem"].contains(&action.as_str()),
@@ -742,18 +535,11 @@ fn iam_is_least_privilege() {
     // Mail: only from the configured identity and sender address.
     let ses: Vec<(String, Value)> = statements(&template)
         .into_iter()
-        .filter(|(_, s)| {
-            as_list(&s["Action"])
-                .iter()
-                .any(|a| a.as_str().unwrap().starts_with("ses:"))
-        })
+        .filter(|(_, s)| as_list(&s["Action"]).iter().any(|a| a.as_str().unwrap().starts_with("ses:")))
         .collect();
     assert_eq!(ses.len(), 1);
     let statement = &ses[0].1;
-    let identity = as_list(&statement["Resource"])[0]["Fn::Sub"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let identity = as_list(&statement["Resource"])[0]["Fn::Sub"].as_str().unwrap().to_owned();
     assert!(identity.ends_with(":identity/${SesIdentity}"), "{identity}");
     assert_eq!(
         statement["Condition"]["StringEqualsIgnoreCase"]["ses:FromAddress"],
@@ -769,38 +555,21 @@ fn api_is_throttled_with_cors_from_a_parameter() {
     let api = &resources(&template)["HttpApi"];
     assert_eq!(api["Type"], "AWS::Serverless::HttpApi");
     let throttling = &api["Properties"]["DefaultRouteSettings"];
-    assert_eq!(
-        throttling["ThrottlingRateLimit"],
-        reference("ThrottlingRateLimit")
-    );
-    assert_eq!(
-        throttling["ThrottlingBurstLimit"],
-        reference("ThrottlingBurstLimit")
-    );
+    assert_eq!(throttling["ThrottlingRateLimit"], reference("ThrottlingRateLimit"));
+    assert_eq!(throttling["ThrottlingBurstLimit"], reference("ThrottlingBurstLimit"));
     for parameter in ["ThrottlingRateLimit", "ThrottlingBurstLimit"] {
-        assert!(
-            template["Parameters"][parameter]["Default"]
-                .as_u64()
-                .is_some_and(|n| n > 0),
-            "{parameter}"
-        );
+        assert!(template["Parameters"][parameter]["Default"].as_u64().is_some_and(|n| n > 0), "{parameter}");
     }
 
     // CORS only for the listed origins, and none at all when the list is empty.
     let cors = &api["Properties"]["CorsConfiguration"]["Fn::If"];
     assert_eq!(cors[0], "HasCorsOrigins");
-    assert_eq!(
-        cors[1]["AllowOrigins"],
-        json!({ "Fn::Split": [",", reference("AllowedOrigins")] })
-    );
+    assert_eq!(cors[1]["AllowOrigins"], json!({ "Fn::Split": [",", reference("AllowedOrigins")] }));
     assert!(!cors[1]["AllowOrigins"].to_string().contains('*'));
     assert_eq!(cors[2], reference("AWS::NoValue"));
     // The same policy as the local server's (shared::routes::cors).
     let strings = |key: &str| -> Vec<String> {
-        as_list(&cors[1][key])
-            .iter()
-            .map(|h| h.as_str().unwrap().to_owned())
-            .collect()
+        as_list(&cors[1][key]).iter().map(|h| h.as_str().unwrap().to_owned()).collect()
     };
     assert_eq!(strings("AllowMethods"), cors::ALLOW_METHODS);
     assert_eq!(strings("AllowHeaders"), cors::ALLOW_HEADERS);
@@ -817,23 +586,13 @@ fn failures_raise_alarms() {
             let p = &a["Properties"];
             p["Namespace"] == namespace
                 && p["MetricName"] == metric
-                && p["Dimensions"]
-                    .as_array()
-                    .unwrap()
-                    .iter()
-                    .any(|d| &d["Value"] == dimension)
+                && p["Dimensions"].as_array().unwrap().iter().any(|d| &d["Value"] == dimension)
                 && p["AlarmActions"].as_array().is_some_and(|a| !a.is_empty())
         })
     };
-    assert!(
-        alarmed("AWS/ApiGateway", "5xx", &reference("HttpApi")),
-        "an alarm on the API's 5xx"
-    );
+    assert!(alarmed("AWS/ApiGateway", "5xx", &reference("HttpApi")), "an alarm on the API's 5xx");
     for id in binaries(&template).keys() {
-        assert!(
-            alarmed("AWS/Lambda", "Errors", &reference(id)),
-            "an alarm on {id}'s errors"
-        );
+        assert!(alarmed("AWS/Lambda", "Errors", &reference(id)), "an alarm on {id}'s errors");
     }
 }
 
@@ -842,17 +601,8 @@ fn outputs_give_the_form_the_api_and_the_table() {
     let template = template();
     let outputs = &template["Outputs"];
     let form = outputs["FormUrl"]["Value"]["Fn::Sub"].as_str().unwrap();
-    assert!(
-        form.starts_with("https://${HttpApi}.execute-api.") && form.ends_with('/'),
-        "{form}"
-    );
+    assert!(form.starts_with("https://${HttpApi}.execute-api.") && form.ends_with('/'), "{form}");
     let api = outputs["ApiUrl"]["Value"]["Fn::Sub"].as_str().unwrap();
-    assert!(
-        api.starts_with("https://${HttpApi}.execute-api.") && api.ends_with("/api/"),
-        "{api}"
-    );
-    assert_eq!(
-        outputs["TableName"]["Value"],
-        reference("ApplicationsTable")
-    );
+    assert!(api.starts_with("https://${HttpApi}.execute-api.") && api.ends_with("/api/"), "{api}");
+    assert_eq!(outputs["TableName"]["Value"], reference("ApplicationsTable"));
 }

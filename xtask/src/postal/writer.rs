@@ -39,8 +39,8 @@ pub fn write(data_version: &str, records: &[AddressRecord]) -> Result<Vec<u8>, S
         let muni = match muni_index.get(&key) {
             Some(&m) => m,
             None => {
-                let m = u16::try_from(muni_blobs.len())
-                    .map_err(|_| "over 65,536 municipalities".to_string())?;
+                let m =
+                    u16::try_from(muni_blobs.len()).map_err(|_| "over 65,536 municipalities".to_string())?;
                 let blob = pool.intern(&[
                     r.prefecture.as_bytes(),
                     r.city.as_bytes(),
@@ -257,7 +257,14 @@ mod tests {
 
     #[test]
     fn kana_encoding_round_trips_any_text() {
-        for text in ["", "オオフカチョウ", "(カブ) ニホン・ケイザイ", "キタ1ジョウニシ", "ヴァ、ヶ𠮷ー", &"ア".repeat(500)] {
+        for text in [
+            "",
+            "オオフカチョウ",
+            "(カブ) ニホン・ケイザイ",
+            "キタ1ジョウニシ",
+            "ヴァ、ヶ𠮷ー",
+            &"ア".repeat(500),
+        ] {
             let encoded = encode_kana(text);
             let mut decoded = String::new();
             kana::decode(&encoded, |s| {

@@ -5,7 +5,8 @@ use xtask::coldstart::{Subject, measure};
 
 #[test]
 fn measures_a_real_lambda_http_process() {
-    let event = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../events/postal-5300011.json")).unwrap();
+    let event =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../events/postal-5300011.json")).unwrap();
     let subject = Subject {
         name: "hello".into(),
         binary: env!("CARGO_BIN_EXE_hello").into(),

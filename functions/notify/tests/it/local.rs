@@ -10,9 +10,7 @@ use std::path::Path;
 
 fn outbox_files(data_dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = match std::fs::read_dir(data_dir.join("outbox")) {
-        Ok(entries) => entries
-            .map(|e| e.unwrap().file_name().into_string().unwrap())
-            .collect(),
+        Ok(entries) => entries.map(|e| e.unwrap().file_name().into_string().unwrap()).collect(),
         Err(_) => Vec::new(),
     };
     names.sort();
@@ -20,10 +18,7 @@ fn outbox_files(data_dir: &Path) -> Vec<String> {
 }
 
 fn sample_event() -> serde_json::Value {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../events/notify-insert.json"
-    );
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../events/notify-insert.json");
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
@@ -35,17 +30,9 @@ async fn handle_locally(data_dir: &Path, event: serde_json::Value) -> Vec<String
         config: mail_config("no-reply@partner.example.jp", "review@partner.example.jp"),
     };
     let event: Event = serde_json::from_value(event).expect("a Lambda DynamoDB event");
-    let response = notify::handle(
-        &deps,
-        lambda_runtime::LambdaEvent::new(event, Default::default()),
-    )
-    .await
-    .unwrap();
-    response
-        .batch_item_failures
-        .into_iter()
-        .map(|f| f.item_identifier.unwrap())
-        .collect()
+    let response =
+        notify::handle(&deps, lambda_runtime::LambdaEvent::new(event, Default::default())).await.unwrap();
+    response.batch_item_failures.into_iter().map(|f| f.item_identifier.unwrap()).collect()
 }
 
 #[tokio::test]
@@ -55,11 +42,7 @@ async fn the_sample_event_for_cargo_lambda_invoke_mails_its_one_application() {
     assert_eq!(failures, Vec::<String>::new());
     let files = outbox_files(data_dir.path());
     assert_eq!(files.len(), 2, "the EMAIL# record sends nothing: {files:?}");
-    assert!(
-        files
-            .iter()
-            .all(|f| f.contains("-01KB5Q9Z8E4M7T3W6X2C9HJ5RA-"))
-    );
+    assert!(files.iter().all(|f| f.contains("-01KB5Q9Z8E4M7T3W6X2C9HJ5RA-")));
 }
 
 #[tokio::test]
@@ -68,10 +51,7 @@ async fn an_unreadable_application_image_is_reported_and_the_rest_still_mailed()
     let mut event = sample_event();
     let good = event["Records"][0].clone();
     let mut broken = good.clone();
-    broken["dynamodb"]["NewImage"]
-        .as_object_mut()
-        .unwrap()
-        .remove("email");
+    broken["dynamodb"]["NewImage"].as_object_mut().unwrap().remove("email");
     broken["dynamodb"]["SequenceNumber"] = "111100000000012345678900".into();
     let mut modified = good.clone();
     modified["eventName"] = "MODIFY".into();
@@ -80,9 +60,5 @@ async fn an_unreadable_application_image_is_reported_and_the_rest_still_mailed()
 
     let failures = handle_locally(data_dir.path(), event).await;
     assert_eq!(failures, ["111100000000012345678900"]);
-    assert_eq!(
-        outbox_files(data_dir.path()).len(),
-        2,
-        "the good record is mailed, the MODIFY ignored"
-    );
+    assert_eq!(outbox_files(data_dir.path()).len(), 2, "the good record is mailed, the MODIFY ignored");
 }

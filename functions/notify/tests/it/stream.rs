@@ -2,6 +2,7 @@
 //! DynamoDB store, their records read from the table's real stream, mails sent
 //! through SES v2 and read back from moto's `/moto-api/data.json`.
 
+use crate::support::*;
 use aws_lambda_events::event::dynamodb::Event;
 use aws_lambda_events::event::streams::DynamoDbEventResponse;
 use lambda_runtime::{Context, LambdaEvent};
@@ -11,20 +12,13 @@ use shared::mail::deliver;
 use shared::mail::{MailConfig, SesMailer};
 use shared::store::dynamodb::DynamoStore;
 use shared::store::{Store, StoredApplication};
-use crate::support::*;
 
 async fn deps(store: &DynamoStore, mailer: SesMailer, config: MailConfig) -> Deps {
-    Deps {
-        store: Box::new(store.clone()),
-        mailer: Box::new(mailer),
-        config,
-    }
+    Deps { store: Box::new(store.clone()), mailer: Box::new(mailer), config }
 }
 
 async fn run(deps: &Deps, event: &Event) -> DynamoDbEventResponse {
-    handle(deps, LambdaEvent::new(event.clone(), Context::default()))
-        .await
-        .expect("handled")
+    handle(deps, LambdaEvent::new(event.clone(), Context::default())).await.expect("handled")
 }
 
 fn failed(response: &DynamoDbEventResponse) -> Vec<String> {
@@ -48,31 +42,17 @@ fn sequence_of(event: &Event, app: &StoredApplication) -> String {
                 && r.change.keys.get("pk") == Some(&serde_dynamo::AttributeValue::S(pk.clone()))
         })
         .expect("the application's INSERT record");
-    record
-        .change
-        .sequence_number
-        .clone()
-        .expect("a sequence number")
+    record.change.sequence_number.clone().expect("a sequence number")
 }
 
 /// Checks a message moto accepted: envelope, headers and Japanese body.
 fn assert_message(sent: &Sent, to: &str, subject: &str, body_has: &[&str]) {
     assert_eq!(sent.destinations, [to]);
-    let message = MessageParser::default()
-        .parse(sent.raw.as_bytes())
-        .expect("an RFC 5322 message");
+    let message = MessageParser::default().parse(sent.raw.as_bytes()).expect("an RFC 5322 message");
     assert_eq!(message.subject(), Some(subject));
-    let from = message
-        .from()
-        .and_then(|list| list.first())
-        .and_then(|a| a.address());
+    let from = message.from().and_then(|list| list.first()).and_then(|a| a.address());
     assert_eq!(from, Some(sent.source.as_str()));
-    let recipients: Vec<_> = message
-        .to()
-        .expect("To")
-        .iter()
-        .filter_map(|a| a.address())
-        .collect();
+    let recipients: Vec<_> = message.to().expect("To").iter().filter_map(|a| a.address()).collect();
     assert_eq!(recipients, [to]);
     let text = message.body_text(0).expect("a text part");
     let html = message.body_html(0).expect("an HTML part");
@@ -83,17 +63,11 @@ fn assert_message(sent: &Sent, to: &str, subject: &str, body_has: &[&str]) {
 }
 
 fn acknowledgement_subject(app: &StoredApplication) -> String {
-    format!(
-        "【パートナー登録】お申し込みを受け付けました(受付番号:{})",
-        app.receipt.reception_number
-    )
+    format!("【パートナー登録】お申し込みを受け付けました(受付番号:{})", app.receipt.reception_number)
 }
 
 fn notice_subject(app: &StoredApplication) -> String {
-    format!(
-        "【パートナー登録】新しいお申し込みがありました(受付番号:{})",
-        app.receipt.reception_number
-    )
+    format!("【パートナー登録】新しいお申し込みがありました(受付番号:{})", app.receipt.reception_number)
 }
 
 #[tokio::test]
@@ -102,24 +76,12 @@ async fn each_application_gets_one_acknowledgement_and_one_notice() {
     let from = sender(true).await;
     let operator = format!("review@{}.example.jp", unique("ops-"));
     let corporate = submit(&store, corporation(&format!("{}@example.com", unique("a")))).await;
-    let sole = submit(
-        &store,
-        sole_proprietor(&format!("{}@example.co.jp", unique("b"))),
-    )
-    .await;
+    let sole = submit(&store, sole_proprietor(&format!("{}@example.co.jp", unique("b")))).await;
 
     let event = stream_event(&store).await;
-    assert_eq!(
-        event.records.len(),
-        8,
-        "four items per submission; only two are applications"
-    );
-    let deps = deps(
-        &store,
-        SesMailer::new(ses_client(None).await, None),
-        mail_config(&from, &operator),
-    )
-    .await;
+    assert_eq!(event.records.len(), 8, "four items per submission; only two are applications");
+    let deps =
+        deps(&store, SesMailer::new(ses_client(None).await, None), mail_config(&from, &operator)).await;
     let response = run(&deps, &event).await;
     assert_eq!(failed(&response), Vec::<String>::new());
 
@@ -129,11 +91,7 @@ async fn each_application_gets_one_acknowledgement_and_one_notice() {
         let email = app.application.email.as_str();
         let reception = app.receipt.reception_number.as_str();
         let to_applicant: Vec<_> = sent.iter().filter(|s| s.destinations == [email]).collect();
-        assert_eq!(
-            to_applicant.len(),
-            1,
-            "one acknowledgement to the applicant"
-        );
+        assert_eq!(to_applicant.len(), 1, "one acknowledgement to the applicant");
         let last_name = app.application.last_name.as_str();
         assert_message(
             to_applicant[0],
@@ -164,17 +122,11 @@ async fn each_application_gets_one_acknowledgement_and_one_notice() {
     let everything = stream_event(&store).await;
     assert!(everything.records.iter().any(|r| r.event_name == "MODIFY"));
     assert_eq!(failed(&run(&deps, &everything).await), Vec::<String>::new());
-    assert_eq!(
-        sent_from(&from).await.len(),
-        4,
-        "a redelivered record sends no second message"
-    );
+    assert_eq!(sent_from(&from).await.len(), 4, "a redelivered record sends no second message");
 }
 
 fn subject_of(sent: &Sent) -> String {
-    let message = MessageParser::default()
-        .parse(sent.raw.as_bytes())
-        .expect("an RFC 5322 message");
+    let message = MessageParser::default().parse(sent.raw.as_bytes()).expect("an RFC 5322 message");
     message.subject().expect("a subject").to_owned()
 }
 
@@ -185,56 +137,30 @@ async fn a_rejected_sender_fails_exactly_the_records_not_yet_mailed_and_they_suc
     let unverified = sender(false).await;
     let operator = format!("review@{}.example.jp", unique("ops-"));
     let done = submit(&store, corporation(&format!("{}@example.com", unique("c")))).await;
-    let pending = submit(
-        &store,
-        sole_proprietor(&format!("{}@example.com", unique("d"))),
-    )
-    .await;
+    let pending = submit(&store, sole_proprietor(&format!("{}@example.com", unique("d")))).await;
     let also_pending = submit(&store, corporation(&format!("{}@example.com", unique("e")))).await;
 
     let ses = ses_client(None).await;
     // `done` was delivered earlier (a previous batch).
-    deliver(
-        &store,
-        &SesMailer::new(ses.clone(), None),
-        &mail_config(&verified, &operator),
-        &done,
-    )
-    .await
-    .unwrap();
+    deliver(&store, &SesMailer::new(ses.clone(), None), &mail_config(&verified, &operator), &done)
+        .await
+        .unwrap();
     let event = stream_event(&store).await;
 
     // SES refuses the sender (unverified): only the records still owing mail fail.
-    let broken = deps(
-        &store,
-        SesMailer::new(ses.clone(), None),
-        mail_config(&unverified, &operator),
-    )
-    .await;
+    let broken = deps(&store, SesMailer::new(ses.clone(), None), mail_config(&unverified, &operator)).await;
     let response = run(&broken, &event).await;
-    let mut expected = vec![
-        sequence_of(&event, &pending),
-        sequence_of(&event, &also_pending),
-    ];
+    let mut expected = vec![sequence_of(&event, &pending), sequence_of(&event, &also_pending)];
     expected.sort();
     assert_eq!(failed(&response), expected);
     assert!(sent_from(&unverified).await.is_empty());
     assert_eq!(marked(&store, &pending).await, [false, false]);
 
     // Lambda retries the batch from the first failure; with SES fixed, each owed mail goes once.
-    let fixed = deps(
-        &store,
-        SesMailer::new(ses, None),
-        mail_config(&verified, &operator),
-    )
-    .await;
+    let fixed = deps(&store, SesMailer::new(ses, None), mail_config(&verified, &operator)).await;
     assert_eq!(failed(&run(&fixed, &event).await), Vec::<String>::new());
     let sent = sent_from(&verified).await;
-    assert_eq!(
-        sent.len(),
-        6,
-        "two mails for each of three applications, none twice"
-    );
+    assert_eq!(sent.len(), 6, "two mails for each of three applications, none twice");
     for app in [&done, &pending, &also_pending] {
         let email = app.application.email.as_str();
         assert_eq!(sent.iter().filter(|s| s.destinations == [email]).count(), 1);
@@ -247,28 +173,17 @@ async fn an_unreachable_ses_fails_every_application_record_for_retry() {
     let from = sender(true).await;
     let operator = format!("review@{}.example.jp", unique("ops-"));
     let first = submit(&store, corporation(&format!("{}@example.com", unique("f")))).await;
-    let second = submit(
-        &store,
-        sole_proprietor(&format!("{}@example.com", unique("g"))),
-    )
-    .await;
+    let second = submit(&store, sole_proprietor(&format!("{}@example.com", unique("g")))).await;
     let event = stream_event(&store).await;
 
     let dead = format!("http://127.0.0.1:{}", free_port());
-    let down = deps(
-        &store,
-        SesMailer::new(ses_client(Some(&dead)).await, None),
-        mail_config(&from, &operator),
-    )
-    .await;
+    let down =
+        deps(&store, SesMailer::new(ses_client(Some(&dead)).await, None), mail_config(&from, &operator))
+            .await;
     let response = run(&down, &event).await;
     let mut expected = vec![sequence_of(&event, &first), sequence_of(&event, &second)];
     expected.sort();
-    assert_eq!(
-        failed(&response),
-        expected,
-        "the six uniqueness and idempotency records are not failures"
-    );
+    assert_eq!(failed(&response), expected, "the six uniqueness and idempotency records are not failures");
     assert!(sent_from(&from).await.is_empty());
     for app in [&first, &second] {
         assert_eq!(marked(&store, app).await, [false, false]);

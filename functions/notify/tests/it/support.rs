@@ -9,9 +9,9 @@ use aws_lambda_events::event::dynamodb::Event;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use shared::domain::{Application, IdempotencyKey, RawApplication, Receipt};
+use shared::mail::MailKind;
 use shared::mail::{self, MailConfig};
 use shared::store::dynamodb::DynamoStore;
-use shared::mail::MailKind;
 use shared::store::{Store, StoredApplication, Submission};
 
 pub use test_support::moto::{REGION, sender};
@@ -61,10 +61,7 @@ fn application(value: Value) -> Application {
 }
 
 /// Stores `application` through the store's own submission path.
-pub async fn submit(
-    store: &dyn shared::store::Store,
-    application: Application,
-) -> StoredApplication {
+pub async fn submit(store: &dyn shared::store::Store, application: Application) -> StoredApplication {
     let receipt = Receipt::issue_now();
     let submission = Submission {
         idempotency_key: IdempotencyKey::parse(&unique("key-0123456789abcdef")).expect("a key"),
@@ -74,14 +71,8 @@ pub async fn submit(
         response_body: serde_json::to_string(&receipt).unwrap(),
     };
     let outcome = store.submit(&submission).await.expect("stored");
-    assert!(
-        matches!(outcome, shared::store::SubmitOutcome::Created { .. }),
-        "{outcome:?}"
-    );
-    StoredApplication {
-        receipt,
-        application,
-    }
+    assert!(matches!(outcome, shared::store::SubmitOutcome::Created { .. }), "{outcome:?}");
+    StoredApplication { receipt, application }
 }
 
 /// Calls the DynamoDB Streams API on moto (unsigned JSON; moto routes on the
@@ -99,45 +90,24 @@ async fn streams(action: &str, body: Value) -> Value {
         .send()
         .await
         .expect("streams request");
-    assert!(
-        response.status().is_success(),
-        "{action}: {}",
-        response.status()
-    );
+    assert!(response.status().is_success(), "{action}: {}", response.status());
     response.json().await.expect("streams JSON")
 }
 
 /// Every record of the table's stream so far, as Lambda would pass them to the
 /// function (the stream records plus `eventSourceARN`).
 pub async fn stream_event(store: &DynamoStore) -> Event {
-    let table = store
-        .client()
-        .describe_table()
-        .table_name(store.table())
-        .send()
-        .await
-        .expect("describe");
-    let arn = table
-        .table()
-        .and_then(|t| t.latest_stream_arn())
-        .expect("a stream")
-        .to_owned();
+    let table = store.client().describe_table().table_name(store.table()).send().await.expect("describe");
+    let arn = table.table().and_then(|t| t.latest_stream_arn()).expect("a stream").to_owned();
     let stream = streams("DescribeStream", json!({ "StreamArn": arn })).await;
     let mut records = Vec::new();
-    for shard in stream["StreamDescription"]["Shards"]
-        .as_array()
-        .expect("shards")
-    {
+    for shard in stream["StreamDescription"]["Shards"].as_array().expect("shards") {
         let iterator = streams(
             "GetShardIterator",
             json!({ "StreamArn": arn, "ShardId": shard["ShardId"], "ShardIteratorType": "TRIM_HORIZON" }),
         )
         .await;
-        let page = streams(
-            "GetRecords",
-            json!({ "ShardIterator": iterator["ShardIterator"] }),
-        )
-        .await;
+        let page = streams("GetRecords", json!({ "ShardIterator": iterator["ShardIterator"] })).await;
         for mut record in page["Records"].as_array().expect("records").iter().cloned() {
             record["eventSourceARN"] = json!(arn);
             records.push(record);
@@ -157,16 +127,8 @@ pub struct Sent {
 /// Every message SES accepted from `source`, oldest first.
 pub async fn sent_from(source: &str) -> Vec<Sent> {
     let url = format!("{}/moto-api/data.json", endpoint());
-    let data: Value = reqwest::get(url)
-        .await
-        .expect("moto data")
-        .json()
-        .await
-        .expect("JSON");
-    let messages = data["ses"]["RawMessage"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
+    let data: Value = reqwest::get(url).await.expect("moto data").json().await.expect("JSON");
+    let messages = data["ses"]["RawMessage"].as_array().cloned().unwrap_or_default();
     messages
         .into_iter()
         .filter(|message| message["source"] == source)

@@ -43,7 +43,10 @@ fn umeda_5300011() {
 
 #[test]
 fn chiyoda_1000001() {
-    assert_eq!(addresses("100-0001"), [area("東京都", "千代田区", "千代田", "トウキョウト", "チヨダク", "チヨダ")]);
+    assert_eq!(
+        addresses("100-0001"),
+        [area("東京都", "千代田区", "千代田", "トウキョウト", "チヨダク", "チヨダ")]
+    );
 }
 
 #[test]
@@ -77,7 +80,14 @@ fn kyoto_6020847_reads_once() {
 fn odori_nishi_0600042_without_its_note() {
     assert_eq!(
         addresses("0600042"),
-        [area("北海道", "札幌市中央区", "大通西", "ホッカイドウ", "サッポロシチュウオウク", "オオドオリニシ")]
+        [area(
+            "北海道",
+            "札幌市中央区",
+            "大通西",
+            "ホッカイドウ",
+            "サッポロシチュウオウク",
+            "オオドオリニシ"
+        )]
     );
 }
 
@@ -88,7 +98,10 @@ fn kasuga_4520961_keeps_every_town() {
     let towns: Vec<&str> = found.iter().map(|a| a["town"].as_str().unwrap()).collect();
     assert_eq!(&towns[..3], ["春日明河原", "春日一番割", "春日壱屋敷"]);
     assert_eq!(towns.last(), Some(&"春日蓮花寺前"));
-    assert_eq!(found[1], area("愛知県", "清須市", "春日一番割", "アイチケン", "キヨスシ", "ハルヒイチバンワリ"));
+    assert_eq!(
+        found[1],
+        area("愛知県", "清須市", "春日一番割", "アイチケン", "キヨスシ", "ハルヒイチバンワリ")
+    );
     let mut distinct = towns.clone();
     distinct.sort();
     distinct.dedup();
@@ -98,10 +111,11 @@ fn kasuga_4520961_keeps_every_town() {
 #[test]
 fn chiwari_0295503_keeps_only_town_names() {
     let pref_city = ("岩手県", "和賀郡西和賀町", "イワテケン", "ワガグンニシワガマチ");
-    let want: Vec<Value> = [("穴明", "アナアケ"), ("清水ケ野", "シミズガノ"), ("間木野", "マギノ"), ("湯田", "ユダ")]
-        .iter()
-        .map(|(town, kana)| area(pref_city.0, pref_city.1, town, pref_city.2, pref_city.3, kana))
-        .collect();
+    let want: Vec<Value> =
+        [("穴明", "アナアケ"), ("清水ケ野", "シミズガノ"), ("間木野", "マギノ"), ("湯田", "ユダ")]
+            .iter()
+            .map(|(town, kana)| area(pref_city.0, pref_city.1, town, pref_city.2, pref_city.3, kana))
+            .collect();
     assert_eq!(addresses("0295503"), want);
 }
 
@@ -130,7 +144,8 @@ fn business_codes_without_source_readings_get_them_from_the_municipality() {
 
 #[test]
 fn full_width_digits_and_hyphens_are_accepted() {
-    let response = call(get("/api/postal/%EF%BC%95%EF%BC%93%EF%BC%90%EF%BC%8D%EF%BC%90%EF%BC%90%EF%BC%91%EF%BC%91"));
+    let response =
+        call(get("/api/postal/%EF%BC%95%EF%BC%93%EF%BC%90%EF%BC%8D%EF%BC%90%EF%BC%90%EF%BC%91%EF%BC%91"));
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(json_of(&response)["addresses"][0]["town"], "大深町");
 }
@@ -166,7 +181,9 @@ fn error_of(response: Response<Body>, status: StatusCode, code: &str) -> String 
 
 #[test]
 fn invalid_codes_get_400_with_the_envelope() {
-    for path in ["/api/postal/53000", "/api/postal/abc", "/api/postal/", "/api/postal/%ZZ", "/api/postal/%E3%81"] {
+    for path in
+        ["/api/postal/53000", "/api/postal/abc", "/api/postal/", "/api/postal/%ZZ", "/api/postal/%E3%81"]
+    {
         let message = error_of(call(get(path)), StatusCode::BAD_REQUEST, "invalid_postal_code");
         assert!(message.contains("郵便番号"), "{path}: {message}");
     }
@@ -182,7 +199,11 @@ fn unknown_codes_get_404_with_the_envelope() {
 
 #[test]
 fn other_methods_get_405() {
-    let req = lambda_http::http::Request::builder().method("POST").uri("/api/postal/5300011").body(Body::Empty).unwrap();
+    let req = lambda_http::http::Request::builder()
+        .method("POST")
+        .uri("/api/postal/5300011")
+        .body(Body::Empty)
+        .unwrap();
     let response = call(req);
     assert_eq!(response.headers()[header::ALLOW], "GET");
     error_of(response, StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed");
@@ -191,10 +212,16 @@ fn other_methods_get_405() {
 #[test]
 fn api_gateway_events_are_served() {
     use lambda_http::request::from_str;
-    let event = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../events/postal-office-fullwidth.json")).unwrap();
+    let event = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../events/postal-office-fullwidth.json"
+    ))
+    .unwrap();
     let response = call(from_str(&event).unwrap());
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(json_of(&response)["addresses"][0]["office"]["name"], "東京中央郵便局");
-    let event = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../events/postal-5300011.json")).unwrap();
+    let event =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../events/postal-5300011.json"))
+            .unwrap();
     assert_eq!(json_of(&call(from_str(&event).unwrap()))["addresses"][0]["town"], "大深町");
 }

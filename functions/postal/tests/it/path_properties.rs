@@ -9,7 +9,8 @@ use proptest::prelude::*;
 
 fn answer(segment: &str) -> (StatusCode, serde_json::Value) {
     let path = format!("/api/postal/{}", utf8_percent_encode(segment, NON_ALPHANUMERIC));
-    let request: Request = lambda_http::http::Request::builder().method("GET").uri(path).body(Body::Empty).unwrap();
+    let request: Request =
+        lambda_http::http::Request::builder().method("GET").uri(path).body(Body::Empty).unwrap();
     let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
     let response = runtime.block_on(postal::handle(request));
     let body = serde_json::from_slice(response.body().as_ref()).unwrap_or(serde_json::Value::Null);

@@ -73,12 +73,23 @@ async fn empty_object_lists_every_required_field() {
     *req.body_mut() = Body::Text("{}".into());
     let (status, body) = call(req).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    let fields: Vec<&str> = body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    let fields: Vec<&str> =
+        body["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
     assert_eq!(
         fields,
         [
-            "email", "emailConfirmation", "contractType", "lastName", "firstName", "lastNameKana",
-            "firstNameKana", "postalCode", "addressRegion", "addressStreet", "phone", "agreedToTerms"
+            "email",
+            "emailConfirmation",
+            "contractType",
+            "lastName",
+            "firstName",
+            "lastNameKana",
+            "firstNameKana",
+            "postalCode",
+            "addressRegion",
+            "addressStreet",
+            "phone",
+            "agreedToTerms"
         ]
     );
     assert!(body["errors"].as_array().unwrap().iter().all(|e| e["code"] == "required"));

@@ -11,7 +11,8 @@ fn any_text() -> impl Strategy<Value = Option<Cow<'static, str>>> {
     prop_oneof![
         Just(None),
         any::<String>().prop_map(|t| Some(t.into())),
-        "[ぁ-ゖァ-ヺｦ-ﾟ０-９Ａ-Ｚａ-ｚ0-9a-z@.\\-ー－― 　\u{20000}-\u{2000F}]{0,30}".prop_map(|t| Some(t.into())),
+        "[ぁ-ゖァ-ヺｦ-ﾟ０-９Ａ-Ｚａ-ｚ0-9a-z@.\\-ー－― 　\u{20000}-\u{2000F}]{0,30}"
+            .prop_map(|t| Some(t.into())),
     ]
 }
 
@@ -28,7 +29,8 @@ fn any_value(field: Field) -> BoxedStrategy<Option<RawValue<'static>>> {
         Accepts::Text => text.boxed(),
         Accepts::NumberOrText => prop_oneof![
             Just(None),
-            any::<i64>().prop_map(|n| Some(u64::try_from(n).map_or(RawValue::OtherNumber, RawValue::Integer))),
+            any::<i64>()
+                .prop_map(|n| Some(u64::try_from(n).map_or(RawValue::OtherNumber, RawValue::Integer))),
             text,
         ]
         .boxed(),
@@ -101,7 +103,8 @@ fn seed_like_valid_applications_exist_in_the_strategy_space() {
             "lastName":"ﾔ","firstName":"ー","lastNameKana":"や","firstNameKana":"ｦ",
             "postalCode":"５３０－００１１","addressRegion":"大阪府","addressStreet":"１－２",
             "phone":"０６ー６２９２ー８８１１","agreedToTerms":true}"#,
-    ).unwrap();
+    )
+    .unwrap();
     let validated = Application::parse(&raw).unwrap();
     let json = serde_json::to_value(&validated.application).unwrap();
     assert_eq!(json["lastNameKana"], "ヤ");
