@@ -13,19 +13,73 @@ use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfkc_quick};
 /// NFKC turns the ideographic space (U+3000) into an ASCII space, so a name typed
 /// with a full-width space is trimmed like any other.
 pub fn text(raw: &str) -> String {
-    // Most input is already NFKC. Plain ASCII, kana and kanji are seen at once;
-    // the quick check (a table lookup per character) spares the rest the
-    // decompose-and-recompose pass when it can.
-    let nfkc: Cow<'_, str> = if raw.chars().all(is_plainly_nfkc) {
-        Cow::Borrowed(raw)
-    } else {
-        match is_nfkc_quick(raw.chars()) {
-            IsNormalized::Yes => Cow::Borrowed(raw),
-            IsNormalized::No | IsNormalized::Maybe => Cow::Owned(raw.nfkc().collect()),
+    if is_tidy_plain(raw) {
+        return raw.to_owned();
+    }
+    collapse_white_space(&nfkc(raw))
+}
+
+/// [`text`], or `None` when `raw` holds a character no field may contain
+/// ([`is_forbidden_char`]), checked before trimming could hide a trailing line
+/// break. What is already clean (most input) is read once and copied once.
+pub fn text_refusing_forbidden(raw: &str) -> Option<String> {
+    if is_tidy_plain(raw) {
+        return Some(raw.to_owned());
+    }
+    if raw.chars().any(is_forbidden_char) {
+        return None;
+    }
+    Some(collapse_white_space(&nfkc(raw)))
+}
+
+/// True when [`text`] would return `raw` as it is: every character plainly NFKC,
+/// and single spaces only between words. One pass over the bytes: every plainly
+/// NFKC character is ASCII or three bytes long, so nothing else is decoded.
+fn is_tidy_plain(raw: &str) -> bool {
+    let bytes = raw.as_bytes();
+    if bytes.first() == Some(&b' ') || bytes.last() == Some(&b' ') {
+        return false;
+    }
+    let mut after_space = false;
+    let mut i = 0;
+    while let Some(&lead) = bytes.get(i) {
+        if lead.is_ascii() {
+            if !(b' '..=b'~').contains(&lead) || (lead == b' ' && after_space) {
+                return false;
+            }
+            after_space = lead == b' ';
+            i += 1;
+            continue;
         }
-    };
-    let mut out = String::with_capacity(nfkc.len());
-    for word in nfkc.split_whitespace() {
+        // `raw` is UTF-8, so a lead byte of E0..EF has two continuation bytes.
+        let (0xE0..=0xEF, Some(&second), Some(&third)) = (lead, bytes.get(i + 1), bytes.get(i + 2)) else {
+            return false;
+        };
+        let code = u32::from(lead & 0x0F) << 12 | u32::from(second & 0x3F) << 6 | u32::from(third & 0x3F);
+        if !char::from_u32(code).is_some_and(is_plainly_nfkc) {
+            return false;
+        }
+        after_space = false;
+        i += 3;
+    }
+    true
+}
+
+/// Most input is already NFKC. The quick check (a table lookup per character)
+/// spares it the decompose-and-recompose pass when it can.
+fn nfkc(raw: &str) -> Cow<'_, str> {
+    if raw.chars().all(is_plainly_nfkc) {
+        return Cow::Borrowed(raw);
+    }
+    match is_nfkc_quick(raw.chars()) {
+        IsNormalized::Yes => Cow::Borrowed(raw),
+        IsNormalized::No | IsNormalized::Maybe => Cow::Owned(raw.nfkc().collect()),
+    }
+}
+
+fn collapse_white_space(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for word in text.split_whitespace() {
         if !out.is_empty() {
             out.push(' ');
         }
@@ -84,19 +138,43 @@ pub fn is_dash(c: char) -> bool {
 
 /// For digits-and-hyphens fields (phone, postal code): [`text`], then every dash as `-`.
 pub fn numeric(raw: &str) -> String {
-    text(raw).chars().map(|c| if is_dash(c) { '-' } else { c }).collect()
+    dashes_as_hyphens(text(raw))
+}
+
+/// Every dash of a normalised text as `-` (kept as is when there is none).
+pub fn dashes_as_hyphens(text: String) -> String {
+    map_unless_ascii(text, |c| if is_dash(c) { '-' } else { c })
 }
 
 /// For address lines: [`text`], then typographic dashes and the minus sign as `-`,
 /// so 大深町4−20 and 大深町4-20 are one address. The prolonged sound mark is kept:
 /// in タワー it is part of a word.
 pub fn address(raw: &str) -> String {
-    text(raw).chars().map(|c| if c != '\u{30FC}' && is_dash(c) { '-' } else { c }).collect()
+    address_dashes(text(raw))
+}
+
+/// The dashes of a normalised address line as `-`, but ー (see [`address`]).
+pub fn address_dashes(text: String) -> String {
+    map_unless_ascii(text, |c| if c != '\u{30FC}' && is_dash(c) { '-' } else { c })
 }
 
 /// For reading (フリガナ) fields: [`text`], then hiragana as katakana.
 pub fn reading(raw: &str) -> String {
-    text(raw).chars().map(hiragana_to_katakana).collect()
+    hiragana_as_katakana(text(raw))
+}
+
+/// The hiragana of a normalised text as katakana.
+pub fn hiragana_as_katakana(text: String) -> String {
+    map_unless_ascii(text, hiragana_to_katakana)
+}
+
+/// `text` with `map` applied to each character. ASCII maps to itself under every
+/// map here, and text that `map` leaves alone is returned without a copy.
+fn map_unless_ascii(text: String, map: impl Fn(char) -> char) -> String {
+    if text.is_ascii() || text.chars().all(|c| map(c) == c) {
+        return text;
+    }
+    text.chars().map(map).collect()
 }
 
 /// Maps one hiragana to its katakana; any other character is returned unchanged.
@@ -156,6 +234,25 @@ mod tests {
         ) {
             let full: String = raw.nfkc().collect();
             proptest::prop_assert_eq!(text(&raw), full.split_whitespace().collect::<Vec<_>>().join(" "));
+        }
+
+        #[test]
+        fn refusing_forbidden_is_text_unless_a_character_is_forbidden(
+            raw in "(\\PC|[ 　\t\n\r\u{0}\u{7F}\u{85}\u{2028}\u{202E}ぁ-ゟァ-ヿ一-龥０-ｚ])*"
+        ) {
+            let want = (!raw.chars().any(is_forbidden_char)).then(|| text(&raw));
+            proptest::prop_assert_eq!(text_refusing_forbidden(&raw), want);
+        }
+
+        #[test]
+        fn the_copy_free_maps_equal_mapping_every_character(raw in "[ -~ぁ-ゟァ-ヿ‐-―−ｰ－﹣⁃一-龥]*") {
+            let all = |map: fn(char) -> char| -> String { text(&raw).chars().map(map).collect() };
+            proptest::prop_assert_eq!(reading(&raw), all(hiragana_to_katakana));
+            proptest::prop_assert_eq!(numeric(&raw), all(|c| if is_dash(c) { '-' } else { c }));
+            proptest::prop_assert_eq!(
+                address(&raw),
+                all(|c| if c != '\u{30FC}' && is_dash(c) { '-' } else { c })
+            );
         }
     }
 

@@ -26,10 +26,9 @@ impl FieldValue for Count {
         let value = match raw {
             RawValue::Integer(value) => *value,
             RawValue::Text(text) => {
-                if text.chars().any(normalize::is_forbidden_char) {
-                    return Err(Issue::invalid_characters(field));
-                }
-                parse_digits(&normalize::text(text)).ok_or_else(|| Issue::not_integer(field))?
+                let text =
+                    normalize::text_refusing_forbidden(text).ok_or_else(|| Issue::invalid_characters(field))?;
+                parse_digits(&text).ok_or_else(|| Issue::not_integer(field))?
             }
             RawValue::OtherNumber | RawValue::Bool(_) => return Err(Issue::not_integer(field)),
         };

@@ -3,7 +3,6 @@
 use super::value::{text_newtype, text_of};
 use super::{Entry, Field, FieldValue, Kind, RawValue};
 use crate::messages::Issue;
-use crate::normalize;
 use email_address::{EmailAddress, Options};
 
 text_newtype!(
@@ -19,7 +18,7 @@ impl Email {
 
     /// Parses an address typed into `field`.
     pub fn parse_text(field: Field, raw: &str) -> Result<Self, Issue> {
-        let value = super::text::checked(field, raw, normalize::text)?;
+        let mut value = super::text::checked(field, raw, std::convert::identity)?;
         let options = Options {
             minimum_sub_domains: 2,
             allow_domain_literal: false,
@@ -42,7 +41,10 @@ impl Email {
         if !domain_is_hostname {
             return Err(Issue::invalid_format(field));
         }
-        Ok(Email(format!("{local}@{}", domain.to_ascii_lowercase())))
+        // The local part keeps its case (it may matter to the mailbox); the domain does not.
+        let domain_start = local.len() + 1;
+        value[domain_start..].make_ascii_lowercase();
+        Ok(Email(value))
     }
 }
 

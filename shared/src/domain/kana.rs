@@ -15,7 +15,7 @@ impl FieldValue for Kana {
     const KIND: Kind = Kind::Kana;
 
     fn parse(field: Field, raw: &RawValue<'_>) -> Result<Self, Issue> {
-        let value = super::text::checked(field, text_of(field, raw)?, normalize::reading)?;
+        let value = super::text::checked(field, text_of(field, raw)?, normalize::hiragana_as_katakana)?;
         if value.contains(' ') {
             return Err(Issue::contains_space(field));
         }

@@ -6,11 +6,12 @@ use crate::messages::Issue;
 use crate::normalize;
 use serde::Serialize;
 
-fn reject_forbidden(field: Field, raw: &str) -> Result<(), Issue> {
-    if raw.chars().any(normalize::is_forbidden_char) {
-        return Err(Issue::invalid_characters(field));
-    }
-    Ok(())
+/// The raw text of `field` normalised for digits and hyphens, refusing
+/// forbidden characters first.
+fn numeric(field: Field, raw: &str) -> Result<String, Issue> {
+    normalize::text_refusing_forbidden(raw)
+        .map(normalize::dashes_as_hyphens)
+        .ok_or_else(|| Issue::invalid_characters(field))
 }
 
 /// 郵便番号, stored as `NNN-NNNN`.
@@ -21,8 +22,7 @@ impl PostalCode {
     /// Accepts 7 digits with an optional hyphen after the third, full-width
     /// digits, any dash, and a leading 〒.
     pub fn parse(raw: &str) -> Result<Self, Issue> {
-        reject_forbidden(Field::PostalCode, raw)?;
-        let value = normalize::numeric(raw);
+        let value = numeric(Field::PostalCode, raw)?;
         let value = value.strip_prefix('〒').unwrap_or(&value).trim_start();
         if value.is_empty() {
             return Err(Issue::required(Field::PostalCode));
@@ -87,8 +87,7 @@ text_newtype!(
 
 impl Phone {
     pub fn parse(raw: &str) -> Result<Self, Issue> {
-        reject_forbidden(Field::Phone, raw)?;
-        let value = normalize::numeric(raw);
+        let value = numeric(Field::Phone, raw)?;
         if value.is_empty() {
             return Err(Issue::required(Field::Phone));
         }
@@ -122,23 +121,30 @@ impl InvoiceNumber {
     /// Parses the shape only; whether the check digit must hold depends on the
     /// contract type, so [`InvoiceNumber::has_valid_check_digit`] is asked separately.
     pub fn parse(raw: &str) -> Result<Self, Issue> {
-        reject_forbidden(Field::InvoiceNumber, raw)?;
-        let value: String = normalize::numeric(raw).chars().filter(|c| !matches!(c, ' ' | '-')).collect();
+        let mut value = numeric(Field::InvoiceNumber, raw)?;
+        value.retain(|c| !matches!(c, ' ' | '-'));
         let digits = value.strip_prefix(['T', 't']).unwrap_or("");
         if digits.len() != 13 || !digits.bytes().all(|b| b.is_ascii_digit()) {
             return Err(Issue::invalid_format(Field::InvoiceNumber));
         }
-        Ok(InvoiceNumber(format!("T{digits}")))
+        // `T` or `t` and 13 ASCII digits: the first byte is the letter.
+        value[..1].make_ascii_uppercase();
+        Ok(InvoiceNumber(value))
     }
 
     /// The corporate-number check digit (法人番号の検査用数字): the leftmost digit
     /// equals 9 − (Σ Pn·Qn mod 9), where Pn is the n-th of the other 12 digits
     /// counted from the right and Qn is 1 for odd n, 2 for even n.
     pub fn has_valid_check_digit(&self) -> bool {
-        let digits: Vec<u32> = self.0[1..].bytes().map(|b| u32::from(b - b'0')).collect();
-        let weighted: u32 =
-            digits[1..].iter().rev().enumerate().map(|(i, p)| if i % 2 == 0 { *p } else { p * 2 }).sum();
-        digits[0] == 9 - weighted % 9
+        let digit = |b: u8| u32::from(b - b'0');
+        let bytes = &self.0.as_bytes()[1..];
+        let weighted: u32 = bytes[1..]
+            .iter()
+            .rev()
+            .enumerate()
+            .map(|(i, p)| if i % 2 == 0 { digit(*p) } else { digit(*p) * 2 })
+            .sum();
+        digit(bytes[0]) == 9 - weighted % 9
     }
 }
 

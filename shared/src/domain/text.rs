@@ -6,20 +6,24 @@ use crate::messages::Issue;
 use crate::normalize;
 
 /// Rejects forbidden characters in the raw input (before trimming could hide a
-/// trailing line break), then normalises and checks the length the table gives.
-pub(crate) fn checked(field: Field, raw: &str, normalise: fn(&str) -> String) -> Result<String, Issue> {
-    if raw.chars().any(normalize::is_forbidden_char) {
-        return Err(Issue::invalid_characters(field));
+/// trailing line break), normalises it ([`normalize::text`], then `refine`), and
+/// checks it in one more pass: no markup or emoji, not empty, and within the
+/// length the table gives.
+pub(crate) fn checked(field: Field, raw: &str, refine: fn(String) -> String) -> Result<String, Issue> {
+    let value =
+        normalize::text_refusing_forbidden(raw).map(refine).ok_or_else(|| Issue::invalid_characters(field))?;
+    let mut chars = 0;
+    for c in value.chars() {
+        if normalize::is_unwanted_in_text(c) {
+            return Err(Issue::invalid_characters(field));
+        }
+        chars += 1;
     }
-    let value = normalise(raw);
-    if value.chars().any(normalize::is_unwanted_in_text) {
-        return Err(Issue::invalid_characters(field));
-    }
-    if value.is_empty() {
+    if chars == 0 {
         return Err(Issue::required(field));
     }
     if let Some(max) = field.max_chars()
-        && normalize::char_len(&value) > max
+        && chars > max
     {
         return Err(Issue::too_long(field, max));
     }
@@ -39,7 +43,7 @@ impl FieldValue for Name {
     const KIND: Kind = Kind::Text;
 
     fn parse(field: Field, raw: &RawValue<'_>) -> Result<Self, Issue> {
-        checked(field, text_of(field, raw)?, normalize::text).map(Name)
+        checked(field, text_of(field, raw)?, std::convert::identity).map(Name)
     }
 
     fn entry(&self) -> Entry<'_> {
@@ -51,7 +55,7 @@ impl FieldValue for Address {
     const KIND: Kind = Kind::Address;
 
     fn parse(field: Field, raw: &RawValue<'_>) -> Result<Self, Issue> {
-        checked(field, text_of(field, raw)?, normalize::address).map(Address)
+        checked(field, text_of(field, raw)?, normalize::address_dashes).map(Address)
     }
 
     fn entry(&self) -> Entry<'_> {
