@@ -112,11 +112,16 @@ impl Application {
         let application = Application::parse_members(raw, &mut c);
 
         // What only the request carries.
-        let confirmation: Option<Email> = c.required(Field::EmailConfirmation, raw);
-        if let (Some(application), Some(confirmation)) = (&application, &confirmation)
-            && application.email != *confirmation
-        {
-            c.errors.push(Issue::email_mismatch());
+        // Typed the same as a valid address, the confirmation is that address:
+        // its parse would only repeat the address's.
+        let retyped = application.is_some() && raw.entered(Field::EmailConfirmation) == raw.entered(Field::Email);
+        if !retyped {
+            let confirmation: Option<Email> = c.required(Field::EmailConfirmation, raw);
+            if let (Some(application), Some(confirmation)) = (&application, &confirmation)
+                && application.email != *confirmation
+            {
+                c.errors.push(Issue::email_mismatch());
+            }
         }
         if raw.get(Field::AgreedToTerms).is_some() {
             c.required::<Consent>(Field::AgreedToTerms, raw);

@@ -29,7 +29,7 @@ pub fn decode_json<'a, T: Deserialize<'a>>(req: &'a Request) -> Result<T, ApiErr
     if bytes.is_empty() {
         return Err(ApiError::bad_request("送信データが空です。"));
     }
-    let text = std::str::from_utf8(bytes)
+    let text = simdutf8::basic::from_utf8(bytes)
         .map_err(|_| ApiError::bad_request("送信データの文字コードはUTF-8にしてください。"))?;
     if !text.trim_start().starts_with('{') {
         return Err(ApiError::bad_request("送信データはJSONのオブジェクトにしてください。"));
