@@ -114,7 +114,8 @@ impl Application {
         // What only the request carries.
         // Typed the same as a valid address, the confirmation is that address:
         // its parse would only repeat the address's.
-        let retyped = application.is_some() && raw.entered(Field::EmailConfirmation) == raw.entered(Field::Email);
+        let retyped =
+            application.is_some() && raw.entered(Field::EmailConfirmation) == raw.entered(Field::Email);
         if !retyped {
             let confirmation: Option<Email> = c.required(Field::EmailConfirmation, raw);
             if let (Some(application), Some(confirmation)) = (&application, &confirmation)

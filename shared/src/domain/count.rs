@@ -26,8 +26,8 @@ impl FieldValue for Count {
         let value = match raw {
             RawValue::Integer(value) => *value,
             RawValue::Text(text) => {
-                let text =
-                    normalize::text_refusing_forbidden(text).ok_or_else(|| Issue::invalid_characters(field))?;
+                let text = normalize::text_refusing_forbidden(text)
+                    .ok_or_else(|| Issue::invalid_characters(field))?;
                 parse_digits(&text).ok_or_else(|| Issue::not_integer(field))?
             }
             RawValue::OtherNumber | RawValue::Bool(_) => return Err(Issue::not_integer(field)),

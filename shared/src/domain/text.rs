@@ -10,8 +10,9 @@ use crate::normalize;
 /// checks it in one more pass: no markup or emoji, not empty, and within the
 /// length the table gives.
 pub(crate) fn checked(field: Field, raw: &str, refine: fn(String) -> String) -> Result<String, Issue> {
-    let value =
-        normalize::text_refusing_forbidden(raw).map(refine).ok_or_else(|| Issue::invalid_characters(field))?;
+    let value = normalize::text_refusing_forbidden(raw)
+        .map(refine)
+        .ok_or_else(|| Issue::invalid_characters(field))?;
     let mut chars = 0;
     for c in value.chars() {
         if normalize::is_unwanted_in_text(c) {
