@@ -111,9 +111,8 @@ impl Application {
         let mut c = Collector::for_contract_type_of(raw);
         let application = Application::parse_members(raw, &mut c);
 
-        // What only the request carries.
-        // Typed the same as a valid address, the confirmation is that address:
-        // its parse would only repeat the address's.
+        // What only the request carries. Typed the same as a valid address, the
+        // confirmation is that address: its parse would only repeat the address's.
         let retyped =
             application.is_some() && raw.entered(Field::EmailConfirmation) == raw.entered(Field::Email);
         if !retyped {
@@ -124,11 +123,7 @@ impl Application {
                 c.errors.push(Issue::email_mismatch());
             }
         }
-        if raw.get(Field::AgreedToTerms).is_some() {
-            c.required::<Consent>(Field::AgreedToTerms, raw);
-        } else {
-            c.errors.push(Issue::required(Field::AgreedToTerms));
-        }
+        c.required::<Consent>(Field::AgreedToTerms, raw);
 
         // Rules across fields. An application with errors elsewhere still gets
         // them (the form shows them beside each field), from its fields parsed again.
