@@ -1,7 +1,7 @@
 //! 契約者種別 and the consent to the terms: fields with fixed values.
 
 use super::value::text_of;
-use super::{Entry, Field, FieldValue, Kind, RawValue};
+use super::{Entry, Field, FieldValue, KeptValue, Kind, RawValue};
 use crate::messages::Issue;
 use serde::Serialize;
 
@@ -50,7 +50,9 @@ impl FieldValue for ContractType {
     fn parse(field: Field, raw: &RawValue<'_>) -> Result<Self, Issue> {
         ContractType::from_value(text_of(field, raw)?.trim()).ok_or_else(Issue::invalid_contract_type)
     }
+}
 
+impl KeptValue for ContractType {
     fn entry(&self) -> Entry<'_> {
         Entry::Text(self.as_str())
     }
@@ -68,10 +70,6 @@ impl FieldValue for Consent {
             RawValue::Bool(true) => Ok(Consent),
             _ => Err(Issue::must_agree()),
         }
-    }
-
-    fn entry(&self) -> Entry<'_> {
-        Entry::Flag(true)
     }
 }
 

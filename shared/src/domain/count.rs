@@ -1,6 +1,6 @@
 //! 従業員数 and 年間ホスティングサービス紹介数.
 
-use super::{Entry, Field, FieldValue, Kind, RawValue};
+use super::{Entry, Field, FieldValue, KeptValue, Kind, RawValue};
 use crate::messages::Issue;
 use crate::normalize;
 use serde::Serialize;
@@ -37,7 +37,9 @@ impl FieldValue for Count {
         }
         Ok(Count(u32::try_from(value).expect("MAX fits in u32")))
     }
+}
 
+impl KeptValue for Count {
     fn entry(&self) -> Entry<'_> {
         Entry::Count(self.0)
     }

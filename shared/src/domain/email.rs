@@ -1,7 +1,7 @@
 //! メールアドレス.
 
 use super::value::{text_newtype, text_of};
-use super::{Entry, Field, FieldValue, Kind, RawValue};
+use super::{Entry, Field, FieldValue, KeptValue, Kind, RawValue};
 use crate::messages::Issue;
 use email_address::{EmailAddress, Options};
 
@@ -54,7 +54,9 @@ impl FieldValue for Email {
     fn parse(field: Field, raw: &RawValue<'_>) -> Result<Self, Issue> {
         Email::parse_text(field, text_of(field, raw)?)
     }
+}
 
+impl KeptValue for Email {
     fn entry(&self) -> Entry<'_> {
         Entry::Text(&self.0)
     }

@@ -47,9 +47,11 @@ impl ApplicationId {
 
     /// The canonical 26 characters of Crockford base 32.
     pub fn parse(text: &str) -> Option<Self> {
-        let id = ulid::Ulid::from_string(text).ok()?;
         // Only the canonical (upper-case) spelling: one id, one key.
-        (id.to_string() == text).then_some(ApplicationId(id))
+        if text.bytes().any(|b| b.is_ascii_lowercase()) {
+            return None;
+        }
+        ulid::Ulid::from_string(text).ok().map(ApplicationId)
     }
 
     fn to_text(self) -> String {
@@ -253,6 +255,12 @@ mod tests {
         assert_eq!(ApplicationId::parse(&earlier.to_string()), Some(earlier));
         assert_eq!(ApplicationId::parse(&earlier.to_string().to_lowercase()), None);
         assert_eq!(ApplicationId::parse("A\r\nBcc: x@example.com"), None);
+        // Crockford's look-alikes (I, L, O, U) are not in a canonical ULID.
+        for alias in
+            ["01ARZ3NDEKTSV4RRFFQ69G5FAI", "01ARZ3NDEKTSV4RRFFQ69G5FAL", "01ARZ3NDEKTSV4RRFFQ69G5FAO"]
+        {
+            assert_eq!(ApplicationId::parse(alias), None, "{alias}");
+        }
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Reading (フリガナ) fields: full-width katakana.
 
 use super::value::{text_newtype, text_of};
-use super::{Entry, Field, FieldValue, Kind, RawValue};
+use super::{Entry, Field, FieldValue, KeptValue, Kind, RawValue};
 use crate::messages::Issue;
 use crate::normalize;
 
@@ -24,7 +24,9 @@ impl FieldValue for Kana {
         }
         Ok(Kana(value))
     }
+}
 
+impl KeptValue for Kana {
     fn entry(&self) -> Entry<'_> {
         Entry::Text(&self.0)
     }

@@ -31,6 +31,6 @@ pub use raw::{HONEYPOT_KEY, RawApplication};
 pub use receipt::Receipt;
 pub use status::Status;
 pub use text::{Address, Name};
-pub use value::{Entry, FieldValue, RawValue};
+pub use value::{Entry, FieldValue, KeptValue, RawValue};
 
 use application::Collector;

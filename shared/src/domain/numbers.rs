@@ -1,7 +1,7 @@
 //! 郵便番号, 電話番号 and 適格請求書発行事業者登録番号: numbers with a fixed shape.
 
 use super::value::{text_newtype, text_of};
-use super::{Entry, Field, FieldValue, Kind, RawValue};
+use super::{Entry, Field, FieldValue, KeptValue, Kind, RawValue};
 use crate::messages::Issue;
 use crate::normalize;
 use serde::Serialize;
@@ -58,7 +58,9 @@ impl FieldValue for PostalCode {
     fn parse(field: Field, raw: &RawValue<'_>) -> Result<Self, Issue> {
         PostalCode::parse(text_of(field, raw)?)
     }
+}
 
+impl KeptValue for PostalCode {
     fn entry(&self) -> Entry<'_> {
         Entry::Text(self.as_str())
     }
@@ -106,7 +108,9 @@ impl FieldValue for Phone {
     fn parse(field: Field, raw: &RawValue<'_>) -> Result<Self, Issue> {
         Phone::parse(text_of(field, raw)?)
     }
+}
 
+impl KeptValue for Phone {
     fn entry(&self) -> Entry<'_> {
         Entry::Text(&self.0)
     }
@@ -154,7 +158,9 @@ impl FieldValue for InvoiceNumber {
     fn parse(field: Field, raw: &RawValue<'_>) -> Result<Self, Issue> {
         InvoiceNumber::parse(text_of(field, raw)?)
     }
+}
 
+impl KeptValue for InvoiceNumber {
     fn entry(&self) -> Entry<'_> {
         Entry::Text(&self.0)
     }

@@ -27,11 +27,11 @@ macro_rules! parse_member {
 /// Pushes one member's entry; blank optional members have none.
 macro_rules! push_entry {
     (Required, $entries:ident, $field:expr, $value:expr) => {
-        $entries.push(($field, $crate::domain::FieldValue::entry(&$value)))
+        $entries.push(($field, $crate::domain::KeptValue::entry(&$value)))
     };
     (Optional, $entries:ident, $field:expr, $value:expr) => {
         if let Some(value) = &$value {
-            $entries.push(($field, $crate::domain::FieldValue::entry(value)))
+            $entries.push(($field, $crate::domain::KeptValue::entry(value)))
         }
     };
     (Corporate, $entries:ident, $field:expr, $value:expr) => {

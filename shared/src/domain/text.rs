@@ -1,7 +1,7 @@
 //! Free-text fields: names and address lines.
 
 use super::value::{text_newtype, text_of};
-use super::{Entry, Field, FieldValue, Kind, RawValue};
+use super::{Entry, Field, FieldValue, KeptValue, Kind, RawValue};
 use crate::messages::Issue;
 use crate::normalize;
 
@@ -46,7 +46,9 @@ impl FieldValue for Name {
     fn parse(field: Field, raw: &RawValue<'_>) -> Result<Self, Issue> {
         checked(field, text_of(field, raw)?, std::convert::identity).map(Name)
     }
+}
 
+impl KeptValue for Name {
     fn entry(&self) -> Entry<'_> {
         Entry::Text(&self.0)
     }
@@ -58,7 +60,9 @@ impl FieldValue for Address {
     fn parse(field: Field, raw: &RawValue<'_>) -> Result<Self, Issue> {
         checked(field, text_of(field, raw)?, normalize::address_dashes).map(Address)
     }
+}
 
+impl KeptValue for Address {
     fn entry(&self) -> Entry<'_> {
         Entry::Text(&self.0)
     }

@@ -6,14 +6,18 @@ use crate::messages::Issue;
 use serde::Serialize;
 use std::borrow::Cow;
 
-/// A field's type: parsed from what the client sent, shown as an [`Entry`].
+/// A field's type: parsed from what the client sent.
 pub trait FieldValue: Sized {
     /// The kind of field this type parses (it decides the JSON types accepted).
     const KIND: Kind;
 
     /// Parses an entered (non-blank) value of `field` into a valid, normalised one.
     fn parse(field: Field, raw: &RawValue<'_>) -> Result<Self, Issue>;
+}
 
+/// A type an [`Application`](super::Application) keeps, shown as an [`Entry`]
+/// (what only the request carries, like the consent, has none).
+pub trait KeptValue: FieldValue {
     /// The value as confirmation screens, mails, storage and JSON show it.
     fn entry(&self) -> Entry<'_>;
 }
@@ -61,12 +65,11 @@ pub(crate) fn text_of<'r>(field: Field, raw: &'r RawValue<'_>) -> Result<&'r str
     raw.as_text().ok_or_else(|| Issue::invalid_format(field))
 }
 
-/// One entered value of an application: normalised text, a count or a flag.
+/// One entered value of an application: normalised text or a count.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Entry<'a> {
     Text(&'a str),
     Count(u32),
-    Flag(bool),
 }
 
 impl std::fmt::Display for Entry<'_> {
@@ -74,7 +77,6 @@ impl std::fmt::Display for Entry<'_> {
         match self {
             Entry::Text(text) => f.write_str(text),
             Entry::Count(count) => write!(f, "{count}"),
-            Entry::Flag(flag) => write!(f, "{flag}"),
         }
     }
 }
@@ -84,7 +86,6 @@ impl Serialize for Entry<'_> {
         match self {
             Entry::Text(text) => serializer.serialize_str(text),
             Entry::Count(count) => serializer.serialize_u32(*count),
-            Entry::Flag(flag) => serializer.serialize_bool(*flag),
         }
     }
 }

@@ -161,19 +161,10 @@ pub fn application_attributes(stored: &StoredApplication) -> Vec<(&'static str, 
         let value = match entry {
             Entry::Text(value) => Value::Text(value.to_owned()),
             Entry::Count(count) => Value::Number(count.to_string()),
-            Entry::Flag(flag) => Value::Text(flag.to_string()),
         };
         attributes.push((field.key(), value));
     }
     attributes
-}
-
-/// The application fields an item can hold, by attribute name, in the form's
-/// order: every field the application keeps (not the email confirmation, which
-/// equals the email, nor the consent: an item records when it was given,
-/// [`attr::TERMS_AGREED_AT`]).
-pub fn application_fields() -> impl Iterator<Item = Field> {
-    Field::kept()
 }
 
 /// True for a field stored as a DynamoDB number (`N`) / SQLite INTEGER.
@@ -268,8 +259,8 @@ mod tests {
         assert_eq!(map["employeeCount"], Value::Number("1200".into()));
         assert_eq!(map["annualReferralCount"], Value::Number("0".into()));
         assert_eq!(map["postalCode"].as_str(), "530-0011");
-        assert_eq!(application_fields().count(), 16);
-        for field in application_fields() {
+        assert_eq!(Field::kept().count(), 16);
+        for field in Field::kept() {
             assert!(map.contains_key(field.key()), "{}", field.key());
         }
         let sole = as_map(&self::stored("sole_proprietor"));

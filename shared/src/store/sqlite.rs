@@ -5,7 +5,7 @@
 //! several processes sharing the file, behave like the DynamoDB transaction.
 //! Columns are named after the DynamoDB attributes ([`layout`]).
 
-use super::layout::{self, Value, application_fields, attr};
+use super::layout::{self, Value, attr};
 use super::{Store, StoredApplication, Submission, SubmitOutcome, Unavailable};
 use crate::domain::{ApplicationId, Field, ReceivedAt, Status};
 use crate::mail::MailKind;
@@ -71,7 +71,7 @@ fn unavailable(error: rusqlite::Error) -> Unavailable {
 }
 
 fn schema() -> String {
-    let fields: String = application_fields()
+    let fields: String = Field::kept()
         .map(|field| {
             let kind = if layout::is_numeric(field) { "INTEGER" } else { "TEXT" };
             format!("    \"{}\" {kind},\n", field.key())
@@ -208,7 +208,7 @@ fn read_applications(
 ) -> rusqlite::Result<Vec<StoredApplication>> {
     let mut columns =
         vec![attr::APPLICATION_ID, attr::RECEPTION_NUMBER, attr::RECEIVED_AT, attr::TERMS_AGREED_AT];
-    columns.extend(application_fields().map(Field::key));
+    columns.extend(Field::kept().map(Field::key));
     let select: Vec<String> = columns.iter().map(|c| format!("\"{c}\"")).collect();
     let sql = format!("SELECT {} FROM applications {condition}", select.join(", "));
     let mut statement = connection.prepare(&sql)?;

@@ -10,7 +10,7 @@ use shared::domain::{Application, RawApplication};
 use shared::mail::{Mail, MailConfig, MailFailure, MailKind, Mailer, OutboxMailer, SendError, deliver};
 use shared::store::sqlite::SqliteStore;
 use shared::store::{Store, StoredApplication, SubmitOutcome};
-use std::path::Path;
+use test_support::{mail_marks, outbox_files};
 
 /// The mail settings of the mail suite, with this sender and operator.
 fn mail_config(from: &str, operator: &str) -> MailConfig {
@@ -51,24 +51,6 @@ async fn submit(store: &dyn Store, application: Application) -> StoredApplicatio
     StoredApplication { receipt: submission.receipt, application: submission.application }
 }
 
-/// Whether each of the application's mails is marked sent, in `MailKind::ALL` order.
-async fn marked(store: &dyn Store, app: &StoredApplication) -> Vec<bool> {
-    let mut marks = Vec::new();
-    for kind in MailKind::ALL {
-        marks.push(store.mail_sent(app.receipt.application_id, kind).await.unwrap());
-    }
-    marks
-}
-
-fn outbox_files(data_dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = match std::fs::read_dir(data_dir.join("outbox")) {
-        Ok(entries) => entries.map(|e| e.unwrap().file_name().into_string().unwrap()).collect(),
-        Err(_) => Vec::new(),
-    };
-    names.sort();
-    names
-}
-
 #[tokio::test]
 async fn stored_applications_land_in_the_outbox_once() {
     let data_dir = tempfile::tempdir().unwrap();
@@ -95,7 +77,7 @@ async fn stored_applications_land_in_the_outbox_once() {
     let text = message.body_text(0).unwrap();
     assert!(text.contains("𠮷田 花子 様") && text.contains("名前(姓): 𠮷田\n"), "{text}");
 
-    assert_eq!(marked(&store, &app).await, [true, true]);
+    assert_eq!(mail_marks(&store, &app).await, [true, true]);
     deliver(&store, &outbox, &config, &app).await.unwrap();
     assert_eq!(outbox_files(data_dir.path()), files, "delivered again: nothing new");
 }
@@ -154,5 +136,5 @@ async fn an_unwritable_outbox_is_a_failure_not_a_marker() {
 
     let error = deliver(&store, &outbox, &config, &app).await.unwrap_err();
     assert_eq!(error.failures.len(), 2, "{error}");
-    assert_eq!(marked(&store, &app).await, [false, false]);
+    assert_eq!(mail_marks(&store, &app).await, [false, false]);
 }

@@ -98,6 +98,29 @@ fn start_moto() -> String {
     panic!("moto server did not start on port {port}");
 }
 
+/// The `.eml` files the outbox wrote under `data_dir`, by name.
+pub fn outbox_files(data_dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = match std::fs::read_dir(data_dir.join("outbox")) {
+        Ok(entries) => entries.map(|e| e.unwrap().file_name().into_string().unwrap()).collect(),
+        Err(_) => Vec::new(),
+    };
+    names.sort();
+    names
+}
+
+/// Whether each of the application's mails is marked sent, in `MailKind::ALL` order.
+#[cfg(feature = "store")]
+pub async fn mail_marks(
+    store: &dyn shared::store::Store,
+    app: &shared::store::StoredApplication,
+) -> Vec<bool> {
+    let mut marks = Vec::new();
+    for kind in shared::mail::MailKind::ALL {
+        marks.push(store.mail_sent(app.receipt.application_id, kind).await.unwrap());
+    }
+    marks
+}
+
 /// A port nothing listens on (bound, then released).
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()

@@ -7,15 +7,7 @@ use crate::support::mail_config;
 use shared::mail::OutboxMailer;
 use shared::store::sqlite::SqliteStore;
 use std::path::Path;
-
-fn outbox_files(data_dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = match std::fs::read_dir(data_dir.join("outbox")) {
-        Ok(entries) => entries.map(|e| e.unwrap().file_name().into_string().unwrap()).collect(),
-        Err(_) => Vec::new(),
-    };
-    names.sort();
-    names
-}
+use test_support::outbox_files;
 
 fn sample_event() -> serde_json::Value {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../events/notify-insert.json");

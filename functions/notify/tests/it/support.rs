@@ -9,13 +9,12 @@ use aws_lambda_events::event::dynamodb::Event;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use shared::domain::{Application, IdempotencyKey, RawApplication, Receipt};
-use shared::mail::MailKind;
 use shared::mail::{self, MailConfig};
 use shared::store::dynamodb::DynamoStore;
-use shared::store::{Store, StoredApplication, Submission};
+use shared::store::{StoredApplication, Submission};
 
 pub use test_support::moto::{REGION, sender};
-pub use test_support::{free_port, moto_endpoint as endpoint, unique};
+pub use test_support::{free_port, mail_marks as marked, moto_endpoint as endpoint, unique};
 
 /// A fresh table with the layout's schema and stream, and a store on it.
 pub async fn fresh_store() -> DynamoStore {
@@ -149,13 +148,4 @@ pub async fn sent_from(source: &str) -> Vec<Sent> {
             }
         })
         .collect()
-}
-
-/// Whether each of the application's mails is marked sent, in `MailKind::ALL` order.
-pub async fn marked(store: &dyn Store, app: &StoredApplication) -> Vec<bool> {
-    let mut marks = Vec::new();
-    for kind in MailKind::ALL {
-        marks.push(store.mail_sent(app.receipt.application_id, kind).await.unwrap());
-    }
-    marks
 }
