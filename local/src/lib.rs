@@ -5,14 +5,15 @@
 use anyhow::Context;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Request, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use http::HeaderValue;
 use http::header;
 use shared::aws::load_sdk_config;
 use shared::http::{ApiError, CONTENT_SECURITY_POLICY, MAX_BODY_BYTES};
-use shared::mail::{self, MailConfig, Mailer, OutboxMailer, SesMailer};
+use shared::keyed::IdentifierKey;
+use shared::mail::{self, MailConfig, MailEvent, Mailer, OutboxMailer, Postman, SesMailer};
 use shared::routes::{Function, ROUTES, Route, cors};
 use shared::store::Store;
 use shared::store::dynamodb::{DynamoStore, create_table};
@@ -52,6 +53,9 @@ pub struct Config {
     /// Origins of a form hosted elsewhere that may call the API (CORS), as the
     /// template's `AllowedOrigins`; empty means same-origin only.
     pub allowed_origins: Vec<String>,
+    /// Rate limits and the verification link's lifetime (the functions'
+    /// environment variables; [`submit::Settings::from_env`] in `main`).
+    pub settings: submit::Settings,
 }
 
 impl Config {
@@ -64,12 +68,14 @@ impl Config {
             backend: Backend::Embedded,
             create_table: false,
             allowed_origins: Vec::new(),
+            settings: submit::Settings::default(),
         }
     }
 }
 
 /// Sender settings for local runs, unless the environment sets them
 /// (`MAIL_FROM`, `MAIL_REPLY_TO`, `MAIL_OPERATOR`, …, as on Lambda).
+/// `PUBLIC_BASE_URL` defaults to the server's own address.
 const LOCAL_MAIL_DEFAULTS: [(&str, &str); 4] = [
     (mail::ENV_FROM, "partner-desk@example.com"),
     (mail::ENV_FROM_NAME, "パートナー登録窓口"),
@@ -89,49 +95,102 @@ pub struct Locations {
     pub mails: String,
 }
 
-/// Builds the store and the mailer for `backend`, and a submit handler that
-/// delivers the mails through the shared delivery policy after each new
-/// application (on AWS the table's stream does that, in the notify function).
-async fn functions(config: &Config, deliveries: &TaskTracker) -> anyhow::Result<(Functions, Locations)> {
-    let defaults = mail::pairs(&LOCAL_MAIL_DEFAULTS);
-    let mail_config = MailConfig::from_lookup(|name| std::env::var(name).ok().or_else(|| defaults(name)))?;
-    let (store, mailer, locations): (Arc<dyn Store>, Arc<dyn Mailer>, Locations) = match config.backend {
-        Backend::Embedded => {
-            let store = SqliteStore::open_dir(&config.data_dir)?;
-            let mailer = OutboxMailer::new(&config.data_dir);
-            let locations = Locations {
-                applications: store.path().display().to_string(),
-                mails: mailer.dir().display().to_string(),
+/// What mails are delivered with, shared by the deliveries in flight.
+#[derive(Clone)]
+struct Delivery {
+    store: Arc<dyn Store>,
+    mailer: Arc<dyn Mailer>,
+    config: Arc<MailConfig>,
+    key: Arc<IdentifierKey>,
+    tasks: TaskTracker,
+}
+
+impl Delivery {
+    /// Delivers the mails of `event` in the background (tracked, so shutdown waits).
+    fn spawn(&self, event: MailEvent) {
+        let delivery = self.clone();
+        self.tasks.spawn(async move {
+            let postman = Postman {
+                store: &*delivery.store,
+                mailer: &*delivery.mailer,
+                config: &delivery.config,
+                key: &delivery.key,
             };
-            (Arc::new(store), Arc::new(mailer), locations)
-        }
-        Backend::Aws => {
-            let sdk = load_sdk_config().await.map_err(anyhow::Error::msg)?;
-            let store = DynamoStore::from_env(&sdk).map_err(anyhow::Error::msg)?;
-            let exists = store.client().describe_table().table_name(store.table()).send().await.is_ok();
-            if config.create_table && !exists {
-                create_table(store.client(), store.table()).await?;
-            }
-            let mailer = SesMailer::from_sdk(&sdk, mail_config.configuration_set.clone());
-            let endpoint = std::env::var("AWS_ENDPOINT_URL").unwrap_or_else(|_| "AWS".to_owned());
-            let locations = Locations {
-                applications: format!("DynamoDB table {} at {endpoint}", store.table()),
-                mails: format!("SES v2 at {endpoint}"),
-            };
-            (Arc::new(store), Arc::new(mailer), locations)
-        }
-    };
-    let mail_config = Arc::new(mail_config);
-    let deliveries = deliveries.clone();
-    let deliver_store = Arc::clone(&store);
-    let submit = submit::Handler::new(store).after_created(Arc::new(move |stored| {
-        let (store, mailer, config) = (Arc::clone(&deliver_store), Arc::clone(&mailer), Arc::clone(&mail_config));
-        deliveries.spawn(async move {
-            if let Err(error) = mail::deliver(&*store, &*mailer, &config, &stored).await {
-                tracing::error!(application_id = %stored.receipt.application_id, %error, "mail delivery failed");
+            if let Err(error) = mail::deliver(&postman, event).await {
+                tracing::error!(subject = %event.subject(), %error, "mail delivery failed");
             }
         });
-    }));
+    }
+}
+
+/// Builds the store, the key and the mailer for `backend`, and a submit
+/// handler that delivers the mails through the shared delivery policy after
+/// each stored event (on AWS the table's stream does that, in the notify
+/// function). Mails that a previous run stored but did not send go out now.
+async fn functions(
+    config: &Config,
+    public_base_url: &str,
+    tasks: &TaskTracker,
+) -> anyhow::Result<(Functions, Locations)> {
+    let defaults = mail::pairs(&LOCAL_MAIL_DEFAULTS);
+    let mail_config = MailConfig::from_lookup(|name| {
+        std::env::var(name)
+            .ok()
+            .or_else(|| defaults(name))
+            .or_else(|| (name == mail::ENV_PUBLIC_BASE_URL).then(|| public_base_url.to_owned()))
+    })?;
+    let (store, mailer, key, locations): (Arc<dyn Store>, Arc<dyn Mailer>, IdentifierKey, Locations) =
+        match config.backend {
+            Backend::Embedded => {
+                let store = SqliteStore::open_dir(&config.data_dir)?;
+                let mailer = OutboxMailer::new(&config.data_dir);
+                let key = IdentifierKey::load_or_create(&config.data_dir)?;
+                let locations = Locations {
+                    applications: store.path().display().to_string(),
+                    mails: mailer.dir().display().to_string(),
+                };
+                (Arc::new(store), Arc::new(mailer), key, locations)
+            }
+            Backend::Aws => {
+                let sdk = load_sdk_config().await.map_err(anyhow::Error::msg)?;
+                let store = DynamoStore::from_env(&sdk).map_err(anyhow::Error::msg)?;
+                let exists = store.client().describe_table().table_name(store.table()).send().await.is_ok();
+                if config.create_table && !exists {
+                    create_table(store.client(), store.table()).await?;
+                }
+                // The deployed key when the secret is named, else the data directory's.
+                let key = if std::env::var(shared::keyed::SECRET_ENV).is_ok_and(|name| !name.is_empty()) {
+                    shared::keyed::from_secrets_manager(&sdk).await?
+                } else {
+                    IdentifierKey::load_or_create(&config.data_dir)?
+                };
+                let mailer = SesMailer::from_sdk(&sdk, mail_config.configuration_set.clone());
+                let endpoint = std::env::var("AWS_ENDPOINT_URL").unwrap_or_else(|_| "AWS".to_owned());
+                let locations = Locations {
+                    applications: format!("DynamoDB table {} at {endpoint}", store.table()),
+                    mails: format!("SES v2 at {endpoint}"),
+                };
+                (Arc::new(store), Arc::new(mailer), key, locations)
+            }
+        };
+    let key = Arc::new(key);
+    let delivery = Delivery {
+        store: Arc::clone(&store),
+        mailer,
+        config: Arc::new(mail_config),
+        key: Arc::clone(&key),
+        tasks: tasks.clone(),
+    };
+    // At least once: what was stored but not mailed before a crash or a kill.
+    let pending = store.pending_mail().await?;
+    if !pending.is_empty() {
+        tracing::info!(events = pending.len(), "delivering mails a previous run did not send");
+    }
+    for event in pending {
+        delivery.spawn(event);
+    }
+    let submit = submit::Handler::new(store, key, config.settings)
+        .after_event(Arc::new(move |event| delivery.spawn(event)));
     Ok((Functions { submit }, locations))
 }
 
@@ -172,15 +231,15 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("creating {}", config.data_dir.display()))?;
     let deliveries = TaskTracker::new();
-    let (functions, locations) = functions(&config, &deliveries).await?;
-    let functions = Arc::new(functions);
     let listener =
         TcpListener::bind(config.addr).await.with_context(|| format!("binding {}", config.addr))?;
     let addr = listener.local_addr()?;
+    let (functions, locations) = functions(&config, &format!("http://{addr}"), &deliveries).await?;
+    let functions = Arc::new(functions);
     let app = router(functions, &config)?;
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        axum::serve(listener, app)
+        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(async {
                 let _ = stopped.await;
             })
@@ -193,7 +252,7 @@ fn router(functions: Arc<Functions>, config: &Config) -> anyhow::Result<Router> 
     let mut api = Router::new();
     for route in ROUTES {
         // Every method reaches the handler, which answers a wrong one with 405.
-        api = api.route(route.path, any(move |state, req| call(state, route, req)));
+        api = api.route(route.path, any(move |state, peer, req| call(state, peer, route, req)));
     }
     let static_files = ServeDir::new(&config.web_dir).append_index_html_on_directories(true);
     let app = api
@@ -234,8 +293,13 @@ fn cors_layer(origins: &[String]) -> anyhow::Result<Option<CorsLayer>> {
     ))
 }
 
-async fn call(State(functions): State<Arc<Functions>>, route: Route, req: Request) -> Response {
-    let req = match to_lambda(req).await {
+async fn call(
+    State(functions): State<Arc<Functions>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    route: Route,
+    req: Request,
+) -> Response {
+    let req = match to_lambda(req, peer).await {
         Ok(req) => req,
         Err(error) => return to_axum(error.into_response()),
     };
@@ -248,14 +312,22 @@ async fn call(State(functions): State<Arc<Functions>>, route: Route, req: Reques
 }
 
 /// Reads the body (at most one byte over the contract's limit, so the handler
-/// still answers 413) and rebuilds the request as API Gateway would hand it over.
-async fn to_lambda(req: Request) -> Result<lambda_http::Request, ApiError> {
+/// still answers 413) and rebuilds the request as API Gateway would hand it
+/// over, with the peer's address as `requestContext.http.sourceIp`.
+async fn to_lambda(req: Request, peer: SocketAddr) -> Result<lambda_http::Request, ApiError> {
+    use lambda_http::RequestExt;
+    use lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequestContext;
     let (parts, body) = req.into_parts();
+    let mut context = ApiGatewayV2httpRequestContext::default();
+    context.http.method = parts.method.clone();
+    context.http.path = Some(parts.uri.path().to_owned());
+    context.http.source_ip = Some(peer.ip().to_string());
     let bytes: Bytes =
         axum::body::to_bytes(body, MAX_BODY_BYTES + 1).await.map_err(|_| ApiError::payload_too_large())?;
     let body =
         if bytes.is_empty() { lambda_http::Body::Empty } else { lambda_http::Body::Binary(Vec::from(bytes)) };
-    Ok(lambda_http::Request::from_parts(parts, body))
+    Ok(lambda_http::Request::from_parts(parts, body)
+        .with_request_context(lambda_http::request::RequestContext::ApiGatewayV2(context)))
 }
 
 fn to_axum(response: lambda_http::Response<lambda_http::Body>) -> Response {

@@ -37,6 +37,7 @@ async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let mut config = local::Config::new(args.port, &args.data_dir);
     config.allowed_origins = args.allowed_origins.0;
+    config.settings = submit::Settings::from_env()?;
     if args.aws {
         config.backend = local::Backend::Aws;
         config.create_table = args.create_table;

@@ -10,6 +10,8 @@ pub mod aws;
 pub mod browser;
 pub mod domain;
 pub mod http;
+pub mod keyed;
+pub mod limits;
 pub mod mail;
 pub mod messages;
 pub mod normalize;

@@ -50,9 +50,14 @@ impl Route {
 
 pub const VALIDATE: Route = Route { method: "POST", path: "/api/validate", function: Function::Validate };
 pub const SUBMIT: Route = Route { method: "POST", path: "/api/applications", function: Function::Submit };
+/// What a verification link would confirm (no change).
+pub const PREVIEW: Route =
+    Route { method: "POST", path: "/api/verifications/preview", function: Function::Submit };
+/// Confirms a verification link.
+pub const CONFIRM: Route = Route { method: "POST", path: "/api/verifications", function: Function::Submit };
 pub const POSTAL: Route = Route { method: "GET", path: "/api/postal/{code}", function: Function::Postal };
 
-pub const ROUTES: [Route; 3] = [VALIDATE, SUBMIT, POSTAL];
+pub const ROUTES: [Route; 5] = [VALIDATE, SUBMIT, PREVIEW, CONFIRM, POSTAL];
 
 /// CORS for a form hosted on another origin than the API: only origins an
 /// operator lists (the template's `AllowedOrigins`, the local server's
@@ -107,5 +112,9 @@ mod tests {
         assert!(!POSTAL.matches("/api/postal/1/2"));
         assert!(VALIDATE.matches("/api/validate"));
         assert!(!VALIDATE.matches("/api/validate/"));
+        assert!(
+            PREVIEW.matches("/api/verifications/preview") && !CONFIRM.matches("/api/verifications/preview")
+        );
+        assert!(CONFIRM.matches("/api/verifications") && !PREVIEW.matches("/api/verifications"));
     }
 }

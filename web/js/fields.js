@@ -202,7 +202,9 @@ export const ERROR_CODES = {
   "missingIdempotencyKey": "missing_idempotency_key",
   "invalidIdempotencyKey": "invalid_idempotency_key",
   "idempotencyKeyReused": "idempotency_key_reused",
-  "duplicateApplication": "duplicate_application",
+  "tooManyRequests": "too_many_requests",
+  "verificationNotFound": "verification_not_found",
+  "verificationExpired": "verification_expired",
   "invalidPostalCode": "invalid_postal_code",
   "postalCodeNotFound": "postal_code_not_found"
 };

@@ -1,32 +1,40 @@
-//! The notification function: for every stored application, one
-//! acknowledgement to the applicant and one notice to the operator, each sent
-//! exactly once although the stream delivers at least once.
+//! The notification function: every row of the contract's mail table, each
+//! mail sent exactly once although the stream delivers at least once.
 //!
 //! The policy is [`shared::mail::deliver`] (the local server runs the same one
-//! right after storing); this crate decodes the stream's INSERT records for it
-//! and reports the records that failed for retry.
+//! right after storing); this crate turns the stream's records into
+//! [`MailEvent`]s for it and reports the records that failed for retry:
+//! - INSERT of an unverified application: its verification link;
+//! - INSERT of a notice: the already-received mail;
+//! - MODIFY from `awaiting_verification` to `received`: the 控え and the
+//!   operators' notice.
+//!
+//! The template's filter criteria let only these records through; [`event_of`]
+//! is the backstop.
 
 use aws_lambda_events::event::dynamodb::{Event, EventRecord};
 use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 use lambda_runtime::{Error, LambdaEvent};
 use serde_dynamo::AttributeValue;
-use shared::mail::{DeliverError, MailConfig, Mailer, deliver};
-use shared::store::layout::{self, LayoutError};
-use shared::store::{Store, StoredApplication};
-use std::borrow::Cow;
+use shared::domain::{ApplicationId, Status};
+use shared::keyed::IdentifierKey;
+use shared::mail::{DeliverError, MailConfig, MailEvent, Mailer, Postman, deliver};
+use shared::store::Store;
+use shared::store::layout::{self, attr};
 
 /// What the handler needs, built once per cold start.
 pub struct Deps {
     pub store: Box<dyn Store>,
     pub mailer: Box<dyn Mailer>,
     pub config: MailConfig,
+    pub key: IdentifierKey,
 }
 
 /// Why a stream record failed; it is reported for retry.
 #[derive(Debug, thiserror::Error)]
-enum RecordError {
-    #[error("unreadable application image: {0}")]
-    Decode(#[from] LayoutError),
+pub enum RecordError {
+    #[error("unreadable record: attribute `{0}` is missing or malformed")]
+    Decode(&'static str),
     #[error(transparent)]
     Deliver(#[from] DeliverError),
 }
@@ -54,23 +62,42 @@ pub async fn handle(deps: &Deps, event: LambdaEvent<Event>) -> Result<DynamoDbEv
 }
 
 async fn process(deps: &Deps, record: &EventRecord) -> Result<(), RecordError> {
-    let Some(application) = decode(record)? else {
+    let Some(event) = event_of(record)? else {
         return Ok(());
     };
-    deliver(deps.store.as_ref(), deps.mailer.as_ref(), &deps.config, &application).await?;
+    let postman = Postman {
+        store: deps.store.as_ref(),
+        mailer: deps.mailer.as_ref(),
+        config: &deps.config,
+        key: &deps.key,
+    };
+    deliver(&postman, event).await?;
     Ok(())
 }
 
-/// The application an INSERT record stored, or `None` for any other record (the
-/// template's filter lets only application INSERTs through; this is the backstop).
-fn decode(record: &EventRecord) -> Result<Option<StoredApplication>, LayoutError> {
+/// The mail event a record stands for, or `None` for any other record.
+pub fn event_of(record: &EventRecord) -> Result<Option<MailEvent>, RecordError> {
     let keys = &record.change.keys;
-    let is_application = string(keys, layout::PARTITION_KEY).is_some_and(layout::is_application_item);
-    if record.event_name != "INSERT" || !is_application {
-        return Ok(None);
-    }
-    let image = &record.change.new_image;
-    layout::stored_application_from(|name| string(image, name).map(Cow::Borrowed)).map(Some)
+    let Some(pk) = string(keys, layout::PARTITION_KEY) else { return Ok(None) };
+    let status = |image: &serde_dynamo::Item| string(image, attr::STATUS).and_then(Status::parse);
+    let application_id = || {
+        string(&record.change.new_image, attr::APPLICATION_ID)
+            .and_then(ApplicationId::parse)
+            .ok_or(RecordError::Decode(attr::APPLICATION_ID))
+    };
+    Ok(match record.event_name.as_str() {
+        "INSERT" if layout::is_application_item(pk) => match status(&record.change.new_image) {
+            Some(Status::AwaitingVerification) => Some(MailEvent::Submitted(application_id()?)),
+            _ => None,
+        },
+        "INSERT" => layout::notice_id_of(pk).map(MailEvent::AlreadyReceived),
+        "MODIFY" if layout::is_application_item(pk) => {
+            let confirmed = status(&record.change.old_image) == Some(Status::AwaitingVerification)
+                && status(&record.change.new_image) == Some(Status::Received);
+            if confirmed { Some(MailEvent::Confirmed(application_id()?)) } else { None }
+        }
+        _ => None,
+    })
 }
 
 /// An attribute as the layout's decoder reads it: `S` as is, `N` as its digits.

@@ -1,5 +1,7 @@
-//! The submit Lambda: the DynamoDB client and table are set up once per cold
-//! start (`TABLE_NAME`; `AWS_ENDPOINT_URL` for local endpoints).
+//! The submission and verification Lambda: the DynamoDB client, the table
+//! (`TABLE_NAME`), the identifier key (Secrets Manager, `IDENTIFIER_KEY_SECRET`)
+//! and the settings are set up once per cold start (`AWS_ENDPOINT_URL` for
+//! local endpoints).
 
 use lambda_http::{Error, run, service_fn};
 use shared::store::dynamodb::DynamoStore;
@@ -8,8 +10,10 @@ use std::sync::Arc;
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     shared::telemetry::init();
+    let settings = submit::Settings::from_env()?;
     let sdk = shared::aws::load_sdk_config().await?;
     let store = DynamoStore::from_env(&sdk)?;
-    let handler = &submit::Handler::new(Arc::new(store));
+    let key = shared::keyed::from_secrets_manager(&sdk).await?;
+    let handler = &submit::Handler::new(Arc::new(store), Arc::new(key), settings);
     run(service_fn(move |req| async move { Ok::<_, Error>(handler.handle(req).await) })).await
 }

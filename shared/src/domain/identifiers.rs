@@ -61,6 +61,36 @@ impl ApplicationId {
 
 text_identifier!(ApplicationId, "an application id");
 
+/// A notice's identifier (a ULID): the record of a submission for an address
+/// that already has a verified application, which only sends a mail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct NoticeId(ulid::Ulid);
+
+impl NoticeId {
+    pub fn new() -> Self {
+        NoticeId(ulid::Ulid::from_datetime(std::time::SystemTime::now()))
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        if text.bytes().any(|b| b.is_ascii_lowercase()) {
+            return None;
+        }
+        ulid::Ulid::from_string(text).ok().map(NoticeId)
+    }
+
+    fn to_text(self) -> String {
+        self.0.to_string()
+    }
+}
+
+impl Default for NoticeId {
+    fn default() -> Self {
+        NoticeId::new()
+    }
+}
+
+text_identifier!(NoticeId, "a notice id");
+
 /// Reception numbers use the ten digits and only the capitals that cannot be
 /// mistaken for a digit or for one another, on paper or on the phone: no O/Q/D
 /// (0), I/L (1), Z (2), S (5), G (6), B (8), no U/V, and no M/N (エム/エヌ).
@@ -119,30 +149,45 @@ text_identifier!(ReceptionNumber, "a reception number");
 /// Japan Standard Time (no daylight saving).
 pub const JST: UtcOffset = offset!(+9);
 
-/// When an application was received: whole seconds, in JST. Its text
+/// A moment as this system records it (received, verified, expires): whole seconds, in JST. Its text
 /// (`2026-11-28T18:30:00+09:00`) sorts as time does, which the status index uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ReceivedAt(OffsetDateTime);
+pub struct Timestamp(OffsetDateTime);
 
-impl ReceivedAt {
+impl Timestamp {
     /// `at`, truncated to the second, in JST.
     pub fn new(at: OffsetDateTime) -> Self {
         let at = at.to_offset(JST);
-        ReceivedAt(at.replace_nanosecond(0).expect("0 is a valid nanosecond"))
+        Timestamp(at.replace_nanosecond(0).expect("0 is a valid nanosecond"))
     }
 
     pub fn now() -> Self {
-        ReceivedAt::new(OffsetDateTime::now_utc())
+        Timestamp::new(OffsetDateTime::now_utc())
     }
 
-    /// Reads back the text [`ReceivedAt`] writes: RFC 3339 with `+09:00`.
+    /// Reads back the text [`Timestamp`] writes: RFC 3339 with `+09:00`.
     pub fn parse(text: &str) -> Option<Self> {
         let at = OffsetDateTime::parse(text, &Rfc3339).ok().filter(|at| at.offset() == JST)?;
-        (at.nanosecond() == 0).then_some(ReceivedAt(at))
+        (at.nanosecond() == 0).then_some(Timestamp(at))
     }
 
     pub fn time(self) -> OffsetDateTime {
         self.0
+    }
+
+    /// Seconds since the Unix epoch (DynamoDB's TTL attribute).
+    pub fn epoch(self) -> i64 {
+        self.0.unix_timestamp()
+    }
+
+    /// The moment of `epoch` (seconds since the Unix epoch), if representable.
+    pub fn from_epoch(epoch: i64) -> Option<Self> {
+        OffsetDateTime::from_unix_timestamp(epoch).ok().map(Timestamp::new)
+    }
+
+    /// `seconds` later.
+    pub fn plus_secs(self, seconds: i64) -> Self {
+        Timestamp(self.0 + time::Duration::seconds(seconds))
     }
 
     /// `2026年11月28日 18:30:05(日本時間)`, for mails.
@@ -167,7 +212,7 @@ impl ReceivedAt {
     }
 }
 
-text_identifier!(ReceivedAt, "an RFC 3339 time in JST");
+text_identifier!(Timestamp, "an RFC 3339 time in JST");
 
 /// The client's name for one submission attempt (header `Idempotency-Key`): 16
 /// to 128 ASCII letters, digits and `-_.:`. Long enough not to collide between
@@ -236,13 +281,13 @@ mod tests {
 
     #[test]
     fn received_at_is_jst_whole_seconds_and_round_trips() {
-        let at = ReceivedAt::new(datetime!(2026-11-28 09:30:00.123 UTC));
+        let at = Timestamp::new(datetime!(2026-11-28 09:30:00.123 UTC));
         assert_eq!(at.to_string(), "2026-11-28T18:30:00+09:00");
-        assert_eq!(ReceivedAt::parse(&at.to_string()), Some(at));
+        assert_eq!(Timestamp::parse(&at.to_string()), Some(at));
         assert_eq!(at.time(), datetime!(2026-11-28 18:30:00 +9));
         assert_eq!(at.japanese(), "2026年11月28日 18:30:00(日本時間)");
         for bad in ["2026-11-28T09:30:00Z", "yesterday", "2026-11-28T18:30:00.5+09:00"] {
-            assert_eq!(ReceivedAt::parse(bad), None, "{bad}");
+            assert_eq!(Timestamp::parse(bad), None, "{bad}");
         }
     }
 

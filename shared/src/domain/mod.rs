@@ -24,12 +24,12 @@ pub use choice::{Consent, ContractType};
 pub use count::Count;
 pub use email::Email;
 pub use fields::{Accepts, Application, Field, Group, Kind, Presence};
-pub use identifiers::{ApplicationId, IdempotencyKey, ReceivedAt, ReceptionNumber};
+pub use identifiers::{ApplicationId, IdempotencyKey, NoticeId, ReceptionNumber, Timestamp};
 pub use kana::Kana;
 pub use numbers::{InvoiceNumber, Phone, PostalCode};
 pub use raw::{HONEYPOT_KEY, RawApplication};
 pub use receipt::Receipt;
-pub use status::Status;
+pub use status::{InvalidTransition, Status, Transition, Version};
 pub use text::{Address, Name};
 pub use value::{Entry, FieldValue, KeptValue, RawValue};
 

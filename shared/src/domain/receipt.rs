@@ -1,6 +1,6 @@
 //! What an application receives when it is stored, built from typed identifiers.
 
-use super::{ApplicationId, ReceivedAt, ReceptionNumber};
+use super::{ApplicationId, ReceptionNumber, Timestamp};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 pub struct Receipt {
     pub application_id: ApplicationId,
     pub reception_number: ReceptionNumber,
-    pub received_at: ReceivedAt,
+    pub received_at: Timestamp,
 }
 
 impl Receipt {
@@ -20,7 +20,7 @@ impl Receipt {
         Receipt {
             application_id: ApplicationId::new(now),
             reception_number: ReceptionNumber::random(),
-            received_at: ReceivedAt::new(now),
+            received_at: Timestamp::new(now),
         }
     }
 

@@ -41,7 +41,12 @@ error_codes! {
     InvalidIdempotencyKey = "invalid_idempotency_key",
     /// The same `Idempotency-Key` came with another body.
     IdempotencyKeyReused = "idempotency_key_reused",
-    DuplicateApplication = "duplicate_application",
+    /// One client or the whole service went over a rate limit: retry after `Retry-After`.
+    TooManyRequests = "too_many_requests",
+    /// The verification token is unknown or was superseded.
+    VerificationNotFound = "verification_not_found",
+    /// The verification link expired.
+    VerificationExpired = "verification_expired",
     InvalidPostalCode = "invalid_postal_code",
     PostalCodeNotFound = "postal_code_not_found",
 }
@@ -65,8 +70,8 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: ErrorCode,
     pub message: Cow<'static, str>,
-    /// Seconds, for 503.
-    pub retry_after: Option<u32>,
+    /// Seconds, for 503 and 429.
+    pub retry_after: Option<u64>,
     /// Allowed methods, for 405.
     pub allow: Option<&'static str>,
 }
@@ -111,9 +116,20 @@ impl ApiError {
         }
     }
 
-    pub fn unavailable(retry_after_secs: u32) -> Self {
+    pub fn too_many_requests(retry_after_secs: u64) -> Self {
         ApiError {
             retry_after: Some(retry_after_secs),
+            ..Self::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                ErrorCode::TooManyRequests,
+                "短時間に多くのお申し込みがありました。しばらく時間をおいてから、もう一度お試しください。",
+            )
+        }
+    }
+
+    pub fn unavailable(retry_after_secs: u32) -> Self {
+        ApiError {
+            retry_after: Some(u64::from(retry_after_secs)),
             ..Self::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 ErrorCode::Unavailable,

@@ -11,6 +11,9 @@ pub const ENV_REPLY_TO: &str = "MAIL_REPLY_TO";
 pub const ENV_OPERATOR: &str = "MAIL_OPERATOR";
 pub const ENV_OPERATOR_CONTACT: &str = "MAIL_OPERATOR_CONTACT";
 pub const ENV_CONFIGURATION_SET: &str = "SES_CONFIGURATION_SET";
+/// The form's public origin (`https://partners.example.jp`): the verification
+/// link and the console link in mails start with it.
+pub const ENV_PUBLIC_BASE_URL: &str = "PUBLIC_BASE_URL";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MailConfig {
@@ -26,6 +29,21 @@ pub struct MailConfig {
     pub operator_contact: String,
     /// An SES configuration set (event publishing, dedicated IPs), if any.
     pub configuration_set: Option<String>,
+    /// Where the form is served, without a trailing `/` (`https://…` or `http://…`).
+    pub public_base_url: String,
+}
+
+impl MailConfig {
+    /// The page that confirms an application: the token travels in the
+    /// fragment, so it never reaches a server log or a `Referer`.
+    pub fn verification_link(&self, token: &crate::keyed::VerificationToken) -> String {
+        format!("{}/verify#token={}", self.public_base_url, token.as_str())
+    }
+
+    /// The console's page of one application.
+    pub fn console_link(&self, application_id: crate::domain::ApplicationId) -> String {
+        format!("{}/admin/#application={application_id}", self.public_base_url)
+    }
 }
 
 /// A missing or malformed setting, named so the deployment can be fixed.
@@ -62,6 +80,15 @@ impl MailConfig {
         let reply_to = address(ENV_REPLY_TO)?;
         let operator = address(ENV_OPERATOR)?;
         let configuration_set = single_line(ENV_CONFIGURATION_SET)?;
+        let public_base_url = get(ENV_PUBLIC_BASE_URL).ok_or(ConfigError::Missing(ENV_PUBLIC_BASE_URL))?;
+        let public_base_url = public_base_url.trim().trim_end_matches('/').to_owned();
+        let url_safe =
+            |c: char| c.is_ascii_graphic() && !matches!(c, '"' | '\'' | '<' | '>' | '\\' | '#' | '?');
+        let scheme =
+            public_base_url.strip_prefix("https://").or_else(|| public_base_url.strip_prefix("http://"));
+        if !scheme.is_some_and(|rest| !rest.is_empty() && rest.chars().all(url_safe)) {
+            return Err(ConfigError::Invalid(ENV_PUBLIC_BASE_URL));
+        }
         // A CloudFormation parameter cannot hold a line break, so `\n` stands for one.
         let operator_contact = match get(ENV_OPERATOR_CONTACT) {
             Some(text) => {
@@ -77,7 +104,15 @@ impl MailConfig {
                 reply_to.as_str()
             ),
         };
-        Ok(MailConfig { from, from_name, reply_to, operator, operator_contact, configuration_set })
+        Ok(MailConfig {
+            from,
+            from_name,
+            reply_to,
+            operator,
+            operator_contact,
+            configuration_set,
+            public_base_url,
+        })
     }
 }
 
@@ -95,7 +130,8 @@ mod tests {
         MailConfig::from_lookup(pairs(settings))
     }
 
-    const REQUIRED: [(&str, &str); 3] = [
+    const REQUIRED: [(&str, &str); 4] = [
+        (ENV_PUBLIC_BASE_URL, "https://partners.example.jp/"),
         (ENV_FROM, "no-reply@partner.example.jp"),
         (ENV_REPLY_TO, "support@partner.example.jp"),
         (ENV_OPERATOR, "Operators@Partner.Example.JP"),
@@ -109,6 +145,7 @@ mod tests {
         assert_eq!(config.from_name, None);
         assert_eq!(config.configuration_set, None);
         assert_eq!(config.operator_contact, "パートナー登録窓口\nE-mail: support@partner.example.jp");
+        assert_eq!(config.public_base_url, "https://partners.example.jp");
     }
 
     #[test]
@@ -127,15 +164,23 @@ mod tests {
 
     #[test]
     fn missing_and_invalid_settings_are_named() {
-        assert_eq!(config(&REQUIRED[1..]), Err(ConfigError::Missing(ENV_FROM)));
+        assert_eq!(config(&REQUIRED[1..]), Err(ConfigError::Missing(ENV_PUBLIC_BASE_URL)));
+        let without_from = [REQUIRED[0], REQUIRED[2], REQUIRED[3]];
+        assert_eq!(config(&without_from), Err(ConfigError::Missing(ENV_FROM)));
+        for bad in ["partners.example.jp", "https://", "https://a.example/\"><script>", "javascript:alert(1)"]
+        {
+            let mut pairs = REQUIRED.to_vec();
+            pairs[0] = (ENV_PUBLIC_BASE_URL, bad);
+            assert_eq!(config(&pairs), Err(ConfigError::Invalid(ENV_PUBLIC_BASE_URL)), "{bad}");
+        }
         let mut pairs = REQUIRED.to_vec();
-        pairs[2] = (ENV_OPERATOR, "operators");
+        pairs[3] = (ENV_OPERATOR, "operators");
         assert_eq!(config(&pairs), Err(ConfigError::Invalid(ENV_OPERATOR)));
         let mut pairs = REQUIRED.to_vec();
         pairs.push((ENV_FROM_NAME, "窓口\r\nBcc: x@example.com"));
         assert_eq!(config(&pairs), Err(ConfigError::Invalid(ENV_FROM_NAME)));
         let mut pairs = REQUIRED.to_vec();
-        pairs[0] = (ENV_FROM, "  ");
+        pairs[1] = (ENV_FROM, "  ");
         assert_eq!(config(&pairs), Err(ConfigError::Missing(ENV_FROM)));
     }
 }

@@ -1,12 +1,20 @@
-//! The delivery policy, over the [`Store`] and [`Mailer`] ports: for each kind
-//! of mail, skip it if its marker is set, otherwise send it and then set the
-//! marker (conditionally). On AWS the notify function runs it for the stream's
-//! INSERT records; the local server runs it right after storing.
+//! The delivery policy, over the [`Store`] and [`Mailer`] ports: for each mail
+//! of an event, skip it if its marker is set, otherwise send it and then set
+//! the marker (conditionally). On AWS the notify function runs it for the
+//! stream's records; the local server runs it right after the store answered,
+//! and on start for whatever [`Store::pending_mail`] lists.
+//!
+//! Each event reads its record back (strongly consistent) rather than trusting
+//! the stream image: a superseded or expired application, or an erased one,
+//! gets no mail, and a verification mail is not sent for an application that
+//! is already confirmed.
 //!
 //! The one unavoidable gap: if a send succeeds and setting its marker fails,
 //! the retry sends that mail again. The reverse (marker first) could lose it.
 
-use super::{MailConfig, MailKind, Mailer, SendError, render};
+use super::{MailConfig, MailEvent, MailKind, MailSubject, Mailer, SendError, render};
+use crate::domain::Status;
+use crate::keyed::IdentifierKey;
 use crate::store::{Store, StoredApplication, Unavailable};
 
 /// Why one mail was not delivered. Its message names no personal data.
@@ -18,7 +26,7 @@ pub enum MailFailure {
     Send(#[from] SendError),
 }
 
-/// The mails of one application that were not delivered (the others were).
+/// The mails of one event that were not delivered (the others were).
 #[derive(Debug, thiserror::Error)]
 #[error("{}", summarize(.failures))]
 pub struct DeliverError {
@@ -31,42 +39,67 @@ fn summarize(failures: &[(MailKind, MailFailure)]) -> String {
     parts.join("; ")
 }
 
-/// Sends each mail of `app` that has not been sent yet. Every kind is tried,
-/// so an applicant address that bounces does not hold back the operator's notice.
-pub async fn deliver(
-    store: &dyn Store,
-    mailer: &dyn Mailer,
-    config: &MailConfig,
-    app: &StoredApplication,
-) -> Result<(), DeliverError> {
+/// What a delivery needs besides the event: built once.
+pub struct Postman<'a> {
+    pub store: &'a dyn Store,
+    pub mailer: &'a dyn Mailer,
+    pub config: &'a MailConfig,
+    pub key: &'a IdentifierKey,
+}
+
+/// Sends each mail of `event` that has not been sent yet. Every kind is tried,
+/// so an applicant address that bounces does not hold back the operators' notice.
+pub async fn deliver(postman: &Postman<'_>, event: MailEvent) -> Result<(), DeliverError> {
+    let store_failure =
+        |error: Unavailable| DeliverError { failures: vec![(event.kinds()[0], MailFailure::Store(error))] };
+    let Some(stored) = subject_application(postman.store, event).await.map_err(store_failure)? else {
+        tracing::info!(subject = %event.subject(), "nothing to mail: the record is gone or has moved on");
+        return Ok(());
+    };
     let mut failures = Vec::new();
-    for kind in MailKind::ALL {
-        if let Err(failure) = deliver_one(store, mailer, config, app, kind).await {
+    for &kind in event.kinds() {
+        if let Err(failure) = deliver_one(postman, event.subject(), &stored, kind).await {
             failures.push((kind, failure));
         }
     }
     if failures.is_empty() { Ok(()) } else { Err(DeliverError { failures }) }
 }
 
-async fn deliver_one(
+/// The application an event's mails are about, if they are still due.
+async fn subject_application(
     store: &dyn Store,
-    mailer: &dyn Mailer,
-    config: &MailConfig,
-    app: &StoredApplication,
+    event: MailEvent,
+) -> Result<Option<StoredApplication>, Unavailable> {
+    Ok(match event {
+        MailEvent::Submitted(id) => {
+            store.get(id).await?.filter(|stored| stored.status == Status::AwaitingVerification)
+        }
+        MailEvent::Confirmed(id) => store.get(id).await?.filter(|stored| stored.status.is_verified()),
+        MailEvent::AlreadyReceived(notice_id) => match store.notice(notice_id).await? {
+            Some(notice) => store.get(notice.application_id).await?.filter(|s| s.status.is_verified()),
+            None => None,
+        },
+    })
+}
+
+async fn deliver_one(
+    postman: &Postman<'_>,
+    subject: MailSubject,
+    stored: &StoredApplication,
     kind: MailKind,
 ) -> Result<(), MailFailure> {
-    let application_id = app.receipt.application_id;
-    if store.mail_sent(application_id, kind).await? {
-        tracing::info!(%application_id, mail = kind.slug(), "already sent, skipped");
+    let store = postman.store;
+    if store.mail_sent(subject, kind).await? {
+        tracing::info!(%subject, mail = kind.slug(), "already sent, skipped");
         return Ok(());
     }
-    let mail = render(kind, config, app);
-    mailer.send(&mail).await?;
-    if store.mark_mail_sent(application_id, kind).await? {
-        tracing::info!(%application_id, mail = kind.slug(), "sent");
+    let mail = super::Mail { about: subject, ..render(kind, postman.config, postman.key, stored) };
+    postman.mailer.send(&mail).await?;
+    if store.mark_mail_sent(subject, kind).await? {
+        tracing::info!(%subject, mail = kind.slug(), "sent");
     } else {
         // A concurrent delivery of the same record sent it as well.
-        tracing::warn!(%application_id, mail = kind.slug(), "sent, but another delivery had sent it too");
+        tracing::warn!(%subject, mail = kind.slug(), "sent, but another delivery had sent it too");
     }
     Ok(())
 }

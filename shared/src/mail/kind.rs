@@ -1,23 +1,94 @@
-//! The kinds of mail, each sent exactly once per application.
+//! The kinds of mail, the events that send them (the contract's mail table),
+//! and the record each one's "sent" marker lives on.
 
-/// The two mails every application gets.
+use crate::domain::{ApplicationId, NoticeId};
+
+/// Every mail this system sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum MailKind {
-    /// 「お申し込みを受け付けました」 to the applicant.
+    /// The verification link to the typed address; no text the submitter
+    /// typed. Worded as a reissue when it supersedes an unverified application.
+    Verification,
+    /// To an address that already has a verified application: its reception
+    /// number and the desk's contact, no link.
+    AlreadyReceived,
+    /// 受付の控え to the applicant, after confirmation.
     Acknowledgement,
-    /// The new application, to the operator.
+    /// The operators' notice of a confirmed application: reception number,
+    /// contract type and a console link only.
     OperatorNotice,
 }
 
 impl MailKind {
-    /// Both kinds, in the order they are sent.
-    pub const ALL: [MailKind; 2] = [MailKind::Acknowledgement, MailKind::OperatorNotice];
+    pub const ALL: [MailKind; 4] = [
+        MailKind::Verification,
+        MailKind::AlreadyReceived,
+        MailKind::Acknowledgement,
+        MailKind::OperatorNotice,
+    ];
 
     /// A stable ASCII name, for file names, Message-IDs and logs.
     pub fn slug(self) -> &'static str {
         match self {
+            MailKind::Verification => "verification",
+            MailKind::AlreadyReceived => "already-received",
             MailKind::Acknowledgement => "acknowledgement",
             MailKind::OperatorNotice => "operator-notice",
+        }
+    }
+}
+
+/// The stored record a mail is about, which carries its "sent" marker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MailSubject {
+    Application(ApplicationId),
+    Notice(NoticeId),
+}
+
+impl MailSubject {
+    /// Whether mails of `kind` are about records like this one (and so have
+    /// their marker here): a notice only sends the already-received mail.
+    pub fn carries(self, kind: MailKind) -> bool {
+        matches!(kind, MailKind::AlreadyReceived) == matches!(self, MailSubject::Notice(_))
+    }
+}
+
+impl std::fmt::Display for MailSubject {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            MailSubject::Application(id) => id.fmt(f),
+            MailSubject::Notice(id) => write!(f, "notice-{id}"),
+        }
+    }
+}
+
+/// Something that happened and must be mailed about, exactly once each: the
+/// rows of the contract's mail table that this side of the system sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MailEvent {
+    /// A new application awaits verification (a new or a superseding submission).
+    Submitted(ApplicationId),
+    /// A submission for an address that already has a verified application.
+    AlreadyReceived(NoticeId),
+    /// The applicant confirmed.
+    Confirmed(ApplicationId),
+}
+
+impl MailEvent {
+    /// The mails of this event, in the order they are sent.
+    pub fn kinds(self) -> &'static [MailKind] {
+        match self {
+            MailEvent::Submitted(_) => &[MailKind::Verification],
+            MailEvent::AlreadyReceived(_) => &[MailKind::AlreadyReceived],
+            MailEvent::Confirmed(_) => &[MailKind::Acknowledgement, MailKind::OperatorNotice],
+        }
+    }
+
+    /// The record whose markers these mails set.
+    pub fn subject(self) -> MailSubject {
+        match self {
+            MailEvent::Submitted(id) | MailEvent::Confirmed(id) => MailSubject::Application(id),
+            MailEvent::AlreadyReceived(id) => MailSubject::Notice(id),
         }
     }
 }

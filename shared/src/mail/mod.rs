@@ -1,6 +1,7 @@
-//! The two mails every stored application gets, how they are rendered (plain
-//! text + HTML, one MIME message built by `mail-builder`) and the [`Mailer`]s
-//! that deliver them: SES v2 on AWS (feature `ses`), `.eml` files locally.
+//! The mails of the contract's mail table ([`MailEvent`] → [`MailKind`]s), how
+//! they are rendered (plain text + HTML, one MIME message built by
+//! `mail-builder`) and the [`Mailer`]s that deliver them: SES v2 on AWS
+//! (feature `ses`), `.eml` files locally.
 //!
 //! Injection safety is structural: a [`Mail`]'s headers hold only configured
 //! addresses, the validated recipient address, fixed subject text and
@@ -19,24 +20,23 @@ mod templates;
 
 pub use config::{
     ConfigError, ENV_CONFIGURATION_SET, ENV_FROM, ENV_FROM_NAME, ENV_OPERATOR, ENV_OPERATOR_CONTACT,
-    ENV_REPLY_TO, MailConfig, pairs,
+    ENV_PUBLIC_BASE_URL, ENV_REPLY_TO, MailConfig, pairs,
 };
-pub use delivery::{DeliverError, MailFailure, deliver};
-pub use kind::MailKind;
+pub use delivery::{DeliverError, MailFailure, Postman, deliver};
+pub use kind::{MailEvent, MailKind, MailSubject};
 pub use outbox::OutboxMailer;
 #[cfg(feature = "ses")]
 pub use ses::SesMailer;
 pub use templates::render;
 
-use crate::domain::ApplicationId;
 use async_trait::async_trait;
 
 /// One rendered mail, ready to send: every header value is safe by construction.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mail {
     pub kind: MailKind,
-    /// The application this mail is about, for file names and Message-ID.
-    pub application_id: ApplicationId,
+    /// The record this mail is about, for file names and Message-ID.
+    pub about: MailSubject,
     pub from: String,
     pub from_name: Option<String>,
     pub reply_to: String,

@@ -30,15 +30,23 @@ impl Mailer for OutboxMailer {
         let stamp = now
             .format(format_description!("[year][month][day]T[hour][minute][second][subsecond digits:3]Z"))
             .map_err(|e| SendError::new(mail.kind, format!("timestamp: {e}")))?;
-        let name = format!("{stamp}-{}-{}.eml", mail.application_id, mail.kind.slug());
+        let name = format!("{stamp}-{}-{}.eml", mail.about, mail.kind.slug());
         let message = mail.to_mime(now.unix_timestamp());
         let io = |e: std::io::Error| SendError::new(mail.kind, format!("outbox: {}", e.kind()));
 
         tokio::fs::create_dir_all(&self.dir).await.map_err(io)?;
         // Written aside, then renamed: a reader never sees half a message.
+        // A failed write removes its partial file, so nothing half-written is left.
         let partial = self.dir.join(format!(".{name}.partial"));
-        tokio::fs::write(&partial, &message).await.map_err(io)?;
-        tokio::fs::rename(&partial, self.dir.join(&name)).await.map_err(io)?;
+        let written = async {
+            tokio::fs::write(&partial, &message).await?;
+            tokio::fs::File::open(&partial).await?.sync_all().await?;
+            tokio::fs::rename(&partial, self.dir.join(&name)).await
+        };
+        if let Err(error) = written.await {
+            let _ = tokio::fs::remove_file(&partial).await;
+            return Err(io(error));
+        }
         Ok(())
     }
 }

@@ -1,48 +1,72 @@
-//! The wording of both mails, each as plain text and HTML from the same parts.
+//! The wording of every mail, each as plain text and HTML from the same parts.
+//!
+//! What a mail may carry depends on whether its address is proven. The
+//! verification and already-received mails go to an address that anyone could
+//! have typed, so they carry only fixed text, configured contacts and values
+//! this system made (a link, a time, a reception number): never what the
+//! submitter typed. The 控え, with every field, goes out only after the
+//! address was proven by its link. The operators' notice carries no personal
+//! data at all: a reception number, a contract type and a console link.
 
-use super::{Mail, MailConfig, MailKind};
-use crate::domain::{Application, ApplicationId, Contractor, Field, Presence, ReceivedAt, ReceptionNumber};
+use super::{Mail, MailConfig, MailKind, MailSubject};
+use crate::domain::{Application, Contractor, Field, Presence, ReceptionNumber, Timestamp};
+use crate::keyed::IdentifierKey;
 use crate::store::StoredApplication;
 use html_escape::encode_safe;
 use std::fmt::Write;
 
+const SUBJECT_VERIFICATION: &str = "【パートナー登録】メールアドレスの確認をお願いします";
+const SUBJECT_ALREADY_RECEIVED: &str = "【パートナー登録】このメールアドレスでのお申し込みは受付済みです";
 const SUBJECT_ACKNOWLEDGEMENT: &str = "【パートナー登録】お申し込みを受け付けました";
 const SUBJECT_OPERATOR_NOTICE: &str = "【パートナー登録】新しいお申し込みがありました";
 const NOT_ENTERED: &str = "(未入力)";
 const AGREED: &str = "同意する";
 
-/// Renders the mail of this kind for a stored application. It cannot fail:
+/// Renders the mail of this kind about a stored application. It cannot fail:
 /// identifiers are typed, so each is safe in a header by construction, and
-/// applicant values reach only the bodies.
-pub fn render(kind: MailKind, config: &MailConfig, stored: &StoredApplication) -> Mail {
+/// applicant values reach only the bodies (of the mails that may carry them).
+pub fn render(kind: MailKind, config: &MailConfig, key: &IdentifierKey, stored: &StoredApplication) -> Mail {
     let receipt = &stored.receipt;
-    // Both go into headers (Subject, Message-ID) and file names: their types
-    // hold only what this system generates.
-    let (application_id, reception_number, received_at) =
-        (receipt.application_id, receipt.reception_number, receipt.received_at);
     let app = &stored.application;
-    let summary = summary(app);
-
-    let (to, subject, text, html) = match kind {
+    let reception_number = receipt.reception_number;
+    let (about, to, subject, letter) = match kind {
+        MailKind::Verification => {
+            let link = config.verification_link(&key.verification_token(receipt.application_id));
+            let expires_at = stored.expires_at.unwrap_or(receipt.received_at);
+            let letter = verification(config, &link, expires_at, stored.supersedes.is_some());
+            (
+                MailSubject::Application(receipt.application_id),
+                app.email.as_str(),
+                SUBJECT_VERIFICATION.to_owned(),
+                letter,
+            )
+        }
+        MailKind::AlreadyReceived => {
+            let letter = already_received(config, reception_number, receipt.received_at);
+            let subject = format!("{SUBJECT_ALREADY_RECEIVED}(受付番号:{reception_number})");
+            (MailSubject::Application(receipt.application_id), app.email.as_str(), subject, letter)
+        }
         MailKind::Acknowledgement => {
-            let letter = acknowledgement(app, config, reception_number, received_at, &summary);
-            (app.email.as_str(), SUBJECT_ACKNOWLEDGEMENT, letter.text(), letter.html())
+            let letter = acknowledgement(app, config, reception_number, receipt.received_at, &summary(app));
+            let subject = format!("{SUBJECT_ACKNOWLEDGEMENT}(受付番号:{reception_number})");
+            (MailSubject::Application(receipt.application_id), app.email.as_str(), subject, letter)
         }
         MailKind::OperatorNotice => {
-            let letter = operator_notice(application_id, reception_number, received_at, &summary);
-            (config.operator.as_str(), SUBJECT_OPERATOR_NOTICE, letter.text(), letter.html())
+            let letter = operator_notice(config, stored);
+            let subject = format!("{SUBJECT_OPERATOR_NOTICE}(受付番号:{reception_number})");
+            (MailSubject::Application(receipt.application_id), config.operator.as_str(), subject, letter)
         }
     };
     Mail {
         kind,
-        application_id,
+        about,
         from: config.from.as_str().to_owned(),
         from_name: config.from_name.clone(),
         reply_to: config.reply_to.as_str().to_owned(),
         to: to.to_owned(),
-        subject: format!("{subject}(受付番号:{reception_number})"),
-        text,
-        html,
+        subject,
+        text: letter.text(),
+        html: letter.html(),
     }
 }
 
@@ -81,6 +105,8 @@ enum Block {
     Heading(&'static str),
     /// Label–value rows.
     Table(Vec<(&'static str, String)>),
+    /// A link this system made (never one a submitter typed).
+    Link(String),
 }
 
 impl Letter {
@@ -101,6 +127,9 @@ impl Letter {
                     for (label, value) in rows {
                         let _ = writeln!(out, "{label}: {value}");
                     }
+                }
+                Block::Link(url) => {
+                    let _ = writeln!(out, "{url}");
                 }
             }
             out.push('\n');
@@ -141,6 +170,10 @@ impl Letter {
                     }
                     out.push_str("</table>\n");
                 }
+                Block::Link(url) => {
+                    let url = encode_safe(url);
+                    let _ = writeln!(out, "<p><a href=\"{url}\">{url}</a></p>");
+                }
             }
         }
         out.push_str("</body>\n</html>\n");
@@ -152,11 +185,67 @@ fn lines(text: &str) -> Vec<String> {
     text.lines().map(str::to_owned).collect()
 }
 
+/// The link mail: fixed text, the link, its expiry and the desk's contact.
+fn verification(config: &MailConfig, link: &str, expires_at: Timestamp, reissued: bool) -> Letter {
+    let mut blocks = vec![Block::Paragraph(lines(
+        "パートナー登録のお申し込みフォームから、このメールアドレスでのお申し込みがありました。\n\
+         お申し込みを確定するには、次のリンクを開き、内容をご確認のうえ「この内容で確定する」を押してください。",
+    ))];
+    if reissued {
+        blocks.push(Block::Paragraph(lines(
+            "同じメールアドレスで、確認前のお申し込みがありましたので、新しいお申し込みに置き換えました。\n\
+             以前にお送りした確認用のリンクは無効です。このメールのリンクをお使いください。",
+        )));
+    }
+    blocks.extend([
+        Block::Link(link.to_owned()),
+        Block::Table(vec![("リンクの有効期限", expires_at.japanese())]),
+        Block::Paragraph(lines(
+            "有効期限を過ぎると、確認前のお申し込みは削除されます。その場合は、もう一度お申し込みください。\n\
+             リンクを開いただけでは確定しません。確定するまで、お申し込みは受け付けていません。",
+        )),
+        Block::Heading("お心当たりのない場合"),
+        Block::Paragraph(lines(
+            "どなたかが誤ってこのメールアドレスを入力した可能性があります。このメールは破棄してください。\n\
+             リンクを開かなければ、お申し込みは確定せず、有効期限に削除されます。",
+        )),
+        Block::Heading("お問い合わせ先"),
+        Block::Paragraph(lines(&config.operator_contact)),
+    ]);
+    Letter { blocks }
+}
+
+/// To an address that already has a verified application: its number, no link.
+fn already_received(
+    config: &MailConfig,
+    reception_number: ReceptionNumber,
+    received_at: Timestamp,
+) -> Letter {
+    Letter {
+        blocks: vec![
+            Block::Paragraph(lines(
+                "パートナー登録のお申し込みフォームから、このメールアドレスでのお申し込みがありました。\n\
+                 このメールアドレスでのお申し込みは、すでに受け付けています。新しいお申し込みは登録していません。",
+            )),
+            Block::Table(vec![
+                ("受付済みのお申し込みの受付番号", reception_number.to_string()),
+                ("受付日時", received_at.japanese()),
+            ]),
+            Block::Paragraph(lines(
+                "お申し込み内容の変更やご不明な点は、受付番号を添えて、下記お問い合わせ先までご連絡ください。\n\
+                 お心当たりのない場合は、このメールを破棄してください。",
+            )),
+            Block::Heading("お問い合わせ先"),
+            Block::Paragraph(lines(&config.operator_contact)),
+        ],
+    }
+}
+
 fn acknowledgement(
     app: &Application,
     config: &MailConfig,
     reception_number: ReceptionNumber,
-    received_at: ReceivedAt,
+    received_at: Timestamp,
     summary: &[(&'static str, String)],
 ) -> Letter {
     let mut addressee = Vec::new();
@@ -169,7 +258,7 @@ fn acknowledgement(
             Block::Paragraph(addressee),
             Block::Paragraph(lines(
                 "このたびはパートナー登録にお申し込みいただき、誠にありがとうございます。\n\
-                 以下の内容でお申し込みを受け付けました。",
+                 メールアドレスの確認が完了し、以下の内容でお申し込みを受け付けました。",
             )),
             Block::Table(vec![
                 ("受付番号", reception_number.to_string()),
@@ -188,33 +277,33 @@ fn acknowledgement(
             Block::Paragraph(lines(&config.operator_contact)),
             Block::Paragraph(lines(
                 "お問い合わせの際は、受付番号をお知らせください。\n\
-                 このメールは、お申し込みフォームに入力されたメールアドレス宛てに自動で送信しています。\n\
-                 お心当たりのない場合は、お手数ですが上記お問い合わせ先までご連絡ください。",
+                 このメールは、確認の済んだメールアドレス宛てに自動で送信しています。",
             )),
         ],
     }
 }
 
-fn operator_notice(
-    application_id: ApplicationId,
-    reception_number: ReceptionNumber,
-    received_at: ReceivedAt,
-    summary: &[(&'static str, String)],
-) -> Letter {
+/// No personal data: the number, the contract type and where to review it.
+fn operator_notice(config: &MailConfig, stored: &StoredApplication) -> Letter {
+    let receipt = &stored.receipt;
+    let mut rows = vec![
+        ("受付番号", receipt.reception_number.to_string()),
+        ("契約者種別", stored.application.contract_type.label().to_owned()),
+        ("受付日時", receipt.received_at.japanese()),
+    ];
+    if let Some(verified_at) = stored.verified_at {
+        rows.push(("メールアドレス確認日時", verified_at.japanese()));
+    }
     Letter {
         blocks: vec![
             Block::Paragraph(lines(
-                "パートナー登録フォームから新しいお申し込みがありました。\n審査を開始してください。",
+                "パートナー登録フォームから新しいお申し込みがありました(メールアドレス確認済み)。\n\
+                 管理画面で内容を確認し、審査を開始してください。",
             )),
-            Block::Table(vec![
-                ("受付番号", reception_number.to_string()),
-                ("申込ID", application_id.to_string()),
-                ("受付日時", received_at.japanese()),
-            ]),
-            Block::Heading("お申し込み内容"),
-            Block::Table(summary.to_vec()),
+            Block::Table(rows),
+            Block::Link(config.console_link(receipt.application_id)),
             Block::Paragraph(lines(
-                "このメールには個人情報が含まれます。転送や保存は社内規程に従ってください。",
+                "お申し込み内容は、このメールには記載していません。管理画面でご確認ください。",
             )),
         ],
     }

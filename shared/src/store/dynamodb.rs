@@ -1,22 +1,27 @@
-//! The DynamoDB store: one TransactWriteItems per submission, each item guarded
-//! by `attribute_not_exists`, and the cancellation reasons decoded into replay,
-//! key reuse, duplicate email or a taken reception number. The item design is in
-//! [`layout`] and `docs/storage.md`.
+//! The DynamoDB store. Every change is one TransactWriteItems whose items are
+//! each guarded by a condition, built from what was read just before
+//! (optimistic: a condition that fails because another writer came first
+//! sends the operation round again). Expired items are absent to every
+//! condition (`#expires < :now`), because TTL deletes late. The item design
+//! is in [`layout`] and `docs/storage.md`.
 
 use super::layout::{self, Value, attr};
-use super::{Store, StoredApplication, Submission, SubmitOutcome, Unavailable};
-use crate::domain::{ApplicationId, IdempotencyKey, ReceivedAt, Status};
-use crate::mail::MailKind;
+use super::{
+    ConfirmOutcome, Counter, Notice, Store, StoredApplication, Submission, SubmitOutcome, TokenState,
+    Unavailable,
+};
+use crate::domain::{ApplicationId, NoticeId, Status, Timestamp, Transition};
+use crate::keyed::TokenHash;
+use crate::mail::{MailEvent, MailKind, MailSubject};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::builders::PutBuilder;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, CancellationReason, GlobalSecondaryIndex,
-    KeySchemaElement, KeyType, Projection, ProjectionType, Put, ReturnValuesOnConditionCheckFailure,
-    ScalarAttributeType, SseSpecification, StreamSpecification, StreamViewType, TimeToLiveSpecification,
-    TransactWriteItem,
+    AttributeDefinition, AttributeValue, BillingMode, CancellationReason, ConditionCheck, Delete,
+    GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType, Put,
+    ReturnValuesOnConditionCheckFailure, ScalarAttributeType, SseSpecification, StreamSpecification,
+    StreamViewType, TimeToLiveSpecification, TransactWriteItem, Update,
 };
 use std::collections::HashMap;
 use std::time::Duration;
@@ -24,16 +29,35 @@ use std::time::Duration;
 /// The environment variable naming the table.
 pub const TABLE_NAME_ENV: &str = "TABLE_NAME";
 
-/// Concurrent transactions on the same items are cancelled with
-/// `TransactionConflict`; they are retried this many times, briefly.
-const CONFLICT_RETRIES: u32 = 4;
+/// Transactions that lose a race (`TransactionConflict`, or a condition on
+/// what was read) are sent round again this many times, briefly apart.
+const ATTEMPTS: u32 = 10;
 
 type Item = HashMap<String, AttributeValue>;
+
+/// A condition that holds while the item is absent or expired.
+const ABSENT: &str = "(attribute_not_exists(#pk) OR #expires < :now)";
 
 #[derive(Debug, Clone)]
 pub struct DynamoStore {
     client: Client,
     table: String,
+}
+
+/// A write and the condition of each of its items, in transaction order.
+struct Write {
+    items: Vec<TransactWriteItem>,
+    /// The index of the idempotency item, whose failure means a replay.
+    idempotency: Option<usize>,
+    /// The index of the reception item, whose failure means a taken number.
+    reception: Option<usize>,
+}
+
+/// How a transaction ended.
+enum Sent {
+    Done,
+    /// Cancelled: one reason per item.
+    Cancelled(Vec<CancellationReason>),
 }
 
 impl DynamoStore {
@@ -59,181 +83,496 @@ impl DynamoStore {
         &self.table
     }
 
-    /// A Put guarded by `attribute_not_exists(#pk)` (and whatever `condition`
-    /// adds), returning the existing item when the guard fails.
-    fn guarded_put(&self, item: Item, condition: impl FnOnce(PutBuilder) -> PutBuilder) -> TransactWriteItem {
-        let put = Put::builder()
+    /// A Put of `item` under `condition` (whose names and values it binds),
+    /// returning the existing item when the condition fails.
+    fn put(&self, item: Item, condition: &str, now: i64) -> TransactWriteItem {
+        let mut put = Put::builder()
             .table_name(&self.table)
             .set_item(Some(item))
-            .condition_expression("attribute_not_exists(#pk)")
+            .condition_expression(condition)
             .expression_attribute_names("#pk", layout::PARTITION_KEY)
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
-        let put = condition(put).build().expect("table, item and condition are set");
-        TransactWriteItem::builder().put(put).build()
+        if condition.contains("#expires") {
+            put = put
+                .expression_attribute_names("#expires", attr::EXPIRES_AT)
+                .expression_attribute_values(":now", n(now));
+        }
+        TransactWriteItem::builder().put(put.build().expect("table, item and condition are set")).build()
     }
 
-    fn transaction(&self, submission: &Submission, now: i64) -> Vec<TransactWriteItem> {
-        let stored =
-            StoredApplication { receipt: submission.receipt, application: submission.application.clone() };
+    async fn send(&self, items: Vec<TransactWriteItem>) -> Result<Sent, Unavailable> {
+        let result = self.client.transact_write_items().set_transact_items(Some(items)).send().await;
+        match result {
+            Ok(_) => Ok(Sent::Done),
+            Err(SdkError::ServiceError(context)) => match context.into_err() {
+                TransactWriteItemsError::TransactionCanceledException(cancelled) => {
+                    Ok(Sent::Cancelled(cancelled.cancellation_reasons().to_vec()))
+                }
+                other => Err(service_unavailable(&other)),
+            },
+            Err(other) => Err(sdk_unavailable(other)),
+        }
+    }
+
+    async fn get_item(&self, pk: &str, sk: &str) -> Result<Option<Item>, Unavailable> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .set_key(Some(keys(pk, sk)))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(sdk_unavailable)?;
+        Ok(output.item)
+    }
+
+    /// The submission's write, given the address's reservation as just read.
+    fn submission_write(&self, submission: &Submission, reservation: Option<&Item>, now: i64) -> Write {
         let receipt = &submission.receipt;
         let application_id = s(&receipt.application_id.to_string());
+        let email_pk = layout::email_pk(&submission.email_key);
 
+        let mut idempotency =
+            keys(&layout::idempotency_pk(&submission.idempotency_key), layout::IDEMPOTENCY_SORT_KEY);
+        idempotency.extend([
+            (attr::APPLICATION_ID.to_owned(), application_id.clone()),
+            (attr::REQUEST_HASH.to_owned(), s(&submission.request_hash)),
+            (attr::RESPONSE_STATUS.to_owned(), AttributeValue::N("202".into())),
+            (attr::RESPONSE_BODY.to_owned(), s(&submission.response_body)),
+            (attr::EXPIRES_AT.to_owned(), n(now + layout::IDEMPOTENCY_TTL_SECS)),
+        ]);
+        let idempotency = self.put(idempotency, ABSENT, now);
+
+        let live = reservation.filter(|item| !is_expired(item, now));
+        let verified = live.is_some_and(|item| item.contains_key(attr::CONFIRMED_AT));
+        let previous = live.and_then(|item| string(item, attr::APPLICATION_ID));
+
+        if verified {
+            let previous = previous.unwrap_or_default();
+            let mut notice = keys(&layout::notice_pk(submission.notice_id), layout::NOTICE_SORT_KEY);
+            notice.extend([
+                (attr::NOTICE_ID.to_owned(), s(&submission.notice_id.to_string())),
+                (attr::APPLICATION_ID.to_owned(), s(&previous)),
+                (attr::EXPIRES_AT.to_owned(), n(now + layout::NOTICE_TTL_SECS)),
+            ]);
+            let check = ConditionCheck::builder()
+                .table_name(&self.table)
+                .set_key(Some(keys(&email_pk, layout::EMAIL_SORT_KEY)))
+                .condition_expression("#id = :id AND attribute_exists(#confirmed)")
+                .expression_attribute_names("#id", attr::APPLICATION_ID)
+                .expression_attribute_names("#confirmed", attr::CONFIRMED_AT)
+                .expression_attribute_values(":id", s(&previous))
+                .build()
+                .expect("complete");
+            return Write {
+                items: vec![
+                    TransactWriteItem::builder().condition_check(check).build(),
+                    self.put(notice, "attribute_not_exists(#pk)", now),
+                    idempotency,
+                ],
+                idempotency: Some(2),
+                reception: None,
+            };
+        }
+
+        let mut items = Vec::new();
+        let supersedes = previous.as_deref().and_then(ApplicationId::parse);
+        let email_condition = match (&previous, live) {
+            (Some(previous), Some(item)) => {
+                // The earlier, unverified application and its token are replaced.
+                let delete_app = Delete::builder()
+                    .table_name(&self.table)
+                    .set_key(Some(keys(
+                        &format!("{}{previous}", layout::APPLICATION_PREFIX),
+                        layout::APPLICATION_SORT_KEY,
+                    )))
+                    .build()
+                    .expect("complete");
+                items.push(TransactWriteItem::builder().delete(delete_app).build());
+                if let Some(token) = string(item, attr::TOKEN_HASH) {
+                    let delete_token = Delete::builder()
+                        .table_name(&self.table)
+                        .set_key(Some(keys(
+                            &format!("{}{token}", layout::TOKEN_PREFIX),
+                            layout::TOKEN_SORT_KEY,
+                        )))
+                        .build()
+                        .expect("complete");
+                    items.push(TransactWriteItem::builder().delete(delete_token).build());
+                }
+                Some(previous.clone())
+            }
+            _ => None,
+        };
+
+        let stored = StoredApplication::awaiting(submission, supersedes);
         let mut application =
             keys(&layout::application_pk(receipt.application_id), layout::APPLICATION_SORT_KEY);
         for (name, value) in layout::application_attributes(&stored) {
             application.insert(name.to_owned(), to_attribute(value));
         }
+        application.insert(attr::EMAIL_KEY.to_owned(), s(submission.email_key.as_str()));
+        items.push(self.put(application, "attribute_not_exists(#pk)", now));
 
-        let mut email = keys(&layout::email_pk(&submission.application), layout::EMAIL_SORT_KEY);
-        email.insert(attr::APPLICATION_ID.to_owned(), application_id.clone());
+        let expires = n(submission.expires_at.epoch());
+        let mut email = keys(&email_pk, layout::EMAIL_SORT_KEY);
+        email.extend([
+            (attr::APPLICATION_ID.to_owned(), application_id.clone()),
+            (attr::TOKEN_HASH.to_owned(), s(submission.token_hash.as_str())),
+            (attr::EXPIRES_AT.to_owned(), expires.clone()),
+        ]);
+        items.push(match email_condition {
+            None => self.put(email, ABSENT, now),
+            Some(previous) => {
+                let put = Put::builder()
+                    .table_name(&self.table)
+                    .set_item(Some(email))
+                    .condition_expression("#id = :previous AND attribute_not_exists(#confirmed)")
+                    .expression_attribute_names("#id", attr::APPLICATION_ID)
+                    .expression_attribute_names("#confirmed", attr::CONFIRMED_AT)
+                    .expression_attribute_values(":previous", s(&previous))
+                    .build()
+                    .expect("complete");
+                TransactWriteItem::builder().put(put).build()
+            }
+        });
 
         let mut reception = keys(&layout::reception_pk(receipt.reception_number), layout::RECEPTION_SORT_KEY);
-        reception.insert(attr::APPLICATION_ID.to_owned(), application_id.clone());
-
-        let mut idempotency =
-            keys(&layout::idempotency_pk(&submission.idempotency_key), layout::IDEMPOTENCY_SORT_KEY);
-        idempotency.extend([
-            (attr::APPLICATION_ID.to_owned(), application_id),
-            (attr::REQUEST_HASH.to_owned(), s(&submission.request_hash)),
-            (attr::RESPONSE_STATUS.to_owned(), AttributeValue::N("201".into())),
-            (attr::RESPONSE_BODY.to_owned(), s(&submission.response_body)),
-            (attr::EXPIRES_AT.to_owned(), n(now + layout::IDEMPOTENCY_TTL_SECS)),
+        reception.extend([
+            (attr::APPLICATION_ID.to_owned(), application_id.clone()),
+            (attr::EXPIRES_AT.to_owned(), expires.clone()),
         ]);
+        let reception_index = items.len();
+        items.push(self.put(reception, ABSENT, now));
 
-        // The order fixes the indexes of the cancellation reasons (see `decode`).
-        vec![
-            self.guarded_put(application, |put| put),
-            self.guarded_put(email, |put| put),
-            self.guarded_put(reception, |put| put),
-            // TTL deletion lags expiry by up to days: an expired key is free again.
-            self.guarded_put(idempotency, |put| {
-                put.condition_expression("attribute_not_exists(#pk) OR #expires < :now")
-                    .expression_attribute_names("#expires", attr::EXPIRES_AT)
-                    .expression_attribute_values(":now", n(now))
-            }),
-        ]
+        let mut token = keys(&layout::token_pk(&submission.token_hash), layout::TOKEN_SORT_KEY);
+        token.extend([
+            (attr::APPLICATION_ID.to_owned(), application_id),
+            (attr::EXPIRES_AT.to_owned(), expires),
+        ]);
+        items.push(self.put(token, "attribute_not_exists(#pk)", now));
+
+        let idempotency_index = items.len();
+        items.push(idempotency);
+        Write { items, idempotency: Some(idempotency_index), reception: Some(reception_index) }
     }
 
-    /// Turns the cancellation reasons (one per item, in transaction order) into an outcome.
-    async fn decode(
+    /// A replay or a reused key, from the idempotency item the condition returned (or read).
+    async fn replay(
         &self,
         submission: &Submission,
-        reasons: &[CancellationReason],
+        reason: &CancellationReason,
     ) -> Result<Option<SubmitOutcome>, Unavailable> {
-        const EMAIL: usize = 1;
-        const RECEPTION: usize = 2;
-        const IDEMPOTENCY: usize = 3;
-        let failed =
-            |index: usize| reasons.get(index).and_then(|r| r.code()) == Some("ConditionalCheckFailed");
-        if failed(IDEMPOTENCY) {
-            let previous = match reasons[IDEMPOTENCY].item() {
-                Some(item) => Some(item.clone()),
-                None => self.read_idempotency(&submission.idempotency_key).await?,
-            };
-            // Deleted between the write and the read: try again.
-            let Some(previous) = previous else { return Ok(None) };
-            let hash = string(&previous, attr::REQUEST_HASH);
-            let body = string(&previous, attr::RESPONSE_BODY);
-            return Ok(Some(match (hash, body) {
-                (Some(hash), Some(response_body)) if hash == submission.request_hash => {
-                    SubmitOutcome::Replayed { response_body }
-                }
-                (Some(_), Some(_)) => SubmitOutcome::KeyReused,
-                _ => return Err(Unavailable("idempotency item without hash or body".into())),
-            }));
-        }
-        if failed(EMAIL) {
-            return Ok(Some(SubmitOutcome::DuplicateEmail));
-        }
-        if failed(RECEPTION) {
-            return Ok(Some(SubmitOutcome::ReceptionNumberTaken));
-        }
-        if reasons.iter().any(|r| r.code() == Some("TransactionConflict")) {
-            return Ok(None);
-        }
-        let codes: Vec<&str> = reasons.iter().filter_map(|r| r.code()).filter(|c| *c != "None").collect();
-        Err(Unavailable(format!("transaction cancelled: {}", codes.join(", "))))
+        let previous = match reason.item() {
+            Some(item) => Some(item.clone()),
+            None => {
+                self.get_item(
+                    &layout::idempotency_pk(&submission.idempotency_key),
+                    layout::IDEMPOTENCY_SORT_KEY,
+                )
+                .await?
+            }
+        };
+        // Deleted between the write and the read: try again.
+        let Some(previous) = previous else { return Ok(None) };
+        let hash = string(&previous, attr::REQUEST_HASH);
+        let body = string(&previous, attr::RESPONSE_BODY);
+        Ok(Some(match (hash, body) {
+            (Some(hash), Some(response_body)) if hash == submission.request_hash => {
+                SubmitOutcome::Replayed { response_body }
+            }
+            (Some(_), Some(_)) => SubmitOutcome::KeyReused,
+            _ => return Err(Unavailable("idempotency item without hash or body".into())),
+        }))
     }
 
-    async fn read_idempotency(&self, key: &IdempotencyKey) -> Result<Option<Item>, Unavailable> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(keys(&layout::idempotency_pk(key), layout::IDEMPOTENCY_SORT_KEY)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(sdk_unavailable)?;
-        Ok(output.item)
+    async fn application_item(&self, application_id: ApplicationId) -> Result<Option<Item>, Unavailable> {
+        self.get_item(&layout::application_pk(application_id), layout::APPLICATION_SORT_KEY).await
     }
 
-    async fn get_application(&self, application_id: ApplicationId) -> Result<Option<Item>, Unavailable> {
-        let output = self
-            .client
-            .get_item()
-            .table_name(&self.table)
-            .set_key(Some(keys(&layout::application_pk(application_id), layout::APPLICATION_SORT_KEY)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(sdk_unavailable)?;
-        Ok(output.item)
+    async fn live_application(
+        &self,
+        application_id: ApplicationId,
+    ) -> Result<Option<StoredApplication>, Unavailable> {
+        let Some(item) = self.application_item(application_id).await? else { return Ok(None) };
+        let stored = decode_application(&item)?;
+        Ok((!stored.is_expired(Timestamp::now())).then_some(stored))
     }
+
+    async fn token_state(&self, token: &TokenHash) -> Result<(TokenState, Option<Item>), Unavailable> {
+        let now = Timestamp::now().epoch();
+        let Some(item) = self.get_item(&layout::token_pk(token), layout::TOKEN_SORT_KEY).await? else {
+            return Ok((TokenState::NotFound, None));
+        };
+        let confirmed = item.contains_key(attr::CONFIRMED_AT);
+        if is_expired(&item, now) {
+            // A used token answers again until its own, later expiry.
+            return Ok((if confirmed { TokenState::NotFound } else { TokenState::Expired }, None));
+        }
+        let Some(application_id) =
+            string(&item, attr::APPLICATION_ID).as_deref().and_then(ApplicationId::parse)
+        else {
+            return Err(Unavailable("token item without an application id".into()));
+        };
+        let Some(stored) = self.live_application(application_id).await? else {
+            return Ok((TokenState::NotFound, None));
+        };
+        let state = if confirmed { TokenState::Confirmed(stored) } else { TokenState::Pending(stored) };
+        Ok((state, Some(item)))
+    }
+
+    /// The confirmation's write: the transition on the application, and the
+    /// reservations and token made permanent (their TTL removed) or used.
+    fn confirm_write(
+        &self,
+        token: &TokenHash,
+        stored: &StoredApplication,
+        email_key: &str,
+        now: Timestamp,
+    ) -> Vec<TransactWriteItem> {
+        let transition = Transition::Confirm;
+        let id = s(&stored.receipt.application_id.to_string());
+        let mut from_names = Vec::new();
+        let mut update_app = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(keys(&layout::application_pk(stored.receipt.application_id), layout::APPLICATION_SORT_KEY)))
+            .update_expression("SET #status = :to, #version = #version + :one, #verified = :now, #updated = :now REMOVE #expires")
+            .expression_attribute_names("#status", attr::STATUS)
+            .expression_attribute_names("#version", attr::VERSION)
+            .expression_attribute_names("#verified", attr::VERIFIED_AT)
+            .expression_attribute_names("#updated", attr::UPDATED_AT)
+            .expression_attribute_names("#expires", attr::EXPIRES_AT)
+            .expression_attribute_values(":to", s(transition.to().as_str()))
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":now", s(&now.to_string()))
+            .expression_attribute_values(":version", n(i64::from(stored.version.get())));
+        for (index, status) in transition.from().iter().enumerate() {
+            let name = format!(":from{index}");
+            update_app = update_app.expression_attribute_values(&name, s(status.as_str()));
+            from_names.push(name);
+        }
+        let update_app = update_app
+            .condition_expression(format!("#version = :version AND #status IN ({})", from_names.join(", ")))
+            .build()
+            .expect("complete");
+
+        // A reservation of this application, made permanent.
+        let permanent = |pk: String, sk: &str| {
+            Update::builder()
+                .table_name(&self.table)
+                .set_key(Some(keys(&pk, sk)))
+                .condition_expression("#id = :id")
+                .expression_attribute_names("#id", attr::APPLICATION_ID)
+                .expression_attribute_names("#expires", attr::EXPIRES_AT)
+                .expression_attribute_values(":id", id.clone())
+        };
+        let update_email = permanent(format!("{}{email_key}", layout::EMAIL_PREFIX), layout::EMAIL_SORT_KEY)
+            .update_expression("SET #confirmed = :now REMOVE #expires, #token")
+            .expression_attribute_names("#confirmed", attr::CONFIRMED_AT)
+            .expression_attribute_names("#token", attr::TOKEN_HASH)
+            .expression_attribute_values(":now", s(&now.to_string()))
+            .build()
+            .expect("complete");
+        let update_reception =
+            permanent(layout::reception_pk(stored.receipt.reception_number), layout::RECEPTION_SORT_KEY)
+                .update_expression("REMOVE #expires")
+                .build()
+                .expect("complete");
+        let update_token = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(keys(&layout::token_pk(token), layout::TOKEN_SORT_KEY)))
+            .update_expression("SET #confirmed = :now, #expires = :later")
+            .condition_expression("#id = :id AND attribute_not_exists(#confirmed)")
+            .expression_attribute_names("#id", attr::APPLICATION_ID)
+            .expression_attribute_names("#confirmed", attr::CONFIRMED_AT)
+            .expression_attribute_names("#expires", attr::EXPIRES_AT)
+            .expression_attribute_values(":id", id)
+            .expression_attribute_values(":now", s(&now.to_string()))
+            .expression_attribute_values(":later", n(now.epoch() + layout::CONFIRMED_TOKEN_TTL_SECS))
+            .build()
+            .expect("complete");
+        [update_app, update_email, update_reception, update_token]
+            .into_iter()
+            .map(|update| TransactWriteItem::builder().update(update).build())
+            .collect()
+    }
+
+    /// Every item of the table (pending mail after a local restart; small tables only).
+    async fn scan_all(&self) -> Result<Vec<Item>, Unavailable> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let output = self
+                .client
+                .scan()
+                .table_name(&self.table)
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(sdk_unavailable)?;
+            items.extend(output.items.unwrap_or_default());
+            start = output.last_evaluated_key;
+            if start.is_none() {
+                return Ok(items);
+            }
+        }
+    }
+}
+
+fn failed(reasons: &[CancellationReason], index: Option<usize>) -> bool {
+    index.and_then(|i| reasons.get(i)).and_then(|r| r.code()) == Some("ConditionalCheckFailed")
+}
+
+fn cancelled_by(reasons: &[CancellationReason]) -> String {
+    let codes: Vec<&str> = reasons.iter().filter_map(|r| r.code()).filter(|c| *c != "None").collect();
+    codes.join(", ")
+}
+
+/// A growing, jittered pause, so that writers that collided do not collide again.
+async fn pause(attempt: u32) {
+    let ceiling = 10 * u64::from(attempt + 1);
+    tokio::time::sleep(Duration::from_millis(5 + rand::random_range(0..ceiling))).await;
 }
 
 #[async_trait]
 impl Store for DynamoStore {
     async fn submit(&self, submission: &Submission) -> Result<SubmitOutcome, Unavailable> {
-        for attempt in 0..=CONFLICT_RETRIES {
-            let now = time::OffsetDateTime::now_utc().unix_timestamp();
-            let result = self
-                .client
-                .transact_write_items()
-                .set_transact_items(Some(self.transaction(submission, now)))
-                .send()
-                .await;
-            let reasons = match result {
-                Ok(_) => {
-                    return Ok(SubmitOutcome::Created { response_body: submission.response_body.clone() });
+        for attempt in 0..ATTEMPTS {
+            let now = Timestamp::now().epoch();
+            let reservation =
+                self.get_item(&layout::email_pk(&submission.email_key), layout::EMAIL_SORT_KEY).await?;
+            let write = self.submission_write(submission, reservation.as_ref(), now);
+            let notice = write.reception.is_none();
+            let reasons = match self.send(write.items).await? {
+                Sent::Done => {
+                    let event = if notice {
+                        MailEvent::AlreadyReceived(submission.notice_id)
+                    } else {
+                        MailEvent::Submitted(submission.receipt.application_id)
+                    };
+                    return Ok(SubmitOutcome::Created {
+                        response_body: submission.response_body.clone(),
+                        event,
+                    });
                 }
-                Err(SdkError::ServiceError(context)) => match context.into_err() {
-                    TransactWriteItemsError::TransactionCanceledException(cancelled) => {
-                        cancelled.cancellation_reasons().to_vec()
-                    }
-                    other => return Err(service_unavailable(&other)),
-                },
-                Err(other) => return Err(sdk_unavailable(other)),
+                Sent::Cancelled(reasons) => reasons,
             };
-            if let Some(outcome) = self.decode(submission, &reasons).await? {
-                return Ok(outcome);
+            if failed(&reasons, write.idempotency) {
+                let index = write.idempotency.expect("checked");
+                if let Some(outcome) = self.replay(submission, &reasons[index]).await? {
+                    return Ok(outcome);
+                }
+            } else if failed(&reasons, write.reception) {
+                return Ok(SubmitOutcome::ReceptionNumberTaken);
+            } else if !reasons
+                .iter()
+                .any(|r| matches!(r.code(), Some("ConditionalCheckFailed" | "TransactionConflict")))
+            {
+                return Err(Unavailable(format!("transaction cancelled: {}", cancelled_by(&reasons))));
             }
-            tokio::time::sleep(Duration::from_millis(20 * u64::from(attempt + 1))).await;
+            // The address's reservation changed since it was read: read it again.
+            pause(attempt).await;
         }
         Err(Unavailable("transaction conflicts persisted".into()))
     }
 
-    async fn mail_sent(&self, application_id: ApplicationId, kind: MailKind) -> Result<bool, Unavailable> {
-        let item = self.get_application(application_id).await?;
-        Ok(item.is_some_and(|item| item.contains_key(layout::mail_sent_attribute(kind))))
+    async fn token(&self, token: &TokenHash) -> Result<TokenState, Unavailable> {
+        Ok(self.token_state(token).await?.0)
     }
 
-    async fn mark_mail_sent(
-        &self,
-        application_id: ApplicationId,
-        kind: MailKind,
-    ) -> Result<bool, Unavailable> {
-        let now = ReceivedAt::now().to_string();
+    async fn confirm(&self, token: &TokenHash) -> Result<ConfirmOutcome, Unavailable> {
+        for attempt in 0..ATTEMPTS {
+            let stored = match self.token_state(token).await?.0 {
+                TokenState::NotFound => return Ok(ConfirmOutcome::NotFound),
+                TokenState::Expired => return Ok(ConfirmOutcome::Expired),
+                TokenState::Confirmed(stored) => return Ok(ConfirmOutcome::AlreadyConfirmed(stored)),
+                TokenState::Pending(stored) => stored,
+            };
+            if Transition::Confirm.apply(stored.status).is_err() {
+                return Ok(ConfirmOutcome::NotFound);
+            }
+            let item = self.application_item(stored.receipt.application_id).await?;
+            let Some(email_key) = item.as_ref().and_then(|item| string(item, attr::EMAIL_KEY)) else {
+                return Ok(ConfirmOutcome::NotFound);
+            };
+            let now = Timestamp::now();
+            match self.send(self.confirm_write(token, &stored, &email_key, now)).await? {
+                Sent::Done => {
+                    let confirmed = self.live_application(stored.receipt.application_id).await?;
+                    return Ok(confirmed.map_or(ConfirmOutcome::NotFound, ConfirmOutcome::Confirmed));
+                }
+                Sent::Cancelled(reasons) => {
+                    if !reasons
+                        .iter()
+                        .any(|r| matches!(r.code(), Some("ConditionalCheckFailed" | "TransactionConflict")))
+                    {
+                        return Err(Unavailable(format!(
+                            "transaction cancelled: {}",
+                            cancelled_by(&reasons)
+                        )));
+                    }
+                }
+            }
+            // Another confirmation, or a superseding submission, came first: look again.
+            pause(attempt).await;
+        }
+        Err(Unavailable("transaction conflicts persisted".into()))
+    }
+
+    async fn admit(&self, counter: &Counter) -> Result<bool, Unavailable> {
+        if counter.limit == 0 {
+            return Ok(false);
+        }
         let result = self
             .client
             .update_item()
             .table_name(&self.table)
-            .set_key(Some(keys(&layout::application_pk(application_id), layout::APPLICATION_SORT_KEY)))
-            .update_expression("SET #sent = :now, #updated = :now")
+            .set_key(Some(keys(&layout::counter_pk(&counter.key), layout::RATE_SORT_KEY)))
+            .update_expression("SET #count = if_not_exists(#count, :zero) + :one, #expires = :ends")
+            .condition_expression("attribute_not_exists(#count) OR #count < :limit")
+            .expression_attribute_names("#count", attr::COUNT)
+            .expression_attribute_names("#expires", attr::EXPIRES_AT)
+            .expression_attribute_values(":zero", n(0))
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":limit", n(i64::from(counter.limit)))
+            .expression_attribute_values(":ends", n(counter.window_ends.epoch()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(SdkError::ServiceError(context)) if context.err().is_conditional_check_failed_exception() => {
+                Ok(false)
+            }
+            Err(other) => Err(sdk_unavailable(other)),
+        }
+    }
+
+    async fn mail_sent(&self, subject: MailSubject, kind: MailKind) -> Result<bool, Unavailable> {
+        if !subject.carries(kind) {
+            return Ok(false);
+        }
+        let (pk, sk) = layout::subject_keys(subject);
+        let item = self.get_item(&pk, sk).await?;
+        Ok(item.is_some_and(|item| item.contains_key(layout::mail_sent_attribute(kind))))
+    }
+
+    async fn mark_mail_sent(&self, subject: MailSubject, kind: MailKind) -> Result<bool, Unavailable> {
+        if !subject.carries(kind) {
+            return Ok(false);
+        }
+        let (pk, sk) = layout::subject_keys(subject);
+        let now = Timestamp::now().to_string();
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .set_key(Some(keys(&pk, sk)))
+            .update_expression("SET #sent = :now")
             .condition_expression("attribute_exists(#pk) AND attribute_not_exists(#sent)")
             .expression_attribute_names("#pk", layout::PARTITION_KEY)
             .expression_attribute_names("#sent", layout::mail_sent_attribute(kind))
-            .expression_attribute_names("#updated", attr::UPDATED_AT)
             .expression_attribute_values(":now", s(&now))
             .send()
             .await;
@@ -247,7 +586,20 @@ impl Store for DynamoStore {
     }
 
     async fn get(&self, application_id: ApplicationId) -> Result<Option<StoredApplication>, Unavailable> {
-        self.get_application(application_id).await?.map(|item| decode_application(&item)).transpose()
+        self.live_application(application_id).await
+    }
+
+    async fn notice(&self, notice_id: NoticeId) -> Result<Option<Notice>, Unavailable> {
+        let Some(item) = self.get_item(&layout::notice_pk(notice_id), layout::NOTICE_SORT_KEY).await? else {
+            return Ok(None);
+        };
+        if is_expired(&item, Timestamp::now().epoch()) {
+            return Ok(None);
+        }
+        Ok(string(&item, attr::APPLICATION_ID)
+            .as_deref()
+            .and_then(ApplicationId::parse)
+            .map(|application_id| Notice { notice_id, application_id }))
     }
 
     async fn list_by_status(
@@ -255,6 +607,7 @@ impl Store for DynamoStore {
         status: Status,
         limit: usize,
     ) -> Result<Vec<StoredApplication>, Unavailable> {
+        let now = Timestamp::now();
         let mut applications = Vec::new();
         let mut start = None;
         while applications.len() < limit {
@@ -274,7 +627,10 @@ impl Store for DynamoStore {
                 .await
                 .map_err(sdk_unavailable)?;
             for item in output.items() {
-                applications.push(decode_application(item)?);
+                let stored = decode_application(item)?;
+                if !stored.is_expired(now) {
+                    applications.push(stored);
+                }
             }
             start = output.last_evaluated_key;
             if start.is_none() {
@@ -283,6 +639,37 @@ impl Store for DynamoStore {
         }
         Ok(applications)
     }
+
+    async fn pending_mail(&self) -> Result<Vec<MailEvent>, Unavailable> {
+        let now = Timestamp::now();
+        let mut events = Vec::new();
+        for item in self.scan_all().await? {
+            let Some(pk) = string(&item, layout::PARTITION_KEY) else { continue };
+            let sent = |kind: MailKind| item.contains_key(layout::mail_sent_attribute(kind));
+            if layout::is_application_item(&pk) {
+                let stored = decode_application(&item)?;
+                let id = stored.receipt.application_id;
+                if stored.status == Status::AwaitingVerification {
+                    if !stored.is_expired(now) && !sent(MailKind::Verification) {
+                        events.push(MailEvent::Submitted(id));
+                    }
+                } else if !sent(MailKind::Acknowledgement) || !sent(MailKind::OperatorNotice) {
+                    events.push(MailEvent::Confirmed(id));
+                }
+            } else if let Some(notice_id) = layout::notice_id_of(&pk)
+                && !is_expired(&item, now.epoch())
+                && !sent(MailKind::AlreadyReceived)
+            {
+                events.push(MailEvent::AlreadyReceived(notice_id));
+            }
+        }
+        Ok(events)
+    }
+}
+
+/// True when the item carries a TTL that has passed (TTL deletes late).
+fn is_expired(item: &Item, now: i64) -> bool {
+    string(item, attr::EXPIRES_AT).and_then(|text| text.parse::<i64>().ok()).is_some_and(|at| at < now)
 }
 
 /// Creates a table with the layout's keys, status index, TTL and stream, as the
@@ -319,7 +706,7 @@ pub async fn create_table(client: &Client, table: &str) -> Result<(), Unavailabl
         .stream_specification(
             StreamSpecification::builder()
                 .stream_enabled(true)
-                .stream_view_type(StreamViewType::NewImage)
+                .stream_view_type(StreamViewType::NewAndOldImages)
                 .build()
                 .expect("complete"),
         )

@@ -9,10 +9,11 @@
 
 use super::StoredApplication;
 use crate::domain::{
-    Application, ApplicationId, Entry, Field, IdempotencyKey, Kind, Receipt, ReceivedAt, ReceptionNumber,
-    Status,
+    Application, ApplicationId, Entry, Field, IdempotencyKey, Kind, NoticeId, Receipt, ReceptionNumber,
+    Status, Timestamp, Version,
 };
-use crate::mail::MailKind;
+use crate::keyed::{EmailKey, TokenHash};
+use crate::mail::{MailKind, MailSubject};
 use sha2::{Digest, Sha256};
 use std::borrow::Cow;
 
@@ -30,19 +31,28 @@ pub const STATUS_INDEX_PARTITION_KEY: &str = attr::STATUS;
 /// string order is time order.
 pub const STATUS_INDEX_SORT_KEY: &str = attr::RECEIVED_AT;
 
-/// Attribute DynamoDB's TTL reads (N, epoch seconds). Only idempotency items carry it.
+/// Attribute DynamoDB's TTL reads (N, epoch seconds). Unverified applications,
+/// the reservations they hold, tokens, notices, idempotency records and
+/// counters carry it; a verified application does not.
 pub const TTL_ATTRIBUTE: &str = attr::EXPIRES_AT;
-/// The stream's view type: the notification function reads new images.
-pub const STREAM_VIEW_TYPE: &str = "NEW_IMAGE";
+/// The stream's view type: the notification function filters on the old and
+/// the new status (a confirmation is a MODIFY from `awaiting_verification`).
+pub const STREAM_VIEW_TYPE: &str = "NEW_AND_OLD_IMAGES";
 
 /// Key prefixes, one per item kind. Application: `APP#<applicationId>`.
 pub const APPLICATION_PREFIX: &str = "APP#";
-/// Email uniqueness: `EMAIL#<sha256 of the lower-cased address>` (no address in a key).
+/// Email reservation: `EMAIL#<HMAC of the lower-cased address>` (no address in a key).
 pub const EMAIL_PREFIX: &str = "EMAIL#";
 /// Reception-number uniqueness: `RECEPTION#<receptionNumber>`.
 pub const RECEPTION_PREFIX: &str = "RECEPTION#";
 /// Idempotency record: `IDEMPOTENCY#<Idempotency-Key>`.
 pub const IDEMPOTENCY_PREFIX: &str = "IDEMPOTENCY#";
+/// Verification token: `TOKEN#<SHA-256 of the token>`.
+pub const TOKEN_PREFIX: &str = "TOKEN#";
+/// Notice to an address that already applied: `NOTICE#<noticeId>`.
+pub const NOTICE_PREFIX: &str = "NOTICE#";
+/// Rate-limit counter: `RATE#<limit>#<window>[#<HMAC of the source address>]`.
+pub const RATE_PREFIX: &str = "RATE#";
 
 /// Sort key of application items.
 pub const APPLICATION_SORT_KEY: &str = "APPLICATION";
@@ -52,9 +62,19 @@ pub const EMAIL_SORT_KEY: &str = "EMAIL";
 pub const RECEPTION_SORT_KEY: &str = "RECEPTION";
 /// Sort key of idempotency items.
 pub const IDEMPOTENCY_SORT_KEY: &str = "IDEMPOTENCY";
+/// Sort key of token items.
+pub const TOKEN_SORT_KEY: &str = "TOKEN";
+/// Sort key of notice items.
+pub const NOTICE_SORT_KEY: &str = "NOTICE";
+/// Sort key of counter items.
+pub const RATE_SORT_KEY: &str = "RATE";
 
 /// How long a replay returns the stored response.
 pub const IDEMPOTENCY_TTL_SECS: i64 = 24 * 60 * 60;
+/// How long a notice is kept after it was made (its mail goes out at once).
+pub const NOTICE_TTL_SECS: i64 = 7 * 24 * 60 * 60;
+/// How long a used token still answers its confirmation again (idempotent).
+pub const CONFIRMED_TOKEN_TTL_SECS: i64 = 7 * 24 * 60 * 60;
 
 /// Attribute names. The application's own fields use the contract's keys
 /// ([`Field::key`]), e.g. `email`, `lastNameKana`, `employeeCount`.
@@ -64,25 +84,45 @@ pub mod attr {
     pub const RECEIVED_AT: &str = "receivedAt";
     pub const UPDATED_AT: &str = "updatedAt";
     pub const STATUS: &str = "status";
+    /// Incremented by every change of status (N).
+    pub const VERSION: &str = "version";
+    /// When the address was proven.
+    pub const VERIFIED_AT: &str = "verifiedAt";
+    /// The unverified application this one replaced.
+    pub const SUPERSEDES: &str = "supersedes";
     /// When the applicant agreed to the terms: the consent record (= receivedAt).
     pub const TERMS_AGREED_AT: &str = "termsAgreedAt";
-    /// Set, conditionally, when the acknowledgement mail was sent (RFC 3339).
+    /// Mail markers, each set conditionally when its mail was sent (RFC 3339).
+    pub const VERIFICATION_SENT_AT: &str = "verificationSentAt";
+    pub const ALREADY_RECEIVED_SENT_AT: &str = "alreadyReceivedSentAt";
     pub const ACKNOWLEDGEMENT_SENT_AT: &str = "acknowledgementSentAt";
-    /// Set, conditionally, when the operator notice was sent (RFC 3339).
     pub const OPERATOR_NOTICE_SENT_AT: &str = "operatorNoticeSentAt";
+    /// Application item: the keyed hash of its address (the email item's key).
+    pub const EMAIL_KEY: &str = "emailKey";
+    /// Email item: the token hash of the unverified application it points to,
+    /// so that a superseding submission can delete that token.
+    pub const TOKEN_HASH: &str = "tokenHash";
+    /// Email and token items: set once the application is verified.
+    pub const CONFIRMED_AT: &str = "confirmedAt";
     /// Idempotency item: SHA-256 (hex) of the normalised application.
     pub const REQUEST_HASH: &str = "requestHash";
     /// Idempotency item: the HTTP status acknowledged (N).
     pub const RESPONSE_STATUS: &str = "responseStatus";
     /// Idempotency item: the exact response body acknowledged.
     pub const RESPONSE_BODY: &str = "responseBody";
-    /// Idempotency item: epoch seconds after which the key may be reused (N, the TTL).
+    /// Counter item: requests counted in its window (N).
+    pub const COUNT: &str = "count";
+    /// Epoch seconds after which the item is absent (N, the TTL).
     pub const EXPIRES_AT: &str = "expiresAt";
+    /// Notice item: its id.
+    pub const NOTICE_ID: &str = "noticeId";
 }
 
 /// The attribute that records that `kind` was sent.
 pub fn mail_sent_attribute(kind: MailKind) -> &'static str {
     match kind {
+        MailKind::Verification => attr::VERIFICATION_SENT_AT,
+        MailKind::AlreadyReceived => attr::ALREADY_RECEIVED_SENT_AT,
         MailKind::Acknowledgement => attr::ACKNOWLEDGEMENT_SENT_AT,
         MailKind::OperatorNotice => attr::OPERATOR_NOTICE_SENT_AT,
     }
@@ -93,18 +133,23 @@ pub fn application_pk(application_id: ApplicationId) -> String {
     format!("{APPLICATION_PREFIX}{application_id}")
 }
 
+/// `pk` and `sk` of the item a mail's marker lives on.
+pub fn subject_keys(subject: MailSubject) -> (String, &'static str) {
+    match subject {
+        MailSubject::Application(id) => (application_pk(id), APPLICATION_SORT_KEY),
+        MailSubject::Notice(id) => (notice_pk(id), NOTICE_SORT_KEY),
+    }
+}
+
 /// True for the `pk` of an application item (the stream also carries
-/// uniqueness and idempotency items, which the notification ignores).
+/// reservations, tokens and idempotency items, which the notification ignores).
 pub fn is_application_item(pk: &str) -> bool {
     pk.starts_with(APPLICATION_PREFIX)
 }
 
-/// `pk` of the item that reserves an email address. The address is compared
-/// case-insensitively (mailboxes are, in practice) and hashed, so that no
-/// address appears in a key, an index or a metric.
-pub fn email_pk(application: &Application) -> String {
-    let lowered = application.email.as_str().to_lowercase();
-    format!("{EMAIL_PREFIX}{}", sha256_hex(lowered.as_bytes()))
+/// `pk` of the item that reserves an address (keyed hash, [`crate::keyed`]).
+pub fn email_pk(email_key: &EmailKey) -> String {
+    format!("{EMAIL_PREFIX}{}", email_key.as_str())
 }
 
 /// `pk` of the item that reserves a reception number.
@@ -115,6 +160,26 @@ pub fn reception_pk(reception_number: ReceptionNumber) -> String {
 /// `pk` of an idempotency item.
 pub fn idempotency_pk(key: &IdempotencyKey) -> String {
     format!("{IDEMPOTENCY_PREFIX}{}", key.as_str())
+}
+
+/// `pk` of a token item.
+pub fn token_pk(token: &TokenHash) -> String {
+    format!("{TOKEN_PREFIX}{}", token.as_str())
+}
+
+/// `pk` of a notice item.
+pub fn notice_pk(notice_id: NoticeId) -> String {
+    format!("{NOTICE_PREFIX}{notice_id}")
+}
+
+/// The notice id of a notice item's `pk`.
+pub fn notice_id_of(pk: &str) -> Option<NoticeId> {
+    pk.strip_prefix(NOTICE_PREFIX).and_then(NoticeId::parse)
+}
+
+/// `pk` of a counter item.
+pub fn counter_pk(name: &str) -> String {
+    format!("{RATE_PREFIX}{name}")
 }
 
 /// Lower-case hex SHA-256.
@@ -143,9 +208,9 @@ impl Value {
     }
 }
 
-/// Every attribute of an application item except the keys (`pk`, `sk`): the
-/// identifiers, status, timestamps and every normalised field. Blank optional
-/// fields are absent.
+/// Every attribute of an application item except the keys (`pk`, `sk`) and
+/// the mail markers: the identifiers, status, version, timestamps and every
+/// normalised field. Blank optional fields are absent.
 pub fn application_attributes(stored: &StoredApplication) -> Vec<(&'static str, Value)> {
     let receipt = &stored.receipt;
     let received_at = Value::Text(receipt.received_at.to_string());
@@ -153,10 +218,20 @@ pub fn application_attributes(stored: &StoredApplication) -> Vec<(&'static str, 
         (attr::APPLICATION_ID, Value::Text(receipt.application_id.to_string())),
         (attr::RECEPTION_NUMBER, Value::Text(receipt.reception_number.to_string())),
         (attr::RECEIVED_AT, received_at.clone()),
-        (attr::UPDATED_AT, received_at.clone()),
-        (attr::STATUS, Value::Text(Status::Received.as_str().to_owned())),
+        (attr::UPDATED_AT, Value::Text(stored.verified_at.unwrap_or(receipt.received_at).to_string())),
+        (attr::STATUS, Value::Text(stored.status.as_str().to_owned())),
+        (attr::VERSION, Value::Number(stored.version.to_string())),
         (attr::TERMS_AGREED_AT, received_at),
     ];
+    if let Some(verified_at) = stored.verified_at {
+        attributes.push((attr::VERIFIED_AT, Value::Text(verified_at.to_string())));
+    }
+    if let Some(expires_at) = stored.expires_at {
+        attributes.push((attr::EXPIRES_AT, Value::Number(expires_at.epoch().to_string())));
+    }
+    if let Some(supersedes) = stored.supersedes {
+        attributes.push((attr::SUPERSEDES, Value::Text(supersedes.to_string())));
+    }
     for (field, entry) in stored.application.entries() {
         let value = match entry {
             Entry::Text(value) => Value::Text(value.to_owned()),
@@ -166,6 +241,19 @@ pub fn application_attributes(stored: &StoredApplication) -> Vec<(&'static str, 
     }
     attributes
 }
+
+/// The attributes [`stored_application_from`] reads, beside the fields.
+pub const APPLICATION_STATE: [&str; 9] = [
+    attr::APPLICATION_ID,
+    attr::RECEPTION_NUMBER,
+    attr::RECEIVED_AT,
+    attr::TERMS_AGREED_AT,
+    attr::STATUS,
+    attr::VERSION,
+    attr::VERIFIED_AT,
+    attr::EXPIRES_AT,
+    attr::SUPERSEDES,
+];
 
 /// True for a field stored as a DynamoDB number (`N`) / SQLite INTEGER.
 pub fn is_numeric(field: Field) -> bool {
@@ -203,14 +291,24 @@ pub fn stored_application_from<'a>(
     let receipt = Receipt {
         application_id: parsed(&get, attr::APPLICATION_ID, ApplicationId::parse)?,
         reception_number: parsed(&get, attr::RECEPTION_NUMBER, ReceptionNumber::parse)?,
-        received_at: parsed(&get, attr::RECEIVED_AT, ReceivedAt::parse)?,
+        received_at: parsed(&get, attr::RECEIVED_AT, Timestamp::parse)?,
     };
     get(attr::TERMS_AGREED_AT).ok_or(LayoutError::Missing(attr::TERMS_AGREED_AT))?;
+    let optional = |name: &'static str, parse: fn(&str) -> Option<Timestamp>| -> Result<_, LayoutError> {
+        get(name).map(|text| parse(&text).ok_or(LayoutError::Malformed(name))).transpose()
+    };
+    let status = parsed(&get, attr::STATUS, Status::parse)?;
+    let version = parsed(&get, attr::VERSION, Version::parse)?;
+    let verified_at = optional(attr::VERIFIED_AT, Timestamp::parse)?;
+    let expires_at = optional(attr::EXPIRES_AT, |text| text.parse().ok().and_then(Timestamp::from_epoch))?;
+    let supersedes = get(attr::SUPERSEDES)
+        .map(|text| ApplicationId::parse(&text).ok_or(LayoutError::Malformed(attr::SUPERSEDES)))
+        .transpose()?;
     let application = Application::from_stored(|field| get(field.key())).map_err(|fields| {
         let keys: Vec<&str> = fields.iter().map(|field| field.key()).collect();
         LayoutError::Invalid(keys.join(", "))
     })?;
-    Ok(StoredApplication { receipt, application })
+    Ok(StoredApplication { receipt, application, status, version, verified_at, expires_at, supersedes })
 }
 
 #[cfg(test)]
@@ -232,7 +330,16 @@ mod tests {
         let application = Application::from_stored(|field| {
             value.get(field.key()).map(|v| v.as_str().map_or_else(|| v.to_string().into(), Cow::Borrowed))
         });
-        StoredApplication { receipt: Receipt::issue_now(), application: application.unwrap() }
+        let receipt = Receipt::issue_now();
+        StoredApplication {
+            receipt,
+            application: application.unwrap(),
+            status: Status::Received,
+            version: Version::FIRST.next(),
+            verified_at: Some(receipt.received_at.plus_secs(60)),
+            expires_at: None,
+            supersedes: None,
+        }
     }
 
     fn as_map(stored: &StoredApplication) -> HashMap<&'static str, Value> {
@@ -255,7 +362,9 @@ mod tests {
         let map = as_map(&stored);
         assert_eq!(map[attr::STATUS], Value::Text("received".into()));
         assert_eq!(map[attr::RECEIVED_AT].as_str(), stored.receipt.received_at.to_string());
-        assert_eq!(map[attr::UPDATED_AT].as_str(), stored.receipt.received_at.to_string());
+        assert_eq!(map[attr::UPDATED_AT].as_str(), stored.verified_at.unwrap().to_string());
+        assert_eq!(map[attr::VERSION], Value::Number("2".into()));
+        assert!(!map.contains_key(attr::EXPIRES_AT), "a verified application has no TTL");
         assert_eq!(map["employeeCount"], Value::Number("1200".into()));
         assert_eq!(map["annualReferralCount"], Value::Number("0".into()));
         assert_eq!(map["postalCode"].as_str(), "530-0011");
@@ -301,13 +410,14 @@ mod tests {
     fn keys() {
         let stored = stored("corporation");
         assert!(is_application_item(&application_pk(stored.receipt.application_id)));
-        let key = IdempotencyKey::parse("7f6c1d5e-9b1a-4c8e-8f3e").unwrap();
-        assert!(!is_application_item(&idempotency_pk(&key)));
-        let email_key = email_pk(&stored.application);
+        let idempotency = IdempotencyKey::parse("7f6c1d5e-9b1a-4c8e-8f3e").unwrap();
+        assert!(!is_application_item(&idempotency_pk(&idempotency)));
+        let key = crate::keyed::IdentifierKey::for_tests();
+        let email_key = email_pk(&key.email(&stored.application.email));
         assert!(!email_key.to_lowercase().contains("sample"), "no address in a key");
-        let mut upper = stored.application.clone();
-        upper.email = crate::domain::Email::parse_text(Field::Email, "SAMPLE@example.com").unwrap();
-        assert_eq!(email_pk(&upper), email_key, "case-insensitive");
+        let notice = NoticeId::new();
+        assert_eq!(notice_id_of(&notice_pk(notice)), Some(notice));
+        assert_eq!(notice_id_of(&application_pk(stored.receipt.application_id)), None);
         assert_eq!(sha256_hex(b"abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     }
 }

@@ -2,6 +2,11 @@
 //! DynamoDB (feature `dynamodb`) for AWS and SQLite (feature `sqlite`) for local
 //! runs. One contract test suite (`shared/tests/it/store_contract.rs`) runs against both.
 //! The item design is in [`layout`] and `docs/storage.md`.
+//!
+//! Expired records are absent: an unverified application past its expiry, its
+//! token, an idempotency record or a counter past its window is treated by
+//! every read and every condition as if it were gone, because DynamoDB's TTL
+//! deletes late (up to days).
 
 #[cfg(feature = "dynamodb")]
 pub mod dynamodb;
@@ -9,11 +14,19 @@ pub mod layout;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 
-use crate::domain::{Application, ApplicationId, IdempotencyKey, Receipt, Status};
-use crate::mail::MailKind;
+use crate::domain::{
+    Application, ApplicationId, IdempotencyKey, NoticeId, Receipt, Status, Timestamp, Version,
+};
+use crate::keyed::{EmailKey, TokenHash};
+use crate::mail::{MailEvent, MailKind, MailSubject};
 use async_trait::async_trait;
 
-/// What a submission asks the store to keep, all or nothing.
+/// What a submission asks the store to keep, all or nothing. What is kept
+/// depends on the address's past, which only the store knows:
+/// - no application (or only an expired one): the application, awaiting verification;
+/// - an unverified one: it and its token are replaced by this one;
+/// - a verified one: nothing of this application, only a notice that mails
+///   the address (the answer is the same in every case).
 #[derive(Debug, Clone)]
 pub struct Submission {
     pub idempotency_key: IdempotencyKey,
@@ -21,6 +34,14 @@ pub struct Submission {
     pub request_hash: String,
     pub receipt: Receipt,
     pub application: Application,
+    /// The keyed hash that reserves the address.
+    pub email_key: EmailKey,
+    /// The hash of this application's verification token.
+    pub token_hash: TokenHash,
+    /// When the link stops working and the application is deleted.
+    pub expires_at: Timestamp,
+    /// The notice's id, used only if the address already has a verified application.
+    pub notice_id: NoticeId,
     /// The exact response body acknowledged to the client, replayed verbatim.
     pub response_body: String,
 }
@@ -28,24 +49,91 @@ pub struct Submission {
 /// How a submission ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SubmitOutcome {
-    /// Stored now; acknowledge with this body.
-    Created { response_body: String },
+    /// Stored now; acknowledge with this body, and mail what `event` says.
+    Created { response_body: String, event: MailEvent },
     /// The same key and body were stored before; replay this body.
     Replayed { response_body: String },
     /// The key was used before with another body.
     KeyReused,
-    /// An application for this email was received before.
-    DuplicateEmail,
     /// The receipt's reception number is taken (improbable): nothing was
     /// stored; issue a new number and submit again.
     ReceptionNumberTaken,
 }
 
-/// A stored application, as the notification reads it back.
+/// How a confirmation ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfirmOutcome {
+    /// Confirmed now: the application is `received` (mail [`MailEvent::Confirmed`]).
+    Confirmed(StoredApplication),
+    /// This token confirmed it before: the same answer, no new event.
+    AlreadyConfirmed(StoredApplication),
+    /// The token's link expired.
+    Expired,
+    /// Unknown, superseded, or its application is gone.
+    NotFound,
+}
+
+/// What a verification token stands for now (the preview).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenState {
+    /// Waiting for confirmation until `expires_at`.
+    Pending(StoredApplication),
+    /// Already used to confirm.
+    Confirmed(StoredApplication),
+    Expired,
+    NotFound,
+}
+
+/// A stored application, as the notification and the operators read it back.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredApplication {
     pub receipt: Receipt,
     pub application: Application,
+    pub status: Status,
+    pub version: Version,
+    /// When the address was proven (confirmation).
+    pub verified_at: Option<Timestamp>,
+    /// While awaiting verification: when it is deleted.
+    pub expires_at: Option<Timestamp>,
+    /// The unverified application this one replaced, if any.
+    pub supersedes: Option<ApplicationId>,
+}
+
+impl StoredApplication {
+    /// A new application as a submission stores it: awaiting verification until `expires_at`.
+    pub fn awaiting(submission: &Submission, supersedes: Option<ApplicationId>) -> Self {
+        StoredApplication {
+            receipt: submission.receipt,
+            application: submission.application.clone(),
+            status: Status::AwaitingVerification,
+            version: Version::FIRST,
+            verified_at: None,
+            expires_at: Some(submission.expires_at),
+            supersedes,
+        }
+    }
+
+    /// An unverified application past its expiry: absent, whatever the TTL has done.
+    pub fn is_expired(&self, now: Timestamp) -> bool {
+        self.status == Status::AwaitingVerification && self.expires_at.is_some_and(|at| at < now)
+    }
+}
+
+/// A submission for an address that already has a verified application: it
+/// keeps nothing of what was typed, only which application to remind of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Notice {
+    pub notice_id: NoticeId,
+    pub application_id: ApplicationId,
+}
+
+/// One fixed-window counter of a rate limit: `key` names the limit, the
+/// (keyed) client and the window; it is gone after `window_ends`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Counter {
+    pub key: String,
+    pub limit: u32,
+    pub window_ends: Timestamp,
 }
 
 /// Storage could not answer: the client should retry later (503).
@@ -55,29 +143,46 @@ pub struct Unavailable(pub String);
 
 #[async_trait]
 pub trait Store: Send + Sync {
-    /// Stores application, email-uniqueness and idempotency records atomically.
-    /// Returns only after they are durable.
+    /// Stores what [`Submission`] describes, atomically with its idempotency
+    /// record. Returns only after it is durable.
     async fn submit(&self, submission: &Submission) -> Result<SubmitOutcome, Unavailable>;
 
-    /// True when this mail was already sent for this application.
-    async fn mail_sent(&self, application_id: ApplicationId, kind: MailKind) -> Result<bool, Unavailable>;
+    /// What the token stands for, without changing anything.
+    async fn token(&self, token: &TokenHash) -> Result<TokenState, Unavailable>;
+
+    /// Confirms the application of `token` ([`crate::domain::Transition::Confirm`]):
+    /// one conditional write of the application, its address, its reception
+    /// number and the token. Idempotent.
+    async fn confirm(&self, token: &TokenHash) -> Result<ConfirmOutcome, Unavailable>;
+
+    /// Counts one request against `counter`; false (and nothing counted) when
+    /// the window's limit is reached.
+    async fn admit(&self, counter: &Counter) -> Result<bool, Unavailable>;
+
+    /// True when this mail was already sent for this subject.
+    async fn mail_sent(&self, subject: MailSubject, kind: MailKind) -> Result<bool, Unavailable>;
 
     /// Records, conditionally, that this mail was sent. Returns false if it was
-    /// already recorded.
-    async fn mark_mail_sent(
-        &self,
-        application_id: ApplicationId,
-        kind: MailKind,
-    ) -> Result<bool, Unavailable>;
+    /// already recorded (or the subject is gone).
+    async fn mark_mail_sent(&self, subject: MailSubject, kind: MailKind) -> Result<bool, Unavailable>;
 
-    /// The application stored under this id, if any (strongly consistent).
+    /// The application stored under this id, if any and not expired (strongly consistent).
     async fn get(&self, application_id: ApplicationId) -> Result<Option<StoredApplication>, Unavailable>;
 
+    /// The notice stored under this id, if any.
+    async fn notice(&self, notice_id: NoticeId) -> Result<Option<Notice>, Unavailable>;
+
     /// Applications with this status, newest first: what operators list
-    /// (DynamoDB: the status index, eventually consistent).
+    /// (DynamoDB: the status index, eventually consistent). Expired ones are left out.
     async fn list_by_status(
         &self,
         status: Status,
         limit: usize,
     ) -> Result<Vec<StoredApplication>, Unavailable>;
+
+    /// The mail events whose mails may not all have gone out yet (an
+    /// unverified application without its link mail, a confirmed one without
+    /// its two mails, a notice without its mail): what a restarted local
+    /// server delivers. On AWS the stream redelivers instead.
+    async fn pending_mail(&self) -> Result<Vec<MailEvent>, Unavailable>;
 }

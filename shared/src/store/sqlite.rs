@@ -6,11 +6,16 @@
 //! Columns are named after the DynamoDB attributes ([`layout`]).
 
 use super::layout::{self, Value, attr};
-use super::{Store, StoredApplication, Submission, SubmitOutcome, Unavailable};
-use crate::domain::{ApplicationId, Field, ReceivedAt, Status};
-use crate::mail::MailKind;
+use super::{
+    ConfirmOutcome, Counter, Notice, Store, StoredApplication, Submission, SubmitOutcome, TokenState,
+    Unavailable,
+};
+use crate::domain::{ApplicationId, Field, NoticeId, Status, Timestamp, Transition};
+use crate::keyed::TokenHash;
+use crate::mail::{MailEvent, MailKind, MailSubject};
 use async_trait::async_trait;
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use rusqlite::config::DbConfig;
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -18,8 +23,8 @@ use std::time::Duration;
 /// The database file inside the data directory.
 pub const FILE_NAME: &str = "applications.sqlite3";
 
-/// The email-uniqueness column: the same hash as the DynamoDB key.
-const EMAIL_KEY: &str = "emailKey";
+/// The email-uniqueness column: the same keyed hash as the DynamoDB key.
+const EMAIL_KEY: &str = attr::EMAIL_KEY;
 
 pub struct SqliteStore {
     connection: Arc<Mutex<Connection>>,
@@ -38,6 +43,10 @@ impl SqliteStore {
     pub fn open(path: &Path) -> Result<Self, Unavailable> {
         let connection = Connection::open(path).map_err(unavailable)?;
         connection.busy_timeout(Duration::from_secs(5)).map_err(unavailable)?;
+        // A misspelt "column" must be an error, not a string literal (SQLite's
+        // legacy double-quoted-string quirk), since every name here is quoted.
+        connection.set_db_config(DbConfig::SQLITE_DBCONFIG_DQS_DML, false).map_err(unavailable)?;
+        connection.set_db_config(DbConfig::SQLITE_DBCONFIG_DQS_DDL, false).map_err(unavailable)?;
         connection.pragma_update(None, "journal_mode", "WAL").map_err(unavailable)?;
         // Acknowledged means on disk, even after a power loss.
         connection.pragma_update(None, "synchronous", "FULL").map_err(unavailable)?;
@@ -84,14 +93,39 @@ CREATE TABLE IF NOT EXISTS applications (
     "{reception}" TEXT NOT NULL UNIQUE,
     "{email_key}" TEXT NOT NULL UNIQUE,
     "{status}" TEXT NOT NULL,
+    "{version}" INTEGER NOT NULL,
     "{received_at}" TEXT NOT NULL,
     "{updated_at}" TEXT NOT NULL,
+    "{verified_at}" TEXT,
+    "{expires_at}" INTEGER,
+    "{supersedes}" TEXT,
+    "{token_hash}" TEXT,
     "{terms}" TEXT NOT NULL,
+    "{verification}" TEXT,
     "{ack}" TEXT,
     "{notice}" TEXT,
 {fields}    CHECK ("{email}" IS NOT NULL)
 ) STRICT;
 CREATE INDEX IF NOT EXISTS "{index}" ON applications ("{status}", "{received_at}");
+CREATE TABLE IF NOT EXISTS tokens (
+    hash TEXT PRIMARY KEY,
+    "{id}" TEXT NOT NULL,
+    "{expires_at}" INTEGER NOT NULL,
+    "{confirmed_at}" TEXT
+) STRICT;
+CREATE INDEX IF NOT EXISTS tokens_by_application ON tokens ("{id}");
+CREATE TABLE IF NOT EXISTS notices (
+    "{notice_id}" TEXT PRIMARY KEY,
+    "{id}" TEXT NOT NULL,
+    "{expires_at}" INTEGER NOT NULL,
+    "{already}" TEXT
+) STRICT;
+CREATE TABLE IF NOT EXISTS counters (
+    key TEXT PRIMARY KEY,
+    "{count}" INTEGER NOT NULL,
+    "{expires_at}" INTEGER NOT NULL
+) STRICT;
+CREATE INDEX IF NOT EXISTS counters_by_expiry ON counters ("{expires_at}");
 CREATE TABLE IF NOT EXISTS idempotency (
     key TEXT PRIMARY KEY,
     "{hash}" TEXT NOT NULL,
@@ -104,11 +138,20 @@ CREATE TABLE IF NOT EXISTS idempotency (
         reception = attr::RECEPTION_NUMBER,
         email_key = EMAIL_KEY,
         status = attr::STATUS,
+        version = attr::VERSION,
         received_at = attr::RECEIVED_AT,
         updated_at = attr::UPDATED_AT,
+        verified_at = attr::VERIFIED_AT,
+        supersedes = attr::SUPERSEDES,
+        token_hash = attr::TOKEN_HASH,
         terms = attr::TERMS_AGREED_AT,
+        verification = attr::VERIFICATION_SENT_AT,
         ack = attr::ACKNOWLEDGEMENT_SENT_AT,
         notice = attr::OPERATOR_NOTICE_SENT_AT,
+        notice_id = attr::NOTICE_ID,
+        already = attr::ALREADY_RECEIVED_SENT_AT,
+        confirmed_at = attr::CONFIRMED_AT,
+        count = attr::COUNT,
         email = Field::Email.key(),
         index = layout::STATUS_INDEX,
         hash = attr::REQUEST_HASH,
@@ -118,56 +161,37 @@ CREATE TABLE IF NOT EXISTS idempotency (
     )
 }
 
-fn now_epoch() -> i64 {
-    time::OffsetDateTime::now_utc().unix_timestamp()
+fn now() -> Timestamp {
+    Timestamp::now()
 }
 
-fn submit_in(connection: &mut Connection, submission: &Submission) -> rusqlite::Result<SubmitOutcome> {
-    let now = now_epoch();
-    let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+/// `"name"`, quoted for SQL.
+fn q(name: &str) -> String {
+    format!("\"{name}\"")
+}
 
-    let previous: Option<(String, String)> = tx
-        .query_row(
-            &format!(
-                "SELECT \"{}\", \"{}\" FROM idempotency WHERE key = ?1 AND \"{}\" >= ?2",
-                attr::REQUEST_HASH,
-                attr::RESPONSE_BODY,
-                attr::EXPIRES_AT
-            ),
-            params![submission.idempotency_key.as_str(), now],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )
-        .optional()?;
-    if let Some((request_hash, response_body)) = previous {
-        return Ok(if request_hash == submission.request_hash {
-            SubmitOutcome::Replayed { response_body }
-        } else {
-            SubmitOutcome::KeyReused
-        });
-    }
+/// The condition that leaves out unverified applications past their expiry;
+/// `now` is the number of the parameter that holds the time.
+fn live(now: usize) -> String {
+    format!(
+        "NOT ({} = '{}' AND {} < ?{now})",
+        q(attr::STATUS),
+        Status::AwaitingVerification.as_str(),
+        q(attr::EXPIRES_AT)
+    )
+}
 
-    let email_key = layout::email_pk(&submission.application);
-    let exists = |column: &str, value: &str| -> rusqlite::Result<bool> {
-        tx.query_row(
-            &format!("SELECT EXISTS (SELECT 1 FROM applications WHERE \"{column}\" = ?1)"),
-            [value],
-            |row| row.get(0),
-        )
-    };
-    if exists(EMAIL_KEY, &email_key)? {
-        return Ok(SubmitOutcome::DuplicateEmail);
-    }
-    if exists(attr::RECEPTION_NUMBER, submission.receipt.reception_number.as_str())? {
-        return Ok(SubmitOutcome::ReceptionNumberTaken);
-    }
-
-    let stored =
-        StoredApplication { receipt: submission.receipt, application: submission.application.clone() };
-    let attributes = layout::application_attributes(&stored);
-    let mut columns: Vec<String> = vec![format!("\"{EMAIL_KEY}\"")];
-    let mut values: Vec<rusqlite::types::Value> = vec![email_key.into()];
-    for (name, value) in attributes {
-        columns.push(format!("\"{name}\""));
+fn insert_application(
+    tx: &Transaction<'_>,
+    stored: &StoredApplication,
+    email_key: &str,
+    token_hash: &str,
+) -> rusqlite::Result<()> {
+    let mut columns: Vec<String> = vec![q(EMAIL_KEY), q(attr::TOKEN_HASH)];
+    let mut values: Vec<rusqlite::types::Value> =
+        vec![email_key.to_owned().into(), token_hash.to_owned().into()];
+    for (name, value) in layout::application_attributes(stored) {
+        columns.push(q(name));
         values.push(match value {
             Value::Text(text) => text.into(),
             Value::Number(digits) => digits
@@ -181,13 +205,110 @@ fn submit_in(connection: &mut Connection, submission: &Submission) -> rusqlite::
         &format!("INSERT INTO applications ({}) VALUES ({})", columns.join(", "), placeholders.join(", ")),
         rusqlite::params_from_iter(values),
     )?;
+    Ok(())
+}
+
+fn submit_in(connection: &mut Connection, submission: &Submission) -> rusqlite::Result<SubmitOutcome> {
+    let now = now().epoch();
+    let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+
+    let previous: Option<(String, String)> = tx
+        .query_row(
+            &format!(
+                "SELECT {}, {} FROM idempotency WHERE key = ?1 AND {} >= ?2",
+                q(attr::REQUEST_HASH),
+                q(attr::RESPONSE_BODY),
+                q(attr::EXPIRES_AT)
+            ),
+            params![submission.idempotency_key.as_str(), now],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .optional()?;
+    if let Some((request_hash, response_body)) = previous {
+        return Ok(if request_hash == submission.request_hash {
+            SubmitOutcome::Replayed { response_body }
+        } else {
+            SubmitOutcome::KeyReused
+        });
+    }
+
+    let email_key = submission.email_key.as_str();
+    // An unverified application past its expiry is absent: remove it and its token now.
+    delete_expired_applications(&tx, Some(email_key), now)?;
+    let existing: Option<(String, String, Option<String>)> = tx
+        .query_row(
+            &format!(
+                "SELECT {}, {}, {} FROM applications WHERE {} = ?1",
+                q(attr::APPLICATION_ID),
+                q(attr::STATUS),
+                q(attr::TOKEN_HASH),
+                q(EMAIL_KEY)
+            ),
+            [email_key],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+        )
+        .optional()?;
+
+    let event = match existing {
+        Some((application_id, status, _)) if Status::parse(&status).is_some_and(Status::is_verified) => {
+            tx.execute(
+                &format!(
+                    "INSERT INTO notices ({}, {}, {}) VALUES (?1, ?2, ?3)",
+                    q(attr::NOTICE_ID),
+                    q(attr::APPLICATION_ID),
+                    q(attr::EXPIRES_AT)
+                ),
+                params![submission.notice_id.to_string(), application_id, now + layout::NOTICE_TTL_SECS],
+            )?;
+            MailEvent::AlreadyReceived(submission.notice_id)
+        }
+        existing => {
+            let mut supersedes = None;
+            if let Some((application_id, _, token_hash)) = existing {
+                // The earlier, unverified application and its link are replaced.
+                tx.execute("DELETE FROM tokens WHERE hash = ?1", [token_hash.unwrap_or_default()])?;
+                tx.execute(
+                    &format!("DELETE FROM applications WHERE {} = ?1", q(attr::APPLICATION_ID)),
+                    [&application_id],
+                )?;
+                supersedes = ApplicationId::parse(&application_id);
+            }
+            let taken: bool = tx.query_row(
+                &format!(
+                    "SELECT EXISTS (SELECT 1 FROM applications WHERE {} = ?1)",
+                    q(attr::RECEPTION_NUMBER)
+                ),
+                [submission.receipt.reception_number.as_str()],
+                |row| row.get(0),
+            )?;
+            if taken {
+                return Ok(SubmitOutcome::ReceptionNumberTaken);
+            }
+            let stored = StoredApplication::awaiting(submission, supersedes);
+            insert_application(&tx, &stored, email_key, submission.token_hash.as_str())?;
+            tx.execute(
+                &format!(
+                    "INSERT INTO tokens (hash, {}, {}) VALUES (?1, ?2, ?3)",
+                    q(attr::APPLICATION_ID),
+                    q(attr::EXPIRES_AT)
+                ),
+                params![
+                    submission.token_hash.as_str(),
+                    submission.receipt.application_id.to_string(),
+                    submission.expires_at.epoch()
+                ],
+            )?;
+            MailEvent::Submitted(submission.receipt.application_id)
+        }
+    };
+
     tx.execute(
         &format!(
-            "INSERT OR REPLACE INTO idempotency (key, \"{}\", \"{}\", \"{}\", \"{}\") VALUES (?1, ?2, 201, ?3, ?4)",
-            attr::REQUEST_HASH,
-            attr::RESPONSE_STATUS,
-            attr::RESPONSE_BODY,
-            attr::EXPIRES_AT
+            "INSERT OR REPLACE INTO idempotency (key, {}, {}, {}, {}) VALUES (?1, ?2, 202, ?3, ?4)",
+            q(attr::REQUEST_HASH),
+            q(attr::RESPONSE_STATUS),
+            q(attr::RESPONSE_BODY),
+            q(attr::EXPIRES_AT)
         ),
         params![
             submission.idempotency_key.as_str(),
@@ -197,7 +318,181 @@ fn submit_in(connection: &mut Connection, submission: &Submission) -> rusqlite::
         ],
     )?;
     tx.commit()?;
-    Ok(SubmitOutcome::Created { response_body: submission.response_body.clone() })
+    Ok(SubmitOutcome::Created { response_body: submission.response_body.clone(), event })
+}
+
+/// Deletes unverified applications past their expiry (of one address, or all)
+/// with their tokens.
+fn delete_expired_applications(
+    tx: &Transaction<'_>,
+    email_key: Option<&str>,
+    now: i64,
+) -> rusqlite::Result<usize> {
+    let expired = format!(
+        "SELECT {id} FROM applications WHERE {status} = '{awaiting}' AND {expires} < ?1 AND (?2 IS NULL OR {email} = ?2)",
+        id = q(attr::APPLICATION_ID),
+        status = q(attr::STATUS),
+        awaiting = Status::AwaitingVerification.as_str(),
+        expires = q(attr::EXPIRES_AT),
+        email = q(EMAIL_KEY),
+    );
+    tx.execute(
+        &format!("DELETE FROM tokens WHERE {} IN ({expired})", q(attr::APPLICATION_ID)),
+        params![now, email_key],
+    )?;
+    tx.execute(
+        &format!("DELETE FROM applications WHERE {} IN ({expired})", q(attr::APPLICATION_ID)),
+        params![now, email_key],
+    )
+}
+
+/// The token's application id, expiry and whether it was used.
+fn read_token(connection: &Connection, token: &str) -> rusqlite::Result<Option<(String, i64, bool)>> {
+    connection
+        .query_row(
+            &format!(
+                "SELECT {}, {}, {} IS NOT NULL FROM tokens WHERE hash = ?1",
+                q(attr::APPLICATION_ID),
+                q(attr::EXPIRES_AT),
+                q(attr::CONFIRMED_AT)
+            ),
+            [token],
+            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
+        )
+        .optional()
+}
+
+fn application_by_id(connection: &Connection, id: &str) -> rusqlite::Result<Option<StoredApplication>> {
+    let condition = format!("WHERE {} = ?1 AND {}", q(attr::APPLICATION_ID), live(2));
+    Ok(read_applications(connection, &condition, params![id, now().epoch()])?.pop())
+}
+
+fn token_in(connection: &Connection, token: &str) -> rusqlite::Result<TokenState> {
+    let now = now().epoch();
+    let Some((application_id, expires_at, confirmed)) = read_token(connection, token)? else {
+        return Ok(TokenState::NotFound);
+    };
+    if !confirmed && expires_at < now {
+        return Ok(TokenState::Expired);
+    }
+    Ok(match application_by_id(connection, &application_id)? {
+        None => TokenState::NotFound,
+        Some(stored) if confirmed => TokenState::Confirmed(stored),
+        Some(stored) => TokenState::Pending(stored),
+    })
+}
+
+fn confirm_in(connection: &mut Connection, token: &str) -> rusqlite::Result<ConfirmOutcome> {
+    let now = now();
+    let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let state = token_in(&tx, token)?;
+    let stored = match state {
+        TokenState::NotFound => return Ok(ConfirmOutcome::NotFound),
+        TokenState::Expired => return Ok(ConfirmOutcome::Expired),
+        TokenState::Confirmed(stored) => return Ok(ConfirmOutcome::AlreadyConfirmed(stored)),
+        TokenState::Pending(stored) => stored,
+    };
+    let transition = Transition::Confirm;
+    if transition.apply(stored.status).is_err() {
+        return Ok(ConfirmOutcome::NotFound);
+    }
+    let from: Vec<String> = transition.from().iter().map(|s| format!("'{}'", s.as_str())).collect();
+    let changed = tx.execute(
+        &format!(
+            "UPDATE applications SET {status} = ?1, {version} = {version} + 1, {verified} = ?2, {updated} = ?2, \
+             {expires} = NULL WHERE {id} = ?3 AND {version} = ?4 AND {status} IN ({from})",
+            status = q(attr::STATUS),
+            version = q(attr::VERSION),
+            verified = q(attr::VERIFIED_AT),
+            updated = q(attr::UPDATED_AT),
+            expires = q(attr::EXPIRES_AT),
+            id = q(attr::APPLICATION_ID),
+            from = from.join(", "),
+        ),
+        params![
+            transition.to().as_str(),
+            now.to_string(),
+            stored.receipt.application_id.to_string(),
+            stored.version.get()
+        ],
+    )?;
+    if changed != 1 {
+        return Ok(ConfirmOutcome::NotFound);
+    }
+    tx.execute(
+        &format!(
+            "UPDATE tokens SET {} = ?1, {} = ?2 WHERE hash = ?3",
+            q(attr::CONFIRMED_AT),
+            q(attr::EXPIRES_AT)
+        ),
+        params![now.to_string(), now.epoch() + layout::CONFIRMED_TOKEN_TTL_SECS, token],
+    )?;
+    let confirmed = application_by_id(&tx, &stored.receipt.application_id.to_string())?;
+    tx.commit()?;
+    Ok(confirmed.map_or(ConfirmOutcome::NotFound, ConfirmOutcome::Confirmed))
+}
+
+fn admit_in(connection: &mut Connection, counter: &Counter) -> rusqlite::Result<bool> {
+    let now = now().epoch();
+    let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    tx.execute(&format!("DELETE FROM counters WHERE {} < ?1", q(attr::EXPIRES_AT)), [now])?;
+    let changed = tx.execute(
+        &format!(
+            "INSERT INTO counters (key, {count}, {expires}) VALUES (?1, 1, ?2) \
+             ON CONFLICT (key) DO UPDATE SET {count} = {count} + 1 WHERE {count} < ?3",
+            count = q(attr::COUNT),
+            expires = q(attr::EXPIRES_AT),
+        ),
+        params![counter.key, counter.window_ends.epoch(), counter.limit],
+    )?;
+    tx.commit()?;
+    Ok(changed == 1 && counter.limit > 0)
+}
+
+fn pending_in(connection: &Connection) -> rusqlite::Result<Vec<MailEvent>> {
+    let now = now().epoch();
+    let ids = |sql: String| -> rusqlite::Result<Vec<String>> {
+        let mut statement = connection.prepare(&sql)?;
+        let rows = statement.query_map([now], |row| row.get::<_, String>(0))?;
+        rows.collect()
+    };
+    let awaiting = Status::AwaitingVerification.as_str();
+    let mut events = Vec::new();
+    for id in ids(format!(
+        "SELECT {id} FROM applications WHERE {status} = '{awaiting}' AND {expires} >= ?1 AND {sent} IS NULL",
+        id = q(attr::APPLICATION_ID),
+        status = q(attr::STATUS),
+        expires = q(attr::EXPIRES_AT),
+        sent = q(attr::VERIFICATION_SENT_AT),
+    ))? {
+        events.extend(ApplicationId::parse(&id).map(MailEvent::Submitted));
+    }
+    for id in ids(format!(
+        "SELECT {id} FROM applications WHERE {status} <> '{awaiting}' AND ({ack} IS NULL OR {notice} IS NULL) AND ?1 = ?1",
+        id = q(attr::APPLICATION_ID),
+        status = q(attr::STATUS),
+        ack = q(attr::ACKNOWLEDGEMENT_SENT_AT),
+        notice = q(attr::OPERATOR_NOTICE_SENT_AT),
+    ))? {
+        events.extend(ApplicationId::parse(&id).map(MailEvent::Confirmed));
+    }
+    for id in ids(format!(
+        "SELECT {id} FROM notices WHERE {expires} >= ?1 AND {sent} IS NULL",
+        id = q(attr::NOTICE_ID),
+        expires = q(attr::EXPIRES_AT),
+        sent = q(attr::ALREADY_RECEIVED_SENT_AT),
+    ))? {
+        events.extend(NoticeId::parse(&id).map(MailEvent::AlreadyReceived));
+    }
+    Ok(events)
+}
+
+/// The table and key column of a mail subject's row.
+fn subject_row(subject: MailSubject) -> (&'static str, &'static str, String) {
+    match subject {
+        MailSubject::Application(id) => ("applications", attr::APPLICATION_ID, id.to_string()),
+        MailSubject::Notice(id) => ("notices", attr::NOTICE_ID, id.to_string()),
+    }
 }
 
 /// Reads application rows with every layout column, as the layout's decoder wants them.
@@ -206,10 +501,9 @@ fn read_applications(
     condition: &str,
     params: impl rusqlite::Params,
 ) -> rusqlite::Result<Vec<StoredApplication>> {
-    let mut columns =
-        vec![attr::APPLICATION_ID, attr::RECEPTION_NUMBER, attr::RECEIVED_AT, attr::TERMS_AGREED_AT];
+    let mut columns: Vec<&str> = layout::APPLICATION_STATE.to_vec();
     columns.extend(Field::kept().map(Field::key));
-    let select: Vec<String> = columns.iter().map(|c| format!("\"{c}\"")).collect();
+    let select: Vec<String> = columns.iter().map(|c| q(c)).collect();
     let sql = format!("SELECT {} FROM applications {condition}", select.join(", "));
     let mut statement = connection.prepare(&sql)?;
     let rows = statement.query_map(params, |row| {
@@ -238,33 +532,46 @@ impl Store for SqliteStore {
         self.with_connection(move |connection| submit_in(connection, &submission)).await
     }
 
-    async fn mail_sent(&self, application_id: ApplicationId, kind: MailKind) -> Result<bool, Unavailable> {
-        let id = application_id.to_string();
+    async fn token(&self, token: &TokenHash) -> Result<TokenState, Unavailable> {
+        let token = token.as_str().to_owned();
+        self.with_connection(move |connection| token_in(connection, &token)).await
+    }
+
+    async fn confirm(&self, token: &TokenHash) -> Result<ConfirmOutcome, Unavailable> {
+        let token = token.as_str().to_owned();
+        self.with_connection(move |connection| confirm_in(connection, &token)).await
+    }
+
+    async fn admit(&self, counter: &Counter) -> Result<bool, Unavailable> {
+        let counter = counter.clone();
+        self.with_connection(move |connection| admit_in(connection, &counter)).await
+    }
+
+    async fn mail_sent(&self, subject: MailSubject, kind: MailKind) -> Result<bool, Unavailable> {
+        if !subject.carries(kind) {
+            return Ok(false);
+        }
         self.with_connection(move |connection| {
+            let (table, key, id) = subject_row(subject);
             let sql = format!(
-                "SELECT \"{}\" IS NOT NULL FROM applications WHERE \"{}\" = ?1",
-                layout::mail_sent_attribute(kind),
-                attr::APPLICATION_ID
+                "SELECT {} IS NOT NULL FROM {table} WHERE {} = ?1",
+                q(layout::mail_sent_attribute(kind)),
+                q(key)
             );
             Ok(connection.query_row(&sql, [id], |row| row.get(0)).optional()?.unwrap_or(false))
         })
         .await
     }
 
-    async fn mark_mail_sent(
-        &self,
-        application_id: ApplicationId,
-        kind: MailKind,
-    ) -> Result<bool, Unavailable> {
-        let id = application_id.to_string();
-        let now = ReceivedAt::now().to_string();
+    async fn mark_mail_sent(&self, subject: MailSubject, kind: MailKind) -> Result<bool, Unavailable> {
+        if !subject.carries(kind) {
+            return Ok(false);
+        }
+        let now = now().to_string();
         self.with_connection(move |connection| {
-            let column = layout::mail_sent_attribute(kind);
-            let sql = format!(
-                "UPDATE applications SET \"{column}\" = ?1, \"{}\" = ?1 WHERE \"{}\" = ?2 AND \"{column}\" IS NULL",
-                attr::UPDATED_AT,
-                attr::APPLICATION_ID
-            );
+            let (table, key, id) = subject_row(subject);
+            let column = q(layout::mail_sent_attribute(kind));
+            let sql = format!("UPDATE {table} SET {column} = ?1 WHERE {} = ?2 AND {column} IS NULL", q(key));
             Ok(connection.execute(&sql, params![now, id])? == 1)
         })
         .await
@@ -272,9 +579,23 @@ impl Store for SqliteStore {
 
     async fn get(&self, application_id: ApplicationId) -> Result<Option<StoredApplication>, Unavailable> {
         let id = application_id.to_string();
+        self.with_connection(move |connection| application_by_id(connection, &id)).await
+    }
+
+    async fn notice(&self, notice_id: NoticeId) -> Result<Option<Notice>, Unavailable> {
         self.with_connection(move |connection| {
-            let condition = format!("WHERE \"{}\" = ?1", attr::APPLICATION_ID);
-            Ok(read_applications(connection, &condition, [id])?.pop())
+            let sql = format!(
+                "SELECT {} FROM notices WHERE {} = ?1 AND {} >= ?2",
+                q(attr::APPLICATION_ID),
+                q(attr::NOTICE_ID),
+                q(attr::EXPIRES_AT)
+            );
+            let id: Option<String> = connection
+                .query_row(&sql, params![notice_id.to_string(), now().epoch()], |row| row.get(0))
+                .optional()?;
+            Ok(id
+                .and_then(|id| ApplicationId::parse(&id))
+                .map(|application_id| Notice { notice_id, application_id }))
         })
         .await
     }
@@ -288,13 +609,18 @@ impl Store for SqliteStore {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         self.with_connection(move |connection| {
             let condition = format!(
-                "WHERE \"{}\" = ?1 ORDER BY \"{}\" DESC, \"{}\" DESC LIMIT ?2",
-                attr::STATUS,
-                attr::RECEIVED_AT,
-                attr::APPLICATION_ID
+                "WHERE {} = ?1 AND {} ORDER BY {} DESC, {} DESC LIMIT ?2",
+                q(attr::STATUS),
+                live(3),
+                q(attr::RECEIVED_AT),
+                q(attr::APPLICATION_ID)
             );
-            read_applications(connection, &condition, params![status, limit])
+            read_applications(connection, &condition, params![status, limit, now().epoch()])
         })
         .await
+    }
+
+    async fn pending_mail(&self) -> Result<Vec<MailEvent>, Unavailable> {
+        self.with_connection(|connection| pending_in(connection)).await
     }
 }

@@ -1,21 +1,27 @@
 //! The delivery policy (`shared::mail::deliver`) on the local-run path: the
-//! SQLite store keeps the per-kind markers and the outbox writes `.eml` files,
-//! through the same `deliver` the notify Lambda runs on DynamoDB and SES.
+//! SQLite store keeps the per-event markers and the outbox writes `.eml`
+//! files, through the same `deliver` the notify Lambda runs on DynamoDB and
+//! SES. Every row of the mail table, end to end: link, confirmation, notice.
 
 use async_trait::async_trait;
 use mail_parser::MessageParser;
 use serde::Deserialize;
 use serde_json::Value;
 use shared::domain::{Application, RawApplication};
-use shared::mail::{Mail, MailConfig, MailFailure, MailKind, Mailer, OutboxMailer, SendError, deliver};
+use shared::keyed::{IdentifierKey, VerificationToken};
+use shared::mail::{
+    Mail, MailConfig, MailEvent, MailFailure, MailKind, MailSubject, Mailer, OutboxMailer, Postman,
+    SendError, deliver,
+};
 use shared::store::sqlite::SqliteStore;
-use shared::store::{Store, StoredApplication, SubmitOutcome};
+use shared::store::{ConfirmOutcome, Store, Submission, SubmitOutcome};
 use test_support::{mail_marks, outbox_files};
 
 /// The mail settings of the mail suite, with this sender and operator.
 fn mail_config(from: &str, operator: &str) -> MailConfig {
-    use shared::mail::{ENV_FROM, ENV_FROM_NAME, ENV_OPERATOR, ENV_REPLY_TO, pairs};
+    use shared::mail::{ENV_FROM, ENV_FROM_NAME, ENV_OPERATOR, ENV_PUBLIC_BASE_URL, ENV_REPLY_TO, pairs};
     MailConfig::from_lookup(pairs(&[
+        (ENV_PUBLIC_BASE_URL, "https://partners.example.jp"),
         (ENV_FROM, from),
         (ENV_FROM_NAME, "パートナー登録窓口"),
         (ENV_REPLY_TO, "partner-support@partner.example.jp"),
@@ -43,43 +49,127 @@ fn sole_proprietor(email: &str) -> Application {
 }
 
 /// Stores `application` through the store's own submission path.
-async fn submit(store: &dyn Store, application: Application) -> StoredApplication {
+async fn submit(store: &dyn Store, application: Application) -> (Submission, MailEvent) {
     let key = test_support::unique("key-0123456789abcdef");
     let submission = crate::store_contract::submission(&key, application);
     let outcome = store.submit(&submission).await.expect("stored");
-    assert!(matches!(outcome, SubmitOutcome::Created { .. }), "{outcome:?}");
-    StoredApplication { receipt: submission.receipt, application: submission.application }
+    let SubmitOutcome::Created { event, .. } = outcome else { panic!("{outcome:?}") };
+    (submission, event)
+}
+
+/// The outbox's mails of this kind, parsed back.
+fn read(data_dir: &std::path::Path, kind: MailKind) -> Vec<(String, String, String)> {
+    let mut mails = Vec::new();
+    for name in outbox_files(data_dir) {
+        if name.ends_with(&format!("-{}.eml", kind.slug())) {
+            let raw = std::fs::read(data_dir.join("outbox").join(&name)).unwrap();
+            let message = MessageParser::default().parse(&raw).expect("an RFC 5322 message");
+            let to = message.to().unwrap().first().unwrap().address().unwrap().to_owned();
+            mails.push((
+                to,
+                message.subject().unwrap().to_owned(),
+                message.body_text(0).unwrap().into_owned(),
+            ));
+        }
+    }
+    mails
+}
+
+/// The token in a verification mail's link, as the verify page reads it.
+fn token_in(text: &str) -> VerificationToken {
+    let (_, rest) = text.split_once("/verify#token=").expect("a link");
+    VerificationToken::parse(&rest[..64]).expect("a token")
+}
+
+struct Local {
+    data_dir: tempfile::TempDir,
+    store: SqliteStore,
+    outbox: OutboxMailer,
+    config: MailConfig,
+    key: IdentifierKey,
+}
+
+impl Local {
+    fn new() -> Self {
+        let data_dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open_dir(data_dir.path()).unwrap();
+        let outbox = OutboxMailer::new(data_dir.path());
+        let config = mail_config("no-reply@partner.example.jp", "review@partner.example.jp");
+        Local { data_dir, store, outbox, config, key: IdentifierKey::for_tests() }
+    }
+
+    fn postman<'a>(&'a self, mailer: &'a dyn Mailer) -> Postman<'a> {
+        Postman { store: &self.store, mailer, config: &self.config, key: &self.key }
+    }
+
+    async fn deliver(&self, event: MailEvent) {
+        deliver(&self.postman(&self.outbox), event).await.unwrap();
+    }
 }
 
 #[tokio::test]
-async fn stored_applications_land_in_the_outbox_once() {
-    let data_dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open_dir(data_dir.path()).unwrap();
-    let outbox = OutboxMailer::new(data_dir.path());
-    let config = mail_config("no-reply@partner.example.jp", "review@partner.example.jp");
-    let app = submit(&store, sole_proprietor("hanako@example.co.jp")).await;
+async fn every_mail_of_the_table_goes_out_once() {
+    let local = Local::new();
+    let dir = local.data_dir.path();
+    let (submission, submitted) = submit(&local.store, sole_proprietor("hanako@example.co.jp")).await;
+    local.deliver(submitted).await;
+    local.deliver(submitted).await;
+    let links = read(dir, MailKind::Verification);
+    assert_eq!(links.len(), 1, "delivered twice, sent once");
+    let (to, subject, text) = &links[0];
+    assert_eq!(
+        (to.as_str(), subject.as_str()),
+        ("hanako@example.co.jp", "【パートナー登録】メールアドレスの確認をお願いします")
+    );
+    assert!(!text.contains("𠮷田") && !text.contains("千代田"), "no typed text before the address is proven");
 
-    deliver(&store, &outbox, &config, &app).await.unwrap();
-    let files = outbox_files(data_dir.path());
-    assert_eq!(files.len(), 2, "{files:?}");
-    let id = app.receipt.application_id;
-    assert!(files.iter().any(|f| f.ends_with(&format!("-{id}-acknowledgement.eml"))), "{files:?}");
-    assert!(files.iter().any(|f| f.ends_with(&format!("-{id}-operator-notice.eml"))), "{files:?}");
-
-    let acknowledgement = files.iter().find(|f| f.ends_with("acknowledgement.eml")).unwrap();
-    let raw = std::fs::read(data_dir.path().join("outbox").join(acknowledgement)).unwrap();
-    let message = MessageParser::default().parse(&raw).expect("an RFC 5322 message");
-    let subject =
-        format!("【パートナー登録】お申し込みを受け付けました(受付番号:{})", app.receipt.reception_number);
-    assert_eq!(message.subject(), Some(subject.as_str()));
-    let to: Vec<_> = message.to().unwrap().iter().filter_map(|a| a.address()).collect();
-    assert_eq!(to, ["hanako@example.co.jp"]);
-    let text = message.body_text(0).unwrap();
+    // The link in the mail confirms the application.
+    let token = token_in(text);
+    assert_eq!(token.hash(), submission.token_hash);
+    let ConfirmOutcome::Confirmed(stored) = local.store.confirm(&token.hash()).await.unwrap() else {
+        panic!()
+    };
+    let confirmed = MailEvent::Confirmed(stored.receipt.application_id);
+    local.deliver(confirmed).await;
+    local.deliver(confirmed).await;
+    let acknowledgements = read(dir, MailKind::Acknowledgement);
+    assert_eq!(acknowledgements.len(), 1);
+    let (to, subject, text) = &acknowledgements[0];
+    assert_eq!(to, "hanako@example.co.jp");
+    let number = stored.receipt.reception_number;
+    assert_eq!(subject, &format!("【パートナー登録】お申し込みを受け付けました(受付番号:{number})"));
     assert!(text.contains("𠮷田 花子 様") && text.contains("名前(姓): 𠮷田\n"), "{text}");
+    let notices = read(dir, MailKind::OperatorNotice);
+    assert_eq!(notices.len(), 1);
+    assert_eq!(notices[0].0, "review@partner.example.jp");
+    assert!(!notices[0].2.contains("hanako") && !notices[0].2.contains("𠮷田"), "no personal data");
+    assert_eq!(mail_marks(&local.store, confirmed).await, [true, true]);
 
-    assert_eq!(mail_marks(&store, &app).await, [true, true]);
-    deliver(&store, &outbox, &config, &app).await.unwrap();
-    assert_eq!(outbox_files(data_dir.path()), files, "delivered again: nothing new");
+    // The same address again: only a reminder of the application it has.
+    let (_, notice) = submit(&local.store, sole_proprietor("Hanako@example.co.jp")).await;
+    assert!(matches!(notice, MailEvent::AlreadyReceived(_)));
+    local.deliver(notice).await;
+    local.deliver(notice).await;
+    let reminders = read(dir, MailKind::AlreadyReceived);
+    assert_eq!(reminders.len(), 1);
+    assert_eq!(reminders[0].0, "hanako@example.co.jp");
+    assert!(reminders[0].2.contains(number.as_str()) && !reminders[0].2.contains("verify#"));
+    assert_eq!(outbox_files(dir).len(), 4, "{:?}", outbox_files(dir));
+    assert_eq!(local.store.pending_mail().await.unwrap(), []);
+}
+
+#[tokio::test]
+async fn a_superseded_application_gets_no_link_and_its_successor_a_reissued_one() {
+    let local = Local::new();
+    let (_, first) = submit(&local.store, corporation("taro@example.com")).await;
+    let (second_submission, second) = submit(&local.store, corporation("taro@example.com")).await;
+    local.deliver(first).await;
+    assert_eq!(outbox_files(local.data_dir.path()), Vec::<String>::new(), "the first is gone");
+    local.deliver(second).await;
+    let links = read(local.data_dir.path(), MailKind::Verification);
+    assert_eq!(links.len(), 1);
+    assert!(links[0].2.contains("以前にお送りした確認用のリンクは無効です"));
+    assert_eq!(token_in(&links[0].2).hash(), second_submission.token_hash);
 }
 
 /// The outbox, except that one kind of mail cannot be sent.
@@ -98,43 +188,46 @@ impl Mailer for FailingFor {
     }
 }
 
+async fn confirmed(local: &Local, application: Application) -> MailEvent {
+    let (submission, _) = submit(&local.store, application).await;
+    let ConfirmOutcome::Confirmed(stored) = local.store.confirm(&submission.token_hash).await.unwrap() else {
+        panic!()
+    };
+    MailEvent::Confirmed(stored.receipt.application_id)
+}
+
 #[tokio::test]
 async fn one_failing_mail_does_not_hold_back_the_other() {
-    let data_dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open_dir(data_dir.path()).unwrap();
-    let outbox = OutboxMailer::new(data_dir.path());
-    let config = mail_config("no-reply@partner.example.jp", "review@partner.example.jp");
-    let app = submit(&store, corporation("taro@example.com")).await;
-    let id = app.receipt.application_id;
-
-    let failing = FailingFor { kind: MailKind::Acknowledgement, outbox: outbox.clone() };
-    let error = deliver(&store, &failing, &config, &app).await.unwrap_err();
+    let local = Local::new();
+    let event = confirmed(&local, corporation("taro@example.com")).await;
+    let failing = FailingFor { kind: MailKind::Acknowledgement, outbox: local.outbox.clone() };
+    let error = deliver(&local.postman(&failing), event).await.unwrap_err();
     assert_eq!(error.failures.len(), 1);
     assert!(matches!(error.failures[0], (MailKind::Acknowledgement, MailFailure::Send(_))));
     let message = error.to_string();
     assert!(!message.contains("taro") && !message.contains("山田"), "no personal data: {message}");
-    assert!(!store.mail_sent(id, MailKind::Acknowledgement).await.unwrap());
-    assert!(store.mail_sent(id, MailKind::OperatorNotice).await.unwrap());
-    assert_eq!(outbox_files(data_dir.path()).len(), 1);
+    let subject = event.subject();
+    assert!(!local.store.mail_sent(subject, MailKind::Acknowledgement).await.unwrap());
+    assert!(local.store.mail_sent(subject, MailKind::OperatorNotice).await.unwrap());
+    assert_eq!(outbox_files(local.data_dir.path()).len(), 1);
+    assert_eq!(local.store.pending_mail().await.unwrap(), [event], "still owed");
 
     // The retry sends only what is still owed.
-    deliver(&store, &outbox, &config, &app).await.unwrap();
-    let files = outbox_files(data_dir.path());
+    local.deliver(event).await;
+    let files = outbox_files(local.data_dir.path());
     assert_eq!(files.len(), 2);
     assert_eq!(files.iter().filter(|f| f.ends_with("operator-notice.eml")).count(), 1);
+    assert!(matches!(subject, MailSubject::Application(_)));
 }
 
 #[tokio::test]
 async fn an_unwritable_outbox_is_a_failure_not_a_marker() {
-    let data_dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open_dir(data_dir.path()).unwrap();
+    let local = Local::new();
     // A file where the outbox directory should be.
-    std::fs::write(data_dir.path().join("outbox"), b"").unwrap();
-    let outbox = OutboxMailer::new(data_dir.path());
-    let config = mail_config("no-reply@partner.example.jp", "review@partner.example.jp");
-    let app = submit(&store, corporation("jiro@example.com")).await;
-
-    let error = deliver(&store, &outbox, &config, &app).await.unwrap_err();
+    std::fs::write(local.data_dir.path().join("outbox"), b"").unwrap();
+    let event = confirmed(&local, corporation("jiro@example.com")).await;
+    let error = deliver(&local.postman(&local.outbox), event).await.unwrap_err();
     assert_eq!(error.failures.len(), 2, "{error}");
-    assert_eq!(mail_marks(&store, &app).await, [false, false]);
+    assert_eq!(mail_marks(&local.store, event).await, [false, false]);
+    assert!(!local.data_dir.path().join("outbox").is_dir());
 }

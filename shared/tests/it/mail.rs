@@ -1,20 +1,25 @@
-//! The two mails: their wording (insta snapshots), their MIME form (parsed back
-//! with mail-parser), injection safety, and the `.eml` outbox.
+//! Every mail of the contract's mail table: its wording (insta snapshots), what
+//! it may and may not carry, its MIME form (parsed back with mail-parser),
+//! injection safety, and the `.eml` outbox.
 
 use mail_parser::{MessageParser, MimeHeaders};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use shared::domain::Field;
-use shared::domain::{Application, ApplicationId, RawApplication, Receipt, ReceivedAt, ReceptionNumber};
+use shared::domain::{
+    Application, ApplicationId, RawApplication, Receipt, ReceptionNumber, Status, Timestamp, Version,
+};
+use shared::keyed::IdentifierKey;
 use shared::mail::MailKind;
 use shared::mail::{
-    ENV_FROM, ENV_FROM_NAME, ENV_OPERATOR, ENV_OPERATOR_CONTACT, ENV_REPLY_TO, Mail, MailConfig, Mailer,
-    OutboxMailer, pairs, render,
+    ENV_FROM, ENV_FROM_NAME, ENV_OPERATOR, ENV_OPERATOR_CONTACT, ENV_PUBLIC_BASE_URL, ENV_REPLY_TO, Mail,
+    MailConfig, Mailer, OutboxMailer, pairs,
 };
 use shared::store::StoredApplication;
 
 pub(crate) fn config() -> MailConfig {
     MailConfig::from_lookup(pairs(&[
+        (ENV_PUBLIC_BASE_URL, "https://partners.example.jp"),
         (ENV_FROM, "no-reply@partner.example.jp"),
         (ENV_FROM_NAME, "パートナー登録窓口"),
         (ENV_REPLY_TO, "partner-support@partner.example.jp"),
@@ -48,17 +53,51 @@ pub(crate) fn sole_proprietor() -> Value {
     })
 }
 
-fn stored(value: Value) -> StoredApplication {
+fn application(value: Value) -> Application {
     let raw = RawApplication::deserialize(&value).expect("decodes");
-    let application = Application::parse(&raw).expect("valid").application;
-    StoredApplication {
-        receipt: Receipt {
-            application_id: ApplicationId::parse("01KB5Q9Z8E4M7T3W6X2C9HJ5RA").unwrap(),
-            reception_number: ReceptionNumber::parse("PR-7A3C-K9XE").unwrap(),
-            received_at: ReceivedAt::parse("2026-11-28T18:30:05+09:00").unwrap(),
-        },
-        application,
+    Application::parse(&raw).expect("valid").application
+}
+
+fn receipt() -> Receipt {
+    Receipt {
+        application_id: ApplicationId::parse("01KB5Q9Z8E4M7T3W6X2C9HJ5RA").unwrap(),
+        reception_number: ReceptionNumber::parse("PR-7A3C-K9XE").unwrap(),
+        received_at: Timestamp::parse("2026-11-28T18:30:05+09:00").unwrap(),
     }
+}
+
+/// Confirmed: what the 控え and the operators' notice are about.
+fn stored(value: Value) -> StoredApplication {
+    StoredApplication {
+        receipt: receipt(),
+        application: application(value),
+        status: Status::Received,
+        version: Version::FIRST.next(),
+        verified_at: Some(Timestamp::parse("2026-11-28T18:42:10+09:00").unwrap()),
+        expires_at: None,
+        supersedes: None,
+    }
+}
+
+/// Awaiting verification: what the link mail is about.
+fn awaiting(value: Value, supersedes: Option<ApplicationId>) -> StoredApplication {
+    StoredApplication {
+        status: Status::AwaitingVerification,
+        version: Version::FIRST,
+        verified_at: None,
+        expires_at: Some(Timestamp::parse("2026-11-29T18:30:05+09:00").unwrap()),
+        supersedes,
+        ..stored(value)
+    }
+}
+
+fn render(kind: MailKind, config: &MailConfig, stored: &StoredApplication) -> Mail {
+    shared::mail::render(kind, config, &IdentifierKey::for_tests(), stored)
+}
+
+/// The stored application each kind is rendered from.
+fn subject_of(kind: MailKind, value: Value) -> StoredApplication {
+    if kind == MailKind::Verification { awaiting(value, None) } else { stored(value) }
 }
 
 /// What a reader sees: the headers we set and both bodies.
@@ -88,47 +127,110 @@ fn acknowledgement_to_a_sole_proprietor() {
 }
 
 #[test]
+fn verification() {
+    let mail = render(MailKind::Verification, &config(), &awaiting(corporation(), None));
+    insta::assert_snapshot!("verification", readable(&mail));
+}
+
+#[test]
+fn verification_reissued() {
+    let earlier = ApplicationId::parse("01KB5Q8AAAAAAAAAAAAAAAAAAA").unwrap();
+    let mail = render(MailKind::Verification, &config(), &awaiting(corporation(), Some(earlier)));
+    insta::assert_snapshot!("verification_reissued", readable(&mail));
+}
+
+#[test]
+fn already_received() {
+    let mail = render(MailKind::AlreadyReceived, &config(), &stored(corporation()));
+    insta::assert_snapshot!("already_received", readable(&mail));
+}
+
+#[test]
 fn operator_notice() {
     let mail = render(MailKind::OperatorNotice, &config(), &stored(corporation()));
     insta::assert_snapshot!("operator_notice", readable(&mail));
 }
 
 #[test]
-fn both_mails_show_every_entered_field_with_its_label_but_not_the_confirmation() {
+fn the_acknowledgement_shows_every_entered_field_with_its_label_but_not_the_confirmation() {
     let app = stored(corporation());
+    let mail = render(MailKind::Acknowledgement, &config(), &app);
+    for (field, value) in app.application.entries() {
+        let value = if field == Field::ContractType { "法人".to_owned() } else { value.to_string() };
+        let line = format!("{}: {value}\n", field.label());
+        assert!(mail.text.contains(&line), "lacks {line:?}");
+    }
+    assert!(!mail.text.contains(Field::EmailConfirmation.label()));
+    assert!(mail.text.contains("PR-7A3C-K9XE"));
+}
+
+/// The abuse the lifecycle closes: a stranger types a lure into the form and
+/// someone else's address. Only the 控え, sent after that address proved
+/// itself, carries typed text; no other mail carries any of it.
+#[test]
+fn no_mail_but_the_acknowledgement_carries_typed_text() {
+    let mut value = corporation();
+    value["corporateName"] = json!("【重要】至急 https://evil.example/login");
+    value["lastName"] = json!("本人確認");
+    value["firstName"] = json!("要再設定");
+    value["addressBuilding"] = json!("こちらからログイン evil.example");
+    let typed = application(value.clone());
     for kind in MailKind::ALL {
-        let mail = render(kind, &config(), &app);
-        for (field, value) in app.application.entries() {
-            let value = if field == Field::ContractType { "法人".to_owned() } else { value.to_string() };
-            let line = format!("{}: {value}\n", field.label());
-            assert!(mail.text.contains(&line), "{kind:?} lacks {line:?}");
+        let mail = render(kind, &config(), &subject_of(kind, value.clone()));
+        let carries = |needle: &str| {
+            mail.text.contains(needle) || mail.html.contains(needle) || mail.subject.contains(needle)
+        };
+        let mut found = Vec::new();
+        for (field, entry) in typed.entries() {
+            let text = entry.to_string();
+            // Fixed choices and the address it is sent to are not typed text.
+            if matches!(field, Field::ContractType | Field::Email) || text.chars().count() < 3 {
+                continue;
+            }
+            if carries(&text) {
+                found.push(field.key());
+            }
         }
-        assert!(!mail.text.contains(Field::EmailConfirmation.label()), "{kind:?}");
-        assert!(mail.text.contains("PR-7A3C-K9XE"), "{kind:?}");
+        for needle in ["evil.example", "本人確認", "【重要】"] {
+            if carries(needle) {
+                found.push(needle);
+            }
+        }
+        if kind == MailKind::Acknowledgement {
+            assert!(found.contains(&"corporateName"), "the 控え shows what was entered");
+        } else {
+            assert!(found.is_empty(), "{kind:?} carries typed text: {found:?}");
+        }
+        // The operators' notice names no one: not even the address.
+        if kind == MailKind::OperatorNotice {
+            assert!(!carries("sample@example.com") && !carries("06-6292-8811"));
+        }
     }
 }
 
 #[test]
-fn recipients_and_subjects() {
-    let app = stored(corporation());
-    let ack = render(MailKind::Acknowledgement, &config(), &app);
-    assert_eq!(ack.to, "sample@example.com");
-    assert_eq!(ack.subject, "【パートナー登録】お申し込みを受け付けました(受付番号:PR-7A3C-K9XE)");
-    assert!(ack.text.contains("審査") && ack.text.contains("第3条"));
-    assert!(ack.text.contains("受付時間:10:00~18:00"), "operator contact");
-
-    let notice = render(MailKind::OperatorNotice, &config(), &app);
-    assert_eq!(notice.to, "partner-review@partner.example.jp");
-    assert!(notice.subject.ends_with("(受付番号:PR-7A3C-K9XE)"));
-    assert!(notice.text.contains("申込ID: 01KB5Q9Z8E4M7T3W6X2C9HJ5RA\n"));
-    assert!(notice.text.contains("受付日時: 2026年11月28日 18:30:05(日本時間)\n"));
+fn the_verification_link_and_its_expiry() {
+    let app = awaiting(corporation(), None);
+    let mail = render(MailKind::Verification, &config(), &app);
+    let token = IdentifierKey::for_tests().verification_token(app.receipt.application_id);
+    let link = format!("https://partners.example.jp/verify#token={}", token.as_str());
+    assert!(mail.text.contains(&format!("{link}\n")), "{}", mail.text);
+    assert!(mail.text.contains("リンクの有効期限: 2026年11月29日 18:30:05(日本時間)"));
+    assert_eq!(mail.to, "sample@example.com");
+    assert!(!mail.subject.contains("PR-7A3C-K9XE"), "no number before the address is proven");
+    let reissued =
+        render(MailKind::Verification, &config(), &awaiting(corporation(), Some(app.receipt.application_id)));
+    assert!(reissued.text.contains("以前にお送りした確認用のリンクは無効です"));
+    assert!(!mail.text.contains("以前にお送りした"));
+    let already = render(MailKind::AlreadyReceived, &config(), &stored(corporation()));
+    assert!(!already.text.contains("https://"), "no link: {}", already.text);
+    assert!(already.text.contains("PR-7A3C-K9XE"));
 }
 
 #[test]
 fn mime_decodes_back_to_the_same_japanese_text() {
-    let app = stored(sole_proprietor());
     for kind in MailKind::ALL {
-        let mail = render(kind, &config(), &app);
+        let mail = render(kind, &config(), &subject_of(kind, sole_proprietor()));
         let raw = mail.to_mime(1_795_858_205);
         assert!(raw.is_ascii(), "7-bit transport: encoded words and transfer encodings");
         let message = MessageParser::default().parse(&raw).expect("parses");
@@ -155,7 +257,7 @@ fn mime_decodes_back_to_the_same_japanese_text() {
         let header = String::from_utf8_lossy(&raw[..header_end(&raw)]).into_owned();
         assert!(header.contains("Subject: =?utf-8?"), "encoded-word subject: {header}");
         assert!(String::from_utf8_lossy(&raw).contains("charset=\"utf-8\""));
-        assert!(message.body_text(0).unwrap().contains("𠮷田 花子 様") || kind == MailKind::OperatorNotice);
+        assert!(message.body_text(0).unwrap().contains("𠮷田 花子 様") || kind != MailKind::Acknowledgement);
     }
 }
 
@@ -179,17 +281,22 @@ fn hostile() -> Value {
 
 #[test]
 fn applicant_values_stay_out_of_headers_and_are_escaped_in_html() {
-    let app = stored(hostile());
     for kind in MailKind::ALL {
-        let mail = render(kind, &config(), &app);
+        let mail = render(kind, &config(), &subject_of(kind, hostile()));
         for needle in ["&#x3C;script", "A&B", "\"quoted\"", "'single'", "&lt;a href"] {
             assert!(!mail.html.contains(needle), "{kind:?}: unescaped {needle:?}");
         }
-        for escaped in [
-            "&amp;#x3C;script&amp;#x3E;A&amp;B商事",
-            "&quot;quoted&quot; &amp; &#x27;single&#x27;",
-            "&amp;lt;a href=x&amp;gt;tower",
-        ] {
+        // Only the 控え shows the values at all; there they must be escaped.
+        let escapes: &[&str] = if kind == MailKind::Acknowledgement {
+            &[
+                "&amp;#x3C;script&amp;#x3E;A&amp;B商事",
+                "&quot;quoted&quot; &amp; &#x27;single&#x27;",
+                "&amp;lt;a href=x&amp;gt;tower",
+            ]
+        } else {
+            &[]
+        };
+        for escaped in escapes {
             assert!(mail.html.contains(escaped), "{kind:?}: {escaped:?} missing");
         }
 
@@ -206,8 +313,8 @@ fn applicant_values_stay_out_of_headers_and_are_escaped_in_html() {
         for needle in ["script", "evil", "QmNj", "quoted", "06-6292-8811", "530-0011", "T7000012050002"] {
             assert!(!header.contains(needle), "{kind:?}: {needle:?} in headers:\n{header}");
         }
-        // The applicant's address appears only as the acknowledgement's recipient.
-        let expected = usize::from(kind == MailKind::Acknowledgement);
+        // The applicant's address appears only as the recipient of the applicant's mails.
+        let expected = usize::from(kind != MailKind::OperatorNotice);
         assert_eq!(header.matches("sample@example.com").count(), expected, "{header}");
     }
 }
@@ -218,7 +325,7 @@ fn identifiers_that_would_reach_a_header_cannot_hold_anything_else() {
     // types refuse what could inject a header, so rendering needs no check.
     assert_eq!(ReceptionNumber::parse("PR-1\r\nBcc: evil@example.com"), None);
     assert_eq!(ApplicationId::parse("01KB5Q9Z8E4M7T3W6X2C9HJ5RA\r\nBcc: x"), None);
-    assert_eq!(ReceivedAt::parse("yesterday"), None);
+    assert_eq!(Timestamp::parse("yesterday"), None);
     let mail = render(MailKind::OperatorNotice, &config(), &stored(corporation()));
     assert_eq!(mail.subject, "【パートナー登録】新しいお申し込みがありました(受付番号:PR-7A3C-K9XE)");
 }
@@ -227,8 +334,8 @@ fn identifiers_that_would_reach_a_header_cannot_hold_anything_else() {
 async fn the_outbox_writes_one_eml_per_mail() {
     let data_dir = tempfile::tempdir().unwrap();
     let outbox = OutboxMailer::new(data_dir.path());
-    let app = stored(corporation());
-    let mails: Vec<Mail> = MailKind::ALL.iter().map(|&kind| render(kind, &config(), &app)).collect();
+    let mails: Vec<Mail> =
+        MailKind::ALL.iter().map(|&kind| render(kind, &config(), &subject_of(kind, corporation()))).collect();
     for mail in &mails {
         outbox.send(mail).await.unwrap();
     }
@@ -237,8 +344,11 @@ async fn the_outbox_writes_one_eml_per_mail() {
         .unwrap()
         .map(|entry| entry.unwrap().file_name().into_string().unwrap())
         .collect();
-    names.sort_by_key(|name| name.ends_with("operator-notice.eml"));
-    assert_eq!(names.len(), 2, "no partial files left: {names:?}");
+    let order = |name: &String| {
+        MailKind::ALL.iter().position(|kind| name.ends_with(&format!("-{}.eml", kind.slug())))
+    };
+    names.sort_by_key(order);
+    assert_eq!(names.len(), MailKind::ALL.len(), "no partial files left: {names:?}");
     for (name, mail) in names.iter().zip(&mails) {
         let (stamp, rest) = name.split_once('-').unwrap();
         assert!(

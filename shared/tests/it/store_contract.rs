@@ -3,12 +3,15 @@
 
 use serde::Deserialize;
 use shared::domain::{
-    Application, ApplicationId, IdempotencyKey, RawApplication, Receipt, ReceivedAt, Status,
+    Application, ApplicationId, IdempotencyKey, NoticeId, RawApplication, Receipt, Status, Timestamp, Version,
 };
-use shared::mail::MailKind;
+use shared::keyed::{IdentifierKey, TokenHash};
+use shared::mail::{MailEvent, MailKind, MailSubject};
 use shared::store::layout;
 use shared::store::sqlite::SqliteStore;
-use shared::store::{Store, StoredApplication, Submission, SubmitOutcome};
+use shared::store::{
+    ConfirmOutcome, Counter, Store, StoredApplication, Submission, SubmitOutcome, TokenState,
+};
 use std::sync::Arc;
 
 /// A store and whatever must live as long as it.
@@ -42,46 +45,89 @@ fn application(email: &str) -> Application {
     Application::parse(&raw).unwrap().application
 }
 
-pub(crate) fn submission(key: &str, application: Application) -> Submission {
-    let receipt = Receipt::issue_now();
+fn key() -> IdentifierKey {
+    IdentifierKey::for_tests()
+}
+
+/// A submission as the handler makes it, expiring `ttl` seconds from now.
+pub(crate) fn submission_expiring(key: &str, application: Application, ttl: i64) -> Submission {
+    let now = Timestamp::now();
+    let receipt = Receipt::issue(now.time());
     let hash = layout::sha256_hex(&serde_json::to_vec(&application).unwrap());
+    let expires_at = now.plus_secs(ttl);
     Submission {
         idempotency_key: IdempotencyKey::parse(key).expect("a well-formed key"),
         request_hash: hash,
-        response_body: serde_json::to_string(&receipt).unwrap(),
+        email_key: self::key().email(&application.email),
+        token_hash: token_of(receipt.application_id),
+        expires_at,
+        notice_id: NoticeId::new(),
+        response_body: format!(r#"{{"status":"verification_sent","expiresAt":"{expires_at}"}}"#),
         receipt,
         application,
     }
 }
 
-fn created(submission: &Submission) -> SubmitOutcome {
-    SubmitOutcome::Created { response_body: submission.response_body.clone() }
+pub(crate) fn submission(key: &str, application: Application) -> Submission {
+    submission_expiring(key, application, 24 * 3600)
 }
 
-async fn count(store: &dyn Store) -> usize {
-    store.list_by_status(Status::Received, 1000).await.unwrap().len()
+fn token_of(id: ApplicationId) -> TokenHash {
+    key().verification_token(id).hash()
 }
+
+fn created(submission: &Submission) -> SubmitOutcome {
+    SubmitOutcome::Created {
+        response_body: submission.response_body.clone(),
+        event: MailEvent::Submitted(submission.receipt.application_id),
+    }
+}
+
+async fn count(store: &dyn Store, status: Status) -> usize {
+    store.list_by_status(status, 1000).await.unwrap().len()
+}
+
+async fn confirmed(store: &dyn Store, submission: &Submission) -> StoredApplication {
+    match store.confirm(&submission.token_hash).await.unwrap() {
+        ConfirmOutcome::Confirmed(stored) => stored,
+        other => panic!("{other:?}"),
+    }
+}
+
+const UNKNOWN: &str = "01ARZ3NDEKTSV4RRFFQ69G5FAV";
 
 async fn create_and_read_back(f: Fixture) {
     let first = submission("key-0000000000000001", application("Taro.Yamada@example.com"));
     assert_eq!(f.store.submit(&first).await.unwrap(), created(&first));
     let stored = f.store.get(first.receipt.application_id).await.unwrap().expect("stored");
-    assert_eq!(stored, StoredApplication { receipt: first.receipt, application: first.application.clone() });
-    assert_eq!(f.store.get(ApplicationId::parse("01ARZ3NDEKTSV4RRFFQ69G5FAV").unwrap()).await.unwrap(), None);
-    assert_eq!(f.store.list_by_status(Status::Received, 10).await.unwrap(), [stored]);
+    assert_eq!(stored, StoredApplication::awaiting(&first, None));
+    assert_eq!((stored.status, stored.version), (Status::AwaitingVerification, Version::FIRST));
+    assert_eq!(f.store.get(ApplicationId::parse(UNKNOWN).unwrap()).await.unwrap(), None);
+    // Unverified applications appear only when asked for.
+    assert_eq!(f.store.list_by_status(Status::AwaitingVerification, 10).await.unwrap(), [stored.clone()]);
+    assert_eq!(count(&*f.store, Status::Received).await, 0);
+    assert_eq!(f.store.token(&first.token_hash).await.unwrap(), TokenState::Pending(stored));
+    assert_eq!(
+        f.store.token(&token_of(ApplicationId::parse(UNKNOWN).unwrap())).await.unwrap(),
+        TokenState::NotFound
+    );
 }
 
 async fn replay_returns_the_first_body(f: Fixture) {
     let first = submission("key-0000000000000002", application("a@example.com"));
     assert_eq!(f.store.submit(&first).await.unwrap(), created(&first));
     // A retry carries fresh identifiers; the stored acknowledgement wins.
-    let retry = submission("key-0000000000000002", application("a@example.com"));
+    let retry = submission_expiring("key-0000000000000002", application("a@example.com"), 3600);
     assert_ne!(retry.response_body, first.response_body);
     assert_eq!(
         f.store.submit(&retry).await.unwrap(),
         SubmitOutcome::Replayed { response_body: first.response_body.clone() }
     );
-    assert_eq!(count(&*f.store).await, 1);
+    assert_eq!(count(&*f.store, Status::AwaitingVerification).await, 1);
+    assert!(
+        f.store.get(first.receipt.application_id).await.unwrap().is_some(),
+        "not superseded by its replay"
+    );
 }
 
 async fn same_key_other_body_is_rejected(f: Fixture) {
@@ -89,30 +135,91 @@ async fn same_key_other_body_is_rejected(f: Fixture) {
     f.store.submit(&first).await.unwrap();
     let other = submission("key-0000000000000003", application("b@example.com"));
     assert_eq!(f.store.submit(&other).await.unwrap(), SubmitOutcome::KeyReused);
-    assert_eq!(count(&*f.store).await, 1);
+    assert_eq!(count(&*f.store, Status::AwaitingVerification).await, 1);
     assert_eq!(f.store.get(other.receipt.application_id).await.unwrap(), None);
 }
 
-async fn duplicate_email_writes_nothing(f: Fixture) {
+async fn an_unverified_address_is_superseded(f: Fixture) {
     let first = submission("key-0000000000000004", application("Taro@example.com"));
     f.store.submit(&first).await.unwrap();
     // Another attempt (new key) for the same mailbox, differently cased.
     let again = submission("key-0000000000000005", application("TARO@EXAMPLE.COM"));
-    assert_eq!(f.store.submit(&again).await.unwrap(), SubmitOutcome::DuplicateEmail);
-    assert_eq!(count(&*f.store).await, 1);
-    // Nothing of it was kept, not even its key: that key is still free.
-    let other = submission("key-0000000000000005", application("hanako@example.com"));
-    assert_eq!(f.store.submit(&other).await.unwrap(), created(&other));
+    assert_eq!(f.store.submit(&again).await.unwrap(), created(&again));
+    assert_eq!(f.store.get(first.receipt.application_id).await.unwrap(), None, "replaced");
+    assert_eq!(f.store.token(&first.token_hash).await.unwrap(), TokenState::NotFound, "its link too");
+    assert_eq!(f.store.confirm(&first.token_hash).await.unwrap(), ConfirmOutcome::NotFound);
+    let stored = f.store.get(again.receipt.application_id).await.unwrap().unwrap();
+    assert_eq!(stored.supersedes, Some(first.receipt.application_id));
+    assert_eq!(count(&*f.store, Status::AwaitingVerification).await, 1);
+    assert!(matches!(f.store.token(&again.token_hash).await.unwrap(), TokenState::Pending(_)));
+}
+
+async fn a_verified_address_gets_only_a_notice(f: Fixture) {
+    let first = submission("key-0000000000000006", application("a@example.com"));
+    f.store.submit(&first).await.unwrap();
+    confirmed(&*f.store, &first).await;
+    let again = submission("key-0000000000000007", application("A@example.com"));
+    let outcome = f.store.submit(&again).await.unwrap();
+    let SubmitOutcome::Created { response_body, event: MailEvent::AlreadyReceived(notice_id) } = outcome
+    else {
+        panic!("{outcome:?}")
+    };
+    assert_eq!(response_body, again.response_body, "the same answer as for a new address");
+    assert_eq!(notice_id, again.notice_id);
+    let notice = f.store.notice(notice_id).await.unwrap().unwrap();
+    assert_eq!(notice.application_id, first.receipt.application_id);
+    // Nothing of what was typed is kept: no application, no token.
+    assert_eq!(f.store.get(again.receipt.application_id).await.unwrap(), None);
+    assert_eq!(f.store.token(&again.token_hash).await.unwrap(), TokenState::NotFound);
+    assert_eq!(count(&*f.store, Status::AwaitingVerification).await, 0);
+    assert_eq!(count(&*f.store, Status::Received).await, 1);
+    // Its replay answers the same.
+    let replay = submission("key-0000000000000007", application("A@example.com"));
+    assert_eq!(f.store.submit(&replay).await.unwrap(), SubmitOutcome::Replayed { response_body });
+}
+
+async fn confirming_is_one_transition_and_idempotent(f: Fixture) {
+    let first = submission("key-0000000000000008", application("a@example.com"));
+    f.store.submit(&first).await.unwrap();
+    let stored = confirmed(&*f.store, &first).await;
+    assert_eq!(stored.status, Status::Received);
+    assert_eq!(stored.version, Version::FIRST.next());
+    assert!(stored.verified_at.is_some());
+    assert_eq!(stored.expires_at, None, "a verified application does not expire");
+    assert_eq!(stored.receipt, first.receipt);
+    assert_eq!(
+        f.store.confirm(&first.token_hash).await.unwrap(),
+        ConfirmOutcome::AlreadyConfirmed(stored.clone())
+    );
+    assert_eq!(f.store.token(&first.token_hash).await.unwrap(), TokenState::Confirmed(stored.clone()));
+    assert_eq!(f.store.get(first.receipt.application_id).await.unwrap(), Some(stored.clone()));
+    assert_eq!(f.store.list_by_status(Status::Received, 10).await.unwrap(), [stored]);
+    assert_eq!(count(&*f.store, Status::AwaitingVerification).await, 0);
+}
+
+async fn expired_is_absent(f: Fixture) {
+    let late = submission_expiring("key-0000000000000009", application("a@example.com"), -5);
+    f.store.submit(&late).await.unwrap();
+    assert_eq!(f.store.token(&late.token_hash).await.unwrap(), TokenState::Expired);
+    assert_eq!(f.store.confirm(&late.token_hash).await.unwrap(), ConfirmOutcome::Expired);
+    assert_eq!(f.store.get(late.receipt.application_id).await.unwrap(), None);
+    assert_eq!(count(&*f.store, Status::AwaitingVerification).await, 0);
+    assert_eq!(f.store.pending_mail().await.unwrap(), []);
+    // The address is free again: a new submission is new, not a reissue.
+    let again = submission("key-0000000000000010", application("a@example.com"));
+    assert_eq!(f.store.submit(&again).await.unwrap(), created(&again));
+    assert_eq!(f.store.get(again.receipt.application_id).await.unwrap().unwrap().supersedes, None);
+    confirmed(&*f.store, &again).await;
 }
 
 async fn taken_reception_number_writes_nothing(f: Fixture) {
-    let first = submission("key-0000000000000006", application("a@example.com"));
+    let first = submission("key-0000000000000011", application("a@example.com"));
     f.store.submit(&first).await.unwrap();
-    let mut clash = submission("key-0000000000000007", application("b@example.com"));
+    let mut clash = submission("key-0000000000000012", application("b@example.com"));
     clash.receipt.reception_number = first.receipt.reception_number;
     assert_eq!(f.store.submit(&clash).await.unwrap(), SubmitOutcome::ReceptionNumberTaken);
-    assert_eq!(count(&*f.store).await, 1);
-    let retry = submission("key-0000000000000007", application("b@example.com"));
+    assert_eq!(count(&*f.store, Status::AwaitingVerification).await, 1);
+    let retry = submission("key-0000000000000012", application("b@example.com"));
     assert_eq!(f.store.submit(&retry).await.unwrap(), created(&retry));
 }
 
@@ -121,7 +228,7 @@ async fn concurrent_same_key_stores_once(f: Fixture) {
     for _ in 0..20 {
         let store = Arc::clone(&f.store);
         tasks.spawn(async move {
-            let attempt = submission("key-0000000000000008", application("a@example.com"));
+            let attempt = submission("key-0000000000000013", application("a@example.com"));
             store.submit(&attempt).await.unwrap()
         });
     }
@@ -129,43 +236,70 @@ async fn concurrent_same_key_stores_once(f: Fixture) {
     let created: Vec<&String> = outcomes
         .iter()
         .filter_map(|o| match o {
-            SubmitOutcome::Created { response_body } => Some(response_body),
+            SubmitOutcome::Created { response_body, .. } => Some(response_body),
             _ => None,
         })
         .collect();
     assert_eq!(created.len(), 1, "{outcomes:?}");
     for outcome in &outcomes {
         match outcome {
-            SubmitOutcome::Created { response_body } | SubmitOutcome::Replayed { response_body } => {
+            SubmitOutcome::Created { response_body, .. } | SubmitOutcome::Replayed { response_body } => {
                 assert_eq!(response_body, created[0])
             }
             other => panic!("{other:?}"),
         }
     }
-    assert_eq!(count(&*f.store).await, 1);
+    assert_eq!(count(&*f.store, Status::AwaitingVerification).await, 1);
 }
 
-async fn concurrent_same_email_stores_once(f: Fixture) {
+/// Eight submissions for one address at once: each is stored (and mailed) in
+/// turn, superseding the one before, and exactly one application with one live
+/// link is left. (Each round of optimistic writes lets one writer through, so
+/// many more at once would, rightly, see some 503s after the retries.)
+async fn concurrent_same_email_leaves_one_live_link(f: Fixture) {
     let mut tasks = tokio::task::JoinSet::new();
-    for i in 0..20 {
+    for i in 0..8 {
         let store = Arc::clone(&f.store);
         tasks.spawn(async move {
             let attempt = submission(&format!("key-concurrent-email-{i:02}"), application("a@example.com"));
-            store.submit(&attempt).await.unwrap()
+            (store.submit(&attempt).await.unwrap(), attempt)
         });
     }
     let outcomes = tasks.join_all().await;
-    let created = outcomes.iter().filter(|o| matches!(o, SubmitOutcome::Created { .. })).count();
-    let duplicates = outcomes.iter().filter(|o| **o == SubmitOutcome::DuplicateEmail).count();
-    assert_eq!((created, duplicates), (1, 19), "{outcomes:?}");
-    assert_eq!(count(&*f.store).await, 1);
+    assert!(outcomes.iter().all(|(o, _)| matches!(o, SubmitOutcome::Created { .. })), "{outcomes:?}");
+    let listed = f.store.list_by_status(Status::AwaitingVerification, 100).await.unwrap();
+    assert_eq!(listed.len(), 1, "one application per address");
+    let mut live = 0;
+    for (_, attempt) in &outcomes {
+        if matches!(f.store.token(&attempt.token_hash).await.unwrap(), TokenState::Pending(_)) {
+            live += 1;
+            assert_eq!(attempt.receipt.application_id, listed[0].receipt.application_id);
+        }
+    }
+    assert_eq!(live, 1, "one live link per address");
+}
+
+async fn concurrent_confirmations_confirm_once(f: Fixture) {
+    let first = submission("key-0000000000000014", application("a@example.com"));
+    f.store.submit(&first).await.unwrap();
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..10 {
+        let (store, token) = (Arc::clone(&f.store), first.token_hash.clone());
+        tasks.spawn(async move { store.confirm(&token).await.unwrap() });
+    }
+    let outcomes = tasks.join_all().await;
+    let now = outcomes.iter().filter(|o| matches!(o, ConfirmOutcome::Confirmed(_))).count();
+    let again = outcomes.iter().filter(|o| matches!(o, ConfirmOutcome::AlreadyConfirmed(_))).count();
+    assert_eq!((now, again), (1, 9), "{outcomes:?}");
+    let stored = f.store.get(first.receipt.application_id).await.unwrap().unwrap();
+    assert_eq!(stored.version, Version::FIRST.next(), "one transition, one increment");
 }
 
 async fn each_mail_is_marked_once(f: Fixture) {
-    let first = submission("key-0000000000000009", application("a@example.com"));
+    let first = submission("key-0000000000000015", application("a@example.com"));
     f.store.submit(&first).await.unwrap();
-    let id = first.receipt.application_id;
-    for kind in [MailKind::Acknowledgement, MailKind::OperatorNotice] {
+    let id = MailSubject::Application(first.receipt.application_id);
+    for kind in MailKind::ALL {
         assert!(!f.store.mail_sent(id, kind).await.unwrap());
     }
     assert!(f.store.mark_mail_sent(id, MailKind::Acknowledgement).await.unwrap());
@@ -173,13 +307,57 @@ async fn each_mail_is_marked_once(f: Fixture) {
     assert!(!f.store.mail_sent(id, MailKind::OperatorNotice).await.unwrap());
     assert!(!f.store.mark_mail_sent(id, MailKind::Acknowledgement).await.unwrap());
     assert!(f.store.mark_mail_sent(id, MailKind::OperatorNotice).await.unwrap());
-    // An unknown application has nothing sent and cannot be marked.
-    let unknown = ApplicationId::parse("01ARZ3NDEKTSV4RRFFQ69G5FAV").unwrap();
-    assert!(!f.store.mail_sent(unknown, MailKind::Acknowledgement).await.unwrap());
-    assert!(!f.store.mark_mail_sent(unknown, MailKind::Acknowledgement).await.unwrap());
-    assert_eq!(f.store.get(unknown).await.unwrap(), None);
+    // An unknown record has nothing sent and cannot be marked.
+    for unknown in [
+        MailSubject::Application(ApplicationId::parse(UNKNOWN).unwrap()),
+        MailSubject::Notice(NoticeId::parse(UNKNOWN).unwrap()),
+    ] {
+        assert!(!f.store.mail_sent(unknown, MailKind::Verification).await.unwrap());
+        assert!(!f.store.mark_mail_sent(unknown, MailKind::Verification).await.unwrap());
+    }
     // Marking keeps the application readable.
-    assert!(f.store.get(id).await.unwrap().is_some());
+    assert!(f.store.get(first.receipt.application_id).await.unwrap().is_some());
+}
+
+async fn pending_mail_lists_what_is_unsent(f: Fixture) {
+    let first = submission("key-0000000000000016", application("a@example.com"));
+    f.store.submit(&first).await.unwrap();
+    let id = first.receipt.application_id;
+    let subject = MailSubject::Application(id);
+    assert_eq!(f.store.pending_mail().await.unwrap(), [MailEvent::Submitted(id)]);
+    f.store.mark_mail_sent(subject, MailKind::Verification).await.unwrap();
+    assert_eq!(f.store.pending_mail().await.unwrap(), []);
+    confirmed(&*f.store, &first).await;
+    assert_eq!(f.store.pending_mail().await.unwrap(), [MailEvent::Confirmed(id)]);
+    f.store.mark_mail_sent(subject, MailKind::Acknowledgement).await.unwrap();
+    assert_eq!(f.store.pending_mail().await.unwrap(), [MailEvent::Confirmed(id)], "one of two sent");
+    f.store.mark_mail_sent(subject, MailKind::OperatorNotice).await.unwrap();
+    assert_eq!(f.store.pending_mail().await.unwrap(), []);
+    let again = submission("key-0000000000000017", application("a@example.com"));
+    f.store.submit(&again).await.unwrap();
+    assert_eq!(f.store.pending_mail().await.unwrap(), [MailEvent::AlreadyReceived(again.notice_id)]);
+    f.store.mark_mail_sent(MailSubject::Notice(again.notice_id), MailKind::AlreadyReceived).await.unwrap();
+    assert_eq!(f.store.pending_mail().await.unwrap(), []);
+}
+
+async fn counters_admit_up_to_their_limit(f: Fixture) {
+    let window_ends = Timestamp::now().plus_secs(3600);
+    let counter = |name: &str, limit| Counter { key: test_support::unique(name), limit, window_ends };
+    let three = counter("three-", 3);
+    let mut answers = Vec::new();
+    for _ in 0..4 {
+        answers.push(f.store.admit(&three).await.unwrap());
+    }
+    assert_eq!(answers, [true, true, true, false]);
+    assert!(f.store.admit(&counter("other-", 3)).await.unwrap(), "counters are independent");
+    let five = counter("five-", 5);
+    let mut tasks = tokio::task::JoinSet::new();
+    for _ in 0..20 {
+        let (store, five) = (Arc::clone(&f.store), five.clone());
+        tasks.spawn(async move { store.admit(&five).await.unwrap() });
+    }
+    let admitted = tasks.join_all().await.into_iter().filter(|a| *a).count();
+    assert_eq!(admitted, 5, "atomic under concurrency");
 }
 
 async fn lists_newest_first(f: Fixture) {
@@ -187,8 +365,9 @@ async fn lists_newest_first(f: Fixture) {
     for (i, email) in ["a@example.com", "b@example.com", "c@example.com"].into_iter().enumerate() {
         let mut next = submission(&format!("key-list-newest-{i:04}"), application(email));
         // Distinct seconds, in order.
-        next.receipt.received_at = ReceivedAt::parse(&format!("2026-11-28T18:30:0{i}+09:00")).unwrap();
+        next.receipt.received_at = Timestamp::parse(&format!("2026-11-28T18:30:0{i}+09:00")).unwrap();
         f.store.submit(&next).await.unwrap();
+        confirmed(&*f.store, &next).await;
         ids.push(next.receipt.application_id);
     }
     let listed: Vec<ApplicationId> = f
@@ -229,11 +408,17 @@ contract!(
     create_and_read_back,
     replay_returns_the_first_body,
     same_key_other_body_is_rejected,
-    duplicate_email_writes_nothing,
+    an_unverified_address_is_superseded,
+    a_verified_address_gets_only_a_notice,
+    confirming_is_one_transition_and_idempotent,
+    expired_is_absent,
     taken_reception_number_writes_nothing,
     concurrent_same_key_stores_once,
-    concurrent_same_email_stores_once,
+    concurrent_same_email_leaves_one_live_link,
+    concurrent_confirmations_confirm_once,
     each_mail_is_marked_once,
+    pending_mail_lists_what_is_unsent,
+    counters_admit_up_to_their_limit,
     lists_newest_first,
 );
 
@@ -256,5 +441,6 @@ async fn sqlite_survives_a_restart_and_shares_its_file() {
         SubmitOutcome::Replayed { response_body: first.response_body.clone() }
     );
     let again = submission("key-0000000000000011", application("a@example.com"));
-    assert_eq!(other_handle.submit(&again).await.unwrap(), SubmitOutcome::DuplicateEmail);
+    assert_eq!(other_handle.submit(&again).await.unwrap(), created(&again), "supersedes across handles");
+    assert_eq!(reopened.get(first.receipt.application_id).await.unwrap(), None);
 }

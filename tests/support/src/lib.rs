@@ -108,15 +108,12 @@ pub fn outbox_files(data_dir: &std::path::Path) -> Vec<String> {
     names
 }
 
-/// Whether each of the application's mails is marked sent, in `MailKind::ALL` order.
+/// Whether each mail of `event` is marked sent, in `MailEvent::kinds` order.
 #[cfg(feature = "store")]
-pub async fn mail_marks(
-    store: &dyn shared::store::Store,
-    app: &shared::store::StoredApplication,
-) -> Vec<bool> {
+pub async fn mail_marks(store: &dyn shared::store::Store, event: shared::mail::MailEvent) -> Vec<bool> {
     let mut marks = Vec::new();
-    for kind in shared::mail::MailKind::ALL {
-        marks.push(store.mail_sent(app.receipt.application_id, kind).await.unwrap());
+    for &kind in event.kinds() {
+        marks.push(store.mail_sent(event.subject(), kind).await.unwrap());
     }
     marks
 }

@@ -1,0 +1,128 @@
+//! `POST /api/verifications/preview` and `POST /api/verifications`: the body
+//! `{"token": "…"}` carries the token of a verification link (it travels in
+//! the page's fragment, never in a URL a server logs). Preview changes
+//! nothing, so a mail scanner that opens links confirms nothing; confirm
+//! moves the application to `received` and answers the same 200 when repeated.
+
+use crate::client::source_ip;
+use crate::{Handler, Outcome, limited, unavailable};
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use serde::{Deserialize, Serialize};
+use shared::domain::{Application, ApplicationId, ReceptionNumber, Status, Timestamp};
+use shared::http::{self, ApiError, ErrorCode};
+use shared::keyed::{TokenHash, VerificationToken};
+use shared::limits::{self, Action};
+use shared::mail::MailEvent;
+use shared::routes::{CONFIRM, PREVIEW};
+use shared::store::{ConfirmOutcome, StoredApplication, TokenState};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TokenBody<'a> {
+    #[serde(borrow)]
+    token: std::borrow::Cow<'a, str>,
+}
+
+/// The preview: what confirming would store. `status` (an extension) tells a
+/// page reloaded after confirming that it is done.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Preview<'a> {
+    application: &'a Application,
+    expires_at: Option<Timestamp>,
+    status: Status,
+}
+
+/// The confirmation's answer.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Confirmed {
+    application_id: ApplicationId,
+    reception_number: ReceptionNumber,
+    received_at: Timestamp,
+    status: Status,
+}
+
+impl Handler {
+    /// The method, the body's token and the rate limit, common to both routes.
+    async fn token(&self, req: &Request, route: shared::routes::Route) -> Result<TokenHash, ApiError> {
+        http::require_method(req, route.method)?;
+        let body: TokenBody = http::decode_json(req)?;
+        let token = VerificationToken::parse(&body.token).ok_or_else(malformed_token)?;
+        limits::admit(
+            self.store.as_ref(),
+            &self.settings.limits,
+            Action::Verification,
+            source_ip(req),
+            &self.key,
+        )
+        .await
+        .map_err(|reason| unavailable(route.path, &reason))?
+        .map_err(limited)?;
+        Ok(token.hash())
+    }
+
+    pub(crate) async fn preview(&self, req: &Request) -> Result<(Response<Body>, Outcome), ApiError> {
+        let token = self.token(req, PREVIEW).await?;
+        let state = self.store.token(&token).await.map_err(|reason| unavailable(PREVIEW.path, &reason))?;
+        let stored = match state {
+            TokenState::Pending(stored) | TokenState::Confirmed(stored) => stored,
+            TokenState::Expired => return Err(expired()),
+            TokenState::NotFound => return Err(not_found()),
+        };
+        let preview = Preview {
+            application: &stored.application,
+            expires_at: stored.expires_at,
+            status: stored.status,
+        };
+        Ok((http::json(StatusCode::OK, &preview), "previewed"))
+    }
+
+    pub(crate) async fn confirm(&self, req: &Request) -> Result<(Response<Body>, Outcome), ApiError> {
+        let token = self.token(req, CONFIRM).await?;
+        let outcome =
+            self.store.confirm(&token).await.map_err(|reason| unavailable(CONFIRM.path, &reason))?;
+        let (stored, outcome) = match outcome {
+            ConfirmOutcome::Confirmed(stored) => {
+                self.stored(MailEvent::Confirmed(stored.receipt.application_id));
+                (stored, "confirmed")
+            }
+            ConfirmOutcome::AlreadyConfirmed(stored) => (stored, "reconfirmed"),
+            ConfirmOutcome::Expired => return Err(expired()),
+            ConfirmOutcome::NotFound => return Err(not_found()),
+        };
+        Ok((http::json(StatusCode::OK, &confirmed(&stored)), outcome))
+    }
+}
+
+fn confirmed(stored: &StoredApplication) -> Confirmed {
+    Confirmed {
+        application_id: stored.receipt.application_id,
+        reception_number: stored.receipt.reception_number,
+        received_at: stored.receipt.received_at,
+        status: stored.status,
+    }
+}
+
+fn malformed_token() -> ApiError {
+    ApiError::bad_request(
+        "確認用リンクの形式が正しくありません。メールに記載されたリンクを、そのまま開いてください。",
+    )
+}
+
+fn not_found() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        ErrorCode::VerificationNotFound,
+        "この確認用リンクは無効です。新しいお申し込みで置き換えられたか、すでに削除されています。最新のメールのリンクを開くか、もう一度お申し込みください。",
+    )
+}
+
+fn expired() -> ApiError {
+    ApiError::new(
+        StatusCode::GONE,
+        ErrorCode::VerificationExpired,
+        "この確認用リンクは有効期限が過ぎています。お手数ですが、もう一度お申し込みください。",
+    )
+}
