@@ -118,6 +118,31 @@ pub async fn mail_marks(store: &dyn shared::store::Store, event: shared::mail::M
     marks
 }
 
+/// A submission as the submit handler makes it, for `application`, with the
+/// verification link working for `ttl_secs` (negative: already expired).
+#[cfg(feature = "store")]
+pub fn submission(
+    key: &shared::keyed::IdentifierKey,
+    application: shared::domain::Application,
+    ttl_secs: i64,
+) -> shared::store::Submission {
+    use shared::domain::{IdempotencyKey, NoticeId, Receipt, Timestamp};
+    let now = Timestamp::now();
+    let receipt = Receipt::issue(now.time());
+    let expires_at = now.plus_secs(ttl_secs);
+    shared::store::Submission {
+        idempotency_key: IdempotencyKey::parse(&unique("key-0123456789abcdef")).expect("a key"),
+        request_hash: "0".repeat(64),
+        email_key: key.email(&application.email),
+        token_hash: key.verification_token(receipt.application_id).hash(),
+        expires_at,
+        notice_id: NoticeId::new(),
+        response_body: format!(r#"{{"status":"verification_sent","expiresAt":"{expires_at}"}}"#),
+        receipt,
+        application,
+    }
+}
+
 /// A port nothing listens on (bound, then released).
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()

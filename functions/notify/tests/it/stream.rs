@@ -1,6 +1,7 @@
-//! The Lambda handler end to end on moto server: applications stored through the
-//! DynamoDB store, their records read from the table's real stream, mails sent
-//! through SES v2 and read back from moto's `/moto-api/data.json`.
+//! The Lambda handler end to end on moto server: submissions, confirmations and
+//! notices stored through the DynamoDB store, their records read from the
+//! table's real stream, mails sent through SES v2 and read back from moto's
+//! `/moto-api/data.json`.
 
 use crate::support::*;
 use aws_lambda_events::event::dynamodb::Event;
@@ -8,13 +9,12 @@ use aws_lambda_events::event::streams::DynamoDbEventResponse;
 use lambda_runtime::{Context, LambdaEvent};
 use mail_parser::MessageParser;
 use notify::{Deps, handle};
-use shared::mail::deliver;
-use shared::mail::{MailConfig, SesMailer};
+use shared::mail::{MailConfig, MailEvent, Postman, SesMailer, deliver};
 use shared::store::dynamodb::DynamoStore;
-use shared::store::{Store, StoredApplication};
+use shared::store::{Store, StoredApplication, Submission};
 
 async fn deps(store: &DynamoStore, mailer: SesMailer, config: MailConfig) -> Deps {
-    Deps { store: Box::new(store.clone()), mailer: Box::new(mailer), config }
+    Deps { store: Box::new(store.clone()), mailer: Box::new(mailer), config, key: key() }
 }
 
 async fn run(deps: &Deps, event: &Event) -> DynamoDbEventResponse {
@@ -31,17 +31,17 @@ fn failed(response: &DynamoDbEventResponse) -> Vec<String> {
     ids
 }
 
-/// The sequence number of the record that inserted this application's item.
-fn sequence_of(event: &Event, app: &StoredApplication) -> String {
+/// The sequence number of the `event_name` record of this application's item.
+fn sequence_of(event: &Event, app: &StoredApplication, event_name: &str) -> String {
     let pk = format!("APP#{}", app.receipt.application_id);
     let record = event
         .records
         .iter()
         .find(|r| {
-            r.event_name == "INSERT"
+            r.event_name == event_name
                 && r.change.keys.get("pk") == Some(&serde_dynamo::AttributeValue::S(pk.clone()))
         })
-        .expect("the application's INSERT record");
+        .expect("the application's record");
     record.change.sequence_number.clone().expect("a sequence number")
 }
 
@@ -70,64 +70,85 @@ fn notice_subject(app: &StoredApplication) -> String {
     format!("【パートナー登録】新しいお申し込みがありました(受付番号:{})", app.receipt.reception_number)
 }
 
+const VERIFICATION_SUBJECT: &str = "【パートナー登録】メールアドレスの確認をお願いします";
+
+fn subject_of(sent: &Sent) -> String {
+    message_of(sent).subject().expect("a subject").to_owned()
+}
+
+fn message_of(sent: &Sent) -> mail_parser::Message<'_> {
+    MessageParser::default().parse(sent.raw.as_bytes()).expect("an RFC 5322 message")
+}
+
+fn to<'a>(sent: &'a [Sent], address: &str) -> Vec<&'a Sent> {
+    sent.iter().filter(|s| s.destinations == [address]).collect()
+}
+
+/// Every row of the contract's mail table, through the table's real stream.
 #[tokio::test]
-async fn each_application_gets_one_acknowledgement_and_one_notice() {
+async fn every_row_of_the_mail_table_goes_out_once_through_the_stream() {
     let store = fresh_store().await;
     let from = sender(true).await;
     let operator = format!("review@{}.example.jp", unique("ops-"));
-    let corporate = submit(&store, corporation(&format!("{}@example.com", unique("a")))).await;
-    let sole = submit(&store, sole_proprietor(&format!("{}@example.co.jp", unique("b")))).await;
+    let (a, b, c) =
+        (unique("a") + "@example.com", unique("b") + "@example.co.jp", unique("c") + "@example.com");
+    let (new, _) = submit(&store, corporation(&a)).await;
+    submit(&store, sole_proprietor(&b)).await;
+    let (reissued, _) = submit(&store, sole_proprietor(&b)).await;
+    let received = confirmed(&store, corporation(&c)).await;
+    let (again, _) = submit(&store, corporation(&c.to_uppercase())).await;
 
     let event = stream_event(&store).await;
-    assert_eq!(event.records.len(), 8, "four items per submission; only two are applications");
     let deps =
         deps(&store, SesMailer::new(ses_client(None).await, None), mail_config(&from, &operator)).await;
-    let response = run(&deps, &event).await;
-    assert_eq!(failed(&response), Vec::<String>::new());
+    assert_eq!(failed(&run(&deps, &event).await), Vec::<String>::new());
 
     let sent = sent_from(&from).await;
-    assert_eq!(sent.len(), 4, "{sent:#?}");
-    for app in [&corporate, &sole] {
-        let email = app.application.email.as_str();
-        let reception = app.receipt.reception_number.as_str();
-        let to_applicant: Vec<_> = sent.iter().filter(|s| s.destinations == [email]).collect();
-        assert_eq!(to_applicant.len(), 1, "one acknowledgement to the applicant");
-        let last_name = app.application.last_name.as_str();
-        assert_message(
-            to_applicant[0],
-            email,
-            &acknowledgement_subject(app),
-            &[reception, last_name, "審査", "第3条"],
-        );
-
-        let notice = notice_subject(app);
-        let to_operator: Vec<_> = sent
-            .iter()
-            .filter(|s| s.destinations == [operator.as_str()] && subject_of(s) == notice)
-            .collect();
-        assert_eq!(to_operator.len(), 1, "one notice to the operator");
-        assert_message(
-            to_operator[0],
-            &operator,
-            &notice,
-            &[reception, &app.receipt.application_id.to_string(), email],
-        );
-
-        assert_eq!(marked(&store, app).await, [true, true], "both marked");
-    }
+    // New address: its link, and nothing typed.
+    let to_a = to(&sent, &a);
+    assert_eq!(to_a.len(), 1, "{sent:#?}");
+    assert_message(to_a[0], &a, VERIFICATION_SUBJECT, &["verify#token=", "リンクの有効期限"]);
+    let text = message_of(to_a[0]).body_text(0).unwrap().into_owned();
+    assert!(!text.contains("エックスサーバー") && !text.contains("山田"), "no typed text: {text}");
+    let token = text.split_once("verify#token=").unwrap().1[..64].to_owned();
+    assert_eq!(shared::keyed::VerificationToken::parse(&token).unwrap().hash(), new.token_hash);
+    // Unverified address submitted twice: one link, the new one, worded as a reissue.
+    let to_b = to(&sent, &b);
+    assert_eq!(to_b.len(), 1, "the superseded application gets no link");
+    let text = message_of(to_b[0]).body_text(0).unwrap().into_owned();
+    assert!(text.contains("以前にお送りした確認用のリンクは無効です"));
+    let token = text.split_once("verify#token=").unwrap().1[..64].to_owned();
+    assert_eq!(shared::keyed::VerificationToken::parse(&token).unwrap().hash(), reissued.token_hash);
+    // Confirmed: the 控え, then the same address again: the already-received mail.
+    let to_c = to(&sent, &c);
+    let mut subjects: Vec<String> = to_c.iter().map(|s| subject_of(s)).collect();
+    subjects.sort();
+    let number = received.receipt.reception_number;
+    assert_eq!(
+        subjects,
+        [
+            acknowledgement_subject(&received),
+            format!("【パートナー登録】このメールアドレスでのお申し込みは受付済みです(受付番号:{number})"),
+        ],
+        "no link for an application already confirmed"
+    );
+    // The operators: one notice, with no personal data.
+    let to_operator = to(&sent, &operator);
+    assert_eq!(to_operator.len(), 1);
+    assert_message(to_operator[0], &operator, &notice_subject(&received), &[number.as_str(), "管理画面"]);
+    let notice = message_of(to_operator[0]).body_text(0).unwrap().into_owned();
+    assert!(!notice.contains(&c) && !notice.contains("山田") && !notice.contains("06-6292-8811"), "{notice}");
+    assert_eq!(sent.len(), 5);
+    assert_eq!(marked(&store, MailEvent::Confirmed(received.receipt.application_id)).await, [true, true]);
+    assert_eq!(marked(&store, MailEvent::AlreadyReceived(again.notice_id)).await, [true]);
 
     // Streams deliver at least once: the same batch again, and then the whole
     // stream so far (now with the markers' MODIFY records), send nothing more.
     assert_eq!(failed(&run(&deps, &event).await), Vec::<String>::new());
     let everything = stream_event(&store).await;
-    assert!(everything.records.iter().any(|r| r.event_name == "MODIFY"));
+    assert!(everything.records.len() > event.records.len());
     assert_eq!(failed(&run(&deps, &everything).await), Vec::<String>::new());
-    assert_eq!(sent_from(&from).await.len(), 4, "a redelivered record sends no second message");
-}
-
-fn subject_of(sent: &Sent) -> String {
-    let message = MessageParser::default().parse(sent.raw.as_bytes()).expect("an RFC 5322 message");
-    message.subject().expect("a subject").to_owned()
+    assert_eq!(sent_from(&from).await.len(), 5, "a redelivered record sends no second message");
 }
 
 #[tokio::test]
@@ -136,25 +157,27 @@ async fn a_rejected_sender_fails_exactly_the_records_not_yet_mailed_and_they_suc
     let verified = sender(true).await;
     let unverified = sender(false).await;
     let operator = format!("review@{}.example.jp", unique("ops-"));
-    let done = submit(&store, corporation(&format!("{}@example.com", unique("c")))).await;
-    let pending = submit(&store, sole_proprietor(&format!("{}@example.com", unique("d")))).await;
-    let also_pending = submit(&store, corporation(&format!("{}@example.com", unique("e")))).await;
+    let done = confirmed(&store, corporation(&format!("{}@example.com", unique("c")))).await;
+    let pending = confirmed(&store, sole_proprietor(&format!("{}@example.com", unique("d")))).await;
+    let also_pending = confirmed(&store, corporation(&format!("{}@example.com", unique("e")))).await;
 
     let ses = ses_client(None).await;
     // `done` was delivered earlier (a previous batch).
-    deliver(&store, &SesMailer::new(ses.clone(), None), &mail_config(&verified, &operator), &done)
-        .await
-        .unwrap();
+    let config = mail_config(&verified, &operator);
+    let (mailer, key) = (SesMailer::new(ses.clone(), None), key());
+    let postman = Postman { store: &store, mailer: &mailer, config: &config, key: &key };
+    deliver(&postman, MailEvent::Confirmed(done.receipt.application_id)).await.unwrap();
     let event = stream_event(&store).await;
 
     // SES refuses the sender (unverified): only the records still owing mail fail.
     let broken = deps(&store, SesMailer::new(ses.clone(), None), mail_config(&unverified, &operator)).await;
     let response = run(&broken, &event).await;
-    let mut expected = vec![sequence_of(&event, &pending), sequence_of(&event, &also_pending)];
+    let mut expected =
+        vec![sequence_of(&event, &pending, "MODIFY"), sequence_of(&event, &also_pending, "MODIFY")];
     expected.sort();
     assert_eq!(failed(&response), expected);
     assert!(sent_from(&unverified).await.is_empty());
-    assert_eq!(marked(&store, &pending).await, [false, false]);
+    assert_eq!(marked(&store, MailEvent::Confirmed(pending.receipt.application_id)).await, [false, false]);
 
     // Lambda retries the batch from the first failure; with SES fixed, each owed mail goes once.
     let fixed = deps(&store, SesMailer::new(ses, None), mail_config(&verified, &operator)).await;
@@ -162,18 +185,17 @@ async fn a_rejected_sender_fails_exactly_the_records_not_yet_mailed_and_they_suc
     let sent = sent_from(&verified).await;
     assert_eq!(sent.len(), 6, "two mails for each of three applications, none twice");
     for app in [&done, &pending, &also_pending] {
-        let email = app.application.email.as_str();
-        assert_eq!(sent.iter().filter(|s| s.destinations == [email]).count(), 1);
+        assert_eq!(to(&sent, app.application.email.as_str()).len(), 1);
     }
 }
 
 #[tokio::test]
-async fn an_unreachable_ses_fails_every_application_record_for_retry() {
+async fn an_unreachable_ses_fails_every_record_that_owes_a_mail() {
     let store = fresh_store().await;
     let from = sender(true).await;
     let operator = format!("review@{}.example.jp", unique("ops-"));
-    let first = submit(&store, corporation(&format!("{}@example.com", unique("f")))).await;
-    let second = submit(&store, sole_proprietor(&format!("{}@example.com", unique("g")))).await;
+    let (first, _) = submit(&store, corporation(&format!("{}@example.com", unique("f")))).await;
+    let (second, _) = submit(&store, sole_proprietor(&format!("{}@example.com", unique("g")))).await;
     let event = stream_event(&store).await;
 
     let dead = format!("http://127.0.0.1:{}", free_port());
@@ -181,13 +203,17 @@ async fn an_unreachable_ses_fails_every_application_record_for_retry() {
         deps(&store, SesMailer::new(ses_client(Some(&dead)).await, None), mail_config(&from, &operator))
             .await;
     let response = run(&down, &event).await;
-    let mut expected = vec![sequence_of(&event, &first), sequence_of(&event, &second)];
+    let stored = |s: &Submission| StoredApplication::awaiting(s, None);
+    let mut expected =
+        vec![sequence_of(&event, &stored(&first), "INSERT"), sequence_of(&event, &stored(&second), "INSERT")];
     expected.sort();
-    assert_eq!(failed(&response), expected, "the six uniqueness and idempotency records are not failures");
+    assert_eq!(
+        failed(&response),
+        expected,
+        "the reservation, token and idempotency records are not failures"
+    );
     assert!(sent_from(&from).await.is_empty());
-    for app in [&first, &second] {
-        assert_eq!(marked(&store, app).await, [false, false]);
-    }
+    assert_eq!(marked(&store, MailEvent::Submitted(first.receipt.application_id)).await, [false]);
 }
 
 #[tokio::test]
@@ -199,7 +225,7 @@ async fn after_ses_comes_back_redelivered_batches_send_exactly_one_mail_of_each_
     for n in 0..4 {
         let email = format!("{}@example.com", unique(&format!("r{n}")));
         let app = if n % 2 == 0 { corporation(&email) } else { sole_proprietor(&email) };
-        apps.push(submit(&store, app).await);
+        apps.push(confirmed(&store, app).await);
     }
     let event = stream_event(&store).await;
     let config = mail_config(&from, &operator);
@@ -223,15 +249,12 @@ async fn after_ses_comes_back_redelivered_batches_send_exactly_one_mail_of_each_
     let sent = sent_from(&from).await;
     assert_eq!(sent.len(), 2 * apps.len(), "one acknowledgement and one notice each");
     for app in &apps {
-        let email = app.application.email.as_str();
-        let to_applicant: Vec<_> = sent.iter().filter(|s| s.destinations == [email]).collect();
+        let to_applicant = to(&sent, app.application.email.as_str());
         assert_eq!(to_applicant.len(), 1);
         assert_eq!(subject_of(to_applicant[0]), acknowledgement_subject(app));
-        let notices = sent
-            .iter()
-            .filter(|s| s.destinations == [operator.as_str()] && subject_of(s) == notice_subject(app))
-            .count();
+        let notices =
+            to(&sent, &operator).into_iter().filter(|s| subject_of(s) == notice_subject(app)).count();
         assert_eq!(notices, 1);
-        assert_eq!(marked(&store, app).await, [true, true], "both marked");
+        assert_eq!(marked(&store, MailEvent::Confirmed(app.receipt.application_id)).await, [true, true]);
     }
 }

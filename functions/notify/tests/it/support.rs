@@ -8,10 +8,11 @@
 use aws_lambda_events::event::dynamodb::Event;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use shared::domain::{Application, IdempotencyKey, RawApplication, Receipt};
-use shared::mail::{self, MailConfig};
+use shared::domain::{Application, RawApplication};
+use shared::keyed::IdentifierKey;
+use shared::mail::{self, MailConfig, MailEvent};
 use shared::store::dynamodb::DynamoStore;
-use shared::store::{StoredApplication, Submission};
+use shared::store::{ConfirmOutcome, Store, StoredApplication, Submission, SubmitOutcome};
 
 pub use test_support::moto::{REGION, sender};
 pub use test_support::{free_port, mail_marks as marked, moto_endpoint as endpoint, unique};
@@ -29,6 +30,7 @@ pub async fn ses_client(endpoint: Option<&str>) -> aws_sdk_sesv2::Client {
 
 pub fn mail_config(from: &str, operator: &str) -> MailConfig {
     MailConfig::from_lookup(mail::pairs(&[
+        (mail::ENV_PUBLIC_BASE_URL, "https://partners.example.jp"),
         (mail::ENV_FROM, from),
         (mail::ENV_FROM_NAME, "パートナー登録窓口"),
         (mail::ENV_REPLY_TO, "partner-support@partner.example.jp"),
@@ -59,19 +61,26 @@ fn application(value: Value) -> Application {
     Application::parse(&raw).expect("valid").application
 }
 
+/// The identifier key of these tests (the notify function's is the deployed secret).
+pub fn key() -> IdentifierKey {
+    IdentifierKey::for_tests()
+}
+
 /// Stores `application` through the store's own submission path.
-pub async fn submit(store: &dyn shared::store::Store, application: Application) -> StoredApplication {
-    let receipt = Receipt::issue_now();
-    let submission = Submission {
-        idempotency_key: IdempotencyKey::parse(&unique("key-0123456789abcdef")).expect("a key"),
-        request_hash: "0".repeat(64),
-        receipt,
-        application: application.clone(),
-        response_body: serde_json::to_string(&receipt).unwrap(),
-    };
+pub async fn submit(store: &dyn Store, application: Application) -> (Submission, MailEvent) {
+    let submission = test_support::submission(&key(), application, 24 * 3600);
     let outcome = store.submit(&submission).await.expect("stored");
-    assert!(matches!(outcome, shared::store::SubmitOutcome::Created { .. }), "{outcome:?}");
-    StoredApplication { receipt, application }
+    let SubmitOutcome::Created { event, .. } = outcome else { panic!("{outcome:?}") };
+    (submission, event)
+}
+
+/// Stores and confirms `application`, as its applicant would with the link.
+pub async fn confirmed(store: &dyn Store, application: Application) -> StoredApplication {
+    let (submission, _) = submit(store, application).await;
+    match store.confirm(&submission.token_hash).await.expect("confirmed") {
+        ConfirmOutcome::Confirmed(stored) => stored,
+        other => panic!("{other:?}"),
+    }
 }
 
 /// Calls the DynamoDB Streams API on moto (unsigned JSON; moto routes on the
