@@ -1,20 +1,23 @@
-//! The submit handler end to end: API Gateway events from `events/` through
-//! `Handler::handle` into a real DynamoDB endpoint (moto, a table per test),
-//! checked by reading the table back with the SDK.
+//! The submission and verification handler end to end: API Gateway events from
+//! `events/` through `Handler::handle` into a real DynamoDB endpoint (moto, a
+//! table per test), checked by reading the table back with the SDK.
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde_json::{Value, json};
+use shared::domain::{ApplicationId, ReceptionNumber, Status, Timestamp};
+use shared::keyed::IdentifierKey;
+use shared::limits::RateLimits;
+use shared::mail::MailEvent;
+use shared::store::Store;
 use shared::store::dynamodb::DynamoStore;
 use shared::store::layout::{self, attr};
 use shared::store::sqlite::SqliteStore;
-use shared::store::{Store, StoredApplication};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use submit::Handler;
+use submit::{Handler, Settings};
 
 type Item = HashMap<String, AttributeValue>;
 
@@ -59,22 +62,61 @@ fn answer(response: Response<Body>) -> Answer {
     }
 }
 
-/// A handler on a fresh table, counting the `after_created` calls.
+/// A request to one of the verification routes with this token.
+fn verification(path: &str, token: &str) -> Request {
+    let mut event = event("submit-valid.json");
+    event["rawPath"] = json!(path);
+    event["routeKey"] = json!(format!("POST {path}"));
+    event["requestContext"]["http"]["path"] = json!(path);
+    event["requestContext"]["routeKey"] = json!(format!("POST {path}"));
+    event["body"] = Value::String(json!({ "token": token }).to_string());
+    event["headers"].as_object_mut().unwrap().remove("idempotency-key");
+    request(&event)
+}
+
+fn preview(token: &str) -> Request {
+    verification("/api/verifications/preview", token)
+}
+
+fn confirm(token: &str) -> Request {
+    verification("/api/verifications", token)
+}
+
+/// The valid submission from another source address.
+fn from_ip(key: &str, ip: &str, changes: Value) -> Request {
+    let mut event = event("submit-valid.json");
+    let mut body: Value = serde_json::from_str(event["body"].as_str().unwrap()).unwrap();
+    for (name, value) in changes.as_object().unwrap() {
+        body[name] = value.clone();
+    }
+    event["body"] = Value::String(body.to_string());
+    event["headers"]["idempotency-key"] = Value::String(key.to_owned());
+    event["requestContext"]["http"]["sourceIp"] = json!(ip);
+    request(&event)
+}
+
+fn key() -> IdentifierKey {
+    IdentifierKey::for_tests()
+}
+
+/// A handler on a fresh table, recording the events it hands on for mailing.
 struct Setup {
     handler: Arc<Handler>,
     store: DynamoStore,
-    created: Arc<AtomicUsize>,
+    events: Arc<Mutex<Vec<MailEvent>>>,
+}
+
+async fn setup_with(settings: Settings) -> Setup {
+    let store = test_support::moto::fresh_store().await;
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&events);
+    let handler = Handler::new(Arc::new(store.clone()), Arc::new(key()), settings)
+        .after_event(Arc::new(move |event| sink.lock().unwrap().push(event)));
+    Setup { handler: Arc::new(handler), store, events }
 }
 
 async fn setup() -> Setup {
-    let store = test_support::moto::fresh_store().await;
-    let created = Arc::new(AtomicUsize::new(0));
-    let counter = Arc::clone(&created);
-    let handler =
-        Handler::new(Arc::new(store.clone())).after_created(Arc::new(move |_: StoredApplication| {
-            counter.fetch_add(1, Ordering::SeqCst);
-        }));
-    Setup { handler: Arc::new(handler), store, created }
+    setup_with(Settings::default().unlimited()).await
 }
 
 impl Setup {
@@ -88,12 +130,33 @@ impl Setup {
         output.unwrap().items.unwrap_or_default()
     }
 
+    /// Every item but the rate-limit counters.
+    async fn kept(&self) -> Vec<Item> {
+        let items = self.items().await;
+        items
+            .into_iter()
+            .filter(|item| !text(item, layout::PARTITION_KEY).starts_with(layout::RATE_PREFIX))
+            .collect()
+    }
+
     async fn applications(&self) -> Vec<Item> {
         let items = self.items().await;
         items
             .into_iter()
             .filter(|item| layout::is_application_item(text(item, layout::PARTITION_KEY)))
             .collect()
+    }
+
+    fn events(&self) -> Vec<MailEvent> {
+        self.events.lock().unwrap().clone()
+    }
+
+    /// The token the verification mail of the only application would carry.
+    async fn token(&self) -> String {
+        let applications = self.applications().await;
+        assert_eq!(applications.len(), 1);
+        let id = ApplicationId::parse(text(&applications[0], attr::APPLICATION_ID)).unwrap();
+        key().verification_token(id).as_str().to_owned()
     }
 }
 
@@ -106,121 +169,267 @@ fn text<'a>(item: &'a Item, name: &str) -> &'a str {
 
 const KEY: &str = "3f2a9c1e-8b7d-4e6f-a5c4-1d2e3f4a5b6c";
 
+fn assert_sent(a: &Answer) -> Timestamp {
+    assert_eq!(a.status, StatusCode::ACCEPTED, "{}", a.body);
+    assert_eq!(a.body["status"], "verification_sent");
+    assert_eq!(a.body.as_object().unwrap().len(), 2, "{}", a.body);
+    Timestamp::parse(a.body["expiresAt"].as_str().unwrap()).expect("an RFC 3339 time in JST")
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn create_answers_201_and_the_item_has_every_field() {
+async fn a_submission_answers_202_and_stores_an_unverified_application() {
     let s = setup().await;
     let a = s.call(request(&event("submit-valid.json"))).await;
-    assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
+    let expires_at = assert_sent(&a);
+    let in_a_day = Timestamp::now().plus_secs(24 * 3600);
+    assert!((in_a_day.epoch() - 5..=in_a_day.epoch()).contains(&expires_at.epoch()), "24 h by default");
     assert!(!a.replayed);
-    let id = a.body["applicationId"].as_str().unwrap();
-    let number = a.body["receptionNumber"].as_str().unwrap();
-    let received_at = a.body["receivedAt"].as_str().unwrap();
-    assert_eq!(a.body.as_object().unwrap().len(), 3);
-    assert_eq!(id.len(), 26);
-    assert!(shared::domain::ReceptionNumber::parse(number).is_some() && number.len() <= 16, "{number}");
-    assert!(received_at.ends_with("+09:00") && received_at.len() == 25, "{received_at}");
 
     let applications = s.applications().await;
     assert_eq!(applications.len(), 1);
     let item = &applications[0];
+    let id = text(item, attr::APPLICATION_ID).to_owned();
+    let received_at = text(item, attr::RECEIVED_AT).to_owned();
     let want = [
         (layout::PARTITION_KEY, format!("APP#{id}")),
         (layout::SORT_KEY, "APPLICATION".into()),
-        (attr::APPLICATION_ID, id.into()),
-        (attr::RECEPTION_NUMBER, number.into()),
-        (attr::RECEIVED_AT, received_at.into()),
-        (attr::UPDATED_AT, received_at.into()),
-        (attr::TERMS_AGREED_AT, received_at.into()),
-        (attr::STATUS, "received".into()),
+        (attr::STATUS, "awaiting_verification".into()),
+        (attr::VERSION, "1".into()),
+        (attr::EXPIRES_AT, expires_at.epoch().to_string()),
+        (attr::UPDATED_AT, received_at.clone()),
+        (attr::TERMS_AGREED_AT, received_at.clone()),
         ("email", "sample@example.com".into()),
-        ("contractType", "corporation".into()),
         ("corporateName", "エックスサーバー株式会社".into()),
-        ("corporateNameKana", "エックスサーバーカブシキガイシャ".into()),
-        ("lastName", "山田".into()),
-        ("firstName", "太郎".into()),
-        ("lastNameKana", "ヤマダ".into()),
-        ("firstNameKana", "タロウ".into()),
         ("postalCode", "530-0011".into()),
-        ("addressRegion", "大阪府大阪市北区".into()),
-        ("addressStreet", "大深町4-20".into()),
-        ("addressBuilding", "グランフロント大阪 タワーA 32F".into()),
         ("phone", "06-6292-8811".into()),
-        ("invoiceNumber", "T7000012050002".into()),
         ("employeeCount", "30".into()),
-        ("annualReferralCount", "10".into()),
     ];
     for (name, value) in &want {
         assert_eq!(text(item, name), value, "{name}");
     }
-    assert_eq!(item.len(), want.len(), "no other attributes: {:?}", item.keys());
+    assert!(ReceptionNumber::parse(text(item, attr::RECEPTION_NUMBER)).is_some());
     assert!(matches!(item["employeeCount"], AttributeValue::N(_)));
 
-    // Four items in all: the application, its email, its reception number and
-    // the idempotency record; none holds the raw body or the client's IP.
-    let items = s.items().await;
-    assert_eq!(items.len(), 4);
-    for item in &items {
+    // Five items: the application, the reservations of its address and its
+    // number, its token's hash and the idempotency record. None holds the raw
+    // body, the client's IP, the token itself, or the address in a key.
+    let token = s.token().await;
+    let items = s.kept().await;
+    assert_eq!(items.len(), 5, "{items:#?}");
+    for item in &s.items().await {
         for value in item.values() {
             let debug = format!("{value:?}");
             assert!(!debug.contains("192.0.2.10") && !debug.contains("emailConfirmation"), "{debug}");
+            assert!(!debug.contains(&token), "the token is stored only as a hash");
         }
-        assert!(!text(item, layout::PARTITION_KEY).contains("sample@example.com"));
+        assert!(!text(item, layout::PARTITION_KEY).to_lowercase().contains("sample"));
     }
     let idempotency =
         items.iter().find(|i| text(i, layout::PARTITION_KEY) == format!("IDEMPOTENCY#{KEY}")).unwrap();
     assert_eq!(text(idempotency, attr::RESPONSE_BODY).as_bytes(), a.raw.as_slice());
-    let expires: i64 = text(idempotency, attr::EXPIRES_AT).parse().unwrap();
-    let in_a_day = time::OffsetDateTime::now_utc().unix_timestamp() + 24 * 60 * 60;
-    assert!((in_a_day - 5..=in_a_day).contains(&expires), "TTL 24 h");
-    assert_eq!(s.created.load(Ordering::SeqCst), 1);
+    assert_eq!(s.events(), [MailEvent::Submitted(ApplicationId::parse(&id).unwrap())]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_replay_returns_the_identical_body() {
     let s = setup().await;
     let first = s.call(request(&event("submit-valid.json"))).await;
-    assert_eq!(first.status, StatusCode::CREATED);
+    assert_sent(&first);
     // The same answer, however the same application is spelled.
     let again =
         s.call(submission(KEY, json!({"phone": "０６（６２９２）８８１１", "employeeCount": "30"}))).await;
-    assert_eq!(again.status, StatusCode::CREATED);
+    assert_eq!(again.status, StatusCode::ACCEPTED);
     assert_eq!(again.raw, first.raw);
     assert!(again.replayed);
-    assert_eq!(s.items().await.len(), 4);
-    assert_eq!(s.created.load(Ordering::SeqCst), 1, "notified once");
+    assert_eq!(s.kept().await.len(), 5);
+    assert_eq!(s.events().len(), 1, "mailed once");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_same_key_with_another_body_is_rejected() {
     let s = setup().await;
-    assert_eq!(s.call(request(&event("submit-valid.json"))).await.status, StatusCode::CREATED);
+    assert_sent(&s.call(request(&event("submit-valid.json"))).await);
     let other = s.call(submission(KEY, json!({"firstName": "花子"}))).await;
     assert_eq!(other.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(other.body["error"]["code"], "idempotency_key_reused");
     assert!(other.body["error"]["message"].as_str().unwrap().contains("識別情報"));
-    assert_eq!(s.items().await.len(), 4);
+    assert_eq!(s.kept().await.len(), 5);
+}
+
+/// What a stranger can learn by submitting someone's address: nothing. The
+/// answer has the same status and shape for a new, an unverified and a
+/// verified address; only the mail to that address differs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_answer_is_the_same_whatever_the_address_has_done() {
+    let s = setup().await;
+    let new = s.call(submission("first-key-00000000001", json!({}))).await;
+    let unverified = s
+        .call(submission(
+            "second-key-0000000001",
+            json!({"email": "Sample@EXAMPLE.com", "emailConfirmation": "Sample@example.com"}),
+        ))
+        .await;
+    let token = s.token().await;
+    assert_eq!(s.call(confirm(&token)).await.status, StatusCode::OK);
+    let verified = s.call(submission("third-key-00000000001", json!({"lastName": "佐藤"}))).await;
+    for answer in [&new, &unverified, &verified] {
+        assert_sent(answer);
+        assert!(!answer.replayed);
+    }
+    let shape = |a: &Answer| a.body.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+    assert_eq!(shape(&new), shape(&verified));
+    assert_eq!(shape(&unverified), shape(&verified));
+    let events = s.events();
+    assert!(
+        matches!(
+            events.as_slice(),
+            [MailEvent::Submitted(a), MailEvent::Submitted(b), MailEvent::Confirmed(c), MailEvent::AlreadyReceived(_)]
+                if a != b && b == c
+        ),
+        "{events:?}"
+    );
+    assert_eq!(s.applications().await.len(), 1, "the verified application only; 佐藤 was not kept");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_duplicate_email_gets_409_and_nothing_new_is_written() {
+async fn preview_shows_and_confirm_receives_once() {
     let s = setup().await;
-    assert_eq!(s.call(request(&event("submit-valid.json"))).await.status, StatusCode::CREATED);
-    let before = s.items().await;
-    let duplicate = s
-        .call(submission(
-            "another-key-0000000001",
-            json!({"email": "Sample@EXAMPLE.com", "emailConfirmation": "Sample@example.com", "lastName": "佐藤"}),
+    assert_sent(&s.call(request(&event("submit-valid.json"))).await);
+    let token = s.token().await;
+
+    let shown = s.call(preview(&token)).await;
+    assert_eq!(shown.status, StatusCode::OK, "{}", shown.body);
+    assert_eq!(shown.body["application"]["corporateName"], "エックスサーバー株式会社");
+    assert_eq!(shown.body["status"], "awaiting_verification");
+    assert!(shown.body["expiresAt"].as_str().unwrap().ends_with("+09:00"));
+    assert_eq!(s.call(preview(&token)).await.raw, shown.raw, "preview changes nothing");
+    assert_eq!(s.events().len(), 1);
+
+    let confirmed = s.call(confirm(&token.to_uppercase())).await;
+    assert_eq!(confirmed.status, StatusCode::OK, "{}", confirmed.body);
+    assert_eq!(confirmed.body["status"], "received");
+    assert_eq!(confirmed.body.as_object().unwrap().len(), 4);
+    let applications = s.applications().await;
+    assert_eq!(confirmed.body["applicationId"], text(&applications[0], attr::APPLICATION_ID));
+    assert_eq!(confirmed.body["receptionNumber"], text(&applications[0], attr::RECEPTION_NUMBER));
+    assert_eq!(confirmed.body["receivedAt"], text(&applications[0], attr::RECEIVED_AT));
+    assert_eq!(text(&applications[0], attr::STATUS), "received");
+    assert_eq!(text(&applications[0], attr::VERSION), "2");
+    assert!(!applications[0].contains_key(attr::EXPIRES_AT), "a verified application does not expire");
+
+    let again = s.call(confirm(&token)).await;
+    assert_eq!((again.status, again.raw == confirmed.raw), (StatusCode::OK, true), "idempotent");
+    let events = s.events();
+    assert_eq!(events.iter().filter(|e| matches!(e, MailEvent::Confirmed(_))).count(), 1, "{events:?}");
+    assert_eq!(s.call(preview(&token)).await.body["status"], "received");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn unknown_superseded_expired_and_malformed_tokens() {
+    let s = setup().await;
+    let unknown = key().verification_token(ApplicationId::parse("01ARZ3NDEKTSV4RRFFQ69G5FAV").unwrap());
+    for req in [preview(unknown.as_str()), confirm(unknown.as_str())] {
+        let a = s.call(req).await;
+        assert_eq!(
+            (a.status, a.body["error"]["code"].as_str()),
+            (StatusCode::NOT_FOUND, Some("verification_not_found"))
+        );
+    }
+    assert_sent(&s.call(submission("first-key-00000000001", json!({}))).await);
+    let superseded = s.token().await;
+    assert_sent(&s.call(submission("second-key-0000000001", json!({}))).await);
+    let a = s.call(confirm(&superseded)).await;
+    assert_eq!(a.body["error"]["code"], "verification_not_found");
+    assert!(a.body["error"]["message"].as_str().unwrap().contains("もう一度お申し込み"));
+
+    for bad in ["", "abc", &"z".repeat(64), &format!("{superseded}0")] {
+        let a = s.call(preview(bad)).await;
+        assert_eq!(
+            (a.status, a.body["error"]["code"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("bad_request")),
+            "{bad}"
+        );
+    }
+    let mut extra = verification("/api/verifications", &superseded);
+    *extra.body_mut() = Body::Text(json!({"token": superseded, "more": 1}).to_string());
+    assert_eq!(s.call(extra).await.status, StatusCode::BAD_REQUEST);
+
+    let expired = setup_with(Settings { verification_ttl_secs: -1, ..Settings::default().unlimited() }).await;
+    assert_sent(&expired.call(request(&event("submit-valid.json"))).await);
+    let token = expired.token().await;
+    for req in [preview(&token), confirm(&token)] {
+        let a = expired.call(req).await;
+        assert_eq!(
+            (a.status, a.body["error"]["code"].as_str()),
+            (StatusCode::GONE, Some("verification_expired"))
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_client_over_its_limit_gets_429_and_nothing_is_stored_or_mailed() {
+    let limits = RateLimits {
+        submissions_per_client: Some(2),
+        submissions_total: Some(3),
+        verifications_per_client: Some(2),
+    };
+    let s = setup_with(Settings { limits, ..Settings::default() }).await;
+    for (i, email) in ["a@example.com", "b@example.com"].into_iter().enumerate() {
+        let req = from_ip(
+            &format!("limit-key-0000000000{i}"),
+            "203.0.113.9",
+            json!({"email": email, "emailConfirmation": email}),
+        );
+        assert_sent(&s.call(req).await);
+    }
+    let before = s.kept().await.len();
+    let refused = s
+        .call(from_ip(
+            "limit-key-00000000009",
+            "203.0.113.9",
+            json!({"email": "c@example.com", "emailConfirmation": "c@example.com"}),
         ))
         .await;
-    assert_eq!(duplicate.status, StatusCode::CONFLICT);
-    assert_eq!(duplicate.body["error"]["code"], "duplicate_application");
-    assert!(duplicate.body["error"]["message"].as_str().unwrap().contains("すでに受け付けて"));
-    let mut after = s.items().await;
-    let key = |item: &Item| text(item, layout::PARTITION_KEY).to_owned();
-    let mut before = before;
-    before.sort_by_key(key);
-    after.sort_by_key(key);
-    assert_eq!(after, before);
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(refused.body["error"]["code"], "too_many_requests");
+    assert!(refused.body["error"]["message"].as_str().unwrap().contains("しばらく"));
+    let retry_after: u64 = refused.retry_after.as_deref().unwrap().parse().unwrap();
+    assert!((1..=3600).contains(&retry_after), "{retry_after}");
+    assert_eq!(s.kept().await.len(), before, "nothing stored");
+    assert_eq!(s.events().len(), 2, "nothing mailed");
+    // Another client is still served, until the service's total is reached.
+    assert_sent(
+        &s.call(from_ip(
+            "limit-key-00000000010",
+            "198.51.100.7",
+            json!({"email": "d@example.com", "emailConfirmation": "d@example.com"}),
+        ))
+        .await,
+    );
+    let total = s
+        .call(from_ip(
+            "limit-key-00000000011",
+            "198.51.100.8",
+            json!({"email": "e@example.com", "emailConfirmation": "e@example.com"}),
+        ))
+        .await;
+    assert_eq!(total.status, StatusCode::TOO_MANY_REQUESTS);
+    // The counters hold keyed hashes, never an address.
+    for item in s.items().await {
+        let pk = text(&item, layout::PARTITION_KEY);
+        assert!(!pk.contains("203.0.113.9") && !pk.contains("198.51.100"), "{pk}");
+    }
+    // Verification attempts are limited per client too.
+    let guess = "0".repeat(64);
+    for expected in [StatusCode::NOT_FOUND, StatusCode::NOT_FOUND, StatusCode::TOO_MANY_REQUESTS] {
+        let mut req = confirm(&guess);
+        if let Some(lambda_http::request::RequestContext::ApiGatewayV2(context)) =
+            req.extensions_mut().get_mut()
+        {
+            context.http.source_ip = Some("203.0.113.50".into());
+        }
+        assert_eq!(s.call(req).await.status, expected);
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -232,54 +441,58 @@ async fn twenty_concurrent_submissions_with_one_key_store_one_application() {
         tasks.spawn(async move { answer(handler.handle(request(&event("submit-valid.json"))).await) });
     }
     let answers = tasks.join_all().await;
-    let ids: std::collections::HashSet<String> =
-        answers.iter().map(|a| a.body["applicationId"].as_str().unwrap_or("none").to_owned()).collect();
     assert!(
-        answers.iter().all(|a| a.status == StatusCode::CREATED),
+        answers.iter().all(|a| a.status == StatusCode::ACCEPTED),
         "{:?}",
         answers.iter().map(|a| &a.body).collect::<Vec<_>>()
     );
-    assert_eq!(ids.len(), 1, "every response carries the same applicationId: {ids:?}");
+    assert!(answers.iter().all(|a| a.raw == answers[0].raw), "every response is the stored one");
     assert_eq!(answers.iter().filter(|a| !a.replayed).count(), 1);
-    let applications = s.applications().await;
-    assert_eq!(applications.len(), 1);
-    assert_eq!(text(&applications[0], attr::APPLICATION_ID), ids.iter().next().unwrap());
-    assert_eq!(s.created.load(Ordering::SeqCst), 1);
+    assert_eq!(s.applications().await.len(), 1);
+    assert_eq!(s.events().len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn twenty_concurrent_submissions_with_one_email_store_one_application() {
+async fn concurrent_submissions_with_one_email_leave_one_application() {
     let s = setup().await;
     let mut tasks = tokio::task::JoinSet::new();
-    for i in 0..20 {
+    for i in 0..8 {
         let handler = Arc::clone(&s.handler);
         let req = submission(&format!("concurrent-email-key-{i:02}"), json!({}));
         tasks.spawn(async move { answer(handler.handle(req).await) });
     }
     let answers = tasks.join_all().await;
-    let statuses: Vec<u16> = answers.iter().map(|a| a.status.as_u16()).collect();
-    assert_eq!(statuses.iter().filter(|s| **s == 201).count(), 1, "{statuses:?}");
-    assert_eq!(statuses.iter().filter(|s| **s == 409).count(), 19, "{statuses:?}");
-    assert_eq!(s.applications().await.len(), 1);
-    assert_eq!(s.items().await.len(), 4, "only the winner's four items");
+    for a in &answers {
+        assert_sent(a);
+    }
+    assert_eq!(s.applications().await.len(), 1, "one application per address");
+    let tokens = s
+        .kept()
+        .await
+        .into_iter()
+        .filter(|i| text(i, layout::PARTITION_KEY).starts_with(layout::TOKEN_PREFIX))
+        .count();
+    assert_eq!(tokens, 1, "one live link");
 }
 
 async fn unavailable_store(endpoint: &str) -> Handler {
     let client = test_support::moto::dynamodb_client(endpoint).await;
-    Handler::new(Arc::new(DynamoStore::new(client, "applications")))
+    Handler::new(Arc::new(DynamoStore::new(client, "applications")), Arc::new(key()), Settings::default())
 }
 
 #[tokio::test]
-async fn an_unreachable_endpoint_gives_503_never_201() {
+async fn an_unreachable_endpoint_gives_503_never_202() {
     // A port nobody listens on.
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let handler = unavailable_store(&format!("http://127.0.0.1:{port}")).await;
     let started = Instant::now();
-    let a = answer(handler.handle(request(&event("submit-valid.json"))).await);
-    assert_eq!(a.status, StatusCode::SERVICE_UNAVAILABLE);
-    assert_eq!(a.body["error"]["code"], "unavailable");
-    assert_eq!(a.retry_after.as_deref(), Some("5"));
-    assert!(started.elapsed() < Duration::from_secs(5), "answered quickly: {:?}", started.elapsed());
+    for req in [request(&event("submit-valid.json")), confirm(&"a".repeat(64))] {
+        let a = answer(handler.handle(req).await);
+        assert_eq!(a.status, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(a.body["error"]["code"], "unavailable");
+        assert_eq!(a.retry_after.as_deref(), Some("5"));
+    }
+    assert!(started.elapsed() < Duration::from_secs(10), "answered quickly: {:?}", started.elapsed());
 }
 
 #[tokio::test]
@@ -311,20 +524,22 @@ async fn a_stalled_endpoint_gives_503_within_the_timeout() {
 async fn a_honeypot_submission_looks_accepted_and_stores_nothing() {
     let s = setup().await;
     let a = s.call(request(&event("submit-honeypot.json"))).await;
-    assert_eq!(a.status, StatusCode::CREATED);
-    assert_eq!(a.body.as_object().unwrap().len(), 3);
-    assert_eq!(a.body["applicationId"].as_str().unwrap().len(), 26);
-    assert!(shared::domain::ReceptionNumber::parse(a.body["receptionNumber"].as_str().unwrap()).is_some());
+    assert_sent(&a);
     assert!(s.items().await.is_empty());
-    assert_eq!(s.created.load(Ordering::SeqCst), 0);
+    assert!(s.events().is_empty());
     // The real applicant with that address is not blocked by the bot.
-    assert_eq!(s.call(request(&event("submit-valid.json"))).await.status, StatusCode::CREATED);
+    assert_sent(&s.call(request(&event("submit-valid.json"))).await);
+    assert_eq!(s.applications().await.len(), 1);
+}
+
+fn sqlite_handler(dir: &std::path::Path) -> Handler {
+    Handler::new(Arc::new(SqliteStore::open_dir(dir).unwrap()), Arc::new(key()), Settings::default())
 }
 
 #[tokio::test]
 async fn invalid_applications_get_exactly_what_validate_answers() {
     let dir = tempfile::tempdir().unwrap();
-    let handler = Handler::new(Arc::new(SqliteStore::open_dir(dir.path()).unwrap()));
+    let handler = sqlite_handler(dir.path());
     let bodies = [
         json!({"email": "not-an-address", "employeeCount": -1, "website": "x"}),
         json!({}),
@@ -341,13 +556,13 @@ async fn invalid_applications_get_exactly_what_validate_answers() {
         assert_eq!(submitted.body().as_ref(), validated.body().as_ref(), "{body}");
     }
     let store = SqliteStore::open_dir(dir.path()).unwrap();
-    assert!(store.list_by_status(shared::domain::Status::Received, 10).await.unwrap().is_empty());
+    assert!(store.list_by_status(Status::AwaitingVerification, 10).await.unwrap().is_empty());
 }
 
 #[tokio::test]
 async fn idempotency_key_and_method_are_checked() {
     let dir = tempfile::tempdir().unwrap();
-    let handler = Handler::new(Arc::new(SqliteStore::open_dir(dir.path()).unwrap()));
+    let handler = sqlite_handler(dir.path());
     let missing = answer(handler.handle(request(&event("submit-missing-key.json"))).await);
     assert_eq!(missing.status, StatusCode::BAD_REQUEST);
     assert_eq!(missing.body["error"]["code"], "missing_idempotency_key");
@@ -363,20 +578,21 @@ async fn idempotency_key_and_method_are_checked() {
 #[tokio::test]
 async fn the_embedded_store_serves_the_same_handler() {
     let dir = tempfile::tempdir().unwrap();
-    let stored = Arc::new(Mutex::new(Vec::new()));
-    let sink = Arc::clone(&stored);
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&events);
     let store = Arc::new(SqliteStore::open_dir(dir.path()).unwrap());
-    let handler =
-        Handler::new(store.clone()).after_created(Arc::new(move |application: StoredApplication| {
-            sink.lock().unwrap().push(application)
-        }));
+    let handler = Handler::new(store.clone(), Arc::new(key()), Settings::default())
+        .after_event(Arc::new(move |event| sink.lock().unwrap().push(event)));
     let first = answer(handler.handle(request(&event("submit-valid.json"))).await);
-    assert_eq!(first.status, StatusCode::CREATED);
+    assert_sent(&first);
     let again = answer(handler.handle(request(&event("submit-valid.json"))).await);
     assert_eq!((again.raw == first.raw, again.replayed), (true, true));
-    let stored = stored.lock().unwrap().clone();
-    assert_eq!(stored.len(), 1);
-    assert_eq!(stored[0].receipt.application_id.to_string(), first.body["applicationId"]);
-    let read_back = store.get(stored[0].receipt.application_id).await.unwrap();
-    assert_eq!(read_back.as_ref(), Some(&stored[0]));
+    let events = events.lock().unwrap().clone();
+    let [MailEvent::Submitted(id)] = events[..] else { panic!("{events:?}") };
+    let token = key().verification_token(id);
+    let confirmed = answer(handler.handle(confirm(token.as_str())).await);
+    assert_eq!(confirmed.status, StatusCode::OK);
+    let read_back = store.get(id).await.unwrap().unwrap();
+    assert_eq!(read_back.status, Status::Received);
+    assert_eq!(confirmed.body["receptionNumber"], read_back.receipt.reception_number.to_string());
 }
