@@ -23,6 +23,8 @@ pub const KEY_FILE: &str = "identifier.key";
 
 /// The environment variable naming the secret (its ARN or name) on AWS.
 pub const SECRET_ENV: &str = "IDENTIFIER_KEY_SECRET";
+/// Without a secret: the directory of a key file (`cargo lambda watch`).
+pub const DIR_ENV: &str = "IDENTIFIER_KEY_DIR";
 
 /// The secret behind every keyed hash. `Debug` does not show it.
 #[derive(Clone)]
@@ -185,8 +187,24 @@ impl VerificationToken {
     }
 }
 
-/// Reads the secret named by `IDENTIFIER_KEY_SECRET` from Secrets Manager,
-/// once per cold start.
+/// The functions' key, once per cold start: the secret named by
+/// `IDENTIFIER_KEY_SECRET` (the template sets it), or else the key file in
+/// `IDENTIFIER_KEY_DIR` (local runs of the functions). Neither is an error: a
+/// function must not make up a key of its own.
+#[cfg(feature = "secrets")]
+pub async fn from_env(sdk: &aws_config::SdkConfig) -> Result<IdentifierKey, KeyError> {
+    let set = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    match (set(SECRET_ENV), set(DIR_ENV)) {
+        (Some(_), _) => from_secrets_manager(sdk).await,
+        (None, Some(dir)) => {
+            std::fs::create_dir_all(&dir).map_err(|e| KeyError(format!("{dir}: {e}")))?;
+            IdentifierKey::load_or_create(Path::new(&dir))
+        }
+        (None, None) => Err(KeyError(format!("neither {SECRET_ENV} nor {DIR_ENV} is set"))),
+    }
+}
+
+/// Reads the secret named by `IDENTIFIER_KEY_SECRET` from Secrets Manager.
 #[cfg(feature = "secrets")]
 pub async fn from_secrets_manager(sdk: &aws_config::SdkConfig) -> Result<IdentifierKey, KeyError> {
     let name = std::env::var(SECRET_ENV)

@@ -4,6 +4,8 @@
 const ROUTES = {
   validate: '/api/validate',
   applications: '/api/applications',
+  preview: '/api/verifications/preview',
+  confirm: '/api/verifications',
   postal: '/api/postal/',
 };
 
@@ -59,6 +61,16 @@ export function submitApplication(application, idempotencyKey) {
     headers: { 'Idempotency-Key': idempotencyKey },
     timeoutMs: 30000,
   });
+}
+
+/** What the link's token would confirm (changes nothing). */
+export function previewVerification(token) {
+  return request(ROUTES.preview, { method: 'POST', body: { token }, timeoutMs: 15000 });
+}
+
+/** Confirms the link's application; the same answer when repeated. */
+export function confirmVerification(token) {
+  return request(ROUTES.confirm, { method: 'POST', body: { token }, timeoutMs: 30000 });
 }
 
 export function lookupPostal(code) {

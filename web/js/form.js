@@ -139,7 +139,7 @@ function start() {
 
   const receipt = loadReceipt();
   const wanted = stepFromHash(location.hash);
-  if (wanted === 3 && receipt && receipt.receptionNumber) {
+  if (wanted === 3 && receipt && receipt.expiresAt) {
     review.showCompleted(receipt);
   } else if (wanted === 2 && saved) {
     steps.show(1, 'replace', { focus: false });

@@ -18,15 +18,15 @@ const ID = {
   submit: 'submit-application',
   back: 'back-to-input',
   submitError: 'submit-error',
-  receptionNumber: 'reception-number',
-  receivedAt: 'received-at',
+  expiresAt: 'expires-at',
+  sentTo: 'sent-to',
+  sentToLine: 'sent-to-line',
 };
 
 const MESSAGES = {
   network: '通信エラーが発生しました。通信環境をご確認のうえ、もう一度お試しください。',
   submitNetwork: '通信エラーのため、お申し込みが完了したか確認できませんでした。通信環境をご確認のうえ、もう一度「申し込む」を押してください。同じお申し込みが二重に登録されることはありません。',
   submitRetry: 'もう一度「申し込む」を押してください。同じお申し込みが二重に登録されることはありません。',
-  duplicateHint: '別のメールアドレスでお申し込みになる場合は、「修正する」からメールアドレスを変更してください。',
   keyReusedHint: '入力内容を確認のうえ、もう一度「申し込む」を押してください。',
   unexpected: '予期しないエラーが発生しました。しばらくしてから再度お試しください。',
   sending: '送信中…',
@@ -87,7 +87,7 @@ export function reviewRows(application) {
   return rows;
 }
 
-function formatReceivedAt(value) {
+export function formatTime(value) {
   // Shown as the server wrote it (JST), without the browser's time zone.
   const match = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(value || '');
   if (!match) return value || '';
@@ -95,9 +95,11 @@ function formatReceivedAt(value) {
   return `${y}年${Number(m)}月${Number(d)}日 ${hh}:${mm}`;
 }
 
-function showReceipt(receipt) {
-  $(ID.receptionNumber).textContent = receipt.receptionNumber;
-  $(ID.receivedAt).textContent = formatReceivedAt(receipt.receivedAt);
+/** Step 3: when the link expires, and (only right after sending) where it went. */
+function showSent(sent, email) {
+  $(ID.expiresAt).textContent = formatTime(sent.expiresAt);
+  $(ID.sentTo).textContent = email || '';
+  $(ID.sentToLine).hidden = !email;
 }
 
 function showSubmitError(message, hint) {
@@ -127,7 +129,7 @@ export function createReview({ display, steps, checks, draft, onReset }) {
   let keyFingerprint = null;
   let checking = false;
   let sending = false;
-  /** The receipt once the application is stored. */
+  /** {expiresAt} once the application is stored and its link mailed. */
   let completed = null;
 
   function renderReview() {
@@ -233,14 +235,12 @@ export function createReview({ display, steps, checks, draft, onReset }) {
   }
 
   function handleSubmitResponse({ status, body }) {
-    if ((status === 201 || status === 200) && body && body.receptionNumber) {
-      complete(body);
+    if (status === 202 && body && body.status === 'verification_sent') {
+      complete(body, confirmed.application.email);
       return;
     }
     const code = api.envelopeCode(body);
-    if (status === 409) {
-      showSubmitError(api.envelopeMessage(body, MESSAGES.unexpected), MESSAGES.duplicateHint);
-    } else if (status === 422 && body && Array.isArray(body.errors)) {
+    if (status === 422 && body && Array.isArray(body.errors)) {
       // The server found errors after all: back to step 1, beside their fields.
       display.touchAll();
       steps.show(1, 'push', { focus: false });
@@ -259,11 +259,9 @@ export function createReview({ display, steps, checks, draft, onReset }) {
     }
   }
 
-  function complete(receipt) {
-    completed = {
-      receptionNumber: String(receipt.receptionNumber),
-      receivedAt: String(receipt.receivedAt || ''),
-    };
+  function complete(sent, email) {
+    // Kept for a reload of step 3, in this tab only, and without the address.
+    completed = { expiresAt: String(sent.expiresAt || '') };
     saveReceipt(completed);
     draft.clear();
     display.reset();
@@ -271,7 +269,7 @@ export function createReview({ display, steps, checks, draft, onReset }) {
     idempotencyKey = null;
     keyFingerprint = null;
     onReset();
-    showReceipt(completed);
+    showSent(completed, email);
     // Replacing step 2's entry: back from here never returns to 「申し込む」.
     steps.show(3, 'replace');
   }
@@ -308,10 +306,10 @@ export function createReview({ display, steps, checks, draft, onReset }) {
       idempotencyKey = typeof saved.idempotencyKey === 'string' ? saved.idempotencyKey : null;
       keyFingerprint = typeof saved.keyFingerprint === 'string' ? saved.keyFingerprint : null;
     },
-    /** A reload of step 3: the receipt kept in this tab. */
-    showCompleted(receipt) {
-      completed = receipt;
-      showReceipt(receipt);
+    /** A reload of step 3: what was kept in this tab. */
+    showCompleted(sent) {
+      completed = sent;
+      showSent(sent, null);
       steps.show(3, 'replace', { focus: false });
     },
   };

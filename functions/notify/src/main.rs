@@ -12,7 +12,7 @@ async fn main() -> Result<(), Error> {
         store: Box::new(DynamoStore::from_env(&sdk)?),
         mailer: Box::new(SesMailer::from_sdk(&sdk, config.configuration_set.clone())),
         // The verification link's token is derived from the application id under this key.
-        key: shared::keyed::from_secrets_manager(&sdk).await?,
+        key: shared::keyed::from_env(&sdk).await?,
         config,
     };
     run(service_fn(|event| notify::handle(&deps, event))).await

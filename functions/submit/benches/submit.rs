@@ -6,13 +6,17 @@
 use async_trait::async_trait;
 use criterion::{Criterion, criterion_group, criterion_main};
 use lambda_http::Request;
-use shared::domain::{ApplicationId, Status};
-use shared::mail::MailKind;
+use shared::domain::{ApplicationId, NoticeId, Status};
+use shared::keyed::{IdentifierKey, TokenHash};
+use shared::mail::{MailEvent, MailKind, MailSubject};
 use shared::store::sqlite::SqliteStore;
-use shared::store::{Store, StoredApplication, Submission, SubmitOutcome, Unavailable};
+use shared::store::{
+    ConfirmOutcome, Counter, Notice, Store, StoredApplication, Submission, SubmitOutcome, TokenState,
+    Unavailable,
+};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use submit::Handler;
+use submit::{Handler, Settings};
 
 /// Accepts every submission without keeping it: zero storage cost.
 struct Instant;
@@ -20,20 +24,44 @@ struct Instant;
 #[async_trait]
 impl Store for Instant {
     async fn submit(&self, submission: &Submission) -> Result<SubmitOutcome, Unavailable> {
-        Ok(SubmitOutcome::Created { response_body: submission.response_body.clone() })
+        Ok(SubmitOutcome::Created {
+            response_body: submission.response_body.clone(),
+            event: MailEvent::Submitted(submission.receipt.application_id),
+        })
     }
-    async fn mail_sent(&self, _: ApplicationId, _: MailKind) -> Result<bool, Unavailable> {
+    async fn token(&self, _: &TokenHash) -> Result<TokenState, Unavailable> {
+        Ok(TokenState::NotFound)
+    }
+    async fn confirm(&self, _: &TokenHash) -> Result<ConfirmOutcome, Unavailable> {
+        Ok(ConfirmOutcome::NotFound)
+    }
+    async fn admit(&self, _: &Counter) -> Result<bool, Unavailable> {
+        Ok(true)
+    }
+    async fn mail_sent(&self, _: MailSubject, _: MailKind) -> Result<bool, Unavailable> {
         Ok(false)
     }
-    async fn mark_mail_sent(&self, _: ApplicationId, _: MailKind) -> Result<bool, Unavailable> {
+    async fn mark_mail_sent(&self, _: MailSubject, _: MailKind) -> Result<bool, Unavailable> {
         Ok(true)
     }
     async fn get(&self, _: ApplicationId) -> Result<Option<StoredApplication>, Unavailable> {
         Ok(None)
     }
+    async fn notice(&self, _: NoticeId) -> Result<Option<Notice>, Unavailable> {
+        Ok(None)
+    }
     async fn list_by_status(&self, _: Status, _: usize) -> Result<Vec<StoredApplication>, Unavailable> {
         Ok(Vec::new())
     }
+    async fn pending_mail(&self) -> Result<Vec<MailEvent>, Unavailable> {
+        Ok(Vec::new())
+    }
+}
+
+/// The handler's settings here: the contract's limits, which count in the
+/// store like every request (the instant store admits all).
+fn handler(store: Arc<dyn Store>) -> Handler {
+    Handler::new(store, Arc::new(IdentifierKey::for_tests()), Settings::default())
 }
 
 fn event() -> serde_json::Value {
@@ -73,7 +101,7 @@ fn benches(c: &mut Criterion) {
         )
     });
 
-    let instant = Handler::new(Arc::new(Instant));
+    let instant = handler(Arc::new(Instant));
     group.bench_function("handler_instant_store", |b| {
         b.iter_batched(
             || fresh(&event, counter.fetch_add(1, Ordering::Relaxed)),
@@ -83,7 +111,12 @@ fn benches(c: &mut Criterion) {
     });
 
     let dir = tempfile::tempdir().unwrap();
-    let sqlite = Handler::new(Arc::new(SqliteStore::open_dir(dir.path()).unwrap()));
+    // No limits: every iteration comes from the same client.
+    let sqlite = Handler::new(
+        Arc::new(SqliteStore::open_dir(dir.path()).unwrap()),
+        Arc::new(IdentifierKey::for_tests()),
+        Settings::default().unlimited(),
+    );
     group.bench_function("handler_sqlite_store", |b| {
         b.iter_batched(
             || fresh(&event, counter.fetch_add(1, Ordering::Relaxed)),

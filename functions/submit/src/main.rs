@@ -13,7 +13,7 @@ async fn main() -> Result<(), Error> {
     let settings = submit::Settings::from_env()?;
     let sdk = shared::aws::load_sdk_config().await?;
     let store = DynamoStore::from_env(&sdk)?;
-    let key = shared::keyed::from_secrets_manager(&sdk).await?;
+    let key = shared::keyed::from_env(&sdk).await?;
     let handler = &submit::Handler::new(Arc::new(store), Arc::new(key), settings);
     run(service_fn(move |req| async move { Ok::<_, Error>(handler.handle(req).await) })).await
 }

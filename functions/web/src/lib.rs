@@ -62,7 +62,9 @@ fn asset(path: &str) -> Option<&'static File<'static>> {
     if relative.split('/').any(|segment| segment.is_empty() || segment.starts_with('.')) {
         return None;
     }
-    WEB.get_file(&relative)
+    // A directory named without its slash (`/verify`, the verification link's
+    // page) is its index, as the local server serves it.
+    WEB.get_file(&relative).or_else(|| WEB.get_file(format!("{relative}/index.html")))
 }
 
 fn content_type(file: &File<'_>) -> HeaderValue {
@@ -136,6 +138,16 @@ mod tests {
             assert_eq!(response.status(), StatusCode::OK, "{path}");
             assert_eq!(response.body().as_ref(), file.contents(), "{path}");
             assert!(response.headers().contains_key(header::CONTENT_TYPE), "{path}");
+        }
+    }
+
+    #[tokio::test]
+    async fn the_verification_page_is_served_with_and_without_its_slash() {
+        let page = WEB.get_file("verify/index.html").expect("web/verify/index.html");
+        for path in ["/verify", "/verify/", "/verify/index.html"] {
+            let response = handle(request("GET", path)).await;
+            assert_eq!(response.status(), StatusCode::OK, "{path}");
+            assert_eq!(response.body().as_ref(), page.contents(), "{path}");
         }
     }
 

@@ -343,14 +343,24 @@ fn notify_reads_inserted_applications_and_parks_failures() {
     assert!((1..=10).contains(&retries), "MaximumRetryAttempts {retries}");
     assert_eq!(stream["FunctionResponseTypes"], json!(["ReportBatchItemFailures"]));
 
-    // Only INSERTs of application items, by the layout's key prefix.
+    // Only the records of a mail event, by the layout's key prefixes and statuses.
     let filters = stream["FilterCriteria"]["Filters"].as_array().unwrap();
-    assert_eq!(filters.len(), 1);
-    let pattern: Value = serde_json::from_str(filters[0]["Pattern"].as_str().unwrap()).unwrap();
+    let patterns: Vec<Value> =
+        filters.iter().map(|f| serde_json::from_str(f["Pattern"].as_str().unwrap()).unwrap()).collect();
+    let key = |prefix: &str| json!({ layout::PARTITION_KEY: { "S": [{ "prefix": prefix }] } });
+    let status = |status: shared::domain::Status| json!({ layout::attr::STATUS: { "S": [status.as_str()] } });
+    use shared::domain::Status;
     assert_eq!(
-        pattern,
-        json!({ "eventName": ["INSERT"],
-                "dynamodb": { "Keys": { layout::PARTITION_KEY: { "S": [{ "prefix": layout::APPLICATION_PREFIX }] } } } })
+        patterns,
+        [
+            json!({ "eventName": ["INSERT"],
+                    "dynamodb": { "Keys": key(layout::APPLICATION_PREFIX), "NewImage": status(Status::AwaitingVerification) } }),
+            json!({ "eventName": ["INSERT"], "dynamodb": { "Keys": key(layout::NOTICE_PREFIX) } }),
+            json!({ "eventName": ["MODIFY"],
+                    "dynamodb": { "Keys": key(layout::APPLICATION_PREFIX),
+                                  "OldImage": status(shared::domain::Transition::Confirm.from()[0]),
+                                  "NewImage": status(shared::domain::Transition::Confirm.to()) } }),
+        ]
     );
     let id = shared::domain::ApplicationId::parse("01JABCDEFGHJKMNPQRSTVWXYZ0").expect("a ULID");
     assert!(layout::is_application_item(&layout::application_pk(id)));
@@ -401,17 +411,40 @@ fn functions_get_the_environment_their_code_reads() {
     };
     let table = reference("ApplicationsTable");
     let table_env = shared::store::dynamodb::TABLE_NAME_ENV;
-    assert_eq!(environment("submit"), BTreeMap::from([(table_env.to_owned(), table.clone())]));
+    let key_env = shared::keyed::SECRET_ENV;
+    let secret = reference("IdentifierKeySecret");
+    assert_eq!(resources(&template)["IdentifierKeySecret"]["Type"], "AWS::SecretsManager::Secret");
+
+    let submit = environment("submit");
+    let limits = [
+        (shared::limits::ENV_SUBMISSIONS_PER_CLIENT, "RateLimitSubmissionsPerClient"),
+        (shared::limits::ENV_SUBMISSIONS_TOTAL, "RateLimitSubmissionsTotal"),
+        (shared::limits::ENV_VERIFICATIONS_PER_CLIENT, "RateLimitVerificationsPerClient"),
+        (submit::ENV_VERIFICATION_TTL_HOURS, "VerificationTtlHours"),
+    ];
+    let mut expected =
+        BTreeMap::from([(table_env.to_owned(), table.clone()), (key_env.to_owned(), secret.clone())]);
+    for (name, parameter) in limits {
+        expected.insert(name.to_owned(), reference(parameter));
+        assert!(template["Parameters"][parameter]["Default"].is_number(), "{parameter} has a default");
+    }
+    assert_eq!(submit, expected);
+    assert_eq!(template["Parameters"]["RateLimitSubmissionsPerClient"]["Default"], 10);
+    assert_eq!(template["Parameters"]["RateLimitSubmissionsTotal"]["Default"], 1000);
+    assert_eq!(template["Parameters"]["VerificationTtlHours"]["Default"], 24);
 
     let notify = environment("notify");
     assert_eq!(notify[table_env], table);
+    assert_eq!(notify[key_env], secret);
     let mut names: BTreeSet<String> = notify.keys().cloned().collect();
     names.remove(table_env);
+    names.remove(key_env);
     assert_eq!(names, mail_environment_names(), "notify's mail settings are the ones shared::mail reads");
     for (name, value) in &notify {
-        let parameter = value["Ref"].as_str().unwrap_or_default();
+        let parameter =
+            value["Ref"].as_str().or_else(|| value["Fn::If"][1]["Ref"].as_str()).unwrap_or_default();
         assert!(
-            template["Parameters"][parameter].is_object() || name == table_env,
+            template["Parameters"][parameter].is_object() || name == table_env || name == key_env,
             "{name} comes from a parameter"
         );
     }
@@ -511,16 +544,32 @@ fn iam_is_least_privilege() {
 
     let table = get_att("ApplicationsTable", "Arn");
     let submit = role_actions(&template, &role_of("submit"));
-    assert_eq!(services(&submit), BTreeSet::from(["dynamodb".into(), "logs".into(), "xray".into()]));
+    assert_eq!(
+        services(&submit),
+        BTreeSet::from(["dynamodb".into(), "logs".into(), "secretsmanager".into(), "xray".into()])
+    );
     for (action, resources) in submit.iter().filter(|(a, _)| a.starts_with("dynamodb:")) {
         assert_eq!(resources, &vec![table.clone()], "submit {action}: the table only");
     }
+    for action in ["dynamodb:Scan", "dynamodb:Query", "dynamodb:BatchWriteItem"] {
+        assert!(!submit.contains_key(action), "submit {action}");
+    }
+    let secret = reference("IdentifierKeySecret");
+    assert_eq!(submit["secretsmanager:GetSecretValue"], vec![secret.clone()]);
 
     let notify = role_actions(&template, &role_of("notify"));
     assert_eq!(
         services(&notify),
-        BTreeSet::from(["dynamodb".into(), "logs".into(), "ses".into(), "sqs".into(), "xray".into()])
+        BTreeSet::from([
+            "dynamodb".into(),
+            "logs".into(),
+            "secretsmanager".into(),
+            "ses".into(),
+            "sqs".into(),
+            "xray".into()
+        ])
     );
+    assert_eq!(notify["secretsmanager:GetSecretValue"], vec![secret]);
     for action in ["dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:DescribeStream"] {
         assert_eq!(notify[action], vec![get_att("ApplicationsTable", "StreamArn")], "notify {action}");
     }

@@ -1,0 +1,145 @@
+// The verification page (/verify#token=…): the link from the verification
+// mail. It shows what the token would confirm (preview changes nothing, so a
+// mail scanner that opens the link confirms nothing), confirms on the button,
+// and then shows the reception number. The token lives in the fragment and
+// in memory only; it is taken out of the address bar at once.
+
+import * as api from './api.js';
+import { setBusy } from './busy.js';
+import { ERROR_CODES } from './fields.js';
+import { formatTime, reviewRows } from './review.js';
+
+const MESSAGES = {
+  malformed: 'このリンクの形式が正しくありません。メールに記載されたリンクを、途中で切れないようにそのまま開いてください。',
+  network: '通信エラーが発生しました。通信環境をご確認のうえ、もう一度お試しください。',
+  retry: 'もう一度お試しください。',
+  unexpected: '予期しないエラーが発生しました。しばらくしてから再度お試しください。',
+  notEntered: '(未入力)',
+  sending: '確定しています…',
+};
+
+const SECTIONS = ['verify-loading', 'verify-preview', 'verify-done', 'verify-failed'];
+const $ = (id) => document.getElementById(id);
+
+/** The token of `#token=…`, or null. */
+export function tokenFromHash(hash) {
+  const params = new URLSearchParams((hash || '').replace(/^#/, ''));
+  const token = (params.get('token') || '').trim();
+  return /^[0-9a-fA-F]{64}$/.test(token) ? token : null;
+}
+
+function show(id) {
+  for (const section of SECTIONS) $(section).hidden = section !== id;
+  const title = $(id).querySelector('h2[tabindex]');
+  if (title) title.focus({ preventScroll: false });
+}
+
+function fail(message) {
+  $('verify-failed-message').textContent = message;
+  show('verify-failed');
+}
+
+function renderPreview(body) {
+  const review = $('verify-review');
+  review.replaceChildren();
+  for (const [key, label, text] of reviewRows(body.application)) {
+    const row = document.createElement('div');
+    row.className = 'review__row';
+    row.dataset.review = key;
+    const term = document.createElement('dt');
+    term.textContent = label;
+    const detail = document.createElement('dd');
+    detail.textContent = text || MESSAGES.notEntered;
+    detail.classList.toggle('is-empty', !text);
+    row.append(term, detail);
+    review.append(row);
+  }
+  $('verify-expires-at').textContent = formatTime(body.expiresAt);
+  show('verify-preview');
+}
+
+function renderDone(body) {
+  $('reception-number').textContent = String(body.receptionNumber);
+  $('received-at').textContent = formatTime(body.receivedAt);
+  show('verify-done');
+}
+
+/** An error answer: the page to show, or a retryable message beside the button. */
+function handleError({ status, body }, retryable) {
+  const code = api.envelopeCode(body);
+  const message = api.envelopeMessage(body, MESSAGES.unexpected);
+  if (code === ERROR_CODES.verificationNotFound || code === ERROR_CODES.verificationExpired) {
+    fail(message);
+  } else if (status === 400) {
+    fail(MESSAGES.malformed);
+  } else if (retryable) {
+    const box = $('verify-error');
+    box.textContent = `${message} ${status === 429 || status >= 500 ? MESSAGES.retry : ''}`.trim();
+    box.hidden = false;
+  } else {
+    fail(message);
+  }
+}
+
+async function confirm(token) {
+  const button = $('verify-confirm');
+  if (button.disabled) return;
+  setBusy(button, true, MESSAGES.sending);
+  $('verify-error').hidden = true;
+  try {
+    const response = await api.confirmVerification(token);
+    if (response.status === 200 && response.body && response.body.receptionNumber) {
+      renderDone(response.body);
+      return;
+    }
+    handleError(response, true);
+  } catch {
+    handleError({ status: 0, body: { error: { message: MESSAGES.network } } }, true);
+  } finally {
+    setBusy(button, false);
+  }
+}
+
+async function start() {
+  const token = tokenFromHash(location.hash);
+  // Out of the address bar (and so of bookmarks and shared screens).
+  history.replaceState(null, '', location.pathname + location.search);
+  if (!token) {
+    fail(MESSAGES.malformed);
+    return;
+  }
+  let response;
+  try {
+    response = await api.previewVerification(token);
+  } catch {
+    fail(MESSAGES.network);
+    return;
+  }
+  const { status, body } = response;
+  if (status !== 200 || !body || !body.application) {
+    handleError(response, false);
+    return;
+  }
+  if (body.status && body.status !== 'awaiting_verification') {
+    // Confirmed before (a reload, a second click on the link): the same answer again.
+    await confirmAgain(token);
+    return;
+  }
+  renderPreview(body);
+  $('verify-confirm').addEventListener('click', () => confirm(token));
+}
+
+async function confirmAgain(token) {
+  try {
+    const response = await api.confirmVerification(token);
+    if (response.status === 200 && response.body && response.body.receptionNumber) {
+      renderDone(response.body);
+    } else {
+      handleError(response, false);
+    }
+  } catch {
+    fail(MESSAGES.network);
+  }
+}
+
+start();
