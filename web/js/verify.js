@@ -142,4 +142,7 @@ async function confirmAgain(token) {
   }
 }
 
-start();
+// The page has settled (shown what it can): tests and the form wait for this.
+start().finally(() => {
+  document.documentElement.dataset.ready = 'true';
+});

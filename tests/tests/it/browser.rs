@@ -67,11 +67,42 @@ async fn confirm(browser: &Browser) -> Result<()> {
         .await
 }
 
-/// Presses 申し込む and waits for the completion page; returns the reception number shown.
+/// Presses 申し込む and waits for step 3; returns the link's expiry shown.
 async fn submit_and_complete(browser: &Browser) -> Result<String> {
     browser.click("submit-application").await?;
     browser.wait_until("!document.getElementById('step-complete').hidden").await?;
-    browser.text("reception-number").await
+    browser.text("expires-at").await
+}
+
+/// The decoded text of each mail of `kind` in the local server's outbox,
+/// waiting (the server sends right after answering) until there are `count`.
+async fn mails(site: &Site, kind: &str, count: usize) -> Result<Vec<String>> {
+    let suffix = format!("-{kind}.eml");
+    for _ in 0..100 {
+        let names: Vec<String> = test_support::outbox_files(site.data.path())
+            .into_iter()
+            .filter(|n| n.ends_with(&suffix))
+            .collect();
+        if names.len() >= count {
+            let mut texts = Vec::new();
+            for name in names {
+                let raw = std::fs::read(site.data.path().join("outbox").join(name))?;
+                let message = mail_parser::MessageParser::default().parse(&raw).expect("a mail");
+                texts.push(message.body_text(0).expect("a text part").into_owned());
+            }
+            return Ok(texts);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    anyhow::bail!("fewer than {count} {kind} mails in the outbox")
+}
+
+/// The verification link of a mail's text.
+fn link_in(text: &str) -> String {
+    let start = text.find("http://").expect("a link");
+    let link: String = text[start..].chars().take_while(|c| !c.is_whitespace()).collect();
+    assert!(link.contains("/verify#token="), "{link}");
+    link
 }
 
 /// The review rows of step 2, as (key, shown value).
@@ -90,35 +121,44 @@ async fn review(browser: &Browser) -> Result<Vec<(String, String)>> {
         .collect())
 }
 
-/// Proves the application is stored: the local server's SQLite store holds exactly
-/// one application, this one, under the receipt the page showed; through the API,
-/// the same key and body replay that receipt, and another key for the same email is a duplicate.
-async fn assert_stored(site: &Site, key: &str, body: &Value, reception_number: &str) -> Result<()> {
+/// Proves the application is stored, unverified: the local server's SQLite
+/// store holds exactly one application, this one; through the API, the same
+/// key and body replay the same answer. Returns its verification link, from
+/// the one mail in the outbox.
+async fn assert_stored(site: &Site, key: &str, body: &Value) -> Result<String> {
     let store = SqliteStore::open_dir(site.data.path())?;
-    let stored = store.list_by_status(Status::Received, 10).await?;
+    let stored = store.list_by_status(Status::AwaitingVerification, 10).await?;
     assert_eq!(stored.len(), 1, "one application stored");
-    assert_eq!(stored[0].receipt.reception_number.as_str(), reception_number);
+    assert_eq!(
+        store.list_by_status(Status::Received, 10).await?.len(),
+        0,
+        "not received before its link is used"
+    );
     let raw = RawApplication::deserialize(body)?;
     assert_eq!(stored[0].application, Application::parse(&raw).expect("a valid body").application);
 
     let http = reqwest::Client::new();
     let replay =
         http.post(site.api("/api/applications")).header("Idempotency-Key", key).json(body).send().await?;
-    assert_eq!(replay.status(), 201, "the stored application replays");
+    assert_eq!(replay.status(), 202, "the stored application replays");
     assert_eq!(replay.headers().get("Idempotent-Replayed").map(|v| v.to_str().unwrap()), Some("true"));
     let replayed: Value = replay.json().await?;
-    assert_eq!(replayed["receptionNumber"], reception_number);
+    assert_eq!(replayed["status"], "verification_sent");
 
-    let again = http
-        .post(site.api("/api/applications"))
-        .header("Idempotency-Key", "another-key-for-the-same-email")
-        .json(body)
-        .send()
-        .await?;
-    assert_eq!(again.status(), 409);
-    let envelope: Value = again.json().await?;
-    assert_eq!(envelope["error"]["code"], "duplicate_application");
-    Ok(())
+    let links = mails(site, "verification", 1).await?;
+    assert_eq!(links.len(), 1, "one link mailed");
+    Ok(link_in(&links[0]))
+}
+
+/// Opens a verification link, checks what it shows, confirms, and returns the
+/// reception number the page then shows.
+async fn confirm_by_link(browser: &Browser, link: &str) -> Result<String> {
+    browser.open(link).await?;
+    browser.wait_until("!document.getElementById('verify-preview').hidden").await?;
+    assert_eq!(browser.client.current_url().await?.fragment(), None, "the token left the address bar");
+    browser.click("verify-confirm").await?;
+    browser.wait_until("!document.getElementById('verify-done').hidden").await?;
+    browser.text("reception-number").await
 }
 
 #[tokio::test]
@@ -164,21 +204,94 @@ async fn a_corporation_applies_through_to_the_completion_page() -> Result<()> {
     assert_eq!(shown, expected);
 
     let key = idempotency_key(&browser).await?;
-    let reception_number = submit_and_complete(&browser).await?;
-    assert!(!reception_number.is_empty());
+    let expires_at = submit_and_complete(&browser).await?;
+    assert!(expires_at.contains('年'), "{expires_at}");
     assert_eq!(browser.client.current_url().await?.fragment(), Some("complete"));
-    assert!(browser.text("received-at").await?.contains('年'));
-    assert!(browser.text("step-complete").await?.contains("審査結果を電子メールにてお知らせします"));
-    // The draft is gone; the receipt stays for a reload.
+    assert_eq!(browser.text("sent-to").await?, email);
+    let step3 = browser.text("step-complete").await?;
+    assert!(step3.contains("まだ完了していません") && step3.contains("この内容で確定する"), "{step3}");
+    // The draft is gone; the expiry stays for a reload, the address does not.
     assert_eq!(
         browser.eval("return sessionStorage.getItem('partner-registration:draft')").await?,
         Value::Null
     );
+    let kept = browser.eval("return JSON.stringify(Object.assign({}, sessionStorage))").await?;
+    assert!(!kept.as_str().unwrap().contains(email), "{kept}");
     browser.client.refresh().await?;
     browser.wait_until("document.documentElement.dataset.ready === 'true'").await?;
-    assert_eq!(browser.text("reception-number").await?, reception_number);
+    assert_eq!(browser.text("expires-at").await?, expires_at);
 
-    assert_stored(&site, &key, &corporation_json(email), &reception_number).await?;
+    // The mail's link, opened: the application as entered, then the number.
+    let link = assert_stored(&site, &key, &corporation_json(email)).await?;
+    browser.open(&link).await?;
+    browser.wait_until("!document.getElementById('verify-preview').hidden").await?;
+    let preview = browser.text("verify-review").await?;
+    assert!(preview.contains("エックスサーバー株式会社") && preview.contains("06-6292-8811"), "{preview}");
+    assert_eq!(browser.text("verify-expires-at").await?, expires_at);
+    assert_eq!(browser.eval("return document.activeElement.id").await?, "verify-preview-title");
+    browser.click("verify-confirm").await?;
+    browser.wait_until("!document.getElementById('verify-done').hidden").await?;
+    let reception_number = browser.text("reception-number").await?;
+    assert!(browser.text("received-at").await?.contains('年'));
+
+    let store = SqliteStore::open_dir(site.data.path())?;
+    let received = store.list_by_status(Status::Received, 10).await?;
+    assert_eq!(received.len(), 1);
+    assert_eq!(received[0].receipt.reception_number.as_str(), reception_number);
+    // The 控え and the operators' notice follow the confirmation, once each.
+    let copies = mails(&site, "acknowledgement", 1).await?;
+    assert!(copies[0].contains(&reception_number) && copies[0].contains("エックスサーバー株式会社"));
+    assert_eq!(mails(&site, "operator-notice", 1).await?.len(), 1);
+
+    // The link again (a reload, a second click in the mail): the same number.
+    browser.open(&link).await?;
+    browser.wait_until("!document.getElementById('verify-done').hidden").await?;
+    assert_eq!(browser.text("reception-number").await?, reception_number);
+    assert_eq!(test_support::outbox_files(site.data.path()).len(), 3, "nothing mailed twice");
+    browser.close().await
+}
+
+#[tokio::test]
+async fn a_dead_or_mistyped_link_says_so_and_offers_to_apply_again() -> Result<()> {
+    let (site, browser) = open_form().await?;
+    for (fragment, expected) in [
+        (format!("token={}", "0".repeat(64)), "無効です"),
+        ("token=abc".to_owned(), "形式が正しくありません"),
+        (String::new(), "形式が正しくありません"),
+    ] {
+        browser.open(&format!("{}verify#{fragment}", site.url())).await?;
+        browser.wait_until("!document.getElementById('verify-failed').hidden").await?;
+        let message = browser.text("verify-failed-message").await?;
+        assert!(message.contains(expected), "{fragment}: {message}");
+        let again = browser.eval("return document.getElementById('apply-again').href").await?;
+        assert_eq!(again.as_str(), Some(site.url().as_str()));
+    }
+    // A superseded link: the newer submission's mail holds the live one.
+    let http = reqwest::Client::new();
+    for key in ["first-key-for-a-link", "second-key-for-a-link"] {
+        let sent = http
+            .post(site.api("/api/applications"))
+            .header("Idempotency-Key", key)
+            .json(&corporation_json("twice@example.com"))
+            .send()
+            .await?;
+        assert_eq!(sent.status(), 202);
+        // One at a time: the first link mail is sent before the second submission.
+        mails(&site, "verification", if key.starts_with("first") { 1 } else { 2 }).await?;
+    }
+    let links: Vec<String> = mails(&site, "verification", 2).await?.iter().map(|t| link_in(t)).collect();
+    let mut outcomes = Vec::new();
+    for link in &links {
+        browser.open(link).await?;
+        browser
+            .wait_until(
+                "!document.getElementById('verify-preview').hidden || !document.getElementById('verify-failed').hidden",
+            )
+            .await?;
+        outcomes.push(browser.is_shown("verify-preview").await?);
+    }
+    outcomes.sort();
+    assert_eq!(outcomes, [false, true], "one link is live, the superseded one is not");
     browser.close().await
 }
 
@@ -241,8 +354,16 @@ async fn the_whole_form_works_by_keyboard_alone() -> Result<()> {
     let key = idempotency_key(&browser).await?;
     browser.client.active_element().await?.send_keys(ENTER).await?;
     browser.wait_until("!document.getElementById('step-complete').hidden").await?;
-    let reception_number = browser.text("reception-number").await?;
-    assert_stored(&site, &key, &corporation_json(email), &reception_number).await?;
+    let link = assert_stored(&site, &key, &corporation_json(email)).await?;
+    // The link's page by keyboard too: the button is the first stop after the title.
+    browser.open(&link).await?;
+    browser.wait_until("!document.getElementById('verify-preview').hidden").await?;
+    assert_eq!(browser.eval("return document.activeElement.id").await?, "verify-preview-title");
+    assert_eq!(tab(&browser).await?, "verify-confirm");
+    browser.client.active_element().await?.send_keys(ENTER).await?;
+    browser.wait_until("!document.getElementById('verify-done').hidden").await?;
+    assert_eq!(browser.eval("return document.activeElement.id").await?, "verify-done-title");
+    assert!(!browser.text("reception-number").await?.is_empty());
     browser.close().await
 }
 
@@ -266,14 +387,17 @@ async fn a_sole_proprietor_applies_without_corporate_fields() -> Result<()> {
     assert!(!shown.iter().any(|(key, _)| key.starts_with("corporate")), "{shown:?}");
 
     let key = idempotency_key(&browser).await?;
-    let reception_number = submit_and_complete(&browser).await?;
+    submit_and_complete(&browser).await?;
 
     let mut body = corporation_json(email);
     let object = body.as_object_mut().unwrap();
     object.remove("corporateName");
     object.remove("corporateNameKana");
     object.insert("contractType".into(), json!("sole_proprietor"));
-    assert_stored(&site, &key, &body, &reception_number).await?;
+    let link = assert_stored(&site, &key, &body).await?;
+    let reception_number = confirm_by_link(&browser, &link).await?;
+    let copy = &mails(&site, "acknowledgement", 1).await?[0];
+    assert!(copy.contains(&reception_number) && !copy.contains("契約法人名"), "{copy}");
     browser.close().await
 }
 
@@ -471,7 +595,6 @@ async fn a_double_click_on_submit_creates_one_application() -> Result<()> {
         .then(PointerAction::Up { button: MOUSE_BUTTON_LEFT });
     browser.client.perform_actions(pointer).await?;
     browser.wait_until("!document.getElementById('step-complete').hidden").await?;
-    let reception_number = browser.text("reception-number").await?;
 
     // One request left the page (a second would have ended by now), and no error was shown.
     tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
@@ -483,7 +606,7 @@ async fn a_double_click_on_submit_creates_one_application() -> Result<()> {
         .await?;
     assert_eq!(posts, 1);
     assert!(!browser.is_shown("submit-error").await.unwrap_or(false));
-    assert_stored(&site, &key, &corporation_json(email), &reception_number).await?;
+    assert_stored(&site, &key, &corporation_json(email)).await?;
     browser.close().await
 }
 
@@ -507,21 +630,23 @@ async fn a_failed_connection_can_be_retried_with_the_same_key() -> Result<()> {
     // Say the first attempt had in fact been stored: the retry must replay it,
     // which only happens when the page sends the same key.
     site.restart_on(addr).await?;
-    let stored: Value = reqwest::Client::new()
+    let stored = reqwest::Client::new()
         .post(site.api("/api/applications"))
         .header("Idempotency-Key", &key)
         .json(&corporation_json(email))
         .send()
-        .await?
-        .json()
         .await?;
-    let reception_number = submit_and_complete(&browser).await?;
-    assert_eq!(reception_number, stored["receptionNumber"].as_str().unwrap());
+    assert_eq!(stored.status(), 202);
+    submit_and_complete(&browser).await?;
+    // The page's retry was a replay: one application, one link.
+    assert_stored(&site, &key, &corporation_json(email)).await?;
     browser.close().await
 }
 
+/// An address that already has a received application sees exactly what a
+/// new one sees (the page tells a stranger nothing); the mail tells its owner.
 #[tokio::test]
-async fn a_duplicate_email_is_shown_clearly_on_step_2() -> Result<()> {
+async fn an_address_that_applied_before_sees_the_same_page_and_gets_a_reminder() -> Result<()> {
     let (site, browser) = open_form().await?;
     let email = "taken@example.com";
     let first = reqwest::Client::new()
@@ -530,15 +655,20 @@ async fn a_duplicate_email_is_shown_clearly_on_step_2() -> Result<()> {
         .json(&corporation_json(email))
         .send()
         .await?;
-    assert_eq!(first.status(), 201);
+    assert_eq!(first.status(), 202);
+    let link = link_in(&mails(&site, "verification", 1).await?[0]);
+    let reception_number = confirm_by_link(&browser, &link).await?;
 
+    browser.open(&site.url()).await?;
+    browser.wait_until("document.documentElement.dataset.ready === 'true'").await?;
     fill_corporation(&browser, email).await?;
     confirm(&browser).await?;
-    browser.click("submit-application").await?;
-    browser.wait_until("!document.getElementById('submit-error').hidden").await?;
-    let shown = browser.text("submit-error").await?;
-    assert!(shown.contains("「修正する」"), "{shown}");
-    assert_eq!(browser.step().await?, 2);
+    submit_and_complete(&browser).await?;
+    assert!(!browser.is_shown("submit-error").await?);
+    let reminders = mails(&site, "already-received", 1).await?;
+    assert!(reminders[0].contains(&reception_number) && !reminders[0].contains("verify#"));
+    let store = SqliteStore::open_dir(site.data.path())?;
+    assert_eq!(store.list_by_status(Status::AwaitingVerification, 10).await?.len(), 0, "nothing new kept");
     browser.close().await
 }
 
@@ -647,14 +777,20 @@ fn the_page_uses_the_contracts_routes() {
 
 #[test]
 fn the_page_has_no_inline_script_or_style() {
-    let html = std::fs::read_to_string(integration_tests::browser::web_dir().join("index.html")).unwrap();
-    assert!(!html.contains("<script>") && !html.contains(" style=") && !html.contains("<style"));
-    let handler = html.match_indices(" on").any(|(at, _)| {
-        let rest = &html[at + 3..];
-        let name_len = rest.bytes().take_while(u8::is_ascii_lowercase).count();
-        name_len > 0 && rest[name_len..].starts_with('=')
-    });
-    assert!(!handler, "no inline event handlers");
+    for page in ["index.html", "verify/index.html"] {
+        let html = std::fs::read_to_string(integration_tests::browser::web_dir().join(page)).unwrap();
+        assert!(
+            !html.contains("<script>") && !html.contains(" style=") && !html.contains("<style"),
+            "{page}"
+        );
+        let handler = html.match_indices(" on").any(|(at, _)| {
+            let rest = &html[at + 3..];
+            let name_len = rest.bytes().take_while(u8::is_ascii_lowercase).count();
+            name_len > 0 && rest[name_len..].starts_with('=')
+        });
+        assert!(!handler, "{page}: no inline event handlers");
+        assert!(html.contains("script-src 'self'"), "{page}: the strict CSP");
+    }
     let js_dir = integration_tests::browser::web_dir().join("js");
     for entry in std::fs::read_dir(js_dir).unwrap() {
         let source = std::fs::read_to_string(entry.unwrap().path()).unwrap();
