@@ -90,9 +90,20 @@ async fn no_personal_data_reaches_the_logs() {
         post("api/applications", Some("privacy-key-000000000003"), &invalid).await.unwrap().status().as_u16(),
         client.get(format!("{base}api/postal/5300011")).send().await.unwrap().status().as_u16(),
     ];
-    assert_eq!(statuses, [200, 422, 201, 201, 409, 422, 200]);
+    assert_eq!(statuses, [200, 422, 202, 202, 202, 422, 200]);
+    // The link of the live application: previewed and confirmed.
+    let store = shared::store::sqlite::SqliteStore::open_dir(data.path()).unwrap();
+    use shared::store::Store;
+    let awaiting = store.list_by_status(shared::domain::Status::AwaitingVerification, 10).await.unwrap();
+    let key = shared::keyed::IdentifierKey::load_or_create(data.path()).unwrap();
+    let token = key.verification_token(awaiting[0].receipt.application_id);
+    let body = json!({ "token": token.as_str() });
+    for path in ["api/verifications/preview", "api/verifications"] {
+        assert_eq!(post(path, None, &body).await.unwrap().status().as_u16(), 200, "{path}");
+    }
     running.shutdown().await.unwrap();
-    assert_eq!(std::fs::read_dir(data.path().join("outbox")).unwrap().count(), 2, "the mails were sent");
+    // Two links (the second submission superseded the first), the 控え and the notice.
+    assert_eq!(std::fs::read_dir(data.path().join("outbox")).unwrap().count(), 4, "the mails were sent");
 
     let logs = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
     assert!(logs.lines().count() >= 7, "every request logged an outcome:\n{logs}");

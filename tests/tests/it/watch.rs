@@ -3,7 +3,6 @@
 //! postal and submit answer through it, submit storing into a table this test
 //! creates in moto (AWS_ENDPOINT_URL, started by scripts/test).
 
-use aws_sdk_dynamodb::types::AttributeValue;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use shared::store::layout;
@@ -203,7 +202,8 @@ async fn functions_answer_through_cargo_lambda_watch() {
         (StatusCode::BAD_REQUEST, Some("invalid_postal_code"))
     );
 
-    // submit: 201 only once stored in moto, replayed for the same key, 409 for the same email.
+    // submit: 202 only once stored in moto, replayed for the same key, the same
+    // answer for the same address; its link confirms it through watch too.
     let nonce = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
     let email = format!("watch-{nonce}@example.jp");
     let (first_key, second_key) = (format!("watch-{nonce}-1"), format!("watch-{nonce}-2"));
@@ -213,39 +213,50 @@ async fn functions_answer_through_cargo_lambda_watch() {
             .json(&application(&email))
             .send()
     };
-    let (status, _, receipt) = json_of(submit(&first_key).await.unwrap()).await;
-    assert_eq!(status, StatusCode::CREATED, "{receipt}\n{}", log());
-    let application_id = receipt["applicationId"].as_str().unwrap();
-    assert!(receipt["receptionNumber"].as_str().is_some_and(|n| !n.is_empty()));
-    assert!(receipt["receivedAt"].as_str().unwrap().ends_with("+09:00"));
-    let stored = dynamodb
-        .get_item()
+    let (status, _, sent) = json_of(submit(&first_key).await.unwrap()).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{sent}\n{}", log());
+    assert_eq!(sent["status"], "verification_sent");
+    assert!(sent["expiresAt"].as_str().unwrap().ends_with("+09:00"));
+    let applications: Vec<_> = dynamodb
+        .scan()
         .table_name(&table)
-        .key(
-            layout::PARTITION_KEY,
-            AttributeValue::S(layout::application_pk(
-                shared::domain::ApplicationId::parse(application_id).expect("a ULID"),
-            )),
-        )
-        .key(layout::SORT_KEY, AttributeValue::S(layout::APPLICATION_SORT_KEY.into()))
         .consistent_read(true)
         .send()
         .await
-        .unwrap();
-    let item = stored.item().expect("the application is in the table");
-    assert_eq!(
-        item.get(layout::attr::RECEPTION_NUMBER).and_then(|v| v.as_s().ok()).map(String::as_str),
-        receipt["receptionNumber"].as_str()
-    );
+        .unwrap()
+        .items
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|item| {
+            item.get(layout::PARTITION_KEY)
+                .and_then(|v| v.as_s().ok())
+                .is_some_and(|pk| layout::is_application_item(pk))
+        })
+        .collect();
+    assert_eq!(applications.len(), 1, "the application is in the table");
+    let attribute =
+        |name: &str| applications[0].get(name).and_then(|v| v.as_s().ok()).cloned().unwrap_or_default();
+    assert_eq!(attribute(layout::attr::STATUS), "awaiting_verification");
 
     let (status, headers, replay) = json_of(submit(&first_key).await.unwrap()).await;
-    assert_eq!((status, &replay), (StatusCode::CREATED, &receipt));
+    assert_eq!((status, &replay), (StatusCode::ACCEPTED, &sent));
     assert_eq!(headers.get("idempotent-replayed").map(|v| v.to_str().unwrap()), Some("true"));
-    let (status, _, body) = json_of(submit(&second_key).await.unwrap()).await;
-    assert_eq!(
-        (status, body["error"]["code"].as_str()),
-        (StatusCode::CONFLICT, Some("duplicate_application"))
-    );
+
+    // The token the notify function would mail, from the key file watch's functions use.
+    let key_dir = workspace_root().join(watch_environment()[shared::keyed::DIR_ENV].as_str().unwrap());
+    let key = shared::keyed::IdentifierKey::load_or_create(&key_dir).expect("the functions' key file");
+    let id = shared::domain::ApplicationId::parse(&attribute(layout::attr::APPLICATION_ID)).unwrap();
+    let token = key.verification_token(id);
+    let verify =
+        |path: &'static str| http.post(watch.url(path)).json(&json!({ "token": token.as_str() })).send();
+    let (status, _, preview) = json_of(verify("/api/verifications/preview").await.unwrap()).await;
+    assert_eq!(status, StatusCode::OK, "{preview}\n{}", log());
+    assert_eq!(preview["application"]["email"], email.as_str());
+    let (status, _, confirmed) = json_of(verify("/api/verifications").await.unwrap()).await;
+    assert_eq!((status, confirmed["status"].as_str()), (StatusCode::OK, Some("received")), "{confirmed}");
+    assert_eq!(confirmed["receptionNumber"].as_str().unwrap(), attribute(layout::attr::RECEPTION_NUMBER));
+    let (status, _, again) = json_of(submit(&second_key).await.unwrap()).await;
+    assert_eq!((status, again["status"].as_str()), (StatusCode::ACCEPTED, Some("verification_sent")));
 
     // The rest goes to the form's function: the page, and the envelope for unknown routes.
     let page = get_through_emulator(&http, &watch, "/").await;
