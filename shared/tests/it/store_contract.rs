@@ -104,7 +104,10 @@ async fn create_and_read_back(f: Fixture) {
     assert_eq!((stored.status, stored.version), (Status::AwaitingVerification, Version::FIRST));
     assert_eq!(f.store.get(ApplicationId::parse(UNKNOWN).unwrap()).await.unwrap(), None);
     // Unverified applications appear only when asked for.
-    assert_eq!(f.store.list_by_status(Status::AwaitingVerification, 10).await.unwrap(), [stored.clone()]);
+    assert_eq!(
+        f.store.list_by_status(Status::AwaitingVerification, 10).await.unwrap(),
+        std::slice::from_ref(&stored)
+    );
     assert_eq!(count(&*f.store, Status::Received).await, 0);
     assert_eq!(f.store.token(&first.token_hash).await.unwrap(), TokenState::Pending(stored));
     assert_eq!(
