@@ -298,7 +298,11 @@ pub fn stored_application_from<'a>(
         get(name).map(|text| parse(&text).ok_or(LayoutError::Malformed(name))).transpose()
     };
     let status = parsed(&get, attr::STATUS, Status::parse)?;
-    let version = parsed(&get, attr::VERSION, Version::parse)?;
+    // Items stored before the lifecycle have no version: they are at their first.
+    let version = match get(attr::VERSION) {
+        None => Version::FIRST,
+        Some(text) => Version::parse(&text).ok_or(LayoutError::Malformed(attr::VERSION))?,
+    };
     let verified_at = optional(attr::VERIFIED_AT, Timestamp::parse)?;
     let expires_at = optional(attr::EXPIRES_AT, |text| text.parse().ok().and_then(Timestamp::from_epoch))?;
     let supersedes = get(attr::SUPERSEDES)

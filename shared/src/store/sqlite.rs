@@ -50,6 +50,7 @@ impl SqliteStore {
         connection.pragma_update(None, "journal_mode", "WAL").map_err(unavailable)?;
         // Acknowledged means on disk, even after a power loss.
         connection.pragma_update(None, "synchronous", "FULL").map_err(unavailable)?;
+        migrate(&connection).map_err(unavailable)?;
         connection.execute_batch(&schema()).map_err(unavailable)?;
         Ok(SqliteStore { connection: Arc::new(Mutex::new(connection)), path: path.to_owned() })
     }
@@ -159,6 +160,35 @@ CREATE TABLE IF NOT EXISTS idempotency (
         response_body = attr::RESPONSE_BODY,
         expires_at = attr::EXPIRES_AT,
     )
+}
+
+/// Brings an `applications` table of an earlier version up to this one: the
+/// columns it lacks (new optional fields, the lifecycle's columns) are added,
+/// nullable, and `version` starts at 1. `CREATE TABLE IF NOT EXISTS` alone
+/// would leave an old file unusable.
+fn migrate(connection: &Connection) -> rusqlite::Result<()> {
+    let mut statement = connection.prepare("SELECT name FROM pragma_table_info('applications')")?;
+    let existing: Vec<String> = statement.query_map([], |row| row.get(0))?.collect::<Result<_, _>>()?;
+    if existing.is_empty() {
+        return Ok(()); // A new file: the schema creates everything.
+    }
+    let mut wanted: Vec<(&str, &str)> = vec![
+        (attr::VERSION, "INTEGER NOT NULL DEFAULT 1"),
+        (attr::VERIFIED_AT, "TEXT"),
+        (attr::EXPIRES_AT, "INTEGER"),
+        (attr::SUPERSEDES, "TEXT"),
+        (attr::TOKEN_HASH, "TEXT"),
+        (attr::VERIFICATION_SENT_AT, "TEXT"),
+    ];
+    wanted.extend(
+        Field::kept().map(|field| (field.key(), if layout::is_numeric(field) { "INTEGER" } else { "TEXT" })),
+    );
+    for (column, kind) in wanted {
+        if !existing.iter().any(|name| name == column) {
+            connection.execute_batch(&format!("ALTER TABLE applications ADD COLUMN {} {kind}", q(column)))?;
+        }
+    }
+    Ok(())
 }
 
 fn now() -> Timestamp {
@@ -523,6 +553,45 @@ fn read_applications(
         })
     })?;
     rows.collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A file made by the version before the lifecycle opens, and its
+    /// applications read back as received, version 1.
+    #[test]
+    fn an_earlier_file_is_migrated() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE_NAME);
+        {
+            let old = Connection::open(&path).unwrap();
+            old.execute_batch(
+                r#"CREATE TABLE applications ("applicationId" TEXT PRIMARY KEY, "receptionNumber" TEXT NOT NULL UNIQUE,
+                   "emailKey" TEXT NOT NULL UNIQUE, "status" TEXT NOT NULL, "receivedAt" TEXT NOT NULL,
+                   "updatedAt" TEXT NOT NULL, "termsAgreedAt" TEXT NOT NULL, "acknowledgementSentAt" TEXT,
+                   "operatorNoticeSentAt" TEXT, "email" TEXT) STRICT;
+                   INSERT INTO applications VALUES ('01KB5Q9Z8E4M7T3W6X2C9HJ5RA', 'PR-7A3C-K9XE', 'k', 'received',
+                   '2026-11-28T18:30:05+09:00', '2026-11-28T18:30:05+09:00', '2026-11-28T18:30:05+09:00', NULL, NULL,
+                   'a@example.com');"#,
+            )
+            .unwrap();
+        }
+        let store = SqliteStore::open(&path).expect("migrated");
+        let connection = store.connection.lock().unwrap();
+        let (status, version): (String, i64) = connection
+            .query_row(r#"SELECT "status", "version" FROM applications"#, [], |row| {
+                Ok((row.get(0)?, row.get(1)?))
+            })
+            .unwrap();
+        assert_eq!((status.as_str(), version), ("received", 1));
+        for table in ["tokens", "notices", "counters", "idempotency"] {
+            let count: i64 =
+                connection.query_row(&format!("SELECT count(*) FROM {table}"), [], |row| row.get(0)).unwrap();
+            assert_eq!(count, 0, "{table} exists");
+        }
+    }
 }
 
 #[async_trait]
