@@ -1,6 +1,7 @@
 //! `provision`: what a deployment creates, on a local endpoint (moto) for load,
-//! fault and cold-start runs: the table (the store's layout) and a verified
-//! SES sender identity.
+//! fault and cold-start runs: the table (the store's layout), a verified SES
+//! sender identity, and the identifier key's secret (64 random characters, as
+//! the template's `GenerateSecretString`).
 //!
 //! ```text
 //! AWS_ENDPOINT_URL=http://127.0.0.1:5000 cargo run --release -p xtask -- \
@@ -17,6 +18,9 @@ pub struct Args {
     /// Sender addresses to verify in SES v2.
     #[arg(long = "identity")]
     pub identities: Vec<String>,
+    /// A Secrets Manager secret to create for the identifier key (skipped if it exists).
+    #[arg(long)]
+    pub secret: Option<String>,
 }
 
 pub fn run(args: Args) -> Result<()> {
@@ -40,6 +44,18 @@ pub fn run(args: Args) -> Result<()> {
         for identity in &args.identities {
             ses.create_email_identity().email_identity(identity).send().await?;
             println!("identity {identity}: verified");
+        }
+        if let Some(name) = &args.secret {
+            let secrets = aws_sdk_secretsmanager::Client::new(&sdk);
+            if secrets.describe_secret().secret_id(name).send().await.is_ok() {
+                println!("secret {name}: exists");
+            } else {
+                const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+                let value: String =
+                    (0..64).map(|_| char::from(ALPHABET[rand::random_range(0..ALPHABET.len())])).collect();
+                secrets.create_secret().name(name).secret_string(value).send().await?;
+                println!("secret {name}: created");
+            }
         }
         Ok(())
     })

@@ -242,6 +242,63 @@ fn cases() -> Vec<Case> {
         with("agreedToTerms", script),
         Expect::Envelope(400, "bad_request"),
     ));
+    // The verification routes: every malformed token is a 400, an unknown one 404.
+    let verification = |name: &str, path: &'static str, body: Vec<u8>, expect: Expect| Case {
+        name: format!("{path}: {name}"),
+        method: Method::POST,
+        path,
+        content_type: Some("application/json"),
+        body,
+        expect,
+    };
+    for path in ["/api/verifications/preview", "/api/verifications"] {
+        let token = |value: Value| serde_json::to_vec(&json!({ "token": value })).unwrap();
+        cases.extend([
+            verification("empty body", path, Vec::new(), Expect::Envelope(400, "bad_request")),
+            verification("not JSON", path, b"token=abc".to_vec(), Expect::Envelope(400, "bad_request")),
+            verification("no token", path, b"{}".to_vec(), Expect::Envelope(400, "bad_request")),
+            verification("numeric token", path, token(json!(1)), Expect::Envelope(400, "bad_request")),
+            verification("short token", path, token(json!("abc")), Expect::Envelope(400, "bad_request")),
+            verification(
+                "non-hex token",
+                path,
+                token(json!("z".repeat(64))),
+                Expect::Envelope(400, "bad_request"),
+            ),
+            verification(
+                "script token",
+                path,
+                token(json!("<script>alert(1)</script>")),
+                Expect::Envelope(400, "bad_request"),
+            ),
+            verification(
+                "unknown key",
+                path,
+                serde_json::to_vec(&json!({ "token": "a".repeat(64), "status": "approved" })).unwrap(),
+                Expect::Envelope(400, "bad_request"),
+            ),
+            verification(
+                "huge token",
+                path,
+                token(json!("a".repeat(20_000))),
+                Expect::Envelope(413, "payload_too_large"),
+            ),
+            verification(
+                "unknown token",
+                path,
+                token(json!("a".repeat(64))),
+                Expect::Envelope(404, "verification_not_found"),
+            ),
+            Case {
+                name: format!("{path}: GET"),
+                method: Method::GET,
+                path,
+                content_type: None,
+                body: Vec::new(),
+                expect: Expect::Envelope(405, "method_not_allowed"),
+            },
+        ]);
+    }
     cases
 }
 
