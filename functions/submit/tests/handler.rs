@@ -223,7 +223,23 @@ async fn a_submission_answers_202_and_stores_an_unverified_application() {
             assert!(!debug.contains(&token), "the token is stored only as a hash");
         }
         assert!(!text(item, layout::PARTITION_KEY).to_lowercase().contains("sample"));
+        // Not the unsalted SHA-256 of the address (testable against a list of
+        // candidates), as before: a keyed hash under the identifier key.
+        assert!(!text(item, layout::PARTITION_KEY).contains(&layout::sha256_hex(b"sample@example.com")));
     }
+    let reservation = format!(
+        "EMAIL#{}",
+        key()
+            .email(
+                &shared::domain::Email::parse_text(shared::domain::Field::Email, "sample@example.com")
+                    .unwrap()
+            )
+            .as_str()
+    );
+    assert!(
+        items.iter().any(|i| text(i, layout::PARTITION_KEY) == reservation),
+        "the HMAC reserves the address"
+    );
     let idempotency =
         items.iter().find(|i| text(i, layout::PARTITION_KEY) == format!("IDEMPOTENCY#{KEY}")).unwrap();
     assert_eq!(text(idempotency, attr::RESPONSE_BODY).as_bytes(), a.raw.as_slice());

@@ -555,45 +555,6 @@ fn read_applications(
     rows.collect()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A file made by the version before the lifecycle opens, and its
-    /// applications read back as received, version 1.
-    #[test]
-    fn an_earlier_file_is_migrated() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join(FILE_NAME);
-        {
-            let old = Connection::open(&path).unwrap();
-            old.execute_batch(
-                r#"CREATE TABLE applications ("applicationId" TEXT PRIMARY KEY, "receptionNumber" TEXT NOT NULL UNIQUE,
-                   "emailKey" TEXT NOT NULL UNIQUE, "status" TEXT NOT NULL, "receivedAt" TEXT NOT NULL,
-                   "updatedAt" TEXT NOT NULL, "termsAgreedAt" TEXT NOT NULL, "acknowledgementSentAt" TEXT,
-                   "operatorNoticeSentAt" TEXT, "email" TEXT) STRICT;
-                   INSERT INTO applications VALUES ('01KB5Q9Z8E4M7T3W6X2C9HJ5RA', 'PR-7A3C-K9XE', 'k', 'received',
-                   '2026-11-28T18:30:05+09:00', '2026-11-28T18:30:05+09:00', '2026-11-28T18:30:05+09:00', NULL, NULL,
-                   'a@example.com');"#,
-            )
-            .unwrap();
-        }
-        let store = SqliteStore::open(&path).expect("migrated");
-        let connection = store.connection.lock().unwrap();
-        let (status, version): (String, i64) = connection
-            .query_row(r#"SELECT "status", "version" FROM applications"#, [], |row| {
-                Ok((row.get(0)?, row.get(1)?))
-            })
-            .unwrap();
-        assert_eq!((status.as_str(), version), ("received", 1));
-        for table in ["tokens", "notices", "counters", "idempotency"] {
-            let count: i64 =
-                connection.query_row(&format!("SELECT count(*) FROM {table}"), [], |row| row.get(0)).unwrap();
-            assert_eq!(count, 0, "{table} exists");
-        }
-    }
-}
-
 #[async_trait]
 impl Store for SqliteStore {
     async fn submit(&self, submission: &Submission) -> Result<SubmitOutcome, Unavailable> {
@@ -691,5 +652,44 @@ impl Store for SqliteStore {
 
     async fn pending_mail(&self) -> Result<Vec<MailEvent>, Unavailable> {
         self.with_connection(|connection| pending_in(connection)).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A file made by the version before the lifecycle opens, and its
+    /// applications read back as received, version 1.
+    #[test]
+    fn an_earlier_file_is_migrated() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE_NAME);
+        {
+            let old = Connection::open(&path).unwrap();
+            old.execute_batch(
+                r#"CREATE TABLE applications ("applicationId" TEXT PRIMARY KEY, "receptionNumber" TEXT NOT NULL UNIQUE,
+                   "emailKey" TEXT NOT NULL UNIQUE, "status" TEXT NOT NULL, "receivedAt" TEXT NOT NULL,
+                   "updatedAt" TEXT NOT NULL, "termsAgreedAt" TEXT NOT NULL, "acknowledgementSentAt" TEXT,
+                   "operatorNoticeSentAt" TEXT, "email" TEXT) STRICT;
+                   INSERT INTO applications VALUES ('01KB5Q9Z8E4M7T3W6X2C9HJ5RA', 'PR-7A3C-K9XE', 'k', 'received',
+                   '2026-11-28T18:30:05+09:00', '2026-11-28T18:30:05+09:00', '2026-11-28T18:30:05+09:00', NULL, NULL,
+                   'a@example.com');"#,
+            )
+            .unwrap();
+        }
+        let store = SqliteStore::open(&path).expect("migrated");
+        let connection = store.connection.lock().unwrap();
+        let (status, version): (String, i64) = connection
+            .query_row(r#"SELECT "status", "version" FROM applications"#, [], |row| {
+                Ok((row.get(0)?, row.get(1)?))
+            })
+            .unwrap();
+        assert_eq!((status.as_str(), version), ("received", 1));
+        for table in ["tokens", "notices", "counters", "idempotency"] {
+            let count: i64 =
+                connection.query_row(&format!("SELECT count(*) FROM {table}"), [], |row| row.get(0)).unwrap();
+            assert_eq!(count, 0, "{table} exists");
+        }
     }
 }
