@@ -223,8 +223,12 @@ fn routes_are_the_contracts_everywhere() {
 }
 
 #[test]
-fn every_function_is_a_workspace_binary_built_for_graviton() {
+fn every_function_is_a_workspace_binary_built_for_the_architecture_parameter() {
     let template = template();
+    // Graviton by default; x86_64 is what scripts/artefact-smoke builds and starts here.
+    let architecture = &template["Parameters"]["Architecture"];
+    assert_eq!(architecture["Default"], "arm64");
+    assert_eq!(architecture["AllowedValues"], json!(["arm64", "x86_64"]));
     let binaries = binaries(&template);
     let expected: BTreeSet<String> = ROUTES
         .iter()
@@ -242,7 +246,7 @@ fn every_function_is_a_workspace_binary_built_for_graviton() {
         );
         let property = |name| function_property(&template, function, name);
         assert_eq!(property("Runtime"), "provided.al2023", "{id}");
-        assert_eq!(property("Architectures"), &json!(["arm64"]), "{id}");
+        assert_eq!(property("Architectures"), &json!([reference("Architecture")]), "{id}");
         assert_eq!(property("Handler"), "bootstrap", "{id}");
         assert_eq!(property("MemorySize"), 128, "{id}");
         assert_eq!(property("Tracing"), "Active", "{id}");
