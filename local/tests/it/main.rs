@@ -3,5 +3,6 @@
 //! one module per suite.
 
 mod hostile;
+mod logs;
 mod privacy;
 mod server;
