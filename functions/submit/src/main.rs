@@ -11,5 +11,8 @@ async fn main() -> Result<(), Error> {
     let sdk = shared::aws::load_sdk_config().await?;
     let store = DynamoStore::from_env(&sdk)?;
     let handler = &submit::Handler::new(Arc::new(store));
-    run(service_fn(move |req| async move { Ok::<_, Error>(handler.handle(req).await) })).await
+    run(service_fn(move |req| async move {
+        Ok::<_, Error>(shared::http::for_api_gateway(handler.handle(req).await))
+    }))
+    .await
 }
