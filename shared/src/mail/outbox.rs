@@ -34,10 +34,26 @@ impl Mailer for OutboxMailer {
         let message = mail.to_mime(now.unix_timestamp());
         let io = |e: std::io::Error| SendError::new(mail.kind, format!("outbox: {}", e.kind()));
 
-        tokio::fs::create_dir_all(&self.dir).await.map_err(io)?;
+        // Mails are personal data: the owner's only (0700 and 0600, no wider
+        // whatever the umask), like the database beside them.
+        tokio::fs::DirBuilder::new().recursive(true).mode(0o700).create(&self.dir).await.map_err(io)?;
         // Written aside, then renamed: a reader never sees half a message.
         let partial = self.dir.join(format!(".{name}.partial"));
-        tokio::fs::write(&partial, &message).await.map_err(io)?;
+        let (path, contents) = (partial.clone(), message);
+        tokio::task::spawn_blocking(move || {
+            use std::io::Write;
+            use std::os::unix::fs::OpenOptionsExt;
+            let mut file = std::fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(true)
+                .mode(0o600)
+                .open(&path)?;
+            file.write_all(&contents)
+        })
+        .await
+        .map_err(|e| SendError::new(mail.kind, format!("outbox: {e}")))?
+        .map_err(io)?;
         tokio::fs::rename(&partial, self.dir.join(&name)).await.map_err(io)?;
         Ok(())
     }

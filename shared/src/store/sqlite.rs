@@ -50,6 +50,15 @@ impl SqliteStore {
         &self.path
     }
 
+    /// Deletes the idempotency records whose time has passed, as DynamoDB's TTL
+    /// does on AWS (reads already ignore them), and returns how many. The local
+    /// server calls it at start and once a day.
+    pub async fn purge_expired(&self) -> Result<usize, Unavailable> {
+        let now = now_epoch();
+        let delete = format!("DELETE FROM idempotency WHERE \"{}\" < ?1", attr::EXPIRES_AT);
+        self.with_connection(move |connection| connection.execute(&delete, params![now])).await
+    }
+
     /// Runs `work` on the connection off the async runtime.
     async fn with_connection<T: Send + 'static>(
         &self,
@@ -296,5 +305,42 @@ impl Store for SqliteStore {
             read_applications(connection, &condition, params![status, limit])
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod purge_tests {
+    use super::*;
+
+    /// An idempotency record for `key` that expires at `expires_at` (epoch seconds).
+    fn insert(store: &SqliteStore, key: &str, expires_at: i64) {
+        let connection = store.connection.lock().unwrap();
+        let insert = format!(
+            "INSERT INTO idempotency (key, \"{}\", \"{}\", \"{}\", \"{}\") VALUES (?1, 'hash', 201, '{{}}', ?2)",
+            attr::REQUEST_HASH,
+            attr::RESPONSE_STATUS,
+            attr::RESPONSE_BODY,
+            attr::EXPIRES_AT
+        );
+        connection.execute(&insert, params![key, expires_at]).unwrap();
+    }
+
+    fn keys(store: &SqliteStore) -> Vec<String> {
+        let connection = store.connection.lock().unwrap();
+        let mut query = connection.prepare("SELECT key FROM idempotency ORDER BY key").unwrap();
+        query.query_map([], |row| row.get(0)).unwrap().map(Result::unwrap).collect()
+    }
+
+    #[tokio::test]
+    async fn purge_expired_deletes_only_records_whose_time_has_passed() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open_dir(dir.path()).unwrap();
+        let now = now_epoch();
+        insert(&store, "expired-long-ago", now - 86_400);
+        insert(&store, "expired-just-now", now - 1);
+        insert(&store, "live", now + 3_600);
+        assert_eq!(store.purge_expired().await.unwrap(), 2);
+        assert_eq!(keys(&store), ["live"]);
+        assert_eq!(store.purge_expired().await.unwrap(), 0, "nothing left to purge");
     }
 }
