@@ -413,6 +413,10 @@ fn functions_get_the_environment_their_code_reads() {
     names.remove(table_env);
     assert_eq!(names, mail_environment_names(), "notify's mail settings are the ones shared::mail reads");
     for (name, value) in &notify {
+        if name == "SES_CONFIGURATION_SET" {
+            // The parameter, or the stack's own set (mail_goes_through_a_set_that_requires_tls).
+            continue;
+        }
         let parameter = value["Ref"].as_str().unwrap_or_default();
         assert!(
             template["Parameters"][parameter].is_object() || name == table_env,
@@ -422,6 +426,41 @@ fn functions_get_the_environment_their_code_reads() {
     for binary in ["validate", "postal", CATCH_ALL_FUNCTION] {
         assert!(environment(binary).is_empty(), "{binary} needs no settings");
     }
+}
+
+/// Mail leaves SES over TLS only: the stack creates a configuration set with
+/// `TlsPolicy: REQUIRE` and notify sends with it, unless the
+/// `SesConfigurationSet` parameter names an existing set; notify may use
+/// whichever set it is given, and no other.
+#[test]
+fn mail_goes_through_a_set_that_requires_tls() {
+    let template = template();
+    let set = &resources(&template)["MailConfigurationSet"];
+    assert_eq!(set["Type"], "AWS::SES::ConfigurationSet");
+    assert_eq!(set["Properties"]["DeliveryOptions"]["TlsPolicy"], "REQUIRE");
+    let condition = set["Condition"].as_str().expect("created only when no set is named");
+    assert_eq!(
+        template["Conditions"][condition],
+        json!({ "Fn::Equals": [reference("SesConfigurationSet"), ""] })
+    );
+    assert_eq!(template["Parameters"]["SesConfigurationSet"]["Default"], "");
+    let has_set = json!({ "Fn::Not": [{ "Fn::Equals": [reference("SesConfigurationSet"), ""] }] });
+    assert_eq!(template["Conditions"]["HasConfigurationSet"], has_set);
+
+    let chosen = json!({ "Fn::If": ["HasConfigurationSet", reference("SesConfigurationSet"), reference("MailConfigurationSet")] });
+    let notify = &resources(&template)["NotifyFunction"];
+    assert_eq!(notify["Properties"]["Environment"]["Variables"]["SES_CONFIGURATION_SET"], chosen);
+
+    let ses: Vec<Value> = statements(&template)
+        .into_iter()
+        .map(|(_, s)| s)
+        .filter(|s| as_list(&s["Action"]).iter().any(|a| a.as_str().unwrap().starts_with("ses:")))
+        .collect();
+    let resources = as_list(&ses[0]["Resource"]);
+    assert_eq!(resources.len(), 2, "the identity and the set");
+    let (arn, names) = (&resources[1]["Fn::Sub"][0], &resources[1]["Fn::Sub"][1]);
+    assert!(arn.as_str().unwrap().ends_with(":configuration-set/${Name}"), "{arn}");
+    assert_eq!(names["Name"], chosen);
 }
 
 // ------------------------------------------------------------------ IAM
