@@ -61,7 +61,7 @@ fn run_offline(tool: &Path, args: &[&str]) {
 #[test]
 fn cfn_lint_passes() {
     if let Some(cfn_lint) = venv_tool("cfn-lint") {
-        run_offline(&cfn_lint, &["infra/template.yaml"]);
+        run_offline(&cfn_lint, &["infra/template.yaml", "infra/waf.yaml"]);
     }
 }
 
@@ -71,6 +71,7 @@ fn sam_validate_passes() {
         // The SAM transform itself, then cfn-lint through SAM.
         run_offline(&sam, &["validate", "--template", "infra/template.yaml"]);
         run_offline(&sam, &["validate", "--lint", "--template", "infra/template.yaml"]);
+        run_offline(&sam, &["validate", "--lint", "--template", "infra/waf.yaml"]);
     }
 }
 
@@ -79,7 +80,11 @@ fn sam_validate_passes() {
 /// The template as JSON, with CloudFormation's short tags (`!Ref X`,
 /// `!GetAtt A.B`, `!Sub …`) turned into their long forms.
 fn template() -> Value {
-    let text = std::fs::read_to_string(template_path()).unwrap();
+    parsed(&template_path())
+}
+
+fn parsed(path: &Path) -> Value {
+    let text = std::fs::read_to_string(path).unwrap();
     let yaml: serde_norway::Value = serde_norway::from_str(&text).unwrap();
     long_form(yaml)
 }
@@ -648,4 +653,63 @@ fn outputs_give_the_form_the_api_and_the_table() {
     let api = outputs["ApiUrl"]["Value"]["Fn::Sub"].as_str().unwrap();
     assert!(api.starts_with("https://${HttpApi}.execute-api.") && api.ends_with("/api/"), "{api}");
     assert_eq!(outputs["TableName"]["Value"], reference("ApplicationsTable"));
+}
+
+// ------------------------------------------------------------------ edge
+
+/// An HTTP API cannot take a WAF web ACL: with `EdgeWebAclArn` (an ACL made in
+/// us-east-1 by infra/waf.yaml) the stack puts a CloudFront distribution with
+/// that ACL in front of the API, caching nothing; without it, nothing is made.
+#[test]
+fn an_optional_distribution_puts_waf_in_front_of_the_api() {
+    let template = template();
+    assert_eq!(template["Parameters"]["EdgeWebAclArn"]["Default"], "");
+    assert_eq!(
+        template["Conditions"]["HasEdge"],
+        json!({ "Fn::Not": [{ "Fn::Equals": [reference("EdgeWebAclArn"), ""] }] })
+    );
+    let edge: Vec<_> = of_type(&template, "AWS::CloudFront::Distribution");
+    assert_eq!(edge.len(), 1);
+    let (_, distribution) = edge[0];
+    assert_eq!(distribution["Condition"], "HasEdge");
+    let config = &distribution["Properties"]["DistributionConfig"];
+    assert_eq!(config["WebACLId"], reference("EdgeWebAclArn"));
+    let origins = config["Origins"].as_array().unwrap();
+    assert_eq!(origins.len(), 1);
+    let domain = origins[0]["DomainName"]["Fn::Sub"].as_str().unwrap();
+    assert!(domain.starts_with("${HttpApi}.execute-api."), "{domain}");
+    assert_eq!(origins[0]["CustomOriginConfig"]["OriginProtocolPolicy"], "https-only");
+    let behaviour = &config["DefaultCacheBehavior"];
+    assert_eq!(behaviour["TargetOriginId"], origins[0]["Id"]);
+    assert_eq!(behaviour["ViewerProtocolPolicy"], "redirect-to-https");
+    // AWS's managed CachingDisabled: applications are personal data.
+    assert_eq!(behaviour["CachePolicyId"], "4135ea2d-6df8-44a3-9df3-4b5a84be39ad");
+    let methods: BTreeSet<&str> =
+        behaviour["AllowedMethods"].as_array().unwrap().iter().map(|m| m.as_str().unwrap()).collect();
+    assert!(ROUTES.iter().all(|r| methods.contains(r.method)), "every route's method passes: {methods:?}");
+    assert_eq!(template["Outputs"]["EdgeUrl"]["Condition"], "HasEdge");
+
+    // The ACL: CloudFront's scope, requests per IP address counted and blocked.
+    let waf = parsed(&workspace_root().join("infra/waf.yaml"));
+    let acls = of_type(&waf, "AWS::WAFv2::WebACL");
+    assert_eq!(acls.len(), 1);
+    let acl = &acls[0].1["Properties"];
+    assert_eq!(acl["Scope"], "CLOUDFRONT");
+    let rate_rules: Vec<&Value> = acl["Rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|rule| {
+            rule["Statement"]["RateBasedStatement"]["AggregateKeyType"] == "IP"
+                && rule["Action"]["Block"].is_object()
+        })
+        .collect();
+    assert!(!rate_rules.is_empty(), "a rate-based rule per IP that blocks");
+    let submit_path =
+        ROUTES.iter().find(|r| r.method == "POST" && r.path.contains("applications")).unwrap().path;
+    assert!(
+        rate_rules.iter().any(|r| r.to_string().contains(submit_path)),
+        "a tighter limit on {submit_path}"
+    );
+    assert_eq!(waf["Outputs"]["WebAclArn"]["Value"], get_att("WebAcl", "Arn"));
 }
