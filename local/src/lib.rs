@@ -273,13 +273,21 @@ impl Running {
 /// Binds, builds the handlers' dependencies and starts serving in the background.
 pub async fn start(config: Config) -> anyhow::Result<Running> {
     private_dir(&config.data_dir).with_context(|| format!("creating {}", config.data_dir.display()))?;
-    let deliveries = TaskTracker::new();
-    let (functions, locations, purger) = functions(&config, &deliveries).await?;
-    let functions = Arc::new(functions);
     let listener =
         TcpListener::bind(config.addr).await.with_context(|| format!("binding {}", config.addr))?;
     let addr = listener.local_addr()?;
-    let app = router(functions, &config)?;
+    let deliveries = TaskTracker::new();
+    let (functions, locations, purger) = functions(&config, &deliveries).await?;
+    let app = match router(Arc::new(functions), &config) {
+        Ok(app) => app,
+        Err(error) => {
+            // No Running to stop it: the purge task would outlive the failed start.
+            if let Some(purger) = purger {
+                purger.abort();
+            }
+            return Err(error);
+        }
+    };
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(serve(listener, app, config.header_read_timeout, stopped));
     Ok(Running { addr, locations, stop, task, deliveries, purger })
