@@ -66,11 +66,15 @@ async fn a_half_sent_request_is_disconnected_after_the_header_timeout() {
     stream.write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\nX-Slow: 1\r\n").await.unwrap();
     read_until_closed(&mut stream, Duration::from_secs(5)).await;
 
-    // A kept-alive connection that sends no second request is closed too (idle).
+    // A kept-alive connection that sends no second request is closed too (idle),
+    // once the timeout has passed, not right after its answer.
     let mut stream = TcpStream::connect(running.addr).await.unwrap();
+    let sent = Instant::now();
     stream.write_all(b"GET /api/nothing HTTP/1.1\r\nHost: localhost\r\n\r\n").await.unwrap();
-    let (answer, _) = read_until_closed(&mut stream, Duration::from_secs(5)).await;
+    let (answer, closed) = read_until_closed(&mut stream, Duration::from_secs(5)).await;
     assert!(answer.starts_with(b"HTTP/1.1 404"), "{}", String::from_utf8_lossy(&answer));
+    let held = closed - sent;
+    assert!(held >= timeout - Duration::from_millis(50), "kept alive until the timeout: {held:?}");
 
     // A normal client is unaffected.
     let response = reqwest::get(running.url()).await.unwrap();
