@@ -1,6 +1,12 @@
 //! The local server: every route of the contract, served by the very handler
 //! functions the Lambda binaries run, plus the form in `web/`. It holds no
 //! logic of its own: it only converts between axum and `lambda_http` types.
+//!
+//! It is reachable by whoever can reach its port, so it guards what Lambda and
+//! API Gateway guard on AWS: a client has [`HEADER_READ_TIMEOUT`] to send a
+//! request's head and [`BODY_READ_TIMEOUT`] for its body; the data directory
+//! and every file of personal data in it are the owner's only (0700, 0600);
+//! expired idempotency records are purged, as DynamoDB's TTL does.
 
 use anyhow::Context;
 use axum::Router;
@@ -10,24 +16,44 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use http::HeaderValue;
 use http::header;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
 use shared::aws::load_sdk_config;
-use shared::http::{ApiError, CONTENT_SECURITY_POLICY, MAX_BODY_BYTES};
+use shared::http::{self as api_http, ApiError, CONTENT_SECURITY_POLICY, MAX_BODY_BYTES};
 use shared::keyed::IdentifierKey;
 use shared::mail::{self, MailConfig, MailEvent, Mailer, OutboxMailer, Postman, SesMailer};
 use shared::routes::{Function, ROUTES, Route, cors};
 use shared::store::Store;
 use shared::store::dynamodb::{DynamoStore, create_table};
-use shared::store::sqlite::SqliteStore;
+use shared::store::sqlite::{self, SqliteStore};
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tokio_util::task::TaskTracker;
+use tower::ServiceExt;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
+
+/// How long a client may take to send a request's head (request line and
+/// headers), and how long a kept-alive connection may wait for its next
+/// request: hyper runs one timer for both. A client that sends half a request
+/// and waits (slowloris) is disconnected then, instead of holding a connection
+/// and its task for ever. A browser sends its whole head at once.
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long a client may take to send a body (at most 16 KiB): the slow variant
+/// of the same attack, answered 408.
+pub const BODY_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How often expired idempotency records are purged, after the purge at start.
+pub const PURGE_EVERY: Duration = Duration::from_secs(24 * 60 * 60);
 
 /// Where applications are stored and mails go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,6 +82,12 @@ pub struct Config {
     /// Rate limits and the verification link's lifetime (the functions'
     /// environment variables; [`submit::Settings::from_env`] in `main`).
     pub settings: submit::Settings,
+    /// [`HEADER_READ_TIMEOUT`] unless a test shortens it.
+    pub header_read_timeout: Duration,
+    /// [`BODY_READ_TIMEOUT`] unless a test shortens it.
+    pub body_read_timeout: Duration,
+    /// [`PURGE_EVERY`] unless a test shortens it.
+    pub purge_every: Duration,
 }
 
 impl Config {
@@ -69,13 +101,15 @@ impl Config {
             create_table: false,
             allowed_origins: Vec::new(),
             settings: submit::Settings::default(),
+            header_read_timeout: HEADER_READ_TIMEOUT,
+            body_read_timeout: BODY_READ_TIMEOUT,
+            purge_every: PURGE_EVERY,
         }
     }
 }
 
 /// Sender settings for local runs, unless the environment sets them
 /// (`MAIL_FROM`, `MAIL_REPLY_TO`, `MAIL_OPERATOR`, …, as on Lambda).
-/// `PUBLIC_BASE_URL` defaults to the server's own address.
 const LOCAL_MAIL_DEFAULTS: [(&str, &str); 4] = [
     (mail::ENV_FROM, "partner-desk@example.com"),
     (mail::ENV_FROM_NAME, "パートナー登録窓口"),
@@ -86,6 +120,7 @@ const LOCAL_MAIL_DEFAULTS: [(&str, &str); 4] = [
 /// The functions' handlers with their dependencies, built once.
 struct Functions {
     submit: submit::Handler,
+    body_read_timeout: Duration,
 }
 
 /// What the server was started with, to tell the person who started it.
@@ -130,8 +165,8 @@ impl Delivery {
 async fn functions(
     config: &Config,
     public_base_url: &str,
-    tasks: &TaskTracker,
-) -> anyhow::Result<(Functions, Locations)> {
+    deliveries: &TaskTracker,
+) -> anyhow::Result<(Functions, Locations, Option<JoinHandle<()>>)> {
     let defaults = mail::pairs(&LOCAL_MAIL_DEFAULTS);
     let mail_config = MailConfig::from_lookup(|name| {
         std::env::var(name)
@@ -139,17 +174,20 @@ async fn functions(
             .or_else(|| defaults(name))
             .or_else(|| (name == mail::ENV_PUBLIC_BASE_URL).then(|| public_base_url.to_owned()))
     })?;
+    let mut purger = None;
     let (store, mailer, key, locations): (Arc<dyn Store>, Arc<dyn Mailer>, IdentifierKey, Locations) =
         match config.backend {
             Backend::Embedded => {
-                let store = SqliteStore::open_dir(&config.data_dir)?;
+                private_database(&config.data_dir)?;
+                let store = Arc::new(SqliteStore::open_dir(&config.data_dir)?);
+                purger = Some(purge_expired(Arc::clone(&store), config.purge_every).await?);
                 let mailer = OutboxMailer::new(&config.data_dir);
                 let key = IdentifierKey::load_or_create(&config.data_dir)?;
                 let locations = Locations {
                     applications: store.path().display().to_string(),
                     mails: mailer.dir().display().to_string(),
                 };
-                (Arc::new(store), Arc::new(mailer), key, locations)
+                (store, Arc::new(mailer), key, locations)
             }
             Backend::Aws => {
                 let sdk = load_sdk_config().await.map_err(anyhow::Error::msg)?;
@@ -179,7 +217,7 @@ async fn functions(
         mailer,
         config: Arc::new(mail_config),
         key: Arc::clone(&key),
-        tasks: tasks.clone(),
+        tasks: deliveries.clone(),
     };
     // At least once: what was stored but not mailed before a crash or a kill.
     let pending = store.pending_mail().await?;
@@ -191,7 +229,64 @@ async fn functions(
     }
     let submit = submit::Handler::new(store, key, config.settings)
         .after_event(Arc::new(move |event| delivery.spawn(event)));
-    Ok((Functions { submit }, locations))
+    Ok((Functions { submit, body_read_timeout: config.body_read_timeout }, locations, purger))
+}
+
+/// Purges the expired idempotency records now (a failure stops the start: the
+/// store is unusable), then every `period` in a task of its own (a failure is
+/// logged and retried at the next period).
+async fn purge_expired(store: Arc<SqliteStore>, period: Duration) -> anyhow::Result<JoinHandle<()>> {
+    let purged = store.purge_expired().await.map_err(|e| anyhow::anyhow!("purging expired records: {e}"))?;
+    tracing::info!(purged, "expired idempotency records purged");
+    Ok(tokio::spawn(async move {
+        let mut every = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+        loop {
+            every.tick().await;
+            match store.purge_expired().await {
+                Ok(purged) => tracing::info!(purged, "expired idempotency records purged"),
+                Err(error) => tracing::warn!(%error, "purging expired idempotency records failed"),
+            }
+        }
+    }))
+}
+
+/// Creates `dir` and its missing parents 0700: it holds personal data. The
+/// mode is set again after creation, so the umask cannot widen nor narrow it.
+/// A directory that exists is left as it is (it may be shared, like /tmp),
+/// with a warning when others may enter it.
+fn private_dir(dir: &Path) -> anyhow::Result<()> {
+    if dir.is_dir() {
+        let mode = dir.metadata()?.permissions().mode();
+        if mode & 0o077 != 0 {
+            tracing::warn!(mode = format!("{:o}", mode & 0o777), "the data directory is open to other users");
+        }
+        return Ok(());
+    }
+    std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+    Ok(())
+}
+
+/// The SQLite database and its `-wal` and `-shm` files, 0600. The database is
+/// created empty with that mode before SQLite opens it (SQLite would create it
+/// 0644), and SQLite gives the `-wal` and `-shm` files it creates the mode of
+/// the database; files left by an older run are tightened.
+fn private_database(data_dir: &Path) -> anyhow::Result<()> {
+    let database = data_dir.join(sqlite::FILE_NAME);
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .open(&database)
+        .with_context(|| format!("creating {}", database.display()))?;
+    for suffix in ["", "-wal", "-shm"] {
+        let path = PathBuf::from(format!("{}{suffix}", database.display()));
+        if path.exists() {
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
+                .with_context(|| format!("restricting {}", path.display()))?;
+        }
+    }
+    Ok(())
 }
 
 /// A server that is running; dropping it does not stop it, [`Running::shutdown`] does.
@@ -201,6 +296,7 @@ pub struct Running {
     stop: oneshot::Sender<()>,
     task: JoinHandle<std::io::Result<()>>,
     deliveries: TaskTracker,
+    purger: Option<JoinHandle<()>>,
 }
 
 impl Running {
@@ -214,6 +310,9 @@ impl Running {
     pub async fn shutdown(self) -> anyhow::Result<()> {
         let _ = self.stop.send(());
         self.task.await.context("server task")??;
+        if let Some(purger) = self.purger {
+            purger.abort();
+        }
         self.deliveries.close();
         self.deliveries.wait().await;
         Ok(())
@@ -228,24 +327,73 @@ impl Running {
 
 /// Binds, builds the handlers' dependencies and starts serving in the background.
 pub async fn start(config: Config) -> anyhow::Result<Running> {
-    std::fs::create_dir_all(&config.data_dir)
-        .with_context(|| format!("creating {}", config.data_dir.display()))?;
-    let deliveries = TaskTracker::new();
+    private_dir(&config.data_dir).with_context(|| format!("creating {}", config.data_dir.display()))?;
     let listener =
         TcpListener::bind(config.addr).await.with_context(|| format!("binding {}", config.addr))?;
     let addr = listener.local_addr()?;
-    let (functions, locations) = functions(&config, &format!("http://{addr}"), &deliveries).await?;
-    let functions = Arc::new(functions);
-    let app = router(functions, &config)?;
+    let deliveries = TaskTracker::new();
+    let (functions, locations, purger) = functions(&config, &format!("http://{addr}"), &deliveries).await?;
+    let app = match router(Arc::new(functions), &config) {
+        Ok(app) => app,
+        Err(error) => {
+            // No Running to stop it: the purge task would outlive the failed start.
+            if let Some(purger) = purger {
+                purger.abort();
+            }
+            return Err(error);
+        }
+    };
     let (stop, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(async {
-                let _ = stopped.await;
-            })
-            .await
-    });
-    Ok(Running { addr, locations, stop, task, deliveries })
+    let task = tokio::spawn(serve(listener, app, config.header_read_timeout, stopped));
+    Ok(Running { addr, locations, stop, task, deliveries, purger })
+}
+
+/// Serves HTTP/1.1 until `stopped`, then waits for the requests in flight.
+/// hyper's own connection builder rather than `axum::serve`, which sets no
+/// timer, so no header-read timeout: a half-sent request held its connection
+/// for ever. HTTP/1 only: browsers speak nothing else over plain HTTP.
+async fn serve(
+    listener: TcpListener,
+    app: Router,
+    header_read_timeout: Duration,
+    stopped: oneshot::Receiver<()>,
+) -> std::io::Result<()> {
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new()).header_read_timeout(header_read_timeout);
+    let graceful = GracefulShutdown::new();
+    tokio::pin!(stopped);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                // Out of file descriptors, say: back off instead of spinning.
+                Err(error) => {
+                    tracing::warn!(%error, "accepting a connection failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = &mut stopped => break,
+        };
+        // Small JSON answers: no Nagle delay (as axum::serve does).
+        let _ = stream.set_nodelay(true);
+        // The peer's address, for the handlers' `requestContext.http.sourceIp`.
+        let service = app.clone().map_request(move |mut req: http::Request<hyper::body::Incoming>| {
+            req.extensions_mut().insert(ConnectInfo(peer));
+            req
+        });
+        let connection =
+            graceful.watch(http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service)));
+        tokio::spawn(async move {
+            // A timed-out, reset or malformed connection is the client's doing.
+            if let Err(error) = connection.await {
+                tracing::debug!(%error, "connection closed with an error");
+            }
+        });
+    }
+    drop(listener);
+    graceful.shutdown().await;
+    Ok(())
 }
 
 fn router(functions: Arc<Functions>, config: &Config) -> anyhow::Result<Router> {
@@ -258,15 +406,41 @@ fn router(functions: Arc<Functions>, config: &Config) -> anyhow::Result<Router> 
     let app = api
         .route("/api/{*rest}", any(|| async { to_axum(ApiError::not_found().into_response()) }))
         .with_state(functions)
-        .fallback_service(static_files)
+        .fallback(move |req: Request| static_file(static_files.clone(), req))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(CONTENT_SECURITY_POLICY),
-        ));
+        ))
+        .layer(axum::middleware::map_response(secure_headers));
     Ok(match cors_layer(&config.allowed_origins)? {
         Some(layer) => app.layer(layer),
         None => app,
     })
+}
+
+/// The web function's headers on every answer: nosniff, the referrer and
+/// permissions policies (`shared::http::secure`; no HSTS over plain HTTP).
+async fn secure_headers(mut response: Response) -> Response {
+    api_http::secure(response.headers_mut());
+    response
+}
+
+/// A file of `web/` that the page needs (`shared::http::site`, as the web
+/// function serves them), with a UTF-8 charset on text; the contract's 404 for
+/// anything else, `web/README.md` among them. The path is percent-decoded first,
+/// as `ServeDir` decodes it (`/README%2Emd` is `README.md`).
+async fn static_file(files: ServeDir, req: Request) -> Response {
+    let decoded = percent_encoding::percent_decode_str(req.uri().path()).decode_utf8();
+    if !decoded.is_ok_and(|path| api_http::site::served_file(&path).is_some()) {
+        return to_axum(ApiError::not_found().into_response());
+    }
+    let Ok(mut response) = files.oneshot(req).await;
+    if let Some(essence) = response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok())
+        && let Ok(value) = HeaderValue::from_str(&api_http::site::content_type(essence))
+    {
+        response.headers_mut().insert(header::CONTENT_TYPE, value);
+    }
+    response.into_response()
 }
 
 fn parsed<T>(names: &[&str]) -> anyhow::Result<Vec<T>>
@@ -299,9 +473,10 @@ async fn call(
     route: Route,
     req: Request,
 ) -> Response {
-    let req = match to_lambda(req, peer).await {
-        Ok(req) => req,
-        Err(error) => return to_axum(error.into_response()),
+    let req = match tokio::time::timeout(functions.body_read_timeout, to_lambda(req, peer)).await {
+        Ok(Ok(req)) => req,
+        Ok(Err(error)) => return to_axum(error.into_response()),
+        Err(_) => return to_axum(ApiError::request_timeout().into_response()),
     };
     let response = match route.function {
         Function::Validate => validate::handle(req).await,

@@ -22,6 +22,8 @@ pub enum IssueCode {
     OutOfRange,
     MustAgree,
     MissingPrefecture,
+    /// A name without a letter or an ideograph (digits, punctuation or blanks only).
+    NoLetter,
 }
 
 /// One error or warning about one field.
@@ -58,9 +60,16 @@ impl Issue {
     }
 
     pub fn invalid_characters(field: Field) -> Self {
-        let message =
-            format!("{}に使用できない文字(改行・制御文字・絵文字・< >)が含まれています。", field.label());
+        let message = format!(
+            "{}に使用できない文字(改行・制御文字・見えない文字・絵文字・< >)が含まれています。",
+            field.label()
+        );
         Issue::new(field, IssueCode::InvalidCharacters, message)
+    }
+
+    pub fn no_letter(field: Field) -> Self {
+        let message = format!("{}は文字(漢字・かな・英字など)を含めて入力してください。", field.label());
+        Issue::new(field, IssueCode::NoLetter, message)
     }
 
     pub fn invalid_format(field: Field) -> Self {

@@ -97,12 +97,70 @@ fn is_plainly_nfkc(c: char) -> bool {
 }
 
 /// True for characters no field may contain: C0/C1 controls (NUL, tab, CR, LF…),
-/// the Unicode line and paragraph separators, and bidirectional overrides, which
-/// can disguise a value in a mail or an operator's screen.
+/// the Unicode line and paragraph separators, and every [invisible](is_invisible)
+/// character (bidirectional overrides among them), which can disguise a value in
+/// a mail or an operator's screen.
 pub fn is_forbidden_char(c: char) -> bool {
-    c.is_control()
-        || matches!(c, '\u{2028}' | '\u{2029}')
-        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+    if is_plainly_nfkc(c) {
+        // Printable ASCII, kana and BMP ideographs: spares the table lookup.
+        return false;
+    }
+    c.is_control() || matches!(c, '\u{2028}' | '\u{2029}') || is_invisible(c)
+}
+
+/// True for characters that show nothing, or nothing but a blank, where they
+/// stand:
+/// - general category Cf (format): LRM, RLM, ALM, ZWSP, ZWNJ, ZWJ, WJ, BOM, the
+///   soft hyphen, bidirectional embeddings and overrides, tag characters;
+/// - Co (private use): no shared meaning, each font draws what it likes;
+/// - Cn (unassigned): nothing to draw yet (Unicode 18, `unicode-properties`);
+/// - the blanks that Unicode files as letters, marks or symbols: the Hangul
+///   fillers (Lo; NFKC turns U+3164 and U+FFA0 into U+1160), the braille blank
+///   U+2800 (So), the combining grapheme joiner U+034F, the Khmer inherent
+///   vowels U+17B4/U+17B5 and the Mongolian free variation selectors (Mn).
+///
+/// Variation selectors are not among them: U+E0100–U+E01EF select the glyph of
+/// an ideograph (葛󠄀 is 葛 + U+E0100), which registered names use, and are Mn,
+/// counted as marks ([`MAX_MARKS_PER_BASE`]); U+FE0F is refused as emoji
+/// ([`is_unwanted_in_text`]).
+pub fn is_invisible(c: char) -> bool {
+    use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
+    matches!(
+        c.general_category(),
+        GeneralCategory::Format | GeneralCategory::PrivateUse | GeneralCategory::Unassigned
+    ) || matches!(
+        c,
+        '\u{034F}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}' | '\u{180B}'
+            ..='\u{180F}' | '\u{2800}' | '\u{3164}' | '\u{FFA0}'
+    )
+}
+
+/// The most combining marks (general categories Mn, Mc, Me) that may follow one
+/// base character, counted after NFKC has composed what it can (か + ゛ is が).
+/// Real writing needs at most three: Vietnamese ệ is two when decomposed, a Thai
+/// syllable carries a vowel and a tone mark, an ideograph one variation
+/// selector. Four leaves a margin; the forty stacked marks of "Zalgo" text spill
+/// over the lines above and below in an operator's screen or a mail.
+pub const MAX_MARKS_PER_BASE: usize = 4;
+
+/// True for a combining mark (Mn, Mc, Me).
+pub fn is_mark(c: char) -> bool {
+    use unicode_properties::{GeneralCategoryGroup, UnicodeGeneralCategory};
+    !is_plainly_nfkc(c) && c.general_category_group() == GeneralCategoryGroup::Mark
+}
+
+/// True for a visible letter of any script (Lu, Ll, Lt, Lm, Lo, so kana, ー and
+/// ideographs), or the ideographic 〇 (Nl); the Hangul fillers, letters that
+/// show nothing, do not count.
+pub fn is_letter(c: char) -> bool {
+    use unicode_properties::{GeneralCategoryGroup, UnicodeGeneralCategory};
+    if c.is_ascii() {
+        return c.is_ascii_alphabetic();
+    }
+    if is_plainly_nfkc(c) {
+        return true;
+    }
+    c == '\u{3007}' || (c.general_category_group() == GeneralCategoryGroup::Letter && !is_invisible(c))
 }
 
 /// True for characters no name or address needs and markup or decoration uses:
@@ -282,11 +340,54 @@ mod tests {
 
     #[test]
     fn forbidden_chars() {
-        for c in ['\0', '\t', '\n', '\r', '\u{7F}', '\u{85}', '\u{2028}', '\u{202E}'] {
+        for c in ['\0', '\t', '\n', '\r', '\u{7F}', '\u{85}', '\u{2028}', '\u{202E}', '\u{2066}', '\u{FEFF}']
+        {
             assert!(is_forbidden_char(c), "U+{:04X}", c as u32);
         }
         for c in ['a', '山', '𠮷', ' ', 'ー'] {
             assert!(!is_forbidden_char(c), "U+{:04X}", c as u32);
+        }
+    }
+
+    #[test]
+    fn invisible_characters_are_forbidden_variation_selectors_are_marks() {
+        let invisible = [
+            '\u{200E}',
+            '\u{200F}',
+            '\u{061C}',
+            '\u{200B}',
+            '\u{200C}',
+            '\u{200D}',
+            '\u{2060}',
+            '\u{FEFF}',
+            '\u{00AD}',
+            '\u{E0001}',
+            '\u{E0041}',
+            '\u{E000}',
+            '\u{F8FF}',
+            '\u{F0000}',
+            '\u{0378}',
+            '\u{FFFF}',
+            '\u{3164}',
+            '\u{FFA0}',
+            '\u{1160}',
+            '\u{2800}',
+            '\u{034F}',
+            '\u{180B}',
+        ];
+        for c in invisible {
+            assert!(is_invisible(c) && is_forbidden_char(c), "U+{:04X}", c as u32);
+            assert!(!is_letter(c), "U+{:04X}", c as u32);
+        }
+        for c in ['\u{E0100}', '\u{E01EF}', '\u{FE00}', '\u{0301}', '\u{3099}'] {
+            assert!(!is_invisible(c) && !is_forbidden_char(c), "U+{:04X}", c as u32);
+            assert!(is_mark(c), "U+{:04X} is a combining mark", c as u32);
+        }
+        for c in ['a', 'Z', 'あ', 'ア', 'ー', '々', '山', '𠮷', '〇', 'é', 'ก'] {
+            assert!(is_letter(c) && !is_mark(c) && !is_forbidden_char(c), "{c}");
+        }
+        for c in ['1', '・', '-', ' ', '(', '１'] {
+            assert!(!is_letter(c), "{c}");
         }
     }
 

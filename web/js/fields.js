@@ -195,6 +195,7 @@ export const CONTRACT_TYPES = [
 export const ERROR_CODES = {
   "badRequest": "bad_request",
   "payloadTooLarge": "payload_too_large",
+  "requestTimeout": "request_timeout",
   "unsupportedMediaType": "unsupported_media_type",
   "notFound": "not_found",
   "methodNotAllowed": "method_not_allowed",

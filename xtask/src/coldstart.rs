@@ -170,7 +170,9 @@ const PASSED_THROUGH: [&str; 7] = [
     "AWS_ENDPOINT_URL",
 ];
 
-/// Starts `subject` once against the emulator at `address` and measures it.
+/// Starts `subject` once against the emulator at `address` and measures it;
+/// returns the measures and the function's answer (2xx, or a batch response
+/// without failures).
 async fn cold_start(
     state: &Shared,
     address: &str,
@@ -178,7 +180,7 @@ async fn cold_start(
     run: usize,
     show_output: bool,
     vary: &[String],
-) -> Result<Sample> {
+) -> Result<(Sample, Bytes)> {
     let (marks, mut received) = mpsc::unbounded_channel();
     *state.lock().expect("emulator state") = Some(Pending {
         event: vary_event(&subject.event, vary, run_stamp(run)),
@@ -224,7 +226,7 @@ async fn cold_start(
                     let init = init.ok_or_else(|| anyhow!("a response before any poll"))?;
                     let peak_rss_kib = peak_rss_kib(child.id())?;
                     check_response(&body)?;
-                    return Ok(Sample { init, first_response: at - started, peak_rss_kib });
+                    return Ok((Sample { init, first_response: at - started, peak_rss_kib }, body));
                 }
                 Mark::Error(error) => bail!("the function reported an error: {error}"),
             }
@@ -299,18 +301,35 @@ pub async fn measure(
     show_output: bool,
     vary: &[String],
 ) -> Result<Vec<Vec<Sample>>> {
-    let state: Shared = Arc::new(Mutex::new(None));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let address = listener.local_addr()?.to_string();
-    let server = tokio::spawn(axum::serve(listener, emulator(state.clone())).into_future());
+    let (state, address, server) = start_emulator().await?;
     let mut samples = vec![Vec::with_capacity(runs); subjects.len()];
     for run in 0..runs {
         for (subject, samples) in subjects.iter().zip(&mut samples) {
-            samples.push(cold_start(&state, &address, subject, run, show_output, vary).await?);
+            samples.push(cold_start(&state, &address, subject, run, show_output, vary).await?.0);
         }
     }
     server.abort();
     Ok(samples)
+}
+
+/// Starts every subject once, in turn, under the emulator, and returns each
+/// one's answer to its event (`xtask smoke`).
+pub async fn answers(subjects: &[Subject], show_output: bool, vary: &[String]) -> Result<Vec<Bytes>> {
+    let (state, address, server) = start_emulator().await?;
+    let mut answers = Vec::with_capacity(subjects.len());
+    for subject in subjects {
+        answers.push(cold_start(&state, &address, subject, 0, show_output, vary).await?.1);
+    }
+    server.abort();
+    Ok(answers)
+}
+
+async fn start_emulator() -> Result<(Shared, String, tokio::task::JoinHandle<std::io::Result<()>>)> {
+    let state: Shared = Arc::new(Mutex::new(None));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let address = listener.local_addr()?.to_string();
+    let server = tokio::spawn(axum::serve(listener, emulator(state.clone())).into_future());
+    Ok((state, address, server))
 }
 
 fn workspace_root() -> PathBuf {
@@ -357,7 +376,7 @@ fn build_one(binary: &str) -> Result<PathBuf> {
     bail!("cargo built no binary named {binary}")
 }
 
-fn default_event(function: &str) -> Result<PathBuf> {
+pub(crate) fn default_event(function: &str) -> Result<PathBuf> {
     let dir = workspace_root().join("events");
     let mut candidates: Vec<PathBuf> = std::fs::read_dir(&dir)
         .with_context(|| dir.display().to_string())?
@@ -479,6 +498,7 @@ mod tests {
             ("submit", "submit-valid.json"),
             ("postal", "postal-5300011.json"),
             ("notify", "notify-insert.json"),
+            ("web", "web-index.json"),
         ] {
             assert_eq!(default_event(function).unwrap().file_name().unwrap(), event);
         }

@@ -1,7 +1,7 @@
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
-use xtask::{coldstart, load, postal, provision, proxy};
+use xtask::{coldstart, load, postal, provision, proxy, smoke};
 
 #[derive(Parser)]
 #[command(about = "Developer tools of the partner registration workspace")]
@@ -35,6 +35,8 @@ enum Command {
     },
     /// Measures cold starts of function binaries under a Lambda Runtime API emulator.
     Coldstart(coldstart::Args),
+    /// Starts every bootstrap `sam build` wrote under the emulator and checks its answer to one event.
+    Smoke(smoke::Args),
     /// Sends many submissions at once to a running server and proves nothing was lost.
     Load(load::Args),
     /// Checks that every application a `load --acknowledged` run recorded is stored.
@@ -58,6 +60,7 @@ fn main() -> Result<()> {
             postal::import(&source, &data_version, &out, check)
         }
         Command::Coldstart(args) => coldstart::run(args),
+        Command::Smoke(args) => smoke::run(args),
         Command::Load(args) => load::run(args),
         Command::Verify(args) => load::verify(args),
         Command::Provision(args) => provision::run(args),

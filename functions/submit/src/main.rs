@@ -15,5 +15,8 @@ async fn main() -> Result<(), Error> {
     let store = DynamoStore::from_env(&sdk)?;
     let key = shared::keyed::from_env(&sdk).await?;
     let handler = &submit::Handler::new(Arc::new(store), Arc::new(key), settings);
-    run(service_fn(move |req| async move { Ok::<_, Error>(handler.handle(req).await) })).await
+    run(service_fn(move |req| async move {
+        Ok::<_, Error>(shared::http::for_api_gateway(handler.handle(req).await))
+    }))
+    .await
 }

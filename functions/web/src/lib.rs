@@ -2,6 +2,8 @@
 //! binary at build time, so that `sam deploy` alone yields a working form on the
 //! API's own origin) and answers every other request with the contract's error
 //! envelope: 405 for a contract route called with another method, 404 for the rest.
+//! What of `web/` is served is `shared::http::site`'s (the local server's too):
+//! the page and what it loads, not the developers' notes beside it.
 
 use include_dir::{Dir, File, include_dir};
 use lambda_http::http::{HeaderValue, Method, StatusCode, header};
@@ -46,36 +48,20 @@ fn serve(req: &Request) -> Result<Response<Body>, ApiError> {
     // Revalidate every time (cheap with the ETag): a deploy changes the form at once.
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CONTENT_SECURITY_POLICY));
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    http::secure(headers);
     Ok(response)
 }
 
-/// The embedded file for a request path: `index.html` for a directory; nothing
-/// for hidden files or empty and relative segments.
+/// The embedded file for a request path, if the page needs it
+/// ([`http::site::served_file`]).
 fn asset(path: &str) -> Option<&'static File<'static>> {
-    let relative = path.strip_prefix('/')?;
-    let relative = if relative.is_empty() || relative.ends_with('/') {
-        format!("{relative}index.html")
-    } else {
-        relative.to_owned()
-    };
-    if relative.split('/').any(|segment| segment.is_empty() || segment.starts_with('.')) {
-        return None;
-    }
-    // A directory named without its slash (`/verify`, the verification link's
-    // page) is its index, as the local server serves it.
-    WEB.get_file(&relative).or_else(|| WEB.get_file(format!("{relative}/index.html")))
+    WEB.get_file(http::site::served_file(path)?.as_ref())
 }
 
 fn content_type(file: &File<'_>) -> HeaderValue {
     let mime = mime_guess::from_path(file.path()).first_or_octet_stream();
-    let textual = mime.type_() == "text" || matches!(mime.subtype().as_str(), "javascript" | "json" | "svg");
-    let value = if textual {
-        format!("{}; charset=utf-8", mime.essence_str())
-    } else {
-        mime.essence_str().to_owned()
-    };
-    HeaderValue::from_str(&value).expect("a MIME type is a valid header value")
+    HeaderValue::from_str(&http::site::content_type(mime.essence_str()))
+        .expect("a MIME type is a valid header value")
 }
 
 /// A strong validator: the first 128 bits of the content's SHA-256.
@@ -105,6 +91,11 @@ mod tests {
         assert_eq!(response.headers()[header::CONTENT_TYPE], "text/html; charset=utf-8");
         assert_eq!(response.headers()[header::CONTENT_SECURITY_POLICY], CONTENT_SECURITY_POLICY);
         assert_eq!(response.headers()[header::CACHE_CONTROL], "no-cache");
+        assert_eq!(response.headers()[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+        assert_eq!(response.headers()[header::REFERRER_POLICY], http::REFERRER_POLICY);
+        assert_eq!(response.headers()["permissions-policy"], http::PERMISSIONS_POLICY);
+        // HSTS is added by main (shared::http::for_api_gateway), not by the handler.
+        assert!(!response.headers().contains_key(header::STRICT_TRANSPORT_SECURITY));
         let index = WEB.get_file("index.html").unwrap();
         assert_eq!(response.body().as_ref(), index.contents());
         assert_eq!(handle(request("GET", "/index.html")).await.body().as_ref(), index.contents());
@@ -122,23 +113,41 @@ mod tests {
         assert!(head.body().is_empty());
     }
 
+    /// Every embedded file the page needs is served, with a type (UTF-8 for
+    /// text) and the policies; the developers' notes (`web/README.md`) are not.
     #[tokio::test]
-    async fn every_embedded_file_is_served_with_a_type() {
+    async fn only_what_the_page_needs_is_served_with_a_type() {
         fn files(dir: &'static Dir<'static>) -> Vec<&'static File<'static>> {
             dir.files().chain(dir.dirs().flat_map(files)).collect()
         }
         let all = files(&WEB);
-        assert!(!all.is_empty());
+        assert!(all.iter().any(|f| f.path() == std::path::Path::new("README.md")), "the notes are in web/");
+        let mut served = 0;
         for file in all {
             let path = format!("/{}", file.path().to_str().unwrap());
-            if file.path().components().any(|c| c.as_os_str().to_string_lossy().starts_with('.')) {
+            let response = handle(request("GET", &path)).await;
+            if http::site::served_file(&path).is_none() {
+                assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
+                assert_eq!(error_code(&response), "not_found", "{path}");
                 continue;
             }
-            let response = handle(request("GET", &path)).await;
+            served += 1;
             assert_eq!(response.status(), StatusCode::OK, "{path}");
             assert_eq!(response.body().as_ref(), file.contents(), "{path}");
-            assert!(response.headers().contains_key(header::CONTENT_TYPE), "{path}");
+            let content_type = response.headers()[header::CONTENT_TYPE].to_str().unwrap();
+            if path.ends_with(".html")
+                || path.ends_with(".js")
+                || path.ends_with(".css")
+                || path.ends_with(".txt")
+            {
+                assert!(content_type.ends_with("; charset=utf-8"), "{path}: {content_type}");
+            }
+            assert_eq!(response.headers()[header::X_CONTENT_TYPE_OPTIONS], "nosniff", "{path}");
         }
+        assert!(served > 3, "the page, its style sheet, modules and texts");
+        let readme = handle(request("GET", "/README.md")).await;
+        assert_eq!(readme.status(), StatusCode::NOT_FOUND);
+        assert_eq!(readme.headers()[header::REFERRER_POLICY], http::REFERRER_POLICY, "errors too");
     }
 
     #[tokio::test]

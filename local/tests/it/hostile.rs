@@ -109,6 +109,36 @@ fn cases() -> Vec<Case> {
             with("lastNameKana", json!("ヤマダ😀")),
             Expect::Field("lastNameKana", "invalid_characters"),
         ),
+        post(
+            "zero-width space in a name",
+            with("lastName", json!("山\u{200B}田")),
+            Expect::Field("lastName", "invalid_characters"),
+        ),
+        post(
+            "a name of Hangul fillers",
+            with("firstName", json!("\u{3164}\u{3164}")),
+            Expect::Field("firstName", "invalid_characters"),
+        ),
+        post(
+            "a private-use character in an address",
+            with("addressBuilding", json!("ビル\u{E000}")),
+            Expect::Field("addressBuilding", "invalid_characters"),
+        ),
+        post(
+            "40 stacked combining marks in a name",
+            with("corporateName", json!(format!("株式会社A{}", "\u{0335}".repeat(40)))),
+            Expect::Field("corporateName", "invalid_characters"),
+        ),
+        post(
+            "a name without a letter",
+            with("lastName", json!("・・")),
+            Expect::Field("lastName", "no_letter"),
+        ),
+        post(
+            "an ideographic variation sequence in a name",
+            with("lastName", json!("葛\u{E0100}城")),
+            Expect::Ok,
+        ),
         post("non-BMP kanji in a name", with("lastName", json!("𠮷田")), Expect::Ok),
         post("non-BMP kanji in an address", with("addressStreet", json!("𩸽町1-2")), Expect::Ok),
         post(

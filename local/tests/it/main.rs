@@ -2,6 +2,8 @@
 //! one binary (each file under `tests/` would link its own copy of the SDKs):
 //! one module per suite.
 
+mod hardening;
 mod hostile;
+mod logs;
 mod privacy;
 mod server;

@@ -7,16 +7,26 @@ use crate::normalize;
 
 /// Rejects forbidden characters in the raw input (before trimming could hide a
 /// trailing line break), normalises it ([`normalize::text`], then `refine`), and
-/// checks it in one more pass: no markup or emoji, not empty, and within the
-/// length the table gives.
+/// checks it in one more pass: no markup, emoji or invisible character (NFKC
+/// could in principle make one), no more than [`normalize::MAX_MARKS_PER_BASE`]
+/// combining marks in a row, not empty, and within the length the table gives.
 pub(crate) fn checked(field: Field, raw: &str, refine: fn(String) -> String) -> Result<String, Issue> {
     let value = normalize::text_refusing_forbidden(raw)
         .map(refine)
         .ok_or_else(|| Issue::invalid_characters(field))?;
     let mut chars = 0;
+    let mut marks_in_a_row = 0;
     for c in value.chars() {
-        if normalize::is_unwanted_in_text(c) {
+        if normalize::is_unwanted_in_text(c) || normalize::is_forbidden_char(c) {
             return Err(Issue::invalid_characters(field));
+        }
+        if normalize::is_mark(c) {
+            marks_in_a_row += 1;
+            if marks_in_a_row > normalize::MAX_MARKS_PER_BASE {
+                return Err(Issue::invalid_characters(field));
+            }
+        } else {
+            marks_in_a_row = 0;
         }
         chars += 1;
     }
@@ -43,8 +53,15 @@ text_newtype!(
 impl FieldValue for Name {
     const KIND: Kind = Kind::Text;
 
+    /// A name must also hold a letter or an ideograph: one made only of digits,
+    /// punctuation or blanks that Unicode files as symbols (the braille blank)
+    /// names nobody.
     fn parse(field: Field, raw: &RawValue<'_>) -> Result<Self, Issue> {
-        checked(field, text_of(field, raw)?, std::convert::identity).map(Name)
+        let value = checked(field, text_of(field, raw)?, std::convert::identity)?;
+        if !value.chars().any(normalize::is_letter) {
+            return Err(Issue::no_letter(field));
+        }
+        Ok(Name(value))
     }
 }
 
@@ -131,6 +148,7 @@ impl Address {
 mod tests {
     use super::*;
     use crate::messages::IssueCode;
+    use unicode_normalization::UnicodeNormalization;
 
     fn name(field: Field, raw: &str) -> Result<Name, Issue> {
         Name::parse(field, &RawValue::text(raw))
@@ -168,6 +186,153 @@ mod tests {
         ];
         for (raw, code) in cases {
             assert_eq!(name(Field::LastName, raw).unwrap_err().code, code, "{raw:?}");
+        }
+    }
+
+    /// (what, text): each of these in a name or an address line, between 山 and 田.
+    const INVISIBLE: [(&str, &str); 17] = [
+        ("LRM", "\u{200E}"),
+        ("RLM", "\u{200F}"),
+        ("ALM", "\u{061C}"),
+        ("ZWSP", "\u{200B}"),
+        ("ZWNJ", "\u{200C}"),
+        ("WJ", "\u{2060}"),
+        ("BOM", "\u{FEFF}"),
+        ("soft hyphen", "\u{00AD}"),
+        ("tag characters", "\u{E0041}\u{E007F}"),
+        ("private use (BMP)", "\u{E000}"),
+        ("private use (plane 16)", "\u{10FFFD}"),
+        ("unassigned", "\u{0378}"),
+        ("unassigned after the variation selectors", "\u{E01F0}"),
+        ("noncharacter", "\u{FFFF}"),
+        ("Hangul filler", "\u{3164}"),
+        ("half-width Hangul filler", "\u{FFA0}"),
+        ("braille blank", "\u{2800}"),
+    ];
+
+    fn address(field: Field, raw: &str) -> Result<Address, Issue> {
+        Address::parse(field, &RawValue::text(raw))
+    }
+
+    #[test]
+    fn invisible_characters_are_refused_in_names_and_addresses() {
+        for (what, invisible) in INVISIBLE {
+            let raw = format!("山{invisible}田");
+            for field in [Field::CorporateName, Field::LastName, Field::FirstName] {
+                let issue = name(field, &raw).unwrap_err();
+                assert_eq!(issue.code, IssueCode::InvalidCharacters, "{what} in {field:?}");
+                assert!(issue.message.contains("見えない文字"), "{what}: {}", issue.message);
+            }
+            for field in [Field::AddressRegion, Field::AddressStreet, Field::AddressBuilding] {
+                let code = address(field, &raw).unwrap_err().code;
+                assert_eq!(code, IssueCode::InvalidCharacters, "{what} in {field:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_name_of_blanks_digits_or_punctuation_is_refused() {
+        let cases = [
+            ("\u{3164}", IssueCode::InvalidCharacters),
+            ("\u{3164}\u{3164}\u{3164}", IssueCode::InvalidCharacters),
+            ("\u{2800}", IssueCode::InvalidCharacters),
+            ("\u{2800} \u{2800}", IssueCode::InvalidCharacters),
+            ("・・・", IssueCode::NoLetter),
+            ("１２３", IssueCode::NoLetter),
+            ("-", IssueCode::NoLetter),
+        ];
+        for (raw, code) in cases {
+            let issue = name(Field::LastName, raw).unwrap_err();
+            assert_eq!(issue.code, code, "{raw:?}");
+            assert!(!issue.message.contains(raw), "the message does not echo the value");
+        }
+        let issue = name(Field::LastName, "・").unwrap_err();
+        assert_eq!(issue.message, "名前(姓)は文字(漢字・かな・英字など)を含めて入力してください。");
+        // Addresses need no letter: the street line may be only numbers.
+        assert_eq!(address(Field::AddressStreet, "４−２０").unwrap().as_str(), "4-20");
+    }
+
+    #[test]
+    fn combining_marks_are_capped_per_base_character() {
+        // U+0335 (combining short stroke overlay) composes with nothing.
+        let stacked = |n: usize| format!("山a{}田", "\u{0335}".repeat(n));
+        let max = normalize::MAX_MARKS_PER_BASE;
+        assert!(name(Field::LastName, &stacked(max)).is_ok());
+        assert!(address(Field::AddressBuilding, &stacked(max)).is_ok());
+        for n in [max + 1, 40] {
+            assert_eq!(
+                name(Field::LastName, &stacked(n)).unwrap_err().code,
+                IssueCode::InvalidCharacters,
+                "{n}"
+            );
+            let code = address(Field::AddressBuilding, &stacked(n)).unwrap_err().code;
+            assert_eq!(code, IssueCode::InvalidCharacters, "{n}");
+        }
+        // The cap is per base: many marked letters in a row are fine.
+        let many = "a\u{0335}\u{0335}".repeat(10);
+        assert!(name(Field::CorporateName, &many).is_ok());
+        // Forty marks with no base at all, too.
+        assert!(name(Field::LastName, &"\u{0301}".repeat(40)).is_err());
+    }
+
+    #[test]
+    fn real_names_keep_variation_sequences_marks_and_non_bmp_kanji() {
+        let kept = [
+            "葛\u{E0100}飾", // 葛󠄀: an ideographic variation sequence (IVS)
+            "辻\u{E0101}",   // 辻󠄁, another IVS
+            "𠮷田",          // outside the BMP
+            "𩸽",
+            "髙\u{FE00}橋",           // a standardised variation sequence
+            "Nguyễn",                 // two marks on ễ once decomposed; NFKC recomposes
+            "Nguye\u{0302}\u{0303}n", // the same, typed decomposed
+            "สมชาย",                  // Thai: a vowel sign on a consonant
+            "佐々木",
+            "〇〇商事",
+        ];
+        for raw in kept {
+            let parsed = name(Field::LastName, raw).unwrap_or_else(|e| panic!("{raw:?}: {e:?}"));
+            let want: String = raw.nfkc().collect();
+            assert_eq!(parsed.as_str(), want, "{raw:?} is kept as NFKC");
+        }
+        assert_eq!(name(Field::LastName, "葛\u{E0100}飾").unwrap().as_str().chars().count(), 3);
+    }
+
+    proptest::proptest! {
+        /// Whatever is accepted holds no Cf, Co or Cn character, at least one
+        /// letter (names), and no run of more than the cap of marks.
+        #[test]
+        fn what_is_accepted_is_visible(
+            raw in "(\\PC|\\p{Cf}|\\p{Co}|\\p{Cn}|\\p{M}|[\u{3164}\u{2800}\u{E0100}-\u{E01EF}山田ー・ 1])*"
+        ) {
+            use unicode_properties::{GeneralCategory as G, UnicodeGeneralCategory};
+            for (value, must_have_letter) in [
+                (name(Field::LastName, &raw).map(|n| n.as_str().to_owned()), true),
+                (address(Field::AddressBuilding, &raw).map(|a| a.as_str().to_owned()), false),
+            ] {
+                let Ok(value) = value else { continue };
+                let mut run = 0;
+                for c in value.chars() {
+                    proptest::prop_assert!(
+                        !matches!(c.general_category(), G::Format | G::PrivateUse | G::Unassigned),
+                        "U+{:04X} in {:?}", c as u32, value
+                    );
+                    let blank = matches!(c, '\u{3164}' | '\u{1160}' | '\u{2800}');
+                    proptest::prop_assert!(!blank, "a blank in {:?}", value);
+                    run = if normalize::is_mark(c) { run + 1 } else { 0 };
+                    proptest::prop_assert!(run <= normalize::MAX_MARKS_PER_BASE, "{:?}", value);
+                }
+                proptest::prop_assert!(!must_have_letter || value.chars().any(normalize::is_letter));
+            }
+        }
+
+        /// Kanji (BMP or not), kana and ideographic variation sequences are
+        /// always accepted.
+        #[test]
+        fn kanji_kana_and_variation_sequences_are_accepted(
+            raw in "([一-龥𠀀-𪛟ぁ-ゖァ-ヺ]\u{E0100}?){1,20}"
+        ) {
+            let parsed = name(Field::CorporateName, &raw);
+            proptest::prop_assert!(parsed.is_ok(), "{:?}: {:?}", raw, parsed);
         }
     }
 

@@ -32,6 +32,8 @@ error_codes! {
     /// Malformed request: not JSON, wrong types, unknown keys.
     BadRequest = "bad_request",
     PayloadTooLarge = "payload_too_large",
+    /// The body did not arrive in time (the local server; API Gateway has its own limits).
+    RequestTimeout = "request_timeout",
     UnsupportedMediaType = "unsupported_media_type",
     NotFound = "not_found",
     MethodNotAllowed = "method_not_allowed",
@@ -90,6 +92,15 @@ impl ApiError {
             StatusCode::PAYLOAD_TOO_LARGE,
             ErrorCode::PayloadTooLarge,
             format!("送信データが大きすぎます({}KB以内にしてください)。", MAX_BODY_BYTES / 1024),
+        )
+    }
+
+    /// The client sent its body too slowly (the local server's read timeout).
+    pub fn request_timeout() -> Self {
+        Self::new(
+            StatusCode::REQUEST_TIMEOUT,
+            ErrorCode::RequestTimeout,
+            "送信に時間がかかりすぎたため中断しました。もう一度送信してください。",
         )
     }
 

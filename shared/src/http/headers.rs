@@ -1,10 +1,56 @@
 //! Header values and checks shared by the functions and the local server.
 
-use lambda_http::http::{HeaderMap, header};
+use lambda_http::http::{HeaderMap, HeaderValue, header};
+use lambda_http::{Body, Response};
 
 /// The pages load nothing from other origins and are never framed. The web
 /// function and the local server send the same policy.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'";
+
+/// No link or request of the form's needs to tell the next site where the
+/// visitor came from (the form's URL would say that someone applied).
+pub const REFERRER_POLICY: &str = "no-referrer";
+
+/// The form uses no device, sensor or payment API: denied to every origin, so
+/// that a script that got in despite the CSP could not ask for them either.
+/// Only features Chromium and Firefox recognise (an unknown name is a console
+/// error on every page load).
+pub const PERMISSIONS_POLICY: &str = "accelerometer=(), camera=(), display-capture=(), geolocation=(), \
+     gyroscope=(), hid=(), magnetometer=(), microphone=(), midi=(), payment=(), serial=(), usb=()";
+
+/// HSTS for answers that went out over HTTPS (API Gateway serves nothing else):
+/// two years, the value the preload list asks for. Not `includeSubDomains`:
+/// with a custom domain in front (docs/deploy.md), the stack does not own its
+/// parent domain's other hosts. Not on the local server, which speaks plain
+/// HTTP, where browsers ignore the header (RFC 6797 §8.1).
+pub const STRICT_TRANSPORT_SECURITY: &str = "max-age=63072000";
+
+/// Every response's own headers, the same on AWS and locally (the local server
+/// adds them to its static files too): no MIME sniffing, no referrer, no
+/// powerful features. Headers already set are kept.
+pub fn secure(headers: &mut HeaderMap) {
+    for (name, value) in [
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, REFERRER_POLICY),
+        (PERMISSIONS_POLICY_HEADER, PERMISSIONS_POLICY),
+    ] {
+        headers.entry(name).or_insert(HeaderValue::from_static(value));
+    }
+}
+
+/// `Permissions-Policy` (the `http` crate has no constant for it).
+pub const PERMISSIONS_POLICY_HEADER: header::HeaderName =
+    header::HeaderName::from_static("permissions-policy");
+
+/// A Lambda function's HTTP answer as API Gateway sends it, over HTTPS only:
+/// [`secure`] and HSTS. Every HTTP function's `main` wraps its handler with it,
+/// so the handlers, which the plain-HTTP local server also runs, stay free of it.
+pub fn for_api_gateway(mut response: Response<Body>) -> Response<Body> {
+    let headers = response.headers_mut();
+    secure(headers);
+    headers.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static(STRICT_TRANSPORT_SECURITY));
+    response
+}
 
 /// Seconds a client should wait before retrying after a 503.
 pub const RETRY_AFTER_SECS: u32 = 5;
@@ -23,6 +69,24 @@ pub fn if_none_match(headers: &HeaderMap, etag: &[u8]) -> bool {
 mod tests {
     use super::*;
     use lambda_http::http::HeaderValue;
+
+    #[test]
+    fn every_answer_gets_the_policies_and_api_gateway_answers_hsts() {
+        let mut headers = HeaderMap::new();
+        secure(&mut headers);
+        assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+        assert_eq!(headers[header::REFERRER_POLICY], "no-referrer");
+        let permissions = headers["permissions-policy"].to_str().unwrap();
+        for feature in ["camera=()", "microphone=()", "geolocation=()", "payment=()", "usb=()"] {
+            assert!(permissions.split(", ").any(|f| f == feature), "{feature} in {permissions}");
+        }
+        assert!(!headers.contains_key(header::STRICT_TRANSPORT_SECURITY), "not over plain HTTP");
+
+        let response = for_api_gateway(Response::new(Body::Empty));
+        assert_eq!(response.headers()[header::STRICT_TRANSPORT_SECURITY], "max-age=63072000");
+        assert_eq!(response.headers()[header::REFERRER_POLICY], "no-referrer");
+        assert!(response.headers().contains_key("permissions-policy"));
+    }
 
     #[test]
     fn etags_match_strongly_weakly_and_by_star() {

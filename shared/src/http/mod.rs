@@ -1,13 +1,18 @@
 //! HTTP glue shared by every function: request decoding with limits, the
 //! contract's error codes and envelope, JSON responses, and the headers the
-//! pages and the API share (CSP, validators, `Retry-After`).
+//! pages and the API share (CSP and the other policies, validators, `Retry-After`),
+//! and what of `web/` is served (`site`).
 
 mod decode;
 mod error;
 mod headers;
 mod response;
+pub mod site;
 
 pub use decode::{MAX_BODY_BYTES, decode_json, require_method};
 pub use error::{ApiError, ErrorCode};
-pub use headers::{CONTENT_SECURITY_POLICY, RETRY_AFTER_SECS, if_none_match};
+pub use headers::{
+    CONTENT_SECURITY_POLICY, PERMISSIONS_POLICY, PERMISSIONS_POLICY_HEADER, REFERRER_POLICY,
+    RETRY_AFTER_SECS, STRICT_TRANSPORT_SECURITY, for_api_gateway, if_none_match, secure,
+};
 pub use response::{invalid, json, validated};

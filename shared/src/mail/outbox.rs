@@ -34,16 +34,32 @@ impl Mailer for OutboxMailer {
         let message = mail.to_mime(now.unix_timestamp());
         let io = |e: std::io::Error| SendError::new(mail.kind, format!("outbox: {}", e.kind()));
 
-        tokio::fs::create_dir_all(&self.dir).await.map_err(io)?;
+        // Mails are personal data: the owner's only (0700 and 0600, no wider
+        // whatever the umask), like the database beside them.
+        tokio::fs::DirBuilder::new().recursive(true).mode(0o700).create(&self.dir).await.map_err(io)?;
         // Written aside, then renamed: a reader never sees half a message.
         // A failed write removes its partial file, so nothing half-written is left.
         let partial = self.dir.join(format!(".{name}.partial"));
-        let written = async {
-            tokio::fs::write(&partial, &message).await?;
-            tokio::fs::File::open(&partial).await?.sync_all().await?;
-            tokio::fs::rename(&partial, self.dir.join(&name)).await
+        let (path, contents) = (partial.clone(), message);
+        let written = tokio::task::spawn_blocking(move || {
+            use std::io::Write;
+            use std::os::unix::fs::OpenOptionsExt;
+            let mut file = std::fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(true)
+                .mode(0o600)
+                .open(&path)?;
+            file.write_all(&contents)?;
+            file.sync_all()
+        })
+        .await
+        .map_err(|e| SendError::new(mail.kind, format!("outbox: {e}")))?;
+        let written = match written {
+            Ok(()) => tokio::fs::rename(&partial, self.dir.join(&name)).await,
+            Err(error) => Err(error),
         };
-        if let Err(error) = written.await {
+        if let Err(error) = written {
             let _ = tokio::fs::remove_file(&partial).await;
             return Err(io(error));
         }

@@ -60,6 +60,26 @@ impl SqliteStore {
         &self.path
     }
 
+    /// Deletes every record whose time has passed, as DynamoDB's TTL does on
+    /// AWS (reads already ignore them): idempotency records, unverified
+    /// applications past their link's expiry with their tokens, used tokens,
+    /// notices and rate-limit counters. Returns how many. The local server
+    /// calls it at start and once a day.
+    pub async fn purge_expired(&self) -> Result<usize, Unavailable> {
+        let now = now().epoch();
+        self.with_connection(move |connection| {
+            let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let mut purged = delete_expired_applications(&tx, None, now)?;
+            for table in ["idempotency", "tokens", "notices", "counters"] {
+                purged +=
+                    tx.execute(&format!("DELETE FROM {table} WHERE {} < ?1", q(attr::EXPIRES_AT)), [now])?;
+            }
+            tx.commit()?;
+            Ok(purged)
+        })
+        .await
+    }
+
     /// Runs `work` on the connection off the async runtime.
     async fn with_connection<T: Send + 'static>(
         &self,
@@ -691,5 +711,42 @@ mod tests {
                 connection.query_row(&format!("SELECT count(*) FROM {table}"), [], |row| row.get(0)).unwrap();
             assert_eq!(count, 0, "{table} exists");
         }
+    }
+}
+
+#[cfg(test)]
+mod purge_tests {
+    use super::*;
+
+    /// An idempotency record for `key` that expires at `expires_at` (epoch seconds).
+    fn insert(store: &SqliteStore, key: &str, expires_at: i64) {
+        let connection = store.connection.lock().unwrap();
+        let insert = format!(
+            "INSERT INTO idempotency (key, \"{}\", \"{}\", \"{}\", \"{}\") VALUES (?1, 'hash', 201, '{{}}', ?2)",
+            attr::REQUEST_HASH,
+            attr::RESPONSE_STATUS,
+            attr::RESPONSE_BODY,
+            attr::EXPIRES_AT
+        );
+        connection.execute(&insert, params![key, expires_at]).unwrap();
+    }
+
+    fn keys(store: &SqliteStore) -> Vec<String> {
+        let connection = store.connection.lock().unwrap();
+        let mut query = connection.prepare("SELECT key FROM idempotency ORDER BY key").unwrap();
+        query.query_map([], |row| row.get(0)).unwrap().map(Result::unwrap).collect()
+    }
+
+    #[tokio::test]
+    async fn purge_expired_deletes_only_records_whose_time_has_passed() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open_dir(dir.path()).unwrap();
+        let now = now().epoch();
+        insert(&store, "expired-long-ago", now - 86_400);
+        insert(&store, "expired-just-now", now - 1);
+        insert(&store, "live", now + 3_600);
+        assert_eq!(store.purge_expired().await.unwrap(), 2);
+        assert_eq!(keys(&store), ["live"]);
+        assert_eq!(store.purge_expired().await.unwrap(), 0, "nothing left to purge");
     }
 }

@@ -61,7 +61,7 @@ fn run_offline(tool: &Path, args: &[&str]) {
 #[test]
 fn cfn_lint_passes() {
     if let Some(cfn_lint) = venv_tool("cfn-lint") {
-        run_offline(&cfn_lint, &["infra/template.yaml"]);
+        run_offline(&cfn_lint, &["infra/template.yaml", "infra/waf.yaml"]);
     }
 }
 
@@ -71,6 +71,7 @@ fn sam_validate_passes() {
         // The SAM transform itself, then cfn-lint through SAM.
         run_offline(&sam, &["validate", "--template", "infra/template.yaml"]);
         run_offline(&sam, &["validate", "--lint", "--template", "infra/template.yaml"]);
+        run_offline(&sam, &["validate", "--lint", "--template", "infra/waf.yaml"]);
     }
 }
 
@@ -79,7 +80,11 @@ fn sam_validate_passes() {
 /// The template as JSON, with CloudFormation's short tags (`!Ref X`,
 /// `!GetAtt A.B`, `!Sub …`) turned into their long forms.
 fn template() -> Value {
-    let text = std::fs::read_to_string(template_path()).unwrap();
+    parsed(&template_path())
+}
+
+fn parsed(path: &Path) -> Value {
+    let text = std::fs::read_to_string(path).unwrap();
     let yaml: serde_norway::Value = serde_norway::from_str(&text).unwrap();
     long_form(yaml)
 }
@@ -223,8 +228,12 @@ fn routes_are_the_contracts_everywhere() {
 }
 
 #[test]
-fn every_function_is_a_workspace_binary_built_for_graviton() {
+fn every_function_is_a_workspace_binary_built_for_the_architecture_parameter() {
     let template = template();
+    // Graviton by default; x86_64 is what scripts/artefact-smoke builds and starts here.
+    let architecture = &template["Parameters"]["Architecture"];
+    assert_eq!(architecture["Default"], "arm64");
+    assert_eq!(architecture["AllowedValues"], json!(["arm64", "x86_64"]));
     let binaries = binaries(&template);
     let expected: BTreeSet<String> = ROUTES
         .iter()
@@ -242,7 +251,7 @@ fn every_function_is_a_workspace_binary_built_for_graviton() {
         );
         let property = |name| function_property(&template, function, name);
         assert_eq!(property("Runtime"), "provided.al2023", "{id}");
-        assert_eq!(property("Architectures"), &json!(["arm64"]), "{id}");
+        assert_eq!(property("Architectures"), &json!([reference("Architecture")]), "{id}");
         assert_eq!(property("Handler"), "bootstrap", "{id}");
         assert_eq!(property("MemorySize"), 128, "{id}");
         assert_eq!(property("Tracing"), "Active", "{id}");
@@ -441,6 +450,10 @@ fn functions_get_the_environment_their_code_reads() {
     names.remove(key_env);
     assert_eq!(names, mail_environment_names(), "notify's mail settings are the ones shared::mail reads");
     for (name, value) in &notify {
+        if name == "SES_CONFIGURATION_SET" {
+            // The parameter, or the stack's own set (mail_goes_through_a_set_that_requires_tls).
+            continue;
+        }
         let parameter =
             value["Ref"].as_str().or_else(|| value["Fn::If"][1]["Ref"].as_str()).unwrap_or_default();
         assert!(
@@ -451,6 +464,41 @@ fn functions_get_the_environment_their_code_reads() {
     for binary in ["validate", "postal", CATCH_ALL_FUNCTION] {
         assert!(environment(binary).is_empty(), "{binary} needs no settings");
     }
+}
+
+/// Mail leaves SES over TLS only: the stack creates a configuration set with
+/// `TlsPolicy: REQUIRE` and notify sends with it, unless the
+/// `SesConfigurationSet` parameter names an existing set; notify may use
+/// whichever set it is given, and no other.
+#[test]
+fn mail_goes_through_a_set_that_requires_tls() {
+    let template = template();
+    let set = &resources(&template)["MailConfigurationSet"];
+    assert_eq!(set["Type"], "AWS::SES::ConfigurationSet");
+    assert_eq!(set["Properties"]["DeliveryOptions"]["TlsPolicy"], "REQUIRE");
+    let condition = set["Condition"].as_str().expect("created only when no set is named");
+    assert_eq!(
+        template["Conditions"][condition],
+        json!({ "Fn::Equals": [reference("SesConfigurationSet"), ""] })
+    );
+    assert_eq!(template["Parameters"]["SesConfigurationSet"]["Default"], "");
+    let has_set = json!({ "Fn::Not": [{ "Fn::Equals": [reference("SesConfigurationSet"), ""] }] });
+    assert_eq!(template["Conditions"]["HasConfigurationSet"], has_set);
+
+    let chosen = json!({ "Fn::If": ["HasConfigurationSet", reference("SesConfigurationSet"), reference("MailConfigurationSet")] });
+    let notify = &resources(&template)["NotifyFunction"];
+    assert_eq!(notify["Properties"]["Environment"]["Variables"]["SES_CONFIGURATION_SET"], chosen);
+
+    let ses: Vec<Value> = statements(&template)
+        .into_iter()
+        .map(|(_, s)| s)
+        .filter(|s| as_list(&s["Action"]).iter().any(|a| a.as_str().unwrap().starts_with("ses:")))
+        .collect();
+    let resources = as_list(&ses[0]["Resource"]);
+    assert_eq!(resources.len(), 2, "the identity and the set");
+    let (arn, names) = (&resources[1]["Fn::Sub"][0], &resources[1]["Fn::Sub"][1]);
+    assert!(arn.as_str().unwrap().ends_with(":configuration-set/${Name}"), "{arn}");
+    assert_eq!(names["Name"], chosen);
 }
 
 // ------------------------------------------------------------------ IAM
@@ -654,4 +702,63 @@ fn outputs_give_the_form_the_api_and_the_table() {
     let api = outputs["ApiUrl"]["Value"]["Fn::Sub"].as_str().unwrap();
     assert!(api.starts_with("https://${HttpApi}.execute-api.") && api.ends_with("/api/"), "{api}");
     assert_eq!(outputs["TableName"]["Value"], reference("ApplicationsTable"));
+}
+
+// ------------------------------------------------------------------ edge
+
+/// An HTTP API cannot take a WAF web ACL: with `EdgeWebAclArn` (an ACL made in
+/// us-east-1 by infra/waf.yaml) the stack puts a CloudFront distribution with
+/// that ACL in front of the API, caching nothing; without it, nothing is made.
+#[test]
+fn an_optional_distribution_puts_waf_in_front_of_the_api() {
+    let template = template();
+    assert_eq!(template["Parameters"]["EdgeWebAclArn"]["Default"], "");
+    assert_eq!(
+        template["Conditions"]["HasEdge"],
+        json!({ "Fn::Not": [{ "Fn::Equals": [reference("EdgeWebAclArn"), ""] }] })
+    );
+    let edge: Vec<_> = of_type(&template, "AWS::CloudFront::Distribution");
+    assert_eq!(edge.len(), 1);
+    let (_, distribution) = edge[0];
+    assert_eq!(distribution["Condition"], "HasEdge");
+    let config = &distribution["Properties"]["DistributionConfig"];
+    assert_eq!(config["WebACLId"], reference("EdgeWebAclArn"));
+    let origins = config["Origins"].as_array().unwrap();
+    assert_eq!(origins.len(), 1);
+    let domain = origins[0]["DomainName"]["Fn::Sub"].as_str().unwrap();
+    assert!(domain.starts_with("${HttpApi}.execute-api."), "{domain}");
+    assert_eq!(origins[0]["CustomOriginConfig"]["OriginProtocolPolicy"], "https-only");
+    let behaviour = &config["DefaultCacheBehavior"];
+    assert_eq!(behaviour["TargetOriginId"], origins[0]["Id"]);
+    assert_eq!(behaviour["ViewerProtocolPolicy"], "redirect-to-https");
+    // AWS's managed CachingDisabled: applications are personal data.
+    assert_eq!(behaviour["CachePolicyId"], "4135ea2d-6df8-44a3-9df3-4b5a84be39ad");
+    let methods: BTreeSet<&str> =
+        behaviour["AllowedMethods"].as_array().unwrap().iter().map(|m| m.as_str().unwrap()).collect();
+    assert!(ROUTES.iter().all(|r| methods.contains(r.method)), "every route's method passes: {methods:?}");
+    assert_eq!(template["Outputs"]["EdgeUrl"]["Condition"], "HasEdge");
+
+    // The ACL: CloudFront's scope, requests per IP address counted and blocked.
+    let waf = parsed(&workspace_root().join("infra/waf.yaml"));
+    let acls = of_type(&waf, "AWS::WAFv2::WebACL");
+    assert_eq!(acls.len(), 1);
+    let acl = &acls[0].1["Properties"];
+    assert_eq!(acl["Scope"], "CLOUDFRONT");
+    let rate_rules: Vec<&Value> = acl["Rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|rule| {
+            rule["Statement"]["RateBasedStatement"]["AggregateKeyType"] == "IP"
+                && rule["Action"]["Block"].is_object()
+        })
+        .collect();
+    assert!(!rate_rules.is_empty(), "a rate-based rule per IP that blocks");
+    let submit_path =
+        ROUTES.iter().find(|r| r.method == "POST" && r.path.contains("applications")).unwrap().path;
+    assert!(
+        rate_rules.iter().any(|r| r.to_string().contains(submit_path)),
+        "a tighter limit on {submit_path}"
+    );
+    assert_eq!(waf["Outputs"]["WebAclArn"]["Value"], get_att("WebAcl", "Arn"));
 }

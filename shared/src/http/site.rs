@@ -1,0 +1,126 @@
+//! What of `web/` is served, by the web function (which embeds `web/`) and the
+//! local server (which reads it from disk) alike: the page and what it loads,
+//! nothing else. `web/` also holds notes for developers (`README.md`), and
+//! whatever an editor leaves there; none of it is the public's.
+
+use std::borrow::Cow;
+
+/// Files at the top of `web/` that are served.
+pub const FILES: [&str; 1] = ["index.html"];
+
+/// Directories of `web/` served whole: the style sheet, the ES modules, the
+/// texts of the terms and the privacy notice (fetched by `js/terms.js`), and
+/// the verification page.
+pub const DIRS: [&str; 4] = ["css/", "js/", "content/", "verify/"];
+
+/// Pages that are a directory's `index.html`, served also without the
+/// trailing slash: the verification link is `…/verify#token=…`.
+pub const PAGES: [&str; 1] = ["verify"];
+
+/// The file under `web/` that a request path names, when the page needs it:
+/// `index.html` for `/` (and for a directory); nothing for hidden files, empty
+/// or relative segments, or anything outside [`FILES`] and [`DIRS`]. The path
+/// is as it came (the web function's paths are API Gateway's raw paths); the
+/// local server decodes percent escapes first, as its file server does.
+pub fn served_file(path: &str) -> Option<Cow<'_, str>> {
+    let relative = path.strip_prefix('/')?;
+    let relative: Cow<'_, str> = if relative.is_empty() || relative.ends_with('/') {
+        format!("{relative}index.html").into()
+    } else if PAGES.contains(&relative) {
+        format!("{relative}/index.html").into()
+    } else {
+        relative.into()
+    };
+    if relative
+        .split('/')
+        .any(|segment| segment.is_empty() || segment.starts_with('.') || segment.contains('\\'))
+    {
+        return None;
+    }
+    let allowed = FILES.contains(&relative.as_ref()) || DIRS.iter().any(|dir| relative.starts_with(dir));
+    allowed.then_some(relative)
+}
+
+/// The `Content-Type` for a MIME type: text types, JavaScript, JSON and SVG
+/// say UTF-8 (every file in `web/` is), so that no browser guesses.
+pub fn content_type(essence: &str) -> Cow<'_, str> {
+    let (kind, subtype) = essence.split_once('/').unwrap_or((essence, ""));
+    let textual = kind == "text" || matches!(subtype, "javascript" | "json" | "svg+xml");
+    if textual && !essence.contains(';') {
+        format!("{essence}; charset=utf-8").into()
+    } else {
+        essence.into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_page_and_what_it_loads_are_served() {
+        let served = [
+            ("/", "index.html"),
+            ("/index.html", "index.html"),
+            ("/css/form.css", "css/form.css"),
+            ("/js/form.js", "js/form.js"),
+            ("/content/terms.txt", "content/terms.txt"),
+            ("/verify", "verify/index.html"),
+            ("/verify/", "verify/index.html"),
+        ];
+        for (path, file) in served {
+            assert_eq!(served_file(path).as_deref(), Some(file), "{path}");
+        }
+        for path in [
+            "/README.md",
+            "/readme.md",
+            "/Cargo.toml",
+            "/js/.eslintrc",
+            "/.git/config",
+            "//index.html",
+            "/../Cargo.toml",
+            "/js/../README.md",
+            "/js/..\\README.md",
+            "/css",
+            "index.html",
+            "/index.html.bak",
+        ] {
+            assert_eq!(served_file(path), None, "{path}");
+        }
+    }
+
+    #[test]
+    fn text_types_say_utf_8() {
+        assert_eq!(content_type("text/html"), "text/html; charset=utf-8");
+        assert_eq!(content_type("text/css"), "text/css; charset=utf-8");
+        assert_eq!(content_type("text/javascript"), "text/javascript; charset=utf-8");
+        assert_eq!(content_type("application/javascript"), "application/javascript; charset=utf-8");
+        assert_eq!(content_type("image/svg+xml"), "image/svg+xml; charset=utf-8");
+        assert_eq!(content_type("text/plain; charset=utf-8"), "text/plain; charset=utf-8");
+        assert_eq!(content_type("image/png"), "image/png");
+    }
+
+    /// Every file of the checkout's `web/` but the developers' notes is one the
+    /// page needs: a new directory must be added to [`DIRS`] or it is not served.
+    #[test]
+    fn everything_in_web_but_the_notes_is_served() {
+        fn walk(dir: &std::path::Path, root: &std::path::Path, out: &mut Vec<String>) {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    walk(&path, root, out);
+                } else {
+                    out.push(path.strip_prefix(root).unwrap().to_str().unwrap().replace('\\', "/"));
+                }
+            }
+        }
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../web");
+        let mut files = Vec::new();
+        walk(&root, &root, &mut files);
+        assert!(files.len() > 3, "{files:?}");
+        for file in files {
+            let served = served_file(&format!("/{file}")).is_some();
+            assert_eq!(served, file != "README.md", "{file}");
+        }
+    }
+}
