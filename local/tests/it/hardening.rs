@@ -116,19 +116,20 @@ async fn the_data_directory_and_its_files_are_the_owners_only() {
         .send()
         .await
         .unwrap();
-    assert_eq!(response.status().as_u16(), 201);
+    assert_eq!(response.status().as_u16(), 202);
 
     assert_eq!(mode(&data), 0o700, "the data directory");
+    assert_eq!(mode(&data.join(shared::keyed::KEY_FILE)), 0o600, "the identifier key");
     // While the store is open: the database and its write-ahead log and index.
     for file in ["applications.sqlite3", "applications.sqlite3-wal", "applications.sqlite3-shm"] {
         assert_eq!(mode(&data.join(file)), 0o600, "{file}");
     }
-    // Shutdown waits for the two mails.
+    // Shutdown waits for the mail (the verification link).
     running.shutdown().await.unwrap();
     let outbox = data.join("outbox");
     assert_eq!(mode(&outbox), 0o700, "the outbox");
     let mails: Vec<_> = std::fs::read_dir(&outbox).unwrap().map(|e| e.unwrap().path()).collect();
-    assert_eq!(mails.len(), 2);
+    assert_eq!(mails.len(), 1);
     for mail in mails {
         assert_eq!(mode(&mail), 0o600, "{}", mail.display());
     }
@@ -148,7 +149,7 @@ fn insert_expired(database: &Path, key: &str) {
     let expired = time::OffsetDateTime::now_utc().unix_timestamp() - 3_600;
     connection
         .execute(
-            "INSERT INTO idempotency (key, requestHash, responseStatus, responseBody, expiresAt) VALUES (?1, 'h', 201, '{}', ?2)",
+            "INSERT INTO idempotency (key, requestHash, responseStatus, responseBody, expiresAt) VALUES (?1, 'h', 202, '{}', ?2)",
             rusqlite::params![key, expired],
         )
         .unwrap();
