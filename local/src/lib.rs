@@ -7,6 +7,12 @@
 //! request's head and [`BODY_READ_TIMEOUT`] for its body; the data directory
 //! and every file of personal data in it are the owner's only (0700, 0600);
 //! expired idempotency records are purged, as DynamoDB's TTL does.
+//!
+//! It is also the operators' authorizer ([`operators`]): accounts, sign-in and
+//! sessions in the data directory's database, where Cognito and the HTTP API's
+//! JWT authorizer stand on AWS.
+
+pub mod operators;
 
 use anyhow::Context;
 use axum::Router;
@@ -88,6 +94,11 @@ pub struct Config {
     pub body_read_timeout: Duration,
     /// [`PURGE_EVERY`] unless a test shortens it.
     pub purge_every: Duration,
+    /// How long an operator's session lasts: [`operators::SESSION_TTL`]
+    /// unless a test shortens it.
+    pub operator_session_ttl: Duration,
+    /// When repeated wrong passwords lock an address ([`operators::Lockout`]).
+    pub operator_lockout: operators::Lockout,
 }
 
 impl Config {
@@ -104,6 +115,8 @@ impl Config {
             header_read_timeout: HEADER_READ_TIMEOUT,
             body_read_timeout: BODY_READ_TIMEOUT,
             purge_every: PURGE_EVERY,
+            operator_session_ttl: operators::SESSION_TTL,
+            operator_lockout: operators::Lockout::default(),
         }
     }
 }
@@ -121,6 +134,7 @@ const LOCAL_MAIL_DEFAULTS: [(&str, &str); 4] = [
 struct Functions {
     submit: submit::Handler,
     body_read_timeout: Duration,
+    operators: Arc<operators::api::Operators>,
 }
 
 /// What the server was started with, to tell the person who started it.
@@ -166,6 +180,7 @@ async fn functions(
     config: &Config,
     public_base_url: &str,
     deliveries: &TaskTracker,
+    operators: Arc<operators::api::Operators>,
 ) -> anyhow::Result<(Functions, Locations, Option<JoinHandle<()>>)> {
     let defaults = mail::pairs(&LOCAL_MAIL_DEFAULTS);
     let mail_config = MailConfig::from_lookup(|name| {
@@ -229,7 +244,7 @@ async fn functions(
     }
     let submit = submit::Handler::new(store, key, config.settings)
         .after_event(Arc::new(move |event| delivery.spawn(event)));
-    Ok((Functions { submit, body_read_timeout: config.body_read_timeout }, locations, purger))
+    Ok((Functions { submit, body_read_timeout: config.body_read_timeout, operators }, locations, purger))
 }
 
 /// Purges the expired idempotency records now (a failure stops the start: the
@@ -254,7 +269,7 @@ async fn purge_expired(store: Arc<SqliteStore>, period: Duration) -> anyhow::Res
 /// mode is set again after creation, so the umask cannot widen nor narrow it.
 /// A directory that exists is left as it is (it may be shared, like /tmp),
 /// with a warning when others may enter it.
-fn private_dir(dir: &Path) -> anyhow::Result<()> {
+pub(crate) fn private_dir(dir: &Path) -> anyhow::Result<()> {
     if dir.is_dir() {
         let mode = dir.metadata()?.permissions().mode();
         if mode & 0o077 != 0 {
@@ -271,7 +286,7 @@ fn private_dir(dir: &Path) -> anyhow::Result<()> {
 /// created empty with that mode before SQLite opens it (SQLite would create it
 /// 0644), and SQLite gives the `-wal` and `-shm` files it creates the mode of
 /// the database; files left by an older run are tightened.
-fn private_database(data_dir: &Path) -> anyhow::Result<()> {
+pub(crate) fn private_database(data_dir: &Path) -> anyhow::Result<()> {
     let database = data_dir.join(sqlite::FILE_NAME);
     std::fs::OpenOptions::new()
         .create(true)
@@ -293,6 +308,9 @@ fn private_database(data_dir: &Path) -> anyhow::Result<()> {
 pub struct Running {
     pub addr: SocketAddr,
     pub locations: Locations,
+    /// The operator this start created, there being none (its password is
+    /// also kept in the data directory's [`operators::FIRST_OPERATOR_FILE`]).
+    pub first_operator: Option<operators::FirstOperator>,
     stop: oneshot::Sender<()>,
     task: JoinHandle<std::io::Result<()>>,
     deliveries: TaskTracker,
@@ -303,6 +321,33 @@ impl Running {
     /// The form's URL.
     pub fn url(&self) -> String {
         format!("http://{}/", self.addr)
+    }
+
+    /// The operators' console.
+    pub fn console_url(&self) -> String {
+        console_url(self.addr)
+    }
+
+    /// What `main` prints once the server is up: where the form, the console,
+    /// the data and the mails are, and the operator created at this start.
+    pub fn banner(&self) -> Vec<String> {
+        let mut lines = vec![
+            format!("パートナー登録フォーム: {}", self.url()),
+            format!("運用者コンソール:       {}", self.console_url()),
+            format!("applications: {}", self.locations.applications),
+            format!("mails:        {}", self.locations.mails),
+        ];
+        if let Some(first) = &self.first_operator {
+            lines.push(format!("運用者アカウントを作成しました: {}", first.email));
+            lines.push(format!("パスワード: {}", first.password));
+            lines.push(format!(
+                "(the account and its password are kept in {}, readable by you only; \
+                 `cargo run --release -p local -- operator add EMAIL` adds or resets operators)",
+                first.file.display()
+            ));
+        }
+        lines.push("Ctrl-C stops the server after the requests in flight.".to_owned());
+        lines
     }
 
     /// Stops accepting connections and waits for requests in flight, and the
@@ -332,7 +377,19 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
         TcpListener::bind(config.addr).await.with_context(|| format!("binding {}", config.addr))?;
     let addr = listener.local_addr()?;
     let deliveries = TaskTracker::new();
-    let (functions, locations, purger) = functions(&config, &format!("http://{addr}"), &deliveries).await?;
+    // Operators live in the data directory's database whichever the backend:
+    // the local server is their authorizer in both cases.
+    private_database(&config.data_dir)?;
+    let operator_db = operators::OperatorDb::open_dir(&config.data_dir)?;
+    let first_operator =
+        operators::ensure_first_operator(&operator_db, &config.data_dir, &console_url(addr)).await?;
+    let operator_api = Arc::new(operators::api::Operators::new(
+        operator_db,
+        config.operator_session_ttl,
+        config.operator_lockout,
+    )?);
+    let (functions, locations, purger) =
+        functions(&config, &format!("http://{addr}"), &deliveries, operator_api).await?;
     let app = match router(Arc::new(functions), &config) {
         Ok(app) => app,
         Err(error) => {
@@ -345,7 +402,11 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     };
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(serve(listener, app, config.header_read_timeout, stopped));
-    Ok(Running { addr, locations, stop, task, deliveries, purger })
+    Ok(Running { addr, locations, first_operator, stop, task, deliveries, purger })
+}
+
+fn console_url(addr: SocketAddr) -> String {
+    format!("http://{addr}/admin/")
 }
 
 /// Serves HTTP/1.1 until `stopped`, then waits for the requests in flight.
@@ -402,6 +463,22 @@ fn router(functions: Arc<Functions>, config: &Config) -> anyhow::Result<Router> 
         // Every method reaches the handler, which answers a wrong one with 405.
         api = api.route(route.path, any(move |state, peer, req| call(state, peer, route, req)));
     }
+    // Local only, and so not in ROUTES (nor the template): on AWS Cognito
+    // signs operators in and the HTTP API's JWT authorizer checks their
+    // tokens; here the local server does both.
+    api = api
+        .route(
+            "/api/admin/sessions",
+            any(|state, peer, req| operator(state, peer, OperatorRoute::SignIn, req)),
+        )
+        .route(
+            "/api/admin/session",
+            any(|state, peer, req| operator(state, peer, OperatorRoute::Current, req)),
+        )
+        .route(
+            "/api/admin/sessions/current",
+            any(|state, peer, req| operator(state, peer, OperatorRoute::SignOut, req)),
+        );
     let static_files = ServeDir::new(&config.web_dir).append_index_html_on_directories(true);
     let app = api
         .route("/api/{*rest}", any(|| async { to_axum(ApiError::not_found().into_response()) }))
@@ -484,6 +561,33 @@ async fn call(
         Function::Postal => postal::handle(req).await,
     };
     to_axum(response)
+}
+
+/// The local server's own operator routes ([`operators::api`]).
+#[derive(Debug, Clone, Copy)]
+enum OperatorRoute {
+    SignIn,
+    Current,
+    SignOut,
+}
+
+async fn operator(
+    State(functions): State<Arc<Functions>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    route: OperatorRoute,
+    req: Request,
+) -> Response {
+    let req = match tokio::time::timeout(functions.body_read_timeout, to_lambda(req, peer)).await {
+        Ok(Ok(req)) => req,
+        Ok(Err(error)) => return to_axum(error.into_response()),
+        Err(_) => return to_axum(ApiError::request_timeout().into_response()),
+    };
+    let operators = &functions.operators;
+    to_axum(match route {
+        OperatorRoute::SignIn => operators.sign_in(&req).await,
+        OperatorRoute::Current => operators.current(&req).await,
+        OperatorRoute::SignOut => operators.sign_out(&req).await,
+    })
 }
 
 /// Reads the body (at most one byte over the contract's limit, so the handler

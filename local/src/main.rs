@@ -1,15 +1,19 @@
-use clap::Parser;
+use clap::{Parser, Subcommand};
+use std::io::BufRead;
 use std::path::PathBuf;
 
 /// Runs the partner registration form and its API on this machine.
 #[derive(Parser)]
 #[command(version, about)]
 struct Args {
+    /// Without a command: start the server.
+    #[command(subcommand)]
+    command: Option<Command>,
     /// Port on 127.0.0.1.
     #[arg(long, env = "PORT", default_value_t = 3000)]
     port: u16,
-    /// Where applications and mails are kept.
-    #[arg(long, env = "DATA_DIR", default_value = ".local")]
+    /// Where applications, mails and operator accounts are kept.
+    #[arg(long, env = "DATA_DIR", default_value = ".local", global = true)]
     data_dir: PathBuf,
     /// Use DynamoDB (TABLE_NAME) and SES v2 instead, at AWS_ENDPOINT_URL if set.
     #[arg(long, env = "LOCAL_AWS")]
@@ -21,6 +25,26 @@ struct Args {
     /// comma-separated, like the SAM parameter AllowedOrigins.
     #[arg(long, env = "ALLOWED_ORIGINS", default_value = "", value_parser = origins)]
     allowed_origins: Origins,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Operator accounts of the local server (the console's sign-in).
+    #[command(subcommand)]
+    Operator(OperatorCommand),
+}
+
+#[derive(Subcommand)]
+enum OperatorCommand {
+    /// Creates an operator, or resets its password (its sessions end).
+    Add {
+        /// The operator's email address (its sign-in name).
+        email: String,
+        /// Read the password (at least 12 characters) from the first line of
+        /// standard input, instead of generating one and printing it.
+        #[arg(long)]
+        password_stdin: bool,
+    },
 }
 
 #[derive(Clone)]
@@ -35,6 +59,14 @@ fn origins(list: &str) -> Result<Origins, String> {
 async fn main() -> anyhow::Result<()> {
     shared::telemetry::init();
     let args = Args::parse();
+    if let Some(Command::Operator(OperatorCommand::Add { email, password_stdin })) = args.command {
+        let password = password_stdin.then(read_password_line).transpose()?;
+        let added = local::operators::add(&args.data_dir, &email, password)?;
+        for line in added.report() {
+            println!("{line}");
+        }
+        return Ok(());
+    }
     let mut config = local::Config::new(args.port, &args.data_dir);
     config.allowed_origins = args.allowed_origins.0;
     config.settings = submit::Settings::from_env()?;
@@ -43,11 +75,17 @@ async fn main() -> anyhow::Result<()> {
         config.create_table = args.create_table;
     }
     let running = local::start(config).await?;
-    println!("パートナー登録フォーム: {}", running.url());
-    println!("applications: {}", running.locations.applications);
-    println!("mails:        {}", running.locations.mails);
-    println!("Ctrl-C stops the server after the requests in flight.");
+    for line in running.banner() {
+        println!("{line}");
+    }
     running.run_until(stop_requested()).await
+}
+
+/// The first line of standard input, without its line break.
+fn read_password_line() -> anyhow::Result<String> {
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    Ok(line.strip_suffix('\n').map(|l| l.strip_suffix('\r').unwrap_or(l)).unwrap_or(&line).to_owned())
 }
 
 /// Ctrl-C, or SIGTERM from a process manager.

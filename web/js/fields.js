@@ -197,6 +197,8 @@ export const ERROR_CODES = {
   "payloadTooLarge": "payload_too_large",
   "requestTimeout": "request_timeout",
   "unsupportedMediaType": "unsupported_media_type",
+  "unauthenticated": "unauthenticated",
+  "forbidden": "forbidden",
   "notFound": "not_found",
   "methodNotAllowed": "method_not_allowed",
   "unavailable": "unavailable",

@@ -5,5 +5,6 @@
 mod hardening;
 mod hostile;
 mod logs;
+mod operators;
 mod privacy;
 mod server;

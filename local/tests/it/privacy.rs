@@ -1,7 +1,8 @@
 //! No personal data in any log line: every log event of a full run through the
 //! local server (validate, submit, replay, duplicate, invalid, postal and the
 //! mails sent after storing), at the most verbose level, is captured and
-//! searched for the applicant's email, phone, names and address. The
+//! searched for the applicant's email, phone, names and address, and for an
+//! operator's address, passwords and session token. The
 //! subscriber is the process's: in this binary it also captures the events of
 //! the other suites (hostile, server) running alongside, which must be just as
 //! free of the seed's personal data.
@@ -101,6 +102,20 @@ async fn no_personal_data_reaches_the_logs() {
     for path in ["api/verifications/preview", "api/verifications"] {
         assert_eq!(post(path, None, &body).await.unwrap().status().as_u16(), 200, "{path}");
     }
+    // An operator signs in, uses the token and signs out: no address,
+    // password or token in the logs either.
+    let operator = running.first_operator.clone().expect("the first start's operator");
+    let wrong = "a wrong operator password";
+    let body = json!({ "email": operator.email.as_str(), "password": wrong });
+    assert_eq!(post("api/admin/sessions", None, &body).await.unwrap().status().as_u16(), 401);
+    let body = json!({ "email": operator.email.as_str(), "password": operator.password });
+    let signed_in: Value = post("api/admin/sessions", None, &body).await.unwrap().json().await.unwrap();
+    let token = signed_in["token"].as_str().expect("a token").to_owned();
+    let current = client.get(format!("{base}api/admin/session")).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(current.status().as_u16(), 200);
+    let out = client.delete(format!("{base}api/admin/sessions/current")).bearer_auth(&token).send().await;
+    assert_eq!(out.unwrap().status().as_u16(), 204);
+    personal.extend([operator.email.to_string(), operator.password, wrong.to_owned(), token]);
     running.shutdown().await.unwrap();
     // Two links (the second submission superseded the first), the 控え and the notice.
     assert_eq!(std::fs::read_dir(data.path().join("outbox")).unwrap().count(), 4, "the mails were sent");

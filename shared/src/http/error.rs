@@ -35,6 +35,10 @@ error_codes! {
     /// The body did not arrive in time (the local server; API Gateway has its own limits).
     RequestTimeout = "request_timeout",
     UnsupportedMediaType = "unsupported_media_type",
+    /// No valid operator session (or a wrong email and password at sign-in).
+    Unauthenticated = "unauthenticated",
+    /// A valid session of someone who is not an operator.
+    Forbidden = "forbidden",
     NotFound = "not_found",
     MethodNotAllowed = "method_not_allowed",
     /// Storage (or another dependency) cannot answer: retry after `Retry-After`.
@@ -110,6 +114,15 @@ impl ApiError {
             ErrorCode::UnsupportedMediaType,
             "送信データはJSON(Content-Type: application/json)で送ってください。",
         )
+    }
+
+    /// 401: a wrong sign-in, or a missing, unknown or expired session token.
+    pub fn unauthenticated(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, ErrorCode::Unauthenticated, message)
+    }
+
+    pub fn forbidden() -> Self {
+        Self::new(StatusCode::FORBIDDEN, ErrorCode::Forbidden, "この操作を行う権限がありません。")
     }
 
     pub fn not_found() -> Self {

@@ -1,0 +1,252 @@
+//! Local operator accounts over real HTTP: the first start's operator, `local
+//! operator add` through the real binary, sign-in, the authorizer on a
+//! protected route, sign-out, expiry and the lockout.
+
+use serde_json::{Value, json};
+use std::os::unix::fs::PermissionsExt;
+use std::time::Duration;
+
+async fn start(data: &std::path::Path, configure: impl FnOnce(&mut local::Config)) -> local::Running {
+    let mut config = local::Config::new(0, data);
+    configure(&mut config);
+    local::start(config).await.unwrap()
+}
+
+fn url(running: &local::Running, path: &str) -> String {
+    format!("http://{}{path}", running.addr)
+}
+
+async fn sign_in(running: &local::Running, email: &str, password: &str) -> (u16, Option<String>, Value) {
+    let response = reqwest::Client::new()
+        .post(url(running, "/api/admin/sessions"))
+        .json(&json!({ "email": email, "password": password }))
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let retry_after = response.headers().get("retry-after").map(|v| v.to_str().unwrap().to_owned());
+    (status, retry_after, response.json().await.unwrap())
+}
+
+/// `GET /api/admin/session` with `token`: the status and the body.
+async fn session(running: &local::Running, token: &str) -> (u16, Value) {
+    let response = reqwest::Client::new()
+        .get(url(running, "/api/admin/session"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    (response.status().as_u16(), response.json().await.unwrap())
+}
+
+fn mode(path: &std::path::Path) -> u32 {
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+#[tokio::test]
+async fn a_first_start_creates_one_operator_prints_it_and_keeps_it() {
+    let data = tempfile::tempdir().unwrap();
+    let running = start(data.path(), |_| {}).await;
+    let first = running.first_operator.clone().expect("a first start creates an operator");
+    assert_eq!(first.email.as_str(), "operator@example.com");
+    assert!(first.password.len() >= 12);
+    let banner = running.banner().join("\n");
+    for printed in [
+        first.email.as_str(),
+        &first.password,
+        &first.file.display().to_string(),
+        &format!("http://{}/admin/", running.addr),
+    ] {
+        assert!(banner.contains(printed), "{printed} is not printed:\n{banner}");
+    }
+    assert_eq!(first.file, data.path().join("operator.txt"));
+    let kept = std::fs::read_to_string(&first.file).unwrap();
+    assert!(kept.contains(&format!("password: {}", first.password)), "{kept}");
+    assert!(kept.contains("email: operator@example.com"), "{kept}");
+    assert_eq!(mode(&first.file), 0o600);
+    assert_eq!(mode(&data.path().join("applications.sqlite3")), 0o600);
+
+    let (status, _, body) = sign_in(&running, first.email.as_str(), &first.password).await;
+    assert_eq!(status, 201, "{body}");
+    running.shutdown().await.unwrap();
+
+    let again = start(data.path(), |_| {}).await;
+    assert!(again.first_operator.is_none(), "a second start creates no operator");
+    assert!(!again.banner().join("\n").contains(&first.password));
+    assert_eq!(local::operators::OperatorDb::open_dir(data.path()).unwrap().count().await.unwrap(), 1);
+    // The kept password still signs in.
+    assert_eq!(sign_in(&again, "operator@example.com", &first.password).await.0, 201);
+    again.shutdown().await.unwrap();
+}
+
+/// Runs `local operator add EMAIL [--password-stdin] --data-dir DIR`, with `stdin`.
+fn operator_add(data: &std::path::Path, email: &str, stdin: Option<&str>) -> std::process::Output {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut command = Command::new(env!("CARGO_BIN_EXE_local"));
+    command.args(["operator", "add", email]);
+    if stdin.is_some() {
+        command.arg("--password-stdin");
+    }
+    command.arg("--data-dir").arg(data);
+    let mut child =
+        command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    child.stdin.take().unwrap().write_all(stdin.unwrap_or_default().as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[tokio::test]
+async fn operator_add_then_sign_in_use_the_token_and_sign_out() {
+    let temp = tempfile::tempdir().unwrap();
+    // A directory `operator add` creates (an existing one keeps its mode).
+    let data = &temp.path().join("data");
+    let password = "長いパスフレーズ horse battery";
+    let added = operator_add(data, "Ops@Example.com", Some(&format!("{password}\n")));
+    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+    let stdout = String::from_utf8(added.stdout).unwrap();
+    assert!(stdout.contains("ops@example.com"), "{stdout}");
+    assert!(!stdout.contains(password), "a password read from stdin is not printed: {stdout}");
+    assert_eq!(mode(data), 0o700);
+    assert_eq!(mode(&data.join("applications.sqlite3")), 0o600);
+
+    // Too short: refused, in Japanese, and nothing changes.
+    let short = operator_add(data, "ops@example.com", Some("short\n"));
+    assert!(!short.status.success());
+    assert!(String::from_utf8_lossy(&short.stderr).contains("12文字以上"));
+    // Without --password-stdin: a generated one is printed.
+    let generated = operator_add(data, "second@example.com", None);
+    assert!(generated.status.success(), "{}", String::from_utf8_lossy(&generated.stderr));
+    let stdout = String::from_utf8(generated.stdout).unwrap();
+    let second_password =
+        stdout.lines().find_map(|l| l.strip_prefix("パスワード: ")).expect(&stdout).to_owned();
+
+    let running = start(data, |_| {}).await;
+    assert!(running.first_operator.is_none(), "operators exist: no first operator");
+    assert!(!data.join("operator.txt").exists());
+
+    let (status, _, body) = sign_in(&running, "ops@example.com", "長いパスフレーズ horse batterz").await;
+    assert_eq!((status, body["error"]["code"].as_str()), (401, Some("unauthenticated")), "{body}");
+    let wrong_pair = body["error"]["message"].clone();
+    assert_eq!(wrong_pair, "メールアドレスまたはパスワードが正しくありません。");
+    // An unknown account: the very same answer.
+    let (status, _, body) = sign_in(&running, "nobody@example.com", password).await;
+    assert_eq!((status, &body["error"]["message"]), (401, &wrong_pair));
+    assert_eq!(sign_in(&running, "second@example.com", &second_password).await.0, 201);
+
+    let (status, _, body) = sign_in(&running, "OPS@example.com", password).await;
+    assert_eq!(status, 201, "{body}");
+    let token = body["token"].as_str().unwrap().to_owned();
+    assert_eq!(token.len(), 64);
+    let expires_at =
+        shared::domain::Timestamp::parse(body["expiresAt"].as_str().unwrap()).expect("JST RFC 3339");
+    let hours = (expires_at.epoch() - shared::domain::Timestamp::now().epoch()) as f64 / 3600.0;
+    assert!((7.99..=8.01).contains(&hours), "{hours} h");
+
+    let (status, body) = session(&running, &token).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body, json!({ "email": "ops@example.com", "expiresAt": expires_at.to_string() }));
+
+    // No header, another scheme, a forged token: 401 with a challenge.
+    let client = reqwest::Client::new();
+    let bare = client.get(url(&running, "/api/admin/session")).send().await.unwrap();
+    assert_eq!(bare.status().as_u16(), 401);
+    assert_eq!(bare.headers()["www-authenticate"], "Bearer");
+    let body: Value = bare.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "unauthenticated");
+    assert_eq!(session(&running, &"0".repeat(64)).await.0, 401);
+    let basic = client.get(url(&running, "/api/admin/session")).basic_auth("ops", Some(&token)).send().await;
+    assert_eq!(basic.unwrap().status().as_u16(), 401);
+
+    let out =
+        client.delete(url(&running, "/api/admin/sessions/current")).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(out.status().as_u16(), 204);
+    assert_eq!(session(&running, &token).await.0, 401, "signed out");
+    let again = client.delete(url(&running, "/api/admin/sessions/current")).bearer_auth(&token).send().await;
+    assert_eq!(again.unwrap().status().as_u16(), 401);
+    running.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_session_stops_working_when_it_expires() {
+    let data = tempfile::tempdir().unwrap();
+    let running = start(data.path(), |config| config.operator_session_ttl = Duration::from_secs(1)).await;
+    let first = running.first_operator.clone().unwrap();
+    let (status, _, body) = sign_in(&running, first.email.as_str(), &first.password).await;
+    assert_eq!(status, 201);
+    let token = body["token"].as_str().unwrap();
+    assert_eq!(session(&running, token).await.0, 200);
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let (status, body) = session(&running, token).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (401, Some("unauthenticated")));
+    running.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn five_wrong_passwords_lock_the_address_for_a_while() {
+    let data = tempfile::tempdir().unwrap();
+    let running = start(data.path(), |_| {}).await;
+    let first = running.first_operator.clone().unwrap();
+    for attempt in 1..=5 {
+        let (status, _, body) = sign_in(&running, first.email.as_str(), "wrong password!").await;
+        assert_eq!(status, 401, "attempt {attempt}: {body}");
+    }
+    // Locked: even the right password is refused, with when to retry.
+    let (status, retry_after, body) = sign_in(&running, first.email.as_str(), &first.password).await;
+    assert_eq!((status, body["error"]["code"].as_str()), (429, Some("too_many_requests")), "{body}");
+    let retry_after: u64 = retry_after.expect("Retry-After").parse().unwrap();
+    assert!((14 * 60..=15 * 60).contains(&retry_after), "{retry_after}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("サインイン"));
+    // Unknown addresses lock the same way (a lock tells nothing about accounts).
+    for _ in 1..=5 {
+        assert_eq!(sign_in(&running, "nobody@example.com", "wrong password!").await.0, 401);
+    }
+    assert_eq!(sign_in(&running, "nobody@example.com", "wrong password!").await.0, 429);
+    running.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn bad_sign_in_requests_get_the_contract_envelope() {
+    let data = tempfile::tempdir().unwrap();
+    let running = start(data.path(), |_| {}).await;
+    let client = reqwest::Client::new();
+    let sessions = url(&running, "/api/admin/sessions");
+    let cases: Vec<(reqwest::RequestBuilder, u16, &str)> = vec![
+        (client.post(&sessions).json(&json!({ "email": "a@example.com" })), 400, "bad_request"),
+        (client.post(&sessions).json(&json!({ "email": 1, "password": "x" })), 400, "bad_request"),
+        (
+            client.post(&sessions).json(&json!({ "email": "a@example.com", "password": "x", "admin": true })),
+            400,
+            "bad_request",
+        ),
+        (
+            client.post(&sessions).header("content-type", "text/plain").body("{}"),
+            415,
+            "unsupported_media_type",
+        ),
+        (
+            client
+                .post(&sessions)
+                .header("content-type", "application/json")
+                .body(format!("{{\"email\": \"{}\"}}", "a".repeat(17 * 1024))),
+            413,
+            "payload_too_large",
+        ),
+        (client.get(&sessions), 405, "method_not_allowed"),
+        (client.post(url(&running, "/api/admin/session")), 405, "method_not_allowed"),
+        (
+            client.post(&sessions).json(&json!({ "email": "not an address", "password": "x" })),
+            401,
+            "unauthenticated",
+        ),
+        (client.get(url(&running, "/api/admin/other")), 404, "not_found"),
+        (client.get(url(&running, "/api/nothing-here")), 404, "not_found"),
+    ];
+    for (request, status, code) in cases {
+        let response = request.send().await.unwrap();
+        let got = response.status().as_u16();
+        let body: Value = response.json().await.unwrap();
+        assert_eq!((got, body["error"]["code"].as_str()), (status, Some(code)), "{body}");
+        assert!(!body["error"]["message"].as_str().unwrap().is_ascii(), "a Japanese message: {body}");
+    }
+    running.shutdown().await.unwrap();
+}
