@@ -252,14 +252,14 @@ async fn functions(
 /// logged and retried at the next period).
 async fn purge_expired(store: Arc<SqliteStore>, period: Duration) -> anyhow::Result<JoinHandle<()>> {
     let purged = store.purge_expired().await.map_err(|e| anyhow::anyhow!("purging expired records: {e}"))?;
-    tracing::info!(purged, "expired idempotency records purged");
+    tracing::info!(purged, "expired records purged");
     Ok(tokio::spawn(async move {
         let mut every = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
         loop {
             every.tick().await;
             match store.purge_expired().await {
-                Ok(purged) => tracing::info!(purged, "expired idempotency records purged"),
-                Err(error) => tracing::warn!(%error, "purging expired idempotency records failed"),
+                Ok(purged) => tracing::info!(purged, "expired records purged"),
+                Err(error) => tracing::warn!(%error, "purging expired records failed"),
             }
         }
     }))
