@@ -247,7 +247,7 @@ async fn functions(
     Ok((Functions { submit, body_read_timeout: config.body_read_timeout, operators }, locations, purger))
 }
 
-/// Purges the expired idempotency records now (a failure stops the start: the
+/// Purges every expired record now (a failure stops the start: the
 /// store is unusable), then every `period` in a task of its own (a failure is
 /// logged and retried at the next period).
 async fn purge_expired(store: Arc<SqliteStore>, period: Duration) -> anyhow::Result<JoinHandle<()>> {
