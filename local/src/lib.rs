@@ -544,16 +544,29 @@ fn cors_layer(origins: &[String]) -> anyhow::Result<Option<CorsLayer>> {
     ))
 }
 
+/// The request as a handler takes it, its body read within the body timeout
+/// (408 after it), or the error answer.
+async fn read_request(
+    functions: &Functions,
+    req: Request,
+    peer: SocketAddr,
+) -> Result<lambda_http::Request, Response> {
+    match tokio::time::timeout(functions.body_read_timeout, to_lambda(req, peer)).await {
+        Ok(Ok(req)) => Ok(req),
+        Ok(Err(error)) => Err(to_axum(error.into_response())),
+        Err(_) => Err(to_axum(ApiError::request_timeout().into_response())),
+    }
+}
+
 async fn call(
     State(functions): State<Arc<Functions>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     route: Route,
     req: Request,
 ) -> Response {
-    let req = match tokio::time::timeout(functions.body_read_timeout, to_lambda(req, peer)).await {
-        Ok(Ok(req)) => req,
-        Ok(Err(error)) => return to_axum(error.into_response()),
-        Err(_) => return to_axum(ApiError::request_timeout().into_response()),
+    let req = match read_request(&functions, req, peer).await {
+        Ok(req) => req,
+        Err(response) => return response,
     };
     let response = match route.function {
         Function::Validate => validate::handle(req).await,
@@ -577,10 +590,9 @@ async fn operator(
     route: OperatorRoute,
     req: Request,
 ) -> Response {
-    let req = match tokio::time::timeout(functions.body_read_timeout, to_lambda(req, peer)).await {
-        Ok(Ok(req)) => req,
-        Ok(Err(error)) => return to_axum(error.into_response()),
-        Err(_) => return to_axum(ApiError::request_timeout().into_response()),
+    let req = match read_request(&functions, req, peer).await {
+        Ok(req) => req,
+        Err(response) => return response,
     };
     let operators = &functions.operators;
     to_axum(match route {

@@ -87,6 +87,23 @@ export function reviewRows(application) {
   return rows;
 }
 
+/** Fills the definition list `list` with the review rows of `application`. */
+export function renderRows(list, application) {
+  list.replaceChildren();
+  for (const [key, label, text] of reviewRows(application)) {
+    const row = document.createElement('div');
+    row.className = 'review__row';
+    row.dataset.review = key;
+    const term = document.createElement('dt');
+    term.textContent = label;
+    const detail = document.createElement('dd');
+    detail.textContent = text || MESSAGES.notEntered;
+    detail.classList.toggle('is-empty', !text);
+    row.append(term, detail);
+    list.append(row);
+  }
+}
+
 export function formatTime(value) {
   // Shown as the server wrote it (JST), without the browser's time zone.
   const match = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(value || '');
@@ -133,20 +150,7 @@ export function createReview({ display, steps, checks, draft, onReset }) {
   let completed = null;
 
   function renderReview() {
-    const review = $(ID.review);
-    review.replaceChildren();
-    for (const [key, label, text] of reviewRows(confirmed.application)) {
-      const row = document.createElement('div');
-      row.className = 'review__row';
-      row.dataset.review = key;
-      const term = document.createElement('dt');
-      term.textContent = label;
-      const detail = document.createElement('dd');
-      detail.textContent = text || MESSAGES.notEntered;
-      detail.classList.toggle('is-empty', !text);
-      row.append(term, detail);
-      review.append(row);
-    }
+    renderRows($(ID.review), confirmed.application);
     const warnings = $(ID.warnings);
     warnings.replaceChildren();
     for (const warning of confirmed.warnings) {

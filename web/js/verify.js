@@ -7,14 +7,13 @@
 import * as api from './api.js';
 import { setBusy } from './busy.js';
 import { ERROR_CODES } from './fields.js';
-import { formatTime, reviewRows } from './review.js';
+import { formatTime, renderRows } from './review.js';
 
 const MESSAGES = {
   malformed: 'このリンクの形式が正しくありません。メールに記載されたリンクを、途中で切れないようにそのまま開いてください。',
   network: '通信エラーが発生しました。通信環境をご確認のうえ、もう一度お試しください。',
   retry: 'もう一度お試しください。',
   unexpected: '予期しないエラーが発生しました。しばらくしてから再度お試しください。',
-  notEntered: '(未入力)',
   sending: '確定しています…',
 };
 
@@ -40,20 +39,7 @@ function fail(message) {
 }
 
 function renderPreview(body) {
-  const review = $('verify-review');
-  review.replaceChildren();
-  for (const [key, label, text] of reviewRows(body.application)) {
-    const row = document.createElement('div');
-    row.className = 'review__row';
-    row.dataset.review = key;
-    const term = document.createElement('dt');
-    term.textContent = label;
-    const detail = document.createElement('dd');
-    detail.textContent = text || MESSAGES.notEntered;
-    detail.classList.toggle('is-empty', !text);
-    row.append(term, detail);
-    review.append(row);
-  }
+  renderRows($('verify-review'), body.application);
   $('verify-expires-at').textContent = formatTime(body.expiresAt);
   show('verify-preview');
 }

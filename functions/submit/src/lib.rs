@@ -20,8 +20,9 @@ pub use settings::{ENV_VERIFICATION_TTL_HOURS, Settings};
 use lambda_http::{Body, Request, Response};
 use shared::http::ApiError;
 use shared::keyed::IdentifierKey;
+use shared::limits::{self, Action};
 use shared::mail::MailEvent;
-use shared::routes::{CONFIRM, PREVIEW, SUBMIT};
+use shared::routes::{CONFIRM, PREVIEW, Route, SUBMIT};
 use shared::store::Store;
 use std::sync::Arc;
 
@@ -87,7 +88,14 @@ fn unavailable(route: &'static str, reason: &shared::store::Unavailable) -> ApiE
     ApiError::unavailable(shared::http::RETRY_AFTER_SECS)
 }
 
-/// The error for a limited client.
-fn limited(limited: shared::limits::Limited) -> ApiError {
-    ApiError::too_many_requests(limited.retry_after_secs)
+impl Handler {
+    /// Counts the request against the limits of `action` (its source address
+    /// and the whole service): 429 over a limit, 503 when the counters cannot
+    /// be reached. Called before anything is stored.
+    async fn admit(&self, action: Action, req: &Request, route: Route) -> Result<(), ApiError> {
+        limits::admit(self.store.as_ref(), &self.settings.limits, action, source_ip(req), &self.key)
+            .await
+            .map_err(|reason| unavailable(route.path, &reason))?
+            .map_err(|limited| ApiError::too_many_requests(limited.retry_after_secs))
+    }
 }

@@ -4,14 +4,14 @@
 //! whether the address is new, unverified or already verified: what differs
 //! goes by mail to that address, so the answer tells a stranger nothing.
 
-use crate::client::{IDEMPOTENT_REPLAYED, idempotency_key, source_ip};
-use crate::{Handler, Outcome, limited, unavailable};
+use crate::client::{IDEMPOTENT_REPLAYED, idempotency_key};
+use crate::{Handler, Outcome, unavailable};
 use lambda_http::http::{HeaderValue, StatusCode};
 use lambda_http::{Body, Request, Response};
 use serde::Serialize;
 use shared::domain::{Application, NoticeId, RawApplication, Receipt, Timestamp};
 use shared::http::{self, ApiError, ErrorCode, RETRY_AFTER_SECS};
-use shared::limits::{self, Action};
+use shared::limits::Action;
 use shared::routes::SUBMIT;
 use shared::store::layout::sha256_hex;
 use shared::store::{Submission, SubmitOutcome};
@@ -46,16 +46,7 @@ impl Handler {
             // Indistinguishable from a success, and nothing is kept.
             return Ok((accepted(sent_body(expires_at), false), "honeypot"));
         }
-        limits::admit(
-            self.store.as_ref(),
-            &self.settings.limits,
-            Action::Submission,
-            source_ip(req),
-            &self.key,
-        )
-        .await
-        .map_err(|reason| unavailable(SUBMIT.path, &reason))?
-        .map_err(limited)?;
+        self.admit(Action::Submission, req, SUBMIT).await?;
 
         let normalised = serde_json::to_vec(&application).expect("an application serialises");
         let receipt = Receipt::issue(now.time());

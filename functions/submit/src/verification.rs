@@ -4,15 +4,14 @@
 //! nothing, so a mail scanner that opens links confirms nothing; confirm
 //! moves the application to `received` and answers the same 200 when repeated.
 
-use crate::client::source_ip;
-use crate::{Handler, Outcome, limited, unavailable};
+use crate::{Handler, Outcome, unavailable};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::{Deserialize, Serialize};
 use shared::domain::{Application, ApplicationId, ReceptionNumber, Status, Timestamp};
 use shared::http::{self, ApiError, ErrorCode};
 use shared::keyed::{TokenHash, VerificationToken};
-use shared::limits::{self, Action};
+use shared::limits::Action;
 use shared::mail::MailEvent;
 use shared::routes::{CONFIRM, PREVIEW};
 use shared::store::{ConfirmOutcome, StoredApplication, TokenState};
@@ -50,16 +49,7 @@ impl Handler {
         http::require_method(req, route.method)?;
         let body: TokenBody = http::decode_json(req)?;
         let token = VerificationToken::parse(&body.token).ok_or_else(malformed_token)?;
-        limits::admit(
-            self.store.as_ref(),
-            &self.settings.limits,
-            Action::Verification,
-            source_ip(req),
-            &self.key,
-        )
-        .await
-        .map_err(|reason| unavailable(route.path, &reason))?
-        .map_err(limited)?;
+        self.admit(Action::Verification, req, route).await?;
         Ok(token.hash())
     }
 

@@ -33,9 +33,37 @@ macro_rules! text_identifier {
     };
 }
 
-/// An application's identifier: a ULID, so that ids sort by time of receipt.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ApplicationId(ulid::Ulid);
+/// Declares an identifier that is a ULID (sortable by creation time), read
+/// back only in its canonical spelling: one id, one key.
+macro_rules! ulid_identifier {
+    ($(#[$doc:meta])* $name:ident, $what:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(ulid::Ulid);
+
+        impl $name {
+            /// The canonical 26 characters of Crockford base 32 (upper case only).
+            pub fn parse(text: &str) -> Option<Self> {
+                if text.bytes().any(|b| b.is_ascii_lowercase()) {
+                    return None;
+                }
+                ulid::Ulid::from_string(text).ok().map($name)
+            }
+
+            fn to_text(self) -> String {
+                self.0.to_string()
+            }
+        }
+
+        text_identifier!($name, $what);
+    };
+}
+
+ulid_identifier!(
+    /// An application's identifier: a ULID, so that ids sort by time of receipt.
+    ApplicationId,
+    "an application id"
+);
 
 impl ApplicationId {
     /// A new identifier for an application received at `at` (millisecond precision).
@@ -44,42 +72,18 @@ impl ApplicationId {
         let since_epoch = std::time::Duration::from_millis(millis);
         ApplicationId(ulid::Ulid::from_datetime(std::time::UNIX_EPOCH + since_epoch))
     }
-
-    /// The canonical 26 characters of Crockford base 32.
-    pub fn parse(text: &str) -> Option<Self> {
-        // Only the canonical (upper-case) spelling: one id, one key.
-        if text.bytes().any(|b| b.is_ascii_lowercase()) {
-            return None;
-        }
-        ulid::Ulid::from_string(text).ok().map(ApplicationId)
-    }
-
-    fn to_text(self) -> String {
-        self.0.to_string()
-    }
 }
 
-text_identifier!(ApplicationId, "an application id");
-
-/// A notice's identifier (a ULID): the record of a submission for an address
-/// that already has a verified application, which only sends a mail.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct NoticeId(ulid::Ulid);
+ulid_identifier!(
+    /// A notice's identifier: the record of a submission for an address that
+    /// already has a verified application, which only sends a mail.
+    NoticeId,
+    "a notice id"
+);
 
 impl NoticeId {
     pub fn new() -> Self {
         NoticeId(ulid::Ulid::from_datetime(std::time::SystemTime::now()))
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        if text.bytes().any(|b| b.is_ascii_lowercase()) {
-            return None;
-        }
-        ulid::Ulid::from_string(text).ok().map(NoticeId)
-    }
-
-    fn to_text(self) -> String {
-        self.0.to_string()
     }
 }
 
@@ -88,8 +92,6 @@ impl Default for NoticeId {
         NoticeId::new()
     }
 }
-
-text_identifier!(NoticeId, "a notice id");
 
 /// Reception numbers use the ten digits and only the capitals that cannot be
 /// mistaken for a digit or for one another, on paper or on the phone: no O/Q/D

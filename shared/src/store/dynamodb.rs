@@ -100,6 +100,12 @@ impl DynamoStore {
         TransactWriteItem::builder().put(put.build().expect("table, item and condition are set")).build()
     }
 
+    /// An unconditional Delete of one item.
+    fn delete(&self, pk: &str, sk: &str) -> TransactWriteItem {
+        let delete = Delete::builder().table_name(&self.table).set_key(Some(keys(pk, sk))).build();
+        TransactWriteItem::builder().delete(delete.expect("table and key are set")).build()
+    }
+
     async fn send(&self, items: Vec<TransactWriteItem>) -> Result<Sent, Unavailable> {
         let result = self.client.transact_write_items().set_transact_items(Some(items)).send().await;
         match result {
@@ -181,25 +187,12 @@ impl DynamoStore {
         let email_condition = match (&previous, live) {
             (Some(previous), Some(item)) => {
                 // The earlier, unverified application and its token are replaced.
-                let delete_app = Delete::builder()
-                    .table_name(&self.table)
-                    .set_key(Some(keys(
-                        &format!("{}{previous}", layout::APPLICATION_PREFIX),
-                        layout::APPLICATION_SORT_KEY,
-                    )))
-                    .build()
-                    .expect("complete");
-                items.push(TransactWriteItem::builder().delete(delete_app).build());
+                let earlier = format!("{}{previous}", layout::APPLICATION_PREFIX);
+                items.push(self.delete(&earlier, layout::APPLICATION_SORT_KEY));
                 if let Some(token) = string(item, attr::TOKEN_HASH) {
-                    let delete_token = Delete::builder()
-                        .table_name(&self.table)
-                        .set_key(Some(keys(
-                            &format!("{}{token}", layout::TOKEN_PREFIX),
-                            layout::TOKEN_SORT_KEY,
-                        )))
-                        .build()
-                        .expect("complete");
-                    items.push(TransactWriteItem::builder().delete(delete_token).build());
+                    items.push(
+                        self.delete(&format!("{}{token}", layout::TOKEN_PREFIX), layout::TOKEN_SORT_KEY),
+                    );
                 }
                 Some(previous.clone())
             }

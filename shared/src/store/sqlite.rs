@@ -501,37 +501,46 @@ fn admit_in(connection: &mut Connection, counter: &Counter) -> rusqlite::Result<
 
 fn pending_in(connection: &Connection) -> rusqlite::Result<Vec<MailEvent>> {
     let now = now().epoch();
-    let ids = |sql: String| -> rusqlite::Result<Vec<String>> {
+    let ids = |sql: String, bind: &[i64]| -> rusqlite::Result<Vec<String>> {
         let mut statement = connection.prepare(&sql)?;
-        let rows = statement.query_map([now], |row| row.get::<_, String>(0))?;
+        let rows = statement.query_map(rusqlite::params_from_iter(bind), |row| row.get::<_, String>(0))?;
         rows.collect()
     };
     let awaiting = Status::AwaitingVerification.as_str();
     let mut events = Vec::new();
-    for id in ids(format!(
-        "SELECT {id} FROM applications WHERE {status} = '{awaiting}' AND {expires} >= ?1 AND {sent} IS NULL",
-        id = q(attr::APPLICATION_ID),
-        status = q(attr::STATUS),
-        expires = q(attr::EXPIRES_AT),
-        sent = q(attr::VERIFICATION_SENT_AT),
-    ))? {
+    for id in ids(
+        format!(
+            "SELECT {id} FROM applications WHERE {status} = '{awaiting}' AND {expires} >= ?1 AND {sent} IS NULL",
+            id = q(attr::APPLICATION_ID),
+            status = q(attr::STATUS),
+            expires = q(attr::EXPIRES_AT),
+            sent = q(attr::VERIFICATION_SENT_AT),
+        ),
+        &[now],
+    )? {
         events.extend(ApplicationId::parse(&id).map(MailEvent::Submitted));
     }
-    for id in ids(format!(
-        "SELECT {id} FROM applications WHERE {status} <> '{awaiting}' AND ({ack} IS NULL OR {notice} IS NULL) AND ?1 = ?1",
-        id = q(attr::APPLICATION_ID),
-        status = q(attr::STATUS),
-        ack = q(attr::ACKNOWLEDGEMENT_SENT_AT),
-        notice = q(attr::OPERATOR_NOTICE_SENT_AT),
-    ))? {
+    for id in ids(
+        format!(
+            "SELECT {id} FROM applications WHERE {status} <> '{awaiting}' AND ({ack} IS NULL OR {notice} IS NULL)",
+            id = q(attr::APPLICATION_ID),
+            status = q(attr::STATUS),
+            ack = q(attr::ACKNOWLEDGEMENT_SENT_AT),
+            notice = q(attr::OPERATOR_NOTICE_SENT_AT),
+        ),
+        &[],
+    )? {
         events.extend(ApplicationId::parse(&id).map(MailEvent::Confirmed));
     }
-    for id in ids(format!(
-        "SELECT {id} FROM notices WHERE {expires} >= ?1 AND {sent} IS NULL",
-        id = q(attr::NOTICE_ID),
-        expires = q(attr::EXPIRES_AT),
-        sent = q(attr::ALREADY_RECEIVED_SENT_AT),
-    ))? {
+    for id in ids(
+        format!(
+            "SELECT {id} FROM notices WHERE {expires} >= ?1 AND {sent} IS NULL",
+            id = q(attr::NOTICE_ID),
+            expires = q(attr::EXPIRES_AT),
+            sent = q(attr::ALREADY_RECEIVED_SENT_AT),
+        ),
+        &[now],
+    )? {
         events.extend(NoticeId::parse(&id).map(MailEvent::AlreadyReceived));
     }
     Ok(events)
