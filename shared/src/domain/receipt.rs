@@ -24,11 +24,6 @@ impl Receipt {
         }
     }
 
-    /// Fresh identifiers for an application received now.
-    pub fn issue_now() -> Receipt {
-        Receipt::issue(OffsetDateTime::now_utc())
-    }
-
     /// The same receipt with a fresh reception number (the first was taken).
     pub fn with_new_reception_number(self) -> Receipt {
         Receipt { reception_number: ReceptionNumber::random(), ..self }

@@ -17,6 +17,7 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, CancellationReason, ConditionCheck, Delete,
     GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType, Put,
@@ -533,13 +534,7 @@ impl Store for DynamoStore {
             .expression_attribute_values(":ends", n(counter.window_ends.epoch()))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(SdkError::ServiceError(context)) if context.err().is_conditional_check_failed_exception() => {
-                Ok(false)
-            }
-            Err(other) => Err(sdk_unavailable(other)),
-        }
+        condition_held(result)
     }
 
     async fn mail_sent(&self, subject: MailSubject, kind: MailKind) -> Result<bool, Unavailable> {
@@ -569,13 +564,7 @@ impl Store for DynamoStore {
             .expression_attribute_values(":now", s(&now))
             .send()
             .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(SdkError::ServiceError(context)) if context.err().is_conditional_check_failed_exception() => {
-                Ok(false)
-            }
-            Err(other) => Err(sdk_unavailable(other)),
-        }
+        condition_held(result)
     }
 
     async fn get(&self, application_id: ApplicationId) -> Result<Option<StoredApplication>, Unavailable> {
@@ -657,6 +646,18 @@ impl Store for DynamoStore {
             }
         }
         Ok(events)
+    }
+}
+
+/// A conditional UpdateItem's outcome: true when written, false when its
+/// condition did not hold, unavailable otherwise.
+fn condition_held<T, R>(result: Result<T, SdkError<UpdateItemError, R>>) -> Result<bool, Unavailable> {
+    match result {
+        Ok(_) => Ok(true),
+        Err(SdkError::ServiceError(context)) if context.err().is_conditional_check_failed_exception() => {
+            Ok(false)
+        }
+        Err(other) => Err(sdk_unavailable(other)),
     }
 }
 

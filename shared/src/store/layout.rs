@@ -184,11 +184,7 @@ pub fn counter_pk(name: &str) -> String {
 
 /// Lower-case hex SHA-256.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    Sha256::digest(bytes).iter().fold(String::with_capacity(64), |mut hex, byte| {
-        let _ = write!(hex, "{byte:02x}");
-        hex
-    })
+    crate::keyed::hex(&Sha256::digest(bytes))
 }
 
 /// An attribute value as the layout writes it.
@@ -334,7 +330,7 @@ mod tests {
         let application = Application::from_stored(|field| {
             value.get(field.key()).map(|v| v.as_str().map_or_else(|| v.to_string().into(), Cow::Borrowed))
         });
-        let receipt = Receipt::issue_now();
+        let receipt = Receipt::issue(crate::domain::Timestamp::now().time());
         StoredApplication {
             receipt,
             application: application.unwrap(),

@@ -482,11 +482,15 @@ fn confirm_in(connection: &mut Connection, token: &str) -> rusqlite::Result<Conf
     Ok(confirmed.map_or(ConfirmOutcome::NotFound, ConfirmOutcome::Confirmed))
 }
 
+/// One atomic statement: the first request of a window inserts the counter,
+/// later ones increment it while it is under the limit. No purge here: a
+/// counter's window is in its key, so an old one is never counted again, and
+/// `purge_expired` (daily) deletes it.
 fn admit_in(connection: &mut Connection, counter: &Counter) -> rusqlite::Result<bool> {
-    let now = now().epoch();
-    let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    tx.execute(&format!("DELETE FROM counters WHERE {} < ?1", q(attr::EXPIRES_AT)), [now])?;
-    let changed = tx.execute(
+    if counter.limit == 0 {
+        return Ok(false);
+    }
+    let changed = connection.execute(
         &format!(
             "INSERT INTO counters (key, {count}, {expires}) VALUES (?1, 1, ?2) \
              ON CONFLICT (key) DO UPDATE SET {count} = {count} + 1 WHERE {count} < ?3",
@@ -495,8 +499,7 @@ fn admit_in(connection: &mut Connection, counter: &Counter) -> rusqlite::Result<
         ),
         params![counter.key, counter.window_ends.epoch(), counter.limit],
     )?;
-    tx.commit()?;
-    Ok(changed == 1 && counter.limit > 0)
+    Ok(changed == 1)
 }
 
 fn pending_in(connection: &Connection) -> rusqlite::Result<Vec<MailEvent>> {

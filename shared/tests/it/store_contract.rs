@@ -3,11 +3,10 @@
 
 use serde::Deserialize;
 use shared::domain::{
-    Application, ApplicationId, IdempotencyKey, NoticeId, RawApplication, Receipt, Status, Timestamp, Version,
+    Application, ApplicationId, IdempotencyKey, NoticeId, RawApplication, Status, Timestamp, Version,
 };
 use shared::keyed::{IdentifierKey, TokenHash};
 use shared::mail::{MailEvent, MailKind, MailSubject};
-use shared::store::layout;
 use shared::store::sqlite::SqliteStore;
 use shared::store::{
     ConfirmOutcome, Counter, Store, StoredApplication, Submission, SubmitOutcome, TokenState,
@@ -49,23 +48,12 @@ fn key() -> IdentifierKey {
     IdentifierKey::for_tests()
 }
 
-/// A submission as the handler makes it, expiring `ttl` seconds from now.
+/// A submission as the handler makes it, under this idempotency key,
+/// expiring `ttl` seconds from now.
 pub(crate) fn submission_expiring(key: &str, application: Application, ttl: i64) -> Submission {
-    let now = Timestamp::now();
-    let receipt = Receipt::issue(now.time());
-    let hash = layout::sha256_hex(&serde_json::to_vec(&application).unwrap());
-    let expires_at = now.plus_secs(ttl);
-    Submission {
-        idempotency_key: IdempotencyKey::parse(key).expect("a well-formed key"),
-        request_hash: hash,
-        email_key: self::key().email(&application.email),
-        token_hash: token_of(receipt.application_id),
-        expires_at,
-        notice_id: NoticeId::new(),
-        response_body: format!(r#"{{"status":"verification_sent","expiresAt":"{expires_at}"}}"#),
-        receipt,
-        application,
-    }
+    let mut submission = test_support::submission(&self::key(), application, ttl);
+    submission.idempotency_key = IdempotencyKey::parse(key).expect("a well-formed key");
+    submission
 }
 
 pub(crate) fn submission(key: &str, application: Application) -> Submission {

@@ -132,7 +132,9 @@ pub fn submission(
     let expires_at = now.plus_secs(ttl_secs);
     shared::store::Submission {
         idempotency_key: IdempotencyKey::parse(&unique("key-0123456789abcdef")).expect("a key"),
-        request_hash: "0".repeat(64),
+        request_hash: shared::store::layout::sha256_hex(
+            &serde_json::to_vec(&application).expect("serialises"),
+        ),
         email_key: key.email(&application.email),
         token_hash: key.verification_token(receipt.application_id).hash(),
         expires_at,
