@@ -133,6 +133,7 @@ const LOCAL_MAIL_DEFAULTS: [(&str, &str); 4] = [
 /// The functions' handlers with their dependencies, built once.
 struct Functions {
     submit: submit::Handler,
+    admin: admin::Handler,
     body_read_timeout: Duration,
     operators: Arc<operators::api::Operators>,
 }
@@ -242,9 +243,11 @@ async fn functions(
     for event in pending {
         delivery.spawn(event);
     }
+    let admin = admin::Handler::new(Arc::clone(&store), Arc::clone(&key));
     let submit = submit::Handler::new(store, key, config.settings)
         .after_event(Arc::new(move |event| delivery.spawn(event)));
-    Ok((Functions { submit, body_read_timeout: config.body_read_timeout, operators }, locations, purger))
+    let functions = Functions { submit, admin, body_read_timeout: config.body_read_timeout, operators };
+    Ok((functions, locations, purger))
 }
 
 /// Purges every expired record now (a failure stops the start: the
@@ -572,6 +575,7 @@ async fn call(
         Function::Validate => validate::handle(req).await,
         Function::Submit => functions.submit.handle(req).await,
         Function::Postal => postal::handle(req).await,
+        Function::Admin => functions.admin.handle(req).await,
     };
     to_axum(response)
 }

@@ -9,6 +9,8 @@ pub enum Function {
     Validate,
     Submit,
     Postal,
+    /// The operator API (`functions/admin`).
+    Admin,
 }
 
 impl Function {
@@ -18,8 +20,20 @@ impl Function {
             Function::Validate => "validate",
             Function::Submit => "submit",
             Function::Postal => "postal",
+            Function::Admin => "admin",
         }
     }
+}
+
+/// Who may call a route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Access {
+    /// Anyone: the form's routes.
+    Public,
+    /// Operators only: a bearer token of the `operators` group. On AWS the HTTP
+    /// API's JWT authorizer checks it (and the function again); locally the
+    /// local server does.
+    Operator,
 }
 
 /// One HTTP route and the function that serves it.
@@ -32,6 +46,14 @@ pub struct Route {
 }
 
 impl Route {
+    /// Who may call it: the operator API is every route of the admin function.
+    pub const fn access(&self) -> Access {
+        match self.function {
+            Function::Admin => Access::Operator,
+            Function::Validate | Function::Submit | Function::Postal => Access::Public,
+        }
+    }
+
     /// Whether `path` matches this route's pattern (`{name}` matches one
     /// non-empty segment), as API Gateway matches it.
     pub fn matches(&self, path: &str) -> bool {
@@ -57,7 +79,53 @@ pub const PREVIEW: Route =
 pub const CONFIRM: Route = Route { method: "POST", path: "/api/verifications", function: Function::Submit };
 pub const POSTAL: Route = Route { method: "GET", path: "/api/postal/{code}", function: Function::Postal };
 
-pub const ROUTES: [Route; 5] = [VALIDATE, SUBMIT, PREVIEW, CONFIRM, POSTAL];
+/// The operator API: applications newest first, filtered and searched.
+pub const ADMIN_LIST: Route =
+    Route { method: "GET", path: "/api/admin/applications", function: Function::Admin };
+/// One application with its history.
+pub const ADMIN_DETAIL: Route =
+    Route { method: "GET", path: "/api/admin/applications/{applicationId}", function: Function::Admin };
+/// An operator's decision.
+pub const ADMIN_DECISIONS: Route = Route {
+    method: "POST",
+    path: "/api/admin/applications/{applicationId}/decisions",
+    function: Function::Admin,
+};
+/// Erasure of an application's personal data.
+pub const ADMIN_ERASURE: Route = Route {
+    method: "POST",
+    path: "/api/admin/applications/{applicationId}/erasure",
+    function: Function::Admin,
+};
+/// The CSV export (a literal path: API Gateway matches it before `{applicationId}`).
+pub const ADMIN_EXPORT: Route =
+    Route { method: "GET", path: "/api/admin/applications.csv", function: Function::Admin };
+/// The audit log.
+pub const ADMIN_AUDIT: Route = Route { method: "GET", path: "/api/admin/audit", function: Function::Admin };
+
+pub const ROUTES: [Route; 11] = [
+    VALIDATE,
+    SUBMIT,
+    PREVIEW,
+    CONFIRM,
+    POSTAL,
+    ADMIN_LIST,
+    ADMIN_DETAIL,
+    ADMIN_DECISIONS,
+    ADMIN_ERASURE,
+    ADMIN_EXPORT,
+    ADMIN_AUDIT,
+];
+
+/// The routes anyone may call (the form's).
+pub fn public_routes() -> impl Iterator<Item = Route> {
+    ROUTES.into_iter().filter(|r| r.access() == Access::Public)
+}
+
+/// The operator API's routes.
+pub fn operator_routes() -> impl Iterator<Item = Route> {
+    ROUTES.into_iter().filter(|r| r.access() == Access::Operator)
+}
 
 /// CORS for a form hosted on another origin than the API: only origins an
 /// operator lists (the template's `AllowedOrigins`, the local server's
@@ -116,5 +184,16 @@ mod tests {
             PREVIEW.matches("/api/verifications/preview") && !CONFIRM.matches("/api/verifications/preview")
         );
         assert!(CONFIRM.matches("/api/verifications") && !PREVIEW.matches("/api/verifications"));
+        assert!(ADMIN_EXPORT.matches("/api/admin/applications.csv"));
+        assert!(ADMIN_DETAIL.matches("/api/admin/applications.csv"), "API Gateway prefers the literal route");
+        assert!(!ADMIN_DETAIL.matches("/api/admin/applications/01J/decisions"));
+        assert!(ADMIN_DECISIONS.matches("/api/admin/applications/01J/decisions"));
+    }
+
+    #[test]
+    fn the_operator_api_is_the_admin_functions_and_nothing_else() {
+        assert!(operator_routes().all(|r| r.path.starts_with("/api/admin/")));
+        assert!(public_routes().all(|r| !r.path.starts_with("/api/admin/")));
+        assert_eq!(operator_routes().count() + public_routes().count(), ROUTES.len());
     }
 }

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use shared::domain::Status;
 use shared::domain::{Application, RawApplication};
-use shared::routes::ROUTES;
+use shared::routes::public_routes;
 use shared::store::Store;
 use shared::store::sqlite::SqliteStore;
 
@@ -768,7 +768,7 @@ async fn the_pages_labels_are_the_field_tables() -> Result<()> {
 #[test]
 fn the_page_uses_the_contracts_routes() {
     let api = std::fs::read_to_string(integration_tests::browser::web_dir().join("js/api.js")).unwrap();
-    for route in ROUTES {
+    for route in public_routes() {
         // `/api/postal/{code}` appears as its prefix.
         let path = route.path.split('{').next().unwrap();
         assert!(api.contains(&format!("'{path}'")), "web/js/api.js lacks {path}");
