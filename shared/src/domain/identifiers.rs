@@ -81,6 +81,24 @@ ulid_identifier!(
     "a notice id"
 );
 
+ulid_identifier!(
+    /// An audit entry's identifier: a ULID, so entries made in one second still sort.
+    AuditId,
+    "an audit entry id"
+);
+
+impl AuditId {
+    pub fn new() -> Self {
+        AuditId(ulid::Ulid::from_datetime(std::time::SystemTime::now()))
+    }
+}
+
+impl Default for AuditId {
+    fn default() -> Self {
+        AuditId::new()
+    }
+}
+
 impl NoticeId {
     pub fn new() -> Self {
         NoticeId(ulid::Ulid::from_datetime(std::time::SystemTime::now()))

@@ -4,13 +4,18 @@
 //! field error at once, and the identifiers an application receives.
 
 mod application;
+mod audit;
 mod choice;
 mod count;
+mod decision;
 mod email;
 mod fields;
+mod history;
 mod identifiers;
 mod kana;
 mod numbers;
+mod operator;
+mod partner_code;
 mod phone_plan;
 mod raw;
 mod receipt;
@@ -20,13 +25,18 @@ mod text;
 mod value;
 
 pub use application::{Contractor, Invalid, Validated};
+pub use audit::{AuditAction, AuditEntry};
 pub use choice::{Consent, ContractType};
 pub use count::Count;
+pub use decision::{Decision, MessageMismatch, MessageRule};
 pub use email::Email;
 pub use fields::{Accepts, Application, Field, Group, Kind, Presence};
-pub use identifiers::{ApplicationId, IdempotencyKey, NoticeId, ReceptionNumber, Timestamp};
+pub use history::{HistoryAction, HistoryEntry};
+pub use identifiers::{ApplicationId, AuditId, IdempotencyKey, NoticeId, ReceptionNumber, Timestamp};
 pub use kana::Kana;
 pub use numbers::{InvoiceNumber, Phone, PostalCode};
+pub use operator::{Actor, MessageProblem, OperatorMessage};
+pub use partner_code::PartnerCode;
 pub use raw::{HONEYPOT_KEY, RawApplication};
 pub use receipt::Receipt;
 pub use status::{InvalidTransition, Status, Transition, Version};

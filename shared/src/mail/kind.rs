@@ -1,7 +1,7 @@
 //! The kinds of mail, the events that send them (the contract's mail table),
 //! and the record each one's "sent" marker lives on.
 
-use crate::domain::{ApplicationId, NoticeId};
+use crate::domain::{ApplicationId, Decision, NoticeId, Version};
 
 /// Every mail this system sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -17,15 +17,33 @@ pub enum MailKind {
     /// The operators' notice of a confirmed application: reception number,
     /// contract type and a console link only.
     OperatorNotice,
+    /// 資料提出のお願い: the operator's message (terms 第3条3).
+    DocumentsRequested,
+    /// 審査完了: the contract is formed, with the partner code (第3条2, 第9条).
+    Approved,
+    /// The result of a rejection, with the operator's message if given.
+    Rejected,
 }
 
 impl MailKind {
-    pub const ALL: [MailKind; 4] = [
+    pub const ALL: [MailKind; 7] = [
         MailKind::Verification,
         MailKind::AlreadyReceived,
         MailKind::Acknowledgement,
         MailKind::OperatorNotice,
+        MailKind::DocumentsRequested,
+        MailKind::Approved,
+        MailKind::Rejected,
     ];
+
+    /// The result mail of a decision.
+    pub const fn of_decision(decision: Decision) -> MailKind {
+        match decision {
+            Decision::RequestDocuments => MailKind::DocumentsRequested,
+            Decision::Approve => MailKind::Approved,
+            Decision::Reject => MailKind::Rejected,
+        }
+    }
 
     /// A stable ASCII name, for file names, Message-IDs and logs.
     pub fn slug(self) -> &'static str {
@@ -34,6 +52,9 @@ impl MailKind {
             MailKind::AlreadyReceived => "already-received",
             MailKind::Acknowledgement => "acknowledgement",
             MailKind::OperatorNotice => "operator-notice",
+            MailKind::DocumentsRequested => "documents-requested",
+            MailKind::Approved => "approved",
+            MailKind::Rejected => "rejected",
         }
     }
 }
@@ -43,13 +64,24 @@ impl MailKind {
 pub enum MailSubject {
     Application(ApplicationId),
     Notice(NoticeId),
+    /// The history entry of a decision (the version it made): one result mail each.
+    Decision(ApplicationId, Version),
 }
 
 impl MailSubject {
     /// Whether mails of `kind` are about records like this one (and so have
     /// their marker here): a notice only sends the already-received mail.
     pub fn carries(self, kind: MailKind) -> bool {
-        matches!(kind, MailKind::AlreadyReceived) == matches!(self, MailSubject::Notice(_))
+        match self {
+            MailSubject::Notice(_) => kind == MailKind::AlreadyReceived,
+            MailSubject::Decision(..) => {
+                matches!(kind, MailKind::DocumentsRequested | MailKind::Approved | MailKind::Rejected)
+            }
+            MailSubject::Application(_) => matches!(
+                kind,
+                MailKind::Verification | MailKind::Acknowledgement | MailKind::OperatorNotice
+            ),
+        }
     }
 }
 
@@ -58,6 +90,7 @@ impl std::fmt::Display for MailSubject {
         match self {
             MailSubject::Application(id) => id.fmt(f),
             MailSubject::Notice(id) => write!(f, "notice-{id}"),
+            MailSubject::Decision(id, version) => write!(f, "{id}-v{version}"),
         }
     }
 }
@@ -72,6 +105,8 @@ pub enum MailEvent {
     AlreadyReceived(NoticeId),
     /// The applicant confirmed.
     Confirmed(ApplicationId),
+    /// An operator decided: the decision is the history entry of this version.
+    Decided(ApplicationId, Version, Decision),
 }
 
 impl MailEvent {
@@ -81,6 +116,9 @@ impl MailEvent {
             MailEvent::Submitted(_) => &[MailKind::Verification],
             MailEvent::AlreadyReceived(_) => &[MailKind::AlreadyReceived],
             MailEvent::Confirmed(_) => &[MailKind::Acknowledgement, MailKind::OperatorNotice],
+            MailEvent::Decided(_, _, Decision::RequestDocuments) => &[MailKind::DocumentsRequested],
+            MailEvent::Decided(_, _, Decision::Approve) => &[MailKind::Approved],
+            MailEvent::Decided(_, _, Decision::Reject) => &[MailKind::Rejected],
         }
     }
 
@@ -89,6 +127,7 @@ impl MailEvent {
         match self {
             MailEvent::Submitted(id) | MailEvent::Confirmed(id) => MailSubject::Application(id),
             MailEvent::AlreadyReceived(id) => MailSubject::Notice(id),
+            MailEvent::Decided(id, version, _) => MailSubject::Decision(id, version),
         }
     }
 }

@@ -11,11 +11,18 @@
 #[cfg(feature = "dynamodb")]
 pub mod dynamodb;
 pub mod layout;
+pub mod review;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
 
+pub use review::{
+    AuditPage, Cursor, DecideOutcome, DecisionWrite, EraseOutcome, ErasedApplication, Erasure, ListQuery,
+    Page, Record, Search,
+};
+
 use crate::domain::{
-    Application, ApplicationId, IdempotencyKey, NoticeId, Receipt, Status, Timestamp, Version,
+    Application, ApplicationId, AuditEntry, AuditId, HistoryEntry, IdempotencyKey, NoticeId, PartnerCode,
+    Receipt, Status, Timestamp, Version,
 };
 use crate::keyed::{EmailKey, TokenHash};
 use crate::mail::{MailEvent, MailKind, MailSubject};
@@ -93,10 +100,13 @@ pub struct StoredApplication {
     pub version: Version,
     /// When the address was proven (confirmation).
     pub verified_at: Option<Timestamp>,
-    /// While awaiting verification: when it is deleted.
+    /// When it is deleted: while awaiting verification, the link's expiry;
+    /// once rejected, the end of its retention.
     pub expires_at: Option<Timestamp>,
     /// The unverified application this one replaced, if any.
     pub supersedes: Option<ApplicationId>,
+    /// The 取次店コード, once approved.
+    pub partner_code: Option<PartnerCode>,
 }
 
 impl StoredApplication {
@@ -110,12 +120,14 @@ impl StoredApplication {
             verified_at: None,
             expires_at: Some(submission.expires_at),
             supersedes,
+            partner_code: None,
         }
     }
 
-    /// An unverified application past its expiry: absent, whatever the TTL has done.
+    /// An unverified application past its link's expiry, or a rejected one
+    /// past its retention: absent, whatever the TTL has done.
     pub fn is_expired(&self, now: Timestamp) -> bool {
-        self.status == Status::AwaitingVerification && self.expires_at.is_some_and(|at| at < now)
+        self.expires_at.is_some_and(|at| at < now)
     }
 }
 
@@ -185,4 +197,33 @@ pub trait Store: Send + Sync {
     /// its two mails, a notice without its mail): what a restarted local
     /// server delivers. On AWS the stream redelivers instead.
     async fn pending_mail(&self) -> Result<Vec<MailEvent>, Unavailable>;
+
+    /// Makes an operator's decision ([`DecisionWrite`]): one conditional write.
+    async fn decide(&self, decision: &DecisionWrite) -> Result<DecideOutcome, Unavailable>;
+
+    /// The application (or its tombstone) with its stored history, oldest
+    /// first: the operators' decisions and the erasure (strongly consistent).
+    async fn record(
+        &self,
+        application_id: ApplicationId,
+    ) -> Result<Option<(Record, Vec<HistoryEntry>)>, Unavailable>;
+
+    /// The stored history entry that made `version` (a decision's result mail reads it).
+    async fn history_entry(
+        &self,
+        application_id: ApplicationId,
+        version: Version,
+    ) -> Result<Option<HistoryEntry>, Unavailable>;
+
+    /// One page of applications, newest first ([`ListQuery`]).
+    async fn list(&self, query: &ListQuery) -> Result<Page, Unavailable>;
+
+    /// Erases an application's personal data ([`Erasure`]).
+    async fn erase(&self, erasure: &Erasure) -> Result<EraseOutcome, Unavailable>;
+
+    /// Appends an audit entry. Nothing updates or deletes one.
+    async fn append_audit(&self, entry: &AuditEntry) -> Result<(), Unavailable>;
+
+    /// The audit, newest first, older than `before`.
+    async fn audit_log(&self, before: Option<AuditId>, limit: usize) -> Result<AuditPage, Unavailable>;
 }

@@ -1,0 +1,104 @@
+//! The audit: an append-only record of every operator action, naming the
+//! operator and the application's id, and nothing about the applicant.
+
+use super::{Actor, ApplicationId, AuditId, Timestamp};
+use serde::Serialize;
+
+/// What an operator did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditAction {
+    SignIn,
+    /// A wrong password, an unknown account or a locked one.
+    SignInFailed,
+    SignOut,
+    /// A list or a search of applications.
+    List,
+    /// One application's detail.
+    View,
+    RequestDocuments,
+    Approve,
+    Reject,
+    Export,
+    Erase,
+    /// The audit itself was read.
+    ViewAudit,
+}
+
+impl AuditAction {
+    pub const ALL: [AuditAction; 11] = [
+        AuditAction::SignIn,
+        AuditAction::SignInFailed,
+        AuditAction::SignOut,
+        AuditAction::List,
+        AuditAction::View,
+        AuditAction::RequestDocuments,
+        AuditAction::Approve,
+        AuditAction::Reject,
+        AuditAction::Export,
+        AuditAction::Erase,
+        AuditAction::ViewAudit,
+    ];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            AuditAction::SignIn => "sign_in",
+            AuditAction::SignInFailed => "sign_in_failed",
+            AuditAction::SignOut => "sign_out",
+            AuditAction::List => "list",
+            AuditAction::View => "view",
+            AuditAction::RequestDocuments => "request_documents",
+            AuditAction::Approve => "approve",
+            AuditAction::Reject => "reject",
+            AuditAction::Export => "export",
+            AuditAction::Erase => "erase",
+            AuditAction::ViewAudit => "view_audit",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<AuditAction> {
+        AuditAction::ALL.into_iter().find(|action| action.as_str() == text)
+    }
+}
+
+impl From<super::Decision> for AuditAction {
+    fn from(decision: super::Decision) -> Self {
+        match decision {
+            super::Decision::RequestDocuments => AuditAction::RequestDocuments,
+            super::Decision::Approve => AuditAction::Approve,
+            super::Decision::Reject => AuditAction::Reject,
+        }
+    }
+}
+
+/// One audit entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditEntry {
+    #[serde(skip)]
+    pub id: AuditId,
+    pub at: Timestamp,
+    pub actor: Actor,
+    pub action: AuditAction,
+    pub application_id: Option<ApplicationId>,
+}
+
+impl AuditEntry {
+    /// An entry made now.
+    pub fn now(actor: Actor, action: AuditAction, application_id: Option<ApplicationId>) -> Self {
+        AuditEntry { id: AuditId::new(), at: Timestamp::now(), actor, action, application_id }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for action in AuditAction::ALL {
+            assert_eq!(AuditAction::parse(action.as_str()), Some(action));
+            assert_eq!(serde_json::to_value(action).unwrap(), action.as_str());
+        }
+    }
+}

@@ -1,0 +1,99 @@
+//! An application's history: one entry per change, numbered by the version it
+//! made, so two writers racing for the same version cannot both append. The
+//! first two entries (submitted, confirmed) are read from the application's own
+//! times; every operator action is a stored entry.
+
+use super::{Actor, Decision, OperatorMessage, Status, Timestamp, Version};
+use serde::Serialize;
+
+/// What happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HistoryAction {
+    Submitted,
+    Confirmed,
+    RequestDocuments,
+    Approve,
+    Reject,
+    /// The personal data was erased (on request, privacy notice (8)).
+    Erase,
+}
+
+impl HistoryAction {
+    pub const ALL: [HistoryAction; 6] = [
+        HistoryAction::Submitted,
+        HistoryAction::Confirmed,
+        HistoryAction::RequestDocuments,
+        HistoryAction::Approve,
+        HistoryAction::Reject,
+        HistoryAction::Erase,
+    ];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            HistoryAction::Submitted => "submitted",
+            HistoryAction::Confirmed => "confirmed",
+            HistoryAction::RequestDocuments => "request_documents",
+            HistoryAction::Approve => "approve",
+            HistoryAction::Reject => "reject",
+            HistoryAction::Erase => "erase",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<HistoryAction> {
+        HistoryAction::ALL.into_iter().find(|action| action.as_str() == text)
+    }
+
+    /// The decision this entry records, if it is one (a result mail goes out).
+    pub const fn decision(self) -> Option<Decision> {
+        match self {
+            HistoryAction::RequestDocuments => Some(Decision::RequestDocuments),
+            HistoryAction::Approve => Some(Decision::Approve),
+            HistoryAction::Reject => Some(Decision::Reject),
+            HistoryAction::Submitted | HistoryAction::Confirmed | HistoryAction::Erase => None,
+        }
+    }
+}
+
+impl From<Decision> for HistoryAction {
+    fn from(decision: Decision) -> Self {
+        match decision {
+            Decision::RequestDocuments => HistoryAction::RequestDocuments,
+            Decision::Approve => HistoryAction::Approve,
+            Decision::Reject => HistoryAction::Reject,
+        }
+    }
+}
+
+/// One change, as the detail shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryEntry {
+    /// The version this change made (1 for the submission).
+    #[serde(skip)]
+    pub version: Version,
+    pub at: Timestamp,
+    pub actor: Actor,
+    pub action: HistoryAction,
+    pub from_status: Option<Status>,
+    pub to_status: Option<Status>,
+    /// The operator's message (a request, a reason); erased with the application.
+    pub message: Option<OperatorMessage>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_decisions_map_back() {
+        for action in HistoryAction::ALL {
+            assert_eq!(HistoryAction::parse(action.as_str()), Some(action));
+            assert_eq!(serde_json::to_value(action).unwrap(), action.as_str());
+            if let Some(decision) = action.decision() {
+                assert_eq!(HistoryAction::from(decision), action);
+                assert_eq!(decision.as_str(), action.as_str());
+            }
+        }
+    }
+}

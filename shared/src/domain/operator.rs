@@ -1,0 +1,124 @@
+//! Who acts on an application besides its applicant: the operator (as the
+//! sign-in names them), the applicant themself, or the system (retention).
+//! And what an operator may write to an applicant: [`OperatorMessage`].
+
+use serde::{Serialize, Serializer};
+use std::fmt;
+
+/// Who did something, as the history and the audit name them: an operator's
+/// sign-in name (the local account's address, Cognito's `username`), or one of
+/// the two fixed actors. Never an applicant's data.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Actor(String);
+
+impl Actor {
+    /// At most this many characters.
+    pub const MAX_CHARS: usize = 256;
+    /// The applicant, who submitted and confirmed.
+    pub const APPLICANT: &'static str = "applicant";
+    /// The system: the retention of rejected applications.
+    pub const SYSTEM: &'static str = "system";
+
+    /// An operator's name from a sign-in or a token's claims: 1 to 256
+    /// characters, none of them a control or invisible character.
+    pub fn parse(text: &str) -> Option<Self> {
+        let chars = text.chars().count();
+        let clean = !text.chars().any(crate::normalize::is_forbidden_char) && text.trim() == text;
+        ((1..=Self::MAX_CHARS).contains(&chars) && clean).then(|| Actor(text.to_owned()))
+    }
+
+    pub fn applicant() -> Self {
+        Actor(Self::APPLICANT.to_owned())
+    }
+
+    pub fn system() -> Self {
+        Actor(Self::SYSTEM.to_owned())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Actor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl Serialize for Actor {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+/// What an operator writes to an applicant (a request for documents, the
+/// reason of a rejection) or records (the reason of an erasure): 1 to 2,000
+/// characters after NFC and trimming, line breaks as LF, no other control or
+/// invisible character (which could disguise a mail's text).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct OperatorMessage(String);
+
+/// Why a message was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessageProblem {
+    Empty,
+    TooLong,
+    InvalidCharacters,
+}
+
+impl OperatorMessage {
+    pub const MAX_CHARS: usize = 2000;
+
+    pub fn parse(text: &str) -> Result<Self, MessageProblem> {
+        use unicode_normalization::UnicodeNormalization;
+        let text: String = text.replace("\r\n", "\n").replace('\r', "\n").nfc().collect();
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(MessageProblem::Empty);
+        }
+        if text.chars().count() > Self::MAX_CHARS {
+            return Err(MessageProblem::TooLong);
+        }
+        if text.chars().any(|c| c != '\n' && crate::normalize::is_forbidden_char(c)) {
+            return Err(MessageProblem::InvalidCharacters);
+        }
+        Ok(OperatorMessage(text.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Serialize for OperatorMessage {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn actors_are_short_visible_names() {
+        assert_eq!(Actor::parse("operator@example.com").unwrap().as_str(), "operator@example.com");
+        assert_eq!(Actor::parse(""), None);
+        assert_eq!(Actor::parse(" padded"), None);
+        assert_eq!(Actor::parse("a\u{202E}b"), None);
+        assert_eq!(Actor::parse(&"a".repeat(257)), None);
+        assert!(Actor::parse(&"あ".repeat(256)).is_some());
+    }
+
+    #[test]
+    fn messages_keep_line_breaks_and_refuse_what_hides_text() {
+        let message = OperatorMessage::parse("  登記事項証明書を\r\nお送りください。\n").unwrap();
+        assert_eq!(message.as_str(), "登記事項証明書を\nお送りください。");
+        assert_eq!(OperatorMessage::parse(" \n "), Err(MessageProblem::Empty));
+        assert_eq!(OperatorMessage::parse("a\u{200B}b"), Err(MessageProblem::InvalidCharacters));
+        assert_eq!(OperatorMessage::parse("a\tb"), Err(MessageProblem::InvalidCharacters));
+        assert_eq!(OperatorMessage::parse(&"𠮷".repeat(2000)).map(|m| m.as_str().chars().count()), Ok(2000));
+        assert_eq!(OperatorMessage::parse(&"あ".repeat(2001)), Err(MessageProblem::TooLong));
+    }
+}

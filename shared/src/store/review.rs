@@ -1,0 +1,195 @@
+//! What the operators' side asks of a store: decisions, the list and its
+//! search, erasure and the audit. The types here are the trait's arguments
+//! and answers ([`super::Store`]); both backends implement them with one
+//! conditional write per change.
+
+use super::StoredApplication;
+use crate::domain::{
+    Actor, ApplicationId, AuditEntry, AuditId, Decision, HistoryEntry, IdempotencyKey, OperatorMessage,
+    PartnerCode, ReceptionNumber, Status, Timestamp, Version,
+};
+use crate::keyed::{EmailKey, TokenHash};
+
+/// An operator's decision, as one conditional write: the application moves by
+/// `decision.transition()` only if it is at `expected_version` and in a status
+/// the transition starts from; a history entry numbered by the new version and
+/// the idempotency record are written with it, or nothing is.
+#[derive(Debug, Clone)]
+pub struct DecisionWrite {
+    pub application_id: ApplicationId,
+    pub decision: Decision,
+    pub expected_version: Version,
+    pub message: Option<OperatorMessage>,
+    pub actor: Actor,
+    pub at: Timestamp,
+    pub idempotency_key: IdempotencyKey,
+    /// SHA-256 (hex) of what the request asked: a replay must carry the same.
+    pub request_hash: String,
+    /// Approve only: the code to issue, if it is free ([`DecideOutcome::PartnerCodeTaken`]).
+    pub partner_code: Option<PartnerCode>,
+    /// Reject only: when its personal data is deleted (`REJECTED_RETENTION_DAYS`).
+    pub retain_until: Option<Timestamp>,
+    /// The audit entry, written in the same transaction.
+    pub audit: AuditEntry,
+}
+
+/// How a decision ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DecideOutcome {
+    /// Made now: the application as it is after it (mail [`crate::mail::MailEvent::Decided`]).
+    Decided(StoredApplication),
+    /// The same key and request decided before: nothing changed now.
+    Replayed(StoredApplication),
+    /// The key was used before for another request.
+    KeyReused,
+    NotFound,
+    /// The application is at another version (another operator was faster).
+    VersionConflict(StoredApplication),
+    /// Its status does not allow this decision.
+    InvalidTransition(StoredApplication),
+    /// The partner code is issued already (improbable): draw another and decide again.
+    PartnerCodeTaken,
+}
+
+/// An erasure: the application's personal data goes from every record that
+/// holds it (the application, its address reservation, its token, the
+/// messages of its history); a tombstone and the history keep that it was, by
+/// whom and why.
+#[derive(Debug, Clone)]
+pub struct Erasure {
+    pub application_id: ApplicationId,
+    pub actor: Actor,
+    pub reason: OperatorMessage,
+    pub at: Timestamp,
+    /// The hash of its verification token (derived from the id by the caller's key).
+    pub token_hash: TokenHash,
+    pub audit: AuditEntry,
+}
+
+/// How an erasure ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EraseOutcome {
+    Erased(ErasedApplication),
+    AlreadyErased(ErasedApplication),
+    NotFound,
+}
+
+/// What remains of an erased application: no personal data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErasedApplication {
+    pub application_id: ApplicationId,
+    pub reception_number: ReceptionNumber,
+    pub received_at: Timestamp,
+    pub verified_at: Option<Timestamp>,
+    /// Its status when it was erased.
+    pub status: Status,
+    pub version: Version,
+    pub erased_at: Timestamp,
+}
+
+/// An application as the detail reads it: alive, or its tombstone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Record {
+    Live(StoredApplication),
+    Erased(ErasedApplication),
+}
+
+/// What `q` of the list asks for, classified once by the caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Search {
+    /// Exactly this reception number.
+    ReceptionNumber(ReceptionNumber),
+    /// Exactly this address (by its keyed hash, as the reservation).
+    Email(EmailKey),
+    /// Exactly this phone number, in its stored (hyphenated) form.
+    Phone(String),
+    /// A substring of a name, a corporate name or a reading (NFKC, no spaces;
+    /// `reading` is the same text with hiragana as katakana).
+    Text { text: String, reading: String },
+}
+
+/// Where a page ends: the last application shown (newest first, so the next
+/// page is what was received before it). Opaque to clients.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cursor {
+    pub received_at: Timestamp,
+    pub application_id: ApplicationId,
+}
+
+impl Cursor {
+    pub fn after(stored: &StoredApplication) -> Self {
+        Cursor { received_at: stored.receipt.received_at, application_id: stored.receipt.application_id }
+    }
+
+    /// `<epoch seconds>.<applicationId>`.
+    pub fn encode(&self) -> String {
+        format!("{}.{}", self.received_at.epoch(), self.application_id)
+    }
+
+    pub fn decode(text: &str) -> Option<Self> {
+        let (epoch, id) = text.split_once('.')?;
+        if !epoch.bytes().all(|b| b.is_ascii_digit()) || epoch.is_empty() || epoch.len() > 12 {
+            return None;
+        }
+        Some(Cursor {
+            received_at: Timestamp::from_epoch(epoch.parse().ok()?)?,
+            application_id: ApplicationId::parse(id)?,
+        })
+    }
+}
+
+/// A list request. Without `status`, every verified application (not those
+/// awaiting verification).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListQuery {
+    pub status: Option<Status>,
+    pub search: Option<Search>,
+    /// Received at or after.
+    pub from: Option<Timestamp>,
+    /// Received before.
+    pub to: Option<Timestamp>,
+    pub limit: usize,
+    pub cursor: Option<Cursor>,
+}
+
+impl ListQuery {
+    pub const MAX_LIMIT: usize = 500;
+
+    /// Whether a status is listed by this query.
+    pub fn lists(&self, status: Status) -> bool {
+        match self.status {
+            Some(wanted) => wanted == status,
+            None => status.is_verified(),
+        }
+    }
+}
+
+/// One page, newest first, and where the next begins (`None`: no more).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page {
+    pub items: Vec<StoredApplication>,
+    pub next: Option<Cursor>,
+}
+
+/// One page of the audit, newest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditPage {
+    pub entries: Vec<AuditEntry>,
+    /// The last entry shown: the next page is older.
+    pub next: Option<AuditId>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_refuse_what_is_not_one() {
+        let at = Timestamp::parse("2026-11-28T18:30:00+09:00").unwrap();
+        let cursor = Cursor { received_at: at, application_id: ApplicationId::new(at.time()) };
+        assert_eq!(Cursor::decode(&cursor.encode()), Some(cursor));
+        for bad in ["", ".", "1.", ".01J", "-1.01JD", "x.01JD", "99999999999999.01JD"] {
+            assert_eq!(Cursor::decode(bad), None, "{bad}");
+        }
+    }
+}
