@@ -54,8 +54,18 @@ pub const NOTICE_PREFIX: &str = "NOTICE#";
 /// Rate-limit counter: `RATE#<limit>#<window>[#<HMAC of the source address>]`.
 pub const RATE_PREFIX: &str = "RATE#";
 
+/// Partner-code uniqueness: `PARTNER#<partnerCode>`, never deleted, so a code
+/// is never issued twice.
+pub const PARTNER_PREFIX: &str = "PARTNER#";
+
 /// Sort key of application items.
 pub const APPLICATION_SORT_KEY: &str = "APPLICATION";
+/// Sort key prefix of history items, which share their application's `pk`:
+/// `HISTORY#<version, 10 digits>` (one entry per version, so two writers of
+/// the same version cannot both succeed).
+pub const HISTORY_SORT_PREFIX: &str = "HISTORY#";
+/// Sort key of partner-code items.
+pub const PARTNER_SORT_KEY: &str = "PARTNER";
 /// Sort key of email-uniqueness items.
 pub const EMAIL_SORT_KEY: &str = "EMAIL";
 /// Sort key of reception-number items.
@@ -116,6 +126,22 @@ pub mod attr {
     pub const EXPIRES_AT: &str = "expiresAt";
     /// Notice item: its id.
     pub const NOTICE_ID: &str = "noticeId";
+    /// Application item (approved) and partner-code item: the 取次店コード.
+    pub const PARTNER_CODE: &str = "partnerCode";
+    /// History item: when, who, what, from which status to which, and the
+    /// operator's message (removed by an erasure).
+    pub const AT: &str = "at";
+    pub const ACTOR: &str = "actor";
+    pub const ACTION: &str = "action";
+    pub const FROM_STATUS: &str = "fromStatus";
+    pub const TO_STATUS: &str = "toStatus";
+    pub const MESSAGE: &str = "message";
+    /// History item of a decision: its result mail's marker.
+    pub const RESULT_SENT_AT: &str = "resultSentAt";
+    /// Tombstone of an erased application: when, and its status then (a
+    /// tombstone has no `status`, so the status index leaves it out).
+    pub const ERASED_AT: &str = "erasedAt";
+    pub const ERASED_STATUS: &str = "erasedStatus";
 }
 
 /// The attribute that records that `kind` was sent.
@@ -125,7 +151,25 @@ pub fn mail_sent_attribute(kind: MailKind) -> &'static str {
         MailKind::AlreadyReceived => attr::ALREADY_RECEIVED_SENT_AT,
         MailKind::Acknowledgement => attr::ACKNOWLEDGEMENT_SENT_AT,
         MailKind::OperatorNotice => attr::OPERATOR_NOTICE_SENT_AT,
+        MailKind::DocumentsRequested | MailKind::Approved | MailKind::Rejected => attr::RESULT_SENT_AT,
     }
+}
+
+/// `sk` of the history item of `version`.
+pub fn history_sk(version: Version) -> String {
+    format!("{HISTORY_SORT_PREFIX}{:010}", version.get())
+}
+
+/// The version of a history item's `sk`.
+pub fn history_version_of(sk: &str) -> Option<Version> {
+    let digits = sk.strip_prefix(HISTORY_SORT_PREFIX)?;
+    (digits.len() == 10).then_some(())?;
+    Version::parse(digits.trim_start_matches('0'))
+}
+
+/// `pk` of a partner-code item.
+pub fn partner_pk(code: crate::domain::PartnerCode) -> String {
+    format!("{PARTNER_PREFIX}{code}")
 }
 
 /// `pk` of an application item.
@@ -134,10 +178,11 @@ pub fn application_pk(application_id: ApplicationId) -> String {
 }
 
 /// `pk` and `sk` of the item a mail's marker lives on.
-pub fn subject_keys(subject: MailSubject) -> (String, &'static str) {
+pub fn subject_keys(subject: MailSubject) -> (String, Cow<'static, str>) {
     match subject {
-        MailSubject::Application(id) => (application_pk(id), APPLICATION_SORT_KEY),
-        MailSubject::Notice(id) => (notice_pk(id), NOTICE_SORT_KEY),
+        MailSubject::Application(id) => (application_pk(id), Cow::Borrowed(APPLICATION_SORT_KEY)),
+        MailSubject::Notice(id) => (notice_pk(id), Cow::Borrowed(NOTICE_SORT_KEY)),
+        MailSubject::Decision(id, version) => (application_pk(id), Cow::Owned(history_sk(version))),
     }
 }
 
@@ -145,6 +190,11 @@ pub fn subject_keys(subject: MailSubject) -> (String, &'static str) {
 /// reservations, tokens and idempotency items, which the notification ignores).
 pub fn is_application_item(pk: &str) -> bool {
     pk.starts_with(APPLICATION_PREFIX)
+}
+
+/// True for the `sk` of a history item (which shares its application's `pk`).
+pub fn is_history_item(sk: &str) -> bool {
+    sk.starts_with(HISTORY_SORT_PREFIX)
 }
 
 /// `pk` of the item that reserves an address (keyed hash, [`crate::keyed`]).
