@@ -185,7 +185,7 @@ mod tests {
         );
         assert!(CONFIRM.matches("/api/verifications") && !PREVIEW.matches("/api/verifications"));
         assert!(ADMIN_EXPORT.matches("/api/admin/applications.csv"));
-        assert!(ADMIN_DETAIL.matches("/api/admin/applications.csv"), "API Gateway prefers the literal route");
+        assert!(!ADMIN_DETAIL.matches("/api/admin/applications.csv"), "a sibling of the list, not a detail");
         assert!(!ADMIN_DETAIL.matches("/api/admin/applications/01J/decisions"));
         assert!(ADMIN_DECISIONS.matches("/api/admin/applications/01J/decisions"));
     }

@@ -88,8 +88,14 @@ ulid_identifier!(
 );
 
 impl AuditId {
+    /// A new id, later than every id this process made before (ULIDs of one
+    /// millisecond are otherwise in random order, and the audit lists by id).
     pub fn new() -> Self {
-        AuditId(ulid::Ulid::from_datetime(std::time::SystemTime::now()))
+        static GENERATOR: std::sync::Mutex<ulid::Generator> = std::sync::Mutex::new(ulid::Generator::new());
+        let mut generator = GENERATOR.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        AuditId(
+            generator.generate().unwrap_or_else(|_| ulid::Ulid::from_datetime(std::time::SystemTime::now())),
+        )
     }
 }
 

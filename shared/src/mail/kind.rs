@@ -77,10 +77,9 @@ impl MailSubject {
             MailSubject::Decision(..) => {
                 matches!(kind, MailKind::DocumentsRequested | MailKind::Approved | MailKind::Rejected)
             }
-            MailSubject::Application(_) => matches!(
-                kind,
-                MailKind::Verification | MailKind::Acknowledgement | MailKind::OperatorNotice
-            ),
+            MailSubject::Application(_) => {
+                matches!(kind, MailKind::Verification | MailKind::Acknowledgement | MailKind::OperatorNotice)
+            }
         }
     }
 }

@@ -5,12 +5,16 @@
 //! condition (`#expires < :now`), because TTL deletes late. The item design
 //! is in [`layout`] and `docs/storage.md`.
 
+mod review;
+
 use super::layout::{self, Value, attr};
 use super::{
-    ConfirmOutcome, Counter, Notice, Store, StoredApplication, Submission, SubmitOutcome, TokenState,
-    Unavailable,
+    AuditPage, ConfirmOutcome, Counter, DecideOutcome, DecisionWrite, EraseOutcome, Erasure, ListQuery,
+    Notice, Page, Record, Store, StoredApplication, Submission, SubmitOutcome, TokenState, Unavailable,
 };
-use crate::domain::{ApplicationId, NoticeId, Status, Timestamp, Transition};
+use crate::domain::{
+    ApplicationId, AuditEntry, AuditId, HistoryEntry, NoticeId, Status, Timestamp, Transition, Version,
+};
 use crate::keyed::TokenHash;
 use crate::mail::{MailEvent, MailKind, MailSubject};
 use async_trait::async_trait;
@@ -29,6 +33,9 @@ use std::time::Duration;
 
 /// The environment variable naming the table.
 pub const TABLE_NAME_ENV: &str = "TABLE_NAME";
+/// The environment variable naming the audit table (default: the table's
+/// name with [`layout::AUDIT_TABLE_SUFFIX`]).
+pub const AUDIT_TABLE_NAME_ENV: &str = "AUDIT_TABLE_NAME";
 
 /// Transactions that lose a race (`TransactionConflict`, or a condition on
 /// what was read) are sent round again this many times, briefly apart.
@@ -43,6 +50,8 @@ const ABSENT: &str = "(attribute_not_exists(#pk) OR #expires < :now)";
 pub struct DynamoStore {
     client: Client,
     table: String,
+    /// Append-only: this store only ever Puts into it and Queries it.
+    audit_table: String,
 }
 
 /// A write and the condition of each of its items, in transaction order.
@@ -63,7 +72,14 @@ enum Sent {
 
 impl DynamoStore {
     pub fn new(client: Client, table: impl Into<String>) -> Self {
-        DynamoStore { client, table: table.into() }
+        let table = table.into();
+        let audit_table = audit_table_name(&table);
+        DynamoStore { client, table, audit_table }
+    }
+
+    /// The same store with its audit in `audit_table`.
+    pub fn with_audit_table(self, audit_table: impl Into<String>) -> Self {
+        DynamoStore { audit_table: audit_table.into(), ..self }
     }
 
     /// The Lambda setup: the table from `TABLE_NAME`, a client from `sdk`
@@ -73,7 +89,15 @@ impl DynamoStore {
             .ok()
             .filter(|t| !t.is_empty())
             .ok_or_else(|| format!("{TABLE_NAME_ENV} is not set"))?;
-        Ok(DynamoStore::new(Client::new(sdk), table))
+        let store = DynamoStore::new(Client::new(sdk), table);
+        Ok(match std::env::var(AUDIT_TABLE_NAME_ENV).ok().filter(|t| !t.is_empty()) {
+            Some(audit) => store.with_audit_table(audit),
+            None => store,
+        })
+    }
+
+    pub fn audit_table(&self) -> &str {
+        &self.audit_table
     }
 
     pub fn client(&self) -> &Client {
@@ -290,8 +314,7 @@ impl DynamoStore {
         application_id: ApplicationId,
     ) -> Result<Option<StoredApplication>, Unavailable> {
         let Some(item) = self.application_item(application_id).await? else { return Ok(None) };
-        let stored = decode_application(&item)?;
-        Ok((!stored.is_expired(Timestamp::now())).then_some(stored))
+        self.live_from(&item)
     }
 
     async fn token_state(&self, token: &TokenHash) -> Result<(TokenState, Option<Item>), Unavailable> {
@@ -331,7 +354,9 @@ impl DynamoStore {
         let mut update_app = Update::builder()
             .table_name(&self.table)
             .set_key(Some(keys(&layout::application_pk(stored.receipt.application_id), layout::APPLICATION_SORT_KEY)))
-            .update_expression("SET #status = :to, #version = #version + :one, #verified = :now, #updated = :now REMOVE #expires")
+            .update_expression("SET #status = :to, #version = #version + :one, #verified = :now, #updated = :now, #listing = :listed REMOVE #expires")
+            .expression_attribute_names("#listing", attr::LISTING)
+            .expression_attribute_values(":listed", s(layout::LISTED))
             .expression_attribute_names("#status", attr::STATUS)
             .expression_attribute_names("#version", attr::VERSION)
             .expression_attribute_names("#verified", attr::VERIFIED_AT)
@@ -542,7 +567,7 @@ impl Store for DynamoStore {
             return Ok(false);
         }
         let (pk, sk) = layout::subject_keys(subject);
-        let item = self.get_item(&pk, sk).await?;
+        let item = self.get_item(&pk, &sk).await?;
         Ok(item.is_some_and(|item| item.contains_key(layout::mail_sent_attribute(kind))))
     }
 
@@ -556,7 +581,7 @@ impl Store for DynamoStore {
             .client
             .update_item()
             .table_name(&self.table)
-            .set_key(Some(keys(&pk, sk)))
+            .set_key(Some(keys(&pk, &sk)))
             .update_expression("SET #sent = :now")
             .condition_expression("attribute_exists(#pk) AND attribute_not_exists(#sent)")
             .expression_attribute_names("#pk", layout::PARTITION_KEY)
@@ -627,8 +652,19 @@ impl Store for DynamoStore {
         let mut events = Vec::new();
         for item in self.scan_all().await? {
             let Some(pk) = string(&item, layout::PARTITION_KEY) else { continue };
+            let sk = string(&item, layout::SORT_KEY).unwrap_or_default();
             let sent = |kind: MailKind| item.contains_key(layout::mail_sent_attribute(kind));
-            if layout::is_application_item(&pk) {
+            if layout::is_application_item(&pk) && layout::is_history_item(&sk) {
+                let entry = review::decode_history(&item)?;
+                let decision = entry.action.decision();
+                if let (Some(decision), Some(id)) =
+                    (decision, string(&item, attr::APPLICATION_ID).as_deref().and_then(ApplicationId::parse))
+                    && !is_expired(&item, now.epoch())
+                    && !item.contains_key(attr::RESULT_SENT_AT)
+                {
+                    events.push(MailEvent::Decided(id, entry.version, decision));
+                }
+            } else if layout::is_application_item(&pk) && !item.contains_key(attr::ERASED_AT) {
                 let stored = decode_application(&item)?;
                 let id = stored.receipt.application_id;
                 if stored.status == Status::AwaitingVerification {
@@ -647,6 +683,46 @@ impl Store for DynamoStore {
         }
         Ok(events)
     }
+
+    async fn decide(&self, decision: &DecisionWrite) -> Result<DecideOutcome, Unavailable> {
+        self.decide_all(decision).await
+    }
+
+    async fn record(
+        &self,
+        application_id: ApplicationId,
+    ) -> Result<Option<(Record, Vec<HistoryEntry>)>, Unavailable> {
+        self.record_of(application_id).await
+    }
+
+    async fn history_entry(
+        &self,
+        application_id: ApplicationId,
+        version: Version,
+    ) -> Result<Option<HistoryEntry>, Unavailable> {
+        self.history_entry_of(application_id, version).await
+    }
+
+    async fn list(&self, query: &ListQuery) -> Result<Page, Unavailable> {
+        self.list_page(query).await
+    }
+
+    async fn erase(&self, erasure: &Erasure) -> Result<EraseOutcome, Unavailable> {
+        self.erase_all(erasure).await
+    }
+
+    async fn append_audit(&self, entry: &AuditEntry) -> Result<(), Unavailable> {
+        self.append_audit_entry(entry).await
+    }
+
+    async fn audit_log(&self, before: Option<AuditId>, limit: usize) -> Result<AuditPage, Unavailable> {
+        self.audit_page(before, limit).await
+    }
+}
+
+/// The audit table's name for a table named `table`, unless `AUDIT_TABLE_NAME` says otherwise.
+pub fn audit_table_name(table: &str) -> String {
+    format!("{table}{}", layout::AUDIT_TABLE_SUFFIX)
 }
 
 /// A conditional UpdateItem's outcome: true when written, false when its
@@ -679,13 +755,15 @@ pub async fn create_table(client: &Client, table: &str) -> Result<(), Unavailabl
             .build()
             .expect("complete")
     };
-    let index = GlobalSecondaryIndex::builder()
-        .index_name(layout::STATUS_INDEX)
-        .key_schema(key(layout::STATUS_INDEX_PARTITION_KEY, KeyType::Hash))
-        .key_schema(key(layout::STATUS_INDEX_SORT_KEY, KeyType::Range))
-        .projection(Projection::builder().projection_type(ProjectionType::All).build())
-        .build()
-        .expect("complete");
+    let index = |name: &str, partition: &str, sort: &str| {
+        GlobalSecondaryIndex::builder()
+            .index_name(name)
+            .key_schema(key(partition, KeyType::Hash))
+            .key_schema(key(sort, KeyType::Range))
+            .projection(Projection::builder().projection_type(ProjectionType::All).build())
+            .build()
+            .expect("complete")
+    };
     client
         .create_table()
         .table_name(table)
@@ -696,7 +774,17 @@ pub async fn create_table(client: &Client, table: &str) -> Result<(), Unavailabl
         .attribute_definitions(string_attribute(layout::SORT_KEY))
         .attribute_definitions(string_attribute(layout::STATUS_INDEX_PARTITION_KEY))
         .attribute_definitions(string_attribute(layout::STATUS_INDEX_SORT_KEY))
-        .global_secondary_indexes(index)
+        .attribute_definitions(string_attribute(layout::RECEIVED_INDEX_PARTITION_KEY))
+        .global_secondary_indexes(index(
+            layout::STATUS_INDEX,
+            layout::STATUS_INDEX_PARTITION_KEY,
+            layout::STATUS_INDEX_SORT_KEY,
+        ))
+        .global_secondary_indexes(index(
+            layout::RECEIVED_INDEX,
+            layout::RECEIVED_INDEX_PARTITION_KEY,
+            layout::RECEIVED_INDEX_SORT_KEY,
+        ))
         .stream_specification(
             StreamSpecification::builder()
                 .stream_enabled(true)
@@ -718,6 +806,33 @@ pub async fn create_table(client: &Client, table: &str) -> Result<(), Unavailabl
                 .build()
                 .expect("complete"),
         )
+        .send()
+        .await
+        .map_err(sdk_unavailable)?;
+    create_audit_table(client, &audit_table_name(table)).await
+}
+
+/// Creates the audit table (`pk`, `sk`; no TTL, no stream), as the SAM template does.
+pub async fn create_audit_table(client: &Client, table: &str) -> Result<(), Unavailable> {
+    let key = |name: &str, key_type: KeyType| {
+        KeySchemaElement::builder().attribute_name(name).key_type(key_type).build().expect("complete")
+    };
+    let string_attribute = |name: &str| {
+        AttributeDefinition::builder()
+            .attribute_name(name)
+            .attribute_type(ScalarAttributeType::S)
+            .build()
+            .expect("complete")
+    };
+    client
+        .create_table()
+        .table_name(table)
+        .billing_mode(BillingMode::PayPerRequest)
+        .key_schema(key(layout::PARTITION_KEY, KeyType::Hash))
+        .key_schema(key(layout::SORT_KEY, KeyType::Range))
+        .attribute_definitions(string_attribute(layout::PARTITION_KEY))
+        .attribute_definitions(string_attribute(layout::SORT_KEY))
+        .sse_specification(SseSpecification::builder().enabled(true).build())
         .send()
         .await
         .map_err(sdk_unavailable)?;

@@ -7,9 +7,10 @@
 //! Backend-neutral: no SDK type appears here. Every value is a string; counts
 //! are written as DynamoDB numbers (`N`), whose wire form is a digit string.
 
-use super::StoredApplication;
+use super::{ErasedApplication, StoredApplication};
 use crate::domain::{
-    Application, ApplicationId, Entry, Field, IdempotencyKey, Kind, NoticeId, Receipt, ReceptionNumber,
+    Actor, Application, ApplicationId, AuditAction, AuditEntry, AuditId, Entry, Field, HistoryAction,
+    HistoryEntry, IdempotencyKey, Kind, NoticeId, OperatorMessage, PartnerCode, Receipt, ReceptionNumber,
     Status, Timestamp, Version,
 };
 use crate::keyed::{EmailKey, TokenHash};
@@ -30,6 +31,19 @@ pub const STATUS_INDEX_PARTITION_KEY: &str = attr::STATUS;
 /// Sort key (S) of [`STATUS_INDEX`]: RFC 3339 with the fixed `+09:00` offset, so
 /// string order is time order.
 pub const STATUS_INDEX_SORT_KEY: &str = attr::RECEIVED_AT;
+
+/// The GSI with which operators list every verified application by date,
+/// whatever its status: sparse, only verified application items carry
+/// [`attr::LISTING`] (the constant [`LISTED`]).
+pub const RECEIVED_INDEX: &str = "byReceived";
+/// Partition key (S) of [`RECEIVED_INDEX`].
+pub const RECEIVED_INDEX_PARTITION_KEY: &str = attr::LISTING;
+/// Sort key (S) of [`RECEIVED_INDEX`].
+pub const RECEIVED_INDEX_SORT_KEY: &str = attr::RECEIVED_AT;
+/// The one value of [`attr::LISTING`]. One partition holds every verified
+/// application: operators decide a few hundred a month, far below a
+/// partition's 1,000 writes a second.
+pub const LISTED: &str = "verified";
 
 /// Attribute DynamoDB's TTL reads (N, epoch seconds). Unverified applications,
 /// the reservations they hold, tokens, notices, idempotency records and
@@ -57,6 +71,11 @@ pub const RATE_PREFIX: &str = "RATE#";
 /// Partner-code uniqueness: `PARTNER#<partnerCode>`, never deleted, so a code
 /// is never issued twice.
 pub const PARTNER_PREFIX: &str = "PARTNER#";
+
+/// The audit table's one partition: entries sort by their id (a ULID, time first).
+pub const AUDIT_PARTITION: &str = "AUDIT";
+/// The audit table's name when `AUDIT_TABLE_NAME` is not set: the table's, with this suffix.
+pub const AUDIT_TABLE_SUFFIX: &str = "-audit";
 
 /// Sort key of application items.
 pub const APPLICATION_SORT_KEY: &str = "APPLICATION";
@@ -126,6 +145,11 @@ pub mod attr {
     pub const EXPIRES_AT: &str = "expiresAt";
     /// Notice item: its id.
     pub const NOTICE_ID: &str = "noticeId";
+    /// Verified application items: [`super::LISTED`], the key of the `byReceived` index.
+    pub const LISTING: &str = "listing";
+    /// Application item: the names and readings without spaces, one per line,
+    /// which a search matches by substring ([`super::search_text`]).
+    pub const SEARCH_TEXT: &str = "searchText";
     /// Application item (approved) and partner-code item: the 取次店コード.
     pub const PARTNER_CODE: &str = "partnerCode";
     /// History item: when, who, what, from which status to which, and the
@@ -278,6 +302,13 @@ pub fn application_attributes(stored: &StoredApplication) -> Vec<(&'static str, 
     if let Some(supersedes) = stored.supersedes {
         attributes.push((attr::SUPERSEDES, Value::Text(supersedes.to_string())));
     }
+    if let Some(code) = stored.partner_code {
+        attributes.push((attr::PARTNER_CODE, Value::Text(code.to_string())));
+    }
+    if stored.status.is_verified() {
+        attributes.push((attr::LISTING, Value::Text(LISTED.to_owned())));
+    }
+    attributes.push((attr::SEARCH_TEXT, Value::Text(search_text(&stored.application))));
     for (field, entry) in stored.application.entries() {
         let value = match entry {
             Entry::Text(value) => Value::Text(value.to_owned()),
@@ -288,8 +319,29 @@ pub fn application_attributes(stored: &StoredApplication) -> Vec<(&'static str, 
     attributes
 }
 
+/// What a search by substring matches: the names, the corporate name and the
+/// readings, each without spaces (so 山田太郎 finds 山田 太郎), one per line
+/// (so a match never spans two of them).
+pub fn search_text(application: &Application) -> String {
+    let entries = application.entries();
+    let text = |wanted: Field| {
+        entries.iter().find_map(|(field, entry)| match entry {
+            Entry::Text(text) if *field == wanted => Some(text.replace(' ', "")),
+            _ => None,
+        })
+    };
+    let both = |a: Field, b: Field| format!("{}{}", text(a).unwrap_or_default(), text(b).unwrap_or_default());
+    [
+        both(Field::LastName, Field::FirstName),
+        both(Field::LastNameKana, Field::FirstNameKana),
+        text(Field::CorporateName).unwrap_or_default(),
+        text(Field::CorporateNameKana).unwrap_or_default(),
+    ]
+    .join("\n")
+}
+
 /// The attributes [`stored_application_from`] reads, beside the fields.
-pub const APPLICATION_STATE: [&str; 9] = [
+pub const APPLICATION_STATE: [&str; 10] = [
     attr::APPLICATION_ID,
     attr::RECEPTION_NUMBER,
     attr::RECEIVED_AT,
@@ -299,6 +351,7 @@ pub const APPLICATION_STATE: [&str; 9] = [
     attr::VERIFIED_AT,
     attr::EXPIRES_AT,
     attr::SUPERSEDES,
+    attr::PARTNER_CODE,
 ];
 
 /// True for a field stored as a DynamoDB number (`N`) / SQLite INTEGER.
@@ -354,11 +407,137 @@ pub fn stored_application_from<'a>(
     let supersedes = get(attr::SUPERSEDES)
         .map(|text| ApplicationId::parse(&text).ok_or(LayoutError::Malformed(attr::SUPERSEDES)))
         .transpose()?;
+    let partner_code = get(attr::PARTNER_CODE)
+        .map(|text| PartnerCode::parse(&text).ok_or(LayoutError::Malformed(attr::PARTNER_CODE)))
+        .transpose()?;
     let application = Application::from_stored(|field| get(field.key())).map_err(|fields| {
         let keys: Vec<&str> = fields.iter().map(|field| field.key()).collect();
         LayoutError::Invalid(keys.join(", "))
     })?;
-    Ok(StoredApplication { receipt, application, status, version, verified_at, expires_at, supersedes })
+    Ok(StoredApplication {
+        receipt,
+        application,
+        status,
+        version,
+        verified_at,
+        expires_at,
+        supersedes,
+        partner_code,
+    })
+}
+
+/// The attributes of a history item, beside its keys.
+pub fn history_attributes(application_id: ApplicationId, entry: &HistoryEntry) -> Vec<(&'static str, Value)> {
+    let mut attributes = vec![
+        (attr::APPLICATION_ID, Value::Text(application_id.to_string())),
+        (attr::VERSION, Value::Number(entry.version.to_string())),
+        (attr::AT, Value::Text(entry.at.to_string())),
+        (attr::ACTOR, Value::Text(entry.actor.to_string())),
+        (attr::ACTION, Value::Text(entry.action.as_str().to_owned())),
+    ];
+    if let Some(from) = entry.from_status {
+        attributes.push((attr::FROM_STATUS, Value::Text(from.as_str().to_owned())));
+    }
+    if let Some(to) = entry.to_status {
+        attributes.push((attr::TO_STATUS, Value::Text(to.as_str().to_owned())));
+    }
+    if let Some(message) = &entry.message {
+        attributes.push((attr::MESSAGE, Value::Text(message.as_str().to_owned())));
+    }
+    attributes
+}
+
+/// Rebuilds a history entry from its item's attributes.
+pub fn history_entry_from<'a>(
+    get: impl Fn(&str) -> Option<Cow<'a, str>>,
+) -> Result<HistoryEntry, LayoutError> {
+    let required = |name: &'static str| get(name).ok_or(LayoutError::Missing(name));
+    let malformed = |name: &'static str| LayoutError::Malformed(name);
+    let status =
+        |name: &'static str| get(name).map(|text| Status::parse(&text).ok_or(malformed(name))).transpose();
+    Ok(HistoryEntry {
+        version: Version::parse(&required(attr::VERSION)?).ok_or(malformed(attr::VERSION))?,
+        at: Timestamp::parse(&required(attr::AT)?).ok_or(malformed(attr::AT))?,
+        actor: Actor::parse(&required(attr::ACTOR)?).ok_or(malformed(attr::ACTOR))?,
+        action: HistoryAction::parse(&required(attr::ACTION)?).ok_or(malformed(attr::ACTION))?,
+        from_status: status(attr::FROM_STATUS)?,
+        to_status: status(attr::TO_STATUS)?,
+        message: get(attr::MESSAGE)
+            .map(|text| OperatorMessage::parse(&text).map_err(|_| malformed(attr::MESSAGE)))
+            .transpose()?,
+    })
+}
+
+/// The attributes of an erased application's tombstone, beside its keys: no personal data.
+pub fn tombstone_attributes(erased: &ErasedApplication) -> Vec<(&'static str, Value)> {
+    let mut attributes = vec![
+        (attr::APPLICATION_ID, Value::Text(erased.application_id.to_string())),
+        (attr::RECEPTION_NUMBER, Value::Text(erased.reception_number.to_string())),
+        (attr::RECEIVED_AT, Value::Text(erased.received_at.to_string())),
+        (attr::ERASED_STATUS, Value::Text(erased.status.as_str().to_owned())),
+        (attr::VERSION, Value::Number(erased.version.to_string())),
+        (attr::ERASED_AT, Value::Text(erased.erased_at.to_string())),
+    ];
+    if let Some(verified_at) = erased.verified_at {
+        attributes.push((attr::VERIFIED_AT, Value::Text(verified_at.to_string())));
+    }
+    attributes
+}
+
+/// Rebuilds a tombstone; `None` when the item is not one (it has no `erasedAt`).
+pub fn erased_application_from<'a>(
+    get: impl Fn(&str) -> Option<Cow<'a, str>>,
+) -> Result<Option<ErasedApplication>, LayoutError> {
+    let Some(erased_at) = get(attr::ERASED_AT) else {
+        return Ok(None);
+    };
+    let required = |name: &'static str| get(name).ok_or(LayoutError::Missing(name));
+    let malformed = |name: &'static str| LayoutError::Malformed(name);
+    Ok(Some(ErasedApplication {
+        application_id: ApplicationId::parse(&required(attr::APPLICATION_ID)?)
+            .ok_or(malformed(attr::APPLICATION_ID))?,
+        reception_number: ReceptionNumber::parse(&required(attr::RECEPTION_NUMBER)?)
+            .ok_or(malformed(attr::RECEPTION_NUMBER))?,
+        received_at: Timestamp::parse(&required(attr::RECEIVED_AT)?).ok_or(malformed(attr::RECEIVED_AT))?,
+        verified_at: get(attr::VERIFIED_AT)
+            .map(|text| Timestamp::parse(&text).ok_or(malformed(attr::VERIFIED_AT)))
+            .transpose()?,
+        status: Status::parse(&required(attr::ERASED_STATUS)?).ok_or(malformed(attr::ERASED_STATUS))?,
+        version: Version::parse(&required(attr::VERSION)?).ok_or(malformed(attr::VERSION))?,
+        erased_at: Timestamp::parse(&erased_at).ok_or(malformed(attr::ERASED_AT))?,
+    }))
+}
+
+/// The attributes of an audit entry (the audit table: `pk` [`AUDIT_PARTITION`],
+/// `sk` its id).
+pub fn audit_attributes(entry: &AuditEntry) -> Vec<(&'static str, Value)> {
+    let mut attributes = vec![
+        (attr::AT, Value::Text(entry.at.to_string())),
+        (attr::ACTOR, Value::Text(entry.actor.to_string())),
+        (attr::ACTION, Value::Text(entry.action.as_str().to_owned())),
+    ];
+    if let Some(id) = entry.application_id {
+        attributes.push((attr::APPLICATION_ID, Value::Text(id.to_string())));
+    }
+    attributes
+}
+
+/// Rebuilds an audit entry from its id (`sk`) and attributes.
+pub fn audit_entry_from<'a>(
+    id: &str,
+    get: impl Fn(&str) -> Option<Cow<'a, str>>,
+) -> Result<AuditEntry, LayoutError> {
+    let required = |name: &'static str| get(name).ok_or(LayoutError::Missing(name));
+    let malformed = |name: &'static str| LayoutError::Malformed(name);
+    Ok(AuditEntry {
+        id: AuditId::parse(id).ok_or(malformed(SORT_KEY))?,
+        at: Timestamp::parse(&required(attr::AT)?).ok_or(malformed(attr::AT))?,
+        actor: Actor::parse(&required(attr::ACTOR)?).ok_or(malformed(attr::ACTOR))?,
+        action: AuditAction::parse(&required(attr::ACTION)?).ok_or(malformed(attr::ACTION))?,
+        application_id: get(attr::APPLICATION_ID)
+            .map(|text| ApplicationId::parse(&text).ok_or(malformed(attr::APPLICATION_ID)))
+            .transpose()?,
+    })
 }
 
 #[cfg(test)]
@@ -389,6 +568,7 @@ mod tests {
             verified_at: Some(receipt.received_at.plus_secs(60)),
             expires_at: None,
             supersedes: None,
+            partner_code: Some(PartnerCode::random()),
         }
     }
 

@@ -124,6 +124,17 @@ impl StoredApplication {
         }
     }
 
+    /// What a decision made of it (as its one write stored it).
+    pub fn decided(self, decision: &DecisionWrite, to: Status) -> Self {
+        StoredApplication {
+            status: to,
+            version: self.version.next(),
+            partner_code: decision.partner_code.or(self.partner_code),
+            expires_at: decision.retain_until.or(self.expires_at),
+            ..self
+        }
+    }
+
     /// An unverified application past its link's expiry, or a rejected one
     /// past its retention: absent, whatever the TTL has done.
     pub fn is_expired(&self, now: Timestamp) -> bool {

@@ -5,8 +5,8 @@
 
 use super::StoredApplication;
 use crate::domain::{
-    Actor, ApplicationId, AuditEntry, AuditId, Decision, HistoryEntry, IdempotencyKey, OperatorMessage,
-    PartnerCode, ReceptionNumber, Status, Timestamp, Version,
+    Actor, ApplicationId, AuditEntry, AuditId, Decision, IdempotencyKey, OperatorMessage, PartnerCode,
+    ReceptionNumber, Status, Timestamp, Version,
 };
 use crate::keyed::{EmailKey, TokenHash};
 

@@ -5,12 +5,16 @@
 //! several processes sharing the file, behave like the DynamoDB transaction.
 //! Columns are named after the DynamoDB attributes ([`layout`]).
 
+mod review;
+
 use super::layout::{self, Value, attr};
 use super::{
-    ConfirmOutcome, Counter, Notice, Store, StoredApplication, Submission, SubmitOutcome, TokenState,
-    Unavailable,
+    AuditPage, ConfirmOutcome, Counter, DecideOutcome, DecisionWrite, EraseOutcome, Erasure, ListQuery,
+    Notice, Page, Record, Store, StoredApplication, Submission, SubmitOutcome, TokenState, Unavailable,
 };
-use crate::domain::{ApplicationId, Field, NoticeId, Status, Timestamp, Transition};
+use crate::domain::{
+    ApplicationId, AuditEntry, AuditId, Field, HistoryEntry, NoticeId, Status, Timestamp, Transition, Version,
+};
 use crate::keyed::TokenHash;
 use crate::mail::{MailEvent, MailKind, MailSubject};
 use async_trait::async_trait;
@@ -52,6 +56,8 @@ impl SqliteStore {
         connection.pragma_update(None, "synchronous", "FULL").map_err(unavailable)?;
         migrate(&connection).map_err(unavailable)?;
         connection.execute_batch(&schema()).map_err(unavailable)?;
+        connection.execute_batch(&review::schema()).map_err(unavailable)?;
+        review::backfill_search_text(&connection).map_err(unavailable)?;
         Ok(SqliteStore { connection: Arc::new(Mutex::new(connection)), path: path.to_owned() })
     }
 
@@ -62,7 +68,8 @@ impl SqliteStore {
 
     /// Deletes every record whose time has passed, as DynamoDB's TTL does on
     /// AWS (reads already ignore them): idempotency records, unverified
-    /// applications past their link's expiry with their tokens, used tokens,
+    /// applications past their link's expiry with their tokens, rejected
+    /// applications past their retention with their history, used tokens,
     /// notices and rate-limit counters. Returns how many. The local server
     /// calls it at start and once a day.
     pub async fn purge_expired(&self) -> Result<usize, Unavailable> {
@@ -70,6 +77,7 @@ impl SqliteStore {
         self.with_connection(move |connection| {
             let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let mut purged = delete_expired_applications(&tx, None, now)?;
+            purged += review::purge_history(&tx, now)?;
             for table in ["idempotency", "tokens", "notices", "counters"] {
                 purged +=
                     tx.execute(&format!("DELETE FROM {table} WHERE {} < ?1", q(attr::EXPIRES_AT)), [now])?;
@@ -125,6 +133,9 @@ CREATE TABLE IF NOT EXISTS applications (
     "{verification}" TEXT,
     "{ack}" TEXT,
     "{notice}" TEXT,
+    "{partner_code}" TEXT,
+    "{listing}" TEXT,
+    "{search_text}" TEXT,
 {fields}    CHECK ("{email}" IS NOT NULL)
 ) STRICT;
 CREATE INDEX IF NOT EXISTS "{index}" ON applications ("{status}", "{received_at}");
@@ -169,6 +180,9 @@ CREATE TABLE IF NOT EXISTS idempotency (
         verification = attr::VERIFICATION_SENT_AT,
         ack = attr::ACKNOWLEDGEMENT_SENT_AT,
         notice = attr::OPERATOR_NOTICE_SENT_AT,
+        partner_code = attr::PARTNER_CODE,
+        listing = attr::LISTING,
+        search_text = attr::SEARCH_TEXT,
         notice_id = attr::NOTICE_ID,
         already = attr::ALREADY_RECEIVED_SENT_AT,
         confirmed_at = attr::CONFIRMED_AT,
@@ -199,6 +213,9 @@ fn migrate(connection: &Connection) -> rusqlite::Result<()> {
         (attr::SUPERSEDES, "TEXT"),
         (attr::TOKEN_HASH, "TEXT"),
         (attr::VERIFICATION_SENT_AT, "TEXT"),
+        (attr::PARTNER_CODE, "TEXT"),
+        (attr::LISTING, "TEXT"),
+        (attr::SEARCH_TEXT, "TEXT"),
     ];
     wanted.extend(
         Field::kept().map(|field| (field.key(), if layout::is_numeric(field) { "INTEGER" } else { "TEXT" })),
@@ -220,15 +237,11 @@ fn q(name: &str) -> String {
     format!("\"{name}\"")
 }
 
-/// The condition that leaves out unverified applications past their expiry;
-/// `now` is the number of the parameter that holds the time.
+/// The condition that leaves out applications past their expiry (unverified
+/// ones past their link's, rejected ones past their retention); `now` is the
+/// number of the parameter that holds the time.
 fn live(now: usize) -> String {
-    format!(
-        "NOT ({} = '{}' AND {} < ?{now})",
-        q(attr::STATUS),
-        Status::AwaitingVerification.as_str(),
-        q(attr::EXPIRES_AT)
-    )
+    format!("({expires} IS NULL OR {expires} >= ?{now})", expires = q(attr::EXPIRES_AT))
 }
 
 fn insert_application(
@@ -371,18 +384,16 @@ fn submit_in(connection: &mut Connection, submission: &Submission) -> rusqlite::
     Ok(SubmitOutcome::Created { response_body: submission.response_body.clone(), event })
 }
 
-/// Deletes unverified applications past their expiry (of one address, or all)
-/// with their tokens.
+/// Deletes applications past their expiry (of one address, or all) with their
+/// tokens: unverified ones past their link's, rejected ones past their retention.
 fn delete_expired_applications(
     tx: &Transaction<'_>,
     email_key: Option<&str>,
     now: i64,
 ) -> rusqlite::Result<usize> {
     let expired = format!(
-        "SELECT {id} FROM applications WHERE {status} = '{awaiting}' AND {expires} < ?1 AND (?2 IS NULL OR {email} = ?2)",
+        "SELECT {id} FROM applications WHERE {expires} < ?1 AND (?2 IS NULL OR {email} = ?2)",
         id = q(attr::APPLICATION_ID),
-        status = q(attr::STATUS),
-        awaiting = Status::AwaitingVerification.as_str(),
         expires = q(attr::EXPIRES_AT),
         email = q(EMAIL_KEY),
     );
@@ -450,7 +461,9 @@ fn confirm_in(connection: &mut Connection, token: &str) -> rusqlite::Result<Conf
     let changed = tx.execute(
         &format!(
             "UPDATE applications SET {status} = ?1, {version} = {version} + 1, {verified} = ?2, {updated} = ?2, \
-             {expires} = NULL WHERE {id} = ?3 AND {version} = ?4 AND {status} IN ({from})",
+             {expires} = NULL, {listing} = '{listed}' WHERE {id} = ?3 AND {version} = ?4 AND {status} IN ({from})",
+            listing = q(attr::LISTING),
+            listed = layout::LISTED,
             status = q(attr::STATUS),
             version = q(attr::VERSION),
             verified = q(attr::VERIFIED_AT),
@@ -546,14 +559,22 @@ fn pending_in(connection: &Connection) -> rusqlite::Result<Vec<MailEvent>> {
     )? {
         events.extend(NoticeId::parse(&id).map(MailEvent::AlreadyReceived));
     }
+    events.extend(review::pending_decisions(connection, now)?);
     Ok(events)
 }
 
-/// The table and key column of a mail subject's row.
-fn subject_row(subject: MailSubject) -> (&'static str, &'static str, String) {
+/// The table of a mail subject's row and the condition (on ?2 and ?3) that selects it.
+fn subject_row(subject: MailSubject) -> (&'static str, String, String, Option<u32>) {
+    let by = |column: &str| format!("{} = ?2 AND ?3 IS NULL", q(column));
     match subject {
-        MailSubject::Application(id) => ("applications", attr::APPLICATION_ID, id.to_string()),
-        MailSubject::Notice(id) => ("notices", attr::NOTICE_ID, id.to_string()),
+        MailSubject::Application(id) => ("applications", by(attr::APPLICATION_ID), id.to_string(), None),
+        MailSubject::Notice(id) => ("notices", by(attr::NOTICE_ID), id.to_string(), None),
+        MailSubject::Decision(id, version) => (
+            "history",
+            format!("{} = ?2 AND {} = ?3", q(attr::APPLICATION_ID), q(attr::VERSION)),
+            id.to_string(),
+            Some(version.get()),
+        ),
     }
 }
 
@@ -614,13 +635,13 @@ impl Store for SqliteStore {
             return Ok(false);
         }
         self.with_connection(move |connection| {
-            let (table, key, id) = subject_row(subject);
+            let (table, condition, id, version) = subject_row(subject);
             let sql = format!(
-                "SELECT {} IS NOT NULL FROM {table} WHERE {} = ?1",
+                "SELECT {} IS NOT NULL FROM {table} WHERE ?1 IS NULL AND {condition}",
                 q(layout::mail_sent_attribute(kind)),
-                q(key)
             );
-            Ok(connection.query_row(&sql, [id], |row| row.get(0)).optional()?.unwrap_or(false))
+            let sent = connection.query_row(&sql, params![None::<String>, id, version], |row| row.get(0));
+            Ok(sent.optional()?.unwrap_or(false))
         })
         .await
     }
@@ -631,10 +652,10 @@ impl Store for SqliteStore {
         }
         let now = now().to_string();
         self.with_connection(move |connection| {
-            let (table, key, id) = subject_row(subject);
+            let (table, condition, id, version) = subject_row(subject);
             let column = q(layout::mail_sent_attribute(kind));
-            let sql = format!("UPDATE {table} SET {column} = ?1 WHERE {} = ?2 AND {column} IS NULL", q(key));
-            Ok(connection.execute(&sql, params![now, id])? == 1)
+            let sql = format!("UPDATE {table} SET {column} = ?1 WHERE {condition} AND {column} IS NULL");
+            Ok(connection.execute(&sql, params![now, id, version])? == 1)
         })
         .await
     }
@@ -684,6 +705,46 @@ impl Store for SqliteStore {
 
     async fn pending_mail(&self) -> Result<Vec<MailEvent>, Unavailable> {
         self.with_connection(|connection| pending_in(connection)).await
+    }
+
+    async fn decide(&self, decision: &DecisionWrite) -> Result<DecideOutcome, Unavailable> {
+        let decision = decision.clone();
+        self.with_connection(move |connection| review::decide_in(connection, &decision)).await
+    }
+
+    async fn record(
+        &self,
+        application_id: ApplicationId,
+    ) -> Result<Option<(Record, Vec<HistoryEntry>)>, Unavailable> {
+        self.with_connection(move |connection| review::record_in(connection, application_id)).await
+    }
+
+    async fn history_entry(
+        &self,
+        application_id: ApplicationId,
+        version: Version,
+    ) -> Result<Option<HistoryEntry>, Unavailable> {
+        self.with_connection(move |connection| review::history_entry_in(connection, application_id, version))
+            .await
+    }
+
+    async fn list(&self, query: &ListQuery) -> Result<Page, Unavailable> {
+        let query = query.clone();
+        self.with_connection(move |connection| review::list_in(connection, &query)).await
+    }
+
+    async fn erase(&self, erasure: &Erasure) -> Result<EraseOutcome, Unavailable> {
+        let erasure = erasure.clone();
+        self.with_connection(move |connection| review::erase_in(connection, &erasure)).await
+    }
+
+    async fn append_audit(&self, entry: &AuditEntry) -> Result<(), Unavailable> {
+        let entry = entry.clone();
+        self.with_connection(move |connection| review::append_audit_in(connection, &entry)).await
+    }
+
+    async fn audit_log(&self, before: Option<AuditId>, limit: usize) -> Result<AuditPage, Unavailable> {
+        self.with_connection(move |connection| review::audit_log_in(connection, before, limit)).await
     }
 }
 

@@ -76,6 +76,7 @@ fn stored(value: Value) -> StoredApplication {
         verified_at: Some(Timestamp::parse("2026-11-28T18:42:10+09:00").unwrap()),
         expires_at: None,
         supersedes: None,
+        partner_code: None,
     }
 }
 

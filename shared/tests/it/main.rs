@@ -3,5 +3,6 @@
 
 mod delivery;
 mod mail;
+mod review_contract;
 mod store_contract;
 mod web_fields;

@@ -14,22 +14,22 @@ use shared::store::{
 use std::sync::Arc;
 
 /// A store and whatever must live as long as it.
-struct Fixture {
-    store: Arc<dyn Store>,
-    _dir: Option<tempfile::TempDir>,
+pub(crate) struct Fixture {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) _dir: Option<tempfile::TempDir>,
 }
 
-async fn sqlite() -> Fixture {
+pub(crate) async fn sqlite() -> Fixture {
     let dir = tempfile::tempdir().unwrap();
     let store = SqliteStore::open_dir(dir.path()).unwrap();
     Fixture { store: Arc::new(store), _dir: Some(dir) }
 }
 
-async fn dynamodb() -> Fixture {
+pub(crate) async fn dynamodb() -> Fixture {
     Fixture { store: Arc::new(test_support::moto::fresh_store().await), _dir: None }
 }
 
-fn application(email: &str) -> Application {
+pub(crate) fn application(email: &str) -> Application {
     let value = serde_json::json!({
         "email": email, "emailConfirmation": email,
         "contractType": "corporation",
@@ -44,7 +44,7 @@ fn application(email: &str) -> Application {
     Application::parse(&raw).unwrap().application
 }
 
-fn key() -> IdentifierKey {
+pub(crate) fn key() -> IdentifierKey {
     IdentifierKey::for_tests()
 }
 
@@ -75,7 +75,7 @@ async fn count(store: &dyn Store, status: Status) -> usize {
     store.list_by_status(status, 1000).await.unwrap().len()
 }
 
-async fn confirmed(store: &dyn Store, submission: &Submission) -> StoredApplication {
+pub(crate) async fn confirmed(store: &dyn Store, submission: &Submission) -> StoredApplication {
     match store.confirm(&submission.token_hash).await.unwrap() {
         ConfirmOutcome::Confirmed(stored) => stored,
         other => panic!("{other:?}"),

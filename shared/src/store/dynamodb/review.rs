@@ -1,0 +1,610 @@
+//! The operators' side of the DynamoDB store: decisions, the list and its
+//! search, erasure, the history and the audit. A decision or an erasure is
+//! one TransactWriteItems over the application, its history item (keyed by
+//! the version it makes, so two writers of one version cannot both succeed),
+//! the records it touches and the audit entry (in the audit table, which only
+//! ever receives Puts).
+
+use super::{
+    ATTEMPTS, DynamoStore, Item, Sent, cancelled_by, failed, is_expired, keys, n, pause, s, sdk_unavailable,
+    string, to_attribute,
+};
+use crate::domain::{ApplicationId, AuditEntry, AuditId, HistoryAction, HistoryEntry, Timestamp, Version};
+use crate::store::layout::{self, Value, attr};
+use crate::store::{
+    AuditPage, Cursor, DecideOutcome, DecisionWrite, EraseOutcome, ErasedApplication, Erasure, ListQuery,
+    Page, Record, Search, StoredApplication, Unavailable,
+};
+use aws_sdk_dynamodb::types::{Delete, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
+
+/// How many history entries an erasure or a rejection can touch in one
+/// transaction (DynamoDB allows 100 items; the rest are the application's own).
+const MAX_HISTORY: usize = 90;
+
+fn item_of(pk: &str, sk: &str, attributes: Vec<(&str, Value)>) -> Item {
+    let mut item = keys(pk, sk);
+    item.extend(attributes.into_iter().map(|(name, value)| (name.to_owned(), to_attribute(value))));
+    item
+}
+
+fn transact_put(put: Put) -> TransactWriteItem {
+    TransactWriteItem::builder().put(put).build()
+}
+
+fn transact_update(update: Update) -> TransactWriteItem {
+    TransactWriteItem::builder().update(update).build()
+}
+
+fn decision_key_pk(decision: &DecisionWrite) -> String {
+    format!("{}DECISION#{}", layout::IDEMPOTENCY_PREFIX, decision.idempotency_key.as_str())
+}
+
+/// Whether a transaction lost a race (and should be sent round again).
+fn raced(reasons: &[aws_sdk_dynamodb::types::CancellationReason]) -> bool {
+    reasons.iter().any(|r| matches!(r.code(), Some("ConditionalCheckFailed" | "TransactionConflict")))
+}
+
+impl DynamoStore {
+    /// A Put into the audit table (never anything else: it is append-only).
+    fn audit_put(&self, entry: &AuditEntry) -> Put {
+        Put::builder()
+            .table_name(&self.audit_table)
+            .set_item(Some(item_of(
+                layout::AUDIT_PARTITION,
+                &entry.id.to_string(),
+                layout::audit_attributes(entry),
+            )))
+            .condition_expression("attribute_not_exists(#pk)")
+            .expression_attribute_names("#pk", layout::PARTITION_KEY)
+            .build()
+            .expect("table and item are set")
+    }
+
+    /// A Put of a new history item.
+    fn history_put(&self, application_id: ApplicationId, entry: &HistoryEntry) -> Put {
+        let pk = layout::application_pk(application_id);
+        Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item_of(
+                &pk,
+                &layout::history_sk(entry.version),
+                layout::history_attributes(application_id, entry),
+            )))
+            .condition_expression("attribute_not_exists(#pk)")
+            .expression_attribute_names("#pk", layout::PARTITION_KEY)
+            .build()
+            .expect("table and item are set")
+    }
+
+    /// The application's items: its own (or its tombstone) and its history, strongly consistent.
+    async fn application_items(&self, application_id: ApplicationId) -> Result<Vec<Item>, Unavailable> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let output = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("#pk = :pk")
+                .expression_attribute_names("#pk", layout::PARTITION_KEY)
+                .expression_attribute_values(":pk", s(&layout::application_pk(application_id)))
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(sdk_unavailable)?;
+            items.extend(output.items.unwrap_or_default());
+            start = output.last_evaluated_key;
+            if start.is_none() {
+                return Ok(items);
+            }
+        }
+    }
+
+    /// The history items' `sk`s (live ones), oldest first.
+    fn history_keys(items: &[Item], now: i64) -> Vec<String> {
+        items
+            .iter()
+            .filter(|item| !is_expired(item, now))
+            .filter_map(|item| string(item, layout::SORT_KEY))
+            .filter(|sk| layout::is_history_item(sk))
+            .collect()
+    }
+
+    pub(super) async fn decide_once(
+        &self,
+        decision: &DecisionWrite,
+    ) -> Result<Option<DecideOutcome>, Unavailable> {
+        let now = decision.at;
+        let id = decision.application_id;
+        let idempotency_pk = decision_key_pk(decision);
+        if let Some(item) = self.get_item(&idempotency_pk, layout::IDEMPOTENCY_SORT_KEY).await?
+            && !is_expired(&item, now.epoch())
+        {
+            let same = string(&item, attr::REQUEST_HASH).as_deref() == Some(decision.request_hash.as_str())
+                && string(&item, attr::APPLICATION_ID) == Some(id.to_string());
+            if !same {
+                return Ok(Some(DecideOutcome::KeyReused));
+            }
+            let stored = self.live_application(id).await?;
+            return Ok(Some(stored.map_or(DecideOutcome::NotFound, DecideOutcome::Replayed)));
+        }
+        let Some(item) = self.application_item(id).await? else {
+            return Ok(Some(DecideOutcome::NotFound));
+        };
+        let Some(stored) = self.live_from(&item)? else {
+            return Ok(Some(DecideOutcome::NotFound));
+        };
+        if stored.version != decision.expected_version {
+            return Ok(Some(DecideOutcome::VersionConflict(stored)));
+        }
+        let transition = decision.decision.transition();
+        let Ok(to) = transition.apply(stored.status) else {
+            return Ok(Some(DecideOutcome::InvalidTransition(stored)));
+        };
+
+        let pk = layout::application_pk(id);
+        let mut set = vec!["#status = :to", "#version = #version + :one", "#updated = :at"];
+        let mut update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(keys(&pk, layout::APPLICATION_SORT_KEY)))
+            .expression_attribute_names("#status", attr::STATUS)
+            .expression_attribute_names("#version", attr::VERSION)
+            .expression_attribute_names("#updated", attr::UPDATED_AT)
+            .expression_attribute_values(":to", s(to.as_str()))
+            .expression_attribute_values(":one", n(1))
+            .expression_attribute_values(":at", s(&now.to_string()))
+            .expression_attribute_values(":version", n(i64::from(stored.version.get())));
+        if let Some(code) = decision.partner_code {
+            set.push("#code = :code");
+            update = update
+                .expression_attribute_names("#code", attr::PARTNER_CODE)
+                .expression_attribute_values(":code", s(code.as_str()));
+        }
+        if let Some(until) = decision.retain_until {
+            set.push("#expires = :until");
+            update = update
+                .expression_attribute_names("#expires", attr::EXPIRES_AT)
+                .expression_attribute_values(":until", n(until.epoch()));
+        }
+        let mut from_names = Vec::new();
+        for (index, status) in transition.from().iter().enumerate() {
+            let name = format!(":from{index}");
+            update = update.expression_attribute_values(&name, s(status.as_str()));
+            from_names.push(name);
+        }
+        let update = update
+            .update_expression(format!("SET {}", set.join(", ")))
+            .condition_expression(format!("#version = :version AND #status IN ({})", from_names.join(", ")))
+            .build()
+            .expect("complete");
+
+        let entry = HistoryEntry {
+            version: stored.version.next(),
+            at: now,
+            actor: decision.actor.clone(),
+            action: HistoryAction::from(decision.decision),
+            from_status: Some(stored.status),
+            to_status: Some(to),
+            message: decision.message.clone(),
+        };
+        let idempotency = item_of(
+            &idempotency_pk,
+            layout::IDEMPOTENCY_SORT_KEY,
+            vec![
+                (attr::APPLICATION_ID, Value::Text(id.to_string())),
+                (attr::REQUEST_HASH, Value::Text(decision.request_hash.clone())),
+                (attr::RESPONSE_STATUS, Value::Number("200".into())),
+                (attr::EXPIRES_AT, Value::Number((now.epoch() + layout::IDEMPOTENCY_TTL_SECS).to_string())),
+            ],
+        );
+        let mut items = vec![
+            transact_update(update),
+            transact_put(self.history_put(id, &entry)),
+            self.put(idempotency, super::ABSENT, now.epoch()),
+            transact_put(self.audit_put(&decision.audit)),
+        ];
+        const IDEMPOTENCY: usize = 2;
+        let partner = decision.partner_code.map(|code| {
+            let item = item_of(
+                &layout::partner_pk(code),
+                layout::PARTNER_SORT_KEY,
+                vec![
+                    (attr::PARTNER_CODE, Value::Text(code.to_string())),
+                    (attr::APPLICATION_ID, Value::Text(id.to_string())),
+                ],
+            );
+            items.push(self.put(item, "attribute_not_exists(#pk)", now.epoch()));
+            items.len() - 1
+        });
+        if let Some(until) = decision.retain_until {
+            // The address reservation and the history go with the application.
+            if let Some(email_key) = string(&item, attr::EMAIL_KEY) {
+                let update = Update::builder()
+                    .table_name(&self.table)
+                    .set_key(Some(keys(
+                        &format!("{}{email_key}", layout::EMAIL_PREFIX),
+                        layout::EMAIL_SORT_KEY,
+                    )))
+                    .update_expression("SET #expires = :until")
+                    .condition_expression("#id = :id")
+                    .expression_attribute_names("#id", attr::APPLICATION_ID)
+                    .expression_attribute_names("#expires", attr::EXPIRES_AT)
+                    .expression_attribute_values(":id", s(&id.to_string()))
+                    .expression_attribute_values(":until", n(until.epoch()))
+                    .build()
+                    .expect("complete");
+                items.push(transact_update(update));
+            }
+            let history = Self::history_keys(&self.application_items(id).await?, now.epoch());
+            if history.len() > MAX_HISTORY {
+                return Err(Unavailable("too many history entries for one transaction".into()));
+            }
+            for sk in history {
+                items.push(transact_update(self.history_update(
+                    &pk,
+                    &sk,
+                    "SET #expires = :until",
+                    Some(until),
+                )));
+            }
+        }
+        match self.send(items).await? {
+            Sent::Done => Ok(Some(DecideOutcome::Decided(stored.decided(decision, to)))),
+            Sent::Cancelled(reasons) => {
+                if failed(&reasons, partner) {
+                    Ok(Some(DecideOutcome::PartnerCodeTaken))
+                } else if failed(&reasons, Some(IDEMPOTENCY)) || raced(&reasons) {
+                    // Another request came first (or this key's twin): look again.
+                    Ok(None)
+                } else {
+                    Err(Unavailable(format!("transaction cancelled: {}", cancelled_by(&reasons))))
+                }
+            }
+        }
+    }
+
+    /// An update of one existing history item.
+    fn history_update(&self, pk: &str, sk: &str, expression: &str, until: Option<Timestamp>) -> Update {
+        let mut update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(keys(pk, sk)))
+            .update_expression(expression)
+            .condition_expression("attribute_exists(#pk)")
+            .expression_attribute_names("#pk", layout::PARTITION_KEY);
+        if let Some(until) = until {
+            update = update
+                .expression_attribute_names("#expires", attr::EXPIRES_AT)
+                .expression_attribute_values(":until", n(until.epoch()));
+        } else {
+            update = update.expression_attribute_names("#message", attr::MESSAGE);
+        }
+        update.build().expect("complete")
+    }
+
+    /// The live application of an application item, or `None` for a tombstone or an expired one.
+    pub(super) fn live_from(&self, item: &Item) -> Result<Option<StoredApplication>, Unavailable> {
+        if item.contains_key(attr::ERASED_AT) {
+            return Ok(None);
+        }
+        let stored = super::decode_application(item)?;
+        Ok((!stored.is_expired(Timestamp::now())).then_some(stored))
+    }
+
+    pub(super) async fn decide_all(&self, decision: &DecisionWrite) -> Result<DecideOutcome, Unavailable> {
+        for attempt in 0..ATTEMPTS {
+            if let Some(outcome) = self.decide_once(decision).await? {
+                return Ok(outcome);
+            }
+            pause(attempt).await;
+        }
+        Err(Unavailable("transaction conflicts persisted".into()))
+    }
+
+    pub(super) async fn record_of(
+        &self,
+        application_id: ApplicationId,
+    ) -> Result<Option<(Record, Vec<HistoryEntry>)>, Unavailable> {
+        let now = Timestamp::now().epoch();
+        let items = self.application_items(application_id).await?;
+        let mut record = None;
+        let mut history = Vec::new();
+        for item in &items {
+            let Some(sk) = string(item, layout::SORT_KEY) else { continue };
+            if sk == layout::APPLICATION_SORT_KEY {
+                let erased = layout::erased_application_from(|name| string(item, name).map(Into::into))
+                    .map_err(|e| Unavailable(format!("unreadable tombstone: {e}")))?;
+                record = match erased {
+                    Some(erased) => Some(Record::Erased(erased)),
+                    None => self.live_from(item)?.map(Record::Live),
+                };
+            } else if layout::is_history_item(&sk) && !is_expired(item, now) {
+                history.push(decode_history(item)?);
+            }
+        }
+        history.sort_by_key(|entry| entry.version);
+        Ok(record.map(|record| (record, history)))
+    }
+
+    pub(super) async fn history_entry_of(
+        &self,
+        application_id: ApplicationId,
+        version: Version,
+    ) -> Result<Option<HistoryEntry>, Unavailable> {
+        let item =
+            self.get_item(&layout::application_pk(application_id), &layout::history_sk(version)).await?;
+        match item {
+            Some(item) if !is_expired(&item, Timestamp::now().epoch()) => Ok(Some(decode_history(&item)?)),
+            _ => Ok(None),
+        }
+    }
+
+    /// The one application an exact search names, if the query lists it.
+    async fn exact(&self, pk: String, sk: &str, query: &ListQuery) -> Result<Page, Unavailable> {
+        let id = self
+            .get_item(&pk, sk)
+            .await?
+            .filter(|item| !is_expired(item, Timestamp::now().epoch()))
+            .and_then(|item| string(&item, attr::APPLICATION_ID))
+            .and_then(|id| ApplicationId::parse(&id));
+        let stored = match id {
+            Some(id) => self.live_application(id).await?,
+            None => None,
+        };
+        let shown = stored.filter(|stored| {
+            let at = stored.receipt.received_at;
+            query.lists(stored.status)
+                && query.from.is_none_or(|from| at >= from)
+                && query.to.is_none_or(|to| at < to)
+                && query.cursor.is_none_or(|cursor| {
+                    (at, stored.receipt.application_id) < (cursor.received_at, cursor.application_id)
+                })
+        });
+        Ok(Page { items: shown.into_iter().collect(), next: None })
+    }
+
+    pub(super) async fn list_page(&self, query: &ListQuery) -> Result<Page, Unavailable> {
+        let filter = match &query.search {
+            Some(Search::ReceptionNumber(number)) => {
+                return self.exact(layout::reception_pk(*number), layout::RECEPTION_SORT_KEY, query).await;
+            }
+            Some(Search::Email(key)) => {
+                return self.exact(layout::email_pk(key), layout::EMAIL_SORT_KEY, query).await;
+            }
+            Some(Search::Phone(phone)) => {
+                Some(("#phone = :phone", vec![("#phone", "phone")], vec![(":phone", phone.clone())]))
+            }
+            Some(Search::Text { text, reading }) => Some((
+                "contains(#search, :text) OR contains(#search, :reading)",
+                vec![("#search", attr::SEARCH_TEXT)],
+                vec![(":text", text.clone()), (":reading", reading.clone())],
+            )),
+            None => None,
+        };
+        let (index, partition_name, partition) = match query.status {
+            Some(status) => (layout::STATUS_INDEX, layout::STATUS_INDEX_PARTITION_KEY, status.as_str()),
+            None => (layout::RECEIVED_INDEX, layout::RECEIVED_INDEX_PARTITION_KEY, layout::LISTED),
+        };
+        let mut key_condition = "#part = :part".to_owned();
+        let mut values = vec![(":part".to_owned(), s(partition))];
+        match (query.from, query.to) {
+            (Some(from), Some(to)) => {
+                key_condition.push_str(" AND #received BETWEEN :from AND :to");
+                values.push((":from".into(), s(&from.to_string())));
+                values.push((":to".into(), s(&to.plus_secs(-1).to_string())));
+            }
+            (Some(from), None) => {
+                key_condition.push_str(" AND #received >= :from");
+                values.push((":from".into(), s(&from.to_string())));
+            }
+            (None, Some(to)) => {
+                key_condition.push_str(" AND #received < :to");
+                values.push((":to".into(), s(&to.to_string())));
+            }
+            (None, None) => {}
+        }
+        let limit = query.limit.clamp(1, ListQuery::MAX_LIMIT);
+        let mut start = query.cursor.map(|cursor| {
+            let mut key = keys(&layout::application_pk(cursor.application_id), layout::APPLICATION_SORT_KEY);
+            key.insert(partition_name.to_owned(), s(partition));
+            key.insert(attr::RECEIVED_AT.to_owned(), s(&cursor.received_at.to_string()));
+            key
+        });
+        let mut items: Vec<StoredApplication> = Vec::new();
+        loop {
+            let mut request = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(index)
+                .key_condition_expression(&key_condition)
+                .expression_attribute_names("#part", partition_name)
+                .scan_index_forward(false)
+                .set_exclusive_start_key(start);
+            for (name, value) in &values {
+                request = request.expression_attribute_values(name, value.clone());
+            }
+            if query.from.is_some() || query.to.is_some() {
+                request = request.expression_attribute_names("#received", attr::RECEIVED_AT);
+            }
+            if let Some((expression, names, filter_values)) = &filter {
+                request = request.filter_expression(*expression);
+                for (placeholder, name) in names {
+                    request = request.expression_attribute_names(*placeholder, *name);
+                }
+                for (placeholder, value) in filter_values {
+                    request = request.expression_attribute_values(*placeholder, s(value));
+                }
+            } else {
+                request = request.limit(i32::try_from(limit + 1 - items.len()).unwrap_or(i32::MAX));
+            }
+            let output = request.send().await.map_err(sdk_unavailable)?;
+            for item in output.items() {
+                if let Some(stored) = self.live_from(item)? {
+                    items.push(stored);
+                }
+                if items.len() > limit {
+                    break;
+                }
+            }
+            start = output.last_evaluated_key;
+            if items.len() > limit || start.is_none() {
+                break;
+            }
+        }
+        let next = if items.len() > limit {
+            items.truncate(limit);
+            items.last().map(Cursor::after)
+        } else {
+            None
+        };
+        Ok(Page { items, next })
+    }
+
+    async fn erase_once(&self, erasure: &Erasure) -> Result<Option<EraseOutcome>, Unavailable> {
+        let id = erasure.application_id;
+        let items = self.application_items(id).await?;
+        let Some(item) = items
+            .iter()
+            .find(|item| string(item, layout::SORT_KEY).as_deref() == Some(layout::APPLICATION_SORT_KEY))
+        else {
+            return Ok(Some(EraseOutcome::NotFound));
+        };
+        if let Some(erased) = layout::erased_application_from(|name| string(item, name).map(Into::into))
+            .map_err(|e| Unavailable(format!("unreadable tombstone: {e}")))?
+        {
+            return Ok(Some(EraseOutcome::AlreadyErased(erased)));
+        }
+        let Some(stored) = self.live_from(item)? else {
+            return Ok(Some(EraseOutcome::NotFound));
+        };
+        let erased = ErasedApplication {
+            application_id: id,
+            reception_number: stored.receipt.reception_number,
+            received_at: stored.receipt.received_at,
+            verified_at: stored.verified_at,
+            status: stored.status,
+            version: stored.version.next(),
+            erased_at: erasure.at,
+        };
+        let pk = layout::application_pk(id);
+        let history = Self::history_keys(&items, erasure.at.epoch());
+        if history.len() > MAX_HISTORY {
+            return Err(Unavailable("too many history entries for one transaction".into()));
+        }
+        // The tombstone replaces the whole item: every field and marker goes.
+        let tombstone = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item_of(&pk, layout::APPLICATION_SORT_KEY, layout::tombstone_attributes(&erased))))
+            .condition_expression("#version = :version AND attribute_not_exists(#erased)")
+            .expression_attribute_names("#version", attr::VERSION)
+            .expression_attribute_names("#erased", attr::ERASED_AT)
+            .expression_attribute_values(":version", n(i64::from(stored.version.get())))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::None)
+            .build()
+            .expect("complete");
+        let entry = HistoryEntry {
+            version: erased.version,
+            at: erasure.at,
+            actor: erasure.actor.clone(),
+            action: HistoryAction::Erase,
+            from_status: Some(stored.status),
+            to_status: None,
+            message: Some(erasure.reason.clone()),
+        };
+        let mut writes = vec![
+            transact_put(tombstone),
+            transact_put(self.history_put(id, &entry)),
+            transact_put(self.audit_put(&erasure.audit)),
+        ];
+        if let Some(email_key) = string(item, attr::EMAIL_KEY) {
+            let delete = Delete::builder()
+                .table_name(&self.table)
+                .set_key(Some(keys(&format!("{}{email_key}", layout::EMAIL_PREFIX), layout::EMAIL_SORT_KEY)))
+                .condition_expression("attribute_not_exists(#pk) OR #id = :id")
+                .expression_attribute_names("#pk", layout::PARTITION_KEY)
+                .expression_attribute_names("#id", attr::APPLICATION_ID)
+                .expression_attribute_values(":id", s(&id.to_string()))
+                .build()
+                .expect("complete");
+            writes.push(TransactWriteItem::builder().delete(delete).build());
+        }
+        writes.push(self.delete(&layout::token_pk(&erasure.token_hash), layout::TOKEN_SORT_KEY));
+        for sk in history {
+            writes.push(transact_update(self.history_update(&pk, &sk, "REMOVE #message", None)));
+        }
+        match self.send(writes).await? {
+            Sent::Done => Ok(Some(EraseOutcome::Erased(erased))),
+            Sent::Cancelled(reasons) if raced(&reasons) => Ok(None),
+            Sent::Cancelled(reasons) => {
+                Err(Unavailable(format!("transaction cancelled: {}", cancelled_by(&reasons))))
+            }
+        }
+    }
+
+    pub(super) async fn erase_all(&self, erasure: &Erasure) -> Result<EraseOutcome, Unavailable> {
+        for attempt in 0..ATTEMPTS {
+            if let Some(outcome) = self.erase_once(erasure).await? {
+                return Ok(outcome);
+            }
+            pause(attempt).await;
+        }
+        Err(Unavailable("transaction conflicts persisted".into()))
+    }
+
+    pub(super) async fn append_audit_entry(&self, entry: &AuditEntry) -> Result<(), Unavailable> {
+        let put = self.audit_put(entry);
+        self.client
+            .put_item()
+            .table_name(put.table_name())
+            .set_item(Some(put.item().clone()))
+            .condition_expression("attribute_not_exists(#pk)")
+            .expression_attribute_names("#pk", layout::PARTITION_KEY)
+            .send()
+            .await
+            .map_err(sdk_unavailable)?;
+        Ok(())
+    }
+
+    pub(super) async fn audit_page(
+        &self,
+        before: Option<AuditId>,
+        limit: usize,
+    ) -> Result<AuditPage, Unavailable> {
+        let limit = limit.clamp(1, ListQuery::MAX_LIMIT);
+        let start = before.map(|id| keys(layout::AUDIT_PARTITION, &id.to_string()));
+        let output = self
+            .client
+            .query()
+            .table_name(&self.audit_table)
+            .key_condition_expression("#pk = :pk")
+            .expression_attribute_names("#pk", layout::PARTITION_KEY)
+            .expression_attribute_values(":pk", s(layout::AUDIT_PARTITION))
+            .scan_index_forward(false)
+            .limit(i32::try_from(limit + 1).unwrap_or(i32::MAX))
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .map_err(sdk_unavailable)?;
+        let mut entries = Vec::new();
+        for item in output.items() {
+            let id = string(item, layout::SORT_KEY).unwrap_or_default();
+            entries.push(
+                layout::audit_entry_from(&id, |name| string(item, name).map(Into::into))
+                    .map_err(|e| Unavailable(format!("unreadable audit entry: {e}")))?,
+            );
+        }
+        let next = if entries.len() > limit {
+            entries.truncate(limit);
+            entries.last().map(|entry| entry.id)
+        } else {
+            None
+        };
+        Ok(AuditPage { entries, next })
+    }
+}
+
+pub(super) fn decode_history(item: &Item) -> Result<HistoryEntry, Unavailable> {
+    layout::history_entry_from(|name| string(item, name).map(Into::into))
+        .map_err(|e| Unavailable(format!("unreadable history item: {e}")))
+}

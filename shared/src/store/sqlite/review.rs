@@ -1,0 +1,539 @@
+//! The operators' side of the SQLite store: decisions, the list and its
+//! search, erasure, the history and the audit. Each change is one IMMEDIATE
+//! transaction, with the same conditions as the DynamoDB store's.
+
+use super::{application_by_id, live, q, read_applications};
+use crate::domain::{
+    ApplicationId, AuditEntry, AuditId, Decision, HistoryAction, HistoryEntry, Status, Timestamp, Version,
+};
+use crate::store::layout::{self, Value, attr};
+use crate::store::{
+    AuditPage, DecideOutcome, DecisionWrite, EraseOutcome, ErasedApplication, Erasure, ListQuery, Page,
+    Record, Search,
+};
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params, params_from_iter};
+
+/// The tables of the operators' side. The audit refuses UPDATE and DELETE by
+/// triggers, so no code path (nor a mistaken one) can change an entry.
+pub(super) fn schema() -> String {
+    format!(
+        r#"
+CREATE TABLE IF NOT EXISTS history (
+    "{id}" TEXT NOT NULL,
+    "{version}" INTEGER NOT NULL,
+    "{at}" TEXT NOT NULL,
+    "{actor}" TEXT NOT NULL,
+    "{action}" TEXT NOT NULL,
+    "{from}" TEXT,
+    "{to}" TEXT,
+    "{message}" TEXT,
+    "{sent}" TEXT,
+    "{expires}" INTEGER,
+    PRIMARY KEY ("{id}", "{version}")
+) STRICT;
+CREATE TABLE IF NOT EXISTS partner_codes (
+    "{code}" TEXT PRIMARY KEY,
+    "{id}" TEXT NOT NULL
+) STRICT;
+CREATE TABLE IF NOT EXISTS erased (
+    "{id}" TEXT PRIMARY KEY,
+    "{reception}" TEXT NOT NULL,
+    "{received}" TEXT NOT NULL,
+    "{verified}" TEXT,
+    "{erased_status}" TEXT NOT NULL,
+    "{version}" INTEGER NOT NULL,
+    "{erased_at}" TEXT NOT NULL
+) STRICT;
+CREATE TABLE IF NOT EXISTS audit (
+    id TEXT PRIMARY KEY,
+    "{at}" TEXT NOT NULL,
+    "{actor}" TEXT NOT NULL,
+    "{action}" TEXT NOT NULL,
+    "{id}" TEXT
+) STRICT;
+CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
+    BEGIN SELECT RAISE(ABORT, 'the audit is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
+    BEGIN SELECT RAISE(ABORT, 'the audit is append-only'); END;
+CREATE INDEX IF NOT EXISTS applications_by_received ON applications ("{received}", "{id}");
+"#,
+        id = attr::APPLICATION_ID,
+        version = attr::VERSION,
+        at = attr::AT,
+        actor = attr::ACTOR,
+        action = attr::ACTION,
+        from = attr::FROM_STATUS,
+        to = attr::TO_STATUS,
+        message = attr::MESSAGE,
+        sent = attr::RESULT_SENT_AT,
+        expires = attr::EXPIRES_AT,
+        code = attr::PARTNER_CODE,
+        reception = attr::RECEPTION_NUMBER,
+        received = attr::RECEIVED_AT,
+        verified = attr::VERIFIED_AT,
+        erased_status = attr::ERASED_STATUS,
+        erased_at = attr::ERASED_AT,
+    )
+}
+
+/// The search text of rows stored before it existed, computed as
+/// [`layout::search_text`] does.
+pub(super) fn backfill_search_text(connection: &Connection) -> rusqlite::Result<()> {
+    let part =
+        |a: &str, b: &str| format!("replace(coalesce({}, '') || coalesce({}, ''), ' ', '')", q(a), q(b));
+    let one = |a: &str| format!("replace(coalesce({}, ''), ' ', '')", q(a));
+    connection.execute_batch(&format!(
+        "UPDATE applications SET {} = {} || char(10) || {} || char(10) || {} || char(10) || {} WHERE {} IS NULL",
+        q(attr::SEARCH_TEXT),
+        part("lastName", "firstName"),
+        part("lastNameKana", "firstNameKana"),
+        one("corporateName"),
+        one("corporateNameKana"),
+        q(attr::SEARCH_TEXT),
+    ))
+}
+
+fn sql_value(value: Value) -> rusqlite::Result<rusqlite::types::Value> {
+    Ok(match value {
+        Value::Text(text) => text.into(),
+        Value::Number(digits) => {
+            digits.parse::<i64>().map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?.into()
+        }
+    })
+}
+
+/// `INSERT INTO table (layout columns…)` from a layout's attributes.
+fn insert(
+    tx: &Connection,
+    table: &str,
+    attributes: Vec<(&str, Value)>,
+    extra: &[(&str, rusqlite::types::Value)],
+) -> rusqlite::Result<()> {
+    let mut columns: Vec<String> = Vec::new();
+    let mut values: Vec<rusqlite::types::Value> = Vec::new();
+    for (name, value) in attributes {
+        columns.push(q(name));
+        values.push(sql_value(value)?);
+    }
+    for (name, value) in extra {
+        columns.push((*name).to_owned());
+        values.push(value.clone());
+    }
+    let placeholders: Vec<String> = (1..=values.len()).map(|i| format!("?{i}")).collect();
+    tx.execute(
+        &format!("INSERT INTO {table} ({}) VALUES ({})", columns.join(", "), placeholders.join(", ")),
+        params_from_iter(values),
+    )?;
+    Ok(())
+}
+
+pub(super) fn append_audit_in(connection: &Connection, entry: &AuditEntry) -> rusqlite::Result<()> {
+    insert(connection, "audit", layout::audit_attributes(entry), &[("id", entry.id.to_string().into())])
+}
+
+fn decision_key(decision: &DecisionWrite) -> String {
+    format!("DECISION#{}", decision.idempotency_key.as_str())
+}
+
+pub(super) fn decide_in(
+    connection: &mut Connection,
+    decision: &DecisionWrite,
+) -> rusqlite::Result<DecideOutcome> {
+    let now = decision.at.epoch();
+    let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let id = decision.application_id.to_string();
+    let previous: Option<(String, String)> = tx
+        .query_row(
+            &format!(
+                "SELECT {}, {} FROM idempotency WHERE key = ?1 AND {} >= ?2",
+                q(attr::REQUEST_HASH),
+                q(attr::RESPONSE_BODY),
+                q(attr::EXPIRES_AT)
+            ),
+            params![decision_key(decision), now],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .optional()?;
+    if let Some((request_hash, decided)) = previous {
+        if request_hash != decision.request_hash || decided != id {
+            return Ok(DecideOutcome::KeyReused);
+        }
+        return Ok(application_by_id(&tx, &id)?.map_or(DecideOutcome::NotFound, DecideOutcome::Replayed));
+    }
+    let Some(stored) = application_by_id(&tx, &id)? else {
+        return Ok(DecideOutcome::NotFound);
+    };
+    if stored.version != decision.expected_version {
+        return Ok(DecideOutcome::VersionConflict(stored));
+    }
+    let transition = decision.decision.transition();
+    let Ok(to) = transition.apply(stored.status) else {
+        return Ok(DecideOutcome::InvalidTransition(stored));
+    };
+    if let Some(code) = decision.partner_code {
+        let taken: bool = tx.query_row(
+            &format!("SELECT EXISTS (SELECT 1 FROM partner_codes WHERE {} = ?1)", q(attr::PARTNER_CODE)),
+            [code.as_str()],
+            |row| row.get(0),
+        )?;
+        if taken {
+            return Ok(DecideOutcome::PartnerCodeTaken);
+        }
+        tx.execute(
+            &format!(
+                "INSERT INTO partner_codes ({}, {}) VALUES (?1, ?2)",
+                q(attr::PARTNER_CODE),
+                q(attr::APPLICATION_ID)
+            ),
+            params![code.as_str(), id],
+        )?;
+    }
+    let from: Vec<String> = transition.from().iter().map(|s| format!("'{}'", s.as_str())).collect();
+    let changed = tx.execute(
+        &format!(
+            "UPDATE applications SET {status} = ?1, {version} = {version} + 1, {updated} = ?2, \
+             {code} = coalesce(?3, {code}), {expires} = ?4 \
+             WHERE {id} = ?5 AND {version} = ?6 AND {status} IN ({from})",
+            status = q(attr::STATUS),
+            version = q(attr::VERSION),
+            updated = q(attr::UPDATED_AT),
+            code = q(attr::PARTNER_CODE),
+            expires = q(attr::EXPIRES_AT),
+            id = q(attr::APPLICATION_ID),
+            from = from.join(", "),
+        ),
+        params![
+            to.as_str(),
+            decision.at.to_string(),
+            decision.partner_code.map(|code| code.to_string()),
+            decision.retain_until.map(Timestamp::epoch),
+            id,
+            stored.version.get()
+        ],
+    )?;
+    if changed != 1 {
+        // Not reachable inside an IMMEDIATE transaction; refused all the same.
+        return Ok(DecideOutcome::VersionConflict(stored));
+    }
+    let entry = HistoryEntry {
+        version: stored.version.next(),
+        at: decision.at,
+        actor: decision.actor.clone(),
+        action: HistoryAction::from(decision.decision),
+        from_status: Some(stored.status),
+        to_status: Some(to),
+        message: decision.message.clone(),
+    };
+    insert(&tx, "history", layout::history_attributes(decision.application_id, &entry), &[])?;
+    if let Some(until) = decision.retain_until {
+        // The history's messages go with the application's personal data.
+        tx.execute(
+            &format!(
+                "UPDATE history SET {} = ?1 WHERE {} = ?2",
+                q(attr::EXPIRES_AT),
+                q(attr::APPLICATION_ID)
+            ),
+            params![until.epoch(), id],
+        )?;
+    }
+    tx.execute(
+        &format!(
+            "INSERT OR REPLACE INTO idempotency (key, {}, {}, {}, {}) VALUES (?1, ?2, 200, ?3, ?4)",
+            q(attr::REQUEST_HASH),
+            q(attr::RESPONSE_STATUS),
+            q(attr::RESPONSE_BODY),
+            q(attr::EXPIRES_AT)
+        ),
+        params![decision_key(decision), decision.request_hash, id, now + layout::IDEMPOTENCY_TTL_SECS],
+    )?;
+    append_audit_in(&tx, &decision.audit)?;
+    tx.commit()?;
+    Ok(DecideOutcome::Decided(stored.decided(decision, to)))
+}
+
+fn history_in(
+    connection: &Connection,
+    id: &str,
+    version: Option<Version>,
+    now: i64,
+) -> rusqlite::Result<Vec<HistoryEntry>> {
+    let columns = [
+        attr::VERSION,
+        attr::AT,
+        attr::ACTOR,
+        attr::ACTION,
+        attr::FROM_STATUS,
+        attr::TO_STATUS,
+        attr::MESSAGE,
+    ];
+    let select: Vec<String> = columns.iter().map(|c| q(c)).collect();
+    let sql = format!(
+        "SELECT {} FROM history WHERE {id} = ?1 AND (?2 IS NULL OR {version} = ?2) \
+         AND ({expires} IS NULL OR {expires} >= ?3) ORDER BY {version}",
+        select.join(", "),
+        id = q(attr::APPLICATION_ID),
+        version = q(attr::VERSION),
+        expires = q(attr::EXPIRES_AT),
+    );
+    let mut statement = connection.prepare(&sql)?;
+    let rows = statement.query_map(params![id, version.map(Version::get), now], |row| {
+        let mut values = std::collections::HashMap::new();
+        for (index, column) in columns.iter().enumerate() {
+            let value: Option<String> = match row.get_ref(index)? {
+                rusqlite::types::ValueRef::Integer(n) => Some(n.to_string()),
+                rusqlite::types::ValueRef::Text(bytes) => Some(String::from_utf8_lossy(bytes).into_owned()),
+                _ => None,
+            };
+            if let Some(value) = value {
+                values.insert(*column, value);
+            }
+        }
+        layout::history_entry_from(|name| values.get(name).map(|v| v.as_str().into())).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+        })
+    })?;
+    rows.collect()
+}
+
+pub(super) fn history_entry_in(
+    connection: &Connection,
+    id: ApplicationId,
+    version: Version,
+) -> rusqlite::Result<Option<HistoryEntry>> {
+    Ok(history_in(connection, &id.to_string(), Some(version), Timestamp::now().epoch())?.pop())
+}
+
+fn erased_in(connection: &Connection, id: &str) -> rusqlite::Result<Option<ErasedApplication>> {
+    let columns = [
+        attr::APPLICATION_ID,
+        attr::RECEPTION_NUMBER,
+        attr::RECEIVED_AT,
+        attr::VERIFIED_AT,
+        attr::ERASED_STATUS,
+        attr::VERSION,
+        attr::ERASED_AT,
+    ];
+    let select: Vec<String> = columns.iter().map(|c| q(c)).collect();
+    let sql = format!("SELECT {} FROM erased WHERE {} = ?1", select.join(", "), q(attr::APPLICATION_ID));
+    let values: Option<std::collections::HashMap<&str, String>> = connection
+        .query_row(&sql, [id], |row| {
+            let mut values = std::collections::HashMap::new();
+            for (index, column) in columns.iter().enumerate() {
+                let value: Option<String> = match row.get_ref(index)? {
+                    rusqlite::types::ValueRef::Integer(n) => Some(n.to_string()),
+                    rusqlite::types::ValueRef::Text(bytes) => {
+                        Some(String::from_utf8_lossy(bytes).into_owned())
+                    }
+                    _ => None,
+                };
+                if let Some(value) = value {
+                    values.insert(*column, value);
+                }
+            }
+            Ok(values)
+        })
+        .optional()?;
+    let Some(values) = values else { return Ok(None) };
+    layout::erased_application_from(|name| values.get(name).map(|v| v.as_str().into()))
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
+}
+
+pub(super) fn record_in(
+    connection: &Connection,
+    id: ApplicationId,
+) -> rusqlite::Result<Option<(Record, Vec<HistoryEntry>)>> {
+    let text = id.to_string();
+    let record = match application_by_id(connection, &text)? {
+        Some(stored) => Record::Live(stored),
+        None => match erased_in(connection, &text)? {
+            Some(erased) => Record::Erased(erased),
+            None => return Ok(None),
+        },
+    };
+    Ok(Some((record, history_in(connection, &text, None, Timestamp::now().epoch())?)))
+}
+
+pub(super) fn list_in(connection: &Connection, query: &ListQuery) -> rusqlite::Result<Page> {
+    let mut conditions = vec![live(1)];
+    let mut values: Vec<rusqlite::types::Value> = vec![Timestamp::now().epoch().into()];
+    let mut bind = |value: rusqlite::types::Value| {
+        values.push(value);
+        format!("?{}", values.len())
+    };
+    match query.status {
+        Some(status) => {
+            conditions.push(format!("{} = {}", q(attr::STATUS), bind(status.as_str().to_owned().into())))
+        }
+        None => {
+            conditions.push(format!("{} <> '{}'", q(attr::STATUS), Status::AwaitingVerification.as_str()))
+        }
+    }
+    if let Some(from) = query.from {
+        conditions.push(format!("{} >= {}", q(attr::RECEIVED_AT), bind(from.to_string().into())));
+    }
+    if let Some(to) = query.to {
+        conditions.push(format!("{} < {}", q(attr::RECEIVED_AT), bind(to.to_string().into())));
+    }
+    if let Some(cursor) = query.cursor {
+        let at = bind(cursor.received_at.to_string().into());
+        let id = bind(cursor.application_id.to_string().into());
+        conditions.push(format!(
+            "({received} < {at} OR ({received} = {at} AND {id_column} < {id}))",
+            received = q(attr::RECEIVED_AT),
+            id_column = q(attr::APPLICATION_ID),
+        ));
+    }
+    match &query.search {
+        None => {}
+        Some(Search::ReceptionNumber(number)) => {
+            conditions.push(format!("{} = {}", q(attr::RECEPTION_NUMBER), bind(number.to_string().into())))
+        }
+        Some(Search::Email(key)) => {
+            conditions.push(format!("{} = {}", q(attr::EMAIL_KEY), bind(key.as_str().to_owned().into())))
+        }
+        Some(Search::Phone(phone)) => conditions.push(format!("\"phone\" = {}", bind(phone.clone().into()))),
+        Some(Search::Text { text, reading }) => {
+            let text = bind(text.clone().into());
+            let reading = bind(reading.clone().into());
+            let column = q(attr::SEARCH_TEXT);
+            conditions.push(format!("(instr({column}, {text}) > 0 OR instr({column}, {reading}) > 0)"));
+        }
+    }
+    let limit = query.limit.clamp(1, ListQuery::MAX_LIMIT);
+    let condition = format!(
+        "WHERE {} ORDER BY {} DESC, {} DESC LIMIT {}",
+        conditions.join(" AND "),
+        q(attr::RECEIVED_AT),
+        q(attr::APPLICATION_ID),
+        limit + 1
+    );
+    let mut items = read_applications(connection, &condition, params_from_iter(values))?;
+    let next = if items.len() > limit {
+        items.truncate(limit);
+        items.last().map(crate::store::Cursor::after)
+    } else {
+        None
+    };
+    Ok(Page { items, next })
+}
+
+pub(super) fn erase_in(connection: &mut Connection, erasure: &Erasure) -> rusqlite::Result<EraseOutcome> {
+    let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let id = erasure.application_id.to_string();
+    let Some(stored) = application_by_id(&tx, &id)? else {
+        return Ok(erased_in(&tx, &id)?.map_or(EraseOutcome::NotFound, EraseOutcome::AlreadyErased));
+    };
+    let erased = ErasedApplication {
+        application_id: erasure.application_id,
+        reception_number: stored.receipt.reception_number,
+        received_at: stored.receipt.received_at,
+        verified_at: stored.verified_at,
+        status: stored.status,
+        version: stored.version.next(),
+        erased_at: erasure.at,
+    };
+    insert(&tx, "erased", layout::tombstone_attributes(&erased), &[])?;
+    let by_id = |table: &str| format!("DELETE FROM {table} WHERE {} = ?1", q(attr::APPLICATION_ID));
+    tx.execute(&by_id("tokens"), [&id])?;
+    tx.execute(&by_id("notices"), [&id])?;
+    tx.execute(&by_id("applications"), [&id])?;
+    tx.execute(
+        &format!("UPDATE history SET {} = NULL WHERE {} = ?1", q(attr::MESSAGE), q(attr::APPLICATION_ID)),
+        [&id],
+    )?;
+    let entry = HistoryEntry {
+        version: erased.version,
+        at: erasure.at,
+        actor: erasure.actor.clone(),
+        action: HistoryAction::Erase,
+        from_status: Some(stored.status),
+        to_status: None,
+        message: Some(erasure.reason.clone()),
+    };
+    insert(&tx, "history", layout::history_attributes(erasure.application_id, &entry), &[])?;
+    append_audit_in(&tx, &erasure.audit)?;
+    tx.commit()?;
+    Ok(EraseOutcome::Erased(erased))
+}
+
+pub(super) fn audit_log_in(
+    connection: &Connection,
+    before: Option<AuditId>,
+    limit: usize,
+) -> rusqlite::Result<AuditPage> {
+    let limit = limit.clamp(1, ListQuery::MAX_LIMIT);
+    let sql = format!(
+        "SELECT id, {}, {}, {}, {} FROM audit WHERE (?1 IS NULL OR id < ?1) ORDER BY id DESC LIMIT ?2",
+        q(attr::AT),
+        q(attr::ACTOR),
+        q(attr::ACTION),
+        q(attr::APPLICATION_ID)
+    );
+    let mut statement = connection.prepare(&sql)?;
+    let rows = statement.query_map(
+        params![before.map(|id| id.to_string()), i64::try_from(limit).unwrap_or(500) + 1],
+        |row| {
+            let id: String = row.get(0)?;
+            let values: [(&str, Option<String>); 4] = [
+                (attr::AT, row.get(1)?),
+                (attr::ACTOR, row.get(2)?),
+                (attr::ACTION, row.get(3)?),
+                (attr::APPLICATION_ID, row.get(4)?),
+            ];
+            layout::audit_entry_from(&id, |name| {
+                values.iter().find(|(n, _)| *n == name).and_then(|(_, v)| v.as_deref().map(Into::into))
+            })
+            .map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+            })
+        },
+    )?;
+    let mut entries: Vec<AuditEntry> = rows.collect::<Result<_, _>>()?;
+    let next = if entries.len() > limit {
+        entries.truncate(limit);
+        entries.last().map(|entry| entry.id)
+    } else {
+        None
+    };
+    Ok(AuditPage { entries, next })
+}
+
+/// The decisions whose result mail may not have gone out: what a restarted
+/// local server delivers.
+pub(super) fn pending_decisions(
+    connection: &Connection,
+    now: i64,
+) -> rusqlite::Result<Vec<crate::mail::MailEvent>> {
+    let decisions: Vec<String> = Decision::ALL.iter().map(|d| format!("'{}'", d.as_str())).collect();
+    let sql = format!(
+        "SELECT {id}, {version}, {action} FROM history WHERE {action} IN ({decisions}) AND {sent} IS NULL \
+         AND ({expires} IS NULL OR {expires} >= ?1) AND {id} IN (SELECT {id} FROM applications)",
+        id = q(attr::APPLICATION_ID),
+        version = q(attr::VERSION),
+        action = q(attr::ACTION),
+        sent = q(attr::RESULT_SENT_AT),
+        expires = q(attr::EXPIRES_AT),
+        decisions = decisions.join(", "),
+    );
+    let mut statement = connection.prepare(&sql)?;
+    let rows = statement.query_map([now], |row| {
+        Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?, row.get::<_, String>(2)?))
+    })?;
+    let mut events = Vec::new();
+    for row in rows {
+        let (id, version, action) = row?;
+        let event = (|| {
+            let decision = HistoryAction::parse(&action)?.decision()?;
+            let version = Version::parse(&version.to_string())?;
+            Some(crate::mail::MailEvent::Decided(ApplicationId::parse(&id)?, version, decision))
+        })();
+        events.extend(event);
+    }
+    Ok(events)
+}
+
+/// Deletes history entries whose retention has passed (a rejected
+/// application's, with it).
+pub(super) fn purge_history(tx: &Transaction<'_>, now: i64) -> rusqlite::Result<usize> {
+    tx.execute(&format!("DELETE FROM history WHERE {} < ?1", q(attr::EXPIRES_AT)), [now])
+}

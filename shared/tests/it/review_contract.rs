@@ -1,0 +1,362 @@
+//! The operators' side of the store contract (decisions, history, partner
+//! codes, the list and its search, erasure, retention and the audit), run
+//! against SQLite and DynamoDB on moto like the rest of the contract.
+
+use crate::store_contract::{Fixture, application, confirmed, dynamodb, key, sqlite, submission};
+use shared::domain::{
+    Actor, ApplicationId, AuditAction, AuditEntry, Decision, HistoryAction, IdempotencyKey, OperatorMessage,
+    PartnerCode, ReceptionNumber, Status, Timestamp, Version,
+};
+use shared::mail::{MailEvent, MailKind, MailSubject};
+use shared::store::{
+    Cursor, DecideOutcome, DecisionWrite, EraseOutcome, Erasure, ListQuery, Record, Search,
+    StoredApplication, Submission, SubmitOutcome,
+};
+
+fn operator() -> Actor {
+    Actor::parse("reviewer@example.com").unwrap()
+}
+
+fn message(text: &str) -> Option<OperatorMessage> {
+    Some(OperatorMessage::parse(text).unwrap())
+}
+
+/// A decision as the handler makes it, under a fresh idempotency key.
+fn decision(
+    stored: &StoredApplication,
+    decision: Decision,
+    message: Option<OperatorMessage>,
+) -> DecisionWrite {
+    let id = stored.receipt.application_id;
+    DecisionWrite {
+        application_id: id,
+        decision,
+        expected_version: stored.version,
+        request_hash: format!("{}:{}:{}:{message:?}", id, decision.as_str(), stored.version),
+        message,
+        actor: operator(),
+        at: Timestamp::now(),
+        idempotency_key: IdempotencyKey::parse(&test_support::unique("decision-key-0001")).unwrap(),
+        partner_code: (decision == Decision::Approve).then(PartnerCode::random),
+        retain_until: None,
+        audit: AuditEntry::now(operator(), decision.into(), Some(id)),
+    }
+}
+
+/// A submission received `minutes_ago`, so that lists have a fixed order.
+fn submission_at(email: &str, minutes_ago: i64) -> Submission {
+    let mut submission = submission(&test_support::unique("key-000000000000"), application(email));
+    let at = Timestamp::now().plus_secs(-60 * minutes_ago);
+    submission.receipt.received_at = at;
+    submission.receipt.application_id = ApplicationId::new(at.time());
+    submission.token_hash = key().verification_token(submission.receipt.application_id).hash();
+    submission
+}
+
+async fn received(f: &Fixture, email: &str, minutes_ago: i64) -> StoredApplication {
+    let submission = submission_at(email, minutes_ago);
+    assert!(matches!(f.store.submit(&submission).await.unwrap(), SubmitOutcome::Created { .. }));
+    confirmed(&*f.store, &submission).await
+}
+
+fn decided(outcome: DecideOutcome) -> StoredApplication {
+    match outcome {
+        DecideOutcome::Decided(stored) => stored,
+        other => panic!("{other:?}"),
+    }
+}
+
+async fn decisions_follow_the_lifecycle_with_history(f: Fixture) {
+    let stored = received(&f, "a@example.com", 0).await;
+    assert_eq!(stored.version, Version::FIRST.next());
+    let ask = decision(&stored, Decision::RequestDocuments, message("登記事項証明書をお送りください。"));
+    let asked = decided(f.store.decide(&ask).await.unwrap());
+    assert_eq!((asked.status, asked.version.get()), (Status::DocumentsRequested, 3));
+    let entry = f.store.history_entry(asked.receipt.application_id, asked.version).await.unwrap().unwrap();
+    assert_eq!(
+        (entry.action, entry.actor.as_str()),
+        (HistoryAction::RequestDocuments, "reviewer@example.com")
+    );
+    assert_eq!(
+        (entry.from_status, entry.to_status),
+        (Some(Status::Received), Some(Status::DocumentsRequested))
+    );
+    assert_eq!(entry.message.unwrap().as_str(), "登記事項証明書をお送りください。");
+
+    // A stale version loses, whatever it asks.
+    assert!(
+        matches!(f.store.decide(&decision(&stored, Decision::Approve, None)).await.unwrap(), DecideOutcome::VersionConflict(now) if now == asked)
+    );
+    let approve = decision(&asked, Decision::Approve, None);
+    let approved = decided(f.store.decide(&approve).await.unwrap());
+    assert_eq!((approved.status, approved.version.get()), (Status::Approved, 4));
+    assert_eq!(approved.partner_code, approve.partner_code);
+    // Approved is terminal.
+    assert!(matches!(
+        f.store.decide(&decision(&approved, Decision::Reject, None)).await.unwrap(),
+        DecideOutcome::InvalidTransition(now) if now == approved
+    ));
+    let (record, history) = f.store.record(approved.receipt.application_id).await.unwrap().unwrap();
+    assert_eq!(record, Record::Live(approved.clone()));
+    let actions: Vec<_> = history.iter().map(|e| (e.version.get(), e.action)).collect();
+    assert_eq!(actions, [(3, HistoryAction::RequestDocuments), (4, HistoryAction::Approve)]);
+    assert_eq!(f.store.get(approved.receipt.application_id).await.unwrap(), Some(approved));
+    let unknown = ApplicationId::new(Timestamp::now().time());
+    let mut missing = decision(&asked, Decision::Reject, None);
+    missing.application_id = unknown;
+    assert_eq!(f.store.decide(&missing).await.unwrap(), DecideOutcome::NotFound);
+    assert_eq!(f.store.record(unknown).await.unwrap(), None);
+}
+
+async fn a_decision_replays_and_refuses_a_reused_key(f: Fixture) {
+    let stored = received(&f, "b@example.com", 0).await;
+    let reject = decision(&stored, Decision::Reject, None);
+    let rejected = decided(f.store.decide(&reject).await.unwrap());
+    assert_eq!(f.store.decide(&reject).await.unwrap(), DecideOutcome::Replayed(rejected.clone()));
+    let other = DecisionWrite { request_hash: "another request".into(), ..reject.clone() };
+    assert_eq!(f.store.decide(&other).await.unwrap(), DecideOutcome::KeyReused);
+    let (_, history) = f.store.record(rejected.receipt.application_id).await.unwrap().unwrap();
+    assert_eq!(history.len(), 1, "decided once");
+}
+
+/// Two operators decide the same version at once: one wins, the other is told.
+async fn concurrent_decisions_have_one_winner(f: Fixture) {
+    for round in 0..3 {
+        let stored = received(&f, &format!("race{round}@example.com"), 0).await;
+        let approve = decision(&stored, Decision::Approve, None);
+        let reject = decision(&stored, Decision::Reject, message("要件を満たしていません。"));
+        let (a, b) = tokio::join!(f.store.decide(&approve), f.store.decide(&reject));
+        let outcomes = [a.unwrap(), b.unwrap()];
+        let winners = outcomes.iter().filter(|o| matches!(o, DecideOutcome::Decided(_))).count();
+        let losers = outcomes
+            .iter()
+            .filter(|o| matches!(o, DecideOutcome::VersionConflict(_) | DecideOutcome::InvalidTransition(_)))
+            .count();
+        assert_eq!((winners, losers), (1, 1), "{outcomes:?}");
+        let (_, history) = f.store.record(stored.receipt.application_id).await.unwrap().unwrap();
+        assert_eq!(history.len(), 1, "one history entry");
+    }
+}
+
+async fn partner_codes_are_never_issued_twice(f: Fixture) {
+    let first = received(&f, "c@example.com", 2).await;
+    let second = received(&f, "d@example.com", 1).await;
+    let approve = decision(&first, Decision::Approve, None);
+    let code = approve.partner_code.unwrap();
+    decided(f.store.decide(&approve).await.unwrap());
+    let mut same = decision(&second, Decision::Approve, None);
+    same.partner_code = Some(code);
+    assert_eq!(f.store.decide(&same).await.unwrap(), DecideOutcome::PartnerCodeTaken);
+    assert_eq!(f.store.get(second.receipt.application_id).await.unwrap().unwrap().status, Status::Received);
+    // Not even once its application is erased.
+    let erasure = erasure_of(first.receipt.application_id, "本人からの削除請求");
+    assert!(matches!(f.store.erase(&erasure).await.unwrap(), EraseOutcome::Erased(_)));
+    same.idempotency_key = IdempotencyKey::parse(&test_support::unique("decision-key-0002")).unwrap();
+    assert_eq!(f.store.decide(&same).await.unwrap(), DecideOutcome::PartnerCodeTaken);
+}
+
+fn erasure_of(id: ApplicationId, reason: &str) -> Erasure {
+    Erasure {
+        application_id: id,
+        actor: operator(),
+        reason: OperatorMessage::parse(reason).unwrap(),
+        at: Timestamp::now(),
+        token_hash: key().verification_token(id).hash(),
+        audit: AuditEntry::now(operator(), AuditAction::Erase, Some(id)),
+    }
+}
+
+async fn erasure_keeps_only_that_it_happened(f: Fixture) {
+    let stored = received(&f, "erase.me@example.com", 0).await;
+    let id = stored.receipt.application_id;
+    let asked = decided(
+        f.store
+            .decide(&decision(
+                &stored,
+                Decision::RequestDocuments,
+                message("𠮷田様、登記簿をお送りください。"),
+            ))
+            .await
+            .unwrap(),
+    );
+    let outcome = f.store.erase(&erasure_of(id, "本人からの削除請求(電話)")).await.unwrap();
+    let EraseOutcome::Erased(erased) = outcome else { panic!("{outcome:?}") };
+    assert_eq!((erased.status, erased.version), (Status::DocumentsRequested, asked.version.next()));
+    assert_eq!(f.store.get(id).await.unwrap(), None);
+    let (record, history) = f.store.record(id).await.unwrap().unwrap();
+    assert_eq!(record, Record::Erased(erased.clone()));
+    let kept: Vec<_> =
+        history.iter().map(|e| (e.action, e.message.as_ref().map(|m| m.as_str().to_owned()))).collect();
+    assert_eq!(
+        kept,
+        [
+            (HistoryAction::RequestDocuments, None),
+            (HistoryAction::Erase, Some("本人からの削除請求(電話)".to_owned()))
+        ]
+    );
+    assert_eq!(f.store.erase(&erasure_of(id, "二度目")).await.unwrap(), EraseOutcome::AlreadyErased(erased));
+    assert_eq!(f.store.list(&list(None, None)).await.unwrap().items, []);
+    assert_eq!(
+        f.store.token(&key().verification_token(id).hash()).await.unwrap(),
+        shared::store::TokenState::NotFound
+    );
+    // The address may apply again: a new application, not a notice.
+    let again = submission_at("erase.me@example.com", 0);
+    assert_eq!(
+        f.store.submit(&again).await.unwrap(),
+        SubmitOutcome::Created {
+            response_body: again.response_body.clone(),
+            event: MailEvent::Submitted(again.receipt.application_id)
+        }
+    );
+}
+
+/// A rejected application past its retention is absent, and its address free.
+async fn rejected_applications_expire_after_their_retention(f: Fixture) {
+    let stored = received(&f, "old.reject@example.com", 0).await;
+    let mut reject = decision(&stored, Decision::Reject, message("今回は見送らせていただきます。"));
+    reject.retain_until = Some(Timestamp::now().plus_secs(-1));
+    decided(f.store.decide(&reject).await.unwrap());
+    assert_eq!(f.store.get(stored.receipt.application_id).await.unwrap(), None);
+    assert_eq!(f.store.record(stored.receipt.application_id).await.unwrap(), None);
+    assert_eq!(f.store.list(&list(Some(Status::Rejected), None)).await.unwrap().items, []);
+    let again = submission_at("old.reject@example.com", 0);
+    assert!(matches!(
+        f.store.submit(&again).await.unwrap(),
+        SubmitOutcome::Created { event: MailEvent::Submitted(_), .. }
+    ));
+    // One kept for a year stays.
+    let kept = received(&f, "new.reject@example.com", 0).await;
+    let mut reject = decision(&kept, Decision::Reject, None);
+    reject.retain_until = Some(Timestamp::now().plus_secs(365 * 86_400));
+    let rejected = decided(f.store.decide(&reject).await.unwrap());
+    assert_eq!(rejected.expires_at, reject.retain_until);
+    assert_eq!(f.store.list(&list(Some(Status::Rejected), None)).await.unwrap().items, [rejected]);
+}
+
+fn list(status: Option<Status>, search: Option<Search>) -> ListQuery {
+    ListQuery { status, search, from: None, to: None, limit: 50, cursor: None }
+}
+
+async fn lists_filter_search_and_page(f: Fixture) {
+    // Newest first: e is the newest; a is unverified and listed only when asked.
+    let unverified = submission_at("a@example.com", 10);
+    f.store.submit(&unverified).await.unwrap();
+    let b = received(&f, "b@example.com", 4).await;
+    let c = received(&f, "c@example.com", 3).await;
+    let d = received(&f, "d@example.com", 2).await;
+    let e = received(&f, "e@example.com", 1).await;
+    let d = decided(f.store.decide(&decision(&d, Decision::Approve, None)).await.unwrap());
+    let ids =
+        |items: &[StoredApplication]| items.iter().map(|s| s.receipt.application_id).collect::<Vec<_>>();
+    let all = f.store.list(&list(None, None)).await.unwrap();
+    assert_eq!(ids(&all.items), ids(&[e.clone(), d.clone(), c.clone(), b.clone()]));
+    assert_eq!(all.next, None);
+    let waiting = f.store.list(&list(Some(Status::AwaitingVerification), None)).await.unwrap();
+    assert_eq!(ids(&waiting.items), [unverified.receipt.application_id]);
+    let approved = f.store.list(&list(Some(Status::Approved), None)).await.unwrap();
+    assert_eq!(approved.items, [d.clone()]);
+
+    // Pages of two, by cursor, neither losing nor repeating.
+    let mut query = ListQuery { limit: 2, ..list(None, None) };
+    let first = f.store.list(&query).await.unwrap();
+    assert_eq!(ids(&first.items), ids(&[e.clone(), d.clone()]));
+    query.cursor = first.next;
+    let encoded = first.next.unwrap().encode();
+    assert_eq!(Cursor::decode(&encoded), first.next);
+    let second = f.store.list(&query).await.unwrap();
+    assert_eq!(ids(&second.items), ids(&[c.clone(), b.clone()]));
+    assert_eq!(second.next, None);
+
+    // Exact searches and a substring one.
+    let found = |search: Search| {
+        let store = f.store.clone();
+        async move { ids(&store.list(&list(None, Some(search))).await.unwrap().items) }
+    };
+    assert_eq!(found(Search::ReceptionNumber(c.receipt.reception_number)).await, [c.receipt.application_id]);
+    assert_eq!(found(Search::ReceptionNumber(ReceptionNumber::random())).await, []);
+    assert_eq!(found(Search::Email(key().email(&b.application.email))).await, [b.receipt.application_id]);
+    assert_eq!(found(Search::Phone("06-6292-8811".into())).await.len(), 4);
+    assert_eq!(found(Search::Phone("03-1234-5678".into())).await, []);
+    let text = |t: &str, r: &str| Search::Text { text: t.into(), reading: r.into() };
+    assert_eq!(found(text("田太", "田太")).await.len(), 4, "across 姓 and 名");
+    assert_eq!(found(text("よしだ", "ヨシダ")).await.len(), 4, "a reading, typed in hiragana");
+    assert_eq!(found(text("エックスサーバー", "エックスサーバー")).await.len(), 4);
+    assert_eq!(found(text("山田", "山田")).await, []);
+    // A search pages like a list.
+    let page = f.store.list(&ListQuery { limit: 3, ..list(None, Some(text("太郎", "太郎"))) }).await.unwrap();
+    assert_eq!((page.items.len(), page.next.is_some()), (3, true));
+    // A date range (received at or after `from`, before `to`).
+    let range =
+        ListQuery { from: Some(c.receipt.received_at), to: Some(e.receipt.received_at), ..list(None, None) };
+    assert_eq!(ids(&f.store.list(&range).await.unwrap().items), ids(&[d, c]));
+}
+
+async fn the_audit_is_newest_first_and_names_no_applicant(f: Fixture) {
+    let stored = received(&f, "audit@example.com", 0).await;
+    let id = stored.receipt.application_id;
+    f.store.append_audit(&AuditEntry::now(operator(), AuditAction::SignIn, None)).await.unwrap();
+    f.store.append_audit(&AuditEntry::now(operator(), AuditAction::View, Some(id))).await.unwrap();
+    decided(f.store.decide(&decision(&stored, Decision::Approve, None)).await.unwrap());
+    let page = f.store.audit_log(None, 2).await.unwrap();
+    let actions: Vec<_> = page.entries.iter().map(|e| (e.action, e.application_id)).collect();
+    assert_eq!(actions, [(AuditAction::Approve, Some(id)), (AuditAction::View, Some(id))]);
+    let rest = f.store.audit_log(page.next, 2).await.unwrap();
+    let actions: Vec<_> = rest.entries.iter().map(|e| (e.action, e.application_id)).collect();
+    assert_eq!(actions, [(AuditAction::SignIn, None)]);
+    assert_eq!(rest.next, None);
+}
+
+async fn result_mails_are_pending_until_marked(f: Fixture) {
+    let stored = received(&f, "mail@example.com", 0).await;
+    for kind in [MailKind::Acknowledgement, MailKind::OperatorNotice] {
+        f.store.mark_mail_sent(MailSubject::Application(stored.receipt.application_id), kind).await.unwrap();
+    }
+    let asked = decided(
+        f.store
+            .decide(&decision(&stored, Decision::RequestDocuments, message("資料をお送りください。")))
+            .await
+            .unwrap(),
+    );
+    let event = MailEvent::Decided(asked.receipt.application_id, asked.version, Decision::RequestDocuments);
+    assert!(f.store.pending_mail().await.unwrap().contains(&event));
+    let subject = event.subject();
+    assert!(!f.store.mail_sent(subject, MailKind::DocumentsRequested).await.unwrap());
+    assert!(f.store.mark_mail_sent(subject, MailKind::DocumentsRequested).await.unwrap());
+    assert!(f.store.mail_sent(subject, MailKind::DocumentsRequested).await.unwrap());
+    assert!(!f.store.mark_mail_sent(subject, MailKind::DocumentsRequested).await.unwrap(), "once");
+    assert!(!f.store.pending_mail().await.unwrap().contains(&event));
+}
+
+macro_rules! contract {
+    ($($test:ident),* $(,)?) => {
+        mod sqlite_backend {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $test() {
+                    super::$test(super::sqlite().await).await
+                }
+            )*
+        }
+        mod dynamodb_backend {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $test() {
+                    super::$test(super::dynamodb().await).await
+                }
+            )*
+        }
+    };
+}
+
+contract!(
+    decisions_follow_the_lifecycle_with_history,
+    a_decision_replays_and_refuses_a_reused_key,
+    concurrent_decisions_have_one_winner,
+    partner_codes_are_never_issued_twice,
+    erasure_keeps_only_that_it_happened,
+    rejected_applications_expire_after_their_retention,
+    lists_filter_search_and_page,
+    the_audit_is_newest_first_and_names_no_applicant,
+    result_mails_are_pending_until_marked,
+);
