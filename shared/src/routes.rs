@@ -133,8 +133,9 @@ pub fn operator_routes() -> impl Iterator<Item = Route> {
 /// needs none. The template's `CorsConfiguration` is checked against this.
 pub mod cors {
     pub const ALLOW_METHODS: [&str; 3] = ["GET", "POST", "OPTIONS"];
-    /// What the form sends beyond the CORS-safelisted headers.
-    pub const ALLOW_HEADERS: [&str; 2] = ["content-type", "idempotency-key"];
+    /// What the form and the operator console send beyond the CORS-safelisted
+    /// headers (the console: its bearer token).
+    pub const ALLOW_HEADERS: [&str; 3] = ["authorization", "content-type", "idempotency-key"];
     /// What the form reads from answers.
     pub const EXPOSE_HEADERS: [&str; 3] = ["etag", "idempotent-replayed", "retry-after"];
     pub const MAX_AGE_SECS: u64 = 600;

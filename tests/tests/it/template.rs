@@ -3,7 +3,7 @@
 //! template deploys, with the security properties the issue asks for.
 
 use serde_json::{Value, json};
-use shared::routes::{ROUTES, cors};
+use shared::routes::{Access, ROUTES, cors};
 use shared::store::layout;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -461,9 +461,48 @@ fn functions_get_the_environment_their_code_reads() {
             "{name} comes from a parameter"
         );
     }
+    // The operator API: both tables, the key, and the rejections' retention.
+    assert_eq!(
+        environment("admin"),
+        BTreeMap::from([
+            (table_env.to_owned(), table),
+            (ADMIN_AUDIT_TABLE_ENV.to_owned(), reference("AuditTable")),
+            (key_env.to_owned(), secret),
+            (ADMIN_REJECTED_RETENTION_ENV.to_owned(), reference("RejectedRetentionDays")),
+        ])
+    );
+
     for binary in ["validate", "postal", CATCH_ALL_FUNCTION] {
         assert!(environment(binary).is_empty(), "{binary} needs no settings");
     }
+}
+
+/// The names functions/admin/src/main.rs reads besides `TABLE_NAME` and
+/// `IDENTIFIER_KEY_SECRET` (the crate exports no constants for them).
+const ADMIN_AUDIT_TABLE_ENV: &str = "AUDIT_TABLE_NAME";
+const ADMIN_REJECTED_RETENTION_ENV: &str = "REJECTED_RETENTION_DAYS";
+
+/// Rejected applications are deleted by the table's TTL once the retention the
+/// rejection sets has passed: a year by default, a parameter of the stack.
+#[test]
+fn rejected_retention_days_is_a_parameter_that_reaches_the_admin_function() {
+    let template = template();
+    let parameter = &template["Parameters"]["RejectedRetentionDays"];
+    assert_eq!(parameter["Type"], "Number");
+    assert_eq!(parameter["Default"], 365);
+    assert_eq!(parameter["MinValue"], 1);
+    assert_eq!(parameter["MaxValue"], 3650);
+    let admin = &resources(&template)["AdminFunction"];
+    assert_eq!(admin["Metadata"]["BuildProperties"]["Binary"], "admin");
+    assert_eq!(
+        admin["Properties"]["Environment"]["Variables"][ADMIN_REJECTED_RETENTION_ENV],
+        reference("RejectedRetentionDays")
+    );
+    // The TTL that deletes them is the applications table's.
+    assert_eq!(
+        resources(&template)["ApplicationsTable"]["Properties"]["TimeToLiveSpecification"]["AttributeName"],
+        layout::TTL_ATTRIBUTE
+    );
 }
 
 /// Mail leaves SES over TLS only: the stack creates a configuration set with
@@ -622,6 +661,15 @@ fn iam_is_least_privilege() {
         assert_eq!(notify[action], vec![get_att("ApplicationsTable", "StreamArn")], "notify {action}");
     }
     assert_eq!(notify["sqs:SendMessage"], vec![get_att("NotifyFailureQueue", "Arn")]);
+    // The audit table is no business of submit's or notify's.
+    for (binary, actions) in [("submit", &submit), ("notify", &notify)] {
+        for (action, resources) in actions {
+            assert!(
+                !resources.iter().any(|r| r.to_string().contains("AuditTable")),
+                "{binary} {action} on the audit table"
+            );
+        }
+    }
     for action in notify.keys().filter(|a| a.starts_with("dynamodb:")) {
         assert!(
             !["dynamodb:Scan", "dynamodb:Query", "dynamodb:DeleteItem"].contains(&action.as_str()),
@@ -702,6 +750,247 @@ fn outputs_give_the_form_the_api_and_the_table() {
     let api = outputs["ApiUrl"]["Value"]["Fn::Sub"].as_str().unwrap();
     assert!(api.starts_with("https://${HttpApi}.execute-api.") && api.ends_with("/api/"), "{api}");
     assert_eq!(outputs["TableName"]["Value"], reference("ApplicationsTable"));
+
+    // The operators: the pool to create them in, the console's client, the
+    // managed sign-in and the console.
+    assert_eq!(outputs["AuditTableName"]["Value"], reference("AuditTable"));
+    assert_eq!(outputs["OperatorUserPoolId"]["Value"], reference("OperatorUserPool"));
+    assert_eq!(outputs["OperatorConsoleClientId"]["Value"], reference("OperatorConsoleClient"));
+    assert_eq!(
+        outputs["OperatorLoginUrl"]["Value"]["Fn::Sub"],
+        "https://${OperatorUserPoolDomain}.auth.${AWS::Region}.amazoncognito.com"
+    );
+    assert_eq!(outputs["OperatorConsoleUrl"]["Value"]["Fn::Sub"], "${PublicBaseUrl}/admin/");
+    assert_eq!(outputs["OperatorConsoleUrl"]["Condition"], "HasPublicBaseUrl");
+}
+
+// ------------------------------------------------------------------ operators
+
+/// Each HTTP route of the template, (METHOD, path) → its event's properties.
+fn route_events(template: &Value) -> BTreeMap<(String, String), Value> {
+    let mut routes = BTreeMap::new();
+    for (_, function) in of_type(template, "AWS::Serverless::Function") {
+        for event in function["Properties"]["Events"].as_object().into_iter().flat_map(|e| e.values()) {
+            let properties = &event["Properties"];
+            if let (Some(method), Some(path)) = (properties["Method"].as_str(), properties["Path"].as_str()) {
+                routes.insert((method.to_uppercase(), path.to_owned()), properties.clone());
+            }
+        }
+    }
+    routes
+}
+
+/// The JWT authorizer guards every route whose `access()` is Operator and no
+/// public route (nor the `$default` route): there is no DefaultAuthorizer, so
+/// a route without `Auth` is open, as the form's are.
+#[test]
+fn the_jwt_authorizer_is_on_every_operator_route_and_on_no_public_route() {
+    let template = template();
+    let auth = &resources(&template)["HttpApi"]["Properties"]["Auth"];
+    assert!(auth["DefaultAuthorizer"].is_null(), "no default authorizer: the form's routes stay open");
+    let authorizers = auth["Authorizers"].as_object().unwrap();
+    assert_eq!(authorizers.keys().collect::<Vec<_>>(), ["OperatorAuthorizer"]);
+    let authorizer = &authorizers["OperatorAuthorizer"];
+    assert_eq!(authorizer["IdentitySource"], "$request.header.Authorization");
+    let jwt = &authorizer["JwtConfiguration"];
+    assert_eq!(
+        jwt["issuer"]["Fn::Sub"],
+        "https://cognito-idp.${AWS::Region}.amazonaws.com/${OperatorUserPool}"
+    );
+    // A Cognito access token has no aud; API Gateway then matches its client_id.
+    assert_eq!(jwt["audience"], json!([reference("OperatorConsoleClient")]));
+    // Access tokens only: an ID token (same client) has no scope claim.
+    assert_eq!(authorizer["AuthorizationScopes"], json!(["openid"]));
+
+    let events = route_events(&template);
+    for route in ROUTES {
+        let event = &events[&(route.method.to_owned(), route.path.to_owned())];
+        let named = event["Auth"]["Authorizer"].as_str();
+        match route.access() {
+            Access::Operator => {
+                assert_eq!(named, Some("OperatorAuthorizer"), "{} {}", route.method, route.path)
+            }
+            Access::Public => assert!(
+                event["Auth"].is_null() || named == Some("NONE"),
+                "{} {} is public, yet has {}",
+                route.method,
+                route.path,
+                event["Auth"]
+            ),
+        }
+    }
+    // The catch-all ($default: the form page, the contract's 404) is open too.
+    let web = &resources(&template)["WebFunction"]["Properties"]["Events"];
+    assert!(web.as_object().unwrap().values().all(|e| e["Properties"]["Auth"].is_null()));
+    // A browser on another origin may send the bearer token (CORS).
+    assert!(cors::ALLOW_HEADERS.contains(&"authorization"));
+}
+
+/// The admin function's own role: the applications (not the stream), the
+/// index by name, the audit table append-only, the identifier key, and nothing
+/// else (no SES: notify mails the decisions). No role may change or delete an
+/// audit entry.
+#[test]
+fn the_admin_role_is_least_privilege_and_the_audit_is_append_only() {
+    let template = template();
+    let admin = &resources(&template)["AdminFunction"];
+    assert_eq!(admin["Properties"]["Role"], get_att("AdminRole", "Arn"));
+    let actions = role_actions(&template, "AdminRole");
+
+    let table = get_att("ApplicationsTable", "Arn");
+    let index = json!({ "Fn::Sub": format!("${{ApplicationsTable.Arn}}/index/{}", layout::STATUS_INDEX) });
+    let audit = get_att("AuditTable", "Arn");
+    let secret = reference("IdentifierKeySecret");
+    let log_group = get_att("AdminLogGroup", "Arn");
+    let mut expected: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+    for action in ["GetItem", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem"] {
+        expected.insert(format!("dynamodb:{action}"), vec![table.clone()]);
+    }
+    expected.insert("dynamodb:Query".into(), vec![table.clone(), index.clone(), audit.clone()]);
+    expected.get_mut("dynamodb:PutItem").unwrap().push(audit.clone());
+    expected.insert("secretsmanager:GetSecretValue".into(), vec![secret.clone()]);
+    expected.insert("logs:CreateLogStream".into(), vec![log_group.clone()]);
+    expected.insert("logs:PutLogEvents".into(), vec![log_group]);
+    expected.insert("xray:PutTraceSegments".into(), vec![json!("*")]);
+    expected.insert("xray:PutTelemetryRecords".into(), vec![json!("*")]);
+    let mut sorted = actions.clone();
+    for resources in sorted.values_mut().chain(expected.values_mut()) {
+        resources.sort_by_key(|r| r.to_string());
+    }
+    assert_eq!(sorted, expected, "the admin role's actions and their resources");
+
+    // No wildcard in what the admin role may do, but X-Ray's (no resource-level permissions).
+    for (action, resources) in &actions {
+        assert!(!action.contains('*'), "{action}");
+        if !action.starts_with("xray:") {
+            assert!(resources.iter().all(|r| !r.to_string().contains('*')), "{action}: {resources:?}");
+        }
+    }
+
+    // Append-only, for every function: nothing but Put and Query reach the
+    // audit table, whichever role or policy.
+    for (place, statement) in statements(&template) {
+        if as_list(&statement["Resource"]).iter().any(|r| r.to_string().contains("AuditTable")) {
+            for action in as_list(&statement["Action"]) {
+                let action = action.as_str().unwrap();
+                assert!(
+                    ["dynamodb:PutItem", "dynamodb:Query"].contains(&action),
+                    "{place}: {action} on the audit table"
+                );
+            }
+        }
+    }
+    for (_, function) in of_type(&template, "AWS::Serverless::Function") {
+        assert!(function["Properties"]["Policies"].is_null(), "permissions only in the roles");
+    }
+}
+
+/// The audit table: `pk` the constant AUDIT, `sk` time#ULID; on demand,
+/// encrypted, recoverable, kept; never expiring, no stream.
+#[test]
+fn the_audit_table_is_kept_encrypted_and_never_expires() {
+    let template = template();
+    let table = &resources(&template)["AuditTable"];
+    assert_eq!(table["Type"], "AWS::DynamoDB::Table");
+    assert_eq!(table["DeletionPolicy"], "Retain");
+    assert_eq!(table["UpdateReplacePolicy"], "Retain");
+    let p = &table["Properties"];
+    assert_eq!(
+        p["KeySchema"],
+        json!([{ "AttributeName": "pk", "KeyType": "HASH" }, { "AttributeName": "sk", "KeyType": "RANGE" }])
+    );
+    assert_eq!(
+        p["AttributeDefinitions"],
+        json!([{ "AttributeName": "pk", "AttributeType": "S" }, { "AttributeName": "sk", "AttributeType": "S" }])
+    );
+    assert_eq!(p["BillingMode"], "PAY_PER_REQUEST");
+    assert_eq!(
+        p["SSESpecification"],
+        resources(&template)["ApplicationsTable"]["Properties"]["SSESpecification"]
+    );
+    assert_eq!(p["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"], true);
+    assert_eq!(p["DeletionProtectionEnabled"], true);
+    for absent in ["TimeToLiveSpecification", "StreamSpecification", "GlobalSecondaryIndexes"] {
+        assert!(p[absent].is_null(), "the audit table has no {absent}");
+    }
+}
+
+/// The operators' pool: accounts made by an administrator only, TOTP
+/// required, long passwords of every class, threat protection enforced; the
+/// operators group; the console a public client with the code grant only,
+/// its callback the console page.
+#[test]
+fn the_operator_user_pool_is_admin_made_with_totp_and_a_public_code_client() {
+    let template = template();
+    let pool = &resources(&template)["OperatorUserPool"];
+    assert_eq!(pool["Type"], "AWS::Cognito::UserPool");
+    assert_eq!(pool["DeletionPolicy"], "Retain");
+    let p = &pool["Properties"];
+    assert_eq!(p["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"], true);
+    assert_eq!(p["MfaConfiguration"], "ON");
+    assert_eq!(p["EnabledMfas"], json!(["SOFTWARE_TOKEN_MFA"]));
+    let password = &p["Policies"]["PasswordPolicy"];
+    assert!(password["MinimumLength"].as_u64().is_some_and(|n| n >= 14), "{password}");
+    for class in ["RequireUppercase", "RequireLowercase", "RequireNumbers", "RequireSymbols"] {
+        assert_eq!(password[class], true, "{class}");
+    }
+    assert!(password["TemporaryPasswordValidityDays"].as_u64().is_some_and(|d| d <= 3), "{password}");
+    // Threat protection needs the Plus plan.
+    assert_eq!(p["UserPoolAddOns"]["AdvancedSecurityMode"], "ENFORCED");
+    assert_eq!(p["UserPoolTier"], "PLUS");
+    assert_eq!(p["UsernameAttributes"], json!(["email"]));
+    assert_eq!(
+        p["AccountRecoverySetting"]["RecoveryMechanisms"],
+        json!([{ "Name": "verified_email", "Priority": 1 }])
+    );
+    assert_eq!(p["DeletionProtection"], "ACTIVE");
+
+    let groups = of_type(&template, "AWS::Cognito::UserPoolGroup");
+    assert_eq!(groups.len(), 1);
+    assert_eq!(groups[0].1["Properties"]["GroupName"], "operators");
+    assert_eq!(groups[0].1["Properties"]["UserPoolId"], reference("OperatorUserPool"));
+
+    let domain = &resources(&template)["OperatorUserPoolDomain"]["Properties"];
+    assert_eq!(domain["UserPoolId"], reference("OperatorUserPool"));
+    assert_eq!(domain["ManagedLoginVersion"], 2);
+    let branding = &resources(&template)["OperatorLoginBranding"];
+    assert_eq!(branding["Type"], "AWS::Cognito::ManagedLoginBranding");
+    assert_eq!(branding["Properties"]["ClientId"], reference("OperatorConsoleClient"));
+    assert_eq!(branding["Properties"]["UseCognitoProvidedValues"], true);
+
+    let clients = of_type(&template, "AWS::Cognito::UserPoolClient");
+    assert_eq!(clients.len(), 1, "one client: the console's");
+    let (id, client) = clients[0];
+    assert_eq!(id, "OperatorConsoleClient");
+    let c = &client["Properties"];
+    assert_eq!(c["UserPoolId"], reference("OperatorUserPool"));
+    assert_eq!(c["GenerateSecret"], false, "public: a browser keeps no secret");
+    assert_eq!(c["SupportedIdentityProviders"], json!(["COGNITO"]));
+    assert_eq!(c["ExplicitAuthFlows"], json!(["ALLOW_REFRESH_TOKEN_AUTH"]), "no password flow on the client");
+    assert_eq!(c["PreventUserExistenceErrors"], "ENABLED");
+    assert_eq!(c["EnableTokenRevocation"], true);
+    assert!(c["AccessTokenValidity"].as_u64().is_some_and(|m| m <= 60));
+    assert_eq!(c["TokenValidityUnits"]["AccessToken"], "minutes");
+    assert!(c["RefreshTokenValidity"].as_u64().is_some_and(|h| h <= 24));
+    assert_eq!(c["TokenValidityUnits"]["RefreshToken"], "hours");
+    // With PublicBaseUrl (the only way without a cycle, see the template):
+    // the code grant only, back to the console page.
+    let with_base_url = |property: &str| {
+        let choice = &c[property]["Fn::If"];
+        assert_eq!(choice[0], "HasPublicBaseUrl", "{property}");
+        choice[1].clone()
+    };
+    assert_eq!(with_base_url("AllowedOAuthFlowsUserPoolClient"), true);
+    assert_eq!(with_base_url("AllowedOAuthFlows"), json!(["code"]));
+    assert_eq!(with_base_url("AllowedOAuthScopes"), json!(["openid", "email"]));
+    let console = json!([{ "Fn::Sub": "${PublicBaseUrl}/admin/" }]);
+    assert_eq!(with_base_url("CallbackURLs"), console);
+    assert_eq!(with_base_url("LogoutURLs"), console);
+    assert_eq!(c["AllowedOAuthFlowsUserPoolClient"]["Fn::If"][2], false, "no PublicBaseUrl, no sign-in");
+    // The API's authorizer names the client, so the client must not name the
+    // API: a cycle that neither cfn-lint nor sam validate reports on the SAM
+    // template (only on the transformed one).
+    assert!(!client.to_string().contains("HttpApi"), "the console client depends on the API");
 }
 
 // ------------------------------------------------------------------ edge
