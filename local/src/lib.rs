@@ -243,7 +243,9 @@ async fn functions(
     for event in pending {
         delivery.spawn(event);
     }
-    let admin = admin::Handler::new(Arc::clone(&store), Arc::clone(&key));
+    let decisions = delivery.clone();
+    let admin = admin::Handler::new(Arc::clone(&store), Arc::clone(&key), config.admin_settings)
+        .after_event(Arc::new(move |event| decisions.spawn(event)));
     let submit = submit::Handler::new(store, key, config.settings)
         .after_event(Arc::new(move |event| delivery.spawn(event)));
     let functions = Functions { submit, admin, body_read_timeout: config.body_read_timeout, operators };

@@ -1,25 +1,151 @@
-//! The operator API (`shared::routes::operator_routes`).
+//! The operator API (`shared::routes::operator_routes`): the list and its
+//! search, one application with its history, decisions, erasure, the CSV
+//! export and the audit. Every route names its operator from the
+//! authorizer's claims ([`operator`]) and audits what it did, by application
+//! id only. Decisions and erasures are one conditional write each, with
+//! their audit entry inside; reads are audited before they are answered.
+//!
+//! No mail is sent here: on AWS the table's stream drives the result mails
+//! (the notify function); the local server passes [`Handler::after_event`].
 
-use lambda_http::{Body, Request, Response};
-use shared::http::ApiError;
+mod audit;
+mod decisions;
+mod erasure;
+mod export;
+mod list;
+pub mod operator;
+mod settings;
+mod views;
+
+pub use settings::{ENV_REJECTED_RETENTION_DAYS, Settings};
+
+use lambda_http::http::{Method, StatusCode};
+use lambda_http::{Body, Request, RequestExt, Response};
+use shared::domain::{Actor, ApplicationId, AuditAction, AuditEntry};
+use shared::http::{ApiError, ErrorCode};
 use shared::keyed::IdentifierKey;
-use shared::store::Store;
+use shared::mail::MailEvent;
+use shared::routes::{
+    ADMIN_AUDIT, ADMIN_DECISIONS, ADMIN_DETAIL, ADMIN_ERASURE, ADMIN_EXPORT, ADMIN_LIST, Route,
+};
+use shared::store::{Store, Unavailable};
 use std::sync::Arc;
+
+/// Called once for every stored event that must be mailed (the local server).
+pub type AfterEvent = Arc<dyn Fn(MailEvent) + Send + Sync>;
 
 /// The handler over an injected store and key.
 pub struct Handler {
-    #[allow(dead_code)]
     store: Arc<dyn Store>,
-    #[allow(dead_code)]
     key: Arc<IdentifierKey>,
+    settings: Settings,
+    after_event: Option<AfterEvent>,
 }
 
 impl Handler {
-    pub fn new(store: Arc<dyn Store>, key: Arc<IdentifierKey>) -> Self {
-        Handler { store, key }
+    pub fn new(store: Arc<dyn Store>, key: Arc<IdentifierKey>, settings: Settings) -> Self {
+        Handler { store, key, settings, after_event: None }
     }
 
-    pub async fn handle(&self, _req: Request) -> Response<Body> {
-        ApiError::not_found().into_response()
+    /// Runs `hook` for each decision once it is stored (the local server's mails).
+    pub fn after_event(mut self, hook: AfterEvent) -> Self {
+        self.after_event = Some(hook);
+        self
     }
+
+    fn stored(&self, event: MailEvent) {
+        if let Some(hook) = &self.after_event {
+            hook(event);
+        }
+    }
+
+    pub async fn handle(&self, req: Request) -> Response<Body> {
+        let path = req.uri().path().to_owned();
+        let routes = [ADMIN_EXPORT, ADMIN_LIST, ADMIN_DETAIL, ADMIN_DECISIONS, ADMIN_ERASURE, ADMIN_AUDIT];
+        let route = routes.into_iter().find(|route| route.matches(&path));
+        let result = match route {
+            None => Err(ApiError::not_found()),
+            Some(route) if req.method().as_str() != route.method => {
+                Err(ApiError::method_not_allowed(route.method))
+            }
+            Some(route) => match operator::operator(&req) {
+                Err(error) => Err(error),
+                Ok(actor) => self.route(route, &req, actor).await,
+            },
+        };
+        let response = result.unwrap_or_else(ApiError::into_response);
+        tracing::info!(
+            route = route.map_or("unknown", |r| r.path),
+            status = response.status().as_u16(),
+            "answered"
+        );
+        response
+    }
+
+    async fn route(&self, route: Route, req: &Request, actor: Actor) -> Result<Response<Body>, ApiError> {
+        if route == ADMIN_LIST {
+            list::list(self, req, actor).await
+        } else if route == ADMIN_EXPORT {
+            export::export(self, req, actor).await
+        } else if route == ADMIN_DETAIL {
+            let id = application_id(req)?;
+            self.audit(AuditEntry::now(actor, AuditAction::View, Some(id))).await?;
+            self.detail(id, StatusCode::OK).await
+        } else if route == ADMIN_DECISIONS {
+            decisions::decide(self, req, actor).await
+        } else if route == ADMIN_ERASURE {
+            erasure::erase(self, req, actor).await
+        } else {
+            audit::audit(self, req, actor).await
+        }
+    }
+
+    /// Appends an audit entry; nothing is answered unless it is stored.
+    async fn audit(&self, entry: AuditEntry) -> Result<(), ApiError> {
+        self.store.append_audit(&entry).await.map_err(unavailable)
+    }
+
+    /// The application's detail (or 404).
+    async fn detail(&self, id: ApplicationId, status: StatusCode) -> Result<Response<Body>, ApiError> {
+        let Some((record, history)) = self.store.record(id).await.map_err(unavailable)? else {
+            return Err(not_found());
+        };
+        Ok(shared::http::json(status, &views::detail(&record, &history)))
+    }
+}
+
+/// The `{applicationId}` of the path.
+fn application_id(req: &Request) -> Result<ApplicationId, ApiError> {
+    let params = req.path_parameters();
+    let from_params = params.first("applicationId").map(str::to_owned);
+    // API Gateway fills in path parameters; the local server and watch pass the raw path.
+    let segment = from_params.or_else(|| req.uri().path().split('/').nth(4).map(str::to_owned));
+    segment.as_deref().and_then(ApplicationId::parse).ok_or_else(not_found)
+}
+
+fn not_found() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, ErrorCode::ApplicationNotFound, "指定された申込は見つかりません。")
+}
+
+fn unavailable(error: Unavailable) -> ApiError {
+    tracing::error!(%error, "storage unavailable");
+    ApiError::unavailable(shared::http::RETRY_AFTER_SECS)
+}
+
+/// A query parameter, once (a repeated one is a 400).
+fn query_param<'a>(req: &'a Request, name: &str) -> Result<Option<&'a str>, ApiError> {
+    let params = req.query_string_parameters_ref();
+    let Some(params) = params else { return Ok(None) };
+    match params.all(name) {
+        Some(values) if values.len() > 1 => {
+            Err(ApiError::bad_request(format!("パラメーター {name} は一度だけ指定してください。")))
+        }
+        Some(values) => Ok(values.first().copied().filter(|v| !v.is_empty())),
+        None => Ok(None),
+    }
+}
+
+#[allow(dead_code)]
+fn method_is(req: &Request, method: Method) -> bool {
+    req.method() == method
 }

@@ -13,7 +13,8 @@ async fn main() -> Result<(), Error> {
     let sdk = shared::aws::load_sdk_config().await?;
     let store = DynamoStore::from_env(&sdk)?;
     let key = shared::keyed::from_env(&sdk).await?;
-    let handler = &admin::Handler::new(Arc::new(store), Arc::new(key));
+    let settings = admin::Settings::from_env()?;
+    let handler = &admin::Handler::new(Arc::new(store), Arc::new(key), settings);
     run(service_fn(move |req| async move {
         Ok::<_, Error>(shared::http::for_api_gateway(handler.handle(req).await))
     }))

@@ -42,6 +42,17 @@ impl Status {
         }
     }
 
+    /// The Japanese name operators read (the console's tabs, the CSV).
+    pub const fn label(self) -> &'static str {
+        match self {
+            Status::AwaitingVerification => "未確認",
+            Status::Received => "受付済",
+            Status::DocumentsRequested => "資料提出待ち",
+            Status::Approved => "承認",
+            Status::Rejected => "否認",
+        }
+    }
+
     /// Reads back what [`Status::as_str`] writes.
     pub fn parse(text: &str) -> Option<Status> {
         Status::ALL.into_iter().find(|status| status.as_str() == text)

@@ -53,6 +53,14 @@ error_codes! {
     VerificationNotFound = "verification_not_found",
     /// The verification link expired.
     VerificationExpired = "verification_expired",
+    /// No application with that id (the operator API).
+    ApplicationNotFound = "application_not_found",
+    /// `expectedVersion` is not the application's version: another operator changed it.
+    VersionConflict = "version_conflict",
+    /// The application's status does not allow that decision.
+    InvalidTransition = "invalid_transition",
+    /// A decision's or an erasure's body says something the rules refuse (422).
+    InvalidDecision = "invalid_decision",
     InvalidPostalCode = "invalid_postal_code",
     PostalCodeNotFound = "postal_code_not_found",
 }

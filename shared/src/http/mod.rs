@@ -6,6 +6,7 @@
 mod decode;
 mod error;
 mod headers;
+pub mod idempotency;
 mod response;
 pub mod site;
 

@@ -285,12 +285,18 @@ fn table_matches_the_layout_module() {
     let key = |hash: &str, range: &str| json!([{ "AttributeName": hash, "KeyType": "HASH" }, { "AttributeName": range, "KeyType": "RANGE" }]);
     assert_eq!(properties["KeySchema"], key(layout::PARTITION_KEY, layout::SORT_KEY));
     let indexes = properties["GlobalSecondaryIndexes"].as_array().unwrap();
-    assert_eq!(indexes.len(), 1);
+    assert_eq!(indexes.len(), 2);
     assert_eq!(indexes[0]["IndexName"], layout::STATUS_INDEX);
     assert_eq!(
         indexes[0]["KeySchema"],
         key(layout::STATUS_INDEX_PARTITION_KEY, layout::STATUS_INDEX_SORT_KEY)
     );
+    assert_eq!(indexes[1]["IndexName"], layout::RECEIVED_INDEX);
+    assert_eq!(
+        indexes[1]["KeySchema"],
+        key(layout::RECEIVED_INDEX_PARTITION_KEY, layout::RECEIVED_INDEX_SORT_KEY)
+    );
+    assert_eq!(indexes[1]["Projection"], json!({ "ProjectionType": "ALL" }));
     let definitions: BTreeMap<&str, &str> = properties["AttributeDefinitions"]
         .as_array()
         .unwrap()
@@ -302,6 +308,7 @@ fn table_matches_the_layout_module() {
         layout::SORT_KEY,
         layout::STATUS_INDEX_PARTITION_KEY,
         layout::STATUS_INDEX_SORT_KEY,
+        layout::RECEIVED_INDEX_PARTITION_KEY,
     ];
     assert_eq!(definitions, keys.into_iter().map(|k| (k, "S")).collect(), "every key is a string");
 
@@ -839,6 +846,8 @@ fn the_admin_role_is_least_privilege_and_the_audit_is_append_only() {
 
     let table = get_att("ApplicationsTable", "Arn");
     let index = json!({ "Fn::Sub": format!("${{ApplicationsTable.Arn}}/index/{}", layout::STATUS_INDEX) });
+    let received =
+        json!({ "Fn::Sub": format!("${{ApplicationsTable.Arn}}/index/{}", layout::RECEIVED_INDEX) });
     let audit = get_att("AuditTable", "Arn");
     let secret = reference("IdentifierKeySecret");
     let log_group = get_att("AdminLogGroup", "Arn");
@@ -846,7 +855,8 @@ fn the_admin_role_is_least_privilege_and_the_audit_is_append_only() {
     for action in ["GetItem", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem"] {
         expected.insert(format!("dynamodb:{action}"), vec![table.clone()]);
     }
-    expected.insert("dynamodb:Query".into(), vec![table.clone(), index.clone(), audit.clone()]);
+    expected
+        .insert("dynamodb:Query".into(), vec![table.clone(), index.clone(), received.clone(), audit.clone()]);
     expected.get_mut("dynamodb:PutItem").unwrap().push(audit.clone());
     expected.insert("secretsmanager:GetSecretValue".into(), vec![secret.clone()]);
     expected.insert("logs:CreateLogStream".into(), vec![log_group.clone()]);

@@ -1,0 +1,37 @@
+//! `POST /api/admin/applications/{applicationId}/erasure`: the application's
+//! personal data goes from every record that holds it (privacy notice (8));
+//! its tombstone and history keep who erased it, when and why.
+
+use super::{Handler, application_id, not_found, unavailable};
+use crate::decisions::{invalid, message_of};
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use serde::Deserialize;
+use shared::domain::{Actor, AuditAction, AuditEntry, Timestamp};
+use shared::http::ApiError;
+use shared::store::{EraseOutcome, Erasure};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Body_ {
+    reason: Option<String>,
+}
+
+pub async fn erase(handler: &Handler, req: &Request, actor: Actor) -> Result<Response<Body>, ApiError> {
+    let id = application_id(req)?;
+    let body: Body_ = shared::http::decode_json(req)?;
+    let reason =
+        message_of(body.reason.as_deref())?.ok_or_else(|| invalid("削除の理由を入力してください。"))?;
+    let erasure = Erasure {
+        application_id: id,
+        actor: actor.clone(),
+        reason,
+        at: Timestamp::now(),
+        token_hash: handler.key.verification_token(id).hash(),
+        audit: AuditEntry::now(actor, AuditAction::Erase, Some(id)),
+    };
+    match handler.store.erase(&erasure).await.map_err(unavailable)? {
+        EraseOutcome::Erased(_) | EraseOutcome::AlreadyErased(_) => handler.detail(id, StatusCode::OK).await,
+        EraseOutcome::NotFound => Err(not_found()),
+    }
+}

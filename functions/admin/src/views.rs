@@ -1,0 +1,131 @@
+//! The operator API's JSON shapes (`api-contract.md`, *The operator API*).
+
+use serde::Serialize;
+use shared::domain::{
+    Actor, Application, ApplicationId, ContractType, Contractor, HistoryAction, HistoryEntry, PartnerCode,
+    ReceptionNumber, Status, Timestamp, Version,
+};
+use shared::store::{Record, StoredApplication};
+
+/// One row of the list.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListItem<'a> {
+    application_id: ApplicationId,
+    reception_number: ReceptionNumber,
+    received_at: Timestamp,
+    status: Status,
+    contract_type: ContractType,
+    display_name: String,
+    email: &'a str,
+    version: Version,
+}
+
+/// The corporate name for a corporation, else 姓 名.
+pub fn display_name(application: &Application) -> String {
+    match application.contractor() {
+        Contractor::Corporation { name, .. } => name.to_string(),
+        Contractor::SoleProprietor => format!("{} {}", application.last_name, application.first_name),
+    }
+}
+
+impl<'a> From<&'a StoredApplication> for ListItem<'a> {
+    fn from(stored: &'a StoredApplication) -> Self {
+        ListItem {
+            application_id: stored.receipt.application_id,
+            reception_number: stored.receipt.reception_number,
+            received_at: stored.receipt.received_at,
+            status: stored.status,
+            contract_type: stored.application.contract_type,
+            display_name: display_name(&stored.application),
+            email: stored.application.email.as_str(),
+            version: stored.version,
+        }
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListPage<'a> {
+    pub items: Vec<ListItem<'a>>,
+    pub next_cursor: Option<String>,
+}
+
+/// The detail: the application (`null` once erased) and its whole history.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Detail<'a> {
+    application_id: ApplicationId,
+    reception_number: ReceptionNumber,
+    received_at: Timestamp,
+    verified_at: Option<Timestamp>,
+    status: Status,
+    version: Version,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    partner_code: Option<PartnerCode>,
+    /// Extension: when its personal data was erased.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    erased_at: Option<Timestamp>,
+    application: Option<&'a Application>,
+    history: Vec<HistoryEntry>,
+}
+
+/// The history as the detail shows it: the submission and the confirmation
+/// (read from the application's own times), then every stored entry.
+pub fn detail<'a>(record: &'a Record, stored_history: &[HistoryEntry]) -> Detail<'a> {
+    let (id, number, received_at, verified_at, status, version) = match record {
+        Record::Live(s) => (
+            s.receipt.application_id,
+            s.receipt.reception_number,
+            s.receipt.received_at,
+            s.verified_at,
+            s.status,
+            s.version,
+        ),
+        Record::Erased(e) => {
+            (e.application_id, e.reception_number, e.received_at, e.verified_at, e.status, e.version)
+        }
+    };
+    let mut history = vec![HistoryEntry {
+        version: Version::FIRST,
+        at: received_at,
+        actor: Actor::applicant(),
+        action: HistoryAction::Submitted,
+        from_status: None,
+        to_status: Some(Status::AwaitingVerification),
+        message: None,
+    }];
+    if let Some(at) = verified_at {
+        history.push(HistoryEntry {
+            version: Version::FIRST.next(),
+            at,
+            actor: Actor::applicant(),
+            action: HistoryAction::Confirmed,
+            from_status: Some(Status::AwaitingVerification),
+            to_status: Some(Status::Received),
+            message: None,
+        });
+    }
+    history.extend(stored_history.iter().cloned());
+    Detail {
+        application_id: id,
+        reception_number: number,
+        received_at,
+        verified_at,
+        status,
+        version,
+        partner_code: match record {
+            Record::Live(s) => s.partner_code.filter(|_| s.status == Status::Approved),
+            Record::Erased(_) => None,
+        },
+        erased_at: match record {
+            Record::Erased(e) => Some(e.erased_at),
+            Record::Live(_) => None,
+        },
+        application: match record {
+            Record::Live(s) => Some(&s.application),
+            Record::Erased(_) => None,
+        },
+        history,
+    }
+}
