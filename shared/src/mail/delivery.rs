@@ -7,13 +7,16 @@
 //! Each event reads its record back (strongly consistent) rather than trusting
 //! the stream image: a superseded or expired application, or an erased one,
 //! gets no mail, and a verification mail is not sent for an application that
-//! is already confirmed.
+//! is already confirmed. A decision's result mail reads both the application
+//! and the history entry of the decision's version: an application erased or
+//! deleted at the end of its retention gets none, and a history item that is
+//! not that decision sends nothing.
 //!
 //! The one unavoidable gap: if a send succeeds and setting its marker fails,
 //! the retry sends that mail again. The reverse (marker first) could lose it.
 
-use super::{MailConfig, MailEvent, MailKind, MailSubject, Mailer, SendError, render};
-use crate::domain::Status;
+use super::{MailConfig, MailEvent, MailKind, MailSubject, Mailer, SendError, Source, Unrenderable, render};
+use crate::domain::{HistoryAction, HistoryEntry, Status};
 use crate::keyed::IdentifierKey;
 use crate::store::{Store, StoredApplication, Unavailable};
 
@@ -24,6 +27,10 @@ pub enum MailFailure {
     Store(#[from] Unavailable),
     #[error(transparent)]
     Send(#[from] SendError),
+    /// The record lacks what the mail must say: nothing is sent or marked,
+    /// so a retry sends it once the record is whole.
+    #[error(transparent)]
+    Render(#[from] Unrenderable),
 }
 
 /// The mails of one event that were not delivered (the others were).
@@ -52,25 +59,37 @@ pub struct Postman<'a> {
 pub async fn deliver(postman: &Postman<'_>, event: MailEvent) -> Result<(), DeliverError> {
     let store_failure =
         |error: Unavailable| DeliverError { failures: vec![(event.kinds()[0], MailFailure::Store(error))] };
-    let Some(stored) = subject_application(postman.store, event).await.map_err(store_failure)? else {
+    let Some(record) = read_back(postman.store, event).await.map_err(store_failure)? else {
         tracing::info!(subject = %event.subject(), "nothing to mail: the record is gone or has moved on");
         return Ok(());
     };
     let mut failures = Vec::new();
     for &kind in event.kinds() {
-        if let Err(failure) = deliver_one(postman, event.subject(), &stored, kind).await {
+        if let Err(failure) = deliver_one(postman, event.subject(), record.source(), kind).await {
             failures.push((kind, failure));
         }
     }
     if failures.is_empty() { Ok(()) } else { Err(DeliverError { failures }) }
 }
 
-/// The application an event's mails are about, if they are still due.
-async fn subject_application(
-    store: &dyn Store,
-    event: MailEvent,
-) -> Result<Option<StoredApplication>, Unavailable> {
-    Ok(match event {
+/// What an event's mails are rendered from, as the store holds it now.
+enum ReadBack {
+    Application(StoredApplication),
+    Decision(StoredApplication, HistoryEntry),
+}
+
+impl ReadBack {
+    fn source(&self) -> Source<'_> {
+        match self {
+            ReadBack::Application(stored) => Source::Application(stored),
+            ReadBack::Decision(stored, entry) => Source::Decision(stored, entry),
+        }
+    }
+}
+
+/// The records an event's mails are about, if they are still due.
+async fn read_back(store: &dyn Store, event: MailEvent) -> Result<Option<ReadBack>, Unavailable> {
+    let application = match event {
         MailEvent::Submitted(id) => {
             store.get(id).await?.filter(|stored| stored.status == Status::AwaitingVerification)
         }
@@ -79,15 +98,25 @@ async fn subject_application(
             Some(notice) => store.get(notice.application_id).await?.filter(|s| s.status.is_verified()),
             None => None,
         },
-        // TEMP until the result mails land (helper's branch replaces this file).
-        MailEvent::Decided(..) => None,
-    })
+        MailEvent::Decided(id, version, decision) => {
+            // The application first: once it is erased or past its retention,
+            // its history entry alone must not mail anyone.
+            let Some(stored) = store.get(id).await?.filter(|stored| stored.status.is_verified()) else {
+                return Ok(None);
+            };
+            let entry = store.history_entry(id, version).await?;
+            return Ok(entry
+                .filter(|entry| entry.action == HistoryAction::from(decision))
+                .map(|entry| ReadBack::Decision(stored, entry)));
+        }
+    };
+    Ok(application.map(ReadBack::Application))
 }
 
 async fn deliver_one(
     postman: &Postman<'_>,
     subject: MailSubject,
-    stored: &StoredApplication,
+    source: Source<'_>,
     kind: MailKind,
 ) -> Result<(), MailFailure> {
     let store = postman.store;
@@ -95,7 +124,7 @@ async fn deliver_one(
         tracing::info!(%subject, mail = kind.slug(), "already sent, skipped");
         return Ok(());
     }
-    let mail = super::Mail { about: subject, ..render(kind, postman.config, postman.key, stored) };
+    let mail = super::Mail { about: subject, ..render(kind, postman.config, postman.key, source)? };
     postman.mailer.send(&mail).await?;
     if store.mark_mail_sent(subject, kind).await? {
         tracing::info!(%subject, mail = kind.slug(), "sent");

@@ -27,7 +27,7 @@ pub use kind::{MailEvent, MailKind, MailSubject};
 pub use outbox::OutboxMailer;
 #[cfg(feature = "ses")]
 pub use ses::SesMailer;
-pub use templates::render;
+pub use templates::{Source, Unrenderable, render};
 
 use async_trait::async_trait;
 

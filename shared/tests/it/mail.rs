@@ -1,20 +1,23 @@
 //! Every mail of the contract's mail table: its wording (insta snapshots), what
 //! it may and may not carry, its MIME form (parsed back with mail-parser),
-//! injection safety, and the `.eml` outbox.
+//! injection safety, and the `.eml` outbox. The result mails of the operators'
+//! decisions are rendered from an application and the history entry of its
+//! decision, as the delivery reads them back.
 
 use mail_parser::{MessageParser, MimeHeaders};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use shared::domain::Field;
 use shared::domain::{
-    Application, ApplicationId, RawApplication, Receipt, ReceptionNumber, Status, Timestamp, Version,
+    Actor, Application, ApplicationId, Decision, HistoryAction, HistoryEntry, OperatorMessage, PartnerCode,
+    RawApplication, Receipt, ReceptionNumber, Status, Timestamp, Version,
 };
 use shared::keyed::IdentifierKey;
-use shared::mail::MailKind;
 use shared::mail::{
     ENV_FROM, ENV_FROM_NAME, ENV_OPERATOR, ENV_OPERATOR_CONTACT, ENV_PUBLIC_BASE_URL, ENV_REPLY_TO, Mail,
-    MailConfig, Mailer, OutboxMailer, pairs,
+    MailConfig, Mailer, OutboxMailer, Source, Unrenderable, pairs,
 };
+use shared::mail::{MailKind, MailSubject};
 use shared::store::StoredApplication;
 
 pub(crate) fn config() -> MailConfig {
@@ -92,13 +95,71 @@ fn awaiting(value: Value, supersedes: Option<ApplicationId>) -> StoredApplicatio
     }
 }
 
-fn render(kind: MailKind, config: &MailConfig, stored: &StoredApplication) -> Mail {
-    shared::mail::render(kind, config, &IdentifierKey::for_tests(), stored)
+const PARTNER_CODE: &str = "TC-09AC-XY47";
+const DOCUMENTS_MESSAGE: &str = "履歴事項全部証明書(発行から3か月以内のもの)の写しをお送りください。\n\
+     PDFまたは画像ファイルでお送りいただけます。\n\n\
+     ご不明な点があれば、このメールにご返信ください。";
+const REJECTION_MESSAGE: &str = "ご提出いただいた資料では、事業所の所在地を確認できませんでした。";
+
+/// A decision on the confirmed application `value`, as the store holds it
+/// after the decision: version 3, with its history entry.
+fn decided(decision: Decision, value: Value, message: Option<&str>) -> (StoredApplication, HistoryEntry) {
+    let version = Version::FIRST.next().next();
+    let status = decision.transition().to();
+    let at = Timestamp::parse("2026-12-01T10:15:00+09:00").unwrap();
+    let stored = StoredApplication {
+        status,
+        version,
+        partner_code: (decision == Decision::Approve).then(|| PartnerCode::parse(PARTNER_CODE).unwrap()),
+        expires_at: (decision == Decision::Reject)
+            .then(|| Timestamp::parse("2027-12-01T10:15:00+09:00").unwrap()),
+        ..stored(value)
+    };
+    let entry = HistoryEntry {
+        version,
+        at,
+        actor: Actor::parse("reviewer@partner.example.jp").unwrap(),
+        action: HistoryAction::from(decision),
+        from_status: Some(Status::Received),
+        to_status: Some(status),
+        message: message.map(|text| OperatorMessage::parse(text).unwrap()),
+    };
+    (stored, entry)
 }
 
-/// The stored application each kind is rendered from.
-fn subject_of(kind: MailKind, value: Value) -> StoredApplication {
-    if kind == MailKind::Verification { awaiting(value, None) } else { stored(value) }
+/// The message each decision is rendered with, unless a test says otherwise.
+fn message_of(decision: Decision) -> Option<&'static str> {
+    match decision {
+        Decision::RequestDocuments => Some(DOCUMENTS_MESSAGE),
+        Decision::Reject => Some(REJECTION_MESSAGE),
+        Decision::Approve => None,
+    }
+}
+
+fn render(kind: MailKind, config: &MailConfig, stored: &StoredApplication) -> Mail {
+    shared::mail::render(kind, config, &IdentifierKey::for_tests(), Source::Application(stored))
+        .expect("renders")
+}
+
+fn render_decided(config: &MailConfig, (stored, entry): &(StoredApplication, HistoryEntry)) -> Mail {
+    let kind = MailKind::of_decision(entry.action.decision().expect("a decision"));
+    shared::mail::render(kind, config, &IdentifierKey::for_tests(), Source::Decision(stored, entry))
+        .expect("renders")
+}
+
+/// The decision whose result mail `kind` is, if it is one.
+fn decision_of(kind: MailKind) -> Option<Decision> {
+    Decision::ALL.into_iter().find(|&decision| MailKind::of_decision(decision) == kind)
+}
+
+/// Renders `kind` from what it is about: `value` awaiting verification,
+/// confirmed, or decided.
+fn render_any(kind: MailKind, config: &MailConfig, value: Value) -> Mail {
+    match decision_of(kind) {
+        Some(decision) => render_decided(config, &decided(decision, value, message_of(decision))),
+        None if kind == MailKind::Verification => render(kind, config, &awaiting(value, None)),
+        None => render(kind, config, &stored(value)),
+    }
 }
 
 /// What a reader sees: the headers we set and both bodies.
@@ -153,6 +214,103 @@ fn operator_notice() {
 }
 
 #[test]
+fn documents_requested() {
+    let decided = decided(Decision::RequestDocuments, corporation(), Some(DOCUMENTS_MESSAGE));
+    insta::assert_snapshot!("documents_requested", readable(&render_decided(&config(), &decided)));
+}
+
+#[test]
+fn approved_to_a_corporation() {
+    let decided = decided(Decision::Approve, corporation(), None);
+    insta::assert_snapshot!("approved_corporation", readable(&render_decided(&config(), &decided)));
+}
+
+#[test]
+fn rejected_with_a_message() {
+    let decided = decided(Decision::Reject, sole_proprietor(), Some(REJECTION_MESSAGE));
+    insta::assert_snapshot!("rejected_with_message", readable(&render_decided(&config(), &decided)));
+}
+
+#[test]
+fn rejected_without_a_message() {
+    let decided = decided(Decision::Reject, corporation(), None);
+    insta::assert_snapshot!("rejected_without_message", readable(&render_decided(&config(), &decided)));
+}
+
+#[test]
+fn the_documents_request_quotes_the_message_verbatim_and_says_where_to_reply() {
+    let mail = render_decided(
+        &config(),
+        &decided(Decision::RequestDocuments, corporation(), message_of(Decision::RequestDocuments)),
+    );
+    assert!(mail.text.contains(&format!("{DOCUMENTS_MESSAGE}\n")), "{}", mail.text);
+    assert!(mail.text.contains("返信先: partner-support@partner.example.jp\n"));
+    assert_eq!(mail.reply_to, "partner-support@partner.example.jp", "a reply reaches the desk");
+    assert_eq!(mail.subject, "【パートナー登録】資料提出のお願い(受付番号:PR-7A3C-K9XE)");
+    let id = ApplicationId::parse("01KB5Q9Z8E4M7T3W6X2C9HJ5RA").unwrap();
+    assert_eq!(mail.about, MailSubject::Decision(id, Version::FIRST.next().next()));
+    // The operator's text is escaped in HTML like any other value.
+    let hostile = "<a href=\"https://evil.example\">資料</a> & 'x'";
+    let mail = render_decided(&config(), &decided(Decision::RequestDocuments, corporation(), Some(hostile)));
+    assert!(!mail.html.contains("<a href=\"https://evil.example"), "{}", mail.html);
+    assert!(
+        mail.html.contains("&lt;a href=&quot;https:&#x2F;&#x2F;evil.example&quot;&gt;資料"),
+        "{}",
+        mail.html
+    );
+    assert!(mail.text.contains(hostile), "verbatim in the text part");
+}
+
+#[test]
+fn the_approval_forms_the_contract_and_carries_the_partner_code() {
+    let mail = render_decided(&config(), &decided(Decision::Approve, sole_proprietor(), None));
+    assert!(mail.text.contains(&format!("取次店コード: {PARTNER_CODE}\n")), "{}", mail.text);
+    assert!(mail.text.contains("本契約が成立しました(利用規約 第3条2)"));
+    assert!(mail.text.contains("審査完了日時: 2026年12月1日 10:15:00(日本時間)\n"));
+    assert!(mail.text.starts_with("𠮷田 花子 様\n"), "a sole proprietor by name only: {}", mail.text);
+    assert!(!mail.subject.contains(PARTNER_CODE), "the code stays out of the headers");
+}
+
+#[test]
+fn the_rejection_gives_no_reason_but_the_operators() {
+    let with = render_decided(&config(), &decided(Decision::Reject, corporation(), Some(REJECTION_MESSAGE)));
+    let without = render_decided(&config(), &decided(Decision::Reject, corporation(), None));
+    assert!(with.text.contains(&format!("■ 担当者からのご連絡\n\n{REJECTION_MESSAGE}\n")), "{}", with.text);
+    assert!(!without.text.contains("担当者からのご連絡"), "{}", without.text);
+    assert_eq!(without.subject, "【パートナー登録】審査結果のお知らせ(受付番号:PR-7A3C-K9XE)");
+    for mail in [&with, &without] {
+        assert!(!mail.text.contains("取次店コード") && !mail.text.contains("成立"), "{}", mail.text);
+    }
+}
+
+#[test]
+fn a_result_mail_is_not_rendered_from_the_wrong_record() {
+    let key = IdentifierKey::for_tests();
+    let config = config();
+    // 審査完了 without its code would form a contract the partner cannot use.
+    let (mut stored, entry) = decided(Decision::Approve, corporation(), None);
+    stored.partner_code = None;
+    let result = shared::mail::render(MailKind::Approved, &config, &key, Source::Decision(&stored, &entry));
+    assert_eq!(result, Err(Unrenderable::Missing { mail: "approved", missing: "partner code" }));
+    // A request for documents that says nothing (its message erased).
+    let (stored, mut entry) = decided(Decision::RequestDocuments, corporation(), Some(DOCUMENTS_MESSAGE));
+    entry.message = None;
+    let result =
+        shared::mail::render(MailKind::DocumentsRequested, &config, &key, Source::Decision(&stored, &entry));
+    assert!(matches!(result, Err(Unrenderable::Missing { missing: "operator message", .. })), "{result:?}");
+    // The entry of another decision, no entry at all, or an intake mail given one.
+    let (stored, entry) = decided(Decision::Reject, corporation(), None);
+    for (kind, source) in [
+        (MailKind::Approved, Source::Decision(&stored, &entry)),
+        (MailKind::Rejected, Source::Application(&stored)),
+        (MailKind::Acknowledgement, Source::Decision(&stored, &entry)),
+    ] {
+        let result = shared::mail::render(kind, &config, &key, source);
+        assert_eq!(result, Err(Unrenderable::WrongSource(kind.slug())), "{kind:?}");
+    }
+}
+
+#[test]
 fn the_acknowledgement_shows_every_entered_field_with_its_label_but_not_the_confirmation() {
     let app = stored(corporation());
     let mail = render(MailKind::Acknowledgement, &config(), &app);
@@ -167,7 +325,8 @@ fn the_acknowledgement_shows_every_entered_field_with_its_label_but_not_the_conf
 
 /// The abuse the lifecycle closes: a stranger types a lure into the form and
 /// someone else's address. Only the 控え, sent after that address proved
-/// itself, carries typed text; no other mail carries any of it.
+/// itself, carries typed text, and the result mails (sent later still) only
+/// the names they are addressed to; no other mail carries any of it.
 #[test]
 fn no_mail_but_the_acknowledgement_carries_typed_text() {
     let mut value = corporation();
@@ -177,7 +336,7 @@ fn no_mail_but_the_acknowledgement_carries_typed_text() {
     value["addressBuilding"] = json!("こちらからログイン evil.example");
     let typed = application(value.clone());
     for kind in MailKind::ALL {
-        let mail = render(kind, &config(), &subject_of(kind, value.clone()));
+        let mail = render_any(kind, &config(), value.clone());
         let carries = |needle: &str| {
             mail.text.contains(needle) || mail.html.contains(needle) || mail.subject.contains(needle)
         };
@@ -199,6 +358,12 @@ fn no_mail_but_the_acknowledgement_carries_typed_text() {
         }
         if kind == MailKind::Acknowledgement {
             assert!(found.contains(&"corporateName"), "the 控え shows what was entered");
+        } else if decision_of(kind).is_some() {
+            // The salutation (its lure included), nothing else that was typed.
+            let addressee =
+                ["corporateName", "lastName", "firstName", "evil.example", "本人確認", "【重要】"];
+            assert!(found.iter().all(|name| addressee.contains(name)), "{kind:?} carries {found:?}");
+            assert!(!carries("こちらからログイン"), "{kind:?} carries the building");
         } else {
             assert!(found.is_empty(), "{kind:?} carries typed text: {found:?}");
         }
@@ -231,7 +396,7 @@ fn the_verification_link_and_its_expiry() {
 #[test]
 fn mime_decodes_back_to_the_same_japanese_text() {
     for kind in MailKind::ALL {
-        let mail = render(kind, &config(), &subject_of(kind, sole_proprietor()));
+        let mail = render_any(kind, &config(), sole_proprietor());
         let raw = mail.to_mime(1_795_858_205);
         assert!(raw.is_ascii(), "7-bit transport: encoded words and transfer encodings");
         let message = MessageParser::default().parse(&raw).expect("parses");
@@ -250,7 +415,7 @@ fn mime_decodes_back_to_the_same_japanese_text() {
         assert_eq!(reply_to, Some("partner-support@partner.example.jp"));
         assert_eq!(
             message.message_id(),
-            Some(format!("01KB5Q9Z8E4M7T3W6X2C9HJ5RA.{}@partner.example.jp", kind.slug()).as_str())
+            Some(format!("{}.{}@partner.example.jp", mail.about, kind.slug()).as_str())
         );
         assert_eq!(message.date().expect("Date").to_rfc3339(), "2026-11-28T09:30:05Z");
         let content_type = message.content_type().expect("Content-Type");
@@ -258,7 +423,8 @@ fn mime_decodes_back_to_the_same_japanese_text() {
         let header = String::from_utf8_lossy(&raw[..header_end(&raw)]).into_owned();
         assert!(header.contains("Subject: =?utf-8?"), "encoded-word subject: {header}");
         assert!(String::from_utf8_lossy(&raw).contains("charset=\"utf-8\""));
-        assert!(message.body_text(0).unwrap().contains("𠮷田 花子 様") || kind != MailKind::Acknowledgement);
+        let addressed = kind == MailKind::Acknowledgement || decision_of(kind).is_some();
+        assert!(message.body_text(0).unwrap().contains("𠮷田 花子 様") || !addressed, "{kind:?}");
     }
 }
 
@@ -283,17 +449,20 @@ fn hostile() -> Value {
 #[test]
 fn applicant_values_stay_out_of_headers_and_are_escaped_in_html() {
     for kind in MailKind::ALL {
-        let mail = render(kind, &config(), &subject_of(kind, hostile()));
+        let mail = render_any(kind, &config(), hostile());
         for needle in ["&#x3C;script", "A&B", "\"quoted\"", "'single'", "&lt;a href"] {
             assert!(!mail.html.contains(needle), "{kind:?}: unescaped {needle:?}");
         }
-        // Only the 控え shows the values at all; there they must be escaped.
+        // Only the 控え shows the values at all, and the result mails the
+        // addressee; there they must be escaped.
         let escapes: &[&str] = if kind == MailKind::Acknowledgement {
             &[
                 "&amp;#x3C;script&amp;#x3E;A&amp;B商事",
                 "&quot;quoted&quot; &amp; &#x27;single&#x27;",
                 "&amp;lt;a href=x&amp;gt;tower",
             ]
+        } else if decision_of(kind).is_some() {
+            &["&amp;#x3C;script&amp;#x3E;A&amp;B商事"]
         } else {
             &[]
         };
@@ -336,7 +505,7 @@ async fn the_outbox_writes_one_eml_per_mail() {
     let data_dir = tempfile::tempdir().unwrap();
     let outbox = OutboxMailer::new(data_dir.path());
     let mails: Vec<Mail> =
-        MailKind::ALL.iter().map(|&kind| render(kind, &config(), &subject_of(kind, corporation()))).collect();
+        MailKind::ALL.iter().map(|&kind| render_any(kind, &config(), corporation())).collect();
     for mail in &mails {
         outbox.send(mail).await.unwrap();
     }
@@ -356,7 +525,7 @@ async fn the_outbox_writes_one_eml_per_mail() {
             stamp.len() == 19 && stamp.as_bytes()[8] == b'T' && stamp.ends_with('Z'),
             "timestamp of {name}"
         );
-        assert_eq!(rest, format!("01KB5Q9Z8E4M7T3W6X2C9HJ5RA-{}.eml", mail.kind.slug()));
+        assert_eq!(rest, format!("{}-{}.eml", mail.about, mail.kind.slug()));
 
         let raw = std::fs::read(data_dir.path().join("outbox").join(name)).unwrap();
         let message = MessageParser::default().parse(&raw).expect("an RFC 5322 message");

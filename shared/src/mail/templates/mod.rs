@@ -1,0 +1,156 @@
+//! The wording of every mail, each as plain text and HTML from the same parts
+//! ([`letter`]): the intake's mails ([`intake`]) and the result mails of the
+//! operators' decisions ([`result`]).
+//!
+//! What a mail may carry depends on whether its address is proven. The
+//! verification and already-received mails go to an address that anyone could
+//! have typed, so they carry only fixed text, configured contacts and values
+//! this system made (a link, a time, a reception number): never what the
+//! submitter typed. The 控え, with every field, goes out only after the
+//! address was proven by its link, and so do the result mails, which name
+//! their addressee and may quote the operator's message. The operators'
+//! notice carries no personal data at all: a reception number, a contract
+//! type and a console link.
+
+mod intake;
+mod letter;
+mod result;
+
+use super::{Mail, MailConfig, MailKind, MailSubject};
+use crate::domain::{Application, Contractor, Decision, HistoryEntry};
+use crate::keyed::IdentifierKey;
+use crate::store::StoredApplication;
+use letter::Block;
+
+const SUBJECT_VERIFICATION: &str = "【パートナー登録】メールアドレスの確認をお願いします";
+const SUBJECT_ALREADY_RECEIVED: &str = "【パートナー登録】このメールアドレスでのお申し込みは受付済みです";
+const SUBJECT_ACKNOWLEDGEMENT: &str = "【パートナー登録】お申し込みを受け付けました";
+const SUBJECT_OPERATOR_NOTICE: &str = "【パートナー登録】新しいお申し込みがありました";
+const SUBJECT_DOCUMENTS_REQUESTED: &str = "【パートナー登録】資料提出のお願い";
+const SUBJECT_APPROVED: &str = "【パートナー登録】審査完了のお知らせ";
+const SUBJECT_REJECTED: &str = "【パートナー登録】審査結果のお知らせ";
+
+/// What a mail is rendered from, read back from the store.
+#[derive(Debug, Clone, Copy)]
+pub enum Source<'a> {
+    /// The application alone: the intake's mails.
+    Application(&'a StoredApplication),
+    /// An operator's decision: the application as it is now, and the stored
+    /// history entry that recorded the decision (its time, its message).
+    Decision(&'a StoredApplication, &'a HistoryEntry),
+}
+
+impl<'a> Source<'a> {
+    pub fn stored(self) -> &'a StoredApplication {
+        match self {
+            Source::Application(stored) | Source::Decision(stored, _) => stored,
+        }
+    }
+}
+
+/// Why a mail cannot be rendered from what was read back. Names what is
+/// missing, never a value. Not a reason to skip the mail silently: each one
+/// means a stored record contradicts the write that made it, so the delivery
+/// fails (and is retried, and alarms) rather than mark it sent or send a
+/// mail that says less than the terms require.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Unrenderable {
+    /// A result mail without the history entry of its decision, or with the
+    /// entry of another action; or an intake mail given a decision.
+    #[error("the {0} mail cannot be rendered from this record")]
+    WrongSource(&'static str),
+    /// 審査完了 without its 取次店コード, or a request for documents without
+    /// the operator's message: such a mail would not do what it is for.
+    #[error("the {mail} mail needs the {missing}, which is not stored")]
+    Missing { mail: &'static str, missing: &'static str },
+}
+
+/// Renders the mail of this kind. Identifiers are typed, so each is safe in a
+/// header by construction, and applicant and operator text reach only the
+/// bodies (of the mails that may carry them). It fails only when the record
+/// lacks what the mail must say ([`Unrenderable`]).
+pub fn render(
+    kind: MailKind,
+    config: &MailConfig,
+    key: &IdentifierKey,
+    source: Source<'_>,
+) -> Result<Mail, Unrenderable> {
+    let stored = source.stored();
+    let receipt = &stored.receipt;
+    let app = &stored.application;
+    let reception_number = receipt.reception_number;
+    let about = MailSubject::Application(receipt.application_id);
+    let (about, to, subject, letter) = match (kind, source) {
+        (MailKind::Verification, Source::Application(_)) => {
+            let link = config.verification_link(&key.verification_token(receipt.application_id));
+            let expires_at = stored.expires_at.unwrap_or(receipt.received_at);
+            let letter = intake::verification(config, &link, expires_at, stored.supersedes.is_some());
+            (about, app.email.as_str(), SUBJECT_VERIFICATION.to_owned(), letter)
+        }
+        (MailKind::AlreadyReceived, Source::Application(_)) => {
+            let letter = intake::already_received(config, reception_number, receipt.received_at);
+            let subject = format!("{SUBJECT_ALREADY_RECEIVED}(受付番号:{reception_number})");
+            (about, app.email.as_str(), subject, letter)
+        }
+        (MailKind::Acknowledgement, Source::Application(_)) => {
+            let summary = intake::summary(app);
+            let letter =
+                intake::acknowledgement(app, config, reception_number, receipt.received_at, &summary);
+            let subject = format!("{SUBJECT_ACKNOWLEDGEMENT}(受付番号:{reception_number})");
+            (about, app.email.as_str(), subject, letter)
+        }
+        (MailKind::OperatorNotice, Source::Application(_)) => {
+            let letter = intake::operator_notice(config, stored);
+            let subject = format!("{SUBJECT_OPERATOR_NOTICE}(受付番号:{reception_number})");
+            (about, config.operator.as_str(), subject, letter)
+        }
+        (
+            MailKind::DocumentsRequested | MailKind::Approved | MailKind::Rejected,
+            Source::Decision(_, entry),
+        ) => {
+            // The entry must record the decision this mail reports.
+            let Some(decision) = entry.action.decision().filter(|&d| MailKind::of_decision(d) == kind) else {
+                return Err(Unrenderable::WrongSource(kind.slug()));
+            };
+            let missing = |missing| Unrenderable::Missing { mail: kind.slug(), missing };
+            let (title, letter) = match decision {
+                Decision::RequestDocuments => {
+                    let message = entry.message.as_ref().ok_or(missing("operator message"))?;
+                    (SUBJECT_DOCUMENTS_REQUESTED, result::documents_requested(config, stored, message))
+                }
+                Decision::Approve => {
+                    let code = stored.partner_code.ok_or(missing("partner code"))?;
+                    (SUBJECT_APPROVED, result::approved(config, stored, entry, code))
+                }
+                Decision::Reject => {
+                    (SUBJECT_REJECTED, result::rejected(config, stored, entry.message.as_ref()))
+                }
+            };
+            let about = MailSubject::Decision(receipt.application_id, entry.version);
+            (about, app.email.as_str(), format!("{title}(受付番号:{reception_number})"), letter)
+        }
+        _ => return Err(Unrenderable::WrongSource(kind.slug())),
+    };
+    Ok(Mail {
+        kind,
+        about,
+        from: config.from.as_str().to_owned(),
+        from_name: config.from_name.clone(),
+        reply_to: config.reply_to.as_str().to_owned(),
+        to: to.to_owned(),
+        subject,
+        text: letter.text(),
+        html: letter.html(),
+    })
+}
+
+/// The salutation of a mail to a proven address: the corporation, if any, then
+/// 姓 名 様 (for a corporation, the person in charge).
+fn addressee(app: &Application) -> Block {
+    let mut lines = Vec::new();
+    if let Contractor::Corporation { name, .. } = app.contractor() {
+        lines.push(name.as_str().to_owned());
+    }
+    lines.push(format!("{} {} 様", app.last_name.as_str(), app.first_name.as_str()));
+    Block::Paragraph(lines)
+}

@@ -1,0 +1,129 @@
+//! The result mails of the operators' decisions, to the applicant's proven
+//! address: 資料提出のお願い (terms 第3条3), 審査完了のお知らせ, whose sending
+//! forms the contract (第3条2) and which carries the 取次店コード (第9条), and
+//! 審査結果のお知らせ of a rejection.
+//!
+//! The operator's message is quoted verbatim (its type already refused
+//! control and invisible characters): the address is proven, and the message
+//! is the operator's own text, not the submitter's. Nothing here gives a
+//! reason the operator did not write.
+
+use super::addressee;
+use super::letter::{Block, Letter, lines};
+use crate::domain::{HistoryEntry, OperatorMessage, PartnerCode};
+use crate::mail::MailConfig;
+use crate::store::StoredApplication;
+
+const THANKS: &str = "このたびはパートナー登録にお申し込みいただき、誠にありがとうございます。";
+
+/// The number and the time of the application, as the 控え showed them.
+fn reception(stored: &StoredApplication) -> Vec<(&'static str, String)> {
+    vec![
+        ("受付番号", stored.receipt.reception_number.to_string()),
+        ("受付日時", stored.receipt.received_at.japanese()),
+    ]
+}
+
+/// The desk's contact, and the request to quote the number.
+fn contact(config: &MailConfig) -> [Block; 3] {
+    [
+        Block::Heading("お問い合わせ先"),
+        Block::Paragraph(lines(&config.operator_contact)),
+        Block::Paragraph(lines(
+            "お問い合わせの際は、受付番号をお知らせください。\n\
+             このメールは、ご登録のメールアドレス宛てに自動で送信しています。",
+        )),
+    ]
+}
+
+/// What to send is the operator's message; how is a reply to the desk's
+/// address (the mail's Reply-To), unless the message says otherwise.
+pub(super) fn documents_requested(
+    config: &MailConfig,
+    stored: &StoredApplication,
+    message: &OperatorMessage,
+) -> Letter {
+    let mut blocks = vec![
+        addressee(&stored.application),
+        Block::Paragraph(vec![
+            THANKS.to_owned(),
+            "お申し込みの審査にあたり、資料のご提出をお願いいたします(利用規約 第3条3)。".to_owned(),
+            "お手数をおかけしますが、下記のご案内をご確認のうえ、ご提出ください。".to_owned(),
+        ]),
+        Block::Table(reception(stored)),
+        Block::Heading("担当者からのご案内"),
+        Block::Paragraph(lines(message.as_str())),
+        Block::Heading("ご提出の方法"),
+        Block::Paragraph(vec![
+            "上記のご案内に別の方法の記載がない場合は、このメールにご返信のうえ、資料を添付してお送りください。"
+                .to_owned(),
+            format!("返信先: {}", config.reply_to.as_str()),
+            "返信の際は、件名の受付番号を消さずにお送りください。".to_owned(),
+        ]),
+        Block::Paragraph(lines(
+            "ご提出いただいた資料を確認のうえ、審査を進めます。\n\
+             審査結果は、ご登録のメールアドレス宛てに電子メールにてお知らせします。",
+        )),
+    ];
+    blocks.extend(contact(config));
+    Letter { blocks }
+}
+
+/// The contract is formed by this mail's sending (第3条2); the code is what
+/// makes a referral count (第9条).
+pub(super) fn approved(
+    config: &MailConfig,
+    stored: &StoredApplication,
+    entry: &HistoryEntry,
+    code: PartnerCode,
+) -> Letter {
+    let mut rows = reception(stored);
+    rows.extend([("審査完了日時", entry.at.japanese()), ("取次店コード", code.to_string())]);
+    let mut blocks = vec![
+        addressee(&stored.application),
+        Block::Paragraph(lines(&format!(
+            "{THANKS}\n\
+             弊社規定の審査が完了しましたので、お知らせいたします。\n\
+             このメールの送信をもって、代理店サービス利用規約に基づく本契約が成立しました(利用規約 第3条2)。\n\
+             今後とも、どうぞよろしくお願い申し上げます。"
+        ))),
+        Block::Table(rows),
+        Block::Heading("取次店コードについて"),
+        Block::Paragraph(lines(
+            "お客様に取次対象サービスをご紹介いただく際は、お申し込みフォームの「取次店コード」欄に\
+             上記の取次店コードを入力のうえお申し込みいただくよう、ご案内ください(利用規約 第9条1)。\n\
+             取次店コードの入力がないお申し込みは、ご紹介による成約となりません(利用規約 第9条2)。",
+        )),
+        Block::Heading("今後のお願い"),
+        Block::Paragraph(lines(
+            "1. 取次店コードは、このメールとともに大切に保管してください。\n\
+             2. ご不明な点は、受付番号と取次店コードを添えて、下記お問い合わせ先までご連絡ください。",
+        )),
+    ];
+    blocks.extend(contact(config));
+    Letter { blocks }
+}
+
+/// The result, politely; the operator's message if there is one, and no
+/// reason otherwise.
+pub(super) fn rejected(
+    config: &MailConfig,
+    stored: &StoredApplication,
+    message: Option<&OperatorMessage>,
+) -> Letter {
+    let mut blocks = vec![
+        addressee(&stored.application),
+        Block::Paragraph(lines(&format!(
+            "{THANKS}\n\
+             弊社規定の審査を行いました結果、誠に恐縮ながら、今回はお申し込みをお受けいたしかねることとなりました。\n\
+             ご期待に沿えず申し訳ございませんが、何卒ご了承くださいますようお願い申し上げます。"
+        ))),
+        Block::Table(reception(stored)),
+    ];
+    if let Some(message) = message {
+        blocks.push(Block::Heading("担当者からのご連絡"));
+        blocks.push(Block::Paragraph(lines(message.as_str())));
+    }
+    blocks.extend(contact(config));
+    Letter { blocks }
+}
