@@ -29,7 +29,7 @@ use shared::aws::load_sdk_config;
 use shared::http::{self as api_http, ApiError, CONTENT_SECURITY_POLICY, MAX_BODY_BYTES};
 use shared::keyed::IdentifierKey;
 use shared::mail::{self, MailConfig, MailEvent, Mailer, OutboxMailer, Postman, SesMailer};
-use shared::routes::{Function, ROUTES, Route, cors};
+use shared::routes::{Access, Function, ROUTES, Route, cors};
 use shared::store::Store;
 use shared::store::dynamodb::{DynamoStore, create_table};
 use shared::store::sqlite::{self, SqliteStore};
@@ -88,6 +88,8 @@ pub struct Config {
     /// Rate limits and the verification link's lifetime (the functions'
     /// environment variables; [`submit::Settings::from_env`] in `main`).
     pub settings: submit::Settings,
+    /// The operator API's settings (`REJECTED_RETENTION_DAYS`, as on Lambda).
+    pub admin_settings: admin::Settings,
     /// [`HEADER_READ_TIMEOUT`] unless a test shortens it.
     pub header_read_timeout: Duration,
     /// [`BODY_READ_TIMEOUT`] unless a test shortens it.
@@ -112,6 +114,7 @@ impl Config {
             create_table: false,
             allowed_origins: Vec::new(),
             settings: submit::Settings::default(),
+            admin_settings: admin::Settings::default(),
             header_read_timeout: HEADER_READ_TIMEOUT,
             body_read_timeout: BODY_READ_TIMEOUT,
             purge_every: PURGE_EVERY,
@@ -569,10 +572,17 @@ async fn call(
     route: Route,
     req: Request,
 ) -> Response {
-    let req = match read_request(&functions, req, peer).await {
+    let mut req = match read_request(&functions, req, peer).await {
         Ok(req) => req,
         Err(response) => return response,
     };
+    if route.access() == Access::Operator {
+        // The local server is the authorizer: the same claims as API Gateway's.
+        match functions.operators.authorize(req.headers()).await {
+            Ok(claims) => with_claims(&mut req, &claims),
+            Err(error) => return to_axum(error.into_response()),
+        }
+    }
     let response = match route.function {
         Function::Validate => validate::handle(req).await,
         Function::Submit => functions.submit.handle(req).await,
@@ -580,6 +590,23 @@ async fn call(
         Function::Admin => functions.admin.handle(req).await,
     };
     to_axum(response)
+}
+
+/// Puts an operator's claims where API Gateway's JWT authorizer puts them.
+fn with_claims(req: &mut lambda_http::Request, claims: &operators::account::OperatorClaims) {
+    use lambda_http::aws_lambda_events::apigw::{
+        ApiGatewayRequestAuthorizer, ApiGatewayRequestAuthorizerJwtDescription,
+    };
+    use lambda_http::request::RequestContext;
+    let Some(RequestContext::ApiGatewayV2(context)) = req.extensions_mut().get_mut::<RequestContext>() else {
+        return;
+    };
+    let mut jwt = ApiGatewayRequestAuthorizerJwtDescription::default();
+    jwt.claims.insert(admin::operator::USERNAME_CLAIM.to_owned(), claims.email.to_string());
+    jwt.claims.insert(admin::operator::GROUPS_CLAIM.to_owned(), format!("[{}]", claims.groups.join(" ")));
+    let mut authorizer = ApiGatewayRequestAuthorizer::default();
+    authorizer.jwt = Some(jwt);
+    context.authorizer = Some(authorizer);
 }
 
 /// The local server's own operator routes ([`operators::api`]).

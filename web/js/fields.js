@@ -208,6 +208,10 @@ export const ERROR_CODES = {
   "tooManyRequests": "too_many_requests",
   "verificationNotFound": "verification_not_found",
   "verificationExpired": "verification_expired",
+  "applicationNotFound": "application_not_found",
+  "versionConflict": "version_conflict",
+  "invalidTransition": "invalid_transition",
+  "invalidDecision": "invalid_decision",
   "invalidPostalCode": "invalid_postal_code",
   "postalCodeNotFound": "postal_code_not_found"
 };

@@ -86,10 +86,11 @@ pub fn search(q: &str, key: &IdentifierKey) -> Result<Option<Search>, ApiError> 
         return Ok(Email::parse_text(Field::Email, &text).ok().map(|email| Search::Email(key.email(&email))));
     }
     let digits = shared::normalize::numeric(&text).replace(['-', ' '], "");
-    if digits.len() >= 10 && digits.bytes().all(|b| b.is_ascii_digit()) {
-        if let Ok(phone) = shared::domain::Phone::parse(&digits) {
-            return Ok(Some(Search::Phone(phone.as_str().to_owned())));
-        }
+    if digits.len() >= 10
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && let Ok(phone) = shared::domain::Phone::parse(&digits)
+    {
+        return Ok(Some(Search::Phone(phone.as_str().to_owned())));
     }
     let text = text.replace(' ', "");
     let reading = shared::normalize::hiragana_as_katakana(text.clone());

@@ -34,6 +34,7 @@ pub struct DecisionWrite {
 }
 
 /// How a decision ended.
+#[allow(clippy::large_enum_variant)] // one per request
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DecideOutcome {
     /// Made now: the application as it is after it (mail [`crate::mail::MailEvent::Decided`]).
@@ -67,6 +68,7 @@ pub struct Erasure {
 }
 
 /// How an erasure ended.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum EraseOutcome {
     Erased(ErasedApplication),
@@ -89,6 +91,7 @@ pub struct ErasedApplication {
 
 /// An application as the detail reads it: alive, or its tombstone.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[allow(clippy::large_enum_variant)] // one per request, never in a collection
 pub enum Record {
     Live(StoredApplication),
     Erased(ErasedApplication),
