@@ -7,16 +7,22 @@
 //! - INSERT of an unverified application: its verification link;
 //! - INSERT of a notice: the already-received mail;
 //! - MODIFY from `awaiting_verification` to `received`: the 控え and the
-//!   operators' notice.
+//!   operators' notice;
+//! - INSERT of a history item recording an operator's decision
+//!   (`request_documents`, `approve`, `reject`): its result mail to the
+//!   applicant (資料提出のお願い, 審査完了, 審査結果). Its version is the
+//!   item's `sk`; the delivery reads the entry and the application back.
 //!
-//! The template's filter criteria let only these records through; [`event_of`]
-//! is the backstop.
+//! History items share their application's `pk`, so an application's records
+//! are told apart by `sk` as well: `APPLICATION` for the application item,
+//! `HISTORY#<version>` for a history item. The template's filter criteria let
+//! only these records through; [`event_of`] is the backstop.
 
 use aws_lambda_events::event::dynamodb::{Event, EventRecord};
 use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 use lambda_runtime::{Error, LambdaEvent};
 use serde_dynamo::AttributeValue;
-use shared::domain::{ApplicationId, Status};
+use shared::domain::{ApplicationId, HistoryAction, Status};
 use shared::keyed::IdentifierKey;
 use shared::mail::{DeliverError, MailConfig, MailEvent, Mailer, Postman, deliver};
 use shared::store::Store;
@@ -79,6 +85,9 @@ async fn process(deps: &Deps, record: &EventRecord) -> Result<(), RecordError> {
 pub fn event_of(record: &EventRecord) -> Result<Option<MailEvent>, RecordError> {
     let keys = &record.change.keys;
     let Some(pk) = string(keys, layout::PARTITION_KEY) else { return Ok(None) };
+    let sk = string(keys, layout::SORT_KEY).unwrap_or_default();
+    let application_item = layout::is_application_item(pk) && sk == layout::APPLICATION_SORT_KEY;
+    let history_item = layout::is_application_item(pk) && layout::is_history_item(sk);
     let status = |image: &serde_dynamo::Item| string(image, attr::STATUS).and_then(Status::parse);
     let application_id = || {
         string(&record.change.new_image, attr::APPLICATION_ID)
@@ -86,12 +95,13 @@ pub fn event_of(record: &EventRecord) -> Result<Option<MailEvent>, RecordError> 
             .ok_or(RecordError::Decode(attr::APPLICATION_ID))
     };
     Ok(match record.event_name.as_str() {
-        "INSERT" if layout::is_application_item(pk) => match status(&record.change.new_image) {
+        "INSERT" if application_item => match status(&record.change.new_image) {
             Some(Status::AwaitingVerification) => Some(MailEvent::Submitted(application_id()?)),
             _ => None,
         },
+        "INSERT" if history_item => decision_of(pk, sk, &record.change.new_image)?,
         "INSERT" => layout::notice_id_of(pk).map(MailEvent::AlreadyReceived),
-        "MODIFY" if layout::is_application_item(pk) => {
+        "MODIFY" if application_item => {
             let confirmed = status(&record.change.old_image) == Some(Status::AwaitingVerification)
                 && status(&record.change.new_image) == Some(Status::Received);
             if confirmed { Some(MailEvent::Confirmed(application_id()?)) } else { None }
@@ -100,10 +110,145 @@ pub fn event_of(record: &EventRecord) -> Result<Option<MailEvent>, RecordError> 
     })
 }
 
+/// A new history item: a decision's event, or `None` for the entries that
+/// mail nobody (an erasure). Everything is read from the keys but the action,
+/// so the event names exactly the item the delivery reads back.
+fn decision_of(pk: &str, sk: &str, image: &serde_dynamo::Item) -> Result<Option<MailEvent>, RecordError> {
+    let id = pk
+        .strip_prefix(layout::APPLICATION_PREFIX)
+        .and_then(ApplicationId::parse)
+        .ok_or(RecordError::Decode(layout::PARTITION_KEY))?;
+    let version = layout::history_version_of(sk).ok_or(RecordError::Decode(layout::SORT_KEY))?;
+    let action = string(image, attr::ACTION)
+        .and_then(HistoryAction::parse)
+        .ok_or(RecordError::Decode(attr::ACTION))?;
+    Ok(action.decision().map(|decision| MailEvent::Decided(id, version, decision)))
+}
+
 /// An attribute as the layout's decoder reads it: `S` as is, `N` as its digits.
 fn string<'a>(item: &'a serde_dynamo::Item, name: &str) -> Option<&'a str> {
     match item.get(name)? {
         AttributeValue::S(text) | AttributeValue::N(text) => Some(text),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{Value, json};
+    use shared::domain::{Decision, Version};
+    use shared::mail::MailEvent;
+
+    const ID: &str = "01KB5Q9Z8E4M7T3W6X2C9HJ5RA";
+
+    const SAMPLE: &str = include_str!("../../../events/notify-decision.json");
+
+    /// A stream record of `event_name` for the item `(pk, sk)` with these
+    /// images: the sample's record, its keys and images replaced.
+    fn change(event_name: &str, pk: &str, sk: &str, old: Value, new: Value) -> EventRecord {
+        let sample: Value = serde_json::from_str(SAMPLE).unwrap();
+        let mut record = sample["Records"][0].clone();
+        record["eventName"] = json!(event_name);
+        let dynamodb = record["dynamodb"].as_object_mut().unwrap();
+        dynamodb.insert("Keys".into(), json!({ "pk": { "S": pk }, "sk": { "S": sk } }));
+        dynamodb.remove("NewImage");
+        for (name, image) in [("OldImage", old), ("NewImage", new)] {
+            if !image.is_null() {
+                dynamodb.insert(name.into(), image);
+            }
+        }
+        serde_json::from_value(record).expect("a stream record")
+    }
+
+    fn history(action: &str) -> Value {
+        json!({ "at": { "S": "2026-12-01T10:15:00+09:00" }, "actor": { "S": "reviewer@partner.example.jp" },
+                "action": { "S": action }, "fromStatus": { "S": "received" } })
+    }
+
+    fn app_pk() -> String {
+        format!("APP#{ID}")
+    }
+
+    fn id() -> ApplicationId {
+        ApplicationId::parse(ID).unwrap()
+    }
+
+    #[test]
+    fn the_sample_decision_event_is_an_approval_of_version_3() {
+        let event: Event = serde_json::from_str(SAMPLE).unwrap();
+        let version = Version::parse("3").unwrap();
+        assert_eq!(
+            event_of(&event.records[0]).unwrap(),
+            Some(MailEvent::Decided(id(), version, Decision::Approve))
+        );
+    }
+
+    #[test]
+    fn each_decision_inserted_in_the_history_is_its_event() {
+        for decision in Decision::ALL {
+            for version in ["3", "12", "4294967295"] {
+                let version = Version::parse(version).unwrap();
+                let sk = layout::history_sk(version);
+                let inserted = change("INSERT", &app_pk(), &sk, Value::Null, history(decision.as_str()));
+                assert_eq!(
+                    event_of(&inserted).unwrap(),
+                    Some(MailEvent::Decided(id(), version, decision)),
+                    "{decision:?} {sk}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn other_history_records_are_no_event() {
+        let sk = layout::history_sk(Version::parse("4").unwrap());
+        // An erasure mails nobody.
+        assert_eq!(event_of(&change("INSERT", &app_pk(), &sk, Value::Null, history("erase"))).unwrap(), None);
+        // Setting the result mail's marker, and an erasure removing the message: MODIFYs.
+        let mut marked = history("approve");
+        marked["resultSentAt"] = json!({ "S": "2026-12-01T10:15:02+09:00" });
+        assert_eq!(event_of(&change("MODIFY", &app_pk(), &sk, history("approve"), marked)).unwrap(), None);
+        assert_eq!(
+            event_of(&change("REMOVE", &app_pk(), &sk, history("reject"), Value::Null)).unwrap(),
+            None
+        );
+    }
+
+    #[test]
+    fn an_unreadable_history_record_is_reported() {
+        let sk = layout::history_sk(Version::parse("3").unwrap());
+        let decode = |record: &EventRecord| match event_of(record) {
+            Err(RecordError::Decode(name)) => name,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(decode(&change("INSERT", &app_pk(), &sk, Value::Null, history("approv"))), attr::ACTION);
+        assert_eq!(decode(&change("INSERT", &app_pk(), &sk, Value::Null, json!({}))), attr::ACTION);
+        let bad_sk = change("INSERT", &app_pk(), "HISTORY#3", Value::Null, history("approve"));
+        assert_eq!(decode(&bad_sk), layout::SORT_KEY);
+        let bad_pk = change("INSERT", "APP#not-a-ulid", &sk, Value::Null, history("approve"));
+        assert_eq!(decode(&bad_pk), layout::PARTITION_KEY);
+    }
+
+    /// History items share the application's `pk`: only the application item
+    /// (`sk` = `APPLICATION`) stands for a submission or a confirmation.
+    #[test]
+    fn application_events_need_the_application_item() {
+        let awaiting = json!({ "applicationId": { "S": ID }, "status": { "S": "awaiting_verification" } });
+        let received = json!({ "applicationId": { "S": ID }, "status": { "S": "received" } });
+        let item = layout::APPLICATION_SORT_KEY;
+        let insert =
+            |sk: &str| event_of(&change("INSERT", &app_pk(), sk, Value::Null, awaiting.clone())).unwrap();
+        let modify = |sk: &str| {
+            event_of(&change("MODIFY", &app_pk(), sk, awaiting.clone(), received.clone())).unwrap()
+        };
+        assert_eq!(insert(item), Some(MailEvent::Submitted(id())));
+        assert_eq!(modify(item), Some(MailEvent::Confirmed(id())));
+        for other in ["PARTNER", "HISTORY#0000000002", "APPLICATION#x", ""] {
+            assert_eq!(modify(other), None, "{other:?}");
+            if !layout::is_history_item(other) {
+                assert_eq!(insert(other), None, "{other:?}");
+            }
+        }
     }
 }
