@@ -366,6 +366,13 @@ fn notify_reads_inserted_applications_and_parks_failures() {
     let key = |prefix: &str| json!({ layout::PARTITION_KEY: { "S": [{ "prefix": prefix }] } });
     let status = |status: shared::domain::Status| json!({ layout::attr::STATUS: { "S": [status.as_str()] } });
     use shared::domain::Status;
+    // Exactly the history actions that send a result mail, in the contract's order.
+    let decisions: Vec<&str> = shared::domain::HistoryAction::ALL
+        .into_iter()
+        .filter(|action| action.decision().is_some())
+        .map(|action| action.as_str())
+        .collect();
+    assert_eq!(decisions, shared::domain::Decision::ALL.map(|d| d.as_str()));
     assert_eq!(
         patterns,
         [
@@ -376,10 +383,18 @@ fn notify_reads_inserted_applications_and_parks_failures() {
                     "dynamodb": { "Keys": key(layout::APPLICATION_PREFIX),
                                   "OldImage": status(shared::domain::Transition::Confirm.from()[0]),
                                   "NewImage": status(shared::domain::Transition::Confirm.to()) } }),
+            // A decision's history item (which shares its application's pk): its result mail.
+            json!({ "eventName": ["INSERT"],
+                    "dynamodb": { "Keys": { layout::PARTITION_KEY: { "S": [{ "prefix": layout::APPLICATION_PREFIX }] },
+                                            layout::SORT_KEY: { "S": [{ "prefix": layout::HISTORY_SORT_PREFIX }] } },
+                                  "NewImage": { layout::attr::ACTION: { "S": decisions } } } }),
         ]
     );
     let id = shared::domain::ApplicationId::parse("01JABCDEFGHJKMNPQRSTVWXYZ0").expect("a ULID");
     assert!(layout::is_application_item(&layout::application_pk(id)));
+    let version = shared::domain::Version::FIRST.next();
+    assert!(layout::is_history_item(&layout::history_sk(version)));
+    assert!(!layout::is_history_item(layout::APPLICATION_SORT_KEY));
 
     // Failures go to an encrypted queue, whose depth raises an alarm.
     let on_failure = &stream["DestinationConfig"]["OnFailure"];
