@@ -2,19 +2,29 @@
 //! SQLite store keeps the per-event markers and the outbox writes `.eml`
 //! files, through the same `deliver` the notify Lambda runs on DynamoDB and
 //! SES. Every row of the mail table, end to end: link, confirmation, notice.
+//! The result mails of decisions go through the same policy over a store that
+//! holds one decided application and its history (what the delivery reads).
 
 use async_trait::async_trait;
 use mail_parser::MessageParser;
 use serde::Deserialize;
 use serde_json::Value;
-use shared::domain::{Application, RawApplication};
-use shared::keyed::{IdentifierKey, VerificationToken};
+use shared::domain::{
+    Application, ApplicationId, AuditEntry, AuditId, Decision, HistoryAction, HistoryEntry, NoticeId,
+    RawApplication, Status, Version,
+};
+use shared::keyed::{IdentifierKey, TokenHash, VerificationToken};
 use shared::mail::{
     Mail, MailConfig, MailEvent, MailFailure, MailKind, MailSubject, Mailer, OutboxMailer, Postman,
     SendError, deliver,
 };
 use shared::store::sqlite::SqliteStore;
-use shared::store::{ConfirmOutcome, Store, Submission, SubmitOutcome};
+use shared::store::{
+    AuditPage, ConfirmOutcome, Counter, DecideOutcome, DecisionWrite, EraseOutcome, Erasure, ListQuery,
+    Notice, Page, Record, Store, StoredApplication, Submission, SubmitOutcome, TokenState, Unavailable,
+};
+use std::collections::HashSet;
+use std::sync::Mutex;
 use test_support::{mail_marks, outbox_files};
 
 /// The mail settings of the mail suite, with this sender and operator.
@@ -230,4 +240,161 @@ async fn an_unwritable_outbox_is_a_failure_not_a_marker() {
     assert_eq!(error.failures.len(), 2, "{error}");
     assert_eq!(mail_marks(&local.store, event).await, [false, false]);
     assert!(!local.data_dir.path().join("outbox").is_dir());
+}
+
+/// The store as a decision's delivery reads it: one application (or none,
+/// once erased or past its retention), its stored history entries, and the
+/// result mails' markers. The delivery uses nothing else.
+struct Decided {
+    application: Option<StoredApplication>,
+    entries: Vec<HistoryEntry>,
+    marks: Mutex<HashSet<(MailSubject, MailKind)>>,
+}
+
+impl Decided {
+    fn new(application: Option<StoredApplication>, entries: Vec<HistoryEntry>) -> Self {
+        Decided { application, entries, marks: Mutex::default() }
+    }
+}
+
+#[async_trait]
+impl Store for Decided {
+    async fn submit(&self, _: &Submission) -> Result<SubmitOutcome, Unavailable> {
+        unimplemented!("not read by a delivery")
+    }
+    async fn token(&self, _: &TokenHash) -> Result<TokenState, Unavailable> {
+        unimplemented!("not read by a delivery")
+    }
+    async fn confirm(&self, _: &TokenHash) -> Result<ConfirmOutcome, Unavailable> {
+        unimplemented!("not read by a delivery")
+    }
+    async fn admit(&self, _: &Counter) -> Result<bool, Unavailable> {
+        unimplemented!("not read by a delivery")
+    }
+    async fn mail_sent(&self, subject: MailSubject, kind: MailKind) -> Result<bool, Unavailable> {
+        Ok(self.marks.lock().unwrap().contains(&(subject, kind)))
+    }
+    async fn mark_mail_sent(&self, subject: MailSubject, kind: MailKind) -> Result<bool, Unavailable> {
+        Ok(subject.carries(kind) && self.marks.lock().unwrap().insert((subject, kind)))
+    }
+    async fn get(&self, id: ApplicationId) -> Result<Option<StoredApplication>, Unavailable> {
+        Ok(self.application.clone().filter(|stored| stored.receipt.application_id == id))
+    }
+    async fn notice(&self, _: NoticeId) -> Result<Option<Notice>, Unavailable> {
+        unimplemented!("not read by a decision's delivery")
+    }
+    async fn list_by_status(&self, _: Status, _: usize) -> Result<Vec<StoredApplication>, Unavailable> {
+        unimplemented!("not read by a delivery")
+    }
+    async fn pending_mail(&self) -> Result<Vec<MailEvent>, Unavailable> {
+        unimplemented!("not read by a delivery")
+    }
+    async fn decide(&self, _: &DecisionWrite) -> Result<DecideOutcome, Unavailable> {
+        unimplemented!("not read by a delivery")
+    }
+    async fn record(&self, _: ApplicationId) -> Result<Option<(Record, Vec<HistoryEntry>)>, Unavailable> {
+        unimplemented!("not read by a delivery")
+    }
+    async fn history_entry(
+        &self,
+        _: ApplicationId,
+        version: Version,
+    ) -> Result<Option<HistoryEntry>, Unavailable> {
+        // The history of the one application this store holds (or held).
+        Ok(self.entries.iter().find(|entry| entry.version == version).cloned())
+    }
+    async fn list(&self, _: &ListQuery) -> Result<Page, Unavailable> {
+        unimplemented!("not read by a delivery")
+    }
+    async fn erase(&self, _: &Erasure) -> Result<EraseOutcome, Unavailable> {
+        unimplemented!("not read by a delivery")
+    }
+    async fn append_audit(&self, _: &AuditEntry) -> Result<(), Unavailable> {
+        unimplemented!("not read by a delivery")
+    }
+    async fn audit_log(&self, _: Option<AuditId>, _: usize) -> Result<AuditPage, Unavailable> {
+        unimplemented!("not read by a delivery")
+    }
+}
+
+fn decided_event(stored: &StoredApplication, entry: &HistoryEntry, decision: Decision) -> MailEvent {
+    MailEvent::Decided(stored.receipt.application_id, entry.version, decision)
+}
+
+#[tokio::test]
+async fn each_decisions_result_mail_goes_out_once_to_the_applicant() {
+    for decision in Decision::ALL {
+        let message = crate::mail::message_of(decision);
+        let (stored, entry) = crate::mail::decided(decision, crate::mail::corporation(), message);
+        let event = decided_event(&stored, &entry, decision);
+        let store = Decided::new(Some(stored.clone()), vec![entry.clone()]);
+        let local = Local::new();
+        let postman =
+            Postman { store: &store, mailer: &local.outbox, config: &local.config, key: &local.key };
+        deliver(&postman, event).await.unwrap();
+        deliver(&postman, event).await.unwrap();
+
+        let kind = MailKind::of_decision(decision);
+        let mails = read(local.data_dir.path(), kind);
+        assert_eq!(mails.len(), 1, "{decision:?}: delivered twice, sent once");
+        let (to, subject, text) = &mails[0];
+        assert_eq!(to, "sample@example.com");
+        assert!(subject.ends_with(&format!("(受付番号:{})", stored.receipt.reception_number)), "{subject}");
+        assert!(text.starts_with("エックスサーバー株式会社\n山田 太郎 様\n"), "{text}");
+        if let Some(message) = message {
+            assert!(text.contains(message), "{decision:?} quotes the operator");
+        }
+        assert_eq!(mail_marks(&store, event).await, [true], "{decision:?}");
+        // Its file and Message-ID name the decision's version.
+        let files = outbox_files(local.data_dir.path());
+        let about = MailSubject::Decision(stored.receipt.application_id, entry.version);
+        assert!(files[0].ends_with(&format!("-{about}-{}.eml", kind.slug())), "{files:?}");
+    }
+}
+
+#[tokio::test]
+async fn an_erased_or_deleted_application_gets_no_result_mail() {
+    let (stored, entry) = crate::mail::decided(Decision::Reject, crate::mail::corporation(), None);
+    let event = decided_event(&stored, &entry, Decision::Reject);
+    // Its history entry is still there; the application is not.
+    let store = Decided::new(None, vec![entry]);
+    let local = Local::new();
+    let postman = Postman { store: &store, mailer: &local.outbox, config: &local.config, key: &local.key };
+    deliver(&postman, event).await.unwrap();
+    assert_eq!(outbox_files(local.data_dir.path()), Vec::<String>::new());
+    assert_eq!(mail_marks(&store, event).await, [false]);
+}
+
+#[tokio::test]
+async fn no_result_mail_without_the_entry_of_that_decision() {
+    let (stored, entry) = crate::mail::decided(Decision::Approve, crate::mail::corporation(), None);
+    let local = Local::new();
+    // No entry at that version; an entry of another action at it.
+    let mut rejection = entry.clone();
+    rejection.action = HistoryAction::Reject;
+    for entries in [vec![], vec![rejection]] {
+        let store = Decided::new(Some(stored.clone()), entries);
+        let postman =
+            Postman { store: &store, mailer: &local.outbox, config: &local.config, key: &local.key };
+        let event = decided_event(&stored, &entry, Decision::Approve);
+        deliver(&postman, event).await.unwrap();
+        assert_eq!(mail_marks(&store, event).await, [false]);
+    }
+    assert_eq!(outbox_files(local.data_dir.path()), Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn an_approval_without_its_partner_code_fails_unmarked() {
+    let (mut stored, entry) = crate::mail::decided(Decision::Approve, crate::mail::corporation(), None);
+    stored.partner_code = None;
+    let event = decided_event(&stored, &entry, Decision::Approve);
+    let store = Decided::new(Some(stored), vec![entry]);
+    let local = Local::new();
+    let postman = Postman { store: &store, mailer: &local.outbox, config: &local.config, key: &local.key };
+    let error = deliver(&postman, event).await.unwrap_err();
+    assert!(matches!(error.failures[..], [(MailKind::Approved, MailFailure::Render(_))]), "{error:?}");
+    let message = error.to_string();
+    assert_eq!(message, "approved: the approved mail needs the partner code, which is not stored");
+    assert_eq!(outbox_files(local.data_dir.path()), Vec::<String>::new());
+    assert_eq!(mail_marks(&store, event).await, [false], "owed until the record is whole");
 }

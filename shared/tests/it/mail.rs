@@ -103,7 +103,11 @@ const REJECTION_MESSAGE: &str = "ご提出いただいた資料では、事業�
 
 /// A decision on the confirmed application `value`, as the store holds it
 /// after the decision: version 3, with its history entry.
-fn decided(decision: Decision, value: Value, message: Option<&str>) -> (StoredApplication, HistoryEntry) {
+pub(crate) fn decided(
+    decision: Decision,
+    value: Value,
+    message: Option<&str>,
+) -> (StoredApplication, HistoryEntry) {
     let version = Version::FIRST.next().next();
     let status = decision.transition().to();
     let at = Timestamp::parse("2026-12-01T10:15:00+09:00").unwrap();
@@ -128,7 +132,7 @@ fn decided(decision: Decision, value: Value, message: Option<&str>) -> (StoredAp
 }
 
 /// The message each decision is rendered with, unless a test says otherwise.
-fn message_of(decision: Decision) -> Option<&'static str> {
+pub(crate) fn message_of(decision: Decision) -> Option<&'static str> {
     match decision {
         Decision::RequestDocuments => Some(DOCUMENTS_MESSAGE),
         Decision::Reject => Some(REJECTION_MESSAGE),
