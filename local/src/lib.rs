@@ -184,7 +184,7 @@ async fn functions(
     config: &Config,
     public_base_url: &str,
     deliveries: &TaskTracker,
-    operators: Arc<operators::api::Operators>,
+    operators: operators::api::Operators,
 ) -> anyhow::Result<(Functions, Locations, Option<JoinHandle<()>>)> {
     let defaults = mail::pairs(&LOCAL_MAIL_DEFAULTS);
     let mail_config = MailConfig::from_lookup(|name| {
@@ -246,6 +246,7 @@ async fn functions(
     for event in pending {
         delivery.spawn(event);
     }
+    let operators = Arc::new(operators.with_audit(Arc::clone(&store)));
     let decisions = delivery.clone();
     let admin = admin::Handler::new(Arc::clone(&store), Arc::clone(&key), config.admin_settings)
         .after_event(Arc::new(move |event| decisions.spawn(event)));
@@ -391,11 +392,8 @@ pub async fn start(config: Config) -> anyhow::Result<Running> {
     let operator_db = operators::OperatorDb::open_dir(&config.data_dir)?;
     let first_operator =
         operators::ensure_first_operator(&operator_db, &config.data_dir, &console_url(addr)).await?;
-    let operator_api = Arc::new(operators::api::Operators::new(
-        operator_db,
-        config.operator_session_ttl,
-        config.operator_lockout,
-    )?);
+    let operator_api =
+        operators::api::Operators::new(operator_db, config.operator_session_ttl, config.operator_lockout)?;
     let (functions, locations, purger) =
         functions(&config, &format!("http://{addr}"), &deliveries, operator_api).await?;
     let app = match router(Arc::new(functions), &config) {

@@ -12,8 +12,10 @@ use super::{Lockout, OperatorDb};
 use lambda_http::http::{HeaderMap, HeaderValue, StatusCode, header};
 use lambda_http::{Body, Response};
 use serde::{Deserialize, Serialize};
-use shared::domain::Timestamp;
+use shared::domain::{Actor, AuditAction, AuditEntry, Timestamp};
 use shared::http::{self as api_http, ApiError, RETRY_AFTER_SECS};
+use shared::store::Store;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The one answer to a wrong address, a wrong password and an unknown account.
@@ -28,6 +30,9 @@ pub struct Operators {
     /// A hash of a random password with the real parameters: an unknown
     /// account is verified against it, so it takes as long as a known one.
     dummy_hash: String,
+    /// Where sign-ins, failed sign-ins and sign-outs are audited (the
+    /// applications' store, as every other operator action).
+    audit: Option<Arc<dyn Store>>,
 }
 
 #[derive(Deserialize)]
@@ -50,7 +55,26 @@ struct Session<'a> {
 impl Operators {
     pub fn new(db: OperatorDb, session_ttl: Duration, lockout: Lockout) -> anyhow::Result<Self> {
         let dummy_hash = account::hash_password(&Password::generate())?;
-        Ok(Operators { db, session_ttl, lockout, dummy_hash })
+        Ok(Operators { db, session_ttl, lockout, dummy_hash, audit: None })
+    }
+
+    /// The same, auditing into `store`.
+    pub fn with_audit(self, store: Arc<dyn Store>) -> Self {
+        Operators { audit: Some(store), ..self }
+    }
+
+    /// Appends an audit entry: a sign-in is not granted unless it is recorded.
+    async fn audit(&self, actor: Actor, action: AuditAction) -> Result<(), ApiError> {
+        let Some(store) = &self.audit else { return Ok(()) };
+        store.append_audit(&AuditEntry::now(actor, action, None)).await.map_err(|error| {
+            tracing::error!(%error, "audit unavailable");
+            ApiError::unavailable(RETRY_AFTER_SECS)
+        })
+    }
+
+    /// Who a sign-in names: the account, if it exists (a stranger's typed text is never recorded).
+    fn actor_of(email: &OperatorEmail, exists: bool) -> Actor {
+        exists.then(|| Actor::parse(&email.to_string())).flatten().unwrap_or_else(Actor::unknown)
     }
 
     pub fn db(&self) -> &OperatorDb {
@@ -70,14 +94,16 @@ impl Operators {
             // No account can have this address; the same work and answer as for one.
             verify(body.password, self.dummy_hash.clone()).await?;
             tracing::info!(outcome = "refused", "operator sign-in");
+            self.audit(Actor::unknown(), AuditAction::SignInFailed).await?;
             return Err(ApiError::unauthenticated(WRONG_PAIR));
         };
-        if let Some(secs) = self.db.locked_for(&email, now).await.map_err(storage)? {
-            tracing::warn!(outcome = "locked", "operator sign-in");
-            return Err(locked(secs));
-        }
         let stored = self.db.password_hash(&email).await.map_err(storage)?;
         let exists = stored.is_some();
+        if let Some(secs) = self.db.locked_for(&email, now).await.map_err(storage)? {
+            tracing::warn!(outcome = "locked", "operator sign-in");
+            self.audit(Self::actor_of(&email, exists), AuditAction::SignInFailed).await?;
+            return Err(locked(secs));
+        }
         let matches = verify(body.password, stored.unwrap_or_else(|| self.dummy_hash.clone())).await?;
         if !(exists && matches) {
             let locks = self.db.record_failure(&email, now, self.lockout).await.map_err(storage)?;
@@ -85,8 +111,10 @@ impl Operators {
                 outcome = if locks { "refused_and_locked" } else { "refused" },
                 "operator sign-in"
             );
+            self.audit(Self::actor_of(&email, exists), AuditAction::SignInFailed).await?;
             return Err(ApiError::unauthenticated(WRONG_PAIR));
         }
+        self.audit(Self::actor_of(&email, true), AuditAction::SignIn).await?;
         self.db.clear_failures(&email).await.map_err(storage)?;
         let token = SessionToken::generate();
         let expires_at = now.plus_secs(i64::try_from(self.session_ttl.as_secs()).unwrap_or(i64::MAX / 4));
@@ -126,9 +154,10 @@ impl Operators {
     pub async fn sign_out(&self, req: &lambda_http::Request) -> Response<Body> {
         let answer = async {
             api_http::require_method(req, "DELETE")?;
-            self.authorize(req.headers()).await?;
+            let claims = self.authorize(req.headers()).await?;
             let token = bearer(req.headers()).ok_or_else(|| ApiError::unauthenticated(NO_SESSION))?;
             self.db.delete_session(&token).await.map_err(storage)?;
+            self.audit(Self::actor_of(&claims.email, true), AuditAction::SignOut).await?;
             tracing::info!(outcome = "signed_out", "operator sign-out");
             let mut response = Response::new(Body::Empty);
             *response.status_mut() = StatusCode::NO_CONTENT;

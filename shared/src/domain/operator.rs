@@ -1,5 +1,5 @@
-//! Who acts on an application besides its applicant: the operator (as the
-//! sign-in names them), the applicant themself, or the system (retention).
+//! Who acts on an application: an operator (as the sign-in names them) or the
+//! applicant themself.
 //! And what an operator may write to an applicant: [`OperatorMessage`].
 
 use serde::{Serialize, Serializer};
@@ -16,8 +16,8 @@ impl Actor {
     pub const MAX_CHARS: usize = 256;
     /// The applicant, who submitted and confirmed.
     pub const APPLICANT: &'static str = "applicant";
-    /// The system: the retention of rejected applications.
-    pub const SYSTEM: &'static str = "system";
+    /// A failed sign-in for no known account (what was typed is not recorded).
+    pub const UNKNOWN: &'static str = "unknown";
 
     /// An operator's name from a sign-in or a token's claims: 1 to 256
     /// characters, none of them a control or invisible character.
@@ -31,8 +31,8 @@ impl Actor {
         Actor(Self::APPLICANT.to_owned())
     }
 
-    pub fn system() -> Self {
-        Actor(Self::SYSTEM.to_owned())
+    pub fn unknown() -> Self {
+        Actor(Self::UNKNOWN.to_owned())
     }
 
     pub fn as_str(&self) -> &str {

@@ -54,6 +54,9 @@ impl SqliteStore {
         connection.pragma_update(None, "journal_mode", "WAL").map_err(unavailable)?;
         // Acknowledged means on disk, even after a power loss.
         connection.pragma_update(None, "synchronous", "FULL").map_err(unavailable)?;
+        // Deleted content is overwritten, not left in free pages: an erased
+        // application leaves nothing readable in the file.
+        connection.pragma_update(None, "secure_delete", "ON").map_err(unavailable)?;
         migrate(&connection).map_err(unavailable)?;
         connection.execute_batch(&schema()).map_err(unavailable)?;
         connection.execute_batch(&review::schema()).map_err(unavailable)?;
@@ -735,7 +738,14 @@ impl Store for SqliteStore {
 
     async fn erase(&self, erasure: &Erasure) -> Result<EraseOutcome, Unavailable> {
         let erasure = erasure.clone();
-        self.with_connection(move |connection| review::erase_in(connection, &erasure)).await
+        self.with_connection(move |connection| {
+            let outcome = review::erase_in(connection, &erasure)?;
+            // The write-ahead log still holds the pages as they were: copy it
+            // into the (securely overwritten) file and empty it.
+            connection.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+            Ok(outcome)
+        })
+        .await
     }
 
     async fn append_audit(&self, entry: &AuditEntry) -> Result<(), Unavailable> {

@@ -8,8 +8,9 @@ use shared::domain::{
     PartnerCode, ReceptionNumber, Status, Timestamp, Version,
 };
 use shared::mail::{MailEvent, MailKind, MailSubject};
+use shared::store::sqlite::SqliteStore;
 use shared::store::{
-    Cursor, DecideOutcome, DecisionWrite, EraseOutcome, Erasure, ListQuery, Record, Search,
+    Cursor, DecideOutcome, DecisionWrite, EraseOutcome, Erasure, ListQuery, Record, Search, Store,
     StoredApplication, Submission, SubmitOutcome,
 };
 
@@ -32,7 +33,10 @@ fn decision(
         application_id: id,
         decision,
         expected_version: stored.version,
-        request_hash: format!("{}:{}:{}:{message:?}", id, decision.as_str(), stored.version),
+        // As the handler does: a hash, never the request's text.
+        request_hash: shared::store::layout::sha256_hex(
+            format!("{}:{}:{}:{message:?}", id, decision.as_str(), stored.version).as_bytes(),
+        ),
         message,
         actor: operator(),
         at: Timestamp::now(),
@@ -360,3 +364,94 @@ contract!(
     the_audit_is_newest_first_and_names_no_applicant,
     result_mails_are_pending_until_marked,
 );
+
+/// What an erasure must leave nowhere: the applicant's address, names,
+/// phone, street and building, and the operator's message that named them.
+const PERSONAL: [&str; 7] = [
+    "forget.me@example.com",
+    "𠮷田",
+    "ヨシダ",
+    "6292-8811",
+    "大深町4-20",
+    "グランフロント",
+    "ヨシダ様への依頼文",
+];
+
+/// Submits, confirms, asks for documents (naming the applicant) and erases.
+async fn erase_everything(store: &dyn Store) -> ApplicationId {
+    let submission = submission_at("forget.me@example.com", 0);
+    store.submit(&submission).await.unwrap();
+    let stored = confirmed(store, &submission).await;
+    let id = stored.receipt.application_id;
+    let ask =
+        decision(&stored, Decision::RequestDocuments, message("ヨシダ様への依頼文:登記簿をお送りください。"));
+    decided(store.decide(&ask).await.unwrap());
+    for kind in [MailKind::Acknowledgement, MailKind::OperatorNotice] {
+        store.mark_mail_sent(MailSubject::Application(id), kind).await.unwrap();
+    }
+    assert!(matches!(
+        store.erase(&erasure_of(id, "本人からの削除請求")).await.unwrap(),
+        EraseOutcome::Erased(_)
+    ));
+    id
+}
+
+fn assert_forgotten(what: &str, text: &str) {
+    for personal in PERSONAL {
+        assert!(!text.contains(personal), "{what} still holds {personal:?}");
+    }
+}
+
+/// Not a byte of the file (nor of its log) holds the person any more.
+#[tokio::test]
+async fn sqlite_erasure_leaves_nothing_readable_in_the_file() {
+    let f = sqlite().await;
+    let id = erase_everything(&*f.store).await;
+    let dir = f._dir.as_ref().unwrap().path();
+    let mut bytes = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        bytes.extend(std::fs::read(entry.unwrap().path()).unwrap());
+    }
+    assert!(!bytes.is_empty());
+    assert_forgotten("the database files", &String::from_utf8_lossy(&bytes));
+    // What is kept is that it happened.
+    let (record, history) = f.store.record(id).await.unwrap().unwrap();
+    assert!(matches!(record, Record::Erased(_)));
+    assert_eq!(history.last().unwrap().action, HistoryAction::Erase);
+}
+
+/// No item of the table or the audit table holds the person any more.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn dynamodb_erasure_leaves_nothing_readable_in_any_item() {
+    let store = test_support::moto::fresh_store().await;
+    let id = erase_everything(&store).await;
+    let mut dump = String::new();
+    for table in [store.table(), store.audit_table()] {
+        let items = store.client().scan().table_name(table).send().await.unwrap();
+        assert!(items.count() > 0, "{table} is not empty");
+        dump.push_str(&format!("{:?}", items.items()));
+    }
+    assert_forgotten("the tables", &dump);
+    assert!(dump.contains(&id.to_string()), "the tombstone and history remain");
+}
+
+/// The local server's sweep deletes a rejected application past its
+/// retention with its history, as DynamoDB's TTL does on AWS.
+#[tokio::test]
+async fn sqlite_sweep_deletes_rejected_applications_past_their_retention() {
+    let f = sqlite().await;
+    let store = SqliteStore::open_dir(f._dir.as_ref().unwrap().path()).unwrap();
+    let old = received(&f, "swept@example.com", 0).await;
+    let mut reject = decision(&old, Decision::Reject, message("今回は見送らせていただきます。"));
+    reject.retain_until = Some(Timestamp::now().plus_secs(-1));
+    decided(f.store.decide(&reject).await.unwrap());
+    let kept = received(&f, "kept@example.com", 0).await;
+    let mut reject = decision(&kept, Decision::Reject, None);
+    reject.retain_until = Some(Timestamp::now().plus_secs(365 * 86_400));
+    decided(f.store.decide(&reject).await.unwrap());
+    // The application row and its history row.
+    assert_eq!(store.purge_expired().await.unwrap(), 2);
+    assert_eq!(store.purge_expired().await.unwrap(), 0);
+    let (_, history) = f.store.record(kept.receipt.application_id).await.unwrap().unwrap();
+    assert_eq!(history.len(), 1, "the kept one keeps its history");
+}
