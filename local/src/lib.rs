@@ -581,6 +581,9 @@ async fn call(
             Err(error) => return to_axum(error.into_response()),
         }
     }
+    if route == shared::routes::ADMIN_EXPORT {
+        return export(&functions, &req).await;
+    }
     let response = match route.function {
         Function::Validate => validate::handle(req).await,
         Function::Submit => functions.submit.handle(req).await,
@@ -588,6 +591,24 @@ async fn call(
         Function::Admin => functions.admin.handle(req).await,
     };
     to_axum(response)
+}
+
+/// The CSV export, streamed as the admin handler reads it (on Lambda it is
+/// one answer): memory holds a few pages, whatever the number of rows.
+async fn export(functions: &Functions, req: &lambda_http::Request) -> Response {
+    match functions.admin.export_stream(req).await {
+        Err(response) => to_axum(response),
+        Ok((head, chunks)) => {
+            let (parts, _) = head.into_parts();
+            let stream = futures_util::stream::unfold(chunks, |mut chunks| async move {
+                chunks
+                    .recv()
+                    .await
+                    .map(|chunk| (Ok::<_, std::convert::Infallible>(Bytes::from(chunk)), chunks))
+            });
+            Response::from_parts(parts, axum::body::Body::from_stream(stream))
+        }
+    }
 }
 
 /// Puts an operator's claims where API Gateway's JWT authorizer puts them.

@@ -13,7 +13,9 @@ use lambda_http::http::{HeaderValue, StatusCode, header};
 use lambda_http::{Body, Request, Response};
 use shared::domain::{Actor, AuditAction, AuditEntry, Entry, Field};
 use shared::http::ApiError;
-use shared::store::{ListQuery, StoredApplication};
+use shared::http::ErrorCode;
+use shared::store::{ListQuery, Store, StoredApplication, Unavailable};
+use std::sync::Arc;
 
 /// Rows read from the store per page.
 const PAGE: usize = 500;
@@ -21,24 +23,62 @@ const PAGE: usize = 500;
 /// The columns before the application's fields.
 const HEAD: [&str; 6] = ["受付番号", "受付日時", "メール確認日時", "状態", "取次店コード", "版"];
 
-pub async fn export(handler: &Handler, req: &Request, actor: Actor) -> Result<Response<Body>, ApiError> {
+/// The most a Lambda answer may carry: API Gateway takes at most 6 MB from
+/// Lambda, envelope included. A larger export asks for a narrower range.
+pub const MAX_LAMBDA_BYTES: usize = 5 * 1024 * 1024;
+
+/// The export's query, audited: the list's filters, read a page at a time.
+async fn export_query(handler: &Handler, req: &Request, actor: Actor) -> Result<ListQuery, ApiError> {
     let mut query = list_query(req, &handler.key)?;
     query.search = None;
     query.cursor = None;
     query.limit = PAGE;
     handler.audit(AuditEntry::now(actor, AuditAction::Export, None)).await?;
-    let mut csv = Csv::new();
-    loop {
-        let page = handler.store.list(&query).await.map_err(unavailable)?;
-        for stored in &page.items {
-            csv.row(stored);
-        }
-        match page.next {
-            Some(next) => query.cursor = Some(next),
-            None => break,
+    Ok(query)
+}
+
+/// The export of a query, produced a chunk at a time: the header row, then
+/// one chunk per page of rows read from the store.
+pub struct Chunks {
+    store: Arc<dyn Store>,
+    query: ListQuery,
+    state: State,
+}
+
+enum State {
+    Header,
+    Rows,
+    Done,
+}
+
+impl Chunks {
+    pub fn new(store: Arc<dyn Store>, query: ListQuery) -> Self {
+        Chunks { store, query, state: State::Header }
+    }
+
+    /// The next chunk, or `None` after the last.
+    pub async fn next(&mut self) -> Result<Option<Vec<u8>>, Unavailable> {
+        match self.state {
+            State::Header => {
+                self.state = State::Rows;
+                Ok(Some(Csv::header()))
+            }
+            State::Rows => {
+                let page = self.store.list(&self.query).await?;
+                match page.next {
+                    Some(next) => self.query.cursor = Some(next),
+                    None => self.state = State::Done,
+                }
+                Ok(Some(Csv::rows(&page.items)))
+            }
+            State::Done => Ok(None),
         }
     }
-    let mut response = Response::new(Body::Binary(csv.finish()));
+}
+
+/// The answer's headers: a CSV download that no cache keeps.
+fn csv_response(body: Body) -> Response<Body> {
+    let mut response = Response::new(body);
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
     headers.insert(
@@ -47,7 +87,57 @@ pub async fn export(handler: &Handler, req: &Request, actor: Actor) -> Result<Re
     );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     *response.status_mut() = StatusCode::OK;
-    Ok(response)
+    response
+}
+
+/// On Lambda: the whole export in one answer, up to [`MAX_LAMBDA_BYTES`].
+pub async fn export(handler: &Handler, req: &Request, actor: Actor) -> Result<Response<Body>, ApiError> {
+    let query = export_query(handler, req, actor).await?;
+    let mut chunks = Chunks::new(Arc::clone(&handler.store), query);
+    let mut bytes = Vec::new();
+    while let Some(chunk) = chunks.next().await.map_err(unavailable)? {
+        if bytes.len() + chunk.len() > MAX_LAMBDA_BYTES {
+            return Err(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                ErrorCode::ExportTooLarge,
+                "出力する件数が多すぎます。期間(from・to)や状態で絞り込んで、分けて出力してください。",
+            ));
+        }
+        bytes.extend(chunk);
+    }
+    let text = String::from_utf8(bytes).expect("the CSV writer writes UTF-8");
+    Ok(csv_response(Body::Text(text)))
+}
+
+/// For the local server, which streams: the answer's head, and the body's
+/// chunks as they are read (a bounded channel, so memory holds a few pages
+/// whatever the number of rows). A storage failure midway ends the body
+/// early (the status is sent already) and is logged.
+pub async fn export_stream(
+    handler: &Handler,
+    req: &Request,
+) -> Result<(Response<Body>, tokio::sync::mpsc::Receiver<Vec<u8>>), Response<Body>> {
+    let actor = crate::operator::operator(req).map_err(ApiError::into_response)?;
+    let query = export_query(handler, req, actor).await.map_err(ApiError::into_response)?;
+    let (sender, receiver) = tokio::sync::mpsc::channel(4);
+    let mut chunks = Chunks::new(Arc::clone(&handler.store), query);
+    tokio::spawn(async move {
+        loop {
+            match chunks.next().await {
+                Ok(Some(chunk)) => {
+                    if sender.send(chunk).await.is_err() {
+                        return; // The client went away.
+                    }
+                }
+                Ok(None) => return,
+                Err(error) => {
+                    tracing::error!(%error, "export stopped: storage unavailable");
+                    return;
+                }
+            }
+        }
+    });
+    Ok((csv_response(Body::Empty), receiver))
 }
 
 /// The application fields exported, in the form's order (the confirmation
@@ -56,30 +146,37 @@ fn fields() -> impl Iterator<Item = Field> {
     Field::kept()
 }
 
-/// A CSV document being written.
-pub struct Csv {
-    writer: csv::Writer<Vec<u8>>,
-}
-
-impl Default for Csv {
-    fn default() -> Self {
-        Csv::new()
-    }
-}
+/// CSV as Excel reads it: RFC 4180 quoting, CRLF line ends.
+pub struct Csv;
 
 impl Csv {
-    /// The BOM and the header row.
-    pub fn new() -> Self {
-        let mut writer = csv::WriterBuilder::new()
+    fn writer() -> csv::Writer<Vec<u8>> {
+        csv::WriterBuilder::new()
             .terminator(csv::Terminator::CRLF)
             .quote_style(csv::QuoteStyle::Necessary)
-            .from_writer("\u{FEFF}".as_bytes().to_vec());
-        let headers: Vec<&str> = HEAD.iter().copied().chain(fields().map(Field::label)).collect();
-        writer.write_record(&headers).expect("writing to memory");
-        Csv { writer }
+            .from_writer(Vec::new())
     }
 
-    pub fn row(&mut self, stored: &StoredApplication) {
+    /// The BOM and the header row (the form's labels).
+    pub fn header() -> Vec<u8> {
+        let mut writer = Self::writer();
+        let headers: Vec<&str> = HEAD.iter().copied().chain(fields().map(Field::label)).collect();
+        writer.write_record(&headers).expect("writing to memory");
+        let mut bytes = "\u{FEFF}".as_bytes().to_vec();
+        bytes.extend(writer.into_inner().expect("writing to memory"));
+        bytes
+    }
+
+    /// One row per application, every cell defused.
+    pub fn rows(applications: &[StoredApplication]) -> Vec<u8> {
+        let mut writer = Self::writer();
+        for stored in applications {
+            writer.write_record(Self::record(stored)).expect("writing to memory");
+        }
+        writer.into_inner().expect("writing to memory")
+    }
+
+    fn record(stored: &StoredApplication) -> Vec<String> {
         let entries = stored.application.entries();
         let value = |field: Field| {
             entries.iter().find(|(f, _)| *f == field).map(|(_, entry)| match entry {
@@ -96,23 +193,13 @@ impl Csv {
             stored.version.to_string(),
         ];
         record.extend(fields().map(|field| value(field).unwrap_or_default()));
-        let record: Vec<String> = record.into_iter().map(defused).collect();
-        self.writer.write_record(&record).expect("writing to memory");
-    }
-
-    pub fn finish(self) -> Vec<u8> {
-        self.writer.into_inner().expect("writing to memory")
+        record.into_iter().map(defused).collect()
     }
 }
 
 /// A cell that a spreadsheet would read as a formula gets a leading `'`.
 pub fn defused(cell: String) -> String {
     if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{cell}") } else { cell }
-}
-
-#[allow(dead_code)]
-fn limit_is_a_page(query: &ListQuery) -> bool {
-    query.limit == PAGE
 }
 
 #[cfg(test)]
@@ -131,7 +218,7 @@ mod tests {
 
     #[test]
     fn the_header_row_has_a_bom_crlf_and_the_forms_labels() {
-        let bytes = Csv::new().finish();
+        let bytes = Csv::header();
         assert!(bytes.starts_with("\u{FEFF}受付番号,".as_bytes()));
         assert!(bytes.ends_with(b"\r\n"));
         let text = String::from_utf8(bytes).unwrap();

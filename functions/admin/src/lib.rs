@@ -19,7 +19,7 @@ mod views;
 
 pub use settings::{ENV_REJECTED_RETENTION_DAYS, Settings};
 
-use lambda_http::http::{Method, StatusCode};
+use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, RequestExt, Response};
 use shared::domain::{Actor, ApplicationId, AuditAction, AuditEntry};
 use shared::http::{ApiError, ErrorCode};
@@ -100,6 +100,18 @@ impl Handler {
         }
     }
 
+    /// The CSV export as a stream of chunks (the local server; on Lambda,
+    /// [`Handler::handle`] answers it whole). `Err` is the whole answer.
+    pub async fn export_stream(
+        &self,
+        req: &Request,
+    ) -> Result<(Response<Body>, tokio::sync::mpsc::Receiver<Vec<u8>>), Response<Body>> {
+        if req.method().as_str() != ADMIN_EXPORT.method {
+            return Err(ApiError::method_not_allowed(ADMIN_EXPORT.method).into_response());
+        }
+        export::export_stream(self, req).await
+    }
+
     /// Appends an audit entry; nothing is answered unless it is stored.
     async fn audit(&self, entry: AuditEntry) -> Result<(), ApiError> {
         self.store.append_audit(&entry).await.map_err(unavailable)
@@ -143,9 +155,4 @@ fn query_param<'a>(req: &'a Request, name: &str) -> Result<Option<&'a str>, ApiE
         Some(values) => Ok(values.first().copied().filter(|v| !v.is_empty())),
         None => Ok(None),
     }
-}
-
-#[allow(dead_code)]
-fn method_is(req: &Request, method: Method) -> bool {
-    req.method() == method
 }

@@ -6,13 +6,13 @@
 use async_trait::async_trait;
 use criterion::{Criterion, criterion_group, criterion_main};
 use lambda_http::Request;
-use shared::domain::{ApplicationId, NoticeId, Status};
+use shared::domain::{ApplicationId, AuditEntry, AuditId, HistoryEntry, NoticeId, Status, Version};
 use shared::keyed::{IdentifierKey, TokenHash};
 use shared::mail::{MailEvent, MailKind, MailSubject};
 use shared::store::sqlite::SqliteStore;
 use shared::store::{
-    ConfirmOutcome, Counter, Notice, Store, StoredApplication, Submission, SubmitOutcome, TokenState,
-    Unavailable,
+    AuditPage, ConfirmOutcome, Counter, DecideOutcome, DecisionWrite, EraseOutcome, Erasure, ListQuery,
+    Notice, Page, Record, Store, StoredApplication, Submission, SubmitOutcome, TokenState, Unavailable,
 };
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -55,6 +55,28 @@ impl Store for Instant {
     }
     async fn pending_mail(&self) -> Result<Vec<MailEvent>, Unavailable> {
         Ok(Vec::new())
+    }
+    // The operators' side: the submission handler never calls it.
+    async fn decide(&self, _: &DecisionWrite) -> Result<DecideOutcome, Unavailable> {
+        Ok(DecideOutcome::NotFound)
+    }
+    async fn record(&self, _: ApplicationId) -> Result<Option<(Record, Vec<HistoryEntry>)>, Unavailable> {
+        Ok(None)
+    }
+    async fn history_entry(&self, _: ApplicationId, _: Version) -> Result<Option<HistoryEntry>, Unavailable> {
+        Ok(None)
+    }
+    async fn list(&self, _: &ListQuery) -> Result<Page, Unavailable> {
+        Ok(Page { items: Vec::new(), next: None })
+    }
+    async fn erase(&self, _: &Erasure) -> Result<EraseOutcome, Unavailable> {
+        Ok(EraseOutcome::NotFound)
+    }
+    async fn append_audit(&self, _: &AuditEntry) -> Result<(), Unavailable> {
+        Ok(())
+    }
+    async fn audit_log(&self, _: Option<AuditId>, _: usize) -> Result<AuditPage, Unavailable> {
+        Ok(AuditPage { entries: Vec::new(), next: None })
     }
 }
 

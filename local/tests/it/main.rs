@@ -7,4 +7,5 @@ mod hostile;
 mod logs;
 mod operators;
 mod privacy;
+mod review;
 mod server;

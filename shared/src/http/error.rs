@@ -59,6 +59,8 @@ error_codes! {
     VersionConflict = "version_conflict",
     /// The application's status does not allow that decision.
     InvalidTransition = "invalid_transition",
+    /// A CSV export larger than a Lambda answer can carry: narrow it by date.
+    ExportTooLarge = "export_too_large",
     /// A decision's or an erasure's body says something the rules refuse (422).
     InvalidDecision = "invalid_decision",
     InvalidPostalCode = "invalid_postal_code",

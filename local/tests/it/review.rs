@@ -1,0 +1,164 @@
+//! An operator's path over real HTTP, as the README tells it: start the
+//! server, sign in with the printed account, list, read, decide, read the
+//! result mail from the outbox, export, read the audit, erase.
+
+use serde_json::{Value, json};
+use std::time::Duration;
+
+/// The seed's application under `email`.
+fn application(email: &str) -> Value {
+    let mut application = test_support::seed_application();
+    application["email"] = json!(email);
+    application["emailConfirmation"] = json!(email);
+    application
+}
+
+/// Every mail in the outbox: its recipients and its text body, decoded.
+fn outbox(data: &std::path::Path) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(data.join("outbox")) else { return vec![] };
+    entries
+        .filter_map(|entry| {
+            let bytes = std::fs::read(entry.unwrap().path()).ok()?;
+            let message = mail_parser::MessageParser::default().parse(&bytes)?;
+            let to: Vec<String> =
+                message.to()?.iter().filter_map(|a| a.address().map(str::to_owned)).collect();
+            Some(format!("{}\n{}", to.join(","), message.body_text(0)?))
+        })
+        .collect()
+}
+
+/// Waits for a mail that `matches` (deliveries run in the background).
+async fn mail_with(data: &std::path::Path, matches: impl Fn(&str) -> bool) -> String {
+    for _ in 0..100 {
+        if let Some(mail) = outbox(data).into_iter().find(|m| matches(m)) {
+            return mail;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("no such mail in the outbox");
+}
+
+#[tokio::test]
+async fn an_operator_signs_in_lists_decides_exports_and_erases() {
+    let data = tempfile::tempdir().unwrap();
+    let running = local::start(local::Config::new(0, data.path())).await.unwrap();
+    let base = running.url();
+    let client = reqwest::Client::new();
+
+    // An applicant applies and confirms.
+    let submitted = client
+        .post(format!("{base}api/applications"))
+        .header("idempotency-key", "review-path-key-0000001")
+        .json(&application("partner@example.com"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(submitted.status().as_u16(), 202);
+    let store = shared::store::sqlite::SqliteStore::open_dir(data.path()).unwrap();
+    use shared::store::Store;
+    let awaiting = store.list_by_status(shared::domain::Status::AwaitingVerification, 10).await.unwrap();
+    let key = shared::keyed::IdentifierKey::load_or_create(data.path()).unwrap();
+    let token = key.verification_token(awaiting[0].receipt.application_id);
+    let confirmed = client
+        .post(format!("{base}api/verifications"))
+        .json(&json!({ "token": token.as_str() }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(confirmed.status().as_u16(), 200);
+
+    // Without a session: 401 with the envelope.
+    let anonymous = client.get(format!("{base}api/admin/applications")).send().await.unwrap();
+    assert_eq!(anonymous.status().as_u16(), 401);
+    assert_eq!(anonymous.json::<Value>().await.unwrap()["error"]["code"], "unauthenticated");
+
+    // The printed operator signs in.
+    let operator = running.first_operator.clone().expect("the first start's operator");
+    let session: Value = client
+        .post(format!("{base}api/admin/sessions"))
+        .json(&json!({ "email": operator.email.as_str(), "password": operator.password }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let bearer = session["token"].as_str().unwrap().to_owned();
+    let get = |path: String| client.get(format!("{base}{path}")).bearer_auth(&bearer).send();
+
+    let list: Value = get("api/admin/applications".into()).await.unwrap().json().await.unwrap();
+    let items = list["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["status"], "received");
+    assert_eq!(items[0]["displayName"], test_support::seed_application()["corporateName"]);
+    assert_eq!(list["nextCursor"], Value::Null);
+    let id = items[0]["applicationId"].as_str().unwrap().to_owned();
+    let number = items[0]["receptionNumber"].as_str().unwrap().to_owned();
+    let searched: Value =
+        get(format!("api/admin/applications?q={number}")).await.unwrap().json().await.unwrap();
+    assert_eq!(searched["items"].as_array().unwrap().len(), 1);
+
+    let detail: Value = get(format!("api/admin/applications/{id}")).await.unwrap().json().await.unwrap();
+    assert_eq!(detail["version"], 2);
+    assert_eq!(detail["application"]["email"], "partner@example.com");
+    let actions: Vec<&str> =
+        detail["history"].as_array().unwrap().iter().map(|h| h["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, ["submitted", "confirmed"]);
+
+    // Approve: the contract is formed and a partner code issued.
+    let decide = || {
+        client
+            .post(format!("{base}api/admin/applications/{id}/decisions"))
+            .bearer_auth(&bearer)
+            .header("idempotency-key", "review-decision-key-001")
+            .json(&json!({ "decision": "approve", "expectedVersion": 2 }))
+            .send()
+    };
+    let approved = decide().await.unwrap();
+    assert_eq!(approved.status().as_u16(), 200);
+    let approved: Value = approved.json().await.unwrap();
+    assert_eq!(approved["status"], "approved");
+    let code = approved["partnerCode"].as_str().unwrap().to_owned();
+    assert!(code.starts_with("TC-"), "{code}");
+    let replay = decide().await.unwrap();
+    assert_eq!(replay.headers()["idempotent-replayed"], "true");
+    assert_eq!(replay.json::<Value>().await.unwrap()["version"], 3, "decided once");
+    let mail = mail_with(data.path(), |mail| mail.contains(&code)).await;
+    assert!(mail.contains("partner@example.com"), "to the applicant");
+
+    // The export: a BOM, CRLF, the form's labels, the row with its code.
+    let csv = get("api/admin/applications.csv".into()).await.unwrap();
+    assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+    let bytes = csv.bytes().await.unwrap();
+    let text = std::str::from_utf8(&bytes).unwrap();
+    let text = text.strip_prefix('\u{FEFF}').expect("a BOM");
+    assert!(text.ends_with("\r\n") && !text.replace("\r\n", "").contains('\n'));
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    assert!(headers.iter().any(|h| h == "メールアドレス") && headers.iter().any(|h| h == "取次店コード"));
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 1);
+    assert!(rows[0].iter().any(|cell| cell == code) && rows[0].iter().any(|cell| cell == "承認"));
+
+    // Erasure: the application goes; what remains says that it happened.
+    let erased = client
+        .post(format!("{base}api/admin/applications/{id}/erasure"))
+        .bearer_auth(&bearer)
+        .json(&json!({ "reason": "本人からの削除請求" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(erased.status().as_u16(), 200);
+    let erased: Value = erased.json().await.unwrap();
+    assert_eq!(erased["application"], Value::Null);
+    assert!(erased["erasedAt"].is_string());
+
+    // The audit names the operator and the application, never the applicant.
+    let audit = get("api/admin/audit".into()).await.unwrap().text().await.unwrap();
+    let audit_json: Value = serde_json::from_str(&audit).unwrap();
+    let actions: Vec<&str> =
+        audit_json["entries"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, ["view_audit", "erase", "export", "approve", "view", "list", "list", "sign_in"]);
+    assert!(!audit.contains("partner@example.com") && !audit.contains(&number));
+    running.shutdown().await.unwrap();
+}
