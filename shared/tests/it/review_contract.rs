@@ -220,8 +220,10 @@ async fn rejected_applications_expire_after_their_retention(f: Fixture) {
     let stored = received(&f, "old.reject@example.com", 0).await;
     let mut reject = decision(&stored, Decision::Reject, message("今回は見送らせていただきます。"));
     reject.retain_until = Some(Timestamp::now().plus_secs(-1));
-    decided(f.store.decide(&reject).await.unwrap());
+    let rejected = decided(f.store.decide(&reject).await.unwrap());
     assert_eq!(f.store.get(stored.receipt.application_id).await.unwrap(), None);
+    // Its history (and the operator's message in it) goes with it.
+    assert_eq!(f.store.history_entry(stored.receipt.application_id, rejected.version).await.unwrap(), None);
     assert_eq!(f.store.record(stored.receipt.application_id).await.unwrap(), None);
     assert_eq!(f.store.list(&list(Some(Status::Rejected), None)).await.unwrap().items, []);
     let again = submission_at("old.reject@example.com", 0);

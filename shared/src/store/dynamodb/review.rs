@@ -60,16 +60,22 @@ impl DynamoStore {
             .expect("table and item are set")
     }
 
-    /// A Put of a new history item.
-    fn history_put(&self, application_id: ApplicationId, entry: &HistoryEntry) -> Put {
+    /// A Put of a new history item, deleted with its application's personal
+    /// data when that has a retention (`expires`).
+    fn history_put(
+        &self,
+        application_id: ApplicationId,
+        entry: &HistoryEntry,
+        expires: Option<Timestamp>,
+    ) -> Put {
         let pk = layout::application_pk(application_id);
+        let mut attributes = layout::history_attributes(application_id, entry);
+        if let Some(expires) = expires {
+            attributes.push((attr::EXPIRES_AT, Value::Number(expires.epoch().to_string())));
+        }
         Put::builder()
             .table_name(&self.table)
-            .set_item(Some(item_of(
-                &pk,
-                &layout::history_sk(entry.version),
-                layout::history_attributes(application_id, entry),
-            )))
+            .set_item(Some(item_of(&pk, &layout::history_sk(entry.version), attributes)))
             .condition_expression("attribute_not_exists(#pk)")
             .expression_attribute_names("#pk", layout::PARTITION_KEY)
             .build()
@@ -200,7 +206,7 @@ impl DynamoStore {
         );
         let mut items = vec![
             transact_update(update),
-            transact_put(self.history_put(id, &entry)),
+            transact_put(self.history_put(id, &entry, decision.retain_until)),
             self.put(idempotency, super::ABSENT, now.epoch()),
             transact_put(self.audit_put(&decision.audit)),
         ];
@@ -514,7 +520,7 @@ impl DynamoStore {
         };
         let mut writes = vec![
             transact_put(tombstone),
-            transact_put(self.history_put(id, &entry)),
+            transact_put(self.history_put(id, &entry, None)),
             transact_put(self.audit_put(&erasure.audit)),
         ];
         if let Some(email_key) = string(item, attr::EMAIL_KEY) {
