@@ -211,6 +211,7 @@ export const ERROR_CODES = {
   "applicationNotFound": "application_not_found",
   "versionConflict": "version_conflict",
   "invalidTransition": "invalid_transition",
+  "exportTooLarge": "export_too_large",
   "invalidDecision": "invalid_decision",
   "invalidPostalCode": "invalid_postal_code",
   "postalCodeNotFound": "postal_code_not_found"

@@ -24,39 +24,34 @@ use lambda_http::{Body, Request, RequestExt, Response};
 use shared::domain::{Actor, ApplicationId, AuditAction, AuditEntry};
 use shared::http::{ApiError, ErrorCode};
 use shared::keyed::IdentifierKey;
-use shared::mail::MailEvent;
+use shared::mail::{AfterEvent, EventHook, MailEvent};
 use shared::routes::{
     ADMIN_AUDIT, ADMIN_DECISIONS, ADMIN_DETAIL, ADMIN_ERASURE, ADMIN_EXPORT, ADMIN_LIST, Route,
 };
 use shared::store::{Store, Unavailable};
 use std::sync::Arc;
 
-/// Called once for every stored event that must be mailed (the local server).
-pub type AfterEvent = Arc<dyn Fn(MailEvent) + Send + Sync>;
-
 /// The handler over an injected store and key.
 pub struct Handler {
     store: Arc<dyn Store>,
     key: Arc<IdentifierKey>,
     settings: Settings,
-    after_event: Option<AfterEvent>,
+    after_event: EventHook,
 }
 
 impl Handler {
     pub fn new(store: Arc<dyn Store>, key: Arc<IdentifierKey>, settings: Settings) -> Self {
-        Handler { store, key, settings, after_event: None }
+        Handler { store, key, settings, after_event: EventHook::default() }
     }
 
     /// Runs `hook` for each decision once it is stored (the local server's mails).
     pub fn after_event(mut self, hook: AfterEvent) -> Self {
-        self.after_event = Some(hook);
+        self.after_event = EventHook::new(hook);
         self
     }
 
     fn stored(&self, event: MailEvent) {
-        if let Some(hook) = &self.after_event {
-            hook(event);
-        }
+        self.after_event.stored(event);
     }
 
     pub async fn handle(&self, req: Request) -> Response<Body> {

@@ -21,20 +21,17 @@ use lambda_http::{Body, Request, Response};
 use shared::http::ApiError;
 use shared::keyed::IdentifierKey;
 use shared::limits::{self, Action};
-use shared::mail::MailEvent;
+use shared::mail::{AfterEvent, EventHook, MailEvent};
 use shared::routes::{CONFIRM, PREVIEW, Route, SUBMIT};
 use shared::store::Store;
 use std::sync::Arc;
-
-/// Called once for every event that must be mailed, after it is durably stored.
-pub type AfterEvent = Arc<dyn Fn(MailEvent) + Send + Sync>;
 
 /// The handler over an injected store and key.
 pub struct Handler {
     store: Arc<dyn Store>,
     key: Arc<IdentifierKey>,
     settings: Settings,
-    after_event: Option<AfterEvent>,
+    after_event: EventHook,
 }
 
 /// How a request ended, for the log (never personal data): `created`,
@@ -43,20 +40,18 @@ type Outcome = &'static str;
 
 impl Handler {
     pub fn new(store: Arc<dyn Store>, key: Arc<IdentifierKey>, settings: Settings) -> Self {
-        Handler { store, key, settings, after_event: None }
+        Handler { store, key, settings, after_event: EventHook::default() }
     }
 
     /// Runs `hook` once for each stored event that must be mailed (the local
     /// server delivers from here; on AWS the table's stream does).
     pub fn after_event(mut self, hook: AfterEvent) -> Self {
-        self.after_event = Some(hook);
+        self.after_event = EventHook::new(hook);
         self
     }
 
     fn stored(&self, event: MailEvent) {
-        if let Some(hook) = &self.after_event {
-            hook(event);
-        }
+        self.after_event.stored(event);
     }
 
     pub async fn handle(&self, req: Request) -> Response<Body> {

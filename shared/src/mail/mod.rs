@@ -11,6 +11,7 @@
 
 mod config;
 mod delivery;
+mod hook;
 mod kind;
 mod mime;
 mod outbox;
@@ -23,6 +24,7 @@ pub use config::{
     ENV_PUBLIC_BASE_URL, ENV_REPLY_TO, MailConfig, pairs,
 };
 pub use delivery::{DeliverError, MailFailure, Postman, deliver};
+pub use hook::{AfterEvent, EventHook};
 pub use kind::{MailEvent, MailKind, MailSubject};
 pub use outbox::OutboxMailer;
 #[cfg(feature = "ses")]

@@ -742,19 +742,21 @@ fn is_expired(item: &Item, now: i64) -> bool {
     string(item, attr::EXPIRES_AT).and_then(|text| text.parse::<i64>().ok()).is_some_and(|at| at < now)
 }
 
+fn key(name: &str, key_type: KeyType) -> KeySchemaElement {
+    KeySchemaElement::builder().attribute_name(name).key_type(key_type).build().expect("complete")
+}
+
+fn string_attribute(name: &str) -> AttributeDefinition {
+    AttributeDefinition::builder()
+        .attribute_name(name)
+        .attribute_type(ScalarAttributeType::S)
+        .build()
+        .expect("complete")
+}
+
 /// Creates a table with the layout's keys, status index, TTL and stream, as the
 /// SAM template does: for tests and local runs against moto.
 pub async fn create_table(client: &Client, table: &str) -> Result<(), Unavailable> {
-    let key = |name: &str, key_type: KeyType| {
-        KeySchemaElement::builder().attribute_name(name).key_type(key_type).build().expect("complete")
-    };
-    let string_attribute = |name: &str| {
-        AttributeDefinition::builder()
-            .attribute_name(name)
-            .attribute_type(ScalarAttributeType::S)
-            .build()
-            .expect("complete")
-    };
     let index = |name: &str, partition: &str, sort: &str| {
         GlobalSecondaryIndex::builder()
             .index_name(name)
@@ -814,16 +816,6 @@ pub async fn create_table(client: &Client, table: &str) -> Result<(), Unavailabl
 
 /// Creates the audit table (`pk`, `sk`; no TTL, no stream), as the SAM template does.
 pub async fn create_audit_table(client: &Client, table: &str) -> Result<(), Unavailable> {
-    let key = |name: &str, key_type: KeyType| {
-        KeySchemaElement::builder().attribute_name(name).key_type(key_type).build().expect("complete")
-    };
-    let string_attribute = |name: &str| {
-        AttributeDefinition::builder()
-            .attribute_name(name)
-            .attribute_type(ScalarAttributeType::S)
-            .build()
-            .expect("complete")
-    };
     client
         .create_table()
         .table_name(table)

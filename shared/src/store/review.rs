@@ -5,8 +5,8 @@
 
 use super::StoredApplication;
 use crate::domain::{
-    Actor, ApplicationId, AuditEntry, AuditId, Decision, IdempotencyKey, OperatorMessage, PartnerCode,
-    ReceptionNumber, Status, Timestamp, Version,
+    Actor, ApplicationId, AuditEntry, AuditId, Decision, HistoryAction, HistoryEntry, IdempotencyKey,
+    OperatorMessage, PartnerCode, ReceptionNumber, Status, Timestamp, Version,
 };
 use crate::keyed::{EmailKey, TokenHash};
 
@@ -31,6 +31,21 @@ pub struct DecisionWrite {
     pub retain_until: Option<Timestamp>,
     /// The audit entry, written in the same transaction.
     pub audit: AuditEntry,
+}
+
+impl DecisionWrite {
+    /// The history entry this decision appends to `stored`, moving it to `to`.
+    pub fn entry(&self, stored: &StoredApplication, to: Status) -> HistoryEntry {
+        HistoryEntry {
+            version: stored.version.next(),
+            at: self.at,
+            actor: self.actor.clone(),
+            action: HistoryAction::from(self.decision),
+            from_status: Some(stored.status),
+            to_status: Some(to),
+            message: self.message.clone(),
+        }
+    }
 }
 
 /// How a decision ended.
@@ -65,6 +80,34 @@ pub struct Erasure {
     /// The hash of its verification token (derived from the id by the caller's key).
     pub token_hash: TokenHash,
     pub audit: AuditEntry,
+}
+
+impl Erasure {
+    /// What remains of `stored` once erased.
+    pub fn tombstone(&self, stored: &StoredApplication) -> ErasedApplication {
+        ErasedApplication {
+            application_id: self.application_id,
+            reception_number: stored.receipt.reception_number,
+            received_at: stored.receipt.received_at,
+            verified_at: stored.verified_at,
+            status: stored.status,
+            version: stored.version.next(),
+            erased_at: self.at,
+        }
+    }
+
+    /// The history entry of the erasure: who, when and why.
+    pub fn entry(&self, stored: &StoredApplication) -> HistoryEntry {
+        HistoryEntry {
+            version: stored.version.next(),
+            at: self.at,
+            actor: self.actor.clone(),
+            action: HistoryAction::Erase,
+            from_status: Some(stored.status),
+            to_status: None,
+            message: Some(self.reason.clone()),
+        }
+    }
 }
 
 /// How an erasure ended.

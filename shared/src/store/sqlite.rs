@@ -593,22 +593,36 @@ fn read_applications(
     let sql = format!("SELECT {} FROM applications {condition}", select.join(", "));
     let mut statement = connection.prepare(&sql)?;
     let rows = statement.query_map(params, |row| {
-        let mut values = std::collections::HashMap::with_capacity(columns.len());
-        for (index, column) in columns.iter().enumerate() {
-            let value: Option<String> = match row.get_ref(index)? {
-                rusqlite::types::ValueRef::Integer(n) => Some(n.to_string()),
-                rusqlite::types::ValueRef::Text(bytes) => Some(String::from_utf8_lossy(bytes).into_owned()),
-                _ => None,
-            };
-            if let Some(value) = value {
-                values.insert(*column, value);
-            }
-        }
-        layout::stored_application_from(|name| values.get(name).map(|v| v.as_str().into())).map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
-        })
+        let values = row_values(row, &columns)?;
+        layout::stored_application_from(|name| values.get(name).map(|v| v.as_str().into()))
+            .map_err(unreadable)
     })?;
     rows.collect()
+}
+
+/// A row's columns as the layout's decoders read attributes: integers as
+/// their digits, text as is, NULL absent.
+fn row_values<'c>(
+    row: &rusqlite::Row<'_>,
+    columns: &[&'c str],
+) -> rusqlite::Result<std::collections::HashMap<&'c str, String>> {
+    let mut values = std::collections::HashMap::with_capacity(columns.len());
+    for (index, column) in columns.iter().enumerate() {
+        let value = match row.get_ref(index)? {
+            rusqlite::types::ValueRef::Integer(n) => Some(n.to_string()),
+            rusqlite::types::ValueRef::Text(bytes) => Some(String::from_utf8_lossy(bytes).into_owned()),
+            _ => None,
+        };
+        if let Some(value) = value {
+            values.insert(*column, value);
+        }
+    }
+    Ok(values)
+}
+
+/// A row the layout cannot read back (its error names attributes, not values).
+fn unreadable(error: layout::LayoutError) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(error))
 }
 
 #[async_trait]

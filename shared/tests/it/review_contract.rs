@@ -334,27 +334,6 @@ async fn result_mails_are_pending_until_marked(f: Fixture) {
     assert!(!f.store.pending_mail().await.unwrap().contains(&event));
 }
 
-macro_rules! contract {
-    ($($test:ident),* $(,)?) => {
-        mod sqlite_backend {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $test() {
-                    super::$test(super::sqlite().await).await
-                }
-            )*
-        }
-        mod dynamodb_backend {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $test() {
-                    super::$test(super::dynamodb().await).await
-                }
-            )*
-        }
-    };
-}
-
 contract!(
     decisions_follow_the_lifecycle_with_history,
     a_decision_replays_and_refuses_a_reused_key,

@@ -374,27 +374,6 @@ async fn lists_newest_first(f: Fixture) {
     assert_eq!(f.store.list_by_status(Status::Received, 2).await.unwrap().len(), 2);
 }
 
-macro_rules! contract {
-    ($($test:ident),* $(,)?) => {
-        mod sqlite_backend {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $test() {
-                    super::$test(super::sqlite().await).await
-                }
-            )*
-        }
-        mod dynamodb_backend {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $test() {
-                    super::$test(super::dynamodb().await).await
-                }
-            )*
-        }
-    };
-}
-
 contract!(
     create_and_read_back,
     replay_returns_the_first_body,

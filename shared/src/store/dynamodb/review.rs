@@ -9,11 +9,11 @@ use super::{
     ATTEMPTS, DynamoStore, Item, Sent, cancelled_by, failed, is_expired, keys, n, pause, s, sdk_unavailable,
     string, to_attribute,
 };
-use crate::domain::{ApplicationId, AuditEntry, AuditId, HistoryAction, HistoryEntry, Timestamp, Version};
+use crate::domain::{ApplicationId, AuditEntry, AuditId, HistoryEntry, Timestamp, Version};
 use crate::store::layout::{self, Value, attr};
 use crate::store::{
-    AuditPage, Cursor, DecideOutcome, DecisionWrite, EraseOutcome, ErasedApplication, Erasure, ListQuery,
-    Page, Record, Search, StoredApplication, Unavailable,
+    AuditPage, Cursor, DecideOutcome, DecisionWrite, EraseOutcome, Erasure, ListQuery, Page, Record, Search,
+    StoredApplication, Unavailable,
 };
 use aws_sdk_dynamodb::types::{Delete, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
 
@@ -185,15 +185,7 @@ impl DynamoStore {
             .build()
             .expect("complete");
 
-        let entry = HistoryEntry {
-            version: stored.version.next(),
-            at: now,
-            actor: decision.actor.clone(),
-            action: HistoryAction::from(decision.decision),
-            from_status: Some(stored.status),
-            to_status: Some(to),
-            message: decision.message.clone(),
-        };
+        let entry = decision.entry(&stored, to);
         let idempotency = item_of(
             &idempotency_pk,
             layout::IDEMPOTENCY_SORT_KEY,
@@ -242,7 +234,12 @@ impl DynamoStore {
                     .expect("complete");
                 items.push(transact_update(update));
             }
-            let history = Self::history_keys(&self.application_items(id).await?, now.epoch());
+            // Only the entries before this one: a racing decision's entry of
+            // the same version may be there by now, and one transaction may
+            // not touch an item twice (its condition fails this one anyway).
+            let own = layout::history_sk(entry.version);
+            let mut history = Self::history_keys(&self.application_items(id).await?, now.epoch());
+            history.retain(|sk| *sk < own);
             if history.len() > MAX_HISTORY {
                 return Err(Unavailable("too many history entries for one transaction".into()));
             }
@@ -484,15 +481,7 @@ impl DynamoStore {
         let Some(stored) = self.live_from(item)? else {
             return Ok(Some(EraseOutcome::NotFound));
         };
-        let erased = ErasedApplication {
-            application_id: id,
-            reception_number: stored.receipt.reception_number,
-            received_at: stored.receipt.received_at,
-            verified_at: stored.verified_at,
-            status: stored.status,
-            version: stored.version.next(),
-            erased_at: erasure.at,
-        };
+        let erased = erasure.tombstone(&stored);
         let pk = layout::application_pk(id);
         let history = Self::history_keys(&items, erasure.at.epoch());
         if history.len() > MAX_HISTORY {
@@ -509,15 +498,7 @@ impl DynamoStore {
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::None)
             .build()
             .expect("complete");
-        let entry = HistoryEntry {
-            version: erased.version,
-            at: erasure.at,
-            actor: erasure.actor.clone(),
-            action: HistoryAction::Erase,
-            from_status: Some(stored.status),
-            to_status: None,
-            message: Some(erasure.reason.clone()),
-        };
+        let entry = erasure.entry(&stored);
         let mut writes = vec![
             transact_put(tombstone),
             transact_put(self.history_put(id, &entry, None)),

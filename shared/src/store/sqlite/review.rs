@@ -2,7 +2,7 @@
 //! search, erasure, the history and the audit. Each change is one IMMEDIATE
 //! transaction, with the same conditions as the DynamoDB store's.
 
-use super::{application_by_id, live, q, read_applications};
+use super::{application_by_id, live, q, read_applications, row_values, unreadable};
 use crate::domain::{
     ApplicationId, AuditEntry, AuditId, Decision, HistoryAction, HistoryEntry, Status, Timestamp, Version,
 };
@@ -215,15 +215,7 @@ pub(super) fn decide_in(
         // Not reachable inside an IMMEDIATE transaction; refused all the same.
         return Ok(DecideOutcome::VersionConflict(stored));
     }
-    let entry = HistoryEntry {
-        version: stored.version.next(),
-        at: decision.at,
-        actor: decision.actor.clone(),
-        action: HistoryAction::from(decision.decision),
-        from_status: Some(stored.status),
-        to_status: Some(to),
-        message: decision.message.clone(),
-    };
+    let entry = decision.entry(&stored, to);
     insert(&tx, "history", layout::history_attributes(decision.application_id, &entry), &[])?;
     if let Some(until) = decision.retain_until {
         // The history's messages go with the application's personal data.
@@ -277,20 +269,8 @@ fn history_in(
     );
     let mut statement = connection.prepare(&sql)?;
     let rows = statement.query_map(params![id, version.map(Version::get), now], |row| {
-        let mut values = std::collections::HashMap::new();
-        for (index, column) in columns.iter().enumerate() {
-            let value: Option<String> = match row.get_ref(index)? {
-                rusqlite::types::ValueRef::Integer(n) => Some(n.to_string()),
-                rusqlite::types::ValueRef::Text(bytes) => Some(String::from_utf8_lossy(bytes).into_owned()),
-                _ => None,
-            };
-            if let Some(value) = value {
-                values.insert(*column, value);
-            }
-        }
-        layout::history_entry_from(|name| values.get(name).map(|v| v.as_str().into())).map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
-        })
+        let values = row_values(row, &columns)?;
+        layout::history_entry_from(|name| values.get(name).map(|v| v.as_str().into())).map_err(unreadable)
     })?;
     rows.collect()
 }
@@ -315,27 +295,9 @@ fn erased_in(connection: &Connection, id: &str) -> rusqlite::Result<Option<Erase
     ];
     let select: Vec<String> = columns.iter().map(|c| q(c)).collect();
     let sql = format!("SELECT {} FROM erased WHERE {} = ?1", select.join(", "), q(attr::APPLICATION_ID));
-    let values: Option<std::collections::HashMap<&str, String>> = connection
-        .query_row(&sql, [id], |row| {
-            let mut values = std::collections::HashMap::new();
-            for (index, column) in columns.iter().enumerate() {
-                let value: Option<String> = match row.get_ref(index)? {
-                    rusqlite::types::ValueRef::Integer(n) => Some(n.to_string()),
-                    rusqlite::types::ValueRef::Text(bytes) => {
-                        Some(String::from_utf8_lossy(bytes).into_owned())
-                    }
-                    _ => None,
-                };
-                if let Some(value) = value {
-                    values.insert(*column, value);
-                }
-            }
-            Ok(values)
-        })
-        .optional()?;
+    let values = connection.query_row(&sql, [id], |row| row_values(row, &columns)).optional()?;
     let Some(values) = values else { return Ok(None) };
-    layout::erased_application_from(|name| values.get(name).map(|v| v.as_str().into()))
-        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e)))
+    layout::erased_application_from(|name| values.get(name).map(|v| v.as_str().into())).map_err(unreadable)
 }
 
 pub(super) fn record_in(
@@ -423,15 +385,7 @@ pub(super) fn erase_in(connection: &mut Connection, erasure: &Erasure) -> rusqli
     let Some(stored) = application_by_id(&tx, &id)? else {
         return Ok(erased_in(&tx, &id)?.map_or(EraseOutcome::NotFound, EraseOutcome::AlreadyErased));
     };
-    let erased = ErasedApplication {
-        application_id: erasure.application_id,
-        reception_number: stored.receipt.reception_number,
-        received_at: stored.receipt.received_at,
-        verified_at: stored.verified_at,
-        status: stored.status,
-        version: stored.version.next(),
-        erased_at: erasure.at,
-    };
+    let erased = erasure.tombstone(&stored);
     insert(&tx, "erased", layout::tombstone_attributes(&erased), &[])?;
     let by_id = |table: &str| format!("DELETE FROM {table} WHERE {} = ?1", q(attr::APPLICATION_ID));
     tx.execute(&by_id("tokens"), [&id])?;
@@ -441,15 +395,7 @@ pub(super) fn erase_in(connection: &mut Connection, erasure: &Erasure) -> rusqli
         &format!("UPDATE history SET {} = NULL WHERE {} = ?1", q(attr::MESSAGE), q(attr::APPLICATION_ID)),
         [&id],
     )?;
-    let entry = HistoryEntry {
-        version: erased.version,
-        at: erasure.at,
-        actor: erasure.actor.clone(),
-        action: HistoryAction::Erase,
-        from_status: Some(stored.status),
-        to_status: None,
-        message: Some(erasure.reason.clone()),
-    };
+    let entry = erasure.entry(&stored);
     insert(&tx, "history", layout::history_attributes(erasure.application_id, &entry), &[])?;
     append_audit_in(&tx, &erasure.audit)?;
     tx.commit()?;
