@@ -1,7 +1,7 @@
 //! The Lambda handler end to end on moto server: submissions, confirmations,
-//! notices, operators' decisions and erasures stored through the DynamoDB store, their records read from the
-//! table's real stream, mails sent through SES v2 and read back from moto's
-//! `/moto-api/data.json`.
+//! notices, operators' decisions and erasures stored through the DynamoDB
+//! store, their records read from the table's real stream, mails sent through
+//! SES v2 and read back from moto's `/moto-api/data.json`.
 
 use crate::support::*;
 use aws_lambda_events::event::dynamodb::Event;
