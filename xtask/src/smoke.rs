@@ -48,7 +48,7 @@ pub const FUNCTIONS: [(&str, &str); 6] = [
 ];
 
 /// The operator API's second start: its event without the authorizer's claims.
-const ADMIN_UNAUTHENTICATED: &str = "admin-unauthenticated";
+const ADMIN_UNAUTHENTICATED: &str = "admin-anonymous";
 
 /// Headers every HTTP function's answer must carry on AWS.
 const HTTP_HEADERS: [(&str, Option<&str>); 4] = [
