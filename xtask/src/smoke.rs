@@ -3,7 +3,10 @@
 //! harness's Runtime API emulator and answers one event from `events/`, and
 //! each answer is checked for what that function must say, with the headers
 //! API Gateway passes on (HSTS among them). scripts/artefact-smoke runs it
-//! after `sam build`, against moto for submit and notify.
+//! after `sam build`, against moto for submit, notify and admin. The operator
+//! API's binary is started twice: with the JWT authorizer's claims of an
+//! operator (200, the list) and with none (401), the one path a route left
+//! without its authorizer would take.
 //!
 //! ```text
 //! cargo run -p xtask -- smoke --build-dir .aws-sam/build --env TABLE_NAME=… …
@@ -29,16 +32,23 @@ pub struct Args {
     /// Show the functions' stdout and stderr.
     #[arg(long)]
     pub show_output: bool,
+    /// Start only these binaries (e.g. `--only admin`); all by default.
+    #[arg(long = "only")]
+    pub only: Vec<String>,
 }
 
 /// The template's function resources, by the binary each one builds.
-pub const FUNCTIONS: [(&str, &str); 5] = [
+pub const FUNCTIONS: [(&str, &str); 6] = [
     ("WebFunction", "web"),
     ("ValidateFunction", "validate"),
     ("SubmitFunction", "submit"),
     ("PostalFunction", "postal"),
     ("NotifyFunction", "notify"),
+    ("AdminFunction", "admin"),
 ];
+
+/// The operator API's second start: its event without the authorizer's claims.
+const ADMIN_UNAUTHENTICATED: &str = "admin-anonymous";
 
 /// Headers every HTTP function's answer must carry on AWS.
 const HTTP_HEADERS: [(&str, Option<&str>); 4] = [
@@ -55,8 +65,14 @@ pub fn run(args: Args) -> Result<()> {
         .map(|pair| pair.split_once('=').map(|(k, v)| (k.to_owned(), v.to_owned())))
         .collect::<Option<_>>()
         .context("--env takes NAME=VALUE")?;
+    if let Some(unknown) = args.only.iter().find(|name| !FUNCTIONS.iter().any(|(_, b)| b == *name)) {
+        bail!("--only {unknown}: not one of the functions");
+    }
     let mut subjects = Vec::new();
     for (resource, binary) in FUNCTIONS {
+        if !args.only.is_empty() && !args.only.iter().any(|name| name == binary) {
+            continue;
+        }
         let bootstrap = args.build_dir.join(resource).join("bootstrap");
         let size = std::fs::metadata(&bootstrap)
             .with_context(|| {
@@ -66,6 +82,14 @@ pub fn run(args: Args) -> Result<()> {
         println!("{resource:<17} {:>7.2} MB  {}", size as f64 / 1e6, bootstrap.display());
         let event_path = coldstart::default_event(binary)?;
         let event = std::fs::read(&event_path).with_context(|| event_path.display().to_string())?;
+        if binary == "admin" {
+            subjects.push(Subject {
+                name: ADMIN_UNAUTHENTICATED.to_owned(),
+                binary: bootstrap.clone(),
+                event: without_authorizer(&event)?.into(),
+                env: env.clone(),
+            });
+        }
         subjects.push(Subject {
             name: binary.to_owned(),
             binary: bootstrap,
@@ -81,6 +105,18 @@ pub fn run(args: Args) -> Result<()> {
         println!("{:<17} answered as it should", subject.name);
     }
     Ok(())
+}
+
+/// An API Gateway v2 event as it would reach a route without the JWT
+/// authorizer: no `requestContext.authorizer`, no bearer token.
+fn without_authorizer(event: &[u8]) -> Result<Vec<u8>> {
+    let mut event: Value = serde_json::from_slice(event).context("the event is not JSON")?;
+    let context = event["requestContext"].as_object_mut().context("an API Gateway v2 event")?;
+    ensure!(context.remove("authorizer").is_some(), "the event has no authorizer claims");
+    if let Some(headers) = event["headers"].as_object_mut() {
+        headers.remove("authorization");
+    }
+    Ok(serde_json::to_vec(&event)?)
 }
 
 /// The answer for an error message: its status and headers, and the start of
@@ -124,6 +160,18 @@ pub fn check(function: &str, answer: &Value) -> Result<()> {
             ensure!(status == 200, "status {status}");
             let body: Value = serde_json::from_str(&body)?;
             ensure!(body["addresses"][0]["town"] == "大深町", "530-0011 is 大深町");
+        }
+        "admin" => {
+            ensure!(status == 200, "status {status}");
+            ensure!(headers["content-type"] == "application/json; charset=utf-8", "content-type");
+            let body: Value = serde_json::from_str(&body)?;
+            ensure!(body["items"].is_array(), "the list's items: {body}");
+            ensure!(body.get("nextCursor").is_some(), "the list's nextCursor: {body}");
+        }
+        ADMIN_UNAUTHENTICATED => {
+            ensure!(status == 401, "status {status}");
+            let body: Value = serde_json::from_str(&body)?;
+            ensure!(body["error"]["code"] == "unauthenticated", "the error envelope: {body}");
         }
         "submit" => {
             ensure!(status == 202, "status {status}");
@@ -226,8 +274,35 @@ mod tests {
         assert!(check("validate", &without_hsts).is_ok());
         without_hsts["headers"].as_object_mut().unwrap().remove("strict-transport-security");
         assert!(check("validate", &without_hsts).is_err());
+        let list = r#"{"items":[],"nextCursor":null}"#;
+        let mut admin = http(200, list, false);
+        admin["headers"]["content-type"] = json!("application/json; charset=utf-8");
+        assert!(check("admin", &admin).is_ok());
+        assert!(check(ADMIN_UNAUTHENTICATED, &admin).is_err(), "a list without claims");
+        admin["body"] = json!(r#"{"error":{"code":"unauthenticated","message":"…"}}"#);
+        assert!(check("admin", &admin).is_err());
+        admin["statusCode"] = json!(401);
+        assert!(check(ADMIN_UNAUTHENTICATED, &admin).is_ok());
+        admin["body"] = json!(r#"{"error":{"code":"forbidden","message":"…"}}"#);
+        assert!(check(ADMIN_UNAUTHENTICATED, &admin).is_err());
         assert!(check("notify", &json!({ "batchItemFailures": [] })).is_ok());
         assert!(check("notify", &json!({ "batchItemFailures": [{ "itemIdentifier": "1" }] })).is_err());
+    }
+
+    #[test]
+    fn the_admin_event_is_an_operators_and_loses_its_claims_for_the_second_start() {
+        let path = coldstart::default_event("admin").unwrap();
+        let event = std::fs::read(&path).unwrap();
+        let with: Value = serde_json::from_slice(&event).unwrap();
+        let claims = &with["requestContext"]["authorizer"]["jwt"]["claims"];
+        assert_eq!(claims["cognito:groups"], "[operators]");
+        assert_eq!(claims["username"], "op@example.com");
+        assert_eq!(with["rawPath"], "/api/admin/applications");
+        let without: Value = serde_json::from_slice(&without_authorizer(&event).unwrap()).unwrap();
+        assert!(without["requestContext"].get("authorizer").is_none());
+        assert!(without["headers"].get("authorization").is_none());
+        assert_eq!(without["rawPath"], with["rawPath"]);
+        assert!(without_authorizer(&serde_json::to_vec(&without).unwrap()).is_err());
     }
 
     #[test]

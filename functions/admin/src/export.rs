@@ -86,6 +86,9 @@ fn csv_response(body: Body) -> Response<Body> {
         HeaderValue::from_static("attachment; filename=\"applications.csv\""),
     );
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    // As every JSON answer (`shared::http::json`): nosniff, Referrer- and
+    // Permissions-Policy, also where no API Gateway wrapper adds them (the local server).
+    shared::http::secure(headers);
     *response.status_mut() = StatusCode::OK;
     response
 }

@@ -1,7 +1,7 @@
-//! The Lambda handler end to end on moto server: submissions, confirmations and
-//! notices stored through the DynamoDB store, their records read from the
-//! table's real stream, mails sent through SES v2 and read back from moto's
-//! `/moto-api/data.json`.
+//! The Lambda handler end to end on moto server: submissions, confirmations,
+//! notices, operators' decisions and erasures stored through the DynamoDB
+//! store, their records read from the table's real stream, mails sent through
+//! SES v2 and read back from moto's `/moto-api/data.json`.
 
 use crate::support::*;
 use aws_lambda_events::event::dynamodb::Event;
@@ -9,9 +9,14 @@ use aws_lambda_events::event::streams::DynamoDbEventResponse;
 use lambda_runtime::{Context, LambdaEvent};
 use mail_parser::MessageParser;
 use notify::{Deps, handle};
+use shared::domain::{
+    Actor, AuditAction, AuditEntry, Decision, IdempotencyKey, OperatorMessage, PartnerCode, Timestamp,
+};
 use shared::mail::{MailConfig, MailEvent, Postman, SesMailer, deliver};
 use shared::store::dynamodb::DynamoStore;
-use shared::store::{Store, StoredApplication, Submission};
+use shared::store::{
+    DecideOutcome, DecisionWrite, EraseOutcome, Erasure, Store, StoredApplication, Submission,
+};
 
 async fn deps(store: &DynamoStore, mailer: SesMailer, config: MailConfig) -> Deps {
     Deps { store: Box::new(store.clone()), mailer: Box::new(mailer), config, key: key() }
@@ -257,4 +262,185 @@ async fn after_ses_comes_back_redelivered_batches_send_exactly_one_mail_of_each_
         assert_eq!(notices, 1);
         assert_eq!(marked(&store, MailEvent::Confirmed(app.receipt.application_id)).await, [true, true]);
     }
+}
+
+/// An operator's decision as the admin handler makes it, under a fresh key.
+fn decision_of(stored: &StoredApplication, decision: Decision, message: Option<&str>) -> DecisionWrite {
+    let id = stored.receipt.application_id;
+    let operator = Actor::parse("reviewer@example.com").unwrap();
+    let message = message.map(|text| OperatorMessage::parse(text).expect("a valid message"));
+    DecisionWrite {
+        application_id: id,
+        decision,
+        expected_version: stored.version,
+        request_hash: format!("{id}:{}:{}:{message:?}", decision.as_str(), stored.version),
+        message,
+        actor: operator.clone(),
+        at: Timestamp::now(),
+        idempotency_key: IdempotencyKey::parse(&unique("decision-key-0001")).unwrap(),
+        partner_code: (decision == Decision::Approve).then(PartnerCode::random),
+        retain_until: (decision == Decision::Reject).then(|| Timestamp::now().plus_secs(365 * 86_400)),
+        audit: AuditEntry::now(operator, decision.into(), Some(id)),
+    }
+}
+
+async fn decide(store: &DynamoStore, write: &DecisionWrite) -> StoredApplication {
+    match store.decide(write).await.expect("decided") {
+        DecideOutcome::Decided(stored) => stored,
+        other => panic!("{other:?}"),
+    }
+}
+
+async fn erase(store: &DynamoStore, stored: &StoredApplication) {
+    let id = stored.receipt.application_id;
+    let operator = Actor::parse("reviewer@example.com").unwrap();
+    let erasure = Erasure {
+        application_id: id,
+        actor: operator.clone(),
+        reason: OperatorMessage::parse("本人からの削除請求(電話)").unwrap(),
+        at: Timestamp::now(),
+        token_hash: key().verification_token(id).hash(),
+        audit: AuditEntry::now(operator, AuditAction::Erase, Some(id)),
+    };
+    assert!(matches!(store.erase(&erasure).await.expect("erased"), EraseOutcome::Erased(_)));
+}
+
+/// The subjects of the mails to `address`, sorted.
+fn subjects_to(sent: &[Sent], address: &str) -> Vec<String> {
+    let mut subjects: Vec<String> = to(sent, address).iter().map(|s| subject_of(s)).collect();
+    subjects.sort();
+    subjects
+}
+
+fn result_subject(title: &str, app: &StoredApplication) -> String {
+    format!("【パートナー登録】{title}(受付番号:{})", app.receipt.reception_number)
+}
+
+/// The result mails through the table's real stream: a request for documents
+/// (with the operator's message) and then an approval (with its 取次店コード),
+/// each mailed once to the applicant however often the stream redelivers; an
+/// erasure mails nothing, not even a decision still owed when it came.
+#[tokio::test]
+async fn each_decision_is_mailed_once_through_the_stream_and_an_erasure_never() {
+    let store = fresh_store().await;
+    let from = sender(true).await;
+    let operator = format!("review@{}.example.jp", unique("ops-"));
+    let (a, e, f) =
+        (unique("a") + "@example.com", unique("e") + "@example.co.jp", unique("f") + "@example.com");
+    let applicant = confirmed(&store, corporation(&a)).await;
+    let erased = confirmed(&store, sole_proprietor(&e)).await;
+    let erased_while_owed = confirmed(&store, corporation(&f)).await;
+    let deps =
+        deps(&store, SesMailer::new(ses_client(None).await, None), mail_config(&from, &operator)).await;
+    // The confirmations' mails first (the 控え and the operators' notice each).
+    assert_eq!(failed(&run(&deps, &stream_event(&store).await).await), Vec::<String>::new());
+    assert_eq!(sent_from(&from).await.len(), 6);
+
+    let message = "登記事項証明書(発行から3か月以内)の写しをお送りください。";
+    let asked = decide(&store, &decision_of(&applicant, Decision::RequestDocuments, Some(message))).await;
+    let approve = decision_of(&asked, Decision::Approve, None);
+    let code = approve.partner_code.expect("an approval issues a code");
+    let approved = decide(&store, &approve).await;
+    assert_eq!((approved.version.get(), approved.partner_code), (4, Some(code)));
+    erase(&store, &erased).await;
+    let owed = decide(
+        &store,
+        &decision_of(&erased_while_owed, Decision::RequestDocuments, Some("資料をお送りください。")),
+    )
+    .await;
+    erase(&store, &erased_while_owed).await;
+
+    // Everything so far, twice (streams deliver at least once), then the whole
+    // stream again with the markers' MODIFY records.
+    let event = stream_event(&store).await;
+    for _ in 0..2 {
+        assert_eq!(failed(&run(&deps, &event).await), Vec::<String>::new());
+    }
+    let everything = stream_event(&store).await;
+    assert!(everything.records.len() > event.records.len(), "the markers were written");
+    assert_eq!(failed(&run(&deps, &everything).await), Vec::<String>::new());
+
+    let sent = sent_from(&from).await;
+    let mut expected = vec![
+        acknowledgement_subject(&applicant),
+        result_subject("資料提出のお願い", &applicant),
+        result_subject("審査完了のお知らせ", &applicant),
+    ];
+    expected.sort();
+    assert_eq!(subjects_to(&sent, &a), expected, "each decision once, to the applicant");
+    let documents = to(&sent, &a)
+        .into_iter()
+        .find(|s| subject_of(s) == result_subject("資料提出のお願い", &applicant))
+        .unwrap();
+    assert_message(
+        documents,
+        &a,
+        &result_subject("資料提出のお願い", &applicant),
+        &[message, applicant.receipt.reception_number.as_str()],
+    );
+    let result = to(&sent, &a)
+        .into_iter()
+        .find(|s| subject_of(s) == result_subject("審査完了のお知らせ", &applicant))
+        .unwrap();
+    assert_message(
+        result,
+        &a,
+        &result_subject("審査完了のお知らせ", &applicant),
+        &[code.as_str(), "取次店コード", "本契約が成立しました"],
+    );
+    let text = message_of(result).body_text(0).unwrap().into_owned();
+    assert!(!text.contains(message), "the approval does not repeat the request");
+    // The erased applications: their 控え (sent before), nothing since.
+    assert_eq!(subjects_to(&sent, &e), [acknowledgement_subject(&erased)]);
+    assert_eq!(subjects_to(&sent, &f), [acknowledgement_subject(&erased_while_owed)]);
+    assert_eq!(sent.len(), 6 + 2, "no mail to the operators or anyone else for a decision");
+
+    let id = applicant.receipt.application_id;
+    assert_eq!(
+        marked(&store, MailEvent::Decided(id, asked.version, Decision::RequestDocuments)).await,
+        [true]
+    );
+    assert_eq!(marked(&store, MailEvent::Decided(id, approved.version, Decision::Approve)).await, [true]);
+    let owed_event = MailEvent::Decided(
+        erased_while_owed.receipt.application_id,
+        owed.version,
+        Decision::RequestDocuments,
+    );
+    assert_eq!(marked(&store, owed_event).await, [false], "never sent, never marked");
+}
+
+/// A rejection without a message: one 審査結果のお知らせ, which gives no reason.
+#[tokio::test]
+async fn a_rejection_without_a_message_is_mailed_once_through_the_stream() {
+    let store = fresh_store().await;
+    let from = sender(true).await;
+    let operator = format!("review@{}.example.jp", unique("ops-"));
+    let r = unique("r") + "@example.com";
+    let applicant = confirmed(&store, sole_proprietor(&r)).await;
+    let rejected = decide(&store, &decision_of(&applicant, Decision::Reject, None)).await;
+    let deps =
+        deps(&store, SesMailer::new(ses_client(None).await, None), mail_config(&from, &operator)).await;
+    let event = stream_event(&store).await;
+    for _ in 0..2 {
+        assert_eq!(failed(&run(&deps, &event).await), Vec::<String>::new());
+    }
+    assert_eq!(failed(&run(&deps, &stream_event(&store).await).await), Vec::<String>::new());
+
+    let sent = sent_from(&from).await;
+    let subject = result_subject("審査結果のお知らせ", &applicant);
+    let mut expected = vec![acknowledgement_subject(&applicant), subject.clone()];
+    expected.sort();
+    assert_eq!(subjects_to(&sent, &r), expected);
+    let result = to(&sent, &r).into_iter().find(|s| subject_of(s) == subject).unwrap();
+    assert_message(
+        result,
+        &r,
+        &subject,
+        &["今回はお申し込みをお受けいたしかねる", applicant.receipt.reception_number.as_str()],
+    );
+    let text = message_of(result).body_text(0).unwrap().into_owned();
+    assert!(!text.contains("担当者から"), "no operator's message section without a message: {text}");
+    assert_eq!(sent.len(), 3, "the 控え, the operators' notice and the result");
+    let event = MailEvent::Decided(applicant.receipt.application_id, rejected.version, Decision::Reject);
+    assert_eq!(marked(&store, event).await, [true]);
 }
