@@ -729,16 +729,13 @@ async fn concurrent_decisions_have_one_winner_on_dynamodb() {
     }
 }
 
-/// A rejection racing another decision on DynamoDB: the rejection's
-/// transaction also sets the retention of the history items it read, and when
-/// the winner's HISTORY#3 is among them it names that item twice (its own put
-/// and that update), which DynamoDB refuses with a ValidationException, not a
-/// cancellation: the store answers Unavailable and the handler 503 instead of
-/// 409 (6 rounds in 10 against an approval on moto, about 1 in 10 against
-/// another rejection). A store bug (shared/src/store/dynamodb/review.rs,
-/// `decide_once`), reported; run with `--ignored` once it is fixed.
+/// A rejection racing another decision on DynamoDB. The rejection's
+/// transaction also sets the retention of the history items it read; when the
+/// winner's entry of the same version was among them, it named that item twice
+/// (its own put and that update), which DynamoDB refuses with a
+/// ValidationException, not a cancellation: 503 instead of 409 (6 rounds in 10
+/// against an approval on moto). It now updates only the entries before its own.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-#[ignore = "store bug: a rejection racing another decision on DynamoDB answers 503 (ValidationException)"]
 async fn a_rejection_racing_another_decision_has_one_winner_on_dynamodb() {
     for (first, second) in [(Decision::Approve, Decision::Reject), (Decision::Reject, Decision::Reject)] {
         concurrent_decisions_have_one_winner(dynamodb().await, first, second).await;

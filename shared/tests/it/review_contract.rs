@@ -63,9 +63,12 @@ async fn received(f: &Fixture, email: &str, minutes_ago: i64) -> StoredApplicati
     confirmed(&*f.store, &submission).await
 }
 
+/// The application a decision made. A replay counts: when the SDK resent a
+/// transaction that had in fact committed (a timeout under load), the store
+/// finds its own idempotency record and answers with a replay.
 fn decided(outcome: DecideOutcome) -> StoredApplication {
     match outcome {
-        DecideOutcome::Decided(stored) => stored,
+        DecideOutcome::Decided(stored) | DecideOutcome::Replayed(stored) => stored,
         other => panic!("{other:?}"),
     }
 }
