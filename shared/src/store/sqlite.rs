@@ -812,6 +812,28 @@ mod tests {
 }
 
 #[cfg(test)]
+mod audit_tests {
+    use super::*;
+    use crate::domain::{Actor, AuditAction};
+
+    /// Not even a statement written by hand changes or deletes an entry.
+    #[tokio::test]
+    async fn the_audit_refuses_updates_and_deletes() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open_dir(dir.path()).unwrap();
+        let entry = AuditEntry::now(Actor::parse("op@example.com").unwrap(), AuditAction::SignIn, None);
+        store.append_audit(&entry).await.unwrap();
+        let connection = store.connection.lock().unwrap();
+        for sql in [r#"UPDATE audit SET "actor" = 'someone else'"#, "DELETE FROM audit"] {
+            let error = connection.execute(sql, []).unwrap_err();
+            assert!(error.to_string().contains("append-only"), "{sql}: {error}");
+        }
+        let count: i64 = connection.query_row("SELECT count(*) FROM audit", [], |row| row.get(0)).unwrap();
+        assert_eq!(count, 1);
+    }
+}
+
+#[cfg(test)]
 mod purge_tests {
     use super::*;
 
