@@ -272,7 +272,7 @@ pub fn seeded(index: usize, now: i64) -> Result<StoredApplication> {
         ),
         ("phone", phone_of(index)),
     ]);
-    if mix(i, 12) % 2 == 0 {
+    if mix(i, 12).is_multiple_of(2) {
         values.insert(
             "addressBuilding",
             format!("{}ビル {}F", pick(&COMPANY_WORDS, i, 13).0, 1 + mix(i, 14) % 20),
@@ -282,7 +282,7 @@ pub fn seeded(index: usize, now: i64) -> Result<StoredApplication> {
         let (word, word_kana) = pick(&COMPANY_WORDS, i, 15);
         let (kind, kind_kana) = pick(&COMPANY_KINDS, i, 16);
         let (form, form_kana) = pick(&COMPANY_FORMS, i, 17);
-        let (name, kana) = if mix(i, 18) % 2 == 0 {
+        let (name, kana) = if mix(i, 18).is_multiple_of(2) {
             (format!("{form}{word}{kind}"), format!("{form_kana}{word_kana}{kind_kana}"))
         } else {
             (format!("{word}{kind}{form}"), format!("{word_kana}{kind_kana}{form_kana}"))
@@ -316,7 +316,7 @@ pub fn seeded(index: usize, now: i64) -> Result<StoredApplication> {
     let confirmed = Version::FIRST.next();
     let version = match status {
         Status::Received => confirmed,
-        Status::Approved if mix(i, 24) % 3 == 0 => confirmed.next().next(),
+        Status::Approved if mix(i, 24).is_multiple_of(3) => confirmed.next().next(),
         _ => confirmed.next(),
     };
     Ok(StoredApplication {
