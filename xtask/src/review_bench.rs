@@ -19,7 +19,7 @@
 //! ```text
 //! cargo run --release -p xtask -- bench-review --backend sqlite --data-dir /tmp/bench
 //! AWS_ENDPOINT_URL=http://127.0.0.1:5000 cargo run --release -p xtask -- \
-//!     bench-review --backend dynamodb --table bench-review --count 20000
+//!     bench-review --backend dynamodb --table bench-review --count 10000
 //! ```
 //! `scripts/bench-review` runs both, moto started as the other scripts do.
 
