@@ -6,4 +6,5 @@ pub mod load;
 pub mod postal;
 pub mod provision;
 pub mod proxy;
+pub mod review_bench;
 pub mod smoke;

@@ -1,7 +1,7 @@
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
-use xtask::{coldstart, load, postal, provision, proxy, smoke};
+use xtask::{coldstart, load, postal, provision, proxy, review_bench, smoke};
 
 #[derive(Parser)]
 #[command(about = "Developer tools of the partner registration workspace")]
@@ -45,6 +45,8 @@ enum Command {
     Provision(provision::Args),
     /// Forwards TCP on 127.0.0.1 (a storage endpoint that a fault run can kill).
     Proxy(proxy::Args),
+    /// Seeds N verified applications and measures the operators' list, search and CSV export.
+    BenchReview(review_bench::Args),
     /// Writes web/js/fields.js from the field table (a test keeps them equal).
     WebFields,
 }
@@ -65,6 +67,7 @@ fn main() -> Result<()> {
         Command::Verify(args) => load::verify(args),
         Command::Provision(args) => provision::run(args),
         Command::Proxy(args) => proxy::run(args),
+        Command::BenchReview(args) => review_bench::run(args),
         Command::WebFields => {
             let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
             let path = root.join(shared::browser::FIELDS_MODULE_PATH);

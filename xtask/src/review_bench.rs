@@ -1,0 +1,798 @@
+//! `bench-review`: the operators' list, search and CSV export at scale
+//! (issue 13). Seeds N verified applications (default 100,000) into a new
+//! store, then measures on it, many times each, with `get` of one
+//! application by id as the same-run baseline:
+//! - the first page (50) newest first, the first page of one status, page 20 by its cursor;
+//! - the exact searches (reception number, email, phone) and two substring
+//!   searches of names, one that matches a few % and one that matches nothing
+//!   (it reads every application);
+//! - the full CSV export through the admin function's own handler
+//!   (`GET /api/admin/applications.csv`, [`admin::Handler`]): time, bytes, peak RSS.
+//!
+//! Seeding writes the rows the stores write for a verified application, built
+//! with [`layout::application_attributes`]: SQLite in one transaction of
+//! prepared INSERTs, DynamoDB by BatchWriteItem (25 items a request, several
+//! requests in flight) of the application item with its email and reception
+//! reservations. No history, tokens or partner-code items (the list, the
+//! searches and the export read none of them).
+//!
+//! ```text
+//! cargo run --release -p xtask -- bench-review --backend sqlite --data-dir /tmp/bench
+//! AWS_ENDPOINT_URL=http://127.0.0.1:5000 cargo run --release -p xtask -- \
+//!     bench-review --backend dynamodb --table bench-review --count 10000
+//! ```
+//! `scripts/bench-review` runs both, moto started as the other scripts do.
+
+use anyhow::{Context, Result, anyhow, bail, ensure};
+use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
+use shared::domain::{
+    Application, ApplicationId, Entry, Field, PartnerCode, Receipt, ReceptionNumber, Status, Timestamp,
+    Version,
+};
+use shared::keyed::IdentifierKey;
+use shared::store::dynamodb::DynamoStore;
+use shared::store::layout::{self, Value, attr};
+use shared::store::sqlite::SqliteStore;
+use shared::store::{Cursor, ListQuery, Search, Store, StoredApplication};
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Backend {
+    Sqlite,
+    Dynamodb,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[arg(long, value_enum)]
+    pub backend: Backend,
+    /// Verified applications to seed.
+    #[arg(long, default_value_t = 100_000)]
+    pub count: usize,
+    /// SQLite: a new data directory (its applications.sqlite3 must not exist).
+    #[arg(long, required_if_eq("backend", "sqlite"))]
+    pub data_dir: Option<PathBuf>,
+    /// DynamoDB (AWS_ENDPOINT_URL on 127.0.0.1 only): the table to create and seed.
+    #[arg(long, required_if_eq("backend", "dynamodb"))]
+    pub table: Option<String>,
+    /// Most runs of one case.
+    #[arg(long, default_value_t = 200)]
+    pub runs: usize,
+    /// Fewest runs of one case, whatever `--max-secs` says.
+    #[arg(long, default_value_t = 5)]
+    pub min_runs: usize,
+    /// Stop repeating a case after this many seconds (once it has `--min-runs`).
+    #[arg(long, default_value_t = 15.0)]
+    pub max_secs: f64,
+    /// Most runs of the full export.
+    #[arg(long, default_value_t = 5)]
+    pub export_runs: usize,
+    /// DynamoDB seeding: BatchWriteItem requests in flight.
+    #[arg(long, default_value_t = 8)]
+    pub in_flight: usize,
+}
+
+pub fn run(args: Args) -> Result<()> {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(bench(args))
+}
+
+/// How many applications of each status: received, documents_requested, approved, rejected (of 20).
+const STATUS_TWENTIETHS: [(Status, u64); 4] =
+    [(Status::Received, 8), (Status::DocumentsRequested, 3), (Status::Approved, 7), (Status::Rejected, 2)];
+
+const SURNAMES: [(&str, &str); 30] = [
+    ("佐藤", "サトウ"),
+    ("鈴木", "スズキ"),
+    ("高橋", "タカハシ"),
+    ("田中", "タナカ"),
+    ("伊藤", "イトウ"),
+    ("渡辺", "ワタナベ"),
+    ("山本", "ヤマモト"),
+    ("中村", "ナカムラ"),
+    ("小林", "コバヤシ"),
+    ("加藤", "カトウ"),
+    ("吉田", "ヨシダ"),
+    ("山田", "ヤマダ"),
+    ("佐々木", "ササキ"),
+    ("山口", "ヤマグチ"),
+    ("松本", "マツモト"),
+    ("井上", "イノウエ"),
+    ("木村", "キムラ"),
+    ("林", "ハヤシ"),
+    ("斎藤", "サイトウ"),
+    ("清水", "シミズ"),
+    ("山崎", "ヤマザキ"),
+    ("森", "モリ"),
+    ("池田", "イケダ"),
+    ("橋本", "ハシモト"),
+    ("阿部", "アベ"),
+    ("石川", "イシカワ"),
+    ("前田", "マエダ"),
+    ("藤田", "フジタ"),
+    ("小川", "オガワ"),
+    ("岡田", "オカダ"),
+];
+
+const GIVEN_NAMES: [(&str, &str); 20] = [
+    ("太郎", "タロウ"),
+    ("花子", "ハナコ"),
+    ("翔太", "ショウタ"),
+    ("美咲", "ミサキ"),
+    ("大輔", "ダイスケ"),
+    ("陽子", "ヨウコ"),
+    ("健一", "ケンイチ"),
+    ("恵子", "ケイコ"),
+    ("拓也", "タクヤ"),
+    ("由美", "ユミ"),
+    ("直樹", "ナオキ"),
+    ("真由美", "マユミ"),
+    ("誠", "マコト"),
+    ("愛", "アイ"),
+    ("浩二", "コウジ"),
+    ("彩", "アヤ"),
+    ("蓮", "レン"),
+    ("結衣", "ユイ"),
+    ("悠人", "ユウト"),
+    ("さくら", "サクラ"),
+];
+
+const COMPANY_WORDS: [(&str, &str); 12] = [
+    ("青葉", "アオバ"),
+    ("東邦", "トウホウ"),
+    ("大和", "ヤマト"),
+    ("未来", "ミライ"),
+    ("丸一", "マルイチ"),
+    ("日進", "ニッシン"),
+    ("富士見", "フジミ"),
+    ("北斗", "ホクト"),
+    ("若葉", "ワカバ"),
+    ("光陽", "コウヨウ"),
+    ("新星", "シンセイ"),
+    ("朝日", "アサヒ"),
+];
+
+const COMPANY_KINDS: [(&str, &str); 8] = [
+    ("商事", "ショウジ"),
+    ("工業", "コウギョウ"),
+    ("電機", "デンキ"),
+    ("物産", "ブッサン"),
+    ("企画", "キカク"),
+    ("通信", "ツウシン"),
+    ("システム", "システム"),
+    ("不動産", "フドウサン"),
+];
+
+const COMPANY_FORMS: [(&str, &str); 3] =
+    [("株式会社", "カブシキガイシャ"), ("合同会社", "ゴウドウガイシャ"), ("有限会社", "ユウゲンガイシャ")];
+
+/// Postal code, region, the street's town (numbers are added).
+const ADDRESSES: [(&str, &str, &str); 8] = [
+    ("5300011", "大阪府大阪市北区", "大深町"),
+    ("1000005", "東京都千代田区", "丸の内"),
+    ("1500002", "東京都渋谷区", "渋谷"),
+    ("0600001", "北海道札幌市中央区", "北一条西"),
+    ("4600008", "愛知県名古屋市中区", "栄"),
+    ("8120011", "福岡県福岡市博多区", "博多駅前"),
+    ("9800021", "宮城県仙台市青葉区", "中央"),
+    ("2200012", "神奈川県横浜市西区", "みなとみらい"),
+];
+
+const DOMAINS: [&str; 5] = ["example.co.jp", "example.jp", "example.com", "example.ne.jp", "example.or.jp"];
+
+/// The substring that matches a few % (one surname of 30: about 3.3 %).
+pub const FEW_TEXT: &str = "渡辺";
+/// A substring that matches nothing.
+pub const NO_TEXT: &str = "ヴァルハラ";
+
+/// splitmix64 of (index, salt): the seeded data is the same in every run.
+fn mix(index: u64, salt: u64) -> u64 {
+    let mut z =
+        index.wrapping_mul(0x9E37_79B9_7F4A_7C15).wrapping_add(salt.wrapping_mul(0xD1B5_4A32_D192_ED03));
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+fn pick<T: Copy>(list: &[T], index: u64, salt: u64) -> T {
+    list[(mix(index, salt) % list.len() as u64) as usize]
+}
+
+/// A distinct reception number for each index (a bijection of 0..23⁸).
+fn reception_number(index: usize) -> ReceptionNumber {
+    const ALPHABET: &[u8] = b"0123456789ACEFHJKPRTWXY";
+    let space = 23u64.pow(8);
+    let mut n = (index as u64).wrapping_mul(1_000_003).wrapping_add(4_242_424) % space;
+    let mut chars = [0u8; 8];
+    for c in chars.iter_mut().rev() {
+        *c = ALPHABET[(n % 23) as usize];
+        n /= 23;
+    }
+    let text = format!(
+        "PR-{}-{}",
+        std::str::from_utf8(&chars[..4]).expect("ascii"),
+        std::str::from_utf8(&chars[4..]).expect("ascii")
+    );
+    ReceptionNumber::parse(&text).expect("a valid reception number")
+}
+
+/// `T` and 13 digits with a valid check digit.
+fn invoice_number(index: u64) -> String {
+    let body: String = format!("{:012}", mix(index, 7) % 1_000_000_000_000);
+    let weighted: u32 = body
+        .bytes()
+        .rev()
+        .enumerate()
+        .map(|(i, b)| {
+            let d = u32::from(b - b'0');
+            if i % 2 == 0 { d } else { d * 2 }
+        })
+        .sum();
+    format!("T{}{body}", 9 - weighted % 9)
+}
+
+/// The email of the `index`th application (unique).
+pub fn email_of(index: usize) -> String {
+    format!("partner{index:06}@{}", pick(&DOMAINS, index as u64, 11))
+}
+
+/// The phone of the `index`th application, as typed (unique: a bijection of the 8 digits).
+fn phone_of(index: usize) -> String {
+    let prefix = ["090", "080"][index % 2];
+    format!("{prefix}{}", 10_000_000 + (index as u64 * 7_919 + 1_234_567) % 90_000_000)
+}
+
+/// The `index`th seeded application: verified, received within the year before `now`.
+pub fn seeded(index: usize, now: i64) -> Result<StoredApplication> {
+    let i = index as u64;
+    let received_at =
+        Timestamp::from_epoch(now - 3_600 - (mix(i, 1) % (365 * 86_400)) as i64).context("received time")?;
+    let verified_at = received_at.plus_secs(30 + (mix(i, 2) % 3_600) as i64);
+    let corporation = mix(i, 3) % 10 < 6;
+    let (last, last_kana) = pick(&SURNAMES, i, 4);
+    let (first, first_kana) = pick(&GIVEN_NAMES, i, 5);
+    let (postal, region, town) = pick(&ADDRESSES, i, 6);
+    let mut values: HashMap<&str, String> = HashMap::from([
+        ("email", email_of(index)),
+        ("contractType", if corporation { "corporation" } else { "sole_proprietor" }.to_owned()),
+        ("lastName", last.to_owned()),
+        ("firstName", first.to_owned()),
+        ("lastNameKana", last_kana.to_owned()),
+        ("firstNameKana", first_kana.to_owned()),
+        ("postalCode", postal.to_owned()),
+        ("addressRegion", region.to_owned()),
+        (
+            "addressStreet",
+            format!("{town}{}-{}-{}", 1 + mix(i, 8) % 5, 1 + mix(i, 9) % 30, 1 + mix(i, 10) % 20),
+        ),
+        ("phone", phone_of(index)),
+    ]);
+    if mix(i, 12).is_multiple_of(2) {
+        values.insert(
+            "addressBuilding",
+            format!("{}ビル {}F", pick(&COMPANY_WORDS, i, 13).0, 1 + mix(i, 14) % 20),
+        );
+    }
+    if corporation {
+        let (word, word_kana) = pick(&COMPANY_WORDS, i, 15);
+        let (kind, kind_kana) = pick(&COMPANY_KINDS, i, 16);
+        let (form, form_kana) = pick(&COMPANY_FORMS, i, 17);
+        let (name, kana) = if mix(i, 18).is_multiple_of(2) {
+            (format!("{form}{word}{kind}"), format!("{form_kana}{word_kana}{kind_kana}"))
+        } else {
+            (format!("{word}{kind}{form}"), format!("{word_kana}{kind_kana}{form_kana}"))
+        };
+        values.insert("corporateName", name);
+        values.insert("corporateNameKana", kana);
+        values.insert("invoiceNumber", invoice_number(i));
+        values.insert("employeeCount", (1 + mix(i, 19) % 500).to_string());
+    } else if mix(i, 20) % 10 < 3 {
+        values.insert("invoiceNumber", invoice_number(i));
+    }
+    if mix(i, 21) % 10 < 7 {
+        values.insert("annualReferralCount", (mix(i, 22) % 100).to_string());
+    }
+    let application =
+        Application::from_stored(|field| values.get(field.key()).map(|v| Cow::Owned(v.clone())))
+            .map_err(|fields| anyhow!("seeded application {index} does not validate: {fields:?}"))?;
+    let mut roll = mix(i, 23) % 20;
+    let status = STATUS_TWENTIETHS
+        .iter()
+        .find_map(|&(status, share)| {
+            if roll < share {
+                Some(status)
+            } else {
+                roll -= share;
+                None
+            }
+        })
+        .unwrap_or(Status::Received);
+    // Submitted (1), confirmed (2), then one decision, two for some approvals.
+    let confirmed = Version::FIRST.next();
+    let version = match status {
+        Status::Received => confirmed,
+        Status::Approved if mix(i, 24).is_multiple_of(3) => confirmed.next().next(),
+        _ => confirmed.next(),
+    };
+    Ok(StoredApplication {
+        receipt: Receipt {
+            application_id: ApplicationId::new(received_at.time()),
+            reception_number: reception_number(index),
+            received_at,
+        },
+        application,
+        status,
+        version,
+        verified_at: Some(verified_at),
+        // A rejected application is kept until its retention ends (in the future here).
+        expires_at: (status == Status::Rejected).then(|| Timestamp::from_epoch(now + 180 * 86_400)).flatten(),
+        supersedes: None,
+        partner_code: (status == Status::Approved).then(PartnerCode::random),
+    })
+}
+
+fn text_of(stored: &StoredApplication, wanted: Field) -> String {
+    stored
+        .application
+        .entries()
+        .into_iter()
+        .find_map(|(field, entry)| match entry {
+            Entry::Text(text) if field == wanted => Some(text.to_owned()),
+            _ => None,
+        })
+        .unwrap_or_default()
+}
+
+/// Every attribute [`layout::application_attributes`] may write, in column order.
+fn attribute_columns() -> Vec<&'static str> {
+    let mut columns = vec![
+        attr::APPLICATION_ID,
+        attr::RECEPTION_NUMBER,
+        attr::RECEIVED_AT,
+        attr::UPDATED_AT,
+        attr::STATUS,
+        attr::VERSION,
+        attr::TERMS_AGREED_AT,
+        attr::VERIFIED_AT,
+        attr::EXPIRES_AT,
+        attr::SUPERSEDES,
+        attr::PARTNER_CODE,
+        attr::LISTING,
+        attr::SEARCH_TEXT,
+    ];
+    columns.extend(Field::kept().map(Field::key));
+    columns
+}
+
+/// Seeds SQLite in one transaction of prepared INSERTs: the columns the store
+/// writes (its layout) plus the email key and the sent-mail markers.
+fn seed_sqlite(path: &std::path::Path, key: &IdentifierKey, count: usize, now: i64) -> Result<()> {
+    let mut connection = rusqlite::Connection::open(path)?;
+    connection.pragma_update(None, "synchronous", "FULL")?;
+    let columns = attribute_columns();
+    let extra = [
+        attr::EMAIL_KEY,
+        attr::VERIFICATION_SENT_AT,
+        attr::ACKNOWLEDGEMENT_SENT_AT,
+        attr::OPERATOR_NOTICE_SENT_AT,
+    ];
+    let names: Vec<String> = columns.iter().chain(&extra).map(|c| format!("\"{c}\"")).collect();
+    let placeholders: Vec<String> = (1..=names.len()).map(|i| format!("?{i}")).collect();
+    let sql = format!("INSERT INTO applications ({}) VALUES ({})", names.join(", "), placeholders.join(", "));
+    let tx = connection.transaction()?;
+    {
+        let mut statement = tx.prepare(&sql)?;
+        for index in 0..count {
+            let stored = seeded(index, now)?;
+            let mut by_name: HashMap<&str, Value> =
+                layout::application_attributes(&stored).into_iter().collect();
+            let mut row: Vec<rusqlite::types::Value> = Vec::with_capacity(names.len());
+            for column in &columns {
+                row.push(match by_name.remove(column) {
+                    None => rusqlite::types::Value::Null,
+                    Some(Value::Text(text)) => text.into(),
+                    Some(Value::Number(digits)) => digits.parse::<i64>()?.into(),
+                });
+            }
+            ensure!(by_name.is_empty(), "attributes without a column: {:?}", by_name.keys());
+            let sent = stored.verified_at.expect("verified").to_string();
+            row.push(key.email(&stored.application.email).as_str().to_owned().into());
+            row.push(stored.receipt.received_at.to_string().into());
+            row.push(sent.clone().into());
+            row.push(sent.into());
+            statement.execute(rusqlite::params_from_iter(row))?;
+        }
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+fn s(text: impl Into<String>) -> AttributeValue {
+    AttributeValue::S(text.into())
+}
+
+/// The items a confirmed application has in the table: the application, its
+/// address's reservation and its reception number's.
+fn dynamo_items(stored: &StoredApplication, key: &IdentifierKey) -> Vec<HashMap<String, AttributeValue>> {
+    let id = stored.receipt.application_id.to_string();
+    let keys = |pk: String, sk: &str| {
+        HashMap::from([(layout::PARTITION_KEY.to_owned(), s(pk)), (layout::SORT_KEY.to_owned(), s(sk))])
+    };
+    let mut application =
+        keys(layout::application_pk(stored.receipt.application_id), layout::APPLICATION_SORT_KEY);
+    for (name, value) in layout::application_attributes(stored) {
+        let value = match value {
+            Value::Text(text) => AttributeValue::S(text),
+            Value::Number(digits) => AttributeValue::N(digits),
+        };
+        application.insert(name.to_owned(), value);
+    }
+    let email_key = key.email(&stored.application.email);
+    let sent = stored.verified_at.expect("verified").to_string();
+    application.insert(attr::EMAIL_KEY.to_owned(), s(email_key.as_str()));
+    application.insert(attr::VERIFICATION_SENT_AT.to_owned(), s(stored.receipt.received_at.to_string()));
+    application.insert(attr::ACKNOWLEDGEMENT_SENT_AT.to_owned(), s(sent.clone()));
+    application.insert(attr::OPERATOR_NOTICE_SENT_AT.to_owned(), s(sent.clone()));
+    let mut email = keys(layout::email_pk(&email_key), layout::EMAIL_SORT_KEY);
+    email.insert(attr::APPLICATION_ID.to_owned(), s(id.clone()));
+    email.insert(attr::CONFIRMED_AT.to_owned(), s(sent));
+    let mut reception =
+        keys(layout::reception_pk(stored.receipt.reception_number), layout::RECEPTION_SORT_KEY);
+    reception.insert(attr::APPLICATION_ID.to_owned(), s(id));
+    vec![application, email, reception]
+}
+
+/// Seeds DynamoDB by BatchWriteItem: applications in chunks, `in_flight` requests at once.
+async fn seed_dynamodb(
+    client: &aws_sdk_dynamodb::Client,
+    table: &str,
+    key: Arc<IdentifierKey>,
+    count: usize,
+    now: i64,
+    in_flight: usize,
+) -> Result<()> {
+    // 25 items a request: 8 applications (24 items) each.
+    const PER_REQUEST: usize = 8;
+    let next = Arc::new(AtomicUsize::new(0));
+    let mut workers = tokio::task::JoinSet::new();
+    for _ in 0..in_flight.max(1) {
+        let (client, table, key, next) =
+            (client.clone(), table.to_owned(), Arc::clone(&key), Arc::clone(&next));
+        workers.spawn(async move {
+            loop {
+                let start = next.fetch_add(PER_REQUEST, Ordering::Relaxed);
+                if start >= count {
+                    return Ok::<(), anyhow::Error>(());
+                }
+                let mut requests = Vec::new();
+                for index in start..(start + PER_REQUEST).min(count) {
+                    for item in dynamo_items(&seeded(index, now)?, &key) {
+                        let put = PutRequest::builder().set_item(Some(item)).build()?;
+                        requests.push(WriteRequest::builder().put_request(put).build());
+                    }
+                }
+                let mut attempt = 0;
+                while !requests.is_empty() {
+                    let output = client
+                        .batch_write_item()
+                        .request_items(&table, std::mem::take(&mut requests))
+                        .send()
+                        .await
+                        .map_err(|e| {
+                            anyhow!("BatchWriteItem: {}", aws_sdk_dynamodb::error::DisplayErrorContext(e))
+                        })?;
+                    requests =
+                        output.unprocessed_items.and_then(|mut m| m.remove(&table)).unwrap_or_default();
+                    attempt += 1;
+                    ensure!(attempt < 20, "unprocessed items persisted");
+                    if !requests.is_empty() {
+                        tokio::time::sleep(Duration::from_millis(20 * attempt)).await;
+                    }
+                }
+            }
+        });
+    }
+    while let Some(result) = workers.join_next().await {
+        result??;
+    }
+    Ok(())
+}
+
+/// The latencies of one case.
+struct Sample {
+    name: String,
+    runs: usize,
+    median: Duration,
+    p95: Duration,
+    min: Duration,
+    rows: usize,
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1]
+}
+
+/// Runs `case` once unmeasured, then up to `runs` times (at least `min_runs`,
+/// else until `max_secs` have passed). `case` returns the rows it answered,
+/// which must be the same every time.
+async fn measure<F, Fut>(
+    name: &str,
+    runs: usize,
+    min_runs: usize,
+    max_secs: f64,
+    mut case: F,
+) -> Result<Sample>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<usize>>,
+{
+    let rows = case().await.with_context(|| name.to_owned())?;
+    let mut times = Vec::new();
+    let started = Instant::now();
+    while times.len() < runs.max(1) && (times.len() < min_runs || started.elapsed().as_secs_f64() < max_secs)
+    {
+        let at = Instant::now();
+        let answered = case().await.with_context(|| name.to_owned())?;
+        times.push(at.elapsed());
+        ensure!(answered == rows, "{name}: {answered} rows, {rows} before");
+    }
+    times.sort();
+    let sample = Sample {
+        name: name.to_owned(),
+        runs: times.len(),
+        median: percentile(&times, 0.5),
+        p95: percentile(&times, 0.95),
+        min: times[0],
+        rows,
+    };
+    eprintln!(
+        "  {} — {} runs, median {:?}, p95 {:?}, rows {}",
+        sample.name, sample.runs, sample.median, sample.p95, sample.rows
+    );
+    Ok(sample)
+}
+
+fn ms(duration: Duration) -> String {
+    let ms = duration.as_secs_f64() * 1_000.0;
+    if ms < 10.0 {
+        format!("{ms:.3} ms")
+    } else if ms < 1_000.0 {
+        format!("{ms:.1} ms")
+    } else {
+        format!("{:.2} s", ms / 1_000.0)
+    }
+}
+
+/// `VmRSS` and `VmHWM` of this process, kB.
+fn memory_kb() -> (u64, u64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix(name))
+            .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+            .unwrap_or(0)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+/// The export request as API Gateway passes it, with an operator's claims.
+fn export_request() -> lambda_http::Request {
+    use lambda_http::RequestExt;
+    use lambda_http::aws_lambda_events::apigw::{
+        ApiGatewayRequestAuthorizer, ApiGatewayRequestAuthorizerJwtDescription,
+        ApiGatewayV2httpRequestContext,
+    };
+    let mut jwt = ApiGatewayRequestAuthorizerJwtDescription::default();
+    jwt.claims.insert(admin::operator::USERNAME_CLAIM.to_owned(), "bench@partner.example.jp".to_owned());
+    jwt.claims
+        .insert(admin::operator::GROUPS_CLAIM.to_owned(), format!("[{}]", admin::operator::OPERATORS_GROUP));
+    let mut authorizer = ApiGatewayRequestAuthorizer::default();
+    authorizer.jwt = Some(jwt);
+    let mut context = ApiGatewayV2httpRequestContext::default();
+    context.http.method = lambda_http::http::Method::GET;
+    context.http.path = Some(shared::routes::ADMIN_EXPORT.path.to_owned());
+    context.authorizer = Some(authorizer);
+    lambda_http::http::Request::builder()
+        .method("GET")
+        .uri(shared::routes::ADMIN_EXPORT.path)
+        .body(lambda_http::Body::Empty)
+        .expect("a request")
+        .with_request_context(lambda_http::request::RequestContext::ApiGatewayV2(context))
+}
+
+fn page_query(status: Option<Status>, search: Option<Search>, cursor: Option<Cursor>) -> ListQuery {
+    ListQuery { status, search, from: None, to: None, limit: 50, cursor }
+}
+
+async fn bench(args: Args) -> Result<()> {
+    let now = Timestamp::now().epoch();
+    let key = Arc::new(IdentifierKey::for_tests());
+    let seeding = Instant::now();
+    let store: Arc<dyn Store> = match args.backend {
+        Backend::Sqlite => {
+            let dir = args.data_dir.clone().context("--data-dir")?;
+            let path = dir.join(shared::store::sqlite::FILE_NAME);
+            ensure!(!path.exists(), "{} exists: give a new --data-dir", path.display());
+            let store = SqliteStore::open_dir(&dir).map_err(|e| anyhow!("{e}"))?;
+            let (path, key, count) = (path.clone(), Arc::clone(&key), args.count);
+            tokio::task::spawn_blocking(move || seed_sqlite(&path, &key, count, now)).await??;
+            Arc::new(store)
+        }
+        Backend::Dynamodb => {
+            let endpoint = std::env::var("AWS_ENDPOINT_URL").unwrap_or_default();
+            if !(endpoint.starts_with("http://127.0.0.1:") || endpoint.starts_with("http://localhost:")) {
+                bail!("AWS_ENDPOINT_URL must point at a local endpoint on 127.0.0.1, not {endpoint:?}");
+            }
+            let table = args.table.clone().context("--table")?;
+            let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+            let client = aws_sdk_dynamodb::Client::new(&sdk);
+            shared::store::dynamodb::create_table(&client, &table).await.map_err(|e| anyhow!("{e}"))?;
+            seed_dynamodb(&client, &table, Arc::clone(&key), args.count, now, args.in_flight).await?;
+            Arc::new(DynamoStore::new(client, table))
+        }
+    };
+    let seeded_in = seeding.elapsed();
+    println!(
+        "backend {:?}: seeded {} verified applications in {:.1} s",
+        args.backend,
+        args.count,
+        seeded_in.as_secs_f64()
+    );
+
+    let (runs, min_runs, max_secs) = (args.runs, args.min_runs, args.max_secs);
+    let list = |query: ListQuery| {
+        let store = Arc::clone(&store);
+        move || {
+            let (store, query) = (Arc::clone(&store), query.clone());
+            async move { Ok(store.list(&query).await.map_err(|e| anyhow!("{e}"))?.items.len()) }
+        }
+    };
+    // Page 20: the cursor after page 19, read once.
+    let mut cursor = None;
+    for _ in 0..19 {
+        let page = store.list(&page_query(None, None, cursor)).await.map_err(|e| anyhow!("{e}"))?;
+        cursor = Some(page.next.context("fewer than 20 pages")?);
+    }
+    let newest = store.list(&page_query(None, None, None)).await.map_err(|e| anyhow!("{e}"))?;
+    let some_id = newest.items.first().context("nothing listed")?.receipt.application_id;
+    let get = || {
+        let store = Arc::clone(&store);
+        async move { Ok(usize::from(store.get(some_id).await.map_err(|e| anyhow!("{e}"))?.is_some())) }
+    };
+
+    let probe = seeded(args.count / 2, now)?;
+    let text = |q: &str| {
+        let text = shared::normalize::text(q).replace(' ', "");
+        Search::Text { reading: shared::normalize::hiragana_as_katakana(text.clone()), text }
+    };
+    let mut samples =
+        vec![measure("baseline: get one application by id", runs, min_runs, max_secs, get).await?];
+    let cases: Vec<(&str, ListQuery)> = vec![
+        ("list: first page (50), newest first", page_query(None, None, None)),
+        ("list: first page (50), status received", page_query(Some(Status::Received), None, None)),
+        ("list: page 20 by cursor", page_query(None, None, cursor)),
+        (
+            "search: reception number (exact)",
+            page_query(None, Some(Search::ReceptionNumber(probe.receipt.reception_number)), None),
+        ),
+        (
+            "search: email (exact)",
+            page_query(None, Some(Search::Email(key.email(&probe.application.email))), None),
+        ),
+        (
+            "search: phone (exact, filtered)",
+            page_query(None, Some(Search::Phone(text_of(&probe, Field::Phone))), None),
+        ),
+        ("search: name 渡辺 (~3 %), first page", page_query(None, Some(text(FEW_TEXT)), None)),
+        ("search: name that matches nothing (reads all)", page_query(None, Some(text(NO_TEXT)), None)),
+    ];
+    for (name, query) in cases {
+        samples.push(measure(name, runs, min_runs, max_secs, list(query)).await?);
+    }
+    let expected = [1, 50, 50, 50, 1, 1, 1, 50, 0];
+    for (sample, expected) in samples.iter().zip(expected) {
+        ensure!(sample.rows == expected, "{}: {} rows, expected {expected}", sample.name, sample.rows);
+    }
+
+    // The export, through the admin function's handler.
+    let handler =
+        Arc::new(admin::Handler::new(Arc::clone(&store), Arc::clone(&key), admin::Settings::default()));
+    let mut export_times = Vec::new();
+    let (mut bytes, mut rows, mut peak_rise, mut peak) = (0usize, 0usize, 0u64, 0u64);
+    for run in 0..=args.export_runs.max(1) {
+        // Peak RSS from here (Linux: 5 resets VmHWM to the current RSS).
+        let _ = std::fs::write("/proc/self/clear_refs", "5");
+        let (rss_before, _) = memory_kb();
+        let at = Instant::now();
+        let response = handler.handle(export_request()).await;
+        let elapsed = at.elapsed();
+        let (_, hwm) = memory_kb();
+        ensure!(response.status() == 200, "export answered {}", response.status());
+        let body = response.into_body();
+        let body: &[u8] = body.as_ref();
+        bytes = body.len();
+        rows = body.windows(2).filter(|w| w == b"\r\n").count() - 1;
+        ensure!(rows == args.count, "export: {rows} rows of {}", args.count);
+        if run > 0 {
+            export_times.push(elapsed);
+            peak_rise = peak_rise.max(hwm.saturating_sub(rss_before));
+            peak = peak.max(hwm);
+        }
+    }
+    samples.push(
+        measure("baseline: get one application by id (again, after)", runs, min_runs, max_secs, get).await?,
+    );
+    export_times.sort();
+
+    let baseline = samples[0].median;
+    println!();
+    println!(
+        "| case ({:?}, {} applications) | runs | median | p95 | min | rows | ÷ get median |",
+        args.backend, args.count
+    );
+    println!("|---|---:|---:|---:|---:|---:|---:|");
+    for sample in &samples {
+        println!(
+            "| {} | {} | {} | {} | {} | {} | {:.1} |",
+            sample.name,
+            sample.runs,
+            ms(sample.median),
+            ms(sample.p95),
+            ms(sample.min),
+            sample.rows,
+            sample.median.as_secs_f64() / baseline.as_secs_f64()
+        );
+    }
+    println!(
+        "| export: CSV of all {} rows via admin::Handler | {} | {} | {} | {} | {} | {:.0} |",
+        rows,
+        export_times.len(),
+        ms(percentile(&export_times, 0.5)),
+        ms(percentile(&export_times, 0.95)),
+        ms(export_times[0]),
+        rows,
+        percentile(&export_times, 0.5).as_secs_f64() / baseline.as_secs_f64()
+    );
+    println!();
+    println!(
+        "export: {bytes} bytes ({:.1} MB); peak RSS during an export {:.1} MB ({:.1} MB above the RSS before it)",
+        bytes as f64 / 1e6,
+        peak as f64 / 1024.0,
+        peak_rise as f64 / 1024.0
+    );
+    println!("seeding: {} applications in {:.1} s", args.count, seeded_in.as_secs_f64());
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seeded_applications_are_valid_varied_and_unique() {
+        let now = Timestamp::now().epoch();
+        let mut emails = std::collections::HashSet::new();
+        let mut numbers = std::collections::HashSet::new();
+        let mut phones = std::collections::HashSet::new();
+        let mut statuses = HashMap::new();
+        let mut few = 0;
+        for index in 0..3_000 {
+            let stored = seeded(index, now).unwrap();
+            assert!(emails.insert(stored.application.email.as_str().to_owned()));
+            assert!(numbers.insert(stored.receipt.reception_number));
+            assert!(phones.insert(text_of(&stored, Field::Phone)));
+            *statuses.entry(stored.status).or_insert(0) += 1;
+            let search = layout::search_text(&stored.application);
+            assert!(!search.contains(NO_TEXT));
+            few += usize::from(search.contains(FEW_TEXT));
+        }
+        assert_eq!(statuses.len(), 4);
+        assert!((50..200).contains(&few), "{few} of 3000 match {FEW_TEXT}");
+    }
+}
