@@ -777,6 +777,7 @@ pub async fn create_table(client: &Client, table: &str) -> Result<(), Unavailabl
         .attribute_definitions(string_attribute(layout::STATUS_INDEX_PARTITION_KEY))
         .attribute_definitions(string_attribute(layout::STATUS_INDEX_SORT_KEY))
         .attribute_definitions(string_attribute(layout::RECEIVED_INDEX_PARTITION_KEY))
+        .attribute_definitions(string_attribute(layout::PHONE_INDEX_PARTITION_KEY))
         .global_secondary_indexes(index(
             layout::STATUS_INDEX,
             layout::STATUS_INDEX_PARTITION_KEY,
@@ -786,6 +787,11 @@ pub async fn create_table(client: &Client, table: &str) -> Result<(), Unavailabl
             layout::RECEIVED_INDEX,
             layout::RECEIVED_INDEX_PARTITION_KEY,
             layout::RECEIVED_INDEX_SORT_KEY,
+        ))
+        .global_secondary_indexes(index(
+            layout::PHONE_INDEX,
+            layout::PHONE_INDEX_PARTITION_KEY,
+            layout::PHONE_INDEX_SORT_KEY,
         ))
         .stream_specification(
             StreamSpecification::builder()

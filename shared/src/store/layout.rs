@@ -45,6 +45,15 @@ pub const RECEIVED_INDEX_SORT_KEY: &str = attr::RECEIVED_AT;
 /// partition's 1,000 writes a second.
 pub const LISTED: &str = "verified";
 
+/// The GSI with which a search finds the applications of one phone number
+/// (newest first) without reading the others. Every application item has a
+/// phone; a tombstone has none.
+pub const PHONE_INDEX: &str = "byPhone";
+/// Partition key (S) of [`PHONE_INDEX`]: the stored (hyphenated) phone number.
+pub const PHONE_INDEX_PARTITION_KEY: &str = Field::Phone.key();
+/// Sort key (S) of [`PHONE_INDEX`].
+pub const PHONE_INDEX_SORT_KEY: &str = attr::RECEIVED_AT;
+
 /// Attribute DynamoDB's TTL reads (N, epoch seconds). Unverified applications,
 /// the reservations they hold, tokens, notices, idempotency records and
 /// counters carry it; a verified application does not.

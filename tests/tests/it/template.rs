@@ -285,7 +285,7 @@ fn table_matches_the_layout_module() {
     let key = |hash: &str, range: &str| json!([{ "AttributeName": hash, "KeyType": "HASH" }, { "AttributeName": range, "KeyType": "RANGE" }]);
     assert_eq!(properties["KeySchema"], key(layout::PARTITION_KEY, layout::SORT_KEY));
     let indexes = properties["GlobalSecondaryIndexes"].as_array().unwrap();
-    assert_eq!(indexes.len(), 2);
+    assert_eq!(indexes.len(), 3);
     assert_eq!(indexes[0]["IndexName"], layout::STATUS_INDEX);
     assert_eq!(
         indexes[0]["KeySchema"],
@@ -297,6 +297,9 @@ fn table_matches_the_layout_module() {
         key(layout::RECEIVED_INDEX_PARTITION_KEY, layout::RECEIVED_INDEX_SORT_KEY)
     );
     assert_eq!(indexes[1]["Projection"], json!({ "ProjectionType": "ALL" }));
+    assert_eq!(indexes[2]["IndexName"], layout::PHONE_INDEX);
+    assert_eq!(indexes[2]["KeySchema"], key(layout::PHONE_INDEX_PARTITION_KEY, layout::PHONE_INDEX_SORT_KEY));
+    assert_eq!(indexes[2]["Projection"], json!({ "ProjectionType": "ALL" }));
     let definitions: BTreeMap<&str, &str> = properties["AttributeDefinitions"]
         .as_array()
         .unwrap()
@@ -309,6 +312,7 @@ fn table_matches_the_layout_module() {
         layout::STATUS_INDEX_PARTITION_KEY,
         layout::STATUS_INDEX_SORT_KEY,
         layout::RECEIVED_INDEX_PARTITION_KEY,
+        layout::PHONE_INDEX_PARTITION_KEY,
     ];
     assert_eq!(definitions, keys.into_iter().map(|k| (k, "S")).collect(), "every key is a string");
 
@@ -863,6 +867,7 @@ fn the_admin_role_is_least_privilege_and_the_audit_is_append_only() {
     let index = json!({ "Fn::Sub": format!("${{ApplicationsTable.Arn}}/index/{}", layout::STATUS_INDEX) });
     let received =
         json!({ "Fn::Sub": format!("${{ApplicationsTable.Arn}}/index/{}", layout::RECEIVED_INDEX) });
+    let phone = json!({ "Fn::Sub": format!("${{ApplicationsTable.Arn}}/index/{}", layout::PHONE_INDEX) });
     let audit = get_att("AuditTable", "Arn");
     let secret = reference("IdentifierKeySecret");
     let log_group = get_att("AdminLogGroup", "Arn");
@@ -870,8 +875,10 @@ fn the_admin_role_is_least_privilege_and_the_audit_is_append_only() {
     for action in ["GetItem", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem"] {
         expected.insert(format!("dynamodb:{action}"), vec![table.clone()]);
     }
-    expected
-        .insert("dynamodb:Query".into(), vec![table.clone(), index.clone(), received.clone(), audit.clone()]);
+    expected.insert(
+        "dynamodb:Query".into(),
+        vec![table.clone(), index.clone(), received.clone(), phone.clone(), audit.clone()],
+    );
     expected.get_mut("dynamodb:PutItem").unwrap().push(audit.clone());
     expected.insert("secretsmanager:GetSecretValue".into(), vec![secret.clone()]);
     expected.insert("logs:CreateLogStream".into(), vec![log_group.clone()]);

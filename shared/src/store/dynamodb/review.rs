@@ -342,6 +342,39 @@ impl DynamoStore {
         }
     }
 
+    /// The applications of one phone number (the `byPhone` index: a few
+    /// items, whatever the table's size), as the query lists them.
+    async fn by_phone(&self, phone: &str, query: &ListQuery) -> Result<Page, Unavailable> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let output = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(layout::PHONE_INDEX)
+                .key_condition_expression("#phone = :phone")
+                .expression_attribute_names("#phone", layout::PHONE_INDEX_PARTITION_KEY)
+                .expression_attribute_values(":phone", s(phone))
+                .scan_index_forward(false)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(sdk_unavailable)?;
+            for item in output.items() {
+                items.extend(self.live_from(item)?.filter(|stored| shows(query, stored)));
+            }
+            start = output.last_evaluated_key;
+            if start.is_none() {
+                break;
+            }
+        }
+        items.sort_by_key(|stored| {
+            std::cmp::Reverse((stored.receipt.received_at, stored.receipt.application_id))
+        });
+        Ok(page_of(items, query.limit))
+    }
+
     /// The one application an exact search names, if the query lists it.
     async fn exact(&self, pk: String, sk: &str, query: &ListQuery) -> Result<Page, Unavailable> {
         let id = self
@@ -354,15 +387,7 @@ impl DynamoStore {
             Some(id) => self.live_application(id).await?,
             None => None,
         };
-        let shown = stored.filter(|stored| {
-            let at = stored.receipt.received_at;
-            query.lists(stored.status)
-                && query.from.is_none_or(|from| at >= from)
-                && query.to.is_none_or(|to| at < to)
-                && query.cursor.is_none_or(|cursor| {
-                    (at, stored.receipt.application_id) < (cursor.received_at, cursor.application_id)
-                })
-        });
+        let shown = stored.filter(|stored| shows(query, stored));
         Ok(Page { items: shown.into_iter().collect(), next: None })
     }
 
@@ -374,9 +399,7 @@ impl DynamoStore {
             Some(Search::Email(key)) => {
                 return self.exact(layout::email_pk(key), layout::EMAIL_SORT_KEY, query).await;
             }
-            Some(Search::Phone(phone)) => {
-                Some(("#phone = :phone", vec![("#phone", "phone")], vec![(":phone", phone.clone())]))
-            }
+            Some(Search::Phone(phone)) => return self.by_phone(phone, query).await,
             Some(Search::Text { text, reading }) => Some((
                 "contains(#search, :text) OR contains(#search, :reading)",
                 vec![("#search", attr::SEARCH_TEXT)],
@@ -455,13 +478,7 @@ impl DynamoStore {
                 break;
             }
         }
-        let next = if items.len() > limit {
-            items.truncate(limit);
-            items.last().map(Cursor::after)
-        } else {
-            None
-        };
-        Ok(Page { items, next })
+        Ok(page_of(items, limit))
     }
 
     async fn erase_once(&self, erasure: &Erasure) -> Result<Option<EraseOutcome>, Unavailable> {
@@ -594,4 +611,27 @@ impl DynamoStore {
 pub(super) fn decode_history(item: &Item) -> Result<HistoryEntry, Unavailable> {
     layout::history_entry_from(|name| string(item, name).map(Into::into))
         .map_err(|e| Unavailable(format!("unreadable history item: {e}")))
+}
+
+/// Whether `query` lists `stored` (the exact searches filter here what the
+/// list's Query conditions would).
+fn shows(query: &ListQuery, stored: &StoredApplication) -> bool {
+    let at = stored.receipt.received_at;
+    let id = stored.receipt.application_id;
+    query.lists(stored.status)
+        && query.from.is_none_or(|from| at >= from)
+        && query.to.is_none_or(|to| at < to)
+        && query.cursor.is_none_or(|cursor| (at, id) < (cursor.received_at, cursor.application_id))
+}
+
+/// The first `limit` of `items` (newest first) and the cursor after them.
+fn page_of(mut items: Vec<StoredApplication>, limit: usize) -> Page {
+    let limit = limit.clamp(1, ListQuery::MAX_LIMIT);
+    let next = if items.len() > limit {
+        items.truncate(limit);
+        items.last().map(Cursor::after)
+    } else {
+        None
+    };
+    Page { items, next }
 }

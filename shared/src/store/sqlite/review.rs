@@ -56,6 +56,7 @@ CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
 CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
     BEGIN SELECT RAISE(ABORT, 'the audit is append-only'); END;
 CREATE INDEX IF NOT EXISTS applications_by_received ON applications ("{received}", "{id}");
+CREATE INDEX IF NOT EXISTS applications_by_phone ON applications ("{phone}", "{received}");
 "#,
         id = attr::APPLICATION_ID,
         version = attr::VERSION,
@@ -73,6 +74,7 @@ CREATE INDEX IF NOT EXISTS applications_by_received ON applications ("{received}
         verified = attr::VERIFIED_AT,
         erased_status = attr::ERASED_STATUS,
         erased_at = attr::ERASED_AT,
+        phone = layout::PHONE_INDEX_PARTITION_KEY,
     )
 }
 
@@ -353,7 +355,11 @@ pub(super) fn list_in(connection: &Connection, query: &ListQuery) -> rusqlite::R
         Some(Search::Email(key)) => {
             conditions.push(format!("{} = {}", q(attr::EMAIL_KEY), bind(key.as_str().to_owned().into())))
         }
-        Some(Search::Phone(phone)) => conditions.push(format!("\"phone\" = {}", bind(phone.clone().into()))),
+        Some(Search::Phone(phone)) => conditions.push(format!(
+            "{} = {}",
+            q(layout::PHONE_INDEX_PARTITION_KEY),
+            bind(phone.clone().into())
+        )),
         Some(Search::Text { text, reading }) => {
             let text = bind(text.clone().into());
             let reading = bind(reading.clone().into());
