@@ -3,5 +3,6 @@
 //! one module per suite.
 
 mod browser;
+mod cognito;
 mod template;
 mod watch;

@@ -79,7 +79,7 @@ fn sam_validate_passes() {
 
 /// The template as JSON, with CloudFormation's short tags (`!Ref X`,
 /// `!GetAtt A.B`, `!Sub …`) turned into their long forms.
-fn template() -> Value {
+pub(super) fn template() -> Value {
     parsed(&template_path())
 }
 
@@ -120,7 +120,7 @@ fn long_form(yaml: serde_norway::Value) -> Value {
     }
 }
 
-fn resources(template: &Value) -> &serde_json::Map<String, Value> {
+pub(super) fn resources(template: &Value) -> &serde_json::Map<String, Value> {
     template["Resources"].as_object().unwrap()
 }
 
