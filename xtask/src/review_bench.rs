@@ -687,7 +687,7 @@ async fn bench(args: Args) -> Result<()> {
             page_query(None, Some(Search::Email(key.email(&probe.application.email))), None),
         ),
         (
-            "search: phone (exact, filtered)",
+            "search: phone (exact, by index)",
             page_query(None, Some(Search::Phone(text_of(&probe, Field::Phone))), None),
         ),
         ("search: name 渡辺 (~3 %), first page", page_query(None, Some(text(FEW_TEXT)), None)),
