@@ -71,7 +71,7 @@ pub struct Args {
     /// Stop repeating a case after this many seconds (once it has `--min-runs`).
     #[arg(long, default_value_t = 15.0)]
     pub max_secs: f64,
-    /// Most runs of the full export.
+    /// Most runs of the full export; 0 leaves it out (moto at 100,000: hours).
     #[arg(long, default_value_t = 5)]
     pub export_runs: usize,
     /// DynamoDB seeding: BatchWriteItem requests in flight.
@@ -707,7 +707,9 @@ async fn bench(args: Args) -> Result<()> {
         Arc::new(admin::Handler::new(Arc::clone(&store), Arc::clone(&key), admin::Settings::default()));
     let mut export_times = Vec::new();
     let (mut bytes, mut rows, mut peak_rise, mut peak) = (0usize, 0usize, 0u64, 0u64);
-    for run in 0..=args.export_runs.max(1) {
+    // Run 0 warms up; none at all with `--export-runs 0`.
+    let export_runs = if args.export_runs == 0 { 0 } else { args.export_runs + 1 };
+    for run in 0..export_runs {
         // Peak RSS from here (Linux: 5 resets VmHWM to the current RSS).
         let _ = std::fs::write("/proc/self/clear_refs", "5");
         let (rss_before, _) = memory_kb();
@@ -758,23 +760,28 @@ async fn bench(args: Args) -> Result<()> {
             sample.median.as_secs_f64() / baseline.as_secs_f64()
         );
     }
-    println!(
-        "| export: CSV of all {} rows via admin::Handler::export_stream | {} | {} | {} | {} | {} | {:.0} |",
-        rows,
-        export_times.len(),
-        ms(percentile(&export_times, 0.5)),
-        ms(percentile(&export_times, 0.95)),
-        ms(export_times[0]),
-        rows,
-        percentile(&export_times, 0.5).as_secs_f64() / baseline.as_secs_f64()
-    );
-    println!();
-    println!(
-        "export: {bytes} bytes ({:.1} MB); peak RSS during an export {:.1} MB ({:.1} MB above the RSS before it)",
-        bytes as f64 / 1e6,
-        peak as f64 / 1024.0,
-        peak_rise as f64 / 1024.0
-    );
+    if export_times.is_empty() {
+        println!();
+        println!("export: not run (--export-runs 0)");
+    } else {
+        println!(
+            "| export: CSV of all {} rows via admin::Handler::export_stream | {} | {} | {} | {} | {} | {:.0} |",
+            rows,
+            export_times.len(),
+            ms(percentile(&export_times, 0.5)),
+            ms(percentile(&export_times, 0.95)),
+            ms(export_times[0]),
+            rows,
+            percentile(&export_times, 0.5).as_secs_f64() / baseline.as_secs_f64()
+        );
+        println!();
+        println!(
+            "export: {bytes} bytes ({:.1} MB); peak RSS during an export {:.1} MB ({:.1} MB above the RSS before it)",
+            bytes as f64 / 1e6,
+            peak as f64 / 1024.0,
+            peak_rise as f64 / 1024.0
+        );
+    }
     println!("seeding: {} applications in {:.1} s", args.count, seeded_in.as_secs_f64());
     Ok(())
 }
