@@ -9,13 +9,14 @@ use std::borrow::Cow;
 pub const FILES: [&str; 1] = ["index.html"];
 
 /// Directories of `web/` served whole: the style sheet, the ES modules, the
-/// texts of the terms and the privacy notice (fetched by `js/terms.js`), and
-/// the verification page.
-pub const DIRS: [&str; 4] = ["css/", "js/", "content/", "verify/"];
+/// texts of the terms and the privacy notice (fetched by `js/terms.js`), the
+/// verification page, and the operators' console.
+pub const DIRS: [&str; 5] = ["css/", "js/", "content/", "verify/", "admin/"];
 
 /// Pages that are a directory's `index.html`, served also without the
-/// trailing slash: the verification link is `…/verify#token=…`.
-pub const PAGES: [&str; 1] = ["verify"];
+/// trailing slash: the verification link is `…/verify#token=…`, and an
+/// operator may type `…/admin`.
+pub const PAGES: [&str; 2] = ["verify", "admin"];
 
 /// The file under `web/` that a request path names, when the page needs it:
 /// `index.html` for `/` (and for a directory); nothing for hidden files, empty
@@ -67,6 +68,9 @@ mod tests {
             ("/content/terms.txt", "content/terms.txt"),
             ("/verify", "verify/index.html"),
             ("/verify/", "verify/index.html"),
+            ("/admin", "admin/index.html"),
+            ("/admin/", "admin/index.html"),
+            ("/admin/js/console.js", "admin/js/console.js"),
         ];
         for (path, file) in served {
             assert_eq!(served_file(path).as_deref(), Some(file), "{path}");

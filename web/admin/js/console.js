@@ -1,0 +1,1 @@
+// The operators' console (placeholder; built in issue 15).
