@@ -3,7 +3,9 @@
 //! web-fields` writes it; a test (`shared/tests/it/web_fields.rs`) keeps the
 //! committed file equal to [`fields_module`].
 
-use crate::domain::{ContractType, Field, Group, Kind, Presence};
+use crate::domain::{
+    AuditAction, ContractType, Decision, Field, Group, HistoryAction, Kind, MessageRule, Presence, Status,
+};
 use crate::http::ErrorCode;
 use serde::Serialize;
 
@@ -35,6 +37,26 @@ struct ChoiceJson {
     label: &'static str,
 }
 
+/// A decision as the console offers it: its button, the statuses it may be
+/// taken from (`Transition::from`), where it leads and its message rule.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct DecisionJson {
+    value: &'static str,
+    label: &'static str,
+    from: Vec<&'static str>,
+    to: &'static str,
+    message: &'static str,
+}
+
+fn message_rule(rule: MessageRule) -> &'static str {
+    match rule {
+        MessageRule::Required => "required",
+        MessageRule::Optional => "optional",
+        MessageRule::NotAllowed => "not_allowed",
+    }
+}
+
 /// The text of `web/js/fields.js`.
 pub fn fields_module() -> String {
     let fields: Vec<FieldJson> = Field::ALL
@@ -61,17 +83,41 @@ pub fn fields_module() -> String {
         .into_iter()
         .map(|choice| ChoiceJson { value: choice.as_str(), label: choice.label() })
         .collect();
+    let statuses: Vec<ChoiceJson> =
+        Status::ALL.into_iter().map(|s| ChoiceJson { value: s.as_str(), label: s.label() }).collect();
+    let decisions: Vec<DecisionJson> = Decision::ALL
+        .into_iter()
+        .map(|decision| DecisionJson {
+            value: decision.as_str(),
+            label: decision.label(),
+            from: decision.transition().from().iter().map(|s| s.as_str()).collect(),
+            to: decision.transition().to().as_str(),
+            message: message_rule(decision.message_rule()),
+        })
+        .collect();
+    let history: Vec<ChoiceJson> =
+        HistoryAction::ALL.into_iter().map(|a| ChoiceJson { value: a.as_str(), label: a.label() }).collect();
+    let audit: Vec<ChoiceJson> =
+        AuditAction::ALL.into_iter().map(|a| ChoiceJson { value: a.as_str(), label: a.label() }).collect();
     format!(
         "// Generated from the field table (shared/src/domain/fields.rs). Do not edit:\n\
          // `cargo run -p xtask -- web-fields` writes it, and a test keeps it equal.\n\
          export const FIELDS = {};\n\
          export const GROUPS = {};\n\
          export const CONTRACT_TYPES = {};\n\
-         export const ERROR_CODES = {};\n",
+         export const ERROR_CODES = {};\n\
+         export const STATUSES = {};\n\
+         export const DECISIONS = {};\n\
+         export const HISTORY_ACTIONS = {};\n\
+         export const AUDIT_ACTIONS = {};\n",
         pretty(&fields),
         pretty(&groups),
         pretty(&choices),
         pretty(&ErrorCodes),
+        pretty(&statuses),
+        pretty(&decisions),
+        pretty(&history),
+        pretty(&audit),
     )
 }
 

@@ -216,3 +216,129 @@ export const ERROR_CODES = {
   "invalidPostalCode": "invalid_postal_code",
   "postalCodeNotFound": "postal_code_not_found"
 };
+export const STATUSES = [
+  {
+    "value": "awaiting_verification",
+    "label": "未確認"
+  },
+  {
+    "value": "received",
+    "label": "受付済"
+  },
+  {
+    "value": "documents_requested",
+    "label": "資料提出待ち"
+  },
+  {
+    "value": "approved",
+    "label": "承認"
+  },
+  {
+    "value": "rejected",
+    "label": "否認"
+  }
+];
+export const DECISIONS = [
+  {
+    "value": "request_documents",
+    "label": "資料提出を依頼",
+    "from": [
+      "received",
+      "documents_requested"
+    ],
+    "to": "documents_requested",
+    "message": "required"
+  },
+  {
+    "value": "approve",
+    "label": "承認",
+    "from": [
+      "received",
+      "documents_requested"
+    ],
+    "to": "approved",
+    "message": "not_allowed"
+  },
+  {
+    "value": "reject",
+    "label": "否認",
+    "from": [
+      "received",
+      "documents_requested"
+    ],
+    "to": "rejected",
+    "message": "optional"
+  }
+];
+export const HISTORY_ACTIONS = [
+  {
+    "value": "submitted",
+    "label": "お申し込み"
+  },
+  {
+    "value": "confirmed",
+    "label": "メールアドレスの確認"
+  },
+  {
+    "value": "request_documents",
+    "label": "資料提出を依頼"
+  },
+  {
+    "value": "approve",
+    "label": "承認"
+  },
+  {
+    "value": "reject",
+    "label": "否認"
+  },
+  {
+    "value": "erase",
+    "label": "個人情報の消去"
+  }
+];
+export const AUDIT_ACTIONS = [
+  {
+    "value": "sign_in",
+    "label": "サインイン"
+  },
+  {
+    "value": "sign_in_failed",
+    "label": "サインイン失敗"
+  },
+  {
+    "value": "sign_out",
+    "label": "サインアウト"
+  },
+  {
+    "value": "list",
+    "label": "一覧・検索"
+  },
+  {
+    "value": "view",
+    "label": "詳細の閲覧"
+  },
+  {
+    "value": "request_documents",
+    "label": "資料提出を依頼"
+  },
+  {
+    "value": "approve",
+    "label": "承認"
+  },
+  {
+    "value": "reject",
+    "label": "否認"
+  },
+  {
+    "value": "export",
+    "label": "CSV出力"
+  },
+  {
+    "value": "erase",
+    "label": "個人情報の消去"
+  },
+  {
+    "value": "view_audit",
+    "label": "監査ログの閲覧"
+  }
+];

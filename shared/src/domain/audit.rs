@@ -56,6 +56,23 @@ impl AuditAction {
         }
     }
 
+    /// The console's name for it (the audit view).
+    pub const fn label(self) -> &'static str {
+        match self {
+            AuditAction::SignIn => "サインイン",
+            AuditAction::SignInFailed => "サインイン失敗",
+            AuditAction::SignOut => "サインアウト",
+            AuditAction::List => "一覧・検索",
+            AuditAction::View => "詳細の閲覧",
+            AuditAction::RequestDocuments => "資料提出を依頼",
+            AuditAction::Approve => "承認",
+            AuditAction::Reject => "否認",
+            AuditAction::Export => "CSV出力",
+            AuditAction::Erase => "個人情報の消去",
+            AuditAction::ViewAudit => "監査ログの閲覧",
+        }
+    }
+
     pub fn parse(text: &str) -> Option<AuditAction> {
         AuditAction::ALL.into_iter().find(|action| action.as_str() == text)
     }

@@ -41,6 +41,15 @@ impl Decision {
         }
     }
 
+    /// The console's button (and the dialog's title).
+    pub const fn label(self) -> &'static str {
+        match self {
+            Decision::RequestDocuments => "資料提出を依頼",
+            Decision::Approve => "承認",
+            Decision::Reject => "否認",
+        }
+    }
+
     pub fn parse(text: &str) -> Option<Decision> {
         Decision::ALL.into_iter().find(|decision| decision.as_str() == text)
     }

@@ -40,6 +40,18 @@ impl HistoryAction {
         }
     }
 
+    /// The console's name for it.
+    pub const fn label(self) -> &'static str {
+        match self {
+            HistoryAction::Submitted => "お申し込み",
+            HistoryAction::Confirmed => "メールアドレスの確認",
+            HistoryAction::RequestDocuments => "資料提出を依頼",
+            HistoryAction::Approve => "承認",
+            HistoryAction::Reject => "否認",
+            HistoryAction::Erase => "個人情報の消去",
+        }
+    }
+
     pub fn parse(text: &str) -> Option<HistoryAction> {
         HistoryAction::ALL.into_iter().find(|action| action.as_str() == text)
     }
