@@ -669,8 +669,22 @@ async fn to_lambda(req: Request, peer: SocketAddr) -> Result<lambda_http::Reques
         axum::body::to_bytes(body, MAX_BODY_BYTES + 1).await.map_err(|_| ApiError::payload_too_large())?;
     let body =
         if bytes.is_empty() { lambda_http::Body::Empty } else { lambda_http::Body::Binary(Vec::from(bytes)) };
+    let query = query_parameters(parts.uri.query());
     Ok(lambda_http::Request::from_parts(parts, body)
+        .with_query_string_parameters(query)
         .with_request_context(lambda_http::request::RequestContext::ApiGatewayV2(context)))
+}
+
+/// The query string as API Gateway hands it to a function: decoded, every
+/// value of a repeated name kept (the handlers refuse repeats). `lambda_http`
+/// reads parameters from this extension, never from the URI, so without it
+/// every filter of the operator list was silently ignored here.
+fn query_parameters(query: Option<&str>) -> std::collections::HashMap<String, Vec<String>> {
+    let mut parameters = std::collections::HashMap::<String, Vec<String>>::new();
+    for (name, value) in form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
+        parameters.entry(name.into_owned()).or_default().push(value.into_owned());
+    }
+    parameters
 }
 
 fn to_axum(response: lambda_http::Response<lambda_http::Body>) -> Response {

@@ -97,6 +97,16 @@ async fn an_operator_signs_in_lists_decides_exports_and_erases() {
     let searched: Value =
         get(format!("api/admin/applications?q={number}")).await.unwrap().json().await.unwrap();
     assert_eq!(searched["items"].as_array().unwrap().len(), 1);
+    // The query string reaches the handler: a filter that matches nothing
+    // finds nothing, and a malformed one is refused.
+    let none: Value =
+        get("api/admin/applications?status=approved".into()).await.unwrap().json().await.unwrap();
+    assert_eq!(none["items"], json!([]), "status=approved before any approval");
+    let unmatched: Value =
+        get("api/admin/applications?q=PR-0000-0000".into()).await.unwrap().json().await.unwrap();
+    assert_eq!(unmatched["items"], json!([]));
+    let malformed = get("api/admin/applications?limit=0".into()).await.unwrap();
+    assert_eq!(malformed.status().as_u16(), 400);
 
     let detail: Value = get(format!("api/admin/applications/{id}")).await.unwrap().json().await.unwrap();
     assert_eq!(detail["version"], 2);
@@ -158,7 +168,10 @@ async fn an_operator_signs_in_lists_decides_exports_and_erases() {
     let audit_json: Value = serde_json::from_str(&audit).unwrap();
     let actions: Vec<&str> =
         audit_json["entries"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
-    assert_eq!(actions, ["view_audit", "erase", "export", "approve", "view", "list", "list", "sign_in"]);
+    // Four lists (the whole, by number, by status, unmatched); the refused one is not audited.
+    let expected =
+        ["view_audit", "erase", "export", "approve", "view", "list", "list", "list", "list", "sign_in"];
+    assert_eq!(actions, expected);
     assert!(!audit.contains("partner@example.com") && !audit.contains(&number));
     running.shutdown().await.unwrap();
 }
