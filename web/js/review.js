@@ -7,6 +7,7 @@
 
 import * as api from './api.js';
 import { setBusy } from './busy.js';
+import { newIdempotencyKey } from './idempotency.js';
 import { saveReceipt } from './draft.js';
 import { ERROR_CODES, FIELDS } from './fields.js';
 import { CONTRACT_TYPE, CORPORATION, KEYS, contractTypeLabel, groupOf } from './field-table.js';
@@ -38,16 +39,6 @@ const $ = (id) => document.getElementById(id);
 
 function fingerprint(application) {
   return JSON.stringify(application);
-}
-
-function newIdempotencyKey() {
-  if (crypto.randomUUID) return crypto.randomUUID();
-  // Plain http on another host is not a secure context: build a v4 UUID by hand.
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  bytes[6] = (bytes[6] & 0x0f) | 0x40;
-  bytes[8] = (bytes[8] & 0x3f) | 0x80;
-  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 /** A field that only repeats another one (メールアドレス(確認)): not reviewed. */

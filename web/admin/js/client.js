@@ -1,0 +1,89 @@
+// The operator API (shared/api-contract.md, "The operator API") as the console
+// calls it: the routes of shared/src/routes.rs (generated into routes.js), a
+// bearer token on each request, and one more try after signing in again when
+// the session has ended (401), so that nothing in progress is lost.
+
+import { ROUTES } from '../../js/routes.js';
+import * as session from './session.js';
+
+export { newIdempotencyKey } from '../../js/idempotency.js';
+
+/** No HTTP answer at all: the request may be retried. */
+export class NetworkError extends Error {}
+
+function pathOf(route, params = {}) {
+  return route.path.replace(/\{(\w+)\}/g, (_, name) => encodeURIComponent(params[name]));
+}
+
+function withQuery(path, query = {}) {
+  const search = new URLSearchParams();
+  for (const [name, value] of Object.entries(query)) {
+    if (value !== undefined && value !== null && value !== '') search.set(name, String(value));
+  }
+  const text = search.toString();
+  return text ? `${path}?${text}` : path;
+}
+
+async function send(route, { params, query, body, headers = {}, as = 'json', timeoutMs = 30000 } = {}) {
+  const url = withQuery(pathOf(route, params), query);
+  for (let attempt = 0; ; attempt += 1) {
+    const token = await session.accessToken();
+    const init = {
+      method: route.method,
+      headers: { Accept: as === 'json' ? 'application/json' : 'text/csv', ...headers },
+      credentials: 'omit',
+      cache: 'no-store',
+      signal: AbortSignal.timeout(timeoutMs),
+    };
+    if (token) init.headers.Authorization = `Bearer ${token}`;
+    if (body !== undefined) {
+      init.headers['Content-Type'] = 'application/json';
+      init.body = JSON.stringify(body);
+    }
+    let response;
+    try {
+      response = await fetch(url, init);
+    } catch (error) {
+      throw new NetworkError(error && error.message ? error.message : String(error));
+    }
+    if (response.status === 401 && attempt === 0 && (await session.reauthenticate())) continue;
+    const ok = response.ok;
+    if (as === 'blob' && ok) return { status: response.status, ok, blob: await response.blob(), headers: response.headers };
+    const json = await response.json().catch(() => null);
+    return { status: response.status, ok, body: json, headers: response.headers };
+  }
+}
+
+export const list = ({ status, q, cursor, limit }) => send(ROUTES.ADMIN_LIST, { query: { status, q, cursor, limit } });
+export const counts = () => send(ROUTES.ADMIN_COUNTS);
+export const detail = (applicationId) => send(ROUTES.ADMIN_DETAIL, { params: { applicationId } });
+export const audit = (cursor) => send(ROUTES.ADMIN_AUDIT, { query: { cursor } });
+export const exportCsv = ({ status }) => send(ROUTES.ADMIN_EXPORT, { query: { status }, as: 'blob', timeoutMs: 120000 });
+
+export function decide(applicationId, { decision, expectedVersion, message }, idempotencyKey) {
+  const body = { decision, expectedVersion };
+  if (message) body.message = message;
+  return send(ROUTES.ADMIN_DECISIONS, { params: { applicationId }, body, headers: { 'Idempotency-Key': idempotencyKey } });
+}
+
+export const erase = (applicationId, reason) => send(ROUTES.ADMIN_ERASURE, { params: { applicationId }, body: { reason } });
+
+/** A public route: the postal code's addresses (for the reviewer's check). */
+export async function postal(code) {
+  try {
+    const response = await fetch(pathOf(ROUTES.POSTAL, { code }), { credentials: 'omit', headers: { Accept: 'application/json' } });
+    return { status: response.status, ok: response.ok, body: await response.json().catch(() => null) };
+  } catch (error) {
+    throw new NetworkError(String(error));
+  }
+}
+
+/** The envelope's Japanese message, or `fallback`. */
+export function messageOf(answer, fallback) {
+  const error = answer && answer.body && answer.body.error;
+  return (error && typeof error.message === 'string' && error.message) || fallback;
+}
+
+export function codeOf(answer) {
+  return (answer && answer.body && answer.body.error && answer.body.error.code) || null;
+}

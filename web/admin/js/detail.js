@@ -1,0 +1,181 @@
+// One application: its reception, every field under the form's own labels,
+// the history, the reviewer's checks, and the decisions its status allows.
+
+import { CONTRACT_TYPES, DECISIONS, ERROR_CODES, FIELDS } from '../../js/fields.js';
+import * as api from './client.js';
+import * as checks from './checks.js';
+import * as decisionDialog from './decision.js';
+import * as erasureDialog from './erasure.js';
+import { $, announce, fill, focusOn, h, notice } from './dom.js';
+import { actorLabel, dateTime, historyLabel, statusClass, statusLabel } from './format.js';
+import * as list from './list.js';
+
+let shown = null; // the detail on screen
+
+function fact(term, value, attributes = {}) {
+  return [h('dt', {}, term), h('dd', attributes, value)];
+}
+
+/** A field's value as the form's review step reads it. */
+function valueText(field, application) {
+  const value = application[field.key];
+  if (value === undefined || value === null || value === '') return '(未入力)';
+  if (field.kind === 'choice') return (CONTRACT_TYPES.find((c) => c.value === value) || { label: value }).label;
+  if (field.kind === 'consent') return value === true ? '同意する' : '同意しない';
+  return String(value);
+}
+
+function fieldRows(application) {
+  const corporation = application.contractType === 'corporation';
+  // メールアドレス(確認) only repeats the address; the corporate fields are a corporation's.
+  return FIELDS.filter((field) => !field.key.endsWith('Confirmation') && (corporation || !field.corporateOnly)).map((field) =>
+      h('div', { class: 'review__row', dataset: { field: field.key } }, h('dt', {}, field.label), h('dd', {}, valueText(field, application))),
+    );
+}
+
+function historyRows(history) {
+  return history.map((entry) =>
+    h(
+      'tr',
+      {},
+      h('td', { class: 'nowrap' }, dateTime(entry.at)),
+      h('td', {}, historyLabel(entry.action)),
+      h('td', { class: 'break' }, actorLabel(entry.actor)),
+      h('td', {}, entry.toStatus ? `${entry.fromStatus ? `${statusLabel(entry.fromStatus)} → ` : ''}${statusLabel(entry.toStatus)}` : '—'),
+      h('td', { class: 'message' }, entry.message || ''),
+    ),
+  );
+}
+
+function decisionButtons(detail) {
+  if (!detail.application) return [];
+  return DECISIONS.filter((d) => d.from.includes(detail.status)).map((decision) => {
+    const button = h(
+      'button',
+      {
+        type: 'button',
+        class: `button ${decision.value === 'approve' ? 'button--primary' : decision.value === 'reject' ? 'button--danger' : 'button--secondary'}`,
+        id: `decide-${decision.value}`,
+      },
+      decision.label,
+    );
+    button.addEventListener('click', () =>
+      decisionDialog.openFor(detail, decision.value, {
+        onDone: (updated, taken) => {
+          list.invalidate();
+          render(updated);
+          notice($('detail-notice'), '');
+          announce(`${taken.label}しました。申込者にメールが送信されます。`);
+          focusOn($('detail-title'));
+        },
+        onConflict: (code) => reload(code),
+      }),
+    );
+    return button;
+  });
+}
+
+function decideNote(detail) {
+  if (!detail.application) return '個人情報が消去されたため、審査できません。';
+  if (detail.status === 'awaiting_verification') return 'メールアドレスの確認が済んでいないため、まだ審査できません。';
+  if (detail.status === 'approved') return `承認済みです(取次店コード ${detail.partnerCode || '—'})。審査は完了しています。`;
+  if (detail.status === 'rejected') return '否認済みです。審査は完了しています。';
+  return '内容と確認結果を見て、審査の結果を選んでください。どの操作も、実行前に確認画面が開きます。';
+}
+
+/** Draws `detail` (the API's answer). */
+export function render(detail) {
+  shown = detail;
+  $('detail-body').hidden = false;
+  const application = detail.application;
+  const name = application
+    ? application.contractType === 'corporation'
+      ? application.corporateName
+      : `${application.lastName} ${application.firstName}`
+    : '(個人情報は消去済み)';
+  $('detail-title').textContent = `${detail.receptionNumber} ${name}`;
+  document.title = `${detail.receptionNumber} | 審査コンソール`;
+  const badge = $('detail-status');
+  badge.className = statusClass(detail.status);
+  badge.textContent = statusLabel(detail.status);
+  fill(
+    $('detail-facts'),
+    fact('受付番号', detail.receptionNumber),
+    fact('受付日時', dateTime(detail.receivedAt)),
+    fact('確認日時', dateTime(detail.verifiedAt)),
+    fact('ステータス', statusLabel(detail.status), { id: 'detail-status-text' }),
+    detail.partnerCode ? fact('取次店コード', detail.partnerCode, { id: 'detail-partner-code', class: 'code' }) : null,
+    detail.erasedAt ? fact('個人情報の消去', dateTime(detail.erasedAt)) : null,
+  );
+  const erased = $('detail-erased');
+  erased.hidden = Boolean(application);
+  erased.textContent = application ? '' : `このお申し込みの個人情報は ${dateTime(detail.erasedAt)} に消去されました。`;
+  fill($('detail-fields'), application ? fieldRows(application) : []);
+  fill($('detail-history'), historyRows(detail.history));
+  $('decide-note').textContent = decideNote(detail);
+  fill($('decide-buttons'), decisionButtons(detail));
+  $('erase-open').hidden = !application;
+  if (application) checks.render(detail, $('detail-checks'), $('detail-related'));
+  else {
+    fill($('detail-checks'), h('li', {}, '—'));
+    fill($('detail-related'), h('li', {}, '—'));
+  }
+}
+
+async function fetchDetail(id) {
+  try {
+    return await api.detail(id);
+  } catch {
+    return null;
+  }
+}
+
+/** Shows the application `id`. */
+export async function show(id) {
+  notice($('detail-notice'), '');
+  notice($('detail-error'), '');
+  if (!shown || shown.applicationId !== id) $('detail-body').hidden = true;
+  const answer = await fetchDetail(id);
+  if (!answer || !answer.ok) {
+    $('detail-body').hidden = true;
+    const message =
+      api.codeOf(answer) === ERROR_CODES.applicationNotFound
+        ? 'このお申し込みは見つかりません。保存期間が過ぎて削除されたか、URLが誤っています。'
+        : api.messageOf(answer, 'お申し込みを読み込めませんでした。通信環境を確認して、もう一度お試しください。');
+    notice($('detail-error'), message);
+    return;
+  }
+  render(answer.body);
+}
+
+/** After a 409: reads the application again and says why. */
+async function reload(code) {
+  const id = shown.applicationId;
+  const answer = await fetchDetail(id);
+  if (answer && answer.ok) render(answer.body);
+  list.invalidate();
+  const why =
+    code === ERROR_CODES.versionConflict
+      ? '他の運用者がこのお申し込みを更新したため、操作は行われませんでした。最新の内容を読み込みました。内容を確認してから、もう一度操作してください。'
+      : 'このお申し込みは、すでに審査が完了しているため、操作は行われませんでした。最新の内容を読み込みました。';
+  notice($('detail-notice'), `${why}${code === ERROR_CODES.versionConflict ? '(入力したメッセージは残っています。)' : ''}`);
+  focusOn($('detail-notice'));
+}
+
+export function wire() {
+  decisionDialog.wire();
+  erasureDialog.wire();
+  $('erase-open').addEventListener('click', () => {
+    if (!shown) return;
+    erasureDialog.openFor(shown, {
+      onDone: async () => {
+        list.invalidate();
+        await show(shown.applicationId);
+        announce('個人情報を消去しました。');
+        focusOn($('detail-title'));
+      },
+    });
+  });
+}
+
+export const current = () => shown;

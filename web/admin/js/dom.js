@@ -1,0 +1,53 @@
+// Building the page without markup strings (the CSP forbids nothing here, but
+// text typed by applicants must never be parsed as HTML).
+
+export const $ = (id) => document.getElementById(id);
+
+/**
+ * An element: `h('a', {href: '…', class: 'x'}, 'text', child)`. Attributes
+ * starting with `on` are not supported on purpose: listeners are added in code.
+ */
+export function h(tag, attributes = {}, ...children) {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === null || value === undefined || value === false) continue;
+    if (name === 'class') element.className = value;
+    else if (name === 'dataset') Object.assign(element.dataset, value);
+    else element.setAttribute(name, value === true ? '' : String(value));
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    element.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return element;
+}
+
+/** Replaces an element's children. */
+export function fill(element, ...children) {
+  element.replaceChildren(...children.flat().filter((c) => c !== null && c !== undefined && c !== false));
+}
+
+/** Shows a notice with `text`, or hides it when `text` is empty. */
+export function notice(element, text) {
+  element.textContent = text || '';
+  element.hidden = !text;
+}
+
+/** Says something to screen readers (and shows it briefly to everyone). */
+export function announce(text) {
+  const status = $('console-status');
+  status.textContent = '';
+  // A change of text after a tick is announced even when it repeats.
+  setTimeout(() => {
+    status.textContent = text;
+  }, 30);
+}
+
+/** Moves focus to a heading or region without scrolling it away. */
+export function focusOn(element) {
+  if (!element) return;
+  if (!element.hasAttribute('tabindex') && !/^(A|BUTTON|INPUT|SELECT|TEXTAREA)$/.test(element.tagName)) {
+    element.setAttribute('tabindex', '-1');
+  }
+  element.focus();
+}

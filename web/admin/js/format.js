@@ -1,0 +1,42 @@
+// How values read in the console: Japan time, the statuses' and actions'
+// Japanese names (declared once in Rust, generated into fields.js).
+
+import { AUDIT_ACTIONS, CONTRACT_TYPES, HISTORY_ACTIONS, STATUSES } from '../../js/fields.js';
+
+const DATE_TIME = new Intl.DateTimeFormat('ja-JP', {
+  timeZone: 'Asia/Tokyo',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+});
+
+/** `2026/12/01 09:30` in Japan time, or `—` for none. */
+export function dateTime(iso) {
+  if (!iso) return '—';
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? iso : DATE_TIME.format(date);
+}
+
+function labelOf(table, value) {
+  const entry = table.find((e) => e.value === value);
+  return entry ? entry.label : value || '—';
+}
+
+export const statusLabel = (status) => labelOf(STATUSES, status);
+export const contractTypeLabel = (type) => labelOf(CONTRACT_TYPES, type);
+export const historyLabel = (action) => labelOf(HISTORY_ACTIONS, action);
+export const auditLabel = (action) => labelOf(AUDIT_ACTIONS, action);
+
+/** Who acted: an operator's sign-in name, 申込者 or 不明. */
+export function actorLabel(actor) {
+  if (actor === 'applicant') return '申込者';
+  if (actor === 'unknown') return '不明';
+  return actor || '—';
+}
+
+/** A status badge's class: one colour per status. */
+export function statusClass(status) {
+  return `status-badge status-badge--${String(status).replace(/_/g, '-')}`;
+}

@@ -1,0 +1,205 @@
+// The list: status tabs with their counts, one search box, newest first, and
+// さらに表示 by cursor. The CSV download takes the tab's status.
+
+import { STATUSES } from '../../js/fields.js';
+import * as api from './client.js';
+import { $, announce, fill, focusOn, h, notice } from './dom.js';
+import { contractTypeLabel, dateTime, statusClass, statusLabel } from './format.js';
+import * as router from './router.js';
+import { setBusy } from '../../js/busy.js';
+
+const PAGE = 50;
+const UNVERIFIED_KEY = 'partner-console:show-unverified';
+
+let shown = null; // {status, q} of the rows on screen
+let nextCursor = null;
+let counts = null;
+
+function tabs() {
+  const withUnverified = $('show-unverified').checked;
+  const statuses = STATUSES.filter((s) => withUnverified || s.value !== 'awaiting_verification');
+  // 受付済 first (what is waiting), then the others in the lifecycle's order.
+  const ordered = [
+    ...statuses.filter((s) => s.value === 'received'),
+    ...statuses.filter((s) => s.value !== 'received'),
+    { value: router.ALL, label: 'すべて' },
+  ];
+  return ordered;
+}
+
+function countOf(status) {
+  if (!counts) return null;
+  if (status === router.ALL) {
+    return Object.entries(counts)
+      .filter(([name]) => name !== 'awaiting_verification')
+      .reduce((sum, [, n]) => sum + n, 0);
+  }
+  return counts[status] ?? null;
+}
+
+function renderTabs(place) {
+  const items = tabs().map((tab) => {
+    const count = countOf(tab.value);
+    const current = tab.value === place.status;
+    const link = h(
+      'a',
+      {
+        class: 'tabs__link',
+        ...router.linkAttributes({ view: 'list', status: tab.value, q: place.q }),
+        'aria-current': current ? 'page' : null,
+        id: `tab-${tab.value}`,
+      },
+      h('span', { class: 'tabs__label' }, tab.label),
+      count === null ? null : h('span', { class: 'tabs__count', 'aria-label': `${count}件` }, String(count)),
+    );
+    return h('li', { class: 'tabs__item' }, link);
+  });
+  fill($('status-tabs'), items);
+}
+
+async function loadCounts(place) {
+  const answer = await api.counts().catch(() => null);
+  counts = answer && answer.ok && answer.body ? answer.body.counts : null;
+  renderTabs(place);
+}
+
+function row(item) {
+  const place = { view: 'detail', id: item.applicationId };
+  return h(
+    'tr',
+    { dataset: { applicationId: item.applicationId } },
+    h('td', { class: 'nowrap' }, dateTime(item.receivedAt)),
+    h('td', { class: 'nowrap' }, h('a', { class: 'list-link', ...router.linkAttributes(place) }, item.receptionNumber)),
+    h('td', {}, h('span', { class: statusClass(item.status) }, statusLabel(item.status))),
+    h('td', { class: 'nowrap' }, contractTypeLabel(item.contractType)),
+    h('td', {}, item.displayName),
+    h('td', { class: 'break' }, item.email),
+  );
+}
+
+function summary(place, count) {
+  const tab = tabs().find((t) => t.value === place.status);
+  const where = tab ? tab.label : statusLabel(place.status);
+  return place.q ? `「${where}」で「${place.q}」を検索: ${count}件表示中` : `「${where}」: ${count}件表示中`;
+}
+
+async function loadPage(place, cursor) {
+  const status = place.status === router.ALL ? undefined : place.status;
+  return api.list({ status, q: place.q || undefined, cursor, limit: PAGE });
+}
+
+/** Shows the list for `place` (a tab, a search). */
+export async function show(place) {
+  $('search-q').value = place.q;
+  $('search-clear').hidden = !place.q;
+  $('show-unverified').checked = place.status === 'awaiting_verification' || sessionStorage.getItem(UNVERIFIED_KEY) === '1';
+  renderTabs(place);
+  loadCounts(place);
+  notice($('list-error'), '');
+  const sameList = shown && shown.status === place.status && shown.q === place.q;
+  if (!sameList) fill($('list-rows'));
+  $('list-table').setAttribute('aria-busy', 'true');
+  let answer;
+  try {
+    answer = await loadPage(place);
+  } catch {
+    answer = null;
+  }
+  $('list-table').removeAttribute('aria-busy');
+  if (!answer || !answer.ok) {
+    notice($('list-error'), api.messageOf(answer, '一覧を読み込めませんでした。通信環境を確認して、もう一度お試しください。'));
+    return;
+  }
+  shown = { status: place.status, q: place.q };
+  const items = answer.body.items;
+  fill($('list-rows'), items.map(row));
+  nextCursor = answer.body.nextCursor;
+  $('list-more').hidden = !nextCursor;
+  $('list-empty').hidden = items.length > 0;
+  $('list-summary').textContent = summary(place, items.length);
+}
+
+async function more() {
+  const place = router.current();
+  const button = $('list-more');
+  setBusy(button, true, '読み込んでいます…');
+  let answer;
+  try {
+    answer = await loadPage(place, nextCursor);
+  } catch {
+    answer = null;
+  }
+  setBusy(button, false);
+  if (!answer || !answer.ok) {
+    notice($('list-error'), api.messageOf(answer, '続きを読み込めませんでした。もう一度お試しください。'));
+    return;
+  }
+  const rows = answer.body.items.map(row);
+  $('list-rows').append(...rows);
+  nextCursor = answer.body.nextCursor;
+  button.hidden = !nextCursor;
+  const count = $('list-rows').children.length;
+  $('list-summary').textContent = summary(place, count);
+  // Keyboard users go on where the new rows begin.
+  if (rows.length) focusOn(rows[0].querySelector('a'));
+  else focusOn($('list-title'));
+  announce(`${rows.length}件を追加しました。`);
+}
+
+async function downloadCsv() {
+  const place = router.current();
+  const button = $('export-csv');
+  setBusy(button, true, 'CSVを作成しています…');
+  notice($('list-error'), '');
+  let answer;
+  try {
+    answer = await api.exportCsv({ status: place.status === router.ALL ? undefined : place.status });
+  } catch {
+    answer = null;
+  }
+  setBusy(button, false);
+  if (!answer || !answer.ok) {
+    notice($('list-error'), api.messageOf(answer, 'CSVを作成できませんでした。もう一度お試しください。'));
+    return;
+  }
+  const day = new Date().toLocaleDateString('sv-SE', { timeZone: 'Asia/Tokyo' });
+  const name = `applications-${place.status}-${day}.csv`;
+  const url = URL.createObjectURL(answer.blob);
+  const link = h('a', { href: url, download: name, hidden: true });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60000);
+  announce(`CSV(${name})をダウンロードしました。`);
+}
+
+/** Wires the list's controls once. */
+export function wire() {
+  $('search-form').addEventListener('submit', (event) => {
+    event.preventDefault();
+    const q = $('search-q').value.trim();
+    const place = router.current();
+    router.go({ view: 'list', status: place.status, q });
+  });
+  $('search-clear').addEventListener('click', () => {
+    router.go({ view: 'list', status: router.current().status, q: '' });
+    focusOn($('search-q'));
+  });
+  $('show-unverified').addEventListener('change', (event) => {
+    if (event.target.checked) sessionStorage.setItem(UNVERIFIED_KEY, '1');
+    else sessionStorage.removeItem(UNVERIFIED_KEY);
+    const place = router.current();
+    if (!event.target.checked && place.status === 'awaiting_verification') {
+      router.go({ view: 'list', status: router.DEFAULT_STATUS, q: place.q });
+    } else {
+      renderTabs(place);
+    }
+  });
+  $('list-more').addEventListener('click', more);
+  $('export-csv').addEventListener('click', downloadCsv);
+}
+
+/** Forgets the rows (after a decision, the list is read again). */
+export function invalidate() {
+  shown = null;
+}
