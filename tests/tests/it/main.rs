@@ -4,5 +4,6 @@
 
 mod browser;
 mod cognito;
+mod console;
 mod template;
 mod watch;

@@ -1,0 +1,641 @@
+//! The operators' console (`web/admin/`) in a real browser: headless Debian
+//! chromium through chromedriver, against the local server (console, operator
+//! API and its authorizer on one origin, SQLite store, `.eml` outbox). The
+//! applications are made as applicants make them: submitted over HTTP and
+//! confirmed with their link's token.
+
+use anyhow::{Context, Result, bail};
+use integration_tests::browser::{Browser, Site};
+use serde_json::{Value, json};
+use shared::domain::Status;
+use shared::keyed::IdentifierKey;
+use shared::store::Store;
+use shared::store::sqlite::SqliteStore;
+use std::time::Duration;
+
+const WIDTH: u32 = 1280;
+const HEIGHT: u32 = 900;
+const TAB: &str = "\u{E004}";
+const ENTER: &str = "\u{E007}";
+
+/// One verified application: `(applicationId, receptionNumber)`.
+struct Applied {
+    id: String,
+    number: String,
+}
+
+/// The seed's corporate application under `email`, changed by `edit`.
+fn application(email: &str, edit: impl FnOnce(&mut Value)) -> Value {
+    let mut application = test_support::seed_application_with_email(email);
+    edit(&mut application);
+    application
+}
+
+/// Submits `body` and confirms it with its link's token, as the applicant would.
+async fn apply(site: &Site, body: &Value) -> Result<Applied> {
+    let client = reqwest::Client::new();
+    let email = body["email"].as_str().context("an email")?.to_owned();
+    let key = format!("console-test-{}", email.replace(['@', '.'], "-"));
+    let submitted =
+        client.post(site.api("/api/applications")).header("idempotency-key", key).json(body).send().await?;
+    if submitted.status().as_u16() != 202 {
+        bail!("submission answered {}: {}", submitted.status(), submitted.text().await?);
+    }
+    let store = SqliteStore::open_dir(site.data.path())?;
+    let awaiting = store.list_by_status(Status::AwaitingVerification, 100).await?;
+    let stored = awaiting
+        .iter()
+        .find(|s| s.application.email.as_str() == email)
+        .context("the submitted application")?;
+    let id = stored.receipt.application_id;
+    let token = IdentifierKey::load_or_create(site.data.path())?.verification_token(id);
+    let confirmed =
+        client.post(site.api("/api/verifications")).json(&json!({ "token": token.as_str() })).send().await?;
+    if confirmed.status().as_u16() != 200 {
+        bail!("confirmation answered {}", confirmed.status());
+    }
+    Ok(Applied { id: id.to_string(), number: stored.receipt.reception_number.to_string() })
+}
+
+/// The local server's first operator: (email, password).
+fn operator(site: &Site) -> (String, String) {
+    let first = site.running.as_ref().and_then(|r| r.first_operator.clone()).expect("a first operator");
+    (first.email.to_string(), first.password)
+}
+
+/// A second operator session over the API (another operator's tab).
+async fn api_session(site: &Site) -> Result<String> {
+    let (email, password) = operator(site);
+    let session: Value = reqwest::Client::new()
+        .post(site.api("/api/admin/sessions"))
+        .json(&json!({ "email": email, "password": password }))
+        .send()
+        .await?
+        .json()
+        .await?;
+    Ok(session["token"].as_str().context("a token")?.to_owned())
+}
+
+/// The console at `path` (relative to /admin/), once its script has started.
+async fn open_console(browser: &Browser, site: &Site, path: &str) -> Result<()> {
+    browser.client.goto(&site.api(&format!("/admin/{path}"))).await?;
+    browser.wait_until("document.documentElement.dataset.ready === 'true'").await
+}
+
+/// Signs in through the page's form.
+async fn sign_in(browser: &Browser, site: &Site) -> Result<()> {
+    let (email, password) = operator(site);
+    browser.wait_until("document.documentElement.dataset.view === 'signin'").await?;
+    browser.type_into("signin-email", &email).await?;
+    browser.type_into("signin-password", &password).await?;
+    browser.click("signin-submit").await?;
+    browser.wait_until("document.documentElement.dataset.view !== 'signin'").await
+}
+
+/// A started site with `count` verified corporate applications, and a signed-in console.
+async fn console_with(count: usize) -> Result<(Site, Browser, Vec<Applied>)> {
+    let site = Site::start().await?;
+    let mut applied = Vec::new();
+    for n in 0..count {
+        applied.push(apply(&site, &application(&format!("partner{n}@example.com"), |_| {})).await?);
+    }
+    let browser = Browser::start(WIDTH, HEIGHT).await?;
+    open_console(&browser, &site, "").await?;
+    sign_in(&browser, &site).await?;
+    wait_for_rows(&browser, count.min(50)).await?;
+    Ok((site, browser, applied))
+}
+
+async fn wait_for_rows(browser: &Browser, count: usize) -> Result<()> {
+    browser
+        .wait_until(&format!(
+            "document.documentElement.dataset.view === 'list' && !document.getElementById('list-table').hasAttribute('aria-busy') && document.querySelectorAll('#list-rows tr').length === {count}"
+        ))
+        .await
+}
+
+/// The reception numbers shown in the list, top to bottom.
+async fn listed(browser: &Browser) -> Result<Vec<String>> {
+    let numbers = browser
+        .eval("return [...document.querySelectorAll('#list-rows tr td:nth-child(2)')].map(td => td.textContent)")
+        .await?;
+    Ok(serde_json::from_value(numbers)?)
+}
+
+/// Opens an application's detail from the list and waits for it.
+async fn open_detail(browser: &Browser, applied: &Applied) -> Result<()> {
+    browser.css(&format!("#list-rows tr[data-application-id='{}'] a", applied.id)).await?.click().await?;
+    wait_for_detail(browser, applied).await
+}
+
+async fn wait_for_detail(browser: &Browser, applied: &Applied) -> Result<()> {
+    browser
+        .wait_until(&format!(
+            "document.documentElement.dataset.view === 'detail' && !document.getElementById('detail-body').hidden && document.getElementById('detail-title').textContent.startsWith('{}')",
+            applied.number
+        ))
+        .await
+}
+
+async fn active_id(browser: &Browser) -> Result<String> {
+    Ok(browser.eval("return document.activeElement.id").await?.as_str().unwrap_or_default().to_owned())
+}
+
+/// Presses `key` on the focused element.
+async fn press(browser: &Browser, key: &str) -> Result<()> {
+    browser.client.active_element().await?.send_keys(key).await?;
+    Ok(())
+}
+
+/// The text of the result mail of `kind` sent to `to`, waiting for the delivery.
+async fn mail_to(site: &Site, kind: &str, to: &str) -> Result<String> {
+    let suffix = format!("-{kind}.eml");
+    for _ in 0..100 {
+        for name in test_support::outbox_files(site.data.path()).into_iter().filter(|n| n.ends_with(&suffix))
+        {
+            let raw = std::fs::read(site.data.path().join("outbox").join(&name))?;
+            let message = mail_parser::MessageParser::default().parse(&raw).context("a mail")?;
+            let recipients: Vec<String> = message
+                .to()
+                .map(|a| a.iter().filter_map(|a| a.address().map(str::to_owned)).collect())
+                .unwrap_or_default();
+            if recipients.iter().any(|r| r == to) {
+                return Ok(message.body_text(0).context("a text part")?.into_owned());
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    bail!("no {kind} mail to {to} in the outbox")
+}
+
+fn mails_of_kind(site: &Site, kind: &str) -> usize {
+    let suffix = format!("-{kind}.eml");
+    test_support::outbox_files(site.data.path()).iter().filter(|n| n.ends_with(&suffix)).count()
+}
+
+/// Opens the decision dialog of `decision` and waits until it is open.
+async fn open_decision(browser: &Browser, decision: &str) -> Result<()> {
+    browser.click(&format!("decide-{decision}")).await?;
+    browser.wait_until("document.getElementById('decision-dialog').open").await
+}
+
+async fn status_shown(browser: &Browser) -> Result<String> {
+    browser.text("detail-status").await
+}
+
+#[tokio::test]
+async fn an_operator_signs_in_with_a_wrong_password_then_the_right_one() -> Result<()> {
+    let site = Site::start().await?;
+    apply(&site, &application("signin@example.com", |_| {})).await?;
+    let browser = Browser::start(WIDTH, HEIGHT).await?;
+    open_console(&browser, &site, "").await?;
+    browser.wait_until("document.documentElement.dataset.view === 'signin'").await?;
+    assert_eq!(active_id(&browser).await?, "signin-email", "focus starts in the form");
+    assert!(!browser.is_shown("console-nav").await?, "nothing of the console before signing in");
+
+    let (email, password) = operator(&site);
+    browser.type_into("signin-email", &email).await?;
+    browser.type_into("signin-password", "not-the-password-at-all").await?;
+    browser.click("signin-submit").await?;
+    browser.wait_until("!document.getElementById('signin-error').hidden").await?;
+    assert_eq!(browser.text("signin-error").await?, "メールアドレスまたはパスワードが正しくありません。");
+    assert_eq!(browser.value("signin-password").await?, "", "the wrong password is cleared");
+    assert_eq!(active_id(&browser).await?, "signin-password");
+
+    browser.type_into("signin-password", &password).await?;
+    browser.click("signin-submit").await?;
+    wait_for_rows(&browser, 1).await?;
+    assert_eq!(browser.text("account-name").await?, email);
+    assert_eq!(active_id(&browser).await?, "list-title");
+    // The session is this tab's: a reload keeps it, and nothing but the token is stored.
+    let stored = browser.eval("return Object.keys(sessionStorage)").await?;
+    assert_eq!(stored, json!(["partner-console:session"]));
+    let local = browser.eval("return localStorage.length").await?;
+    assert_eq!(local, json!(0));
+    browser.client.refresh().await?;
+    browser.wait_until("document.documentElement.dataset.ready === 'true'").await?;
+    wait_for_rows(&browser, 1).await?;
+
+    // サインアウト ends the session at the server too.
+    let token =
+        browser.eval("return JSON.parse(sessionStorage.getItem('partner-console:session')).token").await?;
+    browser.click("sign-out").await?;
+    browser.wait_until("document.documentElement.dataset.view === 'signin'").await?;
+    assert_eq!(browser.eval("return sessionStorage.length").await?, json!(0));
+    let after = reqwest::Client::new()
+        .get(site.api("/api/admin/applications"))
+        .bearer_auth(token.as_str().unwrap())
+        .send()
+        .await?;
+    assert_eq!(after.status().as_u16(), 401, "the token no longer works");
+    browser.close().await
+}
+
+#[tokio::test]
+async fn the_list_filters_by_tab_and_search_and_the_url_keeps_the_place() -> Result<()> {
+    let site = Site::start().await?;
+    let corporation = apply(&site, &application("corp@example.com", |_| {})).await?;
+    let sole = apply(
+        &site,
+        &application("sole@example.com", |a| {
+            a["contractType"] = json!("sole_proprietor");
+            a["corporateName"] = json!("");
+            a["corporateNameKana"] = json!("");
+            a["lastName"] = json!("𠮷野");
+            a["firstName"] = json!("花子");
+            a["lastNameKana"] = json!("ヨシノ");
+            a["firstNameKana"] = json!("ハナコ");
+            a["invoiceNumber"] = json!("");
+            a["phone"] = json!("03-1234-5678");
+        }),
+    )
+    .await?;
+    let browser = Browser::start(WIDTH, HEIGHT).await?;
+    open_console(&browser, &site, "").await?;
+    sign_in(&browser, &site).await?;
+    wait_for_rows(&browser, 2).await?;
+    // Newest first, with the columns the issue names.
+    assert_eq!(listed(&browser).await?, [sole.number.as_str(), corporation.number.as_str()]);
+    let first_row = browser
+        .eval(
+            "return [...document.querySelectorAll('#list-rows tr:first-child td')].map(td => td.textContent)",
+        )
+        .await?;
+    let cells: Vec<String> = serde_json::from_value(first_row)?;
+    assert_eq!(
+        cells[1..],
+        [
+            sole.number.clone(),
+            "受付済".into(),
+            "個人事業主".into(),
+            "𠮷野 花子".into(),
+            "sole@example.com".into()
+        ]
+    );
+    assert!(cells[0].starts_with("20"), "{cells:?}");
+
+    // Search: a reception number exactly, a name by substring.
+    browser.type_into("search-q", &corporation.number).await?;
+    press(&browser, ENTER).await?;
+    wait_for_rows(&browser, 1).await?;
+    assert_eq!(listed(&browser).await?, [corporation.number.as_str()]);
+    let url = browser.client.current_url().await?;
+    assert!(!url.as_str().contains(&corporation.number), "the search text stays out of the URL: {url}");
+    browser.css("#search-q").await?.clear().await?;
+    browser.type_into("search-q", "𠮷野").await?;
+    press(&browser, ENTER).await?;
+    wait_for_rows(&browser, 1).await?;
+    assert_eq!(listed(&browser).await?, [sole.number.as_str()]);
+
+    // Back: the previous search again; a reload keeps it.
+    browser.client.back().await?;
+    browser.wait_until("document.getElementById('search-q').value !== '𠮷野'").await?;
+    wait_for_rows(&browser, 1).await?;
+    assert_eq!(listed(&browser).await?, [corporation.number.as_str()]);
+    browser.client.refresh().await?;
+    browser.wait_until("document.documentElement.dataset.ready === 'true'").await?;
+    wait_for_rows(&browser, 1).await?;
+    assert_eq!(browser.value("search-q").await?, corporation.number);
+    browser.click("search-clear").await?;
+    wait_for_rows(&browser, 2).await?;
+
+    // A tab: the URL says it, back returns to 受付済.
+    browser.click("tab-approved").await?;
+    wait_for_rows(&browser, 0).await?;
+    assert!(browser.client.current_url().await?.as_str().ends_with("/admin/?status=approved"));
+    assert!(browser.is_shown("list-empty").await?);
+    assert_eq!(
+        browser.eval("return document.getElementById('tab-approved').getAttribute('aria-current')").await?,
+        "page"
+    );
+    browser.client.back().await?;
+    wait_for_rows(&browser, 2).await?;
+
+    // The detail from the list, back to the list.
+    open_detail(&browser, &sole).await?;
+    assert!(
+        browser
+            .client
+            .current_url()
+            .await?
+            .as_str()
+            .ends_with(&format!("/admin/?view=detail&id={}", sole.id))
+    );
+    let fields = browser
+        .eval("return Object.fromEntries([...document.querySelectorAll('#detail-fields [data-field]')].map(r => [r.dataset.field, [r.querySelector('dt').textContent, r.querySelector('dd').textContent]]))")
+        .await?;
+    assert_eq!(fields["lastName"], json!(["名前(姓)", "𠮷野"]));
+    assert_eq!(fields["contractType"], json!(["契約者種別", "個人事業主"]));
+    assert_eq!(fields["phone"], json!(["電話番号", "03-1234-5678"]));
+    assert!(fields.get("corporateName").is_none(), "no corporate fields for a sole proprietor");
+    let history = browser.text("detail-history").await?;
+    assert!(history.contains("お申し込み") && history.contains("メールアドレスの確認"), "{history}");
+    browser.client.back().await?;
+    wait_for_rows(&browser, 2).await?;
+    browser.close().await
+}
+
+/// Each decision through its dialog, with the mail it sends read back.
+#[tokio::test]
+async fn each_decision_is_confirmed_in_a_dialog_and_mails_the_applicant() -> Result<()> {
+    let (site, browser, applied) = console_with(3).await?;
+
+    // 資料提出を依頼: a message is required; a template fills it, editable.
+    open_detail(&browser, &applied[0]).await?;
+    open_decision(&browser, "request_documents").await?;
+    assert_eq!(active_id(&browser).await?, "decision-message");
+    let consequence = browser.text("decision-consequence").await?;
+    assert!(consequence.contains("資料提出のお願い") && consequence.contains("メール"), "{consequence}");
+    browser.click("decision-submit").await?;
+    browser.wait_until("!document.getElementById('decision-message-error').hidden").await?;
+    assert_eq!(active_id(&browser).await?, "decision-message");
+    browser.css("#decision-templates button").await?.click().await?;
+    browser.type_into("decision-message", "\n担当: 審査チーム 佐藤").await?;
+    browser.click("decision-submit").await?;
+    browser.wait_until("!document.getElementById('decision-dialog').open").await?;
+    browser.wait_until("document.getElementById('detail-status').textContent === '資料提出待ち'").await?;
+    assert_eq!(active_id(&browser).await?, "detail-title");
+    let mail = mail_to(&site, "documents-requested", "partner0@example.com").await?;
+    assert!(mail.contains("履歴事項全部証明書") && mail.contains("担当: 審査チーム 佐藤"), "{mail}");
+    assert!(browser.text("detail-history").await?.contains("担当: 審査チーム 佐藤"));
+
+    // 承認: no message; the consequence says a contract is formed and a code issued.
+    open_decision(&browser, "approve").await?;
+    assert!(!browser.is_shown("decision-message-field").await?);
+    let consequence = browser.text("decision-consequence").await?;
+    assert!(consequence.contains("契約が成立") && consequence.contains("取次店コード"), "{consequence}");
+    // A double click decides once: the button is busy after the first.
+    browser.eval("const b = document.getElementById('decision-submit'); b.click(); b.click();").await?;
+    browser.wait_until("document.getElementById('detail-partner-code')").await?;
+    let code = browser.text("detail-partner-code").await?;
+    assert!(code.starts_with("TC-"), "{code}");
+    assert_eq!(status_shown(&browser).await?, "承認");
+    let mail = mail_to(&site, "approved", "partner0@example.com").await?;
+    assert!(mail.contains(&code), "{mail}");
+    let buttons = browser.eval("return document.getElementById('decide-buttons').children.length").await?;
+    assert_eq!(buttons, json!(0), "nothing left to decide");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(mails_of_kind(&site, "approved"), 1, "one approval mail");
+
+    // 否認 with an optional message, from the list again.
+    browser.click("detail-back").await?;
+    wait_for_rows(&browser, 2).await?;
+    open_detail(&browser, &applied[1]).await?;
+    open_decision(&browser, "reject").await?;
+    browser.type_into("decision-message", "今回は見送らせていただきます。").await?;
+    browser.click("decision-submit").await?;
+    browser.wait_until("document.getElementById('detail-status').textContent === '否認'").await?;
+    let mail = mail_to(&site, "rejected", "partner1@example.com").await?;
+    assert!(mail.contains("今回は見送らせていただきます。"), "{mail}");
+
+    // The tabs count what is where.
+    browser.click("detail-back").await?;
+    wait_for_rows(&browser, 1).await?;
+    browser.wait_until("document.querySelector('#tab-approved .tabs__count')").await?;
+    let counts = browser
+        .eval("return Object.fromEntries([...document.querySelectorAll('.tabs__link')].map(a => [a.id, a.querySelector('.tabs__count') && a.querySelector('.tabs__count').textContent]))")
+        .await?;
+    assert_eq!(counts["tab-received"], "1");
+    assert_eq!(counts["tab-approved"], "1");
+    assert_eq!(counts["tab-rejected"], "1");
+    assert_eq!(counts["tab-documents_requested"], "0");
+    browser.close().await
+}
+
+#[tokio::test]
+async fn a_decision_after_another_operators_change_reloads_and_explains() -> Result<()> {
+    let (site, browser, applied) = console_with(1).await?;
+    open_detail(&browser, &applied[0]).await?;
+    open_decision(&browser, "reject").await?;
+    browser.type_into("decision-message", "見送りの理由です。").await?;
+
+    // Meanwhile a second operator session asks for documents (version 2 → 3).
+    let token = api_session(&site).await?;
+    let other = reqwest::Client::new()
+        .post(site.api(&format!("/api/admin/applications/{}/decisions", applied[0].id)))
+        .bearer_auth(&token)
+        .header("idempotency-key", "second-session-decision-01")
+        .json(&json!({ "decision": "request_documents", "expectedVersion": 2, "message": "登記簿をお送りください。" }))
+        .send()
+        .await?;
+    assert_eq!(other.status().as_u16(), 200);
+
+    browser.click("decision-submit").await?;
+    browser.wait_until("!document.getElementById('detail-notice').hidden").await?;
+    let notice = browser.text("detail-notice").await?;
+    assert!(notice.contains("他の運用者") && notice.contains("最新の内容"), "{notice}");
+    assert!(
+        !browser.eval("return document.getElementById('decision-dialog').open").await?.as_bool().unwrap()
+    );
+    assert_eq!(status_shown(&browser).await?, "資料提出待ち", "reloaded");
+    assert!(browser.text("detail-history").await?.contains("登記簿をお送りください。"));
+    assert_eq!(active_id(&browser).await?, "detail-notice");
+    // The message typed is still there when the operator tries again.
+    open_decision(&browser, "reject").await?;
+    assert_eq!(browser.value("decision-message").await?, "見送りの理由です。");
+    browser.click("decision-submit").await?;
+    browser.wait_until("document.getElementById('detail-status').textContent === '否認'").await?;
+    assert_eq!(mails_of_kind(&site, "rejected"), 1);
+    browser.close().await
+}
+
+#[tokio::test]
+async fn an_expired_session_asks_to_sign_in_again_and_loses_nothing_typed() -> Result<()> {
+    let (site, browser, applied) = console_with(1).await?;
+    open_detail(&browser, &applied[0]).await?;
+    open_decision(&browser, "request_documents").await?;
+    browser.type_into("decision-message", "決算書の写しをお送りください。").await?;
+    // The session ends (signed out elsewhere, or expired) while the dialog is open.
+    let token =
+        browser.eval("return JSON.parse(sessionStorage.getItem('partner-console:session')).token").await?;
+    let ended = reqwest::Client::new()
+        .delete(site.api("/api/admin/sessions/current"))
+        .bearer_auth(token.as_str().unwrap())
+        .send()
+        .await?;
+    assert_eq!(ended.status().as_u16(), 204);
+
+    browser.click("decision-submit").await?;
+    browser.wait_until("document.getElementById('reauth-dialog').open").await?;
+    let (email, password) = operator(&site);
+    assert_eq!(browser.value("reauth-email").await?, email, "the operator's own address is offered");
+    assert_eq!(active_id(&browser).await?, "reauth-email");
+    browser.click("reauth-secret").await?;
+    browser.type_into("reauth-secret", &password).await?;
+    press(&browser, ENTER).await?;
+    // Signed in again, the decision goes through with what was typed.
+    browser.wait_until("document.getElementById('detail-status').textContent === '資料提出待ち'").await?;
+    let mail = mail_to(&site, "documents-requested", "partner0@example.com").await?;
+    assert!(mail.contains("決算書の写しをお送りください。"), "{mail}");
+    browser.close().await
+}
+
+#[tokio::test]
+async fn the_csv_of_the_current_tab_downloads() -> Result<()> {
+    let (_site, browser, applied) = console_with(2).await?;
+    let downloads = tempfile::tempdir()?;
+    browser
+        .cdp(
+            "Browser.setDownloadBehavior",
+            json!({ "behavior": "allow", "downloadPath": downloads.path().to_str().unwrap() }),
+        )
+        .await?;
+    browser.click("export-csv").await?;
+    let mut file = None;
+    for _ in 0..200 {
+        file = std::fs::read_dir(downloads.path())?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .find(|p| p.extension().is_some_and(|x| x == "csv"));
+        if file.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let file = file.context("a downloaded CSV")?;
+    let name = file.file_name().unwrap().to_str().unwrap().to_owned();
+    assert!(name.starts_with("applications-received-"), "{name}");
+    let bytes = std::fs::read(&file)?;
+    let text = std::str::from_utf8(&bytes)?.strip_prefix('\u{FEFF}').context("a BOM")?;
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    assert!(reader.headers()?.iter().any(|h| h == "メールアドレス"));
+    let rows: Vec<csv::StringRecord> = reader.records().collect::<Result<_, _>>()?;
+    assert_eq!(rows.len(), applied.len());
+    for applied in &applied {
+        assert!(rows.iter().any(|r| r.iter().any(|c| c == applied.number)), "{}", applied.number);
+    }
+    browser.close().await
+}
+
+#[tokio::test]
+async fn erasure_needs_a_reason_and_a_second_confirmation() -> Result<()> {
+    let (site, browser, applied) = console_with(1).await?;
+    open_detail(&browser, &applied[0]).await?;
+    browser.click("erase-open").await?;
+    browser.wait_until("document.getElementById('erasure-dialog').open").await?;
+    assert_eq!(active_id(&browser).await?, "erasure-reason");
+    browser.click("erasure-next").await?;
+    browser.wait_until("!document.getElementById('erasure-reason-error').hidden").await?;
+    assert!(!browser.is_shown("erasure-submit").await?, "no erasure without a reason");
+    browser.type_into("erasure-reason", "ご本人から削除のご請求(電話)").await?;
+    browser.click("erasure-next").await?;
+    browser.wait_until("!document.getElementById('erasure-step-confirm').hidden").await?;
+    assert_eq!(active_id(&browser).await?, "erasure-confirm-text");
+    assert!(browser.text("erasure-confirm-text").await?.contains("元に戻せません"));
+    // Cancelling leaves everything as it was.
+    browser.click("erasure-cancel").await?;
+    assert_eq!(active_id(&browser).await?, "erase-open", "focus back on the opener");
+    assert!(browser.text("detail-fields").await?.contains("partner0@example.com"));
+
+    browser.click("erase-open").await?;
+    browser.wait_until("document.getElementById('erasure-dialog').open").await?;
+    browser.type_into("erasure-reason", "ご本人から削除のご請求(電話)").await?;
+    browser.click("erasure-next").await?;
+    browser.click("erasure-submit").await?;
+    browser.wait_until("!document.getElementById('detail-erased').hidden").await?;
+    assert!(!browser.text("detail-fields").await?.contains("partner0@example.com"));
+    let history = browser.text("detail-history").await?;
+    assert!(history.contains("個人情報の消去") && history.contains("ご本人から削除のご請求"), "{history}");
+    assert_eq!(
+        browser.eval("return document.getElementById('decide-buttons').children.length").await?,
+        json!(0)
+    );
+    // Gone from the list; the audit names it by id only.
+    browser.click("nav-audit").await?;
+    browser.wait_until("document.documentElement.dataset.view === 'audit' && document.querySelectorAll('#audit-rows tr').length > 0").await?;
+    let audit = browser.text("audit-rows").await?;
+    assert!(audit.contains("個人情報の消去") && audit.contains(&applied[0].id), "{audit}");
+    assert!(!audit.contains("partner0@example.com"));
+    browser.click("nav-list").await?;
+    wait_for_rows(&browser, 0).await?;
+    let _ = site;
+    browser.close().await
+}
+
+#[tokio::test]
+async fn an_application_is_approved_by_keyboard_alone() -> Result<()> {
+    let (site, browser, applied) = console_with(1).await?;
+    // From the list's heading: through the tools to the row's link.
+    let mut reached = false;
+    for _ in 0..30 {
+        press(&browser, TAB).await?;
+        let link = browser.eval("return document.activeElement.closest('#list-rows') !== null").await?;
+        if link.as_bool() == Some(true) {
+            reached = true;
+            break;
+        }
+    }
+    assert!(reached, "the row's link is reachable by Tab");
+    press(&browser, ENTER).await?;
+    wait_for_detail(&browser, &applied[0]).await?;
+    assert_eq!(active_id(&browser).await?, "detail-title");
+    let mut on_approve = false;
+    for _ in 0..40 {
+        press(&browser, TAB).await?;
+        if active_id(&browser).await? == "decide-approve" {
+            on_approve = true;
+            break;
+        }
+    }
+    assert!(on_approve, "承認 is reachable by Tab");
+    press(&browser, ENTER).await?;
+    browser.wait_until("document.getElementById('decision-dialog').open").await?;
+    assert_eq!(active_id(&browser).await?, "decision-cancel", "focus in the dialog, on the safe choice");
+    // Esc closes it and gives focus back to 承認.
+    press(&browser, "\u{E00C}").await?;
+    browser.wait_until("!document.getElementById('decision-dialog').open").await?;
+    assert_eq!(active_id(&browser).await?, "decide-approve");
+    press(&browser, ENTER).await?;
+    browser.wait_until("document.getElementById('decision-dialog').open").await?;
+    press(&browser, TAB).await?;
+    assert_eq!(active_id(&browser).await?, "decision-submit");
+    press(&browser, ENTER).await?;
+    browser.wait_until("document.getElementById('detail-partner-code')").await?;
+    assert_eq!(status_shown(&browser).await?, "承認");
+    assert_eq!(active_id(&browser).await?, "detail-title");
+    mail_to(&site, "approved", "partner0@example.com").await?;
+    browser.close().await
+}
+
+#[tokio::test]
+async fn the_detail_shows_the_reviewers_checks() -> Result<()> {
+    let site = Site::start().await?;
+    let first = apply(&site, &application("first@example.com", |_| {})).await?;
+    // Another corporation with the same phone, and a region that does not match its postal code.
+    let second = apply(
+        &site,
+        &application("second@example.com", |a| {
+            a["corporateName"] = json!("別会社株式会社");
+            a["corporateNameKana"] = json!("ベツガイシャカブシキガイシャ");
+            a["addressRegion"] = json!("東京都千代田区");
+            a["invoiceNumber"] = json!("");
+        }),
+    )
+    .await?;
+    let browser = Browser::start(WIDTH, HEIGHT).await?;
+    open_console(&browser, &site, &format!("?view=detail&id={}", second.id)).await?;
+    sign_in(&browser, &site).await?;
+    wait_for_detail(&browser, &second).await?;
+    browser.wait_until("document.querySelector('#detail-checks [data-check=postalCode]')").await?;
+    let postal = browser
+        .eval("return document.querySelector('#detail-checks [data-check=postalCode]').dataset.state")
+        .await?;
+    assert_eq!(postal, "warn", "東京都千代田区 is not 530-0011's");
+    browser
+        .wait_until(&format!(
+            "document.querySelector('#detail-related [data-application-id=\"{}\"]')",
+            first.id
+        ))
+        .await?;
+    let related = browser.text("detail-related").await?;
+    assert!(related.contains(&first.number) && related.contains("電話番号"), "{related}");
+
+    open_console(&browser, &site, &format!("?view=detail&id={}", first.id)).await?;
+    wait_for_detail(&browser, &first).await?;
+    browser.wait_until("document.querySelector('#detail-checks [data-check=postalCode]')").await?;
+    let states = browser
+        .eval("return Object.fromEntries([...document.querySelectorAll('#detail-checks [data-check]')].map(li => [li.dataset.check, li.dataset.state]))")
+        .await?;
+    assert_eq!(states["postalCode"], "ok");
+    assert_eq!(states["invoiceNumber"], "ok", "the seed's T-number has a valid check digit");
+    browser.close().await
+}
