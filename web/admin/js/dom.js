@@ -33,13 +33,19 @@ export function notice(element, text) {
   element.hidden = !text;
 }
 
-/** Says something to screen readers (and shows it briefly to everyone). */
+let announced = null;
+
+/** Says something to screen readers (and shows it for a few seconds to everyone). */
 export function announce(text) {
   const status = $('console-status');
   status.textContent = '';
+  clearTimeout(announced);
   // A change of text after a tick is announced even when it repeats.
   setTimeout(() => {
     status.textContent = text;
+    announced = setTimeout(() => {
+      status.textContent = '';
+    }, 6000);
   }, 30);
 }
 
