@@ -13,6 +13,7 @@
 //! JWT authorizer stand on AWS.
 
 pub mod operators;
+pub mod samples;
 
 use anyhow::Context;
 use axum::Router;

@@ -21,6 +21,10 @@ struct Args {
     /// With --aws: create the table if it is missing (for moto).
     #[arg(long, requires = "aws")]
     create_table: bool,
+    /// On the first start of a data directory, make no sample applications
+    /// (by default three, to example.com addresses, for a first look at the console).
+    #[arg(long, env = "NO_SAMPLES")]
+    no_samples: bool,
     /// Origins of a form hosted elsewhere that may call the API (CORS),
     /// comma-separated, like the SAM parameter AllowedOrigins.
     #[arg(long, env = "ALLOWED_ORIGINS", default_value = "", value_parser = origins)]
@@ -75,9 +79,22 @@ async fn main() -> anyhow::Result<()> {
         config.backend = local::Backend::Aws;
         config.create_table = args.create_table;
     }
+    let embedded = config.backend == local::Backend::Embedded;
     let running = local::start(config).await?;
     for line in running.banner() {
         println!("{line}");
+    }
+    let kept = args.data_dir.join(local::operators::FIRST_OPERATOR_FILE);
+    if running.first_operator.is_none() && kept.exists() {
+        println!("運用者アカウント: 初回起動時のアカウントとパスワードは {} にあります", kept.display());
+    }
+    // A new data directory (its first operator was just made): something to review.
+    if running.first_operator.is_some() && embedded && !args.no_samples {
+        let count = local::samples::create(&running.url(), &args.data_dir).await?;
+        println!(
+            "サンプルのお申し込みを{count}件作成しました(宛先は example.com、メールは outbox へ)。\
+             コンソールで審査を試せます。作成しない場合は --no-samples を付けて、新しいデータディレクトリで起動してください。"
+        );
     }
     running.run_until(stop_requested()).await
 }

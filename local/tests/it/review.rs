@@ -175,3 +175,39 @@ async fn an_operator_signs_in_lists_decides_exports_and_erases() {
     assert!(!audit.contains("partner@example.com") && !audit.contains(&number));
     running.shutdown().await.unwrap();
 }
+
+/// The first start's samples: three verified applications the console lists,
+/// each one's mails in the outbox, all to example.com.
+#[tokio::test]
+async fn the_samples_are_applications_to_review() {
+    let data = tempfile::tempdir().unwrap();
+    let running = local::start(local::Config::new(0, data.path())).await.unwrap();
+    let base = running.url();
+    assert_eq!(local::samples::create(&base, data.path()).await.unwrap(), 3);
+    let operator = running.first_operator.clone().unwrap();
+    let client = reqwest::Client::new();
+    let session: Value = client
+        .post(format!("{base}api/admin/sessions"))
+        .json(&json!({ "email": operator.email.as_str(), "password": operator.password }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let list: Value = client
+        .get(format!("{base}api/admin/applications?status=received"))
+        .bearer_auth(session["token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let items = list["items"].as_array().unwrap();
+    assert_eq!(items.len(), 3);
+    assert!(items.iter().all(|i| i["email"].as_str().unwrap().ends_with("@example.com")));
+    let kinds: Vec<&str> = items.iter().map(|i| i["contractType"].as_str().unwrap()).collect();
+    assert!(kinds.contains(&"sole_proprietor") && kinds.contains(&"corporation"), "{kinds:?}");
+    running.shutdown().await.unwrap();
+}
