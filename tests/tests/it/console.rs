@@ -188,6 +188,13 @@ async fn an_operator_signs_in_with_a_wrong_password_then_the_right_one() -> Resu
     let site = Site::start().await?;
     apply(&site, &application("signin@example.com", |_| {})).await?;
     let browser = Browser::start(WIDTH, HEIGHT).await?;
+    // Any violation of the page's CSP is recorded, from before its first script.
+    browser
+        .cdp(
+            "Page.addScriptToEvaluateOnNewDocument",
+            json!({ "source": "window.__violations = []; document.addEventListener('securitypolicyviolation', e => window.__violations.push(e.violatedDirective + ' ' + e.blockedURI));" }),
+        )
+        .await?;
     open_console(&browser, &site, "").await?;
     browser.wait_until("document.documentElement.dataset.view === 'signin'").await?;
     assert_eq!(active_id(&browser).await?, "signin-email", "focus starts in the form");
@@ -214,6 +221,11 @@ async fn an_operator_signs_in_with_a_wrong_password_then_the_right_one() -> Resu
     assert_eq!(local, json!(0));
     browser.client.refresh().await?;
     browser.wait_until("document.documentElement.dataset.ready === 'true'").await?;
+    wait_for_rows(&browser, 1).await?;
+    browser.css("#list-rows a").await?.click().await?;
+    browser.wait_until("!document.getElementById('detail-body').hidden").await?;
+    assert_eq!(browser.eval("return window.__violations").await?, json!([]), "nothing the CSP blocks");
+    browser.click("detail-back").await?;
     wait_for_rows(&browser, 1).await?;
 
     // サインアウト ends the session at the server too.
@@ -638,4 +650,48 @@ async fn the_detail_shows_the_reviewers_checks() -> Result<()> {
     assert_eq!(states["postalCode"], "ok");
     assert_eq!(states["invoiceNumber"], "ok", "the seed's T-number has a valid check digit");
     browser.close().await
+}
+
+/// The page rules: no inline script, style or handler; no markup parsed from
+/// strings; served under a CSP header without `unsafe-inline` (the page has
+/// no `<meta>` policy of its own, which would intersect with the header's).
+#[tokio::test]
+async fn the_console_follows_the_page_rules() -> Result<()> {
+    let web = integration_tests::browser::web_dir();
+    let html = std::fs::read_to_string(web.join("admin/index.html"))?;
+    assert!(!html.contains("<script>") && !html.contains(" style=") && !html.contains("<style"));
+    let handler = html.match_indices(" on").any(|(at, _)| {
+        let rest = &html[at + 3..];
+        let name_len = rest.bytes().take_while(u8::is_ascii_lowercase).count();
+        name_len > 0 && rest[name_len..].starts_with('=')
+    });
+    assert!(!handler, "no inline event handlers");
+    assert!(html.contains(r#"<script type="module" src="js/console.js">"#));
+    let mut modules = 0;
+    for entry in std::fs::read_dir(web.join("admin/js"))? {
+        let source = std::fs::read_to_string(entry?.path())?;
+        for banned in [
+            "innerHTML",
+            "insertAdjacentHTML",
+            "outerHTML",
+            "eval(",
+            "new Function",
+            "localStorage",
+            "document.write",
+        ] {
+            assert!(!source.contains(banned), "{banned}");
+        }
+        modules += 1;
+    }
+    assert!(modules > 5);
+
+    let site = Site::start().await?;
+    let page = reqwest::get(site.api("/admin/")).await?;
+    assert_eq!(page.status().as_u16(), 200);
+    let policy = page.headers()["content-security-policy"].to_str()?.to_owned();
+    assert!(policy.contains("default-src 'self'") && !policy.contains("unsafe"), "{policy}");
+    assert_eq!(page.headers()["referrer-policy"], "no-referrer");
+    let without_slash = reqwest::get(site.api("/admin")).await?;
+    assert_eq!(without_slash.status().as_u16(), 200);
+    Ok(())
 }
