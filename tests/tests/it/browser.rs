@@ -797,3 +797,30 @@ fn the_page_has_no_inline_script_or_style() {
         assert!(!source.contains("innerHTML") && !source.contains("insertAdjacentHTML"));
     }
 }
+
+/// The accessibility check itself: axe-core is loaded into the page (under
+/// its CSP) and a serious violation fails `assert_accessible`, listed with its
+/// rule and element.
+#[tokio::test]
+async fn axe_finds_a_broken_page_and_says_what_is_broken() -> Result<()> {
+    let (_site, browser) = open_form().await?;
+    assert_eq!(browser.eval("return typeof window.axe").await?, "undefined", "the page does not load axe");
+    browser.assert_accessible("the empty form, checked once").await?;
+    // Break it: an image without a text alternative, and grey on grey.
+    browser
+        .eval(
+            "const img = document.createElement('img'); img.id = 'axe-probe-img'; img.src = '/favicon.ico';\
+             const p = document.createElement('p'); p.id = 'axe-probe-text'; p.textContent = '読めない文字';\
+             p.style.color = '#999'; p.style.background = '#aaa';\
+             document.querySelector('main').prepend(img, p);",
+        )
+        .await?;
+    let violations = browser.axe().await?;
+    let ids: Vec<&str> = violations.iter().map(|v| v.id.as_str()).collect();
+    assert!(ids.contains(&"image-alt") && ids.contains(&"color-contrast"), "{ids:?}");
+    let message = browser.assert_accessible("the broken form").await.unwrap_err().to_string();
+    assert!(message.contains("the broken form"), "{message}");
+    assert!(message.contains("image-alt") && message.contains("#axe-probe-img"), "{message}");
+    assert!(message.contains("color-contrast") && message.contains("#axe-probe-text"), "{message}");
+    browser.close().await
+}
