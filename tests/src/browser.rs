@@ -24,6 +24,91 @@ pub fn web_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../web")
 }
 
+/// axe-core's browser build, installed by `scripts/dev-env` (`npm ci` in
+/// `tests/axe/`, the version pinned by its `package-lock.json`).
+pub fn axe_script_path() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("axe/node_modules/axe-core/axe.min.js")
+}
+
+/// The WCAG 2.1 A and AA rules that [`Browser::axe`] runs.
+pub const AXE_TAGS: [&str; 4] = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"];
+
+/// One rule that axe-core found broken on the page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    /// The rule, e.g. `color-contrast`.
+    pub id: String,
+    /// `minor`, `moderate`, `serious` or `critical`.
+    pub impact: String,
+    /// What the rule asks for, in a line.
+    pub help: String,
+    pub help_url: String,
+    pub nodes: Vec<ViolationNode>,
+}
+
+/// One element that breaks a rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ViolationNode {
+    /// axe's selector of the element (one per frame level), joined with ` > `.
+    pub target: String,
+    /// The element's opening tag, as axe shows it.
+    pub html: String,
+    /// axe's explanation, e.g. the contrast found and the one needed.
+    pub failure_summary: String,
+}
+
+impl Violation {
+    /// Whether it must fail a test: `serious` or `critical`.
+    pub fn is_serious(&self) -> bool {
+        matches!(self.impact.as_str(), "serious" | "critical")
+    }
+}
+
+impl std::fmt::Display for Violation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "[{}] {}: {} ({})", self.impact, self.id, self.help, self.help_url)?;
+        for node in &self.nodes {
+            writeln!(f, "  - {}  {}", node.target, node.html)?;
+            for line in node.failure_summary.lines() {
+                writeln!(f, "      {line}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn violations_from(value: &Value) -> Result<Vec<Violation>> {
+    let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
+    let list = value.as_array().with_context(|| format!("axe's violations: {value}"))?;
+    Ok(list
+        .iter()
+        .map(|v| Violation {
+            id: text(&v["id"]),
+            impact: text(&v["impact"]),
+            help: text(&v["help"]),
+            help_url: text(&v["helpUrl"]),
+            nodes: v["nodes"]
+                .as_array()
+                .map(Vec::as_slice)
+                .unwrap_or_default()
+                .iter()
+                .map(|node| ViolationNode {
+                    target: match &node["target"] {
+                        Value::Array(parts) => parts
+                            .iter()
+                            .map(|part| part.as_str().map(str::to_owned).unwrap_or_else(|| part.to_string()))
+                            .collect::<Vec<_>>()
+                            .join(" > "),
+                        other => other.to_string(),
+                    },
+                    html: text(&node["html"]),
+                    failure_summary: text(&node["failureSummary"]),
+                })
+                .collect(),
+        })
+        .collect())
+}
+
 /// The local server (form and API on one origin) over its own temporary data.
 pub struct Site {
     pub running: Option<local::Running>,
@@ -248,6 +333,55 @@ impl Browser {
 }
 
 impl Browser {
+    /// Runs axe-core's WCAG 2.1 A/AA rules ([`AXE_TAGS`]) on the current page
+    /// and returns what they found broken, whatever the impact. axe.min.js is
+    /// injected through WebDriver's execute (which the page's CSP does not
+    /// govern) when the page does not have it yet. Fails when the file is
+    /// missing: `scripts/dev-env` installs it.
+    pub async fn axe(&self) -> Result<Vec<Violation>> {
+        let loaded =
+            self.eval("return typeof window.axe === 'object' && typeof window.axe.run === 'function'");
+        if loaded.await?.as_bool() != Some(true) {
+            let path = axe_script_path();
+            let source = std::fs::read_to_string(&path).with_context(|| {
+                format!(
+                    "{} is missing: run scripts/dev-env (it installs axe-core with `npm ci` in tests/axe/)",
+                    path.display()
+                )
+            })?;
+            // Inside the function WebDriver wraps it in: axe's UMD wrapper sets window.axe.
+            self.eval(&format!("{source}\n;return true;")).await.context("injecting axe-core")?;
+            let loaded = self.eval("return typeof window.axe === 'object'").await?;
+            if loaded.as_bool() != Some(true) {
+                bail!("axe-core did not load from {}", path.display());
+            }
+        }
+        let script = "const done = arguments[arguments.length - 1];\
+            window.axe.run(document, {runOnly: {type: 'tag', values: arguments[0]}, resultTypes: ['violations']})\
+              .then(result => done({violations: result.violations.map(v => ({\
+                  id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,\
+                  nodes: v.nodes.map(n => ({target: n.target, html: n.html, failureSummary: n.failureSummary})),\
+                }))}),\
+                error => done({error: String(error && error.stack || error)}));";
+        let answer = self.client.execute_async(script, vec![json!(AXE_TAGS)]).await.context("running axe")?;
+        if let Some(error) = answer.get("error") {
+            bail!("axe.run failed: {}", error.as_str().unwrap_or_default());
+        }
+        violations_from(&answer["violations"])
+    }
+
+    /// Fails, listing each of them (rule, help, the failing elements and axe's
+    /// summary of each), when axe finds a `serious` or `critical` violation on
+    /// the current page; `state` names what the page shows, for the message.
+    pub async fn assert_accessible(&self, state: &str) -> Result<()> {
+        let serious: Vec<Violation> = self.axe().await?.into_iter().filter(Violation::is_serious).collect();
+        if serious.is_empty() {
+            return Ok(());
+        }
+        let listed: String = serious.iter().map(ToString::to_string).collect();
+        bail!("axe: {} serious or critical violation(s) in {state}:\n{listed}", serious.len())
+    }
+
     /// Runs a Chrome DevTools Protocol command through chromedriver, e.g. `Input.imeSetComposition`:
     /// real input events, as an IME or a keyboard produces them.
     pub async fn cdp(&self, cmd: &str, params: Value) -> Result<Value> {

@@ -797,3 +797,92 @@ fn the_page_has_no_inline_script_or_style() {
         assert!(!source.contains("innerHTML") && !source.contains("insertAdjacentHTML"));
     }
 }
+
+/// The accessibility check itself: axe-core is loaded into the page (under
+/// its CSP) and a serious violation fails `assert_accessible`, listed with its
+/// rule and element.
+#[tokio::test]
+async fn axe_finds_a_broken_page_and_says_what_is_broken() -> Result<()> {
+    let (_site, browser) = open_form().await?;
+    assert_eq!(browser.eval("return typeof window.axe").await?, "undefined", "the page does not load axe");
+    browser.assert_accessible("the empty form, checked once").await?;
+    // Break it: an image without a text alternative, and grey on grey.
+    browser
+        .eval(
+            "const img = document.createElement('img'); img.id = 'axe-probe-img'; img.src = '/favicon.ico';\
+             const p = document.createElement('p'); p.id = 'axe-probe-text'; p.textContent = '読めない文字';\
+             p.style.color = '#999'; p.style.background = '#aaa';\
+             document.querySelector('main').prepend(img, p);",
+        )
+        .await?;
+    let violations = browser.axe().await?;
+    let ids: Vec<&str> = violations.iter().map(|v| v.id.as_str()).collect();
+    assert!(ids.contains(&"image-alt") && ids.contains(&"color-contrast"), "{ids:?}");
+    let message = browser.assert_accessible("the broken form").await.unwrap_err().to_string();
+    assert!(message.contains("the broken form"), "{message}");
+    assert!(message.contains("image-alt") && message.contains("#axe-probe-img"), "{message}");
+    assert!(message.contains("color-contrast") && message.contains("#axe-probe-text"), "{message}");
+    browser.close().await
+}
+
+/// Every state of the form and of the link's page passes axe-core's WCAG 2.1
+/// A/AA rules with nothing serious or critical: step 1 empty, with every
+/// required error, as a sole proprietor (the corporate fields faded), with a
+/// choice of addresses; step 2; step 3; the link's preview, its confirmation
+/// and a dead link; on a wide screen and a phone's.
+#[tokio::test]
+async fn every_state_of_the_form_passes_axe() -> Result<()> {
+    let site = Site::start().await?;
+    for (walk, (width, height)) in [(WIDTH, HEIGHT), (375, 812)].into_iter().enumerate() {
+        let browser = Browser::start(width, height).await?;
+        let walked = every_state_passes_axe(&site, &browser, &format!("{width}@example.com"), walk + 1).await;
+        browser.close().await?;
+        walked.map_err(|error| error.context(format!("{width} px wide")))?;
+    }
+    Ok(())
+}
+
+/// One walk through the states; `links` is how many link mails there are after its submission.
+async fn every_state_passes_axe(site: &Site, browser: &Browser, email: &str, links: usize) -> Result<()> {
+    browser.open(&site.url()).await?;
+    browser.wait_until("!document.querySelector('#terms-text .terms__fallback')").await?;
+    browser.assert_accessible("step 1, empty").await?;
+
+    browser.click("to-confirm").await?;
+    browser.wait_until("!document.getElementById('error-summary').hidden").await?;
+    browser.assert_accessible("step 1 with every required error").await?;
+
+    browser.click("contractType-sole").await?;
+    browser.wait_until("document.querySelector('.field.is-inactive')").await?;
+    browser.assert_accessible("step 1 as a sole proprietor (the corporate fields faded)").await?;
+
+    browser.type_into("postalCode", "4980000").await?;
+    browser.click("postal-lookup").await?;
+    browser.wait_until("!document.getElementById('postal-choices').hidden").await?;
+    browser.assert_accessible("step 1 with a choice of addresses").await?;
+    browser.css("#postal-choice-list button").await?.click().await?;
+
+    browser.click("contractType").await?;
+    for (id, value) in seed_inputs(email) {
+        browser.css(&format!("#{id}")).await?.clear().await?;
+        browser.type_into(&id, &value).await?;
+    }
+    browser.click("agreedToTerms").await?;
+    confirm(browser).await?;
+    browser.assert_accessible("step 2 (確認)").await?;
+
+    submit_and_complete(browser).await?;
+    browser.assert_accessible("step 3 (完了)").await?;
+
+    let link = link_in(mails(site, "verification", links).await?.last().expect("a link mail"));
+    browser.open(&link).await?;
+    browser.wait_until("!document.getElementById('verify-preview').hidden").await?;
+    browser.assert_accessible("the link's preview").await?;
+    browser.click("verify-confirm").await?;
+    browser.wait_until("!document.getElementById('verify-done').hidden").await?;
+    browser.assert_accessible("the link confirmed").await?;
+
+    browser.open(&format!("{}verify#token={}", site.url(), "0".repeat(64))).await?;
+    browser.wait_until("!document.getElementById('verify-failed').hidden").await?;
+    browser.assert_accessible("a dead link").await
+}
