@@ -40,7 +40,11 @@ impl Handler {
             Ok(validated) => validated.application,
             Err(invalid) => return Ok((http::invalid(&invalid), "invalid")),
         };
-        let now = Timestamp::now();
+        // Issued now, though stored only if valid: its id keeps the milliseconds
+        // the timestamp drops, so applications received in one second still
+        // list newest first (the list orders by time, then id).
+        let receipt = Receipt::issue_now();
+        let now = receipt.received_at;
         let expires_at = now.plus_secs(self.settings.verification_ttl_secs);
         if raw.is_from_bot() {
             // Indistinguishable from a success, and nothing is kept.
@@ -49,7 +53,6 @@ impl Handler {
         self.admit(Action::Submission, req, SUBMIT).await?;
 
         let normalised = serde_json::to_vec(&application).expect("an application serialises");
-        let receipt = Receipt::issue(now.time());
         let mut submission = Submission {
             idempotency_key,
             request_hash: sha256_hex(&normalised),

@@ -24,6 +24,12 @@ impl Receipt {
         }
     }
 
+    /// Fresh identifiers for an application received at this instant: the id
+    /// to the millisecond, the timestamp to the second.
+    pub fn issue_now() -> Receipt {
+        Receipt::issue(OffsetDateTime::now_utc())
+    }
+
     /// The same receipt with a fresh reception number (the first was taken).
     pub fn with_new_reception_number(self) -> Receipt {
         Receipt { reception_number: ReceptionNumber::random(), ..self }

@@ -199,6 +199,7 @@ async fn an_operator_signs_in_with_a_wrong_password_then_the_right_one() -> Resu
     browser.wait_until("document.documentElement.dataset.view === 'signin'").await?;
     assert_eq!(active_id(&browser).await?, "signin-email", "focus starts in the form");
     assert!(!browser.is_shown("console-nav").await?, "nothing of the console before signing in");
+    browser.assert_accessible("console: sign-in").await?;
 
     let (email, password) = operator(&site);
     browser.type_into("signin-email", &email).await?;
@@ -208,11 +209,13 @@ async fn an_operator_signs_in_with_a_wrong_password_then_the_right_one() -> Resu
     assert_eq!(browser.text("signin-error").await?, "メールアドレスまたはパスワードが正しくありません。");
     assert_eq!(browser.value("signin-password").await?, "", "the wrong password is cleared");
     assert_eq!(active_id(&browser).await?, "signin-password");
+    browser.assert_accessible("console: sign-in, wrong password").await?;
 
     browser.type_into("signin-password", &password).await?;
     browser.click("signin-submit").await?;
     wait_for_rows(&browser, 1).await?;
     assert_eq!(browser.text("account-name").await?, email);
+    browser.assert_accessible("console: list").await?;
     assert_eq!(active_id(&browser).await?, "list-title");
     // The session is this tab's: a reload keeps it, and nothing but the token is stored.
     let stored = browser.eval("return Object.keys(sessionStorage)").await?;
@@ -316,6 +319,7 @@ async fn the_list_filters_by_tab_and_search_and_the_url_keeps_the_place() -> Res
     wait_for_rows(&browser, 0).await?;
     assert!(browser.client.current_url().await?.as_str().ends_with("/admin/?status=approved"));
     assert!(browser.is_shown("list-empty").await?);
+    browser.assert_accessible("console: an empty tab").await?;
     assert_eq!(
         browser.eval("return document.getElementById('tab-approved').getAttribute('aria-current')").await?,
         "page"
@@ -342,6 +346,7 @@ async fn the_list_filters_by_tab_and_search_and_the_url_keeps_the_place() -> Res
     assert!(fields.get("corporateName").is_none(), "no corporate fields for a sole proprietor");
     let history = browser.text("detail-history").await?;
     assert!(history.contains("お申し込み") && history.contains("メールアドレスの確認"), "{history}");
+    browser.assert_accessible("console: a sole proprietor's detail").await?;
     browser.client.back().await?;
     wait_for_rows(&browser, 2).await?;
     browser.close().await
@@ -361,6 +366,7 @@ async fn each_decision_is_confirmed_in_a_dialog_and_mails_the_applicant() -> Res
     browser.click("decision-submit").await?;
     browser.wait_until("!document.getElementById('decision-message-error').hidden").await?;
     assert_eq!(active_id(&browser).await?, "decision-message");
+    browser.assert_accessible("console: the documents dialog with its error").await?;
     browser.css("#decision-templates button").await?.click().await?;
     browser.type_into("decision-message", "\n担当: 審査チーム 佐藤").await?;
     browser.click("decision-submit").await?;
@@ -376,12 +382,14 @@ async fn each_decision_is_confirmed_in_a_dialog_and_mails_the_applicant() -> Res
     assert!(!browser.is_shown("decision-message-field").await?);
     let consequence = browser.text("decision-consequence").await?;
     assert!(consequence.contains("契約が成立") && consequence.contains("取次店コード"), "{consequence}");
+    browser.assert_accessible("console: the approval dialog").await?;
     // A double click decides once: the button is busy after the first.
     browser.eval("const b = document.getElementById('decision-submit'); b.click(); b.click();").await?;
     browser.wait_until("document.getElementById('detail-partner-code')").await?;
     let code = browser.text("detail-partner-code").await?;
     assert!(code.starts_with("TC-"), "{code}");
     assert_eq!(status_shown(&browser).await?, "承認");
+    browser.assert_accessible("console: an approved detail").await?;
     let mail = mail_to(&site, "approved", "partner0@example.com").await?;
     assert!(mail.contains(&code), "{mail}");
     let buttons = browser.eval("return document.getElementById('decide-buttons').children.length").await?;
@@ -394,6 +402,7 @@ async fn each_decision_is_confirmed_in_a_dialog_and_mails_the_applicant() -> Res
     wait_for_rows(&browser, 2).await?;
     open_detail(&browser, &applied[1]).await?;
     open_decision(&browser, "reject").await?;
+    browser.assert_accessible("console: the rejection dialog").await?;
     browser.type_into("decision-message", "今回は見送らせていただきます。").await?;
     browser.click("decision-submit").await?;
     browser.wait_until("document.getElementById('detail-status').textContent === '否認'").await?;
@@ -442,6 +451,7 @@ async fn a_decision_after_another_operators_change_reloads_and_explains() -> Res
     assert_eq!(status_shown(&browser).await?, "資料提出待ち", "reloaded");
     assert!(browser.text("detail-history").await?.contains("登記簿をお送りください。"));
     assert_eq!(active_id(&browser).await?, "detail-notice");
+    browser.assert_accessible("console: a version conflict explained").await?;
     // The message typed is still there when the operator tries again.
     open_decision(&browser, "reject").await?;
     assert_eq!(browser.value("decision-message").await?, "見送りの理由です。");
@@ -472,6 +482,7 @@ async fn an_expired_session_asks_to_sign_in_again_and_loses_nothing_typed() -> R
     let (email, password) = operator(&site);
     assert_eq!(browser.value("reauth-email").await?, email, "the operator's own address is offered");
     assert_eq!(active_id(&browser).await?, "reauth-email");
+    browser.assert_accessible("console: signing in again").await?;
     browser.click("reauth-secret").await?;
     browser.type_into("reauth-secret", &password).await?;
     press(&browser, ENTER).await?;
@@ -528,11 +539,13 @@ async fn erasure_needs_a_reason_and_a_second_confirmation() -> Result<()> {
     browser.click("erasure-next").await?;
     browser.wait_until("!document.getElementById('erasure-reason-error').hidden").await?;
     assert!(!browser.is_shown("erasure-submit").await?, "no erasure without a reason");
+    browser.assert_accessible("console: erasure, the reason").await?;
     browser.type_into("erasure-reason", "ご本人から削除のご請求(電話)").await?;
     browser.click("erasure-next").await?;
     browser.wait_until("!document.getElementById('erasure-step-confirm').hidden").await?;
     assert_eq!(active_id(&browser).await?, "erasure-confirm-text");
     assert!(browser.text("erasure-confirm-text").await?.contains("元に戻せません"));
+    browser.assert_accessible("console: erasure, the second confirmation").await?;
     // Cancelling leaves everything as it was.
     browser.click("erasure-cancel").await?;
     assert_eq!(active_id(&browser).await?, "erase-open", "focus back on the opener");
@@ -547,6 +560,7 @@ async fn erasure_needs_a_reason_and_a_second_confirmation() -> Result<()> {
     assert!(!browser.text("detail-fields").await?.contains("partner0@example.com"));
     let history = browser.text("detail-history").await?;
     assert!(history.contains("個人情報の消去") && history.contains("ご本人から削除のご請求"), "{history}");
+    browser.assert_accessible("console: an erased application").await?;
     assert_eq!(
         browser.eval("return document.getElementById('decide-buttons').children.length").await?,
         json!(0)
@@ -557,6 +571,7 @@ async fn erasure_needs_a_reason_and_a_second_confirmation() -> Result<()> {
     let audit = browser.text("audit-rows").await?;
     assert!(audit.contains("個人情報の消去") && audit.contains(&applied[0].id), "{audit}");
     assert!(!audit.contains("partner0@example.com"));
+    browser.assert_accessible("console: the audit").await?;
     browser.click("nav-list").await?;
     wait_for_rows(&browser, 0).await?;
     let _ = site;
@@ -649,6 +664,7 @@ async fn the_detail_shows_the_reviewers_checks() -> Result<()> {
         .await?;
     assert_eq!(states["postalCode"], "ok");
     assert_eq!(states["invoiceNumber"], "ok", "the seed's T-number has a valid check digit");
+    browser.assert_accessible("console: a detail with its checks").await?;
     browser.close().await
 }
 
