@@ -457,7 +457,9 @@ async fn a_decision_after_another_operators_change_reloads_and_explains() -> Res
     assert_eq!(browser.value("decision-message").await?, "見送りの理由です。");
     browser.click("decision-submit").await?;
     browser.wait_until("document.getElementById('detail-status').textContent === '否認'").await?;
-    assert_eq!(mails_of_kind(&site, "rejected"), 1);
+    mail_to(&site, "rejected", "partner0@example.com").await?;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(mails_of_kind(&site, "rejected"), 1, "one rejection mail");
     browser.close().await
 }
 

@@ -4,7 +4,7 @@
 
 import * as audit from './audit.js';
 import * as detail from './detail.js';
-import { $, focusOn } from './dom.js';
+import { $, announce, focusOn } from './dom.js';
 import * as list from './list.js';
 import * as router from './router.js';
 import * as session from './session.js';
@@ -23,8 +23,16 @@ function signedInChrome(signedIn) {
   $('account-name').textContent = signedIn ? session.operatorName() : '';
 }
 
-/** Draws the place; `how` is 'start', 'push' or 'pop' (focus moves on push only). */
+let lastPlace = null;
+
+/**
+ * Draws the place; `how` is 'start', 'push' or 'pop'. Focus moves to the
+ * heading when another view or application opens by a push; within the list
+ * (a tab, a search) it stays where the operator is, and the result is announced.
+ */
 async function route(place, how) {
+  const moved = !lastPlace || lastPlace.view !== place.view || lastPlace.id !== place.id;
+  lastPlace = place;
   const headings = { list: 'list-title', detail: 'detail-title', audit: 'audit-title' };
   showView(`view-${place.view}`);
   for (const [id, here] of [['nav-list', place.view !== 'audit'], ['nav-audit', place.view === 'audit']]) {
@@ -35,11 +43,13 @@ async function route(place, how) {
   if (place.view === 'list') await list.show(place);
   else if (place.view === 'detail') await detail.show(place.id);
   else await audit.show();
-  if (how === 'push') focusOn($(headings[place.view]));
+  if (how === 'push' && moved) focusOn($(headings[place.view]));
+  else if (place.view === 'list' && !moved) announce($('list-summary').textContent);
   document.documentElement.dataset.view = place.view;
 }
 
 function showSignIn(message) {
+  lastPlace = null;
   signedInChrome(false);
   showView('view-signin');
   const cognito = session.mode() === 'cognito';
