@@ -765,13 +765,21 @@ async fn the_pages_labels_are_the_field_tables() -> Result<()> {
     browser.close().await
 }
 
+/// The page's methods and paths are the contract's: web/js/api.js writes no
+/// `/api/` path of its own but uses routes.js (generated from
+/// shared/src/routes.rs and kept equal by shared/tests/it/web_fields.rs), a
+/// route of it for each of the form's.
 #[test]
-fn the_page_uses_the_contracts_routes() {
+fn the_page_takes_its_routes_from_the_generated_module() {
     let api = std::fs::read_to_string(integration_tests::browser::web_dir().join("js/api.js")).unwrap();
+    assert!(!api.contains("/api/"), "web/js/api.js hard-codes an /api/ path");
+    assert!(api.contains("import { ROUTES } from './routes.js';"), "web/js/api.js imports routes.js");
     for route in public_routes() {
-        // `/api/postal/{code}` appears as its prefix.
-        let path = route.path.split('{').next().unwrap();
-        assert!(api.contains(&format!("'{path}'")), "web/js/api.js lacks {path}");
+        assert!(
+            api.contains(&format!("ROUTES.{}", route.name)),
+            "web/js/api.js does not call {}",
+            route.name
+        );
     }
 }
 

@@ -1,0 +1,14 @@
+// Generated from shared/src/routes.rs. Do not edit: `cargo run -p xtask -- web-fields` writes it.
+export const ROUTES = {
+  "VALIDATE": {"method": "POST", "path": "/api/validate"},
+  "SUBMIT": {"method": "POST", "path": "/api/applications"},
+  "PREVIEW": {"method": "POST", "path": "/api/verifications/preview"},
+  "CONFIRM": {"method": "POST", "path": "/api/verifications"},
+  "POSTAL": {"method": "GET", "path": "/api/postal/{code}"},
+  "ADMIN_LIST": {"method": "GET", "path": "/api/admin/applications"},
+  "ADMIN_DETAIL": {"method": "GET", "path": "/api/admin/applications/{applicationId}"},
+  "ADMIN_DECISIONS": {"method": "POST", "path": "/api/admin/applications/{applicationId}/decisions"},
+  "ADMIN_ERASURE": {"method": "POST", "path": "/api/admin/applications/{applicationId}/erasure"},
+  "ADMIN_EXPORT": {"method": "GET", "path": "/api/admin/applications.csv"},
+  "ADMIN_AUDIT": {"method": "GET", "path": "/api/admin/audit"}
+};
