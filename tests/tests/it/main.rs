@@ -4,5 +4,6 @@
 
 mod browser;
 mod cognito;
+mod harness;
 mod template;
 mod watch;
