@@ -1,7 +1,8 @@
 //! What the browser mirrors, derived from the field table and the error codes:
-//! `web/js/fields.js`, an ES module the pages import. `cargo run -p xtask --
-//! web-fields` writes it; a test (`shared/tests/it/web_fields.rs`) keeps the
-//! committed file equal to [`fields_module`].
+//! `web/js/fields.js`, and from the contract's routes: `web/js/routes.js`, ES
+//! modules the pages import. `cargo run -p xtask -- web-fields` writes both; a
+//! test (`shared/tests/it/web_fields.rs`) keeps the committed files equal to
+//! [`fields_module`] and [`routes_module`].
 
 use crate::domain::{
     AuditAction, ContractType, Decision, Field, Group, HistoryAction, Kind, MessageRule, Presence, Status,
@@ -11,6 +12,9 @@ use serde::Serialize;
 
 /// The committed module, relative to the workspace root.
 pub const FIELDS_MODULE_PATH: &str = "web/js/fields.js";
+
+/// The committed routes module, relative to the workspace root.
+pub const ROUTES_MODULE_PATH: &str = "web/js/routes.js";
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -121,6 +125,28 @@ pub fn fields_module() -> String {
     )
 }
 
+/// The text of `web/js/routes.js`: every route of [`crate::routes::ROUTES`]
+/// keyed by its constant's name, `{"method", "path"}` (`{name}` a path parameter).
+pub fn routes_module() -> String {
+    let json = |text: &str| serde_json::to_string(text).expect("a string serialises");
+    let entries: Vec<String> = crate::routes::ROUTES
+        .iter()
+        .map(|route| {
+            format!(
+                "  {}: {{\"method\": {}, \"path\": {}}}",
+                json(route.name),
+                json(route.method),
+                json(route.path)
+            )
+        })
+        .collect();
+    format!(
+        "// Generated from shared/src/routes.rs. Do not edit: `cargo run -p xtask -- web-fields` writes it.\n\
+         export const ROUTES = {{\n{}\n}};\n",
+        entries.join(",\n")
+    )
+}
+
 fn pretty(value: &impl Serialize) -> String {
     serde_json::to_string_pretty(value).expect("plain data serialises")
 }
@@ -159,6 +185,19 @@ mod tests {
     fn camel_case_names() {
         assert_eq!(camel_case("idempotency_key_reused"), "idempotencyKeyReused");
         assert_eq!(camel_case("unavailable"), "unavailable");
+    }
+
+    #[test]
+    fn the_routes_module_lists_every_route_by_name() {
+        let module = routes_module();
+        assert!(module.contains(
+            "\n  \"ADMIN_DETAIL\": {\"method\": \"GET\", \"path\": \"/api/admin/applications/{applicationId}\"},\n"
+        ));
+        assert_eq!(
+            module.lines().filter(|line| line.starts_with("  \"")).count(),
+            crate::routes::ROUTES.len()
+        );
+        assert!(module.ends_with("\"}\n};\n"), "no comma after the last entry");
     }
 
     #[test]

@@ -39,6 +39,10 @@ pub enum Access {
 /// One HTTP route and the function that serves it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Route {
+    /// The name of its constant here (`"VALIDATE"` for [`VALIDATE`]): the key
+    /// of the browser's `ROUTES` (`web/js/routes.js`). A test checks each
+    /// constant names itself.
+    pub name: &'static str,
     pub method: &'static str,
     /// In API Gateway's syntax: `{name}` is a path parameter.
     pub path: &'static str,
@@ -70,38 +74,53 @@ impl Route {
     }
 }
 
-pub const VALIDATE: Route = Route { method: "POST", path: "/api/validate", function: Function::Validate };
-pub const SUBMIT: Route = Route { method: "POST", path: "/api/applications", function: Function::Submit };
+pub const VALIDATE: Route =
+    Route { name: "VALIDATE", method: "POST", path: "/api/validate", function: Function::Validate };
+pub const SUBMIT: Route =
+    Route { name: "SUBMIT", method: "POST", path: "/api/applications", function: Function::Submit };
 /// What a verification link would confirm (no change).
 pub const PREVIEW: Route =
-    Route { method: "POST", path: "/api/verifications/preview", function: Function::Submit };
+    Route { name: "PREVIEW", method: "POST", path: "/api/verifications/preview", function: Function::Submit };
 /// Confirms a verification link.
-pub const CONFIRM: Route = Route { method: "POST", path: "/api/verifications", function: Function::Submit };
-pub const POSTAL: Route = Route { method: "GET", path: "/api/postal/{code}", function: Function::Postal };
+pub const CONFIRM: Route =
+    Route { name: "CONFIRM", method: "POST", path: "/api/verifications", function: Function::Submit };
+pub const POSTAL: Route =
+    Route { name: "POSTAL", method: "GET", path: "/api/postal/{code}", function: Function::Postal };
 
 /// The operator API: applications newest first, filtered and searched.
 pub const ADMIN_LIST: Route =
-    Route { method: "GET", path: "/api/admin/applications", function: Function::Admin };
+    Route { name: "ADMIN_LIST", method: "GET", path: "/api/admin/applications", function: Function::Admin };
 /// One application with its history.
-pub const ADMIN_DETAIL: Route =
-    Route { method: "GET", path: "/api/admin/applications/{applicationId}", function: Function::Admin };
+pub const ADMIN_DETAIL: Route = Route {
+    name: "ADMIN_DETAIL",
+    method: "GET",
+    path: "/api/admin/applications/{applicationId}",
+    function: Function::Admin,
+};
 /// An operator's decision.
 pub const ADMIN_DECISIONS: Route = Route {
+    name: "ADMIN_DECISIONS",
     method: "POST",
     path: "/api/admin/applications/{applicationId}/decisions",
     function: Function::Admin,
 };
 /// Erasure of an application's personal data.
 pub const ADMIN_ERASURE: Route = Route {
+    name: "ADMIN_ERASURE",
     method: "POST",
     path: "/api/admin/applications/{applicationId}/erasure",
     function: Function::Admin,
 };
 /// The CSV export (a literal path: API Gateway matches it before `{applicationId}`).
-pub const ADMIN_EXPORT: Route =
-    Route { method: "GET", path: "/api/admin/applications.csv", function: Function::Admin };
+pub const ADMIN_EXPORT: Route = Route {
+    name: "ADMIN_EXPORT",
+    method: "GET",
+    path: "/api/admin/applications.csv",
+    function: Function::Admin,
+};
 /// The audit log.
-pub const ADMIN_AUDIT: Route = Route { method: "GET", path: "/api/admin/audit", function: Function::Admin };
+pub const ADMIN_AUDIT: Route =
+    Route { name: "ADMIN_AUDIT", method: "GET", path: "/api/admin/audit", function: Function::Admin };
 
 pub const ROUTES: [Route; 11] = [
     VALIDATE,
@@ -189,6 +208,22 @@ mod tests {
         assert!(!ADMIN_DETAIL.matches("/api/admin/applications.csv"), "a sibling of the list, not a detail");
         assert!(!ADMIN_DETAIL.matches("/api/admin/applications/01J/decisions"));
         assert!(ADMIN_DECISIONS.matches("/api/admin/applications/01J/decisions"));
+    }
+
+    /// Each `pub const X: Route` of this file is in [`ROUTES`] and named `"X"`
+    /// (the browser's `ROUTES` is keyed by these names), once.
+    #[test]
+    fn every_route_is_listed_and_named_as_its_constant() {
+        let declared: Vec<&str> = include_str!("routes.rs")
+            .lines()
+            .filter_map(|line| line.strip_prefix("pub const ")?.split_once(": Route =").map(|(name, _)| name))
+            .collect();
+        let listed: Vec<&str> = ROUTES.iter().map(|r| r.name).collect();
+        assert_eq!(listed, declared, "ROUTES lists every route constant, in their order, each named as it");
+        let mut unique = listed.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), listed.len(), "one name per route");
     }
 
     #[test]

@@ -1,9 +1,10 @@
-//! Screenshots of every step of the form at 1280 px and 375 px wide, for review.
+//! Screenshots of every step of the form at 1280 px and 375 px wide, for review,
+//! then of the operators' console ([`shoot_console`]).
 //! Run through `scripts/screenshots [DIR]` (default: the git-ignored `screenshots/`).
 
 use anyhow::{Context, Result};
 use integration_tests::browser::{Browser, Site, seed_inputs};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 const WIDTHS: [(u32, u32); 2] = [(1280, 900), (375, 812)];
 
@@ -16,8 +17,14 @@ async fn main() -> Result<()> {
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
     let site = Site::start().await?;
     for (width, height) in WIDTHS {
+        let shots = Shots { out: &out, width, height };
         let browser = Browser::start(width, height).await?;
-        let result = shoot(&site, &browser, width, height, &out).await;
+        let result = shoot(&site, &browser, &shots).await;
+        browser.close().await?;
+        result?;
+        // The console in a browser of its own: no form draft, no session.
+        let browser = Browser::start(width, height).await?;
+        let result = shoot_console(&site, &browser, &shots).await;
         browser.close().await?;
         result?;
     }
@@ -25,23 +32,48 @@ async fn main() -> Result<()> {
     Ok(())
 }
 
-async fn shoot(site: &Site, browser: &Browser, width: u32, height: u32, out: &std::path::Path) -> Result<()> {
-    let save = |name: &str, png: Vec<u8>| {
-        let path = out.join(format!("{width}-{name}.png"));
+/// Where the screenshots of one width go: `{out}/{width}-{name}.png`.
+struct Shots<'a> {
+    out: &'a Path,
+    width: u32,
+    height: u32,
+}
+
+impl Shots<'_> {
+    fn save(&self, name: &str, png: Vec<u8>) -> Result<()> {
+        let path = self.out.join(format!("{}-{name}.png", self.width));
         std::fs::write(&path, png).with_context(|| format!("writing {}", path.display()))?;
         println!("{}", path.display());
-        anyhow::Ok(())
-    };
+        Ok(())
+    }
+
+    /// The whole page as it now is, saved as `name`.
+    async fn full_page(&self, browser: &Browser, name: &str) -> Result<()> {
+        self.save(name, browser.full_page_png(self.width, self.height).await?)
+    }
+}
+
+/// The operators' console (web/admin/): the place for its screenshots, none
+/// yet. `site` is the same local server (its first operator: `site.operator()`,
+/// a token: `site.operator_token()`; applications to list:
+/// `site.verified_application(&body)` with `sample_applications`), `browser`
+/// a fresh one at `shots.width`; save with `shots.full_page(browser, "admin-…")`.
+async fn shoot_console(site: &Site, browser: &Browser, shots: &Shots<'_>) -> Result<()> {
+    let _ = (site, browser, shots);
+    Ok(())
+}
+
+async fn shoot(site: &Site, browser: &Browser, shots: &Shots<'_>) -> Result<()> {
     browser.open(&site.url()).await?;
     browser.wait_until("!document.querySelector('#terms-text .terms__fallback')").await?;
-    save("1-input", browser.full_page_png(width, height).await?)?;
+    shots.full_page(browser, "1-input").await?;
 
     browser.click("to-confirm").await?;
     browser.wait_until("!document.getElementById('error-summary').hidden").await?;
-    save("1-input-errors", browser.full_page_png(width, height).await?)?;
+    shots.full_page(browser, "1-input-errors").await?;
 
     browser.click("contractType").await?;
-    for (id, value) in seed_inputs(&format!("{width}@example.com")) {
+    for (id, value) in seed_inputs(&format!("{}@example.com", shots.width)) {
         browser.css(&format!("#{id}")).await?.clear().await?;
         browser.type_into(&id, &value).await?;
     }
@@ -52,7 +84,7 @@ async fn shoot(site: &Site, browser: &Browser, width: u32, height: u32, out: &st
     browser.click("postal-lookup").await?;
     if browser.wait_until("!document.getElementById('postal-choices').hidden").await.is_ok() {
         browser.eval("document.getElementById('postalCode').closest('.field').scrollIntoView()").await?;
-        save("1-input-postal-choices", browser.client.screenshot().await?)?;
+        shots.save("1-input-postal-choices", browser.client.screenshot().await?)?;
         browser.css("#postal-choice-list button").await?.click().await?;
     }
     browser.css("#postalCode").await?.clear().await?;
@@ -64,10 +96,10 @@ async fn shoot(site: &Site, browser: &Browser, width: u32, height: u32, out: &st
 
     browser.click("to-confirm").await?;
     browser.wait_until("!document.getElementById('step-confirm').hidden").await?;
-    save("2-confirm", browser.full_page_png(width, height).await?)?;
+    shots.full_page(browser, "2-confirm").await?;
 
     browser.click("submit-application").await?;
     browser.wait_until("!document.getElementById('step-complete').hidden").await?;
-    save("3-complete", browser.full_page_png(width, height).await?)?;
+    shots.full_page(browser, "3-complete").await?;
     Ok(())
 }

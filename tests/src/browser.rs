@@ -1,6 +1,13 @@
 //! Harness for the browser tests and the screenshot tool: the local server on a
 //! fresh data directory, chromedriver on a free port, and headless Debian
 //! chromium driven through fantoccini. Everything started here is stopped on drop.
+//!
+//! - accessibility: [`Browser::axe`], [`Browser::assert_accessible`] (axe-core,
+//!   installed by `scripts/dev-env`);
+//! - the console's tests: [`Site::operator`], [`Site::operator_token`],
+//!   [`Site::verified_application`] with [`sample_applications`],
+//!   [`corporation_application`], [`sole_proprietor_application`], and the
+//!   outbox: [`Site::outbox_mails`], [`Site::wait_for_mails`], [`Site::mails_with_subject`].
 
 use anyhow::{Context, Result, bail};
 use fantoccini::elements::Element;
@@ -113,13 +120,21 @@ fn violations_from(value: &Value) -> Result<Vec<Violation>> {
 pub struct Site {
     pub running: Option<local::Running>,
     pub data: TempDir,
+    configure: fn(&mut local::Config),
 }
 
 impl Site {
     pub async fn start() -> Result<Site> {
+        Site::start_with(|_| {}).await
+    }
+
+    /// Started with `configure` applied to the local server's configuration
+    /// (also at [`Site::restart_on`]), e.g. to lift the rate limits:
+    /// `Site::start_with(|c| c.settings.limits.submissions_per_client = None)`.
+    pub async fn start_with(configure: fn(&mut local::Config)) -> Result<Site> {
         let data = tempfile::tempdir()?;
-        let running = start_local(0, data.path()).await?;
-        Ok(Site { running: Some(running), data })
+        let running = start_local(0, data.path(), configure).await?;
+        Ok(Site { running: Some(running), data, configure })
     }
 
     pub fn addr(&self) -> std::net::SocketAddr {
@@ -146,14 +161,194 @@ impl Site {
 
     /// Starts the server again on the same port, over the same data.
     pub async fn restart_on(&mut self, addr: std::net::SocketAddr) -> Result<()> {
-        self.running = Some(start_local(addr.port(), self.data.path()).await?);
+        self.running = Some(start_local(addr.port(), self.data.path(), self.configure).await?);
         Ok(())
     }
 }
 
-async fn start_local(port: u16, data_dir: &Path) -> Result<local::Running> {
+/// A mail the local server wrote to its outbox (`DATA_DIR/outbox/*.eml`).
+#[derive(Debug, Clone)]
+pub struct OutboxMail {
+    /// The file's name: `{time}-{about}-{kind}.eml`, so the list sorts by time.
+    pub file: String,
+    /// The kind's slug (`shared::mail::MailKind::slug`): `verification`,
+    /// `acknowledgement`, `operator-notice`, `already-received`,
+    /// `documents-requested`, `approved`, `rejected`.
+    pub kind: String,
+    /// The first recipient's address.
+    pub to: String,
+    /// The decoded subject, e.g. `【パートナー登録】資料提出のお願い(受付番号:…)`.
+    pub subject: String,
+    /// The decoded plain-text part.
+    pub text: String,
+}
+
+/// An application submitted and confirmed by its link ([`Site::verified_application`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified {
+    pub application_id: String,
+    pub reception_number: String,
+    pub email: String,
+}
+
+impl Site {
+    /// The operator the local server created at its first start, as kept in
+    /// the data directory's `operator.txt`: `(email, password)`.
+    pub fn operator(&self) -> Result<(String, String)> {
+        if let Some(first) = self.running.as_ref().and_then(|r| r.first_operator.as_ref()) {
+            return Ok((first.email.to_string(), first.password.clone()));
+        }
+        let path = self.data.path().join(local::operators::FIRST_OPERATOR_FILE);
+        let text = std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+        let line = |name: &str| {
+            text.lines()
+                .find_map(|line| line.strip_prefix(name).map(|rest| rest.trim().to_owned()))
+                .with_context(|| format!("{} has no `{name}` line", path.display()))
+        };
+        Ok((line("email:")?, line("password:")?))
+    }
+
+    /// Signs [`Site::operator`] in (`POST /api/admin/sessions`) and returns the
+    /// bearer token.
+    pub async fn operator_token(&self) -> Result<String> {
+        let (email, password) = self.operator()?;
+        let answer = reqwest::Client::new()
+            .post(self.api("/api/admin/sessions"))
+            .json(&json!({"email": email, "password": password}))
+            .send()
+            .await?;
+        let status = answer.status();
+        let body: Value = answer.json().await.context("the sign-in's answer")?;
+        if status != reqwest::StatusCode::CREATED {
+            bail!("signing the operator in: {status} {body}");
+        }
+        body["token"].as_str().map(str::to_owned).with_context(|| format!("no token in {body}"))
+    }
+
+    /// Every mail in the outbox now, oldest first.
+    pub fn outbox_mails(&self) -> Result<Vec<OutboxMail>> {
+        let dir = self.data.path().join("outbox");
+        let mut mails = Vec::new();
+        for file in test_support::outbox_files(self.data.path()) {
+            // `.name.partial` while the server is still writing it.
+            let Some(stem) = file.strip_suffix(".eml").filter(|_| !file.starts_with('.')) else {
+                continue;
+            };
+            let raw = std::fs::read(dir.join(&file)).with_context(|| format!("reading {file}"))?;
+            let message = mail_parser::MessageParser::default()
+                .parse(&raw)
+                .with_context(|| format!("parsing {file}"))?;
+            let kind = shared::mail::MailKind::ALL
+                .into_iter()
+                .map(shared::mail::MailKind::slug)
+                .filter(|slug| stem.ends_with(&format!("-{slug}")))
+                .max_by_key(|slug| slug.len())
+                .unwrap_or_default()
+                .to_owned();
+            let to = message
+                .to()
+                .and_then(|to| to.first())
+                .and_then(|address| address.address())
+                .unwrap_or_default()
+                .to_owned();
+            mails.push(OutboxMail {
+                kind,
+                to,
+                subject: message.subject().unwrap_or_default().to_owned(),
+                text: message.body_text(0).map(|text| text.into_owned()).unwrap_or_default(),
+                file,
+            });
+        }
+        Ok(mails)
+    }
+
+    /// Waits (the server sends right after answering) until at least `count`
+    /// mails match `select`, and returns those that do, oldest first.
+    pub async fn wait_for_mails(
+        &self,
+        count: usize,
+        select: impl Fn(&OutboxMail) -> bool,
+    ) -> Result<Vec<OutboxMail>> {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let mails: Vec<OutboxMail> = self.outbox_mails()?.into_iter().filter(|m| select(m)).collect();
+            if mails.len() >= count {
+                return Ok(mails);
+            }
+            if Instant::now() > deadline {
+                bail!("{} of the {count} mails waited for are in the outbox", mails.len());
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Waits until at least `count` mails have a subject containing `part`
+    /// (e.g. `資料提出のお願い`, `審査完了`, `審査結果`) and returns them, oldest first.
+    pub async fn mails_with_subject(&self, part: &str, count: usize) -> Result<Vec<OutboxMail>> {
+        self.wait_for_mails(count, |mail| mail.subject.contains(part))
+            .await
+            .with_context(|| format!("mails whose subject contains {part}"))
+    }
+
+    /// Submits `body` (`POST /api/applications` with a fresh Idempotency-Key),
+    /// opens the link of the verification mail it sends (`POST
+    /// /api/verifications` with its token), and returns what the confirmation
+    /// answered: the application is then `received`, as an operator sees it.
+    pub async fn verified_application(&self, body: &Value) -> Result<Verified> {
+        let email = body["email"].as_str().context("the body has no email")?.to_owned();
+        let is_link = |mail: &OutboxMail| mail.kind == "verification" && mail.to == email;
+        let before = self.outbox_mails()?.iter().filter(|m| is_link(m)).count();
+        let http = reqwest::Client::new();
+        let key = test_support::unique("harness-application-");
+        let sent = http
+            .post(self.api(shared::routes::SUBMIT.path))
+            .header("Idempotency-Key", &key)
+            .json(body)
+            .send()
+            .await?;
+        let status = sent.status();
+        if status != reqwest::StatusCode::ACCEPTED {
+            bail!("submitting {email}: {status} {}", sent.text().await.unwrap_or_default());
+        }
+        let links = self.wait_for_mails(before + 1, is_link).await.context("the verification mail")?;
+        let link = link_in(&links.last().expect("one at least").text)?;
+        let token = link.split_once("#token=").map(|(_, token)| token.to_owned()).context("no token")?;
+        let confirmed =
+            http.post(self.api(shared::routes::CONFIRM.path)).json(&json!({"token": token})).send().await?;
+        let status = confirmed.status();
+        let answer: Value = confirmed.json().await.context("the confirmation's answer")?;
+        if status != reqwest::StatusCode::OK {
+            bail!("confirming {email}: {status} {answer}");
+        }
+        let field = |name: &str| {
+            answer[name].as_str().map(str::to_owned).with_context(|| format!("no {name} in {answer}"))
+        };
+        Ok(Verified {
+            application_id: field("applicationId")?,
+            reception_number: field("receptionNumber")?,
+            email,
+        })
+    }
+}
+
+/// The verification link (`http…/verify#token=…`) of a mail's text.
+pub fn link_in(text: &str) -> Result<String> {
+    let start = text.find("http://").or_else(|| text.find("https://")).context("no link in the mail")?;
+    let link: String = text[start..].chars().take_while(|c| !c.is_whitespace()).collect();
+    if !link.contains("/verify#token=") {
+        bail!("not a verification link: {link}");
+    }
+    Ok(link)
+}
+
+async fn start_local(
+    port: u16,
+    data_dir: &Path,
+    configure: fn(&mut local::Config),
+) -> Result<local::Running> {
     let mut config = local::Config::new(port, data_dir);
     config.web_dir = web_dir();
+    configure(&mut config);
     local::start(config).await
 }
 
@@ -449,6 +644,69 @@ async fn wait_for_driver(url: &str) -> Result<()> {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// What the form sends for a corporation typing the seed's examples with
+/// `email` (as [`seed_inputs`] types them), as the contract's JSON.
+pub fn corporation_application(email: &str) -> Value {
+    let mut application = serde_json::Map::new();
+    for (key, value) in seed_inputs(email) {
+        application.insert(key, json!(value));
+    }
+    application.insert("contractType".into(), json!("corporation"));
+    application.insert("agreedToTerms".into(), json!(true));
+    application.insert("website".into(), json!(""));
+    Value::Object(application)
+}
+
+/// What the form sends for a sole proprietor (個人事業主): the seed's person
+/// and address, without the corporate fields.
+pub fn sole_proprietor_application(email: &str) -> Value {
+    let mut application = corporation_application(email);
+    let object = application.as_object_mut().expect("an object");
+    object.remove("corporateName");
+    object.remove("corporateNameKana");
+    object.insert("contractType".into(), json!("sole_proprietor"));
+    application
+}
+
+/// A few valid applications that differ from each other (kind, names,
+/// address, phone, the optional fields) and from the seed, each with its own
+/// address `{prefix}-{n}@example.com`: a corporation, a sole proprietor
+/// without the optional fields, and another corporation in Tokyo.
+pub fn sample_applications(prefix: &str) -> Vec<Value> {
+    let mut corporation = corporation_application(&format!("{prefix}-1@example.com"));
+    corporation["lastName"] = json!("佐藤");
+    corporation["firstName"] = json!("花子");
+    corporation["lastNameKana"] = json!("サトウ");
+    corporation["firstNameKana"] = json!("ハナコ");
+
+    let mut sole = sole_proprietor_application(&format!("{prefix}-2@example.com"));
+    let object = sole.as_object_mut().expect("an object");
+    for optional in ["addressBuilding", "invoiceNumber", "employeeCount", "annualReferralCount"] {
+        object.insert(optional.into(), json!(""));
+    }
+    sole["lastName"] = json!("鈴木");
+    sole["firstName"] = json!("一郎");
+    sole["lastNameKana"] = json!("スズキ");
+    sole["firstNameKana"] = json!("イチロウ");
+    sole["phone"] = json!("090-1234-5678");
+
+    let mut tokyo = corporation_application(&format!("{prefix}-3@example.com"));
+    tokyo["corporateName"] = json!("株式会社サンプル商事");
+    tokyo["corporateNameKana"] = json!("カブシキガイシャサンプルショウジ");
+    tokyo["lastName"] = json!("高橋");
+    tokyo["firstName"] = json!("健");
+    tokyo["lastNameKana"] = json!("タカハシ");
+    tokyo["firstNameKana"] = json!("ケン");
+    tokyo["postalCode"] = json!("100-0005");
+    tokyo["addressRegion"] = json!("東京都千代田区");
+    tokyo["addressStreet"] = json!("丸の内1-1-1");
+    tokyo["addressBuilding"] = json!("");
+    tokyo["phone"] = json!("03-1234-5678");
+    tokyo["employeeCount"] = json!("5");
+    tokyo["annualReferralCount"] = json!("0");
+    vec![corporation, sole, tokyo]
 }
 
 /// The seed's examples (`test_support::seed_application`), as a corporation

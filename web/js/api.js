@@ -1,13 +1,16 @@
 // The HTTP contract (shared/api-contract.md) as seen from the browser.
-// The paths are those of shared/src/routes.rs; a test checks they agree.
+// Methods and paths come from routes.js, generated from shared/src/routes.rs:
+// none is written here, and a browser test checks that none is.
 
-const ROUTES = {
-  validate: '/api/validate',
-  applications: '/api/applications',
-  preview: '/api/verifications/preview',
-  confirm: '/api/verifications',
-  postal: '/api/postal/',
-};
+import { ROUTES } from './routes.js';
+
+/** A route's path with its `{name}` parameters filled in, percent-encoded. */
+export function routePath(route, params = {}) {
+  return route.path.replace(/\{(\w+)\}/g, (_, name) => {
+    if (params[name] === undefined || params[name] === null) throw new Error(`${route.path}: no ${name}`);
+    return encodeURIComponent(String(params[name]));
+  });
+}
 
 /** The API's origin: <meta name="api-base" content="…">, or this page's origin when empty. */
 function apiBase() {
@@ -20,12 +23,13 @@ function apiBase() {
 export class NetworkError extends Error {}
 
 /**
- * Sends a request and reads its JSON answer. Resolves to {status, body, headers}
- * for every HTTP answer; rejects with NetworkError when none arrived.
+ * Sends a request to `route` (its method, its path with `params`) and reads
+ * its JSON answer. Resolves to {status, body, headers} for every HTTP answer;
+ * rejects with NetworkError when none arrived.
  */
-async function request(path, { method = 'GET', body, headers = {}, timeoutMs = 20000, cache = 'no-store' } = {}) {
+async function request(route, { params, body, headers = {}, timeoutMs = 20000, cache = 'no-store' } = {}) {
   const init = {
-    method,
+    method: route.method,
     headers: { Accept: 'application/json', ...headers },
     credentials: 'omit',
     cache,
@@ -37,7 +41,7 @@ async function request(path, { method = 'GET', body, headers = {}, timeoutMs = 2
   }
   let response;
   try {
-    response = await fetch(apiBase() + path, init);
+    response = await fetch(apiBase() + routePath(route, params), init);
   } catch (error) {
     throw new NetworkError(error && error.message ? error.message : String(error));
   }
@@ -51,12 +55,11 @@ async function request(path, { method = 'GET', body, headers = {}, timeoutMs = 2
 }
 
 export function validate(application) {
-  return request(ROUTES.validate, { method: 'POST', body: application, timeoutMs: 10000 });
+  return request(ROUTES.VALIDATE, { body: application, timeoutMs: 10000 });
 }
 
 export function submitApplication(application, idempotencyKey) {
-  return request(ROUTES.applications, {
-    method: 'POST',
+  return request(ROUTES.SUBMIT, {
     body: application,
     headers: { 'Idempotency-Key': idempotencyKey },
     timeoutMs: 30000,
@@ -65,17 +68,17 @@ export function submitApplication(application, idempotencyKey) {
 
 /** What the link's token would confirm (changes nothing). */
 export function previewVerification(token) {
-  return request(ROUTES.preview, { method: 'POST', body: { token }, timeoutMs: 15000 });
+  return request(ROUTES.PREVIEW, { body: { token }, timeoutMs: 15000 });
 }
 
 /** Confirms the link's application; the same answer when repeated. */
 export function confirmVerification(token) {
-  return request(ROUTES.confirm, { method: 'POST', body: { token }, timeoutMs: 30000 });
+  return request(ROUTES.CONFIRM, { body: { token }, timeoutMs: 30000 });
 }
 
 export function lookupPostal(code) {
   // Addresses are public and cacheable (Cache-Control, ETag), unlike applications.
-  return request(ROUTES.postal + encodeURIComponent(code), { timeoutMs: 10000, cache: 'default' });
+  return request(ROUTES.POSTAL, { params: { code }, timeoutMs: 10000, cache: 'default' });
 }
 
 /** The Japanese message of an error envelope, or `fallback`. */

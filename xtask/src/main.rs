@@ -47,7 +47,8 @@ enum Command {
     Proxy(proxy::Args),
     /// Seeds N verified applications and measures the operators' list, search and CSV export.
     BenchReview(review_bench::Args),
-    /// Writes web/js/fields.js from the field table (a test keeps them equal).
+    /// Writes web/js/fields.js from the field table and web/js/routes.js from
+    /// shared/src/routes.rs (a test keeps them equal).
     WebFields,
 }
 
@@ -70,9 +71,14 @@ fn main() -> Result<()> {
         Command::BenchReview(args) => review_bench::run(args),
         Command::WebFields => {
             let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
-            let path = root.join(shared::browser::FIELDS_MODULE_PATH);
-            std::fs::write(&path, shared::browser::fields_module())?;
-            println!("wrote {}", path.display());
+            for (module, text) in [
+                (shared::browser::FIELDS_MODULE_PATH, shared::browser::fields_module()),
+                (shared::browser::ROUTES_MODULE_PATH, shared::browser::routes_module()),
+            ] {
+                let path = root.join(module);
+                std::fs::write(&path, text)?;
+                println!("wrote {}", path.display());
+            }
             Ok(())
         }
     }

@@ -65,6 +65,7 @@ mod tests {
             ("/index.html", "index.html"),
             ("/css/form.css", "css/form.css"),
             ("/js/form.js", "js/form.js"),
+            ("/js/routes.js", "js/routes.js"),
             ("/content/terms.txt", "content/terms.txt"),
             ("/verify", "verify/index.html"),
             ("/verify/", "verify/index.html"),

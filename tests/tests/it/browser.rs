@@ -6,7 +6,9 @@
 
 use anyhow::Result;
 use fantoccini::actions::{InputSource, MOUSE_BUTTON_LEFT, MouseActions, PointerAction};
-use integration_tests::browser::{Browser, Site, seed_inputs};
+use integration_tests::browser::{
+    Browser, Site, corporation_application, seed_inputs, sole_proprietor_application,
+};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use shared::domain::Status;
@@ -41,14 +43,7 @@ async fn fill_corporation(browser: &Browser, email: &str) -> Result<()> {
 
 /// What the form sends for [`fill_corporation`], as the contract's JSON.
 fn corporation_json(email: &str) -> Value {
-    let mut application = serde_json::Map::new();
-    for (key, value) in seed_inputs(email) {
-        application.insert(key, json!(value));
-    }
-    application.insert("contractType".into(), json!("corporation"));
-    application.insert("agreedToTerms".into(), json!(true));
-    application.insert("website".into(), json!(""));
-    Value::Object(application)
+    corporation_application(email)
 }
 
 /// The Idempotency-Key the page made when it opened step 2 (kept in its draft).
@@ -77,32 +72,13 @@ async fn submit_and_complete(browser: &Browser) -> Result<String> {
 /// The decoded text of each mail of `kind` in the local server's outbox,
 /// waiting (the server sends right after answering) until there are `count`.
 async fn mails(site: &Site, kind: &str, count: usize) -> Result<Vec<String>> {
-    let suffix = format!("-{kind}.eml");
-    for _ in 0..100 {
-        let names: Vec<String> = test_support::outbox_files(site.data.path())
-            .into_iter()
-            .filter(|n| n.ends_with(&suffix))
-            .collect();
-        if names.len() >= count {
-            let mut texts = Vec::new();
-            for name in names {
-                let raw = std::fs::read(site.data.path().join("outbox").join(name))?;
-                let message = mail_parser::MessageParser::default().parse(&raw).expect("a mail");
-                texts.push(message.body_text(0).expect("a text part").into_owned());
-            }
-            return Ok(texts);
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    anyhow::bail!("fewer than {count} {kind} mails in the outbox")
+    let mails = site.wait_for_mails(count, |mail| mail.kind == kind).await?;
+    Ok(mails.into_iter().map(|mail| mail.text).collect())
 }
 
 /// The verification link of a mail's text.
 fn link_in(text: &str) -> String {
-    let start = text.find("http://").expect("a link");
-    let link: String = text[start..].chars().take_while(|c| !c.is_whitespace()).collect();
-    assert!(link.contains("/verify#token="), "{link}");
-    link
+    integration_tests::browser::link_in(text).expect("a verification link")
 }
 
 /// The review rows of step 2, as (key, shown value).
@@ -389,11 +365,7 @@ async fn a_sole_proprietor_applies_without_corporate_fields() -> Result<()> {
     let key = idempotency_key(&browser).await?;
     submit_and_complete(&browser).await?;
 
-    let mut body = corporation_json(email);
-    let object = body.as_object_mut().unwrap();
-    object.remove("corporateName");
-    object.remove("corporateNameKana");
-    object.insert("contractType".into(), json!("sole_proprietor"));
+    let body = sole_proprietor_application(email);
     let link = assert_stored(&site, &key, &body).await?;
     let reception_number = confirm_by_link(&browser, &link).await?;
     let copy = &mails(&site, "acknowledgement", 1).await?[0];
@@ -765,13 +737,21 @@ async fn the_pages_labels_are_the_field_tables() -> Result<()> {
     browser.close().await
 }
 
+/// The page's methods and paths are the contract's: web/js/api.js writes no
+/// `/api/` path of its own but uses routes.js (generated from
+/// shared/src/routes.rs and kept equal by shared/tests/it/web_fields.rs), a
+/// route of it for each of the form's.
 #[test]
-fn the_page_uses_the_contracts_routes() {
+fn the_page_takes_its_routes_from_the_generated_module() {
     let api = std::fs::read_to_string(integration_tests::browser::web_dir().join("js/api.js")).unwrap();
+    assert!(!api.contains("/api/"), "web/js/api.js hard-codes an /api/ path");
+    assert!(api.contains("import { ROUTES } from './routes.js';"), "web/js/api.js imports routes.js");
     for route in public_routes() {
-        // `/api/postal/{code}` appears as its prefix.
-        let path = route.path.split('{').next().unwrap();
-        assert!(api.contains(&format!("'{path}'")), "web/js/api.js lacks {path}");
+        assert!(
+            api.contains(&format!("ROUTES.{}", route.name)),
+            "web/js/api.js does not call {}",
+            route.name
+        );
     }
 }
 

@@ -5,5 +5,6 @@
 mod browser;
 mod cognito;
 mod console;
+mod harness;
 mod template;
 mod watch;
