@@ -1,5 +1,5 @@
-//! Screenshots of every step of the form at 1280 px and 375 px wide, for review,
-//! then of the operators' console ([`shoot_console`]).
+//! Screenshots of every step of the form at 1280 px and 375 px wide, for review
+//! (the console's are `console_screenshots.rs`'s).
 //! Run through `scripts/screenshots [DIR]` (default: the git-ignored `screenshots/`).
 
 use anyhow::{Context, Result};
@@ -20,11 +20,6 @@ async fn main() -> Result<()> {
         let shots = Shots { out: &out, width, height };
         let browser = Browser::start(width, height).await?;
         let result = shoot(&site, &browser, &shots).await;
-        browser.close().await?;
-        result?;
-        // The console in a browser of its own: no form draft, no session.
-        let browser = Browser::start(width, height).await?;
-        let result = shoot_console(&site, &browser, &shots).await;
         browser.close().await?;
         result?;
     }
@@ -51,16 +46,6 @@ impl Shots<'_> {
     async fn full_page(&self, browser: &Browser, name: &str) -> Result<()> {
         self.save(name, browser.full_page_png(self.width, self.height).await?)
     }
-}
-
-/// The operators' console (web/admin/): the place for its screenshots, none
-/// yet. `site` is the same local server (its first operator: `site.operator()`,
-/// a token: `site.operator_token()`; applications to list:
-/// `site.verified_application(&body)` with `sample_applications`), `browser`
-/// a fresh one at `shots.width`; save with `shots.full_page(browser, "admin-…")`.
-async fn shoot_console(site: &Site, browser: &Browser, shots: &Shots<'_>) -> Result<()> {
-    let _ = (site, browser, shots);
-    Ok(())
 }
 
 async fn shoot(site: &Site, browser: &Browser, shots: &Shots<'_>) -> Result<()> {

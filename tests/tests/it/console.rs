@@ -4,13 +4,9 @@
 //! applications are made as applicants make them: submitted over HTTP and
 //! confirmed with their link's token.
 
-use anyhow::{Context, Result, bail};
-use integration_tests::browser::{Browser, Site};
+use anyhow::{Context, Result};
+use integration_tests::browser::{Browser, Site, Verified, corporation_application};
 use serde_json::{Value, json};
-use shared::domain::Status;
-use shared::keyed::IdentifierKey;
-use shared::store::Store;
-use shared::store::sqlite::SqliteStore;
 use std::time::Duration;
 
 const WIDTH: u32 = 1280;
@@ -18,62 +14,16 @@ const HEIGHT: u32 = 900;
 const TAB: &str = "\u{E004}";
 const ENTER: &str = "\u{E007}";
 
-/// One verified application: `(applicationId, receptionNumber)`.
-struct Applied {
-    id: String,
-    number: String,
-}
-
 /// The seed's corporate application under `email`, changed by `edit`.
 fn application(email: &str, edit: impl FnOnce(&mut Value)) -> Value {
-    let mut application = test_support::seed_application_with_email(email);
+    let mut application = corporation_application(email);
     edit(&mut application);
     application
 }
 
-/// Submits `body` and confirms it with its link's token, as the applicant would.
-async fn apply(site: &Site, body: &Value) -> Result<Applied> {
-    let client = reqwest::Client::new();
-    let email = body["email"].as_str().context("an email")?.to_owned();
-    let key = format!("console-test-{}", email.replace(['@', '.'], "-"));
-    let submitted =
-        client.post(site.api("/api/applications")).header("idempotency-key", key).json(body).send().await?;
-    if submitted.status().as_u16() != 202 {
-        bail!("submission answered {}: {}", submitted.status(), submitted.text().await?);
-    }
-    let store = SqliteStore::open_dir(site.data.path())?;
-    let awaiting = store.list_by_status(Status::AwaitingVerification, 100).await?;
-    let stored = awaiting
-        .iter()
-        .find(|s| s.application.email.as_str() == email)
-        .context("the submitted application")?;
-    let id = stored.receipt.application_id;
-    let token = IdentifierKey::load_or_create(site.data.path())?.verification_token(id);
-    let confirmed =
-        client.post(site.api("/api/verifications")).json(&json!({ "token": token.as_str() })).send().await?;
-    if confirmed.status().as_u16() != 200 {
-        bail!("confirmation answered {}", confirmed.status());
-    }
-    Ok(Applied { id: id.to_string(), number: stored.receipt.reception_number.to_string() })
-}
-
 /// The local server's first operator: (email, password).
 fn operator(site: &Site) -> (String, String) {
-    let first = site.running.as_ref().and_then(|r| r.first_operator.clone()).expect("a first operator");
-    (first.email.to_string(), first.password)
-}
-
-/// A second operator session over the API (another operator's tab).
-async fn api_session(site: &Site) -> Result<String> {
-    let (email, password) = operator(site);
-    let session: Value = reqwest::Client::new()
-        .post(site.api("/api/admin/sessions"))
-        .json(&json!({ "email": email, "password": password }))
-        .send()
-        .await?
-        .json()
-        .await?;
-    Ok(session["token"].as_str().context("a token")?.to_owned())
+    site.operator().expect("the first operator")
 }
 
 /// The console at `path` (relative to /admin/), once its script has started.
@@ -93,11 +43,12 @@ async fn sign_in(browser: &Browser, site: &Site) -> Result<()> {
 }
 
 /// A started site with `count` verified corporate applications, and a signed-in console.
-async fn console_with(count: usize) -> Result<(Site, Browser, Vec<Applied>)> {
+async fn console_with(count: usize) -> Result<(Site, Browser, Vec<Verified>)> {
     let site = Site::start().await?;
     let mut applied = Vec::new();
     for n in 0..count {
-        applied.push(apply(&site, &application(&format!("partner{n}@example.com"), |_| {})).await?);
+        applied
+            .push(site.verified_application(&application(&format!("partner{n}@example.com"), |_| {})).await?);
     }
     let browser = Browser::start(WIDTH, HEIGHT).await?;
     open_console(&browser, &site, "").await?;
@@ -123,16 +74,20 @@ async fn listed(browser: &Browser) -> Result<Vec<String>> {
 }
 
 /// Opens an application's detail from the list and waits for it.
-async fn open_detail(browser: &Browser, applied: &Applied) -> Result<()> {
-    browser.css(&format!("#list-rows tr[data-application-id='{}'] a", applied.id)).await?.click().await?;
+async fn open_detail(browser: &Browser, applied: &Verified) -> Result<()> {
+    browser
+        .css(&format!("#list-rows tr[data-application-id='{}'] a", applied.application_id))
+        .await?
+        .click()
+        .await?;
     wait_for_detail(browser, applied).await
 }
 
-async fn wait_for_detail(browser: &Browser, applied: &Applied) -> Result<()> {
+async fn wait_for_detail(browser: &Browser, applied: &Verified) -> Result<()> {
     browser
         .wait_until(&format!(
             "document.documentElement.dataset.view === 'detail' && !document.getElementById('detail-body').hidden && document.getElementById('detail-title').textContent.startsWith('{}')",
-            applied.number
+            applied.reception_number
         ))
         .await
 }
@@ -147,30 +102,14 @@ async fn press(browser: &Browser, key: &str) -> Result<()> {
     Ok(())
 }
 
-/// The text of the result mail of `kind` sent to `to`, waiting for the delivery.
+/// The text of the mail of `kind` sent to `to`, waiting for its delivery.
 async fn mail_to(site: &Site, kind: &str, to: &str) -> Result<String> {
-    let suffix = format!("-{kind}.eml");
-    for _ in 0..100 {
-        for name in test_support::outbox_files(site.data.path()).into_iter().filter(|n| n.ends_with(&suffix))
-        {
-            let raw = std::fs::read(site.data.path().join("outbox").join(&name))?;
-            let message = mail_parser::MessageParser::default().parse(&raw).context("a mail")?;
-            let recipients: Vec<String> = message
-                .to()
-                .map(|a| a.iter().filter_map(|a| a.address().map(str::to_owned)).collect())
-                .unwrap_or_default();
-            if recipients.iter().any(|r| r == to) {
-                return Ok(message.body_text(0).context("a text part")?.into_owned());
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    bail!("no {kind} mail to {to} in the outbox")
+    let mails = site.wait_for_mails(1, |m| m.kind == kind && m.to == to).await?;
+    Ok(mails[0].text.clone())
 }
 
 fn mails_of_kind(site: &Site, kind: &str) -> usize {
-    let suffix = format!("-{kind}.eml");
-    test_support::outbox_files(site.data.path()).iter().filter(|n| n.ends_with(&suffix)).count()
+    site.outbox_mails().map(|mails| mails.iter().filter(|m| m.kind == kind).count()).unwrap_or(0)
 }
 
 /// Opens the decision dialog of `decision` and waits until it is open.
@@ -186,7 +125,7 @@ async fn status_shown(browser: &Browser) -> Result<String> {
 #[tokio::test]
 async fn an_operator_signs_in_with_a_wrong_password_then_the_right_one() -> Result<()> {
     let site = Site::start().await?;
-    apply(&site, &application("signin@example.com", |_| {})).await?;
+    site.verified_application(&application("signin@example.com", |_| {})).await?;
     let browser = Browser::start(WIDTH, HEIGHT).await?;
     // Any violation of the page's CSP is recorded, from before its first script.
     browser
@@ -249,10 +188,9 @@ async fn an_operator_signs_in_with_a_wrong_password_then_the_right_one() -> Resu
 #[tokio::test]
 async fn the_list_filters_by_tab_and_search_and_the_url_keeps_the_place() -> Result<()> {
     let site = Site::start().await?;
-    let corporation = apply(&site, &application("corp@example.com", |_| {})).await?;
-    let sole = apply(
-        &site,
-        &application("sole@example.com", |a| {
+    let corporation = site.verified_application(&application("corp@example.com", |_| {})).await?;
+    let sole = site
+        .verified_application(&application("sole@example.com", |a| {
             a["contractType"] = json!("sole_proprietor");
             a["corporateName"] = json!("");
             a["corporateNameKana"] = json!("");
@@ -262,15 +200,17 @@ async fn the_list_filters_by_tab_and_search_and_the_url_keeps_the_place() -> Res
             a["firstNameKana"] = json!("ハナコ");
             a["invoiceNumber"] = json!("");
             a["phone"] = json!("03-1234-5678");
-        }),
-    )
-    .await?;
+        }))
+        .await?;
     let browser = Browser::start(WIDTH, HEIGHT).await?;
     open_console(&browser, &site, "").await?;
     sign_in(&browser, &site).await?;
     wait_for_rows(&browser, 2).await?;
     // Newest first, with the columns the issue names.
-    assert_eq!(listed(&browser).await?, [sole.number.as_str(), corporation.number.as_str()]);
+    assert_eq!(
+        listed(&browser).await?,
+        [sole.reception_number.as_str(), corporation.reception_number.as_str()]
+    );
     let first_row = browser
         .eval(
             "return [...document.querySelectorAll('#list-rows tr:first-child td')].map(td => td.textContent)",
@@ -280,7 +220,7 @@ async fn the_list_filters_by_tab_and_search_and_the_url_keeps_the_place() -> Res
     assert_eq!(
         cells[1..],
         [
-            sole.number.clone(),
+            sole.reception_number.clone(),
             "受付済".into(),
             "個人事業主".into(),
             "𠮷野 花子".into(),
@@ -290,27 +230,30 @@ async fn the_list_filters_by_tab_and_search_and_the_url_keeps_the_place() -> Res
     assert!(cells[0].starts_with("20"), "{cells:?}");
 
     // Search: a reception number exactly, a name by substring.
-    browser.type_into("search-q", &corporation.number).await?;
+    browser.type_into("search-q", &corporation.reception_number).await?;
     press(&browser, ENTER).await?;
     wait_for_rows(&browser, 1).await?;
-    assert_eq!(listed(&browser).await?, [corporation.number.as_str()]);
+    assert_eq!(listed(&browser).await?, [corporation.reception_number.as_str()]);
     let url = browser.client.current_url().await?;
-    assert!(!url.as_str().contains(&corporation.number), "the search text stays out of the URL: {url}");
+    assert!(
+        !url.as_str().contains(&corporation.reception_number),
+        "the search text stays out of the URL: {url}"
+    );
     browser.css("#search-q").await?.clear().await?;
     browser.type_into("search-q", "𠮷野").await?;
     press(&browser, ENTER).await?;
     wait_for_rows(&browser, 1).await?;
-    assert_eq!(listed(&browser).await?, [sole.number.as_str()]);
+    assert_eq!(listed(&browser).await?, [sole.reception_number.as_str()]);
 
     // Back: the previous search again; a reload keeps it.
     browser.client.back().await?;
     browser.wait_until("document.getElementById('search-q').value !== '𠮷野'").await?;
     wait_for_rows(&browser, 1).await?;
-    assert_eq!(listed(&browser).await?, [corporation.number.as_str()]);
+    assert_eq!(listed(&browser).await?, [corporation.reception_number.as_str()]);
     browser.client.refresh().await?;
     browser.wait_until("document.documentElement.dataset.ready === 'true'").await?;
     wait_for_rows(&browser, 1).await?;
-    assert_eq!(browser.value("search-q").await?, corporation.number);
+    assert_eq!(browser.value("search-q").await?, corporation.reception_number);
     browser.click("search-clear").await?;
     wait_for_rows(&browser, 2).await?;
 
@@ -335,7 +278,7 @@ async fn the_list_filters_by_tab_and_search_and_the_url_keeps_the_place() -> Res
             .current_url()
             .await?
             .as_str()
-            .ends_with(&format!("/admin/?view=detail&id={}", sole.id))
+            .ends_with(&format!("/admin/?view=detail&id={}", sole.application_id))
     );
     let fields = browser
         .eval("return Object.fromEntries([...document.querySelectorAll('#detail-fields [data-field]')].map(r => [r.dataset.field, [r.querySelector('dt').textContent, r.querySelector('dd').textContent]]))")
@@ -431,9 +374,9 @@ async fn a_decision_after_another_operators_change_reloads_and_explains() -> Res
     browser.type_into("decision-message", "見送りの理由です。").await?;
 
     // Meanwhile a second operator session asks for documents (version 2 → 3).
-    let token = api_session(&site).await?;
+    let token = site.operator_token().await?;
     let other = reqwest::Client::new()
-        .post(site.api(&format!("/api/admin/applications/{}/decisions", applied[0].id)))
+        .post(site.api(&format!("/api/admin/applications/{}/decisions", applied[0].application_id)))
         .bearer_auth(&token)
         .header("idempotency-key", "second-session-decision-01")
         .json(&json!({ "decision": "request_documents", "expectedVersion": 2, "message": "登記簿をお送りください。" }))
@@ -526,7 +469,11 @@ async fn the_csv_of_the_current_tab_downloads() -> Result<()> {
     let rows: Vec<csv::StringRecord> = reader.records().collect::<Result<_, _>>()?;
     assert_eq!(rows.len(), applied.len());
     for applied in &applied {
-        assert!(rows.iter().any(|r| r.iter().any(|c| c == applied.number)), "{}", applied.number);
+        assert!(
+            rows.iter().any(|r| r.iter().any(|c| c == applied.reception_number)),
+            "{}",
+            applied.reception_number
+        );
     }
     browser.close().await
 }
@@ -571,7 +518,7 @@ async fn erasure_needs_a_reason_and_a_second_confirmation() -> Result<()> {
     browser.click("nav-audit").await?;
     browser.wait_until("document.documentElement.dataset.view === 'audit' && document.querySelectorAll('#audit-rows tr').length > 0").await?;
     let audit = browser.text("audit-rows").await?;
-    assert!(audit.contains("個人情報の消去") && audit.contains(&applied[0].id), "{audit}");
+    assert!(audit.contains("個人情報の消去") && audit.contains(&applied[0].application_id), "{audit}");
     assert!(!audit.contains("partner0@example.com"));
     browser.assert_accessible("console: the audit").await?;
     browser.click("nav-list").await?;
@@ -628,20 +575,18 @@ async fn an_application_is_approved_by_keyboard_alone() -> Result<()> {
 #[tokio::test]
 async fn the_detail_shows_the_reviewers_checks() -> Result<()> {
     let site = Site::start().await?;
-    let first = apply(&site, &application("first@example.com", |_| {})).await?;
+    let first = site.verified_application(&application("first@example.com", |_| {})).await?;
     // Another corporation with the same phone, and a region that does not match its postal code.
-    let second = apply(
-        &site,
-        &application("second@example.com", |a| {
+    let second = site
+        .verified_application(&application("second@example.com", |a| {
             a["corporateName"] = json!("別会社株式会社");
             a["corporateNameKana"] = json!("ベツガイシャカブシキガイシャ");
             a["addressRegion"] = json!("東京都千代田区");
             a["invoiceNumber"] = json!("");
-        }),
-    )
-    .await?;
+        }))
+        .await?;
     let browser = Browser::start(WIDTH, HEIGHT).await?;
-    open_console(&browser, &site, &format!("?view=detail&id={}", second.id)).await?;
+    open_console(&browser, &site, &format!("?view=detail&id={}", second.application_id)).await?;
     sign_in(&browser, &site).await?;
     wait_for_detail(&browser, &second).await?;
     browser.wait_until("document.querySelector('#detail-checks [data-check=postalCode]')").await?;
@@ -652,13 +597,13 @@ async fn the_detail_shows_the_reviewers_checks() -> Result<()> {
     browser
         .wait_until(&format!(
             "document.querySelector('#detail-related [data-application-id=\"{}\"]')",
-            first.id
+            first.application_id
         ))
         .await?;
     let related = browser.text("detail-related").await?;
-    assert!(related.contains(&first.number) && related.contains("電話番号"), "{related}");
+    assert!(related.contains(&first.reception_number) && related.contains("電話番号"), "{related}");
 
-    open_console(&browser, &site, &format!("?view=detail&id={}", first.id)).await?;
+    open_console(&browser, &site, &format!("?view=detail&id={}", first.application_id)).await?;
     wait_for_detail(&browser, &first).await?;
     browser.wait_until("document.querySelector('#detail-checks [data-check=postalCode]')").await?;
     let states = browser
