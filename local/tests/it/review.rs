@@ -38,6 +38,21 @@ async fn mail_with(data: &std::path::Path, matches: impl Fn(&str) -> bool) -> St
     panic!("no such mail in the outbox");
 }
 
+/// The first start's operator signs in: its bearer token.
+async fn sign_in(client: &reqwest::Client, running: &local::Running) -> String {
+    let operator = running.first_operator.clone().expect("the first start's operator");
+    let session: Value = client
+        .post(format!("{}api/admin/sessions", running.url()))
+        .json(&json!({ "email": operator.email.as_str(), "password": operator.password }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    session["token"].as_str().unwrap().to_owned()
+}
+
 #[tokio::test]
 async fn an_operator_signs_in_lists_decides_exports_and_erases() {
     let data = tempfile::tempdir().unwrap();
@@ -73,17 +88,7 @@ async fn an_operator_signs_in_lists_decides_exports_and_erases() {
     assert_eq!(anonymous.json::<Value>().await.unwrap()["error"]["code"], "unauthenticated");
 
     // The printed operator signs in.
-    let operator = running.first_operator.clone().expect("the first start's operator");
-    let session: Value = client
-        .post(format!("{base}api/admin/sessions"))
-        .json(&json!({ "email": operator.email.as_str(), "password": operator.password }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let bearer = session["token"].as_str().unwrap().to_owned();
+    let bearer = sign_in(&client, &running).await;
     let get = |path: String| client.get(format!("{base}{path}")).bearer_auth(&bearer).send();
 
     let list: Value = get("api/admin/applications".into()).await.unwrap().json().await.unwrap();
@@ -184,20 +189,11 @@ async fn the_samples_are_applications_to_review() {
     let running = local::start(local::Config::new(0, data.path())).await.unwrap();
     let base = running.url();
     assert_eq!(local::samples::create(&base, data.path()).await.unwrap(), 3);
-    let operator = running.first_operator.clone().unwrap();
     let client = reqwest::Client::new();
-    let session: Value = client
-        .post(format!("{base}api/admin/sessions"))
-        .json(&json!({ "email": operator.email.as_str(), "password": operator.password }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let bearer = sign_in(&client, &running).await;
     let list: Value = client
         .get(format!("{base}api/admin/applications?status=received"))
-        .bearer_auth(session["token"].as_str().unwrap())
+        .bearer_auth(&bearer)
         .send()
         .await
         .unwrap()

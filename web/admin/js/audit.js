@@ -20,19 +20,13 @@ function row(entry) {
   );
 }
 
-async function page(cursor) {
-  try {
-    return await api.audit(cursor);
-  } catch {
-    return null;
-  }
-}
+const page = (cursor) => api.audit(cursor);
 
 export async function show() {
   notice($('audit-error'), '');
   fill($('audit-rows'));
   const answer = await page();
-  if (!answer || !answer.ok) {
+  if (!answer.ok) {
     notice($('audit-error'), api.messageOf(answer, '監査ログを読み込めませんでした。もう一度お試しください。'));
     return;
   }
@@ -46,7 +40,7 @@ async function more() {
   setBusy(button, true, '読み込んでいます…');
   const answer = await page(nextCursor);
   setBusy(button, false);
-  if (!answer || !answer.ok) {
+  if (!answer.ok) {
     notice($('audit-error'), api.messageOf(answer, '続きを読み込めませんでした。もう一度お試しください。'));
     return;
   }

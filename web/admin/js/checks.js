@@ -50,12 +50,8 @@ const compact = (text) => String(text || '').replace(/[\s\u3000]/g, '');
 async function postalCheck(application) {
   const title = { key: 'postalCode', text: `${labelOf('postalCode')}と${labelOf('addressRegion')}` };
   const code = compact(application.postalCode).replace(/[-‐－]/g, '');
-  let answer;
-  try {
-    answer = await api.postal(code);
-  } catch {
-    return item('info', title, '郵便番号の住所を確認できませんでした(通信エラー)。');
-  }
+  const answer = await api.postal(code);
+  if (answer.network) return item('info', title, '郵便番号の住所を確認できませんでした(通信エラー)。');
   if (answer.status === 404) return item('warn', title, `郵便番号 ${application.postalCode} は郵便番号データにありません。`);
   if (!answer.ok || !answer.body) return item('info', title, '郵便番号の住所を確認できませんでした。');
   const region = compact(application.addressRegion);

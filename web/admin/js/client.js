@@ -1,15 +1,16 @@
 // The operator API (shared/api-contract.md, "The operator API") as the console
 // calls it: the routes of shared/src/routes.rs (generated into routes.js), a
 // bearer token on each request, and one more try after signing in again when
-// the session has ended (401), so that nothing in progress is lost.
+// the session has ended (401), so that nothing in progress is lost. Every call
+// resolves, to the answer or to NO_ANSWER: callers handle one shape.
 
 import { ROUTES } from '../../js/routes.js';
 import * as session from './session.js';
 
 export { newIdempotencyKey } from '../../js/idempotency.js';
 
-/** No HTTP answer at all: the request may be retried. */
-export class NetworkError extends Error {}
+/** No HTTP answer at all (`network: true`): the request may be retried. */
+const NO_ANSWER = Object.freeze({ status: 0, ok: false, body: null, network: true });
 
 function pathOf(route, params = {}) {
   return route.path.replace(/\{(\w+)\}/g, (_, name) => encodeURIComponent(params[name]));
@@ -43,14 +44,14 @@ async function send(route, { params, query, body, headers = {}, as = 'json', tim
     let response;
     try {
       response = await fetch(url, init);
-    } catch (error) {
-      throw new NetworkError(error && error.message ? error.message : String(error));
+    } catch {
+      return NO_ANSWER;
     }
     if (response.status === 401 && attempt === 0 && (await session.reauthenticate())) continue;
     const ok = response.ok;
     if (as === 'blob' && ok) return { status: response.status, ok, blob: await response.blob(), headers: response.headers };
     const json = await response.json().catch(() => null);
-    return { status: response.status, ok, body: json, headers: response.headers };
+    return { status: response.status, ok, body: json, headers: response.headers, network: false };
   }
 }
 
@@ -72,9 +73,9 @@ export const erase = (applicationId, reason) => send(ROUTES.ADMIN_ERASURE, { par
 export async function postal(code) {
   try {
     const response = await fetch(pathOf(ROUTES.POSTAL, { code }), { credentials: 'omit', headers: { Accept: 'application/json' } });
-    return { status: response.status, ok: response.ok, body: await response.json().catch(() => null) };
-  } catch (error) {
-    throw new NetworkError(String(error));
+    return { status: response.status, ok: response.ok, body: await response.json().catch(() => null), network: false };
+  } catch {
+    return NO_ANSWER;
   }
 }
 

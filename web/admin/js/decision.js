@@ -100,16 +100,13 @@ async function submit(event) {
   area.removeAttribute('aria-invalid');
   notice($('decision-error'), '');
   setBusy(button, true, '送信しています…');
-  let answer;
-  try {
-    answer = await api.decide(detail.applicationId, { decision: decision.value, expectedVersion: detail.version, message }, key);
-  } catch {
-    setBusy(button, false);
+  const answer = await api.decide(detail.applicationId, { decision: decision.value, expectedVersion: detail.version, message }, key);
+  setBusy(button, false);
+  if (answer.network) {
     // The same key again: if the first request arrived, this one replays it.
     notice($('decision-error'), '通信できませんでした。もう一度押すと、同じ操作として送り直します(二重には処理されません)。');
     return;
   }
-  setBusy(button, false);
   const done = current;
   if (answer.ok) {
     drafts.delete(draftKey(detail, decision));

@@ -122,21 +122,13 @@ export function render(detail) {
   }
 }
 
-async function fetchDetail(id) {
-  try {
-    return await api.detail(id);
-  } catch {
-    return null;
-  }
-}
-
 /** Shows the application `id`. */
 export async function show(id) {
   notice($('detail-notice'), '');
   notice($('detail-error'), '');
   if (!shown || shown.applicationId !== id) $('detail-body').hidden = true;
-  const answer = await fetchDetail(id);
-  if (!answer || !answer.ok) {
+  const answer = await api.detail(id);
+  if (!answer.ok) {
     $('detail-body').hidden = true;
     const message =
       api.codeOf(answer) === ERROR_CODES.applicationNotFound
@@ -151,8 +143,8 @@ export async function show(id) {
 /** After a 409: reads the application again and says why. */
 async function reload(code) {
   const id = shown.applicationId;
-  const answer = await fetchDetail(id);
-  if (answer && answer.ok) render(answer.body);
+  const answer = await api.detail(id);
+  if (answer.ok) render(answer.body);
   list.invalidate();
   const why =
     code === ERROR_CODES.versionConflict

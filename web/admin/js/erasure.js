@@ -53,14 +53,9 @@ async function submit(event) {
   if (button.disabled) return;
   setBusy(button, true, '消去しています…');
   notice($('erasure-error'), '');
-  let answer;
-  try {
-    answer = await api.erase(current.detail.applicationId, $('erasure-reason').value.trim());
-  } catch {
-    answer = null;
-  }
+  const answer = await api.erase(current.detail.applicationId, $('erasure-reason').value.trim());
   setBusy(button, false);
-  if (!answer || !answer.ok) {
+  if (!answer.ok) {
     notice($('erasure-error'), api.messageOf(answer, '消去できませんでした。もう一度お試しください。'));
     return;
   }

@@ -58,8 +58,8 @@ function renderTabs(place) {
 }
 
 async function loadCounts(place) {
-  const answer = await api.counts().catch(() => null);
-  counts = answer && answer.ok && answer.body ? answer.body.counts : null;
+  const answer = await api.counts();
+  counts = answer.ok && answer.body ? answer.body.counts : null;
   renderTabs(place);
 }
 
@@ -99,14 +99,9 @@ export async function show(place) {
   const sameList = shown && shown.status === place.status && shown.q === place.q;
   if (!sameList) fill($('list-rows'));
   $('list-table').setAttribute('aria-busy', 'true');
-  let answer;
-  try {
-    answer = await loadPage(place);
-  } catch {
-    answer = null;
-  }
+  const answer = await loadPage(place);
   $('list-table').removeAttribute('aria-busy');
-  if (!answer || !answer.ok) {
+  if (!answer.ok) {
     notice($('list-error'), api.messageOf(answer, '一覧を読み込めませんでした。通信環境を確認して、もう一度お試しください。'));
     return;
   }
@@ -123,14 +118,9 @@ async function more() {
   const place = router.current();
   const button = $('list-more');
   setBusy(button, true, '読み込んでいます…');
-  let answer;
-  try {
-    answer = await loadPage(place, nextCursor);
-  } catch {
-    answer = null;
-  }
+  const answer = await loadPage(place, nextCursor);
   setBusy(button, false);
-  if (!answer || !answer.ok) {
+  if (!answer.ok) {
     notice($('list-error'), api.messageOf(answer, '続きを読み込めませんでした。もう一度お試しください。'));
     return;
   }
@@ -151,14 +141,9 @@ async function downloadCsv() {
   const button = $('export-csv');
   setBusy(button, true, 'CSVを作成しています…');
   notice($('list-error'), '');
-  let answer;
-  try {
-    answer = await api.exportCsv({ status: place.status === router.ALL ? undefined : place.status });
-  } catch {
-    answer = null;
-  }
+  const answer = await api.exportCsv({ status: place.status === router.ALL ? undefined : place.status });
   setBusy(button, false);
-  if (!answer || !answer.ok) {
+  if (!answer.ok) {
     notice($('list-error'), api.messageOf(answer, 'CSVを作成できませんでした。もう一度お試しください。'));
     return;
   }
