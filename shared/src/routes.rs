@@ -102,8 +102,10 @@ pub const ADMIN_EXPORT: Route =
     Route { method: "GET", path: "/api/admin/applications.csv", function: Function::Admin };
 /// The audit log.
 pub const ADMIN_AUDIT: Route = Route { method: "GET", path: "/api/admin/audit", function: Function::Admin };
+/// How many applications each status has (an extension: the console's tabs).
+pub const ADMIN_COUNTS: Route = Route { method: "GET", path: "/api/admin/counts", function: Function::Admin };
 
-pub const ROUTES: [Route; 11] = [
+pub const ROUTES: [Route; 12] = [
     VALIDATE,
     SUBMIT,
     PREVIEW,
@@ -115,6 +117,7 @@ pub const ROUTES: [Route; 11] = [
     ADMIN_ERASURE,
     ADMIN_EXPORT,
     ADMIN_AUDIT,
+    ADMIN_COUNTS,
 ];
 
 /// The routes anyone may call (the form's).
@@ -189,6 +192,7 @@ mod tests {
         assert!(!ADMIN_DETAIL.matches("/api/admin/applications.csv"), "a sibling of the list, not a detail");
         assert!(!ADMIN_DETAIL.matches("/api/admin/applications/01J/decisions"));
         assert!(ADMIN_DECISIONS.matches("/api/admin/applications/01J/decisions"));
+        assert!(ADMIN_COUNTS.matches("/api/admin/counts") && !ADMIN_LIST.matches("/api/admin/counts"));
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The operator API (`shared::routes::operator_routes`): the list and its
 //! search, one application with its history, decisions, erasure, the CSV
-//! export and the audit. Every route names its operator from the
+//! export, the audit and the status counts. Every route names its operator from the
 //! authorizer's claims ([`operator`]) and audits what it did, by application
 //! id only. Decisions and erasures are one conditional write each, with
 //! their audit entry inside; reads are audited before they are answered.
@@ -9,6 +9,7 @@
 //! (the notify function); the local server passes [`Handler::after_event`].
 
 mod audit;
+mod counts;
 mod decisions;
 mod erasure;
 mod export;
@@ -26,7 +27,7 @@ use shared::http::{ApiError, ErrorCode};
 use shared::keyed::IdentifierKey;
 use shared::mail::{AfterEvent, EventHook, MailEvent};
 use shared::routes::{
-    ADMIN_AUDIT, ADMIN_DECISIONS, ADMIN_DETAIL, ADMIN_ERASURE, ADMIN_EXPORT, ADMIN_LIST, Route,
+    ADMIN_AUDIT, ADMIN_COUNTS, ADMIN_DECISIONS, ADMIN_DETAIL, ADMIN_ERASURE, ADMIN_EXPORT, ADMIN_LIST, Route,
 };
 use shared::store::{Store, Unavailable};
 use std::sync::Arc;
@@ -56,7 +57,15 @@ impl Handler {
 
     pub async fn handle(&self, req: Request) -> Response<Body> {
         let path = req.uri().path().to_owned();
-        let routes = [ADMIN_EXPORT, ADMIN_LIST, ADMIN_DETAIL, ADMIN_DECISIONS, ADMIN_ERASURE, ADMIN_AUDIT];
+        let routes = [
+            ADMIN_EXPORT,
+            ADMIN_LIST,
+            ADMIN_DETAIL,
+            ADMIN_DECISIONS,
+            ADMIN_ERASURE,
+            ADMIN_AUDIT,
+            ADMIN_COUNTS,
+        ];
         let route = routes.into_iter().find(|route| route.matches(&path));
         let result = match route {
             None => Err(ApiError::not_found()),
@@ -90,6 +99,8 @@ impl Handler {
             decisions::decide(self, req, actor).await
         } else if route == ADMIN_ERASURE {
             erasure::erase(self, req, actor).await
+        } else if route == ADMIN_COUNTS {
+            counts::counts(self, actor).await
         } else {
             audit::audit(self, req, actor).await
         }

@@ -5,7 +5,7 @@ use shared::domain::{
     Actor, Application, ApplicationId, ContractType, Contractor, HistoryAction, HistoryEntry, PartnerCode,
     ReceptionNumber, Status, Timestamp, Version,
 };
-use shared::store::{Record, StoredApplication};
+use shared::store::{Record, StatusCounts, StoredApplication};
 
 /// One row of the list.
 #[derive(Serialize)]
@@ -127,5 +127,26 @@ pub fn detail<'a>(record: &'a Record, stored_history: &[HistoryEntry]) -> Detail
             Record::Erased(_) => None,
         },
         history,
+    }
+}
+
+/// `{"counts": {"awaiting_verification": n, "received": n, …}}`: every status
+/// under its contract name, in the lifecycle's order.
+#[derive(Serialize)]
+pub struct Counts {
+    counts: ByStatus,
+}
+
+struct ByStatus(StatusCounts);
+
+impl Serialize for ByStatus {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.0.iter().map(|(status, count)| (status.as_str(), count)))
+    }
+}
+
+impl From<StatusCounts> for Counts {
+    fn from(counts: StatusCounts) -> Self {
+        Counts { counts: ByStatus(counts) }
     }
 }

@@ -310,6 +310,7 @@ fn every_route(id: &str) -> Vec<Call> {
         decide(id, &fresh_key(), json!({ "decision": "approve", "expectedVersion": 2 })),
         erase(id, json!({ "reason": "本人からの削除請求" })),
         get("/api/admin/audit"),
+        get("/api/admin/counts"),
     ]
 }
 
@@ -534,6 +535,59 @@ async fn the_detail_has_every_field_and_the_history_and_the_code_once_approved()
     let unknown = ApplicationId::new(Timestamp::now().time());
     let answer = s.call(get(format!("/api/admin/applications/{unknown}"))).await;
     assert_eq!(answer.outcome(), (404, Some("application_not_found".into())));
+}
+
+// ---------------------------------------------------------------- counts
+
+/// The console's tabs: every status with the number the list shows of it
+/// (an expired link's application is not counted, nor an erased one).
+#[tokio::test]
+async fn the_counts_give_every_status_what_its_list_shows() {
+    let s = sqlite();
+    let answer = s.call(get("/api/admin/counts")).await;
+    assert_eq!(answer.status, 200);
+    assert_eq!(answer.headers["cache-control"], "no-store");
+    let zero = json!({ "counts": {
+        "awaiting_verification": 0, "received": 0, "documents_requested": 0, "approved": 0, "rejected": 0
+    } });
+    assert_eq!(answer.json(), zero);
+
+    s.submitted(corporation("waiting@example.com")).await;
+    let lapsed = test_support::submission(&key(), corporation("lapsed@example.com"), -60);
+    s.store.submit(&lapsed).await.unwrap();
+    s.received_at(corporation("a@example.com"), 5).await;
+    let asked = s.received_at(corporation("b@example.com"), 4).await;
+    let body =
+        json!({ "decision": "request_documents", "expectedVersion": 2, "message": "資料をお送りください。" });
+    assert_eq!(s.call(decide(&id_of(&asked), &fresh_key(), body)).await.status, 200);
+    let approved = s.received_at(corporation("c@example.com"), 3).await;
+    let body = json!({ "decision": "approve", "expectedVersion": 2 });
+    assert_eq!(s.call(decide(&id_of(&approved), &fresh_key(), body)).await.status, 200);
+    let rejected = s.received_at(sole_proprietor("d@example.com"), 2).await;
+    let body = json!({ "decision": "reject", "expectedVersion": 2 });
+    assert_eq!(s.call(decide(&id_of(&rejected), &fresh_key(), body)).await.status, 200);
+    let erased = s.received_at(corporation("e@example.com"), 1).await;
+    assert_eq!(s.call(erase(&id_of(&erased), json!({ "reason": "本人からの削除請求" }))).await.status, 200);
+
+    let counts = s.call(get("/api/admin/counts")).await.json();
+    assert_eq!(
+        counts,
+        json!({ "counts": {
+            "awaiting_verification": 1, "received": 1, "documents_requested": 1, "approved": 1, "rejected": 1
+        } })
+    );
+    for (status, count) in counts["counts"].as_object().unwrap() {
+        let list = s.call(get("/api/admin/applications").query("status", status)).await.json();
+        assert_eq!(list["items"].as_array().unwrap().len() as u64, count.as_u64().unwrap(), "{status}");
+    }
+    // Audited as every operator route is, naming no application.
+    let page = s.store.audit_log(None, 100).await.unwrap();
+    let counted: Vec<_> =
+        page.entries.iter().filter(|e| e.action.as_str() == "count").map(|e| e.application_id).collect();
+    assert_eq!(counted, [None, None]);
+    let answer = s.call(post("/api/admin/counts", "{}")).await;
+    assert_eq!(answer.outcome(), (405, Some("method_not_allowed".into())));
+    assert_eq!(answer.headers["allow"], "GET");
 }
 
 // ---------------------------------------------------------------- decisions

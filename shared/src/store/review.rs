@@ -217,6 +217,30 @@ pub struct Page {
     pub next: Option<Cursor>,
 }
 
+/// How many applications each status has, as the list shows them: live ones
+/// only (not past their link's expiry or their retention, not erased).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct StatusCounts([u64; Status::ALL.len()]);
+
+impl StatusCounts {
+    fn index(status: Status) -> usize {
+        Status::ALL.iter().position(|s| *s == status).expect("every status is in Status::ALL")
+    }
+
+    pub fn get(&self, status: Status) -> u64 {
+        self.0[Self::index(status)]
+    }
+
+    pub fn add(&mut self, status: Status, count: u64) {
+        self.0[Self::index(status)] += count;
+    }
+
+    /// Every status with its count, in the lifecycle's order.
+    pub fn iter(&self) -> impl Iterator<Item = (Status, u64)> + '_ {
+        Status::ALL.into_iter().map(|status| (status, self.get(status)))
+    }
+}
+
 /// One page of the audit, newest first.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditPage {

@@ -2,7 +2,9 @@
 //! codes, the list and its search, erasure, retention and the audit), run
 //! against SQLite and DynamoDB on moto like the rest of the contract.
 
-use crate::store_contract::{Fixture, application, confirmed, dynamodb, key, sqlite, submission};
+use crate::store_contract::{
+    Fixture, application, confirmed, dynamodb, key, sqlite, submission, submission_expiring,
+};
 use shared::domain::{
     Actor, ApplicationId, AuditAction, AuditEntry, Decision, HistoryAction, IdempotencyKey, OperatorMessage,
     PartnerCode, ReceptionNumber, Status, Timestamp, Version,
@@ -10,8 +12,8 @@ use shared::domain::{
 use shared::mail::{MailEvent, MailKind, MailSubject};
 use shared::store::sqlite::SqliteStore;
 use shared::store::{
-    Cursor, DecideOutcome, DecisionWrite, EraseOutcome, Erasure, ListQuery, Record, Search, Store,
-    StoredApplication, Submission, SubmitOutcome,
+    Cursor, DecideOutcome, DecisionWrite, EraseOutcome, Erasure, ListQuery, Record, Search, StatusCounts,
+    Store, StoredApplication, Submission, SubmitOutcome,
 };
 
 fn operator() -> Actor {
@@ -301,6 +303,53 @@ async fn lists_filter_search_and_page(f: Fixture) {
     assert_eq!(ids(&f.store.list(&range).await.unwrap().items), ids(&[d, c]));
 }
 
+/// The counts are what the lists show: no expired, no erased application.
+async fn counts_are_what_the_lists_show(f: Fixture) {
+    assert_eq!(f.store.count_by_status().await.unwrap(), StatusCounts::default());
+    f.store.submit(&submission_at("waiting@example.com", 9)).await.unwrap();
+    let lapsed = submission_expiring(
+        &test_support::unique("key-000000000000"),
+        application("lapsed@example.com"),
+        -60,
+    );
+    f.store.submit(&lapsed).await.unwrap();
+    received(&f, "a@example.com", 8).await;
+    received(&f, "b@example.com", 7).await;
+    let asked = received(&f, "c@example.com", 6).await;
+    decided(
+        f.store
+            .decide(&decision(&asked, Decision::RequestDocuments, message("資料をお送りください。")))
+            .await
+            .unwrap(),
+    );
+    let approved = received(&f, "d@example.com", 5).await;
+    decided(f.store.decide(&decision(&approved, Decision::Approve, None)).await.unwrap());
+    let kept = received(&f, "e@example.com", 4).await;
+    let mut reject = decision(&kept, Decision::Reject, None);
+    reject.retain_until = Some(Timestamp::now().plus_secs(86_400));
+    decided(f.store.decide(&reject).await.unwrap());
+    let past = received(&f, "f@example.com", 3).await;
+    let mut reject = decision(&past, Decision::Reject, None);
+    reject.retain_until = Some(Timestamp::now().plus_secs(-1));
+    decided(f.store.decide(&reject).await.unwrap());
+    let erased = received(&f, "g@example.com", 2).await;
+    f.store.erase(&erasure_of(erased.receipt.application_id, "本人からの削除請求")).await.unwrap();
+
+    let counts = f.store.count_by_status().await.unwrap();
+    let expected = [
+        (Status::AwaitingVerification, 1),
+        (Status::Received, 2),
+        (Status::DocumentsRequested, 1),
+        (Status::Approved, 1),
+        (Status::Rejected, 1),
+    ];
+    assert_eq!(counts.iter().collect::<Vec<_>>(), expected);
+    for (status, count) in expected {
+        let listed = f.store.list(&ListQuery { limit: 500, ..list(Some(status), None) }).await.unwrap();
+        assert_eq!(listed.items.len() as u64, count, "{status:?}: what the list shows");
+    }
+}
+
 async fn the_audit_is_newest_first_and_names_no_applicant(f: Fixture) {
     let stored = received(&f, "audit@example.com", 0).await;
     let id = stored.receipt.application_id;
@@ -345,6 +394,7 @@ contract!(
     erasure_keeps_only_that_it_happened,
     rejected_applications_expire_after_their_retention,
     lists_filter_search_and_page,
+    counts_are_what_the_lists_show,
     the_audit_is_newest_first_and_names_no_applicant,
     result_mails_are_pending_until_marked,
 );

@@ -9,13 +9,15 @@ use super::{
     ATTEMPTS, DynamoStore, Item, Sent, cancelled_by, failed, is_expired, keys, n, pause, s, sdk_unavailable,
     string, to_attribute,
 };
-use crate::domain::{ApplicationId, AuditEntry, AuditId, HistoryEntry, Timestamp, Version};
+use crate::domain::{ApplicationId, AuditEntry, AuditId, HistoryEntry, Status, Timestamp, Version};
 use crate::store::layout::{self, Value, attr};
 use crate::store::{
     AuditPage, Cursor, DecideOutcome, DecisionWrite, EraseOutcome, Erasure, ListQuery, Page, Record, Search,
-    StoredApplication, Unavailable,
+    StatusCounts, StoredApplication, Unavailable,
 };
-use aws_sdk_dynamodb::types::{Delete, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{
+    Delete, Put, ReturnValuesOnConditionCheckFailure, Select, TransactWriteItem, Update,
+};
 
 /// How many history entries an erasure or a rejection can touch in one
 /// transaction (DynamoDB allows 100 items; the rest are the application's own).
@@ -479,6 +481,57 @@ impl DynamoStore {
             }
         }
         Ok(page_of(items, limit))
+    }
+
+    /// The live items of one status: a counting Query (`Select: COUNT`) on
+    /// `byStatus`, the expired filtered out, page by page (each 1 MB read).
+    /// Tombstones have no `status`, so the index holds none.
+    async fn count_of(&self, status: Status, now: i64) -> Result<u64, Unavailable> {
+        let mut count = 0;
+        let mut start = None;
+        loop {
+            let output = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(layout::STATUS_INDEX)
+                .key_condition_expression("#status = :status")
+                .filter_expression("attribute_not_exists(#expires) OR #expires >= :now")
+                .expression_attribute_names("#status", layout::STATUS_INDEX_PARTITION_KEY)
+                .expression_attribute_names("#expires", attr::EXPIRES_AT)
+                .expression_attribute_values(":status", s(status.as_str()))
+                .expression_attribute_values(":now", n(now))
+                .select(Select::Count)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(sdk_unavailable)?;
+            count += u64::try_from(output.count()).unwrap_or(0);
+            start = output.last_evaluated_key;
+            if start.is_none() {
+                return Ok(count);
+            }
+        }
+    }
+
+    /// Every status's count, the five Queries at once.
+    pub(super) async fn status_counts(&self) -> Result<StatusCounts, Unavailable> {
+        let now = Timestamp::now().epoch();
+        let [a, b, c, d, e] = Status::ALL;
+        let counted = tokio::try_join!(
+            self.count_of(a, now),
+            self.count_of(b, now),
+            self.count_of(c, now),
+            self.count_of(d, now),
+            self.count_of(e, now),
+        )?;
+        let mut counts = StatusCounts::default();
+        for (status, count) in
+            [a, b, c, d, e].into_iter().zip([counted.0, counted.1, counted.2, counted.3, counted.4])
+        {
+            counts.add(status, count);
+        }
+        Ok(counts)
     }
 
     async fn erase_once(&self, erasure: &Erasure) -> Result<Option<EraseOutcome>, Unavailable> {

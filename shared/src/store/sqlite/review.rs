@@ -9,7 +9,7 @@ use crate::domain::{
 use crate::store::layout::{self, Value, attr};
 use crate::store::{
     AuditPage, DecideOutcome, DecisionWrite, EraseOutcome, ErasedApplication, Erasure, ListQuery, Page,
-    Record, Search,
+    Record, Search, StatusCounts,
 };
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params, params_from_iter};
 
@@ -383,6 +383,26 @@ pub(super) fn list_in(connection: &Connection, query: &ListQuery) -> rusqlite::R
         None
     };
     Ok(Page { items, next })
+}
+
+/// How many live applications each status has (`byStatus` is the index).
+pub(super) fn count_in(connection: &Connection) -> rusqlite::Result<StatusCounts> {
+    let sql = format!(
+        "SELECT {status}, count(*) FROM applications WHERE {} GROUP BY {status}",
+        live(1),
+        status = q(attr::STATUS)
+    );
+    let mut statement = connection.prepare(&sql)?;
+    let rows = statement
+        .query_map([Timestamp::now().epoch()], |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?)))?;
+    let mut counts = StatusCounts::default();
+    for row in rows {
+        let (status, count) = row?;
+        let status =
+            Status::parse(&status).ok_or_else(|| unreadable(layout::LayoutError::Malformed(attr::STATUS)))?;
+        counts.add(status, u64::try_from(count).unwrap_or(0));
+    }
+    Ok(counts)
 }
 
 pub(super) fn erase_in(connection: &mut Connection, erasure: &Erasure) -> rusqlite::Result<EraseOutcome> {
