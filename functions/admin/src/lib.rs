@@ -29,8 +29,11 @@ use shared::mail::{AfterEvent, EventHook, MailEvent};
 use shared::routes::{
     ADMIN_AUDIT, ADMIN_COUNTS, ADMIN_DECISIONS, ADMIN_DETAIL, ADMIN_ERASURE, ADMIN_EXPORT, ADMIN_LIST, Route,
 };
-use shared::store::{Store, Unavailable};
+use shared::store::{Record, Related, Store, Unavailable};
 use std::sync::Arc;
+
+/// At most this many related applications in a detail's checks.
+pub const RELATED_LIMIT: usize = 20;
 
 /// The handler over an injected store and key.
 pub struct Handler {
@@ -123,12 +126,20 @@ impl Handler {
         self.store.append_audit(&entry).await.map_err(unavailable)
     }
 
-    /// The application's detail (or 404).
+    /// The application's detail (or 404), with the reviewer's checks.
     async fn detail(&self, id: ApplicationId, status: StatusCode) -> Result<Response<Body>, ApiError> {
         let Some((record, history)) = self.store.record(id).await.map_err(unavailable)? else {
             return Err(not_found());
         };
-        Ok(shared::http::json(status, &views::detail(&record, &history)))
+        let checks = match &record {
+            Record::Live(stored) => {
+                let query = Related::of(stored, RELATED_LIMIT);
+                let related = self.store.related(&query).await.map_err(unavailable)?;
+                Some(views::checks(stored, &query, &related))
+            }
+            Record::Erased(_) => None,
+        };
+        Ok(shared::http::json(status, &views::detail(&record, &history, checks)))
     }
 }
 
