@@ -488,6 +488,9 @@ fn router(functions: Arc<Functions>, config: &Config) -> anyhow::Result<Router> 
         );
     let static_files = ServeDir::new(&config.web_dir).append_index_html_on_directories(true);
     let app = api
+        // The console signs in here with a password (on AWS the web function
+        // answers Cognito's settings instead).
+        .route(api_http::console::CONFIG_PATH, any(console_config))
         .route("/api/{*rest}", any(|| async { to_axum(ApiError::not_found().into_response()) }))
         .with_state(functions)
         .fallback(move |req: Request| static_file(static_files.clone(), req))
@@ -500,6 +503,17 @@ fn router(functions: Arc<Functions>, config: &Config) -> anyhow::Result<Router> 
         Some(layer) => app.layer(layer),
         None => app,
     })
+}
+
+/// `GET /admin/config.json`: the console signs in with the local server's
+/// `POST /api/admin/sessions`.
+async fn console_config(method: http::Method) -> Response {
+    match method {
+        http::Method::GET | http::Method::HEAD => {
+            to_axum(api_http::console::ConsoleConfig::Password.response())
+        }
+        _ => to_axum(ApiError::method_not_allowed("GET, HEAD").into_response()),
+    }
 }
 
 /// The web function's headers on every answer: nosniff, the referrer and

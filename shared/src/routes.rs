@@ -121,8 +121,11 @@ pub const ADMIN_EXPORT: Route = Route {
 /// The audit log.
 pub const ADMIN_AUDIT: Route =
     Route { name: "ADMIN_AUDIT", method: "GET", path: "/api/admin/audit", function: Function::Admin };
+/// How many applications each status has (an extension: the console's tabs).
+pub const ADMIN_COUNTS: Route =
+    Route { name: "ADMIN_COUNTS", method: "GET", path: "/api/admin/counts", function: Function::Admin };
 
-pub const ROUTES: [Route; 11] = [
+pub const ROUTES: [Route; 12] = [
     VALIDATE,
     SUBMIT,
     PREVIEW,
@@ -134,6 +137,7 @@ pub const ROUTES: [Route; 11] = [
     ADMIN_ERASURE,
     ADMIN_EXPORT,
     ADMIN_AUDIT,
+    ADMIN_COUNTS,
 ];
 
 /// The routes anyone may call (the form's).
@@ -208,6 +212,7 @@ mod tests {
         assert!(!ADMIN_DETAIL.matches("/api/admin/applications.csv"), "a sibling of the list, not a detail");
         assert!(!ADMIN_DETAIL.matches("/api/admin/applications/01J/decisions"));
         assert!(ADMIN_DECISIONS.matches("/api/admin/applications/01J/decisions"));
+        assert!(ADMIN_COUNTS.matches("/api/admin/counts") && !ADMIN_LIST.matches("/api/admin/counts"));
     }
 
     /// Each `pub const X: Route` of this file is in [`ROUTES`] and named `"X"`

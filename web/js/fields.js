@@ -340,5 +340,9 @@ export const AUDIT_ACTIONS = [
   {
     "value": "view_audit",
     "label": "監査ログの閲覧"
+  },
+  {
+    "value": "count",
+    "label": "件数の閲覧"
   }
 ];

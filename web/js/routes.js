@@ -10,5 +10,6 @@ export const ROUTES = {
   "ADMIN_DECISIONS": {"method": "POST", "path": "/api/admin/applications/{applicationId}/decisions"},
   "ADMIN_ERASURE": {"method": "POST", "path": "/api/admin/applications/{applicationId}/erasure"},
   "ADMIN_EXPORT": {"method": "GET", "path": "/api/admin/applications.csv"},
-  "ADMIN_AUDIT": {"method": "GET", "path": "/api/admin/audit"}
+  "ADMIN_AUDIT": {"method": "GET", "path": "/api/admin/audit"},
+  "ADMIN_COUNTS": {"method": "GET", "path": "/api/admin/counts"}
 };

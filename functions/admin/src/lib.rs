@@ -1,6 +1,6 @@
 //! The operator API (`shared::routes::operator_routes`): the list and its
 //! search, one application with its history, decisions, erasure, the CSV
-//! export and the audit. Every route names its operator from the
+//! export, the audit and the status counts. Every route names its operator from the
 //! authorizer's claims ([`operator`]) and audits what it did, by application
 //! id only. Decisions and erasures are one conditional write each, with
 //! their audit entry inside; reads are audited before they are answered.
@@ -9,6 +9,7 @@
 //! (the notify function); the local server passes [`Handler::after_event`].
 
 mod audit;
+mod counts;
 mod decisions;
 mod erasure;
 mod export;
@@ -26,10 +27,13 @@ use shared::http::{ApiError, ErrorCode};
 use shared::keyed::IdentifierKey;
 use shared::mail::{AfterEvent, EventHook, MailEvent};
 use shared::routes::{
-    ADMIN_AUDIT, ADMIN_DECISIONS, ADMIN_DETAIL, ADMIN_ERASURE, ADMIN_EXPORT, ADMIN_LIST, Route,
+    ADMIN_AUDIT, ADMIN_COUNTS, ADMIN_DECISIONS, ADMIN_DETAIL, ADMIN_ERASURE, ADMIN_EXPORT, ADMIN_LIST, Route,
 };
-use shared::store::{Store, Unavailable};
+use shared::store::{Record, Related, Store, Unavailable};
 use std::sync::Arc;
+
+/// At most this many related applications in a detail's checks.
+pub const RELATED_LIMIT: usize = 20;
 
 /// The handler over an injected store and key.
 pub struct Handler {
@@ -56,7 +60,15 @@ impl Handler {
 
     pub async fn handle(&self, req: Request) -> Response<Body> {
         let path = req.uri().path().to_owned();
-        let routes = [ADMIN_EXPORT, ADMIN_LIST, ADMIN_DETAIL, ADMIN_DECISIONS, ADMIN_ERASURE, ADMIN_AUDIT];
+        let routes = [
+            ADMIN_EXPORT,
+            ADMIN_LIST,
+            ADMIN_DETAIL,
+            ADMIN_DECISIONS,
+            ADMIN_ERASURE,
+            ADMIN_AUDIT,
+            ADMIN_COUNTS,
+        ];
         let route = routes.into_iter().find(|route| route.matches(&path));
         let result = match route {
             None => Err(ApiError::not_found()),
@@ -90,6 +102,8 @@ impl Handler {
             decisions::decide(self, req, actor).await
         } else if route == ADMIN_ERASURE {
             erasure::erase(self, req, actor).await
+        } else if route == ADMIN_COUNTS {
+            counts::counts(self, actor).await
         } else {
             audit::audit(self, req, actor).await
         }
@@ -112,12 +126,20 @@ impl Handler {
         self.store.append_audit(&entry).await.map_err(unavailable)
     }
 
-    /// The application's detail (or 404).
+    /// The application's detail (or 404), with the reviewer's checks.
     async fn detail(&self, id: ApplicationId, status: StatusCode) -> Result<Response<Body>, ApiError> {
         let Some((record, history)) = self.store.record(id).await.map_err(unavailable)? else {
             return Err(not_found());
         };
-        Ok(shared::http::json(status, &views::detail(&record, &history)))
+        let checks = match &record {
+            Record::Live(stored) => {
+                let query = Related::of(stored, RELATED_LIMIT);
+                let related = self.store.related(&query).await.map_err(unavailable)?;
+                Some(views::checks(stored, &query, &related))
+            }
+            Record::Erased(_) => None,
+        };
+        Ok(shared::http::json(status, &views::detail(&record, &history, checks)))
     }
 }
 

@@ -2,10 +2,10 @@
 
 use serde::Serialize;
 use shared::domain::{
-    Actor, Application, ApplicationId, ContractType, Contractor, HistoryAction, HistoryEntry, PartnerCode,
-    ReceptionNumber, Status, Timestamp, Version,
+    Actor, Application, ApplicationId, ContractType, Contractor, Field, HistoryAction, HistoryEntry,
+    PartnerCode, ReceptionNumber, Status, Timestamp, Version,
 };
-use shared::store::{Record, StoredApplication};
+use shared::store::{Record, Related, StatusCounts, StoredApplication};
 
 /// One row of the list.
 #[derive(Serialize)]
@@ -68,11 +68,68 @@ pub struct Detail<'a> {
     erased_at: Option<Timestamp>,
     application: Option<&'a Application>,
     history: Vec<HistoryEntry>,
+    /// Extension: the reviewer's checks (`null` once erased).
+    checks: Option<Checks>,
+}
+
+/// What the reviewer should look at: the invoice number's check digit and
+/// the other applications of the same phone, T-number or company.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Checks {
+    /// `null` when the application has no invoice number.
+    invoice_number: Option<InvoiceCheck>,
+    related: Vec<RelatedItem>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct InvoiceCheck {
+    /// The corporate-number check digit holds (`InvoiceNumber::has_valid_check_digit`).
+    check_digit_valid: bool,
+    /// A corporation (法人): its T-number is T + its 法人番号, so the check
+    /// digit must hold (for a sole proprietor it need not).
+    corporate: bool,
+}
+
+/// Another application the check found, and what it shares (field keys).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RelatedItem {
+    application_id: ApplicationId,
+    reception_number: ReceptionNumber,
+    received_at: Timestamp,
+    status: Status,
+    display_name: String,
+    shared: Vec<&'static str>,
+}
+
+/// The checks of `stored`, with what the store's check found (`related`).
+pub fn checks(stored: &StoredApplication, query: &Related, related: &[StoredApplication]) -> Checks {
+    let application = &stored.application;
+    Checks {
+        invoice_number: application.invoice_number.as_ref().map(|number| InvoiceCheck {
+            check_digit_valid: number.has_valid_check_digit(),
+            corporate: matches!(application.contractor(), Contractor::Corporation { .. }),
+        }),
+        related: related
+            .iter()
+            .map(|other| RelatedItem {
+                application_id: other.receipt.application_id,
+                reception_number: other.receipt.reception_number,
+                received_at: other.receipt.received_at,
+                status: other.status,
+                display_name: display_name(&other.application),
+                shared: query.shared(&other.application).into_iter().map(Field::key).collect(),
+            })
+            .collect(),
+    }
 }
 
 /// The history as the detail shows it: the submission and the confirmation
-/// (read from the application's own times), then every stored entry.
-pub fn detail<'a>(record: &'a Record, stored_history: &[HistoryEntry]) -> Detail<'a> {
+/// (read from the application's own times), then every stored entry; and
+/// the checks of a live application.
+pub fn detail<'a>(record: &'a Record, stored_history: &[HistoryEntry], checks: Option<Checks>) -> Detail<'a> {
     let (id, number, received_at, verified_at, status, version) = match record {
         Record::Live(s) => (
             s.receipt.application_id,
@@ -127,5 +184,27 @@ pub fn detail<'a>(record: &'a Record, stored_history: &[HistoryEntry]) -> Detail
             Record::Erased(_) => None,
         },
         history,
+        checks,
+    }
+}
+
+/// `{"counts": {"awaiting_verification": n, "received": n, …}}`: every status
+/// under its contract name, in the lifecycle's order.
+#[derive(Serialize)]
+pub struct Counts {
+    counts: ByStatus,
+}
+
+struct ByStatus(StatusCounts);
+
+impl Serialize for ByStatus {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.0.iter().map(|(status, count)| (status.as_str(), count)))
+    }
+}
+
+impl From<StatusCounts> for Counts {
+    fn from(counts: StatusCounts) -> Self {
+        Counts { counts: ByStatus(counts) }
     }
 }

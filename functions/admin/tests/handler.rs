@@ -310,6 +310,7 @@ fn every_route(id: &str) -> Vec<Call> {
         decide(id, &fresh_key(), json!({ "decision": "approve", "expectedVersion": 2 })),
         erase(id, json!({ "reason": "本人からの削除請求" })),
         get("/api/admin/audit"),
+        get("/api/admin/counts"),
     ]
 }
 
@@ -495,7 +496,8 @@ async fn the_detail_has_every_field_and_the_history_and_the_code_once_approved()
             "status",
             "version",
             "application",
-            "history"
+            "history",
+            "checks"
         ]),
         "no partnerCode before approval, no erasedAt"
     );
@@ -534,6 +536,174 @@ async fn the_detail_has_every_field_and_the_history_and_the_code_once_approved()
     let unknown = ApplicationId::new(Timestamp::now().time());
     let answer = s.call(get(format!("/api/admin/applications/{unknown}"))).await;
     assert_eq!(answer.outcome(), (404, Some("application_not_found".into())));
+}
+
+// ---------------------------------------------------------------- checks
+
+/// The reviewer's checks: the T-number's check digit, and the other
+/// applications of the same phone, T-number or company, never itself.
+#[tokio::test]
+async fn the_detail_checks_the_t_number_and_finds_the_same_phone_t_number_or_company() {
+    let s = sqlite();
+    // The seed: エックスサーバー株式会社, 06-6292-8811, T7000012050002 (its digit holds).
+    let this = s.received_at(corporation("this@example.com"), 10).await;
+    let phone = s
+        .received_at(
+            corporation_with(
+                "phone@example.com",
+                json!({ "corporateName": "別会社株式会社", "invoiceNumber": "T7123456789012" }),
+            ),
+            9,
+        )
+        .await;
+    let t_number = s
+        .received_at(
+            corporation_with(
+                "t@example.com",
+                json!({ "corporateName": "改名後株式会社", "phone": "03-1111-2222" }),
+            ),
+            8,
+        )
+        .await;
+    let company = s
+        .received_at(
+            corporation_with(
+                "company@example.com",
+                json!({
+                    "corporateName": "エックスサーバー 株式会社", "phone": "03-3333-4444",
+                    "invoiceNumber": "T9010401012345"
+                }),
+            ),
+            7,
+        )
+        .await;
+    // Shares nothing with it.
+    s.received_at(
+        corporation_with(
+            "other@example.com",
+            json!({ "corporateName": "別法人株式会社", "phone": "03-5555-6666", "invoiceNumber": "T9010401012345" }),
+        ),
+        6,
+    )
+    .await;
+    // Not verified: not related.
+    s.submitted(corporation("waiting@example.com")).await;
+
+    let detail = s.call(get(format!("/api/admin/applications/{}", id_of(&this)))).await.json();
+    let checks = &detail["checks"];
+    assert_eq!(keys(checks), sorted(&["invoiceNumber", "related"]));
+    assert_eq!(checks["invoiceNumber"], json!({ "checkDigitValid": true, "corporate": true }));
+    let related = checks["related"].as_array().unwrap();
+    let found: Vec<(&str, &Value)> =
+        related.iter().map(|r| (r["applicationId"].as_str().unwrap(), &r["shared"])).collect();
+    assert_eq!(
+        found,
+        [
+            (id_of(&company).as_str(), &json!(["corporateName"])),
+            (id_of(&t_number).as_str(), &json!(["invoiceNumber"])),
+            (id_of(&phone).as_str(), &json!(["phone"])),
+        ],
+        "newest first, not itself"
+    );
+    assert_eq!(
+        related[0],
+        json!({
+            "applicationId": id_of(&company),
+            "receptionNumber": company.receipt.reception_number.as_str(),
+            "receivedAt": company.receipt.received_at.to_string(),
+            "status": "received",
+            "displayName": "エックスサーバー 株式会社",
+            "shared": ["corporateName"],
+        })
+    );
+    // Seen from the other side.
+    let detail = s.call(get(format!("/api/admin/applications/{}", id_of(&t_number)))).await.json();
+    let related = detail["checks"]["related"].as_array().unwrap();
+    let found: Vec<(&str, &Value)> =
+        related.iter().map(|r| (r["applicationId"].as_str().unwrap(), &r["shared"])).collect();
+    assert_eq!(found, [(id_of(&this).as_str(), &json!(["invoiceNumber"]))]);
+    // One that shares everything: every key, in the fields' order.
+    let twin = s.received(corporation("twin@example.com")).await;
+    let detail = s.call(get(format!("/api/admin/applications/{}", id_of(&this)))).await.json();
+    let first = &detail["checks"]["related"][0];
+    assert_eq!(first["applicationId"], id_of(&twin).as_str());
+    assert_eq!(first["shared"], json!(["phone", "invoiceNumber", "corporateName"]));
+
+    // A sole proprietor's T-number need not hold its digit; none at all is null.
+    let sole = s.received(sole_proprietor("sole@example.com")).await;
+    let detail = s.call(get(format!("/api/admin/applications/{}", id_of(&sole)))).await.json();
+    assert_eq!(detail["checks"], json!({ "invoiceNumber": null, "related": [] }));
+    let mut value = test_support::seed_application_with_email("sole2@example.com");
+    value["contractType"] = json!("sole_proprietor");
+    value.as_object_mut().unwrap().remove("corporateName");
+    value.as_object_mut().unwrap().remove("corporateNameKana");
+    value["phone"] = json!("03-9999-0000");
+    value["invoiceNumber"] = json!("T1234567890123");
+    let raw = RawApplication::deserialize(&value).expect("decodes");
+    let parsed = Application::parse(&raw).expect("a warning, not an error");
+    let odd = s.received(parsed.application).await;
+    let detail = s.call(get(format!("/api/admin/applications/{}", id_of(&odd)))).await.json();
+    assert_eq!(detail["checks"]["invoiceNumber"], json!({ "checkDigitValid": false, "corporate": false }));
+
+    // Erased: no application, no checks; nor is it found any more.
+    assert_eq!(s.call(erase(&id_of(&twin), json!({ "reason": "本人からの削除請求" }))).await.status, 200);
+    let detail = s.call(get(format!("/api/admin/applications/{}", id_of(&twin)))).await.json();
+    assert_eq!(detail["checks"], Value::Null);
+    let detail = s.call(get(format!("/api/admin/applications/{}", id_of(&this)))).await.json();
+    assert_eq!(detail["checks"]["related"].as_array().unwrap().len(), 3);
+}
+
+// ---------------------------------------------------------------- counts
+
+/// The console's tabs: every status with the number the list shows of it
+/// (an expired link's application is not counted, nor an erased one).
+#[tokio::test]
+async fn the_counts_give_every_status_what_its_list_shows() {
+    let s = sqlite();
+    let answer = s.call(get("/api/admin/counts")).await;
+    assert_eq!(answer.status, 200);
+    assert_eq!(answer.headers["cache-control"], "no-store");
+    let zero = json!({ "counts": {
+        "awaiting_verification": 0, "received": 0, "documents_requested": 0, "approved": 0, "rejected": 0
+    } });
+    assert_eq!(answer.json(), zero);
+
+    s.submitted(corporation("waiting@example.com")).await;
+    let lapsed = test_support::submission(&key(), corporation("lapsed@example.com"), -60);
+    s.store.submit(&lapsed).await.unwrap();
+    s.received_at(corporation("a@example.com"), 5).await;
+    let asked = s.received_at(corporation("b@example.com"), 4).await;
+    let body =
+        json!({ "decision": "request_documents", "expectedVersion": 2, "message": "資料をお送りください。" });
+    assert_eq!(s.call(decide(&id_of(&asked), &fresh_key(), body)).await.status, 200);
+    let approved = s.received_at(corporation("c@example.com"), 3).await;
+    let body = json!({ "decision": "approve", "expectedVersion": 2 });
+    assert_eq!(s.call(decide(&id_of(&approved), &fresh_key(), body)).await.status, 200);
+    let rejected = s.received_at(sole_proprietor("d@example.com"), 2).await;
+    let body = json!({ "decision": "reject", "expectedVersion": 2 });
+    assert_eq!(s.call(decide(&id_of(&rejected), &fresh_key(), body)).await.status, 200);
+    let erased = s.received_at(corporation("e@example.com"), 1).await;
+    assert_eq!(s.call(erase(&id_of(&erased), json!({ "reason": "本人からの削除請求" }))).await.status, 200);
+
+    let counts = s.call(get("/api/admin/counts")).await.json();
+    assert_eq!(
+        counts,
+        json!({ "counts": {
+            "awaiting_verification": 1, "received": 1, "documents_requested": 1, "approved": 1, "rejected": 1
+        } })
+    );
+    for (status, count) in counts["counts"].as_object().unwrap() {
+        let list = s.call(get("/api/admin/applications").query("status", status)).await.json();
+        assert_eq!(list["items"].as_array().unwrap().len() as u64, count.as_u64().unwrap(), "{status}");
+    }
+    // Audited as every operator route is, naming no application.
+    let page = s.store.audit_log(None, 100).await.unwrap();
+    let counted: Vec<_> =
+        page.entries.iter().filter(|e| e.action.as_str() == "count").map(|e| e.application_id).collect();
+    assert_eq!(counted, [None, None]);
+    let answer = s.call(post("/api/admin/counts", "{}")).await;
+    assert_eq!(answer.outcome(), (405, Some("method_not_allowed".into())));
+    assert_eq!(answer.headers["allow"], "GET");
 }
 
 // ---------------------------------------------------------------- decisions

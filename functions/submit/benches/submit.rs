@@ -12,7 +12,8 @@ use shared::mail::{MailEvent, MailKind, MailSubject};
 use shared::store::sqlite::SqliteStore;
 use shared::store::{
     AuditPage, ConfirmOutcome, Counter, DecideOutcome, DecisionWrite, EraseOutcome, Erasure, ListQuery,
-    Notice, Page, Record, Store, StoredApplication, Submission, SubmitOutcome, TokenState, Unavailable,
+    Notice, Page, Record, Related, StatusCounts, Store, StoredApplication, Submission, SubmitOutcome,
+    TokenState, Unavailable,
 };
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -68,6 +69,12 @@ impl Store for Instant {
     }
     async fn list(&self, _: &ListQuery) -> Result<Page, Unavailable> {
         Ok(Page { items: Vec::new(), next: None })
+    }
+    async fn count_by_status(&self) -> Result<StatusCounts, Unavailable> {
+        Ok(StatusCounts::default())
+    }
+    async fn related(&self, _: &Related) -> Result<Vec<StoredApplication>, Unavailable> {
+        Ok(Vec::new())
     }
     async fn erase(&self, _: &Erasure) -> Result<EraseOutcome, Unavailable> {
         Ok(EraseOutcome::NotFound)

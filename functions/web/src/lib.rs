@@ -4,52 +4,111 @@
 //! envelope: 405 for a contract route called with another method, 404 for the rest.
 //! What of `web/` is served is `shared::http::site`'s (the local server's too):
 //! the page and what it loads, not the developers' notes beside it.
+//!
+//! It also answers the operators' console's configuration
+//! (`GET /admin/config.json`, `shared::http::console`): Cognito's managed login
+//! as the stack configured it ([`ENV_COGNITO_DOMAIN`], [`ENV_COGNITO_CLIENT_ID`],
+//! [`ENV_PUBLIC_BASE_URL`]), and gives the console's pages a policy that lets
+//! them fetch Cognito's token endpoint.
 
 use include_dir::{Dir, File, include_dir};
 use lambda_http::http::{HeaderValue, Method, StatusCode, header};
 use lambda_http::{Body, Request, Response};
 use sha2::{Digest, Sha256};
+use shared::http::console::{self, BadSetting, ConsoleConfig};
 use shared::http::{self, ApiError, CONTENT_SECURITY_POLICY};
 use shared::routes::ROUTES;
 
 static WEB: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/../../web");
 
-pub async fn handle(req: Request) -> Response<Body> {
-    let response = serve(&req).unwrap_or_else(ApiError::into_response);
-    tracing::info!(route = "$default", status = response.status().as_u16(), "served");
-    response
+/// The user pool domain's origin (`https://<prefix>.auth.<region>.amazoncognito.com`).
+pub const ENV_COGNITO_DOMAIN: &str = "COGNITO_DOMAIN";
+/// The console's app client id.
+pub const ENV_COGNITO_CLIENT_ID: &str = "COGNITO_CLIENT_ID";
+/// The template's `PublicBaseUrl`: the console is `<it>/admin/`.
+pub const ENV_PUBLIC_BASE_URL: &str = "PUBLIC_BASE_URL";
+
+/// The site: the embedded files and the console's configuration, set up once
+/// per cold start.
+pub struct Site {
+    console: ConsoleConfig,
+    /// The policy of the console's pages ([`ConsoleConfig::content_security_policy`]).
+    console_policy: HeaderValue,
 }
 
-fn serve(req: &Request) -> Result<Response<Body>, ApiError> {
-    let path = req.uri().path();
-    let method = req.method();
-    // API Gateway hands a contract route to $default only for another method.
-    if let Some(route) = ROUTES.iter().find(|r| r.matches(path) && method.as_str() != r.method) {
-        return Err(ApiError::method_not_allowed(route.method));
-    }
-    let file = asset(path).ok_or_else(ApiError::not_found)?;
-    if method != Method::GET && method != Method::HEAD {
-        return Err(ApiError::method_not_allowed("GET, HEAD"));
+impl Site {
+    pub fn new(console: ConsoleConfig) -> Self {
+        let console_policy = HeaderValue::from_str(&console.content_security_policy())
+            .expect("a checked origin makes a valid header value");
+        Site { console, console_policy }
     }
 
-    let etag = etag(file.contents());
-    let mut response = if http::if_none_match(req.headers(), etag.as_bytes()) {
-        let mut response = Response::new(Body::Empty);
-        *response.status_mut() = StatusCode::NOT_MODIFIED;
+    /// The console's sign-in from the environment: Cognito when the three
+    /// variables are set, `unavailable` when any is empty or unset.
+    pub fn from_env() -> Result<Self, BadSetting> {
+        let var = |name: &str| std::env::var(name).unwrap_or_default();
+        let console = ConsoleConfig::cognito(
+            &var(ENV_COGNITO_DOMAIN),
+            &var(ENV_COGNITO_CLIENT_ID),
+            &var(ENV_PUBLIC_BASE_URL),
+        )?;
+        Ok(Site::new(console))
+    }
+
+    pub async fn handle(&self, req: Request) -> Response<Body> {
+        let response = self.serve(&req).unwrap_or_else(ApiError::into_response);
+        tracing::info!(route = "$default", status = response.status().as_u16(), "served");
         response
-    } else {
-        let body = if method == Method::HEAD { Body::Empty } else { Body::Binary(file.contents().to_vec()) };
-        let mut response = Response::new(body);
-        response.headers_mut().insert(header::CONTENT_TYPE, content_type(file));
-        response
-    };
-    let headers = response.headers_mut();
-    headers.insert(header::ETAG, HeaderValue::from_str(&etag).expect("hex is a valid header value"));
-    // Revalidate every time (cheap with the ETag): a deploy changes the form at once.
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CONTENT_SECURITY_POLICY));
-    http::secure(headers);
-    Ok(response)
+    }
+
+    fn serve(&self, req: &Request) -> Result<Response<Body>, ApiError> {
+        let path = req.uri().path();
+        let method = req.method();
+        // API Gateway hands a contract route to $default only for another method.
+        if let Some(route) = ROUTES.iter().find(|r| r.matches(path) && method.as_str() != r.method) {
+            return Err(ApiError::method_not_allowed(route.method));
+        }
+        let policy = if console::is_console_path(path) {
+            self.console_policy.clone()
+        } else {
+            HeaderValue::from_static(CONTENT_SECURITY_POLICY)
+        };
+        if path == console::CONFIG_PATH {
+            if method != Method::GET && method != Method::HEAD {
+                return Err(ApiError::method_not_allowed("GET, HEAD"));
+            }
+            let mut response = self.console.response();
+            if method == Method::HEAD {
+                *response.body_mut() = Body::Empty;
+            }
+            response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, policy);
+            return Ok(response);
+        }
+        let file = asset(path).ok_or_else(ApiError::not_found)?;
+        if method != Method::GET && method != Method::HEAD {
+            return Err(ApiError::method_not_allowed("GET, HEAD"));
+        }
+
+        let etag = etag(file.contents());
+        let mut response = if http::if_none_match(req.headers(), etag.as_bytes()) {
+            let mut response = Response::new(Body::Empty);
+            *response.status_mut() = StatusCode::NOT_MODIFIED;
+            response
+        } else {
+            let body =
+                if method == Method::HEAD { Body::Empty } else { Body::Binary(file.contents().to_vec()) };
+            let mut response = Response::new(body);
+            response.headers_mut().insert(header::CONTENT_TYPE, content_type(file));
+            response
+        };
+        let headers = response.headers_mut();
+        headers.insert(header::ETAG, HeaderValue::from_str(&etag).expect("hex is a valid header value"));
+        // Revalidate every time (cheap with the ETag): a deploy changes the form at once.
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+        headers.insert(header::CONTENT_SECURITY_POLICY, policy);
+        http::secure(headers);
+        Ok(response)
+    }
 }
 
 /// The embedded file for a request path, if the page needs it
@@ -74,6 +133,11 @@ fn etag(contents: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The site as a stack without `PublicBaseUrl` runs it.
+    async fn handle(req: Request) -> Response<Body> {
+        Site::new(ConsoleConfig::Unavailable).handle(req).await
+    }
 
     fn request(method: &str, path: &str) -> Request {
         lambda_http::http::Request::builder().method(method).uri(path).body(Body::Empty).unwrap()
@@ -158,6 +222,87 @@ mod tests {
             assert_eq!(response.status(), StatusCode::OK, "{path}");
             assert_eq!(response.body().as_ref(), page.contents(), "{path}");
         }
+    }
+
+    const DOMAIN: &str = "https://operators-1a2b.auth.ap-northeast-1.amazoncognito.com";
+
+    fn cognito() -> Site {
+        Site::new(
+            ConsoleConfig::cognito(DOMAIN, "4abc5def6ghi7jkl8mno9pqr0s", "https://partners.example.jp")
+                .unwrap(),
+        )
+    }
+
+    fn json(response: &Response<Body>) -> serde_json::Value {
+        serde_json::from_slice(response.body()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn the_console_configuration_names_cognito_when_the_stack_has_it() {
+        let response = cognito().handle(request("GET", "/admin/config.json")).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(response.headers()[header::CONTENT_TYPE], "application/json; charset=utf-8");
+        assert_eq!(response.headers()[header::CACHE_CONTROL], "no-cache");
+        assert_eq!(response.headers()[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+        assert_eq!(response.headers()[header::REFERRER_POLICY], http::REFERRER_POLICY);
+        assert_eq!(
+            json(&response),
+            serde_json::json!({
+                "signIn": "cognito",
+                "domain": DOMAIN,
+                "clientId": "4abc5def6ghi7jkl8mno9pqr0s",
+                "redirectUri": "https://partners.example.jp/admin/",
+                "logoutUri": "https://partners.example.jp/admin/",
+                "scope": "openid email",
+            })
+        );
+        let head = cognito().handle(request("HEAD", "/admin/config.json")).await;
+        assert_eq!(head.status(), StatusCode::OK);
+        assert!(head.body().is_empty());
+        let post = cognito().handle(request("POST", "/admin/config.json")).await;
+        assert_eq!(post.status(), StatusCode::METHOD_NOT_ALLOWED);
+        assert_eq!(post.headers()[header::ALLOW], "GET, HEAD");
+    }
+
+    #[tokio::test]
+    async fn without_cognito_settings_the_console_is_unavailable() {
+        let response = handle(request("GET", "/admin/config.json")).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(response.headers()[header::CACHE_CONTROL], "no-cache");
+        assert_eq!(json(&response), serde_json::json!({"signIn": "unavailable"}));
+        // As main builds it from a stack without PublicBaseUrl (the template passes "").
+        let site = Site::new(ConsoleConfig::cognito(DOMAIN, "4abc5def6ghi7jkl8mno9pqr0s", "").unwrap());
+        let response = site.handle(request("GET", "/admin/config.json")).await;
+        assert_eq!(json(&response), serde_json::json!({"signIn": "unavailable"}));
+    }
+
+    /// The console's pages may fetch Cognito's token endpoint; nothing else
+    /// of the policy changes, and the form's pages keep theirs.
+    #[tokio::test]
+    async fn the_console_may_connect_to_the_cognito_domain_and_the_form_may_not() {
+        let site = cognito();
+        let console_policy = format!("{CONTENT_SECURITY_POLICY}; connect-src 'self' {DOMAIN}");
+        for path in ["/admin", "/admin/", "/admin/js/console.js", "/admin/config.json"] {
+            let response = site.handle(request("GET", path)).await;
+            assert_eq!(response.status(), StatusCode::OK, "{path}");
+            assert_eq!(
+                response.headers()[header::CONTENT_SECURITY_POLICY],
+                console_policy.as_str(),
+                "{path}"
+            );
+        }
+        for path in ["/", "/verify", "/js/form.js"] {
+            let response = site.handle(request("GET", path)).await;
+            assert_eq!(response.status(), StatusCode::OK, "{path}");
+            assert_eq!(
+                response.headers()[header::CONTENT_SECURITY_POLICY],
+                CONTENT_SECURITY_POLICY,
+                "{path}"
+            );
+        }
+        // Without Cognito the console's pages have the pages' own policy.
+        let page = handle(request("GET", "/admin/")).await;
+        assert_eq!(page.headers()[header::CONTENT_SECURITY_POLICY], CONTENT_SECURITY_POLICY);
     }
 
     #[tokio::test]

@@ -3,6 +3,10 @@ use lambda_http::{Error, run, service_fn};
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     shared::telemetry::init();
-    run(service_fn(|req| async { Ok::<_, Error>(shared::http::for_api_gateway(web::handle(req).await)) }))
-        .await
+    // The console's sign-in (COGNITO_DOMAIN, COGNITO_CLIENT_ID, PUBLIC_BASE_URL), read once.
+    let site = &web::Site::from_env()?;
+    run(service_fn(move |req| async move {
+        Ok::<_, Error>(shared::http::for_api_gateway(site.handle(req).await))
+    }))
+    .await
 }

@@ -250,3 +250,22 @@ async fn bad_sign_in_requests_get_the_contract_envelope() {
     }
     running.shutdown().await.unwrap();
 }
+
+/// The console learns here that it signs in with `POST /api/admin/sessions`.
+#[tokio::test]
+async fn the_console_configuration_says_password() {
+    let data = tempfile::tempdir().unwrap();
+    let running = start(data.path(), |_| {}).await;
+    let client = reqwest::Client::new();
+    let response = client.get(url(&running, "/admin/config.json")).send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let header = |name: &str| response.headers().get(name).map(|v| v.to_str().unwrap().to_owned());
+    assert_eq!(header("cache-control").as_deref(), Some("no-cache"));
+    assert_eq!(header("content-type").as_deref(), Some("application/json; charset=utf-8"));
+    assert_eq!(header("x-content-type-options").as_deref(), Some("nosniff"));
+    assert_eq!(header("content-security-policy").as_deref(), Some(shared::http::CONTENT_SECURITY_POLICY));
+    assert_eq!(response.text().await.unwrap(), r#"{"signIn":"password"}"#);
+    let post = client.post(url(&running, "/admin/config.json")).send().await.unwrap();
+    assert_eq!(post.status().as_u16(), 405);
+    running.shutdown().await.unwrap();
+}

@@ -23,10 +23,12 @@ pub enum AuditAction {
     Erase,
     /// The audit itself was read.
     ViewAudit,
+    /// The number of applications in each status (the console's tabs).
+    Count,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 11] = [
+    pub const ALL: [AuditAction; 12] = [
         AuditAction::SignIn,
         AuditAction::SignInFailed,
         AuditAction::SignOut,
@@ -38,6 +40,7 @@ impl AuditAction {
         AuditAction::Export,
         AuditAction::Erase,
         AuditAction::ViewAudit,
+        AuditAction::Count,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -53,6 +56,7 @@ impl AuditAction {
             AuditAction::Export => "export",
             AuditAction::Erase => "erase",
             AuditAction::ViewAudit => "view_audit",
+            AuditAction::Count => "count",
         }
     }
 
@@ -70,6 +74,7 @@ impl AuditAction {
             AuditAction::Export => "CSV出力",
             AuditAction::Erase => "個人情報の消去",
             AuditAction::ViewAudit => "監査ログの閲覧",
+            AuditAction::Count => "件数の閲覧",
         }
     }
 

@@ -1,8 +1,10 @@
 //! HTTP glue shared by every function: request decoding with limits, the
 //! contract's error codes and envelope, JSON responses, and the headers the
 //! pages and the API share (CSP and the other policies, validators, `Retry-After`),
-//! and what of `web/` is served (`site`).
+//! what of `web/` is served (`site`) and the operators' console's
+//! configuration (`console`).
 
+pub mod console;
 mod decode;
 mod error;
 mod headers;

@@ -10,7 +10,8 @@ mod review;
 use super::layout::{self, Value, attr};
 use super::{
     AuditPage, ConfirmOutcome, Counter, DecideOutcome, DecisionWrite, EraseOutcome, Erasure, ListQuery,
-    Notice, Page, Record, Store, StoredApplication, Submission, SubmitOutcome, TokenState, Unavailable,
+    Notice, Page, Record, Related, StatusCounts, Store, StoredApplication, Submission, SubmitOutcome,
+    TokenState, Unavailable,
 };
 use crate::domain::{
     ApplicationId, AuditEntry, AuditId, HistoryEntry, NoticeId, Status, Timestamp, Transition, Version,
@@ -705,6 +706,14 @@ impl Store for DynamoStore {
 
     async fn list(&self, query: &ListQuery) -> Result<Page, Unavailable> {
         self.list_page(query).await
+    }
+
+    async fn count_by_status(&self) -> Result<StatusCounts, Unavailable> {
+        self.status_counts().await
+    }
+
+    async fn related(&self, query: &Related) -> Result<Vec<StoredApplication>, Unavailable> {
+        self.related_of(query).await
     }
 
     async fn erase(&self, erasure: &Erasure) -> Result<EraseOutcome, Unavailable> {

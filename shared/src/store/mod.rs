@@ -17,7 +17,7 @@ pub mod sqlite;
 
 pub use review::{
     AuditPage, Cursor, DecideOutcome, DecisionWrite, EraseOutcome, ErasedApplication, Erasure, ListQuery,
-    Page, Record, Search,
+    Page, Record, Related, Search, StatusCounts,
 };
 
 use crate::domain::{
@@ -228,6 +228,18 @@ pub trait Store: Send + Sync {
 
     /// One page of applications, newest first ([`ListQuery`]).
     async fn list(&self, query: &ListQuery) -> Result<Page, Unavailable>;
+
+    /// How many applications each status has: what [`Store::list`] shows of
+    /// each (expired and erased ones are not counted). DynamoDB: a counting
+    /// Query per status on the status index, eventually consistent.
+    async fn count_by_status(&self) -> Result<StatusCounts, Unavailable>;
+
+    /// The applications the reviewer's check finds ([`Related::finds`]),
+    /// newest first, at most `query.limit`. SQLite: indexes on the phone, the
+    /// invoice number and the spaceless corporate name. DynamoDB: `byPhone`
+    /// for the phone, and one filtered Query over every verified application
+    /// (`byReceived`) for the invoice number and the corporate name.
+    async fn related(&self, query: &Related) -> Result<Vec<StoredApplication>, Unavailable>;
 
     /// Erases an application's personal data ([`Erasure`]).
     async fn erase(&self, erasure: &Erasure) -> Result<EraseOutcome, Unavailable>;

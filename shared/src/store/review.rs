@@ -5,8 +5,8 @@
 
 use super::StoredApplication;
 use crate::domain::{
-    Actor, ApplicationId, AuditEntry, AuditId, Decision, HistoryAction, HistoryEntry, IdempotencyKey,
-    OperatorMessage, PartnerCode, ReceptionNumber, Status, Timestamp, Version,
+    Actor, Application, ApplicationId, AuditEntry, AuditId, Decision, Field, HistoryAction, HistoryEntry,
+    IdempotencyKey, OperatorMessage, PartnerCode, ReceptionNumber, Status, Timestamp, Version,
 };
 use crate::keyed::{EmailKey, TokenHash};
 
@@ -215,6 +215,96 @@ impl ListQuery {
 pub struct Page {
     pub items: Vec<StoredApplication>,
     pub next: Option<Cursor>,
+}
+
+/// The reviewer's check: the other applications that share this one's
+/// phone number, invoice number (T-number) or corporate name. Only what the
+/// list shows (verified, live, not erased), any status: a rejected business
+/// that applies again is what the reviewer should see.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Related {
+    /// The application checked, never among the answers.
+    pub application_id: ApplicationId,
+    /// The stored (hyphenated) phone number.
+    pub phone: String,
+    /// `T` and 13 digits, as stored.
+    pub invoice_number: Option<String>,
+    /// The stored corporate name without its spaces (as `searchText` holds
+    /// it): names that differ only in spacing are the same name.
+    pub corporate_name: Option<String>,
+    /// At most this many, newest first.
+    pub limit: usize,
+}
+
+impl Related {
+    pub const MAX_LIMIT: usize = 100;
+
+    /// The check of `stored`, answering at most `limit` applications.
+    pub fn of(stored: &StoredApplication, limit: usize) -> Self {
+        let application = &stored.application;
+        Related {
+            application_id: stored.receipt.application_id,
+            phone: application.phone.as_str().to_owned(),
+            invoice_number: application.invoice_number.as_ref().map(|number| number.as_str().to_owned()),
+            corporate_name: corporate_name_key(application),
+            limit: limit.clamp(1, Self::MAX_LIMIT),
+        }
+    }
+
+    /// What `other` shares with the application checked, as fields in this
+    /// order: [`Field::Phone`], [`Field::InvoiceNumber`], [`Field::CorporateName`].
+    pub fn shared(&self, other: &Application) -> Vec<Field> {
+        let mut shared = Vec::new();
+        if other.phone.as_str() == self.phone {
+            shared.push(Field::Phone);
+        }
+        if self.invoice_number.is_some()
+            && other.invoice_number.as_ref().map(|number| number.as_str()) == self.invoice_number.as_deref()
+        {
+            shared.push(Field::InvoiceNumber);
+        }
+        if self.corporate_name.is_some() && corporate_name_key(other) == self.corporate_name {
+            shared.push(Field::CorporateName);
+        }
+        shared
+    }
+
+    /// Whether the check answers `other`: another listed application that
+    /// shares something.
+    pub fn finds(&self, other: &StoredApplication) -> bool {
+        other.receipt.application_id != self.application_id
+            && other.status.is_verified()
+            && !self.shared(&other.application).is_empty()
+    }
+}
+
+/// The corporate name as the check compares it: without spaces.
+fn corporate_name_key(application: &Application) -> Option<String> {
+    application.corporate_name.as_ref().map(|name| name.as_str().replace(' ', "")).filter(|n| !n.is_empty())
+}
+
+/// How many applications each status has, as the list shows them: live ones
+/// only (not past their link's expiry or their retention, not erased).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct StatusCounts([u64; Status::ALL.len()]);
+
+impl StatusCounts {
+    fn index(status: Status) -> usize {
+        Status::ALL.iter().position(|s| *s == status).expect("every status is in Status::ALL")
+    }
+
+    pub fn get(&self, status: Status) -> u64 {
+        self.0[Self::index(status)]
+    }
+
+    pub fn add(&mut self, status: Status, count: u64) {
+        self.0[Self::index(status)] += count;
+    }
+
+    /// Every status with its count, in the lifecycle's order.
+    pub fn iter(&self) -> impl Iterator<Item = (Status, u64)> + '_ {
+        Status::ALL.into_iter().map(|status| (status, self.get(status)))
+    }
 }
 
 /// One page of the audit, newest first.

@@ -10,7 +10,8 @@ mod review;
 use super::layout::{self, Value, attr};
 use super::{
     AuditPage, ConfirmOutcome, Counter, DecideOutcome, DecisionWrite, EraseOutcome, Erasure, ListQuery,
-    Notice, Page, Record, Store, StoredApplication, Submission, SubmitOutcome, TokenState, Unavailable,
+    Notice, Page, Record, Related, StatusCounts, Store, StoredApplication, Submission, SubmitOutcome,
+    TokenState, Unavailable,
 };
 use crate::domain::{
     ApplicationId, AuditEntry, AuditId, Field, HistoryEntry, NoticeId, Status, Timestamp, Transition, Version,
@@ -748,6 +749,15 @@ impl Store for SqliteStore {
     async fn list(&self, query: &ListQuery) -> Result<Page, Unavailable> {
         let query = query.clone();
         self.with_connection(move |connection| review::list_in(connection, &query)).await
+    }
+
+    async fn count_by_status(&self) -> Result<StatusCounts, Unavailable> {
+        self.with_connection(|connection| review::count_in(connection)).await
+    }
+
+    async fn related(&self, query: &Related) -> Result<Vec<StoredApplication>, Unavailable> {
+        let query = query.clone();
+        self.with_connection(move |connection| review::related_in(connection, &query)).await
     }
 
     async fn erase(&self, erasure: &Erasure) -> Result<EraseOutcome, Unavailable> {

@@ -2,16 +2,18 @@
 //! codes, the list and its search, erasure, retention and the audit), run
 //! against SQLite and DynamoDB on moto like the rest of the contract.
 
-use crate::store_contract::{Fixture, application, confirmed, dynamodb, key, sqlite, submission};
+use crate::store_contract::{
+    Fixture, application, application_with, confirmed, dynamodb, key, sqlite, submission, submission_expiring,
+};
 use shared::domain::{
-    Actor, ApplicationId, AuditAction, AuditEntry, Decision, HistoryAction, IdempotencyKey, OperatorMessage,
-    PartnerCode, ReceptionNumber, Status, Timestamp, Version,
+    Actor, ApplicationId, AuditAction, AuditEntry, Decision, Field, HistoryAction, IdempotencyKey,
+    OperatorMessage, PartnerCode, ReceptionNumber, Status, Timestamp, Version,
 };
 use shared::mail::{MailEvent, MailKind, MailSubject};
 use shared::store::sqlite::SqliteStore;
 use shared::store::{
-    Cursor, DecideOutcome, DecisionWrite, EraseOutcome, Erasure, ListQuery, Record, Search, Store,
-    StoredApplication, Submission, SubmitOutcome,
+    Cursor, DecideOutcome, DecisionWrite, EraseOutcome, Erasure, ListQuery, Record, Related, Search,
+    StatusCounts, Store, StoredApplication, Submission, SubmitOutcome,
 };
 
 fn operator() -> Actor {
@@ -301,6 +303,155 @@ async fn lists_filter_search_and_page(f: Fixture) {
     assert_eq!(ids(&f.store.list(&range).await.unwrap().items), ids(&[d, c]));
 }
 
+/// The counts are what the lists show: no expired, no erased application.
+async fn counts_are_what_the_lists_show(f: Fixture) {
+    assert_eq!(f.store.count_by_status().await.unwrap(), StatusCounts::default());
+    f.store.submit(&submission_at("waiting@example.com", 9)).await.unwrap();
+    let lapsed = submission_expiring(
+        &test_support::unique("key-000000000000"),
+        application("lapsed@example.com"),
+        -60,
+    );
+    f.store.submit(&lapsed).await.unwrap();
+    received(&f, "a@example.com", 8).await;
+    received(&f, "b@example.com", 7).await;
+    let asked = received(&f, "c@example.com", 6).await;
+    decided(
+        f.store
+            .decide(&decision(&asked, Decision::RequestDocuments, message("資料をお送りください。")))
+            .await
+            .unwrap(),
+    );
+    let approved = received(&f, "d@example.com", 5).await;
+    decided(f.store.decide(&decision(&approved, Decision::Approve, None)).await.unwrap());
+    let kept = received(&f, "e@example.com", 4).await;
+    let mut reject = decision(&kept, Decision::Reject, None);
+    reject.retain_until = Some(Timestamp::now().plus_secs(86_400));
+    decided(f.store.decide(&reject).await.unwrap());
+    let past = received(&f, "f@example.com", 3).await;
+    let mut reject = decision(&past, Decision::Reject, None);
+    reject.retain_until = Some(Timestamp::now().plus_secs(-1));
+    decided(f.store.decide(&reject).await.unwrap());
+    let erased = received(&f, "g@example.com", 2).await;
+    f.store.erase(&erasure_of(erased.receipt.application_id, "本人からの削除請求")).await.unwrap();
+
+    let counts = f.store.count_by_status().await.unwrap();
+    let expected = [
+        (Status::AwaitingVerification, 1),
+        (Status::Received, 2),
+        (Status::DocumentsRequested, 1),
+        (Status::Approved, 1),
+        (Status::Rejected, 1),
+    ];
+    assert_eq!(counts.iter().collect::<Vec<_>>(), expected);
+    for (status, count) in expected {
+        let listed = f.store.list(&ListQuery { limit: 500, ..list(Some(status), None) }).await.unwrap();
+        assert_eq!(listed.items.len() as u64, count, "{status:?}: what the list shows");
+    }
+}
+
+/// A submission of `application` received `minutes_ago`, confirmed.
+async fn received_with(
+    f: &Fixture,
+    email: &str,
+    minutes_ago: i64,
+    changes: serde_json::Value,
+) -> StoredApplication {
+    let mut submission = submission_at(email, minutes_ago);
+    submission.application = application_with(email, changes);
+    assert!(matches!(f.store.submit(&submission).await.unwrap(), SubmitOutcome::Created { .. }));
+    confirmed(&*f.store, &submission).await
+}
+
+/// The reviewer's check finds the others of the same phone, T-number or
+/// company (its name whatever its spacing), newest first, not itself, not
+/// an unverified or erased one, not one that shares nothing.
+async fn related_finds_the_same_phone_invoice_number_or_company(f: Fixture) {
+    // エックスサーバー株式会社, 06-6292-8811, T7000012050002.
+    let this = received(&f, "this@example.com", 10).await;
+    let phone = received_with(
+        &f,
+        "phone@example.com",
+        9,
+        serde_json::json!({ "corporateName": "別会社株式会社", "invoiceNumber": "T7123456789012" }),
+    )
+    .await;
+    let invoice = received_with(
+        &f,
+        "invoice@example.com",
+        8,
+        serde_json::json!({ "corporateName": "改名後株式会社", "phone": "03-1111-2222" }),
+    )
+    .await;
+    let company = received_with(
+        &f,
+        "company@example.com",
+        7,
+        serde_json::json!({
+            "corporateName": "エックスサーバー 株式会社", "phone": "03-3333-4444", "invoiceNumber": "T9010401012345"
+        }),
+    )
+    .await;
+    let rejected = received_with(
+        &f,
+        "again@example.com",
+        6,
+        serde_json::json!({ "corporateName": "再申込株式会社", "phone": "03-5555-6666", "invoiceNumber": null }),
+    )
+    .await;
+    decided(f.store.decide(&decision(&rejected, Decision::Reject, None)).await.unwrap());
+    // Shares nothing (a name that contains the company's is not the same).
+    received_with(
+        &f,
+        "other@example.com",
+        5,
+        serde_json::json!({
+            "corporateName": "エックスサーバー株式会社大阪", "phone": "03-7777-8888", "invoiceNumber": "T9010401012345"
+        }),
+    )
+    .await;
+    // Unverified and erased ones that share everything.
+    f.store.submit(&submission_at("waiting@example.com", 4)).await.unwrap();
+    let erased = received(&f, "erased@example.com", 3).await;
+    f.store.erase(&erasure_of(erased.receipt.application_id, "本人からの削除請求")).await.unwrap();
+
+    let query = Related::of(&this, 20);
+    assert_eq!(query.corporate_name.as_deref(), Some("エックスサーバー株式会社"));
+    let related = f.store.related(&query).await.unwrap();
+    let ids =
+        |items: &[StoredApplication]| items.iter().map(|s| s.receipt.application_id).collect::<Vec<_>>();
+    assert_eq!(ids(&related), ids(&[company.clone(), invoice.clone(), phone.clone()]), "newest first");
+    let shared: Vec<Vec<Field>> = related.iter().map(|other| query.shared(&other.application)).collect();
+    assert_eq!(shared, [vec![Field::CorporateName], vec![Field::InvoiceNumber], vec![Field::Phone]]);
+    let first_two = f.store.related(&Related::of(&this, 2)).await.unwrap();
+    assert_eq!(ids(&first_two), ids(&[company.clone(), invoice]));
+    // From the other side: the rejected one is found by its phone.
+    let rejected = f.store.get(rejected.receipt.application_id).await.unwrap().unwrap();
+    let again = received_with(
+        &f,
+        "again2@example.com",
+        2,
+        serde_json::json!({ "corporateName": "別名義株式会社", "phone": "03-5555-6666", "invoiceNumber": null }),
+    )
+    .await;
+    let found = f.store.related(&Related::of(&again, 20)).await.unwrap();
+    assert_eq!(found, [rejected]);
+    // A sole proprietor without a T-number: only the phone can match.
+    let sole = received_with(
+        &f,
+        "sole@example.com",
+        1,
+        serde_json::json!({
+            "contractType": "sole_proprietor", "corporateName": null, "corporateNameKana": null,
+            "invoiceNumber": null, "phone": "03-3333-4444"
+        }),
+    )
+    .await;
+    let query = Related::of(&sole, 20);
+    assert_eq!((query.invoice_number.as_deref(), query.corporate_name.as_deref()), (None, None));
+    assert_eq!(ids(&f.store.related(&query).await.unwrap()), ids(&[company]));
+}
+
 async fn the_audit_is_newest_first_and_names_no_applicant(f: Fixture) {
     let stored = received(&f, "audit@example.com", 0).await;
     let id = stored.receipt.application_id;
@@ -345,6 +496,8 @@ contract!(
     erasure_keeps_only_that_it_happened,
     rejected_applications_expire_after_their_retention,
     lists_filter_search_and_page,
+    counts_are_what_the_lists_show,
+    related_finds_the_same_phone_invoice_number_or_company,
     the_audit_is_newest_first_and_names_no_applicant,
     result_mails_are_pending_until_marked,
 );

@@ -30,7 +30,13 @@ pub(crate) async fn dynamodb() -> Fixture {
 }
 
 pub(crate) fn application(email: &str) -> Application {
-    let value = serde_json::json!({
+    application_with(email, serde_json::json!({}))
+}
+
+/// The same with some fields changed (`changes`: field key → raw value,
+/// `null` to leave the field out).
+pub(crate) fn application_with(email: &str, changes: serde_json::Value) -> Application {
+    let mut value = serde_json::json!({
         "email": email, "emailConfirmation": email,
         "contractType": "corporation",
         "corporateName": "エックスサーバー株式会社", "corporateNameKana": "エックスサーバーカブシキガイシャ",
@@ -40,6 +46,13 @@ pub(crate) fn application(email: &str) -> Application {
         "invoiceNumber": "T7000012050002", "employeeCount": 30, "annualReferralCount": 0,
         "agreedToTerms": true
     });
+    for (name, change) in changes.as_object().unwrap() {
+        if change.is_null() {
+            value.as_object_mut().unwrap().remove(name);
+        } else {
+            value[name] = change.clone();
+        }
+    }
     let raw = RawApplication::deserialize(&value).unwrap();
     Application::parse(&raw).unwrap().application
 }

@@ -498,7 +498,28 @@ fn functions_get_the_environment_their_code_reads() {
         ])
     );
 
-    for binary in ["validate", "postal", CATCH_ALL_FUNCTION] {
+    // The web function: the console's sign-in, only with PublicBaseUrl (the
+    // client has an OAuth flow only then); else empty, and the console says
+    // it is not configured.
+    let with_base_url = |value: Value| json!({ "Fn::If": ["HasPublicBaseUrl", value, ""] });
+    assert_eq!(
+        environment(CATCH_ALL_FUNCTION),
+        BTreeMap::from([
+            (
+                web::ENV_COGNITO_DOMAIN.to_owned(),
+                with_base_url(json!({
+                    "Fn::Sub": "https://${OperatorUserPoolDomain}.auth.${AWS::Region}.amazoncognito.com"
+                }))
+            ),
+            (web::ENV_COGNITO_CLIENT_ID.to_owned(), with_base_url(reference("OperatorConsoleClient"))),
+            (web::ENV_PUBLIC_BASE_URL.to_owned(), with_base_url(reference("PublicBaseUrl"))),
+        ])
+    );
+    // The same domain as the sign-in page the stack reports.
+    let login = &template["Outputs"]["OperatorLoginUrl"]["Value"];
+    assert_eq!(environment(CATCH_ALL_FUNCTION)[web::ENV_COGNITO_DOMAIN]["Fn::If"][1], *login);
+
+    for binary in ["validate", "postal"] {
         assert!(environment(binary).is_empty(), "{binary} needs no settings");
     }
 }
@@ -1001,10 +1022,16 @@ fn the_operator_user_pool_is_admin_made_with_totp_and_a_public_code_client() {
     assert_eq!(c["ExplicitAuthFlows"], json!(["ALLOW_REFRESH_TOKEN_AUTH"]), "no password flow on the client");
     assert_eq!(c["PreventUserExistenceErrors"], "ENABLED");
     assert_eq!(c["EnableTokenRevocation"], true);
-    assert!(c["AccessTokenValidity"].as_u64().is_some_and(|m| m <= 60));
-    assert_eq!(c["TokenValidityUnits"]["AccessToken"], "minutes");
-    assert!(c["RefreshTokenValidity"].as_u64().is_some_and(|h| h <= 24));
-    assert_eq!(c["TokenValidityUnits"]["RefreshToken"], "hours");
+    // A console's working day: access and ID tokens for an hour (refreshed
+    // silently), a refresh token for 12 hours; revocable at sign-out.
+    assert_eq!(c["AccessTokenValidity"], 60);
+    assert_eq!(c["IdTokenValidity"], 60);
+    assert_eq!(c["RefreshTokenValidity"], 12);
+    assert_eq!(
+        c["TokenValidityUnits"],
+        json!({ "AccessToken": "minutes", "IdToken": "minutes", "RefreshToken": "hours" })
+    );
+    assert!(c["AuthSessionValidity"].as_u64().is_some_and(|m| (3..=15).contains(&m)));
     // With PublicBaseUrl (the only way without a cycle, see the template):
     // the code grant only, back to the console page.
     let with_base_url = |property: &str| {

@@ -9,13 +9,15 @@ use super::{
     ATTEMPTS, DynamoStore, Item, Sent, cancelled_by, failed, is_expired, keys, n, pause, s, sdk_unavailable,
     string, to_attribute,
 };
-use crate::domain::{ApplicationId, AuditEntry, AuditId, HistoryEntry, Timestamp, Version};
+use crate::domain::{ApplicationId, AuditEntry, AuditId, Field, HistoryEntry, Status, Timestamp, Version};
 use crate::store::layout::{self, Value, attr};
 use crate::store::{
-    AuditPage, Cursor, DecideOutcome, DecisionWrite, EraseOutcome, Erasure, ListQuery, Page, Record, Search,
-    StoredApplication, Unavailable,
+    AuditPage, Cursor, DecideOutcome, DecisionWrite, EraseOutcome, Erasure, ListQuery, Page, Record, Related,
+    Search, StatusCounts, StoredApplication, Unavailable,
 };
-use aws_sdk_dynamodb::types::{Delete, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{
+    Delete, Put, ReturnValuesOnConditionCheckFailure, Select, TransactWriteItem, Update,
+};
 
 /// How many history entries an erasure or a rejection can touch in one
 /// transaction (DynamoDB allows 100 items; the rest are the application's own).
@@ -375,6 +377,88 @@ impl DynamoStore {
         Ok(page_of(items, query.limit))
     }
 
+    /// The reviewer's check ([`Related`]): the phone's applications from
+    /// `byPhone`, then the invoice number's and the corporate name's from one
+    /// Query over `byReceived`, newest first, filtered (`invoiceNumber =` or
+    /// the name within `searchText`, then compared exactly), stopping at
+    /// `limit` finds: the union's newest `limit` are among the two parts' own.
+    pub(super) async fn related_of(&self, query: &Related) -> Result<Vec<StoredApplication>, Unavailable> {
+        let limit = query.limit.clamp(1, Related::MAX_LIMIT);
+        let every_verified = ListQuery {
+            status: None,
+            search: None,
+            from: None,
+            to: None,
+            limit: ListQuery::MAX_LIMIT,
+            cursor: None,
+        };
+        let mut found: Vec<StoredApplication> = self
+            .by_phone(&query.phone, &every_verified)
+            .await?
+            .items
+            .into_iter()
+            .filter(|stored| query.finds(stored))
+            .collect();
+        let mut terms = Vec::new();
+        let mut names = Vec::new();
+        let mut values = Vec::new();
+        if let Some(number) = &query.invoice_number {
+            terms.push("#invoice = :invoice");
+            names.push(("#invoice", Field::InvoiceNumber.key()));
+            values.push((":invoice", number.clone()));
+        }
+        if let Some(name) = &query.corporate_name {
+            terms.push("contains(#search, :corporate)");
+            names.push(("#search", attr::SEARCH_TEXT));
+            values.push((":corporate", name.clone()));
+        }
+        if !terms.is_empty() {
+            let mut others = 0;
+            let mut start = None;
+            'pages: loop {
+                let mut request = self
+                    .client
+                    .query()
+                    .table_name(&self.table)
+                    .index_name(layout::RECEIVED_INDEX)
+                    .key_condition_expression("#part = :part")
+                    .filter_expression(terms.join(" OR "))
+                    .expression_attribute_names("#part", layout::RECEIVED_INDEX_PARTITION_KEY)
+                    .expression_attribute_values(":part", s(layout::LISTED))
+                    .scan_index_forward(false)
+                    .set_exclusive_start_key(start);
+                for (placeholder, name) in &names {
+                    request = request.expression_attribute_names(*placeholder, *name);
+                }
+                for (placeholder, value) in &values {
+                    request = request.expression_attribute_values(*placeholder, s(value));
+                }
+                let output = request.send().await.map_err(sdk_unavailable)?;
+                for item in output.items() {
+                    let Some(stored) = self.live_from(item)?.filter(|stored| query.finds(stored)) else {
+                        continue;
+                    };
+                    if !found.iter().any(|f| f.receipt.application_id == stored.receipt.application_id) {
+                        found.push(stored);
+                    }
+                    others += 1;
+                    if others >= limit {
+                        break 'pages;
+                    }
+                }
+                start = output.last_evaluated_key;
+                if start.is_none() {
+                    break;
+                }
+            }
+        }
+        found.sort_by_key(|stored| {
+            std::cmp::Reverse((stored.receipt.received_at, stored.receipt.application_id))
+        });
+        found.truncate(limit);
+        Ok(found)
+    }
+
     /// The one application an exact search names, if the query lists it.
     async fn exact(&self, pk: String, sk: &str, query: &ListQuery) -> Result<Page, Unavailable> {
         let id = self
@@ -479,6 +563,57 @@ impl DynamoStore {
             }
         }
         Ok(page_of(items, limit))
+    }
+
+    /// The live items of one status: a counting Query (`Select: COUNT`) on
+    /// `byStatus`, the expired filtered out, page by page (each 1 MB read).
+    /// Tombstones have no `status`, so the index holds none.
+    async fn count_of(&self, status: Status, now: i64) -> Result<u64, Unavailable> {
+        let mut count = 0;
+        let mut start = None;
+        loop {
+            let output = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(layout::STATUS_INDEX)
+                .key_condition_expression("#status = :status")
+                .filter_expression("attribute_not_exists(#expires) OR #expires >= :now")
+                .expression_attribute_names("#status", layout::STATUS_INDEX_PARTITION_KEY)
+                .expression_attribute_names("#expires", attr::EXPIRES_AT)
+                .expression_attribute_values(":status", s(status.as_str()))
+                .expression_attribute_values(":now", n(now))
+                .select(Select::Count)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(sdk_unavailable)?;
+            count += u64::try_from(output.count()).unwrap_or(0);
+            start = output.last_evaluated_key;
+            if start.is_none() {
+                return Ok(count);
+            }
+        }
+    }
+
+    /// Every status's count, the five Queries at once.
+    pub(super) async fn status_counts(&self) -> Result<StatusCounts, Unavailable> {
+        let now = Timestamp::now().epoch();
+        let [a, b, c, d, e] = Status::ALL;
+        let counted = tokio::try_join!(
+            self.count_of(a, now),
+            self.count_of(b, now),
+            self.count_of(c, now),
+            self.count_of(d, now),
+            self.count_of(e, now),
+        )?;
+        let mut counts = StatusCounts::default();
+        for (status, count) in
+            [a, b, c, d, e].into_iter().zip([counted.0, counted.1, counted.2, counted.3, counted.4])
+        {
+            counts.add(status, count);
+        }
+        Ok(counts)
     }
 
     async fn erase_once(&self, erasure: &Erasure) -> Result<Option<EraseOutcome>, Unavailable> {

@@ -4,12 +4,13 @@
 
 use super::{application_by_id, live, q, read_applications, row_values, unreadable};
 use crate::domain::{
-    ApplicationId, AuditEntry, AuditId, Decision, HistoryAction, HistoryEntry, Status, Timestamp, Version,
+    ApplicationId, AuditEntry, AuditId, Decision, Field, HistoryAction, HistoryEntry, Status, Timestamp,
+    Version,
 };
 use crate::store::layout::{self, Value, attr};
 use crate::store::{
     AuditPage, DecideOutcome, DecisionWrite, EraseOutcome, ErasedApplication, Erasure, ListQuery, Page,
-    Record, Search,
+    Record, Related, Search, StatusCounts, StoredApplication,
 };
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params, params_from_iter};
 
@@ -57,6 +58,8 @@ CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
     BEGIN SELECT RAISE(ABORT, 'the audit is append-only'); END;
 CREATE INDEX IF NOT EXISTS applications_by_received ON applications ("{received}", "{id}");
 CREATE INDEX IF NOT EXISTS applications_by_phone ON applications ("{phone}", "{received}");
+CREATE INDEX IF NOT EXISTS applications_by_invoice_number ON applications ("{invoice}");
+CREATE INDEX IF NOT EXISTS applications_by_corporate_name ON applications ({corporate});
 "#,
         id = attr::APPLICATION_ID,
         version = attr::VERSION,
@@ -75,7 +78,16 @@ CREATE INDEX IF NOT EXISTS applications_by_phone ON applications ("{phone}", "{r
         erased_status = attr::ERASED_STATUS,
         erased_at = attr::ERASED_AT,
         phone = layout::PHONE_INDEX_PARTITION_KEY,
+        invoice = Field::InvoiceNumber.key(),
+        corporate = corporate_name_key(),
     )
+}
+
+/// The corporate name as the reviewer's check compares it (without spaces):
+/// the expression of the index `applications_by_corporate_name`, which a
+/// query uses only when it names the same expression.
+fn corporate_name_key() -> String {
+    format!("replace({}, ' ', '')", q(Field::CorporateName.key()))
 }
 
 /// The search text of rows stored before it existed, computed as
@@ -383,6 +395,62 @@ pub(super) fn list_in(connection: &Connection, query: &ListQuery) -> rusqlite::R
         None
     };
     Ok(Page { items, next })
+}
+
+/// How many live applications each status has (`byStatus` is the index).
+pub(super) fn count_in(connection: &Connection) -> rusqlite::Result<StatusCounts> {
+    let sql = format!(
+        "SELECT {status}, count(*) FROM applications WHERE {} GROUP BY {status}",
+        live(1),
+        status = q(attr::STATUS)
+    );
+    let mut statement = connection.prepare(&sql)?;
+    let rows = statement
+        .query_map([Timestamp::now().epoch()], |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?)))?;
+    let mut counts = StatusCounts::default();
+    for row in rows {
+        let (status, count) = row?;
+        let status =
+            Status::parse(&status).ok_or_else(|| unreadable(layout::LayoutError::Malformed(attr::STATUS)))?;
+        counts.add(status, u64::try_from(count).unwrap_or(0));
+    }
+    Ok(counts)
+}
+
+/// The reviewer's check ([`Related`]): one query, each of its three terms
+/// an index's (SQLite unions them).
+pub(super) fn related_in(
+    connection: &Connection,
+    query: &Related,
+) -> rusqlite::Result<Vec<StoredApplication>> {
+    let condition = format!(
+        "WHERE {live} AND {status} <> '{awaiting}' AND {id} <> ?2 \
+         AND ({phone} = ?3 OR {invoice} = ?4 OR {corporate} = ?5) \
+         ORDER BY {received} DESC, {id} DESC LIMIT ?6",
+        live = live(1),
+        status = q(attr::STATUS),
+        awaiting = Status::AwaitingVerification.as_str(),
+        id = q(attr::APPLICATION_ID),
+        phone = q(layout::PHONE_INDEX_PARTITION_KEY),
+        invoice = q(Field::InvoiceNumber.key()),
+        corporate = corporate_name_key(),
+        received = q(attr::RECEIVED_AT),
+    );
+    let limit = i64::try_from(query.limit.clamp(1, Related::MAX_LIMIT)).unwrap_or(1);
+    let found = read_applications(
+        connection,
+        &condition,
+        params![
+            Timestamp::now().epoch(),
+            query.application_id.to_string(),
+            query.phone,
+            query.invoice_number,
+            query.corporate_name,
+            limit
+        ],
+    )?;
+    // SQL's terms are the check's own; this only guards what they compare.
+    Ok(found.into_iter().filter(|stored| query.finds(stored)).collect())
 }
 
 pub(super) fn erase_in(connection: &mut Connection, erasure: &Erasure) -> rusqlite::Result<EraseOutcome> {
