@@ -658,3 +658,36 @@ async fn the_console_follows_the_page_rules() -> Result<()> {
     assert_eq!(without_slash.status().as_u16(), 200);
     Ok(())
 }
+
+/// At 1280 and 768 px: nothing wider than the window, and the detail's two
+/// columns side by side without overlapping (a grid of tables once did).
+#[tokio::test]
+async fn the_console_lays_out_at_1280_and_768_px() -> Result<()> {
+    let (site, browser, applied) = console_with(2).await?;
+    for (width, height) in [(1280, 900), (768, 1000)] {
+        browser.set_viewport(width, height).await?;
+        open_console(&browser, &site, "").await?;
+        wait_for_rows(&browser, 2).await?;
+        let overflow =
+            browser.eval("return document.documentElement.scrollWidth - window.innerWidth").await?;
+        assert_eq!(overflow, json!(0), "the list at {width} px");
+        open_console(&browser, &site, &format!("?view=detail&id={}", applied[0].application_id)).await?;
+        wait_for_detail(&browser, &applied[0]).await?;
+        let layout = browser
+            .eval(
+                "const main = document.querySelector('.detail-main').getBoundingClientRect();
+                 const side = document.querySelector('.detail-side').getBoundingClientRect();
+                 const widest = Math.max(...[...document.querySelectorAll('.detail-main .panel')].map(p => p.getBoundingClientRect().right));
+                 return { overflow: document.documentElement.scrollWidth - window.innerWidth,
+                          besides: side.left >= main.right, panelsInside: widest <= main.right + 0.5 };",
+            )
+            .await?;
+        assert_eq!(
+            layout,
+            json!({ "overflow": 0, "besides": true, "panelsInside": true }),
+            "the detail at {width} px"
+        );
+        browser.assert_accessible(&format!("console: the detail at {width} px")).await?;
+    }
+    browser.close().await
+}

@@ -49,7 +49,10 @@ function historyRows(history) {
 
 function decisionButtons(detail) {
   if (!detail.application) return [];
-  return DECISIONS.filter((d) => d.from.includes(detail.status)).map((decision) => {
+  const order = ['approve', 'request_documents', 'reject'];
+  const allowed = DECISIONS.filter((d) => d.from.includes(detail.status));
+  allowed.sort((a, b) => order.indexOf(a.value) - order.indexOf(b.value));
+  return allowed.map((decision) => {
     const button = h(
       'button',
       {
