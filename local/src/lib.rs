@@ -102,6 +102,11 @@ pub struct Config {
     pub operator_session_ttl: Duration,
     /// When repeated wrong passwords lock an address ([`operators::Lockout`]).
     pub operator_lockout: operators::Lockout,
+    /// How the console signs in (`/admin/config.json`): the local server's
+    /// own accounts. A test may name an OAuth server standing in for Cognito
+    /// instead (whose access tokens must then be this server's session
+    /// tokens); the console's pages then allow fetching its token endpoint.
+    pub console: api_http::console::ConsoleConfig,
 }
 
 impl Config {
@@ -121,6 +126,7 @@ impl Config {
             purge_every: PURGE_EVERY,
             operator_session_ttl: operators::SESSION_TTL,
             operator_lockout: operators::Lockout::default(),
+            console: api_http::console::ConsoleConfig::Password,
         }
     }
 }
@@ -487,13 +493,15 @@ fn router(functions: Arc<Functions>, config: &Config) -> anyhow::Result<Router> 
             any(|state, peer, req| operator(state, peer, OperatorRoute::SignOut, req)),
         );
     let static_files = ServeDir::new(&config.web_dir).append_index_html_on_directories(true);
+    let console = Arc::new(config.console.clone());
+    let console_policy = HeaderValue::from_str(&config.console.content_security_policy())?;
     let app = api
         // The console signs in here with a password (on AWS the web function
         // answers Cognito's settings instead).
-        .route(api_http::console::CONFIG_PATH, any(console_config))
+        .route(api_http::console::CONFIG_PATH, any(move |method| console_config(console.clone(), method)))
         .route("/api/{*rest}", any(|| async { to_axum(ApiError::not_found().into_response()) }))
         .with_state(functions)
-        .fallback(move |req: Request| static_file(static_files.clone(), req))
+        .fallback(move |req: Request| static_file(static_files.clone(), console_policy.clone(), req))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(CONTENT_SECURITY_POLICY),
@@ -506,12 +514,10 @@ fn router(functions: Arc<Functions>, config: &Config) -> anyhow::Result<Router> 
 }
 
 /// `GET /admin/config.json`: the console signs in with the local server's
-/// `POST /api/admin/sessions`.
-async fn console_config(method: http::Method) -> Response {
+/// `POST /api/admin/sessions` (unless [`Config::console`] says otherwise).
+async fn console_config(console: Arc<api_http::console::ConsoleConfig>, method: http::Method) -> Response {
     match method {
-        http::Method::GET | http::Method::HEAD => {
-            to_axum(api_http::console::ConsoleConfig::Password.response())
-        }
+        http::Method::GET | http::Method::HEAD => to_axum(console.response()),
         _ => to_axum(ApiError::method_not_allowed("GET, HEAD").into_response()),
     }
 }
@@ -527,16 +533,20 @@ async fn secure_headers(mut response: Response) -> Response {
 /// function serves them), with a UTF-8 charset on text; the contract's 404 for
 /// anything else, `web/README.md` among them. The path is percent-decoded first,
 /// as `ServeDir` decodes it (`/README%2Emd` is `README.md`).
-async fn static_file(files: ServeDir, req: Request) -> Response {
+async fn static_file(files: ServeDir, console_policy: HeaderValue, req: Request) -> Response {
     let decoded = percent_encoding::percent_decode_str(req.uri().path()).decode_utf8();
     if !decoded.is_ok_and(|path| api_http::site::served_file(&path).is_some()) {
         return to_axum(ApiError::not_found().into_response());
     }
+    let console_page = api_http::console::is_console_path(req.uri().path());
     let Ok(mut response) = files.oneshot(req).await;
     if let Some(essence) = response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok())
         && let Ok(value) = HeaderValue::from_str(&api_http::site::content_type(essence))
     {
         response.headers_mut().insert(header::CONTENT_TYPE, value);
+    }
+    if console_page {
+        response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, console_policy);
     }
     response.into_response()
 }

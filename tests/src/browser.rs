@@ -120,8 +120,11 @@ fn violations_from(value: &Value) -> Result<Vec<Violation>> {
 pub struct Site {
     pub running: Option<local::Running>,
     pub data: TempDir,
-    configure: fn(&mut local::Config),
+    configure: Configure,
 }
+
+/// What a test changes in the local server's configuration (kept for restarts).
+type Configure = std::sync::Arc<dyn Fn(&mut local::Config) + Send + Sync>;
 
 impl Site {
     pub async fn start() -> Result<Site> {
@@ -131,9 +134,19 @@ impl Site {
     /// Started with `configure` applied to the local server's configuration
     /// (also at [`Site::restart_on`]), e.g. to lift the rate limits:
     /// `Site::start_with(|c| c.settings.limits.submissions_per_client = None)`.
-    pub async fn start_with(configure: fn(&mut local::Config)) -> Result<Site> {
+    pub async fn start_with(configure: impl Fn(&mut local::Config) + Send + Sync + 'static) -> Result<Site> {
+        Site::start_on(0, configure).await
+    }
+
+    /// The same on `port` (0: any free one), for a configuration that must
+    /// name the site's own address before it starts.
+    pub async fn start_on(
+        port: u16,
+        configure: impl Fn(&mut local::Config) + Send + Sync + 'static,
+    ) -> Result<Site> {
+        let configure: Configure = std::sync::Arc::new(configure);
         let data = tempfile::tempdir()?;
-        let running = start_local(0, data.path(), configure).await?;
+        let running = start_local(port, data.path(), &configure).await?;
         Ok(Site { running: Some(running), data, configure })
     }
 
@@ -161,7 +174,7 @@ impl Site {
 
     /// Starts the server again on the same port, over the same data.
     pub async fn restart_on(&mut self, addr: std::net::SocketAddr) -> Result<()> {
-        self.running = Some(start_local(addr.port(), self.data.path(), self.configure).await?);
+        self.running = Some(start_local(addr.port(), self.data.path(), &self.configure).await?);
         Ok(())
     }
 }
@@ -341,11 +354,7 @@ pub fn link_in(text: &str) -> Result<String> {
     Ok(link)
 }
 
-async fn start_local(
-    port: u16,
-    data_dir: &Path,
-    configure: fn(&mut local::Config),
-) -> Result<local::Running> {
+async fn start_local(port: u16, data_dir: &Path, configure: &Configure) -> Result<local::Running> {
     let mut config = local::Config::new(port, data_dir);
     config.web_dir = web_dir();
     configure(&mut config);

@@ -1,3 +1,4 @@
 //! Integration tests live in tests/tests/*.rs; this crate holds their helpers.
 
 pub mod browser;
+pub mod oauth;

@@ -691,3 +691,76 @@ async fn the_console_lays_out_at_1280_and_768_px() -> Result<()> {
     }
     browser.close().await
 }
+
+/// The AWS sign-in, against a stand-in for Cognito's endpoints
+/// (`integration_tests::oauth`): the managed login by code + PKCE, the code
+/// out of the address bar, a silent refresh when the token is about to
+/// expire, and サインアウト revoking the refresh token and ending at the
+/// managed login's logout.
+#[tokio::test]
+async fn on_aws_operators_sign_in_through_the_managed_login_with_pkce() -> Result<()> {
+    use integration_tests::oauth::{CLIENT_ID, FakeCognito};
+    use shared::http::console::{ConsoleConfig, SCOPE};
+    let bound = FakeCognito::bind().await?;
+    let domain = bound.domain()?;
+    // The console's address is known once the site listens: a fixed port.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let console = format!("http://127.0.0.1:{port}/admin/");
+    let configured = ConsoleConfig::Cognito {
+        domain: domain.clone(),
+        client_id: CLIENT_ID.to_owned(),
+        redirect_uri: console.clone(),
+        logout_uri: console.clone(),
+        scope: SCOPE.to_owned(),
+    };
+    let site = Site::start_on(port, move |c| c.console = configured.clone()).await?;
+    let applied = site.verified_application(&application("aws@example.com", |_| {})).await?;
+    let (email, password) = operator(&site);
+    let fake = FakeCognito::serve(bound, &console, &site.api("/api/admin/sessions"), &email, &password)?;
+
+    let config: Value = reqwest::get(site.api("/admin/config.json")).await?.json().await?;
+    assert_eq!(config["signIn"], "cognito");
+    let page = reqwest::get(site.api("/admin/")).await?;
+    let policy = page.headers()["content-security-policy"].to_str()?.to_owned();
+    assert!(policy.ends_with(&format!("connect-src 'self' {domain}")), "{policy}");
+
+    let browser = Browser::start(WIDTH, HEIGHT).await?;
+    open_console(&browser, &site, &format!("?view=detail&id={}", applied.application_id)).await?;
+    browser.wait_until("document.documentElement.dataset.view === 'signin'").await?;
+    assert!(!browser.is_shown("signin-form").await?, "no password form on AWS");
+    browser.click("signin-cognito-start").await?;
+    // Back from the managed login, on the page it started from.
+    wait_for_detail(&browser, &applied).await?;
+    let url = browser.client.current_url().await?;
+    assert_eq!(
+        url.as_str(),
+        format!("{console}?view=detail&id={}", applied.application_id),
+        "no code in the URL"
+    );
+    assert_eq!(fake.calls(), ["authorize", "token:authorization_code"]);
+    assert_eq!(browser.text("account-name").await?, email, "from the ID token");
+    let stored = browser.eval("return Object.keys(sessionStorage)").await?;
+    assert_eq!(stored, json!(["partner-console:session"]), "the PKCE verifier is gone");
+
+    // About to expire: the next call refreshes first, without leaving the page.
+    browser
+        .eval("const s = JSON.parse(sessionStorage.getItem('partner-console:session')); s.expiresAt = new Date(Date.now() + 5000).toISOString(); sessionStorage.setItem('partner-console:session', JSON.stringify(s));")
+        .await?;
+    browser.client.refresh().await?;
+    browser.wait_until("document.documentElement.dataset.ready === 'true'").await?;
+    wait_for_detail(&browser, &applied).await?;
+    assert_eq!(fake.calls(), ["authorize", "token:authorization_code", "token:refresh_token"]);
+
+    // A decision with the refreshed token, then サインアウト.
+    open_decision(&browser, "approve").await?;
+    browser.click("decision-submit").await?;
+    browser.wait_until("document.getElementById('detail-partner-code')").await?;
+    browser.click("sign-out").await?;
+    browser.wait_until("document.documentElement.dataset.ready === 'true' && document.documentElement.dataset.view === 'signin'").await?;
+    assert_eq!(
+        fake.calls(),
+        ["authorize", "token:authorization_code", "token:refresh_token", "revoke", "logout"]
+    );
+    assert_eq!(browser.eval("return sessionStorage.length").await?, json!(0));
+    browser.close().await
+}
