@@ -90,11 +90,14 @@ async fn main() -> anyhow::Result<()> {
     }
     // A new data directory (its first operator was just made): something to review.
     if running.first_operator.is_some() && embedded && !args.no_samples {
-        let count = local::samples::create(&running.url(), &args.data_dir).await?;
-        println!(
-            "サンプルのお申し込みを{count}件作成しました(宛先は example.com、メールは outbox へ)。\
-             コンソールで審査を試せます。作成しない場合は --no-samples を付けて、新しいデータディレクトリで起動してください。"
-        );
+        // A failed sample (a rate limit set to 1, say) leaves the server serving.
+        match local::samples::create(&running.url(), &args.data_dir).await {
+            Ok(count) => println!(
+                "サンプルのお申し込みを{count}件作成しました(宛先は example.com、メールは outbox へ)。\
+                 コンソールで審査を試せます。作成しない場合は --no-samples を付けて、新しいデータディレクトリで起動してください。"
+            ),
+            Err(error) => eprintln!("サンプルのお申し込みを作成できませんでした: {error}"),
+        }
     }
     running.run_until(stop_requested()).await
 }

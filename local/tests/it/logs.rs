@@ -27,7 +27,7 @@ fn start(env: &[(&str, &str)]) -> (Process, mpsc::Receiver<String>) {
     let data = tempfile::tempdir().unwrap();
     let mut command = Command::new(env!("CARGO_BIN_EXE_local"));
     command
-        .args(["--port", "0", "--data-dir"])
+        .args(["--no-samples", "--port", "0", "--data-dir"])
         .arg(data.path())
         .env_remove("RUST_LOG")
         .env_remove("AWS_LAMBDA_LOG_LEVEL")

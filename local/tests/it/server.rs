@@ -130,7 +130,7 @@ async fn a_mail_owed_by_a_killed_server_goes_out_after_a_restart() {
     std::fs::write(data.path().join("outbox"), b"not a directory").unwrap();
     let port = test_support::free_port();
     let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_local"))
-        .args(["--port", &port.to_string(), "--data-dir"])
+        .args(["--no-samples", "--port", &port.to_string(), "--data-dir"])
         .arg(data.path())
         .env("RUST_LOG", "info")
         .stdout(std::process::Stdio::null())
