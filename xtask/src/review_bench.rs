@@ -696,6 +696,27 @@ async fn bench(args: Args) -> Result<()> {
     for (name, query) in cases {
         samples.push(measure(name, runs, min_runs, max_secs, list(query)).await?);
     }
+    // The detail's reviewer check and the console's tab counts (issue 15).
+    let related = shared::store::Related::of(&probe, 20);
+    let store_for_related = Arc::clone(&store);
+    samples.push(
+        measure("detail's check: related (phone, T-number, company)", runs, min_runs, max_secs, || {
+            let (store, related) = (Arc::clone(&store_for_related), related.clone());
+            async move { Ok(store.related(&related).await.map_err(|e| anyhow!("{e}"))?.len()) }
+        })
+        .await?,
+    );
+    let store_for_counts = Arc::clone(&store);
+    samples.push(
+        measure("tabs: count by status", runs, min_runs, max_secs, || {
+            let store = Arc::clone(&store_for_counts);
+            async move {
+                let counts = store.count_by_status().await.map_err(|e| anyhow!("{e}"))?;
+                Ok(usize::try_from(counts.get(Status::Received)).unwrap_or(usize::MAX))
+            }
+        })
+        .await?,
+    );
     let expected = [1, 50, 50, 50, 1, 1, 1, 50, 0];
     for (sample, expected) in samples.iter().zip(expected) {
         ensure!(sample.rows == expected, "{}: {} rows, expected {expected}", sample.name, sample.rows);
