@@ -30,7 +30,7 @@ use shared::aws::load_sdk_config;
 use shared::http::{self as api_http, ApiError, CONTENT_SECURITY_POLICY, MAX_BODY_BYTES};
 use shared::keyed::IdentifierKey;
 use shared::mail::{self, MailConfig, MailEvent, Mailer, OutboxMailer, Postman, SesMailer};
-use shared::routes::{Access, Function, ROUTES, Route, cors};
+use shared::routes::{Access, Function, ROUTES, Route, cors, local_sessions};
 use shared::store::Store;
 use shared::store::dynamodb::{DynamoStore, create_table};
 use shared::store::sqlite::{self, SqliteStore};
@@ -481,15 +481,15 @@ fn router(functions: Arc<Functions>, config: &Config) -> anyhow::Result<Router> 
     // tokens; here the local server does both.
     api = api
         .route(
-            "/api/admin/sessions",
+            local_sessions::SIGN_IN,
             any(|state, peer, req| operator(state, peer, OperatorRoute::SignIn, req)),
         )
         .route(
-            "/api/admin/session",
+            local_sessions::CURRENT,
             any(|state, peer, req| operator(state, peer, OperatorRoute::Current, req)),
         )
         .route(
-            "/api/admin/sessions/current",
+            local_sessions::SIGN_OUT,
             any(|state, peer, req| operator(state, peer, OperatorRoute::SignOut, req)),
         );
     let static_files = ServeDir::new(&config.web_dir).append_index_html_on_directories(true);

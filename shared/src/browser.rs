@@ -140,10 +140,17 @@ pub fn routes_module() -> String {
             )
         })
         .collect();
+    let local: Vec<String> = crate::routes::local_sessions::ALL
+        .iter()
+        .map(|(name, path)| format!("  {}: {}", json(name), json(path)))
+        .collect();
     format!(
         "// Generated from shared/src/routes.rs. Do not edit: `cargo run -p xtask -- web-fields` writes it.\n\
-         export const ROUTES = {{\n{}\n}};\n",
-        entries.join(",\n")
+         export const ROUTES = {{\n{}\n}};\n\
+         // The local server's own operator sessions (on AWS, Cognito's managed login).\n\
+         export const LOCAL_SESSIONS = {{\n{}\n}};\n",
+        entries.join(",\n"),
+        local.join(",\n")
     )
 }
 
@@ -194,10 +201,13 @@ mod tests {
             "\n  \"ADMIN_DETAIL\": {\"method\": \"GET\", \"path\": \"/api/admin/applications/{applicationId}\"},\n"
         ));
         assert_eq!(
-            module.lines().filter(|line| line.starts_with("  \"")).count(),
+            module.lines().filter(|line| line.starts_with("  \"") && line.contains("\"method\"")).count(),
             crate::routes::ROUTES.len()
         );
-        assert!(module.ends_with("\"}\n};\n"), "no comma after the last entry");
+        for (name, path) in crate::routes::local_sessions::ALL {
+            assert!(module.contains(&format!("  \"{name}\": \"{path}\"")), "{name}");
+        }
+        assert!(!module.contains(",\n}"), "no comma after the last entry");
     }
 
     #[test]

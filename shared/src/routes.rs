@@ -140,6 +140,20 @@ pub const ROUTES: [Route; 12] = [
     ADMIN_COUNTS,
 ];
 
+/// The local server's own operator sessions (on AWS Cognito signs operators
+/// in): outside [`ROUTES`] and the template. The local router serves them and
+/// the console's `session.js` calls them (through `web/js/routes.js`).
+pub mod local_sessions {
+    /// `POST {"email", "password"}` → 201 `{"token", "expiresAt"}`.
+    pub const SIGN_IN: &str = "/api/admin/sessions";
+    /// `GET`: the caller's own session.
+    pub const CURRENT: &str = "/api/admin/session";
+    /// `DELETE`: signs out.
+    pub const SIGN_OUT: &str = "/api/admin/sessions/current";
+    /// Every one, by name, as the browser's module lists them.
+    pub const ALL: [(&str, &str); 3] = [("SIGN_IN", SIGN_IN), ("CURRENT", CURRENT), ("SIGN_OUT", SIGN_OUT)];
+}
+
 /// The routes anyone may call (the form's).
 pub fn public_routes() -> impl Iterator<Item = Route> {
     ROUTES.into_iter().filter(|r| r.access() == Access::Public)

@@ -226,7 +226,7 @@ impl Site {
     pub async fn operator_token(&self) -> Result<String> {
         let (email, password) = self.operator()?;
         let answer = reqwest::Client::new()
-            .post(self.api("/api/admin/sessions"))
+            .post(self.api(shared::routes::local_sessions::SIGN_IN))
             .json(&json!({"email": email, "password": password}))
             .send()
             .await?;

@@ -13,3 +13,9 @@ export const ROUTES = {
   "ADMIN_AUDIT": {"method": "GET", "path": "/api/admin/audit"},
   "ADMIN_COUNTS": {"method": "GET", "path": "/api/admin/counts"}
 };
+// The local server's own operator sessions (on AWS, Cognito's managed login).
+export const LOCAL_SESSIONS = {
+  "SIGN_IN": "/api/admin/sessions",
+  "CURRENT": "/api/admin/session",
+  "SIGN_OUT": "/api/admin/sessions/current"
+};

@@ -416,7 +416,7 @@ async fn an_expired_session_asks_to_sign_in_again_and_loses_nothing_typed() -> R
     let token =
         browser.eval("return JSON.parse(sessionStorage.getItem('partner-console:session')).token").await?;
     let ended = reqwest::Client::new()
-        .delete(site.api("/api/admin/sessions/current"))
+        .delete(site.api(shared::routes::local_sessions::SIGN_OUT))
         .bearer_auth(token.as_str().unwrap())
         .send()
         .await?;
@@ -716,7 +716,13 @@ async fn on_aws_operators_sign_in_through_the_managed_login_with_pkce() -> Resul
     let site = Site::start_on(port, move |c| c.console = configured.clone()).await?;
     let applied = site.verified_application(&application("aws@example.com", |_| {})).await?;
     let (email, password) = operator(&site);
-    let fake = FakeCognito::serve(bound, &console, &site.api("/api/admin/sessions"), &email, &password)?;
+    let fake = FakeCognito::serve(
+        bound,
+        &console,
+        &site.api(shared::routes::local_sessions::SIGN_IN),
+        &email,
+        &password,
+    )?;
 
     let config: Value = reqwest::get(site.api("/admin/config.json")).await?.json().await?;
     assert_eq!(config["signIn"], "cognito");

@@ -6,15 +6,12 @@
 // - "password": the local server's accounts (POST /api/admin/sessions);
 // - "cognito": the managed login (cognito.js), refreshed silently before expiry.
 
+import { LOCAL_SESSIONS } from '../../js/routes.js';
 import * as cognito from './cognito.js';
 
 const SESSION_KEY = 'partner-console:session';
 const CONFIG_PATH = './config.json';
 
-// The local server's session routes: local only, so outside shared::routes
-// (on AWS, Cognito signs operators in). local/src/lib.rs serves them.
-const LOCAL_SESSIONS = '/api/admin/sessions';
-const LOCAL_CURRENT = '/api/admin/sessions/current';
 
 /** Refresh this long before the access token expires. */
 const REFRESH_MARGIN_MS = 60 * 1000;
@@ -110,7 +107,7 @@ export async function reauthenticate() {
 export async function signInWithPassword(email, password) {
   let response;
   try {
-    response = await fetch(LOCAL_SESSIONS, {
+    response = await fetch(LOCAL_SESSIONS.SIGN_IN, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
       body: JSON.stringify({ email, password }),
@@ -146,7 +143,7 @@ export async function signOut() {
   if (!ending) return;
   if (ending.mode === 'password') {
     try {
-      await fetch(LOCAL_CURRENT, { method: 'DELETE', headers: { Authorization: `Bearer ${ending.token}` }, credentials: 'omit' });
+      await fetch(LOCAL_SESSIONS.SIGN_OUT, { method: 'DELETE', headers: { Authorization: `Bearer ${ending.token}` }, credentials: 'omit' });
     } catch {
       // The token is gone from this tab; the server's session expires on its own.
     }
