@@ -60,6 +60,8 @@ CREATE INDEX IF NOT EXISTS applications_by_received ON applications ("{received}
 CREATE INDEX IF NOT EXISTS applications_by_phone ON applications ("{phone}", "{received}");
 CREATE INDEX IF NOT EXISTS applications_by_invoice_number ON applications ("{invoice}");
 CREATE INDEX IF NOT EXISTS applications_by_corporate_name ON applications ({corporate});
+-- The tabs' counts from the index alone (status and expiry), not the rows.
+CREATE INDEX IF NOT EXISTS applications_by_status_expiry ON applications ("{status}", "{expires}");
 "#,
         id = attr::APPLICATION_ID,
         version = attr::VERSION,
@@ -76,6 +78,7 @@ CREATE INDEX IF NOT EXISTS applications_by_corporate_name ON applications ({corp
         received = attr::RECEIVED_AT,
         verified = attr::VERIFIED_AT,
         erased_status = attr::ERASED_STATUS,
+        status = attr::STATUS,
         erased_at = attr::ERASED_AT,
         phone = layout::PHONE_INDEX_PARTITION_KEY,
         invoice = Field::InvoiceNumber.key(),
