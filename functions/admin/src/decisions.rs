@@ -88,7 +88,7 @@ pub async fn decide(handler: &Handler, req: &Request, actor: Actor) -> Result<Re
             DecideOutcome::PartnerCodeTaken => continue,
             DecideOutcome::Decided(stored) => {
                 handler.stored(MailEvent::Decided(id, stored.version, decision));
-                return handler.detail(id, StatusCode::OK).await;
+                return handler.detail(id, crate::WithChecks::No).await;
             }
             DecideOutcome::Replayed(_) => return replayed(handler, id).await,
             DecideOutcome::KeyReused => {
@@ -119,7 +119,7 @@ pub async fn decide(handler: &Handler, req: &Request, actor: Actor) -> Result<Re
 }
 
 async fn replayed(handler: &Handler, id: ApplicationId) -> Result<Response<Body>, ApiError> {
-    let mut response = handler.detail(id, StatusCode::OK).await?;
+    let mut response = handler.detail(id, crate::WithChecks::No).await?;
     response.headers_mut().insert(IDEMPOTENT_REPLAYED, HeaderValue::from_static("true"));
     Ok(response)
 }

@@ -4,7 +4,6 @@
 
 use super::{Handler, application_id, not_found, unavailable};
 use crate::decisions::{invalid, message_of};
-use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use shared::domain::{Actor, AuditAction, AuditEntry, Timestamp};
@@ -31,7 +30,9 @@ pub async fn erase(handler: &Handler, req: &Request, actor: Actor) -> Result<Res
         audit: AuditEntry::now(actor, AuditAction::Erase, Some(id)),
     };
     match handler.store.erase(&erasure).await.map_err(unavailable)? {
-        EraseOutcome::Erased(_) | EraseOutcome::AlreadyErased(_) => handler.detail(id, StatusCode::OK).await,
+        EraseOutcome::Erased(_) | EraseOutcome::AlreadyErased(_) => {
+            handler.detail(id, crate::WithChecks::No).await
+        }
         EraseOutcome::NotFound => Err(not_found()),
     }
 }

@@ -32,6 +32,13 @@ use shared::routes::{
 use shared::store::{Record, Related, Store, Unavailable};
 use std::sync::Arc;
 
+/// Whether a detail runs the reviewer's checks ([`Handler::detail`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum WithChecks {
+    Yes,
+    No,
+}
+
 /// At most this many related applications in a detail's checks.
 pub const RELATED_LIMIT: usize = 20;
 
@@ -97,7 +104,7 @@ impl Handler {
         } else if route == ADMIN_DETAIL {
             let id = application_id(req)?;
             self.audit(AuditEntry::now(actor, AuditAction::View, Some(id))).await?;
-            self.detail(id, StatusCode::OK).await
+            self.detail(id, WithChecks::Yes).await
         } else if route == ADMIN_DECISIONS {
             decisions::decide(self, req, actor).await
         } else if route == ADMIN_ERASURE {
@@ -126,20 +133,23 @@ impl Handler {
         self.store.append_audit(&entry).await.map_err(unavailable)
     }
 
-    /// The application's detail (or 404), with the reviewer's checks.
-    async fn detail(&self, id: ApplicationId, status: StatusCode) -> Result<Response<Body>, ApiError> {
+    /// The application's detail (or 404), with the reviewer's checks when
+    /// asked: a view runs them; a decision's or an erasure's answer does not
+    /// (what other applications share cannot change with this one's status,
+    /// and on DynamoDB the check reads every verified application).
+    async fn detail(&self, id: ApplicationId, checks: WithChecks) -> Result<Response<Body>, ApiError> {
         let Some((record, history)) = self.store.record(id).await.map_err(unavailable)? else {
             return Err(not_found());
         };
         let checks = match &record {
-            Record::Live(stored) => {
+            Record::Live(stored) if checks == WithChecks::Yes => {
                 let query = Related::of(stored, RELATED_LIMIT);
                 let related = self.store.related(&query).await.map_err(unavailable)?;
                 Some(views::checks(stored, &query, &related))
             }
-            Record::Erased(_) => None,
+            Record::Live(_) | Record::Erased(_) => None,
         };
-        Ok(shared::http::json(status, &views::detail(&record, &history, checks)))
+        Ok(shared::http::json(StatusCode::OK, &views::detail(&record, &history, checks)))
     }
 }
 

@@ -68,7 +68,9 @@ pub struct Detail<'a> {
     erased_at: Option<Timestamp>,
     application: Option<&'a Application>,
     history: Vec<HistoryEntry>,
-    /// Extension: the reviewer's checks (`null` once erased).
+    /// Extension: the reviewer's checks; absent once erased, and from the
+    /// answers of decisions and erasures (the console keeps those it shows).
+    #[serde(skip_serializing_if = "Option::is_none")]
     checks: Option<Checks>,
 }
 

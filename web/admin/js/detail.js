@@ -88,6 +88,9 @@ function decideNote(detail) {
 
 /** Draws `detail` (the API's answer). */
 export function render(detail) {
+  // A decision's answer has no checks: those on screen still hold (what other
+  // applications share does not change with this one's status).
+  const keepChecks = !detail.checks && shown && shown.applicationId === detail.applicationId;
   shown = detail;
   $('detail-body').hidden = false;
   const application = detail.application;
@@ -118,8 +121,8 @@ export function render(detail) {
   $('decide-note').textContent = decideNote(detail);
   fill($('decide-buttons'), decisionButtons(detail));
   $('erase-open').hidden = !application;
-  if (application) checks.render(detail, $('detail-checks'), $('detail-related'));
-  else {
+  if (application && !keepChecks) checks.render(detail, $('detail-checks'), $('detail-related'));
+  else if (!application) {
     fill($('detail-checks'), h('li', {}, '—'));
     fill($('detail-related'), h('li', {}, '—'));
   }
