@@ -12,7 +12,7 @@ use anyhow::{Context, bail};
 use serde_json::{Value, json};
 use shared::domain::Status;
 use shared::keyed::IdentifierKey;
-use shared::store::Store;
+use shared::store::Tooling;
 use shared::store::sqlite::SqliteStore;
 use std::path::Path;
 

@@ -1,4 +1,4 @@
-//! Rate limits: fixed one-hour windows counted in the store ([`Store::admit`]:
+//! Rate limits: fixed one-hour windows counted in the store ([`Intake::admit`]:
 //! a conditional `UpdateItem` on DynamoDB, a transaction in SQLite), so every
 //! Lambda instance and every local process shares one count. Source addresses
 //! are counted under a keyed hash ([`IdentifierKey::client`]), never as is.
@@ -8,7 +8,7 @@
 
 use crate::domain::Timestamp;
 use crate::keyed::IdentifierKey;
-use crate::store::{Counter, Store, Unavailable};
+use crate::store::{Counter, Intake, Unavailable};
 use std::net::IpAddr;
 
 /// Environment variables (the template and the local server set these).
@@ -115,7 +115,7 @@ pub struct Limited {
 
 /// Counts one request against every counter; refuses at the first that is full.
 pub async fn admit(
-    store: &dyn Store,
+    store: &dyn Intake,
     limits: &RateLimits,
     action: Action,
     client: Option<IpAddr>,

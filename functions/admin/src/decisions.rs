@@ -51,7 +51,7 @@ pub async fn decide(handler: &Handler, req: &Request, actor: Actor) -> Result<Re
     let body: Body_ = shared::http::decode_json(req)?;
     let decision = Decision::parse(&body.decision)
         .ok_or_else(|| invalid("decision は approve、reject、request_documents のいずれかです。"))?;
-    let expected_version = Version::parse(&body.expected_version.to_string())
+    let expected_version = Version::from_number(body.expected_version)
         .ok_or_else(|| invalid("expectedVersion は1以上の整数です。"))?;
     let message =
         decision.check_message(message_of(body.message.as_deref())?).map_err(|mismatch| match mismatch {
@@ -61,7 +61,7 @@ pub async fn decide(handler: &Handler, req: &Request, actor: Actor) -> Result<Re
             }
         })?;
     let at = Timestamp::now();
-    let request_hash = shared::store::layout::sha256_hex(
+    let request_hash = shared::domain::RequestHash::of(
         format!(
             "{id}\n{}\n{expected_version}\n{}",
             decision.as_str(),

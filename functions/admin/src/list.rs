@@ -90,7 +90,7 @@ pub fn search(q: &str, key: &IdentifierKey) -> Result<Option<Search>, ApiError> 
         && digits.bytes().all(|b| b.is_ascii_digit())
         && let Ok(phone) = shared::domain::Phone::parse(&digits)
     {
-        return Ok(Some(Search::Phone(phone.as_str().to_owned())));
+        return Ok(Some(Search::Phone(phone)));
     }
     let text = text.replace(' ', "");
     let reading = shared::normalize::hiragana_as_katakana(text.clone());

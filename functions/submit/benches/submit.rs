@@ -6,15 +6,10 @@
 use async_trait::async_trait;
 use criterion::{Criterion, criterion_group, criterion_main};
 use lambda_http::Request;
-use shared::domain::{ApplicationId, AuditEntry, AuditId, HistoryEntry, NoticeId, Status, Version};
 use shared::keyed::{IdentifierKey, TokenHash};
-use shared::mail::{MailEvent, MailKind, MailSubject};
+use shared::mail::MailEvent;
 use shared::store::sqlite::SqliteStore;
-use shared::store::{
-    AuditPage, ConfirmOutcome, Counter, DecideOutcome, DecisionWrite, EraseOutcome, Erasure, ListQuery,
-    Notice, Page, Record, Related, StatusCounts, Store, StoredApplication, Submission, SubmitOutcome,
-    TokenState, Unavailable,
-};
+use shared::store::{ConfirmOutcome, Counter, Intake, Submission, SubmitOutcome, TokenState, Unavailable};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use submit::{Handler, Settings};
@@ -23,7 +18,7 @@ use submit::{Handler, Settings};
 struct Instant;
 
 #[async_trait]
-impl Store for Instant {
+impl Intake for Instant {
     async fn submit(&self, submission: &Submission) -> Result<SubmitOutcome, Unavailable> {
         Ok(SubmitOutcome::Created {
             response_body: submission.response_body.clone(),
@@ -39,57 +34,11 @@ impl Store for Instant {
     async fn admit(&self, _: &Counter) -> Result<bool, Unavailable> {
         Ok(true)
     }
-    async fn mail_sent(&self, _: MailSubject, _: MailKind) -> Result<bool, Unavailable> {
-        Ok(false)
-    }
-    async fn mark_mail_sent(&self, _: MailSubject, _: MailKind) -> Result<bool, Unavailable> {
-        Ok(true)
-    }
-    async fn get(&self, _: ApplicationId) -> Result<Option<StoredApplication>, Unavailable> {
-        Ok(None)
-    }
-    async fn notice(&self, _: NoticeId) -> Result<Option<Notice>, Unavailable> {
-        Ok(None)
-    }
-    async fn list_by_status(&self, _: Status, _: usize) -> Result<Vec<StoredApplication>, Unavailable> {
-        Ok(Vec::new())
-    }
-    async fn pending_mail(&self) -> Result<Vec<MailEvent>, Unavailable> {
-        Ok(Vec::new())
-    }
-    // The operators' side: the submission handler never calls it.
-    async fn decide(&self, _: &DecisionWrite) -> Result<DecideOutcome, Unavailable> {
-        Ok(DecideOutcome::NotFound)
-    }
-    async fn record(&self, _: ApplicationId) -> Result<Option<(Record, Vec<HistoryEntry>)>, Unavailable> {
-        Ok(None)
-    }
-    async fn history_entry(&self, _: ApplicationId, _: Version) -> Result<Option<HistoryEntry>, Unavailable> {
-        Ok(None)
-    }
-    async fn list(&self, _: &ListQuery) -> Result<Page, Unavailable> {
-        Ok(Page { items: Vec::new(), next: None })
-    }
-    async fn count_by_status(&self) -> Result<StatusCounts, Unavailable> {
-        Ok(StatusCounts::default())
-    }
-    async fn related(&self, _: &Related) -> Result<Vec<StoredApplication>, Unavailable> {
-        Ok(Vec::new())
-    }
-    async fn erase(&self, _: &Erasure) -> Result<EraseOutcome, Unavailable> {
-        Ok(EraseOutcome::NotFound)
-    }
-    async fn append_audit(&self, _: &AuditEntry) -> Result<(), Unavailable> {
-        Ok(())
-    }
-    async fn audit_log(&self, _: Option<AuditId>, _: usize) -> Result<AuditPage, Unavailable> {
-        Ok(AuditPage { entries: Vec::new(), next: None })
-    }
 }
 
 /// The handler's settings here: the contract's limits, which count in the
 /// store like every request (the instant store admits all).
-fn handler(store: Arc<dyn Store>) -> Handler {
+fn handler(store: Arc<dyn Intake>) -> Handler {
     Handler::new(store, Arc::new(IdentifierKey::for_tests()), Settings::default())
 }
 

@@ -23,12 +23,12 @@ use shared::keyed::IdentifierKey;
 use shared::limits::{self, Action};
 use shared::mail::{AfterEvent, EventHook, MailEvent};
 use shared::routes::{CONFIRM, PREVIEW, Route, SUBMIT};
-use shared::store::Store;
+use shared::store::Intake;
 use std::sync::Arc;
 
 /// The handler over an injected store and key.
 pub struct Handler {
-    store: Arc<dyn Store>,
+    store: Arc<dyn Intake>,
     key: Arc<IdentifierKey>,
     settings: Settings,
     after_event: EventHook,
@@ -39,7 +39,7 @@ pub struct Handler {
 type Outcome = &'static str;
 
 impl Handler {
-    pub fn new(store: Arc<dyn Store>, key: Arc<IdentifierKey>, settings: Settings) -> Self {
+    pub fn new(store: Arc<dyn Intake>, key: Arc<IdentifierKey>, settings: Settings) -> Self {
         Handler { store, key, settings, after_event: EventHook::default() }
     }
 

@@ -8,6 +8,7 @@
 //! free of the seed's personal data.
 
 use serde_json::{Value, json};
+use shared::store::Tooling;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
@@ -94,7 +95,6 @@ async fn no_personal_data_reaches_the_logs() {
     assert_eq!(statuses, [200, 422, 202, 202, 202, 422, 200]);
     // The link of the live application: previewed and confirmed.
     let store = shared::store::sqlite::SqliteStore::open_dir(data.path()).unwrap();
-    use shared::store::Store;
     let awaiting = store.list_by_status(shared::domain::Status::AwaitingVerification, 10).await.unwrap();
     let key = shared::keyed::IdentifierKey::load_or_create(data.path()).unwrap();
     let token = key.verification_token(awaiting[0].receipt.application_id);

@@ -3,6 +3,7 @@
 //! result mail from the outbox, export, read the audit, erase.
 
 use serde_json::{Value, json};
+use shared::store::Tooling;
 use std::time::Duration;
 
 /// The seed's application under `email`.
@@ -70,7 +71,6 @@ async fn an_operator_signs_in_lists_decides_exports_and_erases() {
         .unwrap();
     assert_eq!(submitted.status().as_u16(), 202);
     let store = shared::store::sqlite::SqliteStore::open_dir(data.path()).unwrap();
-    use shared::store::Store;
     let awaiting = store.list_by_status(shared::domain::Status::AwaitingVerification, 10).await.unwrap();
     let key = shared::keyed::IdentifierKey::load_or_create(data.path()).unwrap();
     let token = key.verification_token(awaiting[0].receipt.application_id);

@@ -266,11 +266,48 @@ impl IdempotencyKey {
 
 text_identifier!(IdempotencyKey, "an idempotency key");
 
+/// What an idempotent request asked, as a digest: a replay under the same
+/// [`IdempotencyKey`] must carry the same. Lower-case hex SHA-256 of the
+/// request as normalised, so equal requests hash alike however they were typed.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RequestHash(String);
+
+impl RequestHash {
+    const HEX_LEN: usize = 64;
+
+    /// The digest of a normalised request.
+    pub fn of(normalised: &[u8]) -> Self {
+        use sha2::{Digest, Sha256};
+        RequestHash(crate::keyed::hex(&Sha256::digest(normalised)))
+    }
+
+    /// A digest as stored (64 lower-case hex digits), or `None`.
+    pub fn parse(text: &str) -> Option<Self> {
+        let well_formed = text.len() == Self::HEX_LEN
+            && text.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        well_formed.then(|| RequestHash(text.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::collections::HashSet;
     use time::macros::datetime;
+
+    #[test]
+    fn request_hashes_are_sha256_hex_and_parse_back() {
+        let hash = RequestHash::of(b"abc");
+        assert_eq!(hash.as_str(), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        assert_eq!(RequestHash::parse(hash.as_str()), Some(hash.clone()));
+        assert_eq!(RequestHash::parse(&hash.as_str().to_uppercase()), None);
+        assert_eq!(RequestHash::parse(&hash.as_str()[1..]), None);
+        assert_eq!(RequestHash::parse("another request"), None);
+    }
 
     #[test]
     fn alphabet_has_no_look_alikes_or_duplicates() {

@@ -13,6 +13,7 @@ mod fields;
 mod history;
 mod identifiers;
 mod kana;
+mod mail;
 mod numbers;
 mod operator;
 mod partner_code;
@@ -20,6 +21,7 @@ mod phone_plan;
 mod raw;
 mod receipt;
 mod status;
+mod stored;
 mod table;
 mod text;
 mod value;
@@ -32,14 +34,18 @@ pub use decision::{Decision, MessageMismatch, MessageRule};
 pub use email::Email;
 pub use fields::{Accepts, Application, Field, Group, Kind, Presence};
 pub use history::{HistoryAction, HistoryEntry};
-pub use identifiers::{ApplicationId, AuditId, IdempotencyKey, NoticeId, ReceptionNumber, Timestamp};
+pub use identifiers::{
+    ApplicationId, AuditId, IdempotencyKey, NoticeId, ReceptionNumber, RequestHash, Timestamp,
+};
 pub use kana::Kana;
+pub use mail::{MailEvent, MailKind, MailSubject};
 pub use numbers::{InvoiceNumber, Phone, PostalCode};
 pub use operator::{Actor, MessageProblem, OperatorMessage};
 pub use partner_code::PartnerCode;
 pub use raw::{HONEYPOT_KEY, RawApplication};
 pub use receipt::Receipt;
 pub use status::{InvalidTransition, Status, Transition, Version};
+pub use stored::StoredApplication;
 pub use text::{Address, Name};
 pub use value::{Entry, FieldValue, KeptValue, RawValue};
 

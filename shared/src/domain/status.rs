@@ -138,7 +138,13 @@ impl Version {
     }
 
     pub fn parse(text: &str) -> Option<Version> {
-        text.parse::<u32>().ok().filter(|n| *n >= 1).map(Version)
+        text.parse::<u32>().ok().and_then(Version::from_number)
+    }
+
+    /// A version from a number as JSON or SQLite carries it: 1 or more, and
+    /// within `u32` (none is ever that high; a larger number is not one).
+    pub fn from_number<N: TryInto<u32>>(number: N) -> Option<Version> {
+        number.try_into().ok().filter(|n| *n >= 1).map(Version)
     }
 }
 
@@ -195,5 +201,9 @@ mod tests {
         assert_eq!(Version::parse("3"), Some(Version::FIRST.next().next()));
         assert_eq!(Version::parse("0"), None);
         assert_eq!(Version::parse("x"), None);
+        assert_eq!(Version::from_number(3_i64), Version::parse("3"));
+        assert_eq!(Version::from_number(0_u64), None);
+        assert_eq!(Version::from_number(-1_i64), None);
+        assert_eq!(Version::from_number(u64::MAX), None);
     }
 }

@@ -1,8 +1,8 @@
-//! The delivery policy, over the [`Store`] and [`Mailer`] ports: for each mail
+//! The delivery policy, over the [`MailLedger`] and [`Mailer`] ports: for each mail
 //! of an event, skip it if its marker is set, otherwise send it and then set
 //! the marker (conditionally). On AWS the notify function runs it for the
 //! stream's records; the local server runs it right after the store answered,
-//! and on start for whatever [`Store::pending_mail`] lists.
+//! and on start for whatever [`crate::store::Tooling::pending_mail`] lists.
 //!
 //! Each event reads its record back (strongly consistent) rather than trusting
 //! the stream image: a superseded or expired application, or an erased one,
@@ -18,7 +18,7 @@
 use super::{MailConfig, MailEvent, MailKind, MailSubject, Mailer, SendError, Source, Unrenderable, render};
 use crate::domain::{HistoryAction, HistoryEntry, Status};
 use crate::keyed::IdentifierKey;
-use crate::store::{Store, StoredApplication, Unavailable};
+use crate::store::{MailLedger, StoredApplication, Unavailable};
 
 /// Why one mail was not delivered. Its message names no personal data.
 #[derive(Debug, thiserror::Error)]
@@ -48,7 +48,7 @@ fn summarize(failures: &[(MailKind, MailFailure)]) -> String {
 
 /// What a delivery needs besides the event: built once.
 pub struct Postman<'a> {
-    pub store: &'a dyn Store,
+    pub store: &'a dyn MailLedger,
     pub mailer: &'a dyn Mailer,
     pub config: &'a MailConfig,
     pub key: &'a IdentifierKey,
@@ -88,7 +88,7 @@ impl ReadBack {
 }
 
 /// The records an event's mails are about, if they are still due.
-async fn read_back(store: &dyn Store, event: MailEvent) -> Result<Option<ReadBack>, Unavailable> {
+async fn read_back(store: &dyn MailLedger, event: MailEvent) -> Result<Option<ReadBack>, Unavailable> {
     let application = match event {
         MailEvent::Submitted(id) => {
             store.get(id).await?.filter(|stored| stored.status == Status::AwaitingVerification)

@@ -12,20 +12,19 @@
 mod config;
 mod delivery;
 mod hook;
-mod kind;
 mod mime;
 mod outbox;
 #[cfg(feature = "ses")]
 mod ses;
 mod templates;
 
+pub use crate::domain::{MailEvent, MailKind, MailSubject};
 pub use config::{
     ConfigError, ENV_CONFIGURATION_SET, ENV_FROM, ENV_FROM_NAME, ENV_OPERATOR, ENV_OPERATOR_CONTACT,
     ENV_PUBLIC_BASE_URL, ENV_REPLY_TO, MailConfig, pairs,
 };
 pub use delivery::{DeliverError, MailFailure, Postman, deliver};
 pub use hook::{AfterEvent, EventHook};
-pub use kind::{MailEvent, MailKind, MailSubject};
 pub use outbox::OutboxMailer;
 #[cfg(feature = "ses")]
 pub use ses::SesMailer;

@@ -8,26 +8,25 @@
 mod review;
 
 use super::layout::{self, Value, attr};
+use super::plan;
 use super::{
-    AuditPage, ConfirmOutcome, Counter, DecideOutcome, DecisionWrite, EraseOutcome, Erasure, ListQuery,
-    Notice, Page, Record, Related, StatusCounts, Store, StoredApplication, Submission, SubmitOutcome,
-    TokenState, Unavailable,
+    AuditPage, ConfirmOutcome, Counter, DecideOutcome, DecisionWrite, EraseOutcome, Erasure, Intake,
+    ListQuery, MailLedger, Notice, Page, Record, Related, Review, StatusCounts, StoredApplication,
+    Submission, SubmitOutcome, TokenState, Tooling, Unavailable,
 };
-use crate::domain::{
-    ApplicationId, AuditEntry, AuditId, HistoryEntry, NoticeId, Status, Timestamp, Transition, Version,
-};
+use crate::domain::{ApplicationId, AuditEntry, AuditId, HistoryEntry, NoticeId, Status, Timestamp, Version};
+use crate::domain::{MailEvent, MailKind, MailSubject};
 use crate::keyed::TokenHash;
-use crate::mail::{MailEvent, MailKind, MailSubject};
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, CancellationReason, ConditionCheck, Delete,
-    GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType, Put,
-    ReturnValuesOnConditionCheckFailure, ScalarAttributeType, SseSpecification, StreamSpecification,
-    StreamViewType, TimeToLiveSpecification, TransactWriteItem, Update,
+    AttributeDefinition, AttributeValue, BillingMode, CancellationReason, Delete, GlobalSecondaryIndex,
+    KeySchemaElement, KeyType, Projection, ProjectionType, Put, ReturnValuesOnConditionCheckFailure,
+    ScalarAttributeType, SseSpecification, StreamSpecification, StreamViewType, TimeToLiveSpecification,
+    TransactWriteItem, Update,
 };
 use std::collections::HashMap;
 use std::time::Duration;
@@ -62,6 +61,7 @@ struct Write {
     idempotency: Option<usize>,
     /// The index of the reception item, whose failure means a taken number.
     reception: Option<usize>,
+    plan: plan::SubmissionPlan,
 }
 
 /// How a transaction ended.
@@ -159,122 +159,193 @@ impl DynamoStore {
         Ok(output.item)
     }
 
-    /// The submission's write, given the address's reservation as just read.
-    fn submission_write(&self, submission: &Submission, reservation: Option<&Item>, now: i64) -> Write {
-        let receipt = &submission.receipt;
-        let application_id = s(&receipt.application_id.to_string());
-        let email_pk = layout::email_pk(&submission.email_key);
+    /// The live idempotency record under `key`, if any.
+    async fn read_record(
+        &self,
+        key: &plan::RecordKey<'_>,
+        now: i64,
+    ) -> Result<Option<plan::IdempotencyRecord>, Unavailable> {
+        let item = self.get_item(&layout::record_pk(key), layout::IDEMPOTENCY_SORT_KEY).await?;
+        item.filter(|item| !is_expired(item, now)).map(|item| record_from(&item)).transpose()
+    }
 
-        let mut idempotency =
-            keys(&layout::idempotency_pk(&submission.idempotency_key), layout::IDEMPOTENCY_SORT_KEY);
-        idempotency.extend([
-            (attr::APPLICATION_ID.to_owned(), application_id.clone()),
-            (attr::REQUEST_HASH.to_owned(), s(&submission.request_hash)),
-            (attr::RESPONSE_STATUS.to_owned(), AttributeValue::N("202".into())),
-            (attr::RESPONSE_BODY.to_owned(), s(&submission.response_body)),
-            (attr::EXPIRES_AT.to_owned(), n(now + layout::IDEMPOTENCY_TTL_SECS)),
-        ]);
-        let idempotency = self.put(idempotency, ABSENT, now);
+    /// A Put of an idempotency record where none is live.
+    fn record_put(
+        &self,
+        key: &plan::RecordKey<'_>,
+        record: &plan::IdempotencyRecord,
+        now: i64,
+    ) -> TransactWriteItem {
+        let mut item = keys(&layout::record_pk(key), layout::IDEMPOTENCY_SORT_KEY);
+        item.extend(
+            layout::idempotency_attributes(record).into_iter().map(|(n, v)| (n.to_owned(), to_attribute(v))),
+        );
+        self.put(item, ABSENT, now)
+    }
 
-        let live = reservation.filter(|item| !is_expired(item, now));
-        let verified = live.is_some_and(|item| item.contains_key(attr::CONFIRMED_AT));
-        let previous = live.and_then(|item| string(item, attr::APPLICATION_ID));
-
-        if verified {
-            let previous = previous.unwrap_or_default();
-            let mut notice = keys(&layout::notice_pk(submission.notice_id), layout::NOTICE_SORT_KEY);
-            notice.extend([
-                (attr::NOTICE_ID.to_owned(), s(&submission.notice_id.to_string())),
-                (attr::APPLICATION_ID.to_owned(), s(&previous)),
-                (attr::EXPIRES_AT.to_owned(), n(now + layout::NOTICE_TTL_SECS)),
-            ]);
-            let check = ConditionCheck::builder()
-                .table_name(&self.table)
-                .set_key(Some(keys(&email_pk, layout::EMAIL_SORT_KEY)))
-                .condition_expression("#id = :id AND attribute_exists(#confirmed)")
-                .expression_attribute_names("#id", attr::APPLICATION_ID)
-                .expression_attribute_names("#confirmed", attr::CONFIRMED_AT)
-                .expression_attribute_values(":id", s(&previous))
-                .build()
-                .expect("complete");
-            return Write {
-                items: vec![
-                    TransactWriteItem::builder().condition_check(check).build(),
-                    self.put(notice, "attribute_not_exists(#pk)", now),
-                    idempotency,
-                ],
-                idempotency: Some(2),
-                reception: None,
-            };
-        }
-
-        let mut items = Vec::new();
-        let supersedes = previous.as_deref().and_then(ApplicationId::parse);
-        let email_condition = match (&previous, live) {
-            (Some(previous), Some(item)) => {
-                // The earlier, unverified application and its token are replaced.
-                let earlier = format!("{}{previous}", layout::APPLICATION_PREFIX);
-                items.push(self.delete(&earlier, layout::APPLICATION_SORT_KEY));
-                if let Some(token) = string(item, attr::TOKEN_HASH) {
-                    items.push(
-                        self.delete(&format!("{}{token}", layout::TOKEN_PREFIX), layout::TOKEN_SORT_KEY),
-                    );
+    /// The Update that moves an application from `before` to `after`
+    /// ([`layout::lifecycle_attributes`]) if it is still at `before`'s version
+    /// and in one of `from`.
+    fn lifecycle_update(
+        &self,
+        before: &StoredApplication,
+        after: &StoredApplication,
+        from: &[Status],
+        at: Timestamp,
+    ) -> Update {
+        let mut update = Update::builder()
+            .table_name(&self.table)
+            .set_key(Some(keys(&layout::application_pk(before.id()), layout::APPLICATION_SORT_KEY)))
+            .expression_attribute_names("#version", attr::VERSION)
+            .expression_attribute_names("#status", attr::STATUS)
+            .expression_attribute_values(":before", n(i64::from(before.version.get())));
+        let (mut sets, mut removes) = (Vec::new(), Vec::new());
+        for (index, (name, value)) in layout::lifecycle_attributes(after, at).into_iter().enumerate() {
+            let placeholder = match name {
+                attr::VERSION => "#version".to_owned(),
+                attr::STATUS => "#status".to_owned(),
+                _ => {
+                    let placeholder = format!("#a{index}");
+                    update = update.expression_attribute_names(&placeholder, name);
+                    placeholder
                 }
-                Some(previous.clone())
+            };
+            match value {
+                Some(value) => {
+                    update = update.expression_attribute_values(format!(":a{index}"), to_attribute(value));
+                    sets.push(format!("{placeholder} = :a{index}"));
+                }
+                None => removes.push(placeholder),
             }
-            _ => None,
-        };
-
-        let stored = StoredApplication::awaiting(submission, supersedes);
-        let mut application =
-            keys(&layout::application_pk(receipt.application_id), layout::APPLICATION_SORT_KEY);
-        for (name, value) in layout::application_attributes(&stored) {
-            application.insert(name.to_owned(), to_attribute(value));
         }
-        application.insert(attr::EMAIL_KEY.to_owned(), s(submission.email_key.as_str()));
-        items.push(self.put(application, "attribute_not_exists(#pk)", now));
+        let mut from_names = Vec::new();
+        for (index, status) in from.iter().enumerate() {
+            let name = format!(":from{index}");
+            update = update.expression_attribute_values(&name, s(status.as_str()));
+            from_names.push(name);
+        }
+        let mut expression = format!("SET {}", sets.join(", "));
+        if !removes.is_empty() {
+            expression.push_str(&format!(" REMOVE {}", removes.join(", ")));
+        }
+        update
+            .update_expression(expression)
+            .condition_expression(format!("#version = :before AND #status IN ({})", from_names.join(", ")))
+            .build()
+            .expect("complete")
+    }
 
-        let expires = n(submission.expires_at.epoch());
-        let mut email = keys(&email_pk, layout::EMAIL_SORT_KEY);
-        email.extend([
-            (attr::APPLICATION_ID.to_owned(), application_id.clone()),
-            (attr::TOKEN_HASH.to_owned(), s(submission.token_hash.as_str())),
-            (attr::EXPIRES_AT.to_owned(), expires.clone()),
-        ]);
-        items.push(match email_condition {
-            None => self.put(email, ABSENT, now),
-            Some(previous) => {
-                let put = Put::builder()
-                    .table_name(&self.table)
-                    .set_item(Some(email))
-                    .condition_expression("#id = :previous AND attribute_not_exists(#confirmed)")
-                    .expression_attribute_names("#id", attr::APPLICATION_ID)
-                    .expression_attribute_names("#confirmed", attr::CONFIRMED_AT)
-                    .expression_attribute_values(":previous", s(&previous))
-                    .build()
-                    .expect("complete");
-                TransactWriteItem::builder().put(put).build()
+    /// The submission's write: the plan of the address's reservation as just read.
+    fn submission_write(&self, submission: &Submission, reservation: Option<&Item>, now: Timestamp) -> Write {
+        let live = reservation.filter(|item| !is_expired(item, now.epoch()));
+        let held_by =
+            live.and_then(|item| string(item, attr::APPLICATION_ID)).and_then(|id| ApplicationId::parse(&id));
+        let reservation = live.zip(held_by).map(|(item, application_id)| {
+            if item.contains_key(attr::CONFIRMED_AT) {
+                plan::Reservation::Verified { application_id }
+            } else {
+                let token = string(item, attr::TOKEN_HASH).as_deref().and_then(TokenHash::parse);
+                plan::Reservation::Unverified { application_id, token }
             }
         });
+        let plan = plan::submit(submission, reservation, now);
+        let key = plan::RecordKey::Submission(&submission.idempotency_key);
+        let idempotency = self.record_put(&key, &plan.record(submission, now), now.epoch());
+        let email_pk = layout::email_pk(&submission.email_key);
+        let mut items = Vec::new();
+        let reception = match &plan {
+            plan::SubmissionPlan::Notice { application_id, notice_id, expires_at } => {
+                let mut notice = keys(&layout::notice_pk(*notice_id), layout::NOTICE_SORT_KEY);
+                notice.extend([
+                    (attr::NOTICE_ID.to_owned(), s(&notice_id.to_string())),
+                    (attr::APPLICATION_ID.to_owned(), s(&application_id.to_string())),
+                    (attr::EXPIRES_AT.to_owned(), n(expires_at.epoch())),
+                ]);
+                // The reservation still the verified application's, and the
+                // notice listed on it, so that an erasure finds it.
+                let reservation = Update::builder()
+                    .table_name(&self.table)
+                    .set_key(Some(keys(&email_pk, layout::EMAIL_SORT_KEY)))
+                    .update_expression("ADD #notices :notice")
+                    .condition_expression("#id = :id AND attribute_exists(#confirmed)")
+                    .expression_attribute_names("#id", attr::APPLICATION_ID)
+                    .expression_attribute_names("#confirmed", attr::CONFIRMED_AT)
+                    .expression_attribute_names("#notices", attr::NOTICES)
+                    .expression_attribute_values(":id", s(&application_id.to_string()))
+                    .expression_attribute_values(":notice", AttributeValue::Ss(vec![notice_id.to_string()]))
+                    .build()
+                    .expect("complete");
+                items.push(TransactWriteItem::builder().update(reservation).build());
+                items.push(self.put(notice, "attribute_not_exists(#pk)", now.epoch()));
+                None
+            }
+            plan::SubmissionPlan::Application { stored, supersedes, email_key, token } => {
+                let application_id = s(&stored.id().to_string());
+                let previous = match supersedes {
+                    Some(plan::Reservation::Unverified { application_id: previous, token }) => {
+                        // The earlier, unverified application and its token are replaced.
+                        items.push(
+                            self.delete(&layout::application_pk(*previous), layout::APPLICATION_SORT_KEY),
+                        );
+                        if let Some(token) = token {
+                            items.push(self.delete(&layout::token_pk(token), layout::TOKEN_SORT_KEY));
+                        }
+                        Some(*previous)
+                    }
+                    _ => None,
+                };
+                let mut application =
+                    keys(&layout::application_pk(stored.id()), layout::APPLICATION_SORT_KEY);
+                for (name, value) in layout::application_attributes(stored) {
+                    application.insert(name.to_owned(), to_attribute(value));
+                }
+                application.insert(attr::EMAIL_KEY.to_owned(), s(email_key.as_str()));
+                items.push(self.put(application, "attribute_not_exists(#pk)", now.epoch()));
 
-        let mut reception = keys(&layout::reception_pk(receipt.reception_number), layout::RECEPTION_SORT_KEY);
-        reception.extend([
-            (attr::APPLICATION_ID.to_owned(), application_id.clone()),
-            (attr::EXPIRES_AT.to_owned(), expires.clone()),
-        ]);
-        let reception_index = items.len();
-        items.push(self.put(reception, ABSENT, now));
+                let expires = n(submission.expires_at.epoch());
+                let mut email = keys(&email_pk, layout::EMAIL_SORT_KEY);
+                email.extend([
+                    (attr::APPLICATION_ID.to_owned(), application_id.clone()),
+                    (attr::TOKEN_HASH.to_owned(), s(token.as_str())),
+                    (attr::EXPIRES_AT.to_owned(), expires.clone()),
+                ]);
+                items.push(match previous {
+                    None => self.put(email, ABSENT, now.epoch()),
+                    Some(previous) => {
+                        let put = Put::builder()
+                            .table_name(&self.table)
+                            .set_item(Some(email))
+                            .condition_expression("#id = :previous AND attribute_not_exists(#confirmed)")
+                            .expression_attribute_names("#id", attr::APPLICATION_ID)
+                            .expression_attribute_names("#confirmed", attr::CONFIRMED_AT)
+                            .expression_attribute_values(":previous", s(&previous.to_string()))
+                            .build()
+                            .expect("complete");
+                        TransactWriteItem::builder().put(put).build()
+                    }
+                });
 
-        let mut token = keys(&layout::token_pk(&submission.token_hash), layout::TOKEN_SORT_KEY);
-        token.extend([
-            (attr::APPLICATION_ID.to_owned(), application_id),
-            (attr::EXPIRES_AT.to_owned(), expires),
-        ]);
-        items.push(self.put(token, "attribute_not_exists(#pk)", now));
+                let mut reception =
+                    keys(&layout::reception_pk(stored.receipt.reception_number), layout::RECEPTION_SORT_KEY);
+                reception.extend([
+                    (attr::APPLICATION_ID.to_owned(), application_id.clone()),
+                    (attr::EXPIRES_AT.to_owned(), expires.clone()),
+                ]);
+                let reception_index = items.len();
+                items.push(self.put(reception, ABSENT, now.epoch()));
 
+                let mut token_item = keys(&layout::token_pk(token), layout::TOKEN_SORT_KEY);
+                token_item.extend([
+                    (attr::APPLICATION_ID.to_owned(), application_id),
+                    (attr::EXPIRES_AT.to_owned(), expires),
+                ]);
+                items.push(self.put(token_item, "attribute_not_exists(#pk)", now.epoch()));
+                Some(reception_index)
+            }
+        };
         let idempotency_index = items.len();
         items.push(idempotency);
-        Write { items, idempotency: Some(idempotency_index), reception: Some(reception_index) }
+        Write { items, idempotency: Some(idempotency_index), reception, plan }
     }
 
     /// A replay or a reused key, from the idempotency item the condition returned (or read).
@@ -284,26 +355,14 @@ impl DynamoStore {
         reason: &CancellationReason,
     ) -> Result<Option<SubmitOutcome>, Unavailable> {
         let previous = match reason.item() {
-            Some(item) => Some(item.clone()),
+            Some(item) => Some(record_from(item)?),
             None => {
-                self.get_item(
-                    &layout::idempotency_pk(&submission.idempotency_key),
-                    layout::IDEMPOTENCY_SORT_KEY,
-                )
-                .await?
+                let key = plan::RecordKey::Submission(&submission.idempotency_key);
+                self.read_record(&key, Timestamp::now().epoch()).await?
             }
         };
         // Deleted between the write and the read: try again.
-        let Some(previous) = previous else { return Ok(None) };
-        let hash = string(&previous, attr::REQUEST_HASH);
-        let body = string(&previous, attr::RESPONSE_BODY);
-        Ok(Some(match (hash, body) {
-            (Some(hash), Some(response_body)) if hash == submission.request_hash => {
-                SubmitOutcome::Replayed { response_body }
-            }
-            (Some(_), Some(_)) => SubmitOutcome::KeyReused,
-            _ => return Err(Unavailable("idempotency item without hash or body".into())),
-        }))
+        Ok(previous.map(|previous| plan::replay_submission(submission, &previous)))
     }
 
     async fn application_item(&self, application_id: ApplicationId) -> Result<Option<Item>, Unavailable> {
@@ -340,43 +399,18 @@ impl DynamoStore {
         Ok((state, Some(item)))
     }
 
-    /// The confirmation's write: the transition on the application, and the
-    /// reservations and token made permanent (their TTL removed) or used.
+    /// The confirmation's write: the plan's transition on the application,
+    /// and the reservations and token made permanent (their TTL removed) or used.
     fn confirm_write(
         &self,
         token: &TokenHash,
-        stored: &StoredApplication,
+        plan: &plan::ConfirmPlan,
         email_key: &str,
-        now: Timestamp,
     ) -> Vec<TransactWriteItem> {
-        let transition = Transition::Confirm;
-        let id = s(&stored.receipt.application_id.to_string());
-        let mut from_names = Vec::new();
-        let mut update_app = Update::builder()
-            .table_name(&self.table)
-            .set_key(Some(keys(&layout::application_pk(stored.receipt.application_id), layout::APPLICATION_SORT_KEY)))
-            .update_expression("SET #status = :to, #version = #version + :one, #verified = :now, #updated = :now, #listing = :listed REMOVE #expires")
-            .expression_attribute_names("#listing", attr::LISTING)
-            .expression_attribute_values(":listed", s(layout::LISTED))
-            .expression_attribute_names("#status", attr::STATUS)
-            .expression_attribute_names("#version", attr::VERSION)
-            .expression_attribute_names("#verified", attr::VERIFIED_AT)
-            .expression_attribute_names("#updated", attr::UPDATED_AT)
-            .expression_attribute_names("#expires", attr::EXPIRES_AT)
-            .expression_attribute_values(":to", s(transition.to().as_str()))
-            .expression_attribute_values(":one", n(1))
-            .expression_attribute_values(":now", s(&now.to_string()))
-            .expression_attribute_values(":version", n(i64::from(stored.version.get())));
-        for (index, status) in transition.from().iter().enumerate() {
-            let name = format!(":from{index}");
-            update_app = update_app.expression_attribute_values(&name, s(status.as_str()));
-            from_names.push(name);
-        }
-        let update_app = update_app
-            .condition_expression(format!("#version = :version AND #status IN ({})", from_names.join(", ")))
-            .build()
-            .expect("complete");
-
+        let stored = &plan.before;
+        let id = s(&stored.id().to_string());
+        let now = plan.at;
+        let update_app = self.lifecycle_update(&plan.before, &plan.after, plan.from(), now);
         // A reservation of this application, made permanent.
         let permanent = |pk: String, sk: &str| {
             Update::builder()
@@ -409,7 +443,7 @@ impl DynamoStore {
             .expression_attribute_names("#expires", attr::EXPIRES_AT)
             .expression_attribute_values(":id", id)
             .expression_attribute_values(":now", s(&now.to_string()))
-            .expression_attribute_values(":later", n(now.epoch() + layout::CONFIRMED_TOKEN_TTL_SECS))
+            .expression_attribute_values(":later", n(plan.token_expires_at.epoch()))
             .build()
             .expect("complete");
         [update_app, update_email, update_reception, update_token]
@@ -457,26 +491,15 @@ async fn pause(attempt: u32) {
 }
 
 #[async_trait]
-impl Store for DynamoStore {
+impl Intake for DynamoStore {
     async fn submit(&self, submission: &Submission) -> Result<SubmitOutcome, Unavailable> {
         for attempt in 0..ATTEMPTS {
-            let now = Timestamp::now().epoch();
+            let now = Timestamp::now();
             let reservation =
                 self.get_item(&layout::email_pk(&submission.email_key), layout::EMAIL_SORT_KEY).await?;
             let write = self.submission_write(submission, reservation.as_ref(), now);
-            let notice = write.reception.is_none();
             let reasons = match self.send(write.items).await? {
-                Sent::Done => {
-                    let event = if notice {
-                        MailEvent::AlreadyReceived(submission.notice_id)
-                    } else {
-                        MailEvent::Submitted(submission.receipt.application_id)
-                    };
-                    return Ok(SubmitOutcome::Created {
-                        response_body: submission.response_body.clone(),
-                        event,
-                    });
-                }
+                Sent::Done => return Ok(write.plan.outcome(submission)),
                 Sent::Cancelled(reasons) => reasons,
             };
             if failed(&reasons, write.idempotency) {
@@ -504,25 +527,16 @@ impl Store for DynamoStore {
 
     async fn confirm(&self, token: &TokenHash) -> Result<ConfirmOutcome, Unavailable> {
         for attempt in 0..ATTEMPTS {
-            let stored = match self.token_state(token).await?.0 {
-                TokenState::NotFound => return Ok(ConfirmOutcome::NotFound),
-                TokenState::Expired => return Ok(ConfirmOutcome::Expired),
-                TokenState::Confirmed(stored) => return Ok(ConfirmOutcome::AlreadyConfirmed(stored)),
-                TokenState::Pending(stored) => stored,
+            let plan = match plan::confirm(self.token_state(token).await?.0, Timestamp::now()) {
+                Ok(plan) => plan,
+                Err(outcome) => return Ok(outcome),
             };
-            if Transition::Confirm.apply(stored.status).is_err() {
-                return Ok(ConfirmOutcome::NotFound);
-            }
-            let item = self.application_item(stored.receipt.application_id).await?;
+            let item = self.application_item(plan.before.id()).await?;
             let Some(email_key) = item.as_ref().and_then(|item| string(item, attr::EMAIL_KEY)) else {
                 return Ok(ConfirmOutcome::NotFound);
             };
-            let now = Timestamp::now();
-            match self.send(self.confirm_write(token, &stored, &email_key, now)).await? {
-                Sent::Done => {
-                    let confirmed = self.live_application(stored.receipt.application_id).await?;
-                    return Ok(confirmed.map_or(ConfirmOutcome::NotFound, ConfirmOutcome::Confirmed));
-                }
+            match self.send(self.confirm_write(token, &plan, &email_key)).await? {
+                Sent::Done => return Ok(ConfirmOutcome::Confirmed(plan.after)),
                 Sent::Cancelled(reasons) => {
                     if !reasons
                         .iter()
@@ -562,7 +576,10 @@ impl Store for DynamoStore {
             .await;
         condition_held(result)
     }
+}
 
+#[async_trait]
+impl MailLedger for DynamoStore {
     async fn mail_sent(&self, subject: MailSubject, kind: MailKind) -> Result<bool, Unavailable> {
         if !subject.carries(kind) {
             return Ok(false);
@@ -610,6 +627,62 @@ impl Store for DynamoStore {
             .map(|application_id| Notice { notice_id, application_id }))
     }
 
+    async fn history_entry(
+        &self,
+        application_id: ApplicationId,
+        version: Version,
+    ) -> Result<Option<HistoryEntry>, Unavailable> {
+        self.history_entry_of(application_id, version).await
+    }
+}
+
+#[async_trait]
+impl Review for DynamoStore {
+    async fn decide(&self, decision: &DecisionWrite) -> Result<DecideOutcome, Unavailable> {
+        self.decide_all(decision).await
+    }
+
+    async fn record(
+        &self,
+        application_id: ApplicationId,
+    ) -> Result<Option<(Record, Vec<HistoryEntry>)>, Unavailable> {
+        self.record_of(application_id).await
+    }
+
+    async fn list(&self, query: &ListQuery) -> Result<Page, Unavailable> {
+        self.list_page(query).await
+    }
+
+    async fn count_by_status(&self) -> Result<StatusCounts, Unavailable> {
+        self.status_counts().await
+    }
+
+    async fn related(&self, query: &Related) -> Result<Vec<StoredApplication>, Unavailable> {
+        self.related_of(query).await
+    }
+
+    async fn erase(&self, erasure: &Erasure) -> Result<EraseOutcome, Unavailable> {
+        self.erase_all(erasure).await
+    }
+
+    async fn append_audit(&self, entry: &AuditEntry) -> Result<(), Unavailable> {
+        self.append_audit_entry(entry).await
+    }
+
+    async fn audit_log(&self, before: Option<AuditId>, limit: usize) -> Result<AuditPage, Unavailable> {
+        self.audit_page(before, limit).await
+    }
+}
+
+#[async_trait]
+impl Tooling for DynamoStore {
+    async fn idempotency_record(
+        &self,
+        key: &plan::RecordKey<'_>,
+    ) -> Result<Option<plan::IdempotencyRecord>, Unavailable> {
+        self.read_record(key, Timestamp::now().epoch()).await
+    }
+
     async fn list_by_status(
         &self,
         status: Status,
@@ -650,82 +723,41 @@ impl Store for DynamoStore {
 
     async fn pending_mail(&self) -> Result<Vec<MailEvent>, Unavailable> {
         let now = Timestamp::now();
-        let mut events = Vec::new();
+        let mut records = Vec::new();
         for item in self.scan_all().await? {
             let Some(pk) = string(&item, layout::PARTITION_KEY) else { continue };
             let sk = string(&item, layout::SORT_KEY).unwrap_or_default();
+            let expired = is_expired(&item, now.epoch());
             let sent = |kind: MailKind| item.contains_key(layout::mail_sent_attribute(kind));
             if layout::is_application_item(&pk) && layout::is_history_item(&sk) {
                 let entry = review::decode_history(&item)?;
-                let decision = entry.action.decision();
-                if let (Some(decision), Some(id)) =
-                    (decision, string(&item, attr::APPLICATION_ID).as_deref().and_then(ApplicationId::parse))
-                    && !is_expired(&item, now.epoch())
-                    && !item.contains_key(attr::RESULT_SENT_AT)
+                if let Some(id) =
+                    string(&item, attr::APPLICATION_ID).as_deref().and_then(ApplicationId::parse)
                 {
-                    events.push(MailEvent::Decided(id, entry.version, decision));
+                    records.push(plan::MailRecord::History {
+                        id,
+                        version: entry.version,
+                        action: entry.action,
+                        expired,
+                        sent: item.contains_key(attr::RESULT_SENT_AT),
+                    });
                 }
-            } else if layout::is_application_item(&pk) && !item.contains_key(attr::ERASED_AT) {
-                let stored = decode_application(&item)?;
-                let id = stored.receipt.application_id;
-                if stored.status == Status::AwaitingVerification {
-                    if !stored.is_expired(now) && !sent(MailKind::Verification) {
-                        events.push(MailEvent::Submitted(id));
-                    }
-                } else if !sent(MailKind::Acknowledgement) || !sent(MailKind::OperatorNotice) {
-                    events.push(MailEvent::Confirmed(id));
-                }
-            } else if let Some(notice_id) = layout::notice_id_of(&pk)
-                && !is_expired(&item, now.epoch())
-                && !sent(MailKind::AlreadyReceived)
+            } else if layout::is_application_item(&pk)
+                && sk == layout::APPLICATION_SORT_KEY
+                && !item.contains_key(attr::ERASED_AT)
             {
-                events.push(MailEvent::AlreadyReceived(notice_id));
+                let stored = decode_application(&item)?;
+                records.push(plan::MailRecord::Application {
+                    id: stored.id(),
+                    status: stored.status,
+                    expired: stored.is_expired(now),
+                    sent: MailKind::ALL.into_iter().filter(|kind| sent(*kind)).collect(),
+                });
+            } else if let Some(id) = layout::notice_id_of(&pk) {
+                records.push(plan::MailRecord::Notice { id, expired, sent: sent(MailKind::AlreadyReceived) });
             }
         }
-        Ok(events)
-    }
-
-    async fn decide(&self, decision: &DecisionWrite) -> Result<DecideOutcome, Unavailable> {
-        self.decide_all(decision).await
-    }
-
-    async fn record(
-        &self,
-        application_id: ApplicationId,
-    ) -> Result<Option<(Record, Vec<HistoryEntry>)>, Unavailable> {
-        self.record_of(application_id).await
-    }
-
-    async fn history_entry(
-        &self,
-        application_id: ApplicationId,
-        version: Version,
-    ) -> Result<Option<HistoryEntry>, Unavailable> {
-        self.history_entry_of(application_id, version).await
-    }
-
-    async fn list(&self, query: &ListQuery) -> Result<Page, Unavailable> {
-        self.list_page(query).await
-    }
-
-    async fn count_by_status(&self) -> Result<StatusCounts, Unavailable> {
-        self.status_counts().await
-    }
-
-    async fn related(&self, query: &Related) -> Result<Vec<StoredApplication>, Unavailable> {
-        self.related_of(query).await
-    }
-
-    async fn erase(&self, erasure: &Erasure) -> Result<EraseOutcome, Unavailable> {
-        self.erase_all(erasure).await
-    }
-
-    async fn append_audit(&self, entry: &AuditEntry) -> Result<(), Unavailable> {
-        self.append_audit_entry(entry).await
-    }
-
-    async fn audit_log(&self, before: Option<AuditId>, limit: usize) -> Result<AuditPage, Unavailable> {
-        self.audit_page(before, limit).await
+        Ok(records.iter().filter_map(plan::owed).collect())
     }
 }
 
@@ -902,4 +934,10 @@ fn sdk_unavailable<E: ProvideErrorMetadata, R>(error: SdkError<E, R>) -> Unavail
 
 fn service_unavailable(error: &impl ProvideErrorMetadata) -> Unavailable {
     Unavailable(format!("service error {}", error.code().unwrap_or("unknown")))
+}
+
+/// An idempotency item as the plans read it.
+fn record_from(item: &Item) -> Result<plan::IdempotencyRecord, Unavailable> {
+    layout::idempotency_record_from(|name| string(item, name).map(Into::into))
+        .map_err(|e| Unavailable(format!("unreadable idempotency item: {e}")))
 }

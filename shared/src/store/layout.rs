@@ -7,14 +7,15 @@
 //! Backend-neutral: no SDK type appears here. Every value is a string; counts
 //! are written as DynamoDB numbers (`N`), whose wire form is a digit string.
 
+use super::plan::IdempotencyRecord;
 use super::{ErasedApplication, StoredApplication};
 use crate::domain::{
     Actor, Application, ApplicationId, AuditAction, AuditEntry, AuditId, Entry, Field, HistoryAction,
     HistoryEntry, IdempotencyKey, Kind, NoticeId, OperatorMessage, PartnerCode, Receipt, ReceptionNumber,
-    Status, Timestamp, Version,
+    RequestHash, Status, Timestamp, Version,
 };
+use crate::domain::{MailKind, MailSubject};
 use crate::keyed::{EmailKey, TokenHash};
-use crate::mail::{MailKind, MailSubject};
 use sha2::{Digest, Sha256};
 use std::borrow::Cow;
 
@@ -140,6 +141,9 @@ pub mod attr {
     /// Email item: the token hash of the unverified application it points to,
     /// so that a superseding submission can delete that token.
     pub const TOKEN_HASH: &str = "tokenHash";
+    /// Email item of a verified application: the ids of the notices made for
+    /// its address (a string set), so that an erasure deletes them too.
+    pub const NOTICES: &str = "notices";
     /// Email and token items: set once the application is verified.
     pub const CONFIRMED_AT: &str = "confirmedAt";
     /// Idempotency item: SHA-256 (hex) of the normalised application.
@@ -260,6 +264,11 @@ pub fn notice_id_of(pk: &str) -> Option<NoticeId> {
     pk.strip_prefix(NOTICE_PREFIX).and_then(NoticeId::parse)
 }
 
+/// `pk` of an idempotency record ([`IDEMPOTENCY_PREFIX`] and the record's key).
+pub fn record_pk(key: &super::plan::RecordKey<'_>) -> String {
+    format!("{IDEMPOTENCY_PREFIX}{}", key.text())
+}
+
 /// `pk` of a counter item.
 pub fn counter_pk(name: &str) -> String {
     format!("{RATE_PREFIX}{name}")
@@ -326,6 +335,65 @@ pub fn application_attributes(stored: &StoredApplication) -> Vec<(&'static str, 
         attributes.push((field.key(), value));
     }
     attributes
+}
+
+/// The attributes of an application that its lifecycle changes (status,
+/// version, verification, expiry, partner code and the `byReceived` key),
+/// each with its value in `stored`, or `None` where it is to be removed: what
+/// a confirmation or a decision writes over the item, derived from the state
+/// after it as [`application_attributes`] derives a new item, so the two
+/// never disagree (a verified application is `listing`, whichever write made it).
+pub fn lifecycle_attributes(
+    stored: &StoredApplication,
+    updated_at: Timestamp,
+) -> Vec<(&'static str, Option<Value>)> {
+    vec![
+        (attr::STATUS, Some(Value::Text(stored.status.as_str().to_owned()))),
+        (attr::VERSION, Some(Value::Number(stored.version.to_string()))),
+        (attr::UPDATED_AT, Some(Value::Text(updated_at.to_string()))),
+        (attr::VERIFIED_AT, stored.verified_at.map(|at| Value::Text(at.to_string()))),
+        (attr::EXPIRES_AT, stored.expires_at.map(|at| Value::Number(at.epoch().to_string()))),
+        (attr::PARTNER_CODE, stored.partner_code.map(|code| Value::Text(code.to_string()))),
+        (attr::LISTING, stored.status.is_verified().then(|| Value::Text(LISTED.to_owned()))),
+    ]
+}
+
+/// The attributes of an idempotency record, beside its key. Both stores keep
+/// the same; a record without a body (a decision's) has none.
+pub fn idempotency_attributes(record: &IdempotencyRecord) -> Vec<(&'static str, Value)> {
+    let mut attributes = vec![
+        (attr::APPLICATION_ID, Value::Text(record.application_id.to_string())),
+        (attr::REQUEST_HASH, Value::Text(record.request_hash.as_str().to_owned())),
+        (attr::RESPONSE_STATUS, Value::Number(record.response_status.to_string())),
+        (attr::EXPIRES_AT, Value::Number(record.expires_at.epoch().to_string())),
+    ];
+    if let Some(body) = &record.response_body {
+        attributes.push((attr::RESPONSE_BODY, Value::Text(body.clone())));
+    }
+    attributes
+}
+
+/// Rebuilds an idempotency record from its attributes.
+pub fn idempotency_record_from<'a>(
+    get: impl Fn(&str) -> Option<Cow<'a, str>>,
+) -> Result<IdempotencyRecord, LayoutError> {
+    let required = |name: &'static str| get(name).ok_or(LayoutError::Missing(name));
+    let malformed = |name: &'static str| LayoutError::Malformed(name);
+    Ok(IdempotencyRecord {
+        application_id: ApplicationId::parse(&required(attr::APPLICATION_ID)?)
+            .ok_or(malformed(attr::APPLICATION_ID))?,
+        request_hash: RequestHash::parse(&required(attr::REQUEST_HASH)?)
+            .ok_or(malformed(attr::REQUEST_HASH))?,
+        response_status: required(attr::RESPONSE_STATUS)?
+            .parse()
+            .map_err(|_| malformed(attr::RESPONSE_STATUS))?,
+        response_body: get(attr::RESPONSE_BODY).map(Cow::into_owned).filter(|body| !body.is_empty()),
+        expires_at: required(attr::EXPIRES_AT)?
+            .parse()
+            .ok()
+            .and_then(Timestamp::from_epoch)
+            .ok_or(malformed(attr::EXPIRES_AT))?,
+    })
 }
 
 /// What a search by substring matches: the names, the corporate name and the

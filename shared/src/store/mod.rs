@@ -11,6 +11,7 @@
 #[cfg(feature = "dynamodb")]
 pub mod dynamodb;
 pub mod layout;
+pub mod plan;
 pub mod review;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;
@@ -20,12 +21,12 @@ pub use review::{
     Page, Record, Related, Search, StatusCounts,
 };
 
+pub use crate::domain::StoredApplication;
 use crate::domain::{
-    Application, ApplicationId, AuditEntry, AuditId, HistoryEntry, IdempotencyKey, NoticeId, PartnerCode,
-    Receipt, Status, Timestamp, Version,
+    Application, ApplicationId, AuditEntry, AuditId, HistoryEntry, IdempotencyKey, MailEvent, MailKind,
+    MailSubject, NoticeId, Receipt, RequestHash, Status, Timestamp, Version,
 };
 use crate::keyed::{EmailKey, TokenHash};
-use crate::mail::{MailEvent, MailKind, MailSubject};
 use async_trait::async_trait;
 
 /// What a submission asks the store to keep, all or nothing. What is kept
@@ -37,8 +38,8 @@ use async_trait::async_trait;
 #[derive(Debug, Clone)]
 pub struct Submission {
     pub idempotency_key: IdempotencyKey,
-    /// SHA-256 (hex) of the normalised application: a replay must carry the same.
-    pub request_hash: String,
+    /// The digest of the normalised application: a replay must carry the same.
+    pub request_hash: RequestHash,
     pub receipt: Receipt,
     pub application: Application,
     /// The keyed hash that reserves the address.
@@ -91,57 +92,6 @@ pub enum TokenState {
     NotFound,
 }
 
-/// A stored application, as the notification and the operators read it back.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredApplication {
-    pub receipt: Receipt,
-    pub application: Application,
-    pub status: Status,
-    pub version: Version,
-    /// When the address was proven (confirmation).
-    pub verified_at: Option<Timestamp>,
-    /// When it is deleted: while awaiting verification, the link's expiry;
-    /// once rejected, the end of its retention.
-    pub expires_at: Option<Timestamp>,
-    /// The unverified application this one replaced, if any.
-    pub supersedes: Option<ApplicationId>,
-    /// The 取次店コード, once approved.
-    pub partner_code: Option<PartnerCode>,
-}
-
-impl StoredApplication {
-    /// A new application as a submission stores it: awaiting verification until `expires_at`.
-    pub fn awaiting(submission: &Submission, supersedes: Option<ApplicationId>) -> Self {
-        StoredApplication {
-            receipt: submission.receipt,
-            application: submission.application.clone(),
-            status: Status::AwaitingVerification,
-            version: Version::FIRST,
-            verified_at: None,
-            expires_at: Some(submission.expires_at),
-            supersedes,
-            partner_code: None,
-        }
-    }
-
-    /// What a decision made of it (as its one write stored it).
-    pub fn decided(self, decision: &DecisionWrite, to: Status) -> Self {
-        StoredApplication {
-            status: to,
-            version: self.version.next(),
-            partner_code: decision.partner_code.or(self.partner_code),
-            expires_at: decision.retain_until.or(self.expires_at),
-            ..self
-        }
-    }
-
-    /// An unverified application past its link's expiry, or a rejected one
-    /// past its retention: absent, whatever the TTL has done.
-    pub fn is_expired(&self, now: Timestamp) -> bool {
-        self.expires_at.is_some_and(|at| at < now)
-    }
-}
-
 /// A submission for an address that already has a verified application: it
 /// keeps nothing of what was typed, only which application to remind of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -164,8 +114,9 @@ pub struct Counter {
 #[error("storage unavailable: {0}")]
 pub struct Unavailable(pub String);
 
+/// What the form's functions ask: submissions, verification links and rate limits.
 #[async_trait]
-pub trait Store: Send + Sync {
+pub trait Intake: Send + Sync {
     /// Stores what [`Submission`] describes, atomically with its idempotency
     /// record. Returns only after it is durable.
     async fn submit(&self, submission: &Submission) -> Result<SubmitOutcome, Unavailable>;
@@ -181,6 +132,23 @@ pub trait Store: Send + Sync {
     /// Counts one request against `counter`; false (and nothing counted) when
     /// the window's limit is reached.
     async fn admit(&self, counter: &Counter) -> Result<bool, Unavailable>;
+}
+
+/// What delivery reads and marks: each mail's subject and whether it went out (exactly once per event).
+#[async_trait]
+pub trait MailLedger: Send + Sync {
+    /// The application stored under this id, if any and not expired (strongly consistent).
+    async fn get(&self, application_id: ApplicationId) -> Result<Option<StoredApplication>, Unavailable>;
+
+    /// The notice stored under this id, if any.
+    async fn notice(&self, notice_id: NoticeId) -> Result<Option<Notice>, Unavailable>;
+
+    /// The stored history entry that made `version` (a decision's result mail reads it).
+    async fn history_entry(
+        &self,
+        application_id: ApplicationId,
+        version: Version,
+    ) -> Result<Option<HistoryEntry>, Unavailable>;
 
     /// True when this mail was already sent for this subject.
     async fn mail_sent(&self, subject: MailSubject, kind: MailKind) -> Result<bool, Unavailable>;
@@ -188,27 +156,11 @@ pub trait Store: Send + Sync {
     /// Records, conditionally, that this mail was sent. Returns false if it was
     /// already recorded (or the subject is gone).
     async fn mark_mail_sent(&self, subject: MailSubject, kind: MailKind) -> Result<bool, Unavailable>;
+}
 
-    /// The application stored under this id, if any and not expired (strongly consistent).
-    async fn get(&self, application_id: ApplicationId) -> Result<Option<StoredApplication>, Unavailable>;
-
-    /// The notice stored under this id, if any.
-    async fn notice(&self, notice_id: NoticeId) -> Result<Option<Notice>, Unavailable>;
-
-    /// Applications with this status, newest first: what operators list
-    /// (DynamoDB: the status index, eventually consistent). Expired ones are left out.
-    async fn list_by_status(
-        &self,
-        status: Status,
-        limit: usize,
-    ) -> Result<Vec<StoredApplication>, Unavailable>;
-
-    /// The mail events whose mails may not all have gone out yet (an
-    /// unverified application without its link mail, a confirmed one without
-    /// its two mails, a notice without its mail): what a restarted local
-    /// server delivers. On AWS the stream redelivers instead.
-    async fn pending_mail(&self) -> Result<Vec<MailEvent>, Unavailable>;
-
+/// What the operators' side asks: decisions, the detail, the list, the counts, the reviewer's check, erasure and the audit.
+#[async_trait]
+pub trait Review: Send + Sync {
     /// Makes an operator's decision ([`DecisionWrite`]): one conditional write.
     async fn decide(&self, decision: &DecisionWrite) -> Result<DecideOutcome, Unavailable>;
 
@@ -218,13 +170,6 @@ pub trait Store: Send + Sync {
         &self,
         application_id: ApplicationId,
     ) -> Result<Option<(Record, Vec<HistoryEntry>)>, Unavailable>;
-
-    /// The stored history entry that made `version` (a decision's result mail reads it).
-    async fn history_entry(
-        &self,
-        application_id: ApplicationId,
-        version: Version,
-    ) -> Result<Option<HistoryEntry>, Unavailable>;
 
     /// One page of applications, newest first ([`ListQuery`]).
     async fn list(&self, query: &ListQuery) -> Result<Page, Unavailable>;
@@ -250,3 +195,35 @@ pub trait Store: Send + Sync {
     /// The audit, newest first, older than `before`.
     async fn audit_log(&self, before: Option<AuditId>, limit: usize) -> Result<AuditPage, Unavailable>;
 }
+
+/// What only tools, samples, tests and the local server's restart ask: reads no request path makes.
+#[async_trait]
+pub trait Tooling: Send + Sync {
+    /// Applications with this status, newest first: what operators list
+    /// (DynamoDB: the status index, eventually consistent). Expired ones are left out.
+    async fn list_by_status(
+        &self,
+        status: Status,
+        limit: usize,
+    ) -> Result<Vec<StoredApplication>, Unavailable>;
+
+    /// The mail events whose mails may not all have gone out yet (an
+    /// unverified application without its link mail, a confirmed one without
+    /// its two mails, a notice without its mail): what a restarted local
+    /// server delivers. On AWS the stream redelivers instead.
+    async fn pending_mail(&self) -> Result<Vec<MailEvent>, Unavailable>;
+
+    /// The live idempotency record under `key` (the contract suite compares
+    /// the two stores' records).
+    async fn idempotency_record(
+        &self,
+        key: &plan::RecordKey<'_>,
+    ) -> Result<Option<plan::IdempotencyRecord>, Unavailable>;
+}
+
+/// Every role at once: what a store is. A caller names the role it uses
+/// ([`Intake`], [`MailLedger`], [`Review`], [`Tooling`]), so a fake stands in
+/// for one role only.
+pub trait Store: Intake + MailLedger + Review + Tooling {}
+
+impl<T: Intake + MailLedger + Review + Tooling> Store for T {}

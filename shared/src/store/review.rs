@@ -5,8 +5,8 @@
 
 use super::StoredApplication;
 use crate::domain::{
-    Actor, Application, ApplicationId, AuditEntry, AuditId, Decision, Field, HistoryAction, HistoryEntry,
-    IdempotencyKey, OperatorMessage, PartnerCode, ReceptionNumber, Status, Timestamp, Version,
+    Actor, Application, ApplicationId, AuditEntry, AuditId, Decision, Field, IdempotencyKey, OperatorMessage,
+    PartnerCode, Phone, ReceptionNumber, RequestHash, Status, Timestamp, Version,
 };
 use crate::keyed::{EmailKey, TokenHash};
 
@@ -23,8 +23,8 @@ pub struct DecisionWrite {
     pub actor: Actor,
     pub at: Timestamp,
     pub idempotency_key: IdempotencyKey,
-    /// SHA-256 (hex) of what the request asked: a replay must carry the same.
-    pub request_hash: String,
+    /// The digest of what the request asked: a replay must carry the same.
+    pub request_hash: RequestHash,
     /// Approve only: the code to issue, if it is free ([`DecideOutcome::PartnerCodeTaken`]).
     pub partner_code: Option<PartnerCode>,
     /// Reject only: when its personal data is deleted (`REJECTED_RETENTION_DAYS`).
@@ -33,26 +33,11 @@ pub struct DecisionWrite {
     pub audit: AuditEntry,
 }
 
-impl DecisionWrite {
-    /// The history entry this decision appends to `stored`, moving it to `to`.
-    pub fn entry(&self, stored: &StoredApplication, to: Status) -> HistoryEntry {
-        HistoryEntry {
-            version: stored.version.next(),
-            at: self.at,
-            actor: self.actor.clone(),
-            action: HistoryAction::from(self.decision),
-            from_status: Some(stored.status),
-            to_status: Some(to),
-            message: self.message.clone(),
-        }
-    }
-}
-
 /// How a decision ended.
 #[allow(clippy::large_enum_variant)] // one per request
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DecideOutcome {
-    /// Made now: the application as it is after it (mail [`crate::mail::MailEvent::Decided`]).
+    /// Made now: the application as it is after it (mail [`crate::domain::MailEvent::Decided`]).
     Decided(StoredApplication),
     /// The same key and request decided before: nothing changed now.
     Replayed(StoredApplication),
@@ -80,34 +65,6 @@ pub struct Erasure {
     /// The hash of its verification token (derived from the id by the caller's key).
     pub token_hash: TokenHash,
     pub audit: AuditEntry,
-}
-
-impl Erasure {
-    /// What remains of `stored` once erased.
-    pub fn tombstone(&self, stored: &StoredApplication) -> ErasedApplication {
-        ErasedApplication {
-            application_id: self.application_id,
-            reception_number: stored.receipt.reception_number,
-            received_at: stored.receipt.received_at,
-            verified_at: stored.verified_at,
-            status: stored.status,
-            version: stored.version.next(),
-            erased_at: self.at,
-        }
-    }
-
-    /// The history entry of the erasure: who, when and why.
-    pub fn entry(&self, stored: &StoredApplication) -> HistoryEntry {
-        HistoryEntry {
-            version: stored.version.next(),
-            at: self.at,
-            actor: self.actor.clone(),
-            action: HistoryAction::Erase,
-            from_status: Some(stored.status),
-            to_status: None,
-            message: Some(self.reason.clone()),
-        }
-    }
 }
 
 /// How an erasure ended.
@@ -147,8 +104,8 @@ pub enum Search {
     ReceptionNumber(ReceptionNumber),
     /// Exactly this address (by its keyed hash, as the reservation).
     Email(EmailKey),
-    /// Exactly this phone number, in its stored (hyphenated) form.
-    Phone(String),
+    /// Exactly this phone number.
+    Phone(Phone),
     /// A substring of a name, a corporate name or a reading (NFKC, no spaces;
     /// `reading` is the same text with hiragana as katakana).
     Text { text: String, reading: String },
@@ -225,8 +182,7 @@ pub struct Page {
 pub struct Related {
     /// The application checked, never among the answers.
     pub application_id: ApplicationId,
-    /// The stored (hyphenated) phone number.
-    pub phone: String,
+    pub phone: Phone,
     /// `T` and 13 digits, as stored.
     pub invoice_number: Option<String>,
     /// The stored corporate name without its spaces (as `searchText` holds
@@ -244,7 +200,7 @@ impl Related {
         let application = &stored.application;
         Related {
             application_id: stored.receipt.application_id,
-            phone: application.phone.as_str().to_owned(),
+            phone: application.phone.clone(),
             invoice_number: application.invoice_number.as_ref().map(|number| number.as_str().to_owned()),
             corporate_name: corporate_name_key(application),
             limit: limit.clamp(1, Self::MAX_LIMIT),
@@ -255,7 +211,7 @@ impl Related {
     /// order: [`Field::Phone`], [`Field::InvoiceNumber`], [`Field::CorporateName`].
     pub fn shared(&self, other: &Application) -> Vec<Field> {
         let mut shared = Vec::new();
-        if other.phone.as_str() == self.phone {
+        if other.phone == self.phone {
             shared.push(Field::Phone);
         }
         if self.invoice_number.is_some()

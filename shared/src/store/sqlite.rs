@@ -8,16 +8,17 @@
 mod review;
 
 use super::layout::{self, Value, attr};
+use super::plan;
 use super::{
-    AuditPage, ConfirmOutcome, Counter, DecideOutcome, DecisionWrite, EraseOutcome, Erasure, ListQuery,
-    Notice, Page, Record, Related, StatusCounts, Store, StoredApplication, Submission, SubmitOutcome,
-    TokenState, Unavailable,
+    AuditPage, ConfirmOutcome, Counter, DecideOutcome, DecisionWrite, EraseOutcome, Erasure, Intake,
+    ListQuery, MailLedger, Notice, Page, Record, Related, Review, StatusCounts, StoredApplication,
+    Submission, SubmitOutcome, TokenState, Tooling, Unavailable,
 };
 use crate::domain::{
-    ApplicationId, AuditEntry, AuditId, Field, HistoryEntry, NoticeId, Status, Timestamp, Transition, Version,
+    ApplicationId, AuditEntry, AuditId, Field, HistoryEntry, NoticeId, Status, Timestamp, Version,
 };
+use crate::domain::{MailEvent, MailKind, MailSubject};
 use crate::keyed::TokenHash;
-use crate::mail::{MailEvent, MailKind, MailSubject};
 use async_trait::async_trait;
 use rusqlite::config::DbConfig;
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
@@ -164,6 +165,7 @@ CREATE TABLE IF NOT EXISTS counters (
 CREATE INDEX IF NOT EXISTS counters_by_expiry ON counters ("{expires_at}");
 CREATE TABLE IF NOT EXISTS idempotency (
     key TEXT PRIMARY KEY,
+    "{id}" TEXT,
     "{hash}" TEXT NOT NULL,
     "{response_status}" INTEGER NOT NULL,
     "{response_body}" TEXT NOT NULL,
@@ -205,6 +207,7 @@ CREATE TABLE IF NOT EXISTS idempotency (
 /// nullable, and `version` starts at 1. `CREATE TABLE IF NOT EXISTS` alone
 /// would leave an old file unusable.
 fn migrate(connection: &Connection) -> rusqlite::Result<()> {
+    migrate_idempotency(connection)?;
     let mut statement = connection.prepare("SELECT name FROM pragma_table_info('applications')")?;
     let existing: Vec<String> = statement.query_map([], |row| row.get(0))?.collect::<Result<_, _>>()?;
     if existing.is_empty() {
@@ -230,6 +233,128 @@ fn migrate(connection: &Connection) -> rusqlite::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Idempotency records before [`plan::IdempotencyRecord`] had no application
+/// id: a decision's kept it as its body, which it now moves; a submission's
+/// cannot be rebuilt, and is dropped (it only guards replays for 24 hours).
+fn migrate_idempotency(connection: &Connection) -> rusqlite::Result<()> {
+    let mut statement = connection.prepare("SELECT name FROM pragma_table_info('idempotency')")?;
+    let existing: Vec<String> = statement.query_map([], |row| row.get(0))?.collect::<Result<_, _>>()?;
+    if existing.is_empty() || existing.iter().any(|name| name == attr::APPLICATION_ID) {
+        return Ok(());
+    }
+    connection.execute_batch(&format!(
+        "ALTER TABLE idempotency ADD COLUMN {id} TEXT;
+         UPDATE idempotency SET {id} = {body}, {body} = '' WHERE key LIKE 'DECISION#%';
+         DELETE FROM idempotency WHERE {id} IS NULL;",
+        id = q(attr::APPLICATION_ID),
+        body = q(attr::RESPONSE_BODY),
+    ))
+}
+
+/// The live idempotency record under `key`, if any.
+fn read_record(
+    connection: &Connection,
+    key: &plan::RecordKey<'_>,
+    now: i64,
+) -> rusqlite::Result<Option<plan::IdempotencyRecord>> {
+    read_record_text(connection, &key.text(), now)
+}
+
+fn read_record_text(
+    connection: &Connection,
+    key: &str,
+    now: i64,
+) -> rusqlite::Result<Option<plan::IdempotencyRecord>> {
+    let columns = [
+        attr::APPLICATION_ID,
+        attr::REQUEST_HASH,
+        attr::RESPONSE_STATUS,
+        attr::RESPONSE_BODY,
+        attr::EXPIRES_AT,
+    ];
+    let select: Vec<String> = columns.iter().map(|c| q(c)).collect();
+    let sql = format!(
+        "SELECT {} FROM idempotency WHERE key = ?1 AND {} >= ?2",
+        select.join(", "),
+        q(attr::EXPIRES_AT)
+    );
+    let values = connection.query_row(&sql, params![key, now], |row| row_values(row, &columns)).optional()?;
+    values
+        .map(|values| layout::idempotency_record_from(|name| values.get(name).map(|v| v.as_str().into())))
+        .transpose()
+        .map_err(unreadable)
+}
+
+/// Writes an idempotency record under `key` (replacing an expired one).
+fn write_record(
+    connection: &Connection,
+    key: &plan::RecordKey<'_>,
+    record: &plan::IdempotencyRecord,
+) -> rusqlite::Result<()> {
+    let mut attributes = layout::idempotency_attributes(record);
+    if record.response_body.is_none() {
+        // The column is NOT NULL since its first version: no body is ''.
+        attributes.push((attr::RESPONSE_BODY, Value::Text(String::new())));
+    }
+    let mut columns = vec!["key".to_owned()];
+    let mut values: Vec<rusqlite::types::Value> = vec![key.text().into()];
+    for (name, value) in attributes {
+        columns.push(q(name));
+        values.push(review::sql_value(value)?);
+    }
+    let placeholders: Vec<String> = (1..=values.len()).map(|i| format!("?{i}")).collect();
+    connection.execute(
+        &format!(
+            "INSERT OR REPLACE INTO idempotency ({}) VALUES ({})",
+            columns.join(", "),
+            placeholders.join(", ")
+        ),
+        rusqlite::params_from_iter(values),
+    )?;
+    Ok(())
+}
+
+/// Moves an application from `before` to `after` ([`layout::lifecycle_attributes`])
+/// if it is still at `before`'s version and in one of `from`. False if not.
+fn update_lifecycle(
+    tx: &Connection,
+    before: &StoredApplication,
+    after: &StoredApplication,
+    from: &[Status],
+    at: Timestamp,
+) -> rusqlite::Result<bool> {
+    let mut sets = Vec::new();
+    let mut values: Vec<rusqlite::types::Value> = Vec::new();
+    for (name, value) in layout::lifecycle_attributes(after, at) {
+        values.push(match value {
+            Some(value) => review::sql_value(value)?,
+            None => rusqlite::types::Value::Null,
+        });
+        sets.push(format!("{} = ?{}", q(name), values.len()));
+    }
+    values.push(before.id().to_string().into());
+    let id = values.len();
+    values.push(i64::from(before.version.get()).into());
+    let version = values.len();
+    let mut statuses = Vec::new();
+    for status in from {
+        values.push(status.as_str().to_owned().into());
+        statuses.push(format!("?{}", values.len()));
+    }
+    let changed = tx.execute(
+        &format!(
+            "UPDATE applications SET {} WHERE {} = ?{id} AND {} = ?{version} AND {} IN ({})",
+            sets.join(", "),
+            q(attr::APPLICATION_ID),
+            q(attr::VERSION),
+            q(attr::STATUS),
+            statuses.join(", ")
+        ),
+        rusqlite::params_from_iter(values),
+    )?;
+    Ok(changed == 1)
 }
 
 fn now() -> Timestamp {
@@ -276,33 +401,69 @@ fn insert_application(
 }
 
 fn submit_in(connection: &mut Connection, submission: &Submission) -> rusqlite::Result<SubmitOutcome> {
-    let now = now().epoch();
+    let now = now();
     let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
-
-    let previous: Option<(String, String)> = tx
-        .query_row(
-            &format!(
-                "SELECT {}, {} FROM idempotency WHERE key = ?1 AND {} >= ?2",
-                q(attr::REQUEST_HASH),
-                q(attr::RESPONSE_BODY),
-                q(attr::EXPIRES_AT)
-            ),
-            params![submission.idempotency_key.as_str(), now],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )
-        .optional()?;
-    if let Some((request_hash, response_body)) = previous {
-        return Ok(if request_hash == submission.request_hash {
-            SubmitOutcome::Replayed { response_body }
-        } else {
-            SubmitOutcome::KeyReused
-        });
+    let key = plan::RecordKey::Submission(&submission.idempotency_key);
+    if let Some(previous) = read_record(&tx, &key, now.epoch())? {
+        return Ok(plan::replay_submission(submission, &previous));
     }
-
     let email_key = submission.email_key.as_str();
     // An unverified application past its expiry is absent: remove it and its token now.
-    delete_expired_applications(&tx, Some(email_key), now)?;
-    let existing: Option<(String, String, Option<String>)> = tx
+    delete_expired_applications(&tx, Some(email_key), now.epoch())?;
+    let plan = plan::submit(submission, reservation_in(&tx, email_key)?, now);
+    match &plan {
+        plan::SubmissionPlan::Notice { application_id, notice_id, expires_at } => {
+            tx.execute(
+                &format!(
+                    "INSERT INTO notices ({}, {}, {}) VALUES (?1, ?2, ?3)",
+                    q(attr::NOTICE_ID),
+                    q(attr::APPLICATION_ID),
+                    q(attr::EXPIRES_AT)
+                ),
+                params![notice_id.to_string(), application_id.to_string(), expires_at.epoch()],
+            )?;
+        }
+        plan::SubmissionPlan::Application { stored, supersedes, email_key, token } => {
+            if let Some(plan::Reservation::Unverified { application_id, token }) = supersedes {
+                // The earlier, unverified application and its link are replaced.
+                if let Some(token) = token {
+                    tx.execute("DELETE FROM tokens WHERE hash = ?1", [token.as_str()])?;
+                }
+                tx.execute(
+                    &format!("DELETE FROM applications WHERE {} = ?1", q(attr::APPLICATION_ID)),
+                    [application_id.to_string()],
+                )?;
+            }
+            let taken: bool = tx.query_row(
+                &format!(
+                    "SELECT EXISTS (SELECT 1 FROM applications WHERE {} = ?1)",
+                    q(attr::RECEPTION_NUMBER)
+                ),
+                [stored.receipt.reception_number.as_str()],
+                |row| row.get(0),
+            )?;
+            if taken {
+                return Ok(SubmitOutcome::ReceptionNumberTaken);
+            }
+            insert_application(&tx, stored, email_key.as_str(), token.as_str())?;
+            tx.execute(
+                &format!(
+                    "INSERT INTO tokens (hash, {}, {}) VALUES (?1, ?2, ?3)",
+                    q(attr::APPLICATION_ID),
+                    q(attr::EXPIRES_AT)
+                ),
+                params![token.as_str(), stored.id().to_string(), submission.expires_at.epoch()],
+            )?;
+        }
+    }
+    write_record(&tx, &key, &plan.record(submission, now))?;
+    tx.commit()?;
+    Ok(plan.outcome(submission))
+}
+
+/// The address's live reservation: the application that holds it, if any.
+fn reservation_in(connection: &Connection, email_key: &str) -> rusqlite::Result<Option<plan::Reservation>> {
+    let row: Option<(String, String, Option<String>)> = connection
         .query_row(
             &format!(
                 "SELECT {}, {}, {} FROM applications WHERE {} = ?1",
@@ -315,77 +476,16 @@ fn submit_in(connection: &mut Connection, submission: &Submission) -> rusqlite::
             |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
         )
         .optional()?;
-
-    let event = match existing {
-        Some((application_id, status, _)) if Status::parse(&status).is_some_and(Status::is_verified) => {
-            tx.execute(
-                &format!(
-                    "INSERT INTO notices ({}, {}, {}) VALUES (?1, ?2, ?3)",
-                    q(attr::NOTICE_ID),
-                    q(attr::APPLICATION_ID),
-                    q(attr::EXPIRES_AT)
-                ),
-                params![submission.notice_id.to_string(), application_id, now + layout::NOTICE_TTL_SECS],
-            )?;
-            MailEvent::AlreadyReceived(submission.notice_id)
-        }
-        existing => {
-            let mut supersedes = None;
-            if let Some((application_id, _, token_hash)) = existing {
-                // The earlier, unverified application and its link are replaced.
-                tx.execute("DELETE FROM tokens WHERE hash = ?1", [token_hash.unwrap_or_default()])?;
-                tx.execute(
-                    &format!("DELETE FROM applications WHERE {} = ?1", q(attr::APPLICATION_ID)),
-                    [&application_id],
-                )?;
-                supersedes = ApplicationId::parse(&application_id);
-            }
-            let taken: bool = tx.query_row(
-                &format!(
-                    "SELECT EXISTS (SELECT 1 FROM applications WHERE {} = ?1)",
-                    q(attr::RECEPTION_NUMBER)
-                ),
-                [submission.receipt.reception_number.as_str()],
-                |row| row.get(0),
-            )?;
-            if taken {
-                return Ok(SubmitOutcome::ReceptionNumberTaken);
-            }
-            let stored = StoredApplication::awaiting(submission, supersedes);
-            insert_application(&tx, &stored, email_key, submission.token_hash.as_str())?;
-            tx.execute(
-                &format!(
-                    "INSERT INTO tokens (hash, {}, {}) VALUES (?1, ?2, ?3)",
-                    q(attr::APPLICATION_ID),
-                    q(attr::EXPIRES_AT)
-                ),
-                params![
-                    submission.token_hash.as_str(),
-                    submission.receipt.application_id.to_string(),
-                    submission.expires_at.epoch()
-                ],
-            )?;
-            MailEvent::Submitted(submission.receipt.application_id)
-        }
-    };
-
-    tx.execute(
-        &format!(
-            "INSERT OR REPLACE INTO idempotency (key, {}, {}, {}, {}) VALUES (?1, ?2, 202, ?3, ?4)",
-            q(attr::REQUEST_HASH),
-            q(attr::RESPONSE_STATUS),
-            q(attr::RESPONSE_BODY),
-            q(attr::EXPIRES_AT)
-        ),
-        params![
-            submission.idempotency_key.as_str(),
-            submission.request_hash,
-            submission.response_body,
-            now + layout::IDEMPOTENCY_TTL_SECS
-        ],
-    )?;
-    tx.commit()?;
-    Ok(SubmitOutcome::Created { response_body: submission.response_body.clone(), event })
+    let Some((id, status, token)) = row else { return Ok(None) };
+    let application_id =
+        ApplicationId::parse(&id).ok_or(unreadable(layout::LayoutError::Malformed(attr::APPLICATION_ID)))?;
+    let verified =
+        Status::parse(&status).ok_or(unreadable(layout::LayoutError::Malformed(attr::STATUS)))?.is_verified();
+    Ok(Some(if verified {
+        plan::Reservation::Verified { application_id }
+    } else {
+        plan::Reservation::Unverified { application_id, token: token.as_deref().and_then(TokenHash::parse) }
+    }))
 }
 
 /// Deletes applications past their expiry (of one address, or all) with their
@@ -448,42 +548,12 @@ fn token_in(connection: &Connection, token: &str) -> rusqlite::Result<TokenState
 }
 
 fn confirm_in(connection: &mut Connection, token: &str) -> rusqlite::Result<ConfirmOutcome> {
-    let now = now();
     let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let state = token_in(&tx, token)?;
-    let stored = match state {
-        TokenState::NotFound => return Ok(ConfirmOutcome::NotFound),
-        TokenState::Expired => return Ok(ConfirmOutcome::Expired),
-        TokenState::Confirmed(stored) => return Ok(ConfirmOutcome::AlreadyConfirmed(stored)),
-        TokenState::Pending(stored) => stored,
+    let plan = match plan::confirm(token_in(&tx, token)?, now()) {
+        Ok(plan) => plan,
+        Err(outcome) => return Ok(outcome),
     };
-    let transition = Transition::Confirm;
-    if transition.apply(stored.status).is_err() {
-        return Ok(ConfirmOutcome::NotFound);
-    }
-    let from: Vec<String> = transition.from().iter().map(|s| format!("'{}'", s.as_str())).collect();
-    let changed = tx.execute(
-        &format!(
-            "UPDATE applications SET {status} = ?1, {version} = {version} + 1, {verified} = ?2, {updated} = ?2, \
-             {expires} = NULL, {listing} = '{listed}' WHERE {id} = ?3 AND {version} = ?4 AND {status} IN ({from})",
-            listing = q(attr::LISTING),
-            listed = layout::LISTED,
-            status = q(attr::STATUS),
-            version = q(attr::VERSION),
-            verified = q(attr::VERIFIED_AT),
-            updated = q(attr::UPDATED_AT),
-            expires = q(attr::EXPIRES_AT),
-            id = q(attr::APPLICATION_ID),
-            from = from.join(", "),
-        ),
-        params![
-            transition.to().as_str(),
-            now.to_string(),
-            stored.receipt.application_id.to_string(),
-            stored.version.get()
-        ],
-    )?;
-    if changed != 1 {
+    if !update_lifecycle(&tx, &plan.before, &plan.after, plan.from(), plan.at)? {
         return Ok(ConfirmOutcome::NotFound);
     }
     tx.execute(
@@ -492,11 +562,10 @@ fn confirm_in(connection: &mut Connection, token: &str) -> rusqlite::Result<Conf
             q(attr::CONFIRMED_AT),
             q(attr::EXPIRES_AT)
         ),
-        params![now.to_string(), now.epoch() + layout::CONFIRMED_TOKEN_TTL_SECS, token],
+        params![plan.at.to_string(), plan.token_expires_at.epoch(), token],
     )?;
-    let confirmed = application_by_id(&tx, &stored.receipt.application_id.to_string())?;
     tx.commit()?;
-    Ok(confirmed.map_or(ConfirmOutcome::NotFound, ConfirmOutcome::Confirmed))
+    Ok(ConfirmOutcome::Confirmed(plan.after))
 }
 
 /// One atomic statement: the first request of a window inserts the counter,
@@ -519,52 +588,53 @@ fn admit_in(connection: &mut Connection, counter: &Counter) -> rusqlite::Result<
     Ok(changed == 1)
 }
 
+/// Every record that may owe a mail, as [`plan::owed`] reads it.
 fn pending_in(connection: &Connection) -> rusqlite::Result<Vec<MailEvent>> {
     let now = now().epoch();
-    let ids = |sql: String, bind: &[i64]| -> rusqlite::Result<Vec<String>> {
-        let mut statement = connection.prepare(&sql)?;
-        let rows = statement.query_map(rusqlite::params_from_iter(bind), |row| row.get::<_, String>(0))?;
-        rows.collect()
-    };
-    let awaiting = Status::AwaitingVerification.as_str();
-    let mut events = Vec::new();
-    for id in ids(
-        format!(
-            "SELECT {id} FROM applications WHERE {status} = '{awaiting}' AND {expires} >= ?1 AND {sent} IS NULL",
-            id = q(attr::APPLICATION_ID),
-            status = q(attr::STATUS),
-            expires = q(attr::EXPIRES_AT),
-            sent = q(attr::VERIFICATION_SENT_AT),
-        ),
-        &[now],
-    )? {
-        events.extend(ApplicationId::parse(&id).map(MailEvent::Submitted));
+    let mut records = Vec::new();
+    let sql = format!(
+        "SELECT {id}, {status}, coalesce({expires} < ?1, 0), {verification} IS NOT NULL, {ack} IS NOT NULL, \
+         {notice} IS NOT NULL FROM applications",
+        id = q(attr::APPLICATION_ID),
+        status = q(attr::STATUS),
+        expires = q(attr::EXPIRES_AT),
+        verification = q(attr::VERIFICATION_SENT_AT),
+        ack = q(attr::ACKNOWLEDGEMENT_SENT_AT),
+        notice = q(attr::OPERATOR_NOTICE_SENT_AT),
+    );
+    let mut statement = connection.prepare(&sql)?;
+    let mut rows = statement.query([now])?;
+    while let Some(row) = rows.next()? {
+        let (Some(id), Some(status)) =
+            (ApplicationId::parse(&row.get::<_, String>(0)?), Status::parse(&row.get::<_, String>(1)?))
+        else {
+            continue;
+        };
+        let sent =
+            [(3, MailKind::Verification), (4, MailKind::Acknowledgement), (5, MailKind::OperatorNotice)];
+        let mut kinds = Vec::new();
+        for (index, kind) in sent {
+            if row.get::<_, bool>(index)? {
+                kinds.push(kind);
+            }
+        }
+        records.push(plan::MailRecord::Application { id, status, expired: row.get(2)?, sent: kinds });
     }
-    for id in ids(
-        format!(
-            "SELECT {id} FROM applications WHERE {status} <> '{awaiting}' AND ({ack} IS NULL OR {notice} IS NULL)",
-            id = q(attr::APPLICATION_ID),
-            status = q(attr::STATUS),
-            ack = q(attr::ACKNOWLEDGEMENT_SENT_AT),
-            notice = q(attr::OPERATOR_NOTICE_SENT_AT),
-        ),
-        &[],
-    )? {
-        events.extend(ApplicationId::parse(&id).map(MailEvent::Confirmed));
+    let sql = format!(
+        "SELECT {id}, {expires} < ?1, {sent} IS NOT NULL FROM notices",
+        id = q(attr::NOTICE_ID),
+        expires = q(attr::EXPIRES_AT),
+        sent = q(attr::ALREADY_RECEIVED_SENT_AT),
+    );
+    let mut statement = connection.prepare(&sql)?;
+    let mut rows = statement.query([now])?;
+    while let Some(row) = rows.next()? {
+        if let Some(id) = NoticeId::parse(&row.get::<_, String>(0)?) {
+            records.push(plan::MailRecord::Notice { id, expired: row.get(1)?, sent: row.get(2)? });
+        }
     }
-    for id in ids(
-        format!(
-            "SELECT {id} FROM notices WHERE {expires} >= ?1 AND {sent} IS NULL",
-            id = q(attr::NOTICE_ID),
-            expires = q(attr::EXPIRES_AT),
-            sent = q(attr::ALREADY_RECEIVED_SENT_AT),
-        ),
-        &[now],
-    )? {
-        events.extend(NoticeId::parse(&id).map(MailEvent::AlreadyReceived));
-    }
-    events.extend(review::pending_decisions(connection, now)?);
-    Ok(events)
+    records.extend(review::history_mail_records(connection, now)?);
+    Ok(records.iter().filter_map(plan::owed).collect())
 }
 
 /// The table of a mail subject's row and the condition (on ?2 and ?3) that selects it.
@@ -627,7 +697,7 @@ fn unreadable(error: layout::LayoutError) -> rusqlite::Error {
 }
 
 #[async_trait]
-impl Store for SqliteStore {
+impl Intake for SqliteStore {
     async fn submit(&self, submission: &Submission) -> Result<SubmitOutcome, Unavailable> {
         let submission = submission.clone();
         self.with_connection(move |connection| submit_in(connection, &submission)).await
@@ -647,7 +717,10 @@ impl Store for SqliteStore {
         let counter = counter.clone();
         self.with_connection(move |connection| admit_in(connection, &counter)).await
     }
+}
 
+#[async_trait]
+impl MailLedger for SqliteStore {
     async fn mail_sent(&self, subject: MailSubject, kind: MailKind) -> Result<bool, Unavailable> {
         if !subject.carries(kind) {
             return Ok(false);
@@ -701,30 +774,18 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn list_by_status(
+    async fn history_entry(
         &self,
-        status: Status,
-        limit: usize,
-    ) -> Result<Vec<StoredApplication>, Unavailable> {
-        let status = status.as_str();
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        self.with_connection(move |connection| {
-            let condition = format!(
-                "WHERE {} = ?1 AND {} ORDER BY {} DESC, {} DESC LIMIT ?2",
-                q(attr::STATUS),
-                live(3),
-                q(attr::RECEIVED_AT),
-                q(attr::APPLICATION_ID)
-            );
-            read_applications(connection, &condition, params![status, limit, now().epoch()])
-        })
-        .await
+        application_id: ApplicationId,
+        version: Version,
+    ) -> Result<Option<HistoryEntry>, Unavailable> {
+        self.with_connection(move |connection| review::history_entry_in(connection, application_id, version))
+            .await
     }
+}
 
-    async fn pending_mail(&self) -> Result<Vec<MailEvent>, Unavailable> {
-        self.with_connection(|connection| pending_in(connection)).await
-    }
-
+#[async_trait]
+impl Review for SqliteStore {
     async fn decide(&self, decision: &DecisionWrite) -> Result<DecideOutcome, Unavailable> {
         let decision = decision.clone();
         self.with_connection(move |connection| review::decide_in(connection, &decision)).await
@@ -735,15 +796,6 @@ impl Store for SqliteStore {
         application_id: ApplicationId,
     ) -> Result<Option<(Record, Vec<HistoryEntry>)>, Unavailable> {
         self.with_connection(move |connection| review::record_in(connection, application_id)).await
-    }
-
-    async fn history_entry(
-        &self,
-        application_id: ApplicationId,
-        version: Version,
-    ) -> Result<Option<HistoryEntry>, Unavailable> {
-        self.with_connection(move |connection| review::history_entry_in(connection, application_id, version))
-            .await
     }
 
     async fn list(&self, query: &ListQuery) -> Result<Page, Unavailable> {
@@ -779,6 +831,41 @@ impl Store for SqliteStore {
 
     async fn audit_log(&self, before: Option<AuditId>, limit: usize) -> Result<AuditPage, Unavailable> {
         self.with_connection(move |connection| review::audit_log_in(connection, before, limit)).await
+    }
+}
+
+#[async_trait]
+impl Tooling for SqliteStore {
+    async fn idempotency_record(
+        &self,
+        key: &plan::RecordKey<'_>,
+    ) -> Result<Option<plan::IdempotencyRecord>, Unavailable> {
+        let key = key.text();
+        self.with_connection(move |connection| read_record_text(connection, &key, now().epoch())).await
+    }
+
+    async fn list_by_status(
+        &self,
+        status: Status,
+        limit: usize,
+    ) -> Result<Vec<StoredApplication>, Unavailable> {
+        let status = status.as_str();
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.with_connection(move |connection| {
+            let condition = format!(
+                "WHERE {} = ?1 AND {} ORDER BY {} DESC, {} DESC LIMIT ?2",
+                q(attr::STATUS),
+                live(3),
+                q(attr::RECEIVED_AT),
+                q(attr::APPLICATION_ID)
+            );
+            read_applications(connection, &condition, params![status, limit, now().epoch()])
+        })
+        .await
+    }
+
+    async fn pending_mail(&self) -> Result<Vec<MailEvent>, Unavailable> {
+        self.with_connection(|connection| pending_in(connection)).await
     }
 }
 

@@ -10,20 +10,18 @@ use mail_parser::MessageParser;
 use serde::Deserialize;
 use serde_json::Value;
 use shared::domain::{
-    Application, ApplicationId, AuditEntry, AuditId, Decision, HistoryAction, HistoryEntry, NoticeId,
-    RawApplication, Status, Version,
+    Application, ApplicationId, Decision, HistoryAction, HistoryEntry, NoticeId, RawApplication, Version,
 };
-use shared::keyed::{IdentifierKey, TokenHash, VerificationToken};
+use shared::keyed::{IdentifierKey, VerificationToken};
 use shared::mail::{
     Mail, MailConfig, MailEvent, MailFailure, MailKind, MailSubject, Mailer, OutboxMailer, Postman,
     SendError, deliver,
 };
 use shared::store::sqlite::SqliteStore;
 use shared::store::{
-    AuditPage, ConfirmOutcome, Counter, DecideOutcome, DecisionWrite, EraseOutcome, Erasure, ListQuery,
-    Notice, Page, Record, Related, StatusCounts, Store, StoredApplication, Submission, SubmitOutcome,
-    TokenState, Unavailable,
+    ConfirmOutcome, MailLedger, Notice, Store, StoredApplication, Submission, SubmitOutcome, Unavailable,
 };
+use shared::store::{Intake, Tooling};
 use std::collections::HashSet;
 use std::sync::Mutex;
 use test_support::{mail_marks, outbox_files};
@@ -259,42 +257,12 @@ impl Decided {
 }
 
 #[async_trait]
-impl Store for Decided {
-    async fn submit(&self, _: &Submission) -> Result<SubmitOutcome, Unavailable> {
-        unimplemented!("not read by a delivery")
-    }
-    async fn token(&self, _: &TokenHash) -> Result<TokenState, Unavailable> {
-        unimplemented!("not read by a delivery")
-    }
-    async fn confirm(&self, _: &TokenHash) -> Result<ConfirmOutcome, Unavailable> {
-        unimplemented!("not read by a delivery")
-    }
-    async fn admit(&self, _: &Counter) -> Result<bool, Unavailable> {
-        unimplemented!("not read by a delivery")
-    }
-    async fn mail_sent(&self, subject: MailSubject, kind: MailKind) -> Result<bool, Unavailable> {
-        Ok(self.marks.lock().unwrap().contains(&(subject, kind)))
-    }
-    async fn mark_mail_sent(&self, subject: MailSubject, kind: MailKind) -> Result<bool, Unavailable> {
-        Ok(subject.carries(kind) && self.marks.lock().unwrap().insert((subject, kind)))
-    }
+impl MailLedger for Decided {
     async fn get(&self, id: ApplicationId) -> Result<Option<StoredApplication>, Unavailable> {
         Ok(self.application.clone().filter(|stored| stored.receipt.application_id == id))
     }
     async fn notice(&self, _: NoticeId) -> Result<Option<Notice>, Unavailable> {
         unimplemented!("not read by a decision's delivery")
-    }
-    async fn list_by_status(&self, _: Status, _: usize) -> Result<Vec<StoredApplication>, Unavailable> {
-        unimplemented!("not read by a delivery")
-    }
-    async fn pending_mail(&self) -> Result<Vec<MailEvent>, Unavailable> {
-        unimplemented!("not read by a delivery")
-    }
-    async fn decide(&self, _: &DecisionWrite) -> Result<DecideOutcome, Unavailable> {
-        unimplemented!("not read by a delivery")
-    }
-    async fn record(&self, _: ApplicationId) -> Result<Option<(Record, Vec<HistoryEntry>)>, Unavailable> {
-        unimplemented!("not read by a delivery")
     }
     async fn history_entry(
         &self,
@@ -304,23 +272,11 @@ impl Store for Decided {
         // The history of the one application this store holds (or held).
         Ok(self.entries.iter().find(|entry| entry.version == version).cloned())
     }
-    async fn list(&self, _: &ListQuery) -> Result<Page, Unavailable> {
-        unimplemented!("not read by a delivery")
+    async fn mail_sent(&self, subject: MailSubject, kind: MailKind) -> Result<bool, Unavailable> {
+        Ok(self.marks.lock().unwrap().contains(&(subject, kind)))
     }
-    async fn count_by_status(&self) -> Result<StatusCounts, Unavailable> {
-        unimplemented!("not read by a delivery")
-    }
-    async fn related(&self, _: &Related) -> Result<Vec<StoredApplication>, Unavailable> {
-        unimplemented!("not read by a delivery")
-    }
-    async fn erase(&self, _: &Erasure) -> Result<EraseOutcome, Unavailable> {
-        unimplemented!("not read by a delivery")
-    }
-    async fn append_audit(&self, _: &AuditEntry) -> Result<(), Unavailable> {
-        unimplemented!("not read by a delivery")
-    }
-    async fn audit_log(&self, _: Option<AuditId>, _: usize) -> Result<AuditPage, Unavailable> {
-        unimplemented!("not read by a delivery")
+    async fn mark_mail_sent(&self, subject: MailSubject, kind: MailKind) -> Result<bool, Unavailable> {
+        Ok(subject.carries(kind) && self.marks.lock().unwrap().insert((subject, kind)))
     }
 }
 

@@ -36,7 +36,7 @@ fn decision(
         decision,
         expected_version: stored.version,
         // As the handler does: a hash, never the request's text.
-        request_hash: shared::store::layout::sha256_hex(
+        request_hash: shared::domain::RequestHash::of(
             format!("{}:{}:{}:{message:?}", id, decision.as_str(), stored.version).as_bytes(),
         ),
         message,
@@ -122,7 +122,8 @@ async fn a_decision_replays_and_refuses_a_reused_key(f: Fixture) {
     let reject = decision(&stored, Decision::Reject, None);
     let rejected = decided(f.store.decide(&reject).await.unwrap());
     assert_eq!(f.store.decide(&reject).await.unwrap(), DecideOutcome::Replayed(rejected.clone()));
-    let other = DecisionWrite { request_hash: "another request".into(), ..reject.clone() };
+    let other =
+        DecisionWrite { request_hash: shared::domain::RequestHash::of(b"another request"), ..reject.clone() };
     assert_eq!(f.store.decide(&other).await.unwrap(), DecideOutcome::KeyReused);
     let (_, history) = f.store.record(rejected.receipt.application_id).await.unwrap().unwrap();
     assert_eq!(history.len(), 1, "decided once");
@@ -287,8 +288,8 @@ async fn lists_filter_search_and_page(f: Fixture) {
     assert_eq!(found(Search::ReceptionNumber(c.receipt.reception_number)).await, [c.receipt.application_id]);
     assert_eq!(found(Search::ReceptionNumber(ReceptionNumber::random())).await, []);
     assert_eq!(found(Search::Email(key().email(&b.application.email))).await, [b.receipt.application_id]);
-    assert_eq!(found(Search::Phone("06-6292-8811".into())).await.len(), 4);
-    assert_eq!(found(Search::Phone("03-1234-5678".into())).await, []);
+    assert_eq!(found(Search::Phone(shared::domain::Phone::parse("06-6292-8811").unwrap())).await.len(), 4);
+    assert_eq!(found(Search::Phone(shared::domain::Phone::parse("03-1234-5678").unwrap())).await, []);
     let text = |t: &str, r: &str| Search::Text { text: t.into(), reading: r.into() };
     assert_eq!(found(text("田太", "田太")).await.len(), 4, "across 姓 and 名");
     assert_eq!(found(text("よしだ", "ヨシダ")).await.len(), 4, "a reading, typed in hiragana");

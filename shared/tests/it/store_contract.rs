@@ -11,6 +11,7 @@ use shared::store::sqlite::SqliteStore;
 use shared::store::{
     ConfirmOutcome, Counter, Store, StoredApplication, Submission, SubmitOutcome, TokenState,
 };
+use shared::store::{Intake, MailLedger};
 use std::sync::Arc;
 
 /// A store and whatever must live as long as it.
@@ -101,7 +102,7 @@ async fn create_and_read_back(f: Fixture) {
     let first = submission("key-0000000000000001", application("Taro.Yamada@example.com"));
     assert_eq!(f.store.submit(&first).await.unwrap(), created(&first));
     let stored = f.store.get(first.receipt.application_id).await.unwrap().expect("stored");
-    assert_eq!(stored, StoredApplication::awaiting(&first, None));
+    assert_eq!(stored, shared::store::plan::awaiting(&first, None));
     assert_eq!((stored.status, stored.version), (Status::AwaitingVerification, Version::FIRST));
     assert_eq!(f.store.get(ApplicationId::parse(UNKNOWN).unwrap()).await.unwrap(), None);
     // Unverified applications appear only when asked for.

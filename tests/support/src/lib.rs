@@ -110,7 +110,7 @@ pub fn outbox_files(data_dir: &std::path::Path) -> Vec<String> {
 
 /// Whether each mail of `event` is marked sent, in `MailEvent::kinds` order.
 #[cfg(feature = "store")]
-pub async fn mail_marks(store: &dyn shared::store::Store, event: shared::mail::MailEvent) -> Vec<bool> {
+pub async fn mail_marks(store: &dyn shared::store::MailLedger, event: shared::mail::MailEvent) -> Vec<bool> {
     let mut marks = Vec::new();
     for &kind in event.kinds() {
         marks.push(store.mail_sent(event.subject(), kind).await.unwrap());
@@ -132,9 +132,7 @@ pub fn submission(
     let expires_at = now.plus_secs(ttl_secs);
     shared::store::Submission {
         idempotency_key: IdempotencyKey::parse(&unique("key-0123456789abcdef")).expect("a key"),
-        request_hash: shared::store::layout::sha256_hex(
-            &serde_json::to_vec(&application).expect("serialises"),
-        ),
+        request_hash: shared::domain::RequestHash::of(&serde_json::to_vec(&application).expect("serialises")),
         email_key: key.email(&application.email),
         token_hash: key.verification_token(receipt.application_id).hash(),
         expires_at,

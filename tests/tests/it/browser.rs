@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use shared::domain::Status;
 use shared::domain::{Application, RawApplication};
 use shared::routes::public_routes;
-use shared::store::Store;
+use shared::store::Tooling;
 use shared::store::sqlite::SqliteStore;
 
 const WIDTH: u32 = 1280;

@@ -6,7 +6,7 @@
 use crate::support::{corporation, key, mail_config};
 use shared::domain::{ApplicationId, Receipt, ReceptionNumber, Timestamp};
 use shared::mail::OutboxMailer;
-use shared::store::Store;
+use shared::store::Intake;
 use shared::store::sqlite::SqliteStore;
 use std::path::Path;
 use test_support::outbox_files;

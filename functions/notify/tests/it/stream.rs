@@ -14,9 +14,8 @@ use shared::domain::{
 };
 use shared::mail::{MailConfig, MailEvent, Postman, SesMailer, deliver};
 use shared::store::dynamodb::DynamoStore;
-use shared::store::{
-    DecideOutcome, DecisionWrite, EraseOutcome, Erasure, Store, StoredApplication, Submission,
-};
+use shared::store::{DecideOutcome, DecisionWrite, EraseOutcome, Erasure, StoredApplication, Submission};
+use shared::store::{MailLedger, Review};
 
 async fn deps(store: &DynamoStore, mailer: SesMailer, config: MailConfig) -> Deps {
     Deps { store: Box::new(store.clone()), mailer: Box::new(mailer), config, key: key() }
@@ -208,7 +207,7 @@ async fn an_unreachable_ses_fails_every_record_that_owes_a_mail() {
         deps(&store, SesMailer::new(ses_client(Some(&dead)).await, None), mail_config(&from, &operator))
             .await;
     let response = run(&down, &event).await;
-    let stored = |s: &Submission| StoredApplication::awaiting(s, None);
+    let stored = |s: &Submission| shared::store::plan::awaiting(s, None);
     let mut expected =
         vec![sequence_of(&event, &stored(&first), "INSERT"), sequence_of(&event, &stored(&second), "INSERT")];
     expected.sort();
@@ -273,7 +272,9 @@ fn decision_of(stored: &StoredApplication, decision: Decision, message: Option<&
         application_id: id,
         decision,
         expected_version: stored.version,
-        request_hash: format!("{id}:{}:{}:{message:?}", decision.as_str(), stored.version),
+        request_hash: shared::domain::RequestHash::of(
+            format!("{id}:{}:{}:{message:?}", decision.as_str(), stored.version).as_bytes(),
+        ),
         message,
         actor: operator.clone(),
         at: Timestamp::now(),

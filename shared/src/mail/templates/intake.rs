@@ -2,9 +2,9 @@
 //! already-received reminder, the 控え and the operators' notice.
 
 use super::letter::{Block, Letter, lines};
+use crate::domain::StoredApplication;
 use crate::domain::{Application, Field, Presence, ReceptionNumber, Timestamp};
 use crate::mail::MailConfig;
-use crate::store::StoredApplication;
 
 const NOT_ENTERED: &str = "(未入力)";
 const AGREED: &str = "同意する";

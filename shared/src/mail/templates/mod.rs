@@ -17,9 +17,9 @@ mod letter;
 mod result;
 
 use super::{Mail, MailConfig, MailKind, MailSubject};
+use crate::domain::StoredApplication;
 use crate::domain::{Application, Contractor, Decision, HistoryEntry};
 use crate::keyed::IdentifierKey;
-use crate::store::StoredApplication;
 use letter::Block;
 
 const SUBJECT_VERIFICATION: &str = "【パートナー登録】メールアドレスの確認をお願いします";

@@ -10,9 +10,9 @@
 
 use super::addressee;
 use super::letter::{Block, Letter, lines};
+use crate::domain::StoredApplication;
 use crate::domain::{HistoryEntry, OperatorMessage, PartnerCode};
 use crate::mail::MailConfig;
-use crate::store::StoredApplication;
 
 const THANKS: &str = "このたびはパートナー登録にお申し込みいただき、誠にありがとうございます。";
 

@@ -9,14 +9,17 @@ use super::{
     ATTEMPTS, DynamoStore, Item, Sent, cancelled_by, failed, is_expired, keys, n, pause, s, sdk_unavailable,
     string, to_attribute,
 };
-use crate::domain::{ApplicationId, AuditEntry, AuditId, Field, HistoryEntry, Status, Timestamp, Version};
+use crate::domain::{
+    ApplicationId, AuditEntry, AuditId, Field, HistoryEntry, NoticeId, Status, Timestamp, Version,
+};
 use crate::store::layout::{self, Value, attr};
+use crate::store::plan;
 use crate::store::{
     AuditPage, Cursor, DecideOutcome, DecisionWrite, EraseOutcome, Erasure, ListQuery, Page, Record, Related,
     Search, StatusCounts, StoredApplication, Unavailable,
 };
 use aws_sdk_dynamodb::types::{
-    Delete, Put, ReturnValuesOnConditionCheckFailure, Select, TransactWriteItem, Update,
+    AttributeValue, Delete, Put, ReturnValuesOnConditionCheckFailure, Select, TransactWriteItem, Update,
 };
 
 /// How many history entries an erasure or a rejection can touch in one
@@ -35,10 +38,6 @@ fn transact_put(put: Put) -> TransactWriteItem {
 
 fn transact_update(update: Update) -> TransactWriteItem {
     TransactWriteItem::builder().update(update).build()
-}
-
-fn decision_key_pk(decision: &DecisionWrite) -> String {
-    format!("{}DECISION#{}", layout::IDEMPOTENCY_PREFIX, decision.idempotency_key.as_str())
 }
 
 /// Whether a transaction lost a race (and should be sent round again).
@@ -123,89 +122,28 @@ impl DynamoStore {
         &self,
         decision: &DecisionWrite,
     ) -> Result<Option<DecideOutcome>, Unavailable> {
-        let now = decision.at;
         let id = decision.application_id;
-        let idempotency_pk = decision_key_pk(decision);
-        if let Some(item) = self.get_item(&idempotency_pk, layout::IDEMPOTENCY_SORT_KEY).await?
-            && !is_expired(&item, now.epoch())
-        {
-            let same = string(&item, attr::REQUEST_HASH).as_deref() == Some(decision.request_hash.as_str())
-                && string(&item, attr::APPLICATION_ID) == Some(id.to_string());
-            if !same {
-                return Ok(Some(DecideOutcome::KeyReused));
-            }
-            let stored = self.live_application(id).await?;
-            return Ok(Some(stored.map_or(DecideOutcome::NotFound, DecideOutcome::Replayed)));
-        }
-        let Some(item) = self.application_item(id).await? else {
-            return Ok(Some(DecideOutcome::NotFound));
+        let key = plan::RecordKey::Decision(&decision.idempotency_key);
+        let previous = self.read_record(&key, decision.at.epoch()).await?;
+        let item = self.application_item(id).await?;
+        let application = match &item {
+            Some(item) => self.live_from(item)?,
+            None => None,
         };
-        let Some(stored) = self.live_from(&item)? else {
-            return Ok(Some(DecideOutcome::NotFound));
+        let plan = match plan::decide(decision, plan::DecisionRead { previous, application }) {
+            Ok(plan) => plan,
+            Err(outcome) => return Ok(Some(outcome)),
         };
-        if stored.version != decision.expected_version {
-            return Ok(Some(DecideOutcome::VersionConflict(stored)));
-        }
-        let transition = decision.decision.transition();
-        let Ok(to) = transition.apply(stored.status) else {
-            return Ok(Some(DecideOutcome::InvalidTransition(stored)));
-        };
-
+        let now = plan.at.epoch();
         let pk = layout::application_pk(id);
-        let mut set = vec!["#status = :to", "#version = #version + :one", "#updated = :at"];
-        let mut update = Update::builder()
-            .table_name(&self.table)
-            .set_key(Some(keys(&pk, layout::APPLICATION_SORT_KEY)))
-            .expression_attribute_names("#status", attr::STATUS)
-            .expression_attribute_names("#version", attr::VERSION)
-            .expression_attribute_names("#updated", attr::UPDATED_AT)
-            .expression_attribute_values(":to", s(to.as_str()))
-            .expression_attribute_values(":one", n(1))
-            .expression_attribute_values(":at", s(&now.to_string()))
-            .expression_attribute_values(":version", n(i64::from(stored.version.get())));
-        if let Some(code) = decision.partner_code {
-            set.push("#code = :code");
-            update = update
-                .expression_attribute_names("#code", attr::PARTNER_CODE)
-                .expression_attribute_values(":code", s(code.as_str()));
-        }
-        if let Some(until) = decision.retain_until {
-            set.push("#expires = :until");
-            update = update
-                .expression_attribute_names("#expires", attr::EXPIRES_AT)
-                .expression_attribute_values(":until", n(until.epoch()));
-        }
-        let mut from_names = Vec::new();
-        for (index, status) in transition.from().iter().enumerate() {
-            let name = format!(":from{index}");
-            update = update.expression_attribute_values(&name, s(status.as_str()));
-            from_names.push(name);
-        }
-        let update = update
-            .update_expression(format!("SET {}", set.join(", ")))
-            .condition_expression(format!("#version = :version AND #status IN ({})", from_names.join(", ")))
-            .build()
-            .expect("complete");
-
-        let entry = decision.entry(&stored, to);
-        let idempotency = item_of(
-            &idempotency_pk,
-            layout::IDEMPOTENCY_SORT_KEY,
-            vec![
-                (attr::APPLICATION_ID, Value::Text(id.to_string())),
-                (attr::REQUEST_HASH, Value::Text(decision.request_hash.clone())),
-                (attr::RESPONSE_STATUS, Value::Number("200".into())),
-                (attr::EXPIRES_AT, Value::Number((now.epoch() + layout::IDEMPOTENCY_TTL_SECS).to_string())),
-            ],
-        );
         let mut items = vec![
-            transact_update(update),
-            transact_put(self.history_put(id, &entry, decision.retain_until)),
-            self.put(idempotency, super::ABSENT, now.epoch()),
-            transact_put(self.audit_put(&decision.audit)),
+            transact_update(self.lifecycle_update(&plan.before, &plan.after, plan.from, plan.at)),
+            transact_put(self.history_put(id, &plan.entry, plan.retain_until)),
+            self.record_put(&key, &plan.record, now),
+            transact_put(self.audit_put(&plan.audit)),
         ];
         const IDEMPOTENCY: usize = 2;
-        let partner = decision.partner_code.map(|code| {
+        let partner = plan.partner_code.map(|code| {
             let item = item_of(
                 &layout::partner_pk(code),
                 layout::PARTNER_SORT_KEY,
@@ -214,12 +152,12 @@ impl DynamoStore {
                     (attr::APPLICATION_ID, Value::Text(id.to_string())),
                 ],
             );
-            items.push(self.put(item, "attribute_not_exists(#pk)", now.epoch()));
+            items.push(self.put(item, "attribute_not_exists(#pk)", now));
             items.len() - 1
         });
-        if let Some(until) = decision.retain_until {
+        if let Some(until) = plan.retain_until {
             // The address reservation and the history go with the application.
-            if let Some(email_key) = string(&item, attr::EMAIL_KEY) {
+            if let Some(email_key) = item.as_ref().and_then(|item| string(item, attr::EMAIL_KEY)) {
                 let update = Update::builder()
                     .table_name(&self.table)
                     .set_key(Some(keys(
@@ -239,8 +177,8 @@ impl DynamoStore {
             // Only the entries before this one: a racing decision's entry of
             // the same version may be there by now, and one transaction may
             // not touch an item twice (its condition fails this one anyway).
-            let own = layout::history_sk(entry.version);
-            let mut history = Self::history_keys(&self.application_items(id).await?, now.epoch());
+            let own = layout::history_sk(plan.entry.version);
+            let mut history = Self::history_keys(&self.application_items(id).await?, now);
             history.retain(|sk| *sk < own);
             if history.len() > MAX_HISTORY {
                 return Err(Unavailable("too many history entries for one transaction".into()));
@@ -255,7 +193,7 @@ impl DynamoStore {
             }
         }
         match self.send(items).await? {
-            Sent::Done => Ok(Some(DecideOutcome::Decided(stored.decided(decision, to)))),
+            Sent::Done => Ok(Some(plan.outcome())),
             Sent::Cancelled(reasons) => {
                 if failed(&reasons, partner) {
                     Ok(Some(DecideOutcome::PartnerCodeTaken))
@@ -393,7 +331,7 @@ impl DynamoStore {
             cursor: None,
         };
         let mut found: Vec<StoredApplication> = self
-            .by_phone(&query.phone, &every_verified)
+            .by_phone(query.phone.as_str(), &every_verified)
             .await?
             .items
             .into_iter()
@@ -483,7 +421,7 @@ impl DynamoStore {
             Some(Search::Email(key)) => {
                 return self.exact(layout::email_pk(key), layout::EMAIL_SORT_KEY, query).await;
             }
-            Some(Search::Phone(phone)) => return self.by_phone(phone, query).await,
+            Some(Search::Phone(phone)) => return self.by_phone(phone.as_str(), query).await,
             Some(Search::Text { text, reading }) => Some((
                 "contains(#search, :text) OR contains(#search, :reading)",
                 vec![("#search", attr::SEARCH_TEXT)],
@@ -619,47 +557,66 @@ impl DynamoStore {
     async fn erase_once(&self, erasure: &Erasure) -> Result<Option<EraseOutcome>, Unavailable> {
         let id = erasure.application_id;
         let items = self.application_items(id).await?;
-        let Some(item) = items
+        let item = items
             .iter()
-            .find(|item| string(item, layout::SORT_KEY).as_deref() == Some(layout::APPLICATION_SORT_KEY))
-        else {
-            return Ok(Some(EraseOutcome::NotFound));
-        };
-        if let Some(erased) = layout::erased_application_from(|name| string(item, name).map(Into::into))
+            .find(|item| string(item, layout::SORT_KEY).as_deref() == Some(layout::APPLICATION_SORT_KEY));
+        let tombstone = item
+            .map(|item| layout::erased_application_from(|name| string(item, name).map(Into::into)))
+            .transpose()
             .map_err(|e| Unavailable(format!("unreadable tombstone: {e}")))?
-        {
-            return Ok(Some(EraseOutcome::AlreadyErased(erased)));
-        }
-        let Some(stored) = self.live_from(item)? else {
-            return Ok(Some(EraseOutcome::NotFound));
+            .flatten();
+        let application = match item {
+            Some(item) if tombstone.is_none() => self.live_from(item)?,
+            _ => None,
         };
-        let erased = erasure.tombstone(&stored);
-        let pk = layout::application_pk(id);
-        let history = Self::history_keys(&items, erasure.at.epoch());
-        if history.len() > MAX_HISTORY {
+        // The address's reservation lists the notices made for it.
+        let email_key = item.and_then(|item| string(item, attr::EMAIL_KEY));
+        let email_pk = email_key.as_ref().map(|key| format!("{}{key}", layout::EMAIL_PREFIX));
+        let mut notices = Vec::new();
+        if application.is_some()
+            && let Some(email_pk) = &email_pk
+            && let Some(reservation) = self.get_item(email_pk, layout::EMAIL_SORT_KEY).await?
+            && string(&reservation, attr::APPLICATION_ID) == Some(id.to_string())
+            && let Some(AttributeValue::Ss(ids)) = reservation.get(attr::NOTICES)
+        {
+            notices.extend(ids.iter().filter_map(|id| NoticeId::parse(id)));
+        }
+        let now = erasure.at.epoch();
+        let history: Vec<Version> =
+            Self::history_keys(&items, now).iter().filter_map(|sk| layout::history_version_of(sk)).collect();
+        let read = plan::ErasureRead { application, tombstone, history, notices };
+        let plan = match plan::erase(erasure, read) {
+            Ok(plan) => plan,
+            Err(outcome) => return Ok(Some(outcome)),
+        };
+        if plan.clear_messages.len() + plan.notices.len() > MAX_HISTORY {
             return Err(Unavailable("too many history entries for one transaction".into()));
         }
+        let pk = layout::application_pk(id);
         // The tombstone replaces the whole item: every field and marker goes.
         let tombstone = Put::builder()
             .table_name(&self.table)
-            .set_item(Some(item_of(&pk, layout::APPLICATION_SORT_KEY, layout::tombstone_attributes(&erased))))
+            .set_item(Some(item_of(
+                &pk,
+                layout::APPLICATION_SORT_KEY,
+                layout::tombstone_attributes(&plan.tombstone),
+            )))
             .condition_expression("#version = :version AND attribute_not_exists(#erased)")
             .expression_attribute_names("#version", attr::VERSION)
             .expression_attribute_names("#erased", attr::ERASED_AT)
-            .expression_attribute_values(":version", n(i64::from(stored.version.get())))
+            .expression_attribute_values(":version", n(i64::from(plan.before.version.get())))
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::None)
             .build()
             .expect("complete");
-        let entry = erasure.entry(&stored);
         let mut writes = vec![
             transact_put(tombstone),
-            transact_put(self.history_put(id, &entry, None)),
-            transact_put(self.audit_put(&erasure.audit)),
+            transact_put(self.history_put(id, &plan.entry, None)),
+            transact_put(self.audit_put(&plan.audit)),
         ];
-        if let Some(email_key) = string(item, attr::EMAIL_KEY) {
+        if let Some(email_pk) = email_pk {
             let delete = Delete::builder()
                 .table_name(&self.table)
-                .set_key(Some(keys(&format!("{}{email_key}", layout::EMAIL_PREFIX), layout::EMAIL_SORT_KEY)))
+                .set_key(Some(keys(&email_pk, layout::EMAIL_SORT_KEY)))
                 .condition_expression("attribute_not_exists(#pk) OR #id = :id")
                 .expression_attribute_names("#pk", layout::PARTITION_KEY)
                 .expression_attribute_names("#id", attr::APPLICATION_ID)
@@ -668,12 +625,16 @@ impl DynamoStore {
                 .expect("complete");
             writes.push(TransactWriteItem::builder().delete(delete).build());
         }
-        writes.push(self.delete(&layout::token_pk(&erasure.token_hash), layout::TOKEN_SORT_KEY));
-        for sk in history {
+        writes.push(self.delete(&layout::token_pk(&plan.token), layout::TOKEN_SORT_KEY));
+        for notice in &plan.notices {
+            writes.push(self.delete(&layout::notice_pk(*notice), layout::NOTICE_SORT_KEY));
+        }
+        for version in &plan.clear_messages {
+            let sk = layout::history_sk(*version);
             writes.push(transact_update(self.history_update(&pk, &sk, "REMOVE #message", None)));
         }
         match self.send(writes).await? {
-            Sent::Done => Ok(Some(EraseOutcome::Erased(erased))),
+            Sent::Done => Ok(Some(plan.outcome())),
             Sent::Cancelled(reasons) if raced(&reasons) => Ok(None),
             Sent::Cancelled(reasons) => {
                 Err(Unavailable(format!("transaction cancelled: {}", cancelled_by(&reasons))))

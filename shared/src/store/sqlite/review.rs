@@ -2,12 +2,16 @@
 //! search, erasure, the history and the audit. Each change is one IMMEDIATE
 //! transaction, with the same conditions as the DynamoDB store's.
 
-use super::{application_by_id, live, q, read_applications, row_values, unreadable};
+use super::{
+    application_by_id, live, q, read_applications, read_record, row_values, unreadable, update_lifecycle,
+    write_record,
+};
 use crate::domain::{
-    ApplicationId, AuditEntry, AuditId, Decision, Field, HistoryAction, HistoryEntry, Status, Timestamp,
+    ApplicationId, AuditEntry, AuditId, Field, HistoryAction, HistoryEntry, NoticeId, Status, Timestamp,
     Version,
 };
 use crate::store::layout::{self, Value, attr};
+use crate::store::plan;
 use crate::store::{
     AuditPage, DecideOutcome, DecisionWrite, EraseOutcome, ErasedApplication, Erasure, ListQuery, Page,
     Record, Related, Search, StatusCounts, StoredApplication,
@@ -110,7 +114,7 @@ pub(super) fn backfill_search_text(connection: &Connection) -> rusqlite::Result<
     ))
 }
 
-fn sql_value(value: Value) -> rusqlite::Result<rusqlite::types::Value> {
+pub(super) fn sql_value(value: Value) -> rusqlite::Result<rusqlite::types::Value> {
     Ok(match value {
         Value::Text(text) => text.into(),
         Value::Number(digits) => {
@@ -148,46 +152,22 @@ pub(super) fn append_audit_in(connection: &Connection, entry: &AuditEntry) -> ru
     insert(connection, "audit", layout::audit_attributes(entry), &[("id", entry.id.to_string().into())])
 }
 
-fn decision_key(decision: &DecisionWrite) -> String {
-    format!("DECISION#{}", decision.idempotency_key.as_str())
-}
-
 pub(super) fn decide_in(
     connection: &mut Connection,
     decision: &DecisionWrite,
 ) -> rusqlite::Result<DecideOutcome> {
-    let now = decision.at.epoch();
     let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let key = plan::RecordKey::Decision(&decision.idempotency_key);
+    let read = plan::DecisionRead {
+        previous: read_record(&tx, &key, decision.at.epoch())?,
+        application: application_by_id(&tx, &decision.application_id.to_string())?,
+    };
+    let plan = match plan::decide(decision, read) {
+        Ok(plan) => plan,
+        Err(outcome) => return Ok(outcome),
+    };
     let id = decision.application_id.to_string();
-    let previous: Option<(String, String)> = tx
-        .query_row(
-            &format!(
-                "SELECT {}, {} FROM idempotency WHERE key = ?1 AND {} >= ?2",
-                q(attr::REQUEST_HASH),
-                q(attr::RESPONSE_BODY),
-                q(attr::EXPIRES_AT)
-            ),
-            params![decision_key(decision), now],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )
-        .optional()?;
-    if let Some((request_hash, decided)) = previous {
-        if request_hash != decision.request_hash || decided != id {
-            return Ok(DecideOutcome::KeyReused);
-        }
-        return Ok(application_by_id(&tx, &id)?.map_or(DecideOutcome::NotFound, DecideOutcome::Replayed));
-    }
-    let Some(stored) = application_by_id(&tx, &id)? else {
-        return Ok(DecideOutcome::NotFound);
-    };
-    if stored.version != decision.expected_version {
-        return Ok(DecideOutcome::VersionConflict(stored));
-    }
-    let transition = decision.decision.transition();
-    let Ok(to) = transition.apply(stored.status) else {
-        return Ok(DecideOutcome::InvalidTransition(stored));
-    };
-    if let Some(code) = decision.partner_code {
+    if let Some(code) = plan.partner_code {
         let taken: bool = tx.query_row(
             &format!("SELECT EXISTS (SELECT 1 FROM partner_codes WHERE {} = ?1)", q(attr::PARTNER_CODE)),
             [code.as_str()],
@@ -205,36 +185,12 @@ pub(super) fn decide_in(
             params![code.as_str(), id],
         )?;
     }
-    let from: Vec<String> = transition.from().iter().map(|s| format!("'{}'", s.as_str())).collect();
-    let changed = tx.execute(
-        &format!(
-            "UPDATE applications SET {status} = ?1, {version} = {version} + 1, {updated} = ?2, \
-             {code} = coalesce(?3, {code}), {expires} = ?4 \
-             WHERE {id} = ?5 AND {version} = ?6 AND {status} IN ({from})",
-            status = q(attr::STATUS),
-            version = q(attr::VERSION),
-            updated = q(attr::UPDATED_AT),
-            code = q(attr::PARTNER_CODE),
-            expires = q(attr::EXPIRES_AT),
-            id = q(attr::APPLICATION_ID),
-            from = from.join(", "),
-        ),
-        params![
-            to.as_str(),
-            decision.at.to_string(),
-            decision.partner_code.map(|code| code.to_string()),
-            decision.retain_until.map(Timestamp::epoch),
-            id,
-            stored.version.get()
-        ],
-    )?;
-    if changed != 1 {
+    if !update_lifecycle(&tx, &plan.before, &plan.after, plan.from, plan.at)? {
         // Not reachable inside an IMMEDIATE transaction; refused all the same.
-        return Ok(DecideOutcome::VersionConflict(stored));
+        return Ok(DecideOutcome::VersionConflict(plan.before));
     }
-    let entry = decision.entry(&stored, to);
-    insert(&tx, "history", layout::history_attributes(decision.application_id, &entry), &[])?;
-    if let Some(until) = decision.retain_until {
+    insert(&tx, "history", layout::history_attributes(decision.application_id, &plan.entry), &[])?;
+    if let Some(until) = plan.retain_until {
         // The history's messages go with the application's personal data.
         tx.execute(
             &format!(
@@ -245,19 +201,10 @@ pub(super) fn decide_in(
             params![until.epoch(), id],
         )?;
     }
-    tx.execute(
-        &format!(
-            "INSERT OR REPLACE INTO idempotency (key, {}, {}, {}, {}) VALUES (?1, ?2, 200, ?3, ?4)",
-            q(attr::REQUEST_HASH),
-            q(attr::RESPONSE_STATUS),
-            q(attr::RESPONSE_BODY),
-            q(attr::EXPIRES_AT)
-        ),
-        params![decision_key(decision), decision.request_hash, id, now + layout::IDEMPOTENCY_TTL_SECS],
-    )?;
-    append_audit_in(&tx, &decision.audit)?;
+    write_record(&tx, &key, &plan.record)?;
+    append_audit_in(&tx, &plan.audit)?;
     tx.commit()?;
-    Ok(DecideOutcome::Decided(stored.decided(decision, to)))
+    Ok(plan.outcome())
 }
 
 fn history_in(
@@ -373,7 +320,7 @@ pub(super) fn list_in(connection: &Connection, query: &ListQuery) -> rusqlite::R
         Some(Search::Phone(phone)) => conditions.push(format!(
             "{} = {}",
             q(layout::PHONE_INDEX_PARTITION_KEY),
-            bind(phone.clone().into())
+            bind(phone.as_str().to_owned().into())
         )),
         Some(Search::Text { text, reading }) => {
             let text = bind(text.clone().into());
@@ -446,7 +393,7 @@ pub(super) fn related_in(
         params![
             Timestamp::now().epoch(),
             query.application_id.to_string(),
-            query.phone,
+            query.phone.as_str(),
             query.invoice_number,
             query.corporate_name,
             limit
@@ -459,24 +406,63 @@ pub(super) fn related_in(
 pub(super) fn erase_in(connection: &mut Connection, erasure: &Erasure) -> rusqlite::Result<EraseOutcome> {
     let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let id = erasure.application_id.to_string();
-    let Some(stored) = application_by_id(&tx, &id)? else {
-        return Ok(erased_in(&tx, &id)?.map_or(EraseOutcome::NotFound, EraseOutcome::AlreadyErased));
+    let application = application_by_id(&tx, &id)?;
+    let read = plan::ErasureRead {
+        tombstone: if application.is_none() { erased_in(&tx, &id)? } else { None },
+        history: history_in(&tx, &id, None, erasure.at.epoch())?.into_iter().map(|e| e.version).collect(),
+        notices: notices_of(&tx, &id)?,
+        application,
     };
-    let erased = erasure.tombstone(&stored);
-    insert(&tx, "erased", layout::tombstone_attributes(&erased), &[])?;
+    let plan = match plan::erase(erasure, read) {
+        Ok(plan) => plan,
+        Err(outcome) => return Ok(outcome),
+    };
+    insert(&tx, "erased", layout::tombstone_attributes(&plan.tombstone), &[])?;
+    tx.execute("DELETE FROM tokens WHERE hash = ?1", [plan.token.as_str()])?;
     let by_id = |table: &str| format!("DELETE FROM {table} WHERE {} = ?1", q(attr::APPLICATION_ID));
+    // Any token the application still has (its link's, whatever key derived it).
     tx.execute(&by_id("tokens"), [&id])?;
-    tx.execute(&by_id("notices"), [&id])?;
-    tx.execute(&by_id("applications"), [&id])?;
-    tx.execute(
-        &format!("UPDATE history SET {} = NULL WHERE {} = ?1", q(attr::MESSAGE), q(attr::APPLICATION_ID)),
-        [&id],
+    for notice in &plan.notices {
+        tx.execute(&format!("DELETE FROM notices WHERE {} = ?1", q(attr::NOTICE_ID)), [notice.to_string()])?;
+    }
+    // The row holds the address's reservation (its `emailKey`): both go.
+    let deleted = tx.execute(
+        &format!("{} AND {} = ?2", by_id("applications"), q(attr::VERSION)),
+        params![id, plan.before.version.get()],
     )?;
-    let entry = erasure.entry(&stored);
-    insert(&tx, "history", layout::history_attributes(erasure.application_id, &entry), &[])?;
-    append_audit_in(&tx, &erasure.audit)?;
+    if deleted != 1 {
+        return Ok(EraseOutcome::NotFound);
+    }
+    for version in &plan.clear_messages {
+        tx.execute(
+            &format!(
+                "UPDATE history SET {} = NULL WHERE {} = ?1 AND {} = ?2",
+                q(attr::MESSAGE),
+                q(attr::APPLICATION_ID),
+                q(attr::VERSION)
+            ),
+            params![id, version.get()],
+        )?;
+    }
+    insert(&tx, "history", layout::history_attributes(erasure.application_id, &plan.entry), &[])?;
+    append_audit_in(&tx, &plan.audit)?;
     tx.commit()?;
-    Ok(EraseOutcome::Erased(erased))
+    Ok(plan.outcome())
+}
+
+/// The notices made for the application's address.
+fn notices_of(connection: &Connection, id: &str) -> rusqlite::Result<Vec<NoticeId>> {
+    let mut statement = connection.prepare(&format!(
+        "SELECT {} FROM notices WHERE {} = ?1",
+        q(attr::NOTICE_ID),
+        q(attr::APPLICATION_ID)
+    ))?;
+    let rows = statement.query_map([id], |row| row.get::<_, String>(0))?;
+    let mut notices = Vec::new();
+    for row in rows {
+        notices.extend(NoticeId::parse(&row?));
+    }
+    Ok(notices)
 }
 
 pub(super) fn audit_log_in(
@@ -521,38 +507,38 @@ pub(super) fn audit_log_in(
     Ok(AuditPage { entries, next })
 }
 
-/// The decisions whose result mail may not have gone out: what a restarted
-/// local server delivers.
-pub(super) fn pending_decisions(
+/// The history entries of live applications, as [`plan::owed`] reads them.
+pub(super) fn history_mail_records(
     connection: &Connection,
     now: i64,
-) -> rusqlite::Result<Vec<crate::mail::MailEvent>> {
-    let decisions: Vec<String> = Decision::ALL.iter().map(|d| format!("'{}'", d.as_str())).collect();
+) -> rusqlite::Result<Vec<plan::MailRecord>> {
     let sql = format!(
-        "SELECT {id}, {version}, {action} FROM history WHERE {action} IN ({decisions}) AND {sent} IS NULL \
-         AND ({expires} IS NULL OR {expires} >= ?1) AND {id} IN (SELECT {id} FROM applications)",
+        "SELECT {id}, {version}, {action}, coalesce({expires} < ?1, 0), {sent} IS NOT NULL FROM history \
+         WHERE {id} IN (SELECT {id} FROM applications)",
         id = q(attr::APPLICATION_ID),
         version = q(attr::VERSION),
         action = q(attr::ACTION),
         sent = q(attr::RESULT_SENT_AT),
         expires = q(attr::EXPIRES_AT),
-        decisions = decisions.join(", "),
     );
     let mut statement = connection.prepare(&sql)?;
-    let rows = statement.query_map([now], |row| {
-        Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?, row.get::<_, String>(2)?))
-    })?;
-    let mut events = Vec::new();
-    for row in rows {
-        let (id, version, action) = row?;
-        let event = (|| {
-            let decision = HistoryAction::parse(&action)?.decision()?;
-            let version = Version::parse(&version.to_string())?;
-            Some(crate::mail::MailEvent::Decided(ApplicationId::parse(&id)?, version, decision))
-        })();
-        events.extend(event);
+    let mut rows = statement.query([now])?;
+    let mut records = Vec::new();
+    while let Some(row) = rows.next()? {
+        let id = ApplicationId::parse(&row.get::<_, String>(0)?);
+        let version = Version::from_number(row.get::<_, i64>(1)?);
+        let action = HistoryAction::parse(&row.get::<_, String>(2)?);
+        if let (Some(id), Some(version), Some(action)) = (id, version, action) {
+            records.push(plan::MailRecord::History {
+                id,
+                version,
+                action,
+                expired: row.get(3)?,
+                sent: row.get(4)?,
+            });
+        }
     }
-    Ok(events)
+    Ok(records)
 }
 
 /// Deletes history entries whose retention has passed (a rejected

@@ -1,7 +1,7 @@
 //! The kinds of mail, the events that send them (the contract's mail table),
 //! and the record each one's "sent" marker lives on.
 
-use crate::domain::{ApplicationId, Decision, NoticeId, Version};
+use super::{ApplicationId, Decision, NoticeId, Version};
 
 /// Every mail this system sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

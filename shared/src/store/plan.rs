@@ -1,0 +1,594 @@
+//! The rules of each use case that writes, once. Each function here takes
+//! what a store read and returns either the answer (nothing to write) or a
+//! plan: the state to write and the conditions it needs. The DynamoDB store
+//! carries a plan out as one TransactWriteItems, the SQLite store as one
+//! IMMEDIATE transaction; neither decides anything a plan already says, so
+//! the two cannot drift apart. No I/O, no SDK type: the contract suite
+//! (`shared/tests/it/store_contract.rs`, `review_contract.rs`) runs both
+//! stores against the same answers, and the unit tests below check the rules.
+
+use super::{
+    ConfirmOutcome, DecideOutcome, DecisionWrite, EraseOutcome, ErasedApplication, Erasure, Submission,
+    SubmitOutcome, TokenState,
+};
+use crate::domain::{
+    ApplicationId, AuditEntry, HistoryAction, HistoryEntry, MailEvent, MailKind, NoticeId, PartnerCode,
+    RequestHash, Status, StoredApplication, Timestamp, Transition, Version,
+};
+use crate::keyed::EmailKey;
+use crate::store::layout;
+
+/// What an idempotent request left behind, the same on both stores: which
+/// application it made or decided, what it asked and what it answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdempotencyRecord {
+    pub application_id: ApplicationId,
+    pub request_hash: RequestHash,
+    /// The HTTP status acknowledged.
+    pub response_status: u16,
+    /// The exact body acknowledged, where a replay answers it verbatim (a
+    /// submission); a decision's replay reads the application again instead.
+    pub response_body: Option<String>,
+    pub expires_at: Timestamp,
+}
+
+/// Where an idempotency record is kept: one namespace per use case, so a key
+/// a client used for a submission never answers a decision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RecordKey<'a> {
+    Submission(&'a crate::domain::IdempotencyKey),
+    Decision(&'a crate::domain::IdempotencyKey),
+}
+
+impl RecordKey<'_> {
+    /// The record's key as both stores write it (DynamoDB prefixes it with
+    /// [`layout::IDEMPOTENCY_PREFIX`]).
+    pub fn text(&self) -> String {
+        match self {
+            RecordKey::Submission(key) => key.as_str().to_owned(),
+            RecordKey::Decision(key) => format!("DECISION#{}", key.as_str()),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Submission
+
+/// The address's reservation as a submission reads it (live only: an
+/// expired one is absent).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reservation {
+    /// An unverified application holds the address, with its link's token.
+    Unverified { application_id: ApplicationId, token: Option<crate::keyed::TokenHash> },
+    /// A verified application holds it for good.
+    Verified { application_id: ApplicationId },
+}
+
+/// What a submission writes.
+#[allow(clippy::large_enum_variant)] // one per request, never in a collection
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SubmissionPlan {
+    /// The address has a verified application: keep nothing typed, only a
+    /// notice that mails the address (if the reservation is still that one's).
+    Notice { application_id: ApplicationId, notice_id: NoticeId, expires_at: Timestamp },
+    /// A new application awaiting verification, with its reservation, its
+    /// reception number and its token; replacing `supersedes` (and its token)
+    /// if the address had an unverified one.
+    Application {
+        stored: StoredApplication,
+        supersedes: Option<Reservation>,
+        email_key: EmailKey,
+        token: crate::keyed::TokenHash,
+    },
+}
+
+/// The answer to a submission whose key was used before.
+pub fn replay_submission(submission: &Submission, previous: &IdempotencyRecord) -> SubmitOutcome {
+    match &previous.response_body {
+        Some(body) if previous.request_hash == submission.request_hash => {
+            SubmitOutcome::Replayed { response_body: body.clone() }
+        }
+        _ => SubmitOutcome::KeyReused,
+    }
+}
+
+/// The plan of a new submission, given the address's live reservation.
+pub fn submit(submission: &Submission, reservation: Option<Reservation>, now: Timestamp) -> SubmissionPlan {
+    match reservation {
+        Some(Reservation::Verified { application_id }) => SubmissionPlan::Notice {
+            application_id,
+            notice_id: submission.notice_id,
+            expires_at: now.plus_secs(layout::NOTICE_TTL_SECS),
+        },
+        unverified => {
+            let supersedes = match &unverified {
+                Some(Reservation::Unverified { application_id, .. }) => Some(*application_id),
+                _ => None,
+            };
+            SubmissionPlan::Application {
+                stored: awaiting(submission, supersedes),
+                supersedes: unverified,
+                email_key: submission.email_key.clone(),
+                token: submission.token_hash.clone(),
+            }
+        }
+    }
+}
+
+/// A new application as a submission stores it: awaiting verification
+/// until its link expires.
+pub fn awaiting(submission: &Submission, supersedes: Option<ApplicationId>) -> StoredApplication {
+    StoredApplication {
+        receipt: submission.receipt,
+        application: submission.application.clone(),
+        status: Status::AwaitingVerification,
+        version: Version::FIRST,
+        verified_at: None,
+        expires_at: Some(submission.expires_at),
+        supersedes,
+        partner_code: None,
+    }
+}
+
+impl SubmissionPlan {
+    /// The idempotency record written with the plan.
+    pub fn record(&self, submission: &Submission, now: Timestamp) -> IdempotencyRecord {
+        IdempotencyRecord {
+            application_id: submission.receipt.application_id,
+            request_hash: submission.request_hash.clone(),
+            response_status: 202,
+            response_body: Some(submission.response_body.clone()),
+            expires_at: now.plus_secs(layout::IDEMPOTENCY_TTL_SECS),
+        }
+    }
+
+    /// What the client is told once the plan is stored.
+    pub fn outcome(&self, submission: &Submission) -> SubmitOutcome {
+        let event = match self {
+            SubmissionPlan::Notice { notice_id, .. } => MailEvent::AlreadyReceived(*notice_id),
+            SubmissionPlan::Application { stored, .. } => MailEvent::Submitted(stored.id()),
+        };
+        SubmitOutcome::Created { response_body: submission.response_body.clone(), event }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Confirmation
+
+/// What a confirmation writes: the application moved by
+/// [`Transition::Confirm`] (if it is still `before`), its reservations made
+/// permanent, and its token marked used until `token_expires_at`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfirmPlan {
+    pub before: StoredApplication,
+    pub after: StoredApplication,
+    pub at: Timestamp,
+    pub token_expires_at: Timestamp,
+}
+
+/// The plan of a confirmation, given what the token stands for now.
+#[allow(clippy::result_large_err)] // one per request: the answer is the outcome itself
+pub fn confirm(state: TokenState, now: Timestamp) -> Result<ConfirmPlan, ConfirmOutcome> {
+    let before = match state {
+        TokenState::NotFound => return Err(ConfirmOutcome::NotFound),
+        TokenState::Expired => return Err(ConfirmOutcome::Expired),
+        TokenState::Confirmed(stored) => return Err(ConfirmOutcome::AlreadyConfirmed(stored)),
+        TokenState::Pending(stored) => stored,
+    };
+    let Ok(to) = Transition::Confirm.apply(before.status) else {
+        return Err(ConfirmOutcome::NotFound);
+    };
+    let after = StoredApplication {
+        status: to,
+        version: before.version.next(),
+        verified_at: Some(now),
+        // A verified application is kept until a decision sets its retention.
+        expires_at: None,
+        ..before.clone()
+    };
+    Ok(ConfirmPlan {
+        before,
+        after,
+        at: now,
+        token_expires_at: now.plus_secs(layout::CONFIRMED_TOKEN_TTL_SECS),
+    })
+}
+
+impl ConfirmPlan {
+    pub fn from(&self) -> &'static [Status] {
+        Transition::Confirm.from()
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Decision
+
+/// What a decision reads: this key's live record and the live application.
+#[derive(Debug, Clone, Default)]
+pub struct DecisionRead {
+    pub previous: Option<IdempotencyRecord>,
+    pub application: Option<StoredApplication>,
+}
+
+/// What a decision writes, all or nothing: the application moved from
+/// `before` (its version, and a status in `from`) to `after`; the history
+/// entry of the new version (which must not exist); the partner code's claim
+/// (which must be free); with a retention, the address's reservation and
+/// every history entry set to expire with the application; the idempotency
+/// record and the audit entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecisionPlan {
+    pub before: StoredApplication,
+    pub after: StoredApplication,
+    pub from: &'static [Status],
+    pub at: Timestamp,
+    pub entry: HistoryEntry,
+    pub partner_code: Option<PartnerCode>,
+    pub retain_until: Option<Timestamp>,
+    pub record: IdempotencyRecord,
+    pub audit: AuditEntry,
+}
+
+/// The rules of a decision: replay, not found, version, transition; then the plan.
+#[allow(clippy::result_large_err)] // one per request: the answer is the outcome itself
+pub fn decide(request: &DecisionWrite, read: DecisionRead) -> Result<DecisionPlan, DecideOutcome> {
+    let id = request.application_id;
+    if let Some(previous) = read.previous {
+        if previous.request_hash != request.request_hash || previous.application_id != id {
+            return Err(DecideOutcome::KeyReused);
+        }
+        return Err(read.application.map_or(DecideOutcome::NotFound, DecideOutcome::Replayed));
+    }
+    let Some(before) = read.application else { return Err(DecideOutcome::NotFound) };
+    if before.version != request.expected_version {
+        return Err(DecideOutcome::VersionConflict(before));
+    }
+    let transition = request.decision.transition();
+    let Ok(to) = transition.apply(before.status) else {
+        return Err(DecideOutcome::InvalidTransition(before));
+    };
+    let after = StoredApplication {
+        status: to,
+        version: before.version.next(),
+        partner_code: request.partner_code.or(before.partner_code),
+        expires_at: request.retain_until.or(before.expires_at),
+        ..before.clone()
+    };
+    let entry = HistoryEntry {
+        version: after.version,
+        at: request.at,
+        actor: request.actor.clone(),
+        action: HistoryAction::from(request.decision),
+        from_status: Some(before.status),
+        to_status: Some(to),
+        message: request.message.clone(),
+    };
+    let record = IdempotencyRecord {
+        application_id: id,
+        request_hash: request.request_hash.clone(),
+        response_status: 200,
+        response_body: None,
+        expires_at: request.at.plus_secs(layout::IDEMPOTENCY_TTL_SECS),
+    };
+    Ok(DecisionPlan {
+        before,
+        after,
+        from: transition.from(),
+        at: request.at,
+        entry,
+        partner_code: request.partner_code,
+        retain_until: request.retain_until,
+        record,
+        audit: request.audit.clone(),
+    })
+}
+
+impl DecisionPlan {
+    pub fn outcome(&self) -> DecideOutcome {
+        DecideOutcome::Decided(self.after.clone())
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Erasure
+
+/// What an erasure reads of the application.
+#[derive(Debug, Clone, Default)]
+pub struct ErasureRead {
+    pub application: Option<StoredApplication>,
+    pub tombstone: Option<ErasedApplication>,
+    /// The versions of its live history entries.
+    pub history: Vec<Version>,
+    /// The notices made for its address (submissions after it was verified).
+    pub notices: Vec<NoticeId>,
+}
+
+/// What an erasure writes, all or nothing: the tombstone in place of the
+/// application (if it is still at `before`'s version); the erasure's history
+/// entry; the message of every earlier entry removed; the address's
+/// reservation, the token and the address's notices deleted; the audit entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErasurePlan {
+    pub before: StoredApplication,
+    pub tombstone: ErasedApplication,
+    pub entry: HistoryEntry,
+    pub clear_messages: Vec<Version>,
+    pub token: crate::keyed::TokenHash,
+    pub notices: Vec<NoticeId>,
+    pub audit: AuditEntry,
+}
+
+/// The rules of an erasure.
+#[allow(clippy::result_large_err)] // one per request: the answer is the outcome itself
+pub fn erase(request: &Erasure, read: ErasureRead) -> Result<ErasurePlan, EraseOutcome> {
+    if let Some(tombstone) = read.tombstone {
+        return Err(EraseOutcome::AlreadyErased(tombstone));
+    }
+    let Some(before) = read.application else { return Err(EraseOutcome::NotFound) };
+    let tombstone = ErasedApplication {
+        application_id: request.application_id,
+        reception_number: before.receipt.reception_number,
+        received_at: before.receipt.received_at,
+        verified_at: before.verified_at,
+        status: before.status,
+        version: before.version.next(),
+        erased_at: request.at,
+    };
+    let entry = HistoryEntry {
+        version: before.version.next(),
+        at: request.at,
+        actor: request.actor.clone(),
+        action: HistoryAction::Erase,
+        from_status: Some(before.status),
+        to_status: None,
+        message: Some(request.reason.clone()),
+    };
+    let mut clear_messages = read.history;
+    clear_messages.retain(|version| *version < entry.version);
+    clear_messages.sort_unstable();
+    Ok(ErasurePlan {
+        before,
+        tombstone,
+        entry,
+        clear_messages,
+        token: request.token_hash.clone(),
+        notices: read.notices,
+        audit: request.audit.clone(),
+    })
+}
+
+impl ErasurePlan {
+    pub fn outcome(&self) -> EraseOutcome {
+        EraseOutcome::Erased(self.tombstone.clone())
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Mails still owed
+
+/// One kept record as the owed-mail rule sees it, whichever store read it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MailRecord {
+    Application {
+        id: ApplicationId,
+        status: Status,
+        expired: bool,
+        sent: Vec<MailKind>,
+    },
+    Notice {
+        id: NoticeId,
+        expired: bool,
+        sent: bool,
+    },
+    /// A history entry (with its application still alive).
+    History {
+        id: ApplicationId,
+        version: Version,
+        action: HistoryAction,
+        expired: bool,
+        sent: bool,
+    },
+}
+
+/// The mail event whose mails a record may still owe (an unverified
+/// application without its link mail, a confirmed one without its two mails,
+/// a notice without its mail, a decision without its result): what a
+/// restarted local server delivers. Delivery sends each mail at most once, so
+/// an event owed only in part is safe to deliver again.
+pub fn owed(record: &MailRecord) -> Option<MailEvent> {
+    let event = match record {
+        MailRecord::Application { expired: true, .. }
+        | MailRecord::Notice { expired: true, .. }
+        | MailRecord::History { expired: true, .. } => return None,
+        MailRecord::Application { id, status: Status::AwaitingVerification, .. } => MailEvent::Submitted(*id),
+        MailRecord::Application { id, .. } => MailEvent::Confirmed(*id),
+        MailRecord::Notice { sent: true, .. } | MailRecord::History { sent: true, .. } => return None,
+        MailRecord::Notice { id, .. } => MailEvent::AlreadyReceived(*id),
+        MailRecord::History { id, version, action, .. } => {
+            MailEvent::Decided(*id, *version, action.decision()?)
+        }
+    };
+    let unsent = match record {
+        MailRecord::Application { sent, .. } => event.kinds().iter().any(|kind| !sent.contains(kind)),
+        MailRecord::Notice { .. } | MailRecord::History { .. } => true,
+    };
+    unsent.then_some(event)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Actor, AuditAction, Decision, IdempotencyKey, OperatorMessage};
+
+    fn at(text: &str) -> Timestamp {
+        Timestamp::parse(text).unwrap()
+    }
+
+    fn stored(status: Status, version: u32) -> StoredApplication {
+        let mut stored = test_support_stored();
+        stored.status = status;
+        stored.version = Version::from_number(version).unwrap();
+        stored
+    }
+
+    /// A minimal valid application, built through the real parser.
+    fn test_support_stored() -> StoredApplication {
+        use serde::Deserialize;
+        let value = test_support::seed_application();
+        let raw = crate::domain::RawApplication::deserialize(&value).unwrap();
+        let application = crate::domain::Application::parse(&raw).unwrap().application;
+        let received = at("2026-12-01T10:00:00+09:00");
+        StoredApplication {
+            receipt: crate::domain::Receipt::issue(received.time()),
+            application,
+            status: Status::Received,
+            version: Version::FIRST,
+            verified_at: Some(received),
+            expires_at: None,
+            supersedes: None,
+            partner_code: None,
+        }
+    }
+
+    fn decision(stored: &StoredApplication, decision: Decision, expected: Version) -> DecisionWrite {
+        let now = at("2026-12-02T10:00:00+09:00");
+        let actor = Actor::parse("op@example.com").unwrap();
+        DecisionWrite {
+            application_id: stored.id(),
+            decision,
+            expected_version: expected,
+            message: OperatorMessage::parse("ok").ok(),
+            actor: actor.clone(),
+            at: now,
+            idempotency_key: IdempotencyKey::parse("decision-key-0001").unwrap(),
+            request_hash: RequestHash::of(b"request"),
+            partner_code: None,
+            retain_until: None,
+            audit: AuditEntry::now(actor, AuditAction::Approve, Some(stored.id())),
+        }
+    }
+
+    #[test]
+    fn a_decision_is_refused_in_the_contracts_order() {
+        let current = stored(Status::Received, 2);
+        let request = decision(&current, Decision::Approve, Version::FIRST);
+        let read = |app: Option<StoredApplication>| DecisionRead { previous: None, application: app };
+        assert_eq!(decide(&request, read(None)).unwrap_err(), DecideOutcome::NotFound);
+        assert_eq!(
+            decide(&request, read(Some(current.clone()))).unwrap_err(),
+            DecideOutcome::VersionConflict(current.clone())
+        );
+        let approved = stored(Status::Approved, 2);
+        let request = decision(&approved, Decision::Reject, approved.version);
+        assert_eq!(
+            decide(&request, read(Some(approved.clone()))).unwrap_err(),
+            DecideOutcome::InvalidTransition(approved)
+        );
+    }
+
+    #[test]
+    fn a_replay_answers_the_application_and_another_request_is_refused() {
+        let current = stored(Status::Approved, 3);
+        let request = decision(&current, Decision::Approve, Version::FIRST.next());
+        let mut record = IdempotencyRecord {
+            application_id: current.id(),
+            request_hash: request.request_hash.clone(),
+            response_status: 200,
+            response_body: None,
+            expires_at: request.at,
+        };
+        let read = |record: &IdempotencyRecord| DecisionRead {
+            previous: Some(record.clone()),
+            application: Some(current.clone()),
+        };
+        assert_eq!(decide(&request, read(&record)).unwrap_err(), DecideOutcome::Replayed(current.clone()));
+        record.request_hash = RequestHash::of(b"another");
+        assert_eq!(decide(&request, read(&record)).unwrap_err(), DecideOutcome::KeyReused);
+    }
+
+    #[test]
+    fn a_decision_plans_the_next_version_its_entry_and_its_record() {
+        let current = stored(Status::Received, 2);
+        let mut request = decision(&current, Decision::Reject, current.version);
+        let until = at("2027-06-01T00:00:00+09:00");
+        request.retain_until = Some(until);
+        let plan =
+            decide(&request, DecisionRead { previous: None, application: Some(current.clone()) }).unwrap();
+        assert_eq!(plan.after.status, Status::Rejected);
+        assert_eq!(plan.after.version, current.version.next());
+        assert_eq!(plan.after.expires_at, Some(until));
+        assert_eq!(plan.entry.version, plan.after.version);
+        assert_eq!(plan.entry.from_status, Some(Status::Received));
+        assert_eq!(plan.record.application_id, current.id());
+        assert_eq!(plan.record.response_body, None);
+        assert_eq!(plan.from, Decision::Reject.transition().from());
+    }
+
+    #[test]
+    fn an_erasure_clears_earlier_messages_and_deletes_the_notices() {
+        let current = stored(Status::Rejected, 3);
+        let actor = Actor::parse("op@example.com").unwrap();
+        let request = Erasure {
+            application_id: current.id(),
+            actor: actor.clone(),
+            reason: OperatorMessage::parse("request").unwrap(),
+            at: at("2026-12-03T10:00:00+09:00"),
+            token_hash: crate::keyed::TokenHash::parse(&"ab".repeat(32)).unwrap(),
+            audit: AuditEntry::now(actor, AuditAction::Erase, Some(current.id())),
+        };
+        let notice = NoticeId::default();
+        let v = |n: u32| Version::from_number(n).unwrap();
+        let read = ErasureRead {
+            application: Some(current.clone()),
+            tombstone: None,
+            history: vec![v(3), v(2), v(4)],
+            notices: vec![notice],
+        };
+        let plan = erase(&request, read).unwrap();
+        assert_eq!(plan.clear_messages, [v(2), v(3)], "not a racing entry of the erasure's own version");
+        assert_eq!(plan.notices, [notice]);
+        assert_eq!(plan.tombstone.version, v(4));
+        assert_eq!(plan.entry.action, HistoryAction::Erase);
+        let erased = plan.tombstone.clone();
+        let again = ErasureRead { tombstone: Some(erased.clone()), ..ErasureRead::default() };
+        assert_eq!(erase(&request, again).unwrap_err(), EraseOutcome::AlreadyErased(erased));
+        assert_eq!(erase(&request, ErasureRead::default()).unwrap_err(), EraseOutcome::NotFound);
+    }
+
+    #[test]
+    fn owed_mails() {
+        let id = ApplicationId::new(at("2026-12-01T10:00:00+09:00").time());
+        let application = |status, expired, sent: &[MailKind]| MailRecord::Application {
+            id,
+            status,
+            expired,
+            sent: sent.to_vec(),
+        };
+        use MailKind::*;
+        assert_eq!(
+            owed(&application(Status::AwaitingVerification, false, &[])),
+            Some(MailEvent::Submitted(id))
+        );
+        assert_eq!(owed(&application(Status::AwaitingVerification, false, &[Verification])), None);
+        assert_eq!(owed(&application(Status::AwaitingVerification, true, &[])), None);
+        assert_eq!(
+            owed(&application(Status::Received, false, &[Acknowledgement])),
+            Some(MailEvent::Confirmed(id))
+        );
+        assert_eq!(owed(&application(Status::Approved, false, &[Acknowledgement, OperatorNotice])), None);
+        let v = Version::from_number(2).unwrap();
+        let history = |action, sent| MailRecord::History { id, version: v, action, expired: false, sent };
+        assert_eq!(
+            owed(&history(HistoryAction::Approve, false)),
+            Some(MailEvent::Decided(id, v, Decision::Approve))
+        );
+        assert_eq!(owed(&history(HistoryAction::Approve, true)), None);
+        assert_eq!(owed(&history(HistoryAction::Erase, false)), None);
+        let notice = NoticeId::default();
+        assert_eq!(
+            owed(&MailRecord::Notice { id: notice, expired: false, sent: false }),
+            Some(MailEvent::AlreadyReceived(notice))
+        );
+        assert_eq!(owed(&MailRecord::Notice { id: notice, expired: false, sent: true }), None);
+    }
+}
