@@ -10,6 +10,7 @@ use shared::domain::{
     OperatorMessage, PartnerCode, ReceptionNumber, Status, Timestamp, Version,
 };
 use shared::mail::{MailEvent, MailKind, MailSubject};
+use shared::store::plan;
 use shared::store::sqlite::SqliteStore;
 use shared::store::{
     Cursor, DecideOutcome, DecisionWrite, EraseOutcome, Erasure, ListQuery, Record, Related, Search,
@@ -218,6 +219,50 @@ async fn erasure_keeps_only_that_it_happened(f: Fixture) {
             response_body: again.response_body.clone(),
             event: MailEvent::Submitted(again.receipt.application_id)
         }
+    );
+}
+
+/// A submission for an address already verified leaves a notice (no
+/// typed data, only which application to remind of); erasing that
+/// application erases its address's notices too, on both stores (DynamoDB's
+/// erasure once left them).
+async fn erasure_deletes_the_addresss_notices(f: Fixture) {
+    let stored = received(&f, "noticed@example.com", 0).await;
+    let again = submission_at("noticed@example.com", 0);
+    let SubmitOutcome::Created { event: MailEvent::AlreadyReceived(notice_id), .. } =
+        f.store.submit(&again).await.unwrap()
+    else {
+        panic!("a notice");
+    };
+    assert!(f.store.notice(notice_id).await.unwrap().is_some());
+    let id = stored.receipt.application_id;
+    assert!(matches!(f.store.erase(&erasure_of(id, "削除請求")).await.unwrap(), EraseOutcome::Erased(_)));
+    assert_eq!(f.store.notice(notice_id).await.unwrap(), None);
+    assert!(!f.store.pending_mail().await.unwrap().contains(&MailEvent::AlreadyReceived(notice_id)));
+}
+
+/// A decision leaves the same idempotency record on both stores: the
+/// application it decided, the request's hash, 200 and no body, for a day.
+async fn a_decision_leaves_the_same_record_on_both_stores(f: Fixture) {
+    let stored = received(&f, "record@example.com", 0).await;
+    let approve = decision(&stored, Decision::Approve, None);
+    decided(f.store.decide(&approve).await.unwrap());
+    let key = plan::RecordKey::Decision(&approve.idempotency_key);
+    let record = f.store.idempotency_record(&key).await.unwrap().expect("kept");
+    assert_eq!(
+        record,
+        plan::IdempotencyRecord {
+            application_id: stored.receipt.application_id,
+            request_hash: approve.request_hash.clone(),
+            response_status: 200,
+            response_body: None,
+            expires_at: approve.at.plus_secs(shared::store::layout::IDEMPOTENCY_TTL_SECS),
+        }
+    );
+    // A submission's record under the same key is another record.
+    assert_eq!(
+        f.store.idempotency_record(&plan::RecordKey::Submission(&approve.idempotency_key)).await.unwrap(),
+        None
     );
 }
 
@@ -495,6 +540,8 @@ contract!(
     concurrent_decisions_have_one_winner,
     partner_codes_are_never_issued_twice,
     erasure_keeps_only_that_it_happened,
+    erasure_deletes_the_addresss_notices,
+    a_decision_leaves_the_same_record_on_both_stores,
     rejected_applications_expire_after_their_retention,
     lists_filter_search_and_page,
     counts_are_what_the_lists_show,
