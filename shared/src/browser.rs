@@ -26,6 +26,11 @@ struct FieldJson {
     corporate_only: bool,
     max_chars: Option<usize>,
     group: Option<Group>,
+    /// Whether an application keeps it (stored, listed, mailed).
+    kept: bool,
+    /// Whether an application is read back with it ([`Field::is_reviewed`]):
+    /// the review step, the verification page and the console show these.
+    reviewed: bool,
 }
 
 #[derive(Serialize)]
@@ -41,6 +46,19 @@ struct ChoiceJson {
     label: &'static str,
 }
 
+/// A status as the console shows it: its tab (in [`Status::CONSOLE_ORDER`]),
+/// whether the address is proven (the unverified tab is hidden unless asked
+/// for, and すべて counts the others), and whether the review is complete.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct StatusJson {
+    value: &'static str,
+    label: &'static str,
+    verified: bool,
+    #[serde(rename = "final")]
+    is_final: bool,
+}
+
 /// A decision as the console offers it: its button, the statuses it may be
 /// taken from (`Transition::from`), where it leads and its message rule.
 #[derive(Serialize)]
@@ -51,6 +69,18 @@ struct DecisionJson {
     from: Vec<&'static str>,
     to: &'static str,
     message: &'static str,
+    /// The button's weight: `primary`, `secondary` or `danger` (the refusal).
+    emphasis: &'static str,
+}
+
+/// How strongly the console draws a decision's button. A match, so that a new
+/// decision has to choose.
+fn emphasis(decision: Decision) -> &'static str {
+    match decision {
+        Decision::Approve => "primary",
+        Decision::RequestDocuments => "secondary",
+        Decision::Reject => "danger",
+    }
 }
 
 fn message_rule(rule: MessageRule) -> &'static str {
@@ -73,6 +103,8 @@ pub fn fields_module() -> String {
             corporate_only: field.presence() == Presence::Corporate,
             max_chars: field.max_chars(),
             group: field.group(),
+            kept: field.is_kept(),
+            reviewed: field.is_reviewed(),
         })
         .collect();
     let groups: Vec<GroupJson> = Group::ALL
@@ -87,9 +119,16 @@ pub fn fields_module() -> String {
         .into_iter()
         .map(|choice| ChoiceJson { value: choice.as_str(), label: choice.label() })
         .collect();
-    let statuses: Vec<ChoiceJson> =
-        Status::ALL.into_iter().map(|s| ChoiceJson { value: s.as_str(), label: s.label() }).collect();
-    let decisions: Vec<DecisionJson> = Decision::ALL
+    let statuses: Vec<StatusJson> = Status::CONSOLE_ORDER
+        .into_iter()
+        .map(|s| StatusJson {
+            value: s.as_str(),
+            label: s.label(),
+            verified: s.is_verified(),
+            is_final: s.is_final(),
+        })
+        .collect();
+    let decisions: Vec<DecisionJson> = Decision::CONSOLE_ORDER
         .into_iter()
         .map(|decision| DecisionJson {
             value: decision.as_str(),
@@ -97,6 +136,7 @@ pub fn fields_module() -> String {
             from: decision.transition().from().iter().map(|s| s.as_str()).collect(),
             to: decision.transition().to().as_str(),
             message: message_rule(decision.message_rule()),
+            emphasis: emphasis(decision),
         })
         .collect();
     let history: Vec<ChoiceJson> =
@@ -110,7 +150,9 @@ pub fn fields_module() -> String {
          export const GROUPS = {};\n\
          export const CONTRACT_TYPES = {};\n\
          export const ERROR_CODES = {};\n\
+         // In the console's tab order (`Status::CONSOLE_ORDER`).\n\
          export const STATUSES = {};\n\
+         // In the order the console offers them (`Decision::CONSOLE_ORDER`).\n\
          export const DECISIONS = {};\n\
          export const HISTORY_ACTIONS = {};\n\
          export const AUDIT_ACTIONS = {};\n",

@@ -421,6 +421,8 @@ impl Browser {
             // A beforeunload prompt (unsaved input) must not block navigation in a test.
             "unhandledPromptBehavior": "accept",
             "goog:chromeOptions": {"binary": CHROMIUM, "args": args},
+            // The console's messages, for [`Browser::failed_loads`].
+            "goog:loggingPrefs": {"browser": "ALL"},
         });
         let Value::Object(capabilities) = capabilities else { unreachable!() };
         let connector = hyper_util::client::legacy::connect::HttpConnector::new();
@@ -592,6 +594,22 @@ impl Browser {
         Ok(self.client.issue_cmd(Cdp { cmd: cmd.to_owned(), params }).await?)
     }
 
+    /// The loads that failed with `status` since the last read of the log, as
+    /// the browser's console reports them (`… the server responded with a
+    /// status of 404 (Not Found)`), the icon's among them.
+    pub async fn failed_loads(&self, status: u16) -> Result<Vec<String>> {
+        let log = self.client.issue_cmd(BrowserLog).await?;
+        let needle = format!("status of {status} ");
+        Ok(log
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|entry| entry["message"].as_str())
+            .filter(|message| message.contains(&needle))
+            .map(str::to_owned)
+            .collect())
+    }
+
     /// Types `kana` into the focused input the way a Japanese IME does: a
     /// composition growing kana by kana, converted to `converted`, then committed.
     pub async fn ime_type(&self, kana: &str, converted: &str) -> Result<()> {
@@ -613,6 +631,20 @@ impl Browser {
         .await?;
         self.cdp("Input.insertText", json!({"text": converted})).await?;
         Ok(())
+    }
+}
+
+/// chromedriver's log of the browser's console (`se/log`), emptied as it is read.
+#[derive(Debug)]
+struct BrowserLog;
+
+impl fantoccini::wd::WebDriverCompatibleCommand for BrowserLog {
+    fn endpoint(&self, base_url: &url::Url, session_id: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base_url.join(&format!("session/{}/se/log", session_id.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _request_url: &url::Url) -> (http::Method, Option<String>) {
+        (http::Method::POST, Some(json!({"type": "browser"}).to_string()))
     }
 }
 

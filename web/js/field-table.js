@@ -55,3 +55,42 @@ export function contractTypeLabel(value) {
 export const READINGS = KANA_FIELDS
   .map((reading) => ({ name: reading.replace(/Kana$/, ''), reading }))
   .filter(({ name }) => isKey(name));
+
+/** How a consent that was given reads back (the 控え mail says the same). */
+const AGREED = '同意する';
+
+/**
+ * The rows an application reads back as, on the form's review step, the
+ * verification page and the console: [key, label, text] for each field the
+ * table marks `reviewed` (decided in Rust: not the address's confirmation), in
+ * the table's order, the corporate fields only for a corporation; a contract
+ * type and a consent read as words, and nothing entered is ''. `grouped` puts
+ * a group on one row under its label (姓 and 名 joined by a space), as the form
+ * shows them; the console passes false and keeps each field on its own row.
+ */
+export function reviewRows(application, { grouped = true } = {}) {
+  const value = (key) => {
+    const v = application[key];
+    return v === undefined || v === null || v === '' ? '' : String(v);
+  };
+  const rows = [];
+  const shownGroups = new Set();
+  for (const field of FIELDS) {
+    const { key, kind } = field;
+    if (!field.reviewed) continue;
+    if (field.corporateOnly && value(CONTRACT_TYPE) !== CORPORATION) continue;
+    const group = grouped ? groupOf(key) : null;
+    if (group) {
+      if (shownGroups.has(group.name)) continue;
+      shownGroups.add(group.name);
+      rows.push([group.name, group.label, group.fields.map(value).join(' ').trim()]);
+    } else if (kind === 'choice') {
+      rows.push([key, field.label, contractTypeLabel(value(key))]);
+    } else if (kind === 'consent') {
+      rows.push([key, field.label, application[key] === true ? AGREED : '']);
+    } else {
+      rows.push([key, field.label, value(key)]);
+    }
+  }
+  return rows;
+}

@@ -8,7 +8,9 @@ export const FIELDS = [
     "required": true,
     "corporateOnly": false,
     "maxChars": 254,
-    "group": null
+    "group": null,
+    "kept": true,
+    "reviewed": true
   },
   {
     "key": "emailConfirmation",
@@ -17,7 +19,9 @@ export const FIELDS = [
     "required": true,
     "corporateOnly": false,
     "maxChars": 254,
-    "group": null
+    "group": null,
+    "kept": false,
+    "reviewed": false
   },
   {
     "key": "contractType",
@@ -26,7 +30,9 @@ export const FIELDS = [
     "required": true,
     "corporateOnly": false,
     "maxChars": null,
-    "group": null
+    "group": null,
+    "kept": true,
+    "reviewed": true
   },
   {
     "key": "corporateName",
@@ -35,7 +41,9 @@ export const FIELDS = [
     "required": true,
     "corporateOnly": true,
     "maxChars": 100,
-    "group": null
+    "group": null,
+    "kept": true,
+    "reviewed": true
   },
   {
     "key": "corporateNameKana",
@@ -44,7 +52,9 @@ export const FIELDS = [
     "required": true,
     "corporateOnly": true,
     "maxChars": 200,
-    "group": null
+    "group": null,
+    "kept": true,
+    "reviewed": true
   },
   {
     "key": "lastName",
@@ -53,7 +63,9 @@ export const FIELDS = [
     "required": true,
     "corporateOnly": false,
     "maxChars": 50,
-    "group": "name"
+    "group": "name",
+    "kept": true,
+    "reviewed": true
   },
   {
     "key": "firstName",
@@ -62,7 +74,9 @@ export const FIELDS = [
     "required": true,
     "corporateOnly": false,
     "maxChars": 50,
-    "group": "name"
+    "group": "name",
+    "kept": true,
+    "reviewed": true
   },
   {
     "key": "lastNameKana",
@@ -71,7 +85,9 @@ export const FIELDS = [
     "required": true,
     "corporateOnly": false,
     "maxChars": 100,
-    "group": "nameKana"
+    "group": "nameKana",
+    "kept": true,
+    "reviewed": true
   },
   {
     "key": "firstNameKana",
@@ -80,7 +96,9 @@ export const FIELDS = [
     "required": true,
     "corporateOnly": false,
     "maxChars": 100,
-    "group": "nameKana"
+    "group": "nameKana",
+    "kept": true,
+    "reviewed": true
   },
   {
     "key": "postalCode",
@@ -89,7 +107,9 @@ export const FIELDS = [
     "required": true,
     "corporateOnly": false,
     "maxChars": null,
-    "group": null
+    "group": null,
+    "kept": true,
+    "reviewed": true
   },
   {
     "key": "addressRegion",
@@ -98,7 +118,9 @@ export const FIELDS = [
     "required": true,
     "corporateOnly": false,
     "maxChars": 60,
-    "group": null
+    "group": null,
+    "kept": true,
+    "reviewed": true
   },
   {
     "key": "addressStreet",
@@ -107,7 +129,9 @@ export const FIELDS = [
     "required": true,
     "corporateOnly": false,
     "maxChars": 100,
-    "group": null
+    "group": null,
+    "kept": true,
+    "reviewed": true
   },
   {
     "key": "addressBuilding",
@@ -116,7 +140,9 @@ export const FIELDS = [
     "required": false,
     "corporateOnly": false,
     "maxChars": 100,
-    "group": null
+    "group": null,
+    "kept": true,
+    "reviewed": true
   },
   {
     "key": "phone",
@@ -125,7 +151,9 @@ export const FIELDS = [
     "required": true,
     "corporateOnly": false,
     "maxChars": null,
-    "group": null
+    "group": null,
+    "kept": true,
+    "reviewed": true
   },
   {
     "key": "invoiceNumber",
@@ -134,7 +162,9 @@ export const FIELDS = [
     "required": false,
     "corporateOnly": false,
     "maxChars": null,
-    "group": null
+    "group": null,
+    "kept": true,
+    "reviewed": true
   },
   {
     "key": "employeeCount",
@@ -143,7 +173,9 @@ export const FIELDS = [
     "required": false,
     "corporateOnly": false,
     "maxChars": null,
-    "group": null
+    "group": null,
+    "kept": true,
+    "reviewed": true
   },
   {
     "key": "annualReferralCount",
@@ -152,7 +184,9 @@ export const FIELDS = [
     "required": false,
     "corporateOnly": false,
     "maxChars": null,
-    "group": null
+    "group": null,
+    "kept": true,
+    "reviewed": true
   },
   {
     "key": "agreedToTerms",
@@ -161,7 +195,9 @@ export const FIELDS = [
     "required": true,
     "corporateOnly": false,
     "maxChars": null,
-    "group": null
+    "group": null,
+    "kept": false,
+    "reviewed": true
   }
 ];
 export const GROUPS = [
@@ -216,39 +252,41 @@ export const ERROR_CODES = {
   "invalidPostalCode": "invalid_postal_code",
   "postalCodeNotFound": "postal_code_not_found"
 };
+// In the console's tab order (`Status::CONSOLE_ORDER`).
 export const STATUSES = [
   {
-    "value": "awaiting_verification",
-    "label": "未確認"
+    "value": "received",
+    "label": "受付済",
+    "verified": true,
+    "final": false
   },
   {
-    "value": "received",
-    "label": "受付済"
+    "value": "awaiting_verification",
+    "label": "未確認",
+    "verified": false,
+    "final": false
   },
   {
     "value": "documents_requested",
-    "label": "資料提出待ち"
+    "label": "資料提出待ち",
+    "verified": true,
+    "final": false
   },
   {
     "value": "approved",
-    "label": "承認"
+    "label": "承認",
+    "verified": true,
+    "final": true
   },
   {
     "value": "rejected",
-    "label": "否認"
+    "label": "否認",
+    "verified": true,
+    "final": true
   }
 ];
+// In the order the console offers them (`Decision::CONSOLE_ORDER`).
 export const DECISIONS = [
-  {
-    "value": "request_documents",
-    "label": "資料提出を依頼",
-    "from": [
-      "received",
-      "documents_requested"
-    ],
-    "to": "documents_requested",
-    "message": "required"
-  },
   {
     "value": "approve",
     "label": "承認",
@@ -257,7 +295,19 @@ export const DECISIONS = [
       "documents_requested"
     ],
     "to": "approved",
-    "message": "not_allowed"
+    "message": "not_allowed",
+    "emphasis": "primary"
+  },
+  {
+    "value": "request_documents",
+    "label": "資料提出を依頼",
+    "from": [
+      "received",
+      "documents_requested"
+    ],
+    "to": "documents_requested",
+    "message": "required",
+    "emphasis": "secondary"
   },
   {
     "value": "reject",
@@ -267,7 +317,8 @@ export const DECISIONS = [
       "documents_requested"
     ],
     "to": "rejected",
-    "message": "optional"
+    "message": "optional",
+    "emphasis": "danger"
   }
 ];
 export const HISTORY_ACTIONS = [

@@ -1,4 +1,5 @@
-// Step 1 → 2 (/api/validate decides), step 2's review rows, and the submission
+// Step 1 → 2 (/api/validate decides), step 2's review rows (field-table.js's
+// reviewRows, shared with the verification page and the console), and the submission
 // that leads to step 3.
 //
 // It owns the application on its way: what step 2 shows and submits, its
@@ -9,8 +10,8 @@ import * as api from './api.js';
 import { setBusy } from './busy.js';
 import { newIdempotencyKey } from './idempotency.js';
 import { saveReceipt } from './draft.js';
-import { ERROR_CODES, FIELDS } from './fields.js';
-import { CONTRACT_TYPE, CORPORATION, KEYS, contractTypeLabel, groupOf } from './field-table.js';
+import { ERROR_CODES } from './fields.js';
+import { reviewRows } from './field-table.js';
 
 const ID = {
   toConfirm: 'to-confirm',
@@ -32,50 +33,12 @@ const MESSAGES = {
   unexpected: '予期しないエラーが発生しました。しばらくしてから再度お試しください。',
   sending: '送信中…',
   notEntered: '(未入力)',
-  agreed: '同意する',
 };
 
 const $ = (id) => document.getElementById(id);
 
 function fingerprint(application) {
   return JSON.stringify(application);
-}
-
-/** A field that only repeats another one (メールアドレス(確認)): not reviewed. */
-function isConfirmation(key) {
-  return KEYS.some((other) => key === `${other}Confirmation`);
-}
-
-/**
- * Step 2's rows, as [key, label, text]: each field with its label in the
- * table's order, a group once (its label, its values joined by a space), the
- * corporate fields only for a corporation.
- */
-export function reviewRows(application) {
-  const value = (key) => {
-    const v = application[key];
-    return v === undefined || v === null || v === '' ? '' : String(v);
-  };
-  const rows = [];
-  const grouped = new Set();
-  for (const field of FIELDS) {
-    const { key, kind } = field;
-    if (isConfirmation(key)) continue;
-    if (field.corporateOnly && value(CONTRACT_TYPE) !== CORPORATION) continue;
-    const group = groupOf(key);
-    if (group) {
-      if (grouped.has(group.name)) continue;
-      grouped.add(group.name);
-      rows.push([group.name, group.label, group.fields.map(value).join(' ').trim()]);
-    } else if (kind === 'choice') {
-      rows.push([key, field.label, contractTypeLabel(value(key))]);
-    } else if (kind === 'consent') {
-      rows.push([key, field.label, application[key] === true ? MESSAGES.agreed : '']);
-    } else {
-      rows.push([key, field.label, value(key)]);
-    }
-  }
-  return rows;
 }
 
 /** Fills the definition list `list` with the review rows of `application`. */

@@ -214,6 +214,20 @@ mod tests {
         assert_eq!(readme.headers()[header::REFERRER_POLICY], http::REFERRER_POLICY, "errors too");
     }
 
+    /// A browser asks for `/favicon.ico` unless the page links an icon: both
+    /// are images, not the 404 every page load used to log.
+    #[tokio::test]
+    async fn the_icon_is_served_as_an_image() {
+        for (path, content_type) in
+            [("/favicon.ico", "image/x-icon"), ("/favicon.svg", "image/svg+xml; charset=utf-8")]
+        {
+            let response = handle(request("GET", path)).await;
+            assert_eq!(response.status(), StatusCode::OK, "{path}");
+            assert_eq!(response.headers()[header::CONTENT_TYPE], content_type, "{path}");
+            assert!(!response.body().is_empty(), "{path}");
+        }
+    }
+
     #[tokio::test]
     async fn the_verification_page_is_served_with_and_without_its_slash() {
         let page = WEB.get_file("verify/index.html").expect("web/verify/index.html");

@@ -81,6 +81,25 @@ async fn the_form_is_served_with_a_strict_csp() {
     assert!(response.text().await.unwrap().contains("フォーム"));
 }
 
+/// The checkout's `web/` as the local server serves it: the icon a browser
+/// asks for at `/favicon.ico` (and the one the pages link) is an image.
+#[tokio::test]
+async fn the_icon_is_served_as_an_image() {
+    let data = tempfile::tempdir().unwrap();
+    // The default `web_dir` is the checkout's.
+    let running = local::start(local::Config::new(0, data.path())).await.unwrap();
+    let client = reqwest::Client::new();
+    for (path, content_type) in
+        [("/favicon.ico", "image/x-icon"), ("/favicon.svg", "image/svg+xml; charset=utf-8")]
+    {
+        let response = client.get(format!("http://{}{path}", running.addr)).send().await.unwrap();
+        assert_eq!(response.status().as_u16(), 200, "{path}");
+        assert_eq!(response.headers()["content-type"], content_type, "{path}");
+        assert!(!response.bytes().await.unwrap().is_empty(), "{path}");
+    }
+    running.shutdown().await.unwrap();
+}
+
 async fn submit(client: &reqwest::Client, url: &str, key: &str, body: &Value) -> (u16, Value) {
     let response = client
         .post(format!("{url}api/applications"))

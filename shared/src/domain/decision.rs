@@ -32,6 +32,10 @@ pub enum MessageMismatch {
 impl Decision {
     pub const ALL: [Decision; 3] = [Decision::RequestDocuments, Decision::Approve, Decision::Reject];
 
+    /// The order the console offers them in: the approval first, the refusal last.
+    pub const CONSOLE_ORDER: [Decision; 3] =
+        [Decision::Approve, Decision::RequestDocuments, Decision::Reject];
+
     /// The contract's value (`"request_documents"`, …).
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -97,6 +101,13 @@ mod tests {
             );
         }
         assert_eq!(Decision::parse("confirm"), None);
+    }
+
+    #[test]
+    fn the_console_offers_every_decision_once() {
+        let mut offered = Decision::CONSOLE_ORDER.to_vec();
+        offered.sort_by_key(|d| Decision::ALL.iter().position(|a| a == d));
+        assert_eq!(offered, Decision::ALL);
     }
 
     #[test]

@@ -200,6 +200,15 @@ impl Field {
     pub fn kept() -> impl Iterator<Item = Field> {
         Field::ALL.into_iter().filter(|field| field.is_kept())
     }
+
+    /// True when an application is read back with it: the form's review step,
+    /// the verification page, the 控え mail and the console. What only the
+    /// request carries is either a consent, which the application records as
+    /// its time (`termsAgreedAt`) and reads back as 同意する, or a field that
+    /// repeats a kept one (メールアドレス(確認)), which would only say it again.
+    pub const fn is_reviewed(self) -> bool {
+        self.is_kept() || matches!(self.kind(), Kind::Consent)
+    }
 }
 
 #[cfg(test)]
@@ -222,6 +231,12 @@ mod tests {
         let request_only: Vec<Field> = Field::ALL.into_iter().filter(|f| !f.is_kept()).collect();
         assert_eq!(request_only, [Field::EmailConfirmation, Field::AgreedToTerms]);
         assert_eq!(Field::kept().count(), 16);
+    }
+
+    #[test]
+    fn only_the_repeated_address_is_left_out_of_the_review() {
+        let unreviewed: Vec<Field> = Field::ALL.into_iter().filter(|f| !f.is_reviewed()).collect();
+        assert_eq!(unreviewed, [Field::EmailConfirmation]);
     }
 
     #[test]

@@ -53,6 +53,16 @@ impl Status {
         }
     }
 
+    /// The console's tabs, in order: 受付済 first (what waits for a review),
+    /// then the others in the lifecycle's order.
+    pub const CONSOLE_ORDER: [Status; 5] = [
+        Status::Received,
+        Status::AwaitingVerification,
+        Status::DocumentsRequested,
+        Status::Approved,
+        Status::Rejected,
+    ];
+
     /// Reads back what [`Status::as_str`] writes.
     pub fn parse(text: &str) -> Option<Status> {
         Status::ALL.into_iter().find(|status| status.as_str() == text)
@@ -61,6 +71,11 @@ impl Status {
     /// Whether the address behind it is proven (every status after confirmation).
     pub const fn is_verified(self) -> bool {
         !matches!(self, Status::AwaitingVerification)
+    }
+
+    /// Whether no transition leaves it: the review is complete.
+    pub fn is_final(self) -> bool {
+        !Transition::ALL.into_iter().any(|transition| transition.from().contains(&self))
     }
 }
 
@@ -165,6 +180,15 @@ mod tests {
             assert_eq!(Status::parse(status.as_str()), Some(status));
         }
         assert_eq!(Status::parse("Received"), None);
+    }
+
+    #[test]
+    fn the_console_shows_every_status_once_and_only_approval_and_rejection_end_it() {
+        let mut tabs = Status::CONSOLE_ORDER.to_vec();
+        tabs.sort_by_key(|s| Status::ALL.iter().position(|a| a == s));
+        assert_eq!(tabs, Status::ALL);
+        let fin: Vec<Status> = Status::ALL.into_iter().filter(|s| s.is_final()).collect();
+        assert_eq!(fin, [Status::Approved, Status::Rejected]);
     }
 
     /// The contract's table, written out: every (transition, status) pair.

@@ -5,8 +5,10 @@
 
 use std::borrow::Cow;
 
-/// Files at the top of `web/` that are served.
-pub const FILES: [&str; 1] = ["index.html"];
+/// Files at the top of `web/` that are served: the form, and its icon, which
+/// every page links (`favicon.svg`) and which a browser asks for at
+/// `/favicon.ico` when a page does not say (a JSON answer, an old browser).
+pub const FILES: [&str; 3] = ["index.html", "favicon.svg", "favicon.ico"];
 
 /// Directories of `web/` served whole: the style sheet, the ES modules, the
 /// texts of the terms and the privacy notice (fetched by `js/terms.js`), the
@@ -72,6 +74,8 @@ mod tests {
             ("/admin", "admin/index.html"),
             ("/admin/", "admin/index.html"),
             ("/admin/js/console.js", "admin/js/console.js"),
+            ("/favicon.ico", "favicon.ico"),
+            ("/favicon.svg", "favicon.svg"),
         ];
         for (path, file) in served {
             assert_eq!(served_file(path).as_deref(), Some(file), "{path}");
@@ -103,6 +107,23 @@ mod tests {
         assert_eq!(content_type("image/svg+xml"), "image/svg+xml; charset=utf-8");
         assert_eq!(content_type("text/plain; charset=utf-8"), "text/plain; charset=utf-8");
         assert_eq!(content_type("image/png"), "image/png");
+    }
+
+    /// Every page links the icon, relative to itself as its style sheet is
+    /// (the site may sit under a path), and the icon is served.
+    #[test]
+    fn every_page_links_the_icon() {
+        let web = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../web");
+        for page in ["index.html", "verify/index.html", "admin/index.html"] {
+            let html = std::fs::read_to_string(web.join(page)).unwrap();
+            let up = "../".repeat(page.matches('/').count());
+            let link = format!(r#"<link rel="icon" href="{up}favicon.svg" type="image/svg+xml">"#);
+            assert!(html.contains(&link), "{page} links the icon: {link}");
+        }
+        for icon in ["/favicon.svg", "/favicon.ico"] {
+            assert!(served_file(icon).is_some(), "{icon}");
+            assert!(web.join(&icon[1..]).is_file(), "{icon}");
+        }
     }
 
     /// Every file of the checkout's `web/` but the developers' notes is one the

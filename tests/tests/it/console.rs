@@ -659,6 +659,25 @@ async fn the_console_follows_the_page_rules() -> Result<()> {
     Ok(())
 }
 
+/// No page asks for a file that is not there: every load of the form, the
+/// verification page and the console once logged a 404 for `/favicon.ico`;
+/// they link the served icon now.
+#[tokio::test]
+async fn no_page_load_logs_a_missing_file() -> Result<()> {
+    let site = Site::start().await?;
+    let browser = Browser::start(WIDTH, HEIGHT).await?;
+    for path in ["/", "/verify", "/admin/"] {
+        browser.client.goto(&site.api(path)).await?;
+        browser.wait_until("document.documentElement.dataset.ready === 'true'").await?;
+        // The icon is asked for after the load, by the browser itself: no
+        // event of the page says when, so give it the time it takes.
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+    }
+    let missing = browser.failed_loads(404).await?;
+    assert!(missing.is_empty(), "404s in the browser's console: {missing:#?}");
+    browser.close().await
+}
+
 /// At 1280 and 768 px: nothing wider than the window, and the detail's two
 /// columns side by side without overlapping (a grid of tables once did).
 #[tokio::test]

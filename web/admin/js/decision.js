@@ -71,7 +71,8 @@ export function openFor(detail, decisionValue, { onDone, onConflict }) {
   notice($('decision-error'), '');
   const submit = $('decision-submit');
   submit.textContent = SUBMIT_LABELS[decision.value];
-  submit.className = `button ${decision.value === 'approve' ? 'button--primary' : decision.value === 'reject' ? 'button--danger' : 'button--primary'}`;
+  // The dialog's action is the primary one, unless the decision is the refusal.
+  submit.className = `button ${decision.emphasis === 'danger' ? 'button--danger' : 'button--primary'}`;
   setBusy(submit, false);
   dialogs.open($('decision-dialog'), takesMessage ? area : $('decision-cancel'));
 }

@@ -1,7 +1,8 @@
 // One application: its reception, every field under the form's own labels,
 // the history, the reviewer's checks, and the decisions its status allows.
 
-import { CONTRACT_TYPES, DECISIONS, ERROR_CODES, FIELDS } from '../../js/fields.js';
+import { DECISIONS, ERROR_CODES, STATUSES } from '../../js/fields.js';
+import { reviewRows } from '../../js/field-table.js';
 import * as api from './client.js';
 import * as checks from './checks.js';
 import * as decisionDialog from './decision.js';
@@ -16,21 +17,11 @@ function fact(term, value, attributes = {}) {
   return [h('dt', {}, term), h('dd', attributes, value)];
 }
 
-/** A field's value as the form's review step reads it. */
-function valueText(field, application) {
-  const value = application[field.key];
-  if (value === undefined || value === null || value === '') return '(未入力)';
-  if (field.kind === 'choice') return (CONTRACT_TYPES.find((c) => c.value === value) || { label: value }).label;
-  if (field.kind === 'consent') return value === true ? '同意する' : '同意しない';
-  return String(value);
-}
-
+/** The form's review rows, one per field (an operator copies 姓 and 名 apart). */
 function fieldRows(application) {
-  const corporation = application.contractType === 'corporation';
-  // メールアドレス(確認) only repeats the address; the corporate fields are a corporation's.
-  return FIELDS.filter((field) => !field.key.endsWith('Confirmation') && (corporation || !field.corporateOnly)).map((field) =>
-      h('div', { class: 'review__row', dataset: { field: field.key } }, h('dt', {}, field.label), h('dd', {}, valueText(field, application))),
-    );
+  return reviewRows(application, { grouped: false }).map(([key, label, text]) =>
+    h('div', { class: 'review__row', dataset: { field: key } }, h('dt', {}, label), h('dd', {}, text || '(未入力)')),
+  );
 }
 
 function historyRows(history) {
@@ -49,15 +40,14 @@ function historyRows(history) {
 
 function decisionButtons(detail) {
   if (!detail.application) return [];
-  const order = ['approve', 'request_documents', 'reject'];
+  // DECISIONS is in the order the console offers them, each with its button's weight.
   const allowed = DECISIONS.filter((d) => d.from.includes(detail.status));
-  allowed.sort((a, b) => order.indexOf(a.value) - order.indexOf(b.value));
   return allowed.map((decision) => {
     const button = h(
       'button',
       {
         type: 'button',
-        class: `button ${decision.value === 'approve' ? 'button--primary' : decision.value === 'reject' ? 'button--danger' : 'button--secondary'}`,
+        class: `button button--${decision.emphasis}`,
         id: `decide-${decision.value}`,
       },
       decision.label,
@@ -79,10 +69,14 @@ function decisionButtons(detail) {
 }
 
 function decideNote(detail) {
+  const status = STATUSES.find((s) => s.value === detail.status);
   if (!detail.application) return '個人情報が消去されたため、審査できません。';
-  if (detail.status === 'awaiting_verification') return 'メールアドレスの確認が済んでいないため、まだ審査できません。';
-  if (detail.status === 'approved') return `承認済みです(取次店コード ${detail.partnerCode || '—'})。審査は完了しています。`;
-  if (detail.status === 'rejected') return '否認済みです。審査は完了しています。';
+  if (status && !status.verified) return 'メールアドレスの確認が済んでいないため、まだ審査できません。';
+  if (status && status.final) {
+    // Only an approval issues a partner code.
+    const code = detail.partnerCode ? `(取次店コード ${detail.partnerCode})` : '';
+    return `${status.label}済みです${code}。審査は完了しています。`;
+  }
   return '内容と確認結果を見て、審査の結果を選んでください。どの操作も、実行前に確認画面が開きます。';
 }
 

@@ -17,21 +17,19 @@ let counts = null;
 
 function tabs() {
   const withUnverified = $('show-unverified').checked;
-  const statuses = STATUSES.filter((s) => withUnverified || s.value !== 'awaiting_verification');
-  // 受付済 first (what is waiting), then the others in the lifecycle's order.
-  const ordered = [
-    ...statuses.filter((s) => s.value === 'received'),
-    ...statuses.filter((s) => s.value !== 'received'),
-    { value: router.ALL, label: 'すべて' },
-  ];
-  return ordered;
+  // STATUSES is in the tabs' order; the unverified ones only when asked for.
+  const statuses = STATUSES.filter((s) => withUnverified || s.verified);
+  return [...statuses, { value: router.ALL, label: 'すべて' }];
 }
+
+/** Whether `status` names a status whose address is not yet proven. */
+const isUnverified = (status) => STATUSES.some((s) => s.value === status && !s.verified);
 
 function countOf(status) {
   if (!counts) return null;
   if (status === router.ALL) {
     return Object.entries(counts)
-      .filter(([name]) => name !== 'awaiting_verification')
+      .filter(([name]) => !isUnverified(name))
       .reduce((sum, [, n]) => sum + n, 0);
   }
   return counts[status] ?? null;
@@ -92,7 +90,7 @@ async function loadPage(place, cursor) {
 export async function show(place) {
   $('search-q').value = place.q;
   $('search-clear').hidden = !place.q;
-  $('show-unverified').checked = place.status === 'awaiting_verification' || sessionStorage.getItem(UNVERIFIED_KEY) === '1';
+  $('show-unverified').checked = isUnverified(place.status) || sessionStorage.getItem(UNVERIFIED_KEY) === '1';
   renderTabs(place);
   loadCounts(place);
   notice($('list-error'), '');
@@ -174,7 +172,7 @@ export function wire() {
     if (event.target.checked) sessionStorage.setItem(UNVERIFIED_KEY, '1');
     else sessionStorage.removeItem(UNVERIFIED_KEY);
     const place = router.current();
-    if (!event.target.checked && place.status === 'awaiting_verification') {
+    if (!event.target.checked && isUnverified(place.status)) {
       router.go({ view: 'list', status: router.DEFAULT_STATUS, q: place.q });
     } else {
       renderTabs(place);

@@ -4,7 +4,10 @@
 // (an address, a name: personal data) is kept in the history entry's state,
 // which back, forward and a reload keep too, and which never leaves the tab.
 
-export const DEFAULT_STATUS = 'received';
+import { STATUSES } from '../../js/fields.js';
+
+/** The first tab: what waits for a review (受付済). */
+export const DEFAULT_STATUS = STATUSES[0].value;
 /** The list of every verified application, whatever its status. */
 export const ALL = 'all';
 

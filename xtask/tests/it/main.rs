@@ -3,4 +3,5 @@
 //! one module per suite.
 
 mod coldstart;
+mod docs_images;
 mod postal_table;

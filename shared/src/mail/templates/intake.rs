@@ -10,8 +10,9 @@ const NOT_ENTERED: &str = "(未入力)";
 const AGREED: &str = "同意する";
 
 /// Every field the applicant saw on the confirmation step, with the form's
-/// labels, except the email confirmation (it equals the email). Blank optional
-/// fields say so; a sole proprietor has no corporate fields at all.
+/// labels ([`Field::is_reviewed`]: not the email confirmation, which equals the
+/// email). Blank optional fields say so; a sole proprietor has no corporate
+/// fields at all.
 pub(super) fn summary(app: &Application) -> Vec<(&'static str, String)> {
     let entries = app.entries();
     let is_corporation = app.contract_type.is_corporation();
@@ -19,7 +20,7 @@ pub(super) fn summary(app: &Application) -> Vec<(&'static str, String)> {
         .into_iter()
         .filter_map(|field| {
             let value = match field {
-                Field::EmailConfirmation => return None,
+                _ if !field.is_reviewed() => return None,
                 _ if field.presence() == Presence::Corporate && !is_corporation => return None,
                 Field::ContractType => app.contract_type.label().to_owned(),
                 Field::AgreedToTerms => AGREED.to_owned(),
