@@ -24,9 +24,9 @@ use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, CancellationReason, Delete, GlobalSecondaryIndex,
-    KeySchemaElement, KeyType, Projection, ProjectionType, Put, ReturnValuesOnConditionCheckFailure,
-    ScalarAttributeType, SseSpecification, StreamSpecification, StreamViewType, TimeToLiveSpecification,
-    TransactWriteItem, Update,
+    KeySchemaElement, KeyType, Projection, ProjectionType, Put, PutRequest,
+    ReturnValuesOnConditionCheckFailure, ScalarAttributeType, SseSpecification, StreamSpecification,
+    StreamViewType, TimeToLiveSpecification, TransactWriteItem, Update, WriteRequest,
 };
 use std::collections::HashMap;
 use std::time::Duration;
@@ -294,12 +294,7 @@ impl DynamoStore {
                     }
                     _ => None,
                 };
-                let mut application =
-                    keys(&layout::application_pk(stored.id()), layout::APPLICATION_SORT_KEY);
-                for (name, value) in layout::application_attributes(stored) {
-                    application.insert(name.to_owned(), to_attribute(value));
-                }
-                application.insert(attr::EMAIL_KEY.to_owned(), s(email_key.as_str()));
+                let application = application_of(stored, email_key);
                 items.push(self.put(application, "attribute_not_exists(#pk)", now.epoch()));
 
                 let expires = n(submission.expires_at.epoch());
@@ -676,6 +671,68 @@ impl Review for DynamoStore {
 
 #[async_trait]
 impl Tooling for DynamoStore {
+    /// BatchWriteItem, 25 items a request, unprocessed ones sent again.
+    async fn import(&self, applications: &[super::Imported]) -> Result<(), Unavailable> {
+        let mut items = Vec::new();
+        for imported in applications {
+            let stored = &imported.stored;
+            let id = s(&stored.id().to_string());
+            let verified = s(&stored.verified_at.unwrap_or(stored.receipt.received_at).to_string());
+            let mut application = application_of(stored, &imported.email_key);
+            for kind in plan::imported_mails(stored) {
+                application.insert(layout::mail_sent_attribute(kind).to_owned(), verified.clone());
+            }
+            items.push(application);
+            let mut email = keys(&layout::email_pk(&imported.email_key), layout::EMAIL_SORT_KEY);
+            email.extend([
+                (attr::APPLICATION_ID.to_owned(), id.clone()),
+                (attr::CONFIRMED_AT.to_owned(), verified),
+            ]);
+            items.push(email);
+            let mut reception =
+                keys(&layout::reception_pk(stored.receipt.reception_number), layout::RECEPTION_SORT_KEY);
+            reception.insert(attr::APPLICATION_ID.to_owned(), id.clone());
+            items.push(reception);
+            if let Some(code) = stored.partner_code {
+                let mut partner = keys(&layout::partner_pk(code), layout::PARTNER_SORT_KEY);
+                partner.extend([
+                    (attr::PARTNER_CODE.to_owned(), s(code.as_str())),
+                    (attr::APPLICATION_ID.to_owned(), id),
+                ]);
+                items.push(partner);
+            }
+        }
+        for chunk in items.chunks(25) {
+            let mut requests: Vec<WriteRequest> = chunk
+                .iter()
+                .map(|item| {
+                    let put =
+                        PutRequest::builder().set_item(Some(item.clone())).build().expect("item is set");
+                    WriteRequest::builder().put_request(put).build()
+                })
+                .collect();
+            for attempt in 0..ATTEMPTS {
+                let output = self
+                    .client
+                    .batch_write_item()
+                    .request_items(&self.table, std::mem::take(&mut requests))
+                    .send()
+                    .await
+                    .map_err(sdk_unavailable)?;
+                requests =
+                    output.unprocessed_items.and_then(|mut m| m.remove(&self.table)).unwrap_or_default();
+                if requests.is_empty() {
+                    break;
+                }
+                pause(attempt).await;
+            }
+            if !requests.is_empty() {
+                return Err(Unavailable("unprocessed items persisted".into()));
+            }
+        }
+        Ok(())
+    }
+
     async fn idempotency_record(
         &self,
         key: &plan::RecordKey<'_>,
@@ -940,4 +997,14 @@ fn service_unavailable(error: &impl ProvideErrorMetadata) -> Unavailable {
 fn record_from(item: &Item) -> Result<plan::IdempotencyRecord, Unavailable> {
     layout::idempotency_record_from(|name| string(item, name).map(Into::into))
         .map_err(|e| Unavailable(format!("unreadable idempotency item: {e}")))
+}
+
+/// An application item: the layout's attributes and the address's keyed hash.
+fn application_of(stored: &StoredApplication, email_key: &crate::keyed::EmailKey) -> Item {
+    let mut item = keys(&layout::application_pk(stored.id()), layout::APPLICATION_SORT_KEY);
+    for (name, value) in layout::application_attributes(stored) {
+        item.insert(name.to_owned(), to_attribute(value));
+    }
+    item.insert(attr::EMAIL_KEY.to_owned(), s(email_key.as_str()));
+    item
 }
