@@ -784,35 +784,9 @@ impl Tooling for DynamoStore {
         for item in self.scan_all().await? {
             let Some(pk) = string(&item, layout::PARTITION_KEY) else { continue };
             let sk = string(&item, layout::SORT_KEY).unwrap_or_default();
-            let expired = is_expired(&item, now.epoch());
-            let sent = |kind: MailKind| item.contains_key(layout::mail_sent_attribute(kind));
-            if layout::is_application_item(&pk) && layout::is_history_item(&sk) {
-                let entry = review::decode_history(&item)?;
-                if let Some(id) =
-                    string(&item, attr::APPLICATION_ID).as_deref().and_then(ApplicationId::parse)
-                {
-                    records.push(plan::MailRecord::History {
-                        id,
-                        version: entry.version,
-                        action: entry.action,
-                        expired,
-                        sent: item.contains_key(attr::RESULT_SENT_AT),
-                    });
-                }
-            } else if layout::is_application_item(&pk)
-                && sk == layout::APPLICATION_SORT_KEY
-                && !item.contains_key(attr::ERASED_AT)
-            {
-                let stored = decode_application(&item)?;
-                records.push(plan::MailRecord::Application {
-                    id: stored.id(),
-                    status: stored.status,
-                    expired: stored.is_expired(now),
-                    sent: MailKind::ALL.into_iter().filter(|kind| sent(*kind)).collect(),
-                });
-            } else if let Some(id) = layout::notice_id_of(&pk) {
-                records.push(plan::MailRecord::Notice { id, expired, sent: sent(MailKind::AlreadyReceived) });
-            }
+            let record = layout::mail_record(&pk, &sk, |name| string(&item, name).map(Into::into), now)
+                .map_err(|e| Unavailable(format!("unreadable item: {e}")))?;
+            records.extend(record);
         }
         Ok(records.iter().filter_map(plan::owed).collect())
     }
