@@ -101,7 +101,6 @@ pub async fn export(handler: &Handler, req: &Request, actor: Actor) -> Result<Re
     while let Some(chunk) = chunks.next().await.map_err(unavailable)? {
         if bytes.len() + chunk.len() > MAX_LAMBDA_BYTES {
             return Err(ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
                 ErrorCode::ExportTooLarge,
                 "出力する件数が多すぎます。期間(from・to)や状態で絞り込んで、分けて出力してください。",
             ));

@@ -163,7 +163,7 @@ fn application_id(req: &Request) -> Result<ApplicationId, ApiError> {
 }
 
 fn not_found() -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, ErrorCode::ApplicationNotFound, "指定された申込は見つかりません。")
+    ApiError::new(ErrorCode::ApplicationNotFound, "指定された申込は見つかりません。")
 }
 
 fn unavailable(error: Unavailable) -> ApiError {
