@@ -30,7 +30,7 @@ use shared::aws::load_sdk_config;
 use shared::http::{self as api_http, ApiError, CONTENT_SECURITY_POLICY, MAX_BODY_BYTES};
 use shared::keyed::IdentifierKey;
 use shared::mail::{self, MailConfig, MailEvent, Mailer, OutboxMailer, Postman, SesMailer};
-use shared::routes::{Access, Function, ROUTES, Route, cors, local_sessions};
+use shared::routes::{AdminOperation, Operation, ROUTES, Route, cors, local_sessions};
 use shared::store::Store;
 use shared::store::dynamodb::{DynamoStore, create_table};
 use shared::store::sqlite::{self, SqliteStore};
@@ -599,21 +599,27 @@ async fn call(
         Ok(req) => req,
         Err(response) => return response,
     };
-    if route.access() == Access::Operator {
+    if route.access().needs_session() {
         // The local server is the authorizer: the same claims as API Gateway's.
         match functions.operators.authorize(req.headers()).await {
             Ok(claims) => with_claims(&mut req, &claims),
             Err(error) => return to_axum(error.into_response()),
         }
     }
-    if route == shared::routes::ADMIN_EXPORT {
-        return export(&functions, &req).await;
-    }
-    let response = match route.function {
-        Function::Validate => validate::handle(req).await,
-        Function::Submit => functions.submit.handle(req).await,
-        Function::Postal => postal::handle(req).await,
-        Function::Admin => functions.admin.handle(req).await,
+    let response = match route.operation {
+        Operation::Validate => validate::handle(req).await,
+        Operation::Submit | Operation::Preview | Operation::Confirm => functions.submit.handle(req).await,
+        Operation::Postal => postal::handle(req).await,
+        // Streamed here; on Lambda the admin function answers it whole.
+        Operation::Admin(AdminOperation::Export) => return export(&functions, &req).await,
+        Operation::Admin(
+            AdminOperation::List
+            | AdminOperation::Detail
+            | AdminOperation::Decisions
+            | AdminOperation::Erasure
+            | AdminOperation::Audit
+            | AdminOperation::Counts,
+        ) => functions.admin.handle(req).await,
     };
     to_axum(response)
 }

@@ -118,8 +118,8 @@ pub async fn export(handler: &Handler, req: &Request, actor: Actor) -> Result<Re
 pub async fn export_stream(
     handler: &Handler,
     req: &Request,
+    actor: Actor,
 ) -> Result<(Response<Body>, tokio::sync::mpsc::Receiver<Vec<u8>>), Response<Body>> {
-    let actor = crate::operator::operator(req).map_err(ApiError::into_response)?;
     let query = export_query(handler, req, actor).await.map_err(ApiError::into_response)?;
     let (sender, receiver) = tokio::sync::mpsc::channel(4);
     let mut chunks = Chunks::new(Arc::clone(&handler.store), query);
