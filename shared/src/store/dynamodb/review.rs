@@ -343,7 +343,7 @@ impl DynamoStore {
         if let Some(number) = &query.invoice_number {
             terms.push("#invoice = :invoice");
             names.push(("#invoice", Field::InvoiceNumber.key()));
-            values.push((":invoice", number.clone()));
+            values.push((":invoice", number.as_str().to_owned()));
         }
         if let Some(name) = &query.corporate_name {
             terms.push("contains(#search, :corporate)");
