@@ -10,11 +10,10 @@ mod review;
 use super::layout::{self, Value, attr};
 use super::plan;
 use super::{
-    AuditPage, ConfirmOutcome, Counter, DecideOutcome, DecisionWrite, EraseOutcome, Erasure, Intake,
-    ListQuery, MailLedger, Notice, Page, Record, Related, Review, StatusCounts, StoredApplication,
-    Submission, SubmitOutcome, TokenState, Tooling, Unavailable,
+    ConfirmOutcome, Counter, Intake, MailLedger, Notice, StoredApplication, Submission, SubmitOutcome,
+    TokenState, Tooling, Unavailable,
 };
-use crate::domain::{ApplicationId, AuditEntry, AuditId, HistoryEntry, NoticeId, Status, Timestamp, Version};
+use crate::domain::{ApplicationId, HistoryEntry, NoticeId, Status, Timestamp, Version};
 use crate::domain::{MailEvent, MailKind, MailSubject};
 use crate::keyed::TokenHash;
 use async_trait::async_trait;
@@ -628,44 +627,6 @@ impl MailLedger for DynamoStore {
         version: Version,
     ) -> Result<Option<HistoryEntry>, Unavailable> {
         self.history_entry_of(application_id, version).await
-    }
-}
-
-#[async_trait]
-impl Review for DynamoStore {
-    async fn decide(&self, decision: &DecisionWrite) -> Result<DecideOutcome, Unavailable> {
-        self.decide_all(decision).await
-    }
-
-    async fn record(
-        &self,
-        application_id: ApplicationId,
-    ) -> Result<Option<(Record, Vec<HistoryEntry>)>, Unavailable> {
-        self.record_of(application_id).await
-    }
-
-    async fn list(&self, query: &ListQuery) -> Result<Page, Unavailable> {
-        self.list_page(query).await
-    }
-
-    async fn count_by_status(&self) -> Result<StatusCounts, Unavailable> {
-        self.status_counts().await
-    }
-
-    async fn related(&self, query: &Related) -> Result<Vec<StoredApplication>, Unavailable> {
-        self.related_of(query).await
-    }
-
-    async fn erase(&self, erasure: &Erasure) -> Result<EraseOutcome, Unavailable> {
-        self.erase_all(erasure).await
-    }
-
-    async fn append_audit(&self, entry: &AuditEntry) -> Result<(), Unavailable> {
-        self.append_audit_entry(entry).await
-    }
-
-    async fn audit_log(&self, before: Option<AuditId>, limit: usize) -> Result<AuditPage, Unavailable> {
-        self.audit_page(before, limit).await
     }
 }
 

@@ -526,7 +526,10 @@ async fn related_finds_the_same_phone_invoice_number_or_company(f: Fixture) {
     )
     .await;
     let query = Related::of(&sole, 20);
-    assert_eq!((query.invoice_number.as_ref().map(|n| n.as_str()), query.corporate_name.as_deref()), (None, None));
+    assert_eq!(
+        (query.invoice_number.as_ref().map(|n| n.as_str()), query.corporate_name.as_deref()),
+        (None, None)
+    );
     assert_eq!(ids(&f.store.related(&query).await.unwrap()), ids(&[company]));
 }
 
