@@ -87,7 +87,7 @@ pub async fn decide(handler: &Handler, req: &Request, actor: Actor) -> Result<Re
         match handler.store.decide(&write).await.map_err(unavailable)? {
             DecideOutcome::PartnerCodeTaken => continue,
             DecideOutcome::Decided(stored) => {
-                handler.stored(MailEvent::Decided(id, stored.version, decision));
+                handler.stored(MailEvent::Recorded(id, stored.version, decision.into()));
                 return handler.detail(id, crate::WithChecks::No).await;
             }
             DecideOutcome::Replayed(_) => return replayed(handler, id).await,

@@ -175,7 +175,7 @@ mod tests {
         let version = Version::parse("3").unwrap();
         assert_eq!(
             event_of(&event.records[0]).unwrap(),
-            Some(MailEvent::Decided(id(), version, Decision::Approve))
+            Some(MailEvent::Recorded(id(), version, Decision::Approve.into()))
         );
     }
 
@@ -188,7 +188,7 @@ mod tests {
                 let inserted = change("INSERT", &app_pk(), &sk, Value::Null, history(decision.as_str()));
                 assert_eq!(
                     event_of(&inserted).unwrap(),
-                    Some(MailEvent::Decided(id(), version, decision)),
+                    Some(MailEvent::Recorded(id(), version, decision.into())),
                     "{decision:?} {sk}"
                 );
             }

@@ -3,7 +3,7 @@
 //! first two entries (submitted, confirmed) are read from the application's own
 //! times; every operator action is a stored entry.
 
-use super::{Actor, Decision, OperatorMessage, Status, Timestamp, Version};
+use super::{Actor, Decision, MailKind, OperatorMessage, Status, Timestamp, Version};
 use serde::Serialize;
 
 /// What happened.
@@ -56,7 +56,19 @@ impl HistoryAction {
         HistoryAction::ALL.into_iter().find(|action| action.as_str() == text)
     }
 
-    /// The decision this entry records, if it is one (a result mail goes out).
+    /// The mails this entry sends to the applicant, once each (none for most
+    /// entries): what the notification and the local server deliver, and the
+    /// stream filter's list of actions, derived from here.
+    pub const fn mails(self) -> &'static [MailKind] {
+        match self {
+            HistoryAction::RequestDocuments => &[MailKind::DocumentsRequested],
+            HistoryAction::Approve => &[MailKind::Approved],
+            HistoryAction::Reject => &[MailKind::Rejected],
+            HistoryAction::Submitted | HistoryAction::Confirmed | HistoryAction::Erase => &[],
+        }
+    }
+
+    /// The decision this entry records, if it is one.
     pub const fn decision(self) -> Option<Decision> {
         match self {
             HistoryAction::RequestDocuments => Some(Decision::RequestDocuments),

@@ -1,7 +1,7 @@
 //! The kinds of mail, the events that send them (the contract's mail table),
 //! and the record each one's "sent" marker lives on.
 
-use super::{ApplicationId, Decision, NoticeId, Version};
+use super::{ApplicationId, Decision, HistoryAction, NoticeId, Version};
 
 /// Every mail this system sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -37,12 +37,8 @@ impl MailKind {
     ];
 
     /// The result mail of a decision.
-    pub const fn of_decision(decision: Decision) -> MailKind {
-        match decision {
-            Decision::RequestDocuments => MailKind::DocumentsRequested,
-            Decision::Approve => MailKind::Approved,
-            Decision::Reject => MailKind::Rejected,
-        }
+    pub fn of_decision(decision: Decision) -> MailKind {
+        HistoryAction::from(decision).mails()[0]
     }
 
     /// A stable ASCII name, for file names, Message-IDs and logs.
@@ -64,8 +60,8 @@ impl MailKind {
 pub enum MailSubject {
     Application(ApplicationId),
     Notice(NoticeId),
-    /// The history entry of a decision (the version it made): one result mail each.
-    Decision(ApplicationId, Version),
+    /// A history entry (the version it made) that mails the applicant: one mail each.
+    History(ApplicationId, Version),
 }
 
 impl MailSubject {
@@ -74,8 +70,8 @@ impl MailSubject {
     pub fn carries(self, kind: MailKind) -> bool {
         match self {
             MailSubject::Notice(_) => kind == MailKind::AlreadyReceived,
-            MailSubject::Decision(..) => {
-                matches!(kind, MailKind::DocumentsRequested | MailKind::Approved | MailKind::Rejected)
+            MailSubject::History(..) => {
+                HistoryAction::ALL.iter().any(|action| action.mails().contains(&kind))
             }
             MailSubject::Application(_) => {
                 matches!(kind, MailKind::Verification | MailKind::Acknowledgement | MailKind::OperatorNotice)
@@ -89,7 +85,7 @@ impl std::fmt::Display for MailSubject {
         match self {
             MailSubject::Application(id) => id.fmt(f),
             MailSubject::Notice(id) => write!(f, "notice-{id}"),
-            MailSubject::Decision(id, version) => write!(f, "{id}-v{version}"),
+            MailSubject::History(id, version) => write!(f, "{id}-v{version}"),
         }
     }
 }
@@ -104,8 +100,9 @@ pub enum MailEvent {
     AlreadyReceived(NoticeId),
     /// The applicant confirmed.
     Confirmed(ApplicationId),
-    /// An operator decided: the decision is the history entry of this version.
-    Decided(ApplicationId, Version, Decision),
+    /// A change recorded as the history entry of this version whose action
+    /// mails the applicant ([`HistoryAction::mails`]): an operator's decision.
+    Recorded(ApplicationId, Version, HistoryAction),
 }
 
 impl MailEvent {
@@ -115,9 +112,7 @@ impl MailEvent {
             MailEvent::Submitted(_) => &[MailKind::Verification],
             MailEvent::AlreadyReceived(_) => &[MailKind::AlreadyReceived],
             MailEvent::Confirmed(_) => &[MailKind::Acknowledgement, MailKind::OperatorNotice],
-            MailEvent::Decided(_, _, Decision::RequestDocuments) => &[MailKind::DocumentsRequested],
-            MailEvent::Decided(_, _, Decision::Approve) => &[MailKind::Approved],
-            MailEvent::Decided(_, _, Decision::Reject) => &[MailKind::Rejected],
+            MailEvent::Recorded(_, _, action) => action.mails(),
         }
     }
 
@@ -126,7 +121,7 @@ impl MailEvent {
         match self {
             MailEvent::Submitted(id) | MailEvent::Confirmed(id) => MailSubject::Application(id),
             MailEvent::AlreadyReceived(id) => MailSubject::Notice(id),
-            MailEvent::Decided(id, version, _) => MailSubject::Decision(id, version),
+            MailEvent::Recorded(id, version, _) => MailSubject::History(id, version),
         }
     }
 }

@@ -16,7 +16,7 @@
 //! the retry sends that mail again. The reverse (marker first) could lose it.
 
 use super::{MailConfig, MailEvent, MailKind, MailSubject, Mailer, SendError, Source, Unrenderable, render};
-use crate::domain::{HistoryAction, HistoryEntry, Status};
+use crate::domain::{HistoryEntry, Status};
 use crate::keyed::IdentifierKey;
 use crate::store::{MailLedger, StoredApplication, Unavailable};
 
@@ -98,7 +98,7 @@ async fn read_back(store: &dyn MailLedger, event: MailEvent) -> Result<Option<Re
             Some(notice) => store.get(notice.application_id).await?.filter(|s| s.status.is_verified()),
             None => None,
         },
-        MailEvent::Decided(id, version, decision) => {
+        MailEvent::Recorded(id, version, action) => {
             // The application first: once it is erased or past its retention,
             // its history entry alone must not mail anyone.
             let Some(stored) = store.get(id).await?.filter(|stored| stored.status.is_verified()) else {
@@ -106,7 +106,7 @@ async fn read_back(store: &dyn MailLedger, event: MailEvent) -> Result<Option<Re
             };
             let entry = store.history_entry(id, version).await?;
             return Ok(entry
-                .filter(|entry| entry.action == HistoryAction::from(decision))
+                .filter(|entry| entry.action == action)
                 .map(|entry| ReadBack::Decision(stored, entry)));
         }
     };

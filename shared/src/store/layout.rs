@@ -219,7 +219,7 @@ pub fn subject_keys(subject: MailSubject) -> (String, Cow<'static, str>) {
     match subject {
         MailSubject::Application(id) => (application_pk(id), Cow::Borrowed(APPLICATION_SORT_KEY)),
         MailSubject::Notice(id) => (notice_pk(id), Cow::Borrowed(NOTICE_SORT_KEY)),
-        MailSubject::Decision(id, version) => (application_pk(id), Cow::Owned(history_sk(version))),
+        MailSubject::History(id, version) => (application_pk(id), Cow::Owned(history_sk(version))),
     }
 }
 

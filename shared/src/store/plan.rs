@@ -413,9 +413,8 @@ pub fn owed(record: &MailRecord) -> Option<MailEvent> {
         MailRecord::Application { id, .. } => MailEvent::Confirmed(*id),
         MailRecord::Notice { sent: true, .. } | MailRecord::History { sent: true, .. } => return None,
         MailRecord::Notice { id, .. } => MailEvent::AlreadyReceived(*id),
-        MailRecord::History { id, version, action, .. } => {
-            MailEvent::Decided(*id, *version, action.decision()?)
-        }
+        MailRecord::History { action, .. } if action.mails().is_empty() => return None,
+        MailRecord::History { id, version, action, .. } => MailEvent::Recorded(*id, *version, *action),
     };
     let unsent = match record {
         MailRecord::Application { sent, .. } => event.kinds().iter().any(|kind| !sent.contains(kind)),
@@ -589,7 +588,7 @@ mod tests {
         let history = |action, sent| MailRecord::History { id, version: v, action, expired: false, sent };
         assert_eq!(
             owed(&history(HistoryAction::Approve, false)),
-            Some(MailEvent::Decided(id, v, Decision::Approve))
+            Some(MailEvent::Recorded(id, v, HistoryAction::Approve))
         );
         assert_eq!(owed(&history(HistoryAction::Approve, true)), None);
         assert_eq!(owed(&history(HistoryAction::Erase, false)), None);

@@ -37,7 +37,7 @@ pub struct DecisionWrite {
 #[allow(clippy::large_enum_variant)] // one per request
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DecideOutcome {
-    /// Made now: the application as it is after it (mail [`crate::domain::MailEvent::Decided`]).
+    /// Made now: the application as it is after it (mail [`crate::domain::MailEvent::Recorded`]).
     Decided(StoredApplication),
     /// The same key and request decided before: nothing changed now.
     Replayed(StoredApplication),

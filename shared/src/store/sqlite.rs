@@ -648,7 +648,7 @@ fn subject_row(subject: MailSubject) -> (&'static str, String, String, Option<u3
     match subject {
         MailSubject::Application(id) => ("applications", by(attr::APPLICATION_ID), id.to_string(), None),
         MailSubject::Notice(id) => ("notices", by(attr::NOTICE_ID), id.to_string(), None),
-        MailSubject::Decision(id, version) => (
+        MailSubject::History(id, version) => (
             "history",
             format!("{} = ?2 AND {} = ?3", q(attr::APPLICATION_ID), q(attr::VERSION)),
             id.to_string(),

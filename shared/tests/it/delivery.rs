@@ -281,7 +281,7 @@ impl MailLedger for Decided {
 }
 
 fn decided_event(stored: &StoredApplication, entry: &HistoryEntry, decision: Decision) -> MailEvent {
-    MailEvent::Decided(stored.receipt.application_id, entry.version, decision)
+    MailEvent::Recorded(stored.receipt.application_id, entry.version, decision.into())
 }
 
 #[tokio::test]
@@ -310,7 +310,7 @@ async fn each_decisions_result_mail_goes_out_once_to_the_applicant() {
         assert_eq!(mail_marks(&store, event).await, [true], "{decision:?}");
         // Its file and Message-ID name the decision's version.
         let files = outbox_files(local.data_dir.path());
-        let about = MailSubject::Decision(stored.receipt.application_id, entry.version);
+        let about = MailSubject::History(stored.receipt.application_id, entry.version);
         assert!(files[0].ends_with(&format!("-{about}-{}.eml", kind.slug())), "{files:?}");
     }
 }

@@ -252,7 +252,7 @@ fn the_documents_request_quotes_the_message_verbatim_and_says_where_to_reply() {
     assert_eq!(mail.reply_to, "partner-support@partner.example.jp", "a reply reaches the desk");
     assert_eq!(mail.subject, "【パートナー登録】資料提出のお願い(受付番号:PR-7A3C-K9XE)");
     let id = ApplicationId::parse("01KB5Q9Z8E4M7T3W6X2C9HJ5RA").unwrap();
-    assert_eq!(mail.about, MailSubject::Decision(id, Version::FIRST.next().next()));
+    assert_eq!(mail.about, MailSubject::History(id, Version::FIRST.next().next()));
     // The operator's text is escaped in HTML like any other value.
     let hostile = "<a href=\"https://evil.example\">資料</a> & 'x'";
     let mail = render_decided(&config(), &decided(Decision::RequestDocuments, corporation(), Some(hostile)));

@@ -559,7 +559,8 @@ async fn result_mails_are_pending_until_marked(f: Fixture) {
             .await
             .unwrap(),
     );
-    let event = MailEvent::Decided(asked.receipt.application_id, asked.version, Decision::RequestDocuments);
+    let event =
+        MailEvent::Recorded(asked.receipt.application_id, asked.version, Decision::RequestDocuments.into());
     assert!(f.store.pending_mail().await.unwrap().contains(&event));
     let subject = event.subject();
     assert!(!f.store.mail_sent(subject, MailKind::DocumentsRequested).await.unwrap());

@@ -398,14 +398,17 @@ async fn each_decision_is_mailed_once_through_the_stream_and_an_erasure_never() 
 
     let id = applicant.receipt.application_id;
     assert_eq!(
-        marked(&store, MailEvent::Decided(id, asked.version, Decision::RequestDocuments)).await,
+        marked(&store, MailEvent::Recorded(id, asked.version, Decision::RequestDocuments.into())).await,
         [true]
     );
-    assert_eq!(marked(&store, MailEvent::Decided(id, approved.version, Decision::Approve)).await, [true]);
-    let owed_event = MailEvent::Decided(
+    assert_eq!(
+        marked(&store, MailEvent::Recorded(id, approved.version, Decision::Approve.into())).await,
+        [true]
+    );
+    let owed_event = MailEvent::Recorded(
         erased_while_owed.receipt.application_id,
         owed.version,
-        Decision::RequestDocuments,
+        Decision::RequestDocuments.into(),
     );
     assert_eq!(marked(&store, owed_event).await, [false], "never sent, never marked");
 }
@@ -442,6 +445,7 @@ async fn a_rejection_without_a_message_is_mailed_once_through_the_stream() {
     let text = message_of(result).body_text(0).unwrap().into_owned();
     assert!(!text.contains("担当者から"), "no operator's message section without a message: {text}");
     assert_eq!(sent.len(), 3, "the 控え, the operators' notice and the result");
-    let event = MailEvent::Decided(applicant.receipt.application_id, rejected.version, Decision::Reject);
+    let event =
+        MailEvent::Recorded(applicant.receipt.application_id, rejected.version, Decision::Reject.into());
     assert_eq!(marked(&store, event).await, [true]);
 }

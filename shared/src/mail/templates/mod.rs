@@ -18,7 +18,7 @@ mod result;
 
 use super::{Mail, MailConfig, MailKind, MailSubject};
 use crate::domain::StoredApplication;
-use crate::domain::{Application, Contractor, Decision, HistoryEntry};
+use crate::domain::{Application, Contractor, HistoryEntry};
 use crate::keyed::IdentifierKey;
 use letter::Block;
 
@@ -26,9 +26,6 @@ const SUBJECT_VERIFICATION: &str = "【パートナー登録】メールアド�
 const SUBJECT_ALREADY_RECEIVED: &str = "【パートナー登録】このメールアドレスでのお申し込みは受付済みです";
 const SUBJECT_ACKNOWLEDGEMENT: &str = "【パートナー登録】お申し込みを受け付けました";
 const SUBJECT_OPERATOR_NOTICE: &str = "【パートナー登録】新しいお申し込みがありました";
-const SUBJECT_DOCUMENTS_REQUESTED: &str = "【パートナー登録】資料提出のお願い";
-const SUBJECT_APPROVED: &str = "【パートナー登録】審査完了のお知らせ";
-const SUBJECT_REJECTED: &str = "【パートナー登録】審査結果のお知らせ";
 
 /// What a mail is rendered from, read back from the store.
 #[derive(Debug, Clone, Copy)]
@@ -104,29 +101,10 @@ pub fn render(
             let subject = format!("{SUBJECT_OPERATOR_NOTICE}(受付番号:{reception_number})");
             (about, config.operator.as_str(), subject, letter)
         }
-        (
-            MailKind::DocumentsRequested | MailKind::Approved | MailKind::Rejected,
-            Source::Decision(_, entry),
-        ) => {
-            // The entry must record the decision this mail reports.
-            let Some(decision) = entry.action.decision().filter(|&d| MailKind::of_decision(d) == kind) else {
-                return Err(Unrenderable::WrongSource(kind.slug()));
-            };
-            let missing = |missing| Unrenderable::Missing { mail: kind.slug(), missing };
-            let (title, letter) = match decision {
-                Decision::RequestDocuments => {
-                    let message = entry.message.as_ref().ok_or(missing("operator message"))?;
-                    (SUBJECT_DOCUMENTS_REQUESTED, result::documents_requested(config, stored, message))
-                }
-                Decision::Approve => {
-                    let code = stored.partner_code.ok_or(missing("partner code"))?;
-                    (SUBJECT_APPROVED, result::approved(config, stored, entry, code))
-                }
-                Decision::Reject => {
-                    (SUBJECT_REJECTED, result::rejected(config, stored, entry.message.as_ref()))
-                }
-            };
-            let about = MailSubject::Decision(receipt.application_id, entry.version);
+        // The entry must record the change this mail reports.
+        (kind, Source::Decision(_, entry)) if entry.action.mails().contains(&kind) => {
+            let (title, letter) = result::letter(kind, config, stored, entry)?;
+            let about = MailSubject::History(receipt.application_id, entry.version);
             (about, app.email.as_str(), format!("{title}(受付番号:{reception_number})"), letter)
         }
         _ => return Err(Unrenderable::WrongSource(kind.slug())),

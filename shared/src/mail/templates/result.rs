@@ -8,11 +8,42 @@
 //! is the operator's own text, not the submitter's. Nothing here gives a
 //! reason the operator did not write.
 
-use super::addressee;
 use super::letter::{Block, Letter, lines};
+use super::{Unrenderable, addressee};
 use crate::domain::StoredApplication;
-use crate::domain::{HistoryEntry, OperatorMessage, PartnerCode};
+use crate::domain::{HistoryEntry, MailKind, OperatorMessage, PartnerCode};
 use crate::mail::MailConfig;
+
+const SUBJECT_DOCUMENTS_REQUESTED: &str = "【パートナー登録】資料提出のお願い";
+const SUBJECT_APPROVED: &str = "【パートナー登録】審査完了のお知らせ";
+const SUBJECT_REJECTED: &str = "【パートナー登録】審査結果のお知らせ";
+
+/// The subject and the letter of the mail `kind` that the history `entry`
+/// sends ([`crate::domain::HistoryAction::mails`]). A mail of another record
+/// is not rendered here.
+pub(super) fn letter(
+    kind: MailKind,
+    config: &MailConfig,
+    stored: &StoredApplication,
+    entry: &HistoryEntry,
+) -> Result<(&'static str, Letter), Unrenderable> {
+    let missing = |missing| Unrenderable::Missing { mail: kind.slug(), missing };
+    Ok(match kind {
+        MailKind::DocumentsRequested => {
+            let message = entry.message.as_ref().ok_or(missing("operator message"))?;
+            (SUBJECT_DOCUMENTS_REQUESTED, documents_requested(config, stored, message))
+        }
+        MailKind::Approved => {
+            let code = stored.partner_code.ok_or(missing("partner code"))?;
+            (SUBJECT_APPROVED, approved(config, stored, entry, code))
+        }
+        MailKind::Rejected => (SUBJECT_REJECTED, rejected(config, stored, entry.message.as_ref())),
+        MailKind::Verification
+        | MailKind::AlreadyReceived
+        | MailKind::Acknowledgement
+        | MailKind::OperatorNotice => return Err(Unrenderable::WrongSource(kind.slug())),
+    })
+}
 
 const THANKS: &str = "このたびはパートナー登録にお申し込みいただき、誠にありがとうございます。";
 
