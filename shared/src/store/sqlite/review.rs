@@ -2,6 +2,7 @@
 //! search, erasure, the history and the audit. Each change is one IMMEDIATE
 //! transaction, with the same conditions as the DynamoDB store's.
 
+use super::schema::corporate_name_key;
 use super::{
     application_by_id, live, q, read_applications, read_record, row_values, unreadable, update_lifecycle,
     write_record,
@@ -17,102 +18,6 @@ use crate::store::{
     Record, Related, Search, StatusCounts, StoredApplication,
 };
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params, params_from_iter};
-
-/// The tables of the operators' side. The audit refuses UPDATE and DELETE by
-/// triggers, so no code path (nor a mistaken one) can change an entry.
-pub(super) fn schema() -> String {
-    format!(
-        r#"
-CREATE TABLE IF NOT EXISTS history (
-    "{id}" TEXT NOT NULL,
-    "{version}" INTEGER NOT NULL,
-    "{at}" TEXT NOT NULL,
-    "{actor}" TEXT NOT NULL,
-    "{action}" TEXT NOT NULL,
-    "{from}" TEXT,
-    "{to}" TEXT,
-    "{message}" TEXT,
-    "{sent}" TEXT,
-    "{expires}" INTEGER,
-    PRIMARY KEY ("{id}", "{version}")
-) STRICT;
-CREATE TABLE IF NOT EXISTS partner_codes (
-    "{code}" TEXT PRIMARY KEY,
-    "{id}" TEXT NOT NULL
-) STRICT;
-CREATE TABLE IF NOT EXISTS erased (
-    "{id}" TEXT PRIMARY KEY,
-    "{reception}" TEXT NOT NULL,
-    "{received}" TEXT NOT NULL,
-    "{verified}" TEXT,
-    "{erased_status}" TEXT NOT NULL,
-    "{version}" INTEGER NOT NULL,
-    "{erased_at}" TEXT NOT NULL
-) STRICT;
-CREATE TABLE IF NOT EXISTS audit (
-    id TEXT PRIMARY KEY,
-    "{at}" TEXT NOT NULL,
-    "{actor}" TEXT NOT NULL,
-    "{action}" TEXT NOT NULL,
-    "{id}" TEXT
-) STRICT;
-CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
-    BEGIN SELECT RAISE(ABORT, 'the audit is append-only'); END;
-CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
-    BEGIN SELECT RAISE(ABORT, 'the audit is append-only'); END;
-CREATE INDEX IF NOT EXISTS applications_by_received ON applications ("{received}", "{id}");
-CREATE INDEX IF NOT EXISTS applications_by_phone ON applications ("{phone}", "{received}");
-CREATE INDEX IF NOT EXISTS applications_by_invoice_number ON applications ("{invoice}");
-CREATE INDEX IF NOT EXISTS applications_by_corporate_name ON applications ({corporate});
--- The tabs' counts from the index alone (status and expiry), not the rows.
-CREATE INDEX IF NOT EXISTS applications_by_status_expiry ON applications ("{status}", "{expires}");
-"#,
-        id = attr::APPLICATION_ID,
-        version = attr::VERSION,
-        at = attr::AT,
-        actor = attr::ACTOR,
-        action = attr::ACTION,
-        from = attr::FROM_STATUS,
-        to = attr::TO_STATUS,
-        message = attr::MESSAGE,
-        sent = attr::RESULT_SENT_AT,
-        expires = attr::EXPIRES_AT,
-        code = attr::PARTNER_CODE,
-        reception = attr::RECEPTION_NUMBER,
-        received = attr::RECEIVED_AT,
-        verified = attr::VERIFIED_AT,
-        erased_status = attr::ERASED_STATUS,
-        status = attr::STATUS,
-        erased_at = attr::ERASED_AT,
-        phone = layout::PHONE_INDEX_PARTITION_KEY,
-        invoice = Field::InvoiceNumber.key(),
-        corporate = corporate_name_key(),
-    )
-}
-
-/// The corporate name as the reviewer's check compares it (without spaces):
-/// the expression of the index `applications_by_corporate_name`, which a
-/// query uses only when it names the same expression.
-fn corporate_name_key() -> String {
-    format!("replace({}, ' ', '')", q(Field::CorporateName.key()))
-}
-
-/// The search text of rows stored before it existed, computed as
-/// [`layout::search_text`] does.
-pub(super) fn backfill_search_text(connection: &Connection) -> rusqlite::Result<()> {
-    let part =
-        |a: &str, b: &str| format!("replace(coalesce({}, '') || coalesce({}, ''), ' ', '')", q(a), q(b));
-    let one = |a: &str| format!("replace(coalesce({}, ''), ' ', '')", q(a));
-    connection.execute_batch(&format!(
-        "UPDATE applications SET {} = {} || char(10) || {} || char(10) || {} || char(10) || {} WHERE {} IS NULL",
-        q(attr::SEARCH_TEXT),
-        part("lastName", "firstName"),
-        part("lastNameKana", "firstNameKana"),
-        one("corporateName"),
-        one("corporateNameKana"),
-        q(attr::SEARCH_TEXT),
-    ))
-}
 
 pub(super) fn sql_value(value: Value) -> rusqlite::Result<rusqlite::types::Value> {
     Ok(match value {

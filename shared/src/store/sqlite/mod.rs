@@ -5,7 +5,9 @@
 //! several processes sharing the file, behave like the DynamoDB transaction.
 //! Columns are named after the DynamoDB attributes ([`layout`]).
 
+mod intake;
 mod review;
+mod schema;
 
 use super::layout::{self, Value, attr};
 use super::plan;
@@ -59,10 +61,10 @@ impl SqliteStore {
         // Deleted content is overwritten, not left in free pages: an erased
         // application leaves nothing readable in the file.
         connection.pragma_update(None, "secure_delete", "ON").map_err(unavailable)?;
-        migrate(&connection).map_err(unavailable)?;
-        connection.execute_batch(&schema()).map_err(unavailable)?;
-        connection.execute_batch(&review::schema()).map_err(unavailable)?;
-        review::backfill_search_text(&connection).map_err(unavailable)?;
+        schema::migrate(&connection).map_err(unavailable)?;
+        connection.execute_batch(&schema::schema()).map_err(unavailable)?;
+        connection.execute_batch(&schema::review_schema()).map_err(unavailable)?;
+        schema::backfill_search_text(&connection).map_err(unavailable)?;
         Ok(SqliteStore { connection: Arc::new(Mutex::new(connection)), path: path.to_owned() })
     }
 
@@ -79,18 +81,7 @@ impl SqliteStore {
     /// calls it at start and once a day.
     pub async fn purge_expired(&self) -> Result<usize, Unavailable> {
         let now = now().epoch();
-        self.with_connection(move |connection| {
-            let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let mut purged = delete_expired_applications(&tx, None, now)?;
-            purged += review::purge_history(&tx, now)?;
-            for table in ["idempotency", "tokens", "notices", "counters"] {
-                purged +=
-                    tx.execute(&format!("DELETE FROM {table} WHERE {} < ?1", q(attr::EXPIRES_AT)), [now])?;
-            }
-            tx.commit()?;
-            Ok(purged)
-        })
-        .await
+        self.with_connection(move |connection| intake::purge_in(connection, now)).await
     }
 
     /// Runs `work` on the connection off the async runtime.
@@ -111,146 +102,6 @@ impl SqliteStore {
 
 fn unavailable(error: rusqlite::Error) -> Unavailable {
     Unavailable(format!("sqlite: {error}"))
-}
-
-fn schema() -> String {
-    let fields: String = Field::kept()
-        .map(|field| {
-            let kind = if layout::is_numeric(field) { "INTEGER" } else { "TEXT" };
-            format!("    \"{}\" {kind},\n", field.key())
-        })
-        .collect();
-    format!(
-        r#"
-CREATE TABLE IF NOT EXISTS applications (
-    "{id}" TEXT PRIMARY KEY,
-    "{reception}" TEXT NOT NULL UNIQUE,
-    "{email_key}" TEXT NOT NULL UNIQUE,
-    "{status}" TEXT NOT NULL,
-    "{version}" INTEGER NOT NULL,
-    "{received_at}" TEXT NOT NULL,
-    "{updated_at}" TEXT NOT NULL,
-    "{verified_at}" TEXT,
-    "{expires_at}" INTEGER,
-    "{supersedes}" TEXT,
-    "{token_hash}" TEXT,
-    "{terms}" TEXT NOT NULL,
-    "{verification}" TEXT,
-    "{ack}" TEXT,
-    "{notice}" TEXT,
-    "{partner_code}" TEXT,
-    "{listing}" TEXT,
-    "{search_text}" TEXT,
-{fields}    CHECK ("{email}" IS NOT NULL)
-) STRICT;
-CREATE INDEX IF NOT EXISTS "{index}" ON applications ("{status}", "{received_at}");
-CREATE TABLE IF NOT EXISTS tokens (
-    hash TEXT PRIMARY KEY,
-    "{id}" TEXT NOT NULL,
-    "{expires_at}" INTEGER NOT NULL,
-    "{confirmed_at}" TEXT
-) STRICT;
-CREATE INDEX IF NOT EXISTS tokens_by_application ON tokens ("{id}");
-CREATE TABLE IF NOT EXISTS notices (
-    "{notice_id}" TEXT PRIMARY KEY,
-    "{id}" TEXT NOT NULL,
-    "{expires_at}" INTEGER NOT NULL,
-    "{already}" TEXT
-) STRICT;
-CREATE TABLE IF NOT EXISTS counters (
-    key TEXT PRIMARY KEY,
-    "{count}" INTEGER NOT NULL,
-    "{expires_at}" INTEGER NOT NULL
-) STRICT;
-CREATE INDEX IF NOT EXISTS counters_by_expiry ON counters ("{expires_at}");
-CREATE TABLE IF NOT EXISTS idempotency (
-    key TEXT PRIMARY KEY,
-    "{id}" TEXT,
-    "{hash}" TEXT NOT NULL,
-    "{response_status}" INTEGER NOT NULL,
-    "{response_body}" TEXT NOT NULL,
-    "{expires_at}" INTEGER NOT NULL
-) STRICT;
-"#,
-        id = attr::APPLICATION_ID,
-        reception = attr::RECEPTION_NUMBER,
-        email_key = EMAIL_KEY,
-        status = attr::STATUS,
-        version = attr::VERSION,
-        received_at = attr::RECEIVED_AT,
-        updated_at = attr::UPDATED_AT,
-        verified_at = attr::VERIFIED_AT,
-        supersedes = attr::SUPERSEDES,
-        token_hash = attr::TOKEN_HASH,
-        terms = attr::TERMS_AGREED_AT,
-        verification = attr::VERIFICATION_SENT_AT,
-        ack = attr::ACKNOWLEDGEMENT_SENT_AT,
-        notice = attr::OPERATOR_NOTICE_SENT_AT,
-        partner_code = attr::PARTNER_CODE,
-        listing = attr::LISTING,
-        search_text = attr::SEARCH_TEXT,
-        notice_id = attr::NOTICE_ID,
-        already = attr::ALREADY_RECEIVED_SENT_AT,
-        confirmed_at = attr::CONFIRMED_AT,
-        count = attr::COUNT,
-        email = Field::Email.key(),
-        index = layout::STATUS_INDEX,
-        hash = attr::REQUEST_HASH,
-        response_status = attr::RESPONSE_STATUS,
-        response_body = attr::RESPONSE_BODY,
-        expires_at = attr::EXPIRES_AT,
-    )
-}
-
-/// Brings an `applications` table of an earlier version up to this one: the
-/// columns it lacks (new optional fields, the lifecycle's columns) are added,
-/// nullable, and `version` starts at 1. `CREATE TABLE IF NOT EXISTS` alone
-/// would leave an old file unusable.
-fn migrate(connection: &Connection) -> rusqlite::Result<()> {
-    migrate_idempotency(connection)?;
-    let mut statement = connection.prepare("SELECT name FROM pragma_table_info('applications')")?;
-    let existing: Vec<String> = statement.query_map([], |row| row.get(0))?.collect::<Result<_, _>>()?;
-    if existing.is_empty() {
-        return Ok(()); // A new file: the schema creates everything.
-    }
-    let mut wanted: Vec<(&str, &str)> = vec![
-        (attr::VERSION, "INTEGER NOT NULL DEFAULT 1"),
-        (attr::VERIFIED_AT, "TEXT"),
-        (attr::EXPIRES_AT, "INTEGER"),
-        (attr::SUPERSEDES, "TEXT"),
-        (attr::TOKEN_HASH, "TEXT"),
-        (attr::VERIFICATION_SENT_AT, "TEXT"),
-        (attr::PARTNER_CODE, "TEXT"),
-        (attr::LISTING, "TEXT"),
-        (attr::SEARCH_TEXT, "TEXT"),
-    ];
-    wanted.extend(
-        Field::kept().map(|field| (field.key(), if layout::is_numeric(field) { "INTEGER" } else { "TEXT" })),
-    );
-    for (column, kind) in wanted {
-        if !existing.iter().any(|name| name == column) {
-            connection.execute_batch(&format!("ALTER TABLE applications ADD COLUMN {} {kind}", q(column)))?;
-        }
-    }
-    Ok(())
-}
-
-/// Idempotency records before [`plan::IdempotencyRecord`] had no application
-/// id: a decision's kept it as its body, which it now moves; a submission's
-/// cannot be rebuilt, and is dropped (it only guards replays for 24 hours).
-fn migrate_idempotency(connection: &Connection) -> rusqlite::Result<()> {
-    let mut statement = connection.prepare("SELECT name FROM pragma_table_info('idempotency')")?;
-    let existing: Vec<String> = statement.query_map([], |row| row.get(0))?.collect::<Result<_, _>>()?;
-    if existing.is_empty() || existing.iter().any(|name| name == attr::APPLICATION_ID) {
-        return Ok(());
-    }
-    connection.execute_batch(&format!(
-        "ALTER TABLE idempotency ADD COLUMN {id} TEXT;
-         UPDATE idempotency SET {id} = {body}, {body} = '' WHERE key LIKE 'DECISION#%';
-         DELETE FROM idempotency WHERE {id} IS NULL;",
-        id = q(attr::APPLICATION_ID),
-        body = q(attr::RESPONSE_BODY),
-    ))
 }
 
 /// The live idempotency record under `key`, if any.
@@ -405,256 +256,9 @@ fn insert_application(
     Ok(())
 }
 
-fn submit_in(connection: &mut Connection, submission: &Submission) -> rusqlite::Result<SubmitOutcome> {
-    let now = now();
-    let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let key = plan::RecordKey::Submission(&submission.idempotency_key);
-    if let Some(previous) = read_record(&tx, &key, now.epoch())? {
-        return Ok(plan::replay_submission(submission, &previous));
-    }
-    let email_key = submission.email_key.as_str();
-    // An unverified application past its expiry is absent: remove it and its token now.
-    delete_expired_applications(&tx, Some(email_key), now.epoch())?;
-    let plan = plan::submit(submission, reservation_in(&tx, email_key)?, now);
-    match &plan {
-        plan::SubmissionPlan::Notice { application_id, notice_id, expires_at } => {
-            tx.execute(
-                &format!(
-                    "INSERT INTO notices ({}, {}, {}) VALUES (?1, ?2, ?3)",
-                    q(attr::NOTICE_ID),
-                    q(attr::APPLICATION_ID),
-                    q(attr::EXPIRES_AT)
-                ),
-                params![notice_id.to_string(), application_id.to_string(), expires_at.epoch()],
-            )?;
-        }
-        plan::SubmissionPlan::Application { stored, supersedes, email_key, token } => {
-            if let Some(plan::Reservation::Unverified { application_id, token }) = supersedes {
-                // The earlier, unverified application and its link are replaced.
-                if let Some(token) = token {
-                    tx.execute("DELETE FROM tokens WHERE hash = ?1", [token.as_str()])?;
-                }
-                tx.execute(
-                    &format!("DELETE FROM applications WHERE {} = ?1", q(attr::APPLICATION_ID)),
-                    [application_id.to_string()],
-                )?;
-            }
-            let taken: bool = tx.query_row(
-                &format!(
-                    "SELECT EXISTS (SELECT 1 FROM applications WHERE {} = ?1)",
-                    q(attr::RECEPTION_NUMBER)
-                ),
-                [stored.receipt.reception_number.as_str()],
-                |row| row.get(0),
-            )?;
-            if taken {
-                return Ok(SubmitOutcome::ReceptionNumberTaken);
-            }
-            insert_application(&tx, stored, email_key.as_str(), Some(token.as_str()), &[])?;
-            tx.execute(
-                &format!(
-                    "INSERT INTO tokens (hash, {}, {}) VALUES (?1, ?2, ?3)",
-                    q(attr::APPLICATION_ID),
-                    q(attr::EXPIRES_AT)
-                ),
-                params![token.as_str(), stored.id().to_string(), submission.expires_at.epoch()],
-            )?;
-        }
-    }
-    write_record(&tx, &key, &plan.record(submission, now))?;
-    tx.commit()?;
-    Ok(plan.outcome(submission))
-}
-
-/// The address's live reservation: the application that holds it, if any.
-fn reservation_in(connection: &Connection, email_key: &str) -> rusqlite::Result<Option<plan::Reservation>> {
-    let row: Option<(String, String, Option<String>)> = connection
-        .query_row(
-            &format!(
-                "SELECT {}, {}, {} FROM applications WHERE {} = ?1",
-                q(attr::APPLICATION_ID),
-                q(attr::STATUS),
-                q(attr::TOKEN_HASH),
-                q(EMAIL_KEY)
-            ),
-            [email_key],
-            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
-        )
-        .optional()?;
-    let Some((id, status, token)) = row else { return Ok(None) };
-    let application_id =
-        ApplicationId::parse(&id).ok_or(unreadable(layout::LayoutError::Malformed(attr::APPLICATION_ID)))?;
-    let verified =
-        Status::parse(&status).ok_or(unreadable(layout::LayoutError::Malformed(attr::STATUS)))?.is_verified();
-    Ok(Some(if verified {
-        plan::Reservation::Verified { application_id }
-    } else {
-        plan::Reservation::Unverified { application_id, token: token.as_deref().and_then(TokenHash::parse) }
-    }))
-}
-
-/// Deletes applications past their expiry (of one address, or all) with their
-/// tokens: unverified ones past their link's, rejected ones past their retention.
-fn delete_expired_applications(
-    tx: &Transaction<'_>,
-    email_key: Option<&str>,
-    now: i64,
-) -> rusqlite::Result<usize> {
-    let expired = format!(
-        "SELECT {id} FROM applications WHERE {expires} < ?1 AND (?2 IS NULL OR {email} = ?2)",
-        id = q(attr::APPLICATION_ID),
-        expires = q(attr::EXPIRES_AT),
-        email = q(EMAIL_KEY),
-    );
-    tx.execute(
-        &format!("DELETE FROM tokens WHERE {} IN ({expired})", q(attr::APPLICATION_ID)),
-        params![now, email_key],
-    )?;
-    tx.execute(
-        &format!("DELETE FROM applications WHERE {} IN ({expired})", q(attr::APPLICATION_ID)),
-        params![now, email_key],
-    )
-}
-
-/// The token's application id, expiry and whether it was used.
-fn read_token(connection: &Connection, token: &str) -> rusqlite::Result<Option<(String, i64, bool)>> {
-    connection
-        .query_row(
-            &format!(
-                "SELECT {}, {}, {} IS NOT NULL FROM tokens WHERE hash = ?1",
-                q(attr::APPLICATION_ID),
-                q(attr::EXPIRES_AT),
-                q(attr::CONFIRMED_AT)
-            ),
-            [token],
-            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
-        )
-        .optional()
-}
-
 fn application_by_id(connection: &Connection, id: &str) -> rusqlite::Result<Option<StoredApplication>> {
     let condition = format!("WHERE {} = ?1 AND {}", q(attr::APPLICATION_ID), live(2));
     Ok(read_applications(connection, &condition, params![id, now().epoch()])?.pop())
-}
-
-fn token_in(connection: &Connection, token: &str) -> rusqlite::Result<TokenState> {
-    let now = now().epoch();
-    let Some((application_id, expires_at, confirmed)) = read_token(connection, token)? else {
-        return Ok(TokenState::NotFound);
-    };
-    if !confirmed && expires_at < now {
-        return Ok(TokenState::Expired);
-    }
-    Ok(match application_by_id(connection, &application_id)? {
-        None => TokenState::NotFound,
-        Some(stored) if confirmed => TokenState::Confirmed(stored),
-        Some(stored) => TokenState::Pending(stored),
-    })
-}
-
-fn confirm_in(connection: &mut Connection, token: &str) -> rusqlite::Result<ConfirmOutcome> {
-    let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let plan = match plan::confirm(token_in(&tx, token)?, now()) {
-        Ok(plan) => plan,
-        Err(outcome) => return Ok(outcome),
-    };
-    if !update_lifecycle(&tx, &plan.before, &plan.after, plan.from(), plan.at)? {
-        return Ok(ConfirmOutcome::NotFound);
-    }
-    tx.execute(
-        &format!(
-            "UPDATE tokens SET {} = ?1, {} = ?2 WHERE hash = ?3",
-            q(attr::CONFIRMED_AT),
-            q(attr::EXPIRES_AT)
-        ),
-        params![plan.at.to_string(), plan.token_expires_at.epoch(), token],
-    )?;
-    tx.commit()?;
-    Ok(ConfirmOutcome::Confirmed(plan.after))
-}
-
-/// One atomic statement: the first request of a window inserts the counter,
-/// later ones increment it while it is under the limit. No purge here: a
-/// counter's window is in its key, so an old one is never counted again, and
-/// `purge_expired` (daily) deletes it.
-fn admit_in(connection: &mut Connection, counter: &Counter) -> rusqlite::Result<bool> {
-    if counter.limit == 0 {
-        return Ok(false);
-    }
-    let changed = connection.execute(
-        &format!(
-            "INSERT INTO counters (key, {count}, {expires}) VALUES (?1, 1, ?2) \
-             ON CONFLICT (key) DO UPDATE SET {count} = {count} + 1 WHERE {count} < ?3",
-            count = q(attr::COUNT),
-            expires = q(attr::EXPIRES_AT),
-        ),
-        params![counter.key, counter.window_ends.epoch(), counter.limit],
-    )?;
-    Ok(changed == 1)
-}
-
-/// Every record that may owe a mail, as [`plan::owed`] reads it.
-fn pending_in(connection: &Connection) -> rusqlite::Result<Vec<MailEvent>> {
-    let now = now().epoch();
-    let mut records = Vec::new();
-    let sql = format!(
-        "SELECT {id}, {status}, coalesce({expires} < ?1, 0), {verification} IS NOT NULL, {ack} IS NOT NULL, \
-         {notice} IS NOT NULL FROM applications",
-        id = q(attr::APPLICATION_ID),
-        status = q(attr::STATUS),
-        expires = q(attr::EXPIRES_AT),
-        verification = q(attr::VERIFICATION_SENT_AT),
-        ack = q(attr::ACKNOWLEDGEMENT_SENT_AT),
-        notice = q(attr::OPERATOR_NOTICE_SENT_AT),
-    );
-    let mut statement = connection.prepare(&sql)?;
-    let mut rows = statement.query([now])?;
-    while let Some(row) = rows.next()? {
-        let (Some(id), Some(status)) =
-            (ApplicationId::parse(&row.get::<_, String>(0)?), Status::parse(&row.get::<_, String>(1)?))
-        else {
-            continue;
-        };
-        let sent =
-            [(3, MailKind::Verification), (4, MailKind::Acknowledgement), (5, MailKind::OperatorNotice)];
-        let mut kinds = Vec::new();
-        for (index, kind) in sent {
-            if row.get::<_, bool>(index)? {
-                kinds.push(kind);
-            }
-        }
-        records.push(plan::MailRecord::Application { id, status, expired: row.get(2)?, sent: kinds });
-    }
-    let sql = format!(
-        "SELECT {id}, {expires} < ?1, {sent} IS NOT NULL FROM notices",
-        id = q(attr::NOTICE_ID),
-        expires = q(attr::EXPIRES_AT),
-        sent = q(attr::ALREADY_RECEIVED_SENT_AT),
-    );
-    let mut statement = connection.prepare(&sql)?;
-    let mut rows = statement.query([now])?;
-    while let Some(row) = rows.next()? {
-        if let Some(id) = NoticeId::parse(&row.get::<_, String>(0)?) {
-            records.push(plan::MailRecord::Notice { id, expired: row.get(1)?, sent: row.get(2)? });
-        }
-    }
-    records.extend(review::history_mail_records(connection, now)?);
-    Ok(records.iter().filter_map(plan::owed).collect())
-}
-
-/// The table of a mail subject's row and the condition (on ?2 and ?3) that selects it.
-fn subject_row(subject: MailSubject) -> (&'static str, String, String, Option<u32>) {
-    let by = |column: &str| format!("{} = ?2 AND ?3 IS NULL", q(column));
-    match subject {
-        MailSubject::Application(id) => ("applications", by(attr::APPLICATION_ID), id.to_string(), None),
-        MailSubject::Notice(id) => ("notices", by(attr::NOTICE_ID), id.to_string(), None),
-        MailSubject::Decision(id, version) => (
-            "history",
-            format!("{} = ?2 AND {} = ?3", q(attr::APPLICATION_ID), q(attr::VERSION)),
-            id.to_string(),
-            Some(version.get()),
-        ),
-    }
 }
 
 /// Reads application rows with every layout column, as the layout's decoder wants them.
@@ -705,22 +309,22 @@ fn unreadable(error: layout::LayoutError) -> rusqlite::Error {
 impl Intake for SqliteStore {
     async fn submit(&self, submission: &Submission) -> Result<SubmitOutcome, Unavailable> {
         let submission = submission.clone();
-        self.with_connection(move |connection| submit_in(connection, &submission)).await
+        self.with_connection(move |connection| intake::submit_in(connection, &submission)).await
     }
 
     async fn token(&self, token: &TokenHash) -> Result<TokenState, Unavailable> {
         let token = token.as_str().to_owned();
-        self.with_connection(move |connection| token_in(connection, &token)).await
+        self.with_connection(move |connection| intake::token_in(connection, &token)).await
     }
 
     async fn confirm(&self, token: &TokenHash) -> Result<ConfirmOutcome, Unavailable> {
         let token = token.as_str().to_owned();
-        self.with_connection(move |connection| confirm_in(connection, &token)).await
+        self.with_connection(move |connection| intake::confirm_in(connection, &token)).await
     }
 
     async fn admit(&self, counter: &Counter) -> Result<bool, Unavailable> {
         let counter = counter.clone();
-        self.with_connection(move |connection| admit_in(connection, &counter)).await
+        self.with_connection(move |connection| intake::admit_in(connection, &counter)).await
     }
 }
 
@@ -730,16 +334,7 @@ impl MailLedger for SqliteStore {
         if !subject.carries(kind) {
             return Ok(false);
         }
-        self.with_connection(move |connection| {
-            let (table, condition, id, version) = subject_row(subject);
-            let sql = format!(
-                "SELECT {} IS NOT NULL FROM {table} WHERE ?1 IS NULL AND {condition}",
-                q(layout::mail_sent_attribute(kind)),
-            );
-            let sent = connection.query_row(&sql, params![None::<String>, id, version], |row| row.get(0));
-            Ok(sent.optional()?.unwrap_or(false))
-        })
-        .await
+        self.with_connection(move |connection| intake::mail_sent_in(connection, subject, kind)).await
     }
 
     async fn mark_mail_sent(&self, subject: MailSubject, kind: MailKind) -> Result<bool, Unavailable> {
@@ -747,13 +342,8 @@ impl MailLedger for SqliteStore {
             return Ok(false);
         }
         let now = now().to_string();
-        self.with_connection(move |connection| {
-            let (table, condition, id, version) = subject_row(subject);
-            let column = q(layout::mail_sent_attribute(kind));
-            let sql = format!("UPDATE {table} SET {column} = ?1 WHERE {condition} AND {column} IS NULL");
-            Ok(connection.execute(&sql, params![now, id, version])? == 1)
-        })
-        .await
+        self.with_connection(move |connection| intake::mark_mail_sent_in(connection, subject, kind, &now))
+            .await
     }
 
     async fn get(&self, application_id: ApplicationId) -> Result<Option<StoredApplication>, Unavailable> {
@@ -762,21 +352,7 @@ impl MailLedger for SqliteStore {
     }
 
     async fn notice(&self, notice_id: NoticeId) -> Result<Option<Notice>, Unavailable> {
-        self.with_connection(move |connection| {
-            let sql = format!(
-                "SELECT {} FROM notices WHERE {} = ?1 AND {} >= ?2",
-                q(attr::APPLICATION_ID),
-                q(attr::NOTICE_ID),
-                q(attr::EXPIRES_AT)
-            );
-            let id: Option<String> = connection
-                .query_row(&sql, params![notice_id.to_string(), now().epoch()], |row| row.get(0))
-                .optional()?;
-            Ok(id
-                .and_then(|id| ApplicationId::parse(&id))
-                .map(|application_id| Notice { notice_id, application_id }))
-        })
-        .await
+        self.with_connection(move |connection| intake::notice_in(connection, notice_id)).await
     }
 
     async fn history_entry(
@@ -896,7 +472,7 @@ impl Tooling for SqliteStore {
     }
 
     async fn pending_mail(&self) -> Result<Vec<MailEvent>, Unavailable> {
-        self.with_connection(|connection| pending_in(connection)).await
+        self.with_connection(|connection| intake::pending_in(connection)).await
     }
 }
 
