@@ -61,10 +61,7 @@ impl SqliteStore {
         // Deleted content is overwritten, not left in free pages: an erased
         // application leaves nothing readable in the file.
         connection.pragma_update(None, "secure_delete", "ON").map_err(unavailable)?;
-        schema::migrate(&connection).map_err(unavailable)?;
-        connection.execute_batch(&schema::schema()).map_err(unavailable)?;
-        connection.execute_batch(&schema::review_schema()).map_err(unavailable)?;
-        schema::backfill_search_text(&connection).map_err(unavailable)?;
+        schema::prepare(&connection).map_err(unavailable)?;
         Ok(SqliteStore { connection: Arc::new(Mutex::new(connection)), path: path.to_owned() })
     }
 

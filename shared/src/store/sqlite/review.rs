@@ -2,7 +2,6 @@
 //! search, erasure, the history and the audit. Each change is one IMMEDIATE
 //! transaction, with the same conditions as the DynamoDB store's.
 
-use super::schema::corporate_name_key;
 use super::{
     application_by_id, live, q, read_applications, read_record, row_values, unreadable, update_lifecycle,
     write_record,
@@ -18,6 +17,13 @@ use crate::store::{
     Record, Related, Search, StatusCounts, StoredApplication,
 };
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params, params_from_iter};
+
+/// The corporate name as the reviewer's check compares it (without spaces):
+/// the expression of the index `applications_by_corporate_name`
+/// ([`super::schema`]), which a query uses only when it names the same expression.
+fn corporate_name_key() -> &'static str {
+    r#"replace("corporateName", ' ', '')"#
+}
 
 pub(super) fn sql_value(value: Value) -> rusqlite::Result<rusqlite::types::Value> {
     Ok(match value {

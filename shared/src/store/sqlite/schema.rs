@@ -1,244 +1,320 @@
-//! Every table, index and trigger of the SQLite store, and the migration
-//! that brings a file made by an earlier version up to this one. `open` runs
-//! [`migrate`], then [`schema`] and [`review_schema`], then [`backfill_search_text`].
+//! Every table, index and trigger of the SQLite store, and the migration that
+//! brings a file made by an earlier version up to this one.
+//!
+//! Each table's columns are declared once, in [`tables`]: `CREATE TABLE` and
+//! the migration (which adds the columns an older file lacks) are both
+//! generated from that list, so the two cannot disagree. The columns are
+//! named after the layout's attributes ([`attr`], [`Field::key`]); the few
+//! keys DynamoDB keeps in `pk` instead are [`OWN_KEYS`].
 
-use super::{EMAIL_KEY, q};
 use crate::domain::Field;
 use crate::store::layout::{self, attr};
 use rusqlite::Connection;
 
-pub(super) fn schema() -> String {
-    let fields: String = Field::kept()
-        .map(|field| {
-            let kind = if layout::is_numeric(field) { "INTEGER" } else { "TEXT" };
-            format!("    \"{}\" {kind},\n", field.key())
-        })
-        .collect();
-    format!(
-        r#"
-CREATE TABLE IF NOT EXISTS applications (
-    "{id}" TEXT PRIMARY KEY,
-    "{reception}" TEXT NOT NULL UNIQUE,
-    "{email_key}" TEXT NOT NULL UNIQUE,
-    "{status}" TEXT NOT NULL,
-    "{version}" INTEGER NOT NULL,
-    "{received_at}" TEXT NOT NULL,
-    "{updated_at}" TEXT NOT NULL,
-    "{verified_at}" TEXT,
-    "{expires_at}" INTEGER,
-    "{supersedes}" TEXT,
-    "{token_hash}" TEXT,
-    "{terms}" TEXT NOT NULL,
-    "{verification}" TEXT,
-    "{ack}" TEXT,
-    "{notice}" TEXT,
-    "{partner_code}" TEXT,
-    "{listing}" TEXT,
-    "{search_text}" TEXT,
-{fields}    CHECK ("{email}" IS NOT NULL)
-) STRICT;
-CREATE INDEX IF NOT EXISTS "{index}" ON applications ("{status}", "{received_at}");
-CREATE TABLE IF NOT EXISTS tokens (
-    hash TEXT PRIMARY KEY,
-    "{id}" TEXT NOT NULL,
-    "{expires_at}" INTEGER NOT NULL,
-    "{confirmed_at}" TEXT
-) STRICT;
-CREATE INDEX IF NOT EXISTS tokens_by_application ON tokens ("{id}");
-CREATE TABLE IF NOT EXISTS notices (
-    "{notice_id}" TEXT PRIMARY KEY,
-    "{id}" TEXT NOT NULL,
-    "{expires_at}" INTEGER NOT NULL,
-    "{already}" TEXT
-) STRICT;
-CREATE TABLE IF NOT EXISTS counters (
-    key TEXT PRIMARY KEY,
-    "{count}" INTEGER NOT NULL,
-    "{expires_at}" INTEGER NOT NULL
-) STRICT;
-CREATE INDEX IF NOT EXISTS counters_by_expiry ON counters ("{expires_at}");
-CREATE TABLE IF NOT EXISTS idempotency (
-    key TEXT PRIMARY KEY,
-    "{id}" TEXT,
-    "{hash}" TEXT NOT NULL,
-    "{response_status}" INTEGER NOT NULL,
-    "{response_body}" TEXT NOT NULL,
-    "{expires_at}" INTEGER NOT NULL
-) STRICT;
-"#,
-        id = attr::APPLICATION_ID,
-        reception = attr::RECEPTION_NUMBER,
-        email_key = EMAIL_KEY,
-        status = attr::STATUS,
-        version = attr::VERSION,
-        received_at = attr::RECEIVED_AT,
-        updated_at = attr::UPDATED_AT,
-        verified_at = attr::VERIFIED_AT,
-        supersedes = attr::SUPERSEDES,
-        token_hash = attr::TOKEN_HASH,
-        terms = attr::TERMS_AGREED_AT,
-        verification = attr::VERIFICATION_SENT_AT,
-        ack = attr::ACKNOWLEDGEMENT_SENT_AT,
-        notice = attr::OPERATOR_NOTICE_SENT_AT,
-        partner_code = attr::PARTNER_CODE,
-        listing = attr::LISTING,
-        search_text = attr::SEARCH_TEXT,
-        notice_id = attr::NOTICE_ID,
-        already = attr::ALREADY_RECEIVED_SENT_AT,
-        confirmed_at = attr::CONFIRMED_AT,
-        count = attr::COUNT,
-        email = Field::Email.key(),
-        index = layout::STATUS_INDEX,
-        hash = attr::REQUEST_HASH,
-        response_status = attr::RESPONSE_STATUS,
-        response_body = attr::RESPONSE_BODY,
-        expires_at = attr::EXPIRES_AT,
-    )
+/// The key of `idempotency` and `counters` (DynamoDB's `pk` without its prefix).
+pub(super) const KEY: &str = "key";
+/// The key of `tokens`: the token's hash (DynamoDB's `pk` without its prefix).
+pub(super) const HASH: &str = "hash";
+/// The key of `audit`: the entry's id (DynamoDB's `sk`).
+pub(super) const ID: &str = "id";
+
+/// One column: its name, its SQL type and whether it may be NULL.
+pub(super) struct Column {
+    pub(super) name: &'static str,
+    sql_type: &'static str,
+    rule: Rule,
 }
 
-/// Brings an `applications` table of an earlier version up to this one: the
-/// columns it lacks (new optional fields, the lifecycle's columns) are added,
-/// nullable, and `version` starts at 1. `CREATE TABLE IF NOT EXISTS` alone
-/// would leave an old file unusable.
-pub(super) fn migrate(connection: &Connection) -> rusqlite::Result<()> {
-    migrate_idempotency(connection)?;
-    let mut statement = connection.prepare("SELECT name FROM pragma_table_info('applications')")?;
-    let existing: Vec<String> = statement.query_map([], |row| row.get(0))?.collect::<Result<_, _>>()?;
-    if existing.is_empty() {
-        return Ok(()); // A new file: the schema creates everything.
+#[derive(Clone, Copy)]
+enum Rule {
+    /// May be NULL: a file made before the column existed gains it empty.
+    Nullable,
+    /// Never NULL, with this constraint (`NOT NULL`, `NOT NULL UNIQUE`,
+    /// `PRIMARY KEY`): in the table since its first version, so never added
+    /// (SQLite cannot add a key or a NOT NULL column without a default).
+    Original(&'static str),
+    /// Never NULL, but added after the table's first version: an older file
+    /// gains it with this value on the rows it has.
+    Added { default: &'static str },
+}
+
+impl Column {
+    const fn nullable(name: &'static str, sql_type: &'static str) -> Column {
+        Column { name, sql_type, rule: Rule::Nullable }
     }
-    let mut wanted: Vec<(&str, &str)> = vec![
-        (attr::VERSION, "INTEGER NOT NULL DEFAULT 1"),
-        (attr::VERIFIED_AT, "TEXT"),
-        (attr::EXPIRES_AT, "INTEGER"),
-        (attr::SUPERSEDES, "TEXT"),
-        (attr::TOKEN_HASH, "TEXT"),
-        (attr::VERIFICATION_SENT_AT, "TEXT"),
-        (attr::PARTNER_CODE, "TEXT"),
-        (attr::LISTING, "TEXT"),
-        (attr::SEARCH_TEXT, "TEXT"),
-    ];
-    wanted.extend(
-        Field::kept().map(|field| (field.key(), if layout::is_numeric(field) { "INTEGER" } else { "TEXT" })),
-    );
-    for (column, kind) in wanted {
-        if !existing.iter().any(|name| name == column) {
-            connection.execute_batch(&format!("ALTER TABLE applications ADD COLUMN {} {kind}", q(column)))?;
+
+    const fn original(name: &'static str, sql_type: &'static str, constraint: &'static str) -> Column {
+        Column { name, sql_type, rule: Rule::Original(constraint) }
+    }
+
+    const fn added(name: &'static str, sql_type: &'static str, default: &'static str) -> Column {
+        Column { name, sql_type, rule: Rule::Added { default } }
+    }
+
+    /// Its definition in `CREATE TABLE`.
+    fn definition(&self) -> String {
+        let constraint = match self.rule {
+            Rule::Nullable => "",
+            Rule::Original(constraint) => constraint,
+            Rule::Added { .. } => "NOT NULL",
+        };
+        let definition = format!("{} {} {constraint}", quoted(self.name), self.sql_type);
+        definition.trim_end().to_owned()
+    }
+
+    /// Its definition in `ALTER TABLE … ADD COLUMN`, for a file that lacks it;
+    /// `None` for a column every version had.
+    fn addition(&self) -> Option<String> {
+        match self.rule {
+            Rule::Nullable => Some(format!("{} {}", quoted(self.name), self.sql_type)),
+            Rule::Original(_) => None,
+            Rule::Added { default } => {
+                Some(format!("{} {} NOT NULL DEFAULT {default}", quoted(self.name), self.sql_type))
+            }
         }
     }
-    Ok(())
 }
 
-/// Idempotency records before [`crate::store::plan::IdempotencyRecord`] had no application
-/// id: a decision's kept it as its body, which it now moves; a submission's
-/// cannot be rebuilt, and is dropped (it only guards replays for 24 hours).
-fn migrate_idempotency(connection: &Connection) -> rusqlite::Result<()> {
-    let mut statement = connection.prepare("SELECT name FROM pragma_table_info('idempotency')")?;
-    let existing: Vec<String> = statement.query_map([], |row| row.get(0))?.collect::<Result<_, _>>()?;
-    if existing.is_empty() || existing.iter().any(|name| name == attr::APPLICATION_ID) {
-        return Ok(());
+/// One table: its columns, and the constraints that span them.
+pub(super) struct Table {
+    pub(super) name: &'static str,
+    pub(super) columns: Vec<Column>,
+    constraints: &'static [&'static str],
+}
+
+impl Table {
+    fn create(&self) -> String {
+        let mut lines: Vec<String> = self.columns.iter().map(Column::definition).collect();
+        lines.extend(self.constraints.iter().map(|constraint| (*constraint).to_owned()));
+        format!("CREATE TABLE IF NOT EXISTS {} (\n    {}\n) STRICT;\n", self.name, lines.join(",\n    "))
     }
-    connection.execute_batch(&format!(
-        "ALTER TABLE idempotency ADD COLUMN {id} TEXT;
-         UPDATE idempotency SET {id} = {body}, {body} = '' WHERE key LIKE 'DECISION#%';
-         DELETE FROM idempotency WHERE {id} IS NULL;",
-        id = q(attr::APPLICATION_ID),
-        body = q(attr::RESPONSE_BODY),
-    ))
 }
 
-/// The tables of the operators' side. The audit refuses UPDATE and DELETE by
-/// triggers, so no code path (nor a mistaken one) can change an entry.
-pub(super) fn review_schema() -> String {
-    format!(
-        r#"
-CREATE TABLE IF NOT EXISTS history (
-    "{id}" TEXT NOT NULL,
-    "{version}" INTEGER NOT NULL,
-    "{at}" TEXT NOT NULL,
-    "{actor}" TEXT NOT NULL,
-    "{action}" TEXT NOT NULL,
-    "{from}" TEXT,
-    "{to}" TEXT,
-    "{message}" TEXT,
-    "{sent}" TEXT,
-    "{expires}" INTEGER,
-    PRIMARY KEY ("{id}", "{version}")
-) STRICT;
-CREATE TABLE IF NOT EXISTS partner_codes (
-    "{code}" TEXT PRIMARY KEY,
-    "{id}" TEXT NOT NULL
-) STRICT;
-CREATE TABLE IF NOT EXISTS erased (
-    "{id}" TEXT PRIMARY KEY,
-    "{reception}" TEXT NOT NULL,
-    "{received}" TEXT NOT NULL,
-    "{verified}" TEXT,
-    "{erased_status}" TEXT NOT NULL,
-    "{version}" INTEGER NOT NULL,
-    "{erased_at}" TEXT NOT NULL
-) STRICT;
-CREATE TABLE IF NOT EXISTS audit (
-    id TEXT PRIMARY KEY,
-    "{at}" TEXT NOT NULL,
-    "{actor}" TEXT NOT NULL,
-    "{action}" TEXT NOT NULL,
-    "{id}" TEXT
-) STRICT;
+/// Every table of the store, with its columns in the order `CREATE TABLE` declares them.
+pub(super) fn tables() -> Vec<Table> {
+    let mut applications = vec![
+        Column::original(attr::APPLICATION_ID, "TEXT", "PRIMARY KEY"),
+        Column::original(attr::RECEPTION_NUMBER, "TEXT", "NOT NULL UNIQUE"),
+        // The address's reservation: the same keyed hash as the DynamoDB key.
+        Column::original(attr::EMAIL_KEY, "TEXT", "NOT NULL UNIQUE"),
+        Column::original(attr::STATUS, "TEXT", "NOT NULL"),
+        // Files from before the lifecycle: every application was at its first version.
+        Column::added(attr::VERSION, "INTEGER", "1"),
+        Column::original(attr::RECEIVED_AT, "TEXT", "NOT NULL"),
+        Column::original(attr::UPDATED_AT, "TEXT", "NOT NULL"),
+        Column::nullable(attr::VERIFIED_AT, "TEXT"),
+        Column::nullable(attr::EXPIRES_AT, "INTEGER"),
+        Column::nullable(attr::SUPERSEDES, "TEXT"),
+        Column::nullable(attr::TOKEN_HASH, "TEXT"),
+        Column::original(attr::TERMS_AGREED_AT, "TEXT", "NOT NULL"),
+        Column::nullable(attr::VERIFICATION_SENT_AT, "TEXT"),
+        Column::nullable(attr::ACKNOWLEDGEMENT_SENT_AT, "TEXT"),
+        Column::nullable(attr::OPERATOR_NOTICE_SENT_AT, "TEXT"),
+        Column::nullable(attr::PARTNER_CODE, "TEXT"),
+        Column::nullable(attr::LISTING, "TEXT"),
+        Column::nullable(attr::SEARCH_TEXT, "TEXT"),
+    ];
+    // Every kept field is nullable (blank optional fields are absent), so a new
+    // optional field reaches an older file as an added column.
+    applications.extend(Field::kept().map(|field| {
+        Column::nullable(field.key(), if layout::is_numeric(field) { "INTEGER" } else { "TEXT" })
+    }));
+    vec![
+        Table {
+            name: "applications",
+            columns: applications,
+            // The address is required, but a column added to an older file
+            // cannot be NOT NULL: required by a check instead.
+            constraints: &[r#"CHECK ("email" IS NOT NULL)"#],
+        },
+        Table {
+            name: "tokens",
+            columns: vec![
+                Column::original(HASH, "TEXT", "PRIMARY KEY"),
+                Column::original(attr::APPLICATION_ID, "TEXT", "NOT NULL"),
+                Column::original(attr::EXPIRES_AT, "INTEGER", "NOT NULL"),
+                Column::nullable(attr::CONFIRMED_AT, "TEXT"),
+            ],
+            constraints: &[],
+        },
+        Table {
+            name: "notices",
+            columns: vec![
+                Column::original(attr::NOTICE_ID, "TEXT", "PRIMARY KEY"),
+                Column::original(attr::APPLICATION_ID, "TEXT", "NOT NULL"),
+                Column::original(attr::EXPIRES_AT, "INTEGER", "NOT NULL"),
+                Column::nullable(attr::ALREADY_RECEIVED_SENT_AT, "TEXT"),
+            ],
+            constraints: &[],
+        },
+        Table {
+            name: "counters",
+            columns: vec![
+                Column::original(KEY, "TEXT", "PRIMARY KEY"),
+                Column::original(attr::COUNT, "INTEGER", "NOT NULL"),
+                Column::original(attr::EXPIRES_AT, "INTEGER", "NOT NULL"),
+            ],
+            constraints: &[],
+        },
+        Table {
+            name: "idempotency",
+            columns: vec![
+                Column::original(KEY, "TEXT", "PRIMARY KEY"),
+                // Added with plan::IdempotencyRecord; filled by `migrate_idempotency`.
+                Column::nullable(attr::APPLICATION_ID, "TEXT"),
+                Column::original(attr::REQUEST_HASH, "TEXT", "NOT NULL"),
+                Column::original(attr::RESPONSE_STATUS, "INTEGER", "NOT NULL"),
+                Column::original(attr::RESPONSE_BODY, "TEXT", "NOT NULL"),
+                Column::original(attr::EXPIRES_AT, "INTEGER", "NOT NULL"),
+            ],
+            constraints: &[],
+        },
+        Table {
+            name: "history",
+            columns: vec![
+                Column::original(attr::APPLICATION_ID, "TEXT", "NOT NULL"),
+                Column::original(attr::VERSION, "INTEGER", "NOT NULL"),
+                Column::original(attr::AT, "TEXT", "NOT NULL"),
+                Column::original(attr::ACTOR, "TEXT", "NOT NULL"),
+                Column::original(attr::ACTION, "TEXT", "NOT NULL"),
+                Column::nullable(attr::FROM_STATUS, "TEXT"),
+                Column::nullable(attr::TO_STATUS, "TEXT"),
+                Column::nullable(attr::MESSAGE, "TEXT"),
+                Column::nullable(attr::RESULT_SENT_AT, "TEXT"),
+                Column::nullable(attr::EXPIRES_AT, "INTEGER"),
+            ],
+            // One entry per version, so two writers of the same version cannot both succeed.
+            constraints: &[r#"PRIMARY KEY ("applicationId", "version")"#],
+        },
+        Table {
+            name: "partner_codes",
+            // Never deleted, so a code is never issued twice.
+            columns: vec![
+                Column::original(attr::PARTNER_CODE, "TEXT", "PRIMARY KEY"),
+                Column::original(attr::APPLICATION_ID, "TEXT", "NOT NULL"),
+            ],
+            constraints: &[],
+        },
+        Table {
+            name: "erased",
+            columns: vec![
+                Column::original(attr::APPLICATION_ID, "TEXT", "PRIMARY KEY"),
+                Column::original(attr::RECEPTION_NUMBER, "TEXT", "NOT NULL"),
+                Column::original(attr::RECEIVED_AT, "TEXT", "NOT NULL"),
+                Column::nullable(attr::VERIFIED_AT, "TEXT"),
+                Column::original(attr::ERASED_STATUS, "TEXT", "NOT NULL"),
+                Column::original(attr::VERSION, "INTEGER", "NOT NULL"),
+                Column::original(attr::ERASED_AT, "TEXT", "NOT NULL"),
+            ],
+            constraints: &[],
+        },
+        Table {
+            name: "audit",
+            columns: vec![
+                Column::original(ID, "TEXT", "PRIMARY KEY"),
+                Column::original(attr::AT, "TEXT", "NOT NULL"),
+                Column::original(attr::ACTOR, "TEXT", "NOT NULL"),
+                Column::original(attr::ACTION, "TEXT", "NOT NULL"),
+                Column::nullable(attr::APPLICATION_ID, "TEXT"),
+            ],
+            constraints: &[],
+        },
+    ]
+}
+
+/// The indexes and triggers, made after the migration (an index may name a
+/// column an older file has only once it is migrated).
+///
+/// The audit refuses UPDATE and DELETE by triggers, so no code path (nor a
+/// mistaken one) can change an entry. `applications_by_corporate_name` indexes
+/// the corporate name as the reviewer's check compares it (without spaces);
+/// a query uses it only when it names the same expression (`related_in`).
+const INDEXES: &str = r#"
+CREATE INDEX IF NOT EXISTS byStatus ON applications ("status", "receivedAt");
+CREATE INDEX IF NOT EXISTS tokens_by_application ON tokens ("applicationId");
+CREATE INDEX IF NOT EXISTS counters_by_expiry ON counters ("expiresAt");
 CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
     BEGIN SELECT RAISE(ABORT, 'the audit is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
     BEGIN SELECT RAISE(ABORT, 'the audit is append-only'); END;
-CREATE INDEX IF NOT EXISTS applications_by_received ON applications ("{received}", "{id}");
-CREATE INDEX IF NOT EXISTS applications_by_phone ON applications ("{phone}", "{received}");
-CREATE INDEX IF NOT EXISTS applications_by_invoice_number ON applications ("{invoice}");
-CREATE INDEX IF NOT EXISTS applications_by_corporate_name ON applications ({corporate});
+CREATE INDEX IF NOT EXISTS applications_by_received ON applications ("receivedAt", "applicationId");
+CREATE INDEX IF NOT EXISTS applications_by_phone ON applications ("phone", "receivedAt");
+CREATE INDEX IF NOT EXISTS applications_by_invoice_number ON applications ("invoiceNumber");
+CREATE INDEX IF NOT EXISTS applications_by_corporate_name ON applications (replace("corporateName", ' ', ''));
 -- The tabs' counts from the index alone (status and expiry), not the rows.
-CREATE INDEX IF NOT EXISTS applications_by_status_expiry ON applications ("{status}", "{expires}");
-"#,
-        id = attr::APPLICATION_ID,
-        version = attr::VERSION,
-        at = attr::AT,
-        actor = attr::ACTOR,
-        action = attr::ACTION,
-        from = attr::FROM_STATUS,
-        to = attr::TO_STATUS,
-        message = attr::MESSAGE,
-        sent = attr::RESULT_SENT_AT,
-        expires = attr::EXPIRES_AT,
-        code = attr::PARTNER_CODE,
-        reception = attr::RECEPTION_NUMBER,
-        received = attr::RECEIVED_AT,
-        verified = attr::VERIFIED_AT,
-        erased_status = attr::ERASED_STATUS,
-        status = attr::STATUS,
-        erased_at = attr::ERASED_AT,
-        phone = layout::PHONE_INDEX_PARTITION_KEY,
-        invoice = Field::InvoiceNumber.key(),
-        corporate = corporate_name_key(),
+CREATE INDEX IF NOT EXISTS applications_by_status_expiry ON applications ("status", "expiresAt");
+"#;
+
+/// Brings the file up to this version and creates what it lacks: the
+/// migration of existing tables, then every table, index and trigger, then
+/// the search text of rows stored before it existed.
+pub(super) fn prepare(connection: &Connection) -> rusqlite::Result<()> {
+    let tables = tables();
+    for table in &tables {
+        let added = migrate(connection, table)?;
+        if table.name == "idempotency" && added.contains(&attr::APPLICATION_ID) {
+            migrate_idempotency(connection)?;
+        }
+    }
+    let create: String = tables.iter().map(Table::create).collect();
+    connection.execute_batch(&create)?;
+    connection.execute_batch(INDEXES)?;
+    backfill_search_text(connection)
+}
+
+/// Adds to an existing table of an earlier version the columns it lacks
+/// (`CREATE TABLE IF NOT EXISTS` alone would leave an old file unusable).
+/// Returns their names; none for a table the file does not have yet.
+fn migrate(connection: &Connection, table: &Table) -> rusqlite::Result<Vec<&'static str>> {
+    let mut statement = connection.prepare("SELECT name FROM pragma_table_info(?1)")?;
+    let existing: Vec<String> =
+        statement.query_map([table.name], |row| row.get(0))?.collect::<Result<_, _>>()?;
+    if existing.is_empty() {
+        return Ok(Vec::new()); // A new table: `CREATE TABLE` makes it whole.
+    }
+    let mut added = Vec::new();
+    for column in &table.columns {
+        if existing.iter().any(|name| name == column.name) {
+            continue;
+        }
+        if let Some(addition) = column.addition() {
+            connection.execute_batch(&format!("ALTER TABLE {} ADD COLUMN {addition}", table.name))?;
+            added.push(column.name);
+        }
+    }
+    Ok(added)
+}
+
+/// Idempotency records before [`crate::store::plan::IdempotencyRecord`] had
+/// no application id: a decision's kept it as its body, which it now moves; a
+/// submission's cannot be rebuilt, and is dropped (it only guards replays for
+/// 24 hours). Run once, when the column is added.
+fn migrate_idempotency(connection: &Connection) -> rusqlite::Result<()> {
+    connection.execute_batch(
+        r#"UPDATE idempotency SET "applicationId" = "responseBody", "responseBody" = '' WHERE "key" LIKE 'DECISION#%';
+           DELETE FROM idempotency WHERE "applicationId" IS NULL;"#,
     )
 }
 
-/// The corporate name as the reviewer's check compares it (without spaces):
-/// the expression of the index `applications_by_corporate_name`, which a
-/// query uses only when it names the same expression.
-pub(super) fn corporate_name_key() -> String {
-    format!("replace({}, ' ', '')", q(Field::CorporateName.key()))
+/// The search text of rows stored before it existed, computed as
+/// [`layout::search_text`] does: the names, the readings, the corporate name
+/// and its reading, each without spaces, one per line.
+fn backfill_search_text(connection: &Connection) -> rusqlite::Result<()> {
+    connection.execute_batch(
+        r#"UPDATE applications SET "searchText" =
+               replace(coalesce("lastName", '') || coalesce("firstName", ''), ' ', '') || char(10)
+               || replace(coalesce("lastNameKana", '') || coalesce("firstNameKana", ''), ' ', '') || char(10)
+               || replace(coalesce("corporateName", ''), ' ', '') || char(10)
+               || replace(coalesce("corporateNameKana", ''), ' ', '')
+           WHERE "searchText" IS NULL"#,
+    )
 }
 
-/// The search text of rows stored before it existed, computed as
-/// [`layout::search_text`] does.
-pub(super) fn backfill_search_text(connection: &Connection) -> rusqlite::Result<()> {
-    let part =
-        |a: &str, b: &str| format!("replace(coalesce({}, '') || coalesce({}, ''), ' ', '')", q(a), q(b));
-    let one = |a: &str| format!("replace(coalesce({}, ''), ' ', '')", q(a));
-    connection.execute_batch(&format!(
-        "UPDATE applications SET {} = {} || char(10) || {} || char(10) || {} || char(10) || {} WHERE {} IS NULL",
-        q(attr::SEARCH_TEXT),
-        part("lastName", "firstName"),
-        part("lastNameKana", "firstNameKana"),
-        one("corporateName"),
-        one("corporateNameKana"),
-        q(attr::SEARCH_TEXT),
-    ))
+/// `"name"`: a column name the layout gives at run time, quoted for SQL.
+pub(super) fn quoted(name: &str) -> String {
+    let mut quoted = String::with_capacity(name.len() + 2);
+    quoted.push('"');
+    quoted.push_str(name);
+    quoted.push('"');
+    quoted
 }
