@@ -5,7 +5,7 @@
 //! IMMEDIATE transaction executing a [`plan`].
 
 use super::{
-    EMAIL_KEY, application_by_id, insert_application, now, q, read_record, review, unreadable,
+    SqlValue, application_by_id, insert_application, now, read_record, review, schema, unreadable,
     update_lifecycle, write_record,
 };
 use crate::domain::{ApplicationId, MailEvent, MailKind, MailSubject, NoticeId, Status};
@@ -13,7 +13,7 @@ use crate::keyed::TokenHash;
 use crate::store::layout::{self, attr};
 use crate::store::plan;
 use crate::store::{ConfirmOutcome, Counter, Notice, Submission, SubmitOutcome, TokenState};
-use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params, params_from_iter};
 
 pub(super) fn submit_in(
     connection: &mut Connection,
@@ -32,12 +32,7 @@ pub(super) fn submit_in(
     match &plan {
         plan::SubmissionPlan::Notice { application_id, notice_id, expires_at } => {
             tx.execute(
-                &format!(
-                    "INSERT INTO notices ({}, {}, {}) VALUES (?1, ?2, ?3)",
-                    q(attr::NOTICE_ID),
-                    q(attr::APPLICATION_ID),
-                    q(attr::EXPIRES_AT)
-                ),
+                r#"INSERT INTO notices ("noticeId", "applicationId", "expiresAt") VALUES (?1, ?2, ?3)"#,
                 params![notice_id.to_string(), application_id.to_string(), expires_at.epoch()],
             )?;
         }
@@ -45,18 +40,15 @@ pub(super) fn submit_in(
             if let Some(plan::Reservation::Unverified { application_id, token }) = supersedes {
                 // The earlier, unverified application and its link are replaced.
                 if let Some(token) = token {
-                    tx.execute("DELETE FROM tokens WHERE hash = ?1", [token.as_str()])?;
+                    tx.execute(r#"DELETE FROM tokens WHERE "hash" = ?1"#, [token.as_str()])?;
                 }
                 tx.execute(
-                    &format!("DELETE FROM applications WHERE {} = ?1", q(attr::APPLICATION_ID)),
+                    r#"DELETE FROM applications WHERE "applicationId" = ?1"#,
                     [application_id.to_string()],
                 )?;
             }
             let taken: bool = tx.query_row(
-                &format!(
-                    "SELECT EXISTS (SELECT 1 FROM applications WHERE {} = ?1)",
-                    q(attr::RECEPTION_NUMBER)
-                ),
+                r#"SELECT EXISTS (SELECT 1 FROM applications WHERE "receptionNumber" = ?1)"#,
                 [stored.receipt.reception_number.as_str()],
                 |row| row.get(0),
             )?;
@@ -65,11 +57,7 @@ pub(super) fn submit_in(
             }
             insert_application(&tx, stored, email_key.as_str(), Some(token.as_str()), &[])?;
             tx.execute(
-                &format!(
-                    "INSERT INTO tokens (hash, {}, {}) VALUES (?1, ?2, ?3)",
-                    q(attr::APPLICATION_ID),
-                    q(attr::EXPIRES_AT)
-                ),
+                r#"INSERT INTO tokens ("hash", "applicationId", "expiresAt") VALUES (?1, ?2, ?3)"#,
                 params![token.as_str(), stored.id().to_string(), submission.expires_at.epoch()],
             )?;
         }
@@ -83,13 +71,7 @@ pub(super) fn submit_in(
 fn reservation_in(connection: &Connection, email_key: &str) -> rusqlite::Result<Option<plan::Reservation>> {
     let row: Option<(String, String, Option<String>)> = connection
         .query_row(
-            &format!(
-                "SELECT {}, {}, {} FROM applications WHERE {} = ?1",
-                q(attr::APPLICATION_ID),
-                q(attr::STATUS),
-                q(attr::TOKEN_HASH),
-                q(EMAIL_KEY)
-            ),
+            r#"SELECT "applicationId", "status", "tokenHash" FROM applications WHERE "emailKey" = ?1"#,
             [email_key],
             |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
         )
@@ -113,18 +95,16 @@ fn delete_expired_applications(
     email_key: Option<&str>,
     now: i64,
 ) -> rusqlite::Result<usize> {
-    let expired = format!(
-        "SELECT {id} FROM applications WHERE {expires} < ?1 AND (?2 IS NULL OR {email} = ?2)",
-        id = q(attr::APPLICATION_ID),
-        expires = q(attr::EXPIRES_AT),
-        email = q(EMAIL_KEY),
-    );
     tx.execute(
-        &format!("DELETE FROM tokens WHERE {} IN ({expired})", q(attr::APPLICATION_ID)),
+        r#"DELETE FROM tokens WHERE "applicationId" IN (
+               SELECT "applicationId" FROM applications
+               WHERE "expiresAt" < ?1 AND (?2 IS NULL OR "emailKey" = ?2))"#,
         params![now, email_key],
     )?;
     tx.execute(
-        &format!("DELETE FROM applications WHERE {} IN ({expired})", q(attr::APPLICATION_ID)),
+        r#"DELETE FROM applications WHERE "applicationId" IN (
+               SELECT "applicationId" FROM applications
+               WHERE "expiresAt" < ?1 AND (?2 IS NULL OR "emailKey" = ?2))"#,
         params![now, email_key],
     )
 }
@@ -133,12 +113,7 @@ fn delete_expired_applications(
 fn read_token(connection: &Connection, token: &str) -> rusqlite::Result<Option<(String, i64, bool)>> {
     connection
         .query_row(
-            &format!(
-                "SELECT {}, {}, {} IS NOT NULL FROM tokens WHERE hash = ?1",
-                q(attr::APPLICATION_ID),
-                q(attr::EXPIRES_AT),
-                q(attr::CONFIRMED_AT)
-            ),
+            r#"SELECT "applicationId", "expiresAt", "confirmedAt" IS NOT NULL FROM tokens WHERE "hash" = ?1"#,
             [token],
             |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
         )
@@ -170,11 +145,7 @@ pub(super) fn confirm_in(connection: &mut Connection, token: &str) -> rusqlite::
         return Ok(ConfirmOutcome::NotFound);
     }
     tx.execute(
-        &format!(
-            "UPDATE tokens SET {} = ?1, {} = ?2 WHERE hash = ?3",
-            q(attr::CONFIRMED_AT),
-            q(attr::EXPIRES_AT)
-        ),
+        r#"UPDATE tokens SET "confirmedAt" = ?1, "expiresAt" = ?2 WHERE "hash" = ?3"#,
         params![plan.at.to_string(), plan.token_expires_at.epoch(), token],
     )?;
     tx.commit()?;
@@ -190,12 +161,8 @@ pub(super) fn admit_in(connection: &mut Connection, counter: &Counter) -> rusqli
         return Ok(false);
     }
     let changed = connection.execute(
-        &format!(
-            "INSERT INTO counters (key, {count}, {expires}) VALUES (?1, 1, ?2) \
-             ON CONFLICT (key) DO UPDATE SET {count} = {count} + 1 WHERE {count} < ?3",
-            count = q(attr::COUNT),
-            expires = q(attr::EXPIRES_AT),
-        ),
+        r#"INSERT INTO counters ("key", "count", "expiresAt") VALUES (?1, 1, ?2)
+           ON CONFLICT ("key") DO UPDATE SET "count" = "count" + 1 WHERE "count" < ?3"#,
         params![counter.key, counter.window_ends.epoch(), counter.limit],
     )?;
     Ok(changed == 1)
@@ -205,17 +172,11 @@ pub(super) fn admit_in(connection: &mut Connection, counter: &Counter) -> rusqli
 pub(super) fn pending_in(connection: &Connection) -> rusqlite::Result<Vec<MailEvent>> {
     let now = now().epoch();
     let mut records = Vec::new();
-    let sql = format!(
-        "SELECT {id}, {status}, coalesce({expires} < ?1, 0), {verification} IS NOT NULL, {ack} IS NOT NULL, \
-         {notice} IS NOT NULL FROM applications",
-        id = q(attr::APPLICATION_ID),
-        status = q(attr::STATUS),
-        expires = q(attr::EXPIRES_AT),
-        verification = q(attr::VERIFICATION_SENT_AT),
-        ack = q(attr::ACKNOWLEDGEMENT_SENT_AT),
-        notice = q(attr::OPERATOR_NOTICE_SENT_AT),
-    );
-    let mut statement = connection.prepare(&sql)?;
+    let mut statement = connection.prepare(
+        r#"SELECT "applicationId", "status", coalesce("expiresAt" < ?1, 0), "verificationSentAt" IS NOT NULL,
+                  "acknowledgementSentAt" IS NOT NULL, "operatorNoticeSentAt" IS NOT NULL
+           FROM applications"#,
+    )?;
     let mut rows = statement.query([now])?;
     while let Some(row) = rows.next()? {
         let (Some(id), Some(status)) =
@@ -233,13 +194,9 @@ pub(super) fn pending_in(connection: &Connection) -> rusqlite::Result<Vec<MailEv
         }
         records.push(plan::MailRecord::Application { id, status, expired: row.get(2)?, sent: kinds });
     }
-    let sql = format!(
-        "SELECT {id}, {expires} < ?1, {sent} IS NOT NULL FROM notices",
-        id = q(attr::NOTICE_ID),
-        expires = q(attr::EXPIRES_AT),
-        sent = q(attr::ALREADY_RECEIVED_SENT_AT),
-    );
-    let mut statement = connection.prepare(&sql)?;
+    let mut statement = connection.prepare(
+        r#"SELECT "noticeId", "expiresAt" < ?1, "alreadyReceivedSentAt" IS NOT NULL FROM notices"#,
+    )?;
     let mut rows = statement.query([now])?;
     while let Some(row) = rows.next()? {
         if let Some(id) = NoticeId::parse(&row.get::<_, String>(0)?) {
@@ -250,70 +207,76 @@ pub(super) fn pending_in(connection: &Connection) -> rusqlite::Result<Vec<MailEv
     Ok(records.iter().filter_map(plan::owed).collect())
 }
 
-/// The table of a mail subject's row and the condition (on ?2 and ?3) that selects it.
-fn subject_row(subject: MailSubject) -> (&'static str, String, String, Option<u32>) {
-    let by = |column: &str| format!("{} = ?2 AND ?3 IS NULL", q(column));
+/// The table of a mail subject's row, the condition that selects it, and
+/// the values of that condition's parameters (?1, and ?2 for a decision).
+fn subject_row(subject: MailSubject) -> (&'static str, &'static str, Vec<SqlValue>) {
     match subject {
-        MailSubject::Application(id) => ("applications", by(attr::APPLICATION_ID), id.to_string(), None),
-        MailSubject::Notice(id) => ("notices", by(attr::NOTICE_ID), id.to_string(), None),
+        MailSubject::Application(id) => {
+            ("applications", r#""applicationId" = ?1"#, vec![id.to_string().into()])
+        }
+        MailSubject::Notice(id) => ("notices", r#""noticeId" = ?1"#, vec![id.to_string().into()]),
         MailSubject::Decision(id, version) => (
             "history",
-            format!("{} = ?2 AND {} = ?3", q(attr::APPLICATION_ID), q(attr::VERSION)),
-            id.to_string(),
-            Some(version.get()),
+            r#""applicationId" = ?1 AND "version" = ?2"#,
+            vec![id.to_string().into(), i64::from(version.get()).into()],
         ),
     }
 }
 
-/// Whether `kind`'s marker is set on `subject`'s row (which carries it).
+/// Whether `kind`'s marker is set on `subject`'s row (which carries it). The
+/// marker's column is the layout's ([`layout::mail_sent_attribute`]).
 pub(super) fn mail_sent_in(
     connection: &Connection,
     subject: MailSubject,
     kind: MailKind,
 ) -> rusqlite::Result<bool> {
-    let (table, condition, id, version) = subject_row(subject);
-    let sql = format!(
-        "SELECT {} IS NOT NULL FROM {table} WHERE ?1 IS NULL AND {condition}",
-        q(layout::mail_sent_attribute(kind)),
-    );
-    let sent = connection.query_row(&sql, params![None::<String>, id, version], |row| row.get(0));
+    let (table, condition, keys) = subject_row(subject);
+    let marker = schema::quoted(layout::mail_sent_attribute(kind));
+    let sql = format!("SELECT {marker} IS NOT NULL FROM {table} WHERE {condition}");
+    let sent = connection.query_row(&sql, params_from_iter(keys), |row| row.get(0));
     Ok(sent.optional()?.unwrap_or(false))
 }
 
-/// Sets `kind`'s marker on `subject`'s row (which carries it) unless it is set already.
+/// Sets `kind`'s marker on `subject`'s row (which carries it) unless it is
+/// set already. True if this call set it.
 pub(super) fn mark_mail_sent_in(
     connection: &Connection,
     subject: MailSubject,
     kind: MailKind,
     now: &str,
 ) -> rusqlite::Result<bool> {
-    let (table, condition, id, version) = subject_row(subject);
-    let column = q(layout::mail_sent_attribute(kind));
-    let sql = format!("UPDATE {table} SET {column} = ?1 WHERE {condition} AND {column} IS NULL");
-    Ok(connection.execute(&sql, params![now, id, version])? == 1)
+    let (table, condition, mut values) = subject_row(subject);
+    let marker = schema::quoted(layout::mail_sent_attribute(kind));
+    values.push(now.to_owned().into());
+    let at = values.len();
+    let sql = format!("UPDATE {table} SET {marker} = ?{at} WHERE {condition} AND {marker} IS NULL");
+    Ok(connection.execute(&sql, params_from_iter(values))? == 1)
 }
 
 /// The notice, while it lives.
 pub(super) fn notice_in(connection: &Connection, notice_id: NoticeId) -> rusqlite::Result<Option<Notice>> {
-    let sql = format!(
-        "SELECT {} FROM notices WHERE {} = ?1 AND {} >= ?2",
-        q(attr::APPLICATION_ID),
-        q(attr::NOTICE_ID),
-        q(attr::EXPIRES_AT)
-    );
     let id: Option<String> = connection
-        .query_row(&sql, params![notice_id.to_string(), now().epoch()], |row| row.get(0))
+        .query_row(
+            r#"SELECT "applicationId" FROM notices WHERE "noticeId" = ?1 AND "expiresAt" >= ?2"#,
+            params![notice_id.to_string(), now().epoch()],
+            |row| row.get(0),
+        )
         .optional()?;
     Ok(id.and_then(|id| ApplicationId::parse(&id)).map(|application_id| Notice { notice_id, application_id }))
 }
 
-/// Deletes every record whose time has passed ([`SqliteStore::purge_expired`]).
+/// Deletes every record whose time has passed ([`super::SqliteStore::purge_expired`]).
 pub(super) fn purge_in(connection: &mut Connection, now: i64) -> rusqlite::Result<usize> {
     let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let mut purged = delete_expired_applications(&tx, None, now)?;
     purged += review::purge_history(&tx, now)?;
-    for table in ["idempotency", "tokens", "notices", "counters"] {
-        purged += tx.execute(&format!("DELETE FROM {table} WHERE {} < ?1", q(attr::EXPIRES_AT)), [now])?;
+    for expired in [
+        r#"DELETE FROM idempotency WHERE "expiresAt" < ?1"#,
+        r#"DELETE FROM tokens WHERE "expiresAt" < ?1"#,
+        r#"DELETE FROM notices WHERE "expiresAt" < ?1"#,
+        r#"DELETE FROM counters WHERE "expiresAt" < ?1"#,
+    ] {
+        purged += tx.execute(expired, [now])?;
     }
     tx.commit()?;
     Ok(purged)

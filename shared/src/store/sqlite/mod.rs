@@ -23,16 +23,15 @@ use crate::domain::{MailEvent, MailKind, MailSubject};
 use crate::keyed::TokenHash;
 use async_trait::async_trait;
 use rusqlite::config::DbConfig;
+use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// The database file inside the data directory.
 pub const FILE_NAME: &str = "applications.sqlite3";
-
-/// The email-uniqueness column: the same keyed hash as the DynamoDB key.
-const EMAIL_KEY: &str = attr::EMAIL_KEY;
 
 pub struct SqliteStore {
     connection: Arc<Mutex<Connection>>,
@@ -101,6 +100,10 @@ fn unavailable(error: rusqlite::Error) -> Unavailable {
     Unavailable(format!("sqlite: {error}"))
 }
 
+fn now() -> Timestamp {
+    Timestamp::now()
+}
+
 /// The live idempotency record under `key`, if any.
 fn read_record(
     connection: &Connection,
@@ -115,24 +118,18 @@ fn read_record_text(
     key: &str,
     now: i64,
 ) -> rusqlite::Result<Option<plan::IdempotencyRecord>> {
-    let columns = [
-        attr::APPLICATION_ID,
-        attr::REQUEST_HASH,
-        attr::RESPONSE_STATUS,
-        attr::RESPONSE_BODY,
-        attr::EXPIRES_AT,
-    ];
-    let select: Vec<String> = columns.iter().map(|c| q(c)).collect();
-    let sql = format!(
-        "SELECT {} FROM idempotency WHERE key = ?1 AND {} >= ?2",
-        select.join(", "),
-        q(attr::EXPIRES_AT)
-    );
-    let values = connection.query_row(&sql, params![key, now], |row| row_values(row, &columns)).optional()?;
-    values
-        .map(|values| layout::idempotency_record_from(|name| values.get(name).map(|v| v.as_str().into())))
-        .transpose()
-        .map_err(unreadable)
+    let record = connection
+        .query_row(
+            r#"SELECT "applicationId", "requestHash", "responseStatus", "responseBody", "expiresAt"
+               FROM idempotency WHERE "key" = ?1 AND "expiresAt" >= ?2"#,
+            params![key, now],
+            |row| {
+                let values = row_values(row)?;
+                Ok(layout::idempotency_record_from(|name| values.get(name).map(|v| v.as_str().into())))
+            },
+        )
+        .optional()?;
+    record.transpose().map_err(unreadable)
 }
 
 /// Writes an idempotency record under `key` (replacing an expired one).
@@ -146,26 +143,59 @@ fn write_record(
         // The column is NOT NULL since its first version: no body is ''.
         attributes.push((attr::RESPONSE_BODY, Value::Text(String::new())));
     }
-    let mut columns = vec!["key".to_owned()];
-    let mut values: Vec<rusqlite::types::Value> = vec![key.text().into()];
-    for (name, value) in attributes {
-        columns.push(q(name));
-        values.push(review::sql_value(value)?);
-    }
-    let placeholders: Vec<String> = (1..=values.len()).map(|i| format!("?{i}")).collect();
-    connection.execute(
-        &format!(
-            "INSERT OR REPLACE INTO idempotency ({}) VALUES ({})",
-            columns.join(", "),
-            placeholders.join(", ")
-        ),
-        rusqlite::params_from_iter(values),
-    )?;
+    let mut row = vec![(schema::KEY, key.text().into())];
+    row.extend(sql_values(attributes)?);
+    insert(connection, "INSERT OR REPLACE INTO idempotency", row)
+}
+
+/// A layout's value as SQLite stores it: a number as INTEGER, text as TEXT.
+fn sql_value(value: Value) -> rusqlite::Result<SqlValue> {
+    Ok(match value {
+        Value::Text(text) => text.into(),
+        Value::Number(digits) => {
+            digits.parse::<i64>().map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?.into()
+        }
+    })
+}
+
+fn sql_values(attributes: Vec<(&'static str, Value)>) -> rusqlite::Result<Vec<(&'static str, SqlValue)>> {
+    attributes.into_iter().map(|(name, value)| Ok((name, sql_value(value)?))).collect()
+}
+
+/// `head (columns…) VALUES (?, …)`, `head` being the statement's literal
+/// start (`INSERT INTO history`). Dynamic because the columns are whichever
+/// attributes the layout writes for the item (a blank optional field has none).
+fn insert(connection: &Connection, head: &str, row: Vec<(&str, SqlValue)>) -> rusqlite::Result<()> {
+    let columns: Vec<String> = row.iter().map(|(name, _)| schema::quoted(name)).collect();
+    let placeholders = vec!["?"; row.len()].join(", ");
+    let sql = format!("{head} ({}) VALUES ({placeholders})", columns.join(", "));
+    connection.execute(&sql, rusqlite::params_from_iter(row.into_iter().map(|(_, value)| value)))?;
     Ok(())
+}
+
+/// Inserts a new application row: the layout's attributes, the address's
+/// key, the link's token hash and the mails already sent.
+fn insert_application(
+    tx: &Transaction<'_>,
+    stored: &StoredApplication,
+    email_key: &str,
+    token_hash: Option<&str>,
+    sent: &[(MailKind, Timestamp)],
+) -> rusqlite::Result<()> {
+    let mut row: Vec<(&str, SqlValue)> = vec![
+        (attr::EMAIL_KEY, email_key.to_owned().into()),
+        (attr::TOKEN_HASH, token_hash.map(str::to_owned).into()),
+    ];
+    for (kind, at) in sent {
+        row.push((layout::mail_sent_attribute(*kind), at.to_string().into()));
+    }
+    row.extend(sql_values(layout::application_attributes(stored))?);
+    insert(tx, "INSERT INTO applications", row)
 }
 
 /// Moves an application from `before` to `after` ([`layout::lifecycle_attributes`])
 /// if it is still at `before`'s version and in one of `from`. False if not.
+/// Dynamic because the layout decides which attributes a lifecycle step writes.
 fn update_lifecycle(
     tx: &Connection,
     before: &StoredApplication,
@@ -174,124 +204,70 @@ fn update_lifecycle(
     at: Timestamp,
 ) -> rusqlite::Result<bool> {
     let mut sets = Vec::new();
-    let mut values: Vec<rusqlite::types::Value> = Vec::new();
+    let mut values: Vec<SqlValue> = Vec::new();
     for (name, value) in layout::lifecycle_attributes(after, at) {
+        sets.push(format!("{} = ?", schema::quoted(name)));
         values.push(match value {
-            Some(value) => review::sql_value(value)?,
-            None => rusqlite::types::Value::Null,
+            Some(value) => sql_value(value)?,
+            None => SqlValue::Null,
         });
-        sets.push(format!("{} = ?{}", q(name), values.len()));
     }
     values.push(before.id().to_string().into());
-    let id = values.len();
     values.push(i64::from(before.version.get()).into());
-    let version = values.len();
-    let mut statuses = Vec::new();
-    for status in from {
-        values.push(status.as_str().to_owned().into());
-        statuses.push(format!("?{}", values.len()));
-    }
-    let changed = tx.execute(
-        &format!(
-            "UPDATE applications SET {} WHERE {} = ?{id} AND {} = ?{version} AND {} IN ({})",
-            sets.join(", "),
-            q(attr::APPLICATION_ID),
-            q(attr::VERSION),
-            q(attr::STATUS),
-            statuses.join(", ")
-        ),
-        rusqlite::params_from_iter(values),
-    )?;
+    values.extend(from.iter().map(|status| SqlValue::from(status.as_str().to_owned())));
+    let mut sql = format!("UPDATE applications SET {}", sets.join(", "));
+    sql.push_str(r#" WHERE "applicationId" = ? AND "version" = ? AND "status" IN ("#);
+    sql.push_str(&vec!["?"; from.len()].join(", "));
+    sql.push(')');
+    let changed = tx.execute(&sql, rusqlite::params_from_iter(values))?;
     Ok(changed == 1)
 }
 
-fn now() -> Timestamp {
-    Timestamp::now()
-}
-
-/// `"name"`, quoted for SQL.
-fn q(name: &str) -> String {
-    format!("\"{name}\"")
-}
-
-/// The condition that leaves out applications past their expiry (unverified
-/// ones past their link's, rejected ones past their retention); `now` is the
-/// number of the parameter that holds the time.
-fn live(now: usize) -> String {
-    format!("({expires} IS NULL OR {expires} >= ?{now})", expires = q(attr::EXPIRES_AT))
-}
-
-fn insert_application(
-    tx: &Transaction<'_>,
-    stored: &StoredApplication,
-    email_key: &str,
-    token_hash: Option<&str>,
-    sent: &[(MailKind, Timestamp)],
-) -> rusqlite::Result<()> {
-    let mut columns: Vec<String> = vec![q(EMAIL_KEY), q(attr::TOKEN_HASH)];
-    let mut values: Vec<rusqlite::types::Value> =
-        vec![email_key.to_owned().into(), token_hash.map(str::to_owned).into()];
-    for (kind, at) in sent {
-        columns.push(q(layout::mail_sent_attribute(*kind)));
-        values.push(at.to_string().into());
-    }
-    for (name, value) in layout::application_attributes(stored) {
-        columns.push(q(name));
-        values.push(match value {
-            Value::Text(text) => text.into(),
-            Value::Number(digits) => digits
-                .parse::<i64>()
-                .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?
-                .into(),
-        });
-    }
-    let placeholders: Vec<String> = (1..=values.len()).map(|i| format!("?{i}")).collect();
-    tx.execute(
-        &format!("INSERT INTO applications ({}) VALUES ({})", columns.join(", "), placeholders.join(", ")),
-        rusqlite::params_from_iter(values),
-    )?;
-    Ok(())
-}
-
-fn application_by_id(connection: &Connection, id: &str) -> rusqlite::Result<Option<StoredApplication>> {
-    let condition = format!("WHERE {} = ?1 AND {}", q(attr::APPLICATION_ID), live(2));
-    Ok(read_applications(connection, &condition, params![id, now().epoch()])?.pop())
-}
-
-/// Reads application rows with every layout column, as the layout's decoder wants them.
+/// Reads application rows with every layout column ([`layout::APPLICATION_STATE`]
+/// and the kept fields), as the layout's decoder wants them. `condition` is
+/// the rest of the statement (`WHERE …`).
 fn read_applications(
     connection: &Connection,
     condition: &str,
     params: impl rusqlite::Params,
 ) -> rusqlite::Result<Vec<StoredApplication>> {
-    let mut columns: Vec<&str> = layout::APPLICATION_STATE.to_vec();
-    columns.extend(Field::kept().map(Field::key));
-    let select: Vec<String> = columns.iter().map(|c| q(c)).collect();
-    let sql = format!("SELECT {} FROM applications {condition}", select.join(", "));
+    let columns: Vec<String> = layout::APPLICATION_STATE
+        .into_iter()
+        .chain(Field::kept().map(Field::key))
+        .map(schema::quoted)
+        .collect();
+    let sql = format!("SELECT {} FROM applications {condition}", columns.join(", "));
     let mut statement = connection.prepare(&sql)?;
     let rows = statement.query_map(params, |row| {
-        let values = row_values(row, &columns)?;
+        let values = row_values(row)?;
         layout::stored_application_from(|name| values.get(name).map(|v| v.as_str().into()))
             .map_err(unreadable)
     })?;
     rows.collect()
 }
 
-/// A row's columns as the layout's decoders read attributes: integers as
-/// their digits, text as is, NULL absent.
-fn row_values<'c>(
-    row: &rusqlite::Row<'_>,
-    columns: &[&'c str],
-) -> rusqlite::Result<std::collections::HashMap<&'c str, String>> {
-    let mut values = std::collections::HashMap::with_capacity(columns.len());
-    for (index, column) in columns.iter().enumerate() {
+/// The live application `id` (unverified ones past their link's expiry and
+/// rejected ones past their retention are absent).
+fn application_by_id(connection: &Connection, id: &str) -> rusqlite::Result<Option<StoredApplication>> {
+    let condition = r#"WHERE "applicationId" = ?1 AND ("expiresAt" IS NULL OR "expiresAt" >= ?2)"#;
+    Ok(read_applications(connection, condition, params![id, now().epoch()])?.pop())
+}
+
+/// A row's columns as the layout's decoders read attributes, by the names the
+/// statement gives them: integers as their digits, text as is, NULL absent.
+/// SQLite names a result column that is a plain column reference after the
+/// table's column, so a SELECT's own list is the only list of what it reads.
+fn row_values<'r>(row: &'r rusqlite::Row<'_>) -> rusqlite::Result<HashMap<&'r str, String>> {
+    let statement = row.as_ref();
+    let mut values = HashMap::with_capacity(statement.column_count());
+    for index in 0..statement.column_count() {
         let value = match row.get_ref(index)? {
             rusqlite::types::ValueRef::Integer(n) => Some(n.to_string()),
             rusqlite::types::ValueRef::Text(bytes) => Some(String::from_utf8_lossy(bytes).into_owned()),
             _ => None,
         };
         if let Some(value) = value {
-            values.insert(*column, value);
+            values.insert(statement.column_name(index)?, value);
         }
     }
     Ok(values)
@@ -426,11 +402,7 @@ impl Tooling for SqliteStore {
                 insert_application(&tx, stored, imported.email_key.as_str(), None, &sent)?;
                 if let Some(code) = stored.partner_code {
                     tx.execute(
-                        &format!(
-                            "INSERT INTO partner_codes ({}, {}) VALUES (?1, ?2)",
-                            q(attr::PARTNER_CODE),
-                            q(attr::APPLICATION_ID)
-                        ),
+                        r#"INSERT INTO partner_codes ("partnerCode", "applicationId") VALUES (?1, ?2)"#,
                         params![code.as_str(), stored.id().to_string()],
                     )?;
                 }
@@ -456,14 +428,9 @@ impl Tooling for SqliteStore {
         let status = status.as_str();
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         self.with_connection(move |connection| {
-            let condition = format!(
-                "WHERE {} = ?1 AND {} ORDER BY {} DESC, {} DESC LIMIT ?2",
-                q(attr::STATUS),
-                live(3),
-                q(attr::RECEIVED_AT),
-                q(attr::APPLICATION_ID)
-            );
-            read_applications(connection, &condition, params![status, limit, now().epoch()])
+            let condition = r#"WHERE "status" = ?1 AND ("expiresAt" IS NULL OR "expiresAt" >= ?3)
+                               ORDER BY "receivedAt" DESC, "applicationId" DESC LIMIT ?2"#;
+            read_applications(connection, condition, params![status, limit, now().epoch()])
         })
         .await
     }
