@@ -318,3 +318,164 @@ pub(super) fn quoted(name: &str) -> String {
     quoted.push('"');
     quoted
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    /// The sqlite module's sources, each up to its tests (which may hold the
+    /// SQL of an older layout, or a misspelling on purpose).
+    fn sources() -> [(&'static str, &'static str); 4] {
+        let production = |source: &'static str| source.split("#[cfg(test)]").next().unwrap_or(source);
+        [
+            ("mod.rs", production(include_str!("mod.rs"))),
+            ("intake.rs", production(include_str!("intake.rs"))),
+            ("review.rs", production(include_str!("review.rs"))),
+            ("schema.rs", production(include_str!("schema.rs"))),
+        ]
+    }
+
+    /// The names the layout gives: every `attr::` constant (read from its
+    /// source, as the module has no list of them), every field's key, and the
+    /// tables' own keys.
+    fn layout_names() -> BTreeSet<&'static str> {
+        let layout = include_str!("../layout.rs");
+        let attr = &layout[layout.find("pub mod attr {").expect("layout::attr")..];
+        let attr = &attr[..attr.find("\n}").expect("the end of layout::attr")];
+        let mut names: BTreeSet<&str> = attr
+            .lines()
+            .filter_map(|line| line.trim().strip_prefix("pub const "))
+            .filter_map(|declaration| declaration.split('"').nth(1))
+            .collect();
+        assert!(names.contains(attr::EXPIRES_AT) && names.contains(attr::ERASED_STATUS), "{names:?}");
+        names.extend(Field::ALL.map(Field::key));
+        names.extend(OWN_KEYS);
+        names
+    }
+
+    /// The columns a file's keys have although no layout attribute names them.
+    const OWN_KEYS: [&str; 3] = [KEY, HASH, ID];
+
+    /// The bodies of the raw string literals (`r#"…"#`) in `source`: every
+    /// statement, and every fragment of one, that quotes a column.
+    fn raw_literals(source: &str) -> Vec<&str> {
+        let mut literals = Vec::new();
+        let mut rest = source;
+        while let Some(start) = rest.find("r#\"") {
+            let body = &rest[start + 3..];
+            let end = body.find("\"#").expect("an unterminated raw string");
+            literals.push(&body[..end]);
+            rest = &body[end + 2..];
+        }
+        literals
+    }
+
+    /// What is wrong with the double-quoted identifiers of `source`'s SQL:
+    /// each must be a column of a table the statement names (of any table
+    /// for a fragment that names none), and a name the layout gives.
+    /// Returns the problems and how many identifiers were checked.
+    fn check(file: &str, source: &str, tables: &[Table], named: &BTreeSet<&str>) -> (Vec<String>, usize) {
+        let mut problems = Vec::new();
+        let mut checked = 0;
+        if source.contains("\\\"") {
+            // An identifier in an ordinary string would escape this check.
+            problems.push(format!("{file}: SQL with quoted names is written as r#\"…\"#, not with \\\""));
+        }
+        for literal in raw_literals(source) {
+            let pieces: Vec<&str> = literal.split('"').collect();
+            if pieces.len().is_multiple_of(2) {
+                problems.push(format!("{file}: unbalanced quotes in {literal:?}"));
+                continue;
+            }
+            let words: BTreeSet<&str> = pieces
+                .iter()
+                .step_by(2)
+                .flat_map(|piece| piece.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')))
+                .collect();
+            let named_tables: Vec<&Table> =
+                tables.iter().filter(|table| words.contains(table.name)).collect();
+            let candidates: Vec<&Table> =
+                if named_tables.is_empty() { tables.iter().collect() } else { named_tables };
+            for identifier in pieces.iter().skip(1).step_by(2) {
+                checked += 1;
+                if !candidates.iter().any(|table| table.columns.iter().any(|c| c.name == *identifier)) {
+                    let names: Vec<&str> = candidates.iter().map(|table| table.name).collect();
+                    problems.push(format!("{file}: \"{identifier}\" is no column of {names:?}"));
+                }
+                if !named.contains(identifier) {
+                    problems.push(format!("{file}: \"{identifier}\" is no name the layout gives"));
+                }
+            }
+        }
+        (problems, checked)
+    }
+
+    /// Every quoted column of the module's SQL is declared by [`tables`] and
+    /// named by the layout, so a typo or a renamed attribute fails here, not
+    /// at run time on the one path that runs the statement.
+    #[test]
+    fn every_quoted_column_is_declared_and_named_by_the_layout() {
+        let tables = tables();
+        let named = layout_names();
+        for table in &tables {
+            for column in &table.columns {
+                assert!(
+                    named.contains(column.name),
+                    "{}.{} is no name the layout gives",
+                    table.name,
+                    column.name
+                );
+            }
+        }
+        let mut problems = Vec::new();
+        let mut checked = 0;
+        for (file, source) in sources() {
+            let (found, count) = check(file, source, &tables, &named);
+            problems.extend(found);
+            checked += count;
+        }
+        assert!(problems.is_empty(), "{problems:#?}");
+        // The scan itself works: the module quotes well over a hundred columns.
+        assert!(checked > 100, "only {checked} quoted columns found");
+    }
+
+    #[test]
+    fn a_misspelt_misplaced_or_unnamed_column_is_found() {
+        let tables = tables();
+        let named = layout_names();
+        let problems = |sql: &str| check("sample.rs", sql, &tables, &named).0;
+        assert!(problems(r##"r#"SELECT "expiresAt" FROM tokens WHERE "hash" = ?1"#"##).is_empty());
+        assert_eq!(problems(r##"r#"SELECT "expiresAT" FROM tokens"#"##).len(), 2, "misspelt");
+        assert_eq!(problems(r##"r#"SELECT "count" FROM tokens"#"##).len(), 1, "another table's");
+        assert_eq!(problems(r##"r#""applicationID" = ?1"#"##).len(), 2, "a fragment");
+        assert_eq!(problems(r#"let sql = "SELECT \"expiresAT\" FROM tokens";"#).len(), 1, "escaped");
+    }
+
+    /// An idempotency table from before the records named their application:
+    /// the decision's moves its id out of the body, the submission's (which
+    /// cannot be rebuilt) is dropped, and the column is in the table's place.
+    #[test]
+    fn an_earlier_idempotency_table_is_migrated() {
+        let connection = Connection::open_in_memory().unwrap();
+        connection
+            .execute_batch(
+                r#"CREATE TABLE idempotency (key TEXT PRIMARY KEY, "requestHash" TEXT NOT NULL,
+                   "responseStatus" INTEGER NOT NULL, "responseBody" TEXT NOT NULL, "expiresAt" INTEGER NOT NULL) STRICT;
+                   INSERT INTO idempotency VALUES ('DECISION#k1', 'h', 200, '01KB5Q9Z8E4M7T3W6X2C9HJ5RA', 9999999999),
+                   ('SUBMISSION#k2', 'h', 201, '{}', 9999999999);"#,
+            )
+            .unwrap();
+        prepare(&connection).unwrap();
+        prepare(&connection).unwrap(); // Idempotent: a second open changes nothing.
+        let rows: Vec<(String, String, String)> = connection
+            .prepare(r#"SELECT "key", "applicationId", "responseBody" FROM idempotency"#)
+            .unwrap()
+            .query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        let moved = ("DECISION#k1".to_owned(), "01KB5Q9Z8E4M7T3W6X2C9HJ5RA".to_owned(), String::new());
+        assert_eq!(rows, [moved]);
+    }
+}
