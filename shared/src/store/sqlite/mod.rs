@@ -12,13 +12,10 @@ mod schema;
 use super::layout::{self, Value, attr};
 use super::plan;
 use super::{
-    AuditPage, ConfirmOutcome, Counter, DecideOutcome, DecisionWrite, EraseOutcome, Erasure, Intake,
-    ListQuery, MailLedger, Notice, Page, Record, Related, Review, StatusCounts, StoredApplication,
-    Submission, SubmitOutcome, TokenState, Tooling, Unavailable,
+    ConfirmOutcome, Counter, Intake, MailLedger, Notice, StoredApplication, Submission, SubmitOutcome,
+    TokenState, Tooling, Unavailable,
 };
-use crate::domain::{
-    ApplicationId, AuditEntry, AuditId, Field, HistoryEntry, NoticeId, Status, Timestamp, Version,
-};
+use crate::domain::{ApplicationId, Field, HistoryEntry, NoticeId, Status, Timestamp, Version};
 use crate::domain::{MailEvent, MailKind, MailSubject};
 use crate::keyed::TokenHash;
 use async_trait::async_trait;
@@ -339,56 +336,6 @@ impl MailLedger for SqliteStore {
 }
 
 #[async_trait]
-impl Review for SqliteStore {
-    async fn decide(&self, decision: &DecisionWrite) -> Result<DecideOutcome, Unavailable> {
-        let decision = decision.clone();
-        self.with_connection(move |connection| review::decide_in(connection, &decision)).await
-    }
-
-    async fn record(
-        &self,
-        application_id: ApplicationId,
-    ) -> Result<Option<(Record, Vec<HistoryEntry>)>, Unavailable> {
-        self.with_connection(move |connection| review::record_in(connection, application_id)).await
-    }
-
-    async fn list(&self, query: &ListQuery) -> Result<Page, Unavailable> {
-        let query = query.clone();
-        self.with_connection(move |connection| review::list_in(connection, &query)).await
-    }
-
-    async fn count_by_status(&self) -> Result<StatusCounts, Unavailable> {
-        self.with_connection(|connection| review::count_in(connection)).await
-    }
-
-    async fn related(&self, query: &Related) -> Result<Vec<StoredApplication>, Unavailable> {
-        let query = query.clone();
-        self.with_connection(move |connection| review::related_in(connection, &query)).await
-    }
-
-    async fn erase(&self, erasure: &Erasure) -> Result<EraseOutcome, Unavailable> {
-        let erasure = erasure.clone();
-        self.with_connection(move |connection| {
-            let outcome = review::erase_in(connection, &erasure)?;
-            // The write-ahead log still holds the pages as they were: copy it
-            // into the (securely overwritten) file and empty it.
-            connection.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
-            Ok(outcome)
-        })
-        .await
-    }
-
-    async fn append_audit(&self, entry: &AuditEntry) -> Result<(), Unavailable> {
-        let entry = entry.clone();
-        self.with_connection(move |connection| review::append_audit_in(connection, &entry)).await
-    }
-
-    async fn audit_log(&self, before: Option<AuditId>, limit: usize) -> Result<AuditPage, Unavailable> {
-        self.with_connection(move |connection| review::audit_log_in(connection, before, limit)).await
-    }
-}
-
-#[async_trait]
 impl Tooling for SqliteStore {
     async fn import(&self, applications: &[super::Imported]) -> Result<(), Unavailable> {
         let applications = applications.to_vec();
@@ -482,7 +429,8 @@ mod tests {
 #[cfg(test)]
 mod audit_tests {
     use super::*;
-    use crate::domain::{Actor, AuditAction};
+    use crate::domain::{Actor, AuditAction, AuditEntry};
+    use crate::store::Review;
 
     /// Not even a statement written by hand changes or deletes an entry.
     #[tokio::test]

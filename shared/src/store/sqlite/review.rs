@@ -5,8 +5,8 @@
 //! DynamoDB store's.
 
 use super::{
-    SqlValue, application_by_id, insert, read_applications, read_record, row_values, schema, sql_values,
-    unreadable, update_lifecycle, write_record,
+    SqlValue, SqliteStore, application_by_id, insert, read_applications, read_record, row_values, schema,
+    sql_values, unreadable, update_lifecycle, write_record,
 };
 use crate::domain::{
     ApplicationId, AuditEntry, AuditId, HistoryAction, HistoryEntry, InvoiceNumber, NoticeId, Status,
@@ -16,9 +16,60 @@ use crate::store::layout::{self, attr};
 use crate::store::plan;
 use crate::store::{
     AuditPage, DecideOutcome, DecisionWrite, EraseOutcome, ErasedApplication, Erasure, ListQuery, Page,
-    Record, Related, Search, StatusCounts, StoredApplication,
+    Record, Related, Review, Search, StatusCounts, StoredApplication, Unavailable,
 };
+use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params, params_from_iter};
+
+#[async_trait]
+impl Review for SqliteStore {
+    async fn decide(&self, decision: &DecisionWrite) -> Result<DecideOutcome, Unavailable> {
+        let decision = decision.clone();
+        self.with_connection(move |connection| decide_in(connection, &decision)).await
+    }
+
+    async fn record(
+        &self,
+        application_id: ApplicationId,
+    ) -> Result<Option<(Record, Vec<HistoryEntry>)>, Unavailable> {
+        self.with_connection(move |connection| record_in(connection, application_id)).await
+    }
+
+    async fn list(&self, query: &ListQuery) -> Result<Page, Unavailable> {
+        let query = query.clone();
+        self.with_connection(move |connection| list_in(connection, &query)).await
+    }
+
+    async fn count_by_status(&self) -> Result<StatusCounts, Unavailable> {
+        self.with_connection(|connection| count_in(connection)).await
+    }
+
+    async fn related(&self, query: &Related) -> Result<Vec<StoredApplication>, Unavailable> {
+        let query = query.clone();
+        self.with_connection(move |connection| related_in(connection, &query)).await
+    }
+
+    async fn erase(&self, erasure: &Erasure) -> Result<EraseOutcome, Unavailable> {
+        let erasure = erasure.clone();
+        self.with_connection(move |connection| {
+            let outcome = erase_in(connection, &erasure)?;
+            // The write-ahead log still holds the pages as they were: copy it
+            // into the (securely overwritten) file and empty it.
+            connection.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+            Ok(outcome)
+        })
+        .await
+    }
+
+    async fn append_audit(&self, entry: &AuditEntry) -> Result<(), Unavailable> {
+        let entry = entry.clone();
+        self.with_connection(move |connection| append_audit_in(connection, &entry)).await
+    }
+
+    async fn audit_log(&self, before: Option<AuditId>, limit: usize) -> Result<AuditPage, Unavailable> {
+        self.with_connection(move |connection| audit_log_in(connection, before, limit)).await
+    }
+}
 
 pub(super) fn append_audit_in(connection: &Connection, entry: &AuditEntry) -> rusqlite::Result<()> {
     let mut row = vec![(schema::ID, entry.id.to_string().into())];
