@@ -401,12 +401,28 @@ pub fn idempotency_record_from<'a>(
 /// (so a match never spans two of them).
 pub fn search_text(application: &Application) -> String {
     let entries = application.entries();
-    let text = |wanted: Field| {
+    search_text_from(|wanted| {
         entries.iter().find_map(|(field, entry)| match entry {
-            Entry::Text(text) if *field == wanted => Some(text.replace(' ', "")),
+            Entry::Text(text) if *field == wanted => Some((*text).to_owned()),
             _ => None,
         })
-    };
+    })
+}
+
+/// The fields [`search_text`] is made of.
+pub const SEARCH_FIELDS: [Field; 6] = [
+    Field::LastName,
+    Field::FirstName,
+    Field::LastNameKana,
+    Field::FirstNameKana,
+    Field::CorporateName,
+    Field::CorporateNameKana,
+];
+
+/// [`search_text`] from the stored text of [`SEARCH_FIELDS`] (a row written
+/// before the search text existed is given it so).
+pub fn search_text_from(text: impl Fn(Field) -> Option<String>) -> String {
+    let text = |field| text(field).map(|text| text.replace(' ', ""));
     let both = |a: Field, b: Field| format!("{}{}", text(a).unwrap_or_default(), text(b).unwrap_or_default());
     [
         both(Field::LastName, Field::FirstName),

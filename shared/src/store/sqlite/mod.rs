@@ -418,6 +418,9 @@ mod tests {
             })
             .unwrap();
         assert_eq!((status.as_str(), version), ("received", 1));
+        let search: String =
+            connection.query_row(r#"SELECT "searchText" FROM applications"#, [], |row| row.get(0)).unwrap();
+        assert_eq!(search, layout::search_text_from(|_| None), "given its search text by the layout's rule");
         for table in ["tokens", "notices", "counters", "idempotency"] {
             let count: i64 =
                 connection.query_row(&format!("SELECT count(*) FROM {table}"), [], |row| row.get(0)).unwrap();

@@ -296,18 +296,32 @@ fn migrate_idempotency(connection: &Connection) -> rusqlite::Result<()> {
     )
 }
 
-/// The search text of rows stored before it existed, computed as
-/// [`layout::search_text`] does: the names, the readings, the corporate name
-/// and its reading, each without spaces, one per line.
+/// The search text of rows stored before it existed, by the one rule
+/// ([`layout::search_text_from`]; a copy of it in SQL would drift).
 fn backfill_search_text(connection: &Connection) -> rusqlite::Result<()> {
-    connection.execute_batch(
-        r#"UPDATE applications SET "searchText" =
-               replace(coalesce("lastName", '') || coalesce("firstName", ''), ' ', '') || char(10)
-               || replace(coalesce("lastNameKana", '') || coalesce("firstNameKana", ''), ' ', '') || char(10)
-               || replace(coalesce("corporateName", ''), ' ', '') || char(10)
-               || replace(coalesce("corporateNameKana", ''), ' ', '')
-           WHERE "searchText" IS NULL"#,
-    )
+    let columns: Vec<String> = layout::SEARCH_FIELDS.iter().map(|field| quoted(field.key())).collect();
+    let sql = format!(
+        r#"SELECT "applicationId", {} FROM applications WHERE "searchText" IS NULL"#,
+        columns.join(", ")
+    );
+    let mut statement = connection.prepare(&sql)?;
+    let stale: Vec<(String, String)> = statement
+        .query_map([], |row| {
+            let mut values = std::collections::HashMap::new();
+            for (index, field) in layout::SEARCH_FIELDS.iter().enumerate() {
+                values.insert(*field, row.get::<_, Option<String>>(index + 1)?);
+            }
+            let text = layout::search_text_from(|field| values.get(&field).cloned().flatten());
+            Ok((row.get(0)?, text))
+        })?
+        .collect::<Result<_, _>>()?;
+    for (id, text) in stale {
+        connection.execute(
+            r#"UPDATE applications SET "searchText" = ?1 WHERE "applicationId" = ?2"#,
+            rusqlite::params![text, id],
+        )?;
+    }
+    Ok(())
 }
 
 /// `"name"`: a column name the layout gives at run time, quoted for SQL.
