@@ -5,7 +5,7 @@
 //! [`fields_module`] and [`routes_module`].
 
 use crate::domain::{
-    AuditAction, ContractType, Decision, Field, Group, HistoryAction, Kind, MessageRule, Presence, Status,
+    AuditAction, ContractType, Decision, ErasureReason, Field, Group, HistoryAction, Kind, MessageRule, Presence, Status,
 };
 use crate::http::ErrorCode;
 use serde::Serialize;
@@ -143,6 +143,8 @@ pub fn fields_module() -> String {
         HistoryAction::ALL.into_iter().map(|a| ChoiceJson { value: a.as_str(), label: a.label() }).collect();
     let audit: Vec<ChoiceJson> =
         AuditAction::ALL.into_iter().map(|a| ChoiceJson { value: a.as_str(), label: a.label() }).collect();
+    let erasure_reasons: Vec<ChoiceJson> =
+        ErasureReason::ALL.into_iter().map(|r| ChoiceJson { value: r.as_str(), label: r.label() }).collect();
     format!(
         "// Generated from the field table (shared/src/domain/fields.rs). Do not edit:\n\
          // `cargo run -p xtask -- web-fields` writes it, and a test keeps it equal.\n\
@@ -155,7 +157,9 @@ pub fn fields_module() -> String {
          // In the order the console offers them (`Decision::CONSOLE_ORDER`).\n\
          export const DECISIONS = {};\n\
          export const HISTORY_ACTIONS = {};\n\
-         export const AUDIT_ACTIONS = {};\n",
+         export const AUDIT_ACTIONS = {};\n\
+         // An erasure's reason is one of these codes, never free text.\n\
+         export const ERASURE_REASONS = {};\n",
         pretty(&fields),
         pretty(&groups),
         pretty(&choices),
@@ -164,6 +168,7 @@ pub fn fields_module() -> String {
         pretty(&decisions),
         pretty(&history),
         pretty(&audit),
+        pretty(&erasure_reasons),
     )
 }
 

@@ -500,6 +500,13 @@ impl Browser {
         Ok(())
     }
 
+    /// Chooses the option of this value in the select with this id, as a
+    /// click on the option does (WebDriver's own selection).
+    pub async fn choose(&self, id: &str, value: &str) -> Result<()> {
+        self.css(&format!("#{id}")).await?.select_by_value(value).await?;
+        Ok(())
+    }
+
     /// The current value of the input with this id.
     pub async fn value(&self, id: &str) -> Result<String> {
         let value =

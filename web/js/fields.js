@@ -397,3 +397,26 @@ export const AUDIT_ACTIONS = [
     "label": "件数の閲覧"
   }
 ];
+// An erasure's reason is one of these codes, never free text.
+export const ERASURE_REASONS = [
+  {
+    "value": "applicant_request",
+    "label": "ご本人からの削除請求"
+  },
+  {
+    "value": "duplicate",
+    "label": "重複したお申し込み"
+  },
+  {
+    "value": "mistaken",
+    "label": "誤ったお申し込み"
+  },
+  {
+    "value": "retention",
+    "label": "保存期間の終了"
+  },
+  {
+    "value": "other",
+    "label": "その他"
+  }
+];

@@ -153,6 +153,7 @@ pub fn detail<'a>(record: &'a Record, stored_history: &[HistoryEntry], checks: O
         from_status: None,
         to_status: Some(Status::AwaitingVerification),
         message: None,
+        reason: None,
     }];
     if let Some(at) = verified_at {
         history.push(HistoryEntry {
@@ -163,6 +164,7 @@ pub fn detail<'a>(record: &'a Record, stored_history: &[HistoryEntry], checks: O
             from_status: Some(Status::AwaitingVerification),
             to_status: Some(Status::Received),
             message: None,
+            reason: None,
         });
     }
     history.extend(stored_history.iter().cloned());

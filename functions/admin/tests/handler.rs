@@ -316,7 +316,7 @@ fn every_route(id: &str) -> Vec<Call> {
         get("/api/admin/applications.csv"),
         get(format!("/api/admin/applications/{id}")),
         decide(id, &fresh_key(), json!({ "decision": "approve", "expectedVersion": 2 })),
-        erase(id, json!({ "reason": "本人からの削除請求" })),
+        erase(id, json!({ "reason": "applicant_request" })),
         get("/api/admin/audit"),
         get("/api/admin/counts"),
     ]
@@ -661,7 +661,7 @@ async fn the_detail_checks_the_t_number_and_finds_the_same_phone_t_number_or_com
     assert!(decided.get("checks").is_none(), "{decided}");
 
     // Erased: no application, no checks; nor is it found any more.
-    assert_eq!(s.call(erase(&id_of(&twin), json!({ "reason": "本人からの削除請求" }))).await.status, 200);
+    assert_eq!(s.call(erase(&id_of(&twin), json!({ "reason": "applicant_request" }))).await.status, 200);
     let detail = s.call(get(format!("/api/admin/applications/{}", id_of(&twin)))).await.json();
     assert!(detail.get("checks").is_none(), "{detail}");
     let detail = s.call(get(format!("/api/admin/applications/{}", id_of(&this)))).await.json();
@@ -698,7 +698,7 @@ async fn the_counts_give_every_status_what_its_list_shows() {
     let body = json!({ "decision": "reject", "expectedVersion": 2 });
     assert_eq!(s.call(decide(&id_of(&rejected), &fresh_key(), body)).await.status, 200);
     let erased = s.received_at(corporation("e@example.com"), 1).await;
-    assert_eq!(s.call(erase(&id_of(&erased), json!({ "reason": "本人からの削除請求" }))).await.status, 200);
+    assert_eq!(s.call(erase(&id_of(&erased), json!({ "reason": "applicant_request" }))).await.status, 200);
 
     let counts = s.call(get("/api/admin/counts")).await.json();
     assert_eq!(
@@ -945,7 +945,14 @@ async fn an_erasure_answers_the_tombstone_and_keeps_who_why_and_when() {
     assert_eq!(answer.outcome(), (400, Some("bad_request".into())));
     assert!(s.store.get(stored.receipt.application_id).await.unwrap().is_some(), "not erased yet");
 
-    let answer = s.call(erase(&id, json!({ "reason": "本人からの削除請求(電話)" }))).await;
+    // Free text is refused: it could name the applicant, and would be kept for good.
+    for text in ["本人からの削除請求(電話)", "Applicant_request", "applicant request"] {
+        let answer = s.call(erase(&id, json!({ "reason": text }))).await;
+        assert_eq!(answer.outcome(), (422, Some("invalid_decision".into())), "{text}");
+        assert!(!answer.text().contains(text), "the message does not echo it");
+    }
+    assert!(s.store.get(stored.receipt.application_id).await.unwrap().is_some(), "not erased yet");
+    let answer = s.call(erase(&id, json!({ "reason": "applicant_request" }))).await;
     assert_eq!(answer.status, 200, "{}", answer.text());
     let detail = answer.json();
     assert_eq!(detail["application"], Value::Null);
@@ -958,8 +965,8 @@ async fn an_erasure_answers_the_tombstone_and_keeps_who_why_and_when() {
     assert_eq!(actions, ["submitted", "confirmed", "request_documents", "erase"]);
     assert_eq!(history[2]["message"], Value::Null, "the request's message went with the data");
     assert_eq!(
-        (&history[3]["actor"], &history[3]["message"], &history[3]["at"]),
-        (&json!(OPERATOR), &json!("本人からの削除請求(電話)"), &json!(erased_at))
+        (&history[3]["actor"], &history[3]["message"], &history[3]["reason"], &history[3]["at"]),
+        (&json!(OPERATOR), &Value::Null, &json!("applicant_request"), &json!(erased_at))
     );
     let text = answer.text();
     for personal in ["erase@example.com", "山田", "エックスサーバー", "06-6292-8811", "大深町"] {
@@ -967,7 +974,7 @@ async fn an_erasure_answers_the_tombstone_and_keeps_who_why_and_when() {
     }
     assert_eq!(s.call(get(format!("/api/admin/applications/{id}"))).await.json(), detail);
     // Again: the same tombstone.
-    let again = s.call(erase(&id, json!({ "reason": "二度目" }))).await;
+    let again = s.call(erase(&id, json!({ "reason": "duplicate" }))).await;
     assert_eq!(again.status, 200);
     assert_eq!(again.json(), detail);
     // Gone from the list; no decision on it.
@@ -978,7 +985,7 @@ async fn an_erasure_answers_the_tombstone_and_keeps_who_why_and_when() {
     assert_eq!(answer.status.as_u16() / 100, 4, "{}", answer.text());
 
     let unknown = ApplicationId::new(Timestamp::now().time());
-    let answer = s.call(erase(&unknown.to_string(), json!({ "reason": "本人からの削除請求" }))).await;
+    let answer = s.call(erase(&unknown.to_string(), json!({ "reason": "applicant_request" }))).await;
     assert_eq!(answer.outcome(), (404, Some("application_not_found".into())));
 }
 
@@ -1069,7 +1076,7 @@ async fn the_audit_lists_every_action_newest_first_and_no_applicant_data() {
     let body = json!({ "decision": "request_documents", "expectedVersion": 2, "message": "山田様、資料をお送りください。" });
     assert_eq!(s.call(decide(&id, &fresh_key(), body)).await.status, 200);
     assert_eq!(s.call(get("/api/admin/applications.csv")).await.status, 200);
-    assert_eq!(s.call(erase(&id, json!({ "reason": "山田様からの削除請求" }))).await.status, 200);
+    assert_eq!(s.call(erase(&id, json!({ "reason": "applicant_request" }))).await.status, 200);
     // Refused calls are not audited.
     assert_eq!(s.call(get("/api/admin/applications").claims(None)).await.status, 401);
 

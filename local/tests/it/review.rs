@@ -159,7 +159,7 @@ async fn an_operator_signs_in_lists_decides_exports_and_erases() {
     let erased = client
         .post(format!("{base}api/admin/applications/{id}/erasure"))
         .bearer_auth(&bearer)
-        .json(&json!({ "reason": "本人からの削除請求" }))
+        .json(&json!({ "reason": "applicant_request" }))
         .send()
         .await
         .unwrap();

@@ -3,7 +3,7 @@
 //! first two entries (submitted, confirmed) are read from the application's own
 //! times; every operator action is a stored entry.
 
-use super::{Actor, Decision, MailKind, OperatorMessage, Status, Timestamp, Version};
+use super::{Actor, Decision, ErasureReason, MailKind, OperatorMessage, Status, Timestamp, Version};
 use serde::Serialize;
 
 /// What happened.
@@ -101,8 +101,11 @@ pub struct HistoryEntry {
     pub action: HistoryAction,
     pub from_status: Option<Status>,
     pub to_status: Option<Status>,
-    /// The operator's message (a request, a reason); erased with the application.
+    /// The operator's message (a request, a rejection's reason); erased with the application.
     pub message: Option<OperatorMessage>,
+    /// An erasure's reason: a code, kept for good.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<ErasureReason>,
 }
 
 #[cfg(test)]

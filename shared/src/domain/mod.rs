@@ -9,6 +9,7 @@ mod choice;
 mod count;
 mod decision;
 mod email;
+mod erasure;
 mod fields;
 mod history;
 mod identifiers;
@@ -32,6 +33,7 @@ pub use choice::{Consent, ContractType};
 pub use count::Count;
 pub use decision::{Decision, MessageMismatch, MessageRule};
 pub use email::Email;
+pub use erasure::ErasureReason;
 pub use fields::{Accepts, Application, Field, Group, Kind, Presence};
 pub use history::{HistoryAction, HistoryEntry};
 pub use identifiers::{

@@ -10,9 +10,9 @@
 use super::plan::{IdempotencyRecord, MailRecord};
 use super::{ErasedApplication, StoredApplication};
 use crate::domain::{
-    Actor, Application, ApplicationId, AuditAction, AuditEntry, AuditId, Entry, Field, HistoryAction,
-    HistoryEntry, IdempotencyKey, Kind, NoticeId, OperatorMessage, PartnerCode, Receipt, ReceptionNumber,
-    RequestHash, Status, Timestamp, Version,
+    Actor, Application, ApplicationId, AuditAction, AuditEntry, AuditId, Entry, ErasureReason, Field,
+    HistoryAction, HistoryEntry, IdempotencyKey, Kind, NoticeId, OperatorMessage, PartnerCode, Receipt,
+    ReceptionNumber, RequestHash, Status, Timestamp, Version,
 };
 use crate::domain::{MailKind, MailSubject};
 use crate::keyed::{EmailKey, TokenHash};
@@ -173,6 +173,9 @@ pub mod attr {
     pub const FROM_STATUS: &str = "fromStatus";
     pub const TO_STATUS: &str = "toStatus";
     pub const MESSAGE: &str = "message";
+    /// History item of an erasure: its reason's code ([`crate::domain::ErasureReason`]),
+    /// which the erasure keeps.
+    pub const REASON: &str = "reason";
     /// History item of a decision: its result mail's marker.
     pub const RESULT_SENT_AT: &str = "resultSentAt";
     /// Tombstone of an erased application: when, and its status then (a
@@ -582,6 +585,9 @@ pub fn history_attributes(application_id: ApplicationId, entry: &HistoryEntry) -
     if let Some(message) = &entry.message {
         attributes.push((attr::MESSAGE, Value::Text(message.as_str().to_owned())));
     }
+    if let Some(reason) = entry.reason {
+        attributes.push((attr::REASON, Value::Text(reason.as_str().to_owned())));
+    }
     attributes
 }
 
@@ -602,6 +608,9 @@ pub fn history_entry_from<'a>(
         to_status: status(attr::TO_STATUS)?,
         message: get(attr::MESSAGE)
             .map(|text| OperatorMessage::parse(&text).map_err(|_| malformed(attr::MESSAGE)))
+            .transpose()?,
+        reason: get(attr::REASON)
+            .map(|text| ErasureReason::parse(&text).ok_or(malformed(attr::REASON)))
             .transpose()?,
     })
 }

@@ -262,6 +262,7 @@ pub fn decide(request: &DecisionWrite, read: DecisionRead) -> Result<DecisionPla
         from_status: Some(before.status),
         to_status: Some(to),
         message: request.message.clone(),
+        reason: None,
     };
     let record = IdempotencyRecord {
         application_id: id,
@@ -341,7 +342,8 @@ pub fn erase(request: &Erasure, read: ErasureRead) -> Result<ErasurePlan, EraseO
         action: HistoryAction::Erase,
         from_status: Some(before.status),
         to_status: None,
-        message: Some(request.reason.clone()),
+        message: None,
+        reason: Some(request.reason),
     };
     let mut clear_messages = read.history;
     clear_messages.retain(|version| *version < entry.version);
@@ -539,7 +541,7 @@ mod tests {
         let request = Erasure {
             application_id: current.id(),
             actor: actor.clone(),
-            reason: OperatorMessage::parse("request").unwrap(),
+            reason: crate::domain::ErasureReason::ApplicantRequest,
             at: at("2026-12-03T10:00:00+09:00"),
             token_hash: crate::keyed::TokenHash::parse(&"ab".repeat(32)).unwrap(),
             audit: AuditEntry::now(actor, AuditAction::Erase, Some(current.id())),

@@ -5,8 +5,9 @@
 
 use super::StoredApplication;
 use crate::domain::{
-    Actor, Application, ApplicationId, AuditEntry, AuditId, Decision, Field, IdempotencyKey, InvoiceNumber,
-    OperatorMessage, PartnerCode, Phone, ReceptionNumber, RequestHash, Status, Timestamp, Version,
+    Actor, Application, ApplicationId, AuditEntry, AuditId, Decision, ErasureReason, Field, IdempotencyKey,
+    InvoiceNumber, OperatorMessage, PartnerCode, Phone, ReceptionNumber, RequestHash, Status, Timestamp,
+    Version,
 };
 use crate::keyed::{EmailKey, TokenHash};
 
@@ -60,7 +61,7 @@ pub enum DecideOutcome {
 pub struct Erasure {
     pub application_id: ApplicationId,
     pub actor: Actor,
-    pub reason: OperatorMessage,
+    pub reason: ErasureReason,
     pub at: Timestamp,
     /// The hash of its verification token (derived from the id by the caller's key).
     pub token_hash: TokenHash,

@@ -127,6 +127,7 @@ pub(crate) fn decided(
         from_status: Some(Status::Received),
         to_status: Some(status),
         message: message.map(|text| OperatorMessage::parse(text).unwrap()),
+        reason: None,
     };
     (stored, entry)
 }

@@ -6,8 +6,8 @@ use crate::store_contract::{
     Fixture, application, application_with, confirmed, dynamodb, key, sqlite, submission, submission_expiring,
 };
 use shared::domain::{
-    Actor, ApplicationId, AuditAction, AuditEntry, Decision, Field, HistoryAction, IdempotencyKey,
-    OperatorMessage, PartnerCode, ReceptionNumber, Status, Timestamp, Version,
+    Actor, ApplicationId, AuditAction, AuditEntry, Decision, ErasureReason, Field, HistoryAction,
+    IdempotencyKey, OperatorMessage, PartnerCode, ReceptionNumber, Status, Timestamp, Version,
 };
 use shared::mail::{MailEvent, MailKind, MailSubject};
 use shared::store::plan;
@@ -160,17 +160,17 @@ async fn partner_codes_are_never_issued_twice(f: Fixture) {
     assert_eq!(f.store.decide(&same).await.unwrap(), DecideOutcome::PartnerCodeTaken);
     assert_eq!(f.store.get(second.receipt.application_id).await.unwrap().unwrap().status, Status::Received);
     // Not even once its application is erased.
-    let erasure = erasure_of(first.receipt.application_id, "本人からの削除請求");
+    let erasure = erasure_of(first.receipt.application_id, ErasureReason::ApplicantRequest);
     assert!(matches!(f.store.erase(&erasure).await.unwrap(), EraseOutcome::Erased(_)));
     same.idempotency_key = IdempotencyKey::parse(&test_support::unique("decision-key-0002")).unwrap();
     assert_eq!(f.store.decide(&same).await.unwrap(), DecideOutcome::PartnerCodeTaken);
 }
 
-fn erasure_of(id: ApplicationId, reason: &str) -> Erasure {
+fn erasure_of(id: ApplicationId, reason: ErasureReason) -> Erasure {
     Erasure {
         application_id: id,
         actor: operator(),
-        reason: OperatorMessage::parse(reason).unwrap(),
+        reason,
         at: Timestamp::now(),
         token_hash: key().verification_token(id).hash(),
         audit: AuditEntry::now(operator(), AuditAction::Erase, Some(id)),
@@ -190,22 +190,28 @@ async fn erasure_keeps_only_that_it_happened(f: Fixture) {
             .await
             .unwrap(),
     );
-    let outcome = f.store.erase(&erasure_of(id, "本人からの削除請求(電話)")).await.unwrap();
+    let outcome = f.store.erase(&erasure_of(id, ErasureReason::Duplicate)).await.unwrap();
     let EraseOutcome::Erased(erased) = outcome else { panic!("{outcome:?}") };
     assert_eq!((erased.status, erased.version), (Status::DocumentsRequested, asked.version.next()));
     assert_eq!(f.store.get(id).await.unwrap(), None);
     let (record, history) = f.store.record(id).await.unwrap().unwrap();
     assert_eq!(record, Record::Erased(erased.clone()));
-    let kept: Vec<_> =
-        history.iter().map(|e| (e.action, e.message.as_ref().map(|m| m.as_str().to_owned()))).collect();
+    // The request's message goes; the erasure keeps its reason, a code (no text).
+    let kept: Vec<_> = history
+        .iter()
+        .map(|e| (e.action, e.message.as_ref().map(|m| m.as_str().to_owned()), e.reason))
+        .collect();
     assert_eq!(
         kept,
         [
-            (HistoryAction::RequestDocuments, None),
-            (HistoryAction::Erase, Some("本人からの削除請求(電話)".to_owned()))
+            (HistoryAction::RequestDocuments, None, None),
+            (HistoryAction::Erase, None, Some(ErasureReason::Duplicate))
         ]
     );
-    assert_eq!(f.store.erase(&erasure_of(id, "二度目")).await.unwrap(), EraseOutcome::AlreadyErased(erased));
+    assert_eq!(
+        f.store.erase(&erasure_of(id, ErasureReason::ApplicantRequest)).await.unwrap(),
+        EraseOutcome::AlreadyErased(erased)
+    );
     assert_eq!(f.store.list(&list(None, None)).await.unwrap().items, []);
     assert_eq!(
         f.store.token(&key().verification_token(id).hash()).await.unwrap(),
@@ -236,7 +242,10 @@ async fn erasure_deletes_the_addresss_notices(f: Fixture) {
     };
     assert!(f.store.notice(notice_id).await.unwrap().is_some());
     let id = stored.receipt.application_id;
-    assert!(matches!(f.store.erase(&erasure_of(id, "削除請求")).await.unwrap(), EraseOutcome::Erased(_)));
+    assert!(matches!(
+        f.store.erase(&erasure_of(id, ErasureReason::ApplicantRequest)).await.unwrap(),
+        EraseOutcome::Erased(_)
+    ));
     assert_eq!(f.store.notice(notice_id).await.unwrap(), None);
     assert!(!f.store.pending_mail().await.unwrap().contains(&MailEvent::AlreadyReceived(notice_id)));
 }
@@ -411,7 +420,7 @@ async fn counts_are_what_the_lists_show(f: Fixture) {
     reject.retain_until = Some(Timestamp::now().plus_secs(-1));
     decided(f.store.decide(&reject).await.unwrap());
     let erased = received(&f, "g@example.com", 2).await;
-    f.store.erase(&erasure_of(erased.receipt.application_id, "本人からの削除請求")).await.unwrap();
+    f.store.erase(&erasure_of(erased.receipt.application_id, ErasureReason::ApplicantRequest)).await.unwrap();
 
     let counts = f.store.count_by_status().await.unwrap();
     let expected = [
@@ -491,7 +500,7 @@ async fn related_finds_the_same_phone_invoice_number_or_company(f: Fixture) {
     // Unverified and erased ones that share everything.
     f.store.submit(&submission_at("waiting@example.com", 4)).await.unwrap();
     let erased = received(&f, "erased@example.com", 3).await;
-    f.store.erase(&erasure_of(erased.receipt.application_id, "本人からの削除請求")).await.unwrap();
+    f.store.erase(&erasure_of(erased.receipt.application_id, ErasureReason::ApplicantRequest)).await.unwrap();
 
     let query = Related::of(&this, 20);
     assert_eq!(query.corporate_name.as_deref(), Some("エックスサーバー株式会社"));
@@ -612,7 +621,7 @@ async fn erase_everything(store: &dyn Store) -> ApplicationId {
         store.mark_mail_sent(MailSubject::Application(id), kind).await.unwrap();
     }
     assert!(matches!(
-        store.erase(&erasure_of(id, "本人からの削除請求")).await.unwrap(),
+        store.erase(&erasure_of(id, ErasureReason::ApplicantRequest)).await.unwrap(),
         EraseOutcome::Erased(_)
     ));
     id

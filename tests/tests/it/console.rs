@@ -489,7 +489,12 @@ async fn erasure_needs_a_reason_and_a_second_confirmation() -> Result<()> {
     browser.wait_until("!document.getElementById('erasure-reason-error').hidden").await?;
     assert!(!browser.is_shown("erasure-submit").await?, "no erasure without a reason");
     browser.assert_accessible("console: erasure, the reason").await?;
-    browser.type_into("erasure-reason", "ご本人から削除のご請求(電話)").await?;
+    // A code from the list, never free text (it is kept for good).
+    let options = browser
+        .eval("return [...document.getElementById('erasure-reason').options].map((o) => o.value).filter(Boolean)")
+        .await?;
+    assert_eq!(options, json!(["applicant_request", "duplicate", "mistaken", "retention", "other"]));
+    browser.choose("erasure-reason", "applicant_request").await?;
     browser.click("erasure-next").await?;
     browser.wait_until("!document.getElementById('erasure-step-confirm').hidden").await?;
     assert_eq!(active_id(&browser).await?, "erasure-confirm-text");
@@ -502,13 +507,14 @@ async fn erasure_needs_a_reason_and_a_second_confirmation() -> Result<()> {
 
     browser.click("erase-open").await?;
     browser.wait_until("document.getElementById('erasure-dialog').open").await?;
-    browser.type_into("erasure-reason", "ご本人から削除のご請求(電話)").await?;
+    browser.choose("erasure-reason", "applicant_request").await?;
     browser.click("erasure-next").await?;
+    assert!(browser.text("erasure-reason-echo").await?.contains("ご本人からの削除請求"));
     browser.click("erasure-submit").await?;
     browser.wait_until("!document.getElementById('detail-erased').hidden").await?;
     assert!(!browser.text("detail-fields").await?.contains("partner0@example.com"));
     let history = browser.text("detail-history").await?;
-    assert!(history.contains("個人情報の消去") && history.contains("ご本人から削除のご請求"), "{history}");
+    assert!(history.contains("個人情報の消去") && history.contains("ご本人からの削除請求"), "{history}");
     browser.assert_accessible("console: an erased application").await?;
     assert_eq!(
         browser.eval("return document.getElementById('decide-buttons').children.length").await?,

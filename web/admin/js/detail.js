@@ -8,7 +8,7 @@ import * as checks from './checks.js';
 import * as decisionDialog from './decision.js';
 import * as erasureDialog from './erasure.js';
 import { $, announce, fill, focusOn, h, notice } from './dom.js';
-import { actorLabel, dateTime, historyLabel, statusClass, statusLabel } from './format.js';
+import { actorLabel, dateTime, erasureReasonLabel, historyLabel, statusClass, statusLabel } from './format.js';
 import * as list from './list.js';
 
 let shown = null; // the detail on screen
@@ -33,7 +33,8 @@ function historyRows(history) {
       h('td', {}, historyLabel(entry.action)),
       h('td', { class: 'break' }, actorLabel(entry.actor)),
       h('td', {}, entry.toStatus ? `${entry.fromStatus ? `${statusLabel(entry.fromStatus)} → ` : ''}${statusLabel(entry.toStatus)}` : '—'),
-      h('td', { class: 'message' }, entry.message || ''),
+      // A message (a request, a rejection's reason), or an erasure's reason code.
+      h('td', { class: 'message' }, entry.message || (entry.reason ? erasureReasonLabel(entry.reason) : '')),
     ),
   );
 }

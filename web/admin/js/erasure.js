@@ -1,11 +1,13 @@
 // Erasure of an application's personal data: a required reason, then a
-// second confirmation that says it cannot be undone. The reason is the
-// operator's (it is kept in the history): the note asks for no personal data.
+// second confirmation that says it cannot be undone. The reason is one of the
+// codes of fields.js (it is kept in the history for good, so never free text).
 
 import { setBusy } from '../../js/busy.js';
 import * as api from './client.js';
 import * as dialogs from './dialogs.js';
-import { $, focusOn, notice } from './dom.js';
+import { ERASURE_REASONS } from '../../js/fields.js';
+import { $, focusOn, h, notice } from './dom.js';
+import { erasureReasonLabel } from './format.js';
 
 let current = null; // {detail, onDone}
 
@@ -22,18 +24,15 @@ export function openFor(detail, { onDone }) {
   step(false);
   notice($('erasure-error'), '');
   notice($('erasure-reason-error'), '');
+  $('erasure-reason').value = '';
   $('erasure-reason').removeAttribute('aria-invalid');
   setBusy($('erasure-submit'), false);
   dialogs.open($('erasure-dialog'), $('erasure-reason'));
 }
 
 function next() {
-  const reason = $('erasure-reason').value.trim();
-  const problem = !reason
-    ? '消去の理由を入力してください。'
-    : [...reason].length > 2000
-      ? '理由は2,000文字以内で入力してください。'
-      : '';
+  const reason = $('erasure-reason').value;
+  const problem = reason ? '' : '消去の理由を選んでください。';
   notice($('erasure-reason-error'), problem);
   if (problem) {
     $('erasure-reason').setAttribute('aria-invalid', 'true');
@@ -41,7 +40,7 @@ function next() {
     return;
   }
   $('erasure-reason').removeAttribute('aria-invalid');
-  $('erasure-reason-echo').textContent = reason;
+  $('erasure-reason-echo').textContent = erasureReasonLabel(reason);
   step(true);
   focusOn($('erasure-confirm-text'));
 }
@@ -53,7 +52,7 @@ async function submit(event) {
   if (button.disabled) return;
   setBusy(button, true, '消去しています…');
   notice($('erasure-error'), '');
-  const answer = await api.erase(current.detail.applicationId, $('erasure-reason').value.trim());
+  const answer = await api.erase(current.detail.applicationId, $('erasure-reason').value);
   setBusy(button, false);
   if (!answer.ok) {
     notice($('erasure-error'), api.messageOf(answer, '消去できませんでした。もう一度お試しください。'));
@@ -72,6 +71,7 @@ function cancel() {
 }
 
 export function wire() {
+  $('erasure-reason').append(...ERASURE_REASONS.map((reason) => h('option', { value: reason.value }, reason.label)));
   $('erasure-form').addEventListener('submit', submit);
   $('erasure-next').addEventListener('click', next);
   $('erasure-cancel').addEventListener('click', cancel);

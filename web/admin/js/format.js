@@ -1,7 +1,7 @@
 // How values read in the console: Japan time, the statuses' and actions'
 // Japanese names (declared once in Rust, generated into fields.js).
 
-import { AUDIT_ACTIONS, CONTRACT_TYPES, HISTORY_ACTIONS, STATUSES } from '../../js/fields.js';
+import { AUDIT_ACTIONS, CONTRACT_TYPES, ERASURE_REASONS, HISTORY_ACTIONS, STATUSES } from '../../js/fields.js';
 
 const DATE_TIME = new Intl.DateTimeFormat('ja-JP', {
   timeZone: 'Asia/Tokyo',
@@ -28,6 +28,7 @@ export const statusLabel = (status) => labelOf(STATUSES, status);
 export const contractTypeLabel = (type) => labelOf(CONTRACT_TYPES, type);
 export const historyLabel = (action) => labelOf(HISTORY_ACTIONS, action);
 export const auditLabel = (action) => labelOf(AUDIT_ACTIONS, action);
+export const erasureReasonLabel = (reason) => labelOf(ERASURE_REASONS, reason);
 
 /** Who acted: an operator's sign-in name, 申込者 or 不明. */
 export function actorLabel(actor) {

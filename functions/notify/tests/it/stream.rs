@@ -298,7 +298,7 @@ async fn erase(store: &DynamoStore, stored: &StoredApplication) {
     let erasure = Erasure {
         application_id: id,
         actor: operator.clone(),
-        reason: OperatorMessage::parse("本人からの削除請求(電話)").unwrap(),
+        reason: shared::domain::ErasureReason::ApplicantRequest,
         at: Timestamp::now(),
         token_hash: key().verification_token(id).hash(),
         audit: AuditEntry::now(operator, AuditAction::Erase, Some(id)),

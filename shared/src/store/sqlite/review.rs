@@ -135,7 +135,7 @@ fn history_in(
     now: i64,
 ) -> rusqlite::Result<Vec<HistoryEntry>> {
     let mut statement = connection.prepare(
-        r#"SELECT "version", "at", "actor", "action", "fromStatus", "toStatus", "message" FROM history
+        r#"SELECT "version", "at", "actor", "action", "fromStatus", "toStatus", "message", "reason" FROM history
            WHERE "applicationId" = ?1 AND (?2 IS NULL OR "version" = ?2)
            AND ("expiresAt" IS NULL OR "expiresAt" >= ?3) ORDER BY "version""#,
     )?;

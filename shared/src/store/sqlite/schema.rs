@@ -180,6 +180,7 @@ pub(super) fn tables() -> Vec<Table> {
                 Column::nullable(attr::FROM_STATUS, "TEXT"),
                 Column::nullable(attr::TO_STATUS, "TEXT"),
                 Column::nullable(attr::MESSAGE, "TEXT"),
+                Column::nullable(attr::REASON, "TEXT"),
                 Column::nullable(attr::RESULT_SENT_AT, "TEXT"),
                 Column::nullable(attr::EXPIRES_AT, "INTEGER"),
             ],
