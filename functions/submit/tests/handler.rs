@@ -330,7 +330,14 @@ async fn preview_shows_and_confirm_receives_once() {
     assert_eq!((again.status, again.raw == confirmed.raw), (StatusCode::OK, true), "idempotent");
     let events = s.events();
     assert_eq!(events.iter().filter(|e| matches!(e, MailEvent::Confirmed(_))).count(), 1, "{events:?}");
-    assert_eq!(s.call(preview(&token)).await.body["status"], "received");
+    // The used link no longer shows the application: the status and the
+    // reception number only (contract v3).
+    let used = s.call(preview(&token)).await;
+    assert_eq!(used.status, StatusCode::OK, "{}", used.body);
+    assert_eq!(
+        used.body,
+        serde_json::json!({ "status": "received", "receptionNumber": confirmed.body["receptionNumber"] })
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
