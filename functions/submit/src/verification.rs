@@ -55,7 +55,7 @@ impl Handler {
         http::require_method(req, route.method)?;
         let body: TokenBody = http::decode_json(req)?;
         let token = VerificationToken::parse(&body.token).ok_or_else(malformed_token)?;
-        self.admit(Action::Verification, req, route).await?;
+        self.admit(Action::Verification, req, None, route).await?;
         Ok(token.hash())
     }
 

@@ -454,6 +454,7 @@ fn functions_get_the_environment_their_code_reads() {
     let limits = [
         (shared::limits::ENV_SUBMISSIONS_PER_CLIENT, "RateLimitSubmissionsPerClient"),
         (shared::limits::ENV_SUBMISSIONS_TOTAL, "RateLimitSubmissionsTotal"),
+        (shared::limits::ENV_SUBMISSIONS_PER_ADDRESS, "RateLimitSubmissionsPerAddress"),
         (shared::limits::ENV_VERIFICATIONS_PER_CLIENT, "RateLimitVerificationsPerClient"),
         (submit::ENV_VERIFICATION_TTL_HOURS, "VerificationTtlHours"),
     ];
@@ -466,6 +467,7 @@ fn functions_get_the_environment_their_code_reads() {
     assert_eq!(submit, expected);
     assert_eq!(template["Parameters"]["RateLimitSubmissionsPerClient"]["Default"], 10);
     assert_eq!(template["Parameters"]["RateLimitSubmissionsTotal"]["Default"], 1000);
+    assert_eq!(template["Parameters"]["RateLimitSubmissionsPerAddress"]["Default"], 3);
     assert_eq!(template["Parameters"]["VerificationTtlHours"]["Default"], 24);
 
     let notify = environment("notify");
