@@ -554,6 +554,33 @@ fn rejected_retention_days_is_a_parameter_that_reaches_the_admin_function() {
     );
 }
 
+/// Point-in-time recovery keeps erased applications for its window: the
+/// window is a parameter (AWS's 35 days by default), and the README's
+/// retention table names it and the stream's 24 hours.
+#[test]
+fn the_recovery_window_is_a_parameter_the_readme_states() {
+    let template = template();
+    let parameter = &template["Parameters"]["PointInTimeRecoveryDays"];
+    assert_eq!(parameter["Type"], "Number");
+    assert_eq!(parameter["Default"], 35);
+    assert_eq!(parameter["MinValue"], 1);
+    assert_eq!(parameter["MaxValue"], 35);
+    let recovery =
+        &resources(&template)["ApplicationsTable"]["Properties"]["PointInTimeRecoverySpecification"];
+    assert_eq!(recovery["PointInTimeRecoveryEnabled"], true);
+    assert_eq!(recovery["RecoveryPeriodInDays"], reference("PointInTimeRecoveryDays"));
+
+    let readme = std::fs::read_to_string(test_support::workspace_root().join("README.md")).unwrap();
+    let retention = readme.split("### Retention").nth(1).expect("a retention section");
+    let table: Vec<&str> =
+        retention.lines().skip_while(|l| !l.starts_with('|')).take_while(|l| l.starts_with('|')).collect();
+    let row = |needle: &str| table.iter().find(|row| row.contains(needle)).copied();
+    let backups = row("PointInTimeRecoveryDays").expect("a row for the backups' window");
+    assert!(backups.contains("35 days") && backups.contains("replay-erasures"), "{backups}");
+    let stream = row("stream").expect("a row for the stream");
+    assert!(stream.contains("24 hours"), "{stream}");
+}
+
 /// Mail leaves SES over TLS only: the stack creates a configuration set with
 /// `TlsPolicy: REQUIRE` and notify sends with it, unless the
 /// `SesConfigurationSet` parameter names an existing set; notify may use
