@@ -10,12 +10,12 @@
 //!   (`GET /api/admin/applications.csv`, [`admin::Handler::export_stream`], as
 //!   the local server serves it): time, bytes, peak RSS.
 //!
-//! Seeding writes the rows the stores write for a verified application, built
-//! with [`layout::application_attributes`]: SQLite in one transaction of
-//! prepared INSERTs, DynamoDB by BatchWriteItem (25 items a request, several
-//! requests in flight) of the application item with its email and reception
-//! reservations. No history, tokens or partner-code items (the list, the
-//! searches and the export read none of them).
+//! Seeding goes through the store's own [`shared::store::Tooling::import`],
+//! which writes what a confirmation would have left (the application with its
+//! address and reception reservations, its partner code if approved, its
+//! mails marked sent): SQLite in transactions of 5,000 rows, DynamoDB by
+//! BatchWriteItem (25 items a request, several requests in flight). No
+//! history or tokens (the list, the searches and the export read none).
 //!
 //! ```text
 //! cargo run --release -p xtask -- bench-review --backend sqlite --data-dir /tmp/bench
@@ -25,15 +25,13 @@
 //! `scripts/bench-review` runs both, moto started as the other scripts do.
 
 use anyhow::{Context, Result, anyhow, bail, ensure};
-use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
 use shared::domain::{
-    Application, ApplicationId, Field, PartnerCode, Receipt, ReceptionNumber, Status, Timestamp, Version,
+    Application, ApplicationId, PartnerCode, Receipt, ReceptionNumber, Status, Timestamp, Version,
 };
 use shared::keyed::IdentifierKey;
 use shared::store::dynamodb::DynamoStore;
-use shared::store::layout::{self, Value, attr};
 use shared::store::sqlite::SqliteStore;
-use shared::store::{Cursor, ListQuery, Search, Store, StoredApplication};
+use shared::store::{Cursor, Imported, ListQuery, Search, Store, StoredApplication};
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::future::Future;
@@ -336,152 +334,40 @@ pub fn seeded(index: usize, now: i64) -> Result<StoredApplication> {
     })
 }
 
-/// Every attribute [`layout::application_attributes`] may write, in column order.
-fn attribute_columns() -> Vec<&'static str> {
-    let mut columns = vec![
-        attr::APPLICATION_ID,
-        attr::RECEPTION_NUMBER,
-        attr::RECEIVED_AT,
-        attr::UPDATED_AT,
-        attr::STATUS,
-        attr::VERSION,
-        attr::TERMS_AGREED_AT,
-        attr::VERIFIED_AT,
-        attr::EXPIRES_AT,
-        attr::SUPERSEDES,
-        attr::PARTNER_CODE,
-        attr::LISTING,
-        attr::SEARCH_TEXT,
-    ];
-    columns.extend(Field::kept().map(Field::key));
-    columns
-}
-
-/// Seeds SQLite in one transaction of prepared INSERTs: the columns the store
-/// writes (its layout) plus the email key and the sent-mail markers.
-fn seed_sqlite(path: &std::path::Path, key: &IdentifierKey, count: usize, now: i64) -> Result<()> {
-    let mut connection = rusqlite::Connection::open(path)?;
-    connection.pragma_update(None, "synchronous", "FULL")?;
-    let columns = attribute_columns();
-    let extra = [
-        attr::EMAIL_KEY,
-        attr::VERIFICATION_SENT_AT,
-        attr::ACKNOWLEDGEMENT_SENT_AT,
-        attr::OPERATOR_NOTICE_SENT_AT,
-    ];
-    let names: Vec<String> = columns.iter().chain(&extra).map(|c| format!("\"{c}\"")).collect();
-    let placeholders: Vec<String> = (1..=names.len()).map(|i| format!("?{i}")).collect();
-    let sql = format!("INSERT INTO applications ({}) VALUES ({})", names.join(", "), placeholders.join(", "));
-    let tx = connection.transaction()?;
-    {
-        let mut statement = tx.prepare(&sql)?;
-        for index in 0..count {
+/// The seeded applications `range`, as the store imports them.
+fn imported(range: std::ops::Range<usize>, key: &IdentifierKey, now: i64) -> Result<Vec<Imported>> {
+    range
+        .map(|index| {
             let stored = seeded(index, now)?;
-            let mut by_name: HashMap<&str, Value> =
-                layout::application_attributes(&stored).into_iter().collect();
-            let mut row: Vec<rusqlite::types::Value> = Vec::with_capacity(names.len());
-            for column in &columns {
-                row.push(match by_name.remove(column) {
-                    None => rusqlite::types::Value::Null,
-                    Some(Value::Text(text)) => text.into(),
-                    Some(Value::Number(digits)) => digits.parse::<i64>()?.into(),
-                });
-            }
-            ensure!(by_name.is_empty(), "attributes without a column: {:?}", by_name.keys());
-            let sent = stored.verified_at.expect("verified").to_string();
-            row.push(key.email(&stored.application.email).as_str().to_owned().into());
-            row.push(stored.receipt.received_at.to_string().into());
-            row.push(sent.clone().into());
-            row.push(sent.into());
-            statement.execute(rusqlite::params_from_iter(row))?;
-        }
-    }
-    tx.commit()?;
-    Ok(())
+            let email_key = key.email(&stored.application.email);
+            Ok(Imported { stored, email_key })
+        })
+        .collect()
 }
 
-fn s(text: impl Into<String>) -> AttributeValue {
-    AttributeValue::S(text.into())
-}
-
-/// The items a confirmed application has in the table: the application, its
-/// address's reservation and its reception number's.
-fn dynamo_items(stored: &StoredApplication, key: &IdentifierKey) -> Vec<HashMap<String, AttributeValue>> {
-    let id = stored.receipt.application_id.to_string();
-    let keys = |pk: String, sk: &str| {
-        HashMap::from([(layout::PARTITION_KEY.to_owned(), s(pk)), (layout::SORT_KEY.to_owned(), s(sk))])
-    };
-    let mut application =
-        keys(layout::application_pk(stored.receipt.application_id), layout::APPLICATION_SORT_KEY);
-    for (name, value) in layout::application_attributes(stored) {
-        let value = match value {
-            Value::Text(text) => AttributeValue::S(text),
-            Value::Number(digits) => AttributeValue::N(digits),
-        };
-        application.insert(name.to_owned(), value);
-    }
-    let email_key = key.email(&stored.application.email);
-    let sent = stored.verified_at.expect("verified").to_string();
-    application.insert(attr::EMAIL_KEY.to_owned(), s(email_key.as_str()));
-    application.insert(attr::VERIFICATION_SENT_AT.to_owned(), s(stored.receipt.received_at.to_string()));
-    application.insert(attr::ACKNOWLEDGEMENT_SENT_AT.to_owned(), s(sent.clone()));
-    application.insert(attr::OPERATOR_NOTICE_SENT_AT.to_owned(), s(sent.clone()));
-    let mut email = keys(layout::email_pk(&email_key), layout::EMAIL_SORT_KEY);
-    email.insert(attr::APPLICATION_ID.to_owned(), s(id.clone()));
-    email.insert(attr::CONFIRMED_AT.to_owned(), s(sent));
-    let mut reception =
-        keys(layout::reception_pk(stored.receipt.reception_number), layout::RECEPTION_SORT_KEY);
-    reception.insert(attr::APPLICATION_ID.to_owned(), s(id));
-    vec![application, email, reception]
-}
-
-/// Seeds DynamoDB by BatchWriteItem: applications in chunks, `in_flight` requests at once.
-async fn seed_dynamodb(
-    client: &aws_sdk_dynamodb::Client,
-    table: &str,
+/// Seeds a store through its own import ([`shared::store::Tooling::import`]), `chunk`
+/// applications a call, `in_flight` calls at once: the store writes its own
+/// layout, so the seed cannot drift from what the store reads.
+async fn seed(
+    store: Arc<dyn Store>,
     key: Arc<IdentifierKey>,
     count: usize,
     now: i64,
+    chunk: usize,
     in_flight: usize,
 ) -> Result<()> {
-    // 25 items a request: 8 applications (24 items) each.
-    const PER_REQUEST: usize = 8;
     let next = Arc::new(AtomicUsize::new(0));
     let mut workers = tokio::task::JoinSet::new();
     for _ in 0..in_flight.max(1) {
-        let (client, table, key, next) =
-            (client.clone(), table.to_owned(), Arc::clone(&key), Arc::clone(&next));
+        let (store, key, next) = (Arc::clone(&store), Arc::clone(&key), Arc::clone(&next));
         workers.spawn(async move {
             loop {
-                let start = next.fetch_add(PER_REQUEST, Ordering::Relaxed);
+                let start = next.fetch_add(chunk, Ordering::Relaxed);
                 if start >= count {
                     return Ok::<(), anyhow::Error>(());
                 }
-                let mut requests = Vec::new();
-                for index in start..(start + PER_REQUEST).min(count) {
-                    for item in dynamo_items(&seeded(index, now)?, &key) {
-                        let put = PutRequest::builder().set_item(Some(item)).build()?;
-                        requests.push(WriteRequest::builder().put_request(put).build());
-                    }
-                }
-                let mut attempt = 0;
-                while !requests.is_empty() {
-                    let output = client
-                        .batch_write_item()
-                        .request_items(&table, std::mem::take(&mut requests))
-                        .send()
-                        .await
-                        .map_err(|e| {
-                            anyhow!("BatchWriteItem: {}", aws_sdk_dynamodb::error::DisplayErrorContext(e))
-                        })?;
-                    requests =
-                        output.unprocessed_items.and_then(|mut m| m.remove(&table)).unwrap_or_default();
-                    attempt += 1;
-                    ensure!(attempt < 20, "unprocessed items persisted");
-                    if !requests.is_empty() {
-                        tokio::time::sleep(Duration::from_millis(20 * attempt)).await;
-                    }
-                }
+                let applications = imported(start..(start + chunk).min(count), &key, now)?;
+                store.import(&applications).await.map_err(|e| anyhow!("{e}"))?;
             }
         });
     }
@@ -607,10 +493,10 @@ async fn bench(args: Args) -> Result<()> {
             let dir = args.data_dir.clone().context("--data-dir")?;
             let path = dir.join(shared::store::sqlite::FILE_NAME);
             ensure!(!path.exists(), "{} exists: give a new --data-dir", path.display());
-            let store = SqliteStore::open_dir(&dir).map_err(|e| anyhow!("{e}"))?;
-            let (path, key, count) = (path.clone(), Arc::clone(&key), args.count);
-            tokio::task::spawn_blocking(move || seed_sqlite(&path, &key, count, now)).await??;
-            Arc::new(store)
+            let store: Arc<dyn Store> = Arc::new(SqliteStore::open_dir(&dir).map_err(|e| anyhow!("{e}"))?);
+            // One writer: SQLite has one; 5,000 rows a transaction.
+            seed(Arc::clone(&store), Arc::clone(&key), args.count, now, 5_000, 1).await?;
+            store
         }
         Backend::Dynamodb => {
             let endpoint = std::env::var("AWS_ENDPOINT_URL").unwrap_or_default();
@@ -621,8 +507,10 @@ async fn bench(args: Args) -> Result<()> {
             let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
             let client = aws_sdk_dynamodb::Client::new(&sdk);
             shared::store::dynamodb::create_table(&client, &table).await.map_err(|e| anyhow!("{e}"))?;
-            seed_dynamodb(&client, &table, Arc::clone(&key), args.count, now, args.in_flight).await?;
-            Arc::new(DynamoStore::new(client, table))
+            let store: Arc<dyn Store> = Arc::new(DynamoStore::new(client, table));
+            // 8 applications (≤ 32 items) a call: BatchWriteItem takes 25 items a request.
+            seed(Arc::clone(&store), Arc::clone(&key), args.count, now, 8, args.in_flight).await?;
+            store
         }
     };
     let seeded_in = seeding.elapsed();
@@ -812,7 +700,7 @@ mod tests {
             assert!(numbers.insert(stored.receipt.reception_number));
             assert!(phones.insert(stored.application.phone.as_str().to_owned()));
             *statuses.entry(stored.status).or_insert(0) += 1;
-            let search = layout::search_text(&stored.application);
+            let search = shared::store::layout::search_text(&stored.application);
             assert!(!search.contains(NO_TEXT));
             few += usize::from(search.contains(FEW_TEXT));
         }

@@ -3,7 +3,7 @@
 //! entry and its audit entry inside; the result mail follows from the stream.
 
 use super::{Handler, application_id, not_found, unavailable};
-use lambda_http::http::{HeaderValue, StatusCode};
+use lambda_http::http::HeaderValue;
 use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use shared::domain::{
@@ -29,7 +29,7 @@ struct Body_ {
 }
 
 pub(crate) fn invalid(message: &'static str) -> ApiError {
-    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidDecision, message)
+    ApiError::new(ErrorCode::InvalidDecision, message)
 }
 
 pub(crate) fn message_of(text: Option<&str>) -> Result<Option<OperatorMessage>, ApiError> {
@@ -93,7 +93,6 @@ pub async fn decide(handler: &Handler, req: &Request, actor: Actor) -> Result<Re
             DecideOutcome::Replayed(_) => return replayed(handler, id).await,
             DecideOutcome::KeyReused => {
                 return Err(ApiError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
                     ErrorCode::IdempotencyKeyReused,
                     "この操作の識別情報(Idempotency-Key)は、別の内容で使われています。画面を開き直してから操作してください。",
                 ));
@@ -101,14 +100,12 @@ pub async fn decide(handler: &Handler, req: &Request, actor: Actor) -> Result<Re
             DecideOutcome::NotFound => return Err(not_found()),
             DecideOutcome::VersionConflict(_) => {
                 return Err(ApiError::new(
-                    StatusCode::CONFLICT,
                     ErrorCode::VersionConflict,
                     "この申込は、ほかの操作によって更新されています。最新の内容を確認してから、もう一度操作してください。",
                 ));
             }
             DecideOutcome::InvalidTransition(_) => {
                 return Err(ApiError::new(
-                    StatusCode::CONFLICT,
                     ErrorCode::InvalidTransition,
                     "この申込の状態では、その判定はできません。",
                 ));

@@ -101,7 +101,6 @@ pub async fn export(handler: &Handler, req: &Request, actor: Actor) -> Result<Re
     while let Some(chunk) = chunks.next().await.map_err(unavailable)? {
         if bytes.len() + chunk.len() > MAX_LAMBDA_BYTES {
             return Err(ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
                 ErrorCode::ExportTooLarge,
                 "出力する件数が多すぎます。期間(from・to)や状態で絞り込んで、分けて出力してください。",
             ));
@@ -119,8 +118,8 @@ pub async fn export(handler: &Handler, req: &Request, actor: Actor) -> Result<Re
 pub async fn export_stream(
     handler: &Handler,
     req: &Request,
+    actor: Actor,
 ) -> Result<(Response<Body>, tokio::sync::mpsc::Receiver<Vec<u8>>), Response<Body>> {
-    let actor = crate::operator::operator(req).map_err(ApiError::into_response)?;
     let query = export_query(handler, req, actor).await.map_err(ApiError::into_response)?;
     let (sender, receiver) = tokio::sync::mpsc::channel(4);
     let mut chunks = Chunks::new(Arc::clone(&handler.store), query);

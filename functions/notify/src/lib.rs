@@ -22,11 +22,13 @@ use aws_lambda_events::event::dynamodb::{Event, EventRecord};
 use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 use lambda_runtime::{Error, LambdaEvent};
 use serde_dynamo::AttributeValue;
-use shared::domain::{ApplicationId, HistoryAction, Status};
+use shared::domain::{Status, Timestamp};
 use shared::keyed::IdentifierKey;
 use shared::mail::{DeliverError, MailConfig, MailEvent, Mailer, Postman, deliver};
 use shared::store::Store;
-use shared::store::layout::{self, attr};
+use shared::store::layout::{self, LayoutError, attr};
+use shared::store::plan;
+use std::borrow::Cow;
 
 /// What the handler needs, built once per cold start.
 pub struct Deps {
@@ -82,47 +84,40 @@ async fn process(deps: &Deps, record: &EventRecord) -> Result<(), RecordError> {
 }
 
 /// The mail event a record stands for, or `None` for any other record.
+/// Which records can stand for one is the template's filter (an INSERT, or a
+/// confirmation's MODIFY); what the new image owes is the stores' own rule
+/// ([`plan::owed`] over [`layout::mail_record`]), the same that a restarted
+/// local server delivers by.
 pub fn event_of(record: &EventRecord) -> Result<Option<MailEvent>, RecordError> {
     let keys = &record.change.keys;
     let Some(pk) = string(keys, layout::PARTITION_KEY) else { return Ok(None) };
     let sk = string(keys, layout::SORT_KEY).unwrap_or_default();
-    let application_item = layout::is_application_item(pk) && sk == layout::APPLICATION_SORT_KEY;
-    let history_item = layout::is_application_item(pk) && layout::is_history_item(sk);
     let status = |image: &serde_dynamo::Item| string(image, attr::STATUS).and_then(Status::parse);
-    let application_id = || {
-        string(&record.change.new_image, attr::APPLICATION_ID)
-            .and_then(ApplicationId::parse)
-            .ok_or(RecordError::Decode(attr::APPLICATION_ID))
-    };
-    Ok(match record.event_name.as_str() {
-        "INSERT" if application_item => match status(&record.change.new_image) {
-            Some(Status::AwaitingVerification) => Some(MailEvent::Submitted(application_id()?)),
-            _ => None,
-        },
-        "INSERT" if history_item => decision_of(pk, sk, &record.change.new_image)?,
-        "INSERT" => layout::notice_id_of(pk).map(MailEvent::AlreadyReceived),
-        "MODIFY" if application_item => {
-            let confirmed = status(&record.change.old_image) == Some(Status::AwaitingVerification)
-                && status(&record.change.new_image) == Some(Status::Received);
-            if confirmed { Some(MailEvent::Confirmed(application_id()?)) } else { None }
+    let filtered = match record.event_name.as_str() {
+        "INSERT" => true,
+        // Only an application item has a status (a history item's images
+        // never match the filter); checked all the same.
+        "MODIFY" => {
+            sk == layout::APPLICATION_SORT_KEY
+                && status(&record.change.old_image) == Some(Status::AwaitingVerification)
+                && status(&record.change.new_image) == Some(Status::Received)
         }
-        _ => None,
-    })
-}
-
-/// A new history item: a decision's event, or `None` for the entries that
-/// mail nobody (an erasure). Everything is read from the keys but the action,
-/// so the event names exactly the item the delivery reads back.
-fn decision_of(pk: &str, sk: &str, image: &serde_dynamo::Item) -> Result<Option<MailEvent>, RecordError> {
-    let id = pk
-        .strip_prefix(layout::APPLICATION_PREFIX)
-        .and_then(ApplicationId::parse)
-        .ok_or(RecordError::Decode(layout::PARTITION_KEY))?;
-    let version = layout::history_version_of(sk).ok_or(RecordError::Decode(layout::SORT_KEY))?;
-    let action = string(image, attr::ACTION)
-        .and_then(HistoryAction::parse)
-        .ok_or(RecordError::Decode(attr::ACTION))?;
-    Ok(action.decision().map(|decision| MailEvent::Decided(id, version, decision)))
+        _ => false,
+    };
+    if !filtered {
+        return Ok(None);
+    }
+    let image = &record.change.new_image;
+    // Whether it had expired is judged at the change, not at its (late,
+    // retried) delivery: the delivery reads the store back in any case.
+    let changed_at = Timestamp::from_epoch(record.change.approximate_creation_date_time.timestamp())
+        .unwrap_or_else(Timestamp::now);
+    let kept = layout::mail_record(pk, sk, |name| string(image, name).map(Cow::Borrowed), changed_at)
+        .map_err(|error| match error {
+            LayoutError::Missing(name) | LayoutError::Malformed(name) => RecordError::Decode(name),
+            LayoutError::Invalid(_) => RecordError::Decode(attr::APPLICATION_ID),
+        })?;
+    Ok(kept.as_ref().and_then(plan::owed))
 }
 
 /// An attribute as the layout's decoder reads it: `S` as is, `N` as its digits.
@@ -137,7 +132,7 @@ fn string<'a>(item: &'a serde_dynamo::Item, name: &str) -> Option<&'a str> {
 mod tests {
     use super::*;
     use serde_json::{Value, json};
-    use shared::domain::{Decision, Version};
+    use shared::domain::{ApplicationId, Decision, Version};
     use shared::mail::MailEvent;
 
     const ID: &str = "01KB5Q9Z8E4M7T3W6X2C9HJ5RA";

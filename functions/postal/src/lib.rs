@@ -45,7 +45,7 @@ fn answer(req: &Request) -> Result<Response<Body>, ApiError> {
     let code = code_from_path(req.uri().path())?;
     let addresses = postal::TABLE.lookup(code);
     if addresses.len() == 0 {
-        return Err(ApiError::new(StatusCode::NOT_FOUND, ErrorCode::PostalCodeNotFound, NOT_FOUND_MESSAGE));
+        return Err(ApiError::new(ErrorCode::PostalCodeNotFound, NOT_FOUND_MESSAGE));
     }
     if http::if_none_match(req.headers(), ETAG.as_bytes()) {
         return Ok(not_modified());
@@ -62,8 +62,7 @@ fn code_from_path(path: &str) -> Result<u32, ApiError> {
     if let Some(code) = PostalCode::from_ascii(segment.as_bytes()) {
         return Ok(code.number());
     }
-    let invalid =
-        |issue: Issue| ApiError::new(StatusCode::BAD_REQUEST, ErrorCode::InvalidPostalCode, issue.message);
+    let invalid = |issue: Issue| ApiError::new(ErrorCode::InvalidPostalCode, issue.message);
     let decoded = percent_encoding::percent_decode_str(segment)
         .decode_utf8()
         .map_err(|_| invalid(Issue::invalid_format(Field::PostalCode)))?;
@@ -184,7 +183,7 @@ mod tests {
         ] {
             let error = code_from_path(path).unwrap_err();
             assert_eq!(
-                (error.status, error.code),
+                (error.status(), error.code),
                 (StatusCode::BAD_REQUEST, ErrorCode::InvalidPostalCode),
                 "{path}"
             );

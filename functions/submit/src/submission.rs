@@ -97,7 +97,6 @@ fn accepted(body: String, replayed: bool) -> Response<Body> {
 
 fn key_reused() -> ApiError {
     ApiError::new(
-        StatusCode::UNPROCESSABLE_ENTITY,
         ErrorCode::IdempotencyKeyReused,
         "この送信の識別情報は、内容の異なるお申し込みですでに使われています。ページを再読み込みしてから、もう一度お申し込みください。",
     )

@@ -115,7 +115,6 @@ fn malformed_token() -> ApiError {
 
 fn not_found() -> ApiError {
     ApiError::new(
-        StatusCode::NOT_FOUND,
         ErrorCode::VerificationNotFound,
         "この確認用リンクは無効です。新しいお申し込みで置き換えられたか、すでに削除されています。最新のメールのリンクを開くか、もう一度お申し込みください。",
     )
@@ -123,7 +122,6 @@ fn not_found() -> ApiError {
 
 fn expired() -> ApiError {
     ApiError::new(
-        StatusCode::GONE,
         ErrorCode::VerificationExpired,
         "この確認用リンクは有効期限が過ぎています。お手数ですが、もう一度お申し込みください。",
     )

@@ -191,7 +191,6 @@ fn locked(secs: u64) -> ApiError {
     ApiError {
         retry_after: Some(secs),
         ..ApiError::new(
-            StatusCode::TOO_MANY_REQUESTS,
             shared::http::ErrorCode::TooManyRequests,
             format!(
                 "サインインの失敗が続いたため、一時的にサインインできません。{minutes}分ほど待ってから、もう一度お試しください。"
@@ -207,7 +206,7 @@ fn storage(error: anyhow::Error) -> ApiError {
 
 /// The envelope, and on a 401 the `WWW-Authenticate` challenge HTTP requires.
 fn into_response(error: ApiError) -> Response<Body> {
-    let challenge = error.status == StatusCode::UNAUTHORIZED;
+    let challenge = error.status() == StatusCode::UNAUTHORIZED;
     let mut response = error.into_response();
     if challenge {
         response.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));

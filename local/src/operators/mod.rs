@@ -100,8 +100,8 @@ pub fn add(data_dir: &Path, email: &str, password: Option<String>) -> anyhow::Re
         Some(given) => (Password::new(given).map_err(|e| anyhow::anyhow!("{e}"))?, false),
         None => (Password::generate(), true),
     };
-    crate::private_dir(data_dir)?;
-    crate::private_database(data_dir)?;
+    crate::files::private_dir(data_dir)?;
+    crate::files::private_database(data_dir)?;
     let db = OperatorDb::open_dir(data_dir)?;
     let hash = account::hash_password(&password)?;
     let created = db.upsert_blocking(&email, &hash)?;

@@ -170,7 +170,7 @@ mod tests {
         ];
         for (body, status, message) in cases {
             let error = decode(json, body).unwrap_err();
-            assert_eq!((error.status, error.message.as_ref()), (status, message));
+            assert_eq!((error.status(), error.message.as_ref()), (status, message));
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use super::{ApiError, ErrorCode};
 use crate::domain::IdempotencyKey;
-use lambda_http::http::{HeaderMap, StatusCode};
+use lambda_http::http::HeaderMap;
 
 /// The request header naming one submission attempt (the browser makes one
 /// when it shows the confirmation step).
@@ -27,7 +27,6 @@ pub fn idempotency_key(headers: &HeaderMap) -> Result<IdempotencyKey, ApiError> 
 
 fn missing_idempotency_key() -> ApiError {
     ApiError::new(
-        StatusCode::BAD_REQUEST,
         ErrorCode::MissingIdempotencyKey,
         "送信の識別情報(Idempotency-Keyヘッダー)がありません。ページを再読み込みしてから、もう一度お申し込みください。",
     )
@@ -35,7 +34,6 @@ fn missing_idempotency_key() -> ApiError {
 
 fn invalid_idempotency_key() -> ApiError {
     ApiError::new(
-        StatusCode::BAD_REQUEST,
         ErrorCode::InvalidIdempotencyKey,
         "送信の識別情報(Idempotency-Keyヘッダー)の形式が正しくありません。半角英数字と「-」「_」「.」「:」で16〜128文字にしてください。",
     )

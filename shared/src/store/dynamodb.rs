@@ -10,11 +10,10 @@ mod review;
 use super::layout::{self, Value, attr};
 use super::plan;
 use super::{
-    AuditPage, ConfirmOutcome, Counter, DecideOutcome, DecisionWrite, EraseOutcome, Erasure, Intake,
-    ListQuery, MailLedger, Notice, Page, Record, Related, Review, StatusCounts, StoredApplication,
-    Submission, SubmitOutcome, TokenState, Tooling, Unavailable,
+    ConfirmOutcome, Counter, Intake, MailLedger, Notice, StoredApplication, Submission, SubmitOutcome,
+    TokenState, Tooling, Unavailable,
 };
-use crate::domain::{ApplicationId, AuditEntry, AuditId, HistoryEntry, NoticeId, Status, Timestamp, Version};
+use crate::domain::{ApplicationId, HistoryEntry, NoticeId, Status, Timestamp, Version};
 use crate::domain::{MailEvent, MailKind, MailSubject};
 use crate::keyed::TokenHash;
 use async_trait::async_trait;
@@ -24,9 +23,9 @@ use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, CancellationReason, Delete, GlobalSecondaryIndex,
-    KeySchemaElement, KeyType, Projection, ProjectionType, Put, ReturnValuesOnConditionCheckFailure,
-    ScalarAttributeType, SseSpecification, StreamSpecification, StreamViewType, TimeToLiveSpecification,
-    TransactWriteItem, Update,
+    KeySchemaElement, KeyType, Projection, ProjectionType, Put, PutRequest,
+    ReturnValuesOnConditionCheckFailure, ScalarAttributeType, SseSpecification, StreamSpecification,
+    StreamViewType, TimeToLiveSpecification, TransactWriteItem, Update, WriteRequest,
 };
 use std::collections::HashMap;
 use std::time::Duration;
@@ -294,12 +293,7 @@ impl DynamoStore {
                     }
                     _ => None,
                 };
-                let mut application =
-                    keys(&layout::application_pk(stored.id()), layout::APPLICATION_SORT_KEY);
-                for (name, value) in layout::application_attributes(stored) {
-                    application.insert(name.to_owned(), to_attribute(value));
-                }
-                application.insert(attr::EMAIL_KEY.to_owned(), s(email_key.as_str()));
+                let application = application_of(stored, email_key);
                 items.push(self.put(application, "attribute_not_exists(#pk)", now.epoch()));
 
                 let expires = n(submission.expires_at.epoch());
@@ -637,45 +631,69 @@ impl MailLedger for DynamoStore {
 }
 
 #[async_trait]
-impl Review for DynamoStore {
-    async fn decide(&self, decision: &DecisionWrite) -> Result<DecideOutcome, Unavailable> {
-        self.decide_all(decision).await
-    }
-
-    async fn record(
-        &self,
-        application_id: ApplicationId,
-    ) -> Result<Option<(Record, Vec<HistoryEntry>)>, Unavailable> {
-        self.record_of(application_id).await
-    }
-
-    async fn list(&self, query: &ListQuery) -> Result<Page, Unavailable> {
-        self.list_page(query).await
-    }
-
-    async fn count_by_status(&self) -> Result<StatusCounts, Unavailable> {
-        self.status_counts().await
-    }
-
-    async fn related(&self, query: &Related) -> Result<Vec<StoredApplication>, Unavailable> {
-        self.related_of(query).await
-    }
-
-    async fn erase(&self, erasure: &Erasure) -> Result<EraseOutcome, Unavailable> {
-        self.erase_all(erasure).await
-    }
-
-    async fn append_audit(&self, entry: &AuditEntry) -> Result<(), Unavailable> {
-        self.append_audit_entry(entry).await
-    }
-
-    async fn audit_log(&self, before: Option<AuditId>, limit: usize) -> Result<AuditPage, Unavailable> {
-        self.audit_page(before, limit).await
-    }
-}
-
-#[async_trait]
 impl Tooling for DynamoStore {
+    /// BatchWriteItem, 25 items a request, unprocessed ones sent again.
+    async fn import(&self, applications: &[super::Imported]) -> Result<(), Unavailable> {
+        let mut items = Vec::new();
+        for imported in applications {
+            let stored = &imported.stored;
+            let id = s(&stored.id().to_string());
+            let verified = s(&stored.verified_at.unwrap_or(stored.receipt.received_at).to_string());
+            let mut application = application_of(stored, &imported.email_key);
+            for kind in plan::imported_mails(stored) {
+                application.insert(layout::mail_sent_attribute(kind).to_owned(), verified.clone());
+            }
+            items.push(application);
+            let mut email = keys(&layout::email_pk(&imported.email_key), layout::EMAIL_SORT_KEY);
+            email.extend([
+                (attr::APPLICATION_ID.to_owned(), id.clone()),
+                (attr::CONFIRMED_AT.to_owned(), verified),
+            ]);
+            items.push(email);
+            let mut reception =
+                keys(&layout::reception_pk(stored.receipt.reception_number), layout::RECEPTION_SORT_KEY);
+            reception.insert(attr::APPLICATION_ID.to_owned(), id.clone());
+            items.push(reception);
+            if let Some(code) = stored.partner_code {
+                let mut partner = keys(&layout::partner_pk(code), layout::PARTNER_SORT_KEY);
+                partner.extend([
+                    (attr::PARTNER_CODE.to_owned(), s(code.as_str())),
+                    (attr::APPLICATION_ID.to_owned(), id),
+                ]);
+                items.push(partner);
+            }
+        }
+        for chunk in items.chunks(25) {
+            let mut requests: Vec<WriteRequest> = chunk
+                .iter()
+                .map(|item| {
+                    let put =
+                        PutRequest::builder().set_item(Some(item.clone())).build().expect("item is set");
+                    WriteRequest::builder().put_request(put).build()
+                })
+                .collect();
+            for attempt in 0..ATTEMPTS {
+                let output = self
+                    .client
+                    .batch_write_item()
+                    .request_items(&self.table, std::mem::take(&mut requests))
+                    .send()
+                    .await
+                    .map_err(sdk_unavailable)?;
+                requests =
+                    output.unprocessed_items.and_then(|mut m| m.remove(&self.table)).unwrap_or_default();
+                if requests.is_empty() {
+                    break;
+                }
+                pause(attempt).await;
+            }
+            if !requests.is_empty() {
+                return Err(Unavailable("unprocessed items persisted".into()));
+            }
+        }
+        Ok(())
+    }
+
     async fn idempotency_record(
         &self,
         key: &plan::RecordKey<'_>,
@@ -727,35 +745,9 @@ impl Tooling for DynamoStore {
         for item in self.scan_all().await? {
             let Some(pk) = string(&item, layout::PARTITION_KEY) else { continue };
             let sk = string(&item, layout::SORT_KEY).unwrap_or_default();
-            let expired = is_expired(&item, now.epoch());
-            let sent = |kind: MailKind| item.contains_key(layout::mail_sent_attribute(kind));
-            if layout::is_application_item(&pk) && layout::is_history_item(&sk) {
-                let entry = review::decode_history(&item)?;
-                if let Some(id) =
-                    string(&item, attr::APPLICATION_ID).as_deref().and_then(ApplicationId::parse)
-                {
-                    records.push(plan::MailRecord::History {
-                        id,
-                        version: entry.version,
-                        action: entry.action,
-                        expired,
-                        sent: item.contains_key(attr::RESULT_SENT_AT),
-                    });
-                }
-            } else if layout::is_application_item(&pk)
-                && sk == layout::APPLICATION_SORT_KEY
-                && !item.contains_key(attr::ERASED_AT)
-            {
-                let stored = decode_application(&item)?;
-                records.push(plan::MailRecord::Application {
-                    id: stored.id(),
-                    status: stored.status,
-                    expired: stored.is_expired(now),
-                    sent: MailKind::ALL.into_iter().filter(|kind| sent(*kind)).collect(),
-                });
-            } else if let Some(id) = layout::notice_id_of(&pk) {
-                records.push(plan::MailRecord::Notice { id, expired, sent: sent(MailKind::AlreadyReceived) });
-            }
+            let record = layout::mail_record(&pk, &sk, |name| string(&item, name).map(Into::into), now)
+                .map_err(|e| Unavailable(format!("unreadable item: {e}")))?;
+            records.extend(record);
         }
         Ok(records.iter().filter_map(plan::owed).collect())
     }
@@ -940,4 +932,14 @@ fn service_unavailable(error: &impl ProvideErrorMetadata) -> Unavailable {
 fn record_from(item: &Item) -> Result<plan::IdempotencyRecord, Unavailable> {
     layout::idempotency_record_from(|name| string(item, name).map(Into::into))
         .map_err(|e| Unavailable(format!("unreadable idempotency item: {e}")))
+}
+
+/// An application item: the layout's attributes and the address's keyed hash.
+fn application_of(stored: &StoredApplication, email_key: &crate::keyed::EmailKey) -> Item {
+    let mut item = keys(&layout::application_pk(stored.id()), layout::APPLICATION_SORT_KEY);
+    for (name, value) in layout::application_attributes(stored) {
+        item.insert(name.to_owned(), to_attribute(value));
+    }
+    item.insert(attr::EMAIL_KEY.to_owned(), s(email_key.as_str()));
+    item
 }

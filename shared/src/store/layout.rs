@@ -7,7 +7,7 @@
 //! Backend-neutral: no SDK type appears here. Every value is a string; counts
 //! are written as DynamoDB numbers (`N`), whose wire form is a digit string.
 
-use super::plan::IdempotencyRecord;
+use super::plan::{IdempotencyRecord, MailRecord};
 use super::{ErasedApplication, StoredApplication};
 use crate::domain::{
     Actor, Application, ApplicationId, AuditAction, AuditEntry, AuditId, Entry, Field, HistoryAction,
@@ -501,6 +501,51 @@ pub fn stored_application_from<'a>(
         supersedes,
         partner_code,
     })
+}
+
+/// The record an item is to the owed-mail rule ([`super::plan::owed`]), from
+/// its keys and attributes, or `None` for an item that carries no mail (a
+/// reservation, a token, a tombstone…). DynamoDB's scan and the notification
+/// function's stream images both read items through this.
+pub fn mail_record<'a>(
+    pk: &str,
+    sk: &str,
+    get: impl Fn(&str) -> Option<Cow<'a, str>>,
+    now: Timestamp,
+) -> Result<Option<MailRecord>, LayoutError> {
+    let expired =
+        get(attr::EXPIRES_AT).and_then(|text| text.parse::<i64>().ok()).is_some_and(|at| at < now.epoch());
+    if is_application_item(pk) && is_history_item(sk) {
+        let id = pk
+            .strip_prefix(APPLICATION_PREFIX)
+            .and_then(ApplicationId::parse)
+            .ok_or(LayoutError::Malformed(PARTITION_KEY))?;
+        let version = history_version_of(sk).ok_or(LayoutError::Malformed(SORT_KEY))?;
+        let action = get(attr::ACTION)
+            .and_then(|text| HistoryAction::parse(&text))
+            .ok_or(LayoutError::Malformed(attr::ACTION))?;
+        let sent = get(attr::RESULT_SENT_AT).is_some();
+        return Ok(Some(MailRecord::History { id, version, action, expired, sent }));
+    }
+    if is_application_item(pk) && sk == APPLICATION_SORT_KEY {
+        if get(attr::ERASED_AT).is_some() {
+            return Ok(None);
+        }
+        let id = get(attr::APPLICATION_ID)
+            .and_then(|text| ApplicationId::parse(&text))
+            .ok_or(LayoutError::Malformed(attr::APPLICATION_ID))?;
+        let status = get(attr::STATUS)
+            .and_then(|text| Status::parse(&text))
+            .ok_or(LayoutError::Malformed(attr::STATUS))?;
+        let sent =
+            MailKind::ALL.into_iter().filter(|kind| get(mail_sent_attribute(*kind)).is_some()).collect();
+        return Ok(Some(MailRecord::Application { id, status, expired, sent }));
+    }
+    Ok(notice_id_of(pk).map(|id| MailRecord::Notice {
+        id,
+        expired,
+        sent: get(mail_sent_attribute(MailKind::AlreadyReceived)).is_some(),
+    }))
 }
 
 /// The attributes of a history item, beside its keys.

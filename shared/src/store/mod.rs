@@ -92,6 +92,14 @@ pub enum TokenState {
     NotFound,
 }
 
+/// A verified application a tool writes in bulk ([`Tooling::import`]).
+#[derive(Debug, Clone)]
+pub struct Imported {
+    pub stored: StoredApplication,
+    /// The keyed hash that reserves its address.
+    pub email_key: EmailKey,
+}
+
 /// A submission for an address that already has a verified application: it
 /// keeps nothing of what was typed, only which application to remind of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -212,6 +220,12 @@ pub trait Tooling: Send + Sync {
     /// its two mails, a notice without its mail): what a restarted local
     /// server delivers. On AWS the stream redelivers instead.
     async fn pending_mail(&self) -> Result<Vec<MailEvent>, Unavailable>;
+
+    /// Writes verified applications as a confirmation would have left them,
+    /// with their address and reception number reserved, their partner code
+    /// (if approved) claimed and their mails marked sent: samples and
+    /// benchmarks at scale, through the store's own layout. Each is new.
+    async fn import(&self, applications: &[Imported]) -> Result<(), Unavailable>;
 
     /// The live idempotency record under `key` (the contract suite compares
     /// the two stores' records).

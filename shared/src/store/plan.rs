@@ -363,6 +363,15 @@ impl ErasurePlan {
     }
 }
 
+/// The mails an imported (verified) application has had: its link and its
+/// two confirmation mails, so nothing is owed and nothing goes out.
+pub fn imported_mails(stored: &StoredApplication) -> Vec<MailKind> {
+    [MailEvent::Submitted(stored.id()), MailEvent::Confirmed(stored.id())]
+        .iter()
+        .flat_map(|event| event.kinds().iter().copied())
+        .collect()
+}
+
 // ---------------------------------------------------------------------------
 // Mails still owed
 

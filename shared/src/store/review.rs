@@ -5,8 +5,8 @@
 
 use super::StoredApplication;
 use crate::domain::{
-    Actor, Application, ApplicationId, AuditEntry, AuditId, Decision, Field, IdempotencyKey, OperatorMessage,
-    PartnerCode, Phone, ReceptionNumber, RequestHash, Status, Timestamp, Version,
+    Actor, Application, ApplicationId, AuditEntry, AuditId, Decision, Field, IdempotencyKey, InvoiceNumber,
+    OperatorMessage, PartnerCode, Phone, ReceptionNumber, RequestHash, Status, Timestamp, Version,
 };
 use crate::keyed::{EmailKey, TokenHash};
 
@@ -184,7 +184,7 @@ pub struct Related {
     pub application_id: ApplicationId,
     pub phone: Phone,
     /// `T` and 13 digits, as stored.
-    pub invoice_number: Option<String>,
+    pub invoice_number: Option<InvoiceNumber>,
     /// The stored corporate name without its spaces (as `searchText` holds
     /// it): names that differ only in spacing are the same name.
     pub corporate_name: Option<String>,
@@ -201,7 +201,7 @@ impl Related {
         Related {
             application_id: stored.receipt.application_id,
             phone: application.phone.clone(),
-            invoice_number: application.invoice_number.as_ref().map(|number| number.as_str().to_owned()),
+            invoice_number: application.invoice_number.clone(),
             corporate_name: corporate_name_key(application),
             limit: limit.clamp(1, Self::MAX_LIMIT),
         }
@@ -214,9 +214,7 @@ impl Related {
         if other.phone == self.phone {
             shared.push(Field::Phone);
         }
-        if self.invoice_number.is_some()
-            && other.invoice_number.as_ref().map(|number| number.as_str()) == self.invoice_number.as_deref()
-        {
+        if self.invoice_number.is_some() && other.invoice_number == self.invoice_number {
             shared.push(Field::InvoiceNumber);
         }
         if self.corporate_name.is_some() && corporate_name_key(other) == self.corporate_name {

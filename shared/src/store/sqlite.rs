@@ -377,11 +377,16 @@ fn insert_application(
     tx: &Transaction<'_>,
     stored: &StoredApplication,
     email_key: &str,
-    token_hash: &str,
+    token_hash: Option<&str>,
+    sent: &[(MailKind, Timestamp)],
 ) -> rusqlite::Result<()> {
     let mut columns: Vec<String> = vec![q(EMAIL_KEY), q(attr::TOKEN_HASH)];
     let mut values: Vec<rusqlite::types::Value> =
-        vec![email_key.to_owned().into(), token_hash.to_owned().into()];
+        vec![email_key.to_owned().into(), token_hash.map(str::to_owned).into()];
+    for (kind, at) in sent {
+        columns.push(q(layout::mail_sent_attribute(*kind)));
+        values.push(at.to_string().into());
+    }
     for (name, value) in layout::application_attributes(stored) {
         columns.push(q(name));
         values.push(match value {
@@ -445,7 +450,7 @@ fn submit_in(connection: &mut Connection, submission: &Submission) -> rusqlite::
             if taken {
                 return Ok(SubmitOutcome::ReceptionNumberTaken);
             }
-            insert_application(&tx, stored, email_key.as_str(), token.as_str())?;
+            insert_application(&tx, stored, email_key.as_str(), Some(token.as_str()), &[])?;
             tx.execute(
                 &format!(
                     "INSERT INTO tokens (hash, {}, {}) VALUES (?1, ?2, ?3)",
@@ -836,6 +841,32 @@ impl Review for SqliteStore {
 
 #[async_trait]
 impl Tooling for SqliteStore {
+    async fn import(&self, applications: &[super::Imported]) -> Result<(), Unavailable> {
+        let applications = applications.to_vec();
+        self.with_connection(move |connection| {
+            let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            for imported in &applications {
+                let stored = &imported.stored;
+                let verified = stored.verified_at.unwrap_or(stored.receipt.received_at);
+                let sent: Vec<(MailKind, Timestamp)> =
+                    plan::imported_mails(stored).iter().map(|kind| (*kind, verified)).collect();
+                insert_application(&tx, stored, imported.email_key.as_str(), None, &sent)?;
+                if let Some(code) = stored.partner_code {
+                    tx.execute(
+                        &format!(
+                            "INSERT INTO partner_codes ({}, {}) VALUES (?1, ?2)",
+                            q(attr::PARTNER_CODE),
+                            q(attr::APPLICATION_ID)
+                        ),
+                        params![code.as_str(), stored.id().to_string()],
+                    )?;
+                }
+            }
+            tx.commit()
+        })
+        .await
+    }
+
     async fn idempotency_record(
         &self,
         key: &plan::RecordKey<'_>,

@@ -16,8 +16,9 @@ use crate::store::layout::{self, Value, attr};
 use crate::store::plan;
 use crate::store::{
     AuditPage, Cursor, DecideOutcome, DecisionWrite, EraseOutcome, Erasure, ListQuery, Page, Record, Related,
-    Search, StatusCounts, StoredApplication, Unavailable,
+    Review, Search, StatusCounts, StoredApplication, Unavailable,
 };
+use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{
     AttributeValue, Delete, Put, ReturnValuesOnConditionCheckFailure, Select, TransactWriteItem, Update,
 };
@@ -343,7 +344,7 @@ impl DynamoStore {
         if let Some(number) = &query.invoice_number {
             terms.push("#invoice = :invoice");
             names.push(("#invoice", Field::InvoiceNumber.key()));
-            values.push((":invoice", number.clone()));
+            values.push((":invoice", number.as_str().to_owned()));
         }
         if let Some(name) = &query.corporate_name {
             terms.push("contains(#search, :corporate)");
@@ -534,21 +535,17 @@ impl DynamoStore {
         }
     }
 
-    /// Every status's count, the five Queries at once.
+    /// Every status's count, one Query per status, all at once.
     pub(super) async fn status_counts(&self) -> Result<StatusCounts, Unavailable> {
         let now = Timestamp::now().epoch();
-        let [a, b, c, d, e] = Status::ALL;
-        let counted = tokio::try_join!(
-            self.count_of(a, now),
-            self.count_of(b, now),
-            self.count_of(c, now),
-            self.count_of(d, now),
-            self.count_of(e, now),
-        )?;
+        let mut queries = tokio::task::JoinSet::new();
+        for status in Status::ALL {
+            let store = self.clone();
+            queries.spawn(async move { store.count_of(status, now).await.map(|count| (status, count)) });
+        }
         let mut counts = StatusCounts::default();
-        for (status, count) in
-            [a, b, c, d, e].into_iter().zip([counted.0, counted.1, counted.2, counted.3, counted.4])
-        {
+        while let Some(counted) = queries.join_next().await {
+            let (status, count) = counted.map_err(|e| Unavailable(format!("count task failed: {e}")))??;
             counts.add(status, count);
         }
         Ok(counts)
@@ -730,4 +727,42 @@ fn page_of(mut items: Vec<StoredApplication>, limit: usize) -> Page {
         None
     };
     Page { items, next }
+}
+
+#[async_trait]
+impl Review for DynamoStore {
+    async fn decide(&self, decision: &DecisionWrite) -> Result<DecideOutcome, Unavailable> {
+        self.decide_all(decision).await
+    }
+
+    async fn record(
+        &self,
+        application_id: ApplicationId,
+    ) -> Result<Option<(Record, Vec<HistoryEntry>)>, Unavailable> {
+        self.record_of(application_id).await
+    }
+
+    async fn list(&self, query: &ListQuery) -> Result<Page, Unavailable> {
+        self.list_page(query).await
+    }
+
+    async fn count_by_status(&self) -> Result<StatusCounts, Unavailable> {
+        self.status_counts().await
+    }
+
+    async fn related(&self, query: &Related) -> Result<Vec<StoredApplication>, Unavailable> {
+        self.related_of(query).await
+    }
+
+    async fn erase(&self, erasure: &Erasure) -> Result<EraseOutcome, Unavailable> {
+        self.erase_all(erasure).await
+    }
+
+    async fn append_audit(&self, entry: &AuditEntry) -> Result<(), Unavailable> {
+        self.append_audit_entry(entry).await
+    }
+
+    async fn audit_log(&self, before: Option<AuditId>, limit: usize) -> Result<AuditPage, Unavailable> {
+        self.audit_page(before, limit).await
+    }
 }

@@ -7,8 +7,8 @@ use super::{
     write_record,
 };
 use crate::domain::{
-    ApplicationId, AuditEntry, AuditId, Field, HistoryAction, HistoryEntry, NoticeId, Status, Timestamp,
-    Version,
+    ApplicationId, AuditEntry, AuditId, Field, HistoryAction, HistoryEntry, InvoiceNumber, NoticeId, Status,
+    Timestamp, Version,
 };
 use crate::store::layout::{self, Value, attr};
 use crate::store::plan;
@@ -394,7 +394,7 @@ pub(super) fn related_in(
             Timestamp::now().epoch(),
             query.application_id.to_string(),
             query.phone.as_str(),
-            query.invoice_number,
+            query.invoice_number.as_ref().map(InvoiceNumber::as_str),
             query.corporate_name,
             limit
         ],

@@ -1,0 +1,206 @@
+//! The router: every route of `shared::routes::ROUTES` dispatched to its
+//! function by an exhaustive `match` on its operation, the local operator
+//! sessions, the console's settings and the form's files, with the headers the
+//! web function and API Gateway add on AWS (CSP, nosniff and the policies,
+//! CORS for the listed origins only).
+
+use crate::config::Config;
+use crate::lambda::{read_request, to_axum, with_claims};
+use crate::wiring::Functions;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::any;
+use http::HeaderValue;
+use http::header;
+use shared::http::{self as api_http, ApiError, CONTENT_SECURITY_POLICY};
+use shared::routes::{AdminOperation, Operation, ROUTES, Route, cors, local_sessions};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tower::ServiceExt;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+pub(crate) fn router(functions: Arc<Functions>, config: &Config) -> anyhow::Result<Router> {
+    let mut api = Router::new();
+    for route in ROUTES {
+        // Every method reaches the handler, which answers a wrong one with 405.
+        api = api.route(route.path, any(move |state, peer, req| call(state, peer, route, req)));
+    }
+    // Local only, and so not in ROUTES (nor the template): on AWS Cognito
+    // signs operators in and the HTTP API's JWT authorizer checks their
+    // tokens; here the local server does both.
+    api = api
+        .route(
+            local_sessions::SIGN_IN,
+            any(|state, peer, req| operator(state, peer, OperatorRoute::SignIn, req)),
+        )
+        .route(
+            local_sessions::CURRENT,
+            any(|state, peer, req| operator(state, peer, OperatorRoute::Current, req)),
+        )
+        .route(
+            local_sessions::SIGN_OUT,
+            any(|state, peer, req| operator(state, peer, OperatorRoute::SignOut, req)),
+        );
+    let static_files = ServeDir::new(&config.web_dir).append_index_html_on_directories(true);
+    let console = Arc::new(config.console.clone());
+    let console_policy = HeaderValue::from_str(&config.console.content_security_policy())?;
+    let app = api
+        // The console signs in here with a password (on AWS the web function
+        // answers Cognito's settings instead).
+        .route(api_http::console::CONFIG_PATH, any(move |method| console_config(console.clone(), method)))
+        .route("/api/{*rest}", any(|| async { to_axum(ApiError::not_found().into_response()) }))
+        .with_state(functions)
+        .fallback(move |req: Request| static_file(static_files.clone(), console_policy.clone(), req))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+        ))
+        .layer(axum::middleware::map_response(secure_headers));
+    Ok(match cors_layer(&config.allowed_origins)? {
+        Some(layer) => app.layer(layer),
+        None => app,
+    })
+}
+
+/// `GET /admin/config.json`: the console signs in with the local server's
+/// `POST /api/admin/sessions` (unless [`Config::console`] says otherwise).
+async fn console_config(console: Arc<api_http::console::ConsoleConfig>, method: http::Method) -> Response {
+    match method {
+        http::Method::GET | http::Method::HEAD => to_axum(console.response()),
+        _ => to_axum(ApiError::method_not_allowed("GET, HEAD").into_response()),
+    }
+}
+
+/// The web function's headers on every answer: nosniff, the referrer and
+/// permissions policies (`shared::http::secure`; no HSTS over plain HTTP).
+async fn secure_headers(mut response: Response) -> Response {
+    api_http::secure(response.headers_mut());
+    response
+}
+
+/// A file of `web/` that the page needs (`shared::http::site`, as the web
+/// function serves them), with a UTF-8 charset on text; the contract's 404 for
+/// anything else, `web/README.md` among them. The path is percent-decoded first,
+/// as `ServeDir` decodes it (`/README%2Emd` is `README.md`).
+async fn static_file(files: ServeDir, console_policy: HeaderValue, req: Request) -> Response {
+    let decoded = percent_encoding::percent_decode_str(req.uri().path()).decode_utf8();
+    if !decoded.is_ok_and(|path| api_http::site::served_file(&path).is_some()) {
+        return to_axum(ApiError::not_found().into_response());
+    }
+    let console_page = api_http::console::is_console_path(req.uri().path());
+    let Ok(mut response) = files.oneshot(req).await;
+    if let Some(essence) = response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok())
+        && let Ok(value) = HeaderValue::from_str(&api_http::site::content_type(essence))
+    {
+        response.headers_mut().insert(header::CONTENT_TYPE, value);
+    }
+    if console_page {
+        response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, console_policy);
+    }
+    response.into_response()
+}
+
+fn parsed<T>(names: &[&str]) -> anyhow::Result<Vec<T>>
+where
+    T: std::str::FromStr,
+    T::Err: std::error::Error + Send + Sync + 'static,
+{
+    Ok(names.iter().map(|n| n.parse()).collect::<Result<_, _>>()?)
+}
+
+/// API Gateway's CORS as the template configures it (shared::routes::cors).
+fn cors_layer(origins: &[String]) -> anyhow::Result<Option<CorsLayer>> {
+    if origins.is_empty() {
+        return Ok(None);
+    }
+    let origins = origins.iter().map(|o| HeaderValue::from_str(o)).collect::<Result<Vec<_>, _>>()?;
+    Ok(Some(
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::list(origins))
+            .allow_methods(parsed::<http::Method>(&cors::ALLOW_METHODS)?)
+            .allow_headers(parsed::<header::HeaderName>(&cors::ALLOW_HEADERS)?)
+            .expose_headers(parsed::<header::HeaderName>(&cors::EXPOSE_HEADERS)?)
+            .max_age(std::time::Duration::from_secs(cors::MAX_AGE_SECS)),
+    ))
+}
+
+/// A route of `ROUTES`: the operator's session checked first where the route
+/// needs one (API Gateway's authorizer does it on AWS), then its function,
+/// chosen by an exhaustive `match` on the route's operation.
+async fn call(
+    State(functions): State<Arc<Functions>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    route: Route,
+    req: Request,
+) -> Response {
+    let mut req = match read_request(req, peer, functions.body_read_timeout).await {
+        Ok(req) => req,
+        Err(response) => return response,
+    };
+    if route.access().needs_session() {
+        // The local server is the authorizer: the same claims as API Gateway's.
+        match functions.operators.authorize(req.headers()).await {
+            Ok(claims) => with_claims(&mut req, &claims),
+            Err(error) => return to_axum(error.into_response()),
+        }
+    }
+    let response = match route.operation {
+        Operation::Validate => validate::handle(req).await,
+        Operation::Submit | Operation::Preview | Operation::Confirm => functions.submit.handle(req).await,
+        Operation::Postal => postal::handle(req).await,
+        // Streamed here; on Lambda the admin function answers it whole.
+        Operation::Admin(AdminOperation::Export) => return export(&functions, &req).await,
+        // Every other operation is the admin function's, whose own `match`
+        // is total over them: a new one is handled there, not here.
+        Operation::Admin(_answered_whole) => functions.admin.handle(req).await,
+    };
+    to_axum(response)
+}
+
+/// The CSV export, streamed as the admin handler reads it (on Lambda it is
+/// one answer): memory holds a few pages, whatever the number of rows.
+async fn export(functions: &Functions, req: &lambda_http::Request) -> Response {
+    match functions.admin.export_stream(req).await {
+        Err(response) => to_axum(response),
+        Ok((head, chunks)) => {
+            let (parts, _) = head.into_parts();
+            let stream = futures_util::stream::unfold(chunks, |mut chunks| async move {
+                chunks
+                    .recv()
+                    .await
+                    .map(|chunk| (Ok::<_, std::convert::Infallible>(Bytes::from(chunk)), chunks))
+            });
+            Response::from_parts(parts, axum::body::Body::from_stream(stream))
+        }
+    }
+}
+
+/// The local server's own operator routes ([`operators::api`]).
+#[derive(Debug, Clone, Copy)]
+enum OperatorRoute {
+    SignIn,
+    Current,
+    SignOut,
+}
+
+async fn operator(
+    State(functions): State<Arc<Functions>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    route: OperatorRoute,
+    req: Request,
+) -> Response {
+    let req = match read_request(req, peer, functions.body_read_timeout).await {
+        Ok(req) => req,
+        Err(response) => return response,
+    };
+    let operators = &functions.operators;
+    to_axum(match route {
+        OperatorRoute::SignIn => operators.sign_in(&req).await,
+        OperatorRoute::Current => operators.current(&req).await,
+        OperatorRoute::SignOut => operators.sign_out(&req).await,
+    })
+}

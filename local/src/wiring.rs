@@ -1,0 +1,123 @@
+//! Wiring: the store, the key and the mailer of the configured backend, and
+//! the functions' handlers built on them, once per start. The only module that
+//! knows both backends; the handlers it builds are the Lambda binaries' own.
+
+use crate::config::{Backend, Config};
+use crate::delivery::Delivery;
+use crate::files::private_database;
+use crate::operators;
+use crate::purge::purge_expired;
+use shared::aws::load_sdk_config;
+use shared::keyed::IdentifierKey;
+use shared::mail::{self, MailConfig, Mailer, OutboxMailer, SesMailer};
+use shared::store::Store;
+use shared::store::dynamodb::{DynamoStore, create_table};
+use shared::store::sqlite::SqliteStore;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::task::JoinHandle;
+use tokio_util::task::TaskTracker;
+
+/// Sender settings for local runs, unless the environment sets them
+/// (`MAIL_FROM`, `MAIL_REPLY_TO`, `MAIL_OPERATOR`, …, as on Lambda).
+const LOCAL_MAIL_DEFAULTS: [(&str, &str); 4] = [
+    (mail::ENV_FROM, "partner-desk@example.com"),
+    (mail::ENV_FROM_NAME, "パートナー登録窓口"),
+    (mail::ENV_REPLY_TO, "partner-desk@example.com"),
+    (mail::ENV_OPERATOR, "operator@example.com"),
+];
+
+/// The functions' handlers with their dependencies, built once.
+pub(crate) struct Functions {
+    pub(crate) submit: submit::Handler,
+    pub(crate) admin: admin::Handler,
+    pub(crate) body_read_timeout: Duration,
+    pub(crate) operators: Arc<operators::api::Operators>,
+}
+
+/// What the server was started with, to tell the person who started it.
+#[derive(Debug, Clone)]
+pub struct Locations {
+    pub applications: String,
+    pub mails: String,
+}
+
+/// Builds the store, the key and the mailer for `backend`, and a submit
+/// handler that delivers the mails through the shared delivery policy after
+/// each stored event (on AWS the table's stream does that, in the notify
+/// function). Mails that a previous run stored but did not send go out now.
+pub(crate) async fn functions(
+    config: &Config,
+    public_base_url: &str,
+    deliveries: &TaskTracker,
+    operators: operators::api::Operators,
+) -> anyhow::Result<(Functions, Locations, Option<JoinHandle<()>>)> {
+    let defaults = mail::pairs(&LOCAL_MAIL_DEFAULTS);
+    let mail_config = MailConfig::from_lookup(|name| {
+        std::env::var(name)
+            .ok()
+            .or_else(|| defaults(name))
+            .or_else(|| (name == mail::ENV_PUBLIC_BASE_URL).then(|| public_base_url.to_owned()))
+    })?;
+    let mut purger = None;
+    let (store, mailer, key, locations): (Arc<dyn Store>, Arc<dyn Mailer>, IdentifierKey, Locations) =
+        match config.backend {
+            Backend::Embedded => {
+                private_database(&config.data_dir)?;
+                let store = Arc::new(SqliteStore::open_dir(&config.data_dir)?);
+                purger = Some(purge_expired(Arc::clone(&store), config.purge_every).await?);
+                let mailer = OutboxMailer::new(&config.data_dir);
+                let key = IdentifierKey::load_or_create(&config.data_dir)?;
+                let locations = Locations {
+                    applications: store.path().display().to_string(),
+                    mails: mailer.dir().display().to_string(),
+                };
+                (store, Arc::new(mailer), key, locations)
+            }
+            Backend::Aws => {
+                let sdk = load_sdk_config().await.map_err(anyhow::Error::msg)?;
+                let store = DynamoStore::from_env(&sdk).map_err(anyhow::Error::msg)?;
+                let exists = store.client().describe_table().table_name(store.table()).send().await.is_ok();
+                if config.create_table && !exists {
+                    create_table(store.client(), store.table()).await?;
+                }
+                // The deployed key when the secret is named, else the data directory's.
+                let key = if std::env::var(shared::keyed::SECRET_ENV).is_ok_and(|name| !name.is_empty()) {
+                    shared::keyed::from_secrets_manager(&sdk).await?
+                } else {
+                    IdentifierKey::load_or_create(&config.data_dir)?
+                };
+                let mailer = SesMailer::from_sdk(&sdk, mail_config.configuration_set.clone());
+                let endpoint = std::env::var("AWS_ENDPOINT_URL").unwrap_or_else(|_| "AWS".to_owned());
+                let locations = Locations {
+                    applications: format!("DynamoDB table {} at {endpoint}", store.table()),
+                    mails: format!("SES v2 at {endpoint}"),
+                };
+                (Arc::new(store), Arc::new(mailer), key, locations)
+            }
+        };
+    let key = Arc::new(key);
+    let delivery = Delivery {
+        store: Arc::clone(&store),
+        mailer,
+        config: Arc::new(mail_config),
+        key: Arc::clone(&key),
+        tasks: deliveries.clone(),
+    };
+    // At least once: what was stored but not mailed before a crash or a kill.
+    let pending = store.pending_mail().await?;
+    if !pending.is_empty() {
+        tracing::info!(events = pending.len(), "delivering mails a previous run did not send");
+    }
+    for event in pending {
+        delivery.spawn(event);
+    }
+    let operators = Arc::new(operators.with_audit(Arc::clone(&store)));
+    let decisions = delivery.clone();
+    let admin = admin::Handler::new(Arc::clone(&store), Arc::clone(&key), config.admin_settings)
+        .after_event(Arc::new(move |event| decisions.spawn(event)));
+    let submit = submit::Handler::new(store, key, config.settings)
+        .after_event(Arc::new(move |event| delivery.spawn(event)));
+    let functions = Functions { submit, admin, body_read_timeout: config.body_read_timeout, operators };
+    Ok((functions, locations, purger))
+}
