@@ -42,6 +42,27 @@ pub struct Locations {
     pub mails: String,
 }
 
+/// After an erasure: the application's mails leave the outbox at once, and
+/// so do those of the notices the erasure deleted with it. A failure is
+/// logged (no file name: it carries an id, not personal data, but the kind of
+/// error is all an operator needs); the next purge sweeps what is left.
+fn forget_erased(outbox: OutboxMailer, store: Arc<dyn Store>) -> admin::AfterErasure {
+    Arc::new(move |application_id| {
+        let (outbox, store) = (outbox.clone(), Arc::clone(&store));
+        Box::pin(async move {
+            match outbox.forget(application_id) {
+                Ok(mails) => tracing::info!(mails, "erased application's mails deleted"),
+                Err(error) => {
+                    tracing::warn!(error = %error.kind(), "deleting an erased application's mails failed")
+                }
+            }
+            if let Err(error) = outbox.sweep(store.as_ref(), true).await {
+                tracing::warn!(%error, "sweeping the notices' mails failed");
+            }
+        })
+    })
+}
+
 /// Builds the store, the key and the mailer for `backend`, and a submit
 /// handler that delivers the mails through the shared delivery policy after
 /// each stored event (on AWS the table's stream does that, in the notify
@@ -60,13 +81,15 @@ pub(crate) async fn functions(
             .or_else(|| (name == mail::ENV_PUBLIC_BASE_URL).then(|| public_base_url.to_owned()))
     })?;
     let mut purger = None;
+    let mut outbox = None;
     let (store, mailer, key, locations): (Arc<dyn Store>, Arc<dyn Mailer>, IdentifierKey, Locations) =
         match config.backend {
             Backend::Embedded => {
                 private_database(&config.data_dir)?;
                 let store = Arc::new(SqliteStore::open_dir(&config.data_dir)?);
-                purger = Some(purge_expired(Arc::clone(&store), config.purge_every).await?);
                 let mailer = OutboxMailer::new(&config.data_dir);
+                purger = Some(purge_expired(Arc::clone(&store), mailer.clone(), config.purge_every).await?);
+                outbox = Some(mailer.clone());
                 let key = IdentifierKey::load_or_create(&config.data_dir)?;
                 let locations = Locations {
                     applications: store.path().display().to_string(),
@@ -114,8 +137,11 @@ pub(crate) async fn functions(
     }
     let operators = Arc::new(operators.with_audit(Arc::clone(&store)));
     let decisions = delivery.clone();
-    let admin = admin::Handler::new(Arc::clone(&store), Arc::clone(&key), config.admin_settings)
+    let mut admin = admin::Handler::new(Arc::clone(&store), Arc::clone(&key), config.admin_settings)
         .after_event(Arc::new(move |event| decisions.spawn(event)));
+    if let Some(outbox) = outbox {
+        admin = admin.after_erasure(forget_erased(outbox, Arc::clone(&store)));
+    }
     let submit = submit::Handler::new(store, key, config.settings)
         .after_event(Arc::new(move |event| delivery.spawn(event)));
     let functions = Functions { submit, admin, body_read_timeout: config.body_read_timeout, operators };

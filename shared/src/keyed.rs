@@ -3,7 +3,9 @@
 //! ([`IdentifierKey`]), with a label per use so the uses cannot be confused.
 //!
 //! - [`EmailKey`]: the key that reserves an address (case-insensitive);
-//! - [`ClientKey`]: a source address, for the rate-limit counters;
+//! - [`ClientKey`]: a source address (an IPv6 one by its /64), for the
+//!   rate-limit counters;
+//! - [`AddressKey`]: a mail address, for the per-address rate-limit counter;
 //! - [`VerificationToken`]: the token of an application's link, derived from
 //!   its id. The notification function can therefore write the link without
 //!   the token ever being stored; the store keeps only its [`TokenHash`].
@@ -15,7 +17,7 @@ use crate::domain::{ApplicationId, Email};
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
 use std::fmt::Write;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv6Addr};
 use std::path::Path;
 
 /// The key file inside the local data directory (32 random bytes, mode 0600).
@@ -92,14 +94,43 @@ impl IdentifierKey {
         EmailKey(hex(&self.mac("email", email.as_str().to_lowercase().as_bytes())))
     }
 
-    /// The counter key of a source address.
+    /// The counter key of a source address: of its /64 for IPv6
+    /// ([`client_network`]).
     pub fn client(&self, ip: IpAddr) -> ClientKey {
-        ClientKey(hex(&self.mac("client", ip.to_string().as_bytes())))
+        ClientKey(hex(&self.mac("client", client_network(ip).to_string().as_bytes())))
+    }
+
+    /// The counter key of a mail address, compared case-insensitively like
+    /// [`email`](Self::email) but under its own label: a rate-limit counter
+    /// cannot be matched with the address's reservation, and it goes with its
+    /// window (its TTL), whatever happens to the application.
+    pub fn address(&self, email: &Email) -> AddressKey {
+        AddressKey(hex(&self.mac("address", email.as_str().to_lowercase().as_bytes())))
     }
 
     /// The token of `application_id`'s verification link (256 bits).
     pub fn verification_token(&self, application_id: ApplicationId) -> VerificationToken {
         VerificationToken(hex(&self.mac("verification", application_id.to_string().as_bytes())))
+    }
+}
+
+/// The bits of an IPv6 address that name one client: a /64 is the smallest
+/// network a provider hands one subscriber (RFC 6177), who can use every one
+/// of its 2^64 addresses, so counting addresses would let one client evade
+/// the per-client limits.
+pub const IPV6_CLIENT_PREFIX: u32 = 64;
+
+/// What the per-client limits count: an IPv4 address as is (also when it
+/// arrives IPv4-mapped, `::ffff:a.b.c.d`, which would otherwise put every such
+/// client into one /64), an IPv6 address as its network of
+/// [`IPV6_CLIENT_PREFIX`] bits.
+pub fn client_network(ip: IpAddr) -> IpAddr {
+    match ip.to_canonical() {
+        IpAddr::V4(v4) => IpAddr::V4(v4),
+        IpAddr::V6(v6) => {
+            let mask = u128::MAX << (128 - IPV6_CLIENT_PREFIX);
+            IpAddr::V6(Ipv6Addr::from_bits(v6.to_bits() & mask))
+        }
     }
 }
 
@@ -152,8 +183,12 @@ hex_key!(
     EmailKey
 );
 hex_key!(
-    /// HMAC of a source IP address.
+    /// HMAC of a source IP address's [`client_network`].
     ClientKey
+);
+hex_key!(
+    /// HMAC of a lower-cased address, for its rate-limit counter.
+    AddressKey
 );
 hex_key!(
     /// SHA-256 of a [`VerificationToken`]: what the store keeps. The token has
@@ -240,6 +275,34 @@ mod tests {
         let ip: IpAddr = "203.0.113.9".parse().unwrap();
         assert_ne!(key.client(ip).as_str(), key.email(&email("203.0.113.9@example.com")).as_str());
         assert!(IdentifierKey::from_secret_text("short").is_err());
+    }
+
+    #[test]
+    fn an_ipv6_client_is_its_slash_64() {
+        let key = IdentifierKey::for_tests();
+        let client = |text: &str| key.client(text.parse().unwrap());
+        let one = client("2001:db8:1:2::1");
+        for same in ["2001:db8:1:2::2", "2001:db8:1:2:ffff:ffff:ffff:ffff", "2001:db8:1:2:abcd::9"] {
+            assert_eq!(client(same), one, "{same}");
+        }
+        for other in ["2001:db8:1:3::1", "2001:db8:2:2::1"] {
+            assert_ne!(client(other), one, "{other}");
+        }
+        // IPv4 stays per address, also IPv4-mapped (not all in ::ffff:0:0/64).
+        assert_ne!(client("203.0.113.9"), client("203.0.113.10"));
+        assert_eq!(client("::ffff:203.0.113.9"), client("203.0.113.9"));
+        assert_ne!(client("::ffff:203.0.113.9"), client("::ffff:203.0.113.10"));
+    }
+
+    #[test]
+    fn address_counters_are_case_insensitive_and_not_the_reservation() {
+        let key = IdentifierKey::for_tests();
+        let email = |text| Email::parse_text(Field::Email, text).unwrap();
+        let a = key.address(&email("Taro@Example.com"));
+        assert_eq!(a, key.address(&email("taro@example.com")));
+        assert_ne!(a, key.address(&email("hanako@example.com")));
+        assert_ne!(a.as_str(), key.email(&email("taro@example.com")).as_str());
+        assert!(is_hex64(a.as_str()));
     }
 
     #[test]

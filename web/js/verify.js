@@ -1,12 +1,15 @@
 // The verification page (/verify#token=…): the link from the verification
 // mail. It shows what the token would confirm (preview changes nothing, so a
 // mail scanner that opens the link confirms nothing), confirms on the button,
-// and then shows the reception number. The token lives in the fragment and
-// in memory only; it is taken out of the address bar at once.
+// and then shows the reception number. A link used before shows only the
+// status and the reception number, which is all its preview answers then: a
+// mail read later by someone else does not show the application again. The
+// token lives in the fragment and in memory only; it is taken out of the
+// address bar at once.
 
 import * as api from './api.js';
 import { setBusy } from './busy.js';
-import { ERROR_CODES } from './fields.js';
+import { ERROR_CODES, STATUSES } from './fields.js';
 import { formatTime, renderRows } from './review.js';
 
 const MESSAGES = {
@@ -17,7 +20,8 @@ const MESSAGES = {
   sending: '確定しています…',
 };
 
-const SECTIONS = ['verify-loading', 'verify-preview', 'verify-done', 'verify-failed'];
+const SECTIONS = ['verify-loading', 'verify-preview', 'verify-done', 'verify-used', 'verify-failed'];
+const AWAITING_VERIFICATION = 'awaiting_verification';
 const $ = (id) => document.getElementById(id);
 
 /** The token of `#token=…`, or null. */
@@ -42,6 +46,14 @@ function renderPreview(body) {
   renderRows($('verify-review'), body.application);
   $('verify-expires-at').textContent = formatTime(body.expiresAt);
   show('verify-preview');
+}
+
+/** A link confirmed before: where the application stands, nothing of it. */
+function renderUsed(body) {
+  const status = STATUSES.find((s) => s.value === body.status);
+  $('used-reception-number').textContent = String(body.receptionNumber);
+  $('used-status').textContent = status ? status.label : '';
+  show('verify-used');
 }
 
 function renderDone(body) {
@@ -102,30 +114,17 @@ async function start() {
     return;
   }
   const { status, body } = response;
+  if (status === 200 && body && body.status && body.status !== AWAITING_VERIFICATION && body.receptionNumber) {
+    // Confirmed before (a reload, a second click on the link).
+    renderUsed(body);
+    return;
+  }
   if (status !== 200 || !body || !body.application) {
     handleError(response, false);
     return;
   }
-  if (body.status && body.status !== 'awaiting_verification') {
-    // Confirmed before (a reload, a second click on the link): the same answer again.
-    await confirmAgain(token);
-    return;
-  }
   renderPreview(body);
   $('verify-confirm').addEventListener('click', () => confirm(token));
-}
-
-async function confirmAgain(token) {
-  try {
-    const response = await api.confirmVerification(token);
-    if (response.status === 200 && response.body && response.body.receptionNumber) {
-      renderDone(response.body);
-    } else {
-      handleError(response, false);
-    }
-  } catch {
-    fail(MESSAGES.network);
-  }
 }
 
 // The page has settled (shown what it can): tests and the form wait for this.

@@ -17,8 +17,9 @@
 //! cargo run --release -p xtask -- load --base-url http://127.0.0.1:3000 \
 //!     --count 2000 --concurrency 32 --sqlite .local/applications.sqlite3 --outbox .local/outbox
 //! ```
-//! The server must run without rate limits (`RATE_LIMIT_SUBMISSIONS_PER_CLIENT=0`
-//! and friends): every request comes from one address.
+//! The server must run without rate limits (`RATE_LIMIT_SUBMISSIONS_PER_CLIENT=0`,
+//! `RATE_LIMIT_SUBMISSIONS_PER_ADDRESS=0` and friends): every request comes
+//! from one address, and re-applications reuse mail addresses.
 
 use anyhow::{Context, Result, anyhow, bail};
 use serde::{Deserialize, Serialize};

@@ -1,7 +1,7 @@
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
-use xtask::{coldstart, load, postal, provision, proxy, review_bench, smoke};
+use xtask::{coldstart, load, postal, provision, proxy, replay, review_bench, smoke};
 
 #[derive(Parser)]
 #[command(about = "Developer tools of the partner registration workspace")]
@@ -45,6 +45,8 @@ enum Command {
     Provision(provision::Args),
     /// Forwards TCP on 127.0.0.1 (a storage endpoint that a fault run can kill).
     Proxy(proxy::Args),
+    /// After a restore: erases again every application the audit says was erased since the restore point.
+    ReplayErasures(replay::Args),
     /// Seeds N verified applications and measures the operators' list, search and CSV export.
     BenchReview(review_bench::Args),
     /// Writes web/js/fields.js from the field table and web/js/routes.js from
@@ -69,6 +71,7 @@ fn main() -> Result<()> {
         Command::Provision(args) => provision::run(args),
         Command::Proxy(args) => proxy::run(args),
         Command::BenchReview(args) => review_bench::run(args),
+        Command::ReplayErasures(args) => replay::run(args),
         Command::WebFields => {
             let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
             for (module, text) in [

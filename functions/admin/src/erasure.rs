@@ -43,6 +43,8 @@ pub async fn erase(handler: &Handler, req: &Request, actor: Actor) -> Result<Res
     };
     match handler.store.erase(&erasure).await.map_err(unavailable)? {
         EraseOutcome::Erased(_) | EraseOutcome::AlreadyErased(_) => {
+            // Also when erased before: a hook that failed then is retried.
+            handler.erased(id).await;
             handler.detail(id, crate::WithChecks::No).await
         }
         EraseOutcome::NotFound => Err(not_found()),

@@ -6,7 +6,9 @@
 //! their audit entry inside; reads are audited before they are answered.
 //!
 //! No mail is sent here: on AWS the table's stream drives the result mails
-//! (the notify function); the local server passes [`Handler::after_event`].
+//! (the notify function); the local server passes [`Handler::after_event`],
+//! and [`Handler::after_erasure`] to delete an erased application's mails from
+//! its outbox.
 
 mod audit;
 mod counts;
@@ -40,17 +42,36 @@ pub(crate) enum WithChecks {
 /// At most this many related applications in a detail's checks.
 pub const RELATED_LIMIT: usize = 20;
 
+/// What runs once an application is erased (or found erased already), before
+/// the answer: the local server deletes its mails from the outbox. None on
+/// Lambda, where mails live only in the recipients' mailboxes.
+pub type AfterErasure =
+    Arc<dyn Fn(ApplicationId) -> std::pin::Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
+
 /// The handler over an injected store and key.
 pub struct Handler {
     store: Arc<dyn Store>,
     key: Arc<IdentifierKey>,
     settings: Settings,
     after_event: EventHook,
+    after_erasure: Option<AfterErasure>,
 }
 
 impl Handler {
     pub fn new(store: Arc<dyn Store>, key: Arc<IdentifierKey>, settings: Settings) -> Self {
-        Handler { store, key, settings, after_event: EventHook::default() }
+        Handler { store, key, settings, after_event: EventHook::default(), after_erasure: None }
+    }
+
+    /// Runs `hook` after each erasure ([`AfterErasure`]).
+    pub fn after_erasure(mut self, hook: AfterErasure) -> Self {
+        self.after_erasure = Some(hook);
+        self
+    }
+
+    async fn erased(&self, application_id: ApplicationId) {
+        if let Some(hook) = &self.after_erasure {
+            hook(application_id).await;
+        }
     }
 
     /// Runs `hook` for each decision once it is stored (the local server's mails).

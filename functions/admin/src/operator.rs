@@ -30,8 +30,8 @@ pub fn operator(req: &Request) -> Result<Actor, ApiError> {
     let Some(claims) = claims.filter(|claims| !claims.is_empty()) else {
         return Err(ApiError::unauthenticated(NO_SESSION));
     };
-    let groups = claims.get(GROUPS_CLAIM).map(String::as_str).unwrap_or_default();
-    if !groups_of(groups).any(|group| group == OPERATORS_GROUP) {
+    let groups = claims.get(GROUPS_CLAIM).map(|claim| groups_of(claim)).unwrap_or_default();
+    if !groups.iter().any(|group| group == OPERATORS_GROUP) {
         return Err(ApiError::forbidden());
     }
     claims
@@ -41,16 +41,21 @@ pub fn operator(req: &Request) -> Result<Actor, ApiError> {
         .ok_or_else(|| ApiError::unauthenticated(NO_SESSION))
 }
 
-/// The groups of a `cognito:groups` claim as the HTTP API passes it: a JSON
-/// array is flattened to `[a b]` (or `[a, b]`); a single group may come bare.
-pub fn groups_of(claim: &str) -> impl Iterator<Item = &str> {
-    claim
-        .trim()
-        .trim_start_matches('[')
-        .trim_end_matches(']')
-        .split([' ', ','])
-        .map(|group| group.trim().trim_matches('"'))
-        .filter(|group| !group.is_empty())
+/// The groups of a `cognito:groups` claim, read exactly as it arrives: the HTTP
+/// API's JWT authorizer flattens the token's array to `[a b]` (the names
+/// separated by single spaces, which Cognito forbids in a group's name), and a
+/// claim passed unflattened is the JSON array itself (`["a","b"]`). Anything
+/// else, a bare name included, is no group at all. A comma separates nothing:
+/// Cognito allows one in a name, so `[x,operators]` is the one group
+/// `x,operators`, whoever made it, and not an operator.
+pub fn groups_of(claim: &str) -> Vec<String> {
+    if let Ok(groups) = serde_json::from_str::<Vec<String>>(claim) {
+        return groups;
+    }
+    match claim.strip_prefix('[').and_then(|inner| inner.strip_suffix(']')) {
+        Some(inner) => inner.split(' ').filter(|group| !group.is_empty()).map(str::to_owned).collect(),
+        None => Vec::new(),
+    }
 }
 
 #[cfg(test)]
@@ -58,14 +63,39 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_group_claim_in_its_flattened_forms() {
-        for claim in
-            ["[operators]", "[admins operators]", "[admins, operators]", "operators", "[\"operators\"]"]
-        {
-            assert!(groups_of(claim).any(|g| g == OPERATORS_GROUP), "{claim}");
+    fn the_group_claim_as_the_http_api_flattens_it_or_as_json() {
+        let cases: [(&str, &[&str]); 10] = [
+            ("[operators]", &["operators"]),
+            ("[admins operators]", &["admins", "operators"]),
+            ("[]", &[]),
+            ("", &[]),
+            (r#"["operators"]"#, &["operators"]),
+            (r#"["admins","operators"]"#, &["admins", "operators"]),
+            (r#"["x,operators"]"#, &["x,operators"]),
+            ("[x,operators]", &["x,operators"]),
+            ("[admins,operators]", &["admins,operators"]),
+            // Not a shape the authorizer passes: no group.
+            ("operators", &[]),
+        ];
+        for (claim, want) in cases {
+            assert_eq!(groups_of(claim), want, "{claim}");
         }
-        for claim in ["", "[]", "[operators-readonly]", "[admins]"] {
-            assert!(!groups_of(claim).any(|g| g == OPERATORS_GROUP), "{claim}");
+    }
+
+    #[test]
+    fn a_group_that_only_contains_the_operators_name_is_not_the_group() {
+        for claim in [
+            "[x,operators]",
+            "[operators,x]",
+            r#"["x,operators"]"#,
+            "operators",
+            "[operators-readonly]",
+            "[admins]",
+            "[ operators]x",
+            r#"[operators"]"#,
+            r#"["operators]"#,
+        ] {
+            assert!(!groups_of(claim).iter().any(|g| g == OPERATORS_GROUP), "{claim}");
         }
     }
 }

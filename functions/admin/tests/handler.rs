@@ -341,6 +341,10 @@ async fn without_claims_every_route_is_401_and_without_the_operators_group_403()
         json!({ "username": "someone@example.com" }),
         json!({ "username": "someone@example.com", "cognito:groups": "[admins]" }),
         json!({ "username": "someone@example.com", "cognito:groups": "[operators-readonly]" }),
+        // A group whose name merely contains the operators' (Cognito allows commas).
+        json!({ "username": "someone@example.com", "cognito:groups": "[x,operators]" }),
+        json!({ "username": "someone@example.com", "cognito:groups": "[admins x,operators]" }),
+        json!({ "username": "someone@example.com", "cognito:groups": "[\"x,operators\"]" }),
     ];
     for claims in outsiders {
         for call in every_route(&id) {
@@ -354,8 +358,10 @@ async fn without_claims_every_route_is_401_and_without_the_operators_group_403()
     assert_eq!(s.stored_history(&stored).await, 0);
     assert!(s.store.get(stored.receipt.application_id).await.unwrap().is_some());
     // With the group (also among others), the same request is answered.
-    let claims = json!({ "username": OPERATOR, "cognito:groups": "[admins operators]" });
-    assert_eq!(s.call(get("/api/admin/applications").claims(Some(claims))).await.status, 200);
+    for groups in ["[admins operators]", r#"["admins","operators"]"#] {
+        let claims = json!({ "username": OPERATOR, "cognito:groups": groups });
+        assert_eq!(s.call(get("/api/admin/applications").claims(Some(claims))).await.status, 200, "{groups}");
+    }
 }
 
 #[tokio::test]

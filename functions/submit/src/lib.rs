@@ -19,7 +19,7 @@ pub use settings::{ENV_VERIFICATION_TTL_HOURS, Settings};
 
 use lambda_http::{Body, Request, Response};
 use shared::http::ApiError;
-use shared::keyed::IdentifierKey;
+use shared::keyed::{AddressKey, IdentifierKey};
 use shared::limits::{self, Action};
 use shared::mail::{AfterEvent, EventHook, MailEvent};
 use shared::routes::{CONFIRM, PREVIEW, Route, SUBMIT};
@@ -84,11 +84,18 @@ fn unavailable(route: &'static str, reason: &shared::store::Unavailable) -> ApiE
 }
 
 impl Handler {
-    /// Counts the request against the limits of `action` (its source address
-    /// and the whole service): 429 over a limit, 503 when the counters cannot
-    /// be reached. Called before anything is stored.
-    async fn admit(&self, action: Action, req: &Request, route: Route) -> Result<(), ApiError> {
-        limits::admit(self.store.as_ref(), &self.settings.limits, action, source_ip(req), &self.key)
+    /// Counts the request against the limits of `action` (its source address,
+    /// a submission's mail address, and the whole service): 429 over a limit,
+    /// 503 when the counters cannot be reached. Called before anything is stored.
+    async fn admit(
+        &self,
+        action: Action,
+        req: &Request,
+        address: Option<&AddressKey>,
+        route: Route,
+    ) -> Result<(), ApiError> {
+        let from = limits::Source { client: source_ip(req), address, key: &self.key };
+        limits::admit(self.store.as_ref(), &self.settings.limits, action, &from)
             .await
             .map_err(|reason| unavailable(route.path, &reason))?
             .map_err(|limited| ApiError::too_many_requests(limited.retry_after_secs))

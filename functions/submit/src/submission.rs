@@ -49,7 +49,7 @@ impl Handler {
             // Indistinguishable from a success, and nothing is kept.
             return Ok((accepted(sent_body(expires_at), false), "honeypot"));
         }
-        self.admit(Action::Submission, req, SUBMIT).await?;
+        self.admit(Action::Submission, req, Some(&self.key.address(&application.email)), SUBMIT).await?;
 
         let normalised = serde_json::to_vec(&application).expect("an application serialises");
         let mut submission = Submission {

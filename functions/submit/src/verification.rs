@@ -3,6 +3,9 @@
 //! the page's fragment, never in a URL a server logs). Preview changes
 //! nothing, so a mail scanner that opens links confirms nothing; confirm
 //! moves the application to `received` and answers the same 200 when repeated.
+//! Once the link is used, its preview answers only the status and the
+//! reception number: whoever reads the mail later (a shared mailbox, a
+//! forwarded message) does not see the application again.
 
 use crate::{Handler, Outcome, unavailable};
 use lambda_http::http::StatusCode;
@@ -23,14 +26,17 @@ struct TokenBody<'a> {
     token: std::borrow::Cow<'a, str>,
 }
 
-/// The preview: what confirming would store. `status` (an extension) tells a
-/// page reloaded after confirming that it is done.
+/// The preview's answer (contract v3).
 #[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Preview<'a> {
-    application: &'a Application,
-    expires_at: Option<Timestamp>,
-    status: Status,
+#[serde(untagged)]
+enum Preview<'a> {
+    /// Before confirming: what confirming would store. `status` (an extension)
+    /// tells the page which answer it has.
+    #[serde(rename_all = "camelCase")]
+    Pending { application: &'a Application, expires_at: Option<Timestamp>, status: Status },
+    /// After confirming: only where the application stands, never its fields.
+    #[serde(rename_all = "camelCase")]
+    Used { status: Status, reception_number: ReceptionNumber },
 }
 
 /// The confirmation's answer.
@@ -49,24 +55,30 @@ impl Handler {
         http::require_method(req, route.method)?;
         let body: TokenBody = http::decode_json(req)?;
         let token = VerificationToken::parse(&body.token).ok_or_else(malformed_token)?;
-        self.admit(Action::Verification, req, route).await?;
+        self.admit(Action::Verification, req, None, route).await?;
         Ok(token.hash())
     }
 
     pub(crate) async fn preview(&self, req: &Request) -> Result<(Response<Body>, Outcome), ApiError> {
         let token = self.token(req, PREVIEW).await?;
         let state = self.store.token(&token).await.map_err(|reason| unavailable(PREVIEW.path, &reason))?;
-        let stored = match state {
-            TokenState::Pending(stored) | TokenState::Confirmed(stored) => stored,
+        let answer = match &state {
+            TokenState::Pending(stored) => http::json(
+                StatusCode::OK,
+                &Preview::Pending {
+                    application: &stored.application,
+                    expires_at: stored.expires_at,
+                    status: stored.status,
+                },
+            ),
+            TokenState::Confirmed(stored) => http::json(
+                StatusCode::OK,
+                &Preview::Used { status: stored.status, reception_number: stored.receipt.reception_number },
+            ),
             TokenState::Expired => return Err(expired()),
             TokenState::NotFound => return Err(not_found()),
         };
-        let preview = Preview {
-            application: &stored.application,
-            expires_at: stored.expires_at,
-            status: stored.status,
-        };
-        Ok((http::json(StatusCode::OK, &preview), "previewed"))
+        Ok((answer, "previewed"))
     }
 
     pub(crate) async fn confirm(&self, req: &Request) -> Result<(Response<Body>, Outcome), ApiError> {

@@ -330,7 +330,14 @@ async fn preview_shows_and_confirm_receives_once() {
     assert_eq!((again.status, again.raw == confirmed.raw), (StatusCode::OK, true), "idempotent");
     let events = s.events();
     assert_eq!(events.iter().filter(|e| matches!(e, MailEvent::Confirmed(_))).count(), 1, "{events:?}");
-    assert_eq!(s.call(preview(&token)).await.body["status"], "received");
+    // The used link no longer shows the application: the status and the
+    // reception number only (contract v3).
+    let used = s.call(preview(&token)).await;
+    assert_eq!(used.status, StatusCode::OK, "{}", used.body);
+    assert_eq!(
+        used.body,
+        serde_json::json!({ "status": "received", "receptionNumber": confirmed.body["receptionNumber"] })
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -380,6 +387,7 @@ async fn a_client_over_its_limit_gets_429_and_nothing_is_stored_or_mailed() {
     let limits = RateLimits {
         submissions_per_client: Some(2),
         submissions_total: Some(3),
+        submissions_per_address: None,
         verifications_per_client: Some(2),
     };
     let s = setup_with(Settings { limits, ..Settings::default() }).await;
@@ -439,6 +447,61 @@ async fn a_client_over_its_limit_gets_429_and_nothing_is_stored_or_mailed() {
         }
         assert_eq!(s.call(req).await.status, expected);
     }
+}
+
+/// The contract's default, 3 per address and hour, from any number of clients:
+/// the fourth is refused before anything is stored or mailed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_address_gets_at_most_three_submissions_an_hour_from_any_client() {
+    let s = setup_with(Settings::default()).await;
+    assert_eq!(Settings::default().limits.submissions_per_address, Some(3));
+    let victim = |i: usize, email: &str| {
+        from_ip(
+            &format!("address-key-000000000{i}"),
+            &format!("198.51.100.{i}"),
+            json!({"email": email, "emailConfirmation": email}),
+        )
+    };
+    for i in 0..3 {
+        assert_sent(&s.call(victim(i, "victim@example.com")).await);
+    }
+    let kept = s.kept().await;
+    let mailed = s.events().len();
+    // The same mailbox, however it is spelled.
+    for (i, email) in [(3, "victim@example.com"), (4, "Victim@Example.COM")] {
+        let refused = s.call(victim(i, email)).await;
+        assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS, "{email}: {}", refused.body);
+        assert_eq!(refused.body["error"]["code"], "too_many_requests");
+        assert!(refused.body["error"]["message"].as_str().unwrap().contains("しばらく"));
+        assert!(refused.retry_after.is_some());
+    }
+    assert_eq!(s.kept().await, kept, "nothing stored");
+    assert_eq!(s.events().len(), mailed, "nothing mailed");
+    // Another address is served; no counter names either address.
+    assert_sent(&s.call(victim(5, "other@example.com")).await);
+    for item in s.items().await {
+        let pk = text(&item, layout::PARTITION_KEY);
+        assert!(!pk.contains("victim") && !pk.contains("other@"), "{pk}");
+    }
+}
+
+/// An IPv6 client is counted by its /64: a new address in the same network
+/// is the same client.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_ipv6_client_cannot_evade_its_limit_with_new_addresses() {
+    let limits = RateLimits { submissions_per_client: Some(2), ..RateLimits::OFF };
+    let s = setup_with(Settings { limits, ..Settings::default() }).await;
+    let submit = |i: usize, ip: &str| {
+        let email = format!("v6-{i}@example.com");
+        from_ip(&format!("ipv6-key-00000000000{i}"), ip, json!({"email": email, "emailConfirmation": email}))
+    };
+    assert_sent(&s.call(submit(0, "2001:db8:1:2::1")).await);
+    assert_sent(&s.call(submit(1, "2001:db8:1:2::2")).await);
+    let refused = s.call(submit(2, "2001:db8:1:2:ffff:ffff:ffff:fffe")).await;
+    assert_eq!(refused.status, StatusCode::TOO_MANY_REQUESTS, "{}", refused.body);
+    assert_eq!(refused.body["error"]["code"], "too_many_requests");
+    // The next /64 is another client.
+    assert_sent(&s.call(submit(3, "2001:db8:1:3::1")).await);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

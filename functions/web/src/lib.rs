@@ -319,6 +319,28 @@ mod tests {
         assert_eq!(page.headers()[header::CONTENT_SECURITY_POLICY], CONTENT_SECURITY_POLICY);
     }
 
+    /// `default-src` stands in for neither `base-uri` nor `form-action`: the
+    /// pages and the console (with and without Cognito) say them outright.
+    #[tokio::test]
+    async fn pages_and_console_restrict_base_forms_and_plugins() {
+        for (site, path) in [
+            (Site::new(ConsoleConfig::Unavailable), "/"),
+            (Site::new(ConsoleConfig::Unavailable), "/verify"),
+            (Site::new(ConsoleConfig::Unavailable), "/admin"),
+            (cognito(), "/admin"),
+            (cognito(), "/admin/"),
+            (cognito(), "/admin/config.json"),
+        ] {
+            let response = site.handle(request("GET", path)).await;
+            assert_eq!(response.status(), StatusCode::OK, "{path}");
+            let policy = response.headers()[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+            let directives: Vec<&str> = policy.split("; ").collect();
+            for directive in ["base-uri 'none'", "form-action 'self'", "object-src 'none'"] {
+                assert!(directives.contains(&directive), "{path}: {directive} in {policy}");
+            }
+        }
+    }
+
     #[tokio::test]
     async fn unknown_routes_get_the_envelope() {
         for path in ["/nope", "/api/nope", "/api/postal/", "/../Cargo.toml", "//index.html", "/.git/config"] {

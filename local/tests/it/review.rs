@@ -155,6 +155,28 @@ async fn an_operator_signs_in_lists_decides_exports_and_erases() {
     assert_eq!(rows.len(), 1);
     assert!(rows[0].iter().any(|cell| cell == code) && rows[0].iter().any(|cell| cell == "承認"));
 
+    // The address applies again: a notice, and its already-received mail.
+    let again = client
+        .post(format!("{base}api/applications"))
+        .header("idempotency-key", "review-path-key-0000002")
+        .json(&application("partner@example.com"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status().as_u16(), 202);
+    // Every mail is out before the erasure: the link, the 控え, the operators'
+    // notice, the approval, the already-received mail.
+    let files = || test_support::outbox_files(data.path());
+    for _ in 0..100 {
+        if files().len() == 5 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(files().len(), 5, "{:?}", files());
+    assert_eq!(files().iter().filter(|name| name.contains(&id)).count(), 4, "{:?}", files());
+    assert_eq!(outbox(data.path()).iter().filter(|m| m.contains("partner@example.com")).count(), 4);
+
     // Erasure: the application goes; what remains says that it happened.
     let erased = client
         .post(format!("{base}api/admin/applications/{id}/erasure"))
@@ -167,6 +189,9 @@ async fn an_operator_signs_in_lists_decides_exports_and_erases() {
     let erased: Value = erased.json().await.unwrap();
     assert_eq!(erased["application"], Value::Null);
     assert!(erased["erasedAt"].is_string());
+    // Its mails leave the outbox with it, and the notice's with the notice,
+    // which the erasure deleted: every mail of this run was about it.
+    assert_eq!(files(), Vec::<String>::new(), "the erased application's mails remain");
 
     // The audit names the operator and the application, never the applicant.
     let audit = get("api/admin/audit".into()).await.unwrap().text().await.unwrap();
@@ -178,6 +203,49 @@ async fn an_operator_signs_in_lists_decides_exports_and_erases() {
         ["view_audit", "erase", "export", "approve", "view", "list", "list", "list", "list", "sign_in"];
     assert_eq!(actions, expected);
     assert!(!audit.contains("partner@example.com") && !audit.contains(&number));
+    running.shutdown().await.unwrap();
+}
+
+/// Retention: an application the purge deletes (here an unverified one past
+/// its link) takes its mails from the outbox; a live one keeps its own.
+#[tokio::test]
+async fn the_purge_deletes_the_mails_of_what_it_deleted() {
+    let data = tempfile::tempdir().unwrap();
+    let mut config = local::Config::new(0, data.path());
+    config.settings.verification_ttl_secs = 1;
+    config.purge_every = Duration::from_millis(200);
+    let running = local::start(config).await.unwrap();
+    let base = running.url();
+    let client = reqwest::Client::new();
+    let submit = |email: &'static str, key: &'static str| {
+        client
+            .post(format!("{base}api/applications"))
+            .header("idempotency-key", key)
+            .json(&application(email))
+            .send()
+    };
+    assert_eq!(submit("kept@example.com", "purge-mails-key-000001").await.unwrap().status().as_u16(), 202);
+    let store = shared::store::sqlite::SqliteStore::open_dir(data.path()).unwrap();
+    let awaiting = store.list_by_status(shared::domain::Status::AwaitingVerification, 10).await.unwrap();
+    let kept = awaiting[0].receipt.application_id.to_string();
+    let key = shared::keyed::IdentifierKey::load_or_create(data.path()).unwrap();
+    let token = key.verification_token(awaiting[0].receipt.application_id);
+    let confirmed =
+        client.post(format!("{base}api/verifications")).json(&json!({ "token": token.as_str() })).send();
+    assert_eq!(confirmed.await.unwrap().status().as_u16(), 200);
+    assert_eq!(submit("gone@example.com", "purge-mails-key-000002").await.unwrap().status().as_u16(), 202);
+    mail_with(data.path(), |mail| mail.contains("gone@example.com")).await;
+
+    // Its link expires after a second; a purge runs every 200 ms.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while outbox(data.path()).iter().any(|mail| mail.contains("gone@example.com")) {
+        assert!(std::time::Instant::now() < deadline, "the expired application's mail remains");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let left = test_support::outbox_files(data.path());
+    // The live application's link, 控え and operators' notice.
+    assert_eq!(left.len(), 3, "{left:?}");
+    assert!(left.iter().all(|name| name.contains(&kept)), "{left:?}");
     running.shutdown().await.unwrap();
 }
 

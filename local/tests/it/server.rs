@@ -81,6 +81,25 @@ async fn the_form_is_served_with_a_strict_csp() {
     assert!(response.text().await.unwrap().contains("フォーム"));
 }
 
+/// The checkout's `web/`: `default-src` stands in for neither `base-uri` nor
+/// `form-action`, so the pages and the console say them outright.
+#[tokio::test]
+async fn pages_and_console_restrict_base_forms_and_plugins() {
+    let data = tempfile::tempdir().unwrap();
+    let running = local::start(local::Config::new(0, data.path())).await.unwrap();
+    let client = reqwest::Client::new();
+    for path in ["/", "/verify", "/admin", "/admin/", "/admin/config.json"] {
+        let response = client.get(format!("http://{}{path}", running.addr)).send().await.unwrap();
+        assert_eq!(response.status().as_u16(), 200, "{path}");
+        let csp = response.headers()["content-security-policy"].to_str().unwrap().to_owned();
+        let directives: Vec<&str> = csp.split("; ").collect();
+        for directive in ["base-uri 'none'", "form-action 'self'", "object-src 'none'"] {
+            assert!(directives.contains(&directive), "{path}: {directive} in {csp}");
+        }
+    }
+    running.shutdown().await.unwrap();
+}
+
 /// The checkout's `web/` as the local server serves it: the icon a browser
 /// asks for at `/favicon.ico` (and the one the pages link) is an image.
 #[tokio::test]

@@ -4,8 +4,14 @@ use lambda_http::http::{HeaderMap, HeaderValue, header};
 use lambda_http::{Body, Response};
 
 /// The pages load nothing from other origins and are never framed. The web
-/// function and the local server send the same policy.
-pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'";
+/// function and the local server send the same policy, the console's pages
+/// with Cognito's `connect-src` added. `default-src` does not cover `base-uri`
+/// nor `form-action`: without them an injected `<base>` could point the pages'
+/// relative scripts elsewhere, and an injected `action` send a filled-in form
+/// (personal data) to another site. `object-src 'none'` says outright that no
+/// plugin content is ever wanted.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; \
+     base-uri 'none'; form-action 'self'; object-src 'none'";
 
 /// No link or request of the form's needs to tell the next site where the
 /// visitor came from (the form's URL would say that someone applied).
@@ -86,6 +92,16 @@ mod tests {
         assert_eq!(response.headers()[header::STRICT_TRANSPORT_SECURITY], "max-age=63072000");
         assert_eq!(response.headers()[header::REFERRER_POLICY], "no-referrer");
         assert!(response.headers().contains_key("permissions-policy"));
+    }
+
+    #[test]
+    fn the_policy_restricts_base_forms_and_plugins() {
+        let directives: Vec<&str> = CONTENT_SECURITY_POLICY.split("; ").collect();
+        for directive in
+            ["base-uri 'none'", "form-action 'self'", "object-src 'none'", "frame-ancestors 'none'"]
+        {
+            assert!(directives.contains(&directive), "{directive} in {CONTENT_SECURITY_POLICY}");
+        }
     }
 
     #[test]

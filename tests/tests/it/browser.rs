@@ -219,10 +219,15 @@ async fn a_corporation_applies_through_to_the_completion_page() -> Result<()> {
     assert!(copies[0].contains(&reception_number) && copies[0].contains("エックスサーバー株式会社"));
     assert_eq!(mails(&site, "operator-notice", 1).await?.len(), 1);
 
-    // The link again (a reload, a second click in the mail): the same number.
+    // The link again (a reload, a second click in the mail): the same number
+    // and the status, and nothing of the application.
     browser.open(&link).await?;
-    browser.wait_until("!document.getElementById('verify-done').hidden").await?;
-    assert_eq!(browser.text("reception-number").await?, reception_number);
+    browser.wait_until("!document.getElementById('verify-used').hidden").await?;
+    assert_eq!(browser.text("used-reception-number").await?, reception_number);
+    assert_eq!(browser.text("used-status").await?, Status::Received.label());
+    let page = browser.eval("return document.body.innerText").await?;
+    let page = page.as_str().unwrap_or_default();
+    assert!(!page.contains("エックスサーバー株式会社") && !page.contains("06-6292-8811"), "{page}");
     assert_eq!(test_support::outbox_files(site.data.path()).len(), 3, "nothing mailed twice");
     browser.close().await
 }
@@ -861,6 +866,9 @@ async fn every_state_passes_axe(site: &Site, browser: &Browser, email: &str, lin
     browser.click("verify-confirm").await?;
     browser.wait_until("!document.getElementById('verify-done').hidden").await?;
     browser.assert_accessible("the link confirmed").await?;
+    browser.open(&link).await?;
+    browser.wait_until("!document.getElementById('verify-used').hidden").await?;
+    browser.assert_accessible("the link used before").await?;
 
     browser.open(&format!("{}verify#token={}", site.url(), "0".repeat(64))).await?;
     browser.wait_until("!document.getElementById('verify-failed').hidden").await?;

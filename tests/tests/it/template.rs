@@ -454,6 +454,7 @@ fn functions_get_the_environment_their_code_reads() {
     let limits = [
         (shared::limits::ENV_SUBMISSIONS_PER_CLIENT, "RateLimitSubmissionsPerClient"),
         (shared::limits::ENV_SUBMISSIONS_TOTAL, "RateLimitSubmissionsTotal"),
+        (shared::limits::ENV_SUBMISSIONS_PER_ADDRESS, "RateLimitSubmissionsPerAddress"),
         (shared::limits::ENV_VERIFICATIONS_PER_CLIENT, "RateLimitVerificationsPerClient"),
         (submit::ENV_VERIFICATION_TTL_HOURS, "VerificationTtlHours"),
     ];
@@ -466,6 +467,7 @@ fn functions_get_the_environment_their_code_reads() {
     assert_eq!(submit, expected);
     assert_eq!(template["Parameters"]["RateLimitSubmissionsPerClient"]["Default"], 10);
     assert_eq!(template["Parameters"]["RateLimitSubmissionsTotal"]["Default"], 1000);
+    assert_eq!(template["Parameters"]["RateLimitSubmissionsPerAddress"]["Default"], 3);
     assert_eq!(template["Parameters"]["VerificationTtlHours"]["Default"], 24);
 
     let notify = environment("notify");
@@ -550,6 +552,33 @@ fn rejected_retention_days_is_a_parameter_that_reaches_the_admin_function() {
         resources(&template)["ApplicationsTable"]["Properties"]["TimeToLiveSpecification"]["AttributeName"],
         layout::TTL_ATTRIBUTE
     );
+}
+
+/// Point-in-time recovery keeps erased applications for its window: the
+/// window is a parameter (AWS's 35 days by default), and the README's
+/// retention table names it and the stream's 24 hours.
+#[test]
+fn the_recovery_window_is_a_parameter_the_readme_states() {
+    let template = template();
+    let parameter = &template["Parameters"]["PointInTimeRecoveryDays"];
+    assert_eq!(parameter["Type"], "Number");
+    assert_eq!(parameter["Default"], 35);
+    assert_eq!(parameter["MinValue"], 1);
+    assert_eq!(parameter["MaxValue"], 35);
+    let recovery =
+        &resources(&template)["ApplicationsTable"]["Properties"]["PointInTimeRecoverySpecification"];
+    assert_eq!(recovery["PointInTimeRecoveryEnabled"], true);
+    assert_eq!(recovery["RecoveryPeriodInDays"], reference("PointInTimeRecoveryDays"));
+
+    let readme = std::fs::read_to_string(test_support::workspace_root().join("README.md")).unwrap();
+    let retention = readme.split("### Retention").nth(1).expect("a retention section");
+    let table: Vec<&str> =
+        retention.lines().skip_while(|l| !l.starts_with('|')).take_while(|l| l.starts_with('|')).collect();
+    let row = |needle: &str| table.iter().find(|row| row.contains(needle)).copied();
+    let backups = row("PointInTimeRecoveryDays").expect("a row for the backups' window");
+    assert!(backups.contains("35 days") && backups.contains("replay-erasures"), "{backups}");
+    let stream = row("stream").expect("a row for the stream");
+    assert!(stream.contains("24 hours"), "{stream}");
 }
 
 /// Mail leaves SES over TLS only: the stack creates a configuration set with

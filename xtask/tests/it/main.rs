@@ -5,3 +5,4 @@
 mod coldstart;
 mod docs_images;
 mod postal_table;
+mod replay;
