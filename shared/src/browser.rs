@@ -5,7 +5,8 @@
 //! [`fields_module`] and [`routes_module`].
 
 use crate::domain::{
-    AuditAction, ContractType, Decision, ErasureReason, Field, Group, HistoryAction, Kind, MessageRule, Presence, Status,
+    AuditAction, ContractType, Decision, ErasureReason, Field, Group, HistoryAction, Kind, MessageRule,
+    Presence, Status,
 };
 use crate::http::ErrorCode;
 use serde::Serialize;

@@ -19,7 +19,7 @@
 //! It prints application ids and counts only: never an applicant's data.
 
 use anyhow::{Context, Result, anyhow, bail};
-use shared::domain::{Actor, ApplicationId, AuditAction, AuditEntry, OperatorMessage, Timestamp};
+use shared::domain::{Actor, ApplicationId, AuditAction, AuditEntry, ErasureReason, Timestamp};
 use shared::keyed::IdentifierKey;
 use shared::store::dynamodb::{AUDIT_TABLE_NAME_ENV, DynamoStore, audit_table_name};
 use shared::store::sqlite::SqliteStore;
@@ -37,7 +37,7 @@ pub struct Args {
     #[arg(long)]
     pub since: String,
     /// Who runs the replay (an operator's sign-in name): the erasures' history
-    /// and the audit name them, with the original erasure's time in the reason.
+    /// and the audit name them (reason `other`: the audit does not keep the original's).
     #[arg(long)]
     pub operator: String,
     /// The restored DynamoDB table (at AWS_ENDPOINT_URL, if set).
@@ -168,16 +168,13 @@ pub async fn replay(
     since: Timestamp,
 ) -> Result<Replayed> {
     let mut replayed = Replayed::default();
-    for (id, erased_at) in erased_since(audit, since).await? {
-        let reason = OperatorMessage::parse(&format!(
-            "バックアップからの復元後の再消去({} の消去をもう一度行いました)",
-            erased_at.japanese()
-        ))
-        .map_err(|problem| anyhow!("the replay's reason: {problem:?}"))?;
+    for (id, _erased_at) in erased_since(audit, since).await? {
         let erasure = Erasure {
             application_id: id,
             actor: operator.clone(),
-            reason,
+            // The audit keeps that and when, not why: the replay's reason is a
+            // code like every erasure's (never text), and its time is now.
+            reason: ErasureReason::Other,
             at: Timestamp::now(),
             token_hash: key.verification_token(id).hash(),
             audit: AuditEntry::now(operator.clone(), AuditAction::Erase, Some(id)),

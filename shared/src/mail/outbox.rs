@@ -177,7 +177,7 @@ mod tests {
     /// must be recognised, or its mails would outlive it.
     fn file_subject(subject: MailSubject) -> FileSubject {
         match subject {
-            MailSubject::Application(id) | MailSubject::Decision(id, _) => FileSubject::Application(id),
+            MailSubject::Application(id) | MailSubject::History(id, _) => FileSubject::Application(id),
             MailSubject::Notice(id) => FileSubject::Notice(id),
         }
     }
@@ -221,7 +221,7 @@ mod tests {
             (MailSubject::Application(id(ERASED)), MailKind::Verification),
             (MailSubject::Application(id(ERASED)), MailKind::Acknowledgement),
             (MailSubject::Application(id(ERASED)), MailKind::OperatorNotice),
-            (MailSubject::Decision(id(ERASED), version), MailKind::Approved),
+            (MailSubject::History(id(ERASED), version), MailKind::Approved),
             (MailSubject::Application(id(KEPT)), MailKind::Verification),
             (MailSubject::Notice(notice), MailKind::AlreadyReceived),
         ] {
@@ -235,7 +235,7 @@ mod tests {
         let version = Version::from_number(2).unwrap();
         for subject in [
             MailSubject::Application(id(ERASED)),
-            MailSubject::Decision(id(ERASED), version),
+            MailSubject::History(id(ERASED), version),
             MailSubject::Notice(NoticeId::new()),
         ] {
             for kind in MailKind::ALL {

@@ -5,8 +5,8 @@
 
 use serde::Deserialize;
 use shared::domain::{
-    Actor, Application, ApplicationId, AuditAction, AuditEntry, HistoryAction, OperatorMessage,
-    RawApplication, Status, Timestamp,
+    Actor, Application, ApplicationId, AuditAction, AuditEntry, HistoryAction, RawApplication, Status,
+    Timestamp,
 };
 use shared::keyed::IdentifierKey;
 use shared::store::dynamodb::DynamoStore;
@@ -40,7 +40,7 @@ async fn erase(store: &DynamoStore, key: &IdentifierKey, id: ApplicationId) {
     let erasure = Erasure {
         application_id: id,
         actor: actor.clone(),
-        reason: OperatorMessage::parse("本人からの削除請求").unwrap(),
+        reason: shared::domain::ErasureReason::ApplicantRequest,
         at: Timestamp::now(),
         token_hash: key.verification_token(id).hash(),
         audit: AuditEntry::now(actor, AuditAction::Erase, Some(id)),
