@@ -6,5 +6,6 @@ pub mod load;
 pub mod postal;
 pub mod provision;
 pub mod proxy;
+pub mod recount;
 pub mod review_bench;
 pub mod smoke;

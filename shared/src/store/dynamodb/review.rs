@@ -511,12 +511,7 @@ impl DynamoStore {
     /// Tombstones have no `status`, so the index holds none. Returns the
     /// count and the items the Query read. For the uncounted status (and
     /// `xtask recount`, with `live` false: every item still stored).
-    pub(crate) async fn count_of(
-        &self,
-        status: Status,
-        now: i64,
-        live: bool,
-    ) -> Result<(u64, u64), Unavailable> {
+    pub async fn count_of(&self, status: Status, now: i64, live: bool) -> Result<(u64, u64), Unavailable> {
         let (mut count, mut read) = (0, 0);
         let mut start = None;
         loop {
