@@ -131,6 +131,62 @@ impl DynamoStore {
         TransactWriteItem::builder().delete(delete.expect("table and key are set")).build()
     }
 
+    /// The Updates that apply a plan's counter changes (`ADD`, so they
+    /// commute with any other writer's and need no condition; an absent item
+    /// starts at 0).
+    fn count_updates(&self, changes: &[plan::CountChange]) -> Vec<TransactWriteItem> {
+        changes
+            .iter()
+            .map(|change| {
+                let update = Update::builder()
+                    .table_name(&self.table)
+                    .set_key(Some(keys(
+                        &layout::status_count_pk(change.status),
+                        layout::STATUS_COUNT_SORT_KEY,
+                    )))
+                    .update_expression("ADD #count :delta")
+                    .expression_attribute_names("#count", attr::COUNT)
+                    .expression_attribute_values(":delta", n(change.delta))
+                    .build()
+                    .expect("complete");
+                TransactWriteItem::builder().update(update).build()
+            })
+            .collect()
+    }
+
+    /// The due item of an application that leaves by its retention ([`plan::due`]).
+    fn due_item(due: (Timestamp, Status), application_id: ApplicationId) -> Item {
+        let (at, status) = due;
+        keys(layout::DUE_PARTITION, &layout::due_sk(at, status, application_id))
+    }
+
+    /// The writes that keep an application's due item as its plan leaves it:
+    /// `before`'s removed and `after`'s made, if they differ.
+    fn due_writes(
+        &self,
+        application_id: ApplicationId,
+        before: Option<(Timestamp, Status)>,
+        after: Option<(Timestamp, Status)>,
+    ) -> Vec<TransactWriteItem> {
+        if before == after {
+            return Vec::new();
+        }
+        let mut writes = Vec::new();
+        if let Some(before) = before {
+            let sk = layout::due_sk(before.0, before.1, application_id);
+            writes.push(self.delete(layout::DUE_PARTITION, &sk));
+        }
+        if let Some(after) = after {
+            let put = Put::builder()
+                .table_name(&self.table)
+                .set_item(Some(Self::due_item(after, application_id)))
+                .build()
+                .expect("table and item are set");
+            writes.push(TransactWriteItem::builder().put(put).build());
+        }
+        writes
+    }
+
     async fn send(&self, items: Vec<TransactWriteItem>) -> Result<Sent, Unavailable> {
         let result = self.client.transact_write_items().set_transact_items(Some(items)).send().await;
         match result {
@@ -337,6 +393,7 @@ impl DynamoStore {
                 Some(reception_index)
             }
         };
+        items.extend(self.count_updates(&plan.count_changes()));
         let idempotency_index = items.len();
         items.push(idempotency);
         Write { items, idempotency: Some(idempotency_index), reception, plan }
@@ -440,10 +497,12 @@ impl DynamoStore {
             .expression_attribute_values(":later", n(plan.token_expires_at.epoch()))
             .build()
             .expect("complete");
-        [update_app, update_email, update_reception, update_token]
+        let mut items: Vec<TransactWriteItem> = [update_app, update_email, update_reception, update_token]
             .into_iter()
             .map(|update| TransactWriteItem::builder().update(update).build())
-            .collect()
+            .collect();
+        items.extend(self.count_updates(&plan.count_changes()));
+        items
     }
 
     /// Every item of the table (pending mail after a local restart; small tables only).
@@ -654,6 +713,9 @@ impl Tooling for DynamoStore {
                 keys(&layout::reception_pk(stored.receipt.reception_number), layout::RECEPTION_SORT_KEY);
             reception.insert(attr::APPLICATION_ID.to_owned(), id.clone());
             items.push(reception);
+            if let Some(due) = plan::due(stored) {
+                items.push(Self::due_item(due, stored.id()));
+            }
             if let Some(code) = stored.partner_code {
                 let mut partner = keys(&layout::partner_pk(code), layout::PARTNER_SORT_KEY);
                 partner.extend([
@@ -691,7 +753,25 @@ impl Tooling for DynamoStore {
                 return Err(Unavailable("unprocessed items persisted".into()));
             }
         }
+        // BatchWriteItem is no transaction, so the counters follow the items
+        // (an import that fails half way leaves them short: `xtask recount`).
+        for change in plan::imported_counts(applications) {
+            self.client
+                .update_item()
+                .table_name(&self.table)
+                .set_key(Some(keys(&layout::status_count_pk(change.status), layout::STATUS_COUNT_SORT_KEY)))
+                .update_expression("ADD #count :delta")
+                .expression_attribute_names("#count", attr::COUNT)
+                .expression_attribute_values(":delta", n(change.delta))
+                .send()
+                .await
+                .map_err(sdk_unavailable)?;
+        }
         Ok(())
+    }
+
+    async fn recount(&self) -> Result<super::Recounted, Unavailable> {
+        self.recount_all().await
     }
 
     async fn idempotency_record(

@@ -81,6 +81,16 @@ pub const RATE_PREFIX: &str = "RATE#";
 /// Partner-code uniqueness: `PARTNER#<partnerCode>`, never deleted, so a code
 /// is never issued twice.
 pub const PARTNER_PREFIX: &str = "PARTNER#";
+/// A status's count of applications ([`crate::store::plan::counted`]):
+/// `COUNT#<status>`, its `count` (N) moved by every plan that changes the
+/// status, in the same transaction. Never expires.
+pub const STATUS_COUNT_PREFIX: &str = "COUNT#";
+/// The counted applications that leave by their retention, one small item
+/// each: `pk` [`DUE_PARTITION`], `sk` [`due_sk`]. The counts subtract the
+/// items whose time has passed, until the deletion (a plan's) removes the
+/// application, its due item and its count at once. Never expires: TTL's
+/// deletion of the application is one the counter never sees.
+pub const DUE_PARTITION: &str = "DUE";
 
 /// The audit table's one partition: entries sort by their id (a ULID, time first).
 pub const AUDIT_PARTITION: &str = "AUDIT";
@@ -107,6 +117,8 @@ pub const TOKEN_SORT_KEY: &str = "TOKEN";
 pub const NOTICE_SORT_KEY: &str = "NOTICE";
 /// Sort key of counter items.
 pub const RATE_SORT_KEY: &str = "RATE";
+/// Sort key of status-count items.
+pub const STATUS_COUNT_SORT_KEY: &str = "COUNT";
 
 /// How long a replay returns the stored response.
 pub const IDEMPOTENCY_TTL_SECS: i64 = 24 * 60 * 60;
@@ -275,6 +287,29 @@ pub fn record_pk(key: &super::plan::RecordKey<'_>) -> String {
 /// `pk` of a counter item.
 pub fn counter_pk(name: &str) -> String {
     format!("{RATE_PREFIX}{name}")
+}
+
+/// `pk` of a status's count item.
+pub fn status_count_pk(status: Status) -> String {
+    format!("{STATUS_COUNT_PREFIX}{}", status.as_str())
+}
+
+/// `sk` of a due item: its time (epoch seconds, 12 digits, so that the
+/// strings sort as the times do), its status and its application. The items
+/// due by `now` are those whose `sk` is below [`due_before`]`(now)`.
+pub fn due_sk(at: Timestamp, status: Status, application_id: ApplicationId) -> String {
+    format!("{:012}#{}#{application_id}", at.epoch().max(0), status.as_str())
+}
+
+/// The `sk` bound of the due items whose time has passed at `now` (a time
+/// equal to `now` has not: expiry is `expiresAt < now` everywhere).
+pub fn due_before(now: Timestamp) -> String {
+    format!("{:012}", now.epoch().max(0))
+}
+
+/// The status of a due item's `sk`.
+pub fn due_status_of(sk: &str) -> Option<Status> {
+    sk.split('#').nth(1).and_then(Status::parse)
 }
 
 /// Lower-case hex SHA-256.

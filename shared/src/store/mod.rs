@@ -227,12 +227,27 @@ pub trait Tooling: Send + Sync {
     /// benchmarks at scale, through the store's own layout. Each is new.
     async fn import(&self, applications: &[Imported]) -> Result<(), Unavailable>;
 
+    /// Counts every counted status's applications from the table and writes
+    /// its counter ([`plan::counted`]), with DynamoDB's due items: for a
+    /// store that predates the counters, after a restore, or after an import
+    /// that failed half way. Idempotent. A change made while it runs may be
+    /// lost from the counts: run it when no one is deciding (and again if
+    /// unsure; `docs/deploy.md`).
+    async fn recount(&self) -> Result<Recounted, Unavailable>;
+
     /// The live idempotency record under `key` (the contract suite compares
     /// the two stores' records).
     async fn idempotency_record(
         &self,
         key: &plan::RecordKey<'_>,
     ) -> Result<Option<plan::IdempotencyRecord>, Unavailable>;
+}
+
+/// What a recount found: the counters as they were and as they are now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Recounted {
+    pub before: StatusCounts,
+    pub after: StatusCounts,
 }
 
 /// Every role at once: what a store is. A caller names the role it uses

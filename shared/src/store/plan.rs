@@ -52,6 +52,56 @@ impl RecordKey<'_> {
 }
 
 // ---------------------------------------------------------------------------
+// Counts
+
+/// Whether a status has a counter item. The verified statuses do: every
+/// change of them is a plan's, so the counters move in the same transaction.
+/// `awaiting_verification` does not: its applications leave by TTL (or the
+/// local sweep), unseen, within a day, so its count is still counted from its
+/// few live items (`byStatus` on DynamoDB, an index range on SQLite).
+pub const fn counted(status: Status) -> bool {
+    status.is_verified()
+}
+
+/// One change of one status's counter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CountChange {
+    pub status: Status,
+    pub delta: i64,
+}
+
+/// The counter changes of a write that removes the `left` statuses' items
+/// and adds the `entered`'s: uncounted statuses dropped, opposite changes of
+/// one status cancelled, in [`Status::ALL`]'s order (so both stores touch the
+/// counters in one order).
+pub fn count_changes(left: &[Status], entered: &[Status]) -> Vec<CountChange> {
+    Status::ALL
+        .into_iter()
+        .filter(|status| counted(*status))
+        .map(|status| {
+            let delta = |statuses: &[Status]| statuses.iter().filter(|s| **s == status).count() as i64;
+            CountChange { status, delta: delta(entered) - delta(left) }
+        })
+        .filter(|change| change.delta != 0)
+        .collect()
+}
+
+/// When a counted application leaves by its retention (a rejected one's
+/// `expiresAt`), and in which status: it stays in its counter until the
+/// deletion that a plan makes, so the counts subtract it from its retention
+/// on. DynamoDB keeps one small "due" item per such application
+/// ([`layout::due_sk`]) for that; SQLite reads its index on status and expiry.
+pub fn due(stored: &StoredApplication) -> Option<(Timestamp, Status)> {
+    stored.expires_at.filter(|_| counted(stored.status)).map(|at| (at, stored.status))
+}
+
+/// The counter changes of an import: one more per imported application's status.
+pub fn imported_counts(applications: &[super::Imported]) -> Vec<CountChange> {
+    let statuses: Vec<Status> = applications.iter().map(|imported| imported.stored.status).collect();
+    count_changes(&[], &statuses)
+}
+
+// ---------------------------------------------------------------------------
 // Submission
 
 /// The address's reservation as a submission reads it (live only: an
@@ -131,6 +181,22 @@ pub fn awaiting(submission: &Submission, supersedes: Option<ApplicationId>) -> S
 }
 
 impl SubmissionPlan {
+    /// Its counter changes: a new unverified application and the one it
+    /// supersedes (uncounted today, so none; declared so that a store that
+    /// applies them needs no change if that status is ever counted).
+    pub fn count_changes(&self) -> Vec<CountChange> {
+        match self {
+            SubmissionPlan::Notice { .. } => Vec::new(),
+            SubmissionPlan::Application { stored, supersedes, .. } => {
+                let superseded: &[Status] = match supersedes {
+                    Some(Reservation::Unverified { .. }) => &[Status::AwaitingVerification],
+                    _ => &[],
+                };
+                count_changes(superseded, &[stored.status])
+            }
+        }
+    }
+
     /// The idempotency record written with the plan.
     pub fn record(&self, submission: &Submission, now: Timestamp) -> IdempotencyRecord {
         IdempotencyRecord {
@@ -197,6 +263,11 @@ pub fn confirm(state: TokenState, now: Timestamp) -> Result<ConfirmPlan, Confirm
 impl ConfirmPlan {
     pub fn from(&self) -> &'static [Status] {
         Transition::Confirm.from()
+    }
+
+    /// Its counter changes: out of `before`'s status, into `after`'s.
+    pub fn count_changes(&self) -> Vec<CountChange> {
+        count_changes(&[self.before.status], &[self.after.status])
     }
 }
 
@@ -288,6 +359,11 @@ impl DecisionPlan {
     pub fn outcome(&self) -> DecideOutcome {
         DecideOutcome::Decided(self.after.clone())
     }
+
+    /// Its counter changes: out of `before`'s status, into `after`'s.
+    pub fn count_changes(&self) -> Vec<CountChange> {
+        count_changes(&[self.before.status], &[self.after.status])
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -362,6 +438,11 @@ pub fn erase(request: &Erasure, read: ErasureRead) -> Result<ErasurePlan, EraseO
 impl ErasurePlan {
     pub fn outcome(&self) -> EraseOutcome {
         EraseOutcome::Erased(self.tombstone.clone())
+    }
+
+    /// Its counter changes: the application leaves its status (a tombstone has none).
+    pub fn count_changes(&self) -> Vec<CountChange> {
+        count_changes(&[self.before.status], &[])
     }
 }
 
@@ -563,6 +644,32 @@ mod tests {
         let again = ErasureRead { tombstone: Some(erased.clone()), ..ErasureRead::default() };
         assert_eq!(erase(&request, again).unwrap_err(), EraseOutcome::AlreadyErased(erased));
         assert_eq!(erase(&request, ErasureRead::default()).unwrap_err(), EraseOutcome::NotFound);
+    }
+
+    #[test]
+    fn each_plan_declares_its_count_changes() {
+        let change = |status, delta| CountChange { status, delta };
+        // Confirmation: into `received` (the unverified status is not counted).
+        let pending = stored(Status::AwaitingVerification, 1);
+        let confirmed = confirm(TokenState::Pending(pending), at("2026-12-02T10:00:00+09:00")).unwrap();
+        assert_eq!(confirmed.count_changes(), [change(Status::Received, 1)]);
+        // Decision: out of one status, into another.
+        let current = stored(Status::Received, 2);
+        let request = decision(&current, Decision::Approve, current.version);
+        let read = DecisionRead { previous: None, application: Some(current.clone()) };
+        let approved = decide(&request, read).unwrap();
+        assert_eq!(approved.count_changes(), [change(Status::Received, -1), change(Status::Approved, 1)]);
+        // A move within one status changes nothing; an import counts each.
+        assert_eq!(count_changes(&[Status::Received], &[Status::Received]), []);
+        assert_eq!(count_changes(&[Status::AwaitingVerification], &[]), []);
+        // Only a counted application with an expiry is due.
+        let mut rejected = stored(Status::Rejected, 3);
+        assert_eq!(due(&rejected), None);
+        rejected.expires_at = Some(at("2027-06-01T00:00:00+09:00"));
+        assert_eq!(due(&rejected), Some((at("2027-06-01T00:00:00+09:00"), Status::Rejected)));
+        let mut unverified = stored(Status::AwaitingVerification, 1);
+        unverified.expires_at = rejected.expires_at;
+        assert_eq!(due(&unverified), None);
     }
 
     #[test]

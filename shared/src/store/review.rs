@@ -256,6 +256,10 @@ impl StatusCounts {
         self.0[Self::index(status)] += count;
     }
 
+    pub fn set(&mut self, status: Status, count: u64) {
+        self.0[Self::index(status)] = count;
+    }
+
     /// Every status with its count, in the lifecycle's order.
     pub fn iter(&self) -> impl Iterator<Item = (Status, u64)> + '_ {
         Status::ALL.into_iter().map(|status| (status, self.get(status)))

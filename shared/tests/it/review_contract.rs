@@ -16,6 +16,7 @@ use shared::store::{
     Cursor, DecideOutcome, DecisionWrite, EraseOutcome, Erasure, ListQuery, Record, Related, Search,
     StatusCounts, Store, StoredApplication, Submission, SubmitOutcome,
 };
+use shared::store::{Intake, Review, Tooling};
 
 fn operator() -> Actor {
     Actor::parse("reviewer@example.com").unwrap()
@@ -437,6 +438,86 @@ async fn counts_are_what_the_lists_show(f: Fixture) {
     }
 }
 
+/// The counts, each status's list (every page) and a recount agree, and the
+/// recount found the counters right (so changed nothing).
+async fn assert_counts_are_right(f: &Fixture, after: &str) {
+    let counts = f.store.count_by_status().await.unwrap();
+    for (status, count) in counts.iter() {
+        let mut listed = 0;
+        let mut cursor = None;
+        loop {
+            let query = ListQuery { limit: 500, cursor, ..list(Some(status), None) };
+            let page = f.store.list(&query).await.unwrap();
+            listed += page.items.len() as u64;
+            cursor = page.next;
+            if cursor.is_none() {
+                break;
+            }
+        }
+        assert_eq!(count, listed, "after {after}: {status:?} counted as the list shows");
+    }
+    let recounted = f.store.recount().await.unwrap();
+    assert_eq!(recounted.before, recounted.after, "after {after}: the counters were what a recount finds");
+}
+
+/// Every kind of change moves the counts with it: submission (and its
+/// superseding), confirmation, each decision, a retention set and passed,
+/// erasure (of a kept rejection too) and import.
+async fn counts_follow_every_change(f: Fixture) {
+    assert_counts_are_right(&f, "nothing").await;
+    let first = submission_at("a@example.com", 20);
+    f.store.submit(&first).await.unwrap();
+    f.store.submit(&submission_at("a@example.com", 19)).await.unwrap();
+    assert_counts_are_right(&f, "a submission superseded").await;
+    let a = received(&f, "b@example.com", 18).await;
+    let b = received(&f, "c@example.com", 17).await;
+    let c = received(&f, "d@example.com", 16).await;
+    let d = received(&f, "e@example.com", 15).await;
+    assert_counts_are_right(&f, "confirmations").await;
+    let asked = decided(
+        f.store
+            .decide(&decision(&a, Decision::RequestDocuments, message("資料をお送りください。")))
+            .await
+            .unwrap(),
+    );
+    assert_counts_are_right(&f, "a request for documents").await;
+    decided(f.store.decide(&decision(&asked, Decision::Approve, None)).await.unwrap());
+    assert_counts_are_right(&f, "an approval").await;
+    let mut kept = decision(&b, Decision::Reject, None);
+    kept.retain_until = Some(Timestamp::now().plus_secs(86_400));
+    let kept = decided(f.store.decide(&kept).await.unwrap());
+    assert_counts_are_right(&f, "a rejection kept a day").await;
+    let mut past = decision(&c, Decision::Reject, None);
+    past.retain_until = Some(Timestamp::now().plus_secs(-1));
+    decided(f.store.decide(&past).await.unwrap());
+    assert_counts_are_right(&f, "a rejection past its retention").await;
+    f.store.erase(&erasure_of(kept.receipt.application_id, ErasureReason::ApplicantRequest)).await.unwrap();
+    assert_counts_are_right(&f, "the erasure of a kept rejection").await;
+    f.store.erase(&erasure_of(d.receipt.application_id, ErasureReason::ApplicantRequest)).await.unwrap();
+    assert_counts_are_right(&f, "the erasure of a received application").await;
+
+    let imported = imports(
+        &[
+            (Status::Received, None),
+            (Status::Approved, None),
+            (Status::Rejected, Some(86_400)),
+            (Status::Rejected, Some(-1)),
+        ],
+        "imported",
+    );
+    f.store.import(&imported).await.unwrap();
+    assert_counts_are_right(&f, "an import").await;
+    let counts: Vec<_> = f.store.count_by_status().await.unwrap().iter().collect();
+    let expected = [
+        (Status::AwaitingVerification, 1),
+        (Status::Received, 1),
+        (Status::DocumentsRequested, 0),
+        (Status::Approved, 2),
+        (Status::Rejected, 1),
+    ];
+    assert_eq!(counts, expected);
+}
+
 /// A submission of `application` received `minutes_ago`, confirmed.
 async fn received_with(
     f: &Fixture,
@@ -591,6 +672,7 @@ contract!(
     rejected_applications_expire_after_their_retention,
     lists_filter_search_and_page,
     counts_are_what_the_lists_show,
+    counts_follow_every_change,
     related_finds_the_same_phone_invoice_number_or_company,
     the_audit_is_newest_first_and_names_no_applicant,
     result_mails_are_pending_until_marked,
@@ -666,6 +748,92 @@ async fn dynamodb_erasure_leaves_nothing_readable_in_any_item() {
     assert!(dump.contains(&id.to_string()), "the tombstone and history remain");
 }
 
+/// Imported applications of these statuses (a rejected one kept a day, or
+/// past its retention), as `xtask` imports them.
+fn imports(statuses: &[(Status, Option<i64>)], tag: &str) -> Vec<shared::store::Imported> {
+    statuses
+        .iter()
+        .enumerate()
+        .map(|(n, (status, retention))| {
+            let template = submission_at(&format!("{tag}{n}@example.com"), 100 + n as i64);
+            let mut stored = plan::awaiting(&template, None);
+            stored.status = *status;
+            stored.version = Version::FIRST.next();
+            stored.verified_at = Some(template.receipt.received_at);
+            stored.expires_at = retention.map(|secs| Timestamp::now().plus_secs(secs));
+            stored.partner_code = (*status == Status::Approved).then(PartnerCode::random);
+            shared::store::Imported { stored, email_key: template.email_key.clone() }
+        })
+        .collect()
+}
+
+/// The counts read the counter items, not the applications: the four
+/// counters, the due items past their time and the unverified applications,
+/// whatever the number of verified ones (moto reports `ScannedCount` as
+/// DynamoDB does; a BatchGetItem reads the keys it asks for).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn dynamodb_counts_read_the_counters_not_the_applications() {
+    let store = test_support::moto::fresh_store().await;
+    let (_, empty) = store.counts_and_reads().await.unwrap();
+    assert_eq!(empty, 4, "the four counters");
+    let mut statuses = vec![(Status::Received, None); 40];
+    statuses.extend(vec![(Status::Approved, None); 40]);
+    statuses.extend(vec![(Status::Rejected, Some(86_400)); 20]);
+    statuses.push((Status::Rejected, Some(-1)));
+    store.import(&imports(&statuses, "many")).await.unwrap();
+    store.submit(&submission_at("waiting@example.com", 0)).await.unwrap();
+    let (counts, read) = store.counts_and_reads().await.unwrap();
+    let counted: Vec<_> = counts.iter().map(|(_, count)| count).collect();
+    assert_eq!(counted, [1, 40, 0, 40, 20]);
+    assert_eq!(read, 4 + 1 + 1, "the counters, one due item past its time, one unverified application");
+}
+
+/// A stack from before the counters (no counter, no due item) is repaired by
+/// a recount, and a second recount changes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn dynamodb_a_recount_repairs_a_table_without_counters() {
+    let store = test_support::moto::fresh_store().await;
+    let statuses = [
+        (Status::Received, None),
+        (Status::Received, None),
+        (Status::Approved, None),
+        (Status::Rejected, Some(86_400)),
+        (Status::Rejected, Some(-1)),
+    ];
+    store.import(&imports(&statuses, "old")).await.unwrap();
+    let expected = store.count_by_status().await.unwrap();
+    assert_eq!(expected.get(Status::Rejected), 1);
+    // What the version before the counters left: the applications alone.
+    let items = store.client().scan().table_name(store.table()).send().await.unwrap();
+    let mut removed = 0;
+    for item in items.items() {
+        let pk = item[shared::store::layout::PARTITION_KEY].as_s().unwrap();
+        if pk.starts_with(shared::store::layout::STATUS_COUNT_PREFIX)
+            || pk == shared::store::layout::DUE_PARTITION
+        {
+            let key = [shared::store::layout::PARTITION_KEY, shared::store::layout::SORT_KEY]
+                .map(|name| (name.to_owned(), item[name].clone()));
+            store
+                .client()
+                .delete_item()
+                .table_name(store.table())
+                .set_key(Some(key.into()))
+                .send()
+                .await
+                .unwrap();
+            removed += 1;
+        }
+    }
+    assert_eq!(removed, 3 + 2, "three counters and two due items");
+    assert_ne!(store.count_by_status().await.unwrap(), expected);
+    let recounted = store.recount().await.unwrap();
+    assert_eq!(recounted.before, shared::store::StatusCounts::default());
+    assert_eq!(store.count_by_status().await.unwrap(), expected);
+    let again = store.recount().await.unwrap();
+    assert_eq!(again.before, again.after, "idempotent");
+    assert_eq!(store.count_by_status().await.unwrap(), expected);
+}
+
 /// The local server's sweep deletes a rejected application past its
 /// retention with its history, as DynamoDB's TTL does on AWS.
 #[tokio::test]
@@ -685,4 +853,7 @@ async fn sqlite_sweep_deletes_rejected_applications_past_their_retention() {
     assert_eq!(store.purge_expired().await.unwrap(), 0);
     let (_, history) = f.store.record(kept.receipt.application_id).await.unwrap().unwrap();
     assert_eq!(history.len(), 1, "the kept one keeps its history");
+    // The sweep's deletion left the count in the same transaction.
+    assert_eq!(f.store.count_by_status().await.unwrap().get(Status::Rejected), 1);
+    assert_counts_are_right(&f, "the sweep").await;
 }

@@ -924,7 +924,7 @@ fn the_admin_role_is_least_privilege_and_the_audit_is_append_only() {
     let secret = reference("IdentifierKeySecret");
     let log_group = get_att("AdminLogGroup", "Arn");
     let mut expected: BTreeMap<String, Vec<Value>> = BTreeMap::new();
-    for action in ["GetItem", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem"] {
+    for action in ["GetItem", "BatchGetItem", "PutItem", "UpdateItem", "DeleteItem", "ConditionCheckItem"] {
         expected.insert(format!("dynamodb:{action}"), vec![table.clone()]);
     }
     expected.insert(

@@ -15,8 +15,8 @@ use crate::domain::{
 use crate::store::layout::{self, Value, attr};
 use crate::store::plan;
 use crate::store::{
-    AuditPage, Cursor, DecideOutcome, DecisionWrite, EraseOutcome, Erasure, ListQuery, Page, Record, Related,
-    Review, Search, StatusCounts, StoredApplication, Unavailable,
+    AuditPage, Cursor, DecideOutcome, DecisionWrite, EraseOutcome, Erasure, ListQuery, Page, Record,
+    Recounted, Related, Review, Search, StatusCounts, StoredApplication, Unavailable,
 };
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{
@@ -156,6 +156,8 @@ impl DynamoStore {
             items.push(self.put(item, "attribute_not_exists(#pk)", now));
             items.len() - 1
         });
+        items.extend(self.count_updates(&plan.count_changes()));
+        items.extend(self.due_writes(id, plan::due(&plan.before), plan::due(&plan.after)));
         if let Some(until) = plan.retain_until {
             // The address reservation and the history go with the application.
             if let Some(email_key) = item.as_ref().and_then(|item| string(item, attr::EMAIL_KEY)) {
@@ -506,49 +508,238 @@ impl DynamoStore {
 
     /// The live items of one status: a counting Query (`Select: COUNT`) on
     /// `byStatus`, the expired filtered out, page by page (each 1 MB read).
-    /// Tombstones have no `status`, so the index holds none.
-    async fn count_of(&self, status: Status, now: i64) -> Result<u64, Unavailable> {
-        let mut count = 0;
+    /// Tombstones have no `status`, so the index holds none. Returns the
+    /// count and the items the Query read. For the uncounted status (and
+    /// `xtask recount`, with `live` false: every item still stored).
+    pub async fn count_of(&self, status: Status, now: i64, live: bool) -> Result<(u64, u64), Unavailable> {
+        let (mut count, mut read) = (0, 0);
+        let mut start = None;
+        loop {
+            let mut request = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(layout::STATUS_INDEX)
+                .key_condition_expression("#status = :status")
+                .expression_attribute_names("#status", layout::STATUS_INDEX_PARTITION_KEY)
+                .expression_attribute_values(":status", s(status.as_str()))
+                .select(Select::Count)
+                .set_exclusive_start_key(start);
+            if live {
+                request = request
+                    .filter_expression("attribute_not_exists(#expires) OR #expires >= :now")
+                    .expression_attribute_names("#expires", attr::EXPIRES_AT)
+                    .expression_attribute_values(":now", n(now));
+            }
+            let output = request.send().await.map_err(sdk_unavailable)?;
+            count += u64::try_from(output.count()).unwrap_or(0);
+            read += u64::try_from(output.scanned_count()).unwrap_or(0);
+            start = output.last_evaluated_key;
+            if start.is_none() {
+                return Ok((count, read));
+            }
+        }
+    }
+
+    /// The counted statuses' counter items, one strongly consistent BatchGetItem.
+    async fn counters(&self) -> Result<StatusCounts, Unavailable> {
+        let mut wanted = aws_sdk_dynamodb::types::KeysAndAttributes::builder().consistent_read(true);
+        for status in Status::ALL.into_iter().filter(|status| plan::counted(*status)) {
+            wanted = wanted.keys(keys(&layout::status_count_pk(status), layout::STATUS_COUNT_SORT_KEY));
+        }
+        let mut wanted = Some(wanted.build().expect("keys are set"));
+        let mut counts = StatusCounts::default();
+        for attempt in 0..ATTEMPTS {
+            let Some(request) = wanted.take() else { break };
+            let output = self
+                .client
+                .batch_get_item()
+                .request_items(&self.table, request)
+                .send()
+                .await
+                .map_err(sdk_unavailable)?;
+            for item in output.responses.and_then(|mut r| r.remove(&self.table)).unwrap_or_default() {
+                let status = string(&item, layout::PARTITION_KEY)
+                    .and_then(|pk| pk.strip_prefix(layout::STATUS_COUNT_PREFIX).and_then(Status::parse));
+                let count = string(&item, attr::COUNT).and_then(|count| count.parse::<i64>().ok());
+                let (Some(status), Some(count)) = (status, count) else {
+                    return Err(Unavailable("unreadable count item".into()));
+                };
+                counts.set(status, u64::try_from(count).unwrap_or(0));
+            }
+            wanted = output.unprocessed_keys.and_then(|mut keys| keys.remove(&self.table));
+            if wanted.is_some() {
+                pause(attempt).await;
+            }
+        }
+        if wanted.is_some() {
+            return Err(Unavailable("unprocessed keys persisted".into()));
+        }
+        Ok(counts)
+    }
+
+    /// The due items whose time has passed at `now`, by status: applications
+    /// still in their counter but no longer live. Only their keys are read.
+    pub(crate) async fn due_by(&self, now: Timestamp) -> Result<(StatusCounts, u64), Unavailable> {
+        let mut due = StatusCounts::default();
+        let mut read = 0;
         let mut start = None;
         loop {
             let output = self
                 .client
                 .query()
                 .table_name(&self.table)
-                .index_name(layout::STATUS_INDEX)
-                .key_condition_expression("#status = :status")
-                .filter_expression("attribute_not_exists(#expires) OR #expires >= :now")
-                .expression_attribute_names("#status", layout::STATUS_INDEX_PARTITION_KEY)
-                .expression_attribute_names("#expires", attr::EXPIRES_AT)
-                .expression_attribute_values(":status", s(status.as_str()))
-                .expression_attribute_values(":now", n(now))
-                .select(Select::Count)
+                .key_condition_expression("#pk = :pk AND #sk < :now")
+                .expression_attribute_names("#pk", layout::PARTITION_KEY)
+                .expression_attribute_names("#sk", layout::SORT_KEY)
+                .expression_attribute_values(":pk", s(layout::DUE_PARTITION))
+                .expression_attribute_values(":now", s(&layout::due_before(now)))
+                .projection_expression("#sk")
+                .consistent_read(true)
                 .set_exclusive_start_key(start)
                 .send()
                 .await
                 .map_err(sdk_unavailable)?;
-            count += u64::try_from(output.count()).unwrap_or(0);
+            read += u64::try_from(output.scanned_count()).unwrap_or(0);
+            for item in output.items() {
+                if let Some(status) =
+                    string(item, layout::SORT_KEY).as_deref().and_then(layout::due_status_of)
+                {
+                    due.add(status, 1);
+                }
+            }
             start = output.last_evaluated_key;
             if start.is_none() {
-                return Ok(count);
+                return Ok((due, read));
             }
         }
     }
 
-    /// Every status's count, one Query per status, all at once.
-    pub(super) async fn status_counts(&self) -> Result<StatusCounts, Unavailable> {
-        let now = Timestamp::now().epoch();
-        let mut queries = tokio::task::JoinSet::new();
-        for status in Status::ALL {
-            let store = self.clone();
-            queries.spawn(async move { store.count_of(status, now).await.map(|count| (status, count)) });
-        }
+    /// Every status's count and the items read for it: the counted statuses'
+    /// counter items less their due items whose time has passed, and the
+    /// uncounted status's live items, all at once.
+    pub async fn counts_and_reads(&self) -> Result<(StatusCounts, u64), Unavailable> {
+        let now = Timestamp::now();
+        let uncounted = Status::ALL.into_iter().filter(|status| !plan::counted(*status));
+        let (counters, due, uncounted) = tokio::try_join!(self.counters(), self.due_by(now), async {
+            let mut counted = Vec::new();
+            for status in uncounted {
+                counted.push((status, self.count_of(status, now.epoch(), true).await?));
+            }
+            Ok::<_, Unavailable>(counted)
+        },)?;
+        let (due, mut read) = due;
+        read += counters.iter().filter(|(status, _)| plan::counted(*status)).count() as u64;
         let mut counts = StatusCounts::default();
-        while let Some(counted) = queries.join_next().await {
-            let (status, count) = counted.map_err(|e| Unavailable(format!("count task failed: {e}")))??;
-            counts.add(status, count);
+        for (status, count) in counters.iter() {
+            counts.set(status, count.saturating_sub(due.get(status)));
         }
-        Ok(counts)
+        for (status, (count, scanned)) in uncounted {
+            counts.set(status, count);
+            read += scanned;
+        }
+        Ok((counts, read))
+    }
+
+    /// [`crate::store::Tooling::recount`]: every counted status's items read
+    /// from `byStatus` (expired ones too: they stay counted until a plan
+    /// deletes them), the due items made to match them, then the counters
+    /// written (a Put each: running it twice writes the same).
+    pub(crate) async fn recount_all(&self) -> Result<Recounted, Unavailable> {
+        let before = self.counters().await?;
+        let mut after = StatusCounts::default();
+        let mut wanted = std::collections::BTreeSet::new();
+        for status in Status::ALL.into_iter().filter(|status| plan::counted(*status)) {
+            let mut start = None;
+            loop {
+                let output = self
+                    .client
+                    .query()
+                    .table_name(&self.table)
+                    .index_name(layout::STATUS_INDEX)
+                    .key_condition_expression("#status = :status")
+                    .expression_attribute_names("#status", layout::STATUS_INDEX_PARTITION_KEY)
+                    .expression_attribute_names("#id", attr::APPLICATION_ID)
+                    .expression_attribute_names("#expires", attr::EXPIRES_AT)
+                    .expression_attribute_values(":status", s(status.as_str()))
+                    .projection_expression("#id, #expires")
+                    .set_exclusive_start_key(start)
+                    .send()
+                    .await
+                    .map_err(sdk_unavailable)?;
+                for item in output.items() {
+                    after.add(status, 1);
+                    let id = string(item, attr::APPLICATION_ID).as_deref().and_then(ApplicationId::parse);
+                    let at = string(item, attr::EXPIRES_AT).and_then(|at| at.parse::<i64>().ok());
+                    if let (Some(id), Some(at)) = (id, at.and_then(Timestamp::from_epoch)) {
+                        wanted.insert(layout::due_sk(at, status, id));
+                    }
+                }
+                start = output.last_evaluated_key;
+                if start.is_none() {
+                    break;
+                }
+            }
+        }
+        // Every due item there is (its time passed or not), against those wanted.
+        let mut present = std::collections::BTreeSet::new();
+        let mut start = None;
+        loop {
+            let output = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("#pk = :pk")
+                .expression_attribute_names("#pk", layout::PARTITION_KEY)
+                .expression_attribute_names("#sk", layout::SORT_KEY)
+                .expression_attribute_values(":pk", s(layout::DUE_PARTITION))
+                .projection_expression("#sk")
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(sdk_unavailable)?;
+            present.extend(output.items().iter().filter_map(|item| string(item, layout::SORT_KEY)));
+            start = output.last_evaluated_key;
+            if start.is_none() {
+                break;
+            }
+        }
+        for sk in wanted.difference(&present) {
+            let item = keys(layout::DUE_PARTITION, sk);
+            self.client
+                .put_item()
+                .table_name(&self.table)
+                .set_item(Some(item))
+                .send()
+                .await
+                .map_err(sdk_unavailable)?;
+        }
+        for sk in present.difference(&wanted) {
+            self.client
+                .delete_item()
+                .table_name(&self.table)
+                .set_key(Some(keys(layout::DUE_PARTITION, sk)))
+                .send()
+                .await
+                .map_err(sdk_unavailable)?;
+        }
+        for (status, count) in after.iter().filter(|(status, _)| plan::counted(*status)) {
+            let mut item = keys(&layout::status_count_pk(status), layout::STATUS_COUNT_SORT_KEY);
+            item.insert(attr::COUNT.to_owned(), n(i64::try_from(count).unwrap_or(i64::MAX)));
+            self.client
+                .put_item()
+                .table_name(&self.table)
+                .set_item(Some(item))
+                .send()
+                .await
+                .map_err(sdk_unavailable)?;
+        }
+        Ok(Recounted { before, after })
+    }
+
+    pub(super) async fn status_counts(&self) -> Result<StatusCounts, Unavailable> {
+        Ok(self.counts_and_reads().await?.0)
     }
 
     async fn erase_once(&self, erasure: &Erasure) -> Result<Option<EraseOutcome>, Unavailable> {
@@ -630,6 +821,8 @@ impl DynamoStore {
             let sk = layout::history_sk(*version);
             writes.push(transact_update(self.history_update(&pk, &sk, "REMOVE #message", None)));
         }
+        writes.extend(self.count_updates(&plan.count_changes()));
+        writes.extend(self.due_writes(id, plan::due(&plan.before), None));
         match self.send(writes).await? {
             Sent::Done => Ok(Some(plan.outcome())),
             Sent::Cancelled(reasons) if raced(&reasons) => Ok(None),

@@ -62,6 +62,7 @@ pub(super) fn submit_in(
             )?;
         }
     }
+    review::apply_counts(&tx, &plan.count_changes())?;
     write_record(&tx, &key, &plan.record(submission, now))?;
     tx.commit()?;
     Ok(plan.outcome(submission))
@@ -89,12 +90,19 @@ fn reservation_in(connection: &Connection, email_key: &str) -> rusqlite::Result<
 }
 
 /// Deletes applications past their expiry (of one address, or all) with their
-/// tokens: unverified ones past their link's, rejected ones past their retention.
+/// tokens: unverified ones past their link's, rejected ones past their retention
+/// (each out of its status's count, in the same transaction).
 fn delete_expired_applications(
     tx: &Transaction<'_>,
     email_key: Option<&str>,
     now: i64,
 ) -> rusqlite::Result<usize> {
+    tx.execute(
+        r#"UPDATE status_counts SET "count" = "count" - (
+               SELECT count(*) FROM applications WHERE applications."status" = status_counts."status"
+               AND "expiresAt" < ?1 AND (?2 IS NULL OR "emailKey" = ?2))"#,
+        params![now, email_key],
+    )?;
     tx.execute(
         r#"DELETE FROM tokens WHERE "applicationId" IN (
                SELECT "applicationId" FROM applications
@@ -148,6 +156,7 @@ pub(super) fn confirm_in(connection: &mut Connection, token: &str) -> rusqlite::
         r#"UPDATE tokens SET "confirmedAt" = ?1, "expiresAt" = ?2 WHERE "hash" = ?3"#,
         params![plan.at.to_string(), plan.token_expires_at.epoch(), token],
     )?;
+    review::apply_counts(&tx, &plan.count_changes())?;
     tx.commit()?;
     Ok(ConfirmOutcome::Confirmed(plan.after))
 }

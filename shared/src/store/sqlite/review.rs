@@ -12,11 +12,11 @@ use crate::domain::{
     ApplicationId, AuditEntry, AuditId, HistoryAction, HistoryEntry, InvoiceNumber, NoticeId, Status,
     Timestamp, Version,
 };
-use crate::store::layout::{self, attr};
+use crate::store::layout;
 use crate::store::plan;
 use crate::store::{
     AuditPage, DecideOutcome, DecisionWrite, EraseOutcome, ErasedApplication, Erasure, ListQuery, Page,
-    Record, Related, Review, Search, StatusCounts, StoredApplication, Unavailable,
+    Record, Recounted, Related, Review, Search, StatusCounts, StoredApplication, Unavailable,
 };
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params, params_from_iter};
@@ -122,6 +122,7 @@ pub(super) fn decide_in(
             params![until.epoch(), id],
         )?;
     }
+    apply_counts(&tx, &plan.count_changes())?;
     write_record(&tx, &key, &plan.record)?;
     append_audit_in(&tx, &plan.audit)?;
     tx.commit()?;
@@ -238,22 +239,68 @@ pub(super) fn list_in(connection: &Connection, query: &ListQuery) -> rusqlite::R
     Ok(Page { items, next })
 }
 
-/// How many live applications each status has (`byStatus` is the index).
+/// Applies a plan's counter changes (a missing row starts at 0).
+pub(super) fn apply_counts(tx: &Connection, changes: &[plan::CountChange]) -> rusqlite::Result<()> {
+    for change in changes {
+        tx.execute(
+            r#"INSERT INTO status_counts ("status", "count") VALUES (?1, ?2)
+               ON CONFLICT ("status") DO UPDATE SET "count" = "count" + excluded."count""#,
+            params![change.status.as_str(), change.delta],
+        )?;
+    }
+    Ok(())
+}
+
+/// How many live applications each status has: a counted status's row less
+/// its applications past their retention but not yet deleted, the uncounted
+/// status's live rows; each an index range of `applications_by_status_expiry`
+/// over the few rows past (or, unverified, before) their time.
 pub(super) fn count_in(connection: &Connection) -> rusqlite::Result<StatusCounts> {
-    let mut statement = connection.prepare(
-        r#"SELECT "status", count(*) FROM applications
-           WHERE ("expiresAt" IS NULL OR "expiresAt" >= ?1) GROUP BY "status""#,
-    )?;
-    let rows = statement
-        .query_map([Timestamp::now().epoch()], |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?)))?;
+    let now = Timestamp::now().epoch();
     let mut counts = StatusCounts::default();
-    for row in rows {
-        let (status, count) = row?;
-        let status =
-            Status::parse(&status).ok_or_else(|| unreadable(layout::LayoutError::Malformed(attr::STATUS)))?;
-        counts.add(status, u64::try_from(count).unwrap_or(0));
+    for status in Status::ALL {
+        let count: i64 = if plan::counted(status) {
+            connection.query_row(
+                r#"SELECT coalesce((SELECT "count" FROM status_counts WHERE "status" = ?1), 0)
+                        - (SELECT count(*) FROM applications WHERE "status" = ?1 AND "expiresAt" < ?2)"#,
+                params![status.as_str(), now],
+                |row| row.get(0),
+            )?
+        } else {
+            connection.query_row(
+                r#"SELECT count(*) FROM applications
+                   WHERE "status" = ?1 AND ("expiresAt" IS NULL OR "expiresAt" >= ?2)"#,
+                params![status.as_str(), now],
+                |row| row.get(0),
+            )?
+        };
+        counts.set(status, u64::try_from(count).unwrap_or(0));
     }
     Ok(counts)
+}
+
+/// Sets every counted status's row to the rows it has (expired ones too:
+/// they stay counted until deleted). Returns the counts before and after.
+/// For a file from before the counts, and `xtask recount`.
+pub(super) fn recount_in(connection: &Connection) -> rusqlite::Result<Recounted> {
+    let mut before = StatusCounts::default();
+    let mut after = StatusCounts::default();
+    for status in Status::ALL.into_iter().filter(|status| plan::counted(*status)) {
+        let (was, is): (i64, i64) = connection.query_row(
+            r#"SELECT coalesce((SELECT "count" FROM status_counts WHERE "status" = ?1), 0),
+                      (SELECT count(*) FROM applications WHERE "status" = ?1)"#,
+            [status.as_str()],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )?;
+        connection.execute(
+            r#"INSERT INTO status_counts ("status", "count") VALUES (?1, ?2)
+               ON CONFLICT ("status") DO UPDATE SET "count" = excluded."count""#,
+            params![status.as_str(), is],
+        )?;
+        before.set(status, u64::try_from(was).unwrap_or(0));
+        after.set(status, u64::try_from(is).unwrap_or(0));
+    }
+    Ok(Recounted { before, after })
 }
 
 /// The reviewer's check ([`Related`]): one query, each of its three terms
@@ -321,6 +368,7 @@ pub(super) fn erase_in(connection: &mut Connection, erasure: &Erasure) -> rusqli
             params![id, version.get()],
         )?;
     }
+    apply_counts(&tx, &plan.count_changes())?;
     insert_history(&tx, erasure.application_id, &plan.entry)?;
     append_audit_in(&tx, &plan.audit)?;
     tx.commit()?;

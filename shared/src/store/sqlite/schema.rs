@@ -18,6 +18,9 @@ pub(super) const HASH: &str = "hash";
 /// The key of `audit`: the entry's id (DynamoDB's `sk`).
 pub(super) const ID: &str = "id";
 
+/// The table of the status counts.
+pub(super) const STATUS_COUNTS: &str = "status_counts";
+
 /// One column: its name, its SQL type and whether it may be NULL.
 pub(super) struct Column {
     pub(super) name: &'static str,
@@ -157,6 +160,17 @@ pub(super) fn tables() -> Vec<Table> {
             constraints: &[],
         },
         Table {
+            // One row per counted status (`plan::counted`), moved by every
+            // plan in its transaction (DynamoDB's `COUNT#<status>` items).
+            // Not `counters`: that is the rate limits'.
+            name: STATUS_COUNTS,
+            columns: vec![
+                Column::original(attr::STATUS, "TEXT", "PRIMARY KEY"),
+                Column::original(attr::COUNT, "INTEGER", "NOT NULL"),
+            ],
+            constraints: &[],
+        },
+        Table {
             name: "idempotency",
             columns: vec![
                 Column::original(KEY, "TEXT", "PRIMARY KEY"),
@@ -251,6 +265,8 @@ CREATE INDEX IF NOT EXISTS applications_by_status_expiry ON applications ("statu
 /// the search text of rows stored before it existed.
 pub(super) fn prepare(connection: &Connection) -> rusqlite::Result<()> {
     let tables = tables();
+    // A file from before the counts: counted once, when their table is made.
+    let counted_before = table_exists(connection, STATUS_COUNTS)?;
     for table in &tables {
         let added = migrate(connection, table)?;
         if table.name == "idempotency" && added.contains(&attr::APPLICATION_ID) {
@@ -260,7 +276,14 @@ pub(super) fn prepare(connection: &Connection) -> rusqlite::Result<()> {
     let create: String = tables.iter().map(Table::create).collect();
     connection.execute_batch(&create)?;
     connection.execute_batch(INDEXES)?;
+    if !counted_before {
+        super::review::recount_in(connection)?;
+    }
     backfill_search_text(connection)
+}
+
+fn table_exists(connection: &Connection, name: &str) -> rusqlite::Result<bool> {
+    connection.query_row("SELECT EXISTS (SELECT 1 FROM pragma_table_info(?1))", [name], |row| row.get(0))
 }
 
 /// Adds to an existing table of an earlier version the columns it lacks
