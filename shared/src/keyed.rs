@@ -13,7 +13,7 @@
 //! The secret comes from Secrets Manager on AWS (created by the template, read
 //! once per cold start) and from a key file in the data directory locally.
 
-use crate::domain::{ApplicationId, Email};
+use crate::domain::{ApplicationId, Email, RequestHash};
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
 use std::fmt::Write;
@@ -106,6 +106,15 @@ impl IdentifierKey {
     /// window (its TTL), whatever happens to the application.
     pub fn address(&self, email: &Email) -> AddressKey {
         AddressKey(hex(&self.mac("address", email.as_str().to_lowercase().as_bytes())))
+    }
+
+    /// The digest an idempotency record keeps of a request (a submission's
+    /// whole normalised application, a decision's message): keyed, so the
+    /// record, which outlives an erasure for up to a day, cannot be matched
+    /// against guessed applications the way a plain SHA-256 could.
+    pub fn request_hash(&self, normalised: &[u8]) -> RequestHash {
+        RequestHash::parse(&hex(&self.mac("request", normalised)))
+            .expect("an HMAC-SHA-256 in hex is a digest")
     }
 
     /// The token of `application_id`'s verification link (256 bits).

@@ -61,7 +61,7 @@ pub async fn decide(handler: &Handler, req: &Request, actor: Actor) -> Result<Re
             }
         })?;
     let at = Timestamp::now();
-    let request_hash = shared::domain::RequestHash::of(
+    let request_hash = handler.key.request_hash(
         format!(
             "{id}\n{}\n{expected_version}\n{}",
             decision.as_str(),

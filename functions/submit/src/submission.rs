@@ -9,7 +9,7 @@ use crate::{Handler, Outcome, unavailable};
 use lambda_http::http::{HeaderValue, StatusCode};
 use lambda_http::{Body, Request, Response};
 use serde::Serialize;
-use shared::domain::{Application, NoticeId, RawApplication, Receipt, RequestHash, Timestamp};
+use shared::domain::{Application, NoticeId, RawApplication, Receipt, Timestamp};
 use shared::http::{self, ApiError, ErrorCode, RETRY_AFTER_SECS};
 use shared::limits::Action;
 use shared::routes::SUBMIT;
@@ -54,7 +54,7 @@ impl Handler {
         let normalised = serde_json::to_vec(&application).expect("an application serialises");
         let mut submission = Submission {
             idempotency_key,
-            request_hash: RequestHash::of(&normalised),
+            request_hash: self.key.request_hash(&normalised),
             email_key: self.key.email(&application.email),
             token_hash: self.key.verification_token(receipt.application_id).hash(),
             expires_at,

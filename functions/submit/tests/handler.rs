@@ -236,6 +236,13 @@ async fn a_submission_answers_202_and_stores_an_unverified_application() {
     let idempotency =
         items.iter().find(|i| text(i, layout::PARTITION_KEY) == format!("IDEMPOTENCY#{KEY}")).unwrap();
     assert_eq!(text(idempotency, attr::RESPONSE_BODY).as_bytes(), a.raw.as_slice());
+    // What the request asked is kept as a keyed hash: the plain SHA-256 of the
+    // normalised application could be matched against a guessed one for a day
+    // after an erasure.
+    let normalised =
+        serde_json::to_vec(&shared::store::dynamodb::decode_application(item).unwrap().application).unwrap();
+    assert_eq!(text(idempotency, attr::REQUEST_HASH), key().request_hash(&normalised).as_str());
+    assert_ne!(text(idempotency, attr::REQUEST_HASH), shared::domain::RequestHash::of(&normalised).as_str());
     assert_eq!(s.events(), [MailEvent::Submitted(ApplicationId::parse(&id).unwrap())]);
 }
 

@@ -51,6 +51,9 @@ impl OperatorDb {
         connection.busy_timeout(Duration::from_secs(5))?;
         connection.pragma_update(None, "journal_mode", "WAL")?;
         connection.pragma_update(None, "synchronous", "FULL")?;
+        // A deleted session or account is overwritten, not left in free pages,
+        // as in the applications' connection to the same file.
+        connection.pragma_update(None, "secure_delete", "ON")?;
         connection.execute_batch(SCHEMA).context("creating the operator tables")?;
         Ok(OperatorDb { connection: Arc::new(Mutex::new(connection)) })
     }
@@ -279,6 +282,17 @@ mod tests {
     }
 
     const T0: i64 = 1_800_000_000;
+
+    /// The accounts share the data directory's file: a deleted session or
+    /// account is overwritten there too, as the applications' are.
+    #[test]
+    fn deleted_rows_are_overwritten() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = OperatorDb::open_dir(dir.path()).unwrap();
+        let connection = db.connection.lock().unwrap();
+        let secure: i64 = connection.query_row("PRAGMA secure_delete", [], |row| row.get(0)).unwrap();
+        assert_eq!(secure, 1);
+    }
 
     #[tokio::test]
     async fn five_failures_in_the_window_lock_for_the_lock_period() {

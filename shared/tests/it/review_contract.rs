@@ -229,6 +229,29 @@ async fn erasure_keeps_only_that_it_happened(f: Fixture) {
     );
 }
 
+/// An application asked for documents more times than one DynamoDB
+/// transaction holds (100 items) is still erased, whole: its messages went in
+/// transactions of their own first (it once failed for good past 90).
+async fn an_erasure_of_a_long_history_completes(f: Fixture) {
+    let mut stored = received(&f, "long.history@example.com", 0).await;
+    for round in 0..95 {
+        let ask =
+            decision(&stored, Decision::RequestDocuments, message(&format!("資料{round}をお送りください。")));
+        stored = decided(f.store.decide(&ask).await.unwrap());
+    }
+    let id = stored.receipt.application_id;
+    let outcome = f.store.erase(&erasure_of(id, ErasureReason::ApplicantRequest)).await.unwrap();
+    assert!(matches!(outcome, EraseOutcome::Erased(_)), "{outcome:?}");
+    let (record, history) = f.store.record(id).await.unwrap().unwrap();
+    assert!(matches!(record, Record::Erased(_)));
+    assert_eq!(history.len(), 96);
+    assert!(history.iter().all(|entry| entry.message.is_none()), "every message went");
+    assert!(matches!(
+        f.store.erase(&erasure_of(id, ErasureReason::ApplicantRequest)).await.unwrap(),
+        EraseOutcome::AlreadyErased(_)
+    ));
+}
+
 /// A submission for an address already verified leaves a notice (no
 /// typed data, only which application to remind of); erasing that
 /// application erases its address's notices too, on both stores (DynamoDB's
@@ -667,6 +690,7 @@ contract!(
     partner_codes_are_never_issued_twice,
     erasure_keeps_only_that_it_happened,
     erasure_deletes_the_addresss_notices,
+    an_erasure_of_a_long_history_completes,
     a_decision_leaves_the_same_record_on_both_stores,
     imported_applications_are_verified_and_owe_no_mail,
     rejected_applications_expire_after_their_retention,
@@ -731,6 +755,29 @@ async fn sqlite_erasure_leaves_nothing_readable_in_the_file() {
     let (record, history) = f.store.record(id).await.unwrap().unwrap();
     assert!(matches!(record, Record::Erased(_)));
     assert_eq!(history.last().unwrap().action, HistoryAction::Erase);
+}
+
+/// A reader holding the write-ahead log keeps an erasure's pages in it: the
+/// erasure says so (it once went on silently, the data left in the log), and
+/// asked again once the reader is gone, it empties the log.
+#[tokio::test]
+async fn sqlite_an_erasure_checks_that_the_log_was_emptied() {
+    let f = sqlite().await;
+    let stored = received(&f, "log@example.com", 0).await;
+    let id = stored.receipt.application_id;
+    let file = f._dir.as_ref().unwrap().path().join(shared::store::sqlite::FILE_NAME);
+    let reader = rusqlite::Connection::open(&file).unwrap();
+    reader.execute_batch("BEGIN; SELECT count(*) FROM applications;").unwrap();
+    let busy = f.store.erase(&erasure_of(id, ErasureReason::ApplicantRequest)).await;
+    assert!(busy.is_err(), "a busy log is reported, not ignored: {busy:?}");
+    reader.execute_batch("COMMIT").unwrap();
+    drop(reader);
+    assert!(matches!(
+        f.store.erase(&erasure_of(id, ErasureReason::ApplicantRequest)).await.unwrap(),
+        EraseOutcome::AlreadyErased(_)
+    ));
+    let log = file.with_extension("sqlite3-wal");
+    assert_eq!(std::fs::metadata(&log).map(|m| m.len()).unwrap_or(0), 0, "the log is empty");
 }
 
 /// No item of the table or the audit table holds the person any more.

@@ -27,6 +27,11 @@ use aws_sdk_dynamodb::types::{
 /// transaction (DynamoDB allows 100 items; the rest are the application's own).
 const MAX_HISTORY: usize = 90;
 
+/// An erasure's removals (messages, notices) per transaction. DynamoDB takes
+/// 100 items, but a transaction's time grows with them, and the client gives
+/// an attempt 1.5 s (`aws::load_sdk_config`).
+const REMOVALS_PER_TRANSACTION: usize = 25;
+
 fn item_of(pk: &str, sk: &str, attributes: Vec<(&str, Value)>) -> Item {
     let mut item = keys(pk, sk);
     item.extend(attributes.into_iter().map(|(name, value)| (name.to_owned(), to_attribute(value))));
@@ -777,10 +782,30 @@ impl DynamoStore {
             Ok(plan) => plan,
             Err(outcome) => return Ok(Some(outcome)),
         };
-        if plan.clear_messages.len() + plan.notices.len() > MAX_HISTORY {
-            return Err(Unavailable("too many history entries for one transaction".into()));
-        }
         let pk = layout::application_pk(id);
+        // What does not fit the erasure's own transaction (100 items) goes
+        // first, in transactions of its own: each only removes (a message, a
+        // notice), so an erasure interrupted between them and asked again
+        // finishes, and nothing is left that the last one would have taken.
+        let mut removals: Vec<TransactWriteItem> = plan
+            .notices
+            .iter()
+            .map(|notice| self.delete(&layout::notice_pk(*notice), layout::NOTICE_SORT_KEY))
+            .chain(plan.clear_messages.iter().map(|version| {
+                let sk = layout::history_sk(*version);
+                transact_update(self.history_update(&pk, &sk, "REMOVE #message", None))
+            }))
+            .collect();
+        while removals.len() > REMOVALS_PER_TRANSACTION {
+            let batch: Vec<TransactWriteItem> = removals.drain(..REMOVALS_PER_TRANSACTION).collect();
+            if let Sent::Cancelled(reasons) = self.send(batch).await? {
+                return if raced(&reasons) {
+                    Ok(None)
+                } else {
+                    Err(Unavailable(format!("transaction cancelled: {}", cancelled_by(&reasons))))
+                };
+            }
+        }
         // The tombstone replaces the whole item: every field and marker goes.
         let tombstone = Put::builder()
             .table_name(&self.table)
@@ -814,13 +839,7 @@ impl DynamoStore {
             writes.push(TransactWriteItem::builder().delete(delete).build());
         }
         writes.push(self.delete(&layout::token_pk(&plan.token), layout::TOKEN_SORT_KEY));
-        for notice in &plan.notices {
-            writes.push(self.delete(&layout::notice_pk(*notice), layout::NOTICE_SORT_KEY));
-        }
-        for version in &plan.clear_messages {
-            let sk = layout::history_sk(*version);
-            writes.push(transact_update(self.history_update(&pk, &sk, "REMOVE #message", None)));
-        }
+        writes.extend(removals);
         writes.extend(self.count_updates(&plan.count_changes()));
         writes.extend(self.due_writes(id, plan::due(&plan.before), None));
         match self.send(writes).await? {

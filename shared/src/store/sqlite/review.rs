@@ -53,9 +53,9 @@ impl Review for SqliteStore {
         let erasure = erasure.clone();
         self.with_connection(move |connection| {
             let outcome = erase_in(connection, &erasure)?;
-            // The write-ahead log still holds the pages as they were: copy it
-            // into the (securely overwritten) file and empty it.
-            connection.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+            // The write-ahead log still holds the pages as they were (also
+            // after an earlier erasure whose checkpoint was busy).
+            super::checkpoint(connection)?;
             Ok(outcome)
         })
         .await
