@@ -71,7 +71,12 @@ impl Handler {
                     self.stored(event);
                     return Ok((accepted(response_body, false), "created"));
                 }
-                SubmitOutcome::Replayed { response_body } => {
+                SubmitOutcome::Replayed { response_body, event } => {
+                    // The first attempt may have committed and lost its
+                    // answer before its event was handed on (a write that
+                    // timed out and was retried); delivery's markers send
+                    // each mail once, so handing it on again loses nothing.
+                    self.stored(event);
                     return Ok((accepted(response_body, true), "replayed"));
                 }
                 SubmitOutcome::KeyReused => return Err(key_reused()),

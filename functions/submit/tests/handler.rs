@@ -258,7 +258,10 @@ async fn a_replay_returns_the_identical_body() {
     assert_eq!(again.raw, first.raw);
     assert!(again.replayed);
     assert_eq!(s.kept().await.len(), 5);
-    assert_eq!(s.events().len(), 1, "mailed once");
+    // The replay hands the same event on again; delivery's markers mail it once.
+    let events = s.events();
+    assert_eq!(events.len(), 2, "{events:?}");
+    assert_eq!(events[0], events[1]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -528,7 +531,10 @@ async fn twenty_concurrent_submissions_with_one_key_store_one_application() {
     assert!(answers.iter().all(|a| a.raw == answers[0].raw), "every response is the stored one");
     assert_eq!(answers.iter().filter(|a| !a.replayed).count(), 1);
     assert_eq!(s.applications().await.len(), 1);
-    assert_eq!(s.events().len(), 1);
+    // One event, handed on by each answer (the replays' too).
+    let events = s.events();
+    assert_eq!(events.len(), 20);
+    assert!(events.iter().all(|event| *event == events[0]), "{events:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -667,11 +673,99 @@ async fn the_embedded_store_serves_the_same_handler() {
     let again = answer(handler.handle(request(&event("submit-valid.json"))).await);
     assert_eq!((again.raw == first.raw, again.replayed), (true, true));
     let events = events.lock().unwrap().clone();
-    let [MailEvent::Submitted(id)] = events[..] else { panic!("{events:?}") };
+    // The replay hands on the first attempt's event again (delivery sends it once).
+    let [MailEvent::Submitted(id), MailEvent::Submitted(replayed)] = events[..] else { panic!("{events:?}") };
+    assert_eq!(replayed, id);
     let token = key().verification_token(id);
     let confirmed = answer(handler.handle(confirm(token.as_str())).await);
     assert_eq!(confirmed.status, StatusCode::OK);
     let read_back = store.get(id).await.unwrap().unwrap();
     assert_eq!(read_back.status, Status::Received);
     assert_eq!(confirmed.body["receptionNumber"], read_back.receipt.reception_number.to_string());
+}
+
+/// The real SQLite store, whose first submission commits and then fails as
+/// a write that timed out after committing does (issue 25, 13).
+struct CommitsThenTimesOut {
+    inner: Arc<SqliteStore>,
+    timed_out: std::sync::atomic::AtomicBool,
+}
+
+#[async_trait::async_trait]
+impl shared::store::Intake for CommitsThenTimesOut {
+    async fn submit(
+        &self,
+        submission: &shared::store::Submission,
+    ) -> Result<shared::store::SubmitOutcome, shared::store::Unavailable> {
+        let outcome = self.inner.submit(submission).await?;
+        if !self.timed_out.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            return Err(shared::store::Unavailable("timed out after committing".into()));
+        }
+        Ok(outcome)
+    }
+    async fn token(
+        &self,
+        token: &shared::keyed::TokenHash,
+    ) -> Result<shared::store::TokenState, shared::store::Unavailable> {
+        self.inner.token(token).await
+    }
+    async fn confirm(
+        &self,
+        token: &shared::keyed::TokenHash,
+    ) -> Result<shared::store::ConfirmOutcome, shared::store::Unavailable> {
+        self.inner.confirm(token).await
+    }
+    async fn admit(&self, counter: &shared::store::Counter) -> Result<bool, shared::store::Unavailable> {
+        self.inner.admit(counter).await
+    }
+}
+
+/// The lost link of issue 25, 13: the first attempt committed and answered
+/// 503, the client's retry is a replay, and the replay's event still reaches
+/// the delivery, which sends the link exactly once however often it is handed on.
+#[tokio::test]
+async fn a_submission_that_committed_before_timing_out_still_gets_its_link_once() {
+    use shared::mail::{
+        ENV_FROM, ENV_FROM_NAME, ENV_OPERATOR, ENV_PUBLIC_BASE_URL, ENV_REPLY_TO, MailConfig, MailKind,
+        OutboxMailer, Postman, deliver, pairs,
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(SqliteStore::open_dir(dir.path()).unwrap());
+    let flaky = CommitsThenTimesOut {
+        inner: Arc::clone(&store),
+        timed_out: std::sync::atomic::AtomicBool::new(false),
+    };
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let sink = Arc::clone(&events);
+    let handler = Handler::new(Arc::new(flaky), Arc::new(key()), Settings::default())
+        .after_event(Arc::new(move |event| sink.lock().unwrap().push(event)));
+
+    let lost = handler.handle(request(&event("submit-valid.json"))).await;
+    assert_eq!(lost.status(), StatusCode::SERVICE_UNAVAILABLE);
+    for _ in 0..2 {
+        let retry = answer(handler.handle(request(&event("submit-valid.json"))).await);
+        assert_eq!((retry.status, retry.replayed), (StatusCode::ACCEPTED, true));
+    }
+
+    let config = MailConfig::from_lookup(pairs(&[
+        (ENV_PUBLIC_BASE_URL, "https://partners.example.jp"),
+        (ENV_FROM, "no-reply@partner.example.jp"),
+        (ENV_FROM_NAME, "パートナー登録窓口"),
+        (ENV_REPLY_TO, "partner-support@partner.example.jp"),
+        (ENV_OPERATOR, "operators@partner.example.jp"),
+    ]))
+    .unwrap();
+    let mailer = OutboxMailer::new(dir.path());
+    let identifier_key = key();
+    let postman = Postman { store: &*store, mailer: &mailer, config: &config, key: &identifier_key };
+    let handed_on = events.lock().unwrap().clone();
+    assert!(!handed_on.is_empty(), "the replay hands the committed submission's event on");
+    for event in handed_on {
+        deliver(&postman, event).await.unwrap();
+    }
+    let links: Vec<String> = test_support::outbox_files(dir.path())
+        .into_iter()
+        .filter(|name| name.ends_with(&format!("-{}.eml", MailKind::Verification.slug())))
+        .collect();
+    assert_eq!(links.len(), 1, "{links:?}");
 }

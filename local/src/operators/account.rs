@@ -24,10 +24,39 @@ impl OperatorEmail {
         &self.0
     }
 
-    /// The key failed attempts are counted under: the SHA-256 of the address,
-    /// so that the addresses typed by strangers are not kept in clear.
-    pub(crate) fn failure_key(&self) -> String {
+    /// The start of every key this address's failed attempts are counted
+    /// under: the SHA-256 of the address, so that the addresses typed by
+    /// strangers are not kept in clear (and a reset forgets them all by it).
+    pub(crate) fn failures_prefix(&self) -> String {
         hex(&Sha256::digest(self.0.as_bytes()))
+    }
+
+    /// The key this address's failed attempts from `source` are counted
+    /// under: per source, so that a stranger's wrong passwords lock the
+    /// address for the stranger only, never for the operator elsewhere.
+    pub(crate) fn failure_key(&self, source: &SignInSource) -> String {
+        format!("{}:{}", self.failures_prefix(), source.0)
+    }
+}
+
+/// Where a sign-in comes from, as failed attempts are counted: the client's
+/// network as the form's limits count it (`shared::keyed::client_network`:
+/// an IPv6 client is its /64, so it cannot get a fresh count from each of
+/// its addresses), as a SHA-256 digest so that it is not kept in clear.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SignInSource(String);
+
+impl SignInSource {
+    /// The source of a request whose client is `ip` (none known: one shared source).
+    pub(crate) fn of(ip: Option<std::net::IpAddr>) -> Self {
+        let network =
+            ip.map_or_else(|| "unknown".to_owned(), |ip| shared::keyed::client_network(ip).to_string());
+        SignInSource(hex(&Sha256::digest(network.as_bytes())))
+    }
+
+    /// The key this source's failed attempts, for any address, are counted under.
+    pub(crate) fn failure_key(&self) -> String {
+        format!("source:{}", self.0)
     }
 }
 
@@ -251,7 +280,14 @@ mod tests {
         assert_eq!(email.as_str(), "operator@example.com");
         assert!(OperatorEmail::parse("operator").is_err());
         assert!(OperatorEmail::parse("operator@localhost").is_err());
-        assert_eq!(email.failure_key().len(), 64);
-        assert!(!email.failure_key().contains("operator"));
+        let source = SignInSource::of(Some("192.0.2.1".parse().unwrap()));
+        assert!(email.failure_key(&source).starts_with(&email.failures_prefix()));
+        assert_eq!(email.failures_prefix().len(), 64);
+        assert!(!email.failure_key(&source).contains("operator"));
+        assert!(!source.failure_key().contains("192.0.2"));
+        // An IPv6 client is its /64; another /64 is another source.
+        let v6 = |ip: &str| SignInSource::of(Some(ip.parse().unwrap()));
+        assert_eq!(v6("2001:db8:1:2::1"), v6("2001:db8:1:2:ffff::9"));
+        assert_ne!(v6("2001:db8:1:2::1"), v6("2001:db8:1:3::1"));
     }
 }

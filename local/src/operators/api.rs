@@ -7,7 +7,7 @@
 //!
 //! and [`Operators::authorize`], the authorizer every protected route calls.
 
-use super::account::{self, OperatorClaims, OperatorEmail, Password, SessionToken};
+use super::account::{self, OperatorClaims, OperatorEmail, Password, SessionToken, SignInSource};
 use super::{Lockout, OperatorDb};
 use lambda_http::http::{HeaderMap, HeaderValue, StatusCode, header};
 use lambda_http::{Body, Response};
@@ -90,38 +90,76 @@ impl Operators {
         api_http::require_method(req, "POST")?;
         let body: SignIn = api_http::decode_json(req)?;
         let now = Timestamp::now();
+        let source = SignInSource::of(submit::source_ip(req));
         let Ok(email) = OperatorEmail::parse(&body.email) else {
-            // No account can have this address; the same work and answer as for one.
+            // No account can have this address; the same work and answer as
+            // for one, and the same count against the source.
+            self.refuse_locked(&source, None, Actor::unknown(), now).await?;
             verify(body.password, self.dummy_hash.clone()).await?;
-            tracing::info!(outcome = "refused", "operator sign-in");
+            self.record_failure(&source, None, now).await?;
             self.audit(Actor::unknown(), AuditAction::SignInFailed).await?;
             return Err(ApiError::unauthenticated(WRONG_PAIR));
         };
         let stored = self.db.password_hash(&email).await.map_err(storage)?;
         let exists = stored.is_some();
-        if let Some(secs) = self.db.locked_for(&email, now).await.map_err(storage)? {
-            tracing::warn!(outcome = "locked", "operator sign-in");
-            self.audit(Self::actor_of(&email, exists), AuditAction::SignInFailed).await?;
-            return Err(locked(secs));
-        }
+        self.refuse_locked(&source, Some(&email), Self::actor_of(&email, exists), now).await?;
         let matches = verify(body.password, stored.unwrap_or_else(|| self.dummy_hash.clone())).await?;
         if !(exists && matches) {
-            let locks = self.db.record_failure(&email, now, self.lockout).await.map_err(storage)?;
-            tracing::info!(
-                outcome = if locks { "refused_and_locked" } else { "refused" },
-                "operator sign-in"
-            );
+            self.record_failure(&source, Some(&email), now).await?;
             self.audit(Self::actor_of(&email, exists), AuditAction::SignInFailed).await?;
             return Err(ApiError::unauthenticated(WRONG_PAIR));
         }
         self.audit(Self::actor_of(&email, true), AuditAction::SignIn).await?;
-        self.db.clear_failures(&email).await.map_err(storage)?;
+        // The address's count from this source only: the source's own count
+        // runs out with its window, so a valid account cannot reset a sweep.
+        self.db.clear_failures(email.failure_key(&source)).await.map_err(storage)?;
         let token = SessionToken::generate();
         let expires_at = now.plus_secs(i64::try_from(self.session_ttl.as_secs()).unwrap_or(i64::MAX / 4));
         self.db.create_session(&token, &email, now, expires_at).await.map_err(storage)?;
         tracing::info!(outcome = "signed_in", "operator sign-in");
         let body = Session { token: Some(token.expose()), email: None, expires_at };
         Ok(api_http::json(StatusCode::CREATED, &body))
+    }
+
+    /// 429 when `source` is locked, or `email` is locked for it (the same
+    /// answer for both: it tells nothing about which was counted).
+    async fn refuse_locked(
+        &self,
+        source: &SignInSource,
+        email: Option<&OperatorEmail>,
+        actor: Actor,
+        now: Timestamp,
+    ) -> Result<(), ApiError> {
+        let keys = std::iter::once(source.failure_key()).chain(email.map(|email| email.failure_key(source)));
+        for key in keys {
+            if let Some(secs) = self.db.locked_for(key, now).await.map_err(storage)? {
+                tracing::warn!(outcome = "locked", "operator sign-in");
+                self.audit(actor, AuditAction::SignInFailed).await?;
+                return Err(locked(secs));
+            }
+        }
+        Ok(())
+    }
+
+    /// Counts a wrong password against the source and, if one was typed
+    /// that could be an account, against that address from this source.
+    async fn record_failure(
+        &self,
+        source: &SignInSource,
+        email: Option<&OperatorEmail>,
+        now: Timestamp,
+    ) -> Result<(), ApiError> {
+        let policy = self.lockout;
+        let mut locks =
+            self.db.record_failure(source.failure_key(), now, policy.max_source_failures, policy).await;
+        if let (Some(email), Ok(source_locked)) = (email, &locks) {
+            let address_locked =
+                self.db.record_failure(email.failure_key(source), now, policy.max_failures, policy).await;
+            locks = address_locked.map(|address_locked| address_locked || *source_locked);
+        }
+        let locks = locks.map_err(storage)?;
+        tracing::info!(outcome = if locks { "refused_and_locked" } else { "refused" }, "operator sign-in");
+        Ok(())
     }
 
     /// The authorizer: the claims of the session named by `Authorization:

@@ -20,7 +20,8 @@ CREATE TABLE IF NOT EXISTS operators (
     updated_at TEXT NOT NULL
 ) STRICT;
 CREATE TABLE IF NOT EXISTS operator_sign_in_failures (
-    -- SHA-256 of the typed address (unknown ones are counted too).
+    -- SHA-256 of the typed address (unknown ones are counted too) and of the
+    -- source, or 'source:' and the source's (account::SignInSource).
     failure_key TEXT PRIMARY KEY,
     failures INTEGER NOT NULL,
     window_start INTEGER NOT NULL,
@@ -102,9 +103,8 @@ impl OperatorDb {
         .await
     }
 
-    /// Seconds left of a lock on `email`, if it is locked at `now`.
-    pub async fn locked_for(&self, email: &OperatorEmail, now: Timestamp) -> anyhow::Result<Option<u64>> {
-        let key = email.failure_key();
+    /// Seconds left of a lock on `key`, if it is locked at `now`.
+    pub async fn locked_for(&self, key: String, now: Timestamp) -> anyhow::Result<Option<u64>> {
         let now = now.epoch();
         let until: Option<i64> = self
             .with(move |c| {
@@ -120,15 +120,16 @@ impl OperatorDb {
         Ok(until.map(|until| u64::try_from(until - now).unwrap_or(1).max(1)))
     }
 
-    /// Counts a wrong password for `email` at `now`, in one transaction (so
-    /// concurrent attempts all count). True when this failure locked it.
+    /// Counts a wrong password under `key` at `now`, in one transaction (so
+    /// concurrent attempts all count): the `max_failures`th within the
+    /// policy's window locks the key. True when this failure locked it.
     pub async fn record_failure(
         &self,
-        email: &OperatorEmail,
+        key: String,
         now: Timestamp,
+        max_failures: u32,
         policy: Lockout,
     ) -> anyhow::Result<bool> {
-        let key = email.failure_key();
         let now = now.epoch();
         self.with(move |c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -144,7 +145,7 @@ impl OperatorDb {
                 Some((failures, start)) if now < start + window => (failures + 1, start),
                 _ => (1, now),
             };
-            let locks = failures >= i64::from(policy.max_failures);
+            let locks = failures >= i64::from(max_failures);
             if locks {
                 // The lock replaces the count: after it, a new window begins.
                 tx.execute(
@@ -165,9 +166,8 @@ impl OperatorDb {
         .await
     }
 
-    /// Forgets the failed attempts of `email` (after a right password).
-    pub async fn clear_failures(&self, email: &OperatorEmail) -> anyhow::Result<()> {
-        let key = email.failure_key();
+    /// Forgets the failed attempts under `key` (after a right password).
+    pub async fn clear_failures(&self, key: String) -> anyhow::Result<()> {
         self.with(move |c| c.execute("DELETE FROM operator_sign_in_failures WHERE failure_key = ?1", [key]))
             .await?;
         Ok(())
@@ -260,7 +260,11 @@ fn upsert(
         params![email.as_str(), password_hash, now],
     )?;
     tx.execute("DELETE FROM operator_sessions WHERE email = ?1", [email.as_str()])?;
-    tx.execute("DELETE FROM operator_sign_in_failures WHERE failure_key = ?1", [email.failure_key()])?;
+    // From every source: a hex digest and ':' hold no LIKE wildcard.
+    tx.execute(
+        "DELETE FROM operator_sign_in_failures WHERE failure_key LIKE ?1 || ':%'",
+        [email.failures_prefix()],
+    )?;
     tx.commit()?;
     Ok(!existed)
 }
@@ -275,6 +279,12 @@ mod tests {
 
     fn email(text: &str) -> OperatorEmail {
         OperatorEmail::parse(text).unwrap()
+    }
+
+    /// The key of `text`'s failed attempts from one source.
+    fn key(text: &str) -> impl Fn() -> String {
+        let key = email(text).failure_key(&super::super::account::SignInSource::of(None));
+        move || key.clone()
     }
 
     fn at(epoch: i64) -> Timestamp {
@@ -299,19 +309,20 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let db = OperatorDb::open_dir(dir.path()).unwrap();
         let policy = Lockout::default();
-        let who = email("ops@example.com");
+        let max = policy.max_failures;
+        let who = key("ops@example.com");
         for n in 0..4 {
-            assert!(!db.record_failure(&who, at(T0 + n), policy).await.unwrap(), "failure {n}");
-            assert_eq!(db.locked_for(&who, at(T0 + n)).await.unwrap(), None);
+            assert!(!db.record_failure(who(), at(T0 + n), max, policy).await.unwrap(), "failure {n}");
+            assert_eq!(db.locked_for(who(), at(T0 + n)).await.unwrap(), None);
         }
-        assert!(db.record_failure(&who, at(T0 + 10), policy).await.unwrap(), "the fifth locks");
-        assert_eq!(db.locked_for(&who, at(T0 + 10)).await.unwrap(), Some(15 * 60));
-        assert_eq!(db.locked_for(&who, at(T0 + 10 + 15 * 60 - 1)).await.unwrap(), Some(1));
-        assert_eq!(db.locked_for(&who, at(T0 + 10 + 15 * 60)).await.unwrap(), None, "the lock ends");
+        assert!(db.record_failure(who(), at(T0 + 10), max, policy).await.unwrap(), "the fifth locks");
+        assert_eq!(db.locked_for(who(), at(T0 + 10)).await.unwrap(), Some(15 * 60));
+        assert_eq!(db.locked_for(who(), at(T0 + 10 + 15 * 60 - 1)).await.unwrap(), Some(1));
+        assert_eq!(db.locked_for(who(), at(T0 + 10 + 15 * 60)).await.unwrap(), None, "the lock ends");
         // Another address is not affected.
-        assert_eq!(db.locked_for(&email("other@example.com"), at(T0 + 10)).await.unwrap(), None);
+        assert_eq!(db.locked_for(key("other@example.com")(), at(T0 + 10)).await.unwrap(), None);
         // After the lock, counting starts again from zero.
-        assert!(!db.record_failure(&who, at(T0 + 10 + 15 * 60), policy).await.unwrap());
+        assert!(!db.record_failure(who(), at(T0 + 10 + 15 * 60), max, policy).await.unwrap());
     }
 
     #[tokio::test]
@@ -319,17 +330,18 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let db = OperatorDb::open_dir(dir.path()).unwrap();
         let policy = Lockout::default();
-        let who = email("ops@example.com");
+        let max = policy.max_failures;
+        let who = key("ops@example.com");
         for n in 0..4 {
-            db.record_failure(&who, at(T0 + n), policy).await.unwrap();
+            db.record_failure(who(), at(T0 + n), max, policy).await.unwrap();
         }
         // 15 minutes after the first failure: a new window.
-        assert!(!db.record_failure(&who, at(T0 + 15 * 60), policy).await.unwrap());
+        assert!(!db.record_failure(who(), at(T0 + 15 * 60), max, policy).await.unwrap());
         for n in 1..4 {
-            assert!(!db.record_failure(&who, at(T0 + 15 * 60 + n), policy).await.unwrap());
+            assert!(!db.record_failure(who(), at(T0 + 15 * 60 + n), max, policy).await.unwrap());
         }
-        db.clear_failures(&who).await.unwrap();
-        assert!(!db.record_failure(&who, at(T0 + 15 * 60 + 5), policy).await.unwrap(), "cleared");
+        db.clear_failures(who()).await.unwrap();
+        assert!(!db.record_failure(who(), at(T0 + 15 * 60 + 5), max, policy).await.unwrap(), "cleared");
     }
 
     #[tokio::test]

@@ -33,12 +33,18 @@ pub const FIRST_OPERATOR_EMAIL: &str = "operator@example.com";
 pub const FIRST_OPERATOR_FILE: &str = "operator.txt";
 
 /// Sign-in throttling: after [`Lockout::max_failures`] wrong passwords for one
-/// address within [`Lockout::window`], that address is refused (429, even with
-/// the right password) for [`Lockout::lock_for`]. Counted per typed address,
-/// known or not, so that the lock tells nothing about which accounts exist.
+/// address from one source within [`Lockout::window`], that address is refused
+/// to that source (429, even with the right password) for [`Lockout::lock_for`];
+/// after [`Lockout::max_source_failures`] wrong passwords from one source for
+/// any addresses, the source is refused for every address as long. Counted per
+/// typed address, known or not, so that the lock tells nothing about which
+/// accounts exist; and per source, so that whoever reaches the port can lock
+/// the printed account for themselves only (issue 25, 10), while spraying
+/// guesses over many addresses is stopped by the source's own count.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Lockout {
     pub max_failures: u32,
+    pub max_source_failures: u32,
     pub window: Duration,
     pub lock_for: Duration,
 }
@@ -47,6 +53,8 @@ impl Default for Lockout {
     fn default() -> Self {
         Lockout {
             max_failures: 5,
+            // Four addresses' worth: room for an operator who mistypes, not for a sweep.
+            max_source_failures: 20,
             window: Duration::from_secs(15 * 60),
             lock_for: Duration::from_secs(15 * 60),
         }

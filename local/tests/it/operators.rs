@@ -17,7 +17,18 @@ fn url(running: &local::Running, path: &str) -> String {
 }
 
 async fn sign_in(running: &local::Running, email: &str, password: &str) -> (u16, Option<String>, Value) {
-    let response = reqwest::Client::new()
+    sign_in_from(running, std::net::Ipv4Addr::LOCALHOST, email, password).await
+}
+
+/// The same from the loopback address `from` (all of 127.0.0.0/8 reaches the server).
+async fn sign_in_from(
+    running: &local::Running,
+    from: std::net::Ipv4Addr,
+    email: &str,
+    password: &str,
+) -> (u16, Option<String>, Value) {
+    let client = reqwest::Client::builder().local_address(std::net::IpAddr::V4(from)).build().unwrap();
+    let response = client
         .post(url(running, "/api/admin/sessions"))
         .json(&json!({ "email": email, "password": password }))
         .send()
@@ -201,6 +212,35 @@ async fn five_wrong_passwords_lock_the_address_for_a_while() {
         assert_eq!(sign_in(&running, "nobody@example.com", "wrong password!").await.0, 401);
     }
     assert_eq!(sign_in(&running, "nobody@example.com", "wrong password!").await.0, 429);
+    running.shutdown().await.unwrap();
+}
+
+/// Issue 25, 10: whoever reaches the port can neither lock the printed
+/// account for its operator nor sweep guesses over many addresses.
+#[tokio::test]
+async fn one_source_s_wrong_passwords_lock_that_source_not_the_account() {
+    let data = tempfile::tempdir().unwrap();
+    let running = start(data.path(), |_| {}).await;
+    let first = running.first_operator.clone().unwrap();
+    let stranger = std::net::Ipv4Addr::new(127, 0, 0, 2);
+    let source_limit = local::operators::Lockout::default().max_source_failures;
+    // The printed account five times (its own limit), then other addresses.
+    for attempt in 0..source_limit {
+        let email = if attempt < 5 { first.email.to_string() } else { format!("guess{attempt}@example.com") };
+        let (status, _, body) = sign_in_from(&running, stranger, &email, "wrong password!").await;
+        assert_eq!(status, 401, "attempt {attempt}: {body}");
+    }
+    // The stranger's source is refused for any address, with when to retry.
+    let (status, retry_after, body) = sign_in_from(&running, stranger, "fresh@example.com", "x").await;
+    assert_eq!((status, body["error"]["code"].as_str()), (429, Some("too_many_requests")), "{body}");
+    let retry_after: u64 = retry_after.expect("Retry-After").parse().unwrap();
+    assert!((14 * 60..=15 * 60).contains(&retry_after), "{retry_after}");
+    assert!(body["error"]["message"].as_str().unwrap().contains("サインイン"));
+    let (status, _, _) = sign_in_from(&running, stranger, first.email.as_str(), &first.password).await;
+    assert_eq!(status, 429, "even the right password, from that source");
+    // The operator, elsewhere, still signs in.
+    let (status, _, body) = sign_in(&running, first.email.as_str(), &first.password).await;
+    assert_eq!(status, 201, "{body}");
     running.shutdown().await.unwrap();
 }
 

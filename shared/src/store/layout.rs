@@ -408,6 +408,9 @@ pub fn idempotency_attributes(record: &IdempotencyRecord) -> Vec<(&'static str, 
     if let Some(body) = &record.response_body {
         attributes.push((attr::RESPONSE_BODY, Value::Text(body.clone())));
     }
+    if let Some(notice_id) = record.notice_id {
+        attributes.push((attr::NOTICE_ID, Value::Text(notice_id.to_string())));
+    }
     attributes
 }
 
@@ -426,6 +429,9 @@ pub fn idempotency_record_from<'a>(
             .parse()
             .map_err(|_| malformed(attr::RESPONSE_STATUS))?,
         response_body: get(attr::RESPONSE_BODY).map(Cow::into_owned).filter(|body| !body.is_empty()),
+        notice_id: get(attr::NOTICE_ID)
+            .map(|id| NoticeId::parse(&id).ok_or(malformed(attr::NOTICE_ID)))
+            .transpose()?,
         expires_at: required(attr::EXPIRES_AT)?
             .parse()
             .ok()

@@ -59,8 +59,10 @@ pub struct Submission {
 pub enum SubmitOutcome {
     /// Stored now; acknowledge with this body, and mail what `event` says.
     Created { response_body: String, event: MailEvent },
-    /// The same key and body were stored before; replay this body.
-    Replayed { response_body: String },
+    /// The same key and body were stored before; replay this body, and hand
+    /// `event` to delivery again (the first attempt may have committed and
+    /// lost its answer; the markers keep each mail to one).
+    Replayed { response_body: String, event: MailEvent },
     /// The key was used before with another body.
     KeyReused,
     /// The receipt's reception number is taken (improbable): nothing was

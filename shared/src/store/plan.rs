@@ -29,7 +29,29 @@ pub struct IdempotencyRecord {
     /// The exact body acknowledged, where a replay answers it verbatim (a
     /// submission); a decision's replay reads the application again instead.
     pub response_body: Option<String>,
+    /// The notice a submission made instead of an application (an address
+    /// already verified): its replay hands the same event to delivery, and
+    /// the notice's id cannot be rebuilt from the rest. `None` for one that
+    /// made an application, and for every decision.
+    pub notice_id: Option<NoticeId>,
     pub expires_at: Timestamp,
+}
+
+impl IdempotencyRecord {
+    /// The event of the submission that left this record: what its replay
+    /// hands to delivery, because the first attempt may have committed and
+    /// then lost its answer (a timed-out write the SDK retried) before its
+    /// event reached delivery. Deliveries are exactly-once by their markers,
+    /// so delivering an event again sends nothing twice.
+    pub fn submission_event(&self) -> MailEvent {
+        submission_event(self.application_id, self.notice_id)
+    }
+}
+
+/// A submission's event: its notice's mail if it made one, else its new
+/// application's link.
+fn submission_event(application_id: ApplicationId, notice_id: Option<NoticeId>) -> MailEvent {
+    notice_id.map_or(MailEvent::Submitted(application_id), MailEvent::AlreadyReceived)
 }
 
 /// Where an idempotency record is kept: one namespace per use case, so a key
@@ -136,7 +158,7 @@ pub enum SubmissionPlan {
 pub fn replay_submission(submission: &Submission, previous: &IdempotencyRecord) -> SubmitOutcome {
     match &previous.response_body {
         Some(body) if previous.request_hash == submission.request_hash => {
-            SubmitOutcome::Replayed { response_body: body.clone() }
+            SubmitOutcome::Replayed { response_body: body.clone(), event: previous.submission_event() }
         }
         _ => SubmitOutcome::KeyReused,
     }
@@ -204,16 +226,22 @@ impl SubmissionPlan {
             request_hash: submission.request_hash.clone(),
             response_status: 202,
             response_body: Some(submission.response_body.clone()),
+            notice_id: self.notice_id(),
             expires_at: now.plus_secs(layout::IDEMPOTENCY_TTL_SECS),
         }
     }
 
-    /// What the client is told once the plan is stored.
+    fn notice_id(&self) -> Option<NoticeId> {
+        match self {
+            SubmissionPlan::Notice { notice_id, .. } => Some(*notice_id),
+            SubmissionPlan::Application { .. } => None,
+        }
+    }
+
+    /// What the client is told once the plan is stored: the event is the
+    /// record's, so a replay of this submission hands on the same one.
     pub fn outcome(&self, submission: &Submission) -> SubmitOutcome {
-        let event = match self {
-            SubmissionPlan::Notice { notice_id, .. } => MailEvent::AlreadyReceived(*notice_id),
-            SubmissionPlan::Application { stored, .. } => MailEvent::Submitted(stored.id()),
-        };
+        let event = submission_event(submission.receipt.application_id, self.notice_id());
         SubmitOutcome::Created { response_body: submission.response_body.clone(), event }
     }
 }
@@ -340,6 +368,7 @@ pub fn decide(request: &DecisionWrite, read: DecisionRead) -> Result<DecisionPla
         request_hash: request.request_hash.clone(),
         response_status: 200,
         response_body: None,
+        notice_id: None,
         expires_at: request.at.plus_secs(layout::IDEMPOTENCY_TTL_SECS),
     };
     Ok(DecisionPlan {
@@ -586,6 +615,7 @@ mod tests {
             request_hash: request.request_hash.clone(),
             response_status: 200,
             response_body: None,
+            notice_id: None,
             expires_at: request.at,
         };
         let read = |record: &IdempotencyRecord| DecisionRead {

@@ -289,6 +289,7 @@ async fn a_decision_leaves_the_same_record_on_both_stores(f: Fixture) {
             request_hash: approve.request_hash.clone(),
             response_status: 200,
             response_body: None,
+            notice_id: None,
             expires_at: approve.at.plus_secs(shared::store::layout::IDEMPOTENCY_TTL_SECS),
         }
     );

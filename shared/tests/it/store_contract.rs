@@ -124,9 +124,14 @@ async fn replay_returns_the_first_body(f: Fixture) {
     // A retry carries fresh identifiers; the stored acknowledgement wins.
     let retry = submission_expiring("key-0000000000000002", application("a@example.com"), 3600);
     assert_ne!(retry.response_body, first.response_body);
+    // The first attempt's event too: it may have committed and lost its
+    // answer before its mail was handed on (issue 25, 13).
     assert_eq!(
         f.store.submit(&retry).await.unwrap(),
-        SubmitOutcome::Replayed { response_body: first.response_body.clone() }
+        SubmitOutcome::Replayed {
+            response_body: first.response_body.clone(),
+            event: MailEvent::Submitted(first.receipt.application_id)
+        }
     );
     assert_eq!(count(&*f.store, Status::AwaitingVerification).await, 1);
     assert!(
@@ -178,9 +183,14 @@ async fn a_verified_address_gets_only_a_notice(f: Fixture) {
     assert_eq!(f.store.token(&again.token_hash).await.unwrap(), TokenState::NotFound);
     assert_eq!(count(&*f.store, Status::AwaitingVerification).await, 0);
     assert_eq!(count(&*f.store, Status::Received).await, 1);
-    // Its replay answers the same.
+    // Its replay answers the same, with the same notice's event (a fresh
+    // notice id in the retry cannot stand for it).
     let replay = submission("key-0000000000000007", application("A@example.com"));
-    assert_eq!(f.store.submit(&replay).await.unwrap(), SubmitOutcome::Replayed { response_body });
+    assert_ne!(replay.notice_id, notice_id);
+    assert_eq!(
+        f.store.submit(&replay).await.unwrap(),
+        SubmitOutcome::Replayed { response_body, event: MailEvent::AlreadyReceived(notice_id) }
+    );
 }
 
 async fn confirming_is_one_transition_and_idempotent(f: Fixture) {
@@ -248,7 +258,7 @@ async fn concurrent_same_key_stores_once(f: Fixture) {
     assert_eq!(created.len(), 1, "{outcomes:?}");
     for outcome in &outcomes {
         match outcome {
-            SubmitOutcome::Created { response_body, .. } | SubmitOutcome::Replayed { response_body } => {
+            SubmitOutcome::Created { response_body, .. } | SubmitOutcome::Replayed { response_body, .. } => {
                 assert_eq!(response_body, created[0])
             }
             other => panic!("{other:?}"),
@@ -422,7 +432,10 @@ async fn sqlite_survives_a_restart_and_shares_its_file() {
     let retry = submission("key-0000000000000010", application("a@example.com"));
     assert_eq!(
         other_handle.submit(&retry).await.unwrap(),
-        SubmitOutcome::Replayed { response_body: first.response_body.clone() }
+        SubmitOutcome::Replayed {
+            response_body: first.response_body.clone(),
+            event: MailEvent::Submitted(first.receipt.application_id)
+        }
     );
     let again = submission("key-0000000000000011", application("a@example.com"));
     assert_eq!(other_handle.submit(&again).await.unwrap(), created(&again), "supersedes across handles");

@@ -142,7 +142,7 @@ fn read_record_text(
 ) -> rusqlite::Result<Option<plan::IdempotencyRecord>> {
     let record = connection
         .query_row(
-            r#"SELECT "applicationId", "requestHash", "responseStatus", "responseBody", "expiresAt"
+            r#"SELECT "applicationId", "requestHash", "responseStatus", "responseBody", "noticeId", "expiresAt"
                FROM idempotency WHERE "key" = ?1 AND "expiresAt" >= ?2"#,
             params![key, now],
             |row| {

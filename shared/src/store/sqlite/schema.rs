@@ -180,6 +180,9 @@ pub(super) fn tables() -> Vec<Table> {
                 Column::original(attr::RESPONSE_STATUS, "INTEGER", "NOT NULL"),
                 Column::original(attr::RESPONSE_BODY, "TEXT", "NOT NULL"),
                 Column::original(attr::EXPIRES_AT, "INTEGER", "NOT NULL"),
+                // Added for a replay's event (a notice's id); a record from
+                // before names no notice, and expires within a day.
+                Column::nullable(attr::NOTICE_ID, "TEXT"),
             ],
             constraints: &[],
         },
