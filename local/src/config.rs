@@ -5,6 +5,7 @@
 
 use crate::operators;
 use shared::http as api_http;
+use shared::store::retention::UndecidedRetention;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -58,6 +59,9 @@ pub struct Config {
     pub body_read_timeout: Duration,
     /// [`PURGE_EVERY`] unless a test shortens it.
     pub purge_every: Duration,
+    /// `UNDECIDED_RETENTION_DAYS`: each purge erases what nobody decided in
+    /// that many days (0: no limit, the default).
+    pub undecided_retention: UndecidedRetention,
     /// How long an operator's session lasts: [`operators::SESSION_TTL`]
     /// unless a test shortens it.
     pub operator_session_ttl: Duration,
@@ -85,6 +89,7 @@ impl Config {
             header_read_timeout: HEADER_READ_TIMEOUT,
             body_read_timeout: BODY_READ_TIMEOUT,
             purge_every: PURGE_EVERY,
+            undecided_retention: UndecidedRetention::default(),
             operator_session_ttl: operators::SESSION_TTL,
             operator_lockout: operators::Lockout::default(),
             console: api_http::console::ConsoleConfig::Password,

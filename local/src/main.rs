@@ -75,6 +75,8 @@ async fn main() -> anyhow::Result<()> {
     config.allowed_origins = args.allowed_origins.0;
     config.settings = submit::Settings::from_env()?;
     config.admin_settings = admin::Settings::from_env().map_err(anyhow::Error::msg)?;
+    config.undecided_retention =
+        shared::store::retention::UndecidedRetention::from_env().map_err(anyhow::Error::msg)?;
     if args.aws {
         config.backend = local::Backend::Aws;
         config.create_table = args.create_table;

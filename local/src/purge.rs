@@ -3,7 +3,10 @@
 //! AWS; without it they would accumulate for ever. Each purge then sweeps the
 //! outbox: the mails of what it deleted (and of what was erased) go too.
 
+use shared::domain::Timestamp;
+use shared::keyed::IdentifierKey;
 use shared::mail::OutboxMailer;
+use shared::store::retention::{UndecidedRetention, erase_undecided};
 use shared::store::sqlite::SqliteStore;
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,10 +20,12 @@ use tokio::task::JoinHandle;
 pub(crate) async fn purge_expired(
     store: Arc<SqliteStore>,
     outbox: OutboxMailer,
+    retention: Retention,
     period: Duration,
 ) -> anyhow::Result<JoinHandle<()>> {
     let purged = store.purge_expired().await.map_err(|e| anyhow::anyhow!("purging expired records: {e}"))?;
     tracing::info!(purged, "expired records purged");
+    retention.erase_undecided(&store).await;
     sweep(&store, &outbox).await;
     Ok(tokio::spawn(async move {
         let mut every = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
@@ -30,6 +35,7 @@ pub(crate) async fn purge_expired(
                 Ok(purged) => tracing::info!(purged, "expired records purged"),
                 Err(error) => tracing::warn!(%error, "purging expired records failed"),
             }
+            retention.erase_undecided(&store).await;
             sweep(&store, &outbox).await;
         }
     }))
@@ -40,5 +46,23 @@ async fn sweep(store: &SqliteStore, outbox: &OutboxMailer) {
     match outbox.sweep(store, false).await {
         Ok(mails) => tracing::info!(mails, "mails of deleted applications and notices deleted"),
         Err(error) => tracing::warn!(%error, "sweeping the outbox failed"),
+    }
+}
+
+/// What each purge erases beyond the expired: applications nobody decided
+/// within `UNDECIDED_RETENTION_DAYS` ([`erase_undecided`]).
+pub(crate) struct Retention {
+    pub(crate) key: IdentifierKey,
+    pub(crate) undecided: UndecidedRetention,
+}
+
+impl Retention {
+    /// Logged, never fatal: a failure is retried with the next purge.
+    async fn erase_undecided(&self, store: &SqliteStore) {
+        match erase_undecided(store, &self.key, self.undecided, Timestamp::now()).await {
+            Ok(0) => {}
+            Ok(erased) => tracing::info!(erased, "undecided applications past their retention erased"),
+            Err(error) => tracing::warn!(%error, "erasing undecided applications failed"),
+        }
     }
 }

@@ -6,7 +6,7 @@ use crate::config::{Backend, Config};
 use crate::delivery::Delivery;
 use crate::files::private_database;
 use crate::operators;
-use crate::purge::purge_expired;
+use crate::purge::{Retention, purge_expired};
 use shared::aws::load_sdk_config;
 use shared::keyed::IdentifierKey;
 use shared::mail::{self, MailConfig, Mailer, OutboxMailer, SesMailer};
@@ -88,9 +88,12 @@ pub(crate) async fn functions(
                 private_database(&config.data_dir)?;
                 let store = Arc::new(SqliteStore::open_dir(&config.data_dir)?);
                 let mailer = OutboxMailer::new(&config.data_dir);
-                purger = Some(purge_expired(Arc::clone(&store), mailer.clone(), config.purge_every).await?);
-                outbox = Some(mailer.clone());
                 let key = IdentifierKey::load_or_create(&config.data_dir)?;
+                let retention = Retention { key: key.clone(), undecided: config.undecided_retention };
+                purger = Some(
+                    purge_expired(Arc::clone(&store), mailer.clone(), retention, config.purge_every).await?,
+                );
+                outbox = Some(mailer.clone());
                 let locations = Locations {
                     applications: store.path().display().to_string(),
                     mails: mailer.dir().display().to_string(),

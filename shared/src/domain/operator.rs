@@ -18,6 +18,8 @@ impl Actor {
     pub const APPLICANT: &'static str = "applicant";
     /// A failed sign-in for no known account (what was typed is not recorded).
     pub const UNKNOWN: &'static str = "unknown";
+    /// The retention sweep, which erases what nobody decided in time.
+    pub const RETENTION: &'static str = "retention";
 
     /// An operator's name from a sign-in or a token's claims: 1 to 256
     /// characters, none of them a control or invisible character.
@@ -33,6 +35,10 @@ impl Actor {
 
     pub fn unknown() -> Self {
         Actor(Self::UNKNOWN.to_owned())
+    }
+
+    pub fn retention() -> Self {
+        Actor(Self::RETENTION.to_owned())
     }
 
     pub fn as_str(&self) -> &str {

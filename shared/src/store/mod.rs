@@ -12,6 +12,7 @@
 pub mod dynamodb;
 pub mod layout;
 pub mod plan;
+pub mod retention;
 pub mod review;
 #[cfg(feature = "sqlite")]
 pub mod sqlite;

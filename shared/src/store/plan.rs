@@ -484,6 +484,16 @@ pub fn imported_mails(stored: &StoredApplication) -> Vec<MailKind> {
         .collect()
 }
 
+/// Whether an application nobody decided is past its retention: verified,
+/// still waiting for a decision (a status some transition leaves), and
+/// unchanged `days` after `last_change`. Never when `days` is 0.
+pub fn undecided_due(stored: &StoredApplication, last_change: Timestamp, now: Timestamp, days: u32) -> bool {
+    days > 0
+        && stored.status.is_verified()
+        && !stored.status.is_final()
+        && last_change.plus_secs(i64::from(days) * 86_400) < now
+}
+
 // ---------------------------------------------------------------------------
 // Mails still owed
 

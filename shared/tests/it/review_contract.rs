@@ -254,6 +254,45 @@ async fn an_erasure_of_a_long_history_completes(f: Fixture) {
     ));
 }
 
+/// With `UNDECIDED_RETENTION_DAYS`, what nobody decided in time is erased by
+/// the sweep, as an erasure (reason `retention`, by the retention sweep);
+/// what was decided, or changed within the period, stays. Off by default.
+async fn undecided_applications_are_erased_after_their_retention(f: Fixture) {
+    use shared::store::retention::{UndecidedRetention, erase_undecided};
+    let waiting = received(&f, "waiting@example.com", 0).await;
+    let asked = received(&f, "asked@example.com", 0).await;
+    let asked = decided(
+        f.store
+            .decide(&decision(&asked, Decision::RequestDocuments, message("資料をお送りください。")))
+            .await
+            .unwrap(),
+    );
+    let approved = received(&f, "approved.stays@example.com", 0).await;
+    let approved = decided(f.store.decide(&decision(&approved, Decision::Approve, None)).await.unwrap());
+    let days = UndecidedRetention::parse("30").unwrap();
+    let later = |days: i64| Timestamp::now().plus_secs(days * 86_400);
+    assert_eq!(
+        erase_undecided(&*f.store, &key(), UndecidedRetention::default(), later(400)).await.unwrap(),
+        0,
+        "off"
+    );
+    assert_eq!(erase_undecided(&*f.store, &key(), days, later(29)).await.unwrap(), 0, "within the period");
+    assert_eq!(erase_undecided(&*f.store, &key(), days, later(31)).await.unwrap(), 2);
+    for gone in [&waiting, &asked] {
+        let id = gone.receipt.application_id;
+        assert_eq!(f.store.get(id).await.unwrap(), None);
+        let (record, history) = f.store.record(id).await.unwrap().unwrap();
+        assert!(matches!(record, Record::Erased(_)));
+        let last = history.last().unwrap();
+        assert_eq!(
+            (last.action, last.actor.as_str(), last.reason),
+            (HistoryAction::Erase, "retention", Some(ErasureReason::Retention))
+        );
+    }
+    assert_eq!(f.store.get(approved.receipt.application_id).await.unwrap(), Some(approved));
+    assert_eq!(erase_undecided(&*f.store, &key(), days, later(31)).await.unwrap(), 0, "once");
+}
+
 /// A submission for an address already verified leaves a notice (no
 /// typed data, only which application to remind of); erasing that
 /// application erases its address's notices too, on both stores (DynamoDB's
@@ -694,6 +733,7 @@ contract!(
     erasure_keeps_only_that_it_happened,
     erasure_deletes_the_addresss_notices,
     an_erasure_of_a_long_history_completes,
+    undecided_applications_are_erased_after_their_retention,
     a_decision_leaves_the_same_record_on_both_stores,
     imported_applications_are_verified_and_owe_no_mail,
     rejected_applications_expire_after_their_retention,

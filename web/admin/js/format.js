@@ -34,6 +34,7 @@ export const erasureReasonLabel = (reason) => labelOf(ERASURE_REASONS, reason);
 export function actorLabel(actor) {
   if (actor === 'applicant') return '申込者';
   if (actor === 'unknown') return '不明';
+  if (actor === 'retention') return '保存期間による自動消去';
   return actor || '—';
 }
 
