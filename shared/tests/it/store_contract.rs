@@ -89,9 +89,12 @@ async fn count(store: &dyn Store, status: Status) -> usize {
     store.list_by_status(status, 1000).await.unwrap().len()
 }
 
+/// The application a confirmation made. An `AlreadyConfirmed` counts: when
+/// the SDK resent a transaction that had in fact committed (a timeout under
+/// load), the store finds the token used and answers so.
 pub(crate) async fn confirmed(store: &dyn Store, submission: &Submission) -> StoredApplication {
     match store.confirm(&submission.token_hash).await.unwrap() {
-        ConfirmOutcome::Confirmed(stored) => stored,
+        ConfirmOutcome::Confirmed(stored) | ConfirmOutcome::AlreadyConfirmed(stored) => stored,
         other => panic!("{other:?}"),
     }
 }
