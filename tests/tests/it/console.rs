@@ -478,6 +478,25 @@ async fn the_csv_of_the_current_tab_downloads() -> Result<()> {
     browser.close().await
 }
 
+/// The list's announcement (「受付済」: 1件表示中) reaches assistive technology
+/// without a toast over the page: it once stayed on screen after an application
+/// was opened, over the detail's related applications at 1280 px.
+#[tokio::test]
+async fn the_lists_announcement_never_covers_the_page() -> Result<()> {
+    let (_site, browser, applied) = console_with(2).await?;
+    browser.type_into("search-q", &applied[0].reception_number).await?;
+    press(&browser, ENTER).await?;
+    wait_for_rows(&browser, 1).await?;
+    browser.wait_until("document.getElementById('console-status').textContent.includes('件')").await?;
+    let size = "const r = document.getElementById('console-status').getBoundingClientRect(); return [r.width, r.height]";
+    let (width, height): (f64, f64) = serde_json::from_value(browser.eval(size).await?)?;
+    assert!(width <= 1.0 && height <= 1.0, "announced, not shown: {width}×{height}");
+    open_detail(&browser, &applied[0]).await?;
+    let left = browser.eval("return document.getElementById('console-status').textContent").await?;
+    assert_eq!(left, json!(""), "nothing of the list is left over the detail");
+    browser.close().await
+}
+
 #[tokio::test]
 async fn erasure_needs_a_reason_and_a_second_confirmation() -> Result<()> {
     let (site, browser, applied) = console_with(1).await?;

@@ -4,7 +4,7 @@
 
 import * as audit from './audit.js';
 import * as detail from './detail.js';
-import { $, announce, focusOn } from './dom.js';
+import { $, announce, dismissAnnouncement, focusOn } from './dom.js';
 import * as list from './list.js';
 import * as router from './router.js';
 import * as session from './session.js';
@@ -33,6 +33,8 @@ let lastPlace = null;
 async function route(place, how) {
   const moved = !lastPlace || lastPlace.view !== place.view || lastPlace.id !== place.id;
   lastPlace = place;
+  // What was shown of the last view must not float over the next one.
+  if (moved) dismissAnnouncement();
   const headings = { list: 'list-title', detail: 'detail-title', audit: 'audit-title' };
   showView(`view-${place.view}`);
   for (const [id, here] of [['nav-list', place.view !== 'audit'], ['nav-audit', place.view === 'audit']]) {
@@ -44,7 +46,7 @@ async function route(place, how) {
   else if (place.view === 'detail') await detail.show(place.id);
   else await audit.show();
   if (how === 'push' && moved) focusOn($(headings[place.view]));
-  else if (place.view === 'list' && !moved) announce($('list-summary').textContent);
+  else if (place.view === 'list' && !moved) announce($('list-summary').textContent, { quiet: true });
   document.documentElement.dataset.view = place.view;
 }
 

@@ -35,10 +35,16 @@ export function notice(element, text) {
 
 let announced = null;
 
-/** Says something to screen readers (and shows it for a few seconds to everyone). */
-export function announce(text) {
+/**
+ * Says something to screen readers. What an operator did (a decision, an
+ * erasure, a download) is also shown for a few seconds; what a view says of
+ * itself (`{ quiet: true }`: a list's summary, rows added) is for assistive
+ * technology only, since the view shows it already and a toast would cover it.
+ */
+export function announce(text, { quiet = false } = {}) {
   const status = $('console-status');
   status.textContent = '';
+  status.classList.toggle('visually-hidden', quiet);
   clearTimeout(announced);
   // A change of text after a tick is announced even when it repeats.
   setTimeout(() => {
@@ -47,6 +53,12 @@ export function announce(text) {
       status.textContent = '';
     }, 6000);
   }, 30);
+}
+
+/** Ends a shown announcement at once (a new view is under it). */
+export function dismissAnnouncement() {
+  clearTimeout(announced);
+  $('console-status').textContent = '';
 }
 
 /** Moves focus to a heading or region without scrolling it away. */

@@ -131,7 +131,7 @@ async function more() {
   // Keyboard users go on where the new rows begin.
   if (rows.length) focusOn(rows[0].querySelector('a'));
   else focusOn($('list-title'));
-  announce(`${rows.length}件を追加しました。`);
+  announce(`${rows.length}件を追加しました。`, { quiet: true });
 }
 
 async function downloadCsv() {
