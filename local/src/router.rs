@@ -156,7 +156,7 @@ async fn call(
         Operation::Admin(AdminOperation::Export) => return export(&functions, &req).await,
         // Every other operation is the admin function's, whose own `match`
         // is total over them: a new one is handled there, not here.
-        Operation::Admin(_answered_whole) => functions.admin.handle(req).await,
+        Operation::Admin(_) => functions.admin.handle(req).await,
     };
     to_axum(response)
 }

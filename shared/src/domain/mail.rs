@@ -1,7 +1,7 @@
 //! The kinds of mail, the events that send them (the contract's mail table),
 //! and the record each one's "sent" marker lives on.
 
-use super::{ApplicationId, Decision, HistoryAction, NoticeId, Version};
+use super::{ApplicationId, HistoryAction, NoticeId, Version};
 
 /// Every mail this system sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -35,11 +35,6 @@ impl MailKind {
         MailKind::Approved,
         MailKind::Rejected,
     ];
-
-    /// The result mail of a decision.
-    pub fn of_decision(decision: Decision) -> MailKind {
-        HistoryAction::from(decision).mails()[0]
-    }
 
     /// A stable ASCII name, for file names, Message-IDs and logs.
     pub fn slug(self) -> &'static str {

@@ -11,8 +11,8 @@ use super::plan::{IdempotencyRecord, MailRecord};
 use super::{ErasedApplication, StoredApplication};
 use crate::domain::{
     Actor, Application, ApplicationId, AuditAction, AuditEntry, AuditId, Entry, ErasureReason, Field,
-    HistoryAction, HistoryEntry, IdempotencyKey, Kind, NoticeId, OperatorMessage, PartnerCode, Receipt,
-    ReceptionNumber, RequestHash, Status, Timestamp, Version,
+    HistoryAction, HistoryEntry, Kind, NoticeId, OperatorMessage, PartnerCode, Receipt, ReceptionNumber,
+    RequestHash, Status, Timestamp, Version,
 };
 use crate::domain::{MailKind, MailSubject};
 use crate::keyed::{EmailKey, TokenHash};
@@ -257,11 +257,6 @@ pub fn email_pk(email_key: &EmailKey) -> String {
 /// `pk` of the item that reserves a reception number.
 pub fn reception_pk(reception_number: ReceptionNumber) -> String {
     format!("{RECEPTION_PREFIX}{reception_number}")
-}
-
-/// `pk` of an idempotency item.
-pub fn idempotency_pk(key: &IdempotencyKey) -> String {
-    format!("{IDEMPOTENCY_PREFIX}{}", key.as_str())
 }
 
 /// `pk` of a token item.
@@ -828,8 +823,8 @@ mod tests {
     fn keys() {
         let stored = stored("corporation");
         assert!(is_application_item(&application_pk(stored.receipt.application_id)));
-        let idempotency = IdempotencyKey::parse("7f6c1d5e-9b1a-4c8e-8f3e").unwrap();
-        assert!(!is_application_item(&idempotency_pk(&idempotency)));
+        let idempotency = crate::domain::IdempotencyKey::parse("7f6c1d5e-9b1a-4c8e-8f3e").unwrap();
+        assert!(!is_application_item(&record_pk(&crate::store::plan::RecordKey::Submission(&idempotency))));
         let key = crate::keyed::IdentifierKey::for_tests();
         let email_key = email_pk(&key.email(&stored.application.email));
         assert!(!email_key.to_lowercase().contains("sample"), "no address in a key");

@@ -591,7 +591,7 @@ mod tests {
             actor: actor.clone(),
             at: now,
             idempotency_key: IdempotencyKey::parse("decision-key-0001").unwrap(),
-            request_hash: RequestHash::of(b"request"),
+            request_hash: crate::keyed::IdentifierKey::for_tests().request_hash(b"request"),
             partner_code: None,
             retain_until: None,
             audit: AuditEntry::now(actor, AuditAction::Approve, Some(stored.id())),
@@ -633,7 +633,7 @@ mod tests {
             application: Some(current.clone()),
         };
         assert_eq!(decide(&request, read(&record)).unwrap_err(), DecideOutcome::Replayed(current.clone()));
-        record.request_hash = RequestHash::of(b"another");
+        record.request_hash = crate::keyed::IdentifierKey::for_tests().request_hash(b"another");
         assert_eq!(decide(&request, read(&record)).unwrap_err(), DecideOutcome::KeyReused);
     }
 

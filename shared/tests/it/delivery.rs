@@ -297,7 +297,7 @@ async fn each_decisions_result_mail_goes_out_once_to_the_applicant() {
         deliver(&postman, event).await.unwrap();
         deliver(&postman, event).await.unwrap();
 
-        let kind = MailKind::of_decision(decision);
+        let kind = HistoryAction::from(decision).mails()[0];
         let mails = read(local.data_dir.path(), kind);
         assert_eq!(mails.len(), 1, "{decision:?}: delivered twice, sent once");
         let (to, subject, text) = &mails[0];

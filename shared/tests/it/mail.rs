@@ -147,14 +147,14 @@ fn render(kind: MailKind, config: &MailConfig, stored: &StoredApplication) -> Ma
 }
 
 fn render_decided(config: &MailConfig, (stored, entry): &(StoredApplication, HistoryEntry)) -> Mail {
-    let kind = MailKind::of_decision(entry.action.decision().expect("a decision"));
+    let kind = entry.action.mails()[0];
     shared::mail::render(kind, config, &IdentifierKey::for_tests(), Source::Decision(stored, entry))
         .expect("renders")
 }
 
 /// The decision whose result mail `kind` is, if it is one.
 fn decision_of(kind: MailKind) -> Option<Decision> {
-    Decision::ALL.into_iter().find(|&decision| MailKind::of_decision(decision) == kind)
+    Decision::ALL.into_iter().find(|&decision| HistoryAction::from(decision).mails() == [kind])
 }
 
 /// Renders `kind` from what it is about: `value` awaiting verification,

@@ -38,9 +38,8 @@ fn decision(
         decision,
         expected_version: stored.version,
         // As the handler does: a hash, never the request's text.
-        request_hash: shared::domain::RequestHash::of(
-            format!("{}:{}:{}:{message:?}", id, decision.as_str(), stored.version).as_bytes(),
-        ),
+        request_hash: key()
+            .request_hash(format!("{}:{}:{}:{message:?}", id, decision.as_str(), stored.version).as_bytes()),
         message,
         actor: operator(),
         at: Timestamp::now(),
@@ -124,8 +123,7 @@ async fn a_decision_replays_and_refuses_a_reused_key(f: Fixture) {
     let reject = decision(&stored, Decision::Reject, None);
     let rejected = decided(f.store.decide(&reject).await.unwrap());
     assert_eq!(f.store.decide(&reject).await.unwrap(), DecideOutcome::Replayed(rejected.clone()));
-    let other =
-        DecisionWrite { request_hash: shared::domain::RequestHash::of(b"another request"), ..reject.clone() };
+    let other = DecisionWrite { request_hash: key().request_hash(b"another request"), ..reject.clone() };
     assert_eq!(f.store.decide(&other).await.unwrap(), DecideOutcome::KeyReused);
     let (_, history) = f.store.record(rejected.receipt.application_id).await.unwrap().unwrap();
     assert_eq!(history.len(), 1, "decided once");

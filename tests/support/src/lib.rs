@@ -132,7 +132,8 @@ pub fn submission(
     let expires_at = now.plus_secs(ttl_secs);
     shared::store::Submission {
         idempotency_key: IdempotencyKey::parse(&unique("key-0123456789abcdef")).expect("a key"),
-        request_hash: shared::domain::RequestHash::of(&serde_json::to_vec(&application).expect("serialises")),
+        request_hash: shared::keyed::IdentifierKey::for_tests()
+            .request_hash(&serde_json::to_vec(&application).expect("serialises")),
         email_key: key.email(&application.email),
         token_hash: key.verification_token(receipt.application_id).hash(),
         expires_at,

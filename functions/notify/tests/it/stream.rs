@@ -272,9 +272,8 @@ fn decision_of(stored: &StoredApplication, decision: Decision, message: Option<&
         application_id: id,
         decision,
         expected_version: stored.version,
-        request_hash: shared::domain::RequestHash::of(
-            format!("{id}:{}:{}:{message:?}", decision.as_str(), stored.version).as_bytes(),
-        ),
+        request_hash: shared::keyed::IdentifierKey::for_tests()
+            .request_hash(format!("{id}:{}:{}:{message:?}", decision.as_str(), stored.version).as_bytes()),
         message,
         actor: operator.clone(),
         at: Timestamp::now(),
