@@ -75,6 +75,7 @@ async fn main() -> anyhow::Result<()> {
     config.allowed_origins = args.allowed_origins.0;
     config.settings = submit::Settings::from_env()?;
     config.admin_settings = admin::Settings::from_env().map_err(anyhow::Error::msg)?;
+    config.documents = documents::Settings::from_env().map_err(anyhow::Error::msg)?;
     config.undecided_retention =
         shared::store::retention::UndecidedRetention::from_env().map_err(anyhow::Error::msg)?;
     if args.aws {

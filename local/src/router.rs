@@ -5,6 +5,7 @@
 //! CORS for the listed origins only).
 
 use crate::config::Config;
+use crate::document_files;
 use crate::lambda::{read_request, to_axum, with_claims};
 use crate::wiring::Functions;
 use axum::Router;
@@ -45,6 +46,12 @@ pub(crate) fn router(functions: Arc<Functions>, config: &Config) -> anyhow::Resu
             local_sessions::SIGN_OUT,
             any(|state, peer, req| operator(state, peer, OperatorRoute::SignOut, req)),
         );
+    // The embedded store's upload target and downloads (S3's presigned
+    // URLs on AWS): outside `/api/`, and with no body limit but the
+    // signature's exact length.
+    api = api
+        .route(&format!("{}{{*key}}", document_files::UPLOADS), any(upload))
+        .route(&format!("{}{{*key}}", document_files::DOWNLOADS), any(download));
     let static_files = ServeDir::new(&config.web_dir).append_index_html_on_directories(true);
     let console = Arc::new(config.console.clone());
     let console_policy = HeaderValue::from_str(&config.console.content_security_policy())?;
@@ -152,6 +159,9 @@ async fn call(
         Operation::Validate => validate::handle(req).await,
         Operation::Submit | Operation::Preview | Operation::Confirm => functions.submit.handle(req).await,
         Operation::Postal => postal::handle(req).await,
+        Operation::DocumentsPreview | Operation::DocumentsUpload | Operation::DocumentsSubmission => {
+            functions.documents.handle(req).await
+        }
         // Streamed here; on Lambda the admin function answers it whole.
         Operation::Admin(AdminOperation::Export) => return export(&functions, &req).await,
         // Every other operation is the admin function's, whose own `match`
@@ -159,6 +169,34 @@ async fn call(
         Operation::Admin(_) => functions.admin.handle(req).await,
     };
     to_axum(response)
+}
+
+/// `PUT /local/uploads/{key}`: one file, as its signed target allows.
+async fn upload(
+    State(functions): State<Arc<Functions>>,
+    axum::extract::Path(key): axum::extract::Path<String>,
+    req: Request,
+) -> Response {
+    let Some(files) = &functions.files else { return to_axum(ApiError::not_found().into_response()) };
+    if req.method() != http::Method::PUT {
+        return to_axum(ApiError::method_not_allowed("PUT").into_response());
+    }
+    let query = req.uri().query().unwrap_or_default().to_owned();
+    let (parts, body) = req.into_parts();
+    document_files::receive(files, &key, &query, &parts.headers, body).await
+}
+
+/// `GET /local/downloads/{key}`: a submitted file, as its signed link allows.
+async fn download(
+    State(functions): State<Arc<Functions>>,
+    axum::extract::Path(key): axum::extract::Path<String>,
+    req: Request,
+) -> Response {
+    let Some(files) = &functions.files else { return to_axum(ApiError::not_found().into_response()) };
+    if req.method() != http::Method::GET {
+        return to_axum(ApiError::method_not_allowed("GET").into_response());
+    }
+    document_files::serve(files, &key, req.uri().query().unwrap_or_default()).await
 }
 
 /// The CSV export, streamed as the admin handler reads it (on Lambda it is

@@ -9,6 +9,9 @@ pub enum Function {
     Validate,
     Submit,
     Postal,
+    /// The applicant's documents (`functions/documents`): the only function
+    /// that may write to the documents bucket's `incoming/`.
+    Documents,
     /// The operator API (`functions/admin`).
     Admin,
 }
@@ -20,6 +23,7 @@ impl Function {
             Function::Validate => "validate",
             Function::Submit => "submit",
             Function::Postal => "postal",
+            Function::Documents => "documents",
             Function::Admin => "admin",
         }
     }
@@ -38,6 +42,12 @@ pub enum Operation {
     /// Confirms a verification link.
     Confirm,
     Postal,
+    /// What a documents link asks for and what was sent (no change).
+    DocumentsPreview,
+    /// An upload target for one file (terms 第3条3).
+    DocumentsUpload,
+    /// Submits the uploaded files: the status moves to `documents_submitted`.
+    DocumentsSubmission,
     /// One of the operator API's: a sub-enum, so that the admin function's
     /// `match` is total over its own operations only.
     Admin(AdminOperation),
@@ -53,6 +63,8 @@ pub enum AdminOperation {
     Export,
     Audit,
     Counts,
+    /// A download link for one submitted document.
+    Document,
 }
 
 impl Operation {
@@ -62,6 +74,9 @@ impl Operation {
             Operation::Validate => Function::Validate,
             Operation::Submit | Operation::Preview | Operation::Confirm => Function::Submit,
             Operation::Postal => Function::Postal,
+            Operation::DocumentsPreview | Operation::DocumentsUpload | Operation::DocumentsSubmission => {
+                Function::Documents
+            }
             Operation::Admin(_) => Function::Admin,
         }
     }
@@ -73,7 +88,10 @@ impl Operation {
             | Operation::Submit
             | Operation::Preview
             | Operation::Confirm
-            | Operation::Postal => Access::Public,
+            | Operation::Postal
+            | Operation::DocumentsPreview
+            | Operation::DocumentsUpload
+            | Operation::DocumentsSubmission => Access::Public,
             Operation::Admin(operation) => operation.access(),
         }
     }
@@ -90,7 +108,8 @@ impl AdminOperation {
             | AdminOperation::Erasure
             | AdminOperation::Export
             | AdminOperation::Audit
-            | AdminOperation::Counts => Access::Operator,
+            | AdminOperation::Counts
+            | AdminOperation::Document => Access::Operator,
         }
     }
 }
@@ -155,7 +174,10 @@ impl Route {
             | Operation::Submit
             | Operation::Preview
             | Operation::Confirm
-            | Operation::Postal => None,
+            | Operation::Postal
+            | Operation::DocumentsPreview
+            | Operation::DocumentsUpload
+            | Operation::DocumentsSubmission => None,
         }
     }
 
@@ -191,6 +213,27 @@ pub const CONFIRM: Route =
     Route { name: "CONFIRM", method: "POST", path: "/api/verifications", operation: Operation::Confirm };
 pub const POSTAL: Route =
     Route { name: "POSTAL", method: "GET", path: "/api/postal/{code}", operation: Operation::Postal };
+/// What a documents link asks for, and what was sent (no change; the token is the credential).
+pub const DOCUMENTS_PREVIEW: Route = Route {
+    name: "DOCUMENTS_PREVIEW",
+    method: "POST",
+    path: "/api/document-requests/preview",
+    operation: Operation::DocumentsPreview,
+};
+/// An upload target for exactly one file of one type and size.
+pub const DOCUMENTS_UPLOAD: Route = Route {
+    name: "DOCUMENTS_UPLOAD",
+    method: "POST",
+    path: "/api/document-requests/uploads",
+    operation: Operation::DocumentsUpload,
+};
+/// Submits the uploaded files (idempotent, `Idempotency-Key`).
+pub const DOCUMENTS_SUBMISSION: Route = Route {
+    name: "DOCUMENTS_SUBMISSION",
+    method: "POST",
+    path: "/api/document-requests/submission",
+    operation: Operation::DocumentsSubmission,
+};
 
 /// The operator API: applications newest first, filtered and searched.
 pub const ADMIN_LIST: Route = Route {
@@ -241,13 +284,23 @@ pub const ADMIN_COUNTS: Route = Route {
     path: "/api/admin/counts",
     operation: Operation::Admin(AdminOperation::Counts),
 };
+/// A short-lived download link for one submitted document (audited `view_document`).
+pub const ADMIN_DOCUMENT: Route = Route {
+    name: "ADMIN_DOCUMENT",
+    method: "GET",
+    path: "/api/admin/applications/{applicationId}/documents/{documentId}",
+    operation: Operation::Admin(AdminOperation::Document),
+};
 
-pub const ROUTES: [Route; 12] = [
+pub const ROUTES: [Route; 16] = [
     VALIDATE,
     SUBMIT,
     PREVIEW,
     CONFIRM,
     POSTAL,
+    DOCUMENTS_PREVIEW,
+    DOCUMENTS_UPLOAD,
+    DOCUMENTS_SUBMISSION,
     ADMIN_LIST,
     ADMIN_DETAIL,
     ADMIN_DECISIONS,
@@ -255,6 +308,7 @@ pub const ROUTES: [Route; 12] = [
     ADMIN_EXPORT,
     ADMIN_AUDIT,
     ADMIN_COUNTS,
+    ADMIN_DOCUMENT,
 ];
 
 /// The local server's own operator sessions (on AWS Cognito signs operators

@@ -618,8 +618,15 @@ async fn bench(args: Args) -> Result<()> {
 
     // The export, streamed through the admin function's handler as the local
     // server serves it (on Lambda it is one answer, at most 5 MB).
-    let handler =
-        Arc::new(admin::Handler::new(Arc::clone(&store), Arc::clone(&key), admin::Settings::default()));
+    // No document is read here: the files' directory only has to exist.
+    let files = std::env::temp_dir().join(format!("review-bench-files-{}", std::process::id()));
+    let files = Arc::new(shared::documents::local::LocalFiles::open(&files)?);
+    let handler = Arc::new(admin::Handler::new(
+        Arc::clone(&store),
+        files,
+        Arc::clone(&key),
+        admin::Settings::default(),
+    ));
     let mut export_times = Vec::new();
     let (mut bytes, mut rows, mut peak_rise, mut peak) = (0usize, 0usize, 0u64, 0u64);
     // Run 0 warms up; none at all with `--export-runs 0`.

@@ -13,6 +13,7 @@
 mod audit;
 mod counts;
 mod decisions;
+mod documents;
 mod erasure;
 mod export;
 mod list;
@@ -24,6 +25,7 @@ pub use settings::{ENV_REJECTED_RETENTION_DAYS, Settings};
 
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, RequestExt, Response};
+use shared::documents::Kept;
 use shared::domain::{Actor, ApplicationId, AuditAction, AuditEntry};
 use shared::http::{ApiError, ErrorCode};
 use shared::keyed::IdentifierKey;
@@ -48,9 +50,10 @@ pub const RELATED_LIMIT: usize = 20;
 pub type AfterErasure =
     Arc<dyn Fn(ApplicationId) -> std::pin::Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
 
-/// The handler over an injected store and key.
+/// The handler over an injected store, file store and key.
 pub struct Handler {
     store: Arc<dyn Store>,
+    files: Arc<dyn Kept>,
     key: Arc<IdentifierKey>,
     settings: Settings,
     after_event: EventHook,
@@ -58,8 +61,13 @@ pub struct Handler {
 }
 
 impl Handler {
-    pub fn new(store: Arc<dyn Store>, key: Arc<IdentifierKey>, settings: Settings) -> Self {
-        Handler { store, key, settings, after_event: EventHook::default(), after_erasure: None }
+    pub fn new(
+        store: Arc<dyn Store>,
+        files: Arc<dyn Kept>,
+        key: Arc<IdentifierKey>,
+        settings: Settings,
+    ) -> Self {
+        Handler { store, files, key, settings, after_event: EventHook::default(), after_erasure: None }
     }
 
     /// Runs `hook` after each erasure ([`AfterErasure`]).
@@ -126,6 +134,7 @@ impl Handler {
             AdminOperation::Export => export::export(self, req, actor).await,
             AdminOperation::Audit => audit::audit(self, req, actor).await,
             AdminOperation::Counts => counts::counts(self, actor).await,
+            AdminOperation::Document => documents::download(self, req, actor).await,
         }
     }
 
@@ -163,7 +172,11 @@ impl Handler {
             }
             Record::Live(_) | Record::Erased(_) => None,
         };
-        Ok(shared::http::json(StatusCode::OK, &views::detail(&record, &history, checks)))
+        let documents = match &record {
+            Record::Live(_) => documents::views(self, id).await?,
+            Record::Erased(_) => Vec::new(),
+        };
+        Ok(shared::http::json(StatusCode::OK, &views::detail(&record, &history, checks, documents)))
     }
 }
 

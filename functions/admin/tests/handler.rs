@@ -207,7 +207,10 @@ async fn dynamodb() -> Setup {
 }
 
 fn handler(store: &Arc<dyn Store>) -> Handler {
-    Handler::new(Arc::clone(store), Arc::new(key()), Settings::default())
+    // The files' own directory: these tests are about the records.
+    let files = tempfile::tempdir().unwrap().keep();
+    let files = Arc::new(shared::documents::local::LocalFiles::open(&files).unwrap());
+    Handler::new(Arc::clone(store), files, Arc::new(key()), Settings::default())
 }
 
 impl Setup {

@@ -25,10 +25,12 @@ pub enum AuditAction {
     ViewAudit,
     /// The number of applications in each status (the console's tabs).
     Count,
+    /// A download link for one submitted document.
+    ViewDocument,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 12] = [
+    pub const ALL: [AuditAction; 13] = [
         AuditAction::SignIn,
         AuditAction::SignInFailed,
         AuditAction::SignOut,
@@ -41,6 +43,7 @@ impl AuditAction {
         AuditAction::Erase,
         AuditAction::ViewAudit,
         AuditAction::Count,
+        AuditAction::ViewDocument,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -57,6 +60,7 @@ impl AuditAction {
             AuditAction::Erase => "erase",
             AuditAction::ViewAudit => "view_audit",
             AuditAction::Count => "count",
+            AuditAction::ViewDocument => "view_document",
         }
     }
 
@@ -75,6 +79,7 @@ impl AuditAction {
             AuditAction::Erase => "個人情報の消去",
             AuditAction::ViewAudit => "監査ログの閲覧",
             AuditAction::Count => "件数の閲覧",
+            AuditAction::ViewDocument => "提出書類のダウンロード",
         }
     }
 

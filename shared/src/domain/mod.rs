@@ -8,6 +8,7 @@ mod audit;
 mod choice;
 mod count;
 mod decision;
+mod document;
 mod email;
 mod erasure;
 mod fields;
@@ -32,12 +33,16 @@ pub use audit::{AuditAction, AuditEntry};
 pub use choice::{Consent, ContractType};
 pub use count::Count;
 pub use decision::{Decision, MessageMismatch, MessageRule};
+pub use document::{
+    Document, DocumentLimits, DocumentRequest, DocumentType, FileName, INCOMING_PREFIX, SCAN_TAG,
+    STORED_PREFIX, ScanState, incoming_prefix, stored_prefix,
+};
 pub use email::Email;
 pub use erasure::ErasureReason;
 pub use fields::{Accepts, Application, Field, Group, Kind, Presence};
 pub use history::{HistoryAction, HistoryEntry};
 pub use identifiers::{
-    ApplicationId, AuditId, IdempotencyKey, NoticeId, ReceptionNumber, RequestHash, Timestamp,
+    ApplicationId, AuditId, DocumentId, IdempotencyKey, NoticeId, ReceptionNumber, RequestHash, Timestamp,
 };
 pub use kana::Kana;
 pub use mail::{MailEvent, MailKind, MailSubject};

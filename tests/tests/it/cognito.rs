@@ -740,6 +740,7 @@ async fn a_cognito_operator_token_from_the_templates_pool_passes_the_admin_funct
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open_dir(dir.path()).unwrap());
     let handler = admin::Handler::new(
         Arc::clone(&store),
+        Arc::new(shared::documents::local::LocalFiles::open(dir.path()).unwrap()),
         Arc::new(shared::keyed::IdentifierKey::for_tests()),
         admin::Settings::default(),
     );
