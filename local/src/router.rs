@@ -135,8 +135,9 @@ fn cors_layer(origins: &[String]) -> anyhow::Result<Option<CorsLayer>> {
     ))
 }
 
-/// A route of `ROUTES`: the operator's session checked first where the route
-/// needs one (API Gateway's authorizer does it on AWS), then its function,
+/// A route of `ROUTES`: the operator's session and role checked first where
+/// the route needs one (API Gateway's authorizer checks the session on AWS,
+/// the admin function the role, here too), then its function,
 /// chosen by an exhaustive `match` on the route's operation.
 async fn call(
     State(functions): State<Arc<Functions>>,
@@ -150,7 +151,7 @@ async fn call(
     };
     if route.access().needs_session() {
         // The local server is the authorizer: the same claims as API Gateway's.
-        match functions.operators.authorize(req.headers()).await {
+        match functions.operators.authorize(req.headers(), route.access()).await {
             Ok(claims) => with_claims(&mut req, &claims),
             Err(error) => return to_axum(error.into_response()),
         }
@@ -206,11 +207,14 @@ async fn export(functions: &Functions, req: &lambda_http::Request) -> Response {
         Err(response) => to_axum(response),
         Ok((head, chunks)) => {
             let (parts, _) = head.into_parts();
+            // A broken export ends in an error, which aborts the chunked
+            // body: the client sees an incomplete download, not a short CSV.
             let stream = futures_util::stream::unfold(chunks, |mut chunks| async move {
-                chunks
-                    .recv()
-                    .await
-                    .map(|chunk| (Ok::<_, std::convert::Infallible>(Bytes::from(chunk)), chunks))
+                let chunk = chunks.recv().await?;
+                let item = chunk.map(Bytes::from).map_err(|admin::Broken| {
+                    std::io::Error::new(std::io::ErrorKind::Interrupted, "the export broke off")
+                });
+                Some((item, chunks))
             });
             Response::from_parts(parts, axum::body::Body::from_stream(stream))
         }

@@ -1,6 +1,8 @@
 //! The contract's routes, defined once. The SAM template, the `cargo lambda watch`
 //! router and the local server are checked against this list by tests.
 
+use crate::domain::Role;
+
 /// The functions that serve the contract's routes (the web function serves
 /// the rest): the package a route is deployed in, derived from its
 /// [`Operation`].
@@ -65,6 +67,9 @@ pub enum AdminOperation {
     Counts,
     /// A download link for one submitted document.
     Document,
+    /// The caller's own address and roles (`GET /api/admin/me`): what the
+    /// console may offer.
+    Me,
 }
 
 impl Operation {
@@ -105,11 +110,12 @@ impl AdminOperation {
             AdminOperation::List
             | AdminOperation::Detail
             | AdminOperation::Decisions
-            | AdminOperation::Erasure
-            | AdminOperation::Export
-            | AdminOperation::Audit
             | AdminOperation::Counts
-            | AdminOperation::Document => Access::Operator,
+            | AdminOperation::Document
+            | AdminOperation::Me => Access::Operator,
+            // What cannot be undone or takes every applicant's data away,
+            // and the record of who did it (contract, *Who may do what*).
+            AdminOperation::Erasure | AdminOperation::Export | AdminOperation::Audit => Access::Supervisor,
         }
     }
 }
@@ -119,15 +125,14 @@ impl AdminOperation {
 pub enum Access {
     /// Anyone: the form's routes.
     Public,
-    /// Operators only: a bearer token of the `operators` group. On AWS the HTTP
-    /// API's JWT authorizer checks it (and the function again); locally the
-    /// local server does.
+    /// Operators (and so supervisors): a bearer token of the `operators` or
+    /// `supervisors` group. On AWS the HTTP API's JWT authorizer checks the
+    /// token and the admin function the group; locally the local server checks
+    /// both, and the admin function the group again.
     Operator,
-    /// Supervisors only: operators who may also do what the next issue's roles
-    /// reserve to them. Declared ahead of that issue, which adds the group;
-    /// no route has it yet. The authorizer admits any operator to such a
-    /// route (it checks the session, not the role), so the admin function
-    /// refuses it (403) until it checks the role itself.
+    /// Supervisors only ([`Role::Supervisor`]). The JWT authorizer admits any
+    /// valid token (it knows no groups), so the admin function refuses
+    /// everyone else (403 `forbidden`), as the local server does first.
     Supervisor,
 }
 
@@ -138,6 +143,28 @@ impl Access {
         match self {
             Access::Public => false,
             Access::Operator | Access::Supervisor => true,
+        }
+    }
+
+    /// Its name in the browser's `ROUTES` (`web/js/routes.js`): the role a
+    /// route needs, as `GET /api/admin/me` names roles, or `public`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Access::Public => "public",
+            Access::Operator => Role::Operator.as_str(),
+            Access::Supervisor => Role::Supervisor.as_str(),
+        }
+    }
+
+    /// Whether a caller with `role` (none: no operator's group, or no
+    /// session) may call a route of this access. The one place that decides
+    /// it: the admin function and the local server both ask here.
+    pub fn allows(self, role: Option<Role>) -> bool {
+        match (self, role) {
+            (Access::Public, _) => true,
+            (Access::Operator, role) => role.is_some(),
+            (Access::Supervisor, Some(role)) => role >= Role::Supervisor,
+            (Access::Supervisor, None) => false,
         }
     }
 }
@@ -292,7 +319,15 @@ pub const ADMIN_DOCUMENT: Route = Route {
     operation: Operation::Admin(AdminOperation::Document),
 };
 
-pub const ROUTES: [Route; 16] = [
+/// The caller's own address and roles (an operator's, whatever the role).
+pub const ADMIN_ME: Route = Route {
+    name: "ADMIN_ME",
+    method: "GET",
+    path: "/api/admin/me",
+    operation: Operation::Admin(AdminOperation::Me),
+};
+
+pub const ROUTES: [Route; 17] = [
     VALIDATE,
     SUBMIT,
     PREVIEW,
@@ -309,6 +344,7 @@ pub const ROUTES: [Route; 16] = [
     ADMIN_AUDIT,
     ADMIN_COUNTS,
     ADMIN_DOCUMENT,
+    ADMIN_ME,
 ];
 
 /// The local server's own operator sessions (on AWS Cognito signs operators
@@ -434,7 +470,20 @@ mod tests {
     fn each_operation_is_one_route() {
         let operations: std::collections::HashSet<Operation> = ROUTES.iter().map(|r| r.operation).collect();
         assert_eq!(operations.len(), ROUTES.len());
-        // Behaviour unchanged: no route is reserved to supervisors yet.
-        assert!(ROUTES.iter().all(|r| r.access() != Access::Supervisor));
+    }
+
+    /// The contract's *Who may do what*: erasure, export and the audit are
+    /// the supervisors'; every other operator route any operator's.
+    #[test]
+    fn supervisors_alone_erase_export_and_read_the_audit() {
+        let supervisors: Vec<&str> =
+            ROUTES.iter().filter(|r| r.access() == Access::Supervisor).map(|r| r.name).collect();
+        assert_eq!(supervisors, ["ADMIN_ERASURE", "ADMIN_EXPORT", "ADMIN_AUDIT"]);
+        for route in ROUTES {
+            let access = route.access();
+            assert!(access.allows(Some(Role::Supervisor)), "{}", route.name);
+            assert_eq!(access.allows(Some(Role::Operator)), access != Access::Supervisor, "{}", route.name);
+            assert_eq!(access.allows(None), access == Access::Public, "{}", route.name);
+        }
     }
 }

@@ -29,7 +29,7 @@ mod text;
 mod value;
 
 pub use application::{Contractor, Invalid, Validated};
-pub use audit::{AuditAction, AuditEntry};
+pub use audit::{AuditAction, AuditEntry, ExportRecord};
 pub use choice::{Consent, ContractType};
 pub use count::Count;
 pub use decision::{Decision, MessageMismatch, MessageRule};
@@ -47,7 +47,7 @@ pub use identifiers::{
 pub use kana::Kana;
 pub use mail::{MailEvent, MailKind, MailSubject};
 pub use numbers::{InvoiceNumber, Phone, PostalCode};
-pub use operator::{Actor, MessageProblem, OperatorMessage};
+pub use operator::{Actor, MessageProblem, OperatorMessage, Role};
 pub use partner_code::PartnerCode;
 pub use raw::{HONEYPOT_KEY, RawApplication};
 pub use receipt::Receipt;

@@ -170,8 +170,19 @@ impl ApiError {
         Self::new(ErrorCode::Unauthenticated, message)
     }
 
+    /// 403: a valid session of someone who is no operator at all.
     pub fn forbidden() -> Self {
         Self::new(ErrorCode::Forbidden, "この操作を行う権限がありません。")
+    }
+
+    /// 403: an operator calling a route of a role they lack (erasure, the
+    /// export and the audit are the supervisors'): the same code, a message
+    /// that says whom to ask.
+    pub fn beyond_role() -> Self {
+        Self::new(
+            ErrorCode::Forbidden,
+            "この操作は責任者(supervisor)の権限が必要です。必要な場合は責任者に依頼してください。",
+        )
     }
 
     pub fn not_found() -> Self {

@@ -10,9 +10,9 @@
 use super::plan::{IdempotencyRecord, MailRecord};
 use super::{ErasedApplication, StoredApplication};
 use crate::domain::{
-    Actor, Application, ApplicationId, AuditAction, AuditEntry, AuditId, Entry, ErasureReason, Field,
-    HistoryAction, HistoryEntry, Kind, NoticeId, OperatorMessage, PartnerCode, Receipt, ReceptionNumber,
-    RequestHash, Status, Timestamp, Version,
+    Actor, Application, ApplicationId, AuditAction, AuditEntry, AuditId, Entry, ErasureReason, ExportRecord,
+    Field, HistoryAction, HistoryEntry, Kind, NoticeId, OperatorMessage, PartnerCode, Receipt,
+    ReceptionNumber, RequestHash, Status, Timestamp, Version,
 };
 use crate::domain::{Document, DocumentId, DocumentRequest, DocumentType, FileName, MailKind, MailSubject};
 use crate::keyed::{EmailKey, TokenHash};
@@ -215,6 +215,12 @@ pub mod attr {
     /// tombstone has no `status`, so the status index leaves it out).
     pub const ERASED_AT: &str = "erasedAt";
     pub const ERASED_STATUS: &str = "erasedStatus";
+    /// Audit entry of an export: its filters (each absent when not given)
+    /// and its row count, whose presence marks an export's record.
+    pub const EXPORT_STATUS: &str = "exportStatus";
+    pub const EXPORT_FROM: &str = "exportFrom";
+    pub const EXPORT_TO: &str = "exportTo";
+    pub const EXPORT_ROWS: &str = "exportRows";
 }
 
 /// The attribute that records that `kind` was sent.
@@ -809,6 +815,15 @@ pub fn audit_attributes(entry: &AuditEntry) -> Vec<(&'static str, Value)> {
     if let Some(id) = entry.application_id {
         attributes.push((attr::APPLICATION_ID, Value::Text(id.to_string())));
     }
+    if let Some(export) = entry.export {
+        attributes.push((attr::EXPORT_ROWS, Value::Number(export.rows.to_string())));
+        let filters = [
+            (attr::EXPORT_STATUS, export.status.map(|status| status.as_str().to_owned())),
+            (attr::EXPORT_FROM, export.from.map(|at| at.to_string())),
+            (attr::EXPORT_TO, export.to.map(|at| at.to_string())),
+        ];
+        attributes.extend(filters.into_iter().filter_map(|(name, value)| Some((name, Value::Text(value?)))));
+    }
     attributes
 }
 
@@ -826,6 +841,21 @@ pub fn audit_entry_from<'a>(
         action: AuditAction::parse(&required(attr::ACTION)?).ok_or(malformed(attr::ACTION))?,
         application_id: get(attr::APPLICATION_ID)
             .map(|text| ApplicationId::parse(&text).ok_or(malformed(attr::APPLICATION_ID)))
+            .transpose()?,
+        export: get(attr::EXPORT_ROWS)
+            .map(|rows| -> Result<ExportRecord, LayoutError> {
+                let at = |name: &'static str| {
+                    get(name).map(|text| Timestamp::parse(&text).ok_or(malformed(name))).transpose()
+                };
+                Ok(ExportRecord {
+                    rows: rows.parse().map_err(|_| malformed(attr::EXPORT_ROWS))?,
+                    status: get(attr::EXPORT_STATUS)
+                        .map(|text| Status::parse(&text).ok_or(malformed(attr::EXPORT_STATUS)))
+                        .transpose()?,
+                    from: at(attr::EXPORT_FROM)?,
+                    to: at(attr::EXPORT_TO)?,
+                })
+            })
             .transpose()?,
     })
 }

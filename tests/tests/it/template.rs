@@ -1130,7 +1130,7 @@ fn the_audit_table_is_kept_encrypted_and_never_expires() {
 
 /// The operators' pool: accounts made by an administrator only, TOTP
 /// required, long passwords of every class, threat protection enforced; the
-/// operators group; the console a public client with the code grant only,
+/// operators and supervisors groups; the console a public client with the code grant only,
 /// its callback the console page.
 #[test]
 fn the_operator_user_pool_is_admin_made_with_totp_and_a_public_code_client() {
@@ -1158,10 +1158,18 @@ fn the_operator_user_pool_is_admin_made_with_totp_and_a_public_code_client() {
     );
     assert_eq!(p["DeletionProtection"], "ACTIVE");
 
+    // One group per role, named as the admin function reads them (`Role::group`).
     let groups = of_type(&template, "AWS::Cognito::UserPoolGroup");
-    assert_eq!(groups.len(), 1);
-    assert_eq!(groups[0].1["Properties"]["GroupName"], "operators");
-    assert_eq!(groups[0].1["Properties"]["UserPoolId"], reference("OperatorUserPool"));
+    let mut names: Vec<&str> =
+        groups.iter().filter_map(|(_, g)| g["Properties"]["GroupName"].as_str()).collect();
+    names.sort_unstable();
+    let mut roles: Vec<&str> = shared::domain::Role::ALL.iter().map(|role| role.group()).collect();
+    roles.sort_unstable();
+    assert_eq!(names, roles);
+    assert_eq!(names, ["operators", "supervisors"]);
+    for (_, group) in &groups {
+        assert_eq!(group["Properties"]["UserPoolId"], reference("OperatorUserPool"));
+    }
 
     let domain = &resources(&template)["OperatorUserPoolDomain"]["Properties"];
     assert_eq!(domain["UserPoolId"], reference("OperatorUserPool"));

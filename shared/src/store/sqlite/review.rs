@@ -407,7 +407,8 @@ pub(super) fn audit_log_in(
 ) -> rusqlite::Result<AuditPage> {
     let limit = limit.clamp(1, ListQuery::MAX_LIMIT);
     let mut statement = connection.prepare(
-        r#"SELECT "id", "at", "actor", "action", "applicationId" FROM audit
+        r#"SELECT "id", "at", "actor", "action", "applicationId",
+                  "exportStatus", "exportFrom", "exportTo", "exportRows" FROM audit
            WHERE (?1 IS NULL OR "id" < ?1) ORDER BY "id" DESC LIMIT ?2"#,
     )?;
     let rows = statement.query_map(

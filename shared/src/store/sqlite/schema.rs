@@ -262,6 +262,11 @@ pub(super) fn tables() -> Vec<Table> {
                 Column::original(attr::ACTOR, "TEXT", "NOT NULL"),
                 Column::original(attr::ACTION, "TEXT", "NOT NULL"),
                 Column::nullable(attr::APPLICATION_ID, "TEXT"),
+                // An export's record (`AuditEntry::export`); NULL on every other entry.
+                Column::nullable(attr::EXPORT_STATUS, "TEXT"),
+                Column::nullable(attr::EXPORT_FROM, "TEXT"),
+                Column::nullable(attr::EXPORT_TO, "TEXT"),
+                Column::nullable(attr::EXPORT_ROWS, "INTEGER"),
             ],
             constraints: &[],
         },
