@@ -27,6 +27,8 @@ pub const ENV_COGNITO_DOMAIN: &str = "COGNITO_DOMAIN";
 pub const ENV_COGNITO_CLIENT_ID: &str = "COGNITO_CLIENT_ID";
 /// The template's `PublicBaseUrl`: the console is `<it>/admin/`.
 pub const ENV_PUBLIC_BASE_URL: &str = "PUBLIC_BASE_URL";
+/// The documents bucket's origin, which the documents page uploads to.
+pub const ENV_DOCUMENTS_UPLOAD_ORIGIN: &str = "DOCUMENTS_UPLOAD_ORIGIN";
 
 /// The site: the embedded files and the console's configuration, set up once
 /// per cold start.
@@ -34,13 +36,22 @@ pub struct Site {
     console: ConsoleConfig,
     /// The policy of the console's pages ([`ConsoleConfig::content_security_policy`]).
     console_policy: HeaderValue,
+    /// The policy of the documents page ([`http::documents_policy`]).
+    documents_policy: HeaderValue,
 }
 
 impl Site {
     pub fn new(console: ConsoleConfig) -> Self {
+        Site::with_upload_origin(console, None)
+    }
+
+    /// With the bucket's origin, which the documents page may reach.
+    pub fn with_upload_origin(console: ConsoleConfig, upload_origin: Option<&str>) -> Self {
         let console_policy = HeaderValue::from_str(&console.content_security_policy())
             .expect("a checked origin makes a valid header value");
-        Site { console, console_policy }
+        let documents_policy = HeaderValue::from_str(&http::documents_policy(upload_origin))
+            .expect("a checked origin makes a valid header value");
+        Site { console, console_policy, documents_policy }
     }
 
     /// The console's sign-in from the environment: Cognito when the three
@@ -52,7 +63,7 @@ impl Site {
             &var(ENV_COGNITO_CLIENT_ID),
             &var(ENV_PUBLIC_BASE_URL),
         )?;
-        Ok(Site::new(console))
+        Ok(Site::with_upload_origin(console, Some(&var(ENV_DOCUMENTS_UPLOAD_ORIGIN))))
     }
 
     pub async fn handle(&self, req: Request) -> Response<Body> {
@@ -70,6 +81,8 @@ impl Site {
         }
         let policy = if console::is_console_path(path) {
             self.console_policy.clone()
+        } else if http::is_documents_path(path) {
+            self.documents_policy.clone()
         } else {
             HeaderValue::from_static(CONTENT_SECURITY_POLICY)
         };
