@@ -147,7 +147,10 @@ mod tests {
     #[test]
     fn the_documents_page_may_reach_the_bucket_only() {
         let bucket = "https://partner-documents-1.s3.ap-northeast-1.amazonaws.com";
-        assert_eq!(documents_policy(Some(bucket)), format!("{CONTENT_SECURITY_POLICY}; connect-src 'self' {bucket}"));
+        assert_eq!(
+            documents_policy(Some(bucket)),
+            format!("{CONTENT_SECURITY_POLICY}; connect-src 'self' {bucket}")
+        );
         assert_eq!(documents_policy(None), CONTENT_SECURITY_POLICY);
         for bad in ["", "http://bucket.example", "https://a.example; script-src *", "https://a b"] {
             assert_eq!(documents_policy(Some(bad)), CONTENT_SECURITY_POLICY, "{bad}");
