@@ -509,6 +509,7 @@ mod tests {
             ("notify", "notify-insert.json"),
             ("web", "web-index.json"),
             ("admin", "admin-list.json"),
+            ("documents", "documents-preview-unknown.json"),
         ] {
             assert_eq!(default_event(function).unwrap().file_name().unwrap(), event);
         }

@@ -38,13 +38,14 @@ pub struct Args {
 }
 
 /// The template's function resources, by the binary each one builds.
-pub const FUNCTIONS: [(&str, &str); 6] = [
+pub const FUNCTIONS: [(&str, &str); 7] = [
     ("WebFunction", "web"),
     ("ValidateFunction", "validate"),
     ("SubmitFunction", "submit"),
     ("PostalFunction", "postal"),
     ("NotifyFunction", "notify"),
     ("AdminFunction", "admin"),
+    ("DocumentsFunction", "documents"),
 ];
 
 /// The operator API's second start: its event without the authorizer's claims.
@@ -172,6 +173,12 @@ pub fn check(function: &str, answer: &Value) -> Result<()> {
             ensure!(status == 401, "status {status}");
             let body: Value = serde_json::from_str(&body)?;
             ensure!(body["error"]["code"] == "unauthenticated", "the error envelope: {body}");
+        }
+        // An unknown link: the store was reached and answered the contract's 404.
+        "documents" => {
+            ensure!(status == 404, "status {status}");
+            let body: Value = serde_json::from_str(&body)?;
+            ensure!(body["error"]["code"] == "document_request_not_found", "the error envelope: {body}");
         }
         "submit" => {
             ensure!(status == 202, "status {status}");

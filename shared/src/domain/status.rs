@@ -216,10 +216,14 @@ mod tests {
             (Confirm, AwaitingVerification, Received),
             (RequestDocuments, Received, DocumentsRequested),
             (RequestDocuments, DocumentsRequested, DocumentsRequested),
+            (RequestDocuments, DocumentsSubmitted, DocumentsRequested),
+            (SubmitDocuments, DocumentsRequested, DocumentsSubmitted),
             (Approve, Received, Approved),
             (Approve, DocumentsRequested, Approved),
+            (Approve, DocumentsSubmitted, Approved),
             (Reject, Received, Rejected),
             (Reject, DocumentsRequested, Rejected),
+            (Reject, DocumentsSubmitted, Rejected),
         ];
         for transition in Transition::ALL {
             for from in Status::ALL {

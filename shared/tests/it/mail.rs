@@ -158,9 +158,44 @@ fn decision_of(kind: MailKind) -> Option<Decision> {
     Decision::ALL.into_iter().find(|&decision| HistoryAction::from(decision).mails() == [kind])
 }
 
+/// The documents asked for by [`decided`] submitted: version 4, two files.
+fn documents_submitted(value: Value) -> (StoredApplication, HistoryEntry) {
+    let (asked, _) = decided(Decision::RequestDocuments, value, message_of(Decision::RequestDocuments));
+    let version = asked.version.next();
+    let stored = StoredApplication { status: Status::DocumentsSubmitted, version, ..asked };
+    let entry = HistoryEntry {
+        version,
+        at: Timestamp::parse("2026-12-03T09:00:00+09:00").unwrap(),
+        actor: Actor::applicant(),
+        action: HistoryAction::SubmitDocuments,
+        from_status: Some(Status::DocumentsRequested),
+        to_status: Some(Status::DocumentsSubmitted),
+        message: None,
+        reason: None,
+        files: Some(2),
+    };
+    (stored, entry)
+}
+
+/// Whether `kind` goes to the applicant's proven address, named (the 控え,
+/// the results, the documents' receipt).
+fn addressed(kind: MailKind) -> bool {
+    kind == MailKind::Acknowledgement || decision_of(kind).is_some() || kind == MailKind::DocumentsReceived
+}
+
 /// Renders `kind` from what it is about: `value` awaiting verification,
-/// confirmed, or decided.
+/// confirmed, decided, or with its documents submitted.
 fn render_any(kind: MailKind, config: &MailConfig, value: Value) -> Mail {
+    if HistoryAction::SubmitDocuments.mails().contains(&kind) {
+        let (stored, entry) = documents_submitted(value);
+        return shared::mail::render(
+            kind,
+            config,
+            &IdentifierKey::for_tests(),
+            Source::Decision(&stored, &entry),
+        )
+        .expect("renders");
+    }
     match decision_of(kind) {
         Some(decision) => render_decided(config, &decided(decision, value, message_of(decision))),
         None if kind == MailKind::Verification => render(kind, config, &awaiting(value, None)),
@@ -250,7 +285,13 @@ fn the_documents_request_quotes_the_message_verbatim_and_says_where_to_reply() {
         &decided(Decision::RequestDocuments, corporation(), message_of(Decision::RequestDocuments)),
     );
     assert!(mail.text.contains(&format!("{DOCUMENTS_MESSAGE}\n")), "{}", mail.text);
-    assert!(mail.text.contains("返信先: partner-support@partner.example.jp\n"));
+    // Where to send them: the form's own page, this request's link (version 3).
+    let id = ApplicationId::parse("01KB5Q9Z8E4M7T3W6X2C9HJ5RA").unwrap();
+    let token = IdentifierKey::for_tests().documents_token(id, Version::FIRST.next().next());
+    let link = format!("https://partners.example.jp/documents#token={}", token.as_str());
+    assert!(mail.text.contains(&format!("{link}\n")), "{}", mail.text);
+    assert!(mail.text.contains("提出期限: 2026年12月15日"), "14 days: {}", mail.text);
+    assert!(!mail.text.contains("添付してお送りください"), "no attachments by mail");
     assert_eq!(mail.reply_to, "partner-support@partner.example.jp", "a reply reaches the desk");
     assert_eq!(mail.subject, "【パートナー登録】資料提出のお願い(受付番号:PR-7A3C-K9XE)");
     let id = ApplicationId::parse("01KB5Q9Z8E4M7T3W6X2C9HJ5RA").unwrap();
@@ -364,7 +405,7 @@ fn no_mail_but_the_acknowledgement_carries_typed_text() {
         }
         if kind == MailKind::Acknowledgement {
             assert!(found.contains(&"corporateName"), "the 控え shows what was entered");
-        } else if decision_of(kind).is_some() {
+        } else if addressed(kind) {
             // The salutation (its lure included), nothing else that was typed.
             let addressee =
                 ["corporateName", "lastName", "firstName", "evil.example", "本人確認", "【重要】"];
@@ -373,8 +414,8 @@ fn no_mail_but_the_acknowledgement_carries_typed_text() {
         } else {
             assert!(found.is_empty(), "{kind:?} carries typed text: {found:?}");
         }
-        // The operators' notice names no one: not even the address.
-        if kind == MailKind::OperatorNotice {
+        // The operators' notices name no one: not even the address.
+        if kind.to_operators() {
             assert!(!carries("sample@example.com") && !carries("06-6292-8811"));
         }
     }
@@ -429,8 +470,7 @@ fn mime_decodes_back_to_the_same_japanese_text() {
         let header = String::from_utf8_lossy(&raw[..header_end(&raw)]).into_owned();
         assert!(header.contains("Subject: =?utf-8?"), "encoded-word subject: {header}");
         assert!(String::from_utf8_lossy(&raw).contains("charset=\"utf-8\""));
-        let addressed = kind == MailKind::Acknowledgement || decision_of(kind).is_some();
-        assert!(message.body_text(0).unwrap().contains("𠮷田 花子 様") || !addressed, "{kind:?}");
+        assert!(message.body_text(0).unwrap().contains("𠮷田 花子 様") || !addressed(kind), "{kind:?}");
     }
 }
 
@@ -467,7 +507,7 @@ fn applicant_values_stay_out_of_headers_and_are_escaped_in_html() {
                 "&quot;quoted&quot; &amp; &#x27;single&#x27;",
                 "&amp;lt;a href=x&amp;gt;tower",
             ]
-        } else if decision_of(kind).is_some() {
+        } else if addressed(kind) {
             &["&amp;#x3C;script&amp;#x3E;A&amp;B商事"]
         } else {
             &[]
@@ -490,7 +530,7 @@ fn applicant_values_stay_out_of_headers_and_are_escaped_in_html() {
             assert!(!header.contains(needle), "{kind:?}: {needle:?} in headers:\n{header}");
         }
         // The applicant's address appears only as the recipient of the applicant's mails.
-        let expected = usize::from(kind != MailKind::OperatorNotice);
+        let expected = usize::from(!kind.to_operators());
         assert_eq!(header.matches("sample@example.com").count(), expected, "{header}");
     }
 }

@@ -492,6 +492,7 @@ async fn counts_are_what_the_lists_show(f: Fixture) {
         (Status::AwaitingVerification, 1),
         (Status::Received, 2),
         (Status::DocumentsRequested, 1),
+        (Status::DocumentsSubmitted, 0),
         (Status::Approved, 1),
         (Status::Rejected, 1),
     ];
@@ -576,6 +577,7 @@ async fn counts_follow_every_change(f: Fixture) {
         (Status::AwaitingVerification, 1),
         (Status::Received, 1),
         (Status::DocumentsRequested, 0),
+        (Status::DocumentsSubmitted, 0),
         (Status::Approved, 2),
         (Status::Rejected, 1),
     ];
@@ -856,7 +858,7 @@ fn imports(statuses: &[(Status, Option<i64>)], tag: &str) -> Vec<shared::store::
         .collect()
 }
 
-/// The counts read the counter items, not the applications: the four
+/// The counts read the counter items, not the applications: the five
 /// counters, the due items past their time and the unverified applications,
 /// whatever the number of verified ones (moto reports `ScannedCount` as
 /// DynamoDB does; a BatchGetItem reads the keys it asks for).
@@ -864,7 +866,7 @@ fn imports(statuses: &[(Status, Option<i64>)], tag: &str) -> Vec<shared::store::
 async fn dynamodb_counts_read_the_counters_not_the_applications() {
     let store = test_support::moto::fresh_store().await;
     let (_, empty) = store.counts_and_reads().await.unwrap();
-    assert_eq!(empty, 4, "the four counters");
+    assert_eq!(empty, 5, "the five counters");
     let mut statuses = vec![(Status::Received, None); 40];
     statuses.extend(vec![(Status::Approved, None); 40]);
     statuses.extend(vec![(Status::Rejected, Some(86_400)); 20]);
@@ -873,8 +875,8 @@ async fn dynamodb_counts_read_the_counters_not_the_applications() {
     store.submit(&submission_at("waiting@example.com", 0)).await.unwrap();
     let (counts, read) = store.counts_and_reads().await.unwrap();
     let counted: Vec<_> = counts.iter().map(|(_, count)| count).collect();
-    assert_eq!(counted, [1, 40, 0, 40, 20]);
-    assert_eq!(read, 4 + 1 + 1, "the counters, one due item past its time, one unverified application");
+    assert_eq!(counted, [1, 40, 0, 0, 40, 20]);
+    assert_eq!(read, 5 + 1 + 1, "the counters, one due item past its time, one unverified application");
 }
 
 /// A stack from before the counters (no counter, no due item) is repaired by

@@ -742,19 +742,29 @@ async fn the_pages_labels_are_the_field_tables() -> Result<()> {
     browser.close().await
 }
 
-/// The page's methods and paths are the contract's: web/js/api.js writes no
-/// `/api/` path of its own but uses routes.js (generated from
-/// shared/src/routes.rs and kept equal by shared/tests/it/web_fields.rs), a
-/// route of it for each of the form's.
+/// The pages' methods and paths are the contract's: web/js/api.js (the form)
+/// and the documents page's scripts write no `/api/` path of their own but use
+/// routes.js (generated from shared/src/routes.rs and kept equal by
+/// shared/tests/it/web_fields.rs), and some page calls each public route.
 #[test]
 fn the_page_takes_its_routes_from_the_generated_module() {
-    let api = std::fs::read_to_string(integration_tests::browser::web_dir().join("js/api.js")).unwrap();
-    assert!(!api.contains("/api/"), "web/js/api.js hard-codes an /api/ path");
+    let web = integration_tests::browser::web_dir();
+    let api = std::fs::read_to_string(web.join("js/api.js")).unwrap();
     assert!(api.contains("import { ROUTES } from './routes.js';"), "web/js/api.js imports routes.js");
+    let mut sources = vec![("js/api.js".to_owned(), api)];
+    if let Ok(entries) = std::fs::read_dir(web.join("documents")) {
+        for entry in entries.flatten().filter(|e| e.path().extension().is_some_and(|x| x == "js")) {
+            let name = format!("documents/{}", entry.file_name().to_string_lossy());
+            sources.push((name, std::fs::read_to_string(entry.path()).unwrap()));
+        }
+    }
+    for (name, source) in &sources {
+        assert!(!source.contains("/api/"), "web/{name} hard-codes an /api/ path");
+    }
     for route in public_routes() {
         assert!(
-            api.contains(&format!("ROUTES.{}", route.name)),
-            "web/js/api.js does not call {}",
+            sources.iter().any(|(_, source)| source.contains(&format!("ROUTES.{}", route.name))),
+            "no page calls {}",
             route.name
         );
     }

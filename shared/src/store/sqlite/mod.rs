@@ -547,7 +547,7 @@ mod purge_tests {
             connection.execute_batch(received).unwrap();
             rows.unwrap()
         };
-        assert_eq!(rows, 4, "one row per counted status");
+        assert_eq!(rows, 5, "one row per counted status");
         let recounted = store.recount().await.unwrap();
         assert_eq!(recounted.before.get(Status::Received), 7);
         assert_eq!(recounted.after, crate::store::StatusCounts::default());
