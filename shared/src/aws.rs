@@ -1,6 +1,7 @@
 //! The AWS SDK configuration shared by every client (DynamoDB, SES): short
 //! timeouts and few retries, and an HTTPS client that trusts the roots AWS
-//! endpoints chain to instead of the whole system store.
+//! endpoints chain to instead of the whole system store; and [`clients`], the
+//! one place where a function's cold start builds its store and reads its key.
 //!
 //! Why not the SDK's default client: it loads every native root certificate
 //! (on Debian, 292 files of `/etc/ssl/certs`) when the first client is built,
@@ -48,6 +49,35 @@ pub async fn load_sdk_config() -> Result<aws_config::SdkConfig, String> {
         .retry_config(retries)
         .load()
         .await)
+}
+
+/// What a function builds once per cold start: the SDK configuration (SES is
+/// built on it too), the DynamoDB store (`TABLE_NAME`) and the identifier key
+/// (`keyed::from_env`: Secrets Manager as deployed).
+#[cfg(all(feature = "dynamodb", feature = "secrets"))]
+pub struct Clients {
+    pub sdk: aws_config::SdkConfig,
+    pub store: crate::store::dynamodb::DynamoStore,
+    pub key: crate::keyed::IdentifierKey,
+}
+
+/// Builds [`Clients`]. The key's read (a round trip to Secrets Manager as
+/// deployed) is the longest step of a cold start; the store is built while it
+/// is in flight rather than after it.
+///
+/// Not done here: opening the DynamoDB connection during init (one GetItem of
+/// a key no item has, joined with the key's read). On AWS it would take the
+/// first request's TLS handshake into the init, overlapped with the key's
+/// round trip; on moto (plain HTTP, one request at a time) it added a whole
+/// round trip to the init and nothing measurable to the first response
+/// (BENCHMARKS.md, "Cold start: the key read beside the clients").
+#[cfg(all(feature = "dynamodb", feature = "secrets"))]
+pub async fn clients() -> Result<Clients, Box<dyn std::error::Error + Send + Sync>> {
+    let sdk = load_sdk_config().await?;
+    let (key, store) = tokio::join!(crate::keyed::from_env(&sdk), async {
+        crate::store::dynamodb::DynamoStore::from_env(&sdk)
+    });
+    Ok(Clients { key: key?, store: store?, sdk })
 }
 
 fn tls_context(ca_bundle: Option<std::ffi::OsString>) -> Result<TlsContext, String> {

@@ -7,6 +7,7 @@ pub mod load;
 pub mod postal;
 pub mod provision;
 pub mod proxy;
+pub mod reads;
 pub mod recount;
 pub mod replay;
 pub mod review_bench;

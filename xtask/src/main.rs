@@ -1,7 +1,7 @@
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
-use xtask::{coldstart, load, postal, provision, proxy, recount, replay, review_bench, smoke};
+use xtask::{coldstart, load, postal, provision, proxy, reads, recount, replay, review_bench, smoke};
 
 #[derive(Parser)]
 #[command(about = "Developer tools of the partner registration workspace")]
@@ -49,6 +49,8 @@ enum Command {
     ReplayErasures(replay::Args),
     /// Seeds N verified applications and measures the operators' list, search and CSV export.
     BenchReview(review_bench::Args),
+    /// Seeds N verified applications on moto and prints what each console view reads on DynamoDB.
+    BenchReads(reads::Args),
     /// Recounts every status from the table and repairs the counters the tab counts read.
     Recount(recount::Args),
     /// Writes web/js/fields.js from the field table and web/js/routes.js from
@@ -73,6 +75,7 @@ fn main() -> Result<()> {
         Command::Provision(args) => provision::run(args),
         Command::Proxy(args) => proxy::run(args),
         Command::BenchReview(args) => review_bench::run(args),
+        Command::BenchReads(args) => reads::run(args),
         Command::ReplayErasures(args) => replay::run(args),
         Command::Recount(args) => recount::run(args),
         Command::WebFields => {

@@ -352,7 +352,7 @@ pub(crate) fn imported(
 /// Seeds a store through its own import ([`shared::store::Tooling::import`]), `chunk`
 /// applications a call, `in_flight` calls at once: the store writes its own
 /// layout, so the seed cannot drift from what the store reads.
-async fn seed(
+pub(crate) async fn seed(
     store: Arc<dyn Store>,
     key: Arc<IdentifierKey>,
     count: usize,

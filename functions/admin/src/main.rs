@@ -1,24 +1,23 @@
 //! The operator API's Lambda: the DynamoDB client, the tables (`TABLE_NAME`,
 //! `AUDIT_TABLE_NAME`) and the identifier key (Secrets Manager,
-//! `IDENTIFIER_KEY_SECRET`) are set up once per cold start. The HTTP API's JWT
+//! `IDENTIFIER_KEY_SECRET`) are set up once per cold start
+//! (`shared::aws::clients`). The HTTP API's JWT
 //! authorizer has checked the token; the handler checks the group claim again.
 
 use lambda_http::{Error, run, service_fn};
 use shared::documents::s3::S3Files;
-use shared::store::dynamodb::DynamoStore;
 use std::sync::Arc;
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     shared::telemetry::init();
-    let sdk = shared::aws::load_sdk_config().await?;
-    let store = DynamoStore::from_env(&sdk)?;
-    let key = shared::keyed::from_env(&sdk).await?;
     let settings = admin::Settings::from_env()?;
     let bucket = std::env::var(shared::documents::settings::ENV_BUCKET)
         .map_err(|_| format!("{} is not set", shared::documents::settings::ENV_BUCKET))?;
-    let files = S3Files::new(S3Files::client(&sdk), bucket, settings.malware_scanning);
-    let handler = &admin::Handler::new(Arc::new(store), Arc::new(files), Arc::new(key), settings);
+    let clients = shared::aws::clients().await?;
+    let files = S3Files::new(S3Files::client(&clients.sdk), bucket, settings.malware_scanning);
+    let handler =
+        &admin::Handler::new(Arc::new(clients.store), Arc::new(files), Arc::new(clients.key), settings);
     run(service_fn(move |req| async move {
         Ok::<_, Error>(shared::http::for_api_gateway(handler.handle(req).await))
     }))
