@@ -6,6 +6,7 @@ import { reviewRows } from '../../js/field-table.js';
 import * as api from './client.js';
 import * as checks from './checks.js';
 import * as decisionDialog from './decision.js';
+import * as documents from './documents.js';
 import * as erasureDialog from './erasure.js';
 import { $, announce, fill, focusOn, h, notice } from './dom.js';
 import { actorLabel, dateTime, erasureReasonLabel, historyLabel, statusClass, statusLabel } from './format.js';
@@ -78,6 +79,9 @@ function decideNote(detail) {
     const code = detail.partnerCode ? `(取次店コード ${detail.partnerCode})` : '';
     return `${status.label}済みです${code}。審査は完了しています。`;
   }
+  if (detail.status === 'documents_submitted') {
+    return '申込者が資料を提出しました。提出書類を確認して、審査の結果を選んでください。足りない資料は、もう一度依頼できます(前のリンクは使えなくなります)。';
+  }
   return '内容と確認結果を見て、審査の結果を選んでください。どの操作も、実行前に確認画面が開きます。';
 }
 
@@ -112,6 +116,7 @@ export function render(detail) {
   erased.hidden = Boolean(application);
   erased.textContent = application ? '' : `このお申し込みの個人情報は ${dateTime(detail.erasedAt)} に消去されました。`;
   fill($('detail-fields'), application ? fieldRows(application) : []);
+  documents.render(detail);
   fill($('detail-history'), historyRows(detail.history));
   $('decide-note').textContent = decideNote(detail);
   fill($('decide-buttons'), decisionButtons(detail));
