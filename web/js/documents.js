@@ -538,6 +538,10 @@ function wire() {
     });
   }
   $('docs-submit').addEventListener('click', submit);
+  // Another link pasted into this tab changes only the fragment: read it as a new page.
+  window.addEventListener('hashchange', () => {
+    if (tokenFromHash(location.hash)) location.reload();
+  });
   $('docs-reload').addEventListener('click', async () => {
     const button = $('docs-reload');
     setBusy(button, true, '確認しています…');
