@@ -296,9 +296,16 @@ async fn documents_are_requested_uploaded_checked_submitted_downloaded_and_appro
     browser.assert_accessible("documents: submitted").await?;
     assert_no_csp_violation(&browser, "the documents page").await?;
     // The applicant's 資料受領のお知らせ and the operators' notice, once each.
-    site.mails_with_subject("資料受領", 1).await?;
+    let received = site.wait_for_mails(1, |m| m.kind == "documents-received").await?;
+    assert_eq!(received[0].to, email);
+    assert!(received[0].subject.contains("資料受領"), "{}", received[0].subject);
+    let notice = site.wait_for_mails(1, |m| m.kind == "documents-notice").await?;
+    assert!(notice[0].text.contains(&applied.reception_number), "{}", notice[0].text);
+    assert!(!notice[0].text.contains("履歴事項全部証明書"), "no file names in the operators' notice");
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(site.outbox_mails()?.iter().filter(|m| m.subject.contains("資料受領")).count(), 1);
+    let kinds: Vec<String> = site.outbox_mails()?.into_iter().map(|m| m.kind).collect();
+    assert_eq!(kinds.iter().filter(|k| *k == "documents-received").count(), 1, "{kinds:?}");
+    assert_eq!(kinds.iter().filter(|k| *k == "documents-notice").count(), 1, "{kinds:?}");
 
     // The link again: what was sent, and nothing more taken.
     open_documents_again(&browser, &link).await?;
