@@ -34,8 +34,9 @@ function historyRows(history) {
       h('td', {}, historyLabel(entry.action)),
       h('td', { class: 'break' }, actorLabel(entry.actor)),
       h('td', {}, entry.toStatus ? `${entry.fromStatus ? `${statusLabel(entry.fromStatus)} → ` : ''}${statusLabel(entry.toStatus)}` : '—'),
-      // A message (a request, a rejection's reason), or an erasure's reason code.
-      h('td', { class: 'message' }, entry.message || (entry.reason ? erasureReasonLabel(entry.reason) : '')),
+      // A message (a request, a rejection's reason), an erasure's reason code,
+      // or how many files a submission of documents had.
+      h('td', { class: 'message' }, entry.message || (entry.reason ? erasureReasonLabel(entry.reason) : '') || (entry.files ? `${entry.files}ファイル` : '')),
     ),
   );
 }
