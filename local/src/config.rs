@@ -53,6 +53,8 @@ pub struct Config {
     pub settings: submit::Settings,
     /// The operator API's settings (`REJECTED_RETENTION_DAYS`, as on Lambda).
     pub admin_settings: admin::Settings,
+    /// The documents' limits (`DOCUMENT_MAX_*`, as on Lambda).
+    pub documents: documents::Settings,
     /// [`HEADER_READ_TIMEOUT`] unless a test shortens it.
     pub header_read_timeout: Duration,
     /// [`BODY_READ_TIMEOUT`] unless a test shortens it.
@@ -86,6 +88,7 @@ impl Config {
             allowed_origins: Vec::new(),
             settings: submit::Settings::default(),
             admin_settings: admin::Settings::default(),
+            documents: documents::Settings::default(),
             header_read_timeout: HEADER_READ_TIMEOUT,
             body_read_timeout: BODY_READ_TIMEOUT,
             purge_every: PURGE_EVERY,

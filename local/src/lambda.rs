@@ -36,7 +36,8 @@ pub(crate) fn with_claims(req: &mut lambda_http::Request, claims: &operators::ac
     };
     let mut jwt = ApiGatewayRequestAuthorizerJwtDescription::default();
     jwt.claims.insert(admin::operator::USERNAME_CLAIM.to_owned(), claims.email.to_string());
-    jwt.claims.insert(admin::operator::GROUPS_CLAIM.to_owned(), format!("[{}]", claims.groups.join(" ")));
+    jwt.claims.insert(admin::operator::EMAIL_CLAIM.to_owned(), claims.email.to_string());
+    jwt.claims.insert(admin::operator::GROUPS_CLAIM.to_owned(), claims.groups_claim());
     let mut authorizer = ApiGatewayRequestAuthorizer::default();
     authorizer.jwt = Some(jwt);
     context.authorizer = Some(authorizer);

@@ -22,6 +22,7 @@
 
 mod config;
 mod delivery;
+mod document_files;
 mod files;
 mod lambda;
 pub mod operators;

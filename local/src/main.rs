@@ -48,7 +48,19 @@ enum OperatorCommand {
         /// standard input, instead of generating one and printing it.
         #[arg(long)]
         password_stdin: bool,
+        /// What it may do: `operator` (list, view, decide) or `supervisor`
+        /// (also erase, export and read the audit). Without it, a new account
+        /// is an operator and an existing one keeps its role.
+        #[arg(long, value_parser = role)]
+        role: Option<shared::domain::Role>,
     },
+}
+
+fn role(name: &str) -> Result<shared::domain::Role, String> {
+    shared::domain::Role::parse(name).ok_or_else(|| {
+        let names: Vec<&str> = shared::domain::Role::ALL.iter().map(|role| role.as_str()).collect();
+        format!("one of {}", names.join(", "))
+    })
 }
 
 #[derive(Clone)]
@@ -63,9 +75,9 @@ fn origins(list: &str) -> Result<Origins, String> {
 async fn main() -> anyhow::Result<()> {
     shared::telemetry::init();
     let args = Args::parse();
-    if let Some(Command::Operator(OperatorCommand::Add { email, password_stdin })) = args.command {
+    if let Some(Command::Operator(OperatorCommand::Add { email, password_stdin, role })) = args.command {
         let password = password_stdin.then(read_password_line).transpose()?;
-        let added = local::operators::add(&args.data_dir, &email, password)?;
+        let added = local::operators::add(&args.data_dir, &email, password, role)?;
         for line in added.report() {
             println!("{line}");
         }
@@ -75,6 +87,7 @@ async fn main() -> anyhow::Result<()> {
     config.allowed_origins = args.allowed_origins.0;
     config.settings = submit::Settings::from_env()?;
     config.admin_settings = admin::Settings::from_env().map_err(anyhow::Error::msg)?;
+    config.documents = documents::Settings::from_env().map_err(anyhow::Error::msg)?;
     config.undecided_retention =
         shared::store::retention::UndecidedRetention::from_env().map_err(anyhow::Error::msg)?;
     if args.aws {

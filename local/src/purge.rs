@@ -3,6 +3,7 @@
 //! AWS; without it they would accumulate for ever. Each purge then sweeps the
 //! outbox: the mails of what it deleted (and of what was erased) go too.
 
+use shared::documents::local::LocalFiles;
 use shared::domain::Timestamp;
 use shared::keyed::IdentifierKey;
 use shared::mail::OutboxMailer;
@@ -20,6 +21,7 @@ use tokio::task::JoinHandle;
 pub(crate) async fn purge_expired(
     store: Arc<SqliteStore>,
     outbox: OutboxMailer,
+    files: LocalFiles,
     retention: Retention,
     period: Duration,
 ) -> anyhow::Result<JoinHandle<()>> {
@@ -27,6 +29,7 @@ pub(crate) async fn purge_expired(
     tracing::info!(purged, "expired records purged");
     retention.erase_undecided(&store).await;
     sweep(&store, &outbox).await;
+    sweep_files(&store, &files).await;
     Ok(tokio::spawn(async move {
         let mut every = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
         loop {
@@ -37,6 +40,7 @@ pub(crate) async fn purge_expired(
             }
             retention.erase_undecided(&store).await;
             sweep(&store, &outbox).await;
+            sweep_files(&store, &files).await;
         }
     }))
 }
@@ -46,6 +50,30 @@ async fn sweep(store: &SqliteStore, outbox: &OutboxMailer) {
     match outbox.sweep(store, false).await {
         Ok(mails) => tracing::info!(mails, "mails of deleted applications and notices deleted"),
         Err(error) => tracing::warn!(%error, "sweeping the outbox failed"),
+    }
+}
+
+/// The files of what the store no longer has (erased, or deleted by a
+/// retention), and uploads a day old that nobody submitted.
+pub(crate) async fn sweep_files(store: &SqliteStore, files: &LocalFiles) {
+    use shared::store::{Record, Review};
+    let mut gone = std::collections::HashSet::new();
+    for id in files.kept_applications() {
+        match store.record(id).await {
+            Ok(Some((Record::Live(_), _))) => {}
+            Ok(None | Some((Record::Erased(_), _))) => {
+                gone.insert(id);
+            }
+            Err(error) => {
+                tracing::warn!(%error, "sweeping the documents failed");
+                return;
+            }
+        }
+    }
+    match files.sweep(|id| gone.contains(&id)) {
+        Ok(0) => {}
+        Ok(deleted) => tracing::info!(deleted, "files of deleted applications and stale uploads deleted"),
+        Err(error) => tracing::warn!(error = %error.kind(), "sweeping the documents failed"),
     }
 }
 

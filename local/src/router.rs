@@ -5,6 +5,7 @@
 //! CORS for the listed origins only).
 
 use crate::config::Config;
+use crate::document_files;
 use crate::lambda::{read_request, to_axum, with_claims};
 use crate::wiring::Functions;
 use axum::Router;
@@ -45,6 +46,12 @@ pub(crate) fn router(functions: Arc<Functions>, config: &Config) -> anyhow::Resu
             local_sessions::SIGN_OUT,
             any(|state, peer, req| operator(state, peer, OperatorRoute::SignOut, req)),
         );
+    // The embedded store's upload target and downloads (S3's presigned
+    // URLs on AWS): outside `/api/`, and with no body limit but the
+    // signature's exact length.
+    api = api
+        .route(&format!("{}{{*key}}", document_files::UPLOADS), any(upload))
+        .route(&format!("{}{{*key}}", document_files::DOWNLOADS), any(download));
     let static_files = ServeDir::new(&config.web_dir).append_index_html_on_directories(true);
     let console = Arc::new(config.console.clone());
     let console_policy = HeaderValue::from_str(&config.console.content_security_policy())?;
@@ -128,8 +135,9 @@ fn cors_layer(origins: &[String]) -> anyhow::Result<Option<CorsLayer>> {
     ))
 }
 
-/// A route of `ROUTES`: the operator's session checked first where the route
-/// needs one (API Gateway's authorizer does it on AWS), then its function,
+/// A route of `ROUTES`: the operator's session and role checked first where
+/// the route needs one (API Gateway's authorizer checks the session on AWS,
+/// the admin function the role, here too), then its function,
 /// chosen by an exhaustive `match` on the route's operation.
 async fn call(
     State(functions): State<Arc<Functions>>,
@@ -143,7 +151,7 @@ async fn call(
     };
     if route.access().needs_session() {
         // The local server is the authorizer: the same claims as API Gateway's.
-        match functions.operators.authorize(req.headers()).await {
+        match functions.operators.authorize(req.headers(), route.access()).await {
             Ok(claims) => with_claims(&mut req, &claims),
             Err(error) => return to_axum(error.into_response()),
         }
@@ -152,6 +160,9 @@ async fn call(
         Operation::Validate => validate::handle(req).await,
         Operation::Submit | Operation::Preview | Operation::Confirm => functions.submit.handle(req).await,
         Operation::Postal => postal::handle(req).await,
+        Operation::DocumentsPreview | Operation::DocumentsUpload | Operation::DocumentsSubmission => {
+            functions.documents.handle(req).await
+        }
         // Streamed here; on Lambda the admin function answers it whole.
         Operation::Admin(AdminOperation::Export) => return export(&functions, &req).await,
         // Every other operation is the admin function's, whose own `match`
@@ -161,6 +172,34 @@ async fn call(
     to_axum(response)
 }
 
+/// `PUT /local/uploads/{key}`: one file, as its signed target allows.
+async fn upload(
+    State(functions): State<Arc<Functions>>,
+    axum::extract::Path(key): axum::extract::Path<String>,
+    req: Request,
+) -> Response {
+    let Some(files) = &functions.files else { return to_axum(ApiError::not_found().into_response()) };
+    if req.method() != http::Method::PUT {
+        return to_axum(ApiError::method_not_allowed("PUT").into_response());
+    }
+    let query = req.uri().query().unwrap_or_default().to_owned();
+    let (parts, body) = req.into_parts();
+    document_files::receive(files, &key, &query, &parts.headers, body).await
+}
+
+/// `GET /local/downloads/{key}`: a submitted file, as its signed link allows.
+async fn download(
+    State(functions): State<Arc<Functions>>,
+    axum::extract::Path(key): axum::extract::Path<String>,
+    req: Request,
+) -> Response {
+    let Some(files) = &functions.files else { return to_axum(ApiError::not_found().into_response()) };
+    if req.method() != http::Method::GET {
+        return to_axum(ApiError::method_not_allowed("GET").into_response());
+    }
+    document_files::serve(files, &key, req.uri().query().unwrap_or_default()).await
+}
+
 /// The CSV export, streamed as the admin handler reads it (on Lambda it is
 /// one answer): memory holds a few pages, whatever the number of rows.
 async fn export(functions: &Functions, req: &lambda_http::Request) -> Response {
@@ -168,11 +207,14 @@ async fn export(functions: &Functions, req: &lambda_http::Request) -> Response {
         Err(response) => to_axum(response),
         Ok((head, chunks)) => {
             let (parts, _) = head.into_parts();
+            // A broken export ends in an error, which aborts the chunked
+            // body: the client sees an incomplete download, not a short CSV.
             let stream = futures_util::stream::unfold(chunks, |mut chunks| async move {
-                chunks
-                    .recv()
-                    .await
-                    .map(|chunk| (Ok::<_, std::convert::Infallible>(Bytes::from(chunk)), chunks))
+                let chunk = chunks.recv().await?;
+                let item = chunk.map(Bytes::from).map_err(|admin::Broken| {
+                    std::io::Error::new(std::io::ErrorKind::Interrupted, "the export broke off")
+                });
+                Some((item, chunks))
             });
             Response::from_parts(parts, axum::body::Body::from_stream(stream))
         }

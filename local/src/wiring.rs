@@ -8,6 +8,9 @@ use crate::files::private_database;
 use crate::operators;
 use crate::purge::{Retention, purge_expired};
 use shared::aws::load_sdk_config;
+use shared::documents::local::LocalFiles;
+use shared::documents::s3::S3Files;
+use shared::documents::{Kept, Uploads};
 use shared::keyed::IdentifierKey;
 use shared::mail::{self, MailConfig, Mailer, OutboxMailer, SesMailer};
 use shared::store::Store;
@@ -31,6 +34,10 @@ const LOCAL_MAIL_DEFAULTS: [(&str, &str); 4] = [
 pub(crate) struct Functions {
     pub(crate) submit: submit::Handler,
     pub(crate) admin: admin::Handler,
+    pub(crate) documents: documents::Handler,
+    /// The embedded backend's file store, which is also the upload target
+    /// (on the AWS backend the bucket is).
+    pub(crate) files: Option<LocalFiles>,
     pub(crate) body_read_timeout: Duration,
     pub(crate) operators: Arc<operators::api::Operators>,
 }
@@ -82,46 +89,71 @@ pub(crate) async fn functions(
     })?;
     let mut purger = None;
     let mut outbox = None;
-    let (store, mailer, key, locations): (Arc<dyn Store>, Arc<dyn Mailer>, IdentifierKey, Locations) =
-        match config.backend {
-            Backend::Embedded => {
-                private_database(&config.data_dir)?;
-                let store = Arc::new(SqliteStore::open_dir(&config.data_dir)?);
-                let mailer = OutboxMailer::new(&config.data_dir);
-                let key = IdentifierKey::load_or_create(&config.data_dir)?;
-                let retention = Retention { key: key.clone(), undecided: config.undecided_retention };
-                purger = Some(
-                    purge_expired(Arc::clone(&store), mailer.clone(), retention, config.purge_every).await?,
-                );
-                outbox = Some(mailer.clone());
-                let locations = Locations {
-                    applications: store.path().display().to_string(),
-                    mails: mailer.dir().display().to_string(),
-                };
-                (store, Arc::new(mailer), key, locations)
+    let mut local_files = None;
+    #[allow(clippy::type_complexity)] // one tuple, taken apart at once
+    let (store, mailer, key, locations, files): (
+        Arc<dyn Store>,
+        Arc<dyn Mailer>,
+        IdentifierKey,
+        Locations,
+        (Arc<dyn Uploads>, Arc<dyn Kept>),
+    ) = match config.backend {
+        Backend::Embedded => {
+            private_database(&config.data_dir)?;
+            let store = Arc::new(SqliteStore::open_dir(&config.data_dir)?);
+            let mailer = OutboxMailer::new(&config.data_dir);
+            let key = IdentifierKey::load_or_create(&config.data_dir)?;
+            let retention = Retention { key: key.clone(), undecided: config.undecided_retention };
+            let files = LocalFiles::open(&config.data_dir)?;
+            purger = Some(
+                purge_expired(
+                    Arc::clone(&store),
+                    mailer.clone(),
+                    files.clone(),
+                    retention,
+                    config.purge_every,
+                )
+                .await?,
+            );
+            local_files = Some(files.clone());
+            let files = Arc::new(files);
+            outbox = Some(mailer.clone());
+            let locations = Locations {
+                applications: store.path().display().to_string(),
+                mails: mailer.dir().display().to_string(),
+            };
+            (store, Arc::new(mailer), key, locations, (files.clone(), files))
+        }
+        Backend::Aws => {
+            let sdk = load_sdk_config().await.map_err(anyhow::Error::msg)?;
+            let store = DynamoStore::from_env(&sdk).map_err(anyhow::Error::msg)?;
+            let exists = store.client().describe_table().table_name(store.table()).send().await.is_ok();
+            if config.create_table && !exists {
+                create_table(store.client(), store.table()).await?;
             }
-            Backend::Aws => {
-                let sdk = load_sdk_config().await.map_err(anyhow::Error::msg)?;
-                let store = DynamoStore::from_env(&sdk).map_err(anyhow::Error::msg)?;
-                let exists = store.client().describe_table().table_name(store.table()).send().await.is_ok();
-                if config.create_table && !exists {
-                    create_table(store.client(), store.table()).await?;
-                }
-                // The deployed key when the secret is named, else the data directory's.
-                let key = if std::env::var(shared::keyed::SECRET_ENV).is_ok_and(|name| !name.is_empty()) {
-                    shared::keyed::from_secrets_manager(&sdk).await?
-                } else {
-                    IdentifierKey::load_or_create(&config.data_dir)?
-                };
-                let mailer = SesMailer::from_sdk(&sdk, mail_config.configuration_set.clone());
-                let endpoint = std::env::var("AWS_ENDPOINT_URL").unwrap_or_else(|_| "AWS".to_owned());
-                let locations = Locations {
-                    applications: format!("DynamoDB table {} at {endpoint}", store.table()),
-                    mails: format!("SES v2 at {endpoint}"),
-                };
-                (Arc::new(store), Arc::new(mailer), key, locations)
+            // The deployed key when the secret is named, else the data directory's.
+            let key = if std::env::var(shared::keyed::SECRET_ENV).is_ok_and(|name| !name.is_empty()) {
+                shared::keyed::from_secrets_manager(&sdk).await?
+            } else {
+                IdentifierKey::load_or_create(&config.data_dir)?
+            };
+            let mailer = SesMailer::from_sdk(&sdk, mail_config.configuration_set.clone());
+            let bucket = std::env::var(shared::documents::settings::ENV_BUCKET)
+                .unwrap_or_else(|_| format!("{}-documents", store.table()));
+            let client = S3Files::client(&sdk);
+            if config.create_table && client.head_bucket().bucket(&bucket).send().await.is_err() {
+                S3Files::create_bucket(&client, &bucket).await?;
             }
-        };
+            let files = Arc::new(S3Files::new(client, bucket, config.admin_settings.malware_scanning));
+            let endpoint = std::env::var("AWS_ENDPOINT_URL").unwrap_or_else(|_| "AWS".to_owned());
+            let locations = Locations {
+                applications: format!("DynamoDB table {} at {endpoint}", store.table()),
+                mails: format!("SES v2 at {endpoint}"),
+            };
+            (Arc::new(store), Arc::new(mailer), key, locations, (files.clone(), files))
+        }
+    };
+    let (uploads, kept) = files;
     let key = Arc::new(key);
     let delivery = Delivery {
         store: Arc::clone(&store),
@@ -140,13 +172,29 @@ pub(crate) async fn functions(
     }
     let operators = Arc::new(operators.with_audit(Arc::clone(&store)));
     let decisions = delivery.clone();
-    let mut admin = admin::Handler::new(Arc::clone(&store), Arc::clone(&key), config.admin_settings)
+    let mut admin = admin::Handler::new(Arc::clone(&store), kept, Arc::clone(&key), config.admin_settings)
         .after_event(Arc::new(move |event| decisions.spawn(event)));
     if let Some(outbox) = outbox {
         admin = admin.after_erasure(forget_erased(outbox, Arc::clone(&store)));
     }
+    let submitted = delivery.clone();
+    let documents = documents::Handler::new(
+        Arc::clone(&store) as Arc<dyn shared::store::Intake>,
+        Arc::clone(&store) as Arc<dyn shared::store::Documents>,
+        uploads,
+        Arc::clone(&key),
+        config.documents,
+    )
+    .after_event(Arc::new(move |event| submitted.spawn(event)));
     let submit = submit::Handler::new(store, key, config.settings)
         .after_event(Arc::new(move |event| delivery.spawn(event)));
-    let functions = Functions { submit, admin, body_read_timeout: config.body_read_timeout, operators };
+    let functions = Functions {
+        submit,
+        admin,
+        documents,
+        files: local_files,
+        body_read_timeout: config.body_read_timeout,
+        operators,
+    };
     Ok((functions, locations, purger))
 }

@@ -174,17 +174,20 @@ pub fn fields_module() -> String {
 }
 
 /// The text of `web/js/routes.js`: every route of [`crate::routes::ROUTES`]
-/// keyed by its constant's name, `{"method", "path"}` (`{name}` a path parameter).
+/// keyed by its constant's name, `{"method", "path", "access"}` (`{name}` a path
+/// parameter; `access` the role it needs, which the console compares with
+/// `GET /api/admin/me`'s roles to hide what the caller may not do).
 pub fn routes_module() -> String {
     let json = |text: &str| serde_json::to_string(text).expect("a string serialises");
     let entries: Vec<String> = crate::routes::ROUTES
         .iter()
         .map(|route| {
             format!(
-                "  {}: {{\"method\": {}, \"path\": {}}}",
+                "  {}: {{\"method\": {}, \"path\": {}, \"access\": {}}}",
                 json(route.name),
                 json(route.method),
-                json(route.path)
+                json(route.path),
+                json(route.access().as_str())
             )
         })
         .collect();
@@ -246,7 +249,7 @@ mod tests {
     fn the_routes_module_lists_every_route_by_name() {
         let module = routes_module();
         assert!(module.contains(
-            "\n  \"ADMIN_DETAIL\": {\"method\": \"GET\", \"path\": \"/api/admin/applications/{applicationId}\"},\n"
+            "\n  \"ADMIN_DETAIL\": {\"method\": \"GET\", \"path\": \"/api/admin/applications/{applicationId}\", \"access\": \"operator\"},\n"
         ));
         assert_eq!(
             module.lines().filter(|line| line.starts_with("  \"") && line.contains("\"method\"")).count(),

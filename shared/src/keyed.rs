@@ -13,7 +13,7 @@
 //! The secret comes from Secrets Manager on AWS (created by the template, read
 //! once per cold start) and from a key file in the data directory locally.
 
-use crate::domain::{ApplicationId, Email, RequestHash};
+use crate::domain::{ApplicationId, Email, RequestHash, Version};
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
 use std::fmt::Write;
@@ -121,6 +121,14 @@ impl IdentifierKey {
     pub fn verification_token(&self, application_id: ApplicationId) -> VerificationToken {
         VerificationToken(hex(&self.mac("verification", application_id.to_string().as_bytes())))
     }
+
+    /// The token of the documents link of the request that made `version`
+    /// (256 bits): the admin function stores its hash with the request, the
+    /// notification writes it into 資料提出のお願い, and a later request's
+    /// version makes another.
+    pub fn documents_token(&self, application_id: ApplicationId, version: Version) -> DocumentToken {
+        DocumentToken(hex(&self.mac("documents", format!("{application_id}/{version}").as_bytes())))
+    }
 }
 
 /// The bits of an IPv6 address that name one client: a /64 is the smallest
@@ -205,32 +213,45 @@ hex_key!(
     TokenHash
 );
 
-/// The token of a verification link: 64 lower-case hex digits.
-#[derive(Clone, PartialEq, Eq)]
-pub struct VerificationToken(String);
+macro_rules! link_token {
+    ($(#[$meta:meta])* $name:ident) => {
+        $(#[$meta])*
+        #[derive(Clone, PartialEq, Eq)]
+        pub struct $name(String);
 
-impl std::fmt::Debug for VerificationToken {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("VerificationToken(…)")
-    }
+        impl std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(concat!(stringify!($name), "(…)"))
+            }
+        }
+
+        impl $name {
+            /// A token as a client sends it: exactly 64 hex digits (upper case folded).
+            pub fn parse(text: &str) -> Option<Self> {
+                let lowered = text.to_ascii_lowercase();
+                is_hex64(&lowered).then_some($name(lowered))
+            }
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+
+            /// What the store keeps.
+            pub fn hash(&self) -> TokenHash {
+                TokenHash(hex(&Sha256::digest(self.0.as_bytes())))
+            }
+        }
+    };
 }
 
-impl VerificationToken {
-    /// A token as a client sends it: exactly 64 hex digits (upper case folded).
-    pub fn parse(text: &str) -> Option<Self> {
-        let lowered = text.to_ascii_lowercase();
-        is_hex64(&lowered).then_some(VerificationToken(lowered))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// What the store keeps.
-    pub fn hash(&self) -> TokenHash {
-        TokenHash(hex(&Sha256::digest(self.0.as_bytes())))
-    }
-}
+link_token!(
+    /// The token of a verification link: 64 lower-case hex digits.
+    VerificationToken
+);
+link_token!(
+    /// The token of a documents link (one request's): 64 lower-case hex digits.
+    DocumentToken
+);
 
 /// The functions' key, once per cold start: the secret named by
 /// `IDENTIFIER_KEY_SECRET` (the template sets it), or else the key file in

@@ -8,6 +8,7 @@
 #[cfg(feature = "aws")]
 pub mod aws;
 pub mod browser;
+pub mod documents;
 pub mod domain;
 pub mod http;
 pub mod keyed;

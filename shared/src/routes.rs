@@ -1,6 +1,8 @@
 //! The contract's routes, defined once. The SAM template, the `cargo lambda watch`
 //! router and the local server are checked against this list by tests.
 
+use crate::domain::Role;
+
 /// The functions that serve the contract's routes (the web function serves
 /// the rest): the package a route is deployed in, derived from its
 /// [`Operation`].
@@ -9,6 +11,9 @@ pub enum Function {
     Validate,
     Submit,
     Postal,
+    /// The applicant's documents (`functions/documents`): the only function
+    /// that may write to the documents bucket's `incoming/`.
+    Documents,
     /// The operator API (`functions/admin`).
     Admin,
 }
@@ -20,6 +25,7 @@ impl Function {
             Function::Validate => "validate",
             Function::Submit => "submit",
             Function::Postal => "postal",
+            Function::Documents => "documents",
             Function::Admin => "admin",
         }
     }
@@ -38,6 +44,12 @@ pub enum Operation {
     /// Confirms a verification link.
     Confirm,
     Postal,
+    /// What a documents link asks for and what was sent (no change).
+    DocumentsPreview,
+    /// An upload target for one file (terms 第3条3).
+    DocumentsUpload,
+    /// Submits the uploaded files: the status moves to `documents_submitted`.
+    DocumentsSubmission,
     /// One of the operator API's: a sub-enum, so that the admin function's
     /// `match` is total over its own operations only.
     Admin(AdminOperation),
@@ -53,6 +65,11 @@ pub enum AdminOperation {
     Export,
     Audit,
     Counts,
+    /// A download link for one submitted document.
+    Document,
+    /// The caller's own address and roles (`GET /api/admin/me`): what the
+    /// console may offer.
+    Me,
 }
 
 impl Operation {
@@ -62,6 +79,9 @@ impl Operation {
             Operation::Validate => Function::Validate,
             Operation::Submit | Operation::Preview | Operation::Confirm => Function::Submit,
             Operation::Postal => Function::Postal,
+            Operation::DocumentsPreview | Operation::DocumentsUpload | Operation::DocumentsSubmission => {
+                Function::Documents
+            }
             Operation::Admin(_) => Function::Admin,
         }
     }
@@ -73,7 +93,10 @@ impl Operation {
             | Operation::Submit
             | Operation::Preview
             | Operation::Confirm
-            | Operation::Postal => Access::Public,
+            | Operation::Postal
+            | Operation::DocumentsPreview
+            | Operation::DocumentsUpload
+            | Operation::DocumentsSubmission => Access::Public,
             Operation::Admin(operation) => operation.access(),
         }
     }
@@ -87,10 +110,12 @@ impl AdminOperation {
             AdminOperation::List
             | AdminOperation::Detail
             | AdminOperation::Decisions
-            | AdminOperation::Erasure
-            | AdminOperation::Export
-            | AdminOperation::Audit
-            | AdminOperation::Counts => Access::Operator,
+            | AdminOperation::Counts
+            | AdminOperation::Document
+            | AdminOperation::Me => Access::Operator,
+            // What cannot be undone or takes every applicant's data away,
+            // and the record of who did it (contract, *Who may do what*).
+            AdminOperation::Erasure | AdminOperation::Export | AdminOperation::Audit => Access::Supervisor,
         }
     }
 }
@@ -100,15 +125,14 @@ impl AdminOperation {
 pub enum Access {
     /// Anyone: the form's routes.
     Public,
-    /// Operators only: a bearer token of the `operators` group. On AWS the HTTP
-    /// API's JWT authorizer checks it (and the function again); locally the
-    /// local server does.
+    /// Operators (and so supervisors): a bearer token of the `operators` or
+    /// `supervisors` group. On AWS the HTTP API's JWT authorizer checks the
+    /// token and the admin function the group; locally the local server checks
+    /// both, and the admin function the group again.
     Operator,
-    /// Supervisors only: operators who may also do what the next issue's roles
-    /// reserve to them. Declared ahead of that issue, which adds the group;
-    /// no route has it yet. The authorizer admits any operator to such a
-    /// route (it checks the session, not the role), so the admin function
-    /// refuses it (403) until it checks the role itself.
+    /// Supervisors only ([`Role::Supervisor`]). The JWT authorizer admits any
+    /// valid token (it knows no groups), so the admin function refuses
+    /// everyone else (403 `forbidden`), as the local server does first.
     Supervisor,
 }
 
@@ -119,6 +143,28 @@ impl Access {
         match self {
             Access::Public => false,
             Access::Operator | Access::Supervisor => true,
+        }
+    }
+
+    /// Its name in the browser's `ROUTES` (`web/js/routes.js`): the role a
+    /// route needs, as `GET /api/admin/me` names roles, or `public`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Access::Public => "public",
+            Access::Operator => Role::Operator.as_str(),
+            Access::Supervisor => Role::Supervisor.as_str(),
+        }
+    }
+
+    /// Whether a caller with `role` (none: no operator's group, or no
+    /// session) may call a route of this access. The one place that decides
+    /// it: the admin function and the local server both ask here.
+    pub fn allows(self, role: Option<Role>) -> bool {
+        match (self, role) {
+            (Access::Public, _) => true,
+            (Access::Operator, role) => role.is_some(),
+            (Access::Supervisor, Some(role)) => role >= Role::Supervisor,
+            (Access::Supervisor, None) => false,
         }
     }
 }
@@ -155,7 +201,10 @@ impl Route {
             | Operation::Submit
             | Operation::Preview
             | Operation::Confirm
-            | Operation::Postal => None,
+            | Operation::Postal
+            | Operation::DocumentsPreview
+            | Operation::DocumentsUpload
+            | Operation::DocumentsSubmission => None,
         }
     }
 
@@ -191,6 +240,27 @@ pub const CONFIRM: Route =
     Route { name: "CONFIRM", method: "POST", path: "/api/verifications", operation: Operation::Confirm };
 pub const POSTAL: Route =
     Route { name: "POSTAL", method: "GET", path: "/api/postal/{code}", operation: Operation::Postal };
+/// What a documents link asks for, and what was sent (no change; the token is the credential).
+pub const DOCUMENTS_PREVIEW: Route = Route {
+    name: "DOCUMENTS_PREVIEW",
+    method: "POST",
+    path: "/api/document-requests/preview",
+    operation: Operation::DocumentsPreview,
+};
+/// An upload target for exactly one file of one type and size.
+pub const DOCUMENTS_UPLOAD: Route = Route {
+    name: "DOCUMENTS_UPLOAD",
+    method: "POST",
+    path: "/api/document-requests/uploads",
+    operation: Operation::DocumentsUpload,
+};
+/// Submits the uploaded files (idempotent, `Idempotency-Key`).
+pub const DOCUMENTS_SUBMISSION: Route = Route {
+    name: "DOCUMENTS_SUBMISSION",
+    method: "POST",
+    path: "/api/document-requests/submission",
+    operation: Operation::DocumentsSubmission,
+};
 
 /// The operator API: applications newest first, filtered and searched.
 pub const ADMIN_LIST: Route = Route {
@@ -241,13 +311,31 @@ pub const ADMIN_COUNTS: Route = Route {
     path: "/api/admin/counts",
     operation: Operation::Admin(AdminOperation::Counts),
 };
+/// A short-lived download link for one submitted document (audited `view_document`).
+pub const ADMIN_DOCUMENT: Route = Route {
+    name: "ADMIN_DOCUMENT",
+    method: "GET",
+    path: "/api/admin/applications/{applicationId}/documents/{documentId}",
+    operation: Operation::Admin(AdminOperation::Document),
+};
 
-pub const ROUTES: [Route; 12] = [
+/// The caller's own address and roles (an operator's, whatever the role).
+pub const ADMIN_ME: Route = Route {
+    name: "ADMIN_ME",
+    method: "GET",
+    path: "/api/admin/me",
+    operation: Operation::Admin(AdminOperation::Me),
+};
+
+pub const ROUTES: [Route; 17] = [
     VALIDATE,
     SUBMIT,
     PREVIEW,
     CONFIRM,
     POSTAL,
+    DOCUMENTS_PREVIEW,
+    DOCUMENTS_UPLOAD,
+    DOCUMENTS_SUBMISSION,
     ADMIN_LIST,
     ADMIN_DETAIL,
     ADMIN_DECISIONS,
@@ -255,6 +343,8 @@ pub const ROUTES: [Route; 12] = [
     ADMIN_EXPORT,
     ADMIN_AUDIT,
     ADMIN_COUNTS,
+    ADMIN_DOCUMENT,
+    ADMIN_ME,
 ];
 
 /// The local server's own operator sessions (on AWS Cognito signs operators
@@ -380,7 +470,20 @@ mod tests {
     fn each_operation_is_one_route() {
         let operations: std::collections::HashSet<Operation> = ROUTES.iter().map(|r| r.operation).collect();
         assert_eq!(operations.len(), ROUTES.len());
-        // Behaviour unchanged: no route is reserved to supervisors yet.
-        assert!(ROUTES.iter().all(|r| r.access() != Access::Supervisor));
+    }
+
+    /// The contract's *Who may do what*: erasure, export and the audit are
+    /// the supervisors'; every other operator route any operator's.
+    #[test]
+    fn supervisors_alone_erase_export_and_read_the_audit() {
+        let supervisors: Vec<&str> =
+            ROUTES.iter().filter(|r| r.access() == Access::Supervisor).map(|r| r.name).collect();
+        assert_eq!(supervisors, ["ADMIN_ERASURE", "ADMIN_EXPORT", "ADMIN_AUDIT"]);
+        for route in ROUTES {
+            let access = route.access();
+            assert!(access.allows(Some(Role::Supervisor)), "{}", route.name);
+            assert_eq!(access.allows(Some(Role::Operator)), access != Access::Supervisor, "{}", route.name);
+            assert_eq!(access.allows(None), access == Access::Public, "{}", route.name);
+        }
     }
 }

@@ -1,6 +1,8 @@
 //! Screenshots of the operators' console, at 1280 and 768 px wide, into the
 //! committed `docs/screenshots/` (or DIR): the list, a detail with its checks,
-//! and the approval dialog, over the first start's sample applications.
+//! and the approval dialog, over the first start's sample applications; and at
+//! 1280 px the detail as an operator who is no supervisor sees it (no erasure,
+//! no export, no audit).
 //! Run through `scripts/screenshots` (which makes the form's too).
 
 use anyhow::{Context, Result};
@@ -57,6 +59,30 @@ async fn main() -> Result<()> {
         browser.close().await?;
         result?;
     }
+    let (email, password) = site.add_operator("clerk@example.com", shared::domain::Role::Operator)?;
+    let browser = Browser::start(WIDTHS[0].0, WIDTHS[0].1).await?;
+    let shoot = async {
+        browser.client.goto(&site.api("/admin/")).await?;
+        browser.wait_until("document.documentElement.dataset.view === 'signin'").await?;
+        browser.type_into("signin-email", &email).await?;
+        browser.type_into("signin-password", &password).await?;
+        browser.click("signin-submit").await?;
+        browser.wait_until("document.querySelectorAll('#list-rows tr').length === 3").await?;
+        browser.css("#list-rows tr:first-child a").await?.click().await?;
+        browser
+            .wait_until("!document.getElementById('detail-body').hidden && document.querySelector('#detail-checks [data-check=postalCode]')")
+            .await?;
+        browser.eval("document.activeElement.blur()").await?;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let path = out.join(format!("console-{}-operator-detail.png", WIDTHS[0].0));
+        std::fs::write(&path, browser.client.screenshot().await?)
+            .with_context(|| format!("writing {}", path.display()))?;
+        println!("{}", path.display());
+        anyhow::Ok(())
+    };
+    let result = shoot.await;
+    browser.close().await?;
+    result?;
     println!("console screenshots written to {}", out.display());
     Ok(())
 }

@@ -221,6 +221,15 @@ impl Site {
         Ok((line("email:")?, line("password:")?))
     }
 
+    /// Adds an account of `role` to the running site, as `local operator add
+    /// EMAIL --role ROLE --password-stdin` does: `(email, password)`.
+    pub fn add_operator(&self, email: &str, role: shared::domain::Role) -> Result<(String, String)> {
+        let password = format!("{}'s long passphrase", role.as_str());
+        let added = local::operators::add(self.data.path(), email, Some(password.clone()), Some(role))?;
+        anyhow::ensure!(added.role == role, "{email} is a {}", added.role);
+        Ok((added.email.to_string(), password))
+    }
+
     /// Signs [`Site::operator`] in (`POST /api/admin/sessions`) and returns the
     /// bearer token.
     pub async fn operator_token(&self) -> Result<String> {

@@ -250,13 +250,30 @@ export const ERROR_CODES = {
   "exportTooLarge": "export_too_large",
   "invalidDecision": "invalid_decision",
   "invalidPostalCode": "invalid_postal_code",
-  "postalCodeNotFound": "postal_code_not_found"
+  "postalCodeNotFound": "postal_code_not_found",
+  "documentRequestNotFound": "document_request_not_found",
+  "documentRequestExpired": "document_request_expired",
+  "unsupportedType": "unsupported_type",
+  "fileTooLarge": "file_too_large",
+  "emptyFile": "empty_file",
+  "tooManyFiles": "too_many_files",
+  "documentMissing": "document_missing",
+  "documentContentMismatch": "document_content_mismatch",
+  "documentsAlreadySubmitted": "documents_already_submitted",
+  "documentUnsafe": "document_unsafe",
+  "documentNotFound": "document_not_found"
 };
 // In the console's tab order (`Status::CONSOLE_ORDER`).
 export const STATUSES = [
   {
     "value": "received",
     "label": "受付済",
+    "verified": true,
+    "final": false
+  },
+  {
+    "value": "documents_submitted",
+    "label": "資料確認待ち",
     "verified": true,
     "final": false
   },
@@ -292,7 +309,8 @@ export const DECISIONS = [
     "label": "承認",
     "from": [
       "received",
-      "documents_requested"
+      "documents_requested",
+      "documents_submitted"
     ],
     "to": "approved",
     "message": "not_allowed",
@@ -303,7 +321,8 @@ export const DECISIONS = [
     "label": "資料提出を依頼",
     "from": [
       "received",
-      "documents_requested"
+      "documents_requested",
+      "documents_submitted"
     ],
     "to": "documents_requested",
     "message": "required",
@@ -314,7 +333,8 @@ export const DECISIONS = [
     "label": "否認",
     "from": [
       "received",
-      "documents_requested"
+      "documents_requested",
+      "documents_submitted"
     ],
     "to": "rejected",
     "message": "optional",
@@ -333,6 +353,10 @@ export const HISTORY_ACTIONS = [
   {
     "value": "request_documents",
     "label": "資料提出を依頼"
+  },
+  {
+    "value": "submit_documents",
+    "label": "資料の提出"
   },
   {
     "value": "approve",
@@ -395,6 +419,10 @@ export const AUDIT_ACTIONS = [
   {
     "value": "count",
     "label": "件数の閲覧"
+  },
+  {
+    "value": "view_document",
+    "label": "提出書類のダウンロード"
   }
 ];
 // An erasure's reason is one of these codes, never free text.

@@ -1,17 +1,22 @@
 // Generated from shared/src/routes.rs. Do not edit: `cargo run -p xtask -- web-fields` writes it.
 export const ROUTES = {
-  "VALIDATE": {"method": "POST", "path": "/api/validate"},
-  "SUBMIT": {"method": "POST", "path": "/api/applications"},
-  "PREVIEW": {"method": "POST", "path": "/api/verifications/preview"},
-  "CONFIRM": {"method": "POST", "path": "/api/verifications"},
-  "POSTAL": {"method": "GET", "path": "/api/postal/{code}"},
-  "ADMIN_LIST": {"method": "GET", "path": "/api/admin/applications"},
-  "ADMIN_DETAIL": {"method": "GET", "path": "/api/admin/applications/{applicationId}"},
-  "ADMIN_DECISIONS": {"method": "POST", "path": "/api/admin/applications/{applicationId}/decisions"},
-  "ADMIN_ERASURE": {"method": "POST", "path": "/api/admin/applications/{applicationId}/erasure"},
-  "ADMIN_EXPORT": {"method": "GET", "path": "/api/admin/applications.csv"},
-  "ADMIN_AUDIT": {"method": "GET", "path": "/api/admin/audit"},
-  "ADMIN_COUNTS": {"method": "GET", "path": "/api/admin/counts"}
+  "VALIDATE": {"method": "POST", "path": "/api/validate", "access": "public"},
+  "SUBMIT": {"method": "POST", "path": "/api/applications", "access": "public"},
+  "PREVIEW": {"method": "POST", "path": "/api/verifications/preview", "access": "public"},
+  "CONFIRM": {"method": "POST", "path": "/api/verifications", "access": "public"},
+  "POSTAL": {"method": "GET", "path": "/api/postal/{code}", "access": "public"},
+  "DOCUMENTS_PREVIEW": {"method": "POST", "path": "/api/document-requests/preview", "access": "public"},
+  "DOCUMENTS_UPLOAD": {"method": "POST", "path": "/api/document-requests/uploads", "access": "public"},
+  "DOCUMENTS_SUBMISSION": {"method": "POST", "path": "/api/document-requests/submission", "access": "public"},
+  "ADMIN_LIST": {"method": "GET", "path": "/api/admin/applications", "access": "operator"},
+  "ADMIN_DETAIL": {"method": "GET", "path": "/api/admin/applications/{applicationId}", "access": "operator"},
+  "ADMIN_DECISIONS": {"method": "POST", "path": "/api/admin/applications/{applicationId}/decisions", "access": "operator"},
+  "ADMIN_ERASURE": {"method": "POST", "path": "/api/admin/applications/{applicationId}/erasure", "access": "supervisor"},
+  "ADMIN_EXPORT": {"method": "GET", "path": "/api/admin/applications.csv", "access": "supervisor"},
+  "ADMIN_AUDIT": {"method": "GET", "path": "/api/admin/audit", "access": "supervisor"},
+  "ADMIN_COUNTS": {"method": "GET", "path": "/api/admin/counts", "access": "operator"},
+  "ADMIN_DOCUMENT": {"method": "GET", "path": "/api/admin/applications/{applicationId}/documents/{documentId}", "access": "operator"},
+  "ADMIN_ME": {"method": "GET", "path": "/api/admin/me", "access": "operator"}
 };
 // The local server's own operator sessions (on AWS, Cognito's managed login).
 export const LOCAL_SESSIONS = {

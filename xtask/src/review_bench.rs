@@ -468,8 +468,12 @@ fn export_request() -> lambda_http::Request {
     };
     let mut jwt = ApiGatewayRequestAuthorizerJwtDescription::default();
     jwt.claims.insert(admin::operator::USERNAME_CLAIM.to_owned(), "bench@partner.example.jp".to_owned());
-    jwt.claims
-        .insert(admin::operator::GROUPS_CLAIM.to_owned(), format!("[{}]", admin::operator::OPERATORS_GROUP));
+    // The export is a supervisor's.
+    let role = shared::domain::Role::Supervisor;
+    jwt.claims.insert(
+        admin::operator::GROUPS_CLAIM.to_owned(),
+        format!("[{}]", role.groups().collect::<Vec<_>>().join(" ")),
+    );
     let mut authorizer = ApiGatewayRequestAuthorizer::default();
     authorizer.jwt = Some(jwt);
     let mut context = ApiGatewayV2httpRequestContext::default();
@@ -618,8 +622,15 @@ async fn bench(args: Args) -> Result<()> {
 
     // The export, streamed through the admin function's handler as the local
     // server serves it (on Lambda it is one answer, at most 5 MB).
-    let handler =
-        Arc::new(admin::Handler::new(Arc::clone(&store), Arc::clone(&key), admin::Settings::default()));
+    // No document is read here: the files' directory only has to exist.
+    let files = std::env::temp_dir().join(format!("review-bench-files-{}", std::process::id()));
+    let files = Arc::new(shared::documents::local::LocalFiles::open(&files)?);
+    let handler = Arc::new(admin::Handler::new(
+        Arc::clone(&store),
+        files,
+        Arc::clone(&key),
+        admin::Settings::default(),
+    ));
     let mut export_times = Vec::new();
     let (mut bytes, mut rows, mut peak_rise, mut peak) = (0usize, 0usize, 0u64, 0u64);
     // Run 0 warms up; none at all with `--export-runs 0`.
@@ -637,6 +648,7 @@ async fn bench(args: Args) -> Result<()> {
         ensure!(head.status() == 200, "export answered {}", head.status());
         let (mut body_bytes, mut line_ends) = (0usize, 0usize);
         while let Some(chunk) = chunks.recv().await {
+            let chunk = chunk.map_err(|admin::Broken| anyhow::anyhow!("the export broke off"))?;
             body_bytes += chunk.len();
             line_ends += chunk.windows(2).filter(|w| w == b"\r\n").count();
         }

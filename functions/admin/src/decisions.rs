@@ -13,6 +13,7 @@ use shared::domain::{
 use shared::http::idempotency::{IDEMPOTENT_REPLAYED, idempotency_key};
 use shared::http::{ApiError, ErrorCode};
 use shared::mail::MailEvent;
+use shared::store::documents::RequestWrite;
 use shared::store::{DecideOutcome, DecisionWrite};
 
 /// How many fresh partner codes an approval draws before giving up (each
@@ -80,6 +81,12 @@ pub async fn decide(handler: &Handler, req: &Request, actor: Actor) -> Result<Re
         request_hash,
         partner_code: None,
         retain_until: (decision == Decision::Reject).then(|| at.plus_secs(handler.settings.retention_secs())),
+        // The link names the version this request makes: a later request's
+        // makes another, and this one stops working.
+        document_request: (decision == Decision::RequestDocuments).then(|| RequestWrite {
+            token: handler.key.documents_token(id, expected_version.next()).hash(),
+            expires_at: at.plus_secs(i64::from(handler.settings.document_request_ttl_days) * 86_400),
+        }),
         audit: AuditEntry::now(actor, decision.into(), Some(id)),
     };
     for _ in 0..CODE_DRAWS {

@@ -43,6 +43,9 @@ pub async fn erase(handler: &Handler, req: &Request, actor: Actor) -> Result<Res
     };
     match handler.store.erase(&erasure).await.map_err(unavailable)? {
         EraseOutcome::Erased(_) | EraseOutcome::AlreadyErased(_) => {
+            // The files, after their records: an erasure asked again (also
+            // when erased before) deletes what a failed attempt left.
+            handler.files.delete_application(id).await.map_err(unavailable)?;
             // Also when erased before: a hook that failed then is retried.
             handler.erased(id).await;
             handler.detail(id, crate::WithChecks::No).await

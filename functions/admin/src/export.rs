@@ -6,12 +6,20 @@
 //!
 //! The rows are read from the store a page at a time and written as they
 //! come, so memory holds one page of applications and the bytes written.
+//!
+//! Its audit entry names its filters and the rows it handed over
+//! (`ExportRecord`): on Lambda it is stored before the answer, once the rows
+//! are counted; streamed (the local server), when the last page is read, and
+//! the last chunk goes only once it is stored (so a one-page export sends no
+//! row unaudited, and a failed audit ends the download as broken). A client
+//! that goes away, or storage that fails midway, leaves an entry counting
+//! the rows handed over until then.
 
 use super::{Handler, unavailable};
 use crate::list::list_query;
 use lambda_http::http::{HeaderValue, StatusCode, header};
 use lambda_http::{Body, Request, Response};
-use shared::domain::{Actor, AuditAction, AuditEntry, Entry, Field};
+use shared::domain::{Actor, AuditEntry, Entry, ExportRecord, Field};
 use shared::http::ApiError;
 use shared::http::ErrorCode;
 use shared::store::{ListQuery, Store, StoredApplication, Unavailable};
@@ -27,14 +35,24 @@ const HEAD: [&str; 6] = ["受付番号", "受付日時", "メール確認日時"
 /// Lambda, envelope included. A larger export asks for a narrower range.
 pub const MAX_LAMBDA_BYTES: usize = 5 * 1024 * 1024;
 
-/// The export's query, audited: the list's filters, read a page at a time.
-async fn export_query(handler: &Handler, req: &Request, actor: Actor) -> Result<ListQuery, ApiError> {
+/// The export's query: the list's filters, read a page at a time.
+fn export_query(handler: &Handler, req: &Request) -> Result<ListQuery, ApiError> {
     let mut query = list_query(req, &handler.key)?;
     query.search = None;
     query.cursor = None;
     query.limit = PAGE;
-    handler.audit(AuditEntry::now(actor, AuditAction::Export, None)).await?;
     Ok(query)
+}
+
+/// The audit entry of an export of `query` that handed over `rows` rows.
+fn audit_entry(actor: Actor, query: &ListQuery, rows: u64) -> AuditEntry {
+    AuditEntry::export(actor, ExportRecord { status: query.status, from: query.from, to: query.to, rows })
+}
+
+/// One chunk of the CSV, and how many applications' rows it holds.
+pub struct Chunk {
+    pub bytes: Vec<u8>,
+    pub rows: u64,
 }
 
 /// The export of a query, produced a chunk at a time: the header row, then
@@ -57,11 +75,11 @@ impl Chunks {
     }
 
     /// The next chunk, or `None` after the last.
-    pub async fn next(&mut self) -> Result<Option<Vec<u8>>, Unavailable> {
+    pub async fn next(&mut self) -> Result<Option<Chunk>, Unavailable> {
         match self.state {
             State::Header => {
                 self.state = State::Rows;
-                Ok(Some(Csv::header()))
+                Ok(Some(Chunk { bytes: Csv::header(), rows: 0 }))
             }
             State::Rows => {
                 let page = self.store.list(&self.query).await?;
@@ -69,7 +87,8 @@ impl Chunks {
                     Some(next) => self.query.cursor = Some(next),
                     None => self.state = State::Done,
                 }
-                Ok(Some(Csv::rows(&page.items)))
+                let rows = u64::try_from(page.items.len()).unwrap_or(u64::MAX);
+                Ok(Some(Chunk { bytes: Csv::rows(&page.items), rows }))
             }
             State::Done => Ok(None),
         }
@@ -93,22 +112,44 @@ fn csv_response(body: Body) -> Response<Body> {
     response
 }
 
-/// On Lambda: the whole export in one answer, up to [`MAX_LAMBDA_BYTES`].
+/// On Lambda: the whole export in one answer, up to [`MAX_LAMBDA_BYTES`],
+/// audited with its row count before it is answered. One too large hands
+/// over nothing, and is audited so (0 rows): the attempt is on record.
 pub async fn export(handler: &Handler, req: &Request, actor: Actor) -> Result<Response<Body>, ApiError> {
-    let query = export_query(handler, req, actor).await?;
-    let mut chunks = Chunks::new(Arc::clone(&handler.store), query);
-    let mut bytes = Vec::new();
+    let query = export_query(handler, req)?;
+    let mut chunks = Chunks::new(Arc::clone(&handler.store), query.clone());
+    let (mut bytes, mut rows) = (Vec::new(), 0);
     while let Some(chunk) = chunks.next().await.map_err(unavailable)? {
-        if bytes.len() + chunk.len() > MAX_LAMBDA_BYTES {
+        if bytes.len() + chunk.bytes.len() > MAX_LAMBDA_BYTES {
+            handler.audit(audit_entry(actor, &query, 0)).await?;
             return Err(ApiError::new(
                 ErrorCode::ExportTooLarge,
                 "出力する件数が多すぎます。期間(from・to)や状態で絞り込んで、分けて出力してください。",
             ));
         }
-        bytes.extend(chunk);
+        bytes.extend(chunk.bytes);
+        rows += chunk.rows;
     }
+    handler.audit(audit_entry(actor, &query, rows)).await?;
     let text = String::from_utf8(bytes).expect("the CSV writer writes UTF-8");
     Ok(csv_response(Body::Text(text)))
+}
+
+/// A streamed export ended before its end: the local server breaks the
+/// download off, so that the client sees an incomplete transfer rather than
+/// a short CSV that looks whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Broken;
+
+/// How a streamed export's reading ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ended {
+    /// Every page was read; the last chunk is held until the audit is stored.
+    Read,
+    /// The client went away.
+    Gone,
+    /// Storage failed midway.
+    Failed,
 }
 
 /// For the local server, which streams: the answer's head, and the body's
@@ -119,25 +160,49 @@ pub async fn export_stream(
     handler: &Handler,
     req: &Request,
     actor: Actor,
-) -> Result<(Response<Body>, tokio::sync::mpsc::Receiver<Vec<u8>>), Response<Body>> {
-    let query = export_query(handler, req, actor).await.map_err(ApiError::into_response)?;
+) -> Result<(Response<Body>, tokio::sync::mpsc::Receiver<Result<Vec<u8>, Broken>>), Response<Body>> {
+    let query = export_query(handler, req).map_err(ApiError::into_response)?;
     let (sender, receiver) = tokio::sync::mpsc::channel(4);
-    let mut chunks = Chunks::new(Arc::clone(&handler.store), query);
+    let store = Arc::clone(&handler.store);
+    let mut chunks = Chunks::new(Arc::clone(&store), query.clone());
     tokio::spawn(async move {
-        loop {
+        // Each chunk is sent once the next is read, so the last one is still
+        // here when the reading ends.
+        let (mut held, mut handed) = (None::<Chunk>, 0);
+        let ended = loop {
             match chunks.next().await {
                 Ok(Some(chunk)) => {
-                    if sender.send(chunk).await.is_err() {
-                        return; // The client went away.
+                    if let Some(previous) = held.replace(chunk) {
+                        if sender.send(Ok(previous.bytes)).await.is_err() {
+                            break Ended::Gone;
+                        }
+                        handed += previous.rows;
                     }
                 }
-                Ok(None) => return,
+                Ok(None) => break Ended::Read,
                 Err(error) => {
                     tracing::error!(%error, "export stopped: storage unavailable");
-                    return;
+                    break Ended::Failed;
                 }
             }
+        };
+        let last = match ended {
+            Ended::Read => held,
+            Ended::Gone | Ended::Failed => None,
+        };
+        let rows = handed + last.as_ref().map_or(0, |chunk| chunk.rows);
+        if let Err(error) = store.append_audit(&audit_entry(actor, &query, rows)).await {
+            tracing::error!(%error, "export not audited: its last rows withheld");
+            let _ = sender.send(Err(Broken)).await;
+            return;
         }
+        let end = match (ended, last) {
+            (Ended::Read, Some(chunk)) => Ok(chunk.bytes),
+            (Ended::Read, None) => return,
+            (Ended::Gone, _) => return,
+            (Ended::Failed, _) => Err(Broken),
+        };
+        let _ = sender.send(end).await;
     });
     Ok((csv_response(Body::Empty), receiver))
 }

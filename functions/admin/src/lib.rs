@@ -1,8 +1,10 @@
 //! The operator API (`shared::routes::operator_routes`): the list and its
 //! search, one application with its history, decisions, erasure, the CSV
-//! export, the audit and the status counts. Every route names its operator from the
-//! authorizer's claims ([`operator`]) and audits what it did, by application
-//! id only. Decisions and erasures are one conditional write each, with
+//! export, the audit, the status counts and the caller's own roles. Every route
+//! names its operator from the authorizer's claims ([`operator`]), refuses a
+//! caller whose role the route's access does not allow (`Access::allows`),
+//! and audits what it did, by application id only (`me` excepted: it reads
+//! only the caller's own claims). Decisions and erasures are one conditional write each, with
 //! their audit entry inside; reads are audited before they are answered.
 //!
 //! No mail is sent here: on AWS the table's stream drives the result mails
@@ -13,22 +15,26 @@
 mod audit;
 mod counts;
 mod decisions;
+mod documents;
 mod erasure;
 mod export;
 mod list;
+mod me;
 pub mod operator;
 mod settings;
 mod views;
 
+pub use export::Broken;
 pub use settings::{ENV_REJECTED_RETENTION_DAYS, Settings};
 
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, RequestExt, Response};
-use shared::domain::{Actor, ApplicationId, AuditAction, AuditEntry};
+use shared::documents::Kept;
+use shared::domain::{ApplicationId, AuditAction, AuditEntry};
 use shared::http::{ApiError, ErrorCode};
 use shared::keyed::IdentifierKey;
 use shared::mail::{AfterEvent, EventHook, MailEvent};
-use shared::routes::{ADMIN_EXPORT, Access, AdminOperation};
+use shared::routes::{ADMIN_EXPORT, AdminOperation};
 use shared::store::{Record, Related, Store, Unavailable};
 use std::sync::Arc;
 
@@ -48,9 +54,10 @@ pub const RELATED_LIMIT: usize = 20;
 pub type AfterErasure =
     Arc<dyn Fn(ApplicationId) -> std::pin::Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
 
-/// The handler over an injected store and key.
+/// The handler over an injected store, file store and key.
 pub struct Handler {
     store: Arc<dyn Store>,
+    files: Arc<dyn Kept>,
     key: Arc<IdentifierKey>,
     settings: Settings,
     after_event: EventHook,
@@ -58,8 +65,13 @@ pub struct Handler {
 }
 
 impl Handler {
-    pub fn new(store: Arc<dyn Store>, key: Arc<IdentifierKey>, settings: Settings) -> Self {
-        Handler { store, key, settings, after_event: EventHook::default(), after_erasure: None }
+    pub fn new(
+        store: Arc<dyn Store>,
+        files: Arc<dyn Kept>,
+        key: Arc<IdentifierKey>,
+        settings: Settings,
+    ) -> Self {
+        Handler { store, files, key, settings, after_event: EventHook::default(), after_erasure: None }
     }
 
     /// Runs `hook` after each erasure ([`AfterErasure`]).
@@ -94,7 +106,7 @@ impl Handler {
             }
             Some((_, operation)) => match caller(&req, operation) {
                 Err(error) => Err(error),
-                Ok(actor) => self.route(operation, &req, actor).await,
+                Ok(caller) => self.route(operation, &req, caller).await,
             },
         };
         let response = result.unwrap_or_else(ApiError::into_response);
@@ -112,8 +124,9 @@ impl Handler {
         &self,
         operation: AdminOperation,
         req: &Request,
-        actor: Actor,
+        caller: operator::Caller,
     ) -> Result<Response<Body>, ApiError> {
+        let actor = caller.actor.clone();
         match operation {
             AdminOperation::List => list::list(self, req, actor).await,
             AdminOperation::Detail => {
@@ -126,6 +139,8 @@ impl Handler {
             AdminOperation::Export => export::export(self, req, actor).await,
             AdminOperation::Audit => audit::audit(self, req, actor).await,
             AdminOperation::Counts => counts::counts(self, actor).await,
+            AdminOperation::Document => documents::download(self, req, actor).await,
+            AdminOperation::Me => Ok(me::me(&caller)),
         }
     }
 
@@ -134,12 +149,12 @@ impl Handler {
     pub async fn export_stream(
         &self,
         req: &Request,
-    ) -> Result<(Response<Body>, tokio::sync::mpsc::Receiver<Vec<u8>>), Response<Body>> {
+    ) -> Result<(Response<Body>, tokio::sync::mpsc::Receiver<Result<Vec<u8>, Broken>>), Response<Body>> {
         if req.method().as_str() != ADMIN_EXPORT.method {
             return Err(ApiError::method_not_allowed(ADMIN_EXPORT.method).into_response());
         }
-        let actor = caller(req, AdminOperation::Export).map_err(ApiError::into_response)?;
-        export::export_stream(self, req, actor).await
+        let caller = caller(req, AdminOperation::Export).map_err(ApiError::into_response)?;
+        export::export_stream(self, req, caller.actor).await
     }
 
     /// Appends an audit entry; nothing is answered unless it is stored.
@@ -163,21 +178,20 @@ impl Handler {
             }
             Record::Live(_) | Record::Erased(_) => None,
         };
-        Ok(shared::http::json(StatusCode::OK, &views::detail(&record, &history, checks)))
+        let documents = match &record {
+            Record::Live(_) => documents::views(self, id).await?,
+            Record::Erased(_) => Vec::new(),
+        };
+        Ok(shared::http::json(StatusCode::OK, &views::detail(&record, &history, checks, documents)))
     }
 }
 
 /// The operator calling `operation`, or 401/403: an operator's session for
-/// every operation (checked again here, whatever the authorizer did), and the
-/// operation's role.
-fn caller(req: &Request, operation: AdminOperation) -> Result<Actor, ApiError> {
-    let actor = operator::operator(req)?;
-    match operation.access() {
-        Access::Public | Access::Operator => Ok(actor),
-        // No supervisors' group exists yet (the next issue's roles add it
-        // and its check): refuse, rather than admit every operator.
-        Access::Supervisor => Err(ApiError::forbidden()),
-    }
+/// every operation (checked again here, whatever the authorizer did), and a
+/// role the operation's access allows (`Access::allows`, the one rule).
+fn caller(req: &Request, operation: AdminOperation) -> Result<operator::Caller, ApiError> {
+    let caller = operator::operator(req)?;
+    if operation.access().allows(Some(caller.role)) { Ok(caller) } else { Err(ApiError::beyond_role()) }
 }
 
 /// The `{applicationId}` of the path.

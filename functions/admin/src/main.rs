@@ -4,6 +4,7 @@
 //! authorizer has checked the token; the handler checks the group claim again.
 
 use lambda_http::{Error, run, service_fn};
+use shared::documents::s3::S3Files;
 use shared::store::dynamodb::DynamoStore;
 use std::sync::Arc;
 
@@ -14,7 +15,10 @@ async fn main() -> Result<(), Error> {
     let store = DynamoStore::from_env(&sdk)?;
     let key = shared::keyed::from_env(&sdk).await?;
     let settings = admin::Settings::from_env()?;
-    let handler = &admin::Handler::new(Arc::new(store), Arc::new(key), settings);
+    let bucket = std::env::var(shared::documents::settings::ENV_BUCKET)
+        .map_err(|_| format!("{} is not set", shared::documents::settings::ENV_BUCKET))?;
+    let files = S3Files::new(S3Files::client(&sdk), bucket, settings.malware_scanning);
+    let handler = &admin::Handler::new(Arc::new(store), Arc::new(files), Arc::new(key), settings);
     run(service_fn(move |req| async move {
         Ok::<_, Error>(shared::http::for_api_gateway(handler.handle(req).await))
     }))

@@ -2,25 +2,40 @@
 //! API's JWT authorizer has checked the Cognito access token and passes its
 //! claims in `requestContext.authorizer.jwt.claims`; locally the local server
 //! checks its session and passes the same claims the same way. Either way the
-//! group is checked again here, so a route left without its authorizer by
-//! mistake still refuses everyone who is not an operator.
+//! groups are read here, into the caller's [`Role`], so a route left without
+//! its authorizer by mistake still refuses everyone who is not an operator,
+//! and the JWT authorizer, which knows no groups, cannot admit an operator to
+//! a supervisor's route.
 
 use lambda_http::request::RequestContext;
 use lambda_http::{Request, RequestExt};
-use shared::domain::Actor;
+use shared::domain::{Actor, Role};
 use shared::http::ApiError;
 
-/// The group whose members are operators.
-pub const OPERATORS_GROUP: &str = "operators";
-/// The claim listing the caller's groups.
+/// The claim listing the caller's groups (each role's is `Role::group`).
 pub const GROUPS_CLAIM: &str = "cognito:groups";
 /// The claim naming the caller (Cognito access tokens: `username`).
 pub const USERNAME_CLAIM: &str = "username";
+/// The caller's address, when the token carries one (an ID token, the local
+/// server's claims); a Cognito access token has none.
+pub const EMAIL_CLAIM: &str = "email";
 
 const NO_SESSION: &str = "サインインしてください(セッションがないか、有効期限が切れています)。";
 
-/// The operator behind the request, or 401/403.
-pub fn operator(req: &Request) -> Result<Actor, ApiError> {
+/// Who calls: the name the history and the audit give them, their address
+/// as far as the claims tell it, and their role.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    pub actor: Actor,
+    /// The `email` claim, else the sign-in name (on AWS, Cognito's `username`).
+    pub email: String,
+    pub role: Role,
+}
+
+/// The operator behind the request, or 401 (no claims, no name) or 403 (no
+/// role's group). Whether the role suffices for the route is the caller's
+/// question to `Access::allows`.
+pub fn operator(req: &Request) -> Result<Caller, ApiError> {
     let claims = match req.request_context_ref() {
         Some(RequestContext::ApiGatewayV2(context)) => {
             context.authorizer.as_ref().and_then(|a| a.jwt.as_ref()).map(|jwt| &jwt.claims)
@@ -31,14 +46,19 @@ pub fn operator(req: &Request) -> Result<Actor, ApiError> {
         return Err(ApiError::unauthenticated(NO_SESSION));
     };
     let groups = claims.get(GROUPS_CLAIM).map(|claim| groups_of(claim)).unwrap_or_default();
-    if !groups.iter().any(|group| group == OPERATORS_GROUP) {
+    let Some(role) = Role::of_groups(groups.iter().map(String::as_str)) else {
         return Err(ApiError::forbidden());
-    }
-    claims
+    };
+    let actor = claims
         .get(USERNAME_CLAIM)
         .or_else(|| claims.get("sub"))
         .and_then(|name| Actor::parse(name))
-        .ok_or_else(|| ApiError::unauthenticated(NO_SESSION))
+        .ok_or_else(|| ApiError::unauthenticated(NO_SESSION))?;
+    let email = claims
+        .get(EMAIL_CLAIM)
+        .and_then(|email| Actor::parse(email))
+        .map_or_else(|| actor.to_string(), |email| email.to_string());
+    Ok(Caller { actor, email, role })
 }
 
 /// The groups of a `cognito:groups` claim, read exactly as it arrives: the HTTP
@@ -82,6 +102,22 @@ mod tests {
         }
     }
 
+    /// The claim as API Gateway's JWT authorizer passes a supervisor's
+    /// (`cognito:groups` flattened to one string, the groups in the token's
+    /// order), and an operator's.
+    #[test]
+    fn the_real_claim_shape_names_the_role() {
+        let role = |claim: &str| Role::of_groups(groups_of(claim).iter().map(String::as_str));
+        assert_eq!(role("[operators supervisors]"), Some(Role::Supervisor));
+        assert_eq!(role("[supervisors operators]"), Some(Role::Supervisor));
+        assert_eq!(role("[supervisors]"), Some(Role::Supervisor));
+        assert_eq!(role(r#"["operators","supervisors"]"#), Some(Role::Supervisor));
+        assert_eq!(role("[operators]"), Some(Role::Operator));
+        assert_eq!(role("[operators x,supervisors]"), Some(Role::Operator));
+        assert_eq!(role("[operators,supervisors]"), None, "one group named with a comma");
+        assert_eq!(role("supervisors"), None);
+    }
+
     #[test]
     fn a_group_that_only_contains_the_operators_name_is_not_the_group() {
         for claim in [
@@ -95,7 +131,7 @@ mod tests {
             r#"[operators"]"#,
             r#"["operators]"#,
         ] {
-            assert!(!groups_of(claim).iter().any(|g| g == OPERATORS_GROUP), "{claim}");
+            assert!(!groups_of(claim).iter().any(|g| g == Role::Operator.group()), "{claim}");
         }
     }
 }

@@ -72,6 +72,36 @@ pub struct Detail<'a> {
     /// answers of decisions and erasures (the console keeps those it shows).
     #[serde(skip_serializing_if = "Option::is_none")]
     checks: Option<Checks>,
+    /// The submitted documents, oldest first (none once erased).
+    documents: Vec<DocumentView>,
+}
+
+/// A submitted document as the detail lists it (contract v3, *Operators*).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DocumentView {
+    document_id: shared::domain::DocumentId,
+    file_name: shared::domain::FileName,
+    content_type: shared::domain::DocumentType,
+    size: u64,
+    uploaded_at: Timestamp,
+    request_version: Version,
+    scan: shared::domain::ScanState,
+}
+
+impl DocumentView {
+    pub fn new(document: shared::domain::Document, scan: shared::domain::ScanState) -> Self {
+        DocumentView {
+            document_id: document.document_id,
+            file_name: document.file_name,
+            content_type: document.content_type,
+            size: document.size,
+            // When it was submitted: the time the operator acts on.
+            uploaded_at: document.submitted_at.unwrap_or(document.uploaded_at),
+            request_version: document.request_version,
+            scan,
+        }
+    }
 }
 
 /// What the reviewer should look at: the invoice number's check digit and
@@ -131,7 +161,12 @@ pub fn checks(stored: &StoredApplication, query: &Related, related: &[StoredAppl
 /// The history as the detail shows it: the submission and the confirmation
 /// (read from the application's own times), then every stored entry; and
 /// the checks of a live application.
-pub fn detail<'a>(record: &'a Record, stored_history: &[HistoryEntry], checks: Option<Checks>) -> Detail<'a> {
+pub fn detail<'a>(
+    record: &'a Record,
+    stored_history: &[HistoryEntry],
+    checks: Option<Checks>,
+    documents: Vec<DocumentView>,
+) -> Detail<'a> {
     let (id, number, received_at, verified_at, status, version) = match record {
         Record::Live(s) => (
             s.receipt.application_id,
@@ -154,6 +189,7 @@ pub fn detail<'a>(record: &'a Record, stored_history: &[HistoryEntry], checks: O
         to_status: Some(Status::AwaitingVerification),
         message: None,
         reason: None,
+        files: None,
     }];
     if let Some(at) = verified_at {
         history.push(HistoryEntry {
@@ -165,6 +201,7 @@ pub fn detail<'a>(record: &'a Record, stored_history: &[HistoryEntry], checks: O
             to_status: Some(Status::Received),
             message: None,
             reason: None,
+            files: None,
         });
     }
     history.extend(stored_history.iter().cloned());
@@ -189,6 +226,7 @@ pub fn detail<'a>(record: &'a Record, stored_history: &[HistoryEntry], checks: O
         },
         history,
         checks,
+        documents,
     }
 }
 

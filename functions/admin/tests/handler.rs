@@ -16,10 +16,20 @@ use shared::store::sqlite::SqliteStore;
 use shared::store::{ConfirmOutcome, Store, StoredApplication, SubmitOutcome};
 use std::sync::Arc;
 
+/// The caller of most tests: a supervisor, who may call every route.
 const OPERATOR: &str = "op@example.com";
+/// An operator who is no supervisor.
+const CLERK: &str = "clerk@example.com";
 
+/// A supervisor's claims exactly as the HTTP API's JWT authorizer passes
+/// them: `cognito:groups` flattened to one string of both groups.
+fn supervisor_claims() -> Value {
+    json!({ "username": OPERATOR, "cognito:groups": "[operators supervisors]" })
+}
+
+/// An operator's (the `operators` group only).
 fn operator_claims() -> Value {
-    json!({ "username": OPERATOR, "cognito:groups": "[operators]" })
+    json!({ "username": CLERK, "cognito:groups": "[operators]" })
 }
 
 fn key() -> IdentifierKey {
@@ -44,7 +54,7 @@ fn get(path: impl Into<String>) -> Call {
         query: vec![],
         headers: vec![],
         body: None,
-        claims: Some(operator_claims()),
+        claims: Some(supervisor_claims()),
     }
 }
 
@@ -207,7 +217,10 @@ async fn dynamodb() -> Setup {
 }
 
 fn handler(store: &Arc<dyn Store>) -> Handler {
-    Handler::new(Arc::clone(store), Arc::new(key()), Settings::default())
+    // The files' own directory: these tests are about the records.
+    let files = tempfile::tempdir().unwrap().keep();
+    let files = Arc::new(shared::documents::local::LocalFiles::open(&files).unwrap());
+    Handler::new(Arc::clone(store), files, Arc::new(key()), Settings::default())
 }
 
 impl Setup {
@@ -319,6 +332,7 @@ fn every_route(id: &str) -> Vec<Call> {
         erase(id, json!({ "reason": "applicant_request" })),
         get("/api/admin/audit"),
         get("/api/admin/counts"),
+        get("/api/admin/me"),
     ]
 }
 
@@ -358,10 +372,80 @@ async fn without_claims_every_route_is_401_and_without_the_operators_group_403()
     assert_eq!(s.stored_history(&stored).await, 0);
     assert!(s.store.get(stored.receipt.application_id).await.unwrap().is_some());
     // With the group (also among others), the same request is answered.
-    for groups in ["[admins operators]", r#"["admins","operators"]"#] {
+    for groups in ["[admins operators]", r#"["admins","operators"]"#, "[supervisors]"] {
         let claims = json!({ "username": OPERATOR, "cognito:groups": groups });
         assert_eq!(s.call(get("/api/admin/applications").claims(Some(claims))).await.status, 200, "{groups}");
     }
+}
+
+/// The contract's *Who may do what*, on API Gateway events: an operator gets
+/// 403 `forbidden` on erasure, export and the audit, and does nothing there;
+/// a supervisor gets 200; `GET /api/admin/me` names the roles.
+async fn an_operator_may_not_erase_export_or_read_the_audit_and_a_supervisor_may(s: Setup) {
+    let stored = s.received(corporation("roles@example.com")).await;
+    let id = id_of(&stored);
+    let supervisor_only = || {
+        [
+            erase(&id, json!({ "reason": "applicant_request" })),
+            get("/api/admin/applications.csv"),
+            get("/api/admin/audit"),
+        ]
+    };
+    for call in supervisor_only() {
+        let path = call.path.clone();
+        let answer = s.call(call.claims(Some(operator_claims()))).await;
+        assert_eq!(answer.outcome(), (403, Some("forbidden".into())), "{path}");
+        let message = answer.json()["error"]["message"].as_str().unwrap().to_owned();
+        assert!(message.contains("責任者"), "{path}: {message}");
+    }
+    assert_eq!(s.audit_actions().await, Vec::<String>::new(), "nothing was exported, read or erased");
+    assert!(s.store.get(stored.receipt.application_id).await.unwrap().is_some(), "not erased");
+    assert_eq!(s.stored_history(&stored).await, 0);
+
+    // Everything else is the operator's.
+    let me = s.call(get("/api/admin/me").claims(Some(operator_claims()))).await;
+    assert_eq!(me.status, 200);
+    assert_eq!(me.json(), json!({ "email": CLERK, "roles": ["operator"] }));
+    for call in [
+        get("/api/admin/applications"),
+        get(format!("/api/admin/applications/{id}")),
+        get("/api/admin/counts"),
+        decide(
+            &id,
+            &fresh_key(),
+            json!({ "decision": "request_documents", "expectedVersion": 2, "message": "資料をお送りください。" }),
+        ),
+    ] {
+        let path = call.path.clone();
+        assert_eq!(s.call(call.claims(Some(operator_claims()))).await.status, 200, "{path}");
+    }
+
+    // A supervisor is an operator too, and may do the rest.
+    let me = s.call(get("/api/admin/me")).await;
+    assert_eq!(me.json(), json!({ "email": OPERATOR, "roles": ["operator", "supervisor"] }));
+    // With an `email` claim (an ID token's), that is the address.
+    let with_email =
+        json!({ "username": "8f0c-uuid", "email": "lead@example.com", "cognito:groups": "[supervisors]" });
+    let me = s.call(get("/api/admin/me").claims(Some(with_email))).await;
+    assert_eq!(me.json(), json!({ "email": "lead@example.com", "roles": ["operator", "supervisor"] }));
+    for call in supervisor_only().into_iter().rev() {
+        let path = call.path.clone();
+        let answer = s.call(call).await;
+        assert_eq!(answer.status, 200, "{path}: {}", answer.text());
+    }
+    assert!(s.store.get(stored.receipt.application_id).await.unwrap().is_none(), "erased");
+    let actions = s.audit_actions().await;
+    assert_eq!(actions[..3], ["erase", "export", "view_audit"], "newest first: {actions:?}");
+}
+
+#[tokio::test]
+async fn roles_on_sqlite() {
+    an_operator_may_not_erase_export_or_read_the_audit_and_a_supervisor_may(sqlite()).await;
+}
+
+#[tokio::test]
+async fn roles_on_dynamodb() {
+    an_operator_may_not_erase_export_or_read_the_audit_and_a_supervisor_may(dynamodb().await).await;
 }
 
 #[tokio::test]
@@ -1000,7 +1084,7 @@ async fn an_erasure_answers_the_tombstone_and_keeps_who_why_and_when() {
 /// The body of a CSV answer, as records (the BOM stripped).
 fn csv_records(answer: &Answer) -> Vec<Vec<String>> {
     let text = answer.text();
-    let text = text.strip_prefix('\u{FEFF}').expect("a UTF-8 BOM");
+    let text = text.strip_prefix('\u{FEFF}').unwrap_or_else(|| panic!("a UTF-8 BOM: {text}"));
     let mut reader = csv::ReaderBuilder::new().has_headers(false).from_reader(text.as_bytes());
     reader.records().map(|r| r.unwrap().iter().map(str::to_owned).collect()).collect()
 }
@@ -1070,6 +1154,53 @@ async fn the_csv_export_opens_safely_in_excel() {
     assert_eq!(csv_records(&answer).len(), 1, "the header row only");
 }
 
+/// The export's audit entry names its filters and the rows it handed over
+/// (contract, *Erasure and export (changes v2)*).
+async fn the_exports_audit_entry_names_its_filters_and_rows(s: Setup) {
+    for n in 0..3 {
+        s.received(corporation(&format!("export-audit{n}@example.com"))).await;
+    }
+    let approved = s.received(corporation("export-audit-approved@example.com")).await;
+    let approve = json!({ "decision": "approve", "expectedVersion": 2 });
+    assert_eq!(s.call(decide(&id_of(&approved), &fresh_key(), approve)).await.status, 200);
+
+    let all = s.call(get("/api/admin/applications.csv")).await;
+    assert_eq!(csv_records(&all).len(), 1 + 4);
+    let received = s
+        .call(get("/api/admin/applications.csv").query("status", "received").query("from", "2000-01-01"))
+        .await;
+    assert_eq!(csv_records(&received).len(), 1 + 3);
+    let none = s.call(get("/api/admin/applications.csv").query("to", "2000-01-01T09:00:00+09:00")).await;
+    assert_eq!(csv_records(&none).len(), 1);
+
+    let page = s.call(get("/api/admin/audit")).await.json();
+    let exports: Vec<&Value> =
+        page["entries"].as_array().unwrap().iter().filter(|e| e["action"] == "export").collect();
+    assert_eq!(
+        exports.iter().map(|e| e["export"].clone()).collect::<Vec<_>>(),
+        [
+            json!({ "status": null, "from": null, "to": "2000-01-01T09:00:00+09:00", "rows": 0 }),
+            json!({ "status": "received", "from": "2000-01-01T00:00:00+09:00", "to": null, "rows": 3 }),
+            json!({ "status": null, "from": null, "to": null, "rows": 4 }),
+        ],
+        "newest first"
+    );
+    // Only an export's entry has one.
+    for entry in page["entries"].as_array().unwrap().iter().filter(|e| e["action"] != "export") {
+        assert!(entry.get("export").is_none(), "{entry}");
+    }
+}
+
+#[tokio::test]
+async fn the_exports_audit_entry_names_its_filters_and_rows_on_sqlite() {
+    the_exports_audit_entry_names_its_filters_and_rows(sqlite()).await;
+}
+
+#[tokio::test]
+async fn the_exports_audit_entry_names_its_filters_and_rows_on_dynamodb() {
+    the_exports_audit_entry_names_its_filters_and_rows(dynamodb().await).await;
+}
+
 // -------------------------------------------------------------------- audit
 
 #[tokio::test]
@@ -1099,7 +1230,11 @@ async fn the_audit_lists_every_action_newest_first_and_no_applicant_data() {
         "newest first"
     );
     for entry in entries {
-        assert_eq!(keys(entry), sorted(&["at", "actor", "action", "applicationId"]));
+        let mut want = vec!["at", "actor", "action", "applicationId"];
+        if entry["action"] == "export" {
+            want.push("export");
+        }
+        assert_eq!(keys(entry), sorted(&want));
         assert_eq!(entry["actor"], OPERATOR);
     }
     let with_id: Vec<&str> = entries

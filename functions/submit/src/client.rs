@@ -1,24 +1,13 @@
 //! What a request says about its client: the source address (for the rate
 //! limits) and the `Idempotency-Key` header (`shared::http::idempotency`).
 
-use lambda_http::request::RequestContext;
-use lambda_http::{Request, RequestExt};
 pub use shared::http::idempotency::{IDEMPOTENCY_KEY, IDEMPOTENT_REPLAYED, idempotency_key};
-use std::net::IpAddr;
-
-/// The client's address: API Gateway's `requestContext.http.sourceIp` (the
-/// local server fills in the peer address the same way). Behind CloudFront
-/// this is CloudFront's address, not the browser's: see docs/deploy.md.
-pub fn source_ip(req: &Request) -> Option<IpAddr> {
-    match req.request_context_ref()? {
-        RequestContext::ApiGatewayV2(context) => context.http.source_ip.as_deref()?.parse().ok(),
-        _ => None,
-    }
-}
+pub use shared::http::source_ip;
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use lambda_http::Request;
 
     #[test]
     fn the_source_address_comes_from_the_request_context() {

@@ -4,7 +4,7 @@
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use shared::domain::{Email, Field, Timestamp};
+use shared::domain::{Email, Field, Role, Timestamp};
 
 /// An operator's sign-in name: an address as the form accepts it
 /// ([`shared::domain::Email`]), lower-cased whole so that `Operator@…` and
@@ -182,22 +182,24 @@ impl std::fmt::Debug for SessionToken {
     }
 }
 
-/// Who is calling a protected route: what the functions will read from the
-/// JWT authorizer's claims on AWS (`sub`/`email`, `cognito:groups`).
+/// Who is calling a protected route: what the functions read from the JWT
+/// authorizer's claims on AWS (`username`, `cognito:groups`); the local
+/// server passes them the same way (`lambda::with_claims`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OperatorClaims {
     pub email: OperatorEmail,
-    /// Always `["operators"]` locally: every local account is an operator.
-    pub groups: Vec<String>,
+    /// The account's role, read with the session at every request, so that
+    /// `operator add --role` applies at once.
+    pub role: Role,
     /// When the session ends.
     pub expires_at: Timestamp,
 }
 
 impl OperatorClaims {
-    pub const OPERATORS_GROUP: &'static str = "operators";
-
-    pub fn is_operator(&self) -> bool {
-        self.groups.iter().any(|group| group == Self::OPERATORS_GROUP)
+    /// The `cognito:groups` claim as API Gateway's JWT authorizer passes it:
+    /// the groups in one string, `[operators supervisors]`.
+    pub fn groups_claim(&self) -> String {
+        format!("[{}]", self.role.groups().collect::<Vec<_>>().join(" "))
     }
 }
 

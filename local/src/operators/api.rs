@@ -14,6 +14,7 @@ use lambda_http::{Body, Response};
 use serde::{Deserialize, Serialize};
 use shared::domain::{Actor, AuditAction, AuditEntry, Timestamp};
 use shared::http::{self as api_http, ApiError, RETRY_AFTER_SECS};
+use shared::routes::Access;
 use shared::store::Store;
 use std::sync::Arc;
 use std::time::Duration;
@@ -164,15 +165,15 @@ impl Operators {
 
     /// The authorizer: the claims of the session named by `Authorization:
     /// Bearer <token>`, or 401 when the header is missing or malformed, or
-    /// the session is unknown or expired.
-    pub async fn authorize(&self, headers: &HeaderMap) -> Result<OperatorClaims, ApiError> {
+    /// the session is unknown or expired; 403 when the account's role is not
+    /// one `access` allows (`Access::allows`, the rule the admin function
+    /// applies again to the claims it is passed).
+    pub async fn authorize(&self, headers: &HeaderMap, access: Access) -> Result<OperatorClaims, ApiError> {
         let token = bearer(headers).ok_or_else(|| ApiError::unauthenticated(NO_SESSION))?;
         let claims = self.db.session(&token, Timestamp::now()).await.map_err(storage)?;
         let claims = claims.ok_or_else(|| ApiError::unauthenticated(NO_SESSION))?;
-        // Every local account is an operator; the check stands for the
-        // `operators` group the functions will require on AWS.
-        if !claims.is_operator() {
-            return Err(ApiError::forbidden());
+        if !access.allows(Some(claims.role)) {
+            return Err(ApiError::beyond_role());
         }
         Ok(claims)
     }
@@ -181,7 +182,7 @@ impl Operators {
     pub async fn current(&self, req: &lambda_http::Request) -> Response<Body> {
         let answer = async {
             api_http::require_method(req, "GET")?;
-            let claims = self.authorize(req.headers()).await?;
+            let claims = self.authorize(req.headers(), Access::Operator).await?;
             let body = Session { token: None, email: Some(&claims.email), expires_at: claims.expires_at };
             Ok(api_http::json(StatusCode::OK, &body))
         };
@@ -192,7 +193,7 @@ impl Operators {
     pub async fn sign_out(&self, req: &lambda_http::Request) -> Response<Body> {
         let answer = async {
             api_http::require_method(req, "DELETE")?;
-            let claims = self.authorize(req.headers()).await?;
+            let claims = self.authorize(req.headers(), Access::Operator).await?;
             let token = bearer(req.headers()).ok_or_else(|| ApiError::unauthenticated(NO_SESSION))?;
             self.db.delete_session(&token).await.map_err(storage)?;
             self.audit(Self::actor_of(&claims.email, true), AuditAction::SignOut).await?;

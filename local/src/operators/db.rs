@@ -6,18 +6,21 @@ use super::Lockout;
 use super::account::{OperatorClaims, OperatorEmail, SessionToken};
 use anyhow::Context;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
-use shared::domain::Timestamp;
+use shared::domain::{Role, Timestamp};
 use shared::store::sqlite::FILE_NAME;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+/// The tables; `{roles}` is the list of [`Role`]s' names, which the role
+/// column is checked against.
 const SCHEMA: &str = r#"
 CREATE TABLE IF NOT EXISTS operators (
     email TEXT PRIMARY KEY,
     password_hash TEXT NOT NULL,
     created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL
+    updated_at TEXT NOT NULL,
+    role TEXT NOT NULL CHECK (role IN ({roles}))
 ) STRICT;
 CREATE TABLE IF NOT EXISTS operator_sign_in_failures (
     -- SHA-256 of the typed address (unknown ones are counted too) and of the
@@ -35,6 +38,39 @@ CREATE TABLE IF NOT EXISTS operator_sessions (
 ) STRICT;
 CREATE INDEX IF NOT EXISTS operator_sessions_by_email ON operator_sessions (email);
 "#;
+
+/// What the accounts of a file from before the roles become: supervisors.
+/// Every account could then erase, export and read the audit; made
+/// operators, a data directory whose accounts were all alike would have
+/// nobody left to answer an erasure request. `operator add EMAIL --role
+/// operator` demotes one.
+const ROLE_OF_EARLIER_ACCOUNTS: Role = Role::Supervisor;
+
+/// `'operator', 'supervisor'`: the names [`Role`] declares, for SQL.
+fn role_names() -> String {
+    Role::ALL.iter().map(|role| format!("'{}'", role.as_str())).collect::<Vec<_>>().join(", ")
+}
+
+/// Creates the tables, and gives the accounts of an earlier file their role.
+fn prepare(connection: &Connection) -> rusqlite::Result<()> {
+    let had_role: bool = connection.query_row(
+        "SELECT NOT EXISTS (SELECT 1 FROM pragma_table_info('operators'))
+             OR EXISTS (SELECT 1 FROM pragma_table_info('operators') WHERE name = 'role')",
+        [],
+        |row| row.get(0),
+    )?;
+    connection.execute_batch(&SCHEMA.replace("{roles}", &role_names()))?;
+    if !had_role {
+        // A column added with NOT NULL needs a default: it is what every
+        // existing row gets. New rows always name their role.
+        connection.execute_batch(&format!(
+            "ALTER TABLE operators ADD COLUMN role TEXT NOT NULL DEFAULT '{}' CHECK (role IN ({}))",
+            ROLE_OF_EARLIER_ACCOUNTS.as_str(),
+            role_names()
+        ))?;
+    }
+    Ok(())
+}
 
 #[derive(Clone)]
 pub struct OperatorDb {
@@ -55,7 +91,7 @@ impl OperatorDb {
         // A deleted session or account is overwritten, not left in free pages,
         // as in the applications' connection to the same file.
         connection.pragma_update(None, "secure_delete", "ON")?;
-        connection.execute_batch(SCHEMA).context("creating the operator tables")?;
+        prepare(&connection).context("creating the operator tables")?;
         Ok(OperatorDb { connection: Arc::new(Mutex::new(connection)) })
     }
 
@@ -80,17 +116,46 @@ impl OperatorDb {
     }
 
     /// Creates the operator or replaces its password; a reset also ends its
-    /// sessions and forgets its failed attempts. True when it was created.
-    pub fn upsert_blocking(&self, email: &OperatorEmail, password_hash: &str) -> anyhow::Result<bool> {
-        upsert(&mut self.lock(), email, password_hash, Timestamp::now())
+    /// sessions and forgets its failed attempts. `role`, when given, becomes
+    /// its role; else a new operator is an `operator` and an existing one
+    /// keeps its role (a password reset promotes and demotes nobody). True
+    /// when it was created.
+    pub fn upsert_blocking(
+        &self,
+        email: &OperatorEmail,
+        password_hash: &str,
+        role: Option<Role>,
+    ) -> anyhow::Result<bool> {
+        upsert(&mut self.lock(), email, password_hash, role, Timestamp::now())
     }
 
-    pub async fn upsert(&self, email: &OperatorEmail, password_hash: &str) -> anyhow::Result<bool> {
+    pub async fn upsert(
+        &self,
+        email: &OperatorEmail,
+        password_hash: &str,
+        role: Option<Role>,
+    ) -> anyhow::Result<bool> {
         let (email, hash) = (email.clone(), password_hash.to_owned());
         let db = self.clone();
-        tokio::task::spawn_blocking(move || upsert(&mut db.lock(), &email, &hash, Timestamp::now()))
+        tokio::task::spawn_blocking(move || upsert(&mut db.lock(), &email, &hash, role, Timestamp::now()))
             .await
             .context("operator storage task")?
+    }
+
+    /// The operator's role, if there is such an operator.
+    pub async fn role(&self, email: &OperatorEmail) -> anyhow::Result<Option<Role>> {
+        let (email, db) = (email.clone(), self.clone());
+        tokio::task::spawn_blocking(move || db.role_blocking(&email))
+            .await
+            .context("operator storage task")?
+    }
+
+    pub fn role_blocking(&self, email: &OperatorEmail) -> anyhow::Result<Option<Role>> {
+        let role: Option<String> = self
+            .lock()
+            .query_row("SELECT role FROM operators WHERE email = ?1", [email.as_str()], |row| row.get(0))
+            .optional()?;
+        role.map(|role| Role::parse(&role).context("an operator's role")).transpose()
     }
 
     /// The operator's PHC string, if there is such an operator.
@@ -210,26 +275,23 @@ impl OperatorDb {
     ) -> anyhow::Result<Option<OperatorClaims>> {
         let hash = token.hash();
         let now = now.epoch();
-        let row: Option<(String, i64)> = self
+        let row: Option<(String, String, i64)> = self
             .with(move |c| {
                 c.query_row(
-                    "SELECT s.email, s.expires_at FROM operator_sessions s
+                    "SELECT s.email, o.role, s.expires_at FROM operator_sessions s
                      JOIN operators o ON o.email = s.email
                      WHERE s.token_hash = ?1 AND s.expires_at > ?2",
                     params![hash, now],
-                    |row| Ok((row.get(0)?, row.get(1)?)),
+                    |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
                 )
                 .optional()
             })
             .await?;
-        let Some((email, expires_at)) = row else { return Ok(None) };
+        let Some((email, role, expires_at)) = row else { return Ok(None) };
         let email = OperatorEmail::parse(&email).map_err(anyhow::Error::msg)?;
+        let role = Role::parse(&role).context("an operator's role")?;
         let expires_at = Timestamp::from_epoch(expires_at).context("a session's expiry")?;
-        Ok(Some(OperatorClaims {
-            email,
-            groups: vec![OperatorClaims::OPERATORS_GROUP.to_owned()],
-            expires_at,
-        }))
+        Ok(Some(OperatorClaims { email, role, expires_at }))
     }
 
     /// Ends the session of `token` (sign-out). True when there was one.
@@ -246,6 +308,7 @@ fn upsert(
     connection: &mut Connection,
     email: &OperatorEmail,
     password_hash: &str,
+    role: Option<Role>,
     now: Timestamp,
 ) -> anyhow::Result<bool> {
     let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -254,10 +317,13 @@ fn upsert(
         .query_row("SELECT 1 FROM operators WHERE email = ?1", [email.as_str()], |_| Ok(()))
         .optional()?
         .is_some();
+    // ?4 NULL: a new operator is an operator, an existing one keeps its role.
     tx.execute(
-        "INSERT INTO operators (email, password_hash, created_at, updated_at) VALUES (?1, ?2, ?3, ?3)
-         ON CONFLICT (email) DO UPDATE SET password_hash = excluded.password_hash, updated_at = excluded.updated_at",
-        params![email.as_str(), password_hash, now],
+        "INSERT INTO operators (email, password_hash, created_at, updated_at, role)
+         VALUES (?1, ?2, ?3, ?3, coalesce(?4, ?5))
+         ON CONFLICT (email) DO UPDATE SET password_hash = excluded.password_hash,
+             updated_at = excluded.updated_at, role = coalesce(?4, operators.role)",
+        params![email.as_str(), password_hash, now, role.map(Role::as_str), Role::Operator.as_str()],
     )?;
     tx.execute("DELETE FROM operator_sessions WHERE email = ?1", [email.as_str()])?;
     // From every source: a hex digest and ':' hold no LIKE wildcard.
@@ -349,12 +415,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let db = OperatorDb::open_dir(dir.path()).unwrap();
         let who = email("ops@example.com");
-        assert!(db.upsert(&who, "$argon2id$first").await.unwrap(), "created");
+        assert!(db.upsert(&who, "$argon2id$first", None).await.unwrap(), "created");
         let token = SessionToken::generate();
         db.create_session(&token, &who, at(T0), at(T0 + 60)).await.unwrap();
         let claims = db.session(&token, at(T0 + 59)).await.unwrap().unwrap();
         assert_eq!((claims.email.as_str(), claims.expires_at), ("ops@example.com", at(T0 + 60)));
-        assert!(claims.is_operator());
+        assert_eq!(claims.role, Role::Operator, "a new account is an operator unless told");
         assert_eq!(db.session(&token, at(T0 + 60)).await.unwrap(), None, "expired");
         assert_eq!(db.session(&SessionToken::generate(), at(T0)).await.unwrap(), None, "unknown");
         // The table keeps the hash, never the token.
@@ -368,9 +434,63 @@ mod tests {
 
         let other = SessionToken::generate();
         db.create_session(&other, &who, at(T0), at(T0 + 60)).await.unwrap();
-        assert!(!db.upsert(&who, "$argon2id$second").await.unwrap(), "reset, not created");
+        assert!(!db.upsert(&who, "$argon2id$second", None).await.unwrap(), "reset, not created");
         assert_eq!(db.session(&other, at(T0)).await.unwrap(), None, "a reset ends the sessions");
         assert_eq!(db.password_hash(&who).await.unwrap().as_deref(), Some("$argon2id$second"));
         assert_eq!(db.count().await.unwrap(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_role_is_given_kept_by_a_reset_and_read_with_the_session() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = OperatorDb::open_dir(dir.path()).unwrap();
+        let who = email("lead@example.com");
+        db.upsert(&who, "$argon2id$first", Some(Role::Supervisor)).await.unwrap();
+        assert_eq!(db.role(&who).await.unwrap(), Some(Role::Supervisor));
+        db.upsert(&who, "$argon2id$second", None).await.unwrap();
+        assert_eq!(db.role(&who).await.unwrap(), Some(Role::Supervisor), "a reset keeps the role");
+        let token = SessionToken::generate();
+        db.create_session(&token, &who, at(T0), at(T0 + 60)).await.unwrap();
+        assert_eq!(db.session(&token, at(T0)).await.unwrap().unwrap().role, Role::Supervisor);
+        // A demotion applies to the next request of the sessions it leaves (none: a reset ends them).
+        db.upsert(&who, "$argon2id$third", Some(Role::Operator)).await.unwrap();
+        assert_eq!(db.role(&who).await.unwrap(), Some(Role::Operator));
+        assert_eq!(db.role(&email("nobody@example.com")).await.unwrap(), None);
+        // The column takes only the declared roles.
+        let refused = db.lock().execute("UPDATE operators SET role = 'admin'", []);
+        assert!(refused.is_err(), "{refused:?}");
+    }
+
+    /// A file from before the roles: its accounts become supervisors
+    /// ([`ROLE_OF_EARLIER_ACCOUNTS`]), and later ones are made as asked.
+    #[tokio::test]
+    async fn the_accounts_of_an_earlier_file_become_supervisors() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let connection = Connection::open(dir.path().join(FILE_NAME)).unwrap();
+            connection
+                .execute_batch(
+                    "CREATE TABLE operators (email TEXT PRIMARY KEY, password_hash TEXT NOT NULL,
+                         created_at TEXT NOT NULL, updated_at TEXT NOT NULL) STRICT;
+                     INSERT INTO operators VALUES ('a@example.com', '$argon2id$a', 't', 't'),
+                                                  ('b@example.com', '$argon2id$b', 't', 't');",
+                )
+                .unwrap();
+        }
+        let db = OperatorDb::open_dir(dir.path()).unwrap();
+        for old in ["a@example.com", "b@example.com"] {
+            assert_eq!(db.role(&email(old)).await.unwrap(), Some(Role::Supervisor), "{old}");
+            assert_eq!(
+                db.password_hash(&email(old)).await.unwrap().unwrap(),
+                format!("$argon2id${}", &old[..1])
+            );
+        }
+        db.upsert(&email("new@example.com"), "$argon2id$new", None).await.unwrap();
+        assert_eq!(db.role(&email("new@example.com")).await.unwrap(), Some(Role::Operator));
+        drop(db);
+        // Opened again: migrated once, nothing changes.
+        let db = OperatorDb::open_dir(dir.path()).unwrap();
+        assert_eq!(db.role(&email("new@example.com")).await.unwrap(), Some(Role::Operator));
+        assert_eq!(db.count().await.unwrap(), 3);
     }
 }

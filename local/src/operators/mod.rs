@@ -19,6 +19,8 @@ pub mod db;
 pub use account::{OperatorClaims, OperatorEmail, Password, PasswordError, SessionToken};
 pub use db::OperatorDb;
 
+use anyhow::Context;
+use shared::domain::Role;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -74,6 +76,8 @@ pub struct FirstOperator {
 #[derive(Debug, Clone)]
 pub struct Added {
     pub email: OperatorEmail,
+    /// Its role now.
+    pub role: Role,
     /// The password generated for it, when none was given.
     pub generated_password: Option<String>,
     /// False when an existing operator's password was reset.
@@ -84,13 +88,15 @@ impl Added {
     /// What `operator add` prints: never the password, unless it was generated.
     pub fn report(&self) -> Vec<String> {
         let mut lines = vec![format!(
-            "{}: {}",
+            "{}: {}(役割: {} {})",
             if self.created {
                 "運用者を追加しました"
             } else {
                 "運用者のパスワードを再設定しました"
             },
-            self.email
+            self.email,
+            self.role.label(),
+            self.role
         )];
         if let Some(password) = &self.generated_password {
             lines.push(format!("パスワード: {password}"));
@@ -101,8 +107,15 @@ impl Added {
 
 /// `local operator add`: creates the operator, or resets its password (its
 /// sessions and failed attempts go with the old password). `password` is the
-/// one read from standard input, else a strong one is generated.
-pub fn add(data_dir: &Path, email: &str, password: Option<String>) -> anyhow::Result<Added> {
+/// one read from standard input, else a strong one is generated. `role`
+/// (`--role`), when given, becomes its role; else a new account is an
+/// `operator` and an existing one keeps its role.
+pub fn add(
+    data_dir: &Path,
+    email: &str,
+    password: Option<String>,
+    role: Option<Role>,
+) -> anyhow::Result<Added> {
     let email = OperatorEmail::parse(email).map_err(anyhow::Error::msg)?;
     let (password, generated) = match password {
         Some(given) => (Password::new(given).map_err(|e| anyhow::anyhow!("{e}"))?, false),
@@ -112,12 +125,15 @@ pub fn add(data_dir: &Path, email: &str, password: Option<String>) -> anyhow::Re
     crate::files::private_database(data_dir)?;
     let db = OperatorDb::open_dir(data_dir)?;
     let hash = account::hash_password(&password)?;
-    let created = db.upsert_blocking(&email, &hash)?;
-    Ok(Added { email, generated_password: generated.then(|| password.expose().to_owned()), created })
+    let created = db.upsert_blocking(&email, &hash, role)?;
+    let role = db.role_blocking(&email)?.context("the operator just written")?;
+    Ok(Added { email, role, generated_password: generated.then(|| password.expose().to_owned()), created })
 }
 
-/// At a start with no operator: creates [`FIRST_OPERATOR_EMAIL`] with a
-/// generated password and keeps both in [`FIRST_OPERATOR_FILE`] (0600).
+/// At a start with no operator: creates [`FIRST_OPERATOR_EMAIL`], a
+/// supervisor (someone must be able to erase, export and read the audit, and
+/// to add the others), with a generated password, and keeps both in
+/// [`FIRST_OPERATOR_FILE`] (0600).
 /// None when an operator exists already.
 pub(crate) async fn ensure_first_operator(
     db: &OperatorDb,
@@ -137,12 +153,13 @@ pub(crate) async fn ensure_first_operator(
         &file,
         &format!(
             "# The local server's first operator (created at its first start).\n\
-             # `cargo run --release -p local -- operator add EMAIL` adds or resets operators.\n\
+             # A supervisor. `cargo run --release -p local -- operator add EMAIL [--role operator|supervisor]`\n\
+             # adds operators or resets their passwords.\n\
              console: {console_url}\nemail: {email}\npassword: {}\n",
             password.expose()
         ),
     )?;
-    db.upsert(&email, &hash).await?;
+    db.upsert(&email, &hash, Some(Role::Supervisor)).await?;
     tracing::info!("first operator created");
     Ok(Some(FirstOperator { email, password: password.expose().to_owned(), file }))
 }

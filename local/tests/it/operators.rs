@@ -106,6 +106,116 @@ fn operator_add(data: &std::path::Path, email: &str, stdin: Option<&str>) -> std
     child.wait_with_output().unwrap()
 }
 
+/// Runs `local operator add EMAIL --role ROLE --password-stdin` with `password`.
+fn operator_add_as(data: &std::path::Path, email: &str, role: &str, password: &str) -> std::process::Output {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_local"))
+        .args(["operator", "add", email, "--role", role, "--password-stdin", "--data-dir"])
+        .arg(data)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(format!("{password}\n").as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// The contract's *Who may do what* over the local server: the first start's
+/// account is a supervisor, `operator add --role operator` makes an operator,
+/// who gets 403 `forbidden` on erasure, export and the audit (the local
+/// server refuses before the function runs, by the same `Access::allows`),
+/// and the supervisor gets 200; `GET /api/admin/me` names the roles.
+#[tokio::test]
+async fn an_operator_may_not_erase_export_or_read_the_audit_and_the_first_account_may() {
+    let data = tempfile::tempdir().unwrap();
+    let running = start(data.path(), |_| {}).await;
+    let first = running.first_operator.clone().unwrap();
+    let password = "a clerk's long passphrase";
+    let added = operator_add_as(data.path(), "clerk@example.com", "operator", password);
+    assert!(added.status.success(), "{}", String::from_utf8_lossy(&added.stderr));
+    assert!(String::from_utf8_lossy(&added.stdout).contains("operator"), "the role is printed");
+    let refused = operator_add_as(data.path(), "boss@example.com", "admin", password);
+    assert!(!refused.status.success(), "no such role");
+
+    let clerk =
+        sign_in(&running, "clerk@example.com", password).await.2["token"].as_str().unwrap().to_owned();
+    let lead = sign_in(&running, first.email.as_str(), &first.password).await.2["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let client = reqwest::Client::new();
+    let me = |token: String| {
+        let client = client.clone();
+        let url = url(&running, "/api/admin/me");
+        async move { client.get(url).bearer_auth(token).send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    assert_eq!(me(clerk.clone()).await, json!({ "email": "clerk@example.com", "roles": ["operator"] }));
+    assert_eq!(
+        me(lead.clone()).await,
+        json!({ "email": first.email.as_str(), "roles": ["operator", "supervisor"] })
+    );
+
+    // An application to erase (the first start made no samples here: `Config::new`).
+    let submitted = client
+        .post(url(&running, "/api/applications"))
+        .header("idempotency-key", "roles-path-key-00000001")
+        .json(&test_support::seed_application_with_email("roles@example.com"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(submitted.status().as_u16(), 202);
+    use shared::store::{MailLedger, Review, Tooling};
+    let store = shared::store::sqlite::SqliteStore::open_dir(data.path()).unwrap();
+    let awaiting = store.list_by_status(shared::domain::Status::AwaitingVerification, 10).await.unwrap();
+    let application_id = awaiting[0].receipt.application_id;
+    let key = shared::keyed::IdentifierKey::load_or_create(data.path()).unwrap();
+    let token = key.verification_token(application_id);
+    let confirmed = client
+        .post(url(&running, "/api/verifications"))
+        .json(&json!({ "token": token.as_str() }))
+        .send()
+        .await;
+    assert_eq!(confirmed.unwrap().status().as_u16(), 200);
+    let id = application_id.to_string();
+
+    let call = |token: &str, method: &str, path: String| {
+        let request = match method {
+            "POST" => client.post(url(&running, &path)).json(&json!({ "reason": "applicant_request" })),
+            _ => client.get(url(&running, &path)),
+        };
+        request.bearer_auth(token.to_owned()).send()
+    };
+    let supervisor_only = [
+        ("POST", format!("/api/admin/applications/{id}/erasure")),
+        ("GET", "/api/admin/applications.csv".to_owned()),
+        ("GET", "/api/admin/audit".to_owned()),
+    ];
+    for (method, path) in &supervisor_only {
+        let answer = call(&clerk, method, path.clone()).await.unwrap();
+        assert_eq!(answer.status().as_u16(), 403, "{path}");
+        let body: Value = answer.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "forbidden", "{path}");
+        assert!(body["error"]["message"].as_str().unwrap().contains("責任者"), "{body}");
+    }
+    assert!(store.get(application_id).await.unwrap().is_some(), "not erased");
+    let actions: Vec<_> =
+        store.audit_log(None, 100).await.unwrap().entries.iter().map(|e| e.action.as_str()).collect();
+    assert!(!actions.contains(&"export") && !actions.contains(&"view_audit"), "{actions:?}");
+    // The operator's own routes answer.
+    let list = call(&clerk, "GET", "/api/admin/applications".to_owned()).await.unwrap();
+    assert_eq!(list.status().as_u16(), 200);
+    // The supervisor may: the audit and the export first, the erasure last.
+    for (method, path) in supervisor_only.iter().rev() {
+        let answer = call(&lead, method, path.clone()).await.unwrap();
+        assert_eq!(answer.status().as_u16(), 200, "{path}");
+        answer.bytes().await.unwrap();
+    }
+    assert!(store.get(application_id).await.unwrap().is_none(), "erased");
+    running.shutdown().await.unwrap();
+}
+
 #[tokio::test]
 async fn operator_add_then_sign_in_use_the_token_and_sign_out() {
     let temp = tempfile::tempdir().unwrap();

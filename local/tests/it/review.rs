@@ -154,6 +154,9 @@ async fn an_operator_signs_in_lists_decides_exports_and_erases() {
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     assert_eq!(rows.len(), 1);
     assert!(rows[0].iter().any(|cell| cell == code) && rows[0].iter().any(|cell| cell == "承認"));
+    // Filtered, streamed: nothing received is left, so the header row only.
+    let filtered = get("api/admin/applications.csv?status=received&from=2026-01-01".into()).await.unwrap();
+    assert_eq!(filtered.text().await.unwrap().matches("\r\n").count(), 1);
 
     // The address applies again: a notice, and its already-received mail.
     let again = client
@@ -199,9 +202,28 @@ async fn an_operator_signs_in_lists_decides_exports_and_erases() {
     let actions: Vec<&str> =
         audit_json["entries"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
     // Four lists (the whole, by number, by status, unmatched); the refused one is not audited.
-    let expected =
-        ["view_audit", "erase", "export", "approve", "view", "list", "list", "list", "list", "sign_in"];
+    let expected = [
+        "view_audit",
+        "erase",
+        "export",
+        "export",
+        "approve",
+        "view",
+        "list",
+        "list",
+        "list",
+        "list",
+        "sign_in",
+    ];
     assert_eq!(actions, expected);
+    // Each streamed export's entry: its filters and the rows it handed over.
+    let exports: Vec<&Value> =
+        audit_json["entries"].as_array().unwrap().iter().filter(|e| e["action"] == "export").collect();
+    assert_eq!(
+        exports[0]["export"],
+        json!({ "status": "received", "from": "2026-01-01T00:00:00+09:00", "to": null, "rows": 0 })
+    );
+    assert_eq!(exports[1]["export"], json!({ "status": null, "from": null, "to": null, "rows": 1 }));
     assert!(!audit.contains("partner@example.com") && !audit.contains(&number));
     running.shutdown().await.unwrap();
 }

@@ -13,6 +13,8 @@ pub enum HistoryAction {
     Submitted,
     Confirmed,
     RequestDocuments,
+    /// The applicant submitted documents (actor `applicant`).
+    SubmitDocuments,
     Approve,
     Reject,
     /// The personal data was erased (on request, privacy notice (8)).
@@ -20,10 +22,11 @@ pub enum HistoryAction {
 }
 
 impl HistoryAction {
-    pub const ALL: [HistoryAction; 6] = [
+    pub const ALL: [HistoryAction; 7] = [
         HistoryAction::Submitted,
         HistoryAction::Confirmed,
         HistoryAction::RequestDocuments,
+        HistoryAction::SubmitDocuments,
         HistoryAction::Approve,
         HistoryAction::Reject,
         HistoryAction::Erase,
@@ -34,6 +37,7 @@ impl HistoryAction {
             HistoryAction::Submitted => "submitted",
             HistoryAction::Confirmed => "confirmed",
             HistoryAction::RequestDocuments => "request_documents",
+            HistoryAction::SubmitDocuments => "submit_documents",
             HistoryAction::Approve => "approve",
             HistoryAction::Reject => "reject",
             HistoryAction::Erase => "erase",
@@ -46,6 +50,7 @@ impl HistoryAction {
             HistoryAction::Submitted => "お申し込み",
             HistoryAction::Confirmed => "メールアドレスの確認",
             HistoryAction::RequestDocuments => "資料提出を依頼",
+            HistoryAction::SubmitDocuments => "資料の提出",
             HistoryAction::Approve => "承認",
             HistoryAction::Reject => "否認",
             HistoryAction::Erase => "個人情報の消去",
@@ -56,12 +61,14 @@ impl HistoryAction {
         HistoryAction::ALL.into_iter().find(|action| action.as_str() == text)
     }
 
-    /// The mails this entry sends to the applicant, once each (none for most
-    /// entries): what the notification and the local server deliver, and the
-    /// stream filter's list of actions, derived from here.
+    /// The mails this entry sends, once each (none for most entries): what
+    /// the notification and the local server deliver, and the stream
+    /// filter's list of actions, derived from here. Each kind says whom it
+    /// goes to ([`MailKind::to_operators`]).
     pub const fn mails(self) -> &'static [MailKind] {
         match self {
             HistoryAction::RequestDocuments => &[MailKind::DocumentsRequested],
+            HistoryAction::SubmitDocuments => &[MailKind::DocumentsReceived, MailKind::DocumentsNotice],
             HistoryAction::Approve => &[MailKind::Approved],
             HistoryAction::Reject => &[MailKind::Rejected],
             HistoryAction::Submitted | HistoryAction::Confirmed | HistoryAction::Erase => &[],
@@ -96,6 +103,9 @@ pub struct HistoryEntry {
     /// An erasure's reason: a code, kept for good.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<ErasureReason>,
+    /// A submission of documents: how many files (the mails say it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub files: Option<u32>,
 }
 
 #[cfg(test)]
@@ -112,6 +122,7 @@ mod tests {
             let action = HistoryAction::from(decision);
             assert_eq!(decision.as_str(), action.as_str());
             assert_eq!(action.mails().len(), 1, "a decision sends its result: {decision:?}");
+            assert!(!action.mails()[0].to_operators());
         }
     }
 }

@@ -82,6 +82,25 @@ ulid_identifier!(
 );
 
 ulid_identifier!(
+    /// A document's identifier (one uploaded file of a request), which also
+    /// names its object in storage: nothing the applicant typed is in a key.
+    DocumentId,
+    "a document id"
+);
+
+impl DocumentId {
+    pub fn new() -> Self {
+        DocumentId(ulid::Ulid::from_datetime(std::time::SystemTime::now()))
+    }
+}
+
+impl Default for DocumentId {
+    fn default() -> Self {
+        DocumentId::new()
+    }
+}
+
+ulid_identifier!(
     /// An audit entry's identifier: a ULID, so entries made in one second still sort.
     AuditId,
     "an audit entry id"

@@ -23,10 +23,15 @@ pub enum MailKind {
     Approved,
     /// The result of a rejection, with the operator's message if given.
     Rejected,
+    /// 資料受領のお知らせ: the reception number and the number of files.
+    DocumentsReceived,
+    /// The operators' notice of submitted documents: reception number and a
+    /// console link only.
+    DocumentsNotice,
 }
 
 impl MailKind {
-    pub const ALL: [MailKind; 7] = [
+    pub const ALL: [MailKind; 9] = [
         MailKind::Verification,
         MailKind::AlreadyReceived,
         MailKind::Acknowledgement,
@@ -34,6 +39,8 @@ impl MailKind {
         MailKind::DocumentsRequested,
         MailKind::Approved,
         MailKind::Rejected,
+        MailKind::DocumentsReceived,
+        MailKind::DocumentsNotice,
     ];
 
     /// A stable ASCII name, for file names, Message-IDs and logs.
@@ -46,6 +53,23 @@ impl MailKind {
             MailKind::DocumentsRequested => "documents-requested",
             MailKind::Approved => "approved",
             MailKind::Rejected => "rejected",
+            MailKind::DocumentsReceived => "documents-received",
+            MailKind::DocumentsNotice => "documents-notice",
+        }
+    }
+
+    /// Whether it goes to the operators' address (and so carries no personal
+    /// data) rather than the applicant's.
+    pub const fn to_operators(self) -> bool {
+        match self {
+            MailKind::OperatorNotice | MailKind::DocumentsNotice => true,
+            MailKind::Verification
+            | MailKind::AlreadyReceived
+            | MailKind::Acknowledgement
+            | MailKind::DocumentsRequested
+            | MailKind::Approved
+            | MailKind::Rejected
+            | MailKind::DocumentsReceived => false,
         }
     }
 }

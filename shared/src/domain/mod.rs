@@ -8,6 +8,7 @@ mod audit;
 mod choice;
 mod count;
 mod decision;
+mod document;
 mod email;
 mod erasure;
 mod fields;
@@ -28,21 +29,25 @@ mod text;
 mod value;
 
 pub use application::{Contractor, Invalid, Validated};
-pub use audit::{AuditAction, AuditEntry};
+pub use audit::{AuditAction, AuditEntry, ExportRecord};
 pub use choice::{Consent, ContractType};
 pub use count::Count;
 pub use decision::{Decision, MessageMismatch, MessageRule};
+pub use document::{
+    Document, DocumentLimits, DocumentRequest, DocumentType, FileName, INCOMING_PREFIX, SCAN_TAG,
+    STORED_PREFIX, ScanState, incoming_prefix, stored_prefix,
+};
 pub use email::Email;
 pub use erasure::ErasureReason;
 pub use fields::{Accepts, Application, Field, Group, Kind, Presence};
 pub use history::{HistoryAction, HistoryEntry};
 pub use identifiers::{
-    ApplicationId, AuditId, IdempotencyKey, NoticeId, ReceptionNumber, RequestHash, Timestamp,
+    ApplicationId, AuditId, DocumentId, IdempotencyKey, NoticeId, ReceptionNumber, RequestHash, Timestamp,
 };
 pub use kana::Kana;
 pub use mail::{MailEvent, MailKind, MailSubject};
 pub use numbers::{InvoiceNumber, Phone, PostalCode};
-pub use operator::{Actor, MessageProblem, OperatorMessage};
+pub use operator::{Actor, MessageProblem, OperatorMessage, Role};
 pub use partner_code::PartnerCode;
 pub use raw::{HONEYPOT_KEY, RawApplication};
 pub use receipt::Receipt;

@@ -1,5 +1,5 @@
 //! Who acts on an application: an operator (as the sign-in names them) or the
-//! applicant themself.
+//! applicant themself; what an operator is allowed ([`Role`]).
 //! And what an operator may write to an applicant: [`OperatorMessage`].
 
 use serde::{Serialize, Serializer};
@@ -55,6 +55,83 @@ impl fmt::Display for Actor {
 impl Serialize for Actor {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(&self.0)
+    }
+}
+
+/// What an operator is allowed (contract, *Who may do what*): an `operator`
+/// lists, views, counts and decides; a `supervisor` may do all that, and also
+/// erase, export and read the audit. Which route needs which is
+/// `routes::Access`, and `Access::allows` is the one place that compares them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Role {
+    Operator,
+    Supervisor,
+}
+
+impl Role {
+    /// Weakest first: [`Role::granted`] and [`Role::of_groups`] rely on it.
+    pub const ALL: [Role; 2] = [Role::Operator, Role::Supervisor];
+
+    /// Its name in the API (`GET /api/admin/me`'s `roles`) and the local
+    /// accounts' table.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Role::Operator => "operator",
+            Role::Supervisor => "supervisor",
+        }
+    }
+
+    /// The Cognito group whose members have it (the `cognito:groups` claim);
+    /// the local server passes its accounts' roles as the same groups.
+    pub const fn group(self) -> &'static str {
+        match self {
+            Role::Operator => "operators",
+            Role::Supervisor => "supervisors",
+        }
+    }
+
+    /// The console's name for it.
+    pub const fn label(self) -> &'static str {
+        match self {
+            Role::Operator => "担当者",
+            Role::Supervisor => "責任者",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|role| role.as_str() == text)
+    }
+
+    /// Every role this one includes, weakest first: a supervisor is an
+    /// operator too (`["operator", "supervisor"]`).
+    pub fn granted(self) -> impl Iterator<Item = Role> {
+        Role::ALL.into_iter().filter(move |role| *role <= self)
+    }
+
+    /// The strongest role among `groups` (a token's `cognito:groups`), or
+    /// none when no group is a role's. A member of `supervisors` alone is a
+    /// supervisor, and so an operator: adding an account to that one group
+    /// is enough, as the README says.
+    pub fn of_groups<'a>(groups: impl IntoIterator<Item = &'a str>) -> Option<Role> {
+        groups.into_iter().filter_map(|group| Role::ALL.into_iter().find(|r| r.group() == group)).max()
+    }
+
+    /// The groups a member with this role is in, as the `cognito:groups`
+    /// claim lists them (every role it includes).
+    pub fn groups(self) -> impl Iterator<Item = &'static str> {
+        self.granted().map(Role::group)
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for Role {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 
@@ -115,6 +192,24 @@ mod tests {
         assert_eq!(Actor::parse("a\u{202E}b"), None);
         assert_eq!(Actor::parse(&"a".repeat(257)), None);
         assert!(Actor::parse(&"あ".repeat(256)).is_some());
+    }
+
+    #[test]
+    fn roles_come_from_their_groups_and_a_supervisor_is_an_operator_too() {
+        for role in Role::ALL {
+            assert_eq!(Role::parse(role.as_str()), Some(role));
+            assert_eq!(serde_json::to_value(role).unwrap(), role.as_str());
+        }
+        assert_eq!(Role::of_groups(["operators"]), Some(Role::Operator));
+        assert_eq!(Role::of_groups(["operators", "supervisors"]), Some(Role::Supervisor));
+        assert_eq!(Role::of_groups(["supervisors", "operators"]), Some(Role::Supervisor));
+        assert_eq!(Role::of_groups(["supervisors"]), Some(Role::Supervisor));
+        assert_eq!(Role::of_groups(["admins", "operators-readonly", "x,supervisors"]), None);
+        assert_eq!(Role::of_groups([]), None);
+        assert_eq!(Role::Operator.granted().collect::<Vec<_>>(), [Role::Operator]);
+        assert_eq!(Role::Supervisor.granted().collect::<Vec<_>>(), [Role::Operator, Role::Supervisor]);
+        assert_eq!(Role::Supervisor.groups().collect::<Vec<_>>(), ["operators", "supervisors"]);
+        assert_eq!(Role::parse("admin"), None);
     }
 
     #[test]

@@ -16,6 +16,8 @@ pub enum Status {
     Received,
     /// 資料提出待ち (terms 第3条3).
     DocumentsRequested,
+    /// 資料確認待ち: the applicant submitted the documents asked for.
+    DocumentsSubmitted,
     /// 承認: the contract is formed (terms 第3条2). Terminal.
     Approved,
     /// 否認. Terminal.
@@ -23,10 +25,11 @@ pub enum Status {
 }
 
 impl Status {
-    pub const ALL: [Status; 5] = [
+    pub const ALL: [Status; 6] = [
         Status::AwaitingVerification,
         Status::Received,
         Status::DocumentsRequested,
+        Status::DocumentsSubmitted,
         Status::Approved,
         Status::Rejected,
     ];
@@ -37,6 +40,7 @@ impl Status {
             Status::AwaitingVerification => "awaiting_verification",
             Status::Received => "received",
             Status::DocumentsRequested => "documents_requested",
+            Status::DocumentsSubmitted => "documents_submitted",
             Status::Approved => "approved",
             Status::Rejected => "rejected",
         }
@@ -48,15 +52,17 @@ impl Status {
             Status::AwaitingVerification => "未確認",
             Status::Received => "受付済",
             Status::DocumentsRequested => "資料提出待ち",
+            Status::DocumentsSubmitted => "資料確認待ち",
             Status::Approved => "承認",
             Status::Rejected => "否認",
         }
     }
 
-    /// The console's tabs, in order: 受付済 first (what waits for a review),
-    /// then the others in the lifecycle's order.
-    pub const CONSOLE_ORDER: [Status; 5] = [
+    /// The console's tabs, in order: what waits for a review first (受付済,
+    /// then 資料確認待ち), then the others in the lifecycle's order.
+    pub const CONSOLE_ORDER: [Status; 6] = [
         Status::Received,
+        Status::DocumentsSubmitted,
         Status::AwaitingVerification,
         Status::DocumentsRequested,
         Status::Approved,
@@ -87,6 +93,8 @@ pub enum Transition {
     Confirm,
     /// An operator asks for documents (terms 第3条3).
     RequestDocuments,
+    /// The applicant submitted the documents asked for.
+    SubmitDocuments,
     /// An operator approves: the contract is formed.
     Approve,
     /// An operator rejects.
@@ -102,16 +110,23 @@ pub struct InvalidTransition {
 }
 
 impl Transition {
-    pub const ALL: [Transition; 4] =
-        [Transition::Confirm, Transition::RequestDocuments, Transition::Approve, Transition::Reject];
+    pub const ALL: [Transition; 5] = [
+        Transition::Confirm,
+        Transition::RequestDocuments,
+        Transition::SubmitDocuments,
+        Transition::Approve,
+        Transition::Reject,
+    ];
 
     /// The statuses it may start from: the condition of its write.
     pub const fn from(self) -> &'static [Status] {
         match self {
             Transition::Confirm => &[Status::AwaitingVerification],
+            // A new request from `documents_submitted` asks for more.
             Transition::RequestDocuments | Transition::Approve | Transition::Reject => {
-                &[Status::Received, Status::DocumentsRequested]
+                &[Status::Received, Status::DocumentsRequested, Status::DocumentsSubmitted]
             }
+            Transition::SubmitDocuments => &[Status::DocumentsRequested],
         }
     }
 
@@ -120,6 +135,7 @@ impl Transition {
         match self {
             Transition::Confirm => Status::Received,
             Transition::RequestDocuments => Status::DocumentsRequested,
+            Transition::SubmitDocuments => Status::DocumentsSubmitted,
             Transition::Approve => Status::Approved,
             Transition::Reject => Status::Rejected,
         }

@@ -72,6 +72,28 @@ error_codes! {
     InvalidDecision = "invalid_decision" => UNPROCESSABLE_ENTITY,
     InvalidPostalCode = "invalid_postal_code" => BAD_REQUEST,
     PostalCodeNotFound = "postal_code_not_found" => NOT_FOUND,
+    /// A documents link that is unknown, superseded by a later request, or whose application is gone.
+    DocumentRequestNotFound = "document_request_not_found" => NOT_FOUND,
+    /// A documents link past its `DOCUMENT_REQUEST_TTL_DAYS`.
+    DocumentRequestExpired = "document_request_expired" => GONE,
+    /// Not PDF, JPEG or PNG.
+    UnsupportedType = "unsupported_type" => UNPROCESSABLE_ENTITY,
+    /// One file over `DOCUMENT_MAX_FILE_BYTES`, or a submission over `DOCUMENT_MAX_TOTAL_BYTES`.
+    FileTooLarge = "file_too_large" => UNPROCESSABLE_ENTITY,
+    /// An empty file (an extension: nothing to review).
+    EmptyFile = "empty_file" => UNPROCESSABLE_ENTITY,
+    /// More files than `DOCUMENT_MAX_FILES` (or upload targets than twice that).
+    TooManyFiles = "too_many_files" => UNPROCESSABLE_ENTITY,
+    /// A submitted file that never arrived (`documentId` names it).
+    DocumentMissing = "document_missing" => UNPROCESSABLE_ENTITY,
+    /// A submitted file that is not what it claimed (`documentId` names it); it was deleted.
+    DocumentContentMismatch = "document_content_mismatch" => UNPROCESSABLE_ENTITY,
+    /// The documents of this request were submitted already.
+    DocumentsAlreadySubmitted = "documents_already_submitted" => CONFLICT,
+    /// The malware scan found a threat: the file cannot be downloaded.
+    DocumentUnsafe = "document_unsafe" => CONFLICT,
+    /// No such document of that application (the operator API).
+    DocumentNotFound = "document_not_found" => NOT_FOUND,
 }
 
 impl Serialize for ErrorCode {
@@ -97,11 +119,19 @@ pub struct ApiError {
     pub retry_after: Option<u64>,
     /// Allowed methods, for 405.
     pub allow: Option<&'static str>,
+    /// The document an answer is about (`documentId` in the envelope): the
+    /// page names the file from its own list, so no file name travels back.
+    pub document_id: Option<String>,
 }
 
 impl ApiError {
     pub fn new(code: ErrorCode, message: impl Into<Cow<'static, str>>) -> Self {
-        ApiError { code, message: message.into(), retry_after: None, allow: None }
+        ApiError { code, message: message.into(), retry_after: None, allow: None, document_id: None }
+    }
+
+    /// This error about one document.
+    pub fn about_document(self, document_id: impl ToString) -> Self {
+        ApiError { document_id: Some(document_id.to_string()), ..self }
     }
 
     /// The status it is answered with: its code's.
@@ -140,8 +170,19 @@ impl ApiError {
         Self::new(ErrorCode::Unauthenticated, message)
     }
 
+    /// 403: a valid session of someone who is no operator at all.
     pub fn forbidden() -> Self {
         Self::new(ErrorCode::Forbidden, "この操作を行う権限がありません。")
+    }
+
+    /// 403: an operator calling a route of a role they lack (erasure, the
+    /// export and the audit are the supervisors'): the same code, a message
+    /// that says whom to ask.
+    pub fn beyond_role() -> Self {
+        Self::new(
+            ErrorCode::Forbidden,
+            "この操作は責任者(supervisor)の権限が必要です。必要な場合は責任者に依頼してください。",
+        )
     }
 
     pub fn not_found() -> Self {
@@ -181,11 +222,20 @@ impl ApiError {
             error: Detail<'a>,
         }
         #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
         struct Detail<'a> {
             code: ErrorCode,
             message: &'a str,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            document_id: Option<&'a str>,
         }
-        let body = Envelope { error: Detail { code: self.code, message: &self.message } };
+        let body = Envelope {
+            error: Detail {
+                code: self.code,
+                message: &self.message,
+                document_id: self.document_id.as_deref(),
+            },
+        };
         let mut response = super::json(self.status(), &body);
         let headers = response.headers_mut();
         if let Some(secs) = self.retry_after {
@@ -241,6 +291,17 @@ mod tests {
             (ErrorCode::InvalidDecision, 422),
             (ErrorCode::InvalidPostalCode, 400),
             (ErrorCode::PostalCodeNotFound, 404),
+            (ErrorCode::DocumentRequestNotFound, 404),
+            (ErrorCode::DocumentRequestExpired, 410),
+            (ErrorCode::UnsupportedType, 422),
+            (ErrorCode::FileTooLarge, 422),
+            (ErrorCode::EmptyFile, 422),
+            (ErrorCode::TooManyFiles, 422),
+            (ErrorCode::DocumentMissing, 422),
+            (ErrorCode::DocumentContentMismatch, 422),
+            (ErrorCode::DocumentsAlreadySubmitted, 409),
+            (ErrorCode::DocumentUnsafe, 409),
+            (ErrorCode::DocumentNotFound, 404),
         ];
         assert_eq!(expected.len(), ErrorCode::ALL.len(), "every code is in this table");
         for (code, status) in expected {

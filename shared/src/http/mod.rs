@@ -11,6 +11,7 @@ mod headers;
 pub mod idempotency;
 mod response;
 pub mod site;
+mod source;
 
 pub use decode::{MAX_BODY_BYTES, decode_json, require_method};
 pub use error::{ApiError, ErrorCode};
@@ -19,3 +20,4 @@ pub use headers::{
     RETRY_AFTER_SECS, STRICT_TRANSPORT_SECURITY, for_api_gateway, if_none_match, secure,
 };
 pub use response::{invalid, json, validated};
+pub use source::source_ip;

@@ -31,6 +31,9 @@ pub struct MailConfig {
     pub configuration_set: Option<String>,
     /// Where the form is served, without a trailing `/` (`https://…` or `http://…`).
     pub public_base_url: String,
+    /// How long a documents link works (`DOCUMENT_REQUEST_TTL_DAYS`, 1–60,
+    /// default 14): the mail states the deadline the store enforces.
+    pub document_request_ttl_days: u32,
 }
 
 impl MailConfig {
@@ -38,6 +41,17 @@ impl MailConfig {
     /// fragment, so it never reaches a server log or a `Referer`.
     pub fn verification_link(&self, token: &crate::keyed::VerificationToken) -> String {
         format!("{}/verify#token={}", self.public_base_url, token.as_str())
+    }
+
+    /// The page where the applicant submits the documents of one request
+    /// (the token in the fragment, as the verification link's).
+    pub fn documents_link(&self, token: &crate::keyed::DocumentToken) -> String {
+        format!("{}/documents#token={}", self.public_base_url, token.as_str())
+    }
+
+    /// When a request for documents made at `at` stops taking them.
+    pub fn document_request_expiry(&self, at: crate::domain::Timestamp) -> crate::domain::Timestamp {
+        at.plus_secs(i64::from(self.document_request_ttl_days) * 86_400)
     }
 
     /// The console's page of one application.
@@ -104,6 +118,8 @@ impl MailConfig {
                 reply_to.as_str()
             ),
         };
+        let document_request_ttl_days = crate::documents::settings::request_ttl_days(&get)
+            .map_err(|invalid| ConfigError::Invalid(invalid.0))?;
         Ok(MailConfig {
             from,
             from_name,
@@ -112,6 +128,7 @@ impl MailConfig {
             operator_contact,
             configuration_set,
             public_base_url,
+            document_request_ttl_days,
         })
     }
 }

@@ -10,11 +10,11 @@
 use super::plan::{IdempotencyRecord, MailRecord};
 use super::{ErasedApplication, StoredApplication};
 use crate::domain::{
-    Actor, Application, ApplicationId, AuditAction, AuditEntry, AuditId, Entry, ErasureReason, Field,
-    HistoryAction, HistoryEntry, Kind, NoticeId, OperatorMessage, PartnerCode, Receipt, ReceptionNumber,
-    RequestHash, Status, Timestamp, Version,
+    Actor, Application, ApplicationId, AuditAction, AuditEntry, AuditId, Entry, ErasureReason, ExportRecord,
+    Field, HistoryAction, HistoryEntry, Kind, NoticeId, OperatorMessage, PartnerCode, Receipt,
+    ReceptionNumber, RequestHash, Status, Timestamp, Version,
 };
-use crate::domain::{MailKind, MailSubject};
+use crate::domain::{Document, DocumentId, DocumentRequest, DocumentType, FileName, MailKind, MailSubject};
 use crate::keyed::{EmailKey, TokenHash};
 use sha2::{Digest, Sha256};
 use std::borrow::Cow;
@@ -75,6 +75,9 @@ pub const IDEMPOTENCY_PREFIX: &str = "IDEMPOTENCY#";
 pub const TOKEN_PREFIX: &str = "TOKEN#";
 /// Notice to an address that already applied: `NOTICE#<noticeId>`.
 pub const NOTICE_PREFIX: &str = "NOTICE#";
+/// A request for documents: `DOCREQ#<SHA-256 of its link's token>`, naming
+/// the application and the version of the request (TTL: the link's expiry).
+pub const DOCUMENT_REQUEST_PREFIX: &str = "DOCREQ#";
 /// Rate-limit counter: `RATE#<limit>#<window>[#<HMAC of the source address>]`.
 pub const RATE_PREFIX: &str = "RATE#";
 
@@ -103,6 +106,11 @@ pub const APPLICATION_SORT_KEY: &str = "APPLICATION";
 /// `HISTORY#<version, 10 digits>` (one entry per version, so two writers of
 /// the same version cannot both succeed).
 pub const HISTORY_SORT_PREFIX: &str = "HISTORY#";
+/// Sort key prefix of document items, which share their application's `pk`
+/// (so erasure and the detail read them with the history): `DOCUMENT#<documentId>`.
+pub const DOCUMENT_SORT_PREFIX: &str = "DOCUMENT#";
+/// Sort key of document-request items.
+pub const DOCUMENT_REQUEST_SORT_KEY: &str = "DOCREQ";
 /// Sort key of partner-code items.
 pub const PARTNER_SORT_KEY: &str = "PARTNER";
 /// Sort key of email-uniqueness items.
@@ -190,10 +198,29 @@ pub mod attr {
     pub const REASON: &str = "reason";
     /// History item of a decision: its result mail's marker.
     pub const RESULT_SENT_AT: &str = "resultSentAt";
+    /// History item of a submission of documents: how many files (N).
+    pub const FILES: &str = "files";
+    /// Document items: the file's id, its request's version (N), its name as
+    /// the browser gave it (personal data: erased with the application), its
+    /// media type, its declared size (N), when its upload was issued and when
+    /// a submission used it.
+    pub const DOCUMENT_ID: &str = "documentId";
+    pub const REQUEST_VERSION: &str = "requestVersion";
+    pub const FILE_NAME: &str = "fileName";
+    pub const CONTENT_TYPE: &str = "contentType";
+    pub const SIZE: &str = "size";
+    pub const UPLOADED_AT: &str = "uploadedAt";
+    pub const SUBMITTED_AT: &str = "submittedAt";
     /// Tombstone of an erased application: when, and its status then (a
     /// tombstone has no `status`, so the status index leaves it out).
     pub const ERASED_AT: &str = "erasedAt";
     pub const ERASED_STATUS: &str = "erasedStatus";
+    /// Audit entry of an export: its filters (each absent when not given)
+    /// and its row count, whose presence marks an export's record.
+    pub const EXPORT_STATUS: &str = "exportStatus";
+    pub const EXPORT_FROM: &str = "exportFrom";
+    pub const EXPORT_TO: &str = "exportTo";
+    pub const EXPORT_ROWS: &str = "exportRows";
 }
 
 /// The attribute that records that `kind` was sent.
@@ -202,8 +229,11 @@ pub fn mail_sent_attribute(kind: MailKind) -> &'static str {
         MailKind::Verification => attr::VERIFICATION_SENT_AT,
         MailKind::AlreadyReceived => attr::ALREADY_RECEIVED_SENT_AT,
         MailKind::Acknowledgement => attr::ACKNOWLEDGEMENT_SENT_AT,
-        MailKind::OperatorNotice => attr::OPERATOR_NOTICE_SENT_AT,
-        MailKind::DocumentsRequested | MailKind::Approved | MailKind::Rejected => attr::RESULT_SENT_AT,
+        MailKind::OperatorNotice | MailKind::DocumentsNotice => attr::OPERATOR_NOTICE_SENT_AT,
+        MailKind::DocumentsRequested
+        | MailKind::Approved
+        | MailKind::Rejected
+        | MailKind::DocumentsReceived => attr::RESULT_SENT_AT,
     }
 }
 
@@ -262,6 +292,85 @@ pub fn reception_pk(reception_number: ReceptionNumber) -> String {
 /// `pk` of a token item.
 pub fn token_pk(token: &TokenHash) -> String {
     format!("{TOKEN_PREFIX}{}", token.as_str())
+}
+
+/// `pk` of a document-request item.
+pub fn document_request_pk(token: &TokenHash) -> String {
+    format!("{DOCUMENT_REQUEST_PREFIX}{}", token.as_str())
+}
+
+/// `sk` of a document item.
+pub fn document_sk(document_id: DocumentId) -> String {
+    format!("{DOCUMENT_SORT_PREFIX}{document_id}")
+}
+
+/// True for the `sk` of a document item.
+pub fn is_document_item(sk: &str) -> bool {
+    sk.starts_with(DOCUMENT_SORT_PREFIX)
+}
+
+/// The attributes of a document item (or row), beside its keys.
+pub fn document_attributes(document: &Document) -> Vec<(&'static str, Value)> {
+    let mut attributes = vec![
+        (attr::DOCUMENT_ID, Value::Text(document.document_id.to_string())),
+        (attr::APPLICATION_ID, Value::Text(document.application_id.to_string())),
+        (attr::REQUEST_VERSION, Value::Number(document.request_version.to_string())),
+        (attr::FILE_NAME, Value::Text(document.file_name.as_str().to_owned())),
+        (attr::CONTENT_TYPE, Value::Text(document.content_type.mime().to_owned())),
+        (attr::SIZE, Value::Number(document.size.to_string())),
+        (attr::UPLOADED_AT, Value::Text(document.uploaded_at.to_string())),
+    ];
+    if let Some(at) = document.submitted_at {
+        attributes.push((attr::SUBMITTED_AT, Value::Text(at.to_string())));
+    }
+    attributes
+}
+
+/// Rebuilds a document from its attributes.
+pub fn document_from<'a>(get: impl Fn(&str) -> Option<Cow<'a, str>>) -> Result<Document, LayoutError> {
+    let required = |name: &'static str| get(name).ok_or(LayoutError::Missing(name));
+    let malformed = |name: &'static str| LayoutError::Malformed(name);
+    let time = |name: &'static str| Timestamp::parse(&required(name)?).ok_or(malformed(name));
+    Ok(Document {
+        document_id: DocumentId::parse(&required(attr::DOCUMENT_ID)?).ok_or(malformed(attr::DOCUMENT_ID))?,
+        application_id: ApplicationId::parse(&required(attr::APPLICATION_ID)?)
+            .ok_or(malformed(attr::APPLICATION_ID))?,
+        request_version: Version::parse(&required(attr::REQUEST_VERSION)?)
+            .ok_or(malformed(attr::REQUEST_VERSION))?,
+        file_name: FileName::parse(&required(attr::FILE_NAME)?).ok_or(malformed(attr::FILE_NAME))?,
+        content_type: DocumentType::parse(&required(attr::CONTENT_TYPE)?)
+            .ok_or(malformed(attr::CONTENT_TYPE))?,
+        size: required(attr::SIZE)?.parse().map_err(|_| malformed(attr::SIZE))?,
+        uploaded_at: time(attr::UPLOADED_AT)?,
+        submitted_at: get(attr::SUBMITTED_AT).map(|_| time(attr::SUBMITTED_AT)).transpose()?,
+    })
+}
+
+/// The attributes of a document-request item (or row), beside its key.
+pub fn document_request_attributes(request: &DocumentRequest) -> Vec<(&'static str, Value)> {
+    vec![
+        (attr::APPLICATION_ID, Value::Text(request.application_id.to_string())),
+        (attr::VERSION, Value::Number(request.version.to_string())),
+        (attr::EXPIRES_AT, Value::Number(request.expires_at.epoch().to_string())),
+    ]
+}
+
+/// Rebuilds a document request from its attributes.
+pub fn document_request_from<'a>(
+    get: impl Fn(&str) -> Option<Cow<'a, str>>,
+) -> Result<DocumentRequest, LayoutError> {
+    let required = |name: &'static str| get(name).ok_or(LayoutError::Missing(name));
+    let malformed = |name: &'static str| LayoutError::Malformed(name);
+    Ok(DocumentRequest {
+        application_id: ApplicationId::parse(&required(attr::APPLICATION_ID)?)
+            .ok_or(malformed(attr::APPLICATION_ID))?,
+        version: Version::parse(&required(attr::VERSION)?).ok_or(malformed(attr::VERSION))?,
+        expires_at: required(attr::EXPIRES_AT)?
+            .parse::<i64>()
+            .ok()
+            .and_then(Timestamp::from_epoch)
+            .ok_or(malformed(attr::EXPIRES_AT))?,
+    })
 }
 
 /// `pk` of a notice item.
@@ -579,7 +688,7 @@ pub fn mail_record<'a>(
         let action = get(attr::ACTION)
             .and_then(|text| HistoryAction::parse(&text))
             .ok_or(LayoutError::Malformed(attr::ACTION))?;
-        let sent = get(attr::RESULT_SENT_AT).is_some();
+        let sent = action.mails().iter().all(|kind| get(mail_sent_attribute(*kind)).is_some());
         return Ok(Some(MailRecord::History { id, version, action, expired, sent }));
     }
     if is_application_item(pk) && sk == APPLICATION_SORT_KEY {
@@ -624,6 +733,9 @@ pub fn history_attributes(application_id: ApplicationId, entry: &HistoryEntry) -
     if let Some(reason) = entry.reason {
         attributes.push((attr::REASON, Value::Text(reason.as_str().to_owned())));
     }
+    if let Some(files) = entry.files {
+        attributes.push((attr::FILES, Value::Number(files.to_string())));
+    }
     attributes
 }
 
@@ -648,6 +760,7 @@ pub fn history_entry_from<'a>(
         reason: get(attr::REASON)
             .map(|text| ErasureReason::parse(&text).ok_or(malformed(attr::REASON)))
             .transpose()?,
+        files: get(attr::FILES).map(|text| text.parse().map_err(|_| malformed(attr::FILES))).transpose()?,
     })
 }
 
@@ -702,6 +815,15 @@ pub fn audit_attributes(entry: &AuditEntry) -> Vec<(&'static str, Value)> {
     if let Some(id) = entry.application_id {
         attributes.push((attr::APPLICATION_ID, Value::Text(id.to_string())));
     }
+    if let Some(export) = entry.export {
+        attributes.push((attr::EXPORT_ROWS, Value::Number(export.rows.to_string())));
+        let filters = [
+            (attr::EXPORT_STATUS, export.status.map(|status| status.as_str().to_owned())),
+            (attr::EXPORT_FROM, export.from.map(|at| at.to_string())),
+            (attr::EXPORT_TO, export.to.map(|at| at.to_string())),
+        ];
+        attributes.extend(filters.into_iter().filter_map(|(name, value)| Some((name, Value::Text(value?)))));
+    }
     attributes
 }
 
@@ -719,6 +841,21 @@ pub fn audit_entry_from<'a>(
         action: AuditAction::parse(&required(attr::ACTION)?).ok_or(malformed(attr::ACTION))?,
         application_id: get(attr::APPLICATION_ID)
             .map(|text| ApplicationId::parse(&text).ok_or(malformed(attr::APPLICATION_ID)))
+            .transpose()?,
+        export: get(attr::EXPORT_ROWS)
+            .map(|rows| -> Result<ExportRecord, LayoutError> {
+                let at = |name: &'static str| {
+                    get(name).map(|text| Timestamp::parse(&text).ok_or(malformed(name))).transpose()
+                };
+                Ok(ExportRecord {
+                    rows: rows.parse().map_err(|_| malformed(attr::EXPORT_ROWS))?,
+                    status: get(attr::EXPORT_STATUS)
+                        .map(|text| Status::parse(&text).ok_or(malformed(attr::EXPORT_STATUS)))
+                        .transpose()?,
+                    from: at(attr::EXPORT_FROM)?,
+                    to: at(attr::EXPORT_TO)?,
+                })
+            })
             .transpose()?,
     })
 }

@@ -8,6 +8,7 @@
 //! every read and every condition as if it were gone, because DynamoDB's TTL
 //! deletes late (up to days).
 
+pub mod documents;
 #[cfg(feature = "dynamodb")]
 pub mod dynamodb;
 pub mod layout;
@@ -207,6 +208,30 @@ pub trait Review: Send + Sync {
     async fn audit_log(&self, before: Option<AuditId>, limit: usize) -> Result<AuditPage, Unavailable>;
 }
 
+/// What the documents link asks ([`documents`]): the request a token names,
+/// the upload targets issued for it, the submission.
+#[async_trait]
+pub trait Documents: Send + Sync {
+    /// What the link of `token` stands for now ([`plan::request_state`]),
+    /// strongly consistent.
+    async fn document_request(&self, token: &TokenHash) -> Result<documents::RequestState, Unavailable>;
+
+    /// Keeps a document whose upload target is being issued ([`plan::upload`]).
+    async fn add_upload(&self, document: &crate::domain::Document) -> Result<(), Unavailable>;
+
+    /// Submits documents ([`documents::DocumentsSubmission`]): one conditional write.
+    async fn submit_documents(
+        &self,
+        submission: &documents::DocumentsSubmission,
+    ) -> Result<documents::SubmitDocumentsOutcome, Unavailable>;
+
+    /// The submitted documents of an application, oldest first (the detail, the download).
+    async fn documents_of(
+        &self,
+        application_id: ApplicationId,
+    ) -> Result<Vec<crate::domain::Document>, Unavailable>;
+}
+
 /// What only tools, samples, tests and the local server's restart ask: reads no request path makes.
 #[async_trait]
 pub trait Tooling: Send + Sync {
@@ -254,8 +279,8 @@ pub struct Recounted {
 }
 
 /// Every role at once: what a store is. A caller names the role it uses
-/// ([`Intake`], [`MailLedger`], [`Review`], [`Tooling`]), so a fake stands in
+/// ([`Intake`], [`MailLedger`], [`Review`], [`Documents`], [`Tooling`]), so a fake stands in
 /// for one role only.
-pub trait Store: Intake + MailLedger + Review + Tooling {}
+pub trait Store: Intake + MailLedger + Review + Documents + Tooling {}
 
-impl<T: Intake + MailLedger + Review + Tooling> Store for T {}
+impl<T: Intake + MailLedger + Review + Documents + Tooling> Store for T {}

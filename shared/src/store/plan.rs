@@ -7,13 +7,17 @@
 //! (`shared/tests/it/store_contract.rs`, `review_contract.rs`) runs both
 //! stores against the same answers, and the unit tests below check the rules.
 
+use super::documents::{
+    DocumentsSubmission, OpenRequest, Refusal, RequestState, SubmitDocumentsOutcome, UploadRefusal,
+};
 use super::{
     ConfirmOutcome, DecideOutcome, DecisionWrite, EraseOutcome, ErasedApplication, Erasure, Submission,
     SubmitOutcome, TokenState,
 };
 use crate::domain::{
-    ApplicationId, AuditEntry, HistoryAction, HistoryEntry, MailEvent, MailKind, NoticeId, PartnerCode,
-    RequestHash, Status, StoredApplication, Timestamp, Transition, Version,
+    ApplicationId, AuditEntry, Document, DocumentId, DocumentLimits, DocumentRequest, DocumentType, FileName,
+    HistoryAction, HistoryEntry, MailEvent, MailKind, NoticeId, PartnerCode, RequestHash, Status,
+    StoredApplication, Timestamp, Transition, Version,
 };
 use crate::keyed::EmailKey;
 use crate::store::layout;
@@ -60,6 +64,8 @@ fn submission_event(application_id: ApplicationId, notice_id: Option<NoticeId>) 
 pub enum RecordKey<'a> {
     Submission(&'a crate::domain::IdempotencyKey),
     Decision(&'a crate::domain::IdempotencyKey),
+    /// An applicant's submission of documents.
+    Documents(&'a crate::domain::IdempotencyKey),
 }
 
 impl RecordKey<'_> {
@@ -69,6 +75,7 @@ impl RecordKey<'_> {
         match self {
             RecordKey::Submission(key) => key.as_str().to_owned(),
             RecordKey::Decision(key) => format!("DECISION#{}", key.as_str()),
+            RecordKey::Documents(key) => format!("DOCUMENTS#{}", key.as_str()),
         }
     }
 }
@@ -324,6 +331,8 @@ pub struct DecisionPlan {
     pub entry: HistoryEntry,
     pub partner_code: Option<PartnerCode>,
     pub retain_until: Option<Timestamp>,
+    /// A request for documents: its link's record, named by the new version.
+    pub document_request: Option<(crate::keyed::TokenHash, DocumentRequest)>,
     pub record: IdempotencyRecord,
     pub audit: AuditEntry,
 }
@@ -362,7 +371,13 @@ pub fn decide(request: &DecisionWrite, read: DecisionRead) -> Result<DecisionPla
         to_status: Some(to),
         message: request.message.clone(),
         reason: None,
+        files: None,
     };
+    let document_request = request.document_request.as_ref().map(|write| {
+        let request =
+            DocumentRequest { application_id: id, version: after.version, expires_at: write.expires_at };
+        (write.token.clone(), request)
+    });
     let record = IdempotencyRecord {
         application_id: id,
         request_hash: request.request_hash.clone(),
@@ -379,6 +394,7 @@ pub fn decide(request: &DecisionWrite, read: DecisionRead) -> Result<DecisionPla
         entry,
         partner_code: request.partner_code,
         retain_until: request.retain_until,
+        document_request,
         record,
         audit: request.audit.clone(),
     })
@@ -407,6 +423,8 @@ pub struct ErasureRead {
     pub history: Vec<Version>,
     /// The notices made for its address (submissions after it was verified).
     pub notices: Vec<NoticeId>,
+    /// Its documents (every upload target issued, submitted or not).
+    pub documents: Vec<DocumentId>,
 }
 
 /// What an erasure writes, all or nothing: the tombstone in place of the
@@ -421,6 +439,8 @@ pub struct ErasurePlan {
     pub clear_messages: Vec<Version>,
     pub token: crate::keyed::TokenHash,
     pub notices: Vec<NoticeId>,
+    /// The document records deleted (the files go by the caller, from storage).
+    pub documents: Vec<DocumentId>,
     pub audit: AuditEntry,
 }
 
@@ -449,6 +469,7 @@ pub fn erase(request: &Erasure, read: ErasureRead) -> Result<ErasurePlan, EraseO
         to_status: None,
         message: None,
         reason: Some(request.reason),
+        files: None,
     };
     let mut clear_messages = read.history;
     clear_messages.retain(|version| *version < entry.version);
@@ -460,6 +481,7 @@ pub fn erase(request: &Erasure, read: ErasureRead) -> Result<ErasurePlan, EraseO
         clear_messages,
         token: request.token_hash.clone(),
         notices: read.notices,
+        documents: read.documents,
         audit: request.audit.clone(),
     })
 }
@@ -492,6 +514,178 @@ pub fn undecided_due(stored: &StoredApplication, last_change: Timestamp, now: Ti
         && stored.status.is_verified()
         && !stored.status.is_final()
         && last_change.plus_secs(i64::from(days) * 86_400) < now
+}
+
+// ---------------------------------------------------------------------------
+// Documents
+
+/// What a documents link stands for, from what a store read: the request its
+/// token names, its application (live), the application's history and the
+/// documents stored for it.
+pub fn request_state(
+    request: Option<DocumentRequest>,
+    application: Option<StoredApplication>,
+    history: &[HistoryEntry],
+    documents: Vec<Document>,
+    now: Timestamp,
+) -> RequestState {
+    let (Some(request), Some(application)) = (request, application) else { return RequestState::NotFound };
+    let latest =
+        history.iter().filter(|e| e.action == HistoryAction::RequestDocuments).max_by_key(|e| e.version);
+    if application.id() != request.application_id || latest.map(|e| e.version) != Some(request.version) {
+        // A later request's link replaced this one.
+        return RequestState::NotFound;
+    }
+    if request.expires_at < now {
+        return RequestState::Expired;
+    }
+    let mut documents: Vec<Document> =
+        documents.into_iter().filter(|d| d.request_version == request.version).collect();
+    documents.sort_by_key(|d| d.document_id);
+    let message = latest.and_then(|e| e.message.clone());
+    RequestState::Open(OpenRequest { application, request, message, documents })
+}
+
+/// The document an upload target is issued for, or why not.
+pub fn upload(
+    state: RequestState,
+    file_name: FileName,
+    content_type: DocumentType,
+    size: u64,
+    limits: &DocumentLimits,
+    now: Timestamp,
+) -> Result<Document, UploadRefusal> {
+    let open = match state {
+        RequestState::Open(open) => open,
+        RequestState::Expired => return Err(UploadRefusal::Expired),
+        RequestState::NotFound => return Err(UploadRefusal::NotFound),
+    };
+    if open.application.status != Status::DocumentsRequested {
+        return Err(UploadRefusal::NotWaiting);
+    }
+    if size == 0 {
+        return Err(UploadRefusal::Empty);
+    }
+    if size > limits.max_file_bytes {
+        return Err(UploadRefusal::TooLarge);
+    }
+    if open.documents.len() >= limits.max_uploads() {
+        return Err(UploadRefusal::TooMany);
+    }
+    Ok(Document {
+        document_id: DocumentId::new(),
+        application_id: open.application.id(),
+        request_version: open.request.version,
+        file_name,
+        content_type,
+        size,
+        uploaded_at: now,
+        submitted_at: None,
+    })
+}
+
+/// The documents a submission chose, in its order (an id named twice counts
+/// once), or why they cannot be submitted.
+pub fn select(
+    open: &OpenRequest,
+    ids: &[DocumentId],
+    limits: &DocumentLimits,
+) -> Result<Vec<Document>, Refusal> {
+    let mut chosen: Vec<Document> = Vec::with_capacity(ids.len());
+    for id in ids {
+        if chosen.iter().any(|d| d.document_id == *id) {
+            continue;
+        }
+        let document = open.documents.iter().find(|d| d.document_id == *id).ok_or(Refusal::Unknown(*id))?;
+        chosen.push(document.clone());
+    }
+    if chosen.is_empty() || chosen.len() > limits.max_files {
+        return Err(Refusal::Count);
+    }
+    if chosen.iter().map(|d| d.size).sum::<u64>() > limits.max_total_bytes {
+        return Err(Refusal::TotalSize);
+    }
+    Ok(chosen)
+}
+
+/// What a submission of documents writes, all or nothing: the application
+/// moved from `before` (its version, and `documents_requested`) to `after`;
+/// the history entry of the new version; the chosen documents marked
+/// submitted; the idempotency record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentsPlan {
+    pub before: StoredApplication,
+    pub after: StoredApplication,
+    pub from: &'static [Status],
+    pub entry: HistoryEntry,
+    pub documents: Vec<Document>,
+    pub record: IdempotencyRecord,
+}
+
+/// The rules of a submission: replay, the link, the status, the choice; then the plan.
+#[allow(clippy::result_large_err)] // one per request: the answer is the outcome itself
+pub fn submit_documents(
+    request: &DocumentsSubmission,
+    previous: Option<IdempotencyRecord>,
+    state: RequestState,
+) -> Result<DocumentsPlan, SubmitDocumentsOutcome> {
+    let open = match state {
+        RequestState::Open(open) => open,
+        RequestState::Expired => return Err(SubmitDocumentsOutcome::Expired),
+        RequestState::NotFound => return Err(SubmitDocumentsOutcome::NotFound),
+    };
+    if let Some(previous) = previous {
+        if previous.request_hash != request.request_hash || previous.application_id != open.application.id() {
+            return Err(SubmitDocumentsOutcome::KeyReused);
+        }
+        let submitted = open.submitted();
+        return Err(SubmitDocumentsOutcome::Replayed(open.application, submitted));
+    }
+    let transition = Transition::SubmitDocuments;
+    let Ok(to) = transition.apply(open.application.status) else {
+        return Err(SubmitDocumentsOutcome::NotWaiting(open.application));
+    };
+    if open.application.version != open.request.version {
+        // Only the request's own version waits for its documents.
+        return Err(SubmitDocumentsOutcome::NotWaiting(open.application));
+    }
+    let chosen =
+        select(&open, &request.document_ids, &request.limits).map_err(SubmitDocumentsOutcome::Refused)?;
+    let before = open.application;
+    let after = StoredApplication { status: to, version: before.version.next(), ..before.clone() };
+    let entry = HistoryEntry {
+        version: after.version,
+        at: request.at,
+        actor: crate::domain::Actor::applicant(),
+        action: HistoryAction::SubmitDocuments,
+        from_status: Some(before.status),
+        to_status: Some(to),
+        message: None,
+        reason: None,
+        files: Some(u32::try_from(chosen.len()).unwrap_or(u32::MAX)),
+    };
+    let documents =
+        chosen.into_iter().map(|document| Document { submitted_at: Some(request.at), ..document }).collect();
+    let record = IdempotencyRecord {
+        application_id: before.id(),
+        request_hash: request.request_hash.clone(),
+        response_status: 200,
+        response_body: None,
+        notice_id: None,
+        expires_at: request.at.plus_secs(layout::IDEMPOTENCY_TTL_SECS),
+    };
+    Ok(DocumentsPlan { before, after, from: transition.from(), entry, documents, record })
+}
+
+impl DocumentsPlan {
+    pub fn outcome(&self) -> SubmitDocumentsOutcome {
+        SubmitDocumentsOutcome::Submitted(self.after.clone(), self.documents.clone())
+    }
+
+    /// Its counter changes: out of `documents_requested`, into `documents_submitted`.
+    pub fn count_changes(&self) -> Vec<CountChange> {
+        count_changes(&[self.before.status], &[self.after.status])
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -594,6 +788,7 @@ mod tests {
             request_hash: crate::keyed::IdentifierKey::for_tests().request_hash(b"request"),
             partner_code: None,
             retain_until: None,
+            document_request: None,
             audit: AuditEntry::now(actor, AuditAction::Approve, Some(stored.id())),
         }
     }
@@ -674,8 +869,11 @@ mod tests {
             tombstone: None,
             history: vec![v(3), v(2), v(4)],
             notices: vec![notice],
+            documents: vec![DocumentId::new()],
         };
+        let documents = read.documents.clone();
         let plan = erase(&request, read).unwrap();
+        assert_eq!(plan.documents, documents, "the document records go with it");
         assert_eq!(plan.clear_messages, [v(2), v(3)], "not a racing entry of the erasure's own version");
         assert_eq!(plan.notices, [notice]);
         assert_eq!(plan.tombstone.version, v(4));

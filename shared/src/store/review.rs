@@ -30,6 +30,8 @@ pub struct DecisionWrite {
     pub partner_code: Option<PartnerCode>,
     /// Reject only: when its personal data is deleted (`REJECTED_RETENTION_DAYS`).
     pub retain_until: Option<Timestamp>,
+    /// Request documents only: the new link's token hash and expiry.
+    pub document_request: Option<super::documents::RequestWrite>,
     /// The audit entry, written in the same transaction.
     pub audit: AuditEntry,
 }

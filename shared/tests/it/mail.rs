@@ -128,6 +128,7 @@ pub(crate) fn decided(
         to_status: Some(status),
         message: message.map(|text| OperatorMessage::parse(text).unwrap()),
         reason: None,
+        files: None,
     };
     (stored, entry)
 }

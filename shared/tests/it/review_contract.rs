@@ -22,12 +22,12 @@ fn operator() -> Actor {
     Actor::parse("reviewer@example.com").unwrap()
 }
 
-fn message(text: &str) -> Option<OperatorMessage> {
+pub(crate) fn message(text: &str) -> Option<OperatorMessage> {
     Some(OperatorMessage::parse(text).unwrap())
 }
 
 /// A decision as the handler makes it, under a fresh idempotency key.
-fn decision(
+pub(crate) fn decision(
     stored: &StoredApplication,
     decision: Decision,
     message: Option<OperatorMessage>,
@@ -46,6 +46,7 @@ fn decision(
         idempotency_key: IdempotencyKey::parse(&test_support::unique("decision-key-0001")).unwrap(),
         partner_code: (decision == Decision::Approve).then(PartnerCode::random),
         retain_until: None,
+        document_request: None,
         audit: AuditEntry::now(operator(), decision.into(), Some(id)),
     }
 }
@@ -60,7 +61,7 @@ fn submission_at(email: &str, minutes_ago: i64) -> Submission {
     submission
 }
 
-async fn received(f: &Fixture, email: &str, minutes_ago: i64) -> StoredApplication {
+pub(crate) async fn received(f: &Fixture, email: &str, minutes_ago: i64) -> StoredApplication {
     let submission = submission_at(email, minutes_ago);
     assert!(matches!(f.store.submit(&submission).await.unwrap(), SubmitOutcome::Created { .. }));
     confirmed(&*f.store, &submission).await
@@ -503,7 +504,7 @@ async fn counts_are_what_the_lists_show(f: Fixture) {
 
 /// The counts, each status's list (every page) and a recount agree, and the
 /// recount found the counters right (so changed nothing).
-async fn assert_counts_are_right(f: &Fixture, after: &str) {
+pub(crate) async fn assert_counts_are_right(f: &Fixture, after: &str) {
     let counts = f.store.count_by_status().await.unwrap();
     for (status, count) in counts.iter() {
         let mut listed = 0;

@@ -26,6 +26,7 @@ use aws_sdk_cognitoidentityprovider::types::{
     UsernameAttributeType, VerifiedAttributeType,
 };
 use serde_json::{Map, Value, json};
+use shared::domain::Role;
 use shared::store::Store;
 use shared::store::sqlite::SqliteStore;
 use std::collections::BTreeMap;
@@ -313,24 +314,22 @@ async fn create_pool(cognito: &Client, stack: &mut Stack) -> Pool {
 
     described_back_as_given(cognito, &pool_id, &properties).await;
 
-    let place = "OperatorsGroup";
-    let properties = stack.properties(place, "AWS::Cognito::UserPoolGroup");
-    let mut request = cognito.create_group();
-    for (key, value) in &properties {
-        request = match key.as_str() {
-            "UserPoolId" => request.user_pool_id(text(value)),
-            "GroupName" => request.group_name(text(value)),
-            "Description" => request.description(text(value)),
-            other => unmapped(place, other),
-        };
+    // One group per role, each named as the admin function reads it.
+    for (place, role) in [("OperatorsGroup", Role::Operator), ("SupervisorsGroup", Role::Supervisor)] {
+        let properties = stack.properties(place, "AWS::Cognito::UserPoolGroup");
+        let mut request = cognito.create_group();
+        for (key, value) in &properties {
+            request = match key.as_str() {
+                "UserPoolId" => request.user_pool_id(text(value)),
+                "GroupName" => request.group_name(text(value)),
+                "Description" => request.description(text(value)),
+                other => unmapped(place, other),
+            };
+        }
+        request.send().await.unwrap_or_else(|e| panic!("create-group: {e:?}"));
+        assert_eq!(properties["UserPoolId"], pool_id.as_str());
+        assert_eq!(properties["GroupName"], role.group(), "the group the admin function reads");
     }
-    request.send().await.unwrap_or_else(|e| panic!("create-group: {e:?}"));
-    assert_eq!(properties["UserPoolId"], pool_id.as_str());
-    assert_eq!(
-        properties["GroupName"],
-        admin::operator::OPERATORS_GROUP,
-        "the group the admin function checks"
-    );
 
     let place = "OperatorConsoleClient";
     let properties = stack.properties(place, "AWS::Cognito::UserPoolClient");
@@ -689,18 +688,25 @@ async fn a_cognito_operator_token_from_the_templates_pool_passes_the_admin_funct
 
     let operator = "operator@partner.example.jp";
     let outsider = "outsider@partner.example.jp";
+    let supervisor = "supervisor@partner.example.jp";
     // moto does not apply the policy to temporary passwords (Cognito does).
     let temporary = "Kari-Pasuwado-2026?";
     create_user(&cognito, &pool, operator, temporary).await;
     create_user(&cognito, &pool, outsider, temporary).await;
-    cognito
-        .admin_add_user_to_group()
-        .user_pool_id(&pool.id)
-        .username(operator)
-        .group_name(admin::operator::OPERATORS_GROUP)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("admin-add-user-to-group: {e:?}"));
+    create_user(&cognito, &pool, supervisor, temporary).await;
+    // As the README says: `admin-add-user-to-group --group-name …`.
+    for (user, role) in
+        [(operator, Role::Operator), (supervisor, Role::Operator), (supervisor, Role::Supervisor)]
+    {
+        cognito
+            .admin_add_user_to_group()
+            .user_pool_id(&pool.id)
+            .username(user)
+            .group_name(role.group())
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("admin-add-user-to-group: {e:?}"));
+    }
 
     // What moto asks on a first sign-in: a new password (under the pool's
     // policy), then TOTP enrolment (only because EnabledMfas set TOTP up).
@@ -730,7 +736,7 @@ async fn a_cognito_operator_token_from_the_templates_pool_passes_the_admin_funct
     let access = tokens.access_token().expect("an access token");
     let claims = payload(access);
     check_access_token(&stack, &claims, &pool.test_client);
-    assert_eq!(claims["cognito:groups"], json!([admin::operator::OPERATORS_GROUP]));
+    assert_eq!(claims["cognito:groups"], json!([Role::Operator.group()]));
     let outsider_access = outsider_tokens.access_token().expect("an access token");
     let outsider_claims = payload(outsider_access);
     check_access_token(&stack, &outsider_claims, &pool.test_client);
@@ -740,6 +746,7 @@ async fn a_cognito_operator_token_from_the_templates_pool_passes_the_admin_funct
     let store: Arc<dyn Store> = Arc::new(SqliteStore::open_dir(dir.path()).unwrap());
     let handler = admin::Handler::new(
         Arc::clone(&store),
+        Arc::new(shared::documents::local::LocalFiles::open(dir.path()).unwrap()),
         Arc::new(shared::keyed::IdentifierKey::for_tests()),
         admin::Settings::default(),
     );
@@ -760,6 +767,29 @@ async fn a_cognito_operator_token_from_the_templates_pool_passes_the_admin_funct
     let body: Value = serde_json::from_slice(response.body()).unwrap();
     assert_eq!(response.status(), 403, "{body}");
     assert_eq!(body["error"]["code"], "forbidden");
+
+    // Roles: the operator may not read the audit; a supervisor's token
+    // carries both groups, which the HTTP API passes as one string.
+    let audit_of = |claims: &Map<String, Value>, bearer: &str| {
+        let mut request = list_request(claims, bearer);
+        *request.uri_mut() = "https://api.example/api/admin/audit".parse().unwrap();
+        request
+    };
+    let response = handler.handle(audit_of(&passed, access)).await;
+    assert_eq!(response.status(), 403, "an operator reads no audit");
+    let (supervisor_tokens, _) = sign_in(&cognito, &pool, supervisor, temporary).await;
+    let supervisor_access = supervisor_tokens.access_token().expect("an access token");
+    let supervisor_claims = payload(supervisor_access);
+    let mut groups: Vec<&str> =
+        supervisor_claims["cognito:groups"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+    groups.sort_unstable();
+    assert_eq!(groups, ["operators", "supervisors"]);
+    let passed = authorizer_claims(&supervisor_claims);
+    let flat = passed["cognito:groups"].as_str().unwrap();
+    assert!(flat == "[operators supervisors]" || flat == "[supervisors operators]", "{flat}");
+    let response = handler.handle(audit_of(&passed, supervisor_access)).await;
+    let body: Value = serde_json::from_slice(response.body()).unwrap();
+    assert_eq!(response.status(), 200, "{body}");
 
     // The console client exists with its template shape; its id is the
     // authorizer's audience.

@@ -35,9 +35,14 @@ async fn open_console(browser: &Browser, site: &Site, path: &str) -> Result<()> 
 /// Signs in through the page's form.
 async fn sign_in(browser: &Browser, site: &Site) -> Result<()> {
     let (email, password) = operator(site);
+    sign_in_as(browser, &email, &password).await
+}
+
+/// Signs `email` in through the page's form.
+async fn sign_in_as(browser: &Browser, email: &str, password: &str) -> Result<()> {
     browser.wait_until("document.documentElement.dataset.view === 'signin'").await?;
-    browser.type_into("signin-email", &email).await?;
-    browser.type_into("signin-password", &password).await?;
+    browser.type_into("signin-email", email).await?;
+    browser.type_into("signin-password", password).await?;
     browser.click("signin-submit").await?;
     browser.wait_until("document.documentElement.dataset.view !== 'signin'").await
 }
@@ -550,6 +555,56 @@ async fn erasure_needs_a_reason_and_a_second_confirmation() -> Result<()> {
     wait_for_rows(&browser, 0).await?;
     let _ = site;
     browser.close().await
+}
+
+/// The contract's *Who may do what* in the console: an operator (not a
+/// supervisor) sees no erasure, export or audit, and the server refuses the
+/// audit's address typed in; the first account, a supervisor, sees all three.
+#[tokio::test]
+async fn an_operator_sees_no_erasure_export_or_audit_and_a_supervisor_does() -> Result<()> {
+    let site = Site::start().await?;
+    let applied = site.verified_application(&application("roles@example.com", |_| {})).await?;
+    let (email, password) = site.add_operator("clerk@example.com", shared::domain::Role::Operator)?;
+    let browser = Browser::start(WIDTH, HEIGHT).await?;
+    let result = async {
+        open_console(&browser, &site, "").await?;
+        sign_in_as(&browser, &email, &password).await?;
+        wait_for_rows(&browser, 1).await?;
+        assert_eq!(browser.eval("return document.documentElement.dataset.roles").await?, "operator");
+        assert!(browser.is_shown("nav-list").await?);
+        for control in ["nav-audit", "export-csv", "export-note"] {
+            assert!(!browser.is_shown(control).await?, "{control} is shown to an operator");
+        }
+        open_detail(&browser, &applied).await?;
+        assert!(browser.is_shown("decide-approve").await?, "an operator decides");
+        assert!(!browser.is_shown("erase-panel").await?, "no erasure for an operator");
+        assert!(!browser.is_shown("erase-open").await?);
+        browser.assert_accessible("an operator's detail").await?;
+        // The audit's address typed in: the server refuses it, and says why.
+        open_console(&browser, &site, "?view=audit").await?;
+        browser.wait_until("!document.getElementById('audit-error').hidden").await?;
+        let refused = browser.text("audit-error").await?;
+        assert!(refused.contains("責任者"), "{refused}");
+        assert!(!browser.is_shown("nav-audit").await?);
+
+        browser.click("sign-out").await?;
+        open_console(&browser, &site, "").await?;
+        sign_in(&browser, &site).await?;
+        wait_for_rows(&browser, 1).await?;
+        assert_eq!(browser.eval("return document.documentElement.dataset.roles").await?, "operator supervisor");
+        for control in ["nav-audit", "export-csv", "export-note"] {
+            assert!(browser.is_shown(control).await?, "{control} is hidden from a supervisor");
+        }
+        open_detail(&browser, &applied).await?;
+        assert!(browser.is_shown("erase-panel").await? && browser.is_shown("erase-open").await?);
+        browser.click("nav-audit").await?;
+        browser.wait_until("document.documentElement.dataset.view === 'audit' && document.querySelectorAll('#audit-rows tr').length > 0").await?;
+        assert!(!browser.is_shown("audit-error").await?);
+        anyhow::Ok(())
+    }
+    .await;
+    browser.close().await?;
+    result
 }
 
 #[tokio::test]

@@ -365,18 +365,27 @@ fn notify_reads_inserted_applications_and_parks_failures() {
 
     // Only the records of a mail event, by the layout's key prefixes and statuses.
     let filters = stream["FilterCriteria"]["Filters"].as_array().unwrap();
-    let patterns: Vec<Value> =
+    let mut patterns: Vec<Value> =
         filters.iter().map(|f| serde_json::from_str(f["Pattern"].as_str().unwrap()).unwrap()).collect();
     let key = |prefix: &str| json!({ layout::PARTITION_KEY: { "S": [{ "prefix": prefix }] } });
     let status = |status: shared::domain::Status| json!({ layout::attr::STATUS: { "S": [status.as_str()] } });
     use shared::domain::Status;
-    // Exactly the history actions that mail the applicant (today the decisions).
-    let decisions: Vec<&str> = shared::domain::HistoryAction::ALL
+    // Exactly the history actions that send a mail: the decisions (their
+    // result mail) and the applicant's documents (資料受領のお知らせ and the
+    // operators' notice). Compared as sets: the order of HistoryAction::ALL is
+    // no business of the filter's.
+    let mut decisions: Vec<&str> = shared::domain::HistoryAction::ALL
         .into_iter()
         .filter(|action| !action.mails().is_empty())
         .map(|action| action.as_str())
         .collect();
     assert!(!decisions.is_empty());
+    decisions.sort_unstable();
+    if let Some(actions) =
+        patterns.get_mut(3).and_then(|p| p["dynamodb"]["NewImage"][layout::attr::ACTION]["S"].as_array_mut())
+    {
+        actions.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
+    }
     assert_eq!(
         patterns,
         [
@@ -387,7 +396,7 @@ fn notify_reads_inserted_applications_and_parks_failures() {
                     "dynamodb": { "Keys": key(layout::APPLICATION_PREFIX),
                                   "OldImage": status(shared::domain::Transition::Confirm.from()[0]),
                                   "NewImage": status(shared::domain::Transition::Confirm.to()) } }),
-            // A decision's history item (which shares its application's pk): its result mail.
+            // A history item that mails (it shares its application's pk).
             json!({ "eventName": ["INSERT"],
                     "dynamodb": { "Keys": { layout::PARTITION_KEY: { "S": [{ "prefix": layout::APPLICATION_PREFIX }] },
                                             layout::SORT_KEY: { "S": [{ "prefix": layout::HISTORY_SORT_PREFIX }] } },
@@ -489,7 +498,27 @@ fn functions_get_the_environment_their_code_reads() {
             "{name} comes from a parameter"
         );
     }
-    // The operator API: both tables, the key, and the rejections' retention.
+    // The applicant's documents: the table, the key (the link's token), the
+    // link's rate limit, the bucket and the limits.
+    let bucket = documents_bucket_name(&template);
+    assert_eq!(
+        environment("documents"),
+        BTreeMap::from([
+            (table_env.to_owned(), table.clone()),
+            (key_env.to_owned(), secret.clone()),
+            (
+                shared::limits::ENV_VERIFICATIONS_PER_CLIENT.to_owned(),
+                reference("RateLimitVerificationsPerClient")
+            ),
+            (DOCUMENTS_BUCKET_ENV.to_owned(), bucket.clone()),
+            (DOCUMENT_MAX_FILES_ENV.to_owned(), reference("DocumentMaxFiles")),
+            (DOCUMENT_MAX_FILE_BYTES_ENV.to_owned(), reference("DocumentMaxFileBytes")),
+            (DOCUMENT_MAX_TOTAL_BYTES_ENV.to_owned(), reference("DocumentMaxTotalBytes")),
+        ])
+    );
+
+    // The operator API: both tables, the key, the rejections' retention, and
+    // the documents' bucket, link lifetime, retention and scanning.
     assert_eq!(
         environment("admin"),
         BTreeMap::from([
@@ -497,6 +526,10 @@ fn functions_get_the_environment_their_code_reads() {
             (ADMIN_AUDIT_TABLE_ENV.to_owned(), reference("AuditTable")),
             (key_env.to_owned(), secret),
             (ADMIN_REJECTED_RETENTION_ENV.to_owned(), reference("RejectedRetentionDays")),
+            (DOCUMENTS_BUCKET_ENV.to_owned(), bucket),
+            (ADMIN_DOCUMENT_REQUEST_TTL_ENV.to_owned(), reference("DocumentRequestTtlDays")),
+            (ADMIN_DOCUMENT_RETENTION_ENV.to_owned(), reference("DocumentRetentionDays")),
+            (ADMIN_DOCUMENT_MALWARE_SCANNING_ENV.to_owned(), reference("DocumentMalwareScanning")),
         ])
     );
 
@@ -530,6 +563,17 @@ fn functions_get_the_environment_their_code_reads() {
 /// `IDENTIFIER_KEY_SECRET` (the crate exports no constants for them).
 const ADMIN_AUDIT_TABLE_ENV: &str = "AUDIT_TABLE_NAME";
 const ADMIN_REJECTED_RETENTION_ENV: &str = "REJECTED_RETENTION_DAYS";
+const ADMIN_DOCUMENT_REQUEST_TTL_ENV: &str = "DOCUMENT_REQUEST_TTL_DAYS";
+const ADMIN_DOCUMENT_RETENTION_ENV: &str = "DOCUMENT_RETENTION_DAYS";
+const ADMIN_DOCUMENT_MALWARE_SCANNING_ENV: &str = "DOCUMENT_MALWARE_SCANNING";
+
+/// The names the documents function reads (and the admin function the
+/// bucket's), as issue 22 gives them: functions/documents exports no
+/// constants yet.
+const DOCUMENTS_BUCKET_ENV: &str = "DOCUMENTS_BUCKET";
+const DOCUMENT_MAX_FILES_ENV: &str = "DOCUMENT_MAX_FILES";
+const DOCUMENT_MAX_FILE_BYTES_ENV: &str = "DOCUMENT_MAX_FILE_BYTES";
+const DOCUMENT_MAX_TOTAL_BYTES_ENV: &str = "DOCUMENT_MAX_TOTAL_BYTES";
 
 /// Rejected applications are deleted by the table's TTL once the retention the
 /// rejection sets has passed: a year by default, a parameter of the stack.
@@ -644,9 +688,8 @@ fn as_list(value: &Value) -> Vec<Value> {
     }
 }
 
-/// The actions a role is allowed, with the resources of each.
-fn role_actions(template: &Value, role: &str) -> BTreeMap<String, Vec<Value>> {
-    let mut actions: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+/// Every statement a role has, in its own policies and its managed ones.
+fn role_statements(template: &Value, role: &str) -> Vec<Value> {
     let role_resource = &resources(template)[role];
     let mut all = Vec::new();
     for policy in role_resource["Properties"]["Policies"].as_array().into_iter().flatten() {
@@ -658,7 +701,13 @@ fn role_actions(template: &Value, role: &str) -> BTreeMap<String, Vec<Value>> {
             resources(template)[id]["Properties"]["PolicyDocument"]["Statement"].as_array().unwrap().clone(),
         );
     }
-    for statement in all {
+    all
+}
+
+/// The actions a role is allowed, with the resources of each.
+fn role_actions(template: &Value, role: &str) -> BTreeMap<String, Vec<Value>> {
+    let mut actions: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+    for statement in role_statements(template, role) {
         for action in as_list(&statement["Action"]) {
             actions
                 .entry(action.as_str().unwrap().to_owned())
@@ -750,6 +799,60 @@ fn iam_is_least_privilege() {
         assert!(
             !["dynamodb:Scan", "dynamodb:Query", "dynamodb:DeleteItem"].contains(&action.as_str()),
             "{action}"
+        );
+    }
+
+    // The documents bucket: the documents function under incoming/ (presigned
+    // PUTs, the first bytes, the copy's source, a mismatch deleted) and
+    // documents/ (the copy, a replay's re-check); the admin function's is
+    // the_admin_role_is_least_privilege_and_the_audit_is_append_only's. No
+    // other function has any S3 action.
+    for binary in functions.values().filter(|b| !["documents", "admin"].contains(&b.as_str())) {
+        let actions = role_actions(&template, &role_of(binary));
+        assert!(!services(&actions).contains("s3"), "{binary} has S3 actions: {actions:?}");
+    }
+    let documents = role_actions(&template, &role_of("documents"));
+    assert_eq!(
+        services(&documents),
+        BTreeSet::from([
+            "dynamodb".into(),
+            "logs".into(),
+            "s3".into(),
+            "secretsmanager".into(),
+            "xray".into()
+        ])
+    );
+    let s3: BTreeMap<&str, BTreeSet<String>> = documents
+        .iter()
+        .filter(|(a, _)| a.starts_with("s3:"))
+        .map(|(a, r)| (a.as_str(), r.iter().map(Value::to_string).collect()))
+        .collect();
+    let under = |prefixes: &[&str]| -> BTreeSet<String> {
+        prefixes.iter().map(|p| documents_bucket_arn(&template, &format!("/{p}/*")).to_string()).collect()
+    };
+    assert_eq!(
+        s3,
+        BTreeMap::from([
+            ("s3:PutObject", under(&["incoming", "documents"])),
+            ("s3:GetObject", under(&["incoming", "documents"])),
+            ("s3:DeleteObject", under(&["incoming"])),
+        ]),
+        "the documents function's S3 actions and their prefixes"
+    );
+    // The table as submit has it: the same actions, on the table only.
+    let dynamodb = |actions: &BTreeMap<String, Vec<Value>>| -> BTreeMap<String, Vec<Value>> {
+        actions
+            .iter()
+            .filter(|(a, _)| a.starts_with("dynamodb:"))
+            .map(|(a, r)| (a.clone(), r.clone()))
+            .collect()
+    };
+    assert_eq!(dynamodb(&documents), dynamodb(&submit), "the documents function's table access is submit's");
+    assert_eq!(documents["secretsmanager:GetSecretValue"], vec![reference("IdentifierKeySecret")]);
+    for (action, resources) in &documents {
+        assert!(
+            !resources.iter().any(|r| r.to_string().contains("AuditTable")),
+            "documents {action} on the audit table"
         );
     }
 
@@ -937,19 +1040,45 @@ fn the_admin_role_is_least_privilege_and_the_audit_is_append_only() {
     expected.insert("logs:PutLogEvents".into(), vec![log_group]);
     expected.insert("xray:PutTraceSegments".into(), vec![json!("*")]);
     expected.insert("xray:PutTelemetryRecords".into(), vec![json!("*")]);
+    // The documents: read with their scan tag (the download's presigned GET
+    // acts with this role), deleted on erasure and retention, listed by
+    // application; never written.
+    let documents = documents_bucket_arn(&template, "/documents/*");
+    let incoming = documents_bucket_arn(&template, "/incoming/*");
+    expected.insert("s3:GetObject".into(), vec![documents.clone()]);
+    expected.insert("s3:GetObjectTagging".into(), vec![documents.clone()]);
+    expected.insert("s3:DeleteObject".into(), vec![documents, incoming]);
+    expected.insert("s3:ListBucket".into(), vec![documents_bucket_arn(&template, "")]);
     let mut sorted = actions.clone();
     for resources in sorted.values_mut().chain(expected.values_mut()) {
         resources.sort_by_key(|r| r.to_string());
     }
     assert_eq!(sorted, expected, "the admin role's actions and their resources");
 
-    // No wildcard in what the admin role may do, but X-Ray's (no resource-level permissions).
+    // No wildcard in what the admin role may do, but X-Ray's (no resource-level
+    // permissions) and the objects under the bucket's two prefixes.
     for (action, resources) in &actions {
         assert!(!action.contains('*'), "{action}");
-        if !action.starts_with("xray:") {
-            assert!(resources.iter().all(|r| !r.to_string().contains('*')), "{action}: {resources:?}");
+        if action.starts_with("xray:") {
+            continue;
+        }
+        for resource in resources {
+            let text = resource.to_string();
+            let under_prefix = action.starts_with("s3:")
+                && (text.contains("/documents/*\"") || text.contains("/incoming/*\""));
+            assert!(!text.contains('*') || under_prefix, "{action}: {resource}");
         }
     }
+    // A listing only of those two prefixes (an application's files).
+    let listing: Vec<Value> = role_statements(&template, "AdminRole")
+        .into_iter()
+        .filter(|s| as_list(&s["Action"]).contains(&json!("s3:ListBucket")))
+        .collect();
+    assert_eq!(listing.len(), 1);
+    assert_eq!(
+        listing[0]["Condition"],
+        json!({ "StringLike": { "s3:prefix": ["documents/*", "incoming/*"] } })
+    );
 
     // Append-only, for every function: nothing but Put and Query reach the
     // audit table, whichever role or policy.
@@ -1001,7 +1130,7 @@ fn the_audit_table_is_kept_encrypted_and_never_expires() {
 
 /// The operators' pool: accounts made by an administrator only, TOTP
 /// required, long passwords of every class, threat protection enforced; the
-/// operators group; the console a public client with the code grant only,
+/// operators and supervisors groups; the console a public client with the code grant only,
 /// its callback the console page.
 #[test]
 fn the_operator_user_pool_is_admin_made_with_totp_and_a_public_code_client() {
@@ -1029,10 +1158,18 @@ fn the_operator_user_pool_is_admin_made_with_totp_and_a_public_code_client() {
     );
     assert_eq!(p["DeletionProtection"], "ACTIVE");
 
+    // One group per role, named as the admin function reads them (`Role::group`).
     let groups = of_type(&template, "AWS::Cognito::UserPoolGroup");
-    assert_eq!(groups.len(), 1);
-    assert_eq!(groups[0].1["Properties"]["GroupName"], "operators");
-    assert_eq!(groups[0].1["Properties"]["UserPoolId"], reference("OperatorUserPool"));
+    let mut names: Vec<&str> =
+        groups.iter().filter_map(|(_, g)| g["Properties"]["GroupName"].as_str()).collect();
+    names.sort_unstable();
+    let mut roles: Vec<&str> = shared::domain::Role::ALL.iter().map(|role| role.group()).collect();
+    roles.sort_unstable();
+    assert_eq!(names, roles);
+    assert_eq!(names, ["operators", "supervisors"]);
+    for (_, group) in &groups {
+        assert_eq!(group["Properties"]["UserPoolId"], reference("OperatorUserPool"));
+    }
 
     let domain = &resources(&template)["OperatorUserPoolDomain"]["Properties"];
     assert_eq!(domain["UserPoolId"], reference("OperatorUserPool"));
@@ -1140,4 +1277,282 @@ fn an_optional_distribution_puts_waf_in_front_of_the_api() {
         "a tighter limit on {submit_path}"
     );
     assert_eq!(waf["Outputs"]["WebAclArn"]["Value"], get_att("WebAcl", "Arn"));
+}
+
+// ------------------------------------------------------------------ documents
+
+/// The documents bucket's name as the template spells it (its `BucketName`,
+/// `Fn::Sub [pattern, variables]`): the functions and their roles repeat it
+/// rather than `!Ref` the bucket (see `the_documents_bucket_is_named_without_a_cycle`).
+fn documents_bucket_name(template: &Value) -> Value {
+    resources(template)["DocumentsBucket"]["Properties"]["BucketName"].clone()
+}
+
+/// An ARN in the documents bucket in the same form: `suffix` empty for the
+/// bucket, `/documents/*` for the objects under a prefix.
+fn documents_bucket_arn(template: &Value, suffix: &str) -> Value {
+    let name = documents_bucket_name(template);
+    let sub = &name["Fn::Sub"];
+    let pattern = sub[0].as_str().expect("the bucket's name is a Fn::Sub with variables");
+    json!({ "Fn::Sub": [format!("arn:${{AWS::Partition}}:s3:::{pattern}{suffix}"), sub[1]] })
+}
+
+/// Private (Block Public Access, no ACLs), encrypted (SSE-S3), TLS only, not
+/// versioned (an erasure deletes for good), kept with the stack like the tables.
+#[test]
+fn the_documents_bucket_is_private_encrypted_tls_only_and_unversioned() {
+    let template = template();
+    let buckets = of_type(&template, "AWS::S3::Bucket");
+    assert_eq!(buckets.iter().map(|(id, _)| id.as_str()).collect::<Vec<_>>(), ["DocumentsBucket"]);
+    let bucket = &resources(&template)["DocumentsBucket"];
+    assert_eq!(bucket["DeletionPolicy"], "Retain");
+    assert_eq!(bucket["UpdateReplacePolicy"], "Retain");
+    let p = &bucket["Properties"];
+    assert_eq!(
+        p["PublicAccessBlockConfiguration"],
+        json!({ "BlockPublicAcls": true, "BlockPublicPolicy": true, "IgnorePublicAcls": true, "RestrictPublicBuckets": true })
+    );
+    assert_eq!(p["OwnershipControls"], json!({ "Rules": [{ "ObjectOwnership": "BucketOwnerEnforced" }] }));
+    assert_eq!(
+        p["BucketEncryption"],
+        json!({ "ServerSideEncryptionConfiguration": [{ "ServerSideEncryptionByDefault": { "SSEAlgorithm": "AES256" } }] })
+    );
+    // Unversioned: a deleted object leaves no noncurrent version behind.
+    assert!(p["VersioningConfiguration"].is_null(), "versioned: {}", p["VersioningConfiguration"]);
+    assert!(p["ObjectLockEnabled"].is_null() && p["ObjectLockConfiguration"].is_null());
+    assert!(p["AccessControl"].is_null() && p["WebsiteConfiguration"].is_null());
+
+    // The bucket policy only denies: any request without TLS, on the bucket
+    // and its objects. No grant goes through it.
+    let policies = of_type(&template, "AWS::S3::BucketPolicy");
+    assert_eq!(policies.len(), 1);
+    let policy = &policies[0].1["Properties"];
+    assert_eq!(policy["Bucket"], reference("DocumentsBucket"));
+    let statements = policy["PolicyDocument"]["Statement"].as_array().unwrap();
+    assert!(statements.iter().all(|s| s["Effect"] == "Deny"), "{statements:?}");
+    assert!(
+        statements.iter().any(|s| {
+            s["Principal"] == "*"
+                && s["Action"] == "s3:*"
+                && s["Resource"]
+                    == json!([get_att("DocumentsBucket", "Arn"), { "Fn::Sub": "${DocumentsBucket.Arn}/*" }])
+                && s["Condition"] == json!({ "Bool": { "aws:SecureTransport": "false" } })
+        }),
+        "a TLS-only statement: {statements:?}"
+    );
+}
+
+/// The browser uploads with a presigned PUT and its signed `content-type`:
+/// that method and header only, from the form's origins only. Those are the
+/// API's own (FormUrl), PublicBaseUrl's, CloudFront's (EdgeUrl) and the
+/// HTTP API's own CORS list, `AllowedOrigins`; never `*`.
+#[test]
+fn the_documents_bucket_cors_allows_the_upload_from_the_forms_origins_only() {
+    let template = template();
+    let rules = resources(&template)["DocumentsBucket"]["Properties"]["CorsConfiguration"]["CorsRules"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert_eq!(rules.len(), 2, "{rules:?}");
+    let upload = |rule: &Value| {
+        assert_eq!(rule["AllowedMethods"], json!(["PUT"]), "{rule}");
+        assert_eq!(rule["AllowedHeaders"], json!(["content-type"]), "{rule}");
+        assert_eq!(rule["MaxAge"], 600, "{rule}");
+        assert!(rule["ExposedHeaders"].is_null(), "{rule}");
+        assert!(!rule["AllowedOrigins"].to_string().contains('*'), "{rule}");
+    };
+
+    // The form this stack serves, wherever the applicant opens it.
+    let form = &rules[0];
+    upload(form);
+    let outputs = &template["Outputs"];
+    let without_slash = |output: &str| {
+        let url = outputs[output]["Value"]["Fn::Sub"].as_str().unwrap();
+        json!({ "Fn::Sub": url.strip_suffix('/').unwrap() })
+    };
+    assert_eq!(
+        form["AllowedOrigins"],
+        json!([
+            without_slash("FormUrl"),
+            { "Fn::If": ["HasPublicBaseUrl", reference("PublicBaseUrl"), reference("AWS::NoValue")] },
+            { "Fn::If": ["HasEdge", without_slash("EdgeUrl"), reference("AWS::NoValue")] },
+        ])
+    );
+    // A form hosted elsewhere: the origins the HTTP API's CORS allows, and
+    // no rule at all without them.
+    let other = &rules[1]["Fn::If"];
+    assert_eq!(other[0], "HasCorsOrigins");
+    upload(&other[1]);
+    let api_cors = &resources(&template)["HttpApi"]["Properties"]["CorsConfiguration"]["Fn::If"];
+    assert_eq!(api_cors[0], other[0]);
+    assert_eq!(other[1]["AllowedOrigins"], api_cors[1]["AllowOrigins"]);
+    assert_eq!(other[2], reference("AWS::NoValue"));
+}
+
+/// Uploads never submitted (`incoming/`) and exports (`exports/`) expire
+/// after a day, as do incomplete multipart uploads; submitted files
+/// (`documents/`) have no rule: erasure and retention are the admin
+/// function's.
+#[test]
+fn the_documents_bucket_expires_uploads_and_exports_after_a_day() {
+    let template = template();
+    let rules = resources(&template)["DocumentsBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let expiring: BTreeMap<&str, &Value> =
+        rules.iter().filter_map(|r| r["Prefix"].as_str().map(|prefix| (prefix, r))).collect();
+    assert_eq!(expiring.keys().copied().collect::<Vec<_>>(), ["exports/", "incoming/"]);
+    for (prefix, rule) in &expiring {
+        assert_eq!(rule["Status"], "Enabled", "{prefix}");
+        assert_eq!(rule["ExpirationInDays"], 1, "{prefix}");
+        assert!(rule["Filter"].is_null(), "{prefix}: the prefix is the rule's only filter");
+    }
+    let abort: Vec<&Value> =
+        rules.iter().filter(|r| r["AbortIncompleteMultipartUpload"].is_object()).collect();
+    assert_eq!(abort.len(), 1);
+    assert_eq!(abort[0]["Status"], "Enabled");
+    assert_eq!(abort[0]["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"], 1);
+    // The whole bucket, and nothing but the aborts.
+    assert!(abort[0]["Prefix"].is_null() && abort[0]["Filter"].is_null());
+    assert!(abort[0]["ExpirationInDays"].is_null() && abort[0]["ExpirationDate"].is_null());
+    assert_eq!(rules.len(), 3, "{rules:?}");
+    assert!(!rules.iter().any(|r| r.to_string().contains("documents/")), "no rule deletes submitted files");
+}
+
+/// GuardDuty Malware Protection for S3 scans the submitted files (under
+/// `documents/`) and tags them, when `DocumentMalwareScanning` is `Enabled`
+/// (the default); its role has the permissions AWS documents, the objects'
+/// limited to that prefix. The admin function reads the setting.
+#[test]
+fn submitted_documents_are_scanned_for_malware_when_enabled() {
+    let template = template();
+    let parameter = &template["Parameters"]["DocumentMalwareScanning"];
+    assert_eq!(parameter["Default"], "Enabled");
+    assert_eq!(parameter["AllowedValues"], json!(["Enabled", "Disabled"]));
+    assert_eq!(
+        template["Conditions"]["ScanDocuments"],
+        json!({ "Fn::Equals": [reference("DocumentMalwareScanning"), "Enabled"] })
+    );
+
+    let plans = of_type(&template, "AWS::GuardDuty::MalwareProtectionPlan");
+    assert_eq!(plans.len(), 1);
+    let plan = plans[0].1;
+    assert_eq!(plan["Condition"], "ScanDocuments");
+    let p = &plan["Properties"];
+    assert_eq!(
+        p["ProtectedResource"],
+        json!({ "S3Bucket": { "BucketName": reference("DocumentsBucket"), "ObjectPrefixes": ["documents/"] } })
+    );
+    assert_eq!(p["Actions"], json!({ "Tagging": { "Status": "ENABLED" } }));
+    let role = p["Role"]["Fn::GetAtt"][0].as_str().expect("a role of this stack");
+    assert_eq!(p["Role"], get_att(role, "Arn"));
+    let role_resource = &resources(&template)[role];
+    assert_eq!(role_resource["Condition"], "ScanDocuments");
+    assert_eq!(
+        role_resource["Properties"]["AssumeRolePolicyDocument"]["Statement"],
+        json!([{ "Effect": "Allow",
+                 "Principal": { "Service": "malware-protection-plan.guardduty.amazonaws.com" },
+                 "Action": "sts:AssumeRole" }])
+    );
+    assert!(role_resource["Properties"]["ManagedPolicyArns"].is_null());
+
+    let actions = role_actions(&template, role);
+    let bucket = get_att("DocumentsBucket", "Arn");
+    let scanned = json!({ "Fn::Sub": "${DocumentsBucket.Arn}/documents/*" });
+    let rule = json!({ "Fn::Sub": "arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:rule/DO-NOT-DELETE-AmazonGuardDutyMalwareProtectionS3*" });
+    let mut expected: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+    for action in
+        ["PutRule", "DeleteRule", "PutTargets", "RemoveTargets", "DescribeRule", "ListTargetsByRule"]
+    {
+        expected.insert(format!("events:{action}"), vec![rule.clone()]);
+    }
+    for action in ["PutBucketNotification", "GetBucketNotification", "ListBucket"] {
+        expected.insert(format!("s3:{action}"), vec![bucket.clone()]);
+    }
+    expected.insert(
+        "s3:PutObject".into(),
+        vec![json!({ "Fn::Sub": "${DocumentsBucket.Arn}/malware-protection-resource-validation-object" })],
+    );
+    for action in [
+        "GetObject",
+        "GetObjectVersion",
+        "PutObjectTagging",
+        "GetObjectTagging",
+        "PutObjectVersionTagging",
+        "GetObjectVersionTagging",
+    ] {
+        expected.insert(format!("s3:{action}"), vec![scanned.clone()]);
+    }
+    assert_eq!(actions, expected, "GuardDuty's role");
+    // Rules it makes and changes are only its own managed ones.
+    let managed: Vec<Value> = role_statements(&template, role)
+        .into_iter()
+        .filter(|s| as_list(&s["Action"]).contains(&json!("events:PutRule")))
+        .collect();
+    assert_eq!(
+        managed[0]["Condition"],
+        json!({ "StringLike": { "events:ManagedBy": "malware-protection-plan.guardduty.amazonaws.com" } })
+    );
+
+    // S3 sends its events to EventBridge while scanning is on (GuardDuty
+    // listens there); a stack update must not turn that off.
+    assert_eq!(
+        resources(&template)["DocumentsBucket"]["Properties"]["NotificationConfiguration"],
+        json!({ "Fn::If": ["ScanDocuments",
+                           { "EventBridgeConfiguration": { "EventBridgeEnabled": true } },
+                           reference("AWS::NoValue")] })
+    );
+    let admin = &resources(&template)["AdminFunction"]["Properties"]["Environment"]["Variables"];
+    assert_eq!(admin[ADMIN_DOCUMENT_MALWARE_SCANNING_ENV], reference("DocumentMalwareScanning"));
+}
+
+/// The bucket's name comes from the stack's id, and the functions and their
+/// roles spell it out instead of naming the bucket: its CORS rule names the
+/// API and CloudFront, whose routes name the functions, so a `!Ref` from a
+/// function (or its role) would be a cycle. Neither cfn-lint nor `sam
+/// validate` sees it on the SAM template, only on the transformed one.
+#[test]
+fn the_documents_bucket_is_named_without_a_cycle() {
+    let template = template();
+    let name = documents_bucket_name(&template);
+    assert_eq!(
+        name,
+        json!({ "Fn::Sub": ["partner-documents-${StackUuid}",
+                            { "StackUuid": { "Fn::Select": [2, { "Fn::Split": ["/", reference("AWS::StackId")] }] } }] })
+    );
+    // Within S3's 63 characters: the prefix and a UUID.
+    assert!("partner-documents-".len() + 36 <= 63);
+    let cors = resources(&template)["DocumentsBucket"]["Properties"]["CorsConfiguration"].to_string();
+    assert!(cors.contains("${HttpApi}") && cors.contains("${EdgeDistribution."), "{cors}");
+
+    for (id, function) in of_type(&template, "AWS::Serverless::Function") {
+        let role = function["Properties"]["Role"]["Fn::GetAtt"][0].as_str().unwrap();
+        for (what, resource) in [(id.as_str(), function), (role, &resources(&template)[role])] {
+            assert!(!resource.to_string().contains("DocumentsBucket"), "{what} names DocumentsBucket");
+        }
+        if let Some(value) = function["Properties"]["Environment"]["Variables"].get(DOCUMENTS_BUCKET_ENV) {
+            assert_eq!(value, &name, "{id}: {DOCUMENTS_BUCKET_ENV} is the bucket's name");
+        }
+    }
+    assert_eq!(template["Outputs"]["DocumentsBucketName"]["Value"], reference("DocumentsBucket"));
+}
+
+/// The documents' settings are parameters with the contract's defaults.
+#[test]
+fn the_documents_settings_are_parameters_with_the_contracts_defaults() {
+    let template = template();
+    for (name, default, min, max) in [
+        ("DocumentMaxFiles", 10, 1, 50),
+        ("DocumentMaxFileBytes", 10 * 1024 * 1024, 1, 100 * 1024 * 1024),
+        ("DocumentMaxTotalBytes", 30 * 1024 * 1024, 1, 1024 * 1024 * 1024),
+        ("DocumentRequestTtlDays", 14, 1, 60),
+        ("DocumentRetentionDays", 90, 1, 3650),
+    ] {
+        let parameter = &template["Parameters"][name];
+        assert_eq!(parameter["Type"], "Number", "{name}");
+        assert_eq!(parameter["Default"], default, "{name}");
+        assert_eq!(parameter["MinValue"], min, "{name}");
+        assert_eq!(parameter["MaxValue"], max, "{name}");
+    }
 }

@@ -57,6 +57,7 @@ async function send(route, { params, query, body, headers = {}, as = 'json', tim
 
 export const list = ({ status, q, cursor, limit }) => send(ROUTES.ADMIN_LIST, { query: { status, q, cursor, limit } });
 export const counts = () => send(ROUTES.ADMIN_COUNTS);
+export const me = () => send(ROUTES.ADMIN_ME);
 export const detail = (applicationId) => send(ROUTES.ADMIN_DETAIL, { params: { applicationId } });
 export const audit = (cursor) => send(ROUTES.ADMIN_AUDIT, { query: { cursor } });
 export const exportCsv = ({ status }) => send(ROUTES.ADMIN_EXPORT, { query: { status }, as: 'blob', timeoutMs: 120000 });

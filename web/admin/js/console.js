@@ -6,6 +6,7 @@ import * as audit from './audit.js';
 import * as detail from './detail.js';
 import { $, announce, dismissAnnouncement, focusOn } from './dom.js';
 import * as list from './list.js';
+import * as roles from './roles.js';
 import * as router from './router.js';
 import * as session from './session.js';
 import * as signin from './signin.js';
@@ -17,10 +18,13 @@ function showView(id) {
   for (const view of VIEWS) $(view).hidden = view !== id;
 }
 
-function signedInChrome(signedIn) {
+/** The header of a signed-in operator, and the controls the roles allow. */
+async function signedInChrome(signedIn) {
   $('console-nav').hidden = !signedIn;
   $('account').hidden = !signedIn;
   $('account-name').textContent = signedIn ? session.operatorName() : '';
+  if (signedIn) await roles.load();
+  else roles.clear();
 }
 
 let lastPlace = null;
@@ -73,8 +77,9 @@ async function main() {
   detail.wire();
   audit.wire();
   const started = await session.start();
-  signin.wire(({ quiet } = {}) => {
-    signedInChrome(true);
+  signin.wire(async ({ quiet } = {}) => {
+    // Another account may have signed in over the work: its roles, first.
+    await signedInChrome(true);
     if (!quiet) route(router.current(), 'push');
   });
   router.onChange((place, how) => route(place, how));
@@ -89,7 +94,7 @@ async function main() {
     showSignIn(started.error);
   } else {
     signin.restoreAfterReturn();
-    signedInChrome(true);
+    await signedInChrome(true);
     await route(router.current(), 'start');
   }
   document.documentElement.dataset.ready = 'true';

@@ -280,6 +280,7 @@ fn decision_of(stored: &StoredApplication, decision: Decision, message: Option<&
         idempotency_key: IdempotencyKey::parse(&unique("decision-key-0001")).unwrap(),
         partner_code: (decision == Decision::Approve).then(PartnerCode::random),
         retain_until: (decision == Decision::Reject).then(|| Timestamp::now().plus_secs(365 * 86_400)),
+        document_request: None,
         audit: AuditEntry::now(operator, decision.into(), Some(id)),
     }
 }

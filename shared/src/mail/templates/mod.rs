@@ -103,9 +103,10 @@ pub fn render(
         }
         // The entry must record the change this mail reports.
         (kind, Source::Decision(_, entry)) if entry.action.mails().contains(&kind) => {
-            let (title, letter) = result::letter(kind, config, stored, entry)?;
+            let (title, letter) = result::letter(kind, config, key, stored, entry)?;
             let about = MailSubject::History(receipt.application_id, entry.version);
-            (about, app.email.as_str(), format!("{title}(受付番号:{reception_number})"), letter)
+            let to = if kind.to_operators() { config.operator.as_str() } else { app.email.as_str() };
+            (about, to, format!("{title}(受付番号:{reception_number})"), letter)
         }
         _ => return Err(Unrenderable::WrongSource(kind.slug())),
     };

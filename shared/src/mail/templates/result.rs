@@ -11,12 +11,15 @@
 use super::letter::{Block, Letter, lines};
 use super::{Unrenderable, addressee};
 use crate::domain::StoredApplication;
-use crate::domain::{HistoryEntry, MailKind, OperatorMessage, PartnerCode};
+use crate::domain::{HistoryEntry, MailKind, OperatorMessage, PartnerCode, Timestamp};
+use crate::keyed::IdentifierKey;
 use crate::mail::MailConfig;
 
 const SUBJECT_DOCUMENTS_REQUESTED: &str = "【パートナー登録】資料提出のお願い";
 const SUBJECT_APPROVED: &str = "【パートナー登録】審査完了のお知らせ";
 const SUBJECT_REJECTED: &str = "【パートナー登録】審査結果のお知らせ";
+const SUBJECT_DOCUMENTS_RECEIVED: &str = "【パートナー登録】資料受領のお知らせ";
+const SUBJECT_DOCUMENTS_NOTICE: &str = "【パートナー登録】資料が提出されました";
 
 /// The subject and the letter of the mail `kind` that the history `entry`
 /// sends ([`crate::domain::HistoryAction::mails`]). A mail of another record
@@ -24,6 +27,7 @@ const SUBJECT_REJECTED: &str = "【パートナー登録】審査結果のお知
 pub(super) fn letter(
     kind: MailKind,
     config: &MailConfig,
+    key: &IdentifierKey,
     stored: &StoredApplication,
     entry: &HistoryEntry,
 ) -> Result<(&'static str, Letter), Unrenderable> {
@@ -31,7 +35,18 @@ pub(super) fn letter(
     Ok(match kind {
         MailKind::DocumentsRequested => {
             let message = entry.message.as_ref().ok_or(missing("operator message"))?;
-            (SUBJECT_DOCUMENTS_REQUESTED, documents_requested(config, stored, message))
+            // The link of this request (its version): an earlier one stops working.
+            let link = config.documents_link(&key.documents_token(stored.id(), entry.version));
+            let expires_at = config.document_request_expiry(entry.at);
+            (SUBJECT_DOCUMENTS_REQUESTED, documents_requested(config, stored, message, &link, expires_at))
+        }
+        MailKind::DocumentsReceived => {
+            let files = entry.files.ok_or(missing("number of files"))?;
+            (SUBJECT_DOCUMENTS_RECEIVED, documents_received(config, stored, entry, files))
+        }
+        MailKind::DocumentsNotice => {
+            let files = entry.files.ok_or(missing("number of files"))?;
+            (SUBJECT_DOCUMENTS_NOTICE, documents_notice(config, stored, entry, files))
         }
         MailKind::Approved => {
             let code = stored.partner_code.ok_or(missing("partner code"))?;
@@ -43,6 +58,55 @@ pub(super) fn letter(
         | MailKind::Acknowledgement
         | MailKind::OperatorNotice => return Err(Unrenderable::WrongSource(kind.slug())),
     })
+}
+
+/// 資料受領のお知らせ: that the files arrived, how many, and what comes next;
+/// never the files' names (the mail leaves the system).
+fn documents_received(
+    config: &MailConfig,
+    stored: &StoredApplication,
+    entry: &HistoryEntry,
+    files: u32,
+) -> Letter {
+    let mut rows = reception(stored);
+    rows.push(("資料の受領日時", entry.at.japanese()));
+    rows.push(("ファイル数", format!("{files}件")));
+    let mut blocks = vec![
+        addressee(&stored.application),
+        Block::Paragraph(vec![THANKS.to_owned(), "ご提出いただいた資料を受け付けました。".to_owned()]),
+        Block::Table(rows),
+        Block::Paragraph(lines(
+            "資料を確認のうえ、審査を進めます。\n\
+             審査結果は、ご登録のメールアドレス宛てに電子メールにてお知らせします。",
+        )),
+    ];
+    blocks.extend(contact(config));
+    Letter { blocks }
+}
+
+/// To the operators: no personal data, only the number and where to review.
+fn documents_notice(
+    config: &MailConfig,
+    stored: &StoredApplication,
+    entry: &HistoryEntry,
+    files: u32,
+) -> Letter {
+    Letter {
+        blocks: vec![
+            Block::Paragraph(lines(
+                "お申し込みに資料が提出されました。\n管理画面で資料を確認し、審査を進めてください。",
+            )),
+            Block::Table(vec![
+                ("受付番号", stored.receipt.reception_number.to_string()),
+                ("提出日時", entry.at.japanese()),
+                ("ファイル数", format!("{files}件")),
+            ]),
+            Block::Link(config.console_link(stored.id())),
+            Block::Paragraph(lines(
+                "資料とお申し込み内容は、このメールには記載していません。管理画面でご確認ください。",
+            )),
+        ],
+    }
 }
 
 const THANKS: &str = "このたびはパートナー登録にお申し込みいただき、誠にありがとうございます。";
@@ -67,12 +131,15 @@ fn contact(config: &MailConfig) -> [Block; 3] {
     ]
 }
 
-/// What to send is the operator's message; how is a reply to the desk's
-/// address (the mail's Reply-To), unless the message says otherwise.
+/// What to send is the operator's message; how is the form's own page,
+/// whose link is this request's (never a reply with attachments: files in a
+/// mailbox escape erasure and retention).
 pub(super) fn documents_requested(
     config: &MailConfig,
     stored: &StoredApplication,
     message: &OperatorMessage,
+    link: &str,
+    expires_at: Timestamp,
 ) -> Letter {
     let mut blocks = vec![
         addressee(&stored.application),
@@ -86,11 +153,14 @@ pub(super) fn documents_requested(
         Block::Paragraph(lines(message.as_str())),
         Block::Heading("ご提出の方法"),
         Block::Paragraph(vec![
-            "上記のご案内に別の方法の記載がない場合は、このメールにご返信のうえ、資料を添付してお送りください。"
-                .to_owned(),
-            format!("返信先: {}", config.reply_to.as_str()),
-            "返信の際は、件名の受付番号を消さずにお送りください。".to_owned(),
+            "下記のページから、資料のファイル(PDF、JPEG、PNG)をアップロードしてご提出ください。".to_owned(),
+            format!("提出期限: {}", expires_at.japanese()),
         ]),
+        Block::Link(link.to_owned()),
+        Block::Paragraph(lines(
+            "資料はメールに添付せず、必ず上記のページからご提出ください。\n\
+             このリンクは、あなた専用です。他の方と共有しないでください。",
+        )),
         Block::Paragraph(lines(
             "ご提出いただいた資料を確認のうえ、審査を進めます。\n\
              審査結果は、ご登録のメールアドレス宛てに電子メールにてお知らせします。",

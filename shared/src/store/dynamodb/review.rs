@@ -32,22 +32,22 @@ const MAX_HISTORY: usize = 90;
 /// an attempt 1.5 s (`aws::load_sdk_config`).
 const REMOVALS_PER_TRANSACTION: usize = 25;
 
-fn item_of(pk: &str, sk: &str, attributes: Vec<(&str, Value)>) -> Item {
+pub(super) fn item_of(pk: &str, sk: &str, attributes: Vec<(&str, Value)>) -> Item {
     let mut item = keys(pk, sk);
     item.extend(attributes.into_iter().map(|(name, value)| (name.to_owned(), to_attribute(value))));
     item
 }
 
-fn transact_put(put: Put) -> TransactWriteItem {
+pub(super) fn transact_put(put: Put) -> TransactWriteItem {
     TransactWriteItem::builder().put(put).build()
 }
 
-fn transact_update(update: Update) -> TransactWriteItem {
+pub(super) fn transact_update(update: Update) -> TransactWriteItem {
     TransactWriteItem::builder().update(update).build()
 }
 
 /// Whether a transaction lost a race (and should be sent round again).
-fn raced(reasons: &[aws_sdk_dynamodb::types::CancellationReason]) -> bool {
+pub(super) fn raced(reasons: &[aws_sdk_dynamodb::types::CancellationReason]) -> bool {
     reasons.iter().any(|r| matches!(r.code(), Some("ConditionalCheckFailed" | "TransactionConflict")))
 }
 
@@ -69,7 +69,7 @@ impl DynamoStore {
 
     /// A Put of a new history item, deleted with its application's personal
     /// data when that has a retention (`expires`).
-    fn history_put(
+    pub(super) fn history_put(
         &self,
         application_id: ApplicationId,
         entry: &HistoryEntry,
@@ -90,7 +90,10 @@ impl DynamoStore {
     }
 
     /// The application's items: its own (or its tombstone) and its history, strongly consistent.
-    async fn application_items(&self, application_id: ApplicationId) -> Result<Vec<Item>, Unavailable> {
+    pub(super) async fn application_items(
+        &self,
+        application_id: ApplicationId,
+    ) -> Result<Vec<Item>, Unavailable> {
         let mut items = Vec::new();
         let mut start = None;
         loop {
@@ -161,6 +164,9 @@ impl DynamoStore {
             items.push(self.put(item, "attribute_not_exists(#pk)", now));
             items.len() - 1
         });
+        if let Some((token, request)) = &plan.document_request {
+            items.push(self.request_put(token, request));
+        }
         items.extend(self.count_updates(&plan.count_changes()));
         items.extend(self.due_writes(id, plan::due(&plan.before), plan::due(&plan.after)));
         if let Some(until) = plan.retain_until {
@@ -777,7 +783,8 @@ impl DynamoStore {
         let now = erasure.at.epoch();
         let history: Vec<Version> =
             Self::history_keys(&items, now).iter().filter_map(|sk| layout::history_version_of(sk)).collect();
-        let read = plan::ErasureRead { application, tombstone, history, notices };
+        let documents = Self::documents_in(&items)?.into_iter().map(|d| d.document_id).collect();
+        let read = plan::ErasureRead { application, tombstone, history, notices, documents };
         let plan = match plan::erase(erasure, read) {
             Ok(plan) => plan,
             Err(outcome) => return Ok(Some(outcome)),
@@ -791,6 +798,7 @@ impl DynamoStore {
             .notices
             .iter()
             .map(|notice| self.delete(&layout::notice_pk(*notice), layout::NOTICE_SORT_KEY))
+            .chain(plan.documents.iter().map(|document| self.delete(&pk, &layout::document_sk(*document))))
             .chain(plan.clear_messages.iter().map(|version| {
                 let sk = layout::history_sk(*version);
                 transact_update(self.history_update(&pk, &sk, "REMOVE #message", None))

@@ -284,9 +284,16 @@ pub(super) fn purge_in(connection: &mut Connection, now: i64) -> rusqlite::Resul
         r#"DELETE FROM tokens WHERE "expiresAt" < ?1"#,
         r#"DELETE FROM notices WHERE "expiresAt" < ?1"#,
         r#"DELETE FROM counters WHERE "expiresAt" < ?1"#,
+        r#"DELETE FROM document_requests WHERE "expiresAt" < ?1"#,
     ] {
         purged += tx.execute(expired, [now])?;
     }
+    // The records of the documents of an application deleted above (a
+    // rejected one past its retention): the local sweep deletes their files.
+    purged += tx.execute(
+        r#"DELETE FROM documents WHERE "applicationId" NOT IN (SELECT "applicationId" FROM applications)"#,
+        [],
+    )?;
     tx.commit()?;
     Ok(purged)
 }

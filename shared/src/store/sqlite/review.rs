@@ -77,7 +77,11 @@ pub(super) fn append_audit_in(connection: &Connection, entry: &AuditEntry) -> ru
     insert(connection, "INSERT INTO audit", row)
 }
 
-fn insert_history(tx: &Connection, id: ApplicationId, entry: &HistoryEntry) -> rusqlite::Result<()> {
+pub(super) fn insert_history(
+    tx: &Connection,
+    id: ApplicationId,
+    entry: &HistoryEntry,
+) -> rusqlite::Result<()> {
     insert(tx, "INSERT INTO history", sql_values(layout::history_attributes(id, entry))?)
 }
 
@@ -115,6 +119,9 @@ pub(super) fn decide_in(
         return Ok(DecideOutcome::VersionConflict(plan.before));
     }
     insert_history(&tx, decision.application_id, &plan.entry)?;
+    if let Some((token, request)) = &plan.document_request {
+        super::documents::insert_request(&tx, token, request)?;
+    }
     if let Some(until) = plan.retain_until {
         // The history's messages go with the application's personal data.
         tx.execute(
@@ -129,14 +136,15 @@ pub(super) fn decide_in(
     Ok(plan.outcome())
 }
 
-fn history_in(
+pub(super) fn history_in(
     connection: &Connection,
     id: &str,
     version: Option<Version>,
     now: i64,
 ) -> rusqlite::Result<Vec<HistoryEntry>> {
     let mut statement = connection.prepare(
-        r#"SELECT "version", "at", "actor", "action", "fromStatus", "toStatus", "message", "reason" FROM history
+        r#"SELECT "version", "at", "actor", "action", "fromStatus", "toStatus", "message", "reason", "files"
+           FROM history
            WHERE "applicationId" = ?1 AND (?2 IS NULL OR "version" = ?2)
            AND ("expiresAt" IS NULL OR "expiresAt" >= ?3) ORDER BY "version""#,
     )?;
@@ -341,6 +349,7 @@ pub(super) fn erase_in(connection: &mut Connection, erasure: &Erasure) -> rusqli
         tombstone: if application.is_none() { erased_in(&tx, &id)? } else { None },
         history: history_in(&tx, &id, None, erasure.at.epoch())?.into_iter().map(|e| e.version).collect(),
         notices: notices_of(&tx, &id)?,
+        documents: super::documents::documents_in(&tx, &id)?.into_iter().map(|d| d.document_id).collect(),
         application,
     };
     let plan = match plan::erase(erasure, read) {
@@ -354,6 +363,11 @@ pub(super) fn erase_in(connection: &mut Connection, erasure: &Erasure) -> rusqli
     for notice in &plan.notices {
         tx.execute(r#"DELETE FROM notices WHERE "noticeId" = ?1"#, [notice.to_string()])?;
     }
+    for document in &plan.documents {
+        tx.execute(r#"DELETE FROM documents WHERE "documentId" = ?1"#, [document.to_string()])?;
+    }
+    // Its links name an application that is gone; they go with it.
+    tx.execute(r#"DELETE FROM document_requests WHERE "applicationId" = ?1"#, [&id])?;
     // The row holds the address's reservation (its `emailKey`): both go.
     let deleted = tx.execute(
         r#"DELETE FROM applications WHERE "applicationId" = ?1 AND "version" = ?2"#,
@@ -393,7 +407,8 @@ pub(super) fn audit_log_in(
 ) -> rusqlite::Result<AuditPage> {
     let limit = limit.clamp(1, ListQuery::MAX_LIMIT);
     let mut statement = connection.prepare(
-        r#"SELECT "id", "at", "actor", "action", "applicationId" FROM audit
+        r#"SELECT "id", "at", "actor", "action", "applicationId",
+                  "exportStatus", "exportFrom", "exportTo", "exportRows" FROM audit
            WHERE (?1 IS NULL OR "id" < ?1) ORDER BY "id" DESC LIMIT ?2"#,
     )?;
     let rows = statement.query_map(

@@ -200,9 +200,37 @@ pub(super) fn tables() -> Vec<Table> {
                 Column::nullable(attr::REASON, "TEXT"),
                 Column::nullable(attr::RESULT_SENT_AT, "TEXT"),
                 Column::nullable(attr::EXPIRES_AT, "INTEGER"),
+                // Added with documents: a submission's count of files, and
+                // the operators' notice of it (a second mail of one entry).
+                Column::nullable(attr::FILES, "INTEGER"),
+                Column::nullable(attr::OPERATOR_NOTICE_SENT_AT, "TEXT"),
             ],
             // One entry per version, so two writers of the same version cannot both succeed.
             constraints: &[r#"PRIMARY KEY ("applicationId", "version")"#],
+        },
+        Table {
+            name: "document_requests",
+            columns: vec![
+                Column::original(HASH, "TEXT", "PRIMARY KEY"),
+                Column::original(attr::APPLICATION_ID, "TEXT", "NOT NULL"),
+                Column::original(attr::VERSION, "INTEGER", "NOT NULL"),
+                Column::original(attr::EXPIRES_AT, "INTEGER", "NOT NULL"),
+            ],
+            constraints: &[],
+        },
+        Table {
+            name: "documents",
+            columns: vec![
+                Column::original(attr::DOCUMENT_ID, "TEXT", "PRIMARY KEY"),
+                Column::original(attr::APPLICATION_ID, "TEXT", "NOT NULL"),
+                Column::original(attr::REQUEST_VERSION, "INTEGER", "NOT NULL"),
+                Column::original(attr::FILE_NAME, "TEXT", "NOT NULL"),
+                Column::original(attr::CONTENT_TYPE, "TEXT", "NOT NULL"),
+                Column::original(attr::SIZE, "INTEGER", "NOT NULL"),
+                Column::original(attr::UPLOADED_AT, "TEXT", "NOT NULL"),
+                Column::nullable(attr::SUBMITTED_AT, "TEXT"),
+            ],
+            constraints: &[],
         },
         Table {
             name: "partner_codes",
@@ -234,6 +262,11 @@ pub(super) fn tables() -> Vec<Table> {
                 Column::original(attr::ACTOR, "TEXT", "NOT NULL"),
                 Column::original(attr::ACTION, "TEXT", "NOT NULL"),
                 Column::nullable(attr::APPLICATION_ID, "TEXT"),
+                // An export's record (`AuditEntry::export`); NULL on every other entry.
+                Column::nullable(attr::EXPORT_STATUS, "TEXT"),
+                Column::nullable(attr::EXPORT_FROM, "TEXT"),
+                Column::nullable(attr::EXPORT_TO, "TEXT"),
+                Column::nullable(attr::EXPORT_ROWS, "INTEGER"),
             ],
             constraints: &[],
         },
@@ -251,6 +284,8 @@ const INDEXES: &str = r#"
 CREATE INDEX IF NOT EXISTS byStatus ON applications ("status", "receivedAt");
 CREATE INDEX IF NOT EXISTS tokens_by_application ON tokens ("applicationId");
 CREATE INDEX IF NOT EXISTS counters_by_expiry ON counters ("expiresAt");
+CREATE INDEX IF NOT EXISTS documents_by_application ON documents ("applicationId");
+CREATE INDEX IF NOT EXISTS document_requests_by_application ON document_requests ("applicationId");
 CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
     BEGIN SELECT RAISE(ABORT, 'the audit is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
