@@ -27,9 +27,9 @@ pub const ENV_COGNITO_DOMAIN: &str = "COGNITO_DOMAIN";
 pub const ENV_COGNITO_CLIENT_ID: &str = "COGNITO_CLIENT_ID";
 /// The template's `PublicBaseUrl`: the console is `<it>/admin/`.
 pub const ENV_PUBLIC_BASE_URL: &str = "PUBLIC_BASE_URL";
-/// The documents bucket (`shared::documents::settings::ENV_BUCKET`): the
-/// documents page uploads to it, so its policy names the bucket's origin.
-pub const ENV_DOCUMENTS_BUCKET: &str = "DOCUMENTS_BUCKET";
+/// The documents bucket: the documents page uploads to it, so its policy
+/// names the bucket's origin.
+pub const ENV_DOCUMENTS_BUCKET: &str = shared::documents::settings::ENV_BUCKET;
 /// Set by Lambda: the bucket's region is the stack's.
 pub const ENV_REGION: &str = "AWS_REGION";
 

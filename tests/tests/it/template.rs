@@ -535,7 +535,8 @@ fn functions_get_the_environment_their_code_reads() {
 
     // The web function: the console's sign-in, only with PublicBaseUrl (the
     // client has an OAuth flow only then); else empty, and the console says
-    // it is not configured.
+    // it is not configured. And the bucket's name, for the documents page's
+    // connect-src.
     let with_base_url = |value: Value| json!({ "Fn::If": ["HasPublicBaseUrl", value, ""] });
     assert_eq!(
         environment(CATCH_ALL_FUNCTION),
@@ -548,6 +549,7 @@ fn functions_get_the_environment_their_code_reads() {
             ),
             (web::ENV_COGNITO_CLIENT_ID.to_owned(), with_base_url(reference("OperatorConsoleClient"))),
             (web::ENV_PUBLIC_BASE_URL.to_owned(), with_base_url(reference("PublicBaseUrl"))),
+            (web::ENV_DOCUMENTS_BUCKET.to_owned(), documents_bucket_name(&template)),
         ])
     );
     // The same domain as the sign-in page the stack reports.
