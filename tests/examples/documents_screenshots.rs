@@ -1,7 +1,8 @@
 //! Screenshots of the documents page (web/documents/), the page of the
 //! 資料提出のお願い mail's link, at 1280 and 375 px wide, into the committed
 //! `docs/screenshots/` (or DIR): the request with two files uploaded and one
-//! refused before upload (its type). Run through `scripts/screenshots`.
+//! refused before upload (its type); and at 1280 px the console's detail
+//! once they are submitted (資料確認待ち, 提出書類). Run through `scripts/screenshots`.
 
 use anyhow::{Context, Result};
 use base64::Engine as _;
@@ -11,7 +12,8 @@ use serde_json::json;
 use std::path::PathBuf;
 use std::time::Duration;
 
-const WIDTHS: [(u32, u32); 2] = [(1280, 860), (375, 812)];
+// 1280 px last: it goes on to submit, after which the link takes no more files.
+const WIDTHS: [(u32, u32); 2] = [(375, 812), (1280, 860)];
 
 #[tokio::main]
 async fn main() -> Result<()> {
@@ -66,6 +68,30 @@ async fn main() -> Result<()> {
             let png = browser.full_page_png(width, height).await?;
             let path = out.join(format!("documents-{width}-upload.png"));
             std::fs::write(&path, png).with_context(|| format!("writing {}", path.display()))?;
+            println!("{}", path.display());
+            if width != 1280 {
+                return anyhow::Ok(());
+            }
+            // Submitted, as the operator then sees it: 資料確認待ち and the documents.
+            browser.click("docs-submit").await?;
+            browser.wait_until("!document.getElementById('docs-done').hidden").await?;
+            let (email, password) = site.operator()?;
+            browser
+                .client
+                .goto(&site.api(&format!("/admin/?view=detail&id={}", applied.application_id)))
+                .await?;
+            browser.wait_until("document.documentElement.dataset.view === 'signin'").await?;
+            browser.type_into("signin-email", &email).await?;
+            browser.type_into("signin-password", &password).await?;
+            browser.click("signin-submit").await?;
+            browser
+                .wait_until("document.documentElement.dataset.view === 'detail' && document.querySelectorAll('#documents-rows tr').length === 2")
+                .await?;
+            browser.eval("document.activeElement.blur(); document.getElementById('documents-title').scrollIntoView()").await?;
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            let path = out.join("console-1280-documents.png");
+            std::fs::write(&path, browser.client.screenshot().await?)
+                .with_context(|| format!("writing {}", path.display()))?;
             println!("{}", path.display());
             anyhow::Ok(())
         };
