@@ -55,6 +55,9 @@ pub struct Config {
     pub admin_settings: admin::Settings,
     /// The documents' limits (`DOCUMENT_MAX_*`, as on Lambda).
     pub documents: documents::Settings,
+    /// `DOCUMENT_RETENTION_DAYS`: each purge deletes the files of
+    /// applications decided that many days ago (0: kept until erased).
+    pub document_retention_days: u32,
     /// [`HEADER_READ_TIMEOUT`] unless a test shortens it.
     pub header_read_timeout: Duration,
     /// [`BODY_READ_TIMEOUT`] unless a test shortens it.
@@ -89,6 +92,7 @@ impl Config {
             settings: submit::Settings::default(),
             admin_settings: admin::Settings::default(),
             documents: documents::Settings::default(),
+            document_retention_days: shared::documents::settings::DEFAULT_RETENTION_DAYS,
             header_read_timeout: HEADER_READ_TIMEOUT,
             body_read_timeout: BODY_READ_TIMEOUT,
             purge_every: PURGE_EVERY,

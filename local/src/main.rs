@@ -88,6 +88,8 @@ async fn main() -> anyhow::Result<()> {
     config.settings = submit::Settings::from_env()?;
     config.admin_settings = admin::Settings::from_env().map_err(anyhow::Error::msg)?;
     config.documents = documents::Settings::from_env().map_err(anyhow::Error::msg)?;
+    config.document_retention_days =
+        shared::documents::settings::retention_days(&|name: &str| std::env::var(name).ok())?;
     config.undecided_retention =
         shared::store::retention::UndecidedRetention::from_env().map_err(anyhow::Error::msg)?;
     if args.aws {

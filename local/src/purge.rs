@@ -29,7 +29,7 @@ pub(crate) async fn purge_expired(
     tracing::info!(purged, "expired records purged");
     retention.erase_undecided(&store).await;
     sweep(&store, &outbox).await;
-    sweep_files(&store, &files).await;
+    sweep_files(&store, &files, retention.documents_days).await;
     Ok(tokio::spawn(async move {
         let mut every = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
         loop {
@@ -40,7 +40,7 @@ pub(crate) async fn purge_expired(
             }
             retention.erase_undecided(&store).await;
             sweep(&store, &outbox).await;
-            sweep_files(&store, &files).await;
+            sweep_files(&store, &files, retention.documents_days).await;
         }
     }))
 }
@@ -55,12 +55,24 @@ async fn sweep(store: &SqliteStore, outbox: &OutboxMailer) {
 
 /// The files of what the store no longer has (erased, or deleted by a
 /// retention), and uploads a day old that nobody submitted.
-pub(crate) async fn sweep_files(store: &SqliteStore, files: &LocalFiles) {
-    use shared::store::{Record, Review};
+pub(crate) async fn sweep_files(store: &SqliteStore, files: &LocalFiles, retention_days: u32) {
+    use shared::store::{Documents, Record, Review, plan};
     let mut gone = std::collections::HashSet::new();
+    let now = Timestamp::now();
     for id in files.kept_applications() {
         match store.record(id).await {
-            Ok(Some((Record::Live(_), _))) => {}
+            Ok(Some((Record::Live(stored), history))) => {
+                // Past DOCUMENT_RETENTION_DAYS after the final decision: the
+                // files go (below), then their records.
+                let decided_at = history.last().map_or(stored.receipt.received_at, |entry| entry.at);
+                if plan::documents_due(&stored, decided_at, now, retention_days) {
+                    if let Err(error) = store.forget_documents(id).await {
+                        tracing::warn!(%error, "forgetting documents past their retention failed");
+                        continue;
+                    }
+                    gone.insert(id);
+                }
+            }
             Ok(None | Some((Record::Erased(_), _))) => {
                 gone.insert(id);
             }
@@ -82,6 +94,8 @@ pub(crate) async fn sweep_files(store: &SqliteStore, files: &LocalFiles) {
 pub(crate) struct Retention {
     pub(crate) key: IdentifierKey,
     pub(crate) undecided: UndecidedRetention,
+    /// `DOCUMENT_RETENTION_DAYS`: files go this long after the final decision (0: kept).
+    pub(crate) documents_days: u32,
 }
 
 impl Retention {

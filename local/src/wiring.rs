@@ -103,7 +103,11 @@ pub(crate) async fn functions(
             let store = Arc::new(SqliteStore::open_dir(&config.data_dir)?);
             let mailer = OutboxMailer::new(&config.data_dir);
             let key = IdentifierKey::load_or_create(&config.data_dir)?;
-            let retention = Retention { key: key.clone(), undecided: config.undecided_retention };
+            let retention = Retention {
+                key: key.clone(),
+                undecided: config.undecided_retention,
+                documents_days: config.document_retention_days,
+            };
             let files = LocalFiles::open(&config.data_dir)?;
             purger = Some(
                 purge_expired(

@@ -27,11 +27,8 @@ pub const ENV_COGNITO_DOMAIN: &str = "COGNITO_DOMAIN";
 pub const ENV_COGNITO_CLIENT_ID: &str = "COGNITO_CLIENT_ID";
 /// The template's `PublicBaseUrl`: the console is `<it>/admin/`.
 pub const ENV_PUBLIC_BASE_URL: &str = "PUBLIC_BASE_URL";
-/// The documents bucket: the documents page uploads to it, so its policy
-/// names the bucket's origin.
-pub const ENV_DOCUMENTS_BUCKET: &str = shared::documents::settings::ENV_BUCKET;
-/// Set by Lambda: the bucket's region is the stack's.
-pub const ENV_REGION: &str = "AWS_REGION";
+/// The documents bucket's origin, which the documents page uploads to.
+pub const ENV_DOCUMENTS_UPLOAD_ORIGIN: &str = "DOCUMENTS_UPLOAD_ORIGIN";
 
 /// The site: the embedded files and the console's configuration, set up once
 /// per cold start.
@@ -39,23 +36,22 @@ pub struct Site {
     console: ConsoleConfig,
     /// The policy of the console's pages ([`ConsoleConfig::content_security_policy`]).
     console_policy: HeaderValue,
-    /// The documents page's ([`http::site::documents_policy`]): it uploads to the bucket.
+    /// The policy of the documents page ([`http::documents_policy`]).
     documents_policy: HeaderValue,
 }
 
 impl Site {
     pub fn new(console: ConsoleConfig) -> Self {
-        let console_policy = HeaderValue::from_str(&console.content_security_policy())
-            .expect("a checked origin makes a valid header value");
-        Site { console, console_policy, documents_policy: HeaderValue::from_static(CONTENT_SECURITY_POLICY) }
+        Site::with_upload_origin(console, None)
     }
 
-    /// The documents page may connect to `origin` (the bucket's,
-    /// [`http::site::bucket_origin`]), where its files go.
-    pub fn with_upload_origin(mut self, origin: &str) -> Self {
-        self.documents_policy = HeaderValue::from_str(&http::site::documents_policy(Some(origin)))
+    /// With the bucket's origin, which the documents page may reach.
+    pub fn with_upload_origin(console: ConsoleConfig, upload_origin: Option<&str>) -> Self {
+        let console_policy = HeaderValue::from_str(&console.content_security_policy())
             .expect("a checked origin makes a valid header value");
-        self
+        let documents_policy = HeaderValue::from_str(&http::documents_policy(upload_origin))
+            .expect("a checked origin makes a valid header value");
+        Site { console, console_policy, documents_policy }
     }
 
     /// The console's sign-in from the environment: Cognito when the three
@@ -67,12 +63,7 @@ impl Site {
             &var(ENV_COGNITO_CLIENT_ID),
             &var(ENV_PUBLIC_BASE_URL),
         )?;
-        let site = Site::new(console);
-        // Without a bucket (a stack without documents) the page keeps the pages' policy.
-        Ok(match http::site::bucket_origin(&var(ENV_DOCUMENTS_BUCKET), &var(ENV_REGION)) {
-            Some(origin) => site.with_upload_origin(&origin),
-            None => site,
-        })
+        Ok(Site::with_upload_origin(console, Some(&var(ENV_DOCUMENTS_UPLOAD_ORIGIN))))
     }
 
     pub async fn handle(&self, req: Request) -> Response<Body> {
@@ -90,7 +81,7 @@ impl Site {
         }
         let policy = if console::is_console_path(path) {
             self.console_policy.clone()
-        } else if http::site::is_documents_page(path) {
+        } else if http::is_documents_path(path) {
             self.documents_policy.clone()
         } else {
             HeaderValue::from_static(CONTENT_SECURITY_POLICY)
@@ -341,35 +332,6 @@ mod tests {
         assert_eq!(page.headers()[header::CONTENT_SECURITY_POLICY], CONTENT_SECURITY_POLICY);
     }
 
-    /// The documents page uploads to the bucket: its policy names the
-    /// bucket's origin in `connect-src`, and no other page's does.
-    #[tokio::test]
-    async fn the_documents_page_may_connect_to_the_bucket_and_the_others_may_not() {
-        let origin = "https://partners-documents-1a2b.s3.ap-northeast-1.amazonaws.com";
-        let site = Site::new(ConsoleConfig::Unavailable).with_upload_origin(origin);
-        let documents_policy = format!("{CONTENT_SECURITY_POLICY}; connect-src 'self' {origin}");
-        for path in ["/documents", "/documents/", "/documents/index.html"] {
-            let response = site.handle(request("GET", path)).await;
-            assert_eq!(response.status(), StatusCode::OK, "{path}");
-            assert_eq!(
-                response.headers()[header::CONTENT_SECURITY_POLICY],
-                documents_policy.as_str(),
-                "{path}"
-            );
-        }
-        for path in ["/", "/verify", "/admin/", "/js/documents.js"] {
-            let response = site.handle(request("GET", path)).await;
-            assert_eq!(
-                response.headers()[header::CONTENT_SECURITY_POLICY],
-                CONTENT_SECURITY_POLICY,
-                "{path}"
-            );
-        }
-        // Without a bucket the page has the pages' own policy.
-        let page = handle(request("GET", "/documents")).await;
-        assert_eq!(page.headers()[header::CONTENT_SECURITY_POLICY], CONTENT_SECURITY_POLICY);
-    }
-
     /// `default-src` stands in for neither `base-uri` nor `form-action`: the
     /// pages and the console (with and without Cognito) say them outright.
     #[tokio::test]
@@ -377,12 +339,6 @@ mod tests {
         for (site, path) in [
             (Site::new(ConsoleConfig::Unavailable), "/"),
             (Site::new(ConsoleConfig::Unavailable), "/verify"),
-            (Site::new(ConsoleConfig::Unavailable), "/documents"),
-            (
-                Site::new(ConsoleConfig::Unavailable)
-                    .with_upload_origin("https://b.s3.ap-northeast-1.amazonaws.com"),
-                "/documents",
-            ),
             (Site::new(ConsoleConfig::Unavailable), "/admin"),
             (cognito(), "/admin"),
             (cognito(), "/admin/"),

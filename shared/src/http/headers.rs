@@ -13,6 +13,30 @@ use lambda_http::{Body, Response};
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; \
      base-uri 'none'; form-action 'self'; object-src 'none'";
 
+/// The documents page (`/documents`) PUTs files straight to storage: on AWS
+/// the bucket's origin (`https://<bucket>.s3.<region>.amazonaws.com`, the
+/// web function's `DOCUMENTS_UPLOAD_ORIGIN`), which its policy adds to
+/// `connect-src`; locally the local server is the target, `'self'`.
+pub fn documents_policy(upload_origin: Option<&str>) -> String {
+    match upload_origin.map(str::trim).filter(|origin| is_origin(origin)) {
+        Some(origin) => format!("{CONTENT_SECURITY_POLICY}; connect-src 'self' {origin}"),
+        None => CONTENT_SECURITY_POLICY.to_owned(),
+    }
+}
+
+/// Whether `text` is an `https://host` origin with nothing a header or a
+/// policy could be split by.
+fn is_origin(text: &str) -> bool {
+    text.strip_prefix("https://").is_some_and(|host| {
+        !host.is_empty() && host.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':'))
+    })
+}
+
+/// Whether a path is the documents page's.
+pub fn is_documents_path(path: &str) -> bool {
+    path == "/documents" || path.starts_with("/documents/")
+}
+
 /// No link or request of the form's needs to tell the next site where the
 /// visitor came from (the form's URL would say that someone applied).
 pub const REFERRER_POLICY: &str = "no-referrer";
@@ -118,5 +142,20 @@ mod tests {
         assert!(with("*"));
         assert!(!with("\"postal-1999-01-r1\""));
         assert!(!if_none_match(&HeaderMap::new(), ours));
+    }
+
+    #[test]
+    fn the_documents_page_may_reach_the_bucket_only() {
+        let bucket = "https://partner-documents-1.s3.ap-northeast-1.amazonaws.com";
+        assert_eq!(
+            documents_policy(Some(bucket)),
+            format!("{CONTENT_SECURITY_POLICY}; connect-src 'self' {bucket}")
+        );
+        assert_eq!(documents_policy(None), CONTENT_SECURITY_POLICY);
+        for bad in ["", "http://bucket.example", "https://a.example; script-src *", "https://a b"] {
+            assert_eq!(documents_policy(Some(bad)), CONTENT_SECURITY_POLICY, "{bad}");
+        }
+        assert!(is_documents_path("/documents/") && is_documents_path("/documents/app.js"));
+        assert!(!is_documents_path("/documentsx") && !is_documents_path("/"));
     }
 }

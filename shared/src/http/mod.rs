@@ -17,7 +17,8 @@ pub use decode::{MAX_BODY_BYTES, decode_json, require_method};
 pub use error::{ApiError, ErrorCode};
 pub use headers::{
     CONTENT_SECURITY_POLICY, PERMISSIONS_POLICY, PERMISSIONS_POLICY_HEADER, REFERRER_POLICY,
-    RETRY_AFTER_SECS, STRICT_TRANSPORT_SECURITY, for_api_gateway, if_none_match, secure,
+    RETRY_AFTER_SECS, STRICT_TRANSPORT_SECURITY, documents_policy, for_api_gateway, if_none_match,
+    is_documents_path, secure,
 };
 pub use response::{invalid, json, validated};
 pub use source::source_ip;

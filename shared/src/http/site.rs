@@ -44,38 +44,6 @@ pub fn served_file(path: &str) -> Option<Cow<'_, str>> {
     allowed.then_some(relative)
 }
 
-/// Whether `path` is the documents page's HTML (with or without its slash),
-/// whose policy must let it upload to the documents bucket ([`documents_policy`]).
-pub fn is_documents_page(path: &str) -> bool {
-    matches!(path, "/documents" | "/documents/" | "/documents/index.html")
-}
-
-/// The origin a presigned URL of `bucket` in `region` names (virtual-hosted
-/// style, the SDK's default): `https://<bucket>.s3.<region>.amazonaws.com`.
-/// `None` unless both are plain DNS labels (a bucket name of S3's rules
-/// without dots, a region such as `ap-northeast-1`): nothing a policy could be
-/// split at.
-pub fn bucket_origin(bucket: &str, region: &str) -> Option<String> {
-    let label = |text: &str, max: usize| {
-        (1..=max).contains(&text.len())
-            && text.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-            && !text.starts_with('-')
-            && !text.ends_with('-')
-    };
-    (bucket.len() >= 3 && label(bucket, 63) && label(region, 30))
-        .then(|| format!("https://{bucket}.s3.{region}.amazonaws.com"))
-}
-
-/// The documents page's policy: the pages' own, and the upload target's
-/// origin in `connect-src` (on AWS the bucket; locally the target is the
-/// page's own origin and `None` keeps the pages' policy).
-pub fn documents_policy(upload_origin: Option<&str>) -> Cow<'static, str> {
-    match upload_origin {
-        Some(origin) => format!("{}; connect-src 'self' {origin}", super::CONTENT_SECURITY_POLICY).into(),
-        None => super::CONTENT_SECURITY_POLICY.into(),
-    }
-}
-
 /// The `Content-Type` for a MIME type: text types, JavaScript, JSON and SVG
 /// say UTF-8 (every file in `web/` is), so that no browser guesses.
 pub fn content_type(essence: &str) -> Cow<'_, str> {
@@ -131,37 +99,6 @@ mod tests {
         ] {
             assert_eq!(served_file(path), None, "{path}");
         }
-    }
-
-    #[test]
-    fn the_documents_page_may_connect_to_its_bucket_only() {
-        for path in ["/documents", "/documents/", "/documents/index.html"] {
-            assert!(is_documents_page(path), "{path}");
-        }
-        for path in ["/", "/verify", "/documents/x", "/js/documents.js", "/css/documents.css"] {
-            assert!(!is_documents_page(path), "{path}");
-        }
-        assert_eq!(
-            bucket_origin("partners-documents-1a2b3c", "ap-northeast-1").as_deref(),
-            Some("https://partners-documents-1a2b3c.s3.ap-northeast-1.amazonaws.com")
-        );
-        for (bucket, region) in [
-            ("", "ap-northeast-1"),
-            ("ab", "ap-northeast-1"),
-            ("Upper", "ap-northeast-1"),
-            ("with.dot", "ap-northeast-1"),
-            ("a b", "ap-northeast-1"),
-            ("bucket; script-src *", "ap-northeast-1"),
-            ("bucket", ""),
-            ("bucket", "ap-northeast-1;"),
-        ] {
-            assert_eq!(bucket_origin(bucket, region), None, "{bucket:?} {region:?}");
-        }
-        let origin = bucket_origin("docs-bucket", "ap-northeast-1").unwrap();
-        let policy = documents_policy(Some(&origin));
-        assert!(policy.starts_with(super::super::CONTENT_SECURITY_POLICY), "{policy}");
-        assert!(policy.ends_with(&format!("; connect-src 'self' {origin}")), "{policy}");
-        assert_eq!(documents_policy(None), super::super::CONTENT_SECURITY_POLICY);
     }
 
     #[test]

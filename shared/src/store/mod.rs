@@ -230,6 +230,11 @@ pub trait Documents: Send + Sync {
         &self,
         application_id: ApplicationId,
     ) -> Result<Vec<crate::domain::Document>, Unavailable>;
+
+    /// Deletes the records of every document of an application whose files
+    /// are past their retention ([`plan::documents_due`]); the caller deletes
+    /// the files first. Idempotent.
+    async fn forget_documents(&self, application_id: ApplicationId) -> Result<usize, Unavailable>;
 }
 
 /// What only tools, samples, tests and the local server's restart ask: reads no request path makes.

@@ -677,6 +677,13 @@ pub fn submit_documents(
     Ok(DocumentsPlan { before, after, from: transition.from(), entry, documents, record })
 }
 
+/// Whether an application's files are past `DOCUMENT_RETENTION_DAYS`: its
+/// review is complete (a final status) and its last change, the final
+/// decision, was more than `days` ago. Never when `days` is 0 (kept until erased).
+pub fn documents_due(stored: &StoredApplication, decided_at: Timestamp, now: Timestamp, days: u32) -> bool {
+    days > 0 && stored.status.is_final() && decided_at.plus_secs(i64::from(days) * 86_400) < now
+}
+
 impl DocumentsPlan {
     pub fn outcome(&self) -> SubmitDocumentsOutcome {
         SubmitDocumentsOutcome::Submitted(self.after.clone(), self.documents.clone())
@@ -908,6 +915,19 @@ mod tests {
         let mut unverified = stored(Status::AwaitingVerification, 1);
         unverified.expires_at = rejected.expires_at;
         assert_eq!(due(&unverified), None);
+    }
+
+    #[test]
+    fn documents_go_their_retention_after_the_final_decision() {
+        let now = at("2026-12-06T12:00:00+09:00");
+        let decided = at("2026-09-01T12:00:00+09:00"); // 96 days before
+        assert!(documents_due(&stored(Status::Approved, 4), decided, now, 90));
+        assert!(documents_due(&stored(Status::Rejected, 4), decided, now, 90));
+        assert!(!documents_due(&stored(Status::Approved, 4), decided, now, 100), "not yet");
+        assert!(!documents_due(&stored(Status::Approved, 4), decided, now, 0), "0 keeps them");
+        for waiting in [Status::Received, Status::DocumentsRequested, Status::DocumentsSubmitted] {
+            assert!(!documents_due(&stored(waiting, 4), decided, now, 90), "{waiting:?}: no final decision");
+        }
     }
 
     #[test]

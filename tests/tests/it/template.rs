@@ -439,6 +439,9 @@ fn mail_environment_names() -> BTreeSet<String> {
         .map(str::to_owned)
         .collect();
     assert!(names.contains("MAIL_FROM"), "found no ENV_ constants in shared/src/mail/config.rs");
+    // The mail states the documents link's deadline (MailConfig reads it).
+    let mut names = names;
+    names.insert(shared::documents::settings::ENV_REQUEST_TTL_DAYS.to_owned());
     names
 }
 
@@ -535,8 +538,7 @@ fn functions_get_the_environment_their_code_reads() {
 
     // The web function: the console's sign-in, only with PublicBaseUrl (the
     // client has an OAuth flow only then); else empty, and the console says
-    // it is not configured. And the bucket's name, for the documents page's
-    // connect-src.
+    // it is not configured.
     let with_base_url = |value: Value| json!({ "Fn::If": ["HasPublicBaseUrl", value, ""] });
     assert_eq!(
         environment(CATCH_ALL_FUNCTION),
@@ -549,8 +551,20 @@ fn functions_get_the_environment_their_code_reads() {
             ),
             (web::ENV_COGNITO_CLIENT_ID.to_owned(), with_base_url(reference("OperatorConsoleClient"))),
             (web::ENV_PUBLIC_BASE_URL.to_owned(), with_base_url(reference("PublicBaseUrl"))),
-            (web::ENV_DOCUMENTS_BUCKET.to_owned(), documents_bucket_name(&template)),
+            (
+                web::ENV_DOCUMENTS_UPLOAD_ORIGIN.to_owned(),
+                json!({ "Fn::Sub": [
+                    "https://partner-documents-${StackUuid}.s3.${AWS::Region}.${AWS::URLSuffix}",
+                    { "StackUuid": { "Fn::Select": [2, { "Fn::Split": ["/", { "Ref": "AWS::StackId" }] }] } }
+                ] })
+            ),
         ])
+    );
+    // The page uploads to the bucket the documents function presigns for.
+    let upload_origin = &environment(CATCH_ALL_FUNCTION)[web::ENV_DOCUMENTS_UPLOAD_ORIGIN]["Fn::Sub"];
+    assert_eq!(
+        upload_origin[0].as_str().unwrap().trim_start_matches("https://").split('.').next(),
+        documents_bucket_name(&template)["Fn::Sub"][0].as_str()
     );
     // The same domain as the sign-in page the stack reports.
     let login = &template["Outputs"]["OperatorLoginUrl"]["Value"];
@@ -565,17 +579,13 @@ fn functions_get_the_environment_their_code_reads() {
 /// `IDENTIFIER_KEY_SECRET` (the crate exports no constants for them).
 const ADMIN_AUDIT_TABLE_ENV: &str = "AUDIT_TABLE_NAME";
 const ADMIN_REJECTED_RETENTION_ENV: &str = "REJECTED_RETENTION_DAYS";
-const ADMIN_DOCUMENT_REQUEST_TTL_ENV: &str = "DOCUMENT_REQUEST_TTL_DAYS";
-const ADMIN_DOCUMENT_RETENTION_ENV: &str = "DOCUMENT_RETENTION_DAYS";
-const ADMIN_DOCUMENT_MALWARE_SCANNING_ENV: &str = "DOCUMENT_MALWARE_SCANNING";
-
-/// The names the documents function reads (and the admin function the
-/// bucket's), as issue 22 gives them: functions/documents exports no
-/// constants yet.
-const DOCUMENTS_BUCKET_ENV: &str = "DOCUMENTS_BUCKET";
-const DOCUMENT_MAX_FILES_ENV: &str = "DOCUMENT_MAX_FILES";
-const DOCUMENT_MAX_FILE_BYTES_ENV: &str = "DOCUMENT_MAX_FILE_BYTES";
-const DOCUMENT_MAX_TOTAL_BYTES_ENV: &str = "DOCUMENT_MAX_TOTAL_BYTES";
+use shared::documents::settings::{
+    ENV_BUCKET as DOCUMENTS_BUCKET_ENV, ENV_MALWARE_SCANNING as ADMIN_DOCUMENT_MALWARE_SCANNING_ENV,
+    ENV_MAX_FILE_BYTES as DOCUMENT_MAX_FILE_BYTES_ENV, ENV_MAX_FILES as DOCUMENT_MAX_FILES_ENV,
+    ENV_MAX_TOTAL_BYTES as DOCUMENT_MAX_TOTAL_BYTES_ENV,
+    ENV_REQUEST_TTL_DAYS as ADMIN_DOCUMENT_REQUEST_TTL_ENV,
+    ENV_RETENTION_DAYS as ADMIN_DOCUMENT_RETENTION_ENV,
+};
 
 /// Rejected applications are deleted by the table's TTL once the retention the
 /// rejection sets has passed: a year by default, a parameter of the stack.

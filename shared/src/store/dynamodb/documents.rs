@@ -149,6 +149,21 @@ impl Documents for DynamoStore {
         Err(Unavailable("transaction conflicts persisted".into()))
     }
 
+    async fn forget_documents(&self, application_id: ApplicationId) -> Result<usize, Unavailable> {
+        let pk = layout::application_pk(application_id);
+        let documents = Self::documents_in(&self.application_items(application_id).await?)?;
+        for document in &documents {
+            self.client
+                .delete_item()
+                .table_name(&self.table)
+                .set_key(Some(super::keys(&pk, &layout::document_sk(document.document_id))))
+                .send()
+                .await
+                .map_err(sdk_unavailable)?;
+        }
+        Ok(documents.len())
+    }
+
     async fn documents_of(&self, application_id: ApplicationId) -> Result<Vec<Document>, Unavailable> {
         let items = self.application_items(application_id).await?;
         Ok(crate::store::documents::of_application(Self::documents_in(&items)?, application_id))

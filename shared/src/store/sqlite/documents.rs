@@ -37,6 +37,14 @@ impl Documents for SqliteStore {
         self.with_connection(move |connection| submit_in(connection, &submission)).await
     }
 
+    async fn forget_documents(&self, application_id: ApplicationId) -> Result<usize, Unavailable> {
+        self.with_connection(move |connection| {
+            connection
+                .execute(r#"DELETE FROM documents WHERE "applicationId" = ?1"#, [application_id.to_string()])
+        })
+        .await
+    }
+
     async fn documents_of(&self, application_id: ApplicationId) -> Result<Vec<Document>, Unavailable> {
         self.with_connection(move |connection| {
             let documents = documents_in(connection, &application_id.to_string())?;
