@@ -353,14 +353,80 @@ impl Site {
     }
 }
 
+impl Site {
+    /// Asks for documents about `applied` as an operator does (`POST
+    /// …/decisions`, `request_documents` at `expected_version`, with
+    /// `message`) and returns the link of the 資料提出のお願い mail it sends.
+    pub async fn request_documents(
+        &self,
+        applied: &Verified,
+        expected_version: u64,
+        message: &str,
+    ) -> Result<String> {
+        let before = self.outbox_mails()?.iter().filter(|m| is_documents_request(m, &applied.email)).count();
+        let token = self.operator_token().await?;
+        let path = shared::routes::ADMIN_DECISIONS.path.replace("{applicationId}", &applied.application_id);
+        let answer = reqwest::Client::new()
+            .post(self.api(&path))
+            .bearer_auth(&token)
+            .header("Idempotency-Key", test_support::unique("harness-documents-"))
+            .json(&json!({"decision": "request_documents", "expectedVersion": expected_version, "message": message}))
+            .send()
+            .await?;
+        let status = answer.status();
+        if status != reqwest::StatusCode::OK {
+            bail!("asking for documents: {status} {}", answer.text().await.unwrap_or_default());
+        }
+        self.documents_link(&applied.email, before + 1).await
+    }
+
+    /// The link of the `count`th 資料提出のお願い mail to `to` (waiting for
+    /// it), on this site's origin, rebuilt from its token (64 hex digits).
+    pub async fn documents_link(&self, to: &str, count: usize) -> Result<String> {
+        let mails = self.wait_for_mails(count, |m| is_documents_request(m, to)).await?;
+        let text = &mails.get(count - 1).context("the 資料提出のお願い mail")?.text;
+        let link = documents_link_in(text)?;
+        let token: String = link
+            .split_once("#token=")
+            .context("a token")?
+            .1
+            .chars()
+            .take_while(char::is_ascii_hexdigit)
+            .collect();
+        if token.len() != 64 {
+            bail!("not a 64-digit token: {link}");
+        }
+        Ok(format!("{}documents#token={token}", self.url()))
+    }
+}
+
+fn is_documents_request(mail: &OutboxMail, to: &str) -> bool {
+    mail.kind == "documents-requested" && mail.to == to
+}
+
 /// The verification link (`http…/verify#token=…`) of a mail's text.
 pub fn link_in(text: &str) -> Result<String> {
-    let start = text.find("http://").or_else(|| text.find("https://")).context("no link in the mail")?;
-    let link: String = text[start..].chars().take_while(|c| !c.is_whitespace()).collect();
-    if !link.contains("/verify#token=") {
-        bail!("not a verification link: {link}");
+    link_to(text, "/verify#token=").context("the verification link")
+}
+
+/// The documents link (`http…/documents#token=…`) of a 資料提出のお願い mail's text.
+pub fn documents_link_in(text: &str) -> Result<String> {
+    link_to(text, "/documents#token=").context("the documents link")
+}
+
+/// The first link of `text` that contains `marker`.
+fn link_to(text: &str, marker: &str) -> Result<String> {
+    let links = text
+        .match_indices("http")
+        .map(|(start, _)| text[start..].chars().take_while(|c| !c.is_whitespace()).collect::<String>());
+    let mut seen = Vec::new();
+    for link in links {
+        if (link.starts_with("http://") || link.starts_with("https://")) && link.contains(marker) {
+            return Ok(link);
+        }
+        seen.push(link);
     }
-    Ok(link)
+    bail!("no link with {marker} in the mail (links: {seen:?})")
 }
 
 async fn start_local(port: u16, data_dir: &Path, configure: &Configure) -> Result<local::Running> {

@@ -2,3 +2,4 @@
 
 pub mod browser;
 pub mod oauth;
+pub mod sample_files;

@@ -76,6 +76,25 @@ export function confirmVerification(token) {
   return request(ROUTES.CONFIRM, { body: { token }, timeoutMs: 30000 });
 }
 
+/** What a documents link asks for, and what was sent with it (changes nothing). */
+export function previewDocuments(token) {
+  return request(ROUTES.DOCUMENTS_PREVIEW, { body: { token }, timeoutMs: 15000 });
+}
+
+/** An upload target for one file: `{documentId, upload: {method, url, headers | fields}}`. */
+export function requestUpload(token, { fileName, contentType, size }) {
+  return request(ROUTES.DOCUMENTS_UPLOAD, { body: { token, fileName, contentType, size }, timeoutMs: 15000 });
+}
+
+/** Submits the uploaded files; the same key and body replay the answer. */
+export function submitDocuments(token, documentIds, idempotencyKey) {
+  return request(ROUTES.DOCUMENTS_SUBMISSION, {
+    body: { token, documentIds },
+    headers: { 'Idempotency-Key': idempotencyKey },
+    timeoutMs: 30000,
+  });
+}
+
 export function lookupPostal(code) {
   // Addresses are public and cacheable (Cache-Control, ETag), unlike applications.
   return request(ROUTES.POSTAL, { params: { code }, timeoutMs: 10000, cache: 'default' });

@@ -10,6 +10,7 @@
 import * as api from './api.js';
 import { setBusy } from './busy.js';
 import { ERROR_CODES, STATUSES } from './fields.js';
+import { clearHash, tokenFromHash } from './link-token.js';
 import { formatTime, renderRows } from './review.js';
 
 const MESSAGES = {
@@ -23,13 +24,6 @@ const MESSAGES = {
 const SECTIONS = ['verify-loading', 'verify-preview', 'verify-done', 'verify-used', 'verify-failed'];
 const AWAITING_VERIFICATION = 'awaiting_verification';
 const $ = (id) => document.getElementById(id);
-
-/** The token of `#token=…`, or null. */
-export function tokenFromHash(hash) {
-  const params = new URLSearchParams((hash || '').replace(/^#/, ''));
-  const token = (params.get('token') || '').trim();
-  return /^[0-9a-fA-F]{64}$/.test(token) ? token : null;
-}
 
 function show(id) {
   for (const section of SECTIONS) $(section).hidden = section !== id;
@@ -100,8 +94,7 @@ async function confirm(token) {
 
 async function start() {
   const token = tokenFromHash(location.hash);
-  // Out of the address bar (and so of bookmarks and shared screens).
-  history.replaceState(null, '', location.pathname + location.search);
+  clearHash();
   if (!token) {
     fail(MESSAGES.malformed);
     return;

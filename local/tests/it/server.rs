@@ -88,7 +88,7 @@ async fn pages_and_console_restrict_base_forms_and_plugins() {
     let data = tempfile::tempdir().unwrap();
     let running = local::start(local::Config::new(0, data.path())).await.unwrap();
     let client = reqwest::Client::new();
-    for path in ["/", "/verify", "/admin", "/admin/", "/admin/config.json"] {
+    for path in ["/", "/verify", "/documents", "/admin", "/admin/", "/admin/config.json"] {
         let response = client.get(format!("http://{}{path}", running.addr)).send().await.unwrap();
         assert_eq!(response.status().as_u16(), 200, "{path}");
         let csp = response.headers()["content-security-policy"].to_str().unwrap().to_owned();

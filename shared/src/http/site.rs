@@ -12,13 +12,13 @@ pub const FILES: [&str; 3] = ["index.html", "favicon.svg", "favicon.ico"];
 
 /// Directories of `web/` served whole: the style sheet, the ES modules, the
 /// texts of the terms and the privacy notice (fetched by `js/terms.js`), the
-/// verification page, and the operators' console.
-pub const DIRS: [&str; 5] = ["css/", "js/", "content/", "verify/", "admin/"];
+/// verification page, the documents page, and the operators' console.
+pub const DIRS: [&str; 6] = ["css/", "js/", "content/", "verify/", "documents/", "admin/"];
 
 /// Pages that are a directory's `index.html`, served also without the
-/// trailing slash: the verification link is `…/verify#token=…`, and an
-/// operator may type `…/admin`.
-pub const PAGES: [&str; 2] = ["verify", "admin"];
+/// trailing slash: the verification link is `…/verify#token=…`, the
+/// documents link `…/documents#token=…`, and an operator may type `…/admin`.
+pub const PAGES: [&str; 3] = ["verify", "documents", "admin"];
 
 /// The file under `web/` that a request path names, when the page needs it:
 /// `index.html` for `/` (and for a directory); nothing for hidden files, empty
@@ -71,6 +71,9 @@ mod tests {
             ("/content/terms.txt", "content/terms.txt"),
             ("/verify", "verify/index.html"),
             ("/verify/", "verify/index.html"),
+            ("/documents", "documents/index.html"),
+            ("/documents/", "documents/index.html"),
+            ("/css/documents.css", "css/documents.css"),
             ("/admin", "admin/index.html"),
             ("/admin/", "admin/index.html"),
             ("/admin/js/console.js", "admin/js/console.js"),
@@ -114,7 +117,7 @@ mod tests {
     #[test]
     fn every_page_links_the_icon() {
         let web = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../web");
-        for page in ["index.html", "verify/index.html", "admin/index.html"] {
+        for page in ["index.html", "verify/index.html", "documents/index.html", "admin/index.html"] {
             let html = std::fs::read_to_string(web.join(page)).unwrap();
             let up = "../".repeat(page.matches('/').count());
             let link = format!(r#"<link rel="icon" href="{up}favicon.svg" type="image/svg+xml">"#);

@@ -772,7 +772,7 @@ fn the_page_takes_its_routes_from_the_generated_module() {
 
 #[test]
 fn the_page_has_no_inline_script_or_style() {
-    for page in ["index.html", "verify/index.html"] {
+    for page in ["index.html", "verify/index.html", "documents/index.html"] {
         let html = std::fs::read_to_string(integration_tests::browser::web_dir().join(page)).unwrap();
         assert!(
             !html.contains("<script>") && !html.contains(" style=") && !html.contains("<style"),

@@ -5,6 +5,7 @@
 mod browser;
 mod cognito;
 mod console;
+mod documents;
 mod harness;
 mod template;
 mod watch;

@@ -68,6 +68,9 @@ export function decide(applicationId, { decision, expectedVersion, message }, id
   return send(ROUTES.ADMIN_DECISIONS, { params: { applicationId }, body, headers: { 'Idempotency-Key': idempotencyKey } });
 }
 
+/** A download link for one submitted document, valid for a few minutes: `{url, expiresAt}`. */
+export const documentLink = (applicationId, documentId) => send(ROUTES.ADMIN_DOCUMENT, { params: { applicationId, documentId } });
+
 export const erase = (applicationId, reason) => send(ROUTES.ADMIN_ERASURE, { params: { applicationId }, body: { reason } });
 
 /** A public route: the postal code's addresses (for the reviewer's check). */

@@ -6,6 +6,7 @@ import { reviewRows } from '../../js/field-table.js';
 import * as api from './client.js';
 import * as checks from './checks.js';
 import * as decisionDialog from './decision.js';
+import * as documents from './documents.js';
 import * as erasureDialog from './erasure.js';
 import { $, announce, fill, focusOn, h, notice } from './dom.js';
 import { actorLabel, dateTime, erasureReasonLabel, historyLabel, statusClass, statusLabel } from './format.js';
@@ -33,8 +34,9 @@ function historyRows(history) {
       h('td', {}, historyLabel(entry.action)),
       h('td', { class: 'break' }, actorLabel(entry.actor)),
       h('td', {}, entry.toStatus ? `${entry.fromStatus ? `${statusLabel(entry.fromStatus)} → ` : ''}${statusLabel(entry.toStatus)}` : '—'),
-      // A message (a request, a rejection's reason), or an erasure's reason code.
-      h('td', { class: 'message' }, entry.message || (entry.reason ? erasureReasonLabel(entry.reason) : '')),
+      // A message (a request, a rejection's reason), an erasure's reason code,
+      // or how many files a submission of documents had.
+      h('td', { class: 'message' }, entry.message || (entry.reason ? erasureReasonLabel(entry.reason) : '') || (entry.files ? `${entry.files}ファイル` : '')),
     ),
   );
 }
@@ -78,6 +80,9 @@ function decideNote(detail) {
     const code = detail.partnerCode ? `(取次店コード ${detail.partnerCode})` : '';
     return `${status.label}済みです${code}。審査は完了しています。`;
   }
+  if (detail.status === 'documents_submitted') {
+    return '申込者が資料を提出しました。提出書類を確認して、審査の結果を選んでください。足りない資料は、もう一度依頼できます(前のリンクは使えなくなります)。';
+  }
   return '内容と確認結果を見て、審査の結果を選んでください。どの操作も、実行前に確認画面が開きます。';
 }
 
@@ -112,6 +117,7 @@ export function render(detail) {
   erased.hidden = Boolean(application);
   erased.textContent = application ? '' : `このお申し込みの個人情報は ${dateTime(detail.erasedAt)} に消去されました。`;
   fill($('detail-fields'), application ? fieldRows(application) : []);
+  documents.render(detail);
   fill($('detail-history'), historyRows(detail.history));
   $('decide-note').textContent = decideNote(detail);
   fill($('decide-buttons'), decisionButtons(detail));

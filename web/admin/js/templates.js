@@ -1,5 +1,7 @@
 // Message templates for the decision dialog: a starting point the operator
 // edits before sending (the message goes verbatim into the applicant's mail).
+// 資料提出のお願い carries the link to the documents page (web/documents/):
+// files are submitted there, never as replies with attachments.
 
 export const TEMPLATES = {
   request_documents: [
@@ -8,7 +10,7 @@ export const TEMPLATES = {
       text:
         'お申し込みの審査のため、次の資料のご提出をお願いいたします。\n\n' +
         '・履歴事項全部証明書(発行から3か月以内のもの)の写し\n\n' +
-        'このメールへの返信に添付してお送りください。ご不明な点がございましたら、お気軽にお問い合わせください。',
+        'このメールに記載のリンクから、ファイル(PDF・JPEG・PNG)でご提出ください。ご不明な点がございましたら、お気軽にお問い合わせください。',
     },
     {
       label: '本人確認書類',
@@ -16,13 +18,13 @@ export const TEMPLATES = {
         'お申し込みの審査のため、次の資料のご提出をお願いいたします。\n\n' +
         '・ご担当者さまの本人確認書類(運転免許証など)の写し\n' +
         '・開業届の控えなど、事業を営んでいることが分かる書類の写し\n\n' +
-        'このメールへの返信に添付してお送りください。',
+        'このメールに記載のリンクから、ファイル(PDF・JPEG・PNG)でご提出ください。',
     },
     {
       label: '事業内容の確認',
       text:
         'お申し込みの審査のため、貴社の事業内容と、当社サービスをご紹介いただく予定のお客さまについて、' +
-        '簡単にご説明いただけますでしょうか。\n\nこのメールへの返信でお知らせください。',
+        '簡単にご説明いただけますでしょうか。\n\nご説明を記した書面(形式は自由です)を、このメールに記載のリンクからPDFでご提出ください。',
     },
   ],
   reject: [

@@ -1,0 +1,43 @@
+// Files as people read them: sizes in KB/MB and the accepted types' names,
+// the same on the documents page (web/documents/) and in the console.
+
+const KB = 1024;
+const MB = 1024 * 1024;
+
+/**
+ * `350KB`, `1.2MB`, `10MB`: binary units (the limits are MiB), whole KB
+ * rounded up so that a small file never reads as 0KB, MB to one decimal
+ * place unless whole.
+ */
+export function formatSize(bytes) {
+  const n = Number(bytes);
+  if (!Number.isFinite(n) || n < 0) return '';
+  const kb = Math.ceil(n / KB);
+  if (kb < 1024) return `${kb.toLocaleString('ja-JP')}KB`;
+  const mb = Math.round((n / MB) * 10) / 10;
+  return `${mb.toLocaleString('ja-JP', { maximumFractionDigits: 1 })}MB`;
+}
+
+/** The accepted types: their names, and the file name endings a browser may give no type for. */
+export const FILE_TYPES = [
+  { contentType: 'application/pdf', label: 'PDF', extensions: ['pdf'] },
+  { contentType: 'image/jpeg', label: 'JPEG画像', extensions: ['jpg', 'jpeg'] },
+  { contentType: 'image/png', label: 'PNG画像', extensions: ['png'] },
+];
+
+/** `PDF`, `JPEG画像`, `PNG画像`, or the type itself. */
+export function typeLabel(contentType) {
+  const type = FILE_TYPES.find((t) => t.contentType === contentType);
+  return type ? type.label : contentType || '—';
+}
+
+/**
+ * The content type to declare for a chosen file: the browser's, or (when it
+ * gives none) the one its name's ending stands for; '' when neither is known.
+ */
+export function contentTypeOf(file) {
+  if (file.type) return file.type;
+  const ending = (/\.([^.]+)$/.exec(file.name || '') || [])[1];
+  const type = ending && FILE_TYPES.find((t) => t.extensions.includes(ending.toLowerCase()));
+  return type ? type.contentType : '';
+}
