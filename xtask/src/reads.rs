@@ -355,7 +355,7 @@ impl View {
                 "stage": "$default",
                 "authorizer": { "jwt": { "claims": {
                     admin::operator::USERNAME_CLAIM: "bench@partner.example.jp",
-                    admin::operator::GROUPS_CLAIM: format!("[{}]", admin::operator::OPERATORS_GROUP)
+                    admin::operator::GROUPS_CLAIM: format!("[{}]", shared::domain::Role::Operator.group())
                 }, "scopes": null } }
             },
             "isBase64Encoded": false
@@ -403,7 +403,10 @@ async fn bench(args: Args) -> Result<()> {
     // Set on the client's own configuration: one from the SdkConfig would take AWS_ENDPOINT_URL first.
     let metered_config = aws_sdk_dynamodb::config::Builder::from(&sdk).endpoint_url(endpoint).build();
     let metered = DynamoStore::new(aws_sdk_dynamodb::Client::from_conf(metered_config), args.table.clone());
-    let handler = admin::Handler::new(Arc::new(metered), Arc::clone(&key), admin::Settings::default());
+    // No document is read: the files' directory only has to exist.
+    let files = std::env::temp_dir().join(format!("bench-reads-files-{}", std::process::id()));
+    let files = Arc::new(shared::documents::local::LocalFiles::open(&files)?);
+    let handler = admin::Handler::new(Arc::new(metered), files, Arc::clone(&key), admin::Settings::default());
 
     // The probe (its corporate name is shared by others, so the related check
     // finds some) and a received application to decide, found directly.

@@ -162,7 +162,7 @@ async fn downloaded(dir: &Path) -> Result<PathBuf> {
     loop {
         let files: Vec<PathBuf> = std::fs::read_dir(dir)?
             .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| !p.extension().is_some_and(|x| x == "crdownload"))
+            .filter(|p| p.extension().is_none_or(|x| x != "crdownload"))
             .collect();
         if let [file] = files.as_slice() {
             return Ok(file.clone());
