@@ -18,7 +18,9 @@ async fn main() -> Result<(), Error> {
     let bucket = std::env::var(shared::documents::settings::ENV_BUCKET)
         .map_err(|_| format!("{} is not set", shared::documents::settings::ENV_BUCKET))?;
     let files = S3Files::new(S3Files::client(&sdk), bucket, settings.malware_scanning);
-    let handler = &admin::Handler::new(Arc::new(store), Arc::new(files), Arc::new(key), settings);
+    let directory = admin::CognitoDirectory::from_env(&sdk)?;
+    let handler = &admin::Handler::new(Arc::new(store), Arc::new(files), Arc::new(key), settings)
+        .directory(Arc::new(directory));
     run(service_fn(move |req| async move {
         Ok::<_, Error>(shared::http::for_api_gateway(handler.handle(req).await))
     }))
