@@ -1418,10 +1418,14 @@ async fn assignment_filters_the_list_and_keeps_the_version(s: Setup) {
         .unwrap()
         .clone();
     assert_eq!(item["assignee"], CLERK);
-    assert_eq!(ids(s.call(list(Some("me"), operator_claims())).await), [mine_id.clone()], "the clerk's own");
+    assert_eq!(
+        ids(s.call(list(Some("me"), operator_claims())).await),
+        vec![mine_id.clone()],
+        "the clerk's own"
+    );
     assert_eq!(ids(s.call(list(Some("me"), supervisor_claims())).await), Vec::<String>::new());
-    assert_eq!(ids(s.call(list(Some(CLERK), supervisor_claims())).await), [mine_id.clone()]);
-    assert_eq!(ids(s.call(list(Some("none"), supervisor_claims())).await), [other_id.clone()]);
+    assert_eq!(ids(s.call(list(Some(CLERK), supervisor_claims())).await), vec![mine_id.clone()]);
+    assert_eq!(ids(s.call(list(Some("none"), supervisor_claims())).await), vec![other_id.clone()]);
     assert_eq!(
         s.call(list(Some("nobody@example.com"), supervisor_claims())).await.outcome(),
         (422, Some("invalid_assignee".into()))

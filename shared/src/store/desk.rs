@@ -61,6 +61,6 @@ impl AssigneeFilter {
 /// The notes of one application, newest first.
 pub fn newest_first(mut notes: Vec<Note>, application_id: ApplicationId) -> Vec<Note> {
     notes.retain(|note| note.application_id == application_id);
-    notes.sort_by(|a, b| b.note_id.cmp(&a.note_id));
+    notes.sort_by_key(|note| std::cmp::Reverse(note.note_id));
     notes
 }
