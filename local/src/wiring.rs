@@ -177,6 +177,7 @@ pub(crate) async fn functions(
     let operators = Arc::new(operators.with_audit(Arc::clone(&store)));
     let decisions = delivery.clone();
     let mut admin = admin::Handler::new(Arc::clone(&store), kept, Arc::clone(&key), config.admin_settings)
+        .directory(Arc::new(operators.db().clone()))
         .after_event(Arc::new(move |event| decisions.spawn(event)));
     if let Some(outbox) = outbox {
         admin = admin.after_erasure(forget_erased(outbox, Arc::clone(&store)));

@@ -70,6 +70,10 @@ pub enum AdminOperation {
     /// The caller's own address and roles (`GET /api/admin/me`): what the
     /// console may offer.
     Me,
+    /// A note on an application (outside its version).
+    Note,
+    /// The application's assignee (outside its version).
+    Assign,
 }
 
 impl Operation {
@@ -112,7 +116,9 @@ impl AdminOperation {
             | AdminOperation::Decisions
             | AdminOperation::Counts
             | AdminOperation::Document
-            | AdminOperation::Me => Access::Operator,
+            | AdminOperation::Me
+            | AdminOperation::Note
+            | AdminOperation::Assign => Access::Operator,
             // What cannot be undone or takes every applicant's data away,
             // and the record of who did it (contract, *Who may do what*).
             AdminOperation::Erasure | AdminOperation::Export | AdminOperation::Audit => Access::Supervisor,
@@ -327,7 +333,23 @@ pub const ADMIN_ME: Route = Route {
     operation: Operation::Admin(AdminOperation::Me),
 };
 
-pub const ROUTES: [Route; 17] = [
+/// An operator's note on an application (internal, never mailed; audited `note`).
+pub const ADMIN_NOTES: Route = Route {
+    name: "ADMIN_NOTES",
+    method: "POST",
+    path: "/api/admin/applications/{applicationId}/notes",
+    operation: Operation::Admin(AdminOperation::Note),
+};
+
+/// Who the application is assigned to (audited `assign`).
+pub const ADMIN_ASSIGNEE: Route = Route {
+    name: "ADMIN_ASSIGNEE",
+    method: "PUT",
+    path: "/api/admin/applications/{applicationId}/assignee",
+    operation: Operation::Admin(AdminOperation::Assign),
+};
+
+pub const ROUTES: [Route; 19] = [
     VALIDATE,
     SUBMIT,
     PREVIEW,
@@ -345,6 +367,8 @@ pub const ROUTES: [Route; 17] = [
     ADMIN_COUNTS,
     ADMIN_DOCUMENT,
     ADMIN_ME,
+    ADMIN_NOTES,
+    ADMIN_ASSIGNEE,
 ];
 
 /// The local server's own operator sessions (on AWS Cognito signs operators

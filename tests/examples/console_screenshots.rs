@@ -1,8 +1,9 @@
 //! Screenshots of the operators' console, at 1280 and 768 px wide, into the
 //! committed `docs/screenshots/` (or DIR): the list, a detail with its checks,
-//! and the approval dialog, over the first start's sample applications; and at
-//! 1280 px the detail as an operator who is no supervisor sees it (no erasure,
-//! no export, no audit).
+//! and the approval dialog, over the first start's sample applications; at
+//! 1280 px the detail with a note and its assignee (the whole page), and the
+//! detail as an operator who is no supervisor sees it (no erasure, no export,
+//! no audit).
 //! Run through `scripts/screenshots` (which makes the form's too).
 
 use anyhow::{Context, Result};
@@ -49,6 +50,19 @@ async fn main() -> Result<()> {
             browser.eval("document.activeElement.blur()").await?;
             tokio::time::sleep(Duration::from_millis(200)).await;
             save("detail", browser.client.screenshot().await?)?;
+            if width == WIDTHS[0].0 {
+                // The desk: a note and the operator as the assignee, the notes beside the history.
+                browser.type_into("note-text", "在籍確認の電話をしました。折り返しの連絡待ちです。").await?;
+                browser.click("note-add").await?;
+                browser
+                    .wait_until("document.querySelectorAll('#detail-notes .notes__item').length === 1")
+                    .await?;
+                browser.click("assign-me").await?;
+                browser.wait_until("!document.getElementById('assign-none').hidden").await?;
+                browser.eval("document.activeElement.blur()").await?;
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                save("desk", browser.full_page_png(width, height).await?)?;
+            }
             browser.click("decide-approve").await?;
             browser.wait_until("document.getElementById('decision-dialog').open").await?;
             tokio::time::sleep(Duration::from_millis(200)).await;

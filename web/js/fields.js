@@ -261,7 +261,9 @@ export const ERROR_CODES = {
   "documentContentMismatch": "document_content_mismatch",
   "documentsAlreadySubmitted": "documents_already_submitted",
   "documentUnsafe": "document_unsafe",
-  "documentNotFound": "document_not_found"
+  "documentNotFound": "document_not_found",
+  "invalidNote": "invalid_note",
+  "invalidAssignee": "invalid_assignee"
 };
 // In the console's tab order (`Status::CONSOLE_ORDER`).
 export const STATUSES = [
@@ -423,6 +425,14 @@ export const AUDIT_ACTIONS = [
   {
     "value": "view_document",
     "label": "提出書類のダウンロード"
+  },
+  {
+    "value": "note",
+    "label": "メモの追加"
+  },
+  {
+    "value": "assign",
+    "label": "担当の変更"
   }
 ];
 // An erasure's reason is one of these codes, never free text.

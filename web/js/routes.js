@@ -16,7 +16,9 @@ export const ROUTES = {
   "ADMIN_AUDIT": {"method": "GET", "path": "/api/admin/audit", "access": "supervisor"},
   "ADMIN_COUNTS": {"method": "GET", "path": "/api/admin/counts", "access": "operator"},
   "ADMIN_DOCUMENT": {"method": "GET", "path": "/api/admin/applications/{applicationId}/documents/{documentId}", "access": "operator"},
-  "ADMIN_ME": {"method": "GET", "path": "/api/admin/me", "access": "operator"}
+  "ADMIN_ME": {"method": "GET", "path": "/api/admin/me", "access": "operator"},
+  "ADMIN_NOTES": {"method": "POST", "path": "/api/admin/applications/{applicationId}/notes", "access": "operator"},
+  "ADMIN_ASSIGNEE": {"method": "PUT", "path": "/api/admin/applications/{applicationId}/assignee", "access": "operator"}
 };
 // The local server's own operator sessions (on AWS, Cognito's managed login).
 export const LOCAL_SESSIONS = {

@@ -411,7 +411,15 @@ async fn bench(args: Args) -> Result<()> {
     // The probe (its corporate name is shared by others, so the related check
     // finds some) and a received application to decide, found directly.
     let probe = review_bench::seeded(args.count / 2, now)?;
-    let query = |status, search| ListQuery { status, search, from: None, to: None, limit: 1, cursor: None };
+    let query = |status, search| ListQuery {
+        status,
+        search,
+        from: None,
+        to: None,
+        limit: 1,
+        cursor: None,
+        assignee: None,
+    };
     let found = |query: ListQuery| {
         let direct = direct.clone();
         async move { direct.list(&query).await.map_err(|e| anyhow!("{e}")) }

@@ -331,6 +331,7 @@ pub fn seeded(index: usize, now: i64) -> Result<StoredApplication> {
         expires_at: (status == Status::Rejected).then(|| Timestamp::from_epoch(now + 180 * 86_400)).flatten(),
         supersedes: None,
         partner_code: (status == Status::Approved).then(PartnerCode::random),
+        assignee: None,
     })
 }
 
@@ -489,7 +490,7 @@ fn export_request() -> lambda_http::Request {
 }
 
 fn page_query(status: Option<Status>, search: Option<Search>, cursor: Option<Cursor>) -> ListQuery {
-    ListQuery { status, search, from: None, to: None, limit: 50, cursor }
+    ListQuery { status, search, from: None, to: None, limit: 50, cursor, assignee: None }
 }
 
 async fn bench(args: Args) -> Result<()> {

@@ -15,6 +15,8 @@
 mod audit;
 mod counts;
 mod decisions;
+mod desk;
+pub mod directory;
 mod documents;
 mod erasure;
 mod export;
@@ -24,6 +26,7 @@ pub mod operator;
 mod settings;
 mod views;
 
+pub use directory::{CognitoDirectory, Listed, OperatorDirectory};
 pub use export::Broken;
 pub use settings::{ENV_REJECTED_RETENTION_DAYS, Settings};
 
@@ -60,6 +63,8 @@ pub struct Handler {
     files: Arc<dyn Kept>,
     key: Arc<IdentifierKey>,
     settings: Settings,
+    /// Who may be assigned ([`OperatorDirectory`]); none until one is given.
+    directory: Arc<dyn OperatorDirectory>,
     after_event: EventHook,
     after_erasure: Option<AfterErasure>,
 }
@@ -71,7 +76,22 @@ impl Handler {
         key: Arc<IdentifierKey>,
         settings: Settings,
     ) -> Self {
-        Handler { store, files, key, settings, after_event: EventHook::default(), after_erasure: None }
+        Handler {
+            store,
+            files,
+            key,
+            settings,
+            directory: Arc::new(Listed::default()),
+            after_event: EventHook::default(),
+            after_erasure: None,
+        }
+    }
+
+    /// The operators an application may be assigned to (without one, no
+    /// assignee is known: every assignment is 422).
+    pub fn directory(mut self, directory: Arc<dyn OperatorDirectory>) -> Self {
+        self.directory = directory;
+        self
     }
 
     /// Runs `hook` after each erasure ([`AfterErasure`]).
@@ -128,7 +148,7 @@ impl Handler {
     ) -> Result<Response<Body>, ApiError> {
         let actor = caller.actor.clone();
         match operation {
-            AdminOperation::List => list::list(self, req, actor).await,
+            AdminOperation::List => list::list(self, req, &caller).await,
             AdminOperation::Detail => {
                 let id = application_id(req)?;
                 self.audit(AuditEntry::now(actor, AuditAction::View, Some(id))).await?;
@@ -141,6 +161,8 @@ impl Handler {
             AdminOperation::Counts => counts::counts(self, actor).await,
             AdminOperation::Document => documents::download(self, req, actor).await,
             AdminOperation::Me => Ok(me::me(&caller)),
+            AdminOperation::Note => desk::note(self, req, actor).await,
+            AdminOperation::Assign => desk::assign(self, req, actor).await,
         }
     }
 
@@ -178,11 +200,14 @@ impl Handler {
             }
             Record::Live(_) | Record::Erased(_) => None,
         };
-        let documents = match &record {
-            Record::Live(_) => documents::views(self, id).await?,
-            Record::Erased(_) => Vec::new(),
+        let (documents, notes) = match &record {
+            Record::Live(_) => {
+                (documents::views(self, id).await?, self.store.notes_of(id).await.map_err(unavailable)?)
+            }
+            Record::Erased(_) => (Vec::new(), Vec::new()),
         };
-        Ok(shared::http::json(StatusCode::OK, &views::detail(&record, &history, checks, documents)))
+        let detail = views::detail(&record, &history, checks, documents, notes);
+        Ok(shared::http::json(StatusCode::OK, &detail))
     }
 }
 

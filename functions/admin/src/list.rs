@@ -1,10 +1,11 @@
 //! `GET /api/admin/applications`: newest first, by status, searched by `q`.
 
 use super::{Handler, query_param, unavailable};
+use crate::operator::Caller;
 use crate::views::{ListItem, ListPage};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
-use shared::domain::{Actor, AuditAction, AuditEntry, Email, Field, ReceptionNumber, Status, Timestamp};
+use shared::domain::{AuditAction, AuditEntry, Email, Field, ReceptionNumber, Status, Timestamp};
 use shared::http::ApiError;
 use shared::keyed::IdentifierKey;
 use shared::store::{Cursor, ListQuery, Search};
@@ -12,9 +13,10 @@ use shared::store::{Cursor, ListQuery, Search};
 /// Rows per page unless `limit` says otherwise.
 pub const DEFAULT_LIMIT: usize = 50;
 
-pub async fn list(handler: &Handler, req: &Request, actor: Actor) -> Result<Response<Body>, ApiError> {
-    let query = list_query(req, &handler.key)?;
-    handler.audit(AuditEntry::now(actor, AuditAction::List, None)).await?;
+pub async fn list(handler: &Handler, req: &Request, caller: &Caller) -> Result<Response<Body>, ApiError> {
+    let mut query = list_query(req, &handler.key)?;
+    query.assignee = crate::desk::assignee_filter(handler, caller, query_param(req, "assignee")?).await?;
+    handler.audit(AuditEntry::now(caller.actor.clone(), AuditAction::List, None)).await?;
     let page = handler.store.list(&query).await.map_err(unavailable)?;
     let body = ListPage {
         items: page.items.iter().map(ListItem::from).collect(),
@@ -56,7 +58,7 @@ pub fn list_query(req: &Request, key: &IdentifierKey) -> Result<ListQuery, ApiEr
         }
     };
     let search = query_param(req, "q")?.map(|q| search(q, key)).transpose()?.flatten();
-    Ok(ListQuery { status, search, from: date("from")?, to: date("to")?, limit, cursor })
+    Ok(ListQuery { status, search, from: date("from")?, to: date("to")?, limit, cursor, assignee: None })
 }
 
 /// A day (`2026-12-01`, its start in JST) or an RFC 3339 time.

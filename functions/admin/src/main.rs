@@ -16,8 +16,10 @@ async fn main() -> Result<(), Error> {
         .map_err(|_| format!("{} is not set", shared::documents::settings::ENV_BUCKET))?;
     let clients = shared::aws::clients().await?;
     let files = S3Files::new(S3Files::client(&clients.sdk), bucket, settings.malware_scanning);
+    let directory = admin::CognitoDirectory::from_env(&clients.sdk)?;
     let handler =
-        &admin::Handler::new(Arc::new(clients.store), Arc::new(files), Arc::new(clients.key), settings);
+        &admin::Handler::new(Arc::new(clients.store), Arc::new(files), Arc::new(clients.key), settings)
+            .directory(Arc::new(directory));
     run(service_fn(move |req| async move {
         Ok::<_, Error>(shared::http::for_api_gateway(handler.handle(req).await))
     }))

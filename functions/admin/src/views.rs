@@ -19,6 +19,8 @@ pub struct ListItem<'a> {
     display_name: String,
     email: &'a str,
     version: Version,
+    /// The operator it is assigned to, `null` if none.
+    assignee: Option<&'a Actor>,
 }
 
 /// The corporate name for a corporation, else 姓 名.
@@ -40,6 +42,7 @@ impl<'a> From<&'a StoredApplication> for ListItem<'a> {
             display_name: display_name(&stored.application),
             email: stored.application.email.as_str(),
             version: stored.version,
+            assignee: stored.assignee.as_ref(),
         }
     }
 }
@@ -74,6 +77,10 @@ pub struct Detail<'a> {
     checks: Option<Checks>,
     /// The submitted documents, oldest first (none once erased).
     documents: Vec<DocumentView>,
+    /// The operator it is assigned to, `null` if none (and once erased).
+    assignee: Option<&'a Actor>,
+    /// The operators' notes, newest first (none once erased).
+    notes: Vec<shared::domain::Note>,
 }
 
 /// A submitted document as the detail lists it (contract v3, *Operators*).
@@ -166,6 +173,7 @@ pub fn detail<'a>(
     stored_history: &[HistoryEntry],
     checks: Option<Checks>,
     documents: Vec<DocumentView>,
+    notes: Vec<shared::domain::Note>,
 ) -> Detail<'a> {
     let (id, number, received_at, verified_at, status, version) = match record {
         Record::Live(s) => (
@@ -227,6 +235,11 @@ pub fn detail<'a>(
         history,
         checks,
         documents,
+        assignee: match record {
+            Record::Live(s) => s.assignee.as_ref(),
+            Record::Erased(_) => None,
+        },
+        notes,
     }
 }
 

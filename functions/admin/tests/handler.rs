@@ -73,6 +73,14 @@ fn decide(id: &str, idempotency_key: &str, body: Value) -> Call {
         .header("idempotency-key", idempotency_key)
 }
 
+fn note(id: &str, body: Value) -> Call {
+    post(format!("/api/admin/applications/{id}/notes"), body.to_string())
+}
+
+fn assign(id: &str, body: Value) -> Call {
+    Call { method: "PUT", ..post(format!("/api/admin/applications/{id}/assignee"), body.to_string()) }
+}
+
 fn erase(id: &str, body: Value) -> Call {
     post(format!("/api/admin/applications/{id}/erasure"), body.to_string())
 }
@@ -221,7 +229,11 @@ fn handler(store: &Arc<dyn Store>) -> Handler {
     let files = tempfile::tempdir().unwrap().keep();
     let files = Arc::new(shared::documents::local::LocalFiles::open(&files).unwrap());
     Handler::new(Arc::clone(store), files, Arc::new(key()), Settings::default())
+        .directory(Arc::new(admin::Listed(vec![OPERATOR.into(), CLERK.into(), COLLEAGUE.into()])))
 }
+
+/// An operator of the directory who calls nothing here (an assignee).
+const COLLEAGUE: &str = "colleague@example.com";
 
 impl Setup {
     async fn call(&self, call: Call) -> Answer {
@@ -333,6 +345,8 @@ fn every_route(id: &str) -> Vec<Call> {
         get("/api/admin/audit"),
         get("/api/admin/counts"),
         get("/api/admin/me"),
+        note(id, json!({ "text": "メモ" })),
+        assign(id, json!({ "assignee": OPERATOR })),
     ]
 }
 
@@ -461,7 +475,7 @@ async fn unknown_routes_and_methods_are_refused_with_the_envelope() {
 
 // ------------------------------------------------- list, search and detail
 
-const ITEM_KEYS: [&str; 8] = [
+const ITEM_KEYS: [&str; 9] = [
     "applicationId",
     "receptionNumber",
     "receivedAt",
@@ -470,6 +484,7 @@ const ITEM_KEYS: [&str; 8] = [
     "displayName",
     "email",
     "version",
+    "assignee",
 ];
 
 #[tokio::test]
@@ -503,7 +518,8 @@ async fn the_list_is_newest_first_pages_by_cursor_and_filters_by_status() {
             "contractType": "sole_proprietor",
             "displayName": "𠮷田 花子",
             "email": "second@example.com",
-            "version": 2
+            "version": 2,
+            "assignee": null
         })
     );
     assert_eq!(items[0]["displayName"], "エックスサーバー株式会社", "a corporation's name");
@@ -596,7 +612,9 @@ async fn the_detail_has_every_field_and_the_history_and_the_code_once_approved()
             "application",
             "history",
             "checks",
-            "documents"
+            "documents",
+            "assignee",
+            "notes"
         ]),
         "no partnerCode before approval, no erasedAt"
     );
@@ -1266,4 +1284,228 @@ async fn the_audit_lists_every_action_newest_first_and_no_applicant_data() {
         s.call(get("/api/admin/audit").query("cursor", "nonsense")).await.outcome(),
         (400, Some("bad_request".into()))
     );
+}
+
+// ------------------------------------------------------ notes and assignee
+
+async fn detail_of(s: &Setup, id: &str) -> Value {
+    let answer = s.call(get(format!("/api/admin/applications/{id}"))).await;
+    assert_eq!(answer.status, 200, "{}", answer.text());
+    answer.json()
+}
+
+/// A note (contract v3, *Notes*): 201 with the note, newest first in the
+/// detail, no change of version, a decision with the version read before it
+/// still succeeds; the rules of a message, 404 for no live application, and
+/// the audit names the application only.
+async fn notes_are_kept_outside_the_version(s: Setup) {
+    let stored = s.received(corporation("noted@example.com")).await;
+    let id = id_of(&stored);
+    let answer = s
+        .call(
+            note(&id, json!({ "text": "  在籍確認の電話をしました。\r\n折り返し待ち " }))
+                .claims(Some(operator_claims())),
+        )
+        .await;
+    assert_eq!(answer.status, 201, "{}", answer.text());
+    let first = answer.json();
+    assert_eq!(keys(&first), sorted(&["noteId", "at", "actor", "text"]));
+    assert_eq!(first["text"], "在籍確認の電話をしました。\n折り返し待ち");
+    assert_eq!(first["actor"], CLERK);
+    let second = s.call(note(&id, json!({ "text": "二件目" }))).await.json();
+    let detail = detail_of(&s, &id).await;
+    assert_eq!(detail["notes"], json!([second, first]), "newest first");
+    assert_eq!(
+        (&detail["version"], &detail["status"]),
+        (&json!(2), &json!("received")),
+        "a note is no change"
+    );
+    // The decision with the version read before the notes.
+    let decided =
+        s.call(decide(&id, &fresh_key(), json!({ "decision": "approve", "expectedVersion": 2 }))).await;
+    assert_eq!(decided.status, 200, "{}", decided.text());
+    assert_eq!(decided.json()["notes"].as_array().unwrap().len(), 2, "the decision's answer has the notes");
+
+    for (text, expected) in [
+        (json!(""), "メモを入力してください。"),
+        (json!(" \n "), "メモを入力してください。"),
+        (json!("あ".repeat(2001)), "メモは2,000文字以内で入力してください。"),
+        (json!("見えない\u{200B}文字"), "メモに使用できない文字(制御文字・不可視文字)が含まれています。"),
+    ] {
+        let answer = s.call(note(&id, json!({ "text": text }))).await;
+        assert_eq!(answer.outcome(), (422, Some("invalid_note".into())), "{text}");
+        assert_eq!(answer.json()["error"]["message"], expected);
+    }
+    assert_eq!(
+        s.call(note(&id, json!({ "text": "𠮷".repeat(2000) }))).await.status,
+        201,
+        "counted in characters"
+    );
+    assert_eq!(s.call(note(&id, json!({ "text": 1 }))).await.status, 400);
+    assert_eq!(s.call(note(&id, json!({ "note": "x" }))).await.status, 400, "unknown keys");
+    let unknown = ApplicationId::new(Timestamp::now().time()).to_string();
+    assert_eq!(
+        s.call(note(&unknown, json!({ "text": "x" }))).await.outcome(),
+        (404, Some("application_not_found".into()))
+    );
+
+    let audit = s.store.audit_log(None, 100).await.unwrap();
+    let notes: Vec<_> = audit.entries.iter().filter(|e| e.action.as_str() == "note").collect();
+    assert_eq!(notes.len(), 3, "one per note kept");
+    assert!(notes.iter().all(|e| e.application_id == Some(stored.receipt.application_id)));
+    let page = s.call(get("/api/admin/audit")).await.text();
+    assert!(!page.contains("在籍確認") && !page.contains("二件目"), "no note text in the audit: {page}");
+
+    // Erased: the notes go, and no note is taken.
+    assert_eq!(s.call(erase(&id, json!({ "reason": "applicant_request" }))).await.status, 200);
+    let erased = detail_of(&s, &id).await;
+    assert_eq!(erased["notes"], json!([]));
+    assert!(s.store.notes_of(stored.receipt.application_id).await.unwrap().is_empty());
+    assert_eq!(
+        s.call(note(&id, json!({ "text": "消去後" }))).await.outcome(),
+        (404, Some("application_not_found".into()))
+    );
+}
+
+#[tokio::test]
+async fn notes_on_sqlite() {
+    notes_are_kept_outside_the_version(sqlite()).await;
+}
+
+#[tokio::test]
+async fn notes_on_dynamodb() {
+    notes_are_kept_outside_the_version(dynamodb().await).await;
+}
+
+/// An assignment (contract v3, *Assignment*): 200 `{"assignee"}`, no change
+/// of version, in the list and the detail; `?assignee=me|none|<address>`;
+/// 422 for no operator, 404 for no application; audited `assign`.
+async fn assignment_filters_the_list_and_keeps_the_version(s: Setup) {
+    let mine = s.received_at(corporation("assign.mine@example.com"), 2).await;
+    let other = s.received_at(sole_proprietor("assign.other@example.com"), 1).await;
+    let (mine_id, other_id) = (id_of(&mine), id_of(&other));
+    let answer = s.call(assign(&mine_id, json!({ "assignee": CLERK.to_uppercase() }))).await;
+    assert_eq!(answer.status, 200, "{}", answer.text());
+    assert_eq!(answer.json(), json!({ "assignee": CLERK }), "the directory's own spelling");
+    let detail = detail_of(&s, &mine_id).await;
+    assert_eq!((&detail["assignee"], &detail["version"]), (&json!(CLERK), &json!(2)));
+    assert_eq!(detail_of(&s, &other_id).await["assignee"], Value::Null);
+    // A decision with the version read before it.
+    let decided =
+        s.call(decide(&mine_id, &fresh_key(), json!({ "decision": "approve", "expectedVersion": 2 }))).await;
+    assert_eq!(decided.status, 200, "{}", decided.text());
+    assert_eq!(decided.json()["assignee"], CLERK, "a decision leaves the assignee");
+
+    let ids = |answer: Answer| -> Vec<String> {
+        answer.json()["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["applicationId"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let list = |assignee: Option<&str>, claims: Value| {
+        let mut call = get("/api/admin/applications").claims(Some(claims));
+        if let Some(assignee) = assignee {
+            call = call.query("assignee", assignee);
+        }
+        call
+    };
+    let all = s.call(list(None, supervisor_claims())).await.json();
+    let item = all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["applicationId"] == mine_id.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(item["assignee"], CLERK);
+    assert_eq!(
+        ids(s.call(list(Some("me"), operator_claims())).await),
+        vec![mine_id.clone()],
+        "the clerk's own"
+    );
+    assert_eq!(ids(s.call(list(Some("me"), supervisor_claims())).await), Vec::<String>::new());
+    assert_eq!(ids(s.call(list(Some(CLERK), supervisor_claims())).await), vec![mine_id.clone()]);
+    assert_eq!(ids(s.call(list(Some("none"), supervisor_claims())).await), vec![other_id.clone()]);
+    assert_eq!(
+        s.call(list(Some("nobody@example.com"), supervisor_claims())).await.outcome(),
+        (422, Some("invalid_assignee".into()))
+    );
+
+    // Refusals: no operator, no application, no key.
+    for body in [
+        json!({ "assignee": "nobody@example.com" }),
+        json!({ "assignee": "" }),
+        json!({ "assignee": "a\u{202E}b" }),
+    ] {
+        let answer = s.call(assign(&other_id, body.clone())).await;
+        assert_eq!(answer.outcome(), (422, Some("invalid_assignee".into())), "{body}");
+    }
+    assert_eq!(s.call(assign(&other_id, json!({}))).await.status, 400, "null must be said");
+    let unknown = ApplicationId::new(Timestamp::now().time()).to_string();
+    assert_eq!(
+        s.call(assign(&unknown, json!({ "assignee": CLERK }))).await.outcome(),
+        (404, Some("application_not_found".into()))
+    );
+    assert_eq!(s.call(post(format!("/api/admin/applications/{other_id}/assignee"), "{}")).await.status, 405);
+
+    // Unassigned by null.
+    let answer = s.call(assign(&mine_id, json!({ "assignee": null })).claims(Some(operator_claims()))).await;
+    assert_eq!(answer.json(), json!({ "assignee": null }));
+    assert_eq!(detail_of(&s, &mine_id).await["assignee"], Value::Null);
+    let audit = s.store.audit_log(None, 100).await.unwrap();
+    let assigned: Vec<_> = audit.entries.iter().filter(|e| e.action.as_str() == "assign").collect();
+    assert_eq!(assigned.len(), 2, "the two assignments made, none refused");
+    assert!(assigned.iter().all(|e| e.application_id == Some(mine.receipt.application_id)));
+}
+
+#[tokio::test]
+async fn assignment_on_sqlite() {
+    assignment_filters_the_list_and_keeps_the_version(sqlite()).await;
+}
+
+#[tokio::test]
+async fn assignment_on_dynamodb() {
+    assignment_filters_the_list_and_keeps_the_version(dynamodb().await).await;
+}
+
+/// The Cognito directory on moto's cognito-idp: a pool whose usernames are
+/// addresses (as the template's), one operator; found by address and by
+/// username (the token's `sub`), as their address; an unknown one is none.
+#[tokio::test]
+async fn the_cognito_directory_finds_operators_by_address_or_username() {
+    use aws_sdk_cognitoidentityprovider::types::{AttributeType, UsernameAttributeType};
+    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(test_support::moto_endpoint())
+        .region(aws_config::Region::new("ap-northeast-1"))
+        .credentials_provider(aws_sdk_cognitoidentityprovider::config::Credentials::new(
+            "testing", "testing", None, None, "tests",
+        ))
+        .load()
+        .await;
+    let cognito = aws_sdk_cognitoidentityprovider::Client::new(&sdk);
+    let pool = cognito
+        .create_user_pool()
+        .pool_name(test_support::unique("directory"))
+        .username_attributes(UsernameAttributeType::Email)
+        .send()
+        .await
+        .unwrap();
+    let pool_id = pool.user_pool().and_then(|p| p.id()).unwrap().to_owned();
+    let email = "Reviewer@Example.com".to_lowercase();
+    let created = cognito
+        .admin_create_user()
+        .user_pool_id(&pool_id)
+        .username(&email)
+        .user_attributes(AttributeType::builder().name("email").value(&email).build().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let username = created.user().and_then(|u| u.username()).unwrap().to_owned();
+    let directory = admin::CognitoDirectory::new(cognito, pool_id);
+    use admin::OperatorDirectory;
+    assert_eq!(directory.operator(&email).await.unwrap().map(|a| a.to_string()), Some(email.clone()));
+    assert_eq!(directory.operator(&username).await.unwrap().map(|a| a.to_string()), Some(email.clone()));
+    assert_eq!(directory.operator("nobody@example.com").await.unwrap(), None);
 }

@@ -339,6 +339,23 @@ fn secs(duration: Duration) -> i64 {
     i64::try_from(duration.as_secs()).unwrap_or(i64::MAX / 4)
 }
 
+/// The local accounts as the admin function's [`admin::OperatorDirectory`]
+/// (Cognito's user pool on AWS): an operator is an account, named by its
+/// (lower-cased) address.
+#[async_trait::async_trait]
+impl admin::OperatorDirectory for OperatorDb {
+    async fn operator(
+        &self,
+        name: &str,
+    ) -> Result<Option<shared::domain::Actor>, shared::store::Unavailable> {
+        let Ok(email) = OperatorEmail::parse(name) else { return Ok(None) };
+        let role = self.role(&email).await.map_err(|error| {
+            shared::store::Unavailable(format!("the operators' accounts cannot be read: {error:#}"))
+        })?;
+        Ok(role.and_then(|_| shared::domain::Actor::parse(email.as_str())))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

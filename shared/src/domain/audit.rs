@@ -27,10 +27,14 @@ pub enum AuditAction {
     Count,
     /// A download link for one submitted document.
     ViewDocument,
+    /// A note written on an application (its text is not in the audit).
+    Note,
+    /// An application assigned to an operator, or unassigned.
+    Assign,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 13] = [
+    pub const ALL: [AuditAction; 15] = [
         AuditAction::SignIn,
         AuditAction::SignInFailed,
         AuditAction::SignOut,
@@ -44,6 +48,8 @@ impl AuditAction {
         AuditAction::ViewAudit,
         AuditAction::Count,
         AuditAction::ViewDocument,
+        AuditAction::Note,
+        AuditAction::Assign,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -61,6 +67,8 @@ impl AuditAction {
             AuditAction::ViewAudit => "view_audit",
             AuditAction::Count => "count",
             AuditAction::ViewDocument => "view_document",
+            AuditAction::Note => "note",
+            AuditAction::Assign => "assign",
         }
     }
 
@@ -80,6 +88,8 @@ impl AuditAction {
             AuditAction::ViewAudit => "監査ログの閲覧",
             AuditAction::Count => "件数の閲覧",
             AuditAction::ViewDocument => "提出書類のダウンロード",
+            AuditAction::Note => "メモの追加",
+            AuditAction::Assign => "担当の変更",
         }
     }
 

@@ -101,6 +101,29 @@ impl Default for DocumentId {
 }
 
 ulid_identifier!(
+    /// An operator's note's identifier (time first, so notes sort as they were written).
+    NoteId,
+    "a note id"
+);
+
+impl NoteId {
+    /// A new id, later than every id this process made before.
+    pub fn new() -> Self {
+        static GENERATOR: std::sync::Mutex<ulid::Generator> = std::sync::Mutex::new(ulid::Generator::new());
+        let mut generator = GENERATOR.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        NoteId(
+            generator.generate().unwrap_or_else(|_| ulid::Ulid::from_datetime(std::time::SystemTime::now())),
+        )
+    }
+}
+
+impl Default for NoteId {
+    fn default() -> Self {
+        NoteId::new()
+    }
+}
+
+ulid_identifier!(
     /// An audit entry's identifier: a ULID, so entries made in one second still sort.
     AuditId,
     "an audit entry id"

@@ -16,6 +16,7 @@ mod history;
 mod identifiers;
 mod kana;
 mod mail;
+mod note;
 mod numbers;
 mod operator;
 mod partner_code;
@@ -42,10 +43,12 @@ pub use erasure::ErasureReason;
 pub use fields::{Accepts, Application, Field, Group, Kind, Presence};
 pub use history::{HistoryAction, HistoryEntry};
 pub use identifiers::{
-    ApplicationId, AuditId, DocumentId, IdempotencyKey, NoticeId, ReceptionNumber, RequestHash, Timestamp,
+    ApplicationId, AuditId, DocumentId, IdempotencyKey, NoteId, NoticeId, ReceptionNumber, RequestHash,
+    Timestamp,
 };
 pub use kana::Kana;
 pub use mail::{MailEvent, MailKind, MailSubject};
+pub use note::{Note, NoteText};
 pub use numbers::{InvoiceNumber, Phone, PostalCode};
 pub use operator::{Actor, MessageProblem, OperatorMessage, Role};
 pub use partner_code::PartnerCode;

@@ -3,7 +3,7 @@
 //! the operators review it, so it lives here, beside the types it is made of,
 //! and neither the store nor the mail module owns it.
 
-use super::{Application, ApplicationId, PartnerCode, Receipt, Status, Timestamp, Version};
+use super::{Actor, Application, ApplicationId, PartnerCode, Receipt, Status, Timestamp, Version};
 
 /// A stored application, as the notification and the operators read it back.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,6 +21,9 @@ pub struct StoredApplication {
     pub supersedes: Option<ApplicationId>,
     /// The 取次店コード, once approved.
     pub partner_code: Option<PartnerCode>,
+    /// The operator it is assigned to (their address), if any: set by an
+    /// assignment alone, outside the lifecycle (no version, no status).
+    pub assignee: Option<Actor>,
 }
 
 impl StoredApplication {

@@ -94,6 +94,10 @@ error_codes! {
     DocumentUnsafe = "document_unsafe" => CONFLICT,
     /// No such document of that application (the operator API).
     DocumentNotFound = "document_not_found" => NOT_FOUND,
+    /// A note's text is empty, too long or has a forbidden character.
+    InvalidNote = "invalid_note" => UNPROCESSABLE_ENTITY,
+    /// An assignee who is no operator (or no address at all).
+    InvalidAssignee = "invalid_assignee" => UNPROCESSABLE_ENTITY,
 }
 
 impl Serialize for ErrorCode {
@@ -302,6 +306,8 @@ mod tests {
             (ErrorCode::DocumentsAlreadySubmitted, 409),
             (ErrorCode::DocumentUnsafe, 409),
             (ErrorCode::DocumentNotFound, 404),
+            (ErrorCode::InvalidNote, 422),
+            (ErrorCode::InvalidAssignee, 422),
         ];
         assert_eq!(expected.len(), ErrorCode::ALL.len(), "every code is in this table");
         for (code, status) in expected {

@@ -316,6 +316,7 @@ mod tests {
             expires_at: None,
             supersedes: None,
             partner_code: None,
+            assignee: None,
         }
     }
 

@@ -5,6 +5,7 @@
 //! condition (`#expires < :now`), because TTL deletes late. The item design
 //! is in [`layout`] and `docs/storage.md`.
 
+mod desk;
 mod documents;
 mod review;
 

@@ -109,6 +109,10 @@ pub const HISTORY_SORT_PREFIX: &str = "HISTORY#";
 /// Sort key prefix of document items, which share their application's `pk`
 /// (so erasure and the detail read them with the history): `DOCUMENT#<documentId>`.
 pub const DOCUMENT_SORT_PREFIX: &str = "DOCUMENT#";
+/// Sort key prefix of note items, which share their application's `pk` (so
+/// erasure reads them with the history, and a Query of that prefix reads
+/// exactly the notes, newest last): `NOTE#<noteId>`.
+pub const NOTE_SORT_PREFIX: &str = "NOTE#";
 /// Sort key of document-request items.
 pub const DOCUMENT_REQUEST_SORT_KEY: &str = "DOCREQ";
 /// Sort key of partner-code items.
@@ -211,6 +215,13 @@ pub mod attr {
     pub const SIZE: &str = "size";
     pub const UPLOADED_AT: &str = "uploadedAt";
     pub const SUBMITTED_AT: &str = "submittedAt";
+    /// Note items: the note's id and its text (operators' words, erased
+    /// with the application; `at` and `actor` as a history item's).
+    pub const NOTE_ID: &str = "noteId";
+    pub const TEXT: &str = "text";
+    /// Application item: the operator it is assigned to (an address), absent
+    /// when none. Written by an assignment only, never by the lifecycle.
+    pub const ASSIGNEE: &str = "assignee";
     /// Tombstone of an erased application: when, and its status then (a
     /// tombstone has no `status`, so the status index leaves it out).
     pub const ERASED_AT: &str = "erasedAt";
@@ -297,6 +308,41 @@ pub fn token_pk(token: &TokenHash) -> String {
 /// `pk` of a document-request item.
 pub fn document_request_pk(token: &TokenHash) -> String {
     format!("{DOCUMENT_REQUEST_PREFIX}{}", token.as_str())
+}
+
+/// `sk` of a note item.
+pub fn note_sk(note_id: crate::domain::NoteId) -> String {
+    format!("{NOTE_SORT_PREFIX}{note_id}")
+}
+
+/// True for the `sk` of a note item.
+pub fn is_note_item(sk: &str) -> bool {
+    sk.starts_with(NOTE_SORT_PREFIX)
+}
+
+/// The attributes of a note item (or row), beside its keys.
+pub fn note_attributes(note: &crate::domain::Note) -> Vec<(&'static str, Value)> {
+    vec![
+        (attr::NOTE_ID, Value::Text(note.note_id.to_string())),
+        (attr::APPLICATION_ID, Value::Text(note.application_id.to_string())),
+        (attr::AT, Value::Text(note.at.to_string())),
+        (attr::ACTOR, Value::Text(note.actor.to_string())),
+        (attr::TEXT, Value::Text(note.text.as_str().to_owned())),
+    ]
+}
+
+/// Rebuilds a note from its attributes.
+pub fn note_from<'a>(get: impl Fn(&str) -> Option<Cow<'a, str>>) -> Result<crate::domain::Note, LayoutError> {
+    let required = |name: &'static str| get(name).ok_or(LayoutError::Missing(name));
+    let malformed = |name: &'static str| LayoutError::Malformed(name);
+    Ok(crate::domain::Note {
+        note_id: crate::domain::NoteId::parse(&required(attr::NOTE_ID)?).ok_or(malformed(attr::NOTE_ID))?,
+        application_id: ApplicationId::parse(&required(attr::APPLICATION_ID)?)
+            .ok_or(malformed(attr::APPLICATION_ID))?,
+        at: Timestamp::parse(&required(attr::AT)?).ok_or(malformed(attr::AT))?,
+        actor: Actor::parse(&required(attr::ACTOR)?).ok_or(malformed(attr::ACTOR))?,
+        text: crate::domain::NoteText::parse(&required(attr::TEXT)?).map_err(|_| malformed(attr::TEXT))?,
+    })
 }
 
 /// `sk` of a document item.
@@ -465,6 +511,9 @@ pub fn application_attributes(stored: &StoredApplication) -> Vec<(&'static str, 
     if let Some(code) = stored.partner_code {
         attributes.push((attr::PARTNER_CODE, Value::Text(code.to_string())));
     }
+    if let Some(assignee) = &stored.assignee {
+        attributes.push((attr::ASSIGNEE, Value::Text(assignee.to_string())));
+    }
     if stored.status.is_verified() {
         attributes.push((attr::LISTING, Value::Text(LISTED.to_owned())));
     }
@@ -582,7 +631,7 @@ pub fn search_text_from(text: impl Fn(Field) -> Option<String>) -> String {
 }
 
 /// The attributes [`stored_application_from`] reads, beside the fields.
-pub const APPLICATION_STATE: [&str; 10] = [
+pub const APPLICATION_STATE: [&str; 11] = [
     attr::APPLICATION_ID,
     attr::RECEPTION_NUMBER,
     attr::RECEIVED_AT,
@@ -593,6 +642,7 @@ pub const APPLICATION_STATE: [&str; 10] = [
     attr::EXPIRES_AT,
     attr::SUPERSEDES,
     attr::PARTNER_CODE,
+    attr::ASSIGNEE,
 ];
 
 /// True for a field stored as a DynamoDB number (`N`) / SQLite INTEGER.
@@ -651,6 +701,9 @@ pub fn stored_application_from<'a>(
     let partner_code = get(attr::PARTNER_CODE)
         .map(|text| PartnerCode::parse(&text).ok_or(LayoutError::Malformed(attr::PARTNER_CODE)))
         .transpose()?;
+    let assignee = get(attr::ASSIGNEE)
+        .map(|text| Actor::parse(&text).ok_or(LayoutError::Malformed(attr::ASSIGNEE)))
+        .transpose()?;
     let application = Application::from_stored(|field| get(field.key())).map_err(|fields| {
         let keys: Vec<&str> = fields.iter().map(|field| field.key()).collect();
         LayoutError::Invalid(keys.join(", "))
@@ -664,6 +717,7 @@ pub fn stored_application_from<'a>(
         expires_at,
         supersedes,
         partner_code,
+        assignee,
     })
 }
 
@@ -889,6 +943,7 @@ mod tests {
             expires_at: None,
             supersedes: None,
             partner_code: Some(PartnerCode::random()),
+            assignee: Actor::parse("operator@example.com"),
         }
     }
 

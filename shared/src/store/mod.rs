@@ -8,6 +8,7 @@
 //! every read and every condition as if it were gone, because DynamoDB's TTL
 //! deletes late (up to days).
 
+pub mod desk;
 pub mod documents;
 #[cfg(feature = "dynamodb")]
 pub mod dynamodb;
@@ -237,6 +238,23 @@ pub trait Documents: Send + Sync {
     async fn forget_documents(&self, application_id: ApplicationId) -> Result<usize, Unavailable>;
 }
 
+/// What the operators' desk asks beside decisions ([`desk`]): notes and the
+/// assignee. Neither touches the version, so neither conflicts with a decision.
+#[async_trait]
+pub trait Desk: Send + Sync {
+    /// Keeps a note on a live application ([`plan::note`]) with its audit
+    /// entry, in one write.
+    async fn add_note(&self, write: &desk::NoteWrite) -> Result<desk::NoteOutcome, Unavailable>;
+
+    /// The notes of an application, newest first (strongly consistent).
+    /// DynamoDB: one Query of the application's `NOTE#` items.
+    async fn notes_of(&self, application_id: ApplicationId) -> Result<Vec<crate::domain::Note>, Unavailable>;
+
+    /// Sets (or clears) a live application's assignee ([`plan::assign`]) with
+    /// its audit entry, in one conditional write that touches nothing else.
+    async fn assign(&self, assignment: &desk::Assignment) -> Result<desk::AssignOutcome, Unavailable>;
+}
+
 /// What only tools, samples, tests and the local server's restart ask: reads no request path makes.
 #[async_trait]
 pub trait Tooling: Send + Sync {
@@ -284,8 +302,8 @@ pub struct Recounted {
 }
 
 /// Every role at once: what a store is. A caller names the role it uses
-/// ([`Intake`], [`MailLedger`], [`Review`], [`Documents`], [`Tooling`]), so a fake stands in
-/// for one role only.
-pub trait Store: Intake + MailLedger + Review + Documents + Tooling {}
+/// ([`Intake`], [`MailLedger`], [`Review`], [`Documents`], [`Desk`], [`Tooling`]), so a fake
+/// stands in for one role only.
+pub trait Store: Intake + MailLedger + Review + Documents + Desk + Tooling {}
 
-impl<T: Intake + MailLedger + Review + Documents + Tooling> Store for T {}
+impl<T: Intake + MailLedger + Review + Documents + Desk + Tooling> Store for T {}

@@ -7,6 +7,7 @@
 //! (`shared/tests/it/store_contract.rs`, `review_contract.rs`) runs both
 //! stores against the same answers, and the unit tests below check the rules.
 
+use super::desk::{AssignOutcome, Assignment, NoteOutcome, NoteWrite};
 use super::documents::{
     DocumentsSubmission, OpenRequest, Refusal, RequestState, SubmitDocumentsOutcome, UploadRefusal,
 };
@@ -16,7 +17,7 @@ use super::{
 };
 use crate::domain::{
     ApplicationId, AuditEntry, Document, DocumentId, DocumentLimits, DocumentRequest, DocumentType, FileName,
-    HistoryAction, HistoryEntry, MailEvent, MailKind, NoticeId, PartnerCode, RequestHash, Status,
+    HistoryAction, HistoryEntry, MailEvent, MailKind, Note, NoticeId, PartnerCode, RequestHash, Status,
     StoredApplication, Timestamp, Transition, Version,
 };
 use crate::keyed::EmailKey;
@@ -206,6 +207,7 @@ pub fn awaiting(submission: &Submission, supersedes: Option<ApplicationId>) -> S
         expires_at: Some(submission.expires_at),
         supersedes,
         partner_code: None,
+        assignee: None,
     }
 }
 
@@ -425,6 +427,8 @@ pub struct ErasureRead {
     pub notices: Vec<NoticeId>,
     /// Its documents (every upload target issued, submitted or not).
     pub documents: Vec<DocumentId>,
+    /// Its notes.
+    pub notes: Vec<crate::domain::NoteId>,
 }
 
 /// What an erasure writes, all or nothing: the tombstone in place of the
@@ -441,6 +445,8 @@ pub struct ErasurePlan {
     pub notices: Vec<NoticeId>,
     /// The document records deleted (the files go by the caller, from storage).
     pub documents: Vec<DocumentId>,
+    /// The notes deleted (operators' words about the applicant).
+    pub notes: Vec<crate::domain::NoteId>,
     pub audit: AuditEntry,
 }
 
@@ -482,6 +488,7 @@ pub fn erase(request: &Erasure, read: ErasureRead) -> Result<ErasurePlan, EraseO
         token: request.token_hash.clone(),
         notices: read.notices,
         documents: read.documents,
+        notes: read.notes,
         audit: request.audit.clone(),
     })
 }
@@ -494,6 +501,33 @@ impl ErasurePlan {
     /// Its counter changes: the application leaves its status (a tombstone has none).
     pub fn count_changes(&self) -> Vec<CountChange> {
         count_changes(&[self.before.status], &[])
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Notes and assignment (the desk)
+
+/// The rules of a note: only on a live application (the caller read it,
+/// strongly consistent); the version and the status are not read, so a
+/// note never conflicts with a decision. The note is what is written.
+pub fn note(write: &NoteWrite, application: Option<&StoredApplication>) -> Result<Note, NoteOutcome> {
+    match application {
+        Some(stored) if stored.id() == write.note.application_id => Ok(write.note.clone()),
+        Some(_) | None => Err(NoteOutcome::NotFound),
+    }
+}
+
+/// The rules of an assignment: only on a live application; the version is
+/// not read and not written. The answer is the assignee written.
+pub fn assign(
+    assignment: &Assignment,
+    application: Option<&StoredApplication>,
+) -> Result<AssignOutcome, AssignOutcome> {
+    match application {
+        Some(stored) if stored.id() == assignment.application_id => {
+            Ok(AssignOutcome::Assigned(assignment.assignee.clone()))
+        }
+        Some(_) | None => Err(AssignOutcome::NotFound),
     }
 }
 
@@ -778,6 +812,7 @@ mod tests {
             expires_at: None,
             supersedes: None,
             partner_code: None,
+            assignee: None,
         }
     }
 
@@ -877,10 +912,13 @@ mod tests {
             history: vec![v(3), v(2), v(4)],
             notices: vec![notice],
             documents: vec![DocumentId::new()],
+            notes: vec![crate::domain::NoteId::new()],
         };
         let documents = read.documents.clone();
+        let notes = read.notes.clone();
         let plan = erase(&request, read).unwrap();
         assert_eq!(plan.documents, documents, "the document records go with it");
+        assert_eq!(plan.notes, notes, "and the notes");
         assert_eq!(plan.clear_messages, [v(2), v(3)], "not a racing entry of the erasure's own version");
         assert_eq!(plan.notices, [notice]);
         assert_eq!(plan.tombstone.version, v(4));
@@ -889,6 +927,32 @@ mod tests {
         let again = ErasureRead { tombstone: Some(erased.clone()), ..ErasureRead::default() };
         assert_eq!(erase(&request, again).unwrap_err(), EraseOutcome::AlreadyErased(erased));
         assert_eq!(erase(&request, ErasureRead::default()).unwrap_err(), EraseOutcome::NotFound);
+    }
+
+    #[test]
+    fn a_note_and_an_assignment_need_the_live_application_and_nothing_of_its_version() {
+        let current = stored(Status::Received, 4);
+        let actor = Actor::parse("op@example.com").unwrap();
+        let note = crate::domain::Note {
+            note_id: crate::domain::NoteId::new(),
+            application_id: current.id(),
+            at: at("2026-12-02T10:00:00+09:00"),
+            actor: actor.clone(),
+            text: crate::domain::NoteText::parse("確認中").unwrap(),
+        };
+        let write =
+            NoteWrite { note: note.clone(), audit: AuditEntry::now(actor.clone(), AuditAction::Note, None) };
+        assert_eq!(super::note(&write, Some(&current)), Ok(note));
+        assert_eq!(super::note(&write, None), Err(NoteOutcome::NotFound));
+        let other = test_support_stored();
+        assert_eq!(super::note(&write, Some(&other)), Err(NoteOutcome::NotFound));
+        let assignment = Assignment {
+            application_id: current.id(),
+            assignee: Some(actor.clone()),
+            audit: AuditEntry::now(actor.clone(), AuditAction::Assign, None),
+        };
+        assert_eq!(assign(&assignment, Some(&current)), Ok(AssignOutcome::Assigned(Some(actor))));
+        assert_eq!(assign(&assignment, None), Err(AssignOutcome::NotFound));
     }
 
     #[test]

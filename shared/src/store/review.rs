@@ -156,10 +156,17 @@ pub struct ListQuery {
     pub to: Option<Timestamp>,
     pub limit: usize,
     pub cursor: Option<Cursor>,
+    /// `?assignee=`: one operator's, or the unassigned; `None`: any.
+    pub assignee: Option<super::desk::AssigneeFilter>,
 }
 
 impl ListQuery {
     pub const MAX_LIMIT: usize = 500;
+
+    /// Whether an application's assignee is listed by this query.
+    pub fn lists_assignee(&self, assignee: Option<&Actor>) -> bool {
+        self.assignee.as_ref().is_none_or(|filter| filter.lists(assignee))
+    }
 
     /// Whether a status is listed by this query.
     pub fn lists(&self, status: Status) -> bool {

@@ -80,6 +80,7 @@ fn stored(value: Value) -> StoredApplication {
         expires_at: None,
         supersedes: None,
         partner_code: None,
+        assignee: None,
     }
 }
 

@@ -25,6 +25,7 @@ macro_rules! contract {
 }
 
 mod delivery;
+mod desk_contract;
 mod documents_contract;
 mod mail;
 mod review_contract;

@@ -166,7 +166,7 @@ async fn partner_codes_are_never_issued_twice(f: Fixture) {
     assert_eq!(f.store.decide(&same).await.unwrap(), DecideOutcome::PartnerCodeTaken);
 }
 
-fn erasure_of(id: ApplicationId, reason: ErasureReason) -> Erasure {
+pub(crate) fn erasure_of(id: ApplicationId, reason: ErasureReason) -> Erasure {
     Erasure {
         application_id: id,
         actor: operator(),
@@ -397,8 +397,8 @@ async fn rejected_applications_expire_after_their_retention(f: Fixture) {
     assert_eq!(f.store.list(&list(Some(Status::Rejected), None)).await.unwrap().items, [rejected]);
 }
 
-fn list(status: Option<Status>, search: Option<Search>) -> ListQuery {
-    ListQuery { status, search, from: None, to: None, limit: 50, cursor: None }
+pub(crate) fn list(status: Option<Status>, search: Option<Search>) -> ListQuery {
+    ListQuery { status, search, from: None, to: None, limit: 50, cursor: None, assignee: None }
 }
 
 async fn lists_filter_search_and_page(f: Fixture) {

@@ -607,6 +607,73 @@ async fn an_operator_sees_no_erasure_export_or_audit_and_a_supervisor_does() -> 
     result
 }
 
+/// The desk (contract v3, *Notes* and *Assignment*): a note added in the
+/// detail shows at the top of the notes, beside the history, and leaves the
+/// version (a decision after it succeeds); 自分に割り当てる makes the
+/// operator the assignee, and the list's 担当: 自分 shows exactly that one.
+#[tokio::test]
+async fn a_note_an_assignment_to_self_and_the_own_filter() -> Result<()> {
+    let (site, browser, applied) = console_with(2).await?;
+    let result = async {
+        let (email, _) = operator(&site);
+        open_detail(&browser, &applied[0]).await?;
+        assert_eq!(browser.text("assignee-current").await?, "未割当");
+        browser.type_into("note-text", "在籍確認の電話をしました。\n折り返し待ち").await?;
+        browser.click("note-add").await?;
+        browser.wait_until("document.querySelectorAll('#detail-notes .notes__item').length === 1").await?;
+        let text = browser
+            .eval("return document.querySelector('#detail-notes .notes__item .notes__text').textContent")
+            .await?;
+        assert_eq!(text, "在籍確認の電話をしました。\n折り返し待ち");
+        assert_eq!(browser.eval("return document.getElementById('note-text').value").await?, "");
+        browser.type_into("note-text", "二件目").await?;
+        browser.click("note-add").await?;
+        browser.wait_until("document.querySelectorAll('#detail-notes .notes__item').length === 2").await?;
+        let first = browser
+            .eval("return document.querySelector('#detail-notes .notes__item .notes__text').textContent")
+            .await?;
+        assert_eq!(first, "二件目", "newest first");
+        // An empty note is refused with the server's Japanese message.
+        browser.click("note-add").await?;
+        browser.wait_until("!document.getElementById('note-error').hidden").await?;
+        assert_eq!(browser.text("note-error").await?, "メモを入力してください。");
+
+        browser.click("assign-me").await?;
+        browser
+            .wait_until(&format!(
+                "document.getElementById('assignee-current').textContent === '{email}(自分)'"
+            ))
+            .await?;
+        assert!(!browser.is_shown("assign-me").await? && browser.is_shown("assign-none").await?);
+        // The version read before the note and the assignment still decides.
+        open_decision(&browser, "approve").await?;
+        browser.click("decision-submit").await?;
+        browser.wait_until("document.getElementById('detail-status').textContent === '承認'").await?;
+        browser.assert_accessible("console: the detail with notes and an assignee").await?;
+
+        browser.click("detail-back").await?;
+        wait_for_rows(&browser, 1).await?;
+        browser.click("tab-all").await?;
+        wait_for_rows(&browser, 2).await?;
+        browser.click("assignee-me").await?;
+        browser.wait_until("location.search.includes('assignee=me')").await?;
+        wait_for_rows(&browser, 1).await?;
+        assert_eq!(listed(&browser).await?, [applied[0].reception_number.clone()]);
+        let cell =
+            browser.eval("return document.querySelector('#list-rows tr td:last-child').textContent").await?;
+        assert_eq!(cell, email.as_str());
+        browser.click("assignee-none").await?;
+        browser.wait_until("location.search.includes('assignee=none')").await?;
+        wait_for_rows(&browser, 1).await?;
+        assert_eq!(listed(&browser).await?, [applied[1].reception_number.clone()]);
+        browser.assert_accessible("console: the list's 担当 filter").await?;
+        anyhow::Ok(())
+    }
+    .await;
+    browser.close().await?;
+    result
+}
+
 #[tokio::test]
 async fn an_application_is_approved_by_keyboard_alone() -> Result<()> {
     let (site, browser, applied) = console_with(1).await?;

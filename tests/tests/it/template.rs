@@ -533,6 +533,8 @@ fn functions_get_the_environment_their_code_reads() {
             (ADMIN_DOCUMENT_REQUEST_TTL_ENV.to_owned(), reference("DocumentRequestTtlDays")),
             (ADMIN_DOCUMENT_RETENTION_ENV.to_owned(), reference("DocumentRetentionDays")),
             (ADMIN_DOCUMENT_MALWARE_SCANNING_ENV.to_owned(), reference("DocumentMalwareScanning")),
+            // Who may be assigned: the operators' pool.
+            (admin::directory::ENV_USER_POOL_ID.to_owned(), reference("OperatorUserPool")),
         ])
     );
 
@@ -1061,6 +1063,8 @@ fn the_admin_role_is_least_privilege_and_the_audit_is_append_only() {
     expected.insert("s3:GetObjectTagging".into(), vec![documents.clone()]);
     expected.insert("s3:DeleteObject".into(), vec![documents, incoming]);
     expected.insert("s3:ListBucket".into(), vec![documents_bucket_arn(&template, "")]);
+    // An assignee is looked up in the operators' pool, and nothing else of it.
+    expected.insert("cognito-idp:AdminGetUser".into(), vec![get_att("OperatorUserPool", "Arn")]);
     let mut sorted = actions.clone();
     for resources in sorted.values_mut().chain(expected.values_mut()) {
         resources.sort_by_key(|r| r.to_string());

@@ -55,7 +55,8 @@ async function send(route, { params, query, body, headers = {}, as = 'json', tim
   }
 }
 
-export const list = ({ status, q, cursor, limit }) => send(ROUTES.ADMIN_LIST, { query: { status, q, cursor, limit } });
+export const list = ({ status, q, assignee, cursor, limit }) =>
+  send(ROUTES.ADMIN_LIST, { query: { status, q, assignee, cursor, limit } });
 export const counts = () => send(ROUTES.ADMIN_COUNTS);
 export const me = () => send(ROUTES.ADMIN_ME);
 export const detail = (applicationId) => send(ROUTES.ADMIN_DETAIL, { params: { applicationId } });
@@ -70,6 +71,10 @@ export function decide(applicationId, { decision, expectedVersion, message }, id
 
 /** A download link for one submitted document, valid for a few minutes: `{url, expiresAt}`. */
 export const documentLink = (applicationId, documentId) => send(ROUTES.ADMIN_DOCUMENT, { params: { applicationId, documentId } });
+export const addNote = (applicationId, text) => send(ROUTES.ADMIN_NOTES, { params: { applicationId }, body: { text } });
+/** `assignee`: an operator's address, or null to unassign. */
+export const assign = (applicationId, assignee) =>
+  send(ROUTES.ADMIN_ASSIGNEE, { params: { applicationId }, body: { assignee } });
 
 export const erase = (applicationId, reason) => send(ROUTES.ADMIN_ERASURE, { params: { applicationId }, body: { reason } });
 

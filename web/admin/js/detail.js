@@ -1,5 +1,6 @@
 // One application: its reception, every field under the form's own labels,
-// the history, the reviewer's checks, and the decisions its status allows.
+// the history (and beside it the notes and the assignee: desk.js), the
+// reviewer's checks, and the decisions its status allows.
 
 import { DECISIONS, ERROR_CODES, STATUSES } from '../../js/fields.js';
 import { reviewRows } from '../../js/field-table.js';
@@ -7,6 +8,7 @@ import * as api from './client.js';
 import * as checks from './checks.js';
 import * as decisionDialog from './decision.js';
 import * as documents from './documents.js';
+import * as desk from './desk.js';
 import * as erasureDialog from './erasure.js';
 import { $, announce, fill, focusOn, h, notice } from './dom.js';
 import { actorLabel, dateTime, erasureReasonLabel, historyLabel, statusClass, statusLabel } from './format.js';
@@ -119,6 +121,7 @@ export function render(detail) {
   fill($('detail-fields'), application ? fieldRows(application) : []);
   documents.render(detail);
   fill($('detail-history'), historyRows(detail.history));
+  desk.render(detail);
   $('decide-note').textContent = decideNote(detail);
   fill($('decide-buttons'), decisionButtons(detail));
   $('erase-open').hidden = !application;
@@ -163,6 +166,7 @@ async function reload(code) {
 
 export function wire() {
   decisionDialog.wire();
+  desk.wire({ assigned: () => list.invalidate() });
   erasureDialog.wire();
   $('erase-open').addEventListener('click', () => {
     if (!shown) return;

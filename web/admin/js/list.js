@@ -1,5 +1,5 @@
-// The list: status tabs with their counts, one search box, newest first, and
-// さらに表示 by cursor. The CSV download takes the tab's status.
+// The list: status tabs with their counts, the 担当 filter, one search box,
+// newest first, and さらに表示 by cursor. The CSV download takes the tab's status.
 
 import { STATUSES } from '../../js/fields.js';
 import * as api from './client.js';
@@ -11,7 +11,7 @@ import { setBusy } from '../../js/busy.js';
 const PAGE = 50;
 const UNVERIFIED_KEY = 'partner-console:show-unverified';
 
-let shown = null; // {status, q} of the rows on screen
+let shown = null; // {status, q, assignee} of the rows on screen
 let nextCursor = null;
 let counts = null;
 
@@ -43,7 +43,7 @@ function renderTabs(place) {
       'a',
       {
         class: 'tabs__link',
-        ...router.linkAttributes({ view: 'list', status: tab.value, q: place.q }),
+        ...router.linkAttributes({ view: 'list', status: tab.value, q: place.q, assignee: place.assignee }),
         'aria-current': current ? 'page' : null,
         id: `tab-${tab.value}`,
       },
@@ -53,6 +53,33 @@ function renderTabs(place) {
     return h('li', { class: 'tabs__item' }, link);
   });
   fill($('status-tabs'), items);
+}
+
+/** 担当: すべて / 自分 / 未割当, as links that keep the tab and the search. */
+const ASSIGNEE_FILTERS = [
+  { value: '', label: 'すべて' },
+  { value: 'me', label: '自分' },
+  { value: 'none', label: '未割当' },
+];
+
+function renderAssigneeFilter(place) {
+  const items = ASSIGNEE_FILTERS.map((filter) =>
+    h(
+      'li',
+      { class: 'filter__item' },
+      h(
+        'a',
+        {
+          class: 'filter__link',
+          id: `assignee-${filter.value || 'all'}`,
+          ...router.linkAttributes({ view: 'list', status: place.status, q: place.q, assignee: filter.value }),
+          'aria-current': filter.value === place.assignee ? 'true' : null,
+        },
+        filter.label,
+      ),
+    ),
+  );
+  fill($('assignee-filter'), items);
 }
 
 async function loadCounts(place) {
@@ -72,18 +99,20 @@ function row(item) {
     h('td', { class: 'nowrap' }, contractTypeLabel(item.contractType)),
     h('td', {}, item.displayName),
     h('td', { class: 'break' }, item.email),
+    h('td', { class: 'break' }, item.assignee || '—'),
   );
 }
 
 function summary(place, count) {
   const tab = tabs().find((t) => t.value === place.status);
-  const where = tab ? tab.label : statusLabel(place.status);
+  const filter = ASSIGNEE_FILTERS.find((f) => f.value === place.assignee);
+  const where = `${tab ? tab.label : statusLabel(place.status)}${place.assignee && filter ? `・担当: ${filter.label}` : ''}`;
   return place.q ? `「${where}」で「${place.q}」を検索: ${count}件表示中` : `「${where}」: ${count}件表示中`;
 }
 
 async function loadPage(place, cursor) {
   const status = place.status === router.ALL ? undefined : place.status;
-  return api.list({ status, q: place.q || undefined, cursor, limit: PAGE });
+  return api.list({ status, q: place.q || undefined, assignee: place.assignee || undefined, cursor, limit: PAGE });
 }
 
 /** Shows the list for `place` (a tab, a search). */
@@ -92,9 +121,10 @@ export async function show(place) {
   $('search-clear').hidden = !place.q;
   $('show-unverified').checked = isUnverified(place.status) || sessionStorage.getItem(UNVERIFIED_KEY) === '1';
   renderTabs(place);
+  renderAssigneeFilter(place);
   loadCounts(place);
   notice($('list-error'), '');
-  const sameList = shown && shown.status === place.status && shown.q === place.q;
+  const sameList = shown && shown.status === place.status && shown.q === place.q && shown.assignee === place.assignee;
   if (!sameList) fill($('list-rows'));
   $('list-table').setAttribute('aria-busy', 'true');
   const answer = await loadPage(place);
@@ -103,7 +133,7 @@ export async function show(place) {
     notice($('list-error'), api.messageOf(answer, '一覧を読み込めませんでした。通信環境を確認して、もう一度お試しください。'));
     return;
   }
-  shown = { status: place.status, q: place.q };
+  shown = { status: place.status, q: place.q, assignee: place.assignee };
   const items = answer.body.items;
   fill($('list-rows'), items.map(row));
   nextCursor = answer.body.nextCursor;
@@ -162,10 +192,10 @@ export function wire() {
     event.preventDefault();
     const q = $('search-q').value.trim();
     const place = router.current();
-    router.go({ view: 'list', status: place.status, q });
+    router.go({ view: 'list', status: place.status, q, assignee: place.assignee });
   });
   $('search-clear').addEventListener('click', () => {
-    router.go({ view: 'list', status: router.current().status, q: '' });
+    router.go({ view: 'list', status: router.current().status, q: '', assignee: router.current().assignee });
     focusOn($('search-q'));
   });
   $('show-unverified').addEventListener('change', (event) => {
@@ -173,7 +203,7 @@ export function wire() {
     else sessionStorage.removeItem(UNVERIFIED_KEY);
     const place = router.current();
     if (!event.target.checked && isUnverified(place.status)) {
-      router.go({ view: 'list', status: router.DEFAULT_STATUS, q: place.q });
+      router.go({ view: 'list', status: router.DEFAULT_STATUS, q: place.q, assignee: place.assignee });
     } else {
       renderTabs(place);
     }

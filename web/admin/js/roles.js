@@ -8,6 +8,10 @@ import * as api from './client.js';
 import { $ } from './dom.js';
 
 let roles = [];
+let email = '';
+
+/** The signed-in operator's address, as `/me` names them ('' before it answers). */
+export const myEmail = () => email;
 
 /** Whether the signed-in operator may call `route` (as Access::allows decides). */
 export const may = (route) => route.access === 'public' || roles.includes(route.access);
@@ -20,12 +24,14 @@ export async function load() {
   const answer = await api.me();
   const body = answer.ok ? answer.body : null;
   roles = body && Array.isArray(body.roles) ? body.roles : [];
+  email = body && typeof body.email === 'string' ? body.email : '';
   apply();
 }
 
 /** After sign-out: nothing is allowed until the next sign-in. */
 export function clear() {
   roles = [];
+  email = '';
   apply();
 }
 

@@ -1,5 +1,6 @@
 // The console's place, in the URL so that back, forward and a reload keep it:
-// `./?status=received` (the list), `./?view=detail&id=…`, `./?view=audit`.
+// `./?status=received` (the list; `&assignee=me|none` its 担当 filter),
+// `./?view=detail&id=…`, `./?view=audit`.
 // Only statuses and opaque application ids go into the URL; the search text
 // (an address, a name: personal data) is kept in the history entry's state,
 // which back, forward and a reload keep too, and which never leaves the tab.
@@ -10,6 +11,8 @@ import { STATUSES } from '../../js/fields.js';
 export const DEFAULT_STATUS = STATUSES[0].value;
 /** The list of every verified application, whatever its status. */
 export const ALL = 'all';
+/** The 担当 filters the URL may carry (never an address: `me` stands for the caller). */
+export const ASSIGNEES = ['me', 'none'];
 
 const listeners = [];
 
@@ -22,6 +25,7 @@ export function current() {
     view: ['list', 'detail', 'audit'].includes(view) ? view : 'list',
     id: params.get('id') || '',
     status: params.get('status') || DEFAULT_STATUS,
+    assignee: ASSIGNEES.includes(params.get('assignee')) ? params.get('assignee') : '',
     q: typeof state.q === 'string' ? state.q : '',
   };
 }
@@ -34,8 +38,9 @@ export function urlOf(place) {
     params.set('id', place.id);
   } else if (place.view === 'audit') {
     params.set('view', 'audit');
-  } else if (place.status && place.status !== DEFAULT_STATUS) {
-    params.set('status', place.status);
+  } else {
+    if (place.status && place.status !== DEFAULT_STATUS) params.set('status', place.status);
+    if (ASSIGNEES.includes(place.assignee)) params.set('assignee', place.assignee);
   }
   const search = params.toString();
   return search ? `./?${search}` : './';

@@ -12,6 +12,7 @@ use super::{
 use crate::domain::{
     ApplicationId, AuditEntry, AuditId, Field, HistoryEntry, NoticeId, Status, Timestamp, Version,
 };
+use crate::store::desk::AssigneeFilter;
 use crate::store::layout::{self, Value, attr};
 use crate::store::plan;
 use crate::store::{
@@ -53,7 +54,7 @@ pub(super) fn raced(reasons: &[aws_sdk_dynamodb::types::CancellationReason]) -> 
 
 impl DynamoStore {
     /// A Put into the audit table (never anything else: it is append-only).
-    fn audit_put(&self, entry: &AuditEntry) -> Put {
+    pub(super) fn audit_put(&self, entry: &AuditEntry) -> Put {
         Put::builder()
             .table_name(&self.audit_table)
             .set_item(Some(item_of(
@@ -192,8 +193,11 @@ impl DynamoStore {
             // the same version may be there by now, and one transaction may
             // not touch an item twice (its condition fails this one anyway).
             let own = layout::history_sk(plan.entry.version);
-            let mut history = Self::history_keys(&self.application_items(id).await?, now);
+            let kept = self.application_items(id).await?;
+            let mut history = Self::history_keys(&kept, now);
             history.retain(|sk| *sk < own);
+            // And the notes, which go with it too.
+            history.extend(Self::note_ids_in(&kept).into_iter().map(layout::note_sk));
             if history.len() > MAX_HISTORY {
                 return Err(Unavailable("too many history entries for one transaction".into()));
             }
@@ -343,6 +347,7 @@ impl DynamoStore {
             to: None,
             limit: ListQuery::MAX_LIMIT,
             cursor: None,
+            assignee: None,
         };
         let mut found: Vec<StoredApplication> = self
             .by_phone(query.phone.as_str(), &every_verified)
@@ -428,7 +433,11 @@ impl DynamoStore {
     }
 
     pub(super) async fn list_page(&self, query: &ListQuery) -> Result<Page, Unavailable> {
-        let filter = match &query.search {
+        // The filters of the page's Query, all of which an item must pass.
+        let mut terms: Vec<&str> = Vec::new();
+        let mut names: Vec<(&str, &str)> = Vec::new();
+        let mut filter_values: Vec<(&str, String)> = Vec::new();
+        match &query.search {
             Some(Search::ReceptionNumber(number)) => {
                 return self.exact(layout::reception_pk(*number), layout::RECEPTION_SORT_KEY, query).await;
             }
@@ -436,13 +445,29 @@ impl DynamoStore {
                 return self.exact(layout::email_pk(key), layout::EMAIL_SORT_KEY, query).await;
             }
             Some(Search::Phone(phone)) => return self.by_phone(phone.as_str(), query).await,
-            Some(Search::Text { text, reading }) => Some((
-                "contains(#search, :text) OR contains(#search, :reading)",
-                vec![("#search", attr::SEARCH_TEXT)],
-                vec![(":text", text.clone()), (":reading", reading.clone())],
-            )),
-            None => None,
-        };
+            Some(Search::Text { text, reading }) => {
+                terms.push("(contains(#search, :text) OR contains(#search, :reading))");
+                names.push(("#search", attr::SEARCH_TEXT));
+                filter_values.push((":text", text.clone()));
+                filter_values.push((":reading", reading.clone()));
+            }
+            None => {}
+        }
+        // `?assignee=`: filtered within the same Query (its pages read until
+        // the page is full, as a text search's do).
+        match &query.assignee {
+            Some(AssigneeFilter::Operator(assignee)) => {
+                terms.push("#assignee = :assignee");
+                names.push(("#assignee", attr::ASSIGNEE));
+                filter_values.push((":assignee", assignee.as_str().to_owned()));
+            }
+            Some(AssigneeFilter::Unassigned) => {
+                terms.push("attribute_not_exists(#assignee)");
+                names.push(("#assignee", attr::ASSIGNEE));
+            }
+            None => {}
+        }
+        let filter = (!terms.is_empty()).then(|| (terms.join(" AND "), names, filter_values));
         let (index, partition_name, partition) = match query.status {
             Some(status) => (layout::STATUS_INDEX, layout::STATUS_INDEX_PARTITION_KEY, status.as_str()),
             None => (layout::RECEIVED_INDEX, layout::RECEIVED_INDEX_PARTITION_KEY, layout::LISTED),
@@ -490,7 +515,7 @@ impl DynamoStore {
                 request = request.expression_attribute_names("#received", attr::RECEIVED_AT);
             }
             if let Some((expression, names, filter_values)) = &filter {
-                request = request.filter_expression(*expression);
+                request = request.filter_expression(expression);
                 for (placeholder, name) in names {
                     request = request.expression_attribute_names(*placeholder, *name);
                 }
@@ -784,7 +809,8 @@ impl DynamoStore {
         let history: Vec<Version> =
             Self::history_keys(&items, now).iter().filter_map(|sk| layout::history_version_of(sk)).collect();
         let documents = Self::documents_in(&items)?.into_iter().map(|d| d.document_id).collect();
-        let read = plan::ErasureRead { application, tombstone, history, notices, documents };
+        let notes = Self::note_ids_in(&items);
+        let read = plan::ErasureRead { application, tombstone, history, notices, documents, notes };
         let plan = match plan::erase(erasure, read) {
             Ok(plan) => plan,
             Err(outcome) => return Ok(Some(outcome)),
@@ -799,6 +825,7 @@ impl DynamoStore {
             .iter()
             .map(|notice| self.delete(&layout::notice_pk(*notice), layout::NOTICE_SORT_KEY))
             .chain(plan.documents.iter().map(|document| self.delete(&pk, &layout::document_sk(*document))))
+            .chain(plan.notes.iter().map(|note| self.delete(&pk, &layout::note_sk(*note))))
             .chain(plan.clear_messages.iter().map(|version| {
                 let sk = layout::history_sk(*version);
                 transact_update(self.history_update(&pk, &sk, "REMOVE #message", None))
@@ -932,6 +959,7 @@ fn shows(query: &ListQuery, stored: &StoredApplication) -> bool {
     let at = stored.receipt.received_at;
     let id = stored.receipt.application_id;
     query.lists(stored.status)
+        && query.lists_assignee(stored.assignee.as_ref())
         && query.from.is_none_or(|from| at >= from)
         && query.to.is_none_or(|to| at < to)
         && query.cursor.is_none_or(|cursor| (at, id) < (cursor.received_at, cursor.application_id))

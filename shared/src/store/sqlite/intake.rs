@@ -294,6 +294,11 @@ pub(super) fn purge_in(connection: &mut Connection, now: i64) -> rusqlite::Resul
         r#"DELETE FROM documents WHERE "applicationId" NOT IN (SELECT "applicationId" FROM applications)"#,
         [],
     )?;
+    // And the notes on it.
+    purged += tx.execute(
+        r#"DELETE FROM notes WHERE "applicationId" NOT IN (SELECT "applicationId" FROM applications)"#,
+        [],
+    )?;
     tx.commit()?;
     Ok(purged)
 }

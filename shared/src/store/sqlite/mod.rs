@@ -5,6 +5,7 @@
 //! several processes sharing the file, behave like the DynamoDB transaction.
 //! Columns are named after the DynamoDB attributes ([`layout`]).
 
+mod desk;
 mod documents;
 mod intake;
 mod review;

@@ -12,6 +12,7 @@ use crate::domain::{
     ApplicationId, AuditEntry, AuditId, HistoryAction, HistoryEntry, InvoiceNumber, NoticeId, Status,
     Timestamp, Version,
 };
+use crate::store::desk::AssigneeFilter;
 use crate::store::layout;
 use crate::store::plan;
 use crate::store::{
@@ -222,6 +223,11 @@ pub(super) fn list_in(connection: &Connection, query: &ListQuery) -> rusqlite::R
             vec![text(&at), text(&at), cursor.application_id.to_string().into()],
         );
     }
+    match &query.assignee {
+        None => {}
+        Some(AssigneeFilter::Operator(assignee)) => and(r#""assignee" = ?"#, vec![text(assignee.as_str())]),
+        Some(AssigneeFilter::Unassigned) => and(r#""assignee" IS NULL"#, vec![]),
+    }
     match &query.search {
         None => {}
         Some(Search::ReceptionNumber(number)) => {
@@ -350,6 +356,7 @@ pub(super) fn erase_in(connection: &mut Connection, erasure: &Erasure) -> rusqli
         history: history_in(&tx, &id, None, erasure.at.epoch())?.into_iter().map(|e| e.version).collect(),
         notices: notices_of(&tx, &id)?,
         documents: super::documents::documents_in(&tx, &id)?.into_iter().map(|d| d.document_id).collect(),
+        notes: super::desk::notes_in(&tx, &id)?.into_iter().map(|n| n.note_id).collect(),
         application,
     };
     let plan = match plan::erase(erasure, read) {
@@ -365,6 +372,9 @@ pub(super) fn erase_in(connection: &mut Connection, erasure: &Erasure) -> rusqli
     }
     for document in &plan.documents {
         tx.execute(r#"DELETE FROM documents WHERE "documentId" = ?1"#, [document.to_string()])?;
+    }
+    for note in &plan.notes {
+        tx.execute(r#"DELETE FROM notes WHERE "noteId" = ?1"#, [note.to_string()])?;
     }
     // Its links name an application that is gone; they go with it.
     tx.execute(r#"DELETE FROM document_requests WHERE "applicationId" = ?1"#, [&id])?;

@@ -116,6 +116,8 @@ pub(super) fn tables() -> Vec<Table> {
         Column::nullable(attr::PARTNER_CODE, "TEXT"),
         Column::nullable(attr::LISTING, "TEXT"),
         Column::nullable(attr::SEARCH_TEXT, "TEXT"),
+        // Added with the desk: the operator it is assigned to (no lifecycle write touches it).
+        Column::nullable(attr::ASSIGNEE, "TEXT"),
     ];
     // Every kept field is nullable (blank optional fields are absent), so a new
     // optional field reaches an older file as an added column.
@@ -233,6 +235,18 @@ pub(super) fn tables() -> Vec<Table> {
             constraints: &[],
         },
         Table {
+            // Operators' notes: outside the version, erased with the application.
+            name: "notes",
+            columns: vec![
+                Column::original(attr::NOTE_ID, "TEXT", "PRIMARY KEY"),
+                Column::original(attr::APPLICATION_ID, "TEXT", "NOT NULL"),
+                Column::original(attr::AT, "TEXT", "NOT NULL"),
+                Column::original(attr::ACTOR, "TEXT", "NOT NULL"),
+                Column::original(attr::TEXT, "TEXT", "NOT NULL"),
+            ],
+            constraints: &[],
+        },
+        Table {
             name: "partner_codes",
             // Never deleted, so a code is never issued twice.
             columns: vec![
@@ -285,6 +299,8 @@ CREATE INDEX IF NOT EXISTS byStatus ON applications ("status", "receivedAt");
 CREATE INDEX IF NOT EXISTS tokens_by_application ON tokens ("applicationId");
 CREATE INDEX IF NOT EXISTS counters_by_expiry ON counters ("expiresAt");
 CREATE INDEX IF NOT EXISTS documents_by_application ON documents ("applicationId");
+CREATE INDEX IF NOT EXISTS notes_by_application ON notes ("applicationId", "noteId");
+CREATE INDEX IF NOT EXISTS applications_by_assignee ON applications ("assignee", "receivedAt");
 CREATE INDEX IF NOT EXISTS document_requests_by_application ON document_requests ("applicationId");
 CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
     BEGIN SELECT RAISE(ABORT, 'the audit is append-only'); END;
@@ -402,13 +418,15 @@ mod tests {
 
     /// The sqlite module's sources, each up to its tests (which may hold the
     /// SQL of an older layout, or a misspelling on purpose).
-    fn sources() -> [(&'static str, &'static str); 4] {
+    fn sources() -> [(&'static str, &'static str); 6] {
         let production = |source: &'static str| source.split("#[cfg(test)]").next().unwrap_or(source);
         [
             ("mod.rs", production(include_str!("mod.rs"))),
             ("intake.rs", production(include_str!("intake.rs"))),
             ("review.rs", production(include_str!("review.rs"))),
             ("schema.rs", production(include_str!("schema.rs"))),
+            ("documents.rs", production(include_str!("documents.rs"))),
+            ("desk.rs", production(include_str!("desk.rs"))),
         ]
     }
 
