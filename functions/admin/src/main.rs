@@ -1,10 +1,11 @@
 //! The operator API's Lambda: the DynamoDB client, the tables (`TABLE_NAME`,
-//! `AUDIT_TABLE_NAME`) and the identifier key (Secrets Manager,
-//! `IDENTIFIER_KEY_SECRET`) are set up once per cold start. The HTTP API's JWT
+//! `AUDIT_TABLE_NAME`), the documents bucket (`DOCUMENTS_BUCKET`: documents,
+//! and the CSV exports under `exports/`) and the identifier key (Secrets
+//! Manager, `IDENTIFIER_KEY_SECRET`) are set up once per cold start. The HTTP API's JWT
 //! authorizer has checked the token; the handler checks the group claim again.
 
 use lambda_http::{Error, run, service_fn};
-use shared::documents::s3::S3Files;
+use shared::documents::s3::{S3Exports, S3Files};
 use shared::store::dynamodb::DynamoStore;
 use std::sync::Arc;
 
@@ -17,8 +18,10 @@ async fn main() -> Result<(), Error> {
     let settings = admin::Settings::from_env()?;
     let bucket = std::env::var(shared::documents::settings::ENV_BUCKET)
         .map_err(|_| format!("{} is not set", shared::documents::settings::ENV_BUCKET))?;
+    let exports = S3Exports::new(S3Exports::client(&sdk), bucket.clone());
     let files = S3Files::new(S3Files::client(&sdk), bucket, settings.malware_scanning);
-    let handler = &admin::Handler::new(Arc::new(store), Arc::new(files), Arc::new(key), settings);
+    let handler = &admin::Handler::new(Arc::new(store), Arc::new(files), Arc::new(key), settings)
+        .exports_to(Arc::new(exports));
     run(service_fn(move |req| async move {
         Ok::<_, Error>(shared::http::for_api_gateway(handler.handle(req).await))
     }))
