@@ -595,7 +595,8 @@ async fn the_detail_has_every_field_and_the_history_and_the_code_once_approved()
             "version",
             "application",
             "history",
-            "checks"
+            "checks",
+            "documents"
         ]),
         "no partnerCode before approval, no erasedAt"
     );
@@ -769,7 +770,8 @@ async fn the_counts_give_every_status_what_its_list_shows() {
     assert_eq!(answer.status, 200);
     assert_eq!(answer.headers["cache-control"], "no-store");
     let zero = json!({ "counts": {
-        "awaiting_verification": 0, "received": 0, "documents_requested": 0, "approved": 0, "rejected": 0
+        "awaiting_verification": 0, "received": 0, "documents_requested": 0, "documents_submitted": 0,
+        "approved": 0, "rejected": 0
     } });
     assert_eq!(answer.json(), zero);
 
@@ -794,7 +796,8 @@ async fn the_counts_give_every_status_what_its_list_shows() {
     assert_eq!(
         counts,
         json!({ "counts": {
-            "awaiting_verification": 1, "received": 1, "documents_requested": 1, "approved": 1, "rejected": 1
+            "awaiting_verification": 1, "received": 1, "documents_requested": 1, "documents_submitted": 0,
+            "approved": 1, "rejected": 1
         } })
     );
     for (status, count) in counts["counts"].as_object().unwrap() {
