@@ -71,6 +71,11 @@ pub struct Args {
     /// Most runs of the full export; 0 leaves it out (moto at 100,000: hours).
     #[arg(long, default_value_t = 5)]
     pub export_runs: usize,
+    /// Also export to this S3 bucket (created here; AWS_ENDPOINT_URL on
+    /// 127.0.0.1 only) as the admin function does on AWS: a multipart upload
+    /// and a 303 to its link, measured beside the streamed export.
+    #[arg(long)]
+    pub export_bucket: Option<String>,
     /// DynamoDB seeding: BatchWriteItem requests in flight.
     #[arg(long, default_value_t = 8)]
     pub in_flight: usize,
@@ -664,6 +669,13 @@ async fn bench(args: Args) -> Result<()> {
             peak = peak.max(hwm);
         }
     }
+    let to_s3 = match &args.export_bucket {
+        None => None,
+        Some(_) if export_runs == 0 => {
+            bail!("--export-bucket compares with the streamed export: --export-runs > 0")
+        }
+        Some(bucket) => Some(export_to_s3(&store, &key, bucket, export_runs, args.count, bytes).await?),
+    };
     samples.push(
         measure("baseline: get one application by id (again, after)", runs, min_runs, max_secs, get).await?,
     );
@@ -710,8 +722,88 @@ async fn bench(args: Args) -> Result<()> {
             peak_rise as f64 / 1024.0
         );
     }
+    if let Some(s3) = to_s3 {
+        println!(
+            "export to S3 (multipart, 303): {} runs, median {}, min {}; peak RSS during an export {:.1} MB ({:.1} MB above the RSS before it); the link downloads {} bytes, {} rows",
+            s3.times.len(),
+            ms(percentile(&s3.times, 0.5)),
+            ms(s3.times[0]),
+            s3.peak as f64 / 1024.0,
+            s3.peak_rise as f64 / 1024.0,
+            s3.bytes,
+            s3.rows
+        );
+    }
     println!("seeding: {} applications in {:.1} s", args.count, seeded_in.as_secs_f64());
     Ok(())
+}
+
+/// The S3 export's runs: times sorted, peak RSS (kB), what the link downloads.
+struct S3Export {
+    times: Vec<Duration>,
+    peak: u64,
+    peak_rise: u64,
+    bytes: usize,
+    rows: usize,
+}
+
+/// The export as the admin function makes it on AWS: written to `bucket` as
+/// a multipart upload, answered 303. The peak RSS is taken before the link is
+/// downloaded (the download is the browser's, not the function's); the
+/// download must be the streamed export's `streamed_bytes` and `count` rows.
+async fn export_to_s3(
+    store: &Arc<dyn Store>,
+    key: &Arc<IdentifierKey>,
+    bucket: &str,
+    runs: usize,
+    count: usize,
+    streamed_bytes: usize,
+) -> Result<S3Export> {
+    use shared::documents::s3::{S3Exports, S3Files};
+    let endpoint = std::env::var("AWS_ENDPOINT_URL").unwrap_or_default();
+    if !(endpoint.starts_with("http://127.0.0.1:") || endpoint.starts_with("http://localhost:")) {
+        bail!(
+            "--export-bucket: AWS_ENDPOINT_URL must point at a local endpoint on 127.0.0.1, not {endpoint:?}"
+        );
+    }
+    let sdk = shared::aws::load_sdk_config().await.map_err(|e| anyhow!("{e}"))?;
+    S3Files::create_bucket(&S3Files::client(&sdk), bucket).await.map_err(|e| anyhow!("{e}"))?;
+    let files = std::env::temp_dir().join(format!("review-bench-files-{}", std::process::id()));
+    let files = Arc::new(shared::documents::local::LocalFiles::open(&files)?);
+    let handler = admin::Handler::new(Arc::clone(store), files, Arc::clone(key), admin::Settings::default())
+        .exports_to(Arc::new(S3Exports::new(S3Exports::client(&sdk), bucket)));
+    let mut result = S3Export { times: Vec::new(), peak: 0, peak_rise: 0, bytes: 0, rows: 0 };
+    // Every run first, the links downloaded after: a download held in this
+    // process would count in the peak.
+    let mut locations = Vec::new();
+    for run in 0..runs.max(2) {
+        let _ = std::fs::write("/proc/self/clear_refs", "5");
+        let (rss_before, _) = memory_kb();
+        let at = Instant::now();
+        let response = handler.handle(export_request()).await;
+        let elapsed = at.elapsed();
+        let (_, hwm) = memory_kb();
+        ensure!(response.status() == 303, "the S3 export answered {}", response.status());
+        locations.push(response.headers()["location"].to_str()?.to_owned());
+        if run > 0 {
+            result.times.push(elapsed);
+            result.peak_rise = result.peak_rise.max(hwm.saturating_sub(rss_before));
+            result.peak = result.peak.max(hwm);
+        }
+    }
+    for location in locations {
+        let body = reqwest::get(&location).await?.error_for_status()?.bytes().await?;
+        result.bytes = body.len();
+        result.rows = body.windows(2).filter(|w| w == b"\r\n").count() - 1;
+        ensure!(result.rows == count, "S3 export: {} rows of {count}", result.rows);
+        ensure!(
+            result.bytes == streamed_bytes,
+            "S3 export: {} bytes, streamed {streamed_bytes}",
+            result.bytes
+        );
+    }
+    result.times.sort();
+    Ok(result)
 }
 
 #[cfg(test)]

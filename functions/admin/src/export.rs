@@ -7,9 +7,16 @@
 //! The rows are read from the store a page at a time and written as they
 //! come, so memory holds one page of applications and the bytes written.
 //!
+//! Where it goes: on AWS (the handler has an [`Exports`] port, the S3
+//! bucket) the CSV is written to an object under `exports/` as it is read, a
+//! part at a time ([`export_to`]), and the answer is 303 See Other to a
+//! download link valid for 5 minutes, made at request time. Locally the
+//! local server streams it ([`export_stream`]). A handler with neither
+//! (tests in process) answers it whole, up to [`MAX_LAMBDA_BYTES`].
+//!
 //! Its audit entry names its filters and the rows it handed over
-//! (`ExportRecord`): on Lambda it is stored before the answer, once the rows
-//! are counted; streamed (the local server), when the last page is read, and
+//! (`ExportRecord`): in S3 or whole, it is stored before the answer, once the
+//! rows are counted; streamed (the local server), when the last page is read, and
 //! the last chunk goes only once it is stored (so a one-page export sends no
 //! row unaudited, and a failed audit ends the download as broken). A client
 //! that goes away, or storage that fails midway, leaves an entry counting
@@ -19,6 +26,7 @@ use super::{Handler, unavailable};
 use crate::list::list_query;
 use lambda_http::http::{HeaderValue, StatusCode, header};
 use lambda_http::{Body, Request, Response};
+use shared::documents::Exports;
 use shared::domain::{Actor, AuditEntry, Entry, ExportRecord, Field};
 use shared::http::ApiError;
 use shared::http::ErrorCode;
@@ -95,15 +103,17 @@ impl Chunks {
     }
 }
 
+/// The CSV's media type, answered or stored.
+pub const CSV_CONTENT_TYPE: &str = "text/csv; charset=utf-8";
+/// A download, never shown inline, answered or stored.
+pub const CSV_DISPOSITION: &str = "attachment; filename=\"applications.csv\"";
+
 /// The answer's headers: a CSV download that no cache keeps.
 fn csv_response(body: Body) -> Response<Body> {
     let mut response = Response::new(body);
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
-    headers.insert(
-        header::CONTENT_DISPOSITION,
-        HeaderValue::from_static("attachment; filename=\"applications.csv\""),
-    );
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(CSV_CONTENT_TYPE));
+    headers.insert(header::CONTENT_DISPOSITION, HeaderValue::from_static(CSV_DISPOSITION));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     // As every JSON answer (`shared::http::json`): nosniff, Referrer- and
     // Permissions-Policy, also where no API Gateway wrapper adds them (the local server).
@@ -112,7 +122,65 @@ fn csv_response(body: Body) -> Response<Body> {
     response
 }
 
-/// On Lambda: the whole export in one answer, up to [`MAX_LAMBDA_BYTES`],
+/// On AWS: the export written to `exports`, page by page as it is read (one
+/// multipart part held at a time), then audited with its rows, then 303 to a
+/// link made now. Reading or writing that fails leaves no object (the upload
+/// is aborted), answers 503 and is audited with 0 rows: nothing was handed
+/// over, but the attempt is on record.
+pub async fn export_to(
+    handler: &Handler,
+    exports: &dyn Exports,
+    req: &Request,
+    actor: Actor,
+) -> Result<Response<Body>, ApiError> {
+    let query = export_query(handler, req)?;
+    let mut chunks = Chunks::new(Arc::clone(&handler.store), query.clone());
+    let written = match exports.begin(CSV_CONTENT_TYPE, CSV_DISPOSITION).await {
+        Err(error) => Err(error),
+        Ok(mut writer) => {
+            let mut rows = 0;
+            let read = loop {
+                match chunks.next().await {
+                    Ok(Some(chunk)) => match writer.write(chunk.bytes).await {
+                        Ok(()) => rows += chunk.rows,
+                        Err(error) => break Err(error),
+                    },
+                    Ok(None) => break Ok(()),
+                    Err(error) => break Err(error),
+                }
+            };
+            match read {
+                Ok(()) => writer.finish().await.map(|key| (key, rows)),
+                Err(error) => {
+                    writer.abort().await;
+                    Err(error)
+                }
+            }
+        }
+    };
+    let (key, rows) = match written {
+        Ok(written) => written,
+        Err(error) => {
+            handler.audit(audit_entry(actor, &query, 0)).await?;
+            return Err(unavailable(error));
+        }
+    };
+    handler.audit(audit_entry(actor, &query, rows)).await?;
+    let link = exports.link(&key).await.map_err(unavailable)?;
+    let location = HeaderValue::try_from(link.url).map_err(|_| {
+        tracing::error!("export link is not a header value");
+        ApiError::unavailable(shared::http::RETRY_AFTER_SECS)
+    })?;
+    let mut response = Response::new(Body::Empty);
+    *response.status_mut() = StatusCode::SEE_OTHER;
+    let headers = response.headers_mut();
+    headers.insert(header::LOCATION, location);
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    shared::http::secure(headers);
+    Ok(response)
+}
+
+/// Without a bucket (in process): the whole export in one answer, up to [`MAX_LAMBDA_BYTES`],
 /// audited with its row count before it is answered. One too large hands
 /// over nothing, and is audited so (0 rows): the attempt is on record.
 pub async fn export(handler: &Handler, req: &Request, actor: Actor) -> Result<Response<Body>, ApiError> {

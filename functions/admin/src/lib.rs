@@ -32,7 +32,7 @@ pub use settings::{ENV_REJECTED_RETENTION_DAYS, Settings};
 
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, RequestExt, Response};
-use shared::documents::Kept;
+use shared::documents::{Exports, Kept};
 use shared::domain::{ApplicationId, AuditAction, AuditEntry};
 use shared::http::{ApiError, ErrorCode};
 use shared::keyed::IdentifierKey;
@@ -67,6 +67,9 @@ pub struct Handler {
     directory: Arc<dyn OperatorDirectory>,
     after_event: EventHook,
     after_erasure: Option<AfterErasure>,
+    /// Where the export is written on AWS; `None`: answered whole (in
+    /// process) or streamed ([`Handler::export_stream`], the local server).
+    exports: Option<Arc<dyn Exports>>,
 }
 
 impl Handler {
@@ -84,7 +87,14 @@ impl Handler {
             directory: Arc::new(Listed::default()),
             after_event: EventHook::default(),
             after_erasure: None,
+            exports: None,
         }
+    }
+
+    /// Writes the CSV export to `exports` and answers 303 to its link (AWS).
+    pub fn exports_to(mut self, exports: Arc<dyn Exports>) -> Self {
+        self.exports = Some(exports);
+        self
     }
 
     /// The operators an application may be assigned to (without one, no
@@ -156,7 +166,10 @@ impl Handler {
             }
             AdminOperation::Decisions => decisions::decide(self, req, actor).await,
             AdminOperation::Erasure => erasure::erase(self, req, actor).await,
-            AdminOperation::Export => export::export(self, req, actor).await,
+            AdminOperation::Export => match &self.exports {
+                Some(exports) => export::export_to(self, exports.as_ref(), req, actor).await,
+                None => export::export(self, req, actor).await,
+            },
             AdminOperation::Audit => audit::audit(self, req, actor).await,
             AdminOperation::Counts => counts::counts(self, actor).await,
             AdminOperation::Document => documents::download(self, req, actor).await,
@@ -167,7 +180,8 @@ impl Handler {
     }
 
     /// The CSV export as a stream of chunks (the local server; on Lambda,
-    /// [`Handler::handle`] answers it whole). `Err` is the whole answer.
+    /// [`Handler::handle`] writes it to S3 and answers 303). `Err` is the
+    /// whole answer.
     pub async fn export_stream(
         &self,
         req: &Request,

@@ -197,6 +197,8 @@ impl Document {
 pub const INCOMING_PREFIX: &str = "incoming/";
 /// Submitted files.
 pub const STORED_PREFIX: &str = "documents/";
+/// CSV exports on AWS (S3: a lifecycle rule empties it after a day).
+pub const EXPORTS_PREFIX: &str = "exports/";
 
 /// Every submitted file of one application.
 pub fn stored_prefix(application_id: ApplicationId) -> String {

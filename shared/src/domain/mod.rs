@@ -35,8 +35,8 @@ pub use choice::{Consent, ContractType};
 pub use count::Count;
 pub use decision::{Decision, MessageMismatch, MessageRule};
 pub use document::{
-    Document, DocumentLimits, DocumentRequest, DocumentType, FileName, INCOMING_PREFIX, SCAN_TAG,
-    STORED_PREFIX, ScanState, incoming_prefix, stored_prefix,
+    Document, DocumentLimits, DocumentRequest, DocumentType, EXPORTS_PREFIX, FileName, INCOMING_PREFIX,
+    SCAN_TAG, STORED_PREFIX, ScanState, incoming_prefix, stored_prefix,
 };
 pub use email::Email;
 pub use erasure::ErasureReason;

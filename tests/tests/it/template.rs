@@ -1065,6 +1065,14 @@ fn the_admin_role_is_least_privilege_and_the_audit_is_append_only() {
     expected.insert("s3:ListBucket".into(), vec![documents_bucket_arn(&template, "")]);
     // An assignee is looked up in the operators' pool, and nothing else of it.
     expected.insert("cognito-idp:AdminGetUser".into(), vec![get_att("OperatorUserPool", "Arn")]);
+    // The CSV export (issue 24, item 5): a multipart upload under exports/
+    // (s3:PutObject authorises CreateMultipartUpload, UploadPart and
+    // CompleteMultipartUpload; AbortMultipartUpload is its own action) and
+    // its presigned GET; nothing else there, and no write anywhere else.
+    let exports = documents_bucket_arn(&template, "/exports/*");
+    expected.get_mut("s3:GetObject").unwrap().push(exports.clone());
+    expected.insert("s3:PutObject".into(), vec![exports.clone()]);
+    expected.insert("s3:AbortMultipartUpload".into(), vec![exports]);
     let mut sorted = actions.clone();
     for resources in sorted.values_mut().chain(expected.values_mut()) {
         resources.sort_by_key(|r| r.to_string());
@@ -1072,7 +1080,7 @@ fn the_admin_role_is_least_privilege_and_the_audit_is_append_only() {
     assert_eq!(sorted, expected, "the admin role's actions and their resources");
 
     // No wildcard in what the admin role may do, but X-Ray's (no resource-level
-    // permissions) and the objects under the bucket's two prefixes.
+    // permissions) and the objects under the bucket's three prefixes.
     for (action, resources) in &actions {
         assert!(!action.contains('*'), "{action}");
         if action.starts_with("xray:") {
@@ -1081,7 +1089,7 @@ fn the_admin_role_is_least_privilege_and_the_audit_is_append_only() {
         for resource in resources {
             let text = resource.to_string();
             let under_prefix = action.starts_with("s3:")
-                && (text.contains("/documents/*\"") || text.contains("/incoming/*\""));
+                && ["/documents/*\"", "/incoming/*\"", "/exports/*\""].iter().any(|p| text.contains(p));
             assert!(!text.contains('*') || under_prefix, "{action}: {resource}");
         }
     }
@@ -1361,15 +1369,16 @@ fn the_documents_bucket_is_private_encrypted_tls_only_and_unversioned() {
 /// The browser uploads with a presigned PUT and its signed `content-type`:
 /// that method and header only, from the form's origins only. Those are the
 /// API's own (FormUrl), PublicBaseUrl's, CloudFront's (EdgeUrl) and the
-/// HTTP API's own CORS list, `AllowedOrigins`; never `*`.
+/// HTTP API's own CORS list, `AllowedOrigins`; never `*`. And the console's
+/// GET of an export, from this stack's origins only.
 #[test]
-fn the_documents_bucket_cors_allows_the_upload_from_the_forms_origins_only() {
+fn the_documents_bucket_cors_allows_the_upload_from_the_forms_origins_and_the_export_to_the_console() {
     let template = template();
     let rules = resources(&template)["DocumentsBucket"]["Properties"]["CorsConfiguration"]["CorsRules"]
         .as_array()
         .unwrap()
         .clone();
-    assert_eq!(rules.len(), 2, "{rules:?}");
+    assert_eq!(rules.len(), 3, "{rules:?}");
     let upload = |rule: &Value| {
         assert_eq!(rule["AllowedMethods"], json!(["PUT"]), "{rule}");
         assert_eq!(rule["AllowedHeaders"], json!(["content-type"]), "{rule}");
@@ -1394,9 +1403,20 @@ fn the_documents_bucket_cors_allows_the_upload_from_the_forms_origins_only() {
             { "Fn::If": ["HasEdge", without_slash("EdgeUrl"), reference("AWS::NoValue")] },
         ])
     );
+    // The console (served by this stack only) follows the export's 303 to
+    // its presigned GET with fetch: GET from the same origins, no headers
+    // (the console's Accept is CORS-safelisted; the Authorization header is
+    // dropped on a cross-origin redirect), nothing exposed.
+    let console = &rules[1];
+    assert_eq!(console["Id"], "console-export");
+    assert_eq!(console["AllowedMethods"], json!(["GET"]), "{console}");
+    assert!(console["AllowedHeaders"].is_null(), "{console}");
+    assert!(console["ExposedHeaders"].is_null(), "{console}");
+    assert_eq!(console["AllowedOrigins"], form["AllowedOrigins"]);
+    assert_eq!(console["MaxAge"], 600);
     // A form hosted elsewhere: the origins the HTTP API's CORS allows, and
     // no rule at all without them.
-    let other = &rules[1]["Fn::If"];
+    let other = &rules[2]["Fn::If"];
     assert_eq!(other[0], "HasCorsOrigins");
     upload(&other[1]);
     let api_cors = &resources(&template)["HttpApi"]["Properties"]["CorsConfiguration"]["Fn::If"];

@@ -61,6 +61,13 @@ export const counts = () => send(ROUTES.ADMIN_COUNTS);
 export const me = () => send(ROUTES.ADMIN_ME);
 export const detail = (applicationId) => send(ROUTES.ADMIN_DETAIL, { params: { applicationId } });
 export const audit = (cursor) => send(ROUTES.ADMIN_AUDIT, { query: { cursor } });
+/**
+ * The CSV export. Locally the answer is the CSV itself; on AWS it is 303 See
+ * Other to a presigned S3 link (5 minutes), which fetch follows (its default,
+ * `redirect: 'follow'`): the browser drops the Authorization header on the
+ * cross-origin redirect and sends the console's Origin, which the bucket's
+ * CORS allows for GET. Either way the blob is the CSV.
+ */
 export const exportCsv = ({ status }) => send(ROUTES.ADMIN_EXPORT, { query: { status }, as: 'blob', timeoutMs: 120000 });
 
 export function decide(applicationId, { decision, expectedVersion, message }, idempotencyKey) {
