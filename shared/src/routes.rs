@@ -70,6 +70,8 @@ pub enum AdminOperation {
     /// The caller's own address and roles (`GET /api/admin/me`): what the
     /// console may offer.
     Me,
+    /// A correction of an application's fields (訂正).
+    Corrections,
 }
 
 impl Operation {
@@ -112,7 +114,8 @@ impl AdminOperation {
             | AdminOperation::Decisions
             | AdminOperation::Counts
             | AdminOperation::Document
-            | AdminOperation::Me => Access::Operator,
+            | AdminOperation::Me
+            | AdminOperation::Corrections => Access::Operator,
             // What cannot be undone or takes every applicant's data away,
             // and the record of who did it (contract, *Who may do what*).
             AdminOperation::Erasure | AdminOperation::Export | AdminOperation::Audit => Access::Supervisor,
@@ -327,7 +330,15 @@ pub const ADMIN_ME: Route = Route {
     operation: Operation::Admin(AdminOperation::Me),
 };
 
-pub const ROUTES: [Route; 17] = [
+/// A correction of an application's fields (訂正, privacy notice (8)).
+pub const ADMIN_CORRECTIONS: Route = Route {
+    name: "ADMIN_CORRECTIONS",
+    method: "POST",
+    path: "/api/admin/applications/{applicationId}/corrections",
+    operation: Operation::Admin(AdminOperation::Corrections),
+};
+
+pub const ROUTES: [Route; 18] = [
     VALIDATE,
     SUBMIT,
     PREVIEW,
@@ -345,6 +356,7 @@ pub const ROUTES: [Route; 17] = [
     ADMIN_COUNTS,
     ADMIN_DOCUMENT,
     ADMIN_ME,
+    ADMIN_CORRECTIONS,
 ];
 
 /// The local server's own operator sessions (on AWS Cognito signs operators

@@ -16,7 +16,8 @@ export const ROUTES = {
   "ADMIN_AUDIT": {"method": "GET", "path": "/api/admin/audit", "access": "supervisor"},
   "ADMIN_COUNTS": {"method": "GET", "path": "/api/admin/counts", "access": "operator"},
   "ADMIN_DOCUMENT": {"method": "GET", "path": "/api/admin/applications/{applicationId}/documents/{documentId}", "access": "operator"},
-  "ADMIN_ME": {"method": "GET", "path": "/api/admin/me", "access": "operator"}
+  "ADMIN_ME": {"method": "GET", "path": "/api/admin/me", "access": "operator"},
+  "ADMIN_CORRECTIONS": {"method": "POST", "path": "/api/admin/applications/{applicationId}/corrections", "access": "operator"}
 };
 // The local server's own operator sessions (on AWS, Cognito's managed login).
 export const LOCAL_SESSIONS = {

@@ -190,6 +190,7 @@ pub fn detail<'a>(
         message: None,
         reason: None,
         files: None,
+        fields: None,
     }];
     if let Some(at) = verified_at {
         history.push(HistoryEntry {
@@ -202,6 +203,7 @@ pub fn detail<'a>(
             message: None,
             reason: None,
             files: None,
+            fields: None,
         });
     }
     history.extend(stored_history.iter().cloned());

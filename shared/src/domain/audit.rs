@@ -27,10 +27,12 @@ pub enum AuditAction {
     Count,
     /// A download link for one submitted document.
     ViewDocument,
+    /// A correction of an application's fields.
+    Correct,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 13] = [
+    pub const ALL: [AuditAction; 14] = [
         AuditAction::SignIn,
         AuditAction::SignInFailed,
         AuditAction::SignOut,
@@ -44,6 +46,7 @@ impl AuditAction {
         AuditAction::ViewAudit,
         AuditAction::Count,
         AuditAction::ViewDocument,
+        AuditAction::Correct,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -61,6 +64,7 @@ impl AuditAction {
             AuditAction::ViewAudit => "view_audit",
             AuditAction::Count => "count",
             AuditAction::ViewDocument => "view_document",
+            AuditAction::Correct => "correct",
         }
     }
 
@@ -80,6 +84,7 @@ impl AuditAction {
             AuditAction::ViewAudit => "監査ログの閲覧",
             AuditAction::Count => "件数の閲覧",
             AuditAction::ViewDocument => "提出書類のダウンロード",
+            AuditAction::Correct => "登録内容の訂正",
         }
     }
 

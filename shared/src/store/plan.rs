@@ -11,13 +11,13 @@ use super::documents::{
     DocumentsSubmission, OpenRequest, Refusal, RequestState, SubmitDocumentsOutcome, UploadRefusal,
 };
 use super::{
-    ConfirmOutcome, DecideOutcome, DecisionWrite, EraseOutcome, ErasedApplication, Erasure, Submission,
-    SubmitOutcome, TokenState,
+    ConfirmOutcome, CorrectOutcome, CorrectionWrite, DecideOutcome, DecisionWrite, EraseOutcome,
+    ErasedApplication, Erasure, Submission, SubmitOutcome, TokenState,
 };
 use crate::domain::{
     ApplicationId, AuditEntry, Document, DocumentId, DocumentLimits, DocumentRequest, DocumentType, FileName,
-    HistoryAction, HistoryEntry, MailEvent, MailKind, NoticeId, PartnerCode, RequestHash, Status,
-    StoredApplication, Timestamp, Transition, Version,
+    HistoryAction, HistoryEntry, HistoryReason, MailEvent, MailKind, NoticeId, PartnerCode, RequestHash,
+    Status, StoredApplication, Timestamp, Transition, Version,
 };
 use crate::keyed::EmailKey;
 use crate::store::layout;
@@ -66,6 +66,8 @@ pub enum RecordKey<'a> {
     Decision(&'a crate::domain::IdempotencyKey),
     /// An applicant's submission of documents.
     Documents(&'a crate::domain::IdempotencyKey),
+    /// An operator's correction.
+    Correction(&'a crate::domain::IdempotencyKey),
 }
 
 impl RecordKey<'_> {
@@ -76,6 +78,7 @@ impl RecordKey<'_> {
             RecordKey::Submission(key) => key.as_str().to_owned(),
             RecordKey::Decision(key) => format!("DECISION#{}", key.as_str()),
             RecordKey::Documents(key) => format!("DOCUMENTS#{}", key.as_str()),
+            RecordKey::Correction(key) => format!("CORRECTION#{}", key.as_str()),
         }
     }
 }
@@ -372,6 +375,7 @@ pub fn decide(request: &DecisionWrite, read: DecisionRead) -> Result<DecisionPla
         message: request.message.clone(),
         reason: None,
         files: None,
+        fields: None,
     };
     let document_request = request.document_request.as_ref().map(|write| {
         let request =
@@ -408,6 +412,98 @@ impl DecisionPlan {
     /// Its counter changes: out of `before`'s status, into `after`'s.
     pub fn count_changes(&self) -> Vec<CountChange> {
         count_changes(&[self.before.status], &[self.after.status])
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Correction
+
+/// What a correction reads: this key's live record, the live application,
+/// and whether a tombstone stands in its place.
+#[derive(Debug, Clone, Default)]
+pub struct CorrectionRead {
+    pub previous: Option<IdempotencyRecord>,
+    pub application: Option<StoredApplication>,
+    pub erased: bool,
+}
+
+/// What a correction writes, all or nothing: the application's fields (and
+/// what follows from them: the search text, the phone's index key) from
+/// `after`, if it is still at `before`'s version and status; the history
+/// entry of the new version, naming the changed keys (expiring with the
+/// application, if it has a retention); the idempotency record and the audit
+/// entry. No status, so no counter, moves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CorrectionPlan {
+    pub before: StoredApplication,
+    pub after: StoredApplication,
+    pub at: Timestamp,
+    pub entry: HistoryEntry,
+    pub record: IdempotencyRecord,
+    pub audit: AuditEntry,
+}
+
+/// The rules of a correction: replay, not found, erased, not verified,
+/// version, the form's rules, a real change; then the plan.
+#[allow(clippy::result_large_err)] // one per request: the answer is the outcome itself
+pub fn correct(request: &CorrectionWrite, read: CorrectionRead) -> Result<CorrectionPlan, CorrectOutcome> {
+    let id = request.application_id;
+    if let Some(previous) = read.previous {
+        if previous.request_hash != request.request_hash || previous.application_id != id {
+            return Err(CorrectOutcome::KeyReused);
+        }
+        return Err(read.application.map_or(CorrectOutcome::NotFound, CorrectOutcome::Replayed));
+    }
+    if read.erased {
+        return Err(CorrectOutcome::Erased);
+    }
+    let Some(before) = read.application else { return Err(CorrectOutcome::NotFound) };
+    if !before.status.is_verified() {
+        return Err(CorrectOutcome::NotVerified);
+    }
+    if before.version != request.expected_version {
+        return Err(CorrectOutcome::VersionConflict(before));
+    }
+    let (validated, fields) = request.changes.apply(&before.application).map_err(CorrectOutcome::Invalid)?;
+    if fields.is_empty() {
+        return Err(CorrectOutcome::Unchanged);
+    }
+    let after = StoredApplication {
+        application: validated.application,
+        version: before.version.next(),
+        ..before.clone()
+    };
+    let entry = HistoryEntry {
+        version: after.version,
+        at: request.at,
+        actor: request.actor.clone(),
+        action: HistoryAction::Correct,
+        from_status: None,
+        to_status: None,
+        message: None,
+        reason: Some(HistoryReason::Correction(request.reason)),
+        files: None,
+        fields: Some(fields),
+    };
+    let record = IdempotencyRecord {
+        application_id: id,
+        request_hash: request.request_hash.clone(),
+        response_status: 200,
+        response_body: None,
+        notice_id: None,
+        expires_at: request.at.plus_secs(layout::IDEMPOTENCY_TTL_SECS),
+    };
+    Ok(CorrectionPlan { before, after, at: request.at, entry, record, audit: request.audit.clone() })
+}
+
+impl CorrectionPlan {
+    pub fn outcome(&self) -> CorrectOutcome {
+        CorrectOutcome::Corrected(self.after.clone())
+    }
+
+    /// The only status it may find (and leaves): the one it read.
+    pub fn from(&self) -> &[Status] {
+        std::slice::from_ref(&self.before.status)
     }
 }
 
@@ -468,8 +564,9 @@ pub fn erase(request: &Erasure, read: ErasureRead) -> Result<ErasurePlan, EraseO
         from_status: Some(before.status),
         to_status: None,
         message: None,
-        reason: Some(request.reason),
+        reason: Some(HistoryReason::Erasure(request.reason)),
         files: None,
+        fields: None,
     };
     let mut clear_messages = read.history;
     clear_messages.retain(|version| *version < entry.version);
@@ -663,6 +760,7 @@ pub fn submit_documents(
         message: None,
         reason: None,
         files: Some(u32::try_from(chosen.len()).unwrap_or(u32::MAX)),
+        fields: None,
     };
     let documents =
         chosen.into_iter().map(|document| Document { submitted_at: Some(request.at), ..document }).collect();

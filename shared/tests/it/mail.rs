@@ -129,6 +129,32 @@ pub(crate) fn decided(
         message: message.map(|text| OperatorMessage::parse(text).unwrap()),
         reason: None,
         files: None,
+        fields: None,
+    };
+    (stored, entry)
+}
+
+/// A correction of the confirmed application `value` (its street and phone),
+/// as the store holds it after: version 3, with its history entry naming the keys.
+pub(crate) fn corrected(value: Value) -> (StoredApplication, HistoryEntry) {
+    let mut value = value;
+    value["addressStreet"] = json!("梅田1-2-3");
+    value["phone"] = json!("06-1234-5678");
+    let version = Version::FIRST.next().next();
+    let stored = StoredApplication { version, ..stored(value) };
+    let entry = HistoryEntry {
+        version,
+        at: Timestamp::parse("2026-12-01T10:15:00+09:00").unwrap(),
+        actor: Actor::parse("reviewer@partner.example.jp").unwrap(),
+        action: HistoryAction::Correct,
+        from_status: None,
+        to_status: None,
+        message: None,
+        reason: Some(shared::domain::HistoryReason::Correction(
+            shared::domain::CorrectionReason::ApplicantRequest,
+        )),
+        files: None,
+        fields: Some(vec![Field::AddressStreet, Field::Phone]),
     };
     (stored, entry)
 }
@@ -158,11 +184,18 @@ fn decision_of(kind: MailKind) -> Option<Decision> {
     Decision::ALL.into_iter().find(|&decision| HistoryAction::from(decision).mails() == [kind])
 }
 
+/// Whether `kind` is a result mail to the proven address, which names its
+/// addressee (a decision's, or a correction's, which shows only the corrected fields).
+fn addressed_result(kind: MailKind) -> bool {
+    decision_of(kind).is_some() || kind == MailKind::Corrected
+}
+
 /// Renders `kind` from what it is about: `value` awaiting verification,
 /// confirmed, or decided.
 fn render_any(kind: MailKind, config: &MailConfig, value: Value) -> Mail {
     match decision_of(kind) {
         Some(decision) => render_decided(config, &decided(decision, value, message_of(decision))),
+        None if kind == MailKind::Corrected => render_decided(config, &corrected(value)),
         None if kind == MailKind::Verification => render(kind, config, &awaiting(value, None)),
         None => render(kind, config, &stored(value)),
     }
@@ -180,6 +213,32 @@ fn readable(mail: &Mail) -> String {
         mail.text,
         mail.html
     )
+}
+
+/// 登録内容訂正のお知らせ: the corrected fields under the form's labels with
+/// their values now, and nothing else the applicant typed.
+#[test]
+fn the_correction_names_the_corrected_fields_with_their_new_values() {
+    let mail = render_decided(&config(), &corrected(corporation()));
+    assert_eq!(mail.to, "sample@example.com");
+    assert!(mail.subject.starts_with("【パートナー登録】登録内容訂正のお知らせ"), "{}", mail.subject);
+    for needle in
+        ["訂正した項目", "住所(町域、丁目・番地)、電話番号", "梅田1-2-3", "06-1234-5678", "PR-7A3C-K9XE"]
+    {
+        assert!(mail.text.contains(needle), "{needle}: {}", mail.text);
+    }
+    for absent in ["大深町4-20", "グランフロント", "530-0011", "T7000012050002"] {
+        assert!(!mail.text.contains(absent), "{absent}: {}", mail.text);
+    }
+    let (stored, mut entry) = corrected(corporation());
+    entry.fields = None;
+    let refused = shared::mail::render(
+        MailKind::Corrected,
+        &config(),
+        &IdentifierKey::for_tests(),
+        Source::Decision(&stored, &entry),
+    );
+    assert!(refused.is_err(), "no mail without the keys it reports");
 }
 
 #[test]
@@ -364,7 +423,7 @@ fn no_mail_but_the_acknowledgement_carries_typed_text() {
         }
         if kind == MailKind::Acknowledgement {
             assert!(found.contains(&"corporateName"), "the 控え shows what was entered");
-        } else if decision_of(kind).is_some() {
+        } else if addressed_result(kind) {
             // The salutation (its lure included), nothing else that was typed.
             let addressee =
                 ["corporateName", "lastName", "firstName", "evil.example", "本人確認", "【重要】"];
@@ -429,7 +488,7 @@ fn mime_decodes_back_to_the_same_japanese_text() {
         let header = String::from_utf8_lossy(&raw[..header_end(&raw)]).into_owned();
         assert!(header.contains("Subject: =?utf-8?"), "encoded-word subject: {header}");
         assert!(String::from_utf8_lossy(&raw).contains("charset=\"utf-8\""));
-        let addressed = kind == MailKind::Acknowledgement || decision_of(kind).is_some();
+        let addressed = kind == MailKind::Acknowledgement || addressed_result(kind);
         assert!(message.body_text(0).unwrap().contains("𠮷田 花子 様") || !addressed, "{kind:?}");
     }
 }
@@ -467,7 +526,7 @@ fn applicant_values_stay_out_of_headers_and_are_escaped_in_html() {
                 "&quot;quoted&quot; &amp; &#x27;single&#x27;",
                 "&amp;lt;a href=x&amp;gt;tower",
             ]
-        } else if decision_of(kind).is_some() {
+        } else if addressed_result(kind) {
             &["&amp;#x3C;script&amp;#x3E;A&amp;B商事"]
         } else {
             &[]
