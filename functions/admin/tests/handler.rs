@@ -1333,7 +1333,7 @@ async fn a_correction_is_refused_checked_and_answered_with_the_detail() {
         .call(correct(
             &id,
             &fresh_key(),
-            body(json!({ "postalCode": "12", "lastNameKana": "やまだ", "addressStreet": null })),
+            body(json!({ "postalCode": "12", "lastNameKana": "Yamada", "addressStreet": null })),
         ))
         .await;
     assert_eq!(invalid.status, 422);
