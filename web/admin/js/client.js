@@ -68,6 +68,14 @@ export function decide(applicationId, { decision, expectedVersion, message }, id
   return send(ROUTES.ADMIN_DECISIONS, { params: { applicationId }, body, headers: { 'Idempotency-Key': idempotencyKey } });
 }
 
+export function correct(applicationId, { expectedVersion, reason, changes }, idempotencyKey) {
+  return send(ROUTES.ADMIN_CORRECTIONS, {
+    params: { applicationId },
+    body: { expectedVersion, reason, changes },
+    headers: { 'Idempotency-Key': idempotencyKey },
+  });
+}
+
 export const erase = (applicationId, reason) => send(ROUTES.ADMIN_ERASURE, { params: { applicationId }, body: { reason } });
 
 /** A public route: the postal code's addresses (for the reviewer's check). */
