@@ -2,7 +2,7 @@
 //! committed `docs/screenshots/` (or DIR): the list, a detail with its checks,
 //! and the approval dialog, over the first start's sample applications; and at
 //! 1280 px the detail as an operator who is no supervisor sees it (no erasure,
-//! no export, no audit).
+//! no export, no audit), and a correction's changes before saving.
 //! Run through `scripts/screenshots` (which makes the form's too).
 
 use anyhow::{Context, Result};
@@ -75,6 +75,17 @@ async fn main() -> Result<()> {
         browser.eval("document.activeElement.blur()").await?;
         tokio::time::sleep(Duration::from_millis(200)).await;
         let path = out.join(format!("console-{}-operator-detail.png", WIDTHS[0].0));
+        std::fs::write(&path, browser.client.screenshot().await?)
+            .with_context(|| format!("writing {}", path.display()))?;
+        println!("{}", path.display());
+        // A correction (訂正) of the street: its changes shown before saving.
+        browser.click("correct-open").await?;
+        browser.wait_until("document.getElementById('correct-addressStreet')").await?;
+        browser.eval("document.getElementById('correct-addressStreet').value = '梅田1-2-3'").await?;
+        browser.click("correction-review").await?;
+        browser.wait_until("document.getElementById('correction-dialog').open").await?;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let path = out.join(format!("console-{}-correction.png", WIDTHS[0].0));
         std::fs::write(&path, browser.client.screenshot().await?)
             .with_context(|| format!("writing {}", path.display()))?;
         println!("{}", path.display());
