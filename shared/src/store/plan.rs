@@ -1008,6 +1008,68 @@ mod tests {
         assert_eq!(due(&unverified), None);
     }
 
+    fn correction(stored: &StoredApplication, changes: serde_json::Value) -> CorrectionWrite {
+        let actor = Actor::parse("op@example.com").unwrap();
+        CorrectionWrite {
+            application_id: stored.id(),
+            expected_version: stored.version,
+            reason: crate::domain::CorrectionReason::OperatorFix,
+            changes: crate::domain::Changes::decode(&changes).unwrap(),
+            actor: actor.clone(),
+            at: at("2026-12-02T10:00:00+09:00"),
+            idempotency_key: IdempotencyKey::parse("correction-key-0001").unwrap(),
+            request_hash: crate::keyed::IdentifierKey::for_tests().request_hash(b"correction"),
+            audit: AuditEntry::now(actor, AuditAction::Correct, Some(stored.id())),
+        }
+    }
+
+    #[test]
+    fn a_correction_is_refused_in_the_contracts_order_and_plans_the_next_version() {
+        let current = stored(Status::Approved, 3);
+        let street = serde_json::json!({ "addressStreet": "梅田1-2-3" });
+        let read = |application: Option<StoredApplication>, erased| CorrectionRead {
+            previous: None,
+            application,
+            erased,
+        };
+        let request = correction(&current, street.clone());
+        assert_eq!(correct(&request, read(None, false)).unwrap_err(), CorrectOutcome::NotFound);
+        assert_eq!(correct(&request, read(None, true)).unwrap_err(), CorrectOutcome::Erased);
+        let waiting = stored(Status::AwaitingVerification, 3);
+        assert_eq!(correct(&request, read(Some(waiting), false)).unwrap_err(), CorrectOutcome::NotVerified);
+        let moved = stored(Status::Approved, 4);
+        assert_eq!(
+            correct(&request, read(Some(moved.clone()), false)).unwrap_err(),
+            CorrectOutcome::VersionConflict(moved)
+        );
+        let same = correction(&current, serde_json::json!({ "phone": "0662928811" }));
+        assert_eq!(
+            correct(&same, read(Some(current.clone()), false)).unwrap_err(),
+            CorrectOutcome::Unchanged
+        );
+        let bad = correction(&current, serde_json::json!({ "postalCode": "1" }));
+        assert!(matches!(correct(&bad, read(Some(current.clone()), false)), Err(CorrectOutcome::Invalid(_))));
+
+        let plan = correct(&request, read(Some(current.clone()), false)).unwrap();
+        assert_eq!((plan.after.status, plan.after.version), (Status::Approved, current.version.next()));
+        assert_eq!(plan.after.partner_code, current.partner_code);
+        assert_eq!(plan.from(), [Status::Approved]);
+        assert_eq!(plan.entry.version, plan.after.version);
+        assert_eq!(plan.entry.fields, Some(vec![crate::domain::Field::AddressStreet]));
+        assert_eq!((plan.entry.from_status, plan.entry.to_status), (None, None));
+        assert_eq!((plan.record.response_status, plan.record.response_body.clone()), (200, None));
+        let mut record = plan.record.clone();
+        let replay = CorrectionRead {
+            previous: Some(record.clone()),
+            application: Some(current.clone()),
+            erased: false,
+        };
+        assert_eq!(correct(&request, replay).unwrap_err(), CorrectOutcome::Replayed(current.clone()));
+        record.request_hash = crate::keyed::IdentifierKey::for_tests().request_hash(b"another");
+        let reused = CorrectionRead { previous: Some(record), application: Some(current), erased: false };
+        assert_eq!(correct(&request, reused).unwrap_err(), CorrectOutcome::KeyReused);
+    }
+
     #[test]
     fn owed_mails() {
         let id = ApplicationId::new(at("2026-12-01T10:00:00+09:00").time());
