@@ -340,7 +340,7 @@ fn every_route(id: &str) -> Vec<Call> {
         get("/api/admin/counts"),
         get("/api/admin/me"),
         correct(
-            &id.to_owned(),
+            id,
             &fresh_key(),
             json!({ "expectedVersion": 2, "reason": "operator_fix", "changes": { "addressStreet": "梅田1-2-3" } }),
         ),
