@@ -5,8 +5,8 @@
 //! [`fields_module`] and [`routes_module`].
 
 use crate::domain::{
-    AuditAction, ContractType, Decision, ErasureReason, Field, Group, HistoryAction, Kind, MessageRule,
-    Presence, Status,
+    AuditAction, ContractType, CorrectionReason, Decision, ErasureReason, Field, Group, HistoryAction, Kind,
+    MessageRule, Presence, Status, is_correctable,
 };
 use crate::http::ErrorCode;
 use serde::Serialize;
@@ -32,6 +32,8 @@ struct FieldJson {
     /// Whether an application is read back with it ([`Field::is_reviewed`]):
     /// the review step, the verification page and the console show these.
     reviewed: bool,
+    /// Whether an operator may correct it ([`is_correctable`]).
+    correctable: bool,
 }
 
 #[derive(Serialize)]
@@ -106,6 +108,7 @@ pub fn fields_module() -> String {
             group: field.group(),
             kept: field.is_kept(),
             reviewed: field.is_reviewed(),
+            correctable: is_correctable(field),
         })
         .collect();
     let groups: Vec<GroupJson> = Group::ALL
@@ -146,6 +149,10 @@ pub fn fields_module() -> String {
         AuditAction::ALL.into_iter().map(|a| ChoiceJson { value: a.as_str(), label: a.label() }).collect();
     let erasure_reasons: Vec<ChoiceJson> =
         ErasureReason::ALL.into_iter().map(|r| ChoiceJson { value: r.as_str(), label: r.label() }).collect();
+    let correction_reasons: Vec<ChoiceJson> = CorrectionReason::ALL
+        .into_iter()
+        .map(|r| ChoiceJson { value: r.as_str(), label: r.label() })
+        .collect();
     format!(
         "// Generated from the field table (shared/src/domain/fields.rs). Do not edit:\n\
          // `cargo run -p xtask -- web-fields` writes it, and a test keeps it equal.\n\
@@ -160,7 +167,9 @@ pub fn fields_module() -> String {
          export const HISTORY_ACTIONS = {};\n\
          export const AUDIT_ACTIONS = {};\n\
          // An erasure's reason is one of these codes, never free text.\n\
-         export const ERASURE_REASONS = {};\n",
+         export const ERASURE_REASONS = {};\n\
+         // A correction's reason, likewise.\n\
+         export const CORRECTION_REASONS = {};\n",
         pretty(&fields),
         pretty(&groups),
         pretty(&choices),
@@ -170,6 +179,7 @@ pub fn fields_module() -> String {
         pretty(&history),
         pretty(&audit),
         pretty(&erasure_reasons),
+        pretty(&correction_reasons),
     )
 }
 

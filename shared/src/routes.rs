@@ -74,6 +74,8 @@ pub enum AdminOperation {
     Note,
     /// The application's assignee (outside its version).
     Assign,
+    /// A correction of an application's fields (訂正).
+    Corrections,
 }
 
 impl Operation {
@@ -118,7 +120,8 @@ impl AdminOperation {
             | AdminOperation::Document
             | AdminOperation::Me
             | AdminOperation::Note
-            | AdminOperation::Assign => Access::Operator,
+            | AdminOperation::Assign
+            | AdminOperation::Corrections => Access::Operator,
             // What cannot be undone or takes every applicant's data away,
             // and the record of who did it (contract, *Who may do what*).
             AdminOperation::Erasure | AdminOperation::Export | AdminOperation::Audit => Access::Supervisor,
@@ -349,7 +352,15 @@ pub const ADMIN_ASSIGNEE: Route = Route {
     operation: Operation::Admin(AdminOperation::Assign),
 };
 
-pub const ROUTES: [Route; 19] = [
+/// A correction of an application's fields (訂正, privacy notice (8)).
+pub const ADMIN_CORRECTIONS: Route = Route {
+    name: "ADMIN_CORRECTIONS",
+    method: "POST",
+    path: "/api/admin/applications/{applicationId}/corrections",
+    operation: Operation::Admin(AdminOperation::Corrections),
+};
+
+pub const ROUTES: [Route; 20] = [
     VALIDATE,
     SUBMIT,
     PREVIEW,
@@ -369,6 +380,7 @@ pub const ROUTES: [Route; 19] = [
     ADMIN_ME,
     ADMIN_NOTES,
     ADMIN_ASSIGNEE,
+    ADMIN_CORRECTIONS,
 ];
 
 /// The local server's own operator sessions (on AWS Cognito signs operators

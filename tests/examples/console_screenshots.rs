@@ -1,9 +1,9 @@
 //! Screenshots of the operators' console, at 1280 and 768 px wide, into the
 //! committed `docs/screenshots/` (or DIR): the list, a detail with its checks,
 //! and the approval dialog, over the first start's sample applications; at
-//! 1280 px the detail with a note and its assignee (the whole page), and the
+//! 1280 px the detail with a note and its assignee (the whole page), the
 //! detail as an operator who is no supervisor sees it (no erasure, no export,
-//! no audit).
+//! no audit), and a correction's changes before saving.
 //! Run through `scripts/screenshots` (which makes the form's too).
 
 use anyhow::{Context, Result};
@@ -89,6 +89,17 @@ async fn main() -> Result<()> {
         browser.eval("document.activeElement.blur()").await?;
         tokio::time::sleep(Duration::from_millis(200)).await;
         let path = out.join(format!("console-{}-operator-detail.png", WIDTHS[0].0));
+        std::fs::write(&path, browser.client.screenshot().await?)
+            .with_context(|| format!("writing {}", path.display()))?;
+        println!("{}", path.display());
+        // A correction (訂正) of the street: its changes shown before saving.
+        browser.click("correct-open").await?;
+        browser.wait_until("document.getElementById('correct-addressStreet')").await?;
+        browser.eval("document.getElementById('correct-addressStreet').value = '梅田1-2-3'").await?;
+        browser.click("correction-review").await?;
+        browser.wait_until("document.getElementById('correction-dialog').open").await?;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let path = out.join(format!("console-{}-correction.png", WIDTHS[0].0));
         std::fs::write(&path, browser.client.screenshot().await?)
             .with_context(|| format!("writing {}", path.display()))?;
         println!("{}", path.display());

@@ -10,7 +10,8 @@ export const FIELDS = [
     "maxChars": 254,
     "group": null,
     "kept": true,
-    "reviewed": true
+    "reviewed": true,
+    "correctable": false
   },
   {
     "key": "emailConfirmation",
@@ -21,7 +22,8 @@ export const FIELDS = [
     "maxChars": 254,
     "group": null,
     "kept": false,
-    "reviewed": false
+    "reviewed": false,
+    "correctable": false
   },
   {
     "key": "contractType",
@@ -32,7 +34,8 @@ export const FIELDS = [
     "maxChars": null,
     "group": null,
     "kept": true,
-    "reviewed": true
+    "reviewed": true,
+    "correctable": false
   },
   {
     "key": "corporateName",
@@ -43,7 +46,8 @@ export const FIELDS = [
     "maxChars": 100,
     "group": null,
     "kept": true,
-    "reviewed": true
+    "reviewed": true,
+    "correctable": true
   },
   {
     "key": "corporateNameKana",
@@ -54,7 +58,8 @@ export const FIELDS = [
     "maxChars": 200,
     "group": null,
     "kept": true,
-    "reviewed": true
+    "reviewed": true,
+    "correctable": true
   },
   {
     "key": "lastName",
@@ -65,7 +70,8 @@ export const FIELDS = [
     "maxChars": 50,
     "group": "name",
     "kept": true,
-    "reviewed": true
+    "reviewed": true,
+    "correctable": true
   },
   {
     "key": "firstName",
@@ -76,7 +82,8 @@ export const FIELDS = [
     "maxChars": 50,
     "group": "name",
     "kept": true,
-    "reviewed": true
+    "reviewed": true,
+    "correctable": true
   },
   {
     "key": "lastNameKana",
@@ -87,7 +94,8 @@ export const FIELDS = [
     "maxChars": 100,
     "group": "nameKana",
     "kept": true,
-    "reviewed": true
+    "reviewed": true,
+    "correctable": true
   },
   {
     "key": "firstNameKana",
@@ -98,7 +106,8 @@ export const FIELDS = [
     "maxChars": 100,
     "group": "nameKana",
     "kept": true,
-    "reviewed": true
+    "reviewed": true,
+    "correctable": true
   },
   {
     "key": "postalCode",
@@ -109,7 +118,8 @@ export const FIELDS = [
     "maxChars": null,
     "group": null,
     "kept": true,
-    "reviewed": true
+    "reviewed": true,
+    "correctable": true
   },
   {
     "key": "addressRegion",
@@ -120,7 +130,8 @@ export const FIELDS = [
     "maxChars": 60,
     "group": null,
     "kept": true,
-    "reviewed": true
+    "reviewed": true,
+    "correctable": true
   },
   {
     "key": "addressStreet",
@@ -131,7 +142,8 @@ export const FIELDS = [
     "maxChars": 100,
     "group": null,
     "kept": true,
-    "reviewed": true
+    "reviewed": true,
+    "correctable": true
   },
   {
     "key": "addressBuilding",
@@ -142,7 +154,8 @@ export const FIELDS = [
     "maxChars": 100,
     "group": null,
     "kept": true,
-    "reviewed": true
+    "reviewed": true,
+    "correctable": true
   },
   {
     "key": "phone",
@@ -153,7 +166,8 @@ export const FIELDS = [
     "maxChars": null,
     "group": null,
     "kept": true,
-    "reviewed": true
+    "reviewed": true,
+    "correctable": true
   },
   {
     "key": "invoiceNumber",
@@ -164,7 +178,8 @@ export const FIELDS = [
     "maxChars": null,
     "group": null,
     "kept": true,
-    "reviewed": true
+    "reviewed": true,
+    "correctable": true
   },
   {
     "key": "employeeCount",
@@ -175,7 +190,8 @@ export const FIELDS = [
     "maxChars": null,
     "group": null,
     "kept": true,
-    "reviewed": true
+    "reviewed": true,
+    "correctable": true
   },
   {
     "key": "annualReferralCount",
@@ -186,7 +202,8 @@ export const FIELDS = [
     "maxChars": null,
     "group": null,
     "kept": true,
-    "reviewed": true
+    "reviewed": true,
+    "correctable": true
   },
   {
     "key": "agreedToTerms",
@@ -197,7 +214,8 @@ export const FIELDS = [
     "maxChars": null,
     "group": null,
     "kept": false,
-    "reviewed": true
+    "reviewed": true,
+    "correctable": false
   }
 ];
 export const GROUPS = [
@@ -249,6 +267,8 @@ export const ERROR_CODES = {
   "invalidTransition": "invalid_transition",
   "exportTooLarge": "export_too_large",
   "invalidDecision": "invalid_decision",
+  "fieldNotCorrectable": "field_not_correctable",
+  "notCorrectable": "not_correctable",
   "invalidPostalCode": "invalid_postal_code",
   "postalCodeNotFound": "postal_code_not_found",
   "documentRequestNotFound": "document_request_not_found",
@@ -371,6 +391,10 @@ export const HISTORY_ACTIONS = [
   {
     "value": "erase",
     "label": "個人情報の消去"
+  },
+  {
+    "value": "correct",
+    "label": "登録内容の訂正"
   }
 ];
 export const AUDIT_ACTIONS = [
@@ -433,6 +457,10 @@ export const AUDIT_ACTIONS = [
   {
     "value": "assign",
     "label": "担当の変更"
+  },
+  {
+    "value": "correct",
+    "label": "登録内容の訂正"
   }
 ];
 // An erasure's reason is one of these codes, never free text.
@@ -456,5 +484,16 @@ export const ERASURE_REASONS = [
   {
     "value": "other",
     "label": "その他"
+  }
+];
+// A correction's reason, likewise.
+export const CORRECTION_REASONS = [
+  {
+    "value": "applicant_request",
+    "label": "ご本人からの訂正依頼"
+  },
+  {
+    "value": "operator_fix",
+    "label": "担当者による誤りの修正"
   }
 ];

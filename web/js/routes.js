@@ -18,7 +18,8 @@ export const ROUTES = {
   "ADMIN_DOCUMENT": {"method": "GET", "path": "/api/admin/applications/{applicationId}/documents/{documentId}", "access": "operator"},
   "ADMIN_ME": {"method": "GET", "path": "/api/admin/me", "access": "operator"},
   "ADMIN_NOTES": {"method": "POST", "path": "/api/admin/applications/{applicationId}/notes", "access": "operator"},
-  "ADMIN_ASSIGNEE": {"method": "PUT", "path": "/api/admin/applications/{applicationId}/assignee", "access": "operator"}
+  "ADMIN_ASSIGNEE": {"method": "PUT", "path": "/api/admin/applications/{applicationId}/assignee", "access": "operator"},
+  "ADMIN_CORRECTIONS": {"method": "POST", "path": "/api/admin/applications/{applicationId}/corrections", "access": "operator"}
 };
 // The local server's own operator sessions (on AWS, Cognito's managed login).
 export const LOCAL_SESSIONS = {

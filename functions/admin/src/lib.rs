@@ -1,5 +1,5 @@
 //! The operator API (`shared::routes::operator_routes`): the list and its
-//! search, one application with its history, decisions, erasure, the CSV
+//! search, one application with its history, decisions, corrections, erasure, the CSV
 //! export, the audit, the status counts and the caller's own roles. Every route
 //! names its operator from the authorizer's claims ([`operator`]), refuses a
 //! caller whose role the route's access does not allow (`Access::allows`),
@@ -13,6 +13,7 @@
 //! its outbox.
 
 mod audit;
+mod corrections;
 mod counts;
 mod decisions;
 mod desk;
@@ -176,6 +177,7 @@ impl Handler {
             AdminOperation::Me => Ok(me::me(&caller)),
             AdminOperation::Note => desk::note(self, req, actor).await,
             AdminOperation::Assign => desk::assign(self, req, actor).await,
+            AdminOperation::Corrections => corrections::correct(self, req, actor).await,
         }
     }
 

@@ -198,6 +198,7 @@ pub fn detail<'a>(
         message: None,
         reason: None,
         files: None,
+        fields: None,
     }];
     if let Some(at) = verified_at {
         history.push(HistoryEntry {
@@ -210,6 +211,7 @@ pub fn detail<'a>(
             message: None,
             reason: None,
             files: None,
+            fields: None,
         });
     }
     history.extend(stored_history.iter().cloned());

@@ -81,6 +81,12 @@ fn assign(id: &str, body: Value) -> Call {
     Call { method: "PUT", ..post(format!("/api/admin/applications/{id}/assignee"), body.to_string()) }
 }
 
+/// A correction with its Idempotency-Key.
+fn correct(id: &str, idempotency_key: &str, body: Value) -> Call {
+    post(format!("/api/admin/applications/{id}/corrections"), body.to_string())
+        .header("idempotency-key", idempotency_key)
+}
+
 fn erase(id: &str, body: Value) -> Call {
     post(format!("/api/admin/applications/{id}/erasure"), body.to_string())
 }
@@ -347,6 +353,11 @@ fn every_route(id: &str) -> Vec<Call> {
         get("/api/admin/me"),
         note(id, json!({ "text": "メモ" })),
         assign(id, json!({ "assignee": OPERATOR })),
+        correct(
+            id,
+            &fresh_key(),
+            json!({ "expectedVersion": 2, "reason": "operator_fix", "changes": { "addressStreet": "梅田1-2-3" } }),
+        ),
     ]
 }
 
@@ -428,6 +439,11 @@ async fn an_operator_may_not_erase_export_or_read_the_audit_and_a_supervisor_may
             &id,
             &fresh_key(),
             json!({ "decision": "request_documents", "expectedVersion": 2, "message": "資料をお送りください。" }),
+        ),
+        correct(
+            &id,
+            &fresh_key(),
+            json!({ "expectedVersion": 3, "reason": "operator_fix", "changes": { "addressStreet": "梅田1-2-3" } }),
         ),
     ] {
         let path = call.path.clone();
@@ -1508,4 +1524,121 @@ async fn the_cognito_directory_finds_operators_by_address_or_username() {
     assert_eq!(directory.operator(&email).await.unwrap().map(|a| a.to_string()), Some(email.clone()));
     assert_eq!(directory.operator(&username).await.unwrap().map(|a| a.to_string()), Some(email.clone()));
     assert_eq!(directory.operator("nobody@example.com").await.unwrap(), None);
+}
+
+// ---------------------------------------------------------------- corrections
+
+/// 訂正: the address and the contract type are refused with
+/// `field_not_correctable`; the form's rules answer a bad value with its field
+/// errors; a valid one answers the detail, hands its mail event on once, is
+/// audited `correct`; erased and unverified applications are 409.
+#[tokio::test]
+async fn a_correction_is_refused_checked_and_answered_with_the_detail() {
+    let events = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let s = sqlite();
+    let seen = Arc::clone(&events);
+    let s = Setup {
+        handler: handler(&s.store).after_event(Arc::new(move |event| seen.lock().unwrap().push(event))),
+        ..s
+    };
+    let stored = s.received(corporation("fix.me@example.com")).await;
+    let id = id_of(&stored);
+    let body =
+        |changes: Value| json!({ "expectedVersion": 2, "reason": "applicant_request", "changes": changes });
+    for changes in [
+        json!({ "email": "new@example.com" }),
+        json!({ "emailConfirmation": "new@example.com" }),
+        json!({ "contractType": "sole_proprietor" }),
+        json!({ "addressStreet": "梅田1-2-3", "email": "new@example.com" }),
+    ] {
+        let answer = s.call(correct(&id, &fresh_key(), body(changes.clone()))).await;
+        assert_eq!(answer.outcome(), (422, Some("field_not_correctable".into())), "{changes}");
+        assert!(!answer.text().contains("new@example.com"), "no value echoed");
+    }
+    assert_eq!(
+        s.call(correct(&id, &fresh_key(), body(json!({ "website": "x" })))).await.outcome(),
+        (400, Some("bad_request".into()))
+    );
+    assert_eq!(
+        s.call(correct(&id, &fresh_key(), body(json!({ "addressStreet": 5 })))).await.outcome(),
+        (400, Some("bad_request".into()))
+    );
+    assert_eq!(
+        s.call(correct(&id, &fresh_key(), body(json!({})))).await.outcome(),
+        (422, Some("invalid_decision".into()))
+    );
+    let reason =
+        json!({ "expectedVersion": 2, "reason": "電話で依頼", "changes": { "addressStreet": "x1" } });
+    assert_eq!(
+        s.call(correct(&id, &fresh_key(), reason)).await.outcome(),
+        (422, Some("invalid_decision".into()))
+    );
+    // The form's rules, all errors at once, as validation answers them.
+    let invalid = s
+        .call(correct(
+            &id,
+            &fresh_key(),
+            body(json!({ "postalCode": "12", "lastNameKana": "Yamada", "addressStreet": null })),
+        ))
+        .await;
+    assert_eq!(invalid.status, 422);
+    let errors: Vec<String> = invalid.json()["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(errors, ["lastNameKana", "postalCode", "addressStreet"]);
+    // The same values as stored: nothing to correct.
+    let same = s.call(correct(&id, &fresh_key(), body(json!({ "phone": "0662928811" })))).await;
+    assert_eq!(same.outcome(), (422, Some("invalid_decision".into())));
+    assert_eq!(s.stored_history(&stored).await, 0, "nothing was written");
+    assert!(events.lock().unwrap().is_empty());
+
+    let key = fresh_key();
+    let valid = body(json!({ "addressStreet": "梅田1-2-3", "invoiceNumber": null }));
+    let answer = s.call(correct(&id, &key, valid.clone())).await;
+    assert_eq!(answer.status, 200, "{}", answer.text());
+    let detail = answer.json();
+    assert_eq!((&detail["version"], &detail["status"]), (&json!(3), &json!("received")));
+    assert_eq!(detail["application"]["addressStreet"], "梅田1-2-3");
+    assert!(detail["application"].get("invoiceNumber").is_none(), "cleared");
+    let entry = &detail["history"][2];
+    assert_eq!(
+        keys(entry),
+        sorted(&["at", "actor", "action", "fromStatus", "toStatus", "message", "reason", "fields"])
+    );
+    assert_eq!(entry["fields"], json!(["addressStreet", "invoiceNumber"]));
+    let again = s.call(correct(&id, &key, valid)).await;
+    assert!(again.replayed());
+    assert_eq!(again.json(), detail);
+    let version = shared::domain::Version::from_number(3).unwrap();
+    assert_eq!(
+        *events.lock().unwrap(),
+        [shared::mail::MailEvent::Recorded(
+            stored.receipt.application_id,
+            version,
+            shared::domain::HistoryAction::Correct
+        )],
+        "one mail event, not one per replay"
+    );
+    assert_eq!(
+        s.call(correct(&id, &fresh_key(), body(json!({ "addressStreet": "梅田9" })))).await.outcome(),
+        (409, Some("version_conflict".into()))
+    );
+    assert_eq!(s.audit_actions().await, ["correct"]);
+
+    // Not before the address is proven, and not after an erasure.
+    let waiting = s.submitted(corporation("waiting.fix@example.com")).await;
+    let early =
+        json!({ "expectedVersion": 1, "reason": "operator_fix", "changes": { "addressStreet": "梅田9" } });
+    let answer = s.call(correct(&waiting.receipt.application_id.to_string(), &fresh_key(), early)).await;
+    assert_eq!(answer.outcome(), (409, Some("not_correctable".into())));
+    assert_eq!(s.call(erase(&id, json!({ "reason": "applicant_request" }))).await.status, 200);
+    let late =
+        json!({ "expectedVersion": 4, "reason": "operator_fix", "changes": { "addressStreet": "梅田9" } });
+    assert_eq!(
+        s.call(correct(&id, &fresh_key(), late)).await.outcome(),
+        (409, Some("not_correctable".into()))
+    );
 }

@@ -2,6 +2,7 @@
 //! one binary (each file under `tests/` would link its own copy of the SDKs):
 //! one module per suite.
 
+mod corrections;
 mod documents;
 mod hardening;
 mod hostile;

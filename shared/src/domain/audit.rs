@@ -31,10 +31,12 @@ pub enum AuditAction {
     Note,
     /// An application assigned to an operator, or unassigned.
     Assign,
+    /// A correction of an application's fields.
+    Correct,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 15] = [
+    pub const ALL: [AuditAction; 16] = [
         AuditAction::SignIn,
         AuditAction::SignInFailed,
         AuditAction::SignOut,
@@ -50,6 +52,7 @@ impl AuditAction {
         AuditAction::ViewDocument,
         AuditAction::Note,
         AuditAction::Assign,
+        AuditAction::Correct,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -69,6 +72,7 @@ impl AuditAction {
             AuditAction::ViewDocument => "view_document",
             AuditAction::Note => "note",
             AuditAction::Assign => "assign",
+            AuditAction::Correct => "correct",
         }
     }
 
@@ -90,6 +94,7 @@ impl AuditAction {
             AuditAction::ViewDocument => "提出書類のダウンロード",
             AuditAction::Note => "メモの追加",
             AuditAction::Assign => "担当の変更",
+            AuditAction::Correct => "登録内容の訂正",
         }
     }
 

@@ -3,7 +3,10 @@
 //! first two entries (submitted, confirmed) are read from the application's own
 //! times; every operator action is a stored entry.
 
-use super::{Actor, Decision, ErasureReason, MailKind, OperatorMessage, Status, Timestamp, Version};
+use super::{
+    Actor, CorrectionReason, Decision, ErasureReason, Field, MailKind, OperatorMessage, Status, Timestamp,
+    Version,
+};
 use serde::Serialize;
 
 /// What happened.
@@ -19,10 +22,12 @@ pub enum HistoryAction {
     Reject,
     /// The personal data was erased (on request, privacy notice (8)).
     Erase,
+    /// Fields were corrected (訂正, privacy notice (8)); the status stays.
+    Correct,
 }
 
 impl HistoryAction {
-    pub const ALL: [HistoryAction; 7] = [
+    pub const ALL: [HistoryAction; 8] = [
         HistoryAction::Submitted,
         HistoryAction::Confirmed,
         HistoryAction::RequestDocuments,
@@ -30,6 +35,7 @@ impl HistoryAction {
         HistoryAction::Approve,
         HistoryAction::Reject,
         HistoryAction::Erase,
+        HistoryAction::Correct,
     ];
 
     pub const fn as_str(self) -> &'static str {
@@ -41,6 +47,7 @@ impl HistoryAction {
             HistoryAction::Approve => "approve",
             HistoryAction::Reject => "reject",
             HistoryAction::Erase => "erase",
+            HistoryAction::Correct => "correct",
         }
     }
 
@@ -54,6 +61,7 @@ impl HistoryAction {
             HistoryAction::Approve => "承認",
             HistoryAction::Reject => "否認",
             HistoryAction::Erase => "個人情報の消去",
+            HistoryAction::Correct => "登録内容の訂正",
         }
     }
 
@@ -71,6 +79,7 @@ impl HistoryAction {
             HistoryAction::SubmitDocuments => &[MailKind::DocumentsReceived, MailKind::DocumentsNotice],
             HistoryAction::Approve => &[MailKind::Approved],
             HistoryAction::Reject => &[MailKind::Rejected],
+            HistoryAction::Correct => &[MailKind::Corrected],
             HistoryAction::Submitted | HistoryAction::Confirmed | HistoryAction::Erase => &[],
         }
     }
@@ -100,12 +109,49 @@ pub struct HistoryEntry {
     pub to_status: Option<Status>,
     /// The operator's message (a request, a rejection's reason); erased with the application.
     pub message: Option<OperatorMessage>,
-    /// An erasure's reason: a code, kept for good.
+    /// An erasure's or a correction's reason: a code, kept for good.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<ErasureReason>,
+    pub reason: Option<HistoryReason>,
     /// A submission of documents: how many files (the mails say it).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub files: Option<u32>,
+    /// A correction: the keys that changed, never their values (the
+    /// application holds those, and erasure takes them with it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fields: Option<Vec<Field>>,
+}
+
+/// The reason an entry records: a code of the list its action has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(untagged)]
+pub enum HistoryReason {
+    Erasure(ErasureReason),
+    Correction(CorrectionReason),
+}
+
+impl HistoryReason {
+    /// The stored and contract value.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            HistoryReason::Erasure(reason) => reason.as_str(),
+            HistoryReason::Correction(reason) => reason.as_str(),
+        }
+    }
+
+    /// The reason of an entry of `action`, from its code (the two lists share
+    /// `applicant_request`, so the action says which list it is).
+    pub fn parse(action: HistoryAction, text: &str) -> Option<HistoryReason> {
+        match action {
+            HistoryAction::Erase => ErasureReason::parse(text).map(HistoryReason::Erasure),
+            HistoryAction::Correct => CorrectionReason::parse(text).map(HistoryReason::Correction),
+            HistoryAction::Submitted
+            | HistoryAction::Confirmed
+            | HistoryAction::RequestDocuments
+            | HistoryAction::SubmitDocuments
+            | HistoryAction::Approve
+            | HistoryAction::Reject => None,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -124,5 +170,17 @@ mod tests {
             assert_eq!(action.mails().len(), 1, "a decision sends its result: {decision:?}");
             assert!(!action.mails()[0].to_operators());
         }
+        assert_eq!(HistoryAction::Correct.mails(), [MailKind::Corrected]);
+    }
+
+    #[test]
+    fn a_reason_is_read_by_its_actions_list() {
+        let erasure = HistoryReason::Erasure(ErasureReason::ApplicantRequest);
+        let correction = HistoryReason::Correction(CorrectionReason::ApplicantRequest);
+        assert_eq!(HistoryReason::parse(HistoryAction::Erase, "applicant_request"), Some(erasure));
+        assert_eq!(HistoryReason::parse(HistoryAction::Correct, "applicant_request"), Some(correction));
+        assert_eq!(HistoryReason::parse(HistoryAction::Correct, "duplicate"), None);
+        assert_eq!(HistoryReason::parse(HistoryAction::Approve, "applicant_request"), None);
+        assert_eq!(serde_json::to_value(correction).unwrap(), "applicant_request");
     }
 }

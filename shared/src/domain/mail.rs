@@ -28,10 +28,12 @@ pub enum MailKind {
     /// The operators' notice of submitted documents: reception number and a
     /// console link only.
     DocumentsNotice,
+    /// 登録内容訂正のお知らせ: which fields were corrected, with their new values.
+    Corrected,
 }
 
 impl MailKind {
-    pub const ALL: [MailKind; 9] = [
+    pub const ALL: [MailKind; 10] = [
         MailKind::Verification,
         MailKind::AlreadyReceived,
         MailKind::Acknowledgement,
@@ -41,6 +43,7 @@ impl MailKind {
         MailKind::Rejected,
         MailKind::DocumentsReceived,
         MailKind::DocumentsNotice,
+        MailKind::Corrected,
     ];
 
     /// A stable ASCII name, for file names, Message-IDs and logs.
@@ -55,6 +58,7 @@ impl MailKind {
             MailKind::Rejected => "rejected",
             MailKind::DocumentsReceived => "documents-received",
             MailKind::DocumentsNotice => "documents-notice",
+            MailKind::Corrected => "corrected",
         }
     }
 
@@ -69,7 +73,8 @@ impl MailKind {
             | MailKind::DocumentsRequested
             | MailKind::Approved
             | MailKind::Rejected
-            | MailKind::DocumentsReceived => false,
+            | MailKind::DocumentsReceived
+            | MailKind::Corrected => false,
         }
     }
 }

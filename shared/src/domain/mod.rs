@@ -6,6 +6,7 @@
 mod application;
 mod audit;
 mod choice;
+mod correction;
 mod count;
 mod decision;
 mod document;
@@ -32,6 +33,7 @@ mod value;
 pub use application::{Contractor, Invalid, Validated};
 pub use audit::{AuditAction, AuditEntry, ExportRecord};
 pub use choice::{Consent, ContractType};
+pub use correction::{Changes, ChangesError, CorrectionReason, changed_fields, is_correctable};
 pub use count::Count;
 pub use decision::{Decision, MessageMismatch, MessageRule};
 pub use document::{
@@ -41,7 +43,7 @@ pub use document::{
 pub use email::Email;
 pub use erasure::ErasureReason;
 pub use fields::{Accepts, Application, Field, Group, Kind, Presence};
-pub use history::{HistoryAction, HistoryEntry};
+pub use history::{HistoryAction, HistoryEntry, HistoryReason};
 pub use identifiers::{
     ApplicationId, AuditId, DocumentId, IdempotencyKey, NoteId, NoticeId, ReceptionNumber, RequestHash,
     Timestamp,

@@ -68,8 +68,13 @@ error_codes! {
     InvalidTransition = "invalid_transition" => CONFLICT,
     /// A CSV export larger than a Lambda answer can carry: narrow it by date.
     ExportTooLarge = "export_too_large" => PAYLOAD_TOO_LARGE,
-    /// A decision's or an erasure's body says something the rules refuse (422).
+    /// A decision's, an erasure's or a correction's body says something the
+    /// rules refuse (422): a correction that changes nothing is one.
     InvalidDecision = "invalid_decision" => UNPROCESSABLE_ENTITY,
+    /// A correction of `email`, `emailConfirmation` or `contractType`, which no correction may change.
+    FieldNotCorrectable = "field_not_correctable" => UNPROCESSABLE_ENTITY,
+    /// The application is erased, or its address not proven yet: nothing to correct.
+    NotCorrectable = "not_correctable" => CONFLICT,
     InvalidPostalCode = "invalid_postal_code" => BAD_REQUEST,
     PostalCodeNotFound = "postal_code_not_found" => NOT_FOUND,
     /// A documents link that is unknown, superseded by a later request, or whose application is gone.
@@ -293,6 +298,8 @@ mod tests {
             (ErrorCode::InvalidTransition, 409),
             (ErrorCode::ExportTooLarge, 413),
             (ErrorCode::InvalidDecision, 422),
+            (ErrorCode::FieldNotCorrectable, 422),
+            (ErrorCode::NotCorrectable, 409),
             (ErrorCode::InvalidPostalCode, 400),
             (ErrorCode::PostalCodeNotFound, 404),
             (ErrorCode::DocumentRequestNotFound, 404),

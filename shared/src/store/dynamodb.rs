@@ -250,6 +250,17 @@ impl DynamoStore {
         from: &[Status],
         at: Timestamp,
     ) -> Update {
+        self.application_update(before, layout::lifecycle_attributes(after, at), from)
+    }
+
+    /// The Update that writes `attributes` over the application of `before`
+    /// (`None` removes one) if it is still at `before`'s version and in one of `from`.
+    fn application_update(
+        &self,
+        before: &StoredApplication,
+        attributes: Vec<(&'static str, Option<layout::Value>)>,
+        from: &[Status],
+    ) -> Update {
         let mut update = Update::builder()
             .table_name(&self.table)
             .set_key(Some(keys(&layout::application_pk(before.id()), layout::APPLICATION_SORT_KEY)))
@@ -257,7 +268,7 @@ impl DynamoStore {
             .expression_attribute_names("#status", attr::STATUS)
             .expression_attribute_values(":before", n(i64::from(before.version.get())));
         let (mut sets, mut removes) = (Vec::new(), Vec::new());
-        for (index, (name, value)) in layout::lifecycle_attributes(after, at).into_iter().enumerate() {
+        for (index, (name, value)) in attributes.into_iter().enumerate() {
             let placeholder = match name {
                 attr::VERSION => "#version".to_owned(),
                 attr::STATUS => "#status".to_owned(),

@@ -10,8 +10,8 @@
 use super::plan::{IdempotencyRecord, MailRecord};
 use super::{ErasedApplication, StoredApplication};
 use crate::domain::{
-    Actor, Application, ApplicationId, AuditAction, AuditEntry, AuditId, Entry, ErasureReason, ExportRecord,
-    Field, HistoryAction, HistoryEntry, Kind, NoticeId, OperatorMessage, PartnerCode, Receipt,
+    Actor, Application, ApplicationId, AuditAction, AuditEntry, AuditId, Entry, ExportRecord, Field,
+    HistoryAction, HistoryEntry, HistoryReason, Kind, NoticeId, OperatorMessage, PartnerCode, Receipt,
     ReceptionNumber, RequestHash, Status, Timestamp, Version,
 };
 use crate::domain::{Document, DocumentId, DocumentRequest, DocumentType, FileName, MailKind, MailSubject};
@@ -197,13 +197,16 @@ pub mod attr {
     pub const FROM_STATUS: &str = "fromStatus";
     pub const TO_STATUS: &str = "toStatus";
     pub const MESSAGE: &str = "message";
-    /// History item of an erasure: its reason's code ([`crate::domain::ErasureReason`]),
-    /// which the erasure keeps.
+    /// History item of an erasure or a correction: its reason's code
+    /// ([`crate::domain::HistoryReason`]), which an erasure keeps.
     pub const REASON: &str = "reason";
     /// History item of a decision: its result mail's marker.
     pub const RESULT_SENT_AT: &str = "resultSentAt";
     /// History item of a submission of documents: how many files (N).
     pub const FILES: &str = "files";
+    /// History item of a correction: the keys that changed, comma-separated
+    /// (never their values).
+    pub const FIELDS: &str = "fields";
     /// Document items: the file's id, its request's version (N), its name as
     /// the browser gave it (personal data: erased with the application), its
     /// media type, its declared size (N), when its upload was issued and when
@@ -244,7 +247,8 @@ pub fn mail_sent_attribute(kind: MailKind) -> &'static str {
         MailKind::DocumentsRequested
         | MailKind::Approved
         | MailKind::Rejected
-        | MailKind::DocumentsReceived => attr::RESULT_SENT_AT,
+        | MailKind::DocumentsReceived
+        | MailKind::Corrected => attr::RESULT_SENT_AT,
     }
 }
 
@@ -549,6 +553,23 @@ pub fn lifecycle_attributes(
     ]
 }
 
+/// The attributes of an application that a correction rewrites: its
+/// lifecycle's ([`lifecycle_attributes`], for the version), every kept field
+/// (`None`: a cleared optional one, removed) and the search text, each as
+/// [`application_attributes`] writes it, so a corrected phone moves its
+/// `byPhone` key and a corrected name its search, as a new item would have them.
+pub fn correction_attributes(
+    stored: &StoredApplication,
+    updated_at: Timestamp,
+) -> Vec<(&'static str, Option<Value>)> {
+    let written = application_attributes(stored);
+    let value = |name: &str| written.iter().find(|(n, _)| *n == name).map(|(_, value)| value.clone());
+    let mut attributes = lifecycle_attributes(stored, updated_at);
+    attributes.push((attr::SEARCH_TEXT, value(attr::SEARCH_TEXT)));
+    attributes.extend(Field::kept().map(|field| (field.key(), value(field.key()))));
+    attributes
+}
+
 /// The attributes of an idempotency record, beside its key. Both stores keep
 /// the same; a record without a body (a decision's) has none.
 pub fn idempotency_attributes(record: &IdempotencyRecord) -> Vec<(&'static str, Value)> {
@@ -790,6 +811,10 @@ pub fn history_attributes(application_id: ApplicationId, entry: &HistoryEntry) -
     if let Some(files) = entry.files {
         attributes.push((attr::FILES, Value::Number(files.to_string())));
     }
+    if let Some(fields) = entry.fields.as_ref().filter(|fields| !fields.is_empty()) {
+        let keys: Vec<&str> = fields.iter().map(|field| field.key()).collect();
+        attributes.push((attr::FIELDS, Value::Text(keys.join(","))));
+    }
     attributes
 }
 
@@ -801,20 +826,26 @@ pub fn history_entry_from<'a>(
     let malformed = |name: &'static str| LayoutError::Malformed(name);
     let status =
         |name: &'static str| get(name).map(|text| Status::parse(&text).ok_or(malformed(name))).transpose();
+    let action = HistoryAction::parse(&required(attr::ACTION)?).ok_or(malformed(attr::ACTION))?;
     Ok(HistoryEntry {
         version: Version::parse(&required(attr::VERSION)?).ok_or(malformed(attr::VERSION))?,
         at: Timestamp::parse(&required(attr::AT)?).ok_or(malformed(attr::AT))?,
         actor: Actor::parse(&required(attr::ACTOR)?).ok_or(malformed(attr::ACTOR))?,
-        action: HistoryAction::parse(&required(attr::ACTION)?).ok_or(malformed(attr::ACTION))?,
+        action,
         from_status: status(attr::FROM_STATUS)?,
         to_status: status(attr::TO_STATUS)?,
         message: get(attr::MESSAGE)
             .map(|text| OperatorMessage::parse(&text).map_err(|_| malformed(attr::MESSAGE)))
             .transpose()?,
         reason: get(attr::REASON)
-            .map(|text| ErasureReason::parse(&text).ok_or(malformed(attr::REASON)))
+            .map(|text| HistoryReason::parse(action, &text).ok_or(malformed(attr::REASON)))
             .transpose()?,
         files: get(attr::FILES).map(|text| text.parse().map_err(|_| malformed(attr::FILES))).transpose()?,
+        fields: get(attr::FIELDS)
+            .map(|text| {
+                text.split(',').map(|key| Field::from_key(key).ok_or(malformed(attr::FIELDS))).collect()
+            })
+            .transpose()?,
     })
 }
 

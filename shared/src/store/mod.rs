@@ -20,8 +20,8 @@ pub mod review;
 pub mod sqlite;
 
 pub use review::{
-    AuditPage, Cursor, DecideOutcome, DecisionWrite, EraseOutcome, ErasedApplication, Erasure, ListQuery,
-    Page, Record, Related, Search, StatusCounts,
+    AuditPage, CorrectOutcome, CorrectionWrite, Cursor, DecideOutcome, DecisionWrite, EraseOutcome,
+    ErasedApplication, Erasure, ListQuery, Page, Record, Related, Search, StatusCounts,
 };
 
 pub use crate::domain::StoredApplication;
@@ -176,6 +176,9 @@ pub trait MailLedger: Send + Sync {
 pub trait Review: Send + Sync {
     /// Makes an operator's decision ([`DecisionWrite`]): one conditional write.
     async fn decide(&self, decision: &DecisionWrite) -> Result<DecideOutcome, Unavailable>;
+
+    /// Corrects an application's fields ([`CorrectionWrite`]): one conditional write.
+    async fn correct(&self, correction: &CorrectionWrite) -> Result<CorrectOutcome, Unavailable>;
 
     /// The application (or its tombstone) with its stored history, oldest
     /// first: the operators' decisions and the erasure (strongly consistent).

@@ -12,13 +12,13 @@ use super::documents::{
     DocumentsSubmission, OpenRequest, Refusal, RequestState, SubmitDocumentsOutcome, UploadRefusal,
 };
 use super::{
-    ConfirmOutcome, DecideOutcome, DecisionWrite, EraseOutcome, ErasedApplication, Erasure, Submission,
-    SubmitOutcome, TokenState,
+    ConfirmOutcome, CorrectOutcome, CorrectionWrite, DecideOutcome, DecisionWrite, EraseOutcome,
+    ErasedApplication, Erasure, Submission, SubmitOutcome, TokenState,
 };
 use crate::domain::{
     ApplicationId, AuditEntry, Document, DocumentId, DocumentLimits, DocumentRequest, DocumentType, FileName,
-    HistoryAction, HistoryEntry, MailEvent, MailKind, Note, NoticeId, PartnerCode, RequestHash, Status,
-    StoredApplication, Timestamp, Transition, Version,
+    HistoryAction, HistoryEntry, HistoryReason, MailEvent, MailKind, Note, NoticeId, PartnerCode,
+    RequestHash, Status, StoredApplication, Timestamp, Transition, Version,
 };
 use crate::keyed::EmailKey;
 use crate::store::layout;
@@ -67,6 +67,8 @@ pub enum RecordKey<'a> {
     Decision(&'a crate::domain::IdempotencyKey),
     /// An applicant's submission of documents.
     Documents(&'a crate::domain::IdempotencyKey),
+    /// An operator's correction.
+    Correction(&'a crate::domain::IdempotencyKey),
 }
 
 impl RecordKey<'_> {
@@ -77,6 +79,7 @@ impl RecordKey<'_> {
             RecordKey::Submission(key) => key.as_str().to_owned(),
             RecordKey::Decision(key) => format!("DECISION#{}", key.as_str()),
             RecordKey::Documents(key) => format!("DOCUMENTS#{}", key.as_str()),
+            RecordKey::Correction(key) => format!("CORRECTION#{}", key.as_str()),
         }
     }
 }
@@ -374,6 +377,7 @@ pub fn decide(request: &DecisionWrite, read: DecisionRead) -> Result<DecisionPla
         message: request.message.clone(),
         reason: None,
         files: None,
+        fields: None,
     };
     let document_request = request.document_request.as_ref().map(|write| {
         let request =
@@ -410,6 +414,98 @@ impl DecisionPlan {
     /// Its counter changes: out of `before`'s status, into `after`'s.
     pub fn count_changes(&self) -> Vec<CountChange> {
         count_changes(&[self.before.status], &[self.after.status])
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Correction
+
+/// What a correction reads: this key's live record, the live application,
+/// and whether a tombstone stands in its place.
+#[derive(Debug, Clone, Default)]
+pub struct CorrectionRead {
+    pub previous: Option<IdempotencyRecord>,
+    pub application: Option<StoredApplication>,
+    pub erased: bool,
+}
+
+/// What a correction writes, all or nothing: the application's fields (and
+/// what follows from them: the search text, the phone's index key) from
+/// `after`, if it is still at `before`'s version and status; the history
+/// entry of the new version, naming the changed keys (expiring with the
+/// application, if it has a retention); the idempotency record and the audit
+/// entry. No status, so no counter, moves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CorrectionPlan {
+    pub before: StoredApplication,
+    pub after: StoredApplication,
+    pub at: Timestamp,
+    pub entry: HistoryEntry,
+    pub record: IdempotencyRecord,
+    pub audit: AuditEntry,
+}
+
+/// The rules of a correction: replay, not found, erased, not verified,
+/// version, the form's rules, a real change; then the plan.
+#[allow(clippy::result_large_err)] // one per request: the answer is the outcome itself
+pub fn correct(request: &CorrectionWrite, read: CorrectionRead) -> Result<CorrectionPlan, CorrectOutcome> {
+    let id = request.application_id;
+    if let Some(previous) = read.previous {
+        if previous.request_hash != request.request_hash || previous.application_id != id {
+            return Err(CorrectOutcome::KeyReused);
+        }
+        return Err(read.application.map_or(CorrectOutcome::NotFound, CorrectOutcome::Replayed));
+    }
+    if read.erased {
+        return Err(CorrectOutcome::Erased);
+    }
+    let Some(before) = read.application else { return Err(CorrectOutcome::NotFound) };
+    if !before.status.is_verified() {
+        return Err(CorrectOutcome::NotVerified);
+    }
+    if before.version != request.expected_version {
+        return Err(CorrectOutcome::VersionConflict(before));
+    }
+    let (validated, fields) = request.changes.apply(&before.application).map_err(CorrectOutcome::Invalid)?;
+    if fields.is_empty() {
+        return Err(CorrectOutcome::Unchanged);
+    }
+    let after = StoredApplication {
+        application: validated.application,
+        version: before.version.next(),
+        ..before.clone()
+    };
+    let entry = HistoryEntry {
+        version: after.version,
+        at: request.at,
+        actor: request.actor.clone(),
+        action: HistoryAction::Correct,
+        from_status: None,
+        to_status: None,
+        message: None,
+        reason: Some(HistoryReason::Correction(request.reason)),
+        files: None,
+        fields: Some(fields),
+    };
+    let record = IdempotencyRecord {
+        application_id: id,
+        request_hash: request.request_hash.clone(),
+        response_status: 200,
+        response_body: None,
+        notice_id: None,
+        expires_at: request.at.plus_secs(layout::IDEMPOTENCY_TTL_SECS),
+    };
+    Ok(CorrectionPlan { before, after, at: request.at, entry, record, audit: request.audit.clone() })
+}
+
+impl CorrectionPlan {
+    pub fn outcome(&self) -> CorrectOutcome {
+        CorrectOutcome::Corrected(self.after.clone())
+    }
+
+    /// The only status it may find (and leaves): the one it read.
+    pub fn from(&self) -> &[Status] {
+        std::slice::from_ref(&self.before.status)
     }
 }
 
@@ -474,8 +570,9 @@ pub fn erase(request: &Erasure, read: ErasureRead) -> Result<ErasurePlan, EraseO
         from_status: Some(before.status),
         to_status: None,
         message: None,
-        reason: Some(request.reason),
+        reason: Some(HistoryReason::Erasure(request.reason)),
         files: None,
+        fields: None,
     };
     let mut clear_messages = read.history;
     clear_messages.retain(|version| *version < entry.version);
@@ -697,6 +794,7 @@ pub fn submit_documents(
         message: None,
         reason: None,
         files: Some(u32::try_from(chosen.len()).unwrap_or(u32::MAX)),
+        fields: None,
     };
     let documents =
         chosen.into_iter().map(|document| Document { submitted_at: Some(request.at), ..document }).collect();
@@ -979,6 +1077,68 @@ mod tests {
         let mut unverified = stored(Status::AwaitingVerification, 1);
         unverified.expires_at = rejected.expires_at;
         assert_eq!(due(&unverified), None);
+    }
+
+    fn correction(stored: &StoredApplication, changes: serde_json::Value) -> CorrectionWrite {
+        let actor = Actor::parse("op@example.com").unwrap();
+        CorrectionWrite {
+            application_id: stored.id(),
+            expected_version: stored.version,
+            reason: crate::domain::CorrectionReason::OperatorFix,
+            changes: crate::domain::Changes::decode(&changes).unwrap(),
+            actor: actor.clone(),
+            at: at("2026-12-02T10:00:00+09:00"),
+            idempotency_key: IdempotencyKey::parse("correction-key-0001").unwrap(),
+            request_hash: crate::keyed::IdentifierKey::for_tests().request_hash(b"correction"),
+            audit: AuditEntry::now(actor, AuditAction::Correct, Some(stored.id())),
+        }
+    }
+
+    #[test]
+    fn a_correction_is_refused_in_the_contracts_order_and_plans_the_next_version() {
+        let current = stored(Status::Approved, 3);
+        let street = serde_json::json!({ "addressStreet": "梅田1-2-3" });
+        let read = |application: Option<StoredApplication>, erased| CorrectionRead {
+            previous: None,
+            application,
+            erased,
+        };
+        let request = correction(&current, street.clone());
+        assert_eq!(correct(&request, read(None, false)).unwrap_err(), CorrectOutcome::NotFound);
+        assert_eq!(correct(&request, read(None, true)).unwrap_err(), CorrectOutcome::Erased);
+        let waiting = stored(Status::AwaitingVerification, 3);
+        assert_eq!(correct(&request, read(Some(waiting), false)).unwrap_err(), CorrectOutcome::NotVerified);
+        let moved = stored(Status::Approved, 4);
+        assert_eq!(
+            correct(&request, read(Some(moved.clone()), false)).unwrap_err(),
+            CorrectOutcome::VersionConflict(moved)
+        );
+        let same = correction(&current, serde_json::json!({ "phone": "0662928811" }));
+        assert_eq!(
+            correct(&same, read(Some(current.clone()), false)).unwrap_err(),
+            CorrectOutcome::Unchanged
+        );
+        let bad = correction(&current, serde_json::json!({ "postalCode": "1" }));
+        assert!(matches!(correct(&bad, read(Some(current.clone()), false)), Err(CorrectOutcome::Invalid(_))));
+
+        let plan = correct(&request, read(Some(current.clone()), false)).unwrap();
+        assert_eq!((plan.after.status, plan.after.version), (Status::Approved, current.version.next()));
+        assert_eq!(plan.after.partner_code, current.partner_code);
+        assert_eq!(plan.from(), [Status::Approved]);
+        assert_eq!(plan.entry.version, plan.after.version);
+        assert_eq!(plan.entry.fields, Some(vec![crate::domain::Field::AddressStreet]));
+        assert_eq!((plan.entry.from_status, plan.entry.to_status), (None, None));
+        assert_eq!((plan.record.response_status, plan.record.response_body.clone()), (200, None));
+        let mut record = plan.record.clone();
+        let replay = CorrectionRead {
+            previous: Some(record.clone()),
+            application: Some(current.clone()),
+            erased: false,
+        };
+        assert_eq!(correct(&request, replay).unwrap_err(), CorrectOutcome::Replayed(current.clone()));
+        record.request_hash = crate::keyed::IdentifierKey::for_tests().request_hash(b"another");
+        let reused = CorrectionRead { previous: Some(record), application: Some(current), erased: false };
+        assert_eq!(correct(&request, reused).unwrap_err(), CorrectOutcome::KeyReused);
     }
 
     #[test]

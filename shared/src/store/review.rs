@@ -5,9 +5,9 @@
 
 use super::StoredApplication;
 use crate::domain::{
-    Actor, Application, ApplicationId, AuditEntry, AuditId, Decision, ErasureReason, Field, IdempotencyKey,
-    InvoiceNumber, OperatorMessage, PartnerCode, Phone, ReceptionNumber, RequestHash, Status, Timestamp,
-    Version,
+    Actor, Application, ApplicationId, AuditEntry, AuditId, Changes, CorrectionReason, Decision,
+    ErasureReason, Field, IdempotencyKey, Invalid, InvoiceNumber, OperatorMessage, PartnerCode, Phone,
+    ReceptionNumber, RequestHash, Status, Timestamp, Version,
 };
 use crate::keyed::{EmailKey, TokenHash};
 
@@ -53,6 +53,49 @@ pub enum DecideOutcome {
     InvalidTransition(StoredApplication),
     /// The partner code is issued already (improbable): draw another and decide again.
     PartnerCodeTaken,
+}
+
+/// A correction (訂正), as one conditional write: the application's fields
+/// are set to `changes` (parsed again whole by the form's rules, in the plan)
+/// only if it is at `expected_version` and verified; its version moves on,
+/// its status stays, and a history entry naming the changed keys, the
+/// idempotency record and the audit entry are written with it, or nothing is.
+#[derive(Debug, Clone)]
+pub struct CorrectionWrite {
+    pub application_id: ApplicationId,
+    pub expected_version: Version,
+    pub reason: CorrectionReason,
+    pub changes: Changes,
+    pub actor: Actor,
+    pub at: Timestamp,
+    pub idempotency_key: IdempotencyKey,
+    /// The digest of what the request asked: a replay must carry the same.
+    pub request_hash: RequestHash,
+    /// The audit entry, written in the same transaction.
+    pub audit: AuditEntry,
+}
+
+/// How a correction ended.
+#[allow(clippy::large_enum_variant)] // one per request
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CorrectOutcome {
+    /// Made now: the application as it is after it (mail [`crate::domain::MailEvent::Recorded`]).
+    Corrected(StoredApplication),
+    /// The same key and request corrected before: nothing changed now.
+    Replayed(StoredApplication),
+    /// The key was used before for another request.
+    KeyReused,
+    NotFound,
+    /// Erased: nothing is left to correct.
+    Erased,
+    /// Its address is not proven yet: there is no application to correct.
+    NotVerified,
+    /// The application is at another version (another operator was faster).
+    VersionConflict(StoredApplication),
+    /// The corrected application breaks the form's rules: every error, as validation answers.
+    Invalid(Invalid),
+    /// Every value asked for is the one stored already (after normalisation).
+    Unchanged,
 }
 
 /// An erasure: the application's personal data goes from every record that

@@ -130,6 +130,32 @@ pub(crate) fn decided(
         message: message.map(|text| OperatorMessage::parse(text).unwrap()),
         reason: None,
         files: None,
+        fields: None,
+    };
+    (stored, entry)
+}
+
+/// A correction of the confirmed application `value` (its street and phone),
+/// as the store holds it after: version 3, with its history entry naming the keys.
+pub(crate) fn corrected(value: Value) -> (StoredApplication, HistoryEntry) {
+    let mut value = value;
+    value["addressStreet"] = json!("梅田1-2-3");
+    value["phone"] = json!("06-1234-5678");
+    let version = Version::FIRST.next().next();
+    let stored = StoredApplication { version, ..stored(value) };
+    let entry = HistoryEntry {
+        version,
+        at: Timestamp::parse("2026-12-01T10:15:00+09:00").unwrap(),
+        actor: Actor::parse("reviewer@partner.example.jp").unwrap(),
+        action: HistoryAction::Correct,
+        from_status: None,
+        to_status: None,
+        message: None,
+        reason: Some(shared::domain::HistoryReason::Correction(
+            shared::domain::CorrectionReason::ApplicantRequest,
+        )),
+        files: None,
+        fields: Some(vec![Field::AddressStreet, Field::Phone]),
     };
     (stored, entry)
 }
@@ -174,6 +200,7 @@ fn documents_submitted(value: Value) -> (StoredApplication, HistoryEntry) {
         message: None,
         reason: None,
         files: Some(2),
+        fields: None,
     };
     (stored, entry)
 }
@@ -181,7 +208,13 @@ fn documents_submitted(value: Value) -> (StoredApplication, HistoryEntry) {
 /// Whether `kind` goes to the applicant's proven address, named (the 控え,
 /// the results, the documents' receipt).
 fn addressed(kind: MailKind) -> bool {
-    kind == MailKind::Acknowledgement || decision_of(kind).is_some() || kind == MailKind::DocumentsReceived
+    kind == MailKind::Acknowledgement || addressed_result(kind)
+}
+
+/// Whether `kind` is a result mail to the proven address, which names its
+/// addressee (a decision's, or a correction's, which shows only the corrected fields).
+fn addressed_result(kind: MailKind) -> bool {
+    decision_of(kind).is_some() || kind == MailKind::Corrected || kind == MailKind::DocumentsReceived
 }
 
 /// Renders `kind` from what it is about: `value` awaiting verification,
@@ -199,6 +232,7 @@ fn render_any(kind: MailKind, config: &MailConfig, value: Value) -> Mail {
     }
     match decision_of(kind) {
         Some(decision) => render_decided(config, &decided(decision, value, message_of(decision))),
+        None if kind == MailKind::Corrected => render_decided(config, &corrected(value)),
         None if kind == MailKind::Verification => render(kind, config, &awaiting(value, None)),
         None => render(kind, config, &stored(value)),
     }
@@ -216,6 +250,32 @@ fn readable(mail: &Mail) -> String {
         mail.text,
         mail.html
     )
+}
+
+/// 登録内容訂正のお知らせ: the corrected fields under the form's labels with
+/// their values now, and nothing else the applicant typed.
+#[test]
+fn the_correction_names_the_corrected_fields_with_their_new_values() {
+    let mail = render_decided(&config(), &corrected(corporation()));
+    assert_eq!(mail.to, "sample@example.com");
+    assert!(mail.subject.starts_with("【パートナー登録】登録内容訂正のお知らせ"), "{}", mail.subject);
+    for needle in
+        ["訂正した項目", "住所(町域、丁目・番地)、電話番号", "梅田1-2-3", "06-1234-5678", "PR-7A3C-K9XE"]
+    {
+        assert!(mail.text.contains(needle), "{needle}: {}", mail.text);
+    }
+    for absent in ["大深町4-20", "グランフロント", "530-0011", "T7000012050002"] {
+        assert!(!mail.text.contains(absent), "{absent}: {}", mail.text);
+    }
+    let (stored, mut entry) = corrected(corporation());
+    entry.fields = None;
+    let refused = shared::mail::render(
+        MailKind::Corrected,
+        &config(),
+        &IdentifierKey::for_tests(),
+        Source::Decision(&stored, &entry),
+    );
+    assert!(refused.is_err(), "no mail without the keys it reports");
 }
 
 #[test]

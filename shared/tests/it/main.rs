@@ -24,6 +24,7 @@ macro_rules! contract {
     };
 }
 
+mod corrections_contract;
 mod delivery;
 mod desk_contract;
 mod documents_contract;

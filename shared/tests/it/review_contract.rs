@@ -7,7 +7,7 @@ use crate::store_contract::{
 };
 use shared::domain::{
     Actor, ApplicationId, AuditAction, AuditEntry, Decision, ErasureReason, Field, HistoryAction,
-    IdempotencyKey, OperatorMessage, PartnerCode, ReceptionNumber, Status, Timestamp, Version,
+    HistoryReason, IdempotencyKey, OperatorMessage, PartnerCode, ReceptionNumber, Status, Timestamp, Version,
 };
 use shared::mail::{MailEvent, MailKind, MailSubject};
 use shared::store::plan;
@@ -205,7 +205,7 @@ async fn erasure_keeps_only_that_it_happened(f: Fixture) {
         kept,
         [
             (HistoryAction::RequestDocuments, None, None),
-            (HistoryAction::Erase, None, Some(ErasureReason::Duplicate))
+            (HistoryAction::Erase, None, Some(HistoryReason::Erasure(ErasureReason::Duplicate)))
         ]
     );
     assert_eq!(
@@ -285,7 +285,7 @@ async fn undecided_applications_are_erased_after_their_retention(f: Fixture) {
         let last = history.last().unwrap();
         assert_eq!(
             (last.action, last.actor.as_str(), last.reason),
-            (HistoryAction::Erase, "retention", Some(ErasureReason::Retention))
+            (HistoryAction::Erase, "retention", Some(HistoryReason::Erasure(ErasureReason::Retention)))
         );
     }
     assert_eq!(f.store.get(approved.receipt.application_id).await.unwrap(), Some(approved));

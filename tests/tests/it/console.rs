@@ -371,6 +371,70 @@ async fn each_decision_is_confirmed_in_a_dialog_and_mails_the_applicant() -> Res
     browser.close().await
 }
 
+/// 訂正: the detail's fields become inputs under the form's labels (the
+/// address and the contract type stay as they are), the changes are shown
+/// before saving, a value the form refuses comes back beside its input, and
+/// the saved street is mailed to the applicant once (read back from the outbox).
+#[tokio::test]
+async fn a_correction_of_the_street_is_reviewed_saved_and_mailed_once() -> Result<()> {
+    let (site, browser, applied) = console_with(1).await?;
+    open_detail(&browser, &applied[0]).await?;
+    browser.click("correct-open").await?;
+    browser.wait_until("document.getElementById('correct-addressStreet')").await?;
+    assert_eq!(active_id(&browser).await?, "correct-corporateName", "the first input has the focus");
+    let label =
+        browser.eval("return document.querySelector('label[for=correct-addressStreet]').textContent").await?;
+    assert_eq!(label, json!("住所(町域、丁目・番地)"));
+    let email_input = browser.eval("return Boolean(document.getElementById('correct-email'))").await?;
+    assert_eq!(email_input, json!(false), "the address is not an input");
+    browser.assert_accessible("console: a correction in place").await?;
+
+    // A value the form refuses: beside its input, with the form's own message.
+    browser.eval("document.getElementById('correct-phone').value = '12'").await?;
+    browser.click("correction-review").await?;
+    browser.wait_until("document.getElementById('correction-dialog').open").await?;
+    browser.click("correction-submit").await?;
+    browser.wait_until("!document.getElementById('correct-phone-error').hidden").await?;
+    assert_eq!(active_id(&browser).await?, "correct-phone");
+    assert_eq!(
+        browser.eval("return document.getElementById('correct-phone').getAttribute('aria-invalid')").await?,
+        json!("true")
+    );
+
+    // The street: the change is shown before it is saved.
+    browser.eval("document.getElementById('correct-phone').value = '06-6292-8811'").await?;
+    browser.eval("document.getElementById('correct-addressStreet').value = ''").await?;
+    browser.type_into("correct-addressStreet", "梅田1-2-3").await?;
+    browser.click("correction-review").await?;
+    browser.wait_until("document.getElementById('correction-dialog').open").await?;
+    let changes = browser.text("correction-changes").await?;
+    assert!(
+        changes.contains("住所(町域、丁目・番地)")
+            && changes.contains("大深町4-20")
+            && changes.contains("梅田1-2-3"),
+        "{changes}"
+    );
+    assert!(!changes.contains("電話番号"), "only what changed: {changes}");
+    assert!(browser.text("correction-consequence").await?.contains("登録内容訂正のお知らせ"));
+    browser.assert_accessible("console: a correction's changes before saving").await?;
+    browser.eval("const b = document.getElementById('correction-submit'); b.click(); b.click();").await?;
+    browser.wait_until("!document.getElementById('correction-dialog').open && !document.getElementById('correct-open').hidden").await?;
+    let street = browser
+        .eval("return document.querySelector('#detail-fields [data-field=addressStreet] dd').textContent")
+        .await?;
+    assert_eq!(street, json!("梅田1-2-3"));
+    let history = browser.text("detail-history").await?;
+    assert!(history.contains("登録内容の訂正") && history.contains("住所(町域、丁目・番地)"), "{history}");
+    assert!(!history.contains("梅田"), "no value in the history: {history}");
+    assert_eq!(status_shown(&browser).await?, "受付済");
+
+    let mail = mail_to(&site, "corrected", "partner0@example.com").await?;
+    assert!(mail.contains("住所(町域、丁目・番地)") && mail.contains("梅田1-2-3"), "{mail}");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(mails_of_kind(&site, "corrected"), 1, "one correction mail");
+    browser.close().await
+}
+
 #[tokio::test]
 async fn a_decision_after_another_operators_change_reloads_and_explains() -> Result<()> {
     let (site, browser, applied) = console_with(1).await?;

@@ -82,6 +82,13 @@ export const addNote = (applicationId, text) => send(ROUTES.ADMIN_NOTES, { param
 /** `assignee`: an operator's address, or null to unassign. */
 export const assign = (applicationId, assignee) =>
   send(ROUTES.ADMIN_ASSIGNEE, { params: { applicationId }, body: { assignee } });
+export function correct(applicationId, { expectedVersion, reason, changes }, idempotencyKey) {
+  return send(ROUTES.ADMIN_CORRECTIONS, {
+    params: { applicationId },
+    body: { expectedVersion, reason, changes },
+    headers: { 'Idempotency-Key': idempotencyKey },
+  });
+}
 
 export const erase = (applicationId, reason) => send(ROUTES.ADMIN_ERASURE, { params: { applicationId }, body: { reason } });
 

@@ -6,12 +6,22 @@ import { DECISIONS, ERROR_CODES, STATUSES } from '../../js/fields.js';
 import { reviewRows } from '../../js/field-table.js';
 import * as api from './client.js';
 import * as checks from './checks.js';
+import * as correction from './correction.js';
 import * as decisionDialog from './decision.js';
 import * as documents from './documents.js';
 import * as desk from './desk.js';
 import * as erasureDialog from './erasure.js';
 import { $, announce, fill, focusOn, h, notice } from './dom.js';
-import { actorLabel, dateTime, erasureReasonLabel, historyLabel, statusClass, statusLabel } from './format.js';
+import {
+  actorLabel,
+  correctionReasonLabel,
+  dateTime,
+  erasureReasonLabel,
+  fieldLabel,
+  historyLabel,
+  statusClass,
+  statusLabel,
+} from './format.js';
 import * as list from './list.js';
 
 let shown = null; // the detail on screen
@@ -27,6 +37,17 @@ function fieldRows(application) {
   );
 }
 
+/** What an entry says beside its action: a message, a reason, the fields a correction changed. */
+function entryNote(entry) {
+  if (entry.message) return entry.message;
+  if (entry.action === 'correct') {
+    const fields = (entry.fields || []).map(fieldLabel).join('、');
+    return `${fields}${entry.reason ? `(${correctionReasonLabel(entry.reason)})` : ''}`;
+  }
+  if (entry.files) return `${entry.files}ファイル`;
+  return entry.reason ? erasureReasonLabel(entry.reason) : '';
+}
+
 function historyRows(history) {
   return history.map((entry) =>
     h(
@@ -37,8 +58,8 @@ function historyRows(history) {
       h('td', { class: 'break' }, actorLabel(entry.actor)),
       h('td', {}, entry.toStatus ? `${entry.fromStatus ? `${statusLabel(entry.fromStatus)} → ` : ''}${statusLabel(entry.toStatus)}` : '—'),
       // A message (a request, a rejection's reason), an erasure's reason code,
-      // or how many files a submission of documents had.
-      h('td', { class: 'message' }, entry.message || (entry.reason ? erasureReasonLabel(entry.reason) : '') || (entry.files ? `${entry.files}ファイル` : '')),
+      // or the fields a correction changed (their labels, never values).
+      h('td', { class: 'message' }, entryNote(entry)),
     ),
   );
 }
@@ -118,8 +139,10 @@ export function render(detail) {
   const erased = $('detail-erased');
   erased.hidden = Boolean(application);
   erased.textContent = application ? '' : `このお申し込みの個人情報は ${dateTime(detail.erasedAt)} に消去されました。`;
+  correction.stop();
   fill($('detail-fields'), application ? fieldRows(application) : []);
   documents.render(detail);
+  $('correct-open').hidden = !correction.allowed(detail);
   fill($('detail-history'), historyRows(detail.history));
   desk.render(detail);
   $('decide-note').textContent = decideNote(detail);
@@ -151,11 +174,26 @@ export async function show(id) {
 }
 
 /** After a 409: reads the application again and says why. */
-async function reload(code) {
+async function reload(code, { editing = false } = {}) {
   const id = shown.applicationId;
   const answer = await api.detail(id);
   if (answer.ok) render(answer.body);
   list.invalidate();
+  if (editing && answer.ok && correction.allowed(answer.body)) {
+    // Back to the inputs, with what was typed: the operator compares and saves again.
+    startCorrection();
+    notice(
+      $('detail-notice'),
+      '他の運用者がこのお申し込みを更新したため、訂正は保存されませんでした。最新の内容を読み込みました。入力した訂正内容は残っています。確認してから、もう一度保存してください。',
+    );
+    focusOn($('detail-notice'));
+    return;
+  }
+  if (editing) {
+    notice($('detail-notice'), 'このお申し込みは訂正できない状態になったため、訂正は保存されませんでした。最新の内容を読み込みました。');
+    focusOn($('detail-notice'));
+    return;
+  }
   const why =
     code === ERROR_CODES.versionConflict
       ? '他の運用者がこのお申し込みを更新したため、操作は行われませんでした。最新の内容を読み込みました。内容を確認してから、もう一度操作してください。'
@@ -164,10 +202,32 @@ async function reload(code) {
   focusOn($('detail-notice'));
 }
 
+function startCorrection() {
+  if (!shown) return;
+  correction.start(shown, {
+    onDone: (updated, changed) => {
+      list.invalidate();
+      render(updated);
+      notice($('detail-notice'), '');
+      const labels = changed.map((c) => c.label).join('、');
+      announce(`登録内容を訂正しました(${labels})。申込者に「登録内容訂正のお知らせ」のメールが送信されます。`);
+      focusOn($('detail-title'));
+    },
+    onConflict: (code) => reload(code, { editing: code === ERROR_CODES.versionConflict }),
+  });
+}
+
 export function wire() {
   decisionDialog.wire();
   desk.wire({ assigned: () => list.invalidate() });
   erasureDialog.wire();
+  correction.wire({
+    onCancel: () => {
+      if (shown) render(shown);
+      focusOn($('correct-open'));
+    },
+  });
+  $('correct-open').addEventListener('click', startCorrection);
   $('erase-open').addEventListener('click', () => {
     if (!shown) return;
     erasureDialog.openFor(shown, {

@@ -1,7 +1,15 @@
 // How values read in the console: Japan time, the statuses' and actions'
 // Japanese names (declared once in Rust, generated into fields.js).
 
-import { AUDIT_ACTIONS, CONTRACT_TYPES, ERASURE_REASONS, HISTORY_ACTIONS, STATUSES } from '../../js/fields.js';
+import {
+  AUDIT_ACTIONS,
+  CONTRACT_TYPES,
+  CORRECTION_REASONS,
+  ERASURE_REASONS,
+  FIELDS,
+  HISTORY_ACTIONS,
+  STATUSES,
+} from '../../js/fields.js';
 
 const DATE_TIME = new Intl.DateTimeFormat('ja-JP', {
   timeZone: 'Asia/Tokyo',
@@ -29,6 +37,13 @@ export const contractTypeLabel = (type) => labelOf(CONTRACT_TYPES, type);
 export const historyLabel = (action) => labelOf(HISTORY_ACTIONS, action);
 export const auditLabel = (action) => labelOf(AUDIT_ACTIONS, action);
 export const erasureReasonLabel = (reason) => labelOf(ERASURE_REASONS, reason);
+export const correctionReasonLabel = (reason) => labelOf(CORRECTION_REASONS, reason);
+
+/** A field's label in the form (a key the table does not know reads as itself). */
+export function fieldLabel(key) {
+  const field = FIELDS.find((f) => f.key === key);
+  return field ? field.label : key;
+}
 
 /** Who acted: an operator's sign-in name, 申込者 or 不明. */
 export function actorLabel(actor) {

@@ -14,10 +14,18 @@ const AGREED: &str = "同意する";
 /// email). Blank optional fields say so; a sole proprietor has no corporate
 /// fields at all.
 pub(super) fn summary(app: &Application) -> Vec<(&'static str, String)> {
+    rows(app, Field::ALL.into_iter())
+}
+
+/// The rows of `fields` only, as [`summary`] shows them (a correction's mail).
+pub(super) fn rows_of(app: &Application, fields: &[Field]) -> Vec<(&'static str, String)> {
+    rows(app, fields.iter().copied())
+}
+
+fn rows(app: &Application, fields: impl Iterator<Item = Field>) -> Vec<(&'static str, String)> {
     let entries = app.entries();
     let is_corporation = app.contract_type.is_corporation();
-    Field::ALL
-        .into_iter()
+    fields
         .filter_map(|field| {
             let value = match field {
                 _ if !field.is_reviewed() => return None,

@@ -1,7 +1,7 @@
 //! The result mails of the operators' decisions, to the applicant's proven
 //! address: 資料提出のお願い (terms 第3条3), 審査完了のお知らせ, whose sending
 //! forms the contract (第3条2) and which carries the 取次店コード (第9条), and
-//! 審査結果のお知らせ of a rejection.
+//! 審査結果のお知らせ of a rejection; and 登録内容訂正のお知らせ of a correction.
 //!
 //! The operator's message is quoted verbatim (its type already refused
 //! control and invisible characters): the address is proven, and the message
@@ -20,6 +20,7 @@ const SUBJECT_APPROVED: &str = "【パートナー登録】審査完了のお知
 const SUBJECT_REJECTED: &str = "【パートナー登録】審査結果のお知らせ";
 const SUBJECT_DOCUMENTS_RECEIVED: &str = "【パートナー登録】資料受領のお知らせ";
 const SUBJECT_DOCUMENTS_NOTICE: &str = "【パートナー登録】資料が提出されました";
+const SUBJECT_CORRECTED: &str = "【パートナー登録】登録内容訂正のお知らせ";
 
 /// The subject and the letter of the mail `kind` that the history `entry`
 /// sends ([`crate::domain::HistoryAction::mails`]). A mail of another record
@@ -53,6 +54,11 @@ pub(super) fn letter(
             (SUBJECT_APPROVED, approved(config, stored, entry, code))
         }
         MailKind::Rejected => (SUBJECT_REJECTED, rejected(config, stored, entry.message.as_ref())),
+        MailKind::Corrected => {
+            let fields =
+                entry.fields.as_deref().filter(|f| !f.is_empty()).ok_or(missing("corrected fields"))?;
+            (SUBJECT_CORRECTED, corrected(config, stored, entry, fields))
+        }
         MailKind::Verification
         | MailKind::AlreadyReceived
         | MailKind::Acknowledgement
@@ -107,6 +113,39 @@ fn documents_notice(
             )),
         ],
     }
+}
+
+/// 登録内容訂正のお知らせ: which fields were corrected, under the form's
+/// labels, with their values as the application holds them now. The entry
+/// names the keys only; the mail goes right after the correction, so the
+/// application's values are the corrected ones (a later correction sends
+/// its own mail).
+fn corrected(
+    config: &MailConfig,
+    stored: &StoredApplication,
+    entry: &HistoryEntry,
+    fields: &[crate::domain::Field],
+) -> Letter {
+    let mut rows = reception(stored);
+    rows.push(("訂正日時", entry.at.japanese()));
+    let labels: Vec<&str> = fields.iter().map(|field| field.label()).collect();
+    let mut blocks = vec![
+        addressee(&stored.application),
+        Block::Paragraph(lines(
+            "パートナー登録のお申し込みについて、ご登録内容を下記のとおり訂正いたしました。\n\
+             訂正した項目と、訂正後の内容をお知らせします。",
+        )),
+        Block::Table(rows),
+        Block::Heading("訂正した項目"),
+        Block::Paragraph(vec![labels.join("、")]),
+        Block::Heading("訂正後の内容"),
+        Block::Table(super::intake::rows_of(&stored.application, fields)),
+        Block::Paragraph(lines(
+            "内容に誤りがある場合や、お心当たりのない場合は、受付番号を添えて下記お問い合わせ先までご連絡ください。",
+        )),
+    ];
+    blocks.extend(contact(config));
+    Letter { blocks }
 }
 
 const THANKS: &str = "このたびはパートナー登録にお申し込みいただき、誠にありがとうございます。";

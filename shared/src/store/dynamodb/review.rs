@@ -16,8 +16,9 @@ use crate::store::desk::AssigneeFilter;
 use crate::store::layout::{self, Value, attr};
 use crate::store::plan;
 use crate::store::{
-    AuditPage, Cursor, DecideOutcome, DecisionWrite, EraseOutcome, Erasure, ListQuery, Page, Record,
-    Recounted, Related, Review, Search, StatusCounts, StoredApplication, Unavailable,
+    AuditPage, CorrectOutcome, CorrectionWrite, Cursor, DecideOutcome, DecisionWrite, EraseOutcome, Erasure,
+    ListQuery, Page, Record, Recounted, Related, Review, Search, StatusCounts, StoredApplication,
+    Unavailable,
 };
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{
@@ -223,6 +224,56 @@ impl DynamoStore {
                 }
             }
         }
+    }
+
+    pub(super) async fn correct_once(
+        &self,
+        correction: &CorrectionWrite,
+    ) -> Result<Option<CorrectOutcome>, Unavailable> {
+        let id = correction.application_id;
+        let key = plan::RecordKey::Correction(&correction.idempotency_key);
+        let previous = self.read_record(&key, correction.at.epoch()).await?;
+        let item = self.application_item(id).await?;
+        let erased = item.as_ref().is_some_and(|item| item.contains_key(attr::ERASED_AT));
+        let application = match &item {
+            Some(item) => self.live_from(item)?,
+            None => None,
+        };
+        let plan = match plan::correct(correction, plan::CorrectionRead { previous, application, erased }) {
+            Ok(plan) => plan,
+            Err(outcome) => return Ok(Some(outcome)),
+        };
+        let now = plan.at.epoch();
+        let attributes = layout::correction_attributes(&plan.after, plan.at);
+        let items = vec![
+            transact_update(self.application_update(&plan.before, attributes, plan.from())),
+            // Expiring with a rejected application's personal data, as its other entries do.
+            transact_put(self.history_put(id, &plan.entry, plan.after.expires_at)),
+            self.record_put(&key, &plan.record, now),
+            transact_put(self.audit_put(&plan.audit)),
+        ];
+        const IDEMPOTENCY: usize = 2;
+        match self.send(items).await? {
+            Sent::Done => Ok(Some(plan.outcome())),
+            // Another request came first (or this key's twin): look again.
+            Sent::Cancelled(reasons) if failed(&reasons, Some(IDEMPOTENCY)) || raced(&reasons) => Ok(None),
+            Sent::Cancelled(reasons) => {
+                Err(Unavailable(format!("transaction cancelled: {}", cancelled_by(&reasons))))
+            }
+        }
+    }
+
+    pub(super) async fn correct_all(
+        &self,
+        correction: &CorrectionWrite,
+    ) -> Result<CorrectOutcome, Unavailable> {
+        for attempt in 0..ATTEMPTS {
+            if let Some(outcome) = self.correct_once(correction).await? {
+                return Ok(outcome);
+            }
+            pause(attempt).await;
+        }
+        Err(Unavailable("transaction conflicts persisted".into()))
     }
 
     /// An update of one existing history item.
@@ -981,6 +1032,10 @@ fn page_of(mut items: Vec<StoredApplication>, limit: usize) -> Page {
 impl Review for DynamoStore {
     async fn decide(&self, decision: &DecisionWrite) -> Result<DecideOutcome, Unavailable> {
         self.decide_all(decision).await
+    }
+
+    async fn correct(&self, correction: &CorrectionWrite) -> Result<CorrectOutcome, Unavailable> {
+        self.correct_all(correction).await
     }
 
     async fn record(

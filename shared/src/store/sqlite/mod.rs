@@ -219,7 +219,6 @@ fn insert_application(
 
 /// Moves an application from `before` to `after` ([`layout::lifecycle_attributes`])
 /// if it is still at `before`'s version and in one of `from`. False if not.
-/// Dynamic because the layout decides which attributes a lifecycle step writes.
 fn update_lifecycle(
     tx: &Connection,
     before: &StoredApplication,
@@ -227,9 +226,21 @@ fn update_lifecycle(
     from: &[Status],
     at: Timestamp,
 ) -> rusqlite::Result<bool> {
+    update_application(tx, before, layout::lifecycle_attributes(after, at), from)
+}
+
+/// Writes `attributes` over the application of `before` (`None` empties a
+/// column) if it is still at `before`'s version and in one of `from`. False
+/// if not. Dynamic because the layout decides which attributes a change writes.
+fn update_application(
+    tx: &Connection,
+    before: &StoredApplication,
+    attributes: Vec<(&'static str, Option<Value>)>,
+    from: &[Status],
+) -> rusqlite::Result<bool> {
     let mut sets = Vec::new();
     let mut values: Vec<SqlValue> = Vec::new();
-    for (name, value) in layout::lifecycle_attributes(after, at) {
+    for (name, value) in attributes {
         sets.push(format!("{} = ?", schema::quoted(name)));
         values.push(match value {
             Some(value) => sql_value(value)?,

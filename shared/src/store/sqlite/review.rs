@@ -6,7 +6,7 @@
 
 use super::{
     SqlValue, SqliteStore, application_by_id, insert, read_applications, read_record, row_values, schema,
-    sql_values, unreadable, update_lifecycle, write_record,
+    sql_values, unreadable, update_application, update_lifecycle, write_record,
 };
 use crate::domain::{
     ApplicationId, AuditEntry, AuditId, HistoryAction, HistoryEntry, InvoiceNumber, NoticeId, Status,
@@ -16,8 +16,9 @@ use crate::store::desk::AssigneeFilter;
 use crate::store::layout;
 use crate::store::plan;
 use crate::store::{
-    AuditPage, DecideOutcome, DecisionWrite, EraseOutcome, ErasedApplication, Erasure, ListQuery, Page,
-    Record, Recounted, Related, Review, Search, StatusCounts, StoredApplication, Unavailable,
+    AuditPage, CorrectOutcome, CorrectionWrite, DecideOutcome, DecisionWrite, EraseOutcome,
+    ErasedApplication, Erasure, ListQuery, Page, Record, Recounted, Related, Review, Search, StatusCounts,
+    StoredApplication, Unavailable,
 };
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params, params_from_iter};
@@ -27,6 +28,11 @@ impl Review for SqliteStore {
     async fn decide(&self, decision: &DecisionWrite) -> Result<DecideOutcome, Unavailable> {
         let decision = decision.clone();
         self.with_connection(move |connection| decide_in(connection, &decision)).await
+    }
+
+    async fn correct(&self, correction: &CorrectionWrite) -> Result<CorrectOutcome, Unavailable> {
+        let correction = correction.clone();
+        self.with_connection(move |connection| correct_in(connection, &correction)).await
     }
 
     async fn record(
@@ -137,6 +143,41 @@ pub(super) fn decide_in(
     Ok(plan.outcome())
 }
 
+pub(super) fn correct_in(
+    connection: &mut Connection,
+    correction: &CorrectionWrite,
+) -> rusqlite::Result<CorrectOutcome> {
+    let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let key = plan::RecordKey::Correction(&correction.idempotency_key);
+    let id = correction.application_id.to_string();
+    let read = plan::CorrectionRead {
+        previous: read_record(&tx, &key, correction.at.epoch())?,
+        application: application_by_id(&tx, &id)?,
+        erased: erased_in(&tx, &id)?.is_some(),
+    };
+    let plan = match plan::correct(correction, read) {
+        Ok(plan) => plan,
+        Err(outcome) => return Ok(outcome),
+    };
+    let attributes = layout::correction_attributes(&plan.after, plan.at);
+    if !update_application(&tx, &plan.before, attributes, plan.from())? {
+        // Not reachable inside an IMMEDIATE transaction; refused all the same.
+        return Ok(CorrectOutcome::VersionConflict(plan.before));
+    }
+    insert_history(&tx, correction.application_id, &plan.entry)?;
+    if let Some(until) = plan.after.expires_at {
+        // A rejected application's history goes with it: this entry too.
+        tx.execute(
+            r#"UPDATE history SET "expiresAt" = ?1 WHERE "applicationId" = ?2 AND "version" = ?3"#,
+            params![until.epoch(), id, plan.entry.version.get()],
+        )?;
+    }
+    write_record(&tx, &key, &plan.record)?;
+    append_audit_in(&tx, &plan.audit)?;
+    tx.commit()?;
+    Ok(plan.outcome())
+}
+
 pub(super) fn history_in(
     connection: &Connection,
     id: &str,
@@ -144,7 +185,8 @@ pub(super) fn history_in(
     now: i64,
 ) -> rusqlite::Result<Vec<HistoryEntry>> {
     let mut statement = connection.prepare(
-        r#"SELECT "version", "at", "actor", "action", "fromStatus", "toStatus", "message", "reason", "files"
+        r#"SELECT "version", "at", "actor", "action", "fromStatus", "toStatus", "message", "reason", "files",
+                  "fields"
            FROM history
            WHERE "applicationId" = ?1 AND (?2 IS NULL OR "version" = ?2)
            AND ("expiresAt" IS NULL OR "expiresAt" >= ?3) ORDER BY "version""#,

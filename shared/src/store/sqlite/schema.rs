@@ -206,6 +206,8 @@ pub(super) fn tables() -> Vec<Table> {
                 // the operators' notice of it (a second mail of one entry).
                 Column::nullable(attr::FILES, "INTEGER"),
                 Column::nullable(attr::OPERATOR_NOTICE_SENT_AT, "TEXT"),
+                // Added with corrections: the keys a correction changed.
+                Column::nullable(attr::FIELDS, "TEXT"),
             ],
             // One entry per version, so two writers of the same version cannot both succeed.
             constraints: &[r#"PRIMARY KEY ("applicationId", "version")"#],
