@@ -229,7 +229,9 @@ async fn the_list_filters_by_tab_and_search_and_the_url_keeps_the_place() -> Res
             "受付済".into(),
             "個人事業主".into(),
             "𠮷野 花子".into(),
-            "sole@example.com".into()
+            "sole@example.com".into(),
+            // 担当: nobody yet.
+            "—".into()
         ]
     );
     assert!(cells[0].starts_with("20"), "{cells:?}");
