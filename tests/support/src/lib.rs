@@ -68,6 +68,17 @@ pub fn moto_endpoint() -> &'static str {
     })
 }
 
+/// The moto endpoint for S3: `AWS_ENDPOINT_URL_S3` (`scripts/test` starts a
+/// second moto for S3, whose leftovers would break the first one's
+/// `/moto-api/data.json`), else [`moto_endpoint`].
+pub fn s3_endpoint() -> &'static str {
+    static ENDPOINT: OnceLock<String> = OnceLock::new();
+    ENDPOINT.get_or_init(|| match std::env::var("AWS_ENDPOINT_URL_S3") {
+        Ok(url) if !url.is_empty() => url,
+        _ => moto_endpoint().to_owned(),
+    })
+}
+
 /// Starts moto server on a free port, under a shell that stops it when this
 /// process exits (its stdin, held by this process, closes).
 fn start_moto() -> String {
