@@ -30,15 +30,7 @@ fn key() -> IdentifierKey {
 }
 
 async fn s3() -> aws_sdk_s3::Client {
-    let sdk = shared::aws::load_sdk_config().await.unwrap();
-    let config = aws_sdk_s3::config::Builder::from(&sdk)
-        .endpoint_url(test_support::s3_endpoint())
-        .region(aws_sdk_s3::config::Region::new(test_support::moto::REGION))
-        .credentials_provider(test_support::moto::credentials())
-        .force_path_style(true)
-        .request_checksum_calculation(aws_sdk_s3::config::RequestChecksumCalculation::WhenRequired)
-        .build();
-    aws_sdk_s3::Client::from_conf(config)
+    test_support::moto::s3_client().await
 }
 
 /// `GET /api/admin/applications.csv` as the HTTP API passes it, from a supervisor.

@@ -75,23 +75,23 @@ impl LocalFiles {
         (ulid(application) && ulid(document)).then(|| self.root.join(key))
     }
 
-    fn sign(&self, parts: &[&str]) -> String {
+    /// The MAC of a URL's parts, each ended by a NUL so none can run into the next.
+    fn mac(&self, parts: &[&str]) -> Hmac<sha2::Sha256> {
         let mut mac = <Hmac<sha2::Sha256> as KeyInit>::new_from_slice(&self.secret).expect("any key length");
         for part in parts {
             mac.update(part.as_bytes());
             mac.update(&[0]);
         }
-        mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect()
+        mac
     }
 
+    fn sign(&self, parts: &[&str]) -> String {
+        crate::keyed::hex(&self.mac(parts).finalize().into_bytes())
+    }
+
+    /// In constant time.
     fn verify(&self, parts: &[&str], signature: &str) -> bool {
-        let mut mac = <Hmac<sha2::Sha256> as KeyInit>::new_from_slice(&self.secret).expect("any key length");
-        for part in parts {
-            mac.update(part.as_bytes());
-            mac.update(&[0]);
-        }
-        let Some(bytes) = hex_bytes(signature) else { return false };
-        mac.verify_slice(&bytes).is_ok()
+        hex_bytes(signature).is_some_and(|bytes| self.mac(parts).verify_slice(&bytes).is_ok())
     }
 
     /// The applications that have kept files.

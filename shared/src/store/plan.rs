@@ -43,6 +43,19 @@ pub struct IdempotencyRecord {
 }
 
 impl IdempotencyRecord {
+    /// The record of a change answered by reading the application again (a
+    /// decision, a correction, a submission of documents): 200, no body kept.
+    pub fn of_change(application_id: ApplicationId, request_hash: &RequestHash, at: Timestamp) -> Self {
+        IdempotencyRecord {
+            application_id,
+            request_hash: request_hash.clone(),
+            response_status: 200,
+            response_body: None,
+            notice_id: None,
+            expires_at: at.plus_secs(layout::IDEMPOTENCY_TTL_SECS),
+        }
+    }
+
     /// The event of the submission that left this record: what its replay
     /// hands to delivery, because the first attempt may have committed and
     /// then lost its answer (a timed-out write the SDK retried) before its
@@ -384,14 +397,7 @@ pub fn decide(request: &DecisionWrite, read: DecisionRead) -> Result<DecisionPla
             DocumentRequest { application_id: id, version: after.version, expires_at: write.expires_at };
         (write.token.clone(), request)
     });
-    let record = IdempotencyRecord {
-        application_id: id,
-        request_hash: request.request_hash.clone(),
-        response_status: 200,
-        response_body: None,
-        notice_id: None,
-        expires_at: request.at.plus_secs(layout::IDEMPOTENCY_TTL_SECS),
-    };
+    let record = IdempotencyRecord::of_change(id, &request.request_hash, request.at);
     Ok(DecisionPlan {
         before,
         after,
@@ -487,14 +493,7 @@ pub fn correct(request: &CorrectionWrite, read: CorrectionRead) -> Result<Correc
         files: None,
         fields: Some(fields),
     };
-    let record = IdempotencyRecord {
-        application_id: id,
-        request_hash: request.request_hash.clone(),
-        response_status: 200,
-        response_body: None,
-        notice_id: None,
-        expires_at: request.at.plus_secs(layout::IDEMPOTENCY_TTL_SECS),
-    };
+    let record = IdempotencyRecord::of_change(id, &request.request_hash, request.at);
     Ok(CorrectionPlan { before, after, at: request.at, entry, record, audit: request.audit.clone() })
 }
 
@@ -798,14 +797,7 @@ pub fn submit_documents(
     };
     let documents =
         chosen.into_iter().map(|document| Document { submitted_at: Some(request.at), ..document }).collect();
-    let record = IdempotencyRecord {
-        application_id: before.id(),
-        request_hash: request.request_hash.clone(),
-        response_status: 200,
-        response_body: None,
-        notice_id: None,
-        expires_at: request.at.plus_secs(layout::IDEMPOTENCY_TTL_SECS),
-    };
+    let record = IdempotencyRecord::of_change(before.id(), &request.request_hash, request.at);
     Ok(DocumentsPlan { before, after, from: transition.from(), entry, documents, record })
 }
 

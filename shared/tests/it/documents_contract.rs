@@ -3,17 +3,17 @@
 //! a later request superseding the link, and erasure taking the records.
 //! Run against SQLite and DynamoDB on moto like the rest of the contract.
 
-use crate::review_contract::{assert_counts_are_right, decision, message, received};
+use crate::review_contract::{assert_counts_are_right, decision, erasure_of, message, received};
 use crate::store_contract::{Fixture, dynamodb, key, sqlite};
 use shared::domain::{
-    Actor, AuditAction, AuditEntry, Decision, Document, DocumentLimits, DocumentType, ErasureReason,
-    FileName, HistoryAction, IdempotencyKey, MailEvent, Status, StoredApplication, Timestamp,
+    Actor, Decision, Document, DocumentLimits, DocumentType, ErasureReason, FileName, HistoryAction,
+    IdempotencyKey, MailEvent, Status, StoredApplication, Timestamp,
 };
 use shared::mail::{MailKind, MailSubject};
 use shared::store::documents::{
     DocumentsSubmission, Refusal, RequestState, RequestWrite, SubmitDocumentsOutcome,
 };
-use shared::store::{DecideOutcome, EraseOutcome, Erasure, plan};
+use shared::store::{DecideOutcome, EraseOutcome, plan};
 
 /// Asks for documents as the admin handler does: the link of the new version.
 async fn request(f: &Fixture, stored: &StoredApplication) -> (StoredApplication, shared::keyed::TokenHash) {
@@ -194,18 +194,7 @@ async fn erasure_deletes_the_documents_records(f: Fixture) {
         f.store.submit_documents(&submission(&token, &[&kept])).await.unwrap(),
         SubmitDocumentsOutcome::Submitted(..)
     ));
-    let erasure = Erasure {
-        application_id: stored.id(),
-        actor: Actor::parse("supervisor@example.com").unwrap(),
-        reason: ErasureReason::ApplicantRequest,
-        at: Timestamp::now(),
-        token_hash: key().verification_token(stored.id()).hash(),
-        audit: AuditEntry::now(
-            Actor::parse("supervisor@example.com").unwrap(),
-            AuditAction::Erase,
-            Some(stored.id()),
-        ),
-    };
+    let erasure = erasure_of(stored.id(), ErasureReason::ApplicantRequest);
     assert!(matches!(f.store.erase(&erasure).await.unwrap(), EraseOutcome::Erased(_)));
     assert!(f.store.documents_of(stored.id()).await.unwrap().is_empty());
     assert_eq!(f.store.document_request(&token).await.unwrap(), RequestState::NotFound);
@@ -234,18 +223,7 @@ async fn dynamodb_erasure_leaves_no_document_item() {
         f.store.submit_documents(&submission(&token, &[&document])).await.unwrap(),
         SubmitDocumentsOutcome::Submitted(..)
     ));
-    let erasure = Erasure {
-        application_id: stored.id(),
-        actor: Actor::parse("supervisor@example.com").unwrap(),
-        reason: ErasureReason::Mistaken,
-        at: Timestamp::now(),
-        token_hash: key().verification_token(stored.id()).hash(),
-        audit: AuditEntry::now(
-            Actor::parse("supervisor@example.com").unwrap(),
-            AuditAction::Erase,
-            Some(stored.id()),
-        ),
-    };
+    let erasure = erasure_of(stored.id(), ErasureReason::Mistaken);
     assert!(matches!(f.store.erase(&erasure).await.unwrap(), EraseOutcome::Erased(_)));
     let items = store
         .client()

@@ -52,6 +52,22 @@ pub async fn fresh_store_on(endpoint: &str, prefix: &str) -> DynamoStore {
     DynamoStore::new(client, table)
 }
 
+/// An S3 client with the production SDK settings, pointed at
+/// [`crate::s3_endpoint`], path-style and with checksums only where S3
+/// requires them (as `S3Files::client` builds it on a custom endpoint).
+#[cfg(feature = "s3")]
+pub async fn s3_client() -> aws_sdk_s3::Client {
+    let sdk = load_sdk_config().await.expect("SDK configuration");
+    let config = aws_sdk_s3::config::Builder::from(&sdk)
+        .endpoint_url(crate::s3_endpoint())
+        .region(aws_sdk_s3::config::Region::new(REGION))
+        .credentials_provider(credentials())
+        .force_path_style(true)
+        .request_checksum_calculation(aws_sdk_s3::config::RequestChecksumCalculation::WhenRequired)
+        .build();
+    aws_sdk_s3::Client::from_conf(config)
+}
+
 #[cfg(feature = "serialised")]
 pub use serialised::{fresh_store, serialised_endpoint};
 
