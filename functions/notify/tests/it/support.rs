@@ -135,7 +135,19 @@ pub struct Sent {
 /// Every message SES accepted from `source`, oldest first.
 pub async fn sent_from(source: &str) -> Vec<Sent> {
     let url = format!("{}/moto-api/data.json", endpoint());
-    let data: Value = reqwest::get(url).await.expect("moto data").json().await.expect("JSON");
+    // moto serialises each attribute of its models twice, and a write on
+    // another thread between the two (a stream record appended) makes it
+    // answer 500 now and then: ask again.
+    let mut data = None;
+    for _ in 0..5 {
+        let answer = reqwest::get(&url).await.expect("moto data");
+        if let Ok(value) = answer.json::<Value>().await {
+            data = Some(value);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let data = data.expect("moto's data.json answers JSON within five tries");
     let messages = data["ses"]["RawMessage"].as_array().cloned().unwrap_or_default();
     messages
         .into_iter()
