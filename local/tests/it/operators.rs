@@ -290,13 +290,15 @@ async fn operator_add_then_sign_in_use_the_token_and_sign_out() {
 #[tokio::test]
 async fn a_session_stops_working_when_it_expires() {
     let data = tempfile::tempdir().unwrap();
-    let running = start(data.path(), |config| config.operator_session_ttl = Duration::from_secs(1)).await;
+    // Expiry is kept in whole seconds, so a TTL of n seconds lasts between
+    // n - 1 and n: 3 leaves the first check two seconds on a loaded machine.
+    let running = start(data.path(), |config| config.operator_session_ttl = Duration::from_secs(3)).await;
     let first = running.first_operator.clone().unwrap();
     let (status, _, body) = sign_in(&running, first.email.as_str(), &first.password).await;
     assert_eq!(status, 201);
     let token = body["token"].as_str().unwrap();
     assert_eq!(session(&running, token).await.0, 200);
-    tokio::time::sleep(Duration::from_millis(2100)).await;
+    tokio::time::sleep(Duration::from_millis(3100)).await;
     let (status, body) = session(&running, token).await;
     assert_eq!((status, body["error"]["code"].as_str()), (401, Some("unauthenticated")));
     running.shutdown().await.unwrap();
