@@ -7,6 +7,7 @@
 //! (`shared/tests/it/store_contract.rs`, `review_contract.rs`) runs both
 //! stores against the same answers, and the unit tests below check the rules.
 
+use super::deliveries::{DeliveryUpdate, SentMail};
 use super::desk::{AssignOutcome, Assignment, NoteOutcome, NoteWrite};
 use super::documents::{
     DocumentsSubmission, OpenRequest, Refusal, RequestState, SubmitDocumentsOutcome, UploadRefusal,
@@ -16,9 +17,9 @@ use super::{
     ErasedApplication, Erasure, Submission, SubmitOutcome, TokenState,
 };
 use crate::domain::{
-    ApplicationId, AuditEntry, Document, DocumentId, DocumentLimits, DocumentRequest, DocumentType, FileName,
-    HistoryAction, HistoryEntry, HistoryReason, MailEvent, MailKind, Note, NoticeId, PartnerCode,
-    RequestHash, Status, StoredApplication, Timestamp, Transition, Version,
+    ApplicationId, AuditEntry, DeliveryReport, Document, DocumentId, DocumentLimits, DocumentRequest,
+    DocumentType, FileName, HistoryAction, HistoryEntry, HistoryReason, MailEvent, MailKind, MailSubject,
+    Note, NoticeId, PartnerCode, RequestHash, Status, StoredApplication, Timestamp, Transition, Version,
 };
 use crate::keyed::EmailKey;
 use crate::store::layout;
@@ -224,6 +225,7 @@ pub fn awaiting(submission: &Submission, supersedes: Option<ApplicationId>) -> S
         supersedes,
         partner_code: None,
         assignee: None,
+        mail_problem: false,
     }
 }
 
@@ -524,6 +526,8 @@ pub struct ErasureRead {
     pub documents: Vec<DocumentId>,
     /// Its notes.
     pub notes: Vec<crate::domain::NoteId>,
+    /// Its mail records.
+    pub mails: Vec<crate::domain::MailId>,
 }
 
 /// What an erasure writes, all or nothing: the tombstone in place of the
@@ -542,6 +546,8 @@ pub struct ErasurePlan {
     pub documents: Vec<DocumentId>,
     /// The notes deleted (operators' words about the applicant).
     pub notes: Vec<crate::domain::NoteId>,
+    /// The mail records deleted (when and how each mail reached the applicant).
+    pub mails: Vec<crate::domain::MailId>,
     pub audit: AuditEntry,
 }
 
@@ -585,6 +591,7 @@ pub fn erase(request: &Erasure, read: ErasureRead) -> Result<ErasurePlan, EraseO
         notices: read.notices,
         documents: read.documents,
         notes: read.notes,
+        mails: read.mails,
         audit: request.audit.clone(),
     })
 }
@@ -624,6 +631,60 @@ pub fn assign(
             Ok(AssignOutcome::Assigned(assignment.assignee.clone()))
         }
         Some(_) | None => Err(AssignOutcome::NotFound),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Mail delivery status
+
+/// Whether a mail about `subject` is tracked, and under which record: every
+/// mail about a verified application (the operators see only those, and
+/// their record lives as long as the application does). Not a verification
+/// link: its application may never be verified, and expires unseen.
+pub fn tracking(
+    subject: MailSubject,
+    kind: MailKind,
+    application: &StoredApplication,
+) -> Option<crate::mail::Tracking> {
+    application.status.is_verified().then(|| crate::mail::Tracking {
+        application_id: application.id(),
+        mail_id: crate::domain::MailId::of(subject, kind),
+    })
+}
+
+/// The record written beside the marker of a tracked mail just sent as
+/// `message_id`: `sent`, going when its application goes.
+pub fn sent_mail(
+    tracking: &crate::mail::Tracking,
+    kind: MailKind,
+    application: &StoredApplication,
+    message_id: String,
+) -> SentMail {
+    SentMail {
+        record: crate::domain::MailRecord::sent(
+            tracking.application_id,
+            tracking.mail_id.clone(),
+            kind,
+            message_id,
+        ),
+        expires_at: application.expires_at,
+    }
+}
+
+/// What a provider's event changes. The record is found by the tags the mail
+/// carried; it moves only to a later status, and only for the message it
+/// was sent as (a resent mail's record names the new message). An
+/// applicant's mail that failed flags the application for the list.
+pub fn delivery(report: &DeliveryReport) -> DeliveryUpdate {
+    let to_applicant = report.mail_id.kind().is_some_and(|kind| !kind.to_operators());
+    DeliveryUpdate {
+        application_id: report.application_id,
+        mail_id: report.mail_id.clone(),
+        message_id: report.message_id.clone(),
+        status: report.status,
+        reason: report.reason,
+        at: report.at,
+        flags_problem: to_applicant && report.status.is_problem(),
     }
 }
 
@@ -903,6 +964,7 @@ mod tests {
             supersedes: None,
             partner_code: None,
             assignee: None,
+            mail_problem: false,
         }
     }
 
@@ -1003,6 +1065,7 @@ mod tests {
             notices: vec![notice],
             documents: vec![DocumentId::new()],
             notes: vec![crate::domain::NoteId::new()],
+            mails: vec![crate::domain::MailId::parse("acknowledgement").unwrap()],
         };
         let documents = read.documents.clone();
         let notes = read.notes.clone();

@@ -25,6 +25,7 @@ macro_rules! contract {
 }
 
 mod corrections_contract;
+mod deliveries_contract;
 mod delivery;
 mod desk_contract;
 mod documents_contract;

@@ -707,7 +707,10 @@ async fn the_audit_is_newest_first_and_names_no_applicant(f: Fixture) {
 async fn result_mails_are_pending_until_marked(f: Fixture) {
     let stored = received(&f, "mail@example.com", 0).await;
     for kind in [MailKind::Acknowledgement, MailKind::OperatorNotice] {
-        f.store.mark_mail_sent(MailSubject::Application(stored.receipt.application_id), kind).await.unwrap();
+        f.store
+            .mark_mail_sent(MailSubject::Application(stored.receipt.application_id), kind, None)
+            .await
+            .unwrap();
     }
     let asked = decided(
         f.store
@@ -720,9 +723,9 @@ async fn result_mails_are_pending_until_marked(f: Fixture) {
     assert!(f.store.pending_mail().await.unwrap().contains(&event));
     let subject = event.subject();
     assert!(!f.store.mail_sent(subject, MailKind::DocumentsRequested).await.unwrap());
-    assert!(f.store.mark_mail_sent(subject, MailKind::DocumentsRequested).await.unwrap());
+    assert!(f.store.mark_mail_sent(subject, MailKind::DocumentsRequested, None).await.unwrap());
     assert!(f.store.mail_sent(subject, MailKind::DocumentsRequested).await.unwrap());
-    assert!(!f.store.mark_mail_sent(subject, MailKind::DocumentsRequested).await.unwrap(), "once");
+    assert!(!f.store.mark_mail_sent(subject, MailKind::DocumentsRequested, None).await.unwrap(), "once");
     assert!(!f.store.pending_mail().await.unwrap().contains(&event));
 }
 
@@ -768,7 +771,7 @@ async fn erase_everything(store: &dyn Store) -> ApplicationId {
         decision(&stored, Decision::RequestDocuments, message("ヨシダ様への依頼文:登記簿をお送りください。"));
     decided(store.decide(&ask).await.unwrap());
     for kind in [MailKind::Acknowledgement, MailKind::OperatorNotice] {
-        store.mark_mail_sent(MailSubject::Application(id), kind).await.unwrap();
+        store.mark_mail_sent(MailSubject::Application(id), kind, None).await.unwrap();
     }
     assert!(matches!(
         store.erase(&erasure_of(id, ErasureReason::ApplicantRequest)).await.unwrap(),

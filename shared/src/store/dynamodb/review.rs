@@ -197,8 +197,9 @@ impl DynamoStore {
             let kept = self.application_items(id).await?;
             let mut history = Self::history_keys(&kept, now);
             history.retain(|sk| *sk < own);
-            // And the notes, which go with it too.
+            // And the notes and the mail records, which go with it too.
             history.extend(Self::note_ids_in(&kept).into_iter().map(layout::note_sk));
+            history.extend(Self::mail_ids_in(&kept).iter().map(layout::mail_sk));
             if history.len() > MAX_HISTORY {
                 return Err(Unavailable("too many history entries for one transaction".into()));
             }
@@ -861,7 +862,8 @@ impl DynamoStore {
             Self::history_keys(&items, now).iter().filter_map(|sk| layout::history_version_of(sk)).collect();
         let documents = Self::documents_in(&items)?.into_iter().map(|d| d.document_id).collect();
         let notes = Self::note_ids_in(&items);
-        let read = plan::ErasureRead { application, tombstone, history, notices, documents, notes };
+        let mails = Self::mail_ids_in(&items);
+        let read = plan::ErasureRead { application, tombstone, history, notices, documents, notes, mails };
         let plan = match plan::erase(erasure, read) {
             Ok(plan) => plan,
             Err(outcome) => return Ok(Some(outcome)),
@@ -877,6 +879,7 @@ impl DynamoStore {
             .map(|notice| self.delete(&layout::notice_pk(*notice), layout::NOTICE_SORT_KEY))
             .chain(plan.documents.iter().map(|document| self.delete(&pk, &layout::document_sk(*document))))
             .chain(plan.notes.iter().map(|note| self.delete(&pk, &layout::note_sk(*note))))
+            .chain(plan.mails.iter().map(|mail| self.delete(&pk, &layout::mail_sk(mail))))
             .chain(plan.clear_messages.iter().map(|version| {
                 let sk = layout::history_sk(*version);
                 transact_update(self.history_update(&pk, &sk, "REMOVE #message", None))
