@@ -40,6 +40,8 @@ pub(crate) struct Functions {
     pub(crate) files: Option<LocalFiles>,
     pub(crate) body_read_timeout: Duration,
     pub(crate) operators: Arc<operators::api::Operators>,
+    /// The mail records, for the SES events fed in (`router::SES_EVENTS`).
+    pub(crate) deliveries: Arc<dyn shared::store::Deliveries>,
 }
 
 /// What the server was started with, to tell the person who started it.
@@ -191,9 +193,11 @@ pub(crate) async fn functions(
         config.documents,
     )
     .after_event(Arc::new(move |event| submitted.spawn(event)));
+    let deliveries = Arc::clone(&store) as Arc<dyn shared::store::Deliveries>;
     let submit = submit::Handler::new(store, key, config.settings)
         .after_event(Arc::new(move |event| delivery.spawn(event)));
     let functions = Functions {
+        deliveries,
         submit,
         admin,
         documents,

@@ -102,6 +102,9 @@ pub struct MailView {
     detail: Option<&'static str>,
     /// Extension: when the status last changed (`null` while `sent`).
     status_at: Option<Timestamp>,
+    /// Extension: the provider's id of the message (SES's `MessageId`;
+    /// locally the `Message-ID`'s), to find it in SES's records.
+    message_id: String,
 }
 
 impl From<shared::domain::MailRecord> for MailView {
@@ -114,6 +117,7 @@ impl From<shared::domain::MailRecord> for MailView {
             status: record.status.as_str(),
             detail: record.reason.map(|reason| reason.text()),
             status_at: record.status_at,
+            message_id: record.message_id,
         }
     }
 }

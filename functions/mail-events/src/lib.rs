@@ -14,38 +14,60 @@
 
 use lambda_runtime::{Error, LambdaEvent};
 use shared::mail::ses_event;
-use shared::store::{Deliveries, DeliveryOutcome, plan};
+use shared::store::{Deliveries, DeliveryOutcome, Unavailable, plan};
 
 /// What the handler needs, built once per cold start.
 pub struct Deps {
     pub store: Box<dyn Deliveries>,
 }
 
+/// What became of one event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recorded {
+    /// The mail's record has the event's status now.
+    Recorded,
+    /// Not a delivery event of a tracked mail ([`ses_event::Ignored`]), or
+    /// its mail is gone, resent or already that far.
+    Ignored,
+}
+
 /// Records one EventBridge event of SES.
 pub async fn handle(deps: &Deps, event: LambdaEvent<serde_json::Value>) -> Result<(), Error> {
-    let report = match ses_event::report(&event.payload) {
+    record(&*deps.store, &event.payload).await?;
+    Ok(())
+}
+
+/// Reads `event` and carries out what it says: the function's whole work,
+/// which the local server runs too (`POST /local/ses-events`).
+pub async fn record(store: &dyn Deliveries, event: &serde_json::Value) -> Result<Recorded, Unavailable> {
+    let report = match ses_event::report(event) {
         Ok(report) => report,
         Err(ignored) => {
             tracing::info!(reason = %ignored, "SES event ignored");
-            return Ok(());
+            return Ok(Recorded::Ignored);
         }
     };
     let update = plan::delivery(&report);
     let application = report.application_id.to_string();
-    match deps.store.record_delivery(&update).await? {
-        DeliveryOutcome::Recorded => tracing::info!(
-            %application,
-            mail = %report.mail_id,
-            status = report.status.as_str(),
-            flagged = update.flags_problem,
-            "delivery status recorded"
-        ),
-        DeliveryOutcome::Ignored => tracing::info!(
-            %application,
-            mail = %report.mail_id,
-            status = report.status.as_str(),
-            "SES event ignored: no such mail for that message, or it is already that far"
-        ),
+    match store.record_delivery(&update).await? {
+        DeliveryOutcome::Recorded => {
+            tracing::info!(
+                %application,
+                mail = %report.mail_id,
+                status = report.status.as_str(),
+                flagged = update.flags_problem,
+                "delivery status recorded"
+            );
+            Ok(Recorded::Recorded)
+        }
+        DeliveryOutcome::Ignored => {
+            tracing::info!(
+                %application,
+                mail = %report.mail_id,
+                status = report.status.as_str(),
+                "SES event ignored: no such mail for that message, or it is already that far"
+            );
+            Ok(Recorded::Ignored)
+        }
     }
-    Ok(())
 }

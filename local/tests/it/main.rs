@@ -7,6 +7,7 @@ mod documents;
 mod hardening;
 mod hostile;
 mod logs;
+mod mails;
 mod operators;
 mod privacy;
 mod review;
