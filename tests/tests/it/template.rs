@@ -13,6 +13,9 @@ use test_support::workspace_root;
 /// The function that serves the form and the API's catch-all route.
 const CATCH_ALL_FUNCTION: &str = "web";
 
+/// The function that records SES's events on each mail (functions/mail-events).
+const MAIL_EVENTS_FUNCTION: &str = "mail-events";
+
 fn template_path() -> PathBuf {
     workspace_root().join("infra/template.yaml")
 }
@@ -155,6 +158,15 @@ fn binaries(template: &Value) -> BTreeMap<String, String> {
         .collect()
 }
 
+/// The resource id of the function that builds `binary`.
+fn function_id(template: &Value, binary: &str) -> String {
+    binaries(template)
+        .into_iter()
+        .find(|(_, b)| b == binary)
+        .map(|(id, _)| id)
+        .unwrap_or_else(|| panic!("no function builds {binary}"))
+}
+
 // ------------------------------------------------------------------ routes
 
 /// (method, path, function) as the contract has them, plus the catch-all.
@@ -238,7 +250,7 @@ fn every_function_is_a_workspace_binary_built_for_the_architecture_parameter() {
     let expected: BTreeSet<String> = ROUTES
         .iter()
         .map(|r| r.function().name().to_owned())
-        .chain(["notify".into(), CATCH_ALL_FUNCTION.into()])
+        .chain(["notify".into(), CATCH_ALL_FUNCTION.into(), MAIL_EVENTS_FUNCTION.into()])
         .collect();
     assert_eq!(binaries.values().cloned().collect::<BTreeSet<_>>(), expected);
 
@@ -575,6 +587,12 @@ fn functions_get_the_environment_their_code_reads() {
     for binary in ["validate", "postal"] {
         assert!(environment(binary).is_empty(), "{binary} needs no settings");
     }
+    // The events function: the table (DynamoStore::from_env), nothing else:
+    // no key, no mail settings, not the audit table.
+    assert_eq!(
+        environment(MAIL_EVENTS_FUNCTION),
+        BTreeMap::from([(table_env.to_owned(), reference("ApplicationsTable"))])
+    );
 }
 
 /// The names functions/admin/src/main.rs reads besides `TABLE_NAME` and
@@ -672,6 +690,222 @@ fn mail_goes_through_a_set_that_requires_tls() {
     let (arn, names) = (&resources[1]["Fn::Sub"][0], &resources[1]["Fn::Sub"][1]);
     assert!(arn.as_str().unwrap().ends_with(":configuration-set/${Name}"), "{arn}");
     assert_eq!(names["Name"], chosen);
+}
+
+// ------------------------------------------------------------------ mail delivery status
+
+/// The SES event types the configuration set publishes, each with the
+/// `detail-type` SES gives it on EventBridge (EventBridge's SES reference).
+/// Not SEND: a mail is `sent` when notify records it.
+const MAIL_EVENTS: [(&str, &str); 5] = [
+    ("DELIVERY", "Email Delivered"),
+    ("BOUNCE", "Email Bounced"),
+    ("COMPLAINT", "Email Complaint Received"),
+    ("REJECT", "Email Rejected"),
+    ("DELIVERY_DELAY", "Email Delivery Delayed"),
+];
+
+/// The configuration set notify sends with: the parameter's, or the stack's own.
+fn chosen_configuration_set() -> Value {
+    json!({ "Fn::If": ["HasConfigurationSet", reference("SesConfigurationSet"), reference("MailConfigurationSet")] })
+}
+
+fn sorted_strings(value: &Value) -> Vec<String> {
+    let mut strings: Vec<String> =
+        as_list(value).iter().map(|v| v.as_str().expect("strings").to_owned()).collect();
+    strings.sort();
+    strings
+}
+
+/// The stack's own set applies the account's suppression list to bounces and
+/// complaints; a set named in `SesConfigurationSet` keeps its owner's options.
+#[test]
+fn the_configuration_set_suppresses_bounced_and_complaining_addresses() {
+    let template = template();
+    let set = &resources(&template)["MailConfigurationSet"];
+    assert_eq!(set["Condition"], "CreatesConfigurationSet");
+    assert_eq!(
+        set["Properties"]["SuppressionOptions"],
+        json!({ "SuppressedReasons": ["BOUNCE", "COMPLAINT"] })
+    );
+    // Still TLS only (mail_goes_through_a_set_that_requires_tls).
+    assert_eq!(set["Properties"]["DeliveryOptions"]["TlsPolicy"], "REQUIRE");
+    assert_eq!(of_type(&template, "AWS::SES::ConfigurationSet").len(), 1);
+}
+
+/// The set notify sends with, whichever it is, publishes exactly the five
+/// delivery events to EventBridge's default bus (the only bus SES publishes to).
+#[test]
+fn the_configuration_set_sends_its_delivery_events_to_the_default_bus() {
+    let template = template();
+    let destinations = of_type(&template, "AWS::SES::ConfigurationSetEventDestination");
+    assert_eq!(destinations.len(), 1, "one event destination");
+    let (_, destination) = destinations[0];
+    assert!(destination["Condition"].is_null(), "on the parameter's set too");
+    let p = &destination["Properties"];
+    assert_eq!(p["ConfigurationSetName"], chosen_configuration_set());
+    // The same set notify sends with.
+    assert_eq!(
+        resources(&template)[&function_id(&template, "notify")]["Properties"]["Environment"]["Variables"]["SES_CONFIGURATION_SET"],
+        chosen_configuration_set()
+    );
+    let d = &p["EventDestination"];
+    assert_eq!(d["Enabled"], true);
+    let mut expected: Vec<String> = MAIL_EVENTS.iter().map(|(t, _)| (*t).to_owned()).collect();
+    expected.sort();
+    assert_eq!(sorted_strings(&d["MatchingEventTypes"]), expected, "exactly the delivery events, not SEND");
+    assert_eq!(
+        d["EventBridgeDestination"],
+        json!({ "EventBusArn": { "Fn::Sub": "arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/default" } })
+    );
+    for other in ["CloudWatchDestination", "KinesisFirehoseDestination", "SnsDestination"] {
+        assert!(d[other].is_null(), "{other}");
+    }
+    // Named by the stack's id: unique on a set that other stacks use too.
+    let name = d["Name"]["Fn::Sub"][0].as_str().expect("a name of the stack's id");
+    assert!(name.contains("${StackUuid}"), "{name}");
+}
+
+/// A rule on the default bus takes SES's five events of this stack's set only
+/// (by the `ses:configuration-set` tag SES puts on every mail) to the events
+/// function, which only this rule may invoke; what cannot be delivered or
+/// recorded lands in an encrypted queue that only this rule and the
+/// function's destination write to, whose depth raises an alarm.
+#[test]
+fn a_rule_takes_this_sets_events_to_the_mail_events_function() {
+    let template = template();
+    let function = function_id(&template, MAIL_EVENTS_FUNCTION);
+    let function_resource = &resources(&template)[&function];
+    // Invoked by the rule alone: no SAM event source of its own.
+    assert!(function_resource["Properties"]["Events"].is_null(), "{function} has events of its own");
+
+    let rules = of_type(&template, "AWS::Events::Rule");
+    assert_eq!(rules.len(), 1);
+    let (rule_id, rule) = rules[0];
+    let p = &rule["Properties"];
+    assert!(p["EventBusName"].is_null() || p["EventBusName"] == "default", "{}", p["EventBusName"]);
+    assert_eq!(p["State"], "ENABLED");
+    let pattern = &p["EventPattern"];
+    assert_eq!(pattern["source"], json!(["aws.ses"]));
+    let mut detail_types: Vec<String> = MAIL_EVENTS.iter().map(|(_, d)| (*d).to_owned()).collect();
+    detail_types.sort();
+    assert_eq!(sorted_strings(&pattern["detail-type"]), detail_types);
+    assert_eq!(
+        pattern["detail"],
+        json!({ "mail": { "tags": { "ses:configuration-set": [chosen_configuration_set()] } } })
+    );
+    assert_eq!(pattern.as_object().unwrap().len(), 3, "source, detail-type and detail: {pattern}");
+
+    let targets = p["Targets"].as_array().unwrap();
+    assert_eq!(targets.len(), 1);
+    let target = &targets[0];
+    assert_eq!(target["Arn"], get_att(&function, "Arn"));
+    let retries = target["RetryPolicy"]["MaximumRetryAttempts"].as_u64().expect("a retry policy");
+    assert!((1..=185).contains(&retries), "{retries}");
+    let age = target["RetryPolicy"]["MaximumEventAgeInSeconds"].as_u64().unwrap();
+    assert!((60..=86400).contains(&age), "{age}");
+    let queue = target["DeadLetterConfig"]["Arn"]["Fn::GetAtt"][0].as_str().expect("a dead-letter queue");
+    assert_eq!(target["DeadLetterConfig"]["Arn"], get_att(queue, "Arn"));
+
+    // EventBridge may invoke the function for this rule only.
+    let permissions: Vec<&Value> = of_type(&template, "AWS::Lambda::Permission")
+        .into_iter()
+        .map(|(_, permission)| &permission["Properties"])
+        .filter(|p| p["FunctionName"].to_string().contains(&format!("\"{function}\"")))
+        .collect();
+    assert_eq!(permissions.len(), 1, "one permission for {function}");
+    assert_eq!(
+        *permissions[0],
+        json!({ "Action": "lambda:InvokeFunction", "FunctionName": get_att(&function, "Arn"),
+                "Principal": "events.amazonaws.com", "SourceArn": get_att(rule_id, "Arn") })
+    );
+
+    // Lambda's own retries of an event the function failed, then the same queue.
+    let invoke = &function_resource["Properties"]["EventInvokeConfig"];
+    assert!(invoke["MaximumRetryAttempts"].as_u64().is_some_and(|n| n <= 2), "{invoke}");
+    assert_eq!(
+        invoke["DestinationConfig"]["OnFailure"],
+        json!({ "Type": "SQS", "Destination": get_att(queue, "Arn") })
+    );
+
+    // The queue: encrypted, kept a week at most (the events name the
+    // recipients), written by EventBridge for this rule only.
+    let queue_resource = &resources(&template)[queue];
+    assert_eq!(queue_resource["Type"], "AWS::SQS::Queue");
+    assert_eq!(queue_resource["Properties"]["SqsManagedSseEnabled"], true);
+    let retention = queue_resource["Properties"]["MessageRetentionPeriod"].as_u64().unwrap();
+    assert!(retention <= 7 * 24 * 3600, "{retention}");
+    let policies: Vec<&Value> = of_type(&template, "AWS::SQS::QueuePolicy")
+        .into_iter()
+        .map(|(_, policy)| &policy["Properties"])
+        .filter(|p| p["Queues"] == json!([reference(queue)]))
+        .collect();
+    assert_eq!(policies.len(), 1, "a policy on {queue}");
+    assert_eq!(
+        policies[0]["PolicyDocument"]["Statement"],
+        json!([{ "Sid": "FromTheRule", "Effect": "Allow",
+                 "Principal": { "Service": "events.amazonaws.com" },
+                 "Action": "sqs:SendMessage",
+                 "Resource": get_att(queue, "Arn"),
+                 "Condition": { "ArnEquals": { "aws:SourceArn": get_att(rule_id, "Arn") } } }])
+    );
+    let depth: Vec<_> = of_type(&template, "AWS::CloudWatch::Alarm")
+        .into_iter()
+        .filter(|(_, a)| {
+            let p = &a["Properties"];
+            p["Namespace"] == "AWS/SQS"
+                && p["MetricName"] == "ApproximateNumberOfMessagesVisible"
+                && p["Dimensions"] == json!([{ "Name": "QueueName", "Value": get_att(queue, "QueueName") }])
+                && p["Threshold"] == 1
+                && p["AlarmActions"] == json!([reference("AlarmTopic")])
+        })
+        .collect();
+    assert_eq!(depth.len(), 1, "an alarm on {queue}'s depth");
+    assert_eq!(template["Outputs"]["MailEventsFailureQueueUrl"]["Value"], reference(queue));
+}
+
+/// The account's reputation, as SES reviews it (5 % bounces, 0.1 %
+/// complaints), alarmed at half: the account-wide metrics (no dimension), to
+/// the alarm topic, to which `AlarmEmail` is subscribed when given.
+#[test]
+fn the_bounce_and_complaint_rates_raise_alarms() {
+    let template = template();
+    let alarms: BTreeMap<String, &Value> = of_type(&template, "AWS::CloudWatch::Alarm")
+        .into_iter()
+        .map(|(_, a)| &a["Properties"])
+        .filter(|p| p["Namespace"] == "AWS/SES")
+        .map(|p| (p["MetricName"].as_str().unwrap().to_owned(), p))
+        .collect();
+    assert_eq!(
+        alarms.keys().map(String::as_str).collect::<Vec<_>>(),
+        ["Reputation.BounceRate", "Reputation.ComplaintRate"]
+    );
+    for (metric, threshold) in [("Reputation.BounceRate", 0.02), ("Reputation.ComplaintRate", 0.0005)] {
+        let p = alarms[metric];
+        assert_eq!(p["Threshold"].as_f64(), Some(threshold), "{metric}");
+        assert_eq!(p["ComparisonOperator"], "GreaterThanOrEqualToThreshold", "{metric}");
+        assert!(p["Dimensions"].is_null(), "{metric}: the account's rate");
+        assert_eq!(p["Statistic"], "Maximum", "{metric}");
+        assert_eq!(p["Period"], 3600, "{metric}");
+        assert_eq!(p["EvaluationPeriods"], 1, "{metric}");
+        // A quiet hour does not make a high rate low.
+        assert_eq!(p["TreatMissingData"], "ignore", "{metric}");
+        assert_eq!(p["AlarmActions"], json!([reference("AlarmTopic")]), "{metric}");
+        assert_eq!(p["OKActions"], json!([reference("AlarmTopic")]), "{metric}");
+    }
+
+    assert_eq!(resources(&template)["AlarmTopic"]["Type"], "AWS::SNS::Topic");
+    let subscription = &resources(&template)["AlarmSubscription"];
+    assert_eq!(subscription["Condition"], "HasAlarmEmail");
+    assert_eq!(
+        subscription["Properties"],
+        json!({ "TopicArn": reference("AlarmTopic"), "Protocol": "email", "Endpoint": reference("AlarmEmail") })
+    );
+    assert_eq!(template["Parameters"]["AlarmEmail"]["Default"], "");
+    assert_eq!(
+        template["Conditions"]["HasAlarmEmail"],
+        json!({ "Fn::Not": [{ "Fn::Equals": [reference("AlarmEmail"), ""] }] })
+    );
 }
 
 // ------------------------------------------------------------------ IAM
@@ -815,6 +1049,34 @@ fn iam_is_least_privilege() {
             "{action}"
         );
     }
+
+    // The events function: its logs and X-Ray, conditional UpdateItem on the
+    // applications (a TransactWriteItems of Updates needs nothing more), and
+    // its failure queue (Lambda's on-failure destination sends with the
+    // function's role). No read, query or scan, no stream, no mail, no key.
+    let mail_events_role = role_of(MAIL_EVENTS_FUNCTION);
+    let mail_events_log_group = resources(&template)[&function_id(&template, MAIL_EVENTS_FUNCTION)]["Properties"]
+        ["LoggingConfig"]["LogGroup"]["Ref"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let log_group = get_att(&mail_events_log_group, "Arn");
+    assert_eq!(
+        role_actions(&template, &mail_events_role),
+        BTreeMap::from([
+            ("dynamodb:UpdateItem".to_owned(), vec![table.clone()]),
+            ("logs:CreateLogStream".to_owned(), vec![log_group.clone()]),
+            ("logs:PutLogEvents".to_owned(), vec![log_group]),
+            ("sqs:SendMessage".to_owned(), vec![get_att("MailEventsFailureQueue", "Arn")]),
+            ("xray:PutTraceSegments".to_owned(), vec![json!("*")]),
+            ("xray:PutTelemetryRecords".to_owned(), vec![json!("*")]),
+        ]),
+        "{mail_events_role}'s actions and their resources"
+    );
+    assert_eq!(
+        resources(&template)[&mail_events_role]["Properties"]["AssumeRolePolicyDocument"]["Statement"],
+        json!([{ "Effect": "Allow", "Principal": { "Service": "lambda.amazonaws.com" }, "Action": "sts:AssumeRole" }])
+    );
 
     // The documents bucket: the documents function under incoming/ (presigned
     // PUTs, the first bytes, the copy's source, a mismatch deleted) and
