@@ -172,7 +172,11 @@ pub fn fields_module() -> String {
         .collect();
     let mail_kinds: Vec<MailKindJson> = MailKind::ALL
         .into_iter()
-        .map(|kind| MailKindJson { value: kind.slug(), label: kind.label(), to_operators: kind.to_operators() })
+        .map(|kind| MailKindJson {
+            value: kind.slug(),
+            label: kind.label(),
+            to_operators: kind.to_operators(),
+        })
         .collect();
     let delivery_statuses: Vec<DeliveryStatusJson> = DeliveryStatus::ALL
         .into_iter()

@@ -39,8 +39,16 @@ struct Record {
     event_type: String,
     mail: MailPart,
     bounce: Option<Bounce>,
+    complaint: Option<Complaint>,
     delivery_delay: Option<Delay>,
-    // Delivery, Complaint and Reject are told by their type alone.
+    // Delivery and Reject are told by their type alone.
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Complaint {
+    complaint_sub_type: Option<String>,
+    timestamp: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -78,7 +86,17 @@ pub fn report(event: &serde_json::Value) -> Result<DeliveryReport, Ignored> {
             let (status, reason) = bounced(&bounce.bounce_type, &bounce.bounce_sub_type);
             (status, Some(reason), bounce.timestamp)
         }
-        "Complaint" => (DeliveryStatus::Complained, Some(DeliveryReason::Complaint), None),
+        "Complaint" => {
+            let complaint =
+                record.complaint.unwrap_or(Complaint { complaint_sub_type: None, timestamp: None });
+            // Not sent: the address is on the account's suppression list for
+            // an earlier complaint (SES reports it as a complaint).
+            if complaint.complaint_sub_type.as_deref() == Some("OnAccountSuppressionList") {
+                (DeliveryStatus::Suppressed, Some(DeliveryReason::OnSuppressionList), complaint.timestamp)
+            } else {
+                (DeliveryStatus::Complained, Some(DeliveryReason::Complaint), complaint.timestamp)
+            }
+        }
         "Reject" => (DeliveryStatus::Rejected, Some(DeliveryReason::Virus), None),
         "DeliveryDelay" => {
             let delay = record.delivery_delay.ok_or(Ignored::Unreadable)?;
@@ -185,6 +203,11 @@ mod tests {
                 json!({"eventType": "Complaint", "mail": mail(tagged()), "complaint": {}}),
                 DeliveryStatus::Complained,
                 Some(DeliveryReason::Complaint),
+            ),
+            (
+                json!({"eventType": "Complaint", "mail": mail(tagged()), "complaint": {"complaintSubType": "OnAccountSuppressionList"}}),
+                DeliveryStatus::Suppressed,
+                Some(DeliveryReason::OnSuppressionList),
             ),
             (
                 json!({"eventType": "Reject", "mail": mail(tagged()), "reject": {"reason": "Bad content"}}),

@@ -1034,6 +1034,24 @@ fn iam_is_least_privilege() {
         assert_eq!(notify[action], vec![get_att("ApplicationsTable", "StreamArn")], "notify {action}");
     }
     assert_eq!(notify["sqs:SendMessage"], vec![get_att("NotifyFailureQueue", "Arn")]);
+    // The markers and, with each, the mail's record: nothing else of the table.
+    let dynamodb: BTreeSet<&str> =
+        notify.keys().filter(|a| a.starts_with("dynamodb:")).map(String::as_str).collect();
+    assert_eq!(
+        dynamodb,
+        BTreeSet::from([
+            "dynamodb:DescribeStream",
+            "dynamodb:GetItem",
+            "dynamodb:GetRecords",
+            "dynamodb:GetShardIterator",
+            "dynamodb:ListStreams",
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem"
+        ])
+    );
+    for action in ["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:PutItem"] {
+        assert_eq!(notify[action], vec![get_att("ApplicationsTable", "Arn")], "notify {action}");
+    }
     // The audit table is no business of submit's or notify's.
     for (binary, actions) in [("submit", &submit), ("notify", &notify)] {
         for (action, resources) in actions {
