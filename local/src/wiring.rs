@@ -107,8 +107,10 @@ pub(crate) async fn functions(
             let key = IdentifierKey::load_or_create(&config.data_dir)?;
             let retention = Retention {
                 key: key.clone(),
-                undecided: config.undecided_retention,
-                documents_days: config.document_retention_days,
+                policy: shared::store::retention::Policy {
+                    undecided: config.undecided_retention,
+                    documents_days: config.document_retention_days,
+                },
             };
             let files = LocalFiles::open(&config.data_dir)?;
             purger = Some(

@@ -8,6 +8,7 @@
 mod deliveries;
 mod desk;
 mod documents;
+mod retention;
 mod review;
 
 use super::layout::{self, Value, attr};

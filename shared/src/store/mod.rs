@@ -314,7 +314,14 @@ pub struct Recounted {
 
 /// Every role at once: what a store is. A caller names the role it uses
 /// ([`Intake`], [`MailLedger`], [`Review`], [`Documents`], [`Desk`],
-/// [`Deliveries`], [`Tooling`]), so a fake stands in for one role only.
-pub trait Store: Intake + MailLedger + Review + Documents + Desk + Deliveries + Tooling {}
+/// [`Deliveries`], [`retention::Retirement`], [`Tooling`]), so a fake stands
+/// in for one role only.
+pub trait Store:
+    Intake + MailLedger + Review + Documents + Desk + Deliveries + retention::Retirement + Tooling
+{
+}
 
-impl<T: Intake + MailLedger + Review + Documents + Desk + Deliveries + Tooling> Store for T {}
+impl<T: Intake + MailLedger + Review + Documents + Desk + Deliveries + retention::Retirement + Tooling> Store
+    for T
+{
+}

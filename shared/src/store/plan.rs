@@ -697,6 +697,73 @@ pub fn imported_mails(stored: &StoredApplication) -> Vec<MailKind> {
         .collect()
 }
 
+// ---------------------------------------------------------------------------
+// Retention
+
+/// What a retirement found under a due entry's application.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RetireRead {
+    /// The application item (read whatever its expiry).
+    Application(Box<StoredApplication>),
+    /// An erased application's tombstone: the erasure moved the counters.
+    Tombstone,
+    /// Nothing: TTL deleted it first (AWS), which no counter saw.
+    Gone,
+}
+
+/// What a retirement writes, all or nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RetirePlan {
+    /// The application and every record under it deleted (if still at
+    /// `before`'s version), its entry deleted, its counter moved.
+    Application { before: Box<StoredApplication>, due: super::retention::Due },
+    /// Its entry deleted and its counter moved: the application went by TTL.
+    Orphan(super::retention::Due),
+    /// Its entry deleted alone: the application is no longer what the entry
+    /// says (erased, or kept on), and the counters already agree.
+    Stale(super::retention::Due),
+}
+
+/// The rules of a retirement: only once the entry's time has passed; the
+/// application must still be the one the entry was made for (its status and
+/// its end), or the entry alone goes.
+pub fn retire(
+    due: &super::retention::Due,
+    read: RetireRead,
+    now: Timestamp,
+) -> Result<RetirePlan, super::retention::RetireOutcome> {
+    if due.at >= now {
+        return Err(super::retention::RetireOutcome::NotDue);
+    }
+    Ok(match read {
+        RetireRead::Application(stored)
+            if stored.status == due.status && stored.expires_at == Some(due.at) =>
+        {
+            RetirePlan::Application { before: stored, due: *due }
+        }
+        RetireRead::Application(_) | RetireRead::Tombstone => RetirePlan::Stale(*due),
+        RetireRead::Gone => RetirePlan::Orphan(*due),
+    })
+}
+
+impl RetirePlan {
+    pub fn due(&self) -> &super::retention::Due {
+        match self {
+            RetirePlan::Application { due, .. } | RetirePlan::Orphan(due) | RetirePlan::Stale(due) => due,
+        }
+    }
+
+    /// Its counter changes: the application leaves its status, unless an
+    /// erasure already took it out.
+    pub fn count_changes(&self) -> Vec<CountChange> {
+        match self {
+            RetirePlan::Application { before, .. } => count_changes(&[before.status], &[]),
+            RetirePlan::Orphan(due) => count_changes(&[due.status], &[]),
+            RetirePlan::Stale(_) => Vec::new(),
+        }
+    }
+}
+
 /// Whether an application nobody decided is past its retention: verified,
 /// still waiting for a decision (a status some transition leaves), and
 /// unchanged `days` after `last_change`. Never when `days` is 0.

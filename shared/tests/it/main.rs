@@ -30,6 +30,7 @@ mod delivery;
 mod desk_contract;
 mod documents_contract;
 mod mail;
+mod retention_contract;
 mod review_contract;
 mod store_contract;
 mod web_fields;

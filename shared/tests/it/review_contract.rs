@@ -270,13 +270,19 @@ async fn undecided_applications_are_erased_after_their_retention(f: Fixture) {
     let approved = decided(f.store.decide(&decision(&approved, Decision::Approve, None)).await.unwrap());
     let days = UndecidedRetention::parse("30").unwrap();
     let later = |days: i64| Timestamp::now().plus_secs(days * 86_400);
+    let dir = tempfile::tempdir().unwrap();
+    let files = shared::documents::local::LocalFiles::open(dir.path()).unwrap();
     assert_eq!(
-        erase_undecided(&*f.store, &key(), UndecidedRetention::default(), later(400)).await.unwrap(),
+        erase_undecided(&*f.store, &files, &key(), UndecidedRetention::default(), later(400)).await.unwrap(),
         0,
         "off"
     );
-    assert_eq!(erase_undecided(&*f.store, &key(), days, later(29)).await.unwrap(), 0, "within the period");
-    assert_eq!(erase_undecided(&*f.store, &key(), days, later(31)).await.unwrap(), 2);
+    assert_eq!(
+        erase_undecided(&*f.store, &files, &key(), days, later(29)).await.unwrap(),
+        0,
+        "within the period"
+    );
+    assert_eq!(erase_undecided(&*f.store, &files, &key(), days, later(31)).await.unwrap(), 2);
     for gone in [&waiting, &asked] {
         let id = gone.receipt.application_id;
         assert_eq!(f.store.get(id).await.unwrap(), None);
@@ -289,7 +295,7 @@ async fn undecided_applications_are_erased_after_their_retention(f: Fixture) {
         );
     }
     assert_eq!(f.store.get(approved.receipt.application_id).await.unwrap(), Some(approved));
-    assert_eq!(erase_undecided(&*f.store, &key(), days, later(31)).await.unwrap(), 0, "once");
+    assert_eq!(erase_undecided(&*f.store, &files, &key(), days, later(31)).await.unwrap(), 0, "once");
 }
 
 /// A submission for an address already verified leaves a notice (no

@@ -32,7 +32,7 @@ const MAX_HISTORY: usize = 90;
 /// An erasure's removals (messages, notices) per transaction. DynamoDB takes
 /// 100 items, but a transaction's time grows with them, and the client gives
 /// an attempt 1.5 s (`aws::load_sdk_config`).
-const REMOVALS_PER_TRANSACTION: usize = 25;
+pub(super) const REMOVALS_PER_TRANSACTION: usize = 25;
 
 pub(super) fn item_of(pk: &str, sk: &str, attributes: Vec<(&str, Value)>) -> Item {
     let mut item = keys(pk, sk);

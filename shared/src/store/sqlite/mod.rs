@@ -9,6 +9,7 @@ mod deliveries;
 mod desk;
 mod documents;
 mod intake;
+mod retention;
 mod review;
 mod schema;
 
