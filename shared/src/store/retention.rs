@@ -95,6 +95,18 @@ pub struct Policy {
     pub documents_days: u32,
 }
 
+impl Policy {
+    /// `UNDECIDED_RETENTION_DAYS` and `DOCUMENT_RETENTION_DAYS` from the
+    /// environment (each unset: its default).
+    pub fn from_env() -> Result<Self, String> {
+        let get = |name: &str| std::env::var(name).ok();
+        Ok(Policy {
+            undecided: UndecidedRetention::from_env()?,
+            documents_days: crate::documents::settings::retention_days(&get).map_err(|e| e.to_string())?,
+        })
+    }
+}
+
 /// What one sweep deleted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
