@@ -169,6 +169,7 @@ pub(crate) async fn functions(
         config: Arc::new(mail_config),
         key: Arc::clone(&key),
         tasks: deliveries.clone(),
+        in_flight: Default::default(),
     };
     // At least once: what was stored but not mailed before a crash or a kill.
     let pending = store.pending_mail().await?;
