@@ -6,8 +6,8 @@
 //! Neither reads first.
 
 use super::review::{item_of, transact_update};
-use super::{DynamoStore, Sent, cancelled_by, is_expired, keys, n, s, sdk_unavailable, string};
-use crate::domain::{ApplicationId, MailRecord, Timestamp};
+use super::{DynamoStore, Sent, cancelled_by, keys, n, s, string};
+use crate::domain::{ApplicationId, MailRecord};
 use crate::store::deliveries::{DeliveryOutcome, DeliveryUpdate, SentMail, oldest_first};
 use crate::store::layout::{self, attr};
 use crate::store::{Deliveries, Unavailable};
@@ -126,34 +126,12 @@ impl Deliveries for DynamoStore {
     }
 
     async fn mails_of(&self, application_id: ApplicationId) -> Result<Vec<MailRecord>, Unavailable> {
-        let now = Timestamp::now().epoch();
-        let mut mails = Vec::new();
-        let mut start = None;
-        loop {
-            let output = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
-                .expression_attribute_names("#pk", layout::PARTITION_KEY)
-                .expression_attribute_names("#sk", layout::SORT_KEY)
-                .expression_attribute_values(":pk", s(&layout::application_pk(application_id)))
-                .expression_attribute_values(":prefix", s(layout::MAIL_SORT_PREFIX))
-                .consistent_read(true)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(sdk_unavailable)?;
-            for item in output.items().iter().filter(|item| !is_expired(item, now)) {
-                mails.push(
-                    layout::mail_from(|name| string(item, name).map(Into::into))
-                        .map_err(|e| Unavailable(format!("unreadable mail record: {e}")))?,
-                );
-            }
-            start = output.last_evaluated_key;
-            if start.is_none() {
-                return Ok(oldest_first(mails));
-            }
-        }
+        let items = self.prefixed_items(application_id, layout::MAIL_SORT_PREFIX).await?;
+        let mails = items
+            .iter()
+            .map(|item| layout::mail_from(|name| string(item, name).map(Into::into)))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| Unavailable(format!("unreadable mail record: {e}")))?;
+        Ok(oldest_first(mails))
     }
 }

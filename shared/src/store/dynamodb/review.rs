@@ -119,6 +119,39 @@ impl DynamoStore {
         }
     }
 
+    /// The application's live items whose `sk` begins with `prefix` (its
+    /// notes, its mail records): one Query of that range, strongly consistent.
+    pub(super) async fn prefixed_items(
+        &self,
+        application_id: ApplicationId,
+        prefix: &str,
+    ) -> Result<Vec<Item>, Unavailable> {
+        let now = Timestamp::now().epoch();
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let output = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
+                .expression_attribute_names("#pk", layout::PARTITION_KEY)
+                .expression_attribute_names("#sk", layout::SORT_KEY)
+                .expression_attribute_values(":pk", s(&layout::application_pk(application_id)))
+                .expression_attribute_values(":prefix", s(prefix))
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(sdk_unavailable)?;
+            items.extend(output.items.unwrap_or_default().into_iter().filter(|item| !is_expired(item, now)));
+            start = output.last_evaluated_key;
+            if start.is_none() {
+                return Ok(items);
+            }
+        }
+    }
+
     /// The history items' `sk`s (live ones), oldest first.
     fn history_keys(items: &[Item], now: i64) -> Vec<String> {
         items
