@@ -511,6 +511,7 @@ mod tests {
             ("admin", "admin-list.json"),
             ("documents", "documents-preview-unknown.json"),
             ("mail-events", "mail-events-bounce-general.json"),
+            ("retention", "retention-scheduled.json"),
         ] {
             assert_eq!(default_event(function).unwrap().file_name().unwrap(), event);
         }
