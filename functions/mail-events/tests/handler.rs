@@ -7,11 +7,10 @@
 
 use lambda_runtime::{Context, LambdaEvent};
 use mail_events::{Deps, handle};
-use serde::Deserialize;
 use serde_json::Value;
 use shared::domain::{
-    Actor, Application, AuditAction, AuditEntry, Decision, DeliveryReason, DeliveryStatus, ErasureReason,
-    IdempotencyKey, MailRecord, PartnerCode, RawApplication, StoredApplication, Timestamp,
+    Actor, AuditAction, AuditEntry, Decision, DeliveryReason, DeliveryStatus, ErasureReason, IdempotencyKey,
+    MailRecord, PartnerCode, StoredApplication, Timestamp,
 };
 use shared::keyed::IdentifierKey;
 use shared::mail::{MailKind, MailSubject};
@@ -44,18 +43,15 @@ async fn store() -> (DynamoStore, test_support::moto::Operations) {
     (store, operations)
 }
 
-fn application(email: &str) -> Application {
-    let value = test_support::seed_application_with_email(email);
-    let raw = RawApplication::deserialize(&value).unwrap();
-    Application::parse(&raw).unwrap().application
-}
-
 /// A confirmed and approved application (version 3: the samples' `v3-approved`)
 /// whose 審査完了 went out as `message_id`, marked and recorded as notify does.
 async fn approved_and_mailed(store: &dyn Store, message_id: &str) -> StoredApplication {
     let key = IdentifierKey::for_tests();
-    let submission =
-        test_support::submission(&key, application(&format!("{}@example.com", unique("a"))), 3600);
+    let submission = test_support::submission(
+        &key,
+        test_support::application_for(&format!("{}@example.com", unique("a"))),
+        3600,
+    );
     store.submit(&submission).await.unwrap();
     let ConfirmOutcome::Confirmed(confirmed) = store.confirm(&submission.token_hash).await.unwrap() else {
         panic!("confirmed")

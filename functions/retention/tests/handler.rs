@@ -6,27 +6,24 @@
 
 use lambda_runtime::{Context, LambdaEvent};
 use retention::{Deps, handle};
-use serde::Deserialize;
 use shared::documents::s3::S3Files;
 use shared::domain::{
-    Actor, Application, AuditAction, AuditEntry, Decision, IdempotencyKey, OperatorMessage, RawApplication,
-    Status, StoredApplication, Timestamp,
+    Actor, AuditAction, AuditEntry, Decision, IdempotencyKey, OperatorMessage, Status, StoredApplication,
+    Timestamp,
 };
 use shared::keyed::IdentifierKey;
 use shared::store::retention::{Policy, Swept};
 use shared::store::{ConfirmOutcome, DecideOutcome, DecisionWrite, Review, Store, Tooling};
 use test_support::unique;
 
-fn application(email: &str) -> Application {
-    let value = test_support::seed_application_with_email(email);
-    Application::parse(&RawApplication::deserialize(&value).unwrap()).unwrap().application
-}
-
 /// A confirmed application, rejected and kept until `retain_until`.
 async fn rejected(store: &dyn Store, retain_until: Timestamp) -> StoredApplication {
     let key = IdentifierKey::for_tests();
-    let submission =
-        test_support::submission(&key, application(&format!("{}@example.com", unique("r"))), 3600);
+    let submission = test_support::submission(
+        &key,
+        test_support::application_for(&format!("{}@example.com", unique("r"))),
+        3600,
+    );
     store.submit(&submission).await.unwrap();
     let ConfirmOutcome::Confirmed(confirmed) = store.confirm(&submission.token_hash).await.unwrap() else {
         panic!("confirmed")

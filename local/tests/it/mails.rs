@@ -4,26 +4,13 @@
 //! mail-events function reads on AWS) moves it and flags the list's row;
 //! only a supervisor may feed one.
 
+use crate::support::{applied_and_confirmed, sign_in, sign_in_as};
 use serde_json::{Value, json};
-use shared::store::Tooling;
 use std::time::Duration;
 
 fn sample(name: &str) -> Value {
     let path = test_support::workspace_root().join("events").join(format!("mail-events-{name}.json"));
     serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
-}
-
-async fn sign_in(client: &reqwest::Client, base: &str, email: &str, password: &str) -> String {
-    let session: Value = client
-        .post(format!("{base}api/admin/sessions"))
-        .json(&json!({ "email": email, "password": password }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    session["token"].as_str().expect("a session").to_owned()
 }
 
 #[tokio::test]
@@ -33,32 +20,17 @@ async fn each_mail_is_listed_sent_and_an_ses_event_moves_it_and_flags_the_row() 
     let base = running.url();
     let client = reqwest::Client::new();
 
-    let mut application = test_support::seed_application();
-    application["email"] = json!("mails@example.com");
-    application["emailConfirmation"] = json!("mails@example.com");
-    let submitted = client
-        .post(format!("{base}api/applications"))
-        .header("idempotency-key", "mail-status-path-key-0001")
-        .json(&application)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(submitted.status().as_u16(), 202);
-    let store = shared::store::sqlite::SqliteStore::open_dir(data.path()).unwrap();
-    let awaiting = store.list_by_status(shared::domain::Status::AwaitingVerification, 10).await.unwrap();
-    let id = awaiting[0].receipt.application_id.to_string();
-    let key = shared::keyed::IdentifierKey::load_or_create(data.path()).unwrap();
-    let token = key.verification_token(awaiting[0].receipt.application_id);
-    let confirmed = client
-        .post(format!("{base}api/verifications"))
-        .json(&json!({ "token": token.as_str() }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(confirmed.status().as_u16(), 200);
+    let id = applied_and_confirmed(
+        &client,
+        &running,
+        data.path(),
+        "mails@example.com",
+        "mail-status-path-key-0001",
+    )
+    .await;
 
-    let supervisor = running.first_operator.clone().expect("the first start's operator, a supervisor");
-    let bearer = sign_in(&client, &base, supervisor.email.as_str(), &supervisor.password).await;
+    // The first start's operator: a supervisor.
+    let bearer = sign_in(&client, &running).await;
     let detail = |bearer: String| {
         let (client, url) = (client.clone(), format!("{base}api/admin/applications/{id}"));
         async move { client.get(url).bearer_auth(bearer).send().await.unwrap().json::<Value>().await.unwrap() }
@@ -119,7 +91,7 @@ async fn each_mail_is_listed_sent_and_an_ses_event_moves_it_and_flags_the_row() 
         Some(shared::domain::Role::Operator),
     )
     .unwrap();
-    let clerk = sign_in(&client, &base, "clerk@example.com", clerk_password).await;
+    let clerk = sign_in_as(&client, &running, "clerk@example.com", clerk_password).await;
     let refused = feed(clerk, event.clone()).await;
     assert_eq!(refused.status().as_u16(), 403);
     assert_eq!(row(bearer.clone()).await["mailProblem"], false, "nothing recorded");

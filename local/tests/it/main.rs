@@ -12,3 +12,4 @@ mod operators;
 mod privacy;
 mod review;
 mod server;
+mod support;

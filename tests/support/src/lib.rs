@@ -124,6 +124,15 @@ pub fn outbox_files(data_dir: &std::path::Path) -> Vec<String> {
     names
 }
 
+/// The seed's application for `email`, parsed as the form's handler parses it.
+#[cfg(feature = "store")]
+pub fn application_for(email: &str) -> shared::domain::Application {
+    use serde::Deserialize;
+    let value = seed_application_with_email(email);
+    let raw = shared::domain::RawApplication::deserialize(&value).expect("decodes");
+    shared::domain::Application::parse(&raw).expect("valid").application
+}
+
 /// Whether each mail of `event` is marked sent, in `MailEvent::kinds` order.
 #[cfg(feature = "store")]
 pub async fn mail_marks(store: &dyn shared::store::MailLedger, event: shared::mail::MailEvent) -> Vec<bool> {

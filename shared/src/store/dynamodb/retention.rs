@@ -57,36 +57,8 @@ impl DynamoStore {
 #[async_trait]
 impl Retirement for DynamoStore {
     async fn due(&self, now: Timestamp, limit: usize) -> Result<Vec<Due>, Unavailable> {
-        let mut entries = Vec::new();
-        let mut start = None;
-        loop {
-            let output = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("#pk = :pk AND #sk < :now")
-                .expression_attribute_names("#pk", layout::PARTITION_KEY)
-                .expression_attribute_names("#sk", layout::SORT_KEY)
-                .expression_attribute_values(":pk", s(layout::DUE_PARTITION))
-                .expression_attribute_values(":now", s(&layout::due_before(now)))
-                .projection_expression("#sk")
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(sdk_unavailable)?;
-            entries.extend(
-                output
-                    .items()
-                    .iter()
-                    .filter_map(|item| string(item, layout::SORT_KEY))
-                    .filter_map(|sk| due_of(&sk)),
-            );
-            start = output.last_evaluated_key;
-            if start.is_none() || entries.len() >= limit {
-                entries.truncate(limit);
-                return Ok(entries);
-            }
-        }
+        let (keys, _) = self.past_due_keys(now, limit).await?;
+        Ok(keys.iter().filter_map(|sk| due_of(sk)).take(limit).collect())
     }
 
     async fn retire(&self, due: &Due, now: Timestamp) -> Result<RetireOutcome, Unavailable> {

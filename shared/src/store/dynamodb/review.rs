@@ -699,10 +699,15 @@ impl DynamoStore {
         Ok(counts)
     }
 
-    /// The due items whose time has passed at `now`, by status: applications
-    /// still in their counter but no longer live. Only their keys are read.
-    pub(crate) async fn due_by(&self, now: Timestamp) -> Result<(StatusCounts, u64), Unavailable> {
-        let mut due = StatusCounts::default();
+    /// The `sk`s of the due items whose time has passed at `now`, oldest
+    /// first (at most about `limit`: whole pages), and the items read. Only
+    /// their keys are read: the key says it all.
+    pub(super) async fn past_due_keys(
+        &self,
+        now: Timestamp,
+        limit: usize,
+    ) -> Result<(Vec<String>, u64), Unavailable> {
+        let mut keys = Vec::new();
         let mut read = 0;
         let mut start = None;
         loop {
@@ -722,18 +727,23 @@ impl DynamoStore {
                 .await
                 .map_err(sdk_unavailable)?;
             read += u64::try_from(output.scanned_count()).unwrap_or(0);
-            for item in output.items() {
-                if let Some(status) =
-                    string(item, layout::SORT_KEY).as_deref().and_then(layout::due_status_of)
-                {
-                    due.add(status, 1);
-                }
-            }
+            keys.extend(output.items().iter().filter_map(|item| string(item, layout::SORT_KEY)));
             start = output.last_evaluated_key;
-            if start.is_none() {
-                return Ok((due, read));
+            if start.is_none() || keys.len() >= limit {
+                return Ok((keys, read));
             }
         }
+    }
+
+    /// The due items whose time has passed at `now`, by status: applications
+    /// still in their counter but no longer live.
+    pub(crate) async fn due_by(&self, now: Timestamp) -> Result<(StatusCounts, u64), Unavailable> {
+        let (keys, read) = self.past_due_keys(now, usize::MAX).await?;
+        let mut due = StatusCounts::default();
+        for status in keys.iter().filter_map(|sk| layout::due_status_of(sk)) {
+            due.add(status, 1);
+        }
+        Ok((due, read))
     }
 
     /// Every status's count and the items read for it: the counted statuses'
