@@ -320,7 +320,12 @@ async fn erase(store: &DynamoStore, stored: &StoredApplication) {
         token_hash: key().verification_token(id).hash(),
         audit: AuditEntry::now(operator, AuditAction::Erase, Some(id)),
     };
-    assert!(matches!(store.erase(&erasure).await.expect("erased"), EraseOutcome::Erased(_)));
+    // A repeat counts: when the SDK resent a transaction that had in fact
+    // committed (a timeout under load), the store finds the tombstone.
+    match store.erase(&erasure).await.expect("erased") {
+        EraseOutcome::Erased(_) | EraseOutcome::AlreadyErased(_) => {}
+        other => panic!("{other:?}"),
+    }
 }
 
 /// The subjects of the mails to `address`, sorted.
