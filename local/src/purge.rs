@@ -1,23 +1,25 @@
-//! The purge scheduler of the embedded store: expired idempotency records are
-//! deleted at start and then periodically, as DynamoDB's TTL deletes them on
-//! AWS; without it they would accumulate for ever. Each purge then sweeps the
-//! outbox: the mails of what it deleted (and of what was erased) go too.
+//! The purge scheduler of the embedded store, at start and then
+//! periodically: first the retention sweep (`shared::store::retention::sweep`,
+//! the same plans the retention function runs daily on AWS: rejected
+//! applications past their retention, documents past theirs, undecided
+//! applications if a limit is set), then the expired short-lived records
+//! (idempotency records, links, notices, counters: DynamoDB's TTL on AWS),
+//! then the outbox and the files of what the store no longer has.
 
 use shared::documents::local::LocalFiles;
 use shared::domain::Timestamp;
 use shared::keyed::IdentifierKey;
 use shared::mail::OutboxMailer;
-use shared::store::retention::{UndecidedRetention, erase_undecided};
+use shared::store::retention::{self, Policy};
 use shared::store::sqlite::SqliteStore;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::task::JoinHandle;
 
-/// Purges every expired record now (a failure stops the start: the
+/// Purges now (a failure of the expired records' purge stops the start: the
 /// store is unusable), then every `period` in a task of its own (a failure is
-/// logged and retried at the next period). Each purge sweeps the outbox after
-/// it; a sweep that fails (the outbox unreadable) is logged and retried with
-/// the next purge, and stops nothing: mails are retried the same way.
+/// logged and retried at the next period). The retention sweep, the outbox's
+/// and the files' are logged and retried likewise, and stop nothing.
 pub(crate) async fn purge_expired(
     store: Arc<SqliteStore>,
     outbox: OutboxMailer,
@@ -25,22 +27,22 @@ pub(crate) async fn purge_expired(
     retention: Retention,
     period: Duration,
 ) -> anyhow::Result<JoinHandle<()>> {
+    retention.sweep(&store, &files).await;
     let purged = store.purge_expired().await.map_err(|e| anyhow::anyhow!("purging expired records: {e}"))?;
     tracing::info!(purged, "expired records purged");
-    retention.erase_undecided(&store).await;
     sweep(&store, &outbox).await;
-    sweep_files(&store, &files, retention.documents_days).await;
+    sweep_files(&store, &files).await;
     Ok(tokio::spawn(async move {
         let mut every = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
         loop {
             every.tick().await;
+            retention.sweep(&store, &files).await;
             match store.purge_expired().await {
                 Ok(purged) => tracing::info!(purged, "expired records purged"),
                 Err(error) => tracing::warn!(%error, "purging expired records failed"),
             }
-            retention.erase_undecided(&store).await;
             sweep(&store, &outbox).await;
-            sweep_files(&store, &files, retention.documents_days).await;
+            sweep_files(&store, &files).await;
         }
     }))
 }
@@ -54,25 +56,14 @@ async fn sweep(store: &SqliteStore, outbox: &OutboxMailer) {
 }
 
 /// The files of what the store no longer has (erased, or deleted by a
-/// retention), and uploads a day old that nobody submitted.
-pub(crate) async fn sweep_files(store: &SqliteStore, files: &LocalFiles, retention_days: u32) {
-    use shared::store::{Documents, Record, Review, plan};
+/// retention), and uploads a day old that nobody submitted (S3's lifecycle
+/// rule on `incoming/`).
+pub(crate) async fn sweep_files(store: &SqliteStore, files: &LocalFiles) {
+    use shared::store::{Record, Review};
     let mut gone = std::collections::HashSet::new();
-    let now = Timestamp::now();
     for id in files.kept_applications() {
         match store.record(id).await {
-            Ok(Some((Record::Live(stored), history))) => {
-                // Past DOCUMENT_RETENTION_DAYS after the final decision: the
-                // files go (below), then their records.
-                let decided_at = history.last().map_or(stored.receipt.received_at, |entry| entry.at);
-                if plan::documents_due(&stored, decided_at, now, retention_days) {
-                    if let Err(error) = store.forget_documents(id).await {
-                        tracing::warn!(%error, "forgetting documents past their retention failed");
-                        continue;
-                    }
-                    gone.insert(id);
-                }
-            }
+            Ok(Some((Record::Live(_), _))) => {}
             Ok(None | Some((Record::Erased(_), _))) => {
                 gone.insert(id);
             }
@@ -89,22 +80,25 @@ pub(crate) async fn sweep_files(store: &SqliteStore, files: &LocalFiles, retenti
     }
 }
 
-/// What each purge erases beyond the expired: applications nobody decided
-/// within `UNDECIDED_RETENTION_DAYS` ([`erase_undecided`]).
+/// The retention each purge applies (`UNDECIDED_RETENTION_DAYS`,
+/// `DOCUMENT_RETENTION_DAYS`; a rejected application's end is on its record).
 pub(crate) struct Retention {
     pub(crate) key: IdentifierKey,
-    pub(crate) undecided: UndecidedRetention,
-    /// `DOCUMENT_RETENTION_DAYS`: files go this long after the final decision (0: kept).
-    pub(crate) documents_days: u32,
+    pub(crate) policy: Policy,
 }
 
 impl Retention {
     /// Logged, never fatal: a failure is retried with the next purge.
-    async fn erase_undecided(&self, store: &SqliteStore) {
-        match erase_undecided(store, &self.key, self.undecided, Timestamp::now()).await {
-            Ok(0) => {}
-            Ok(erased) => tracing::info!(erased, "undecided applications past their retention erased"),
-            Err(error) => tracing::warn!(%error, "erasing undecided applications failed"),
+    async fn sweep(&self, store: &SqliteStore, files: &LocalFiles) {
+        match retention::sweep(store, files, &self.key, self.policy, Timestamp::now()).await {
+            Ok(swept) if swept == retention::Swept::default() => {}
+            Ok(swept) => tracing::info!(
+                retired = swept.retired,
+                documents_forgotten = swept.documents_forgotten,
+                undecided_erased = swept.undecided_erased,
+                "retention applied"
+            ),
+            Err(error) => tracing::warn!(%error, "applying the retention failed"),
         }
     }
 }

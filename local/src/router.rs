@@ -51,7 +51,8 @@ pub(crate) fn router(functions: Arc<Functions>, config: &Config) -> anyhow::Resu
     // signature's exact length.
     api = api
         .route(&format!("{}{{*key}}", document_files::UPLOADS), any(upload))
-        .route(&format!("{}{{*key}}", document_files::DOWNLOADS), any(download));
+        .route(&format!("{}{{*key}}", document_files::DOWNLOADS), any(download))
+        .route(SES_EVENTS, any(ses_event));
     let static_files = ServeDir::new(&config.web_dir).append_index_html_on_directories(true);
     let console = Arc::new(config.console.clone());
     let console_policy = HeaderValue::from_str(&config.console.content_security_policy())?;
@@ -217,6 +218,47 @@ async fn export(functions: &Functions, req: &lambda_http::Request) -> Response {
                 Some((item, chunks))
             });
             Response::from_parts(parts, axum::body::Body::from_stream(stream))
+        }
+    }
+}
+
+/// Where a supervisor may feed SES's events (on AWS the configuration set
+/// publishes them to EventBridge, whose rule calls the mail-events function).
+/// Locally the outbox is as far as a mail goes, so this is how a bounce, a
+/// complaint or a delay is tried: the event JSON of `events/mail-events-*.json`
+/// with the tags of a mail the detail lists.
+pub const SES_EVENTS: &str = "/local/ses-events";
+
+/// `POST /local/ses-events`: one EventBridge event of SES, recorded as the
+/// mail-events function records it → 200 `{"recorded": bool}`.
+async fn ses_event(
+    State(functions): State<Arc<Functions>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    req: Request,
+) -> Response {
+    let req = match read_request(req, peer, functions.body_read_timeout).await {
+        Ok(req) => req,
+        Err(response) => return response,
+    };
+    if req.method() != http::Method::POST {
+        return to_axum(ApiError::method_not_allowed("POST").into_response());
+    }
+    if let Err(error) = functions.operators.authorize(req.headers(), shared::routes::Access::Supervisor).await
+    {
+        return to_axum(error.into_response());
+    }
+    let event: serde_json::Value = match api_http::decode_json(&req) {
+        Ok(event) => event,
+        Err(error) => return to_axum(error.into_response()),
+    };
+    match mail_events::record(&*functions.deliveries, &event).await {
+        Ok(outcome) => {
+            let recorded = outcome == mail_events::Recorded::Recorded;
+            to_axum(api_http::json(http::StatusCode::OK, &serde_json::json!({ "recorded": recorded })))
+        }
+        Err(error) => {
+            tracing::error!(%error, "an SES event could not be recorded");
+            to_axum(ApiError::unavailable(1).into_response())
         }
     }
 }

@@ -40,6 +40,8 @@ pub(crate) struct Functions {
     pub(crate) files: Option<LocalFiles>,
     pub(crate) body_read_timeout: Duration,
     pub(crate) operators: Arc<operators::api::Operators>,
+    /// The mail records, for the SES events fed in (`router::SES_EVENTS`).
+    pub(crate) deliveries: Arc<dyn shared::store::Deliveries>,
 }
 
 /// What the server was started with, to tell the person who started it.
@@ -105,8 +107,10 @@ pub(crate) async fn functions(
             let key = IdentifierKey::load_or_create(&config.data_dir)?;
             let retention = Retention {
                 key: key.clone(),
-                undecided: config.undecided_retention,
-                documents_days: config.document_retention_days,
+                policy: shared::store::retention::Policy {
+                    undecided: config.undecided_retention,
+                    documents_days: config.document_retention_days,
+                },
             };
             let files = LocalFiles::open(&config.data_dir)?;
             purger = Some(
@@ -165,6 +169,7 @@ pub(crate) async fn functions(
         config: Arc::new(mail_config),
         key: Arc::clone(&key),
         tasks: deliveries.clone(),
+        in_flight: Default::default(),
     };
     // At least once: what was stored but not mailed before a crash or a kill.
     let pending = store.pending_mail().await?;
@@ -191,9 +196,11 @@ pub(crate) async fn functions(
         config.documents,
     )
     .after_event(Arc::new(move |event| submitted.spawn(event)));
+    let deliveries = Arc::clone(&store) as Arc<dyn shared::store::Deliveries>;
     let submit = submit::Handler::new(store, key, config.settings)
         .after_event(Arc::new(move |event| delivery.spawn(event)));
     let functions = Functions {
+        deliveries,
         submit,
         admin,
         documents,

@@ -5,8 +5,8 @@
 //! [`fields_module`] and [`routes_module`].
 
 use crate::domain::{
-    AuditAction, ContractType, CorrectionReason, Decision, ErasureReason, Field, Group, HistoryAction, Kind,
-    MessageRule, Presence, Status, is_correctable,
+    AuditAction, ContractType, CorrectionReason, Decision, DeliveryStatus, ErasureReason, Field, Group,
+    HistoryAction, Kind, MailKind, MessageRule, Presence, Status, is_correctable,
 };
 use crate::http::ErrorCode;
 use serde::Serialize;
@@ -41,6 +41,23 @@ struct GroupJson {
     name: Group,
     label: &'static str,
     fields: Vec<&'static str>,
+}
+
+/// A mail as the console names it, and to whom it goes.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct MailKindJson {
+    value: &'static str,
+    label: &'static str,
+    to_operators: bool,
+}
+
+/// A delivery status: its word, and whether it puts the address in doubt.
+#[derive(Serialize)]
+struct DeliveryStatusJson {
+    value: &'static str,
+    label: &'static str,
+    problem: bool,
 }
 
 #[derive(Serialize)]
@@ -153,6 +170,22 @@ pub fn fields_module() -> String {
         .into_iter()
         .map(|r| ChoiceJson { value: r.as_str(), label: r.label() })
         .collect();
+    let mail_kinds: Vec<MailKindJson> = MailKind::ALL
+        .into_iter()
+        .map(|kind| MailKindJson {
+            value: kind.slug(),
+            label: kind.label(),
+            to_operators: kind.to_operators(),
+        })
+        .collect();
+    let delivery_statuses: Vec<DeliveryStatusJson> = DeliveryStatus::ALL
+        .into_iter()
+        .map(|status| DeliveryStatusJson {
+            value: status.as_str(),
+            label: status.label(),
+            problem: status.is_problem(),
+        })
+        .collect();
     format!(
         "// Generated from the field table (shared/src/domain/fields.rs). Do not edit:\n\
          // `cargo run -p xtask -- web-fields` writes it, and a test keeps it equal.\n\
@@ -169,7 +202,10 @@ pub fn fields_module() -> String {
          // An erasure's reason is one of these codes, never free text.\n\
          export const ERASURE_REASONS = {};\n\
          // A correction's reason, likewise.\n\
-         export const CORRECTION_REASONS = {};\n",
+         export const CORRECTION_REASONS = {};\n\
+         // The mails of the detail's list (`kind`), and their delivery status (`status`).\n\
+         export const MAIL_KINDS = {};\n\
+         export const DELIVERY_STATUSES = {};\n",
         pretty(&fields),
         pretty(&groups),
         pretty(&choices),
@@ -180,6 +216,8 @@ pub fn fields_module() -> String {
         pretty(&audit),
         pretty(&erasure_reasons),
         pretty(&correction_reasons),
+        pretty(&mail_kinds),
+        pretty(&delivery_statuses),
     )
 }
 

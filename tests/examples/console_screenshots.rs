@@ -3,11 +3,14 @@
 //! and the approval dialog, over the first start's sample applications; at
 //! 1280 px the detail with a note and its assignee (the whole page), the
 //! detail as an operator who is no supervisor sees it (no erasure, no export,
-//! no audit), and a correction's changes before saving.
+//! no audit), a correction's changes before saving, and the mails' delivery
+//! status: an approved application whose 審査完了のお知らせ bounced (SES's
+//! events fed to the local server's `/local/ses-events`) in the detail's
+//! メール送信履歴, and its row flagged in the list.
 //! Run through `scripts/screenshots` (which makes the form's too).
 
 use anyhow::{Context, Result};
-use integration_tests::browser::{Browser, Site};
+use integration_tests::browser::{Browser, Site, Verified};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -108,6 +111,68 @@ async fn main() -> Result<()> {
     let result = shoot.await;
     browser.close().await?;
     result?;
+    mails(&site, &operator, &out).await?;
     println!("console screenshots written to {}", out.display());
     Ok(())
+}
+
+/// The mails' delivery status at 1280 px: the first row approved through its
+/// dialog, then SES's events fed in as a supervisor may (the 控え delivered,
+/// the 審査完了のお知らせ bounced: no such address), the detail's メール送信履歴
+/// read again, and the list (すべて) with the row flagged メール不達.
+async fn mails(site: &Site, operator: &local::operators::FirstOperator, out: &std::path::Path) -> Result<()> {
+    let (width, height) = WIDTHS[0];
+    let browser = Browser::start(width, height).await?;
+    let shoot = async {
+        let save = |name: &str, png: Vec<u8>| {
+            let path = out.join(format!("console-{width}-{name}.png"));
+            std::fs::write(&path, png).with_context(|| format!("writing {}", path.display()))?;
+            println!("{}", path.display());
+            anyhow::Ok(())
+        };
+        browser.client.goto(&site.api("/admin/")).await?;
+        browser.wait_until("document.documentElement.dataset.view === 'signin'").await?;
+        browser.type_into("signin-email", operator.email.as_str()).await?;
+        browser.type_into("signin-password", &operator.password).await?;
+        browser.click("signin-submit").await?;
+        browser.wait_until("document.querySelectorAll('#list-rows tr').length === 3").await?;
+        let row = browser
+            .eval("const tr = document.querySelector('#list-rows tr'); return [tr.dataset.applicationId, tr.cells[1].textContent, tr.cells[5].textContent]")
+            .await?;
+        let (application_id, reception_number, email): (String, String, String) =
+            serde_json::from_value(row)?;
+        let applied = Verified { application_id, reception_number, email };
+        browser.css("#list-rows tr:first-child a").await?.click().await?;
+        browser.wait_until("!document.getElementById('detail-body').hidden").await?;
+        browser.click("decide-approve").await?;
+        browser.wait_until("document.getElementById('decision-dialog').open").await?;
+        browser.click("decision-submit").await?;
+        browser.wait_until("document.getElementById('detail-partner-code')").await?;
+        let mails = site.listed_mails(&applied, 3).await?;
+        let mail = |kind: &str| {
+            mails.iter().find(|m| m["kind"] == kind).with_context(|| format!("no {kind} in {mails:?}"))
+        };
+        site.feed_ses_event(&applied, mail("acknowledgement")?, "delivery").await?;
+        site.feed_ses_event(&applied, mail("approved")?, "bounce-noemail").await?;
+        browser.client.refresh().await?;
+        browser
+            .wait_until("!document.getElementById('detail-body').hidden && document.querySelector('#detail-mails [data-status=bounced]')")
+            .await?;
+        browser.eval("document.activeElement.blur(); document.getElementById('mails-panel').scrollIntoView({ block: 'center' })").await?;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        save("mails", browser.client.screenshot().await?)?;
+        browser.click("detail-back").await?;
+        browser.wait_until("document.documentElement.dataset.view === 'list'").await?;
+        browser.click("tab-all").await?;
+        browser
+            .wait_until("document.querySelectorAll('#list-rows tr').length === 3 && document.querySelector('#list-rows .mail-flag') && document.querySelector('.tabs__count')")
+            .await?;
+        browser.eval("document.activeElement.blur()").await?;
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        save("list-mail-flag", browser.client.screenshot().await?)?;
+        anyhow::Ok(())
+    };
+    let result = shoot.await;
+    browser.close().await?;
+    result
 }

@@ -7,7 +7,8 @@
 //! - the console's tests: [`Site::operator`], [`Site::operator_token`],
 //!   [`Site::verified_application`] with [`sample_applications`],
 //!   [`corporation_application`], [`sole_proprietor_application`], and the
-//!   outbox: [`Site::outbox_mails`], [`Site::wait_for_mails`], [`Site::mails_with_subject`].
+//!   outbox: [`Site::outbox_mails`], [`Site::wait_for_mails`], [`Site::mails_with_subject`];
+//!   the mails' delivery status: [`Site::listed_mails`], [`Site::feed_ses_event`].
 
 use anyhow::{Context, Result, bail};
 use fantoccini::elements::Element;
@@ -397,6 +398,63 @@ impl Site {
             bail!("not a 64-digit token: {link}");
         }
         Ok(format!("{}documents#token={token}", self.url()))
+    }
+}
+
+/// Where a supervisor feeds SES's events to the local server (`local`'s `router::SES_EVENTS`).
+pub const SES_EVENTS: &str = "/local/ses-events";
+
+impl Site {
+    /// The mails the detail of `applied` lists (`GET
+    /// /api/admin/applications/{id}`'s `mails`, oldest first), once at least
+    /// `count` are recorded: a mail is recorded just after it is in the outbox.
+    pub async fn listed_mails(&self, applied: &Verified, count: usize) -> Result<Vec<Value>> {
+        let token = self.operator_token().await?;
+        let path = shared::routes::ADMIN_DETAIL.path.replace("{applicationId}", &applied.application_id);
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let detail: Value =
+                reqwest::Client::new().get(self.api(&path)).bearer_auth(&token).send().await?.json().await?;
+            let mails = detail["mails"].as_array().with_context(|| format!("no mails in {detail}"))?;
+            if mails.len() >= count {
+                return Ok(mails.clone());
+            }
+            if Instant::now() > deadline {
+                bail!("{} of the {count} mails waited for are listed: {mails:?}", mails.len());
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Feeds SES's event `events/mail-events-{sample}.json` about `mail` (one
+    /// of [`Site::listed_mails`]) of `applied` to the local server, as the
+    /// first operator (a supervisor) may: its tags and message id made the
+    /// mail's, its event time now. Fails unless it was recorded.
+    pub async fn feed_ses_event(&self, applied: &Verified, mail: &Value, sample: &str) -> Result<()> {
+        let path = test_support::workspace_root().join("events").join(format!("mail-events-{sample}.json"));
+        let mut event: Value = serde_json::from_slice(
+            &std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?,
+        )?;
+        let now = json!(shared::domain::Timestamp::now());
+        event["time"] = now.clone();
+        let detail = &mut event["detail"];
+        detail["mail"]["tags"]["application"] = json!([applied.application_id]);
+        detail["mail"]["tags"]["mail"] = json!([mail["mailId"]]);
+        detail["mail"]["messageId"] = mail["messageId"].clone();
+        for part in ["bounce", "deliveryDelay"] {
+            if detail.get(part).is_some() {
+                detail[part]["timestamp"] = now.clone();
+            }
+        }
+        let token = self.operator_token().await?;
+        let answer =
+            reqwest::Client::new().post(self.api(SES_EVENTS)).bearer_auth(&token).json(&event).send().await?;
+        let status = answer.status();
+        let body: Value = answer.json().await.context("the event's answer")?;
+        if status != reqwest::StatusCode::OK || body != json!({ "recorded": true }) {
+            bail!("feeding {sample} about {}: {status} {body}", mail["mailId"]);
+        }
+        Ok(())
     }
 }
 

@@ -497,3 +497,93 @@ export const CORRECTION_REASONS = [
     "label": "担当者による誤りの修正"
   }
 ];
+// The mails of the detail's list (`kind`), and their delivery status (`status`).
+export const MAIL_KINDS = [
+  {
+    "value": "verification",
+    "label": "メールアドレスの確認",
+    "toOperators": false
+  },
+  {
+    "value": "already-received",
+    "label": "受付済みのお知らせ",
+    "toOperators": false
+  },
+  {
+    "value": "acknowledgement",
+    "label": "受付の控え",
+    "toOperators": false
+  },
+  {
+    "value": "operator-notice",
+    "label": "新しいお申し込みの通知(担当者宛)",
+    "toOperators": true
+  },
+  {
+    "value": "documents-requested",
+    "label": "資料提出のお願い",
+    "toOperators": false
+  },
+  {
+    "value": "approved",
+    "label": "審査完了のお知らせ",
+    "toOperators": false
+  },
+  {
+    "value": "rejected",
+    "label": "審査結果のお知らせ",
+    "toOperators": false
+  },
+  {
+    "value": "documents-received",
+    "label": "資料受領のお知らせ",
+    "toOperators": false
+  },
+  {
+    "value": "documents-notice",
+    "label": "資料提出の通知(担当者宛)",
+    "toOperators": true
+  },
+  {
+    "value": "corrected",
+    "label": "登録内容訂正のお知らせ",
+    "toOperators": false
+  }
+];
+export const DELIVERY_STATUSES = [
+  {
+    "value": "sent",
+    "label": "送信済み",
+    "problem": false
+  },
+  {
+    "value": "delayed",
+    "label": "配信遅延",
+    "problem": false
+  },
+  {
+    "value": "delivered",
+    "label": "配信済み",
+    "problem": false
+  },
+  {
+    "value": "bounced",
+    "label": "不達",
+    "problem": true
+  },
+  {
+    "value": "complained",
+    "label": "迷惑メール報告",
+    "problem": true
+  },
+  {
+    "value": "rejected",
+    "label": "送信拒否",
+    "problem": true
+  },
+  {
+    "value": "suppressed",
+    "label": "送信停止中",
+    "problem": true
+  }
+];

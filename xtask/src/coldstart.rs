@@ -510,6 +510,8 @@ mod tests {
             ("web", "web-index.json"),
             ("admin", "admin-list.json"),
             ("documents", "documents-preview-unknown.json"),
+            ("mail-events", "mail-events-bounce-general.json"),
+            ("retention", "retention-scheduled.json"),
         ] {
             assert_eq!(default_event(function).unwrap().file_name().unwrap(), event);
         }

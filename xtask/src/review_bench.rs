@@ -337,6 +337,7 @@ pub fn seeded(index: usize, now: i64) -> Result<StoredApplication> {
         supersedes: None,
         partner_code: (status == Status::Approved).then(PartnerCode::random),
         assignee: None,
+        mail_problem: false,
     })
 }
 

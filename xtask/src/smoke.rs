@@ -3,7 +3,8 @@
 //! harness's Runtime API emulator and answers one event from `events/`, and
 //! each answer is checked for what that function must say, with the headers
 //! API Gateway passes on (HSTS among them). scripts/artefact-smoke runs it
-//! after `sam build`, against moto for submit, notify and admin. The operator
+//! after `sam build`, against moto for submit, notify, admin, documents,
+//! mail-events and retention (the documents bucket too). The operator
 //! API's binary is started twice: with the JWT authorizer's claims of an
 //! operator (200, the list) and with none (401), the one path a route left
 //! without its authorizer would take.
@@ -38,7 +39,7 @@ pub struct Args {
 }
 
 /// The template's function resources, by the binary each one builds.
-pub const FUNCTIONS: [(&str, &str); 7] = [
+pub const FUNCTIONS: [(&str, &str); 9] = [
     ("WebFunction", "web"),
     ("ValidateFunction", "validate"),
     ("SubmitFunction", "submit"),
@@ -46,6 +47,8 @@ pub const FUNCTIONS: [(&str, &str); 7] = [
     ("NotifyFunction", "notify"),
     ("AdminFunction", "admin"),
     ("DocumentsFunction", "documents"),
+    ("MailEventsFunction", "mail-events"),
+    ("RetentionFunction", "retention"),
 ];
 
 /// The operator API's second start: its event without the authorizer's claims.
@@ -135,6 +138,20 @@ fn summary(answer: &Value) -> String {
 pub fn check(function: &str, answer: &Value) -> Result<()> {
     if function == "notify" {
         ensure!(answer["batchItemFailures"] == serde_json::json!([]), "a batch response without failures");
+        return Ok(());
+    }
+    if function == "mail-events" {
+        // Its sample names a mail no table holds: read, logged, ignored (`()`).
+        ensure!(answer.is_null(), "an event handled without an error");
+        return Ok(());
+    }
+    if function == "retention" {
+        // A sweep of the table and the bucket: how many of each it deleted
+        // (none on the smoke's empty table), counts only.
+        for key in ["retired", "documentsForgotten", "undecidedErased"] {
+            ensure!(answer[key].is_u64(), "a count of {key}");
+        }
+        ensure!(answer.as_object().is_some_and(|o| o.len() == 3), "the three counts only");
         return Ok(());
     }
     let status = answer["statusCode"].as_u64().context("an API Gateway v2 response")?;
@@ -294,6 +311,28 @@ mod tests {
         assert!(check(ADMIN_UNAUTHENTICATED, &admin).is_err());
         assert!(check("notify", &json!({ "batchItemFailures": [] })).is_ok());
         assert!(check("notify", &json!({ "batchItemFailures": [{ "itemIdentifier": "1" }] })).is_err());
+        let swept = json!({ "retired": 0, "documentsForgotten": 0, "undecidedErased": 0 });
+        assert!(check("retention", &swept).is_ok());
+        assert!(check("retention", &json!({ "retired": 0, "documentsForgotten": 0 })).is_err());
+        assert!(
+            check("retention", &json!({ "retired": "0", "documentsForgotten": 0, "undecidedErased": 0 }))
+                .is_err()
+        );
+        assert!(check("retention", &json!({ "errorType": "Unavailable", "errorMessage": "…" })).is_err());
+    }
+
+    #[test]
+    fn the_retention_event_is_the_schedulers_default() {
+        let path = coldstart::default_event("retention").unwrap();
+        let event: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        assert_eq!(event["source"], "aws.scheduler");
+        assert_eq!(event["detail-type"], "Scheduled Event");
+        assert_eq!(event["detail"], "{}");
+        let schedule = event["resources"][0].as_str().unwrap();
+        assert!(
+            schedule.starts_with("arn:aws:scheduler:ap-northeast-1:123456789012:schedule/default/"),
+            "{schedule}"
+        );
     }
 
     #[test]

@@ -216,13 +216,17 @@ impl Handler {
             }
             Record::Live(_) | Record::Erased(_) => None,
         };
-        let (documents, notes) = match &record {
-            Record::Live(_) => {
-                (documents::views(self, id).await?, self.store.notes_of(id).await.map_err(unavailable)?)
-            }
-            Record::Erased(_) => (Vec::new(), Vec::new()),
+        // Three reads of their own prefixes, none depending on another: at once.
+        let (documents, notes, mails) = match &record {
+            Record::Live(_) => tokio::try_join!(
+                documents::views(self, id),
+                async { self.store.notes_of(id).await.map_err(unavailable) },
+                async { self.store.mails_of(id).await.map_err(unavailable) },
+            )?,
+            Record::Erased(_) => (Vec::new(), Vec::new(), Vec::new()),
         };
-        let detail = views::detail(&record, &history, checks, documents, notes);
+        let mails = mails.into_iter().map(views::MailView::from).collect();
+        let detail = views::detail(&record, &history, checks, documents, notes, mails);
         Ok(shared::http::json(StatusCode::OK, &detail))
     }
 }

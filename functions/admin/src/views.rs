@@ -21,6 +21,8 @@ pub struct ListItem<'a> {
     version: Version,
     /// The operator it is assigned to, `null` if none.
     assignee: Option<&'a Actor>,
+    /// An applicant's mail bounced, was rejected or suppressed, or drew a complaint.
+    mail_problem: bool,
 }
 
 /// The corporate name for a corporation, else 姓 名 ([`Application::display_name`]).
@@ -40,6 +42,7 @@ impl<'a> From<&'a StoredApplication> for ListItem<'a> {
             email: stored.application.email.as_str(),
             version: stored.version,
             assignee: stored.assignee.as_ref(),
+            mail_problem: stored.mail_problem,
         }
     }
 }
@@ -78,6 +81,42 @@ pub struct Detail<'a> {
     assignee: Option<&'a Actor>,
     /// The operators' notes, newest first (none once erased).
     notes: Vec<shared::domain::Note>,
+    /// Every mail sent about it, oldest first, with its delivery status
+    /// (none once erased).
+    mails: Vec<MailView>,
+}
+
+/// One mail as the detail lists it (contract v3, *Mail delivery status*).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MailView {
+    mail_id: String,
+    kind: &'static str,
+    to: &'static str,
+    sent_at: Timestamp,
+    status: &'static str,
+    /// A short Japanese reason for a failure or a delay, `null` otherwise.
+    detail: Option<&'static str>,
+    /// Extension: when the status last changed (`null` while `sent`).
+    status_at: Option<Timestamp>,
+    /// Extension: the provider's id of the message (SES's `MessageId`;
+    /// locally the `Message-ID`'s), to find it in SES's records.
+    message_id: String,
+}
+
+impl From<shared::domain::MailRecord> for MailView {
+    fn from(record: shared::domain::MailRecord) -> Self {
+        MailView {
+            mail_id: record.mail_id.to_string(),
+            kind: record.kind.slug(),
+            to: if record.kind.to_operators() { "operators" } else { "applicant" },
+            sent_at: record.sent_at,
+            status: record.status.as_str(),
+            detail: record.reason.map(|reason| reason.text()),
+            status_at: record.status_at,
+            message_id: record.message_id,
+        }
+    }
 }
 
 /// A submitted document as the detail lists it (contract v3, *Operators*).
@@ -171,6 +210,7 @@ pub fn detail<'a>(
     checks: Option<Checks>,
     documents: Vec<DocumentView>,
     notes: Vec<shared::domain::Note>,
+    mails: Vec<MailView>,
 ) -> Detail<'a> {
     let (id, number, received_at, verified_at, status, version) = match record {
         Record::Live(s) => (
@@ -239,6 +279,7 @@ pub fn detail<'a>(
             Record::Erased(_) => None,
         },
         notes,
+        mails,
     }
 }
 

@@ -106,6 +106,7 @@ fn fat(index: usize, now: i64) -> StoredApplication {
         expires_at: None,
         supersedes: None,
         assignee: None,
+        mail_problem: false,
         partner_code: None,
     }
 }

@@ -491,7 +491,7 @@ async fn unknown_routes_and_methods_are_refused_with_the_envelope() {
 
 // ------------------------------------------------- list, search and detail
 
-const ITEM_KEYS: [&str; 9] = [
+const ITEM_KEYS: [&str; 10] = [
     "applicationId",
     "receptionNumber",
     "receivedAt",
@@ -501,6 +501,7 @@ const ITEM_KEYS: [&str; 9] = [
     "email",
     "version",
     "assignee",
+    "mailProblem",
 ];
 
 #[tokio::test]
@@ -535,7 +536,8 @@ async fn the_list_is_newest_first_pages_by_cursor_and_filters_by_status() {
             "displayName": "𠮷田 花子",
             "email": "second@example.com",
             "version": 2,
-            "assignee": null
+            "assignee": null,
+            "mailProblem": false
         })
     );
     assert_eq!(items[0]["displayName"], "エックスサーバー株式会社", "a corporation's name");
@@ -630,7 +632,8 @@ async fn the_detail_has_every_field_and_the_history_and_the_code_once_approved()
             "checks",
             "documents",
             "assignee",
-            "notes"
+            "notes",
+            "mails"
         ]),
         "no partnerCode before approval, no erasedAt"
     );

@@ -5,16 +5,9 @@
 //! go once, the operator downloads the file byte for byte, and erasure
 //! leaves no file and no record.
 
+use crate::support::{applied_and_confirmed, sign_in};
 use serde_json::{Value, json};
-use shared::store::Tooling;
 use std::time::Duration;
-
-fn application(email: &str) -> Value {
-    let mut application = test_support::seed_application();
-    application["email"] = json!(email);
-    application["emailConfirmation"] = json!(email);
-    application
-}
 
 /// Every mail in the outbox: its recipients, subject and text body.
 fn outbox(data: &std::path::Path) -> Vec<String> {
@@ -62,38 +55,17 @@ async fn an_applicant_submits_documents_and_an_operator_downloads_them() {
     let client = reqwest::Client::new();
 
     // An applicant applies and confirms.
-    let submitted = client
-        .post(format!("{base}api/applications"))
-        .header("idempotency-key", "documents-path-key-00001")
-        .json(&application("docs.partner@example.com"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(submitted.status().as_u16(), 202);
-    let store = shared::store::sqlite::SqliteStore::open_dir(data.path()).unwrap();
-    let awaiting = store.list_by_status(shared::domain::Status::AwaitingVerification, 10).await.unwrap();
-    let key = shared::keyed::IdentifierKey::load_or_create(data.path()).unwrap();
-    let id = awaiting[0].receipt.application_id.to_string();
-    let token = key.verification_token(awaiting[0].receipt.application_id);
-    let confirmed = client
-        .post(format!("{base}api/verifications"))
-        .json(&json!({ "token": token.as_str() }))
-        .send()
-        .await;
-    assert_eq!(confirmed.unwrap().status().as_u16(), 200);
+    let id = applied_and_confirmed(
+        &client,
+        &running,
+        data.path(),
+        "docs.partner@example.com",
+        "documents-path-key-00001",
+    )
+    .await;
 
     // An operator asks for documents.
-    let operator = running.first_operator.clone().expect("the first start's operator");
-    let session: Value = client
-        .post(format!("{base}api/admin/sessions"))
-        .json(&json!({ "email": operator.email.as_str(), "password": operator.password }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let bearer = session["token"].as_str().unwrap().to_owned();
+    let bearer = sign_in(&client, &running).await;
     let asked = client
         .post(format!("{base}api/admin/applications/{id}/decisions"))
         .bearer_auth(&bearer)
@@ -280,7 +252,8 @@ async fn an_applicant_submits_documents_and_an_operator_downloads_them() {
     assert!(!incoming.exists(), "no upload");
     let gone = client.get(&url).send().await.unwrap();
     assert_eq!(gone.status().as_u16(), 404);
-    let left =
-        shared::store::Documents::documents_of(&store, awaiting[0].receipt.application_id).await.unwrap();
+    let store = shared::store::sqlite::SqliteStore::open_dir(data.path()).unwrap();
+    let application_id = shared::domain::ApplicationId::parse(&id).unwrap();
+    let left = shared::store::Documents::documents_of(&store, application_id).await.unwrap();
     assert!(left.is_empty());
 }

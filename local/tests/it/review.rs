@@ -2,17 +2,10 @@
 //! server, sign in with the printed account, list, read, decide, read the
 //! result mail from the outbox, export, read the audit, erase.
 
+use crate::support::{application, applied_and_confirmed, sign_in};
 use serde_json::{Value, json};
 use shared::store::Tooling;
 use std::time::Duration;
-
-/// The seed's application under `email`.
-fn application(email: &str) -> Value {
-    let mut application = test_support::seed_application();
-    application["email"] = json!(email);
-    application["emailConfirmation"] = json!(email);
-    application
-}
 
 /// Every mail in the outbox: its recipients and its text body, decoded.
 fn outbox(data: &std::path::Path) -> Vec<String> {
@@ -40,20 +33,6 @@ async fn mail_with(data: &std::path::Path, matches: impl Fn(&str) -> bool) -> St
 }
 
 /// The first start's operator signs in: its bearer token.
-async fn sign_in(client: &reqwest::Client, running: &local::Running) -> String {
-    let operator = running.first_operator.clone().expect("the first start's operator");
-    let session: Value = client
-        .post(format!("{}api/admin/sessions", running.url()))
-        .json(&json!({ "email": operator.email.as_str(), "password": operator.password }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    session["token"].as_str().unwrap().to_owned()
-}
-
 #[tokio::test]
 async fn an_operator_signs_in_lists_decides_exports_and_erases() {
     let data = tempfile::tempdir().unwrap();
@@ -62,25 +41,8 @@ async fn an_operator_signs_in_lists_decides_exports_and_erases() {
     let client = reqwest::Client::new();
 
     // An applicant applies and confirms.
-    let submitted = client
-        .post(format!("{base}api/applications"))
-        .header("idempotency-key", "review-path-key-0000001")
-        .json(&application("partner@example.com"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(submitted.status().as_u16(), 202);
-    let store = shared::store::sqlite::SqliteStore::open_dir(data.path()).unwrap();
-    let awaiting = store.list_by_status(shared::domain::Status::AwaitingVerification, 10).await.unwrap();
-    let key = shared::keyed::IdentifierKey::load_or_create(data.path()).unwrap();
-    let token = key.verification_token(awaiting[0].receipt.application_id);
-    let confirmed = client
-        .post(format!("{base}api/verifications"))
-        .json(&json!({ "token": token.as_str() }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(confirmed.status().as_u16(), 200);
+    applied_and_confirmed(&client, &running, data.path(), "partner@example.com", "review-path-key-0000001")
+        .await;
 
     // Without a session: 401 with the envelope.
     let anonymous = client.get(format!("{base}api/admin/applications")).send().await.unwrap();

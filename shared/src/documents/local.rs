@@ -320,4 +320,8 @@ impl Kept for LocalFiles {
         }
         Ok(())
     }
+
+    async fn applications_with_files(&self) -> Result<Vec<ApplicationId>, Unavailable> {
+        Ok(self.kept_applications())
+    }
 }

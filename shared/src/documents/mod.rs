@@ -99,6 +99,10 @@ pub trait Kept: Send + Sync {
 
     /// Deletes every file of the application, submitted or not (erasure, retention).
     async fn delete_application(&self, application_id: ApplicationId) -> Result<(), Unavailable>;
+
+    /// The applications that have submitted files: the documents' retention
+    /// work list (S3: one listing of `documents/` by application prefix).
+    async fn applications_with_files(&self) -> Result<Vec<ApplicationId>, Unavailable>;
 }
 
 /// Where the CSV export is written on AWS ([`s3::S3Exports`]): an object

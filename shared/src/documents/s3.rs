@@ -15,8 +15,8 @@ use super::{
     content_disposition, settings,
 };
 use crate::domain::{
-    ApplicationId, Document, DocumentType, EXPORTS_PREFIX, SCAN_TAG, ScanState, Timestamp, incoming_prefix,
-    stored_prefix,
+    ApplicationId, Document, DocumentType, EXPORTS_PREFIX, SCAN_TAG, STORED_PREFIX, ScanState, Timestamp,
+    incoming_prefix, stored_prefix,
 };
 use crate::store::Unavailable;
 use async_trait::async_trait;
@@ -275,6 +275,26 @@ impl Kept for S3Files {
             }
         }
         Ok(())
+    }
+
+    async fn applications_with_files(&self) -> Result<Vec<ApplicationId>, Unavailable> {
+        // One key per application: `documents/<id>/` as a common prefix.
+        let mut pages = self
+            .client
+            .list_objects_v2()
+            .bucket(&self.bucket)
+            .prefix(STORED_PREFIX)
+            .delimiter("/")
+            .into_paginator()
+            .send();
+        let mut ids = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(unavailable("list"))?;
+            ids.extend(page.common_prefixes().iter().filter_map(|prefix| {
+                prefix.prefix()?.strip_prefix(STORED_PREFIX)?.strip_suffix('/').and_then(ApplicationId::parse)
+            }));
+        }
+        Ok(ids)
     }
 }
 

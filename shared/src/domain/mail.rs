@@ -62,6 +62,27 @@ impl MailKind {
         }
     }
 
+    /// The kind a [`Self::slug`] names.
+    pub fn from_slug(slug: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.slug() == slug)
+    }
+
+    /// The mail's name in the console: its subject line's words.
+    pub const fn label(self) -> &'static str {
+        match self {
+            MailKind::Verification => "メールアドレスの確認",
+            MailKind::AlreadyReceived => "受付済みのお知らせ",
+            MailKind::Acknowledgement => "受付の控え",
+            MailKind::OperatorNotice => "新しいお申し込みの通知(担当者宛)",
+            MailKind::DocumentsRequested => "資料提出のお願い",
+            MailKind::Approved => "審査完了のお知らせ",
+            MailKind::Rejected => "審査結果のお知らせ",
+            MailKind::DocumentsReceived => "資料受領のお知らせ",
+            MailKind::DocumentsNotice => "資料提出の通知(担当者宛)",
+            MailKind::Corrected => "登録内容訂正のお知らせ",
+        }
+    }
+
     /// Whether it goes to the operators' address (and so carries no personal
     /// data) rather than the applicant's.
     pub const fn to_operators(self) -> bool {

@@ -9,6 +9,7 @@ mod choice;
 mod correction;
 mod count;
 mod decision;
+mod delivery;
 mod document;
 mod email;
 mod erasure;
@@ -36,6 +37,7 @@ pub use choice::{Consent, ContractType};
 pub use correction::{Changes, ChangesError, CorrectionReason, changed_fields, is_correctable};
 pub use count::Count;
 pub use decision::{Decision, MessageMismatch, MessageRule};
+pub use delivery::{DeliveryReason, DeliveryReport, DeliveryStatus, MailId, MailRecord};
 pub use document::{
     Document, DocumentLimits, DocumentRequest, DocumentType, EXPORTS_PREFIX, FileName, INCOMING_PREFIX,
     SCAN_TAG, STORED_PREFIX, ScanState, incoming_prefix, stored_prefix,

@@ -24,6 +24,9 @@ pub struct StoredApplication {
     /// The operator it is assigned to (their address), if any: set by an
     /// assignment alone, outside the lifecycle (no version, no status).
     pub assignee: Option<Actor>,
+    /// An applicant's mail bounced, was rejected or suppressed, or drew a
+    /// complaint: set by a delivery event alone, outside the lifecycle.
+    pub mail_problem: bool,
 }
 
 impl StoredApplication {

@@ -18,7 +18,7 @@
 use super::{MailConfig, MailEvent, MailKind, MailSubject, Mailer, SendError, Source, Unrenderable, render};
 use crate::domain::{HistoryEntry, Status};
 use crate::keyed::IdentifierKey;
-use crate::store::{MailLedger, StoredApplication, Unavailable};
+use crate::store::{MailLedger, StoredApplication, Unavailable, plan};
 
 /// Why one mail was not delivered. Its message names no personal data.
 #[derive(Debug, thiserror::Error)]
@@ -124,9 +124,13 @@ async fn deliver_one(
         tracing::info!(%subject, mail = kind.slug(), "already sent, skipped");
         return Ok(());
     }
-    let mail = super::Mail { about: subject, ..render(kind, postman.config, postman.key, source)? };
-    postman.mailer.send(&mail).await?;
-    if store.mark_mail_sent(subject, kind).await? {
+    let application = source.stored();
+    let tracking = plan::tracking(subject, kind, application);
+    let mail = super::Mail { about: subject, tracking, ..render(kind, postman.config, postman.key, source)? };
+    let message_id = postman.mailer.send(&mail).await?;
+    let sent =
+        mail.tracking.as_ref().map(|tracking| plan::sent_mail(tracking, kind, application, message_id));
+    if store.mark_mail_sent(subject, kind, sent.as_ref()).await? {
         tracing::info!(%subject, mail = kind.slug(), "sent");
     } else {
         // A concurrent delivery of the same record sent it as well.

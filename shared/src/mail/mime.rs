@@ -29,7 +29,7 @@ impl Mail {
     }
 
     /// Stable per application and kind: a resent duplicate is recognisable as one.
-    fn message_id(&self) -> String {
+    pub fn message_id(&self) -> String {
         let domain = self.from.rsplit_once('@').map_or("localhost", |(_, domain)| domain);
         format!("{}.{}@{}", self.about, self.kind.slug(), domain)
     }

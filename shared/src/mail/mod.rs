@@ -16,8 +16,10 @@ mod mime;
 mod outbox;
 #[cfg(feature = "ses")]
 mod ses;
+pub mod ses_event;
 mod templates;
 
+pub use crate::domain::{ApplicationId, MailId};
 pub use crate::domain::{MailEvent, MailKind, MailSubject};
 pub use config::{
     ConfigError, ENV_CONFIGURATION_SET, ENV_FROM, ENV_FROM_NAME, ENV_OPERATOR, ENV_OPERATOR_CONTACT,
@@ -46,7 +48,23 @@ pub struct Mail {
     pub subject: String,
     pub text: String,
     pub html: String,
+    /// The record it is tracked under, if any (a mail about a verified
+    /// application): sent as SES message tags ([`TAG_APPLICATION`],
+    /// [`TAG_MAIL`]), so a delivery event finds its record without a scan.
+    pub tracking: Option<Tracking>,
 }
+
+/// Which mail record a mail's delivery events update.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tracking {
+    pub application_id: ApplicationId,
+    pub mail_id: MailId,
+}
+
+/// The SES message tag naming the application a mail is about.
+pub const TAG_APPLICATION: &str = "application";
+/// The SES message tag naming the mail ([`MailId`]).
+pub const TAG_MAIL: &str = "mail";
 
 /// Why a mail was not sent. It carries no personal data: only what failed and
 /// a provider error code, so it can be logged as is.
@@ -63,8 +81,10 @@ impl SendError {
     }
 }
 
-/// Delivers a rendered mail. Returns only once the provider accepted it.
+/// Delivers a rendered mail. Returns only once the provider accepted it,
+/// with the provider's id of the message (SES's `MessageId`; the outbox's
+/// `Message-ID`).
 #[async_trait]
 pub trait Mailer: Send + Sync {
-    async fn send(&self, mail: &Mail) -> Result<(), SendError>;
+    async fn send(&self, mail: &Mail) -> Result<String, SendError>;
 }

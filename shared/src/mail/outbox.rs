@@ -125,7 +125,7 @@ fn remove(path: &Path) -> std::io::Result<usize> {
 
 #[async_trait]
 impl Mailer for OutboxMailer {
-    async fn send(&self, mail: &Mail) -> Result<(), SendError> {
+    async fn send(&self, mail: &Mail) -> Result<String, SendError> {
         let now = OffsetDateTime::now_utc();
         let stamp = now
             .format(format_description!("[year][month][day]T[hour][minute][second][subsecond digits:3]Z"))
@@ -163,7 +163,8 @@ impl Mailer for OutboxMailer {
             let _ = tokio::fs::remove_file(&partial).await;
             return Err(io(error));
         }
-        Ok(())
+        // In the outbox is as far as a local mail goes: it is `sent`.
+        Ok(mail.message_id())
     }
 }
 
@@ -193,6 +194,7 @@ mod tests {
             subject: "件名".into(),
             text: "本文".into(),
             html: "<p>本文</p>".into(),
+            tracking: None,
         }
     }
 
@@ -293,7 +295,12 @@ mod tests {
         async fn mail_sent(&self, _: MailSubject, _: MailKind) -> Result<bool, Unavailable> {
             Ok(false)
         }
-        async fn mark_mail_sent(&self, _: MailSubject, _: MailKind) -> Result<bool, Unavailable> {
+        async fn mark_mail_sent(
+            &self,
+            _: MailSubject,
+            _: MailKind,
+            _: Option<&crate::store::SentMail>,
+        ) -> Result<bool, Unavailable> {
             Ok(false)
         }
     }
@@ -317,6 +324,7 @@ mod tests {
             supersedes: None,
             partner_code: None,
             assignee: None,
+            mail_problem: false,
         }
     }
 

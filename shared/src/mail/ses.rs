@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use aws_sdk_sesv2::Client;
 use aws_sdk_sesv2::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_sesv2::primitives::Blob;
-use aws_sdk_sesv2::types::{Destination, EmailContent, RawMessage};
+use aws_sdk_sesv2::types::{Destination, EmailContent, MessageTag, RawMessage};
 use std::time::Duration;
 
 #[derive(Debug, Clone)]
@@ -43,23 +43,37 @@ impl SesMailer {
 
 #[async_trait]
 impl Mailer for SesMailer {
-    async fn send(&self, mail: &Mail) -> Result<(), SendError> {
+    async fn send(&self, mail: &Mail) -> Result<String, SendError> {
         let sent_at = time::OffsetDateTime::now_utc().unix_timestamp();
         let raw = RawMessage::builder()
             .data(Blob::new(mail.to_mime(sent_at)))
             .build()
             .map_err(|_| SendError::new(mail.kind, "raw message without data"))?;
-        self.client
+        // Ids this system made (ULIDs, slugs): what SES allows in a tag.
+        let tags = mail.tracking.as_ref().map(|tracking| {
+            [
+                (super::TAG_APPLICATION, tracking.application_id.to_string()),
+                (super::TAG_MAIL, tracking.mail_id.to_string()),
+            ]
+            .into_iter()
+            .filter_map(|(name, value)| MessageTag::builder().name(name).value(value).build().ok())
+            .collect::<Vec<_>>()
+        });
+        let output = self
+            .client
             .send_email()
             .from_email_address(&mail.from)
             // The envelope names the one validated recipient; SES does not read it from the headers.
             .destination(Destination::builder().to_addresses(&mail.to).build())
             .content(EmailContent::builder().raw(raw).build())
             .set_configuration_set_name(self.configuration_set.clone())
+            .set_email_tags(tags)
             .send()
             .await
             .map_err(|err| SendError::new(mail.kind, describe(&err)))?;
-        Ok(())
+        // Sent: an error now would send it again. SES always names the message;
+        // without a name its record stays `sent` (no event can match it).
+        Ok(output.message_id.unwrap_or_default())
     }
 }
 

@@ -5,8 +5,10 @@
 //! condition (`#expires < :now`), because TTL deletes late. The item design
 //! is in [`layout`] and `docs/storage.md`.
 
+mod deliveries;
 mod desk;
 mod documents;
+mod retention;
 mod review;
 
 use super::layout::{self, Value, attr};
@@ -655,25 +657,36 @@ impl MailLedger for DynamoStore {
         Ok(item.is_some_and(|item| item.contains_key(layout::mail_sent_attribute(kind))))
     }
 
-    async fn mark_mail_sent(&self, subject: MailSubject, kind: MailKind) -> Result<bool, Unavailable> {
+    async fn mark_mail_sent(
+        &self,
+        subject: MailSubject,
+        kind: MailKind,
+        sent: Option<&super::SentMail>,
+    ) -> Result<bool, Unavailable> {
         if !subject.carries(kind) {
             return Ok(false);
         }
         let (pk, sk) = layout::subject_keys(subject);
         let now = Timestamp::now().to_string();
-        let result = self
-            .client
-            .update_item()
+        let marker = Update::builder()
             .table_name(&self.table)
             .set_key(Some(keys(&pk, &sk)))
             .update_expression("SET #sent = :now")
             .condition_expression("attribute_exists(#pk) AND attribute_not_exists(#sent)")
             .expression_attribute_names("#pk", layout::PARTITION_KEY)
             .expression_attribute_names("#sent", layout::mail_sent_attribute(kind))
-            .expression_attribute_values(":now", s(&now))
-            .send()
-            .await;
-        condition_held(result)
+            .expression_attribute_values(":now", s(&now));
+        // The marker and the record together: a mail marked sent has its
+        // record. (A transaction even without one: one way to write a marker.)
+        let mut items = vec![TransactWriteItem::builder().update(marker.build().expect("complete")).build()];
+        items.extend(sent.map(|sent| self.mail_put(sent)));
+        match self.send(items).await? {
+            Sent::Done => Ok(true),
+            Sent::Cancelled(reasons) if failed(&reasons, Some(0)) || failed(&reasons, Some(1)) => Ok(false),
+            Sent::Cancelled(reasons) => {
+                Err(Unavailable(format!("transaction cancelled: {}", cancelled_by(&reasons))))
+            }
+        }
     }
 
     async fn get(&self, application_id: ApplicationId) -> Result<Option<StoredApplication>, Unavailable> {

@@ -169,6 +169,11 @@ pub const DOCUMENT_SORT_PREFIX: &str = "DOCUMENT#";
 /// erasure reads them with the history, and a Query of that prefix reads
 /// exactly the notes, newest last): `NOTE#<noteId>`.
 pub const NOTE_SORT_PREFIX: &str = "NOTE#";
+/// Sort key prefix of mail records, which share their application's `pk`
+/// (so erasure reads them with the history, and a Query of that prefix
+/// reads exactly the mails): `MAIL#<mailId>`. An event finds one by the
+/// application and mail its SES tags name: no index.
+pub const MAIL_SORT_PREFIX: &str = "MAIL#";
 /// Sort key of document-request items.
 pub const DOCUMENT_REQUEST_SORT_KEY: &str = "DOCREQ";
 /// Sort key of partner-code items.
@@ -285,6 +290,21 @@ pub mod attr {
     /// Application item: the operator it is assigned to (an address), absent
     /// when none. Written by an assignment only, never by the lifecycle.
     pub const ASSIGNEE: &str = "assignee";
+    /// Application item: an applicant's mail failed (N 1, absent otherwise).
+    /// Written by a delivery event only, never by the lifecycle.
+    pub const MAIL_PROBLEM: &str = "mailProblem";
+    /// Mail records: the mail's id and kind (its slug), when it was sent, the
+    /// provider's message id, its delivery status, that status's rank (N:
+    /// an event moves it only upwards), the reason's code, and when the
+    /// status last changed. No address, no content.
+    pub const MAIL_ID: &str = "mailId";
+    pub const MAIL_KIND: &str = "mailKind";
+    pub const SENT_AT: &str = "sentAt";
+    pub const MESSAGE_ID: &str = "messageId";
+    pub const DELIVERY: &str = "delivery";
+    pub const DELIVERY_RANK: &str = "deliveryRank";
+    pub const DELIVERY_REASON: &str = "deliveryReason";
+    pub const DELIVERY_AT: &str = "deliveryAt";
     /// Tombstone of an erased application: when, and its status then (a
     /// tombstone has no `status`, so the status index leaves it out).
     pub const ERASED_AT: &str = "erasedAt";
@@ -412,6 +432,71 @@ pub fn note_from<'a>(get: impl Fn(&str) -> Option<Cow<'a, str>>) -> Result<crate
         at: Timestamp::parse(&required(attr::AT)?).ok_or(malformed(attr::AT))?,
         actor: Actor::parse(&required(attr::ACTOR)?).ok_or(malformed(attr::ACTOR))?,
         text: crate::domain::NoteText::parse(&required(attr::TEXT)?).map_err(|_| malformed(attr::TEXT))?,
+    })
+}
+
+/// The value of [`attr::MAIL_PROBLEM`] when set.
+pub const MAIL_PROBLEM: &str = "1";
+
+/// `sk` of a mail record.
+pub fn mail_sk(mail_id: &crate::domain::MailId) -> String {
+    format!("{MAIL_SORT_PREFIX}{mail_id}")
+}
+
+/// The attributes of a mail record (item or row), beside its keys.
+pub fn mail_attributes(record: &crate::domain::MailRecord) -> Vec<(&'static str, Value)> {
+    let mut attributes = vec![
+        (attr::APPLICATION_ID, Value::Text(record.application_id.to_string())),
+        (attr::MAIL_ID, Value::Text(record.mail_id.to_string())),
+        (attr::MAIL_KIND, Value::Text(record.kind.slug().to_owned())),
+        (attr::SENT_AT, Value::Text(record.sent_at.to_string())),
+        (attr::MESSAGE_ID, Value::Text(record.message_id.clone())),
+        (attr::DELIVERY, Value::Text(record.status.as_str().to_owned())),
+        (attr::DELIVERY_RANK, Value::Number(record.status.rank().to_string())),
+    ];
+    if let Some(reason) = record.reason {
+        attributes.push((attr::DELIVERY_REASON, Value::Text(reason.as_str().to_owned())));
+    }
+    if let Some(at) = record.status_at {
+        attributes.push((attr::DELIVERY_AT, Value::Text(at.to_string())));
+    }
+    attributes
+}
+
+/// What a delivery event sets on its record (the condition is the store's:
+/// the record exists, names the event's message, and has a lower rank).
+pub fn delivery_attributes(update: &super::DeliveryUpdate) -> Vec<(&'static str, Option<Value>)> {
+    vec![
+        (attr::DELIVERY, Some(Value::Text(update.status.as_str().to_owned()))),
+        (attr::DELIVERY_RANK, Some(Value::Number(update.status.rank().to_string()))),
+        // A delivery after a delay has no reason: the delay's goes.
+        (attr::DELIVERY_REASON, update.reason.map(|reason| Value::Text(reason.as_str().to_owned()))),
+        (attr::DELIVERY_AT, Some(Value::Text(update.at.to_string()))),
+    ]
+}
+
+/// Rebuilds a mail record from its attributes.
+pub fn mail_from<'a>(
+    get: impl Fn(&str) -> Option<Cow<'a, str>>,
+) -> Result<crate::domain::MailRecord, LayoutError> {
+    use crate::domain::{DeliveryReason, DeliveryStatus, MailId, MailRecord};
+    let required = |name: &'static str| get(name).ok_or(LayoutError::Missing(name));
+    let malformed = |name: &'static str| LayoutError::Malformed(name);
+    let optional = |name: &'static str| get(name);
+    Ok(MailRecord {
+        application_id: ApplicationId::parse(&required(attr::APPLICATION_ID)?)
+            .ok_or(malformed(attr::APPLICATION_ID))?,
+        mail_id: MailId::parse(&required(attr::MAIL_ID)?).ok_or(malformed(attr::MAIL_ID))?,
+        kind: MailKind::from_slug(&required(attr::MAIL_KIND)?).ok_or(malformed(attr::MAIL_KIND))?,
+        sent_at: Timestamp::parse(&required(attr::SENT_AT)?).ok_or(malformed(attr::SENT_AT))?,
+        message_id: required(attr::MESSAGE_ID)?.into_owned(),
+        status: DeliveryStatus::parse(&required(attr::DELIVERY)?).ok_or(malformed(attr::DELIVERY))?,
+        reason: optional(attr::DELIVERY_REASON)
+            .map(|code| DeliveryReason::parse(&code).ok_or(malformed(attr::DELIVERY_REASON)))
+            .transpose()?,
+        status_at: optional(attr::DELIVERY_AT)
+            .map(|at| Timestamp::parse(&at).ok_or(malformed(attr::DELIVERY_AT)))
+            .transpose()?,
     })
 }
 
@@ -584,6 +669,9 @@ pub fn application_attributes(stored: &StoredApplication) -> Vec<(&'static str, 
     if let Some(assignee) = &stored.assignee {
         attributes.push((attr::ASSIGNEE, Value::Text(assignee.to_string())));
     }
+    if stored.mail_problem {
+        attributes.push((attr::MAIL_PROBLEM, Value::Number(MAIL_PROBLEM.to_owned())));
+    }
     attributes.extend(listed_attributes(stored).into_iter().filter_map(|(name, value)| Some((name, value?))));
     attributes.push((attr::SEARCH_TEXT, Value::Text(search_text(&stored.application))));
     for (field, entry) in stored.application.entries() {
@@ -749,7 +837,7 @@ pub fn search_text_from(text: impl Fn(Field) -> Option<String>) -> String {
 }
 
 /// The attributes [`stored_application_from`] reads, beside the fields.
-pub const APPLICATION_STATE: [&str; 11] = [
+pub const APPLICATION_STATE: [&str; 12] = [
     attr::APPLICATION_ID,
     attr::RECEPTION_NUMBER,
     attr::RECEIVED_AT,
@@ -761,6 +849,7 @@ pub const APPLICATION_STATE: [&str; 11] = [
     attr::SUPERSEDES,
     attr::PARTNER_CODE,
     attr::ASSIGNEE,
+    attr::MAIL_PROBLEM,
 ];
 
 /// True for a field stored as a DynamoDB number (`N`) / SQLite INTEGER.
@@ -822,6 +911,7 @@ pub fn stored_application_from<'a>(
     let assignee = get(attr::ASSIGNEE)
         .map(|text| Actor::parse(&text).ok_or(LayoutError::Malformed(attr::ASSIGNEE)))
         .transpose()?;
+    let mail_problem = get(attr::MAIL_PROBLEM).is_some_and(|flag| flag == MAIL_PROBLEM);
     let application = Application::from_stored(|field| get(field.key())).map_err(|fields| {
         let keys: Vec<&str> = fields.iter().map(|field| field.key()).collect();
         LayoutError::Invalid(keys.join(", "))
@@ -836,6 +926,7 @@ pub fn stored_application_from<'a>(
         supersedes,
         partner_code,
         assignee,
+        mail_problem,
     })
 }
 
@@ -1137,6 +1228,7 @@ mod tests {
             supersedes: None,
             partner_code: Some(PartnerCode::random()),
             assignee: Actor::parse("operator@example.com"),
+            mail_problem: false,
         }
     }
 

@@ -8,6 +8,7 @@
 //! every read and every condition as if it were gone, because DynamoDB's TTL
 //! deletes late (up to days).
 
+pub mod deliveries;
 pub mod desk;
 pub mod documents;
 #[cfg(feature = "dynamodb")]
@@ -31,6 +32,7 @@ use crate::domain::{
 };
 use crate::keyed::{EmailKey, TokenHash};
 use async_trait::async_trait;
+pub use deliveries::{Deliveries, DeliveryOutcome, DeliveryUpdate, SentMail};
 
 /// What a submission asks the store to keep, all or nothing. What is kept
 /// depends on the address's past, which only the store knows:
@@ -166,9 +168,15 @@ pub trait MailLedger: Send + Sync {
     /// True when this mail was already sent for this subject.
     async fn mail_sent(&self, subject: MailSubject, kind: MailKind) -> Result<bool, Unavailable>;
 
-    /// Records, conditionally, that this mail was sent. Returns false if it was
+    /// Records, conditionally, that this mail was sent, and writes its
+    /// record ([`plan::sent_mail`]) in the same write. Returns false if it was
     /// already recorded (or the subject is gone).
-    async fn mark_mail_sent(&self, subject: MailSubject, kind: MailKind) -> Result<bool, Unavailable>;
+    async fn mark_mail_sent(
+        &self,
+        subject: MailSubject,
+        kind: MailKind,
+        sent: Option<&deliveries::SentMail>,
+    ) -> Result<bool, Unavailable>;
 }
 
 /// What the operators' side asks: decisions, the detail, the list, the counts, the reviewer's check, erasure and the audit.
@@ -305,8 +313,15 @@ pub struct Recounted {
 }
 
 /// Every role at once: what a store is. A caller names the role it uses
-/// ([`Intake`], [`MailLedger`], [`Review`], [`Documents`], [`Desk`], [`Tooling`]), so a fake
-/// stands in for one role only.
-pub trait Store: Intake + MailLedger + Review + Documents + Desk + Tooling {}
+/// ([`Intake`], [`MailLedger`], [`Review`], [`Documents`], [`Desk`],
+/// [`Deliveries`], [`retention::Retirement`], [`Tooling`]), so a fake stands
+/// in for one role only.
+pub trait Store:
+    Intake + MailLedger + Review + Documents + Desk + Deliveries + retention::Retirement + Tooling
+{
+}
 
-impl<T: Intake + MailLedger + Review + Documents + Desk + Tooling> Store for T {}
+impl<T: Intake + MailLedger + Review + Documents + Desk + Deliveries + retention::Retirement + Tooling> Store
+    for T
+{
+}

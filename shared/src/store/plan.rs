@@ -7,6 +7,7 @@
 //! (`shared/tests/it/store_contract.rs`, `review_contract.rs`) runs both
 //! stores against the same answers, and the unit tests below check the rules.
 
+use super::deliveries::{DeliveryUpdate, SentMail};
 use super::desk::{AssignOutcome, Assignment, NoteOutcome, NoteWrite};
 use super::documents::{
     DocumentsSubmission, OpenRequest, Refusal, RequestState, SubmitDocumentsOutcome, UploadRefusal,
@@ -16,9 +17,9 @@ use super::{
     ErasedApplication, Erasure, Submission, SubmitOutcome, TokenState,
 };
 use crate::domain::{
-    ApplicationId, AuditEntry, Document, DocumentId, DocumentLimits, DocumentRequest, DocumentType, FileName,
-    HistoryAction, HistoryEntry, HistoryReason, MailEvent, MailKind, Note, NoticeId, PartnerCode,
-    RequestHash, Status, StoredApplication, Timestamp, Transition, Version,
+    ApplicationId, AuditEntry, DeliveryReport, Document, DocumentId, DocumentLimits, DocumentRequest,
+    DocumentType, FileName, HistoryAction, HistoryEntry, HistoryReason, MailEvent, MailKind, MailSubject,
+    Note, NoticeId, PartnerCode, RequestHash, Status, StoredApplication, Timestamp, Transition, Version,
 };
 use crate::keyed::EmailKey;
 use crate::store::layout;
@@ -224,6 +225,7 @@ pub fn awaiting(submission: &Submission, supersedes: Option<ApplicationId>) -> S
         supersedes,
         partner_code: None,
         assignee: None,
+        mail_problem: false,
     }
 }
 
@@ -524,6 +526,8 @@ pub struct ErasureRead {
     pub documents: Vec<DocumentId>,
     /// Its notes.
     pub notes: Vec<crate::domain::NoteId>,
+    /// Its mail records.
+    pub mails: Vec<crate::domain::MailId>,
 }
 
 /// What an erasure writes, all or nothing: the tombstone in place of the
@@ -542,6 +546,8 @@ pub struct ErasurePlan {
     pub documents: Vec<DocumentId>,
     /// The notes deleted (operators' words about the applicant).
     pub notes: Vec<crate::domain::NoteId>,
+    /// The mail records deleted (when and how each mail reached the applicant).
+    pub mails: Vec<crate::domain::MailId>,
     pub audit: AuditEntry,
 }
 
@@ -585,6 +591,7 @@ pub fn erase(request: &Erasure, read: ErasureRead) -> Result<ErasurePlan, EraseO
         notices: read.notices,
         documents: read.documents,
         notes: read.notes,
+        mails: read.mails,
         audit: request.audit.clone(),
     })
 }
@@ -627,6 +634,60 @@ pub fn assign(
     }
 }
 
+// ---------------------------------------------------------------------------
+// Mail delivery status
+
+/// Whether a mail about `subject` is tracked, and under which record: every
+/// mail about a verified application (the operators see only those, and
+/// their record lives as long as the application does). Not a verification
+/// link: its application may never be verified, and expires unseen.
+pub fn tracking(
+    subject: MailSubject,
+    kind: MailKind,
+    application: &StoredApplication,
+) -> Option<crate::mail::Tracking> {
+    application.status.is_verified().then(|| crate::mail::Tracking {
+        application_id: application.id(),
+        mail_id: crate::domain::MailId::of(subject, kind),
+    })
+}
+
+/// The record written beside the marker of a tracked mail just sent as
+/// `message_id`: `sent`, going when its application goes.
+pub fn sent_mail(
+    tracking: &crate::mail::Tracking,
+    kind: MailKind,
+    application: &StoredApplication,
+    message_id: String,
+) -> SentMail {
+    SentMail {
+        record: crate::domain::MailRecord::sent(
+            tracking.application_id,
+            tracking.mail_id.clone(),
+            kind,
+            message_id,
+        ),
+        expires_at: application.expires_at,
+    }
+}
+
+/// What a provider's event changes. The record is found by the tags the mail
+/// carried; it moves only to a later status, and only for the message it
+/// was sent as (a resent mail's record names the new message). An
+/// applicant's mail that failed flags the application for the list.
+pub fn delivery(report: &DeliveryReport) -> DeliveryUpdate {
+    let to_applicant = report.mail_id.kind().is_some_and(|kind| !kind.to_operators());
+    DeliveryUpdate {
+        application_id: report.application_id,
+        mail_id: report.mail_id.clone(),
+        message_id: report.message_id.clone(),
+        status: report.status,
+        reason: report.reason,
+        at: report.at,
+        flags_problem: to_applicant && report.status.is_problem(),
+    }
+}
+
 /// The mails an imported (verified) application has had: its link and its
 /// two confirmation mails, so nothing is owed and nothing goes out.
 pub fn imported_mails(stored: &StoredApplication) -> Vec<MailKind> {
@@ -634,6 +695,73 @@ pub fn imported_mails(stored: &StoredApplication) -> Vec<MailKind> {
         .iter()
         .flat_map(|event| event.kinds().iter().copied())
         .collect()
+}
+
+// ---------------------------------------------------------------------------
+// Retention
+
+/// What a retirement found under a due entry's application.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RetireRead {
+    /// The application item (read whatever its expiry).
+    Application(Box<StoredApplication>),
+    /// An erased application's tombstone: the erasure moved the counters.
+    Tombstone,
+    /// Nothing: TTL deleted it first (AWS), which no counter saw.
+    Gone,
+}
+
+/// What a retirement writes, all or nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RetirePlan {
+    /// The application and every record under it deleted (if still at
+    /// `before`'s version), its entry deleted, its counter moved.
+    Application { before: Box<StoredApplication>, due: super::retention::Due },
+    /// Its entry deleted and its counter moved: the application went by TTL.
+    Orphan(super::retention::Due),
+    /// Its entry deleted alone: the application is no longer what the entry
+    /// says (erased, or kept on), and the counters already agree.
+    Stale(super::retention::Due),
+}
+
+/// The rules of a retirement: only once the entry's time has passed; the
+/// application must still be the one the entry was made for (its status and
+/// its end), or the entry alone goes.
+pub fn retire(
+    due: &super::retention::Due,
+    read: RetireRead,
+    now: Timestamp,
+) -> Result<RetirePlan, super::retention::RetireOutcome> {
+    if due.at >= now {
+        return Err(super::retention::RetireOutcome::NotDue);
+    }
+    Ok(match read {
+        RetireRead::Application(stored)
+            if stored.status == due.status && stored.expires_at == Some(due.at) =>
+        {
+            RetirePlan::Application { before: stored, due: *due }
+        }
+        RetireRead::Application(_) | RetireRead::Tombstone => RetirePlan::Stale(*due),
+        RetireRead::Gone => RetirePlan::Orphan(*due),
+    })
+}
+
+impl RetirePlan {
+    pub fn due(&self) -> &super::retention::Due {
+        match self {
+            RetirePlan::Application { due, .. } | RetirePlan::Orphan(due) | RetirePlan::Stale(due) => due,
+        }
+    }
+
+    /// Its counter changes: the application leaves its status, unless an
+    /// erasure already took it out.
+    pub fn count_changes(&self) -> Vec<CountChange> {
+        match self {
+            RetirePlan::Application { before, .. } => count_changes(&[before.status], &[]),
+            RetirePlan::Orphan(due) => count_changes(&[due.status], &[]),
+            RetirePlan::Stale(_) => Vec::new(),
+        }
+    }
 }
 
 /// Whether an application nobody decided is past its retention: verified,
@@ -903,6 +1031,7 @@ mod tests {
             supersedes: None,
             partner_code: None,
             assignee: None,
+            mail_problem: false,
         }
     }
 
@@ -1003,6 +1132,7 @@ mod tests {
             notices: vec![notice],
             documents: vec![DocumentId::new()],
             notes: vec![crate::domain::NoteId::new()],
+            mails: vec![crate::domain::MailId::parse("acknowledgement").unwrap()],
         };
         let documents = read.documents.clone();
         let notes = read.notes.clone();

@@ -100,8 +100,8 @@ async fn a_correction_bumps_the_version_keeps_the_status_and_lists_changed_keys(
     let event = MailEvent::Recorded(id, after.version, HistoryAction::Correct);
     assert!(f.store.pending_mail().await.unwrap().contains(&event));
     let subject = MailSubject::History(id, after.version);
-    assert!(f.store.mark_mail_sent(subject, MailKind::Corrected).await.unwrap());
-    assert!(!f.store.mark_mail_sent(subject, MailKind::Corrected).await.unwrap(), "once");
+    assert!(f.store.mark_mail_sent(subject, MailKind::Corrected, None).await.unwrap());
+    assert!(!f.store.mark_mail_sent(subject, MailKind::Corrected, None).await.unwrap(), "once");
     assert!(!f.store.pending_mail().await.unwrap().contains(&event));
 
     // The counts did not move: the status is the same.

@@ -189,7 +189,7 @@ struct FailingFor {
 
 #[async_trait]
 impl Mailer for FailingFor {
-    async fn send(&self, mail: &Mail) -> Result<(), SendError> {
+    async fn send(&self, mail: &Mail) -> Result<String, SendError> {
         if mail.kind == self.kind {
             return Err(SendError::new(mail.kind, "SES rejected the request: MessageRejected"));
         }
@@ -275,7 +275,12 @@ impl MailLedger for Decided {
     async fn mail_sent(&self, subject: MailSubject, kind: MailKind) -> Result<bool, Unavailable> {
         Ok(self.marks.lock().unwrap().contains(&(subject, kind)))
     }
-    async fn mark_mail_sent(&self, subject: MailSubject, kind: MailKind) -> Result<bool, Unavailable> {
+    async fn mark_mail_sent(
+        &self,
+        subject: MailSubject,
+        kind: MailKind,
+        _: Option<&shared::store::SentMail>,
+    ) -> Result<bool, Unavailable> {
         Ok(subject.carries(kind) && self.marks.lock().unwrap().insert((subject, kind)))
     }
 }

@@ -121,8 +121,8 @@ async fn a_submission_moves_the_status_once_and_replays(f: Fixture) {
     let subject = MailSubject::History(after.id(), after.version);
     for kind in [MailKind::DocumentsReceived, MailKind::DocumentsNotice] {
         assert!(!f.store.mail_sent(subject, kind).await.unwrap());
-        assert!(f.store.mark_mail_sent(subject, kind).await.unwrap());
-        assert!(!f.store.mark_mail_sent(subject, kind).await.unwrap(), "{kind:?} marked once");
+        assert!(f.store.mark_mail_sent(subject, kind, None).await.unwrap());
+        assert!(!f.store.mark_mail_sent(subject, kind, None).await.unwrap(), "{kind:?} marked once");
     }
     assert_counts_are_right(&f, "a submission of documents").await;
 }

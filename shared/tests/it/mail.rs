@@ -81,6 +81,7 @@ fn stored(value: Value) -> StoredApplication {
         supersedes: None,
         partner_code: None,
         assignee: None,
+        mail_problem: false,
     }
 }
 

@@ -25,10 +25,12 @@ macro_rules! contract {
 }
 
 mod corrections_contract;
+mod deliveries_contract;
 mod delivery;
 mod desk_contract;
 mod documents_contract;
 mod mail;
+mod retention_contract;
 mod review_contract;
 mod store_contract;
 mod web_fields;

@@ -279,13 +279,19 @@ async fn undecided_applications_are_erased_after_their_retention(f: Fixture) {
     let approved = decided(f.store.decide(&decision(&approved, Decision::Approve, None)).await.unwrap());
     let days = UndecidedRetention::parse("30").unwrap();
     let later = |days: i64| Timestamp::now().plus_secs(days * 86_400);
+    let dir = tempfile::tempdir().unwrap();
+    let files = shared::documents::local::LocalFiles::open(dir.path()).unwrap();
     assert_eq!(
-        erase_undecided(&*f.store, &key(), UndecidedRetention::default(), later(400)).await.unwrap(),
+        erase_undecided(&*f.store, &files, &key(), UndecidedRetention::default(), later(400)).await.unwrap(),
         0,
         "off"
     );
-    assert_eq!(erase_undecided(&*f.store, &key(), days, later(29)).await.unwrap(), 0, "within the period");
-    assert_eq!(erase_undecided(&*f.store, &key(), days, later(31)).await.unwrap(), 2);
+    assert_eq!(
+        erase_undecided(&*f.store, &files, &key(), days, later(29)).await.unwrap(),
+        0,
+        "within the period"
+    );
+    assert_eq!(erase_undecided(&*f.store, &files, &key(), days, later(31)).await.unwrap(), 2);
     for gone in [&waiting, &asked] {
         let id = gone.receipt.application_id;
         assert_eq!(f.store.get(id).await.unwrap(), None);
@@ -298,7 +304,7 @@ async fn undecided_applications_are_erased_after_their_retention(f: Fixture) {
         );
     }
     assert_eq!(f.store.get(approved.receipt.application_id).await.unwrap(), Some(approved));
-    assert_eq!(erase_undecided(&*f.store, &key(), days, later(31)).await.unwrap(), 0, "once");
+    assert_eq!(erase_undecided(&*f.store, &files, &key(), days, later(31)).await.unwrap(), 0, "once");
 }
 
 /// A submission for an address already verified leaves a notice (no
@@ -724,7 +730,10 @@ async fn the_audit_is_newest_first_and_names_no_applicant(f: Fixture) {
 async fn result_mails_are_pending_until_marked(f: Fixture) {
     let stored = received(&f, "mail@example.com", 0).await;
     for kind in [MailKind::Acknowledgement, MailKind::OperatorNotice] {
-        f.store.mark_mail_sent(MailSubject::Application(stored.receipt.application_id), kind).await.unwrap();
+        f.store
+            .mark_mail_sent(MailSubject::Application(stored.receipt.application_id), kind, None)
+            .await
+            .unwrap();
     }
     let asked = decided(
         f.store
@@ -737,9 +746,9 @@ async fn result_mails_are_pending_until_marked(f: Fixture) {
     assert!(f.store.pending_mail().await.unwrap().contains(&event));
     let subject = event.subject();
     assert!(!f.store.mail_sent(subject, MailKind::DocumentsRequested).await.unwrap());
-    assert!(f.store.mark_mail_sent(subject, MailKind::DocumentsRequested).await.unwrap());
+    assert!(f.store.mark_mail_sent(subject, MailKind::DocumentsRequested, None).await.unwrap());
     assert!(f.store.mail_sent(subject, MailKind::DocumentsRequested).await.unwrap());
-    assert!(!f.store.mark_mail_sent(subject, MailKind::DocumentsRequested).await.unwrap(), "once");
+    assert!(!f.store.mark_mail_sent(subject, MailKind::DocumentsRequested, None).await.unwrap(), "once");
     assert!(!f.store.pending_mail().await.unwrap().contains(&event));
 }
 
@@ -785,7 +794,7 @@ async fn erase_everything(store: &dyn Store) -> ApplicationId {
         decision(&stored, Decision::RequestDocuments, message("ヨシダ様への依頼文:登記簿をお送りください。"));
     decided(store.decide(&ask).await.unwrap());
     for kind in [MailKind::Acknowledgement, MailKind::OperatorNotice] {
-        store.mark_mail_sent(MailSubject::Application(id), kind).await.unwrap();
+        store.mark_mail_sent(MailSubject::Application(id), kind, None).await.unwrap();
     }
     assert!(matches!(
         store.erase(&erasure_of(id, ErasureReason::ApplicantRequest)).await.unwrap(),

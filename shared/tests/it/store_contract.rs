@@ -320,18 +320,18 @@ async fn each_mail_is_marked_once(f: Fixture) {
     for kind in MailKind::ALL {
         assert!(!f.store.mail_sent(id, kind).await.unwrap());
     }
-    assert!(f.store.mark_mail_sent(id, MailKind::Acknowledgement).await.unwrap());
+    assert!(f.store.mark_mail_sent(id, MailKind::Acknowledgement, None).await.unwrap());
     assert!(f.store.mail_sent(id, MailKind::Acknowledgement).await.unwrap());
     assert!(!f.store.mail_sent(id, MailKind::OperatorNotice).await.unwrap());
-    assert!(!f.store.mark_mail_sent(id, MailKind::Acknowledgement).await.unwrap());
-    assert!(f.store.mark_mail_sent(id, MailKind::OperatorNotice).await.unwrap());
+    assert!(!f.store.mark_mail_sent(id, MailKind::Acknowledgement, None).await.unwrap());
+    assert!(f.store.mark_mail_sent(id, MailKind::OperatorNotice, None).await.unwrap());
     // An unknown record has nothing sent and cannot be marked.
     for unknown in [
         MailSubject::Application(ApplicationId::parse(UNKNOWN).unwrap()),
         MailSubject::Notice(NoticeId::parse(UNKNOWN).unwrap()),
     ] {
         assert!(!f.store.mail_sent(unknown, MailKind::Verification).await.unwrap());
-        assert!(!f.store.mark_mail_sent(unknown, MailKind::Verification).await.unwrap());
+        assert!(!f.store.mark_mail_sent(unknown, MailKind::Verification, None).await.unwrap());
     }
     // Marking keeps the application readable.
     assert!(f.store.get(first.receipt.application_id).await.unwrap().is_some());
@@ -343,18 +343,21 @@ async fn pending_mail_lists_what_is_unsent(f: Fixture) {
     let id = first.receipt.application_id;
     let subject = MailSubject::Application(id);
     assert_eq!(f.store.pending_mail().await.unwrap(), [MailEvent::Submitted(id)]);
-    f.store.mark_mail_sent(subject, MailKind::Verification).await.unwrap();
+    f.store.mark_mail_sent(subject, MailKind::Verification, None).await.unwrap();
     assert_eq!(f.store.pending_mail().await.unwrap(), []);
     confirmed(&*f.store, &first).await;
     assert_eq!(f.store.pending_mail().await.unwrap(), [MailEvent::Confirmed(id)]);
-    f.store.mark_mail_sent(subject, MailKind::Acknowledgement).await.unwrap();
+    f.store.mark_mail_sent(subject, MailKind::Acknowledgement, None).await.unwrap();
     assert_eq!(f.store.pending_mail().await.unwrap(), [MailEvent::Confirmed(id)], "one of two sent");
-    f.store.mark_mail_sent(subject, MailKind::OperatorNotice).await.unwrap();
+    f.store.mark_mail_sent(subject, MailKind::OperatorNotice, None).await.unwrap();
     assert_eq!(f.store.pending_mail().await.unwrap(), []);
     let again = submission("key-0000000000000017", application("a@example.com"));
     f.store.submit(&again).await.unwrap();
     assert_eq!(f.store.pending_mail().await.unwrap(), [MailEvent::AlreadyReceived(again.notice_id)]);
-    f.store.mark_mail_sent(MailSubject::Notice(again.notice_id), MailKind::AlreadyReceived).await.unwrap();
+    f.store
+        .mark_mail_sent(MailSubject::Notice(again.notice_id), MailKind::AlreadyReceived, None)
+        .await
+        .unwrap();
     assert_eq!(f.store.pending_mail().await.unwrap(), []);
 }
 

@@ -109,14 +109,28 @@ fn start_moto() -> String {
     panic!("moto server did not start on port {port}");
 }
 
-/// The `.eml` files the outbox wrote under `data_dir`, by name.
+/// The `.eml` files the outbox wrote under `data_dir`, by name: written
+/// whole. A delivery still writing has a hidden `.….partial` file beside
+/// them, which is not a mail yet (counting it made a test flaky).
 pub fn outbox_files(data_dir: &std::path::Path) -> Vec<String> {
     let mut names: Vec<String> = match std::fs::read_dir(data_dir.join("outbox")) {
-        Ok(entries) => entries.map(|e| e.unwrap().file_name().into_string().unwrap()).collect(),
+        Ok(entries) => entries
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter(|name| !name.starts_with('.') && name.ends_with(".eml"))
+            .collect(),
         Err(_) => Vec::new(),
     };
     names.sort();
     names
+}
+
+/// The seed's application for `email`, parsed as the form's handler parses it.
+#[cfg(feature = "store")]
+pub fn application_for(email: &str) -> shared::domain::Application {
+    use serde::Deserialize;
+    let value = seed_application_with_email(email);
+    let raw = shared::domain::RawApplication::deserialize(&value).expect("decodes");
+    shared::domain::Application::parse(&raw).expect("valid").application
 }
 
 /// Whether each mail of `event` is marked sent, in `MailEvent::kinds` order.

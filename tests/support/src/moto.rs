@@ -69,7 +69,7 @@ pub async fn s3_client() -> aws_sdk_s3::Client {
 }
 
 #[cfg(feature = "serialised")]
-pub use serialised::{fresh_store, serialised_endpoint};
+pub use serialised::{Operations, fresh_store, recording_endpoint, serialised_endpoint};
 
 #[cfg(feature = "serialised")]
 mod serialised {
@@ -91,7 +91,24 @@ mod serialised {
     /// per test binary.
     pub fn serialised_endpoint() -> &'static str {
         static ENDPOINT: OnceLock<String> = OnceLock::new();
-        ENDPOINT.get_or_init(|| serialising_proxy(crate::moto_endpoint().to_owned()))
+        ENDPOINT.get_or_init(|| serialising_proxy(crate::moto_endpoint().to_owned(), Operations::default()))
+    }
+
+    /// The DynamoDB operations (`X-Amz-Target`'s, e.g. `TransactWriteItems`)
+    /// that passed a recording proxy, in order: what a handler asked of the table.
+    #[derive(Clone, Default)]
+    pub struct Operations(Arc<std::sync::Mutex<Vec<String>>>);
+
+    impl Operations {
+        pub fn taken(&self) -> Vec<String> {
+            std::mem::take(&mut *self.0.lock().unwrap())
+        }
+    }
+
+    /// A serialising proxy of its own that records each request's operation.
+    pub fn recording_endpoint() -> (String, Operations) {
+        let operations = Operations::default();
+        (serialising_proxy(crate::moto_endpoint().to_owned(), operations.clone()), operations)
     }
 
     /// A fresh table and a store on it, through [`serialised_endpoint`].
@@ -103,6 +120,7 @@ mod serialised {
         url: String,
         client: reqwest::Client,
         one_at_a_time: Mutex<()>,
+        operations: Operations,
     }
 
     async fn forward(State(upstream): State<Arc<Upstream>>, request: Request) -> Response {
@@ -111,6 +129,10 @@ mod serialised {
         let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
         let mut headers = parts.headers.clone();
         headers.remove(http::header::HOST);
+        if let Some(target) = headers.get("x-amz-target").and_then(|v| v.to_str().ok()) {
+            let operation = target.rsplit('.').next().unwrap_or(target).to_owned();
+            upstream.operations.0.lock().unwrap().push(operation);
+        }
         let _turn = upstream.one_at_a_time.lock().await;
         let answer = upstream
             .client
@@ -130,7 +152,7 @@ mod serialised {
 
     /// An HTTP proxy to `upstream` that forwards one request at a time, on its
     /// own thread and runtime (each test has a runtime of its own that ends with it).
-    fn serialising_proxy(upstream: String) -> String {
+    fn serialising_proxy(upstream: String, operations: Operations) -> String {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         listener.set_nonblocking(true).unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
@@ -138,6 +160,7 @@ mod serialised {
             url: upstream,
             client: reqwest::Client::new(),
             one_at_a_time: Mutex::new(()),
+            operations,
         });
         std::thread::spawn(move || {
             let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();

@@ -603,6 +603,7 @@ async fn erasure_needs_a_reason_and_a_second_confirmation() -> Result<()> {
     browser.click("erasure-submit").await?;
     browser.wait_until("!document.getElementById('detail-erased').hidden").await?;
     assert!(!browser.text("detail-fields").await?.contains("partner0@example.com"));
+    assert!(!browser.is_shown("mails-panel").await?, "no mails once erased");
     let history = browser.text("detail-history").await?;
     assert!(history.contains("個人情報の消去") && history.contains("ご本人からの削除請求"), "{history}");
     browser.assert_accessible("console: an erased application").await?;
@@ -733,6 +734,142 @@ async fn a_note_an_assignment_to_self_and_the_own_filter() -> Result<()> {
         wait_for_rows(&browser, 1).await?;
         assert_eq!(listed(&browser).await?, [applied[1].reception_number.clone()]);
         browser.assert_accessible("console: the list's 担当 filter").await?;
+        anyhow::Ok(())
+    }
+    .await;
+    browser.close().await?;
+    result
+}
+
+/// The mails of the detail of `applied`, as the console shows them: for each
+/// row, its mail id, and its cells' text (メール, 配信状況, 宛先, 送信日時).
+async fn mails_shown(browser: &Browser) -> Result<Vec<(String, Vec<String>)>> {
+    let rows = browser
+        .eval("return [...document.querySelectorAll('#detail-mails tr')].map(tr => [tr.dataset.mailId, [...tr.cells].map(td => td.textContent)])")
+        .await?;
+    Ok(serde_json::from_value(rows)?)
+}
+
+/// Mail delivery status (contract v3): the detail lists every mail sent
+/// about an approved application, each 送信済み once in the outbox; SES's
+/// bounce of the 受付の控え, fed to the local server as a supervisor may, shows
+/// as 不達 with its reason after a reload, and the list flags the row in words.
+#[tokio::test]
+async fn the_detail_lists_each_mail_and_a_bounce_flags_the_row() -> Result<()> {
+    let (site, browser, applied) = console_with(2).await?;
+    let result = async {
+        // Both mails of the confirmation are recorded before the detail is opened.
+        site.listed_mails(&applied[0], 2).await?;
+        open_detail(&browser, &applied[0]).await?;
+        let shown = mails_shown(&browser).await?;
+        assert_eq!(
+            shown.iter().map(|(id, cells)| (id.as_str(), cells[0].as_str(), cells[1].as_str(), cells[2].as_str())).collect::<Vec<_>>(),
+            [
+                ("acknowledgement", "受付の控え", "送信済み", "申込者"),
+                ("operator-notice", "新しいお申し込みの通知(担当者宛)", "送信済み", "担当者"),
+            ],
+            "the verification link is not listed"
+        );
+        assert!(shown.iter().all(|(_, cells)| cells[3].starts_with("20")), "送信日時: {shown:?}");
+        assert!(!browser.is_shown("mails-empty").await?);
+        assert!(
+            browser.eval("return document.getElementById('detail-mail-problem')").await?.is_null(),
+            "no problem yet"
+        );
+
+        // 承認: its 審査完了のお知らせ is listed once it is sent (after a reload).
+        open_decision(&browser, "approve").await?;
+        browser.click("decision-submit").await?;
+        browser.wait_until("document.getElementById('detail-partner-code')").await?;
+        mail_to(&site, "approved", &applied[0].email).await?;
+        let mails = site.listed_mails(&applied[0], 3).await?;
+        browser.client.refresh().await?;
+        browser.wait_until("document.documentElement.dataset.ready === 'true'").await?;
+        wait_for_detail(&browser, &applied[0]).await?;
+        let shown = mails_shown(&browser).await?;
+        assert_eq!(shown.len(), 3, "{shown:?}");
+        assert_eq!(shown[2].1[0], "審査完了のお知らせ");
+        assert!(shown.iter().all(|(_, cells)| cells[1] == "送信済み"), "{shown:?}");
+
+        // The 控え bounced: SES's event for it, tagged as the mail was sent.
+        let acknowledgement = mails.iter().find(|m| m["mailId"] == "acknowledgement").context("the 控え")?;
+        site.feed_ses_event(&applied[0], acknowledgement, "bounce-noemail").await?;
+        browser.client.refresh().await?;
+        browser.wait_until("document.documentElement.dataset.ready === 'true'").await?;
+        wait_for_detail(&browser, &applied[0]).await?;
+        browser.wait_until("document.querySelector('#detail-mails tr[data-mail-id=acknowledgement][data-status=bounced]')").await?;
+        let bounced = browser
+            .eval(
+                "const td = document.querySelector('#detail-mails tr[data-mail-id=acknowledgement] td:nth-child(2)');
+                 return { badge: td.querySelector('.delivery').textContent, tone: td.querySelector('.delivery').className,
+                          reason: td.querySelector('.delivery__note').textContent, at: td.querySelector('.delivery__at').textContent };",
+            )
+            .await?;
+        assert_eq!(bounced["badge"], "不達");
+        assert_eq!(bounced["tone"], "delivery delivery--danger");
+        assert_eq!(bounced["reason"], "宛先のメールアドレスが存在しません");
+        assert!(bounced["at"].as_str().unwrap_or_default().ends_with("に更新"), "{bounced}");
+        let shown = mails_shown(&browser).await?;
+        assert_eq!(shown[1].1[1], "送信済み", "the operators' notice is as it was");
+        assert_eq!(shown[2].1[1], "送信済み");
+        let problem = browser.text("detail-mail-problem").await?;
+        assert!(problem.contains("届いていません"), "{problem}");
+        browser.eval("document.activeElement.blur()").await?;
+        browser.assert_accessible("console: the detail's mails with a bounce").await?;
+
+        // The table scrolls by keyboard: Tab reaches it from the heading.
+        browser.eval("document.getElementById('detail-title').focus()").await?;
+        let mut reached = false;
+        for _ in 0..30 {
+            press(&browser, TAB).await?;
+            if active_id(&browser).await? == "mails-table-wrap" {
+                reached = true;
+                break;
+            }
+        }
+        assert!(reached, "the mails' table is reachable by Tab");
+
+        // At 375 px: nothing wider than the window (the table scrolls in its
+        // box), and each mail's status in view before it scrolls.
+        browser.set_viewport(375, 800).await?;
+        let narrow = browser
+            .eval(
+                "const wrap = document.getElementById('mails-table-wrap').getBoundingClientRect();
+                 const statuses = [...document.querySelectorAll('#detail-mails .delivery')].map(b => b.getBoundingClientRect());
+                 return { overflow: document.documentElement.scrollWidth - window.innerWidth,
+                          statusesInView: statuses.every(r => r.right <= wrap.right) };",
+            )
+            .await?;
+        assert_eq!(narrow, json!({ "overflow": 0, "statusesInView": true }), "the detail at 375 px");
+        browser.assert_accessible("console: the detail's mails at 375 px").await?;
+
+        // The list flags the row, in words, beside its status (in view at 375
+        // px); the other row has no flag.
+        browser.click("detail-back").await?;
+        wait_for_rows(&browser, 1).await?;
+        browser.click("tab-all").await?;
+        wait_for_rows(&browser, 2).await?;
+        let in_view = browser
+            .eval("return document.querySelector('#list-rows .mail-flag').getBoundingClientRect().right <= document.querySelector('#list-table').parentElement.getBoundingClientRect().right")
+            .await?;
+        assert_eq!(in_view, json!(true), "the flag at 375 px");
+        browser.assert_accessible("console: the list with a flagged row at 375 px").await?;
+        browser.set_viewport(WIDTH, HEIGHT).await?;
+        let flags = browser
+            .eval("return Object.fromEntries([...document.querySelectorAll('#list-rows tr')].map(tr => [tr.dataset.applicationId, tr.querySelector('.mail-flag') && tr.querySelector('.mail-flag').textContent]))")
+            .await?;
+        assert_eq!(flags[&applied[0].application_id], "メール不達");
+        assert_eq!(flags[&applied[1].application_id], Value::Null);
+        let status = browser
+            .eval(&format!(
+                "return document.querySelector('#list-rows tr[data-application-id=\"{}\"] td:nth-child(3)').textContent",
+                applied[0].application_id
+            ))
+            .await?;
+        assert_eq!(status, "承認 メール不達", "the status, then the flag as a word of its own");
+        let columns = browser.eval("return document.querySelectorAll('#list-table thead th').length").await?;
+        assert_eq!(columns, json!(7), "no column added");
+        browser.assert_accessible("console: the list with a flagged row").await?;
         anyhow::Ok(())
     }
     .await;

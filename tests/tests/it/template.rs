@@ -13,6 +13,12 @@ use test_support::workspace_root;
 /// The function that serves the form and the API's catch-all route.
 const CATCH_ALL_FUNCTION: &str = "web";
 
+/// The function that records SES's events on each mail (functions/mail-events).
+const MAIL_EVENTS_FUNCTION: &str = "mail-events";
+
+/// The daily retention sweep, run by a schedule (functions/retention).
+const RETENTION_FUNCTION: &str = "retention";
+
 fn template_path() -> PathBuf {
     workspace_root().join("infra/template.yaml")
 }
@@ -155,6 +161,15 @@ fn binaries(template: &Value) -> BTreeMap<String, String> {
         .collect()
 }
 
+/// The resource id of the function that builds `binary`.
+fn function_id(template: &Value, binary: &str) -> String {
+    binaries(template)
+        .into_iter()
+        .find(|(_, b)| b == binary)
+        .map(|(id, _)| id)
+        .unwrap_or_else(|| panic!("no function builds {binary}"))
+}
+
 // ------------------------------------------------------------------ routes
 
 /// (method, path, function) as the contract has them, plus the catch-all.
@@ -238,7 +253,12 @@ fn every_function_is_a_workspace_binary_built_for_the_architecture_parameter() {
     let expected: BTreeSet<String> = ROUTES
         .iter()
         .map(|r| r.function().name().to_owned())
-        .chain(["notify".into(), CATCH_ALL_FUNCTION.into()])
+        .chain([
+            "notify".into(),
+            CATCH_ALL_FUNCTION.into(),
+            MAIL_EVENTS_FUNCTION.into(),
+            RETENTION_FUNCTION.into(),
+        ])
         .collect();
     assert_eq!(binaries.values().cloned().collect::<BTreeSet<_>>(), expected);
 
@@ -258,7 +278,10 @@ fn every_function_is_a_workspace_binary_built_for_the_architecture_parameter() {
         assert_eq!(property("CodeUri"), "..", "{id}: the workspace root, relative to infra/");
         let timeout =
             function["Properties"]["Timeout"].as_u64().unwrap_or_else(|| panic!("{id}: own Timeout"));
-        assert!((1..=30).contains(&timeout), "{id}: Timeout {timeout}");
+        // Within API Gateway's 30 s, but for the daily sweep, which nothing
+        // waits on: Lambda's 15 minutes at most.
+        let limit = if binary == RETENTION_FUNCTION { 900 } else { 30 };
+        assert!((1..=limit).contains(&timeout), "{id}: Timeout {timeout}");
 
         let logging = property("LoggingConfig");
         assert_eq!(logging["LogFormat"], "JSON", "{id}");
@@ -554,8 +577,9 @@ fn functions_get_the_environment_their_code_reads() {
         ])
     );
 
-    // The operator API: both tables, the key, the rejections' retention, and
-    // the documents' bucket, link lifetime, retention and scanning.
+    // The operator API: both tables, the key, the rejections' retention (set
+    // at the decision), and the documents' bucket, link lifetime and
+    // scanning. Not the documents' retention: the retention function's.
     assert_eq!(
         environment("admin"),
         BTreeMap::from([
@@ -565,7 +589,6 @@ fn functions_get_the_environment_their_code_reads() {
             (ADMIN_REJECTED_RETENTION_ENV.to_owned(), reference("RejectedRetentionDays")),
             (DOCUMENTS_BUCKET_ENV.to_owned(), bucket),
             (ADMIN_DOCUMENT_REQUEST_TTL_ENV.to_owned(), reference("DocumentRequestTtlDays")),
-            (ADMIN_DOCUMENT_RETENTION_ENV.to_owned(), reference("DocumentRetentionDays")),
             (ADMIN_DOCUMENT_MALWARE_SCANNING_ENV.to_owned(), reference("DocumentMalwareScanning")),
             // Who may be assigned: the operators' pool.
             (admin::directory::ENV_USER_POOL_ID.to_owned(), reference("OperatorUserPool")),
@@ -609,7 +632,34 @@ fn functions_get_the_environment_their_code_reads() {
     for binary in ["validate", "postal"] {
         assert!(environment(binary).is_empty(), "{binary} needs no settings");
     }
+    // The events function: the table (DynamoStore::from_env), nothing else:
+    // no key, no mail settings, not the audit table.
+    assert_eq!(
+        environment(MAIL_EVENTS_FUNCTION),
+        BTreeMap::from([(table_env.to_owned(), reference("ApplicationsTable"))])
+    );
+    // The retention function (functions/retention/src/main.rs): both tables
+    // (DynamoStore::from_env; an undecided application's erasure is
+    // audited), the key (shared::aws::clients reads it; an erasure deletes
+    // the link's token), the bucket, and the two retentions it applies
+    // (Policy::from_env). A rejection's is the admin function's, set at the
+    // decision in the due entry the sweep reads.
+    assert_eq!(
+        environment(RETENTION_FUNCTION),
+        BTreeMap::from([
+            (table_env.to_owned(), reference("ApplicationsTable")),
+            (AUDIT_TABLE_ENV.to_owned(), reference("AuditTable")),
+            (key_env.to_owned(), reference("IdentifierKeySecret")),
+            (DOCUMENTS_BUCKET_ENV.to_owned(), documents_bucket_name(&template)),
+            (DOCUMENT_RETENTION_ENV.to_owned(), reference("DocumentRetentionDays")),
+            (UNDECIDED_RETENTION_ENV.to_owned(), reference("UndecidedRetentionDays")),
+        ])
+    );
+    assert_eq!(AUDIT_TABLE_ENV, ADMIN_AUDIT_TABLE_ENV, "the name admin's main.rs reads");
 }
+
+use shared::store::dynamodb::AUDIT_TABLE_NAME_ENV as AUDIT_TABLE_ENV;
+use shared::store::retention::{ENV_UNDECIDED_RETENTION_DAYS as UNDECIDED_RETENTION_ENV, UndecidedRetention};
 
 /// The names functions/admin/src/main.rs reads besides `TABLE_NAME` and
 /// `IDENTIFIER_KEY_SECRET` (the crate exports no constants for them).
@@ -619,12 +669,12 @@ use shared::documents::settings::{
     ENV_BUCKET as DOCUMENTS_BUCKET_ENV, ENV_MALWARE_SCANNING as ADMIN_DOCUMENT_MALWARE_SCANNING_ENV,
     ENV_MAX_FILE_BYTES as DOCUMENT_MAX_FILE_BYTES_ENV, ENV_MAX_FILES as DOCUMENT_MAX_FILES_ENV,
     ENV_MAX_TOTAL_BYTES as DOCUMENT_MAX_TOTAL_BYTES_ENV,
-    ENV_REQUEST_TTL_DAYS as ADMIN_DOCUMENT_REQUEST_TTL_ENV,
-    ENV_RETENTION_DAYS as ADMIN_DOCUMENT_RETENTION_ENV,
+    ENV_REQUEST_TTL_DAYS as ADMIN_DOCUMENT_REQUEST_TTL_ENV, ENV_RETENTION_DAYS as DOCUMENT_RETENTION_ENV,
 };
 
-/// Rejected applications are deleted by the table's TTL once the retention the
-/// rejection sets has passed: a year by default, a parameter of the stack.
+/// Rejected applications are deleted once the retention the rejection sets
+/// has passed (a year by default, a parameter of the stack): by the daily
+/// retention function, with the table's TTL as the backstop.
 #[test]
 fn rejected_retention_days_is_a_parameter_that_reaches_the_admin_function() {
     let template = template();
@@ -706,6 +756,222 @@ fn mail_goes_through_a_set_that_requires_tls() {
     let (arn, names) = (&resources[1]["Fn::Sub"][0], &resources[1]["Fn::Sub"][1]);
     assert!(arn.as_str().unwrap().ends_with(":configuration-set/${Name}"), "{arn}");
     assert_eq!(names["Name"], chosen);
+}
+
+// ------------------------------------------------------------------ mail delivery status
+
+/// The SES event types the configuration set publishes, each with the
+/// `detail-type` SES gives it on EventBridge (EventBridge's SES reference).
+/// Not SEND: a mail is `sent` when notify records it.
+const MAIL_EVENTS: [(&str, &str); 5] = [
+    ("DELIVERY", "Email Delivered"),
+    ("BOUNCE", "Email Bounced"),
+    ("COMPLAINT", "Email Complaint Received"),
+    ("REJECT", "Email Rejected"),
+    ("DELIVERY_DELAY", "Email Delivery Delayed"),
+];
+
+/// The configuration set notify sends with: the parameter's, or the stack's own.
+fn chosen_configuration_set() -> Value {
+    json!({ "Fn::If": ["HasConfigurationSet", reference("SesConfigurationSet"), reference("MailConfigurationSet")] })
+}
+
+fn sorted_strings(value: &Value) -> Vec<String> {
+    let mut strings: Vec<String> =
+        as_list(value).iter().map(|v| v.as_str().expect("strings").to_owned()).collect();
+    strings.sort();
+    strings
+}
+
+/// The stack's own set applies the account's suppression list to bounces and
+/// complaints; a set named in `SesConfigurationSet` keeps its owner's options.
+#[test]
+fn the_configuration_set_suppresses_bounced_and_complaining_addresses() {
+    let template = template();
+    let set = &resources(&template)["MailConfigurationSet"];
+    assert_eq!(set["Condition"], "CreatesConfigurationSet");
+    assert_eq!(
+        set["Properties"]["SuppressionOptions"],
+        json!({ "SuppressedReasons": ["BOUNCE", "COMPLAINT"] })
+    );
+    // Still TLS only (mail_goes_through_a_set_that_requires_tls).
+    assert_eq!(set["Properties"]["DeliveryOptions"]["TlsPolicy"], "REQUIRE");
+    assert_eq!(of_type(&template, "AWS::SES::ConfigurationSet").len(), 1);
+}
+
+/// The set notify sends with, whichever it is, publishes exactly the five
+/// delivery events to EventBridge's default bus (the only bus SES publishes to).
+#[test]
+fn the_configuration_set_sends_its_delivery_events_to_the_default_bus() {
+    let template = template();
+    let destinations = of_type(&template, "AWS::SES::ConfigurationSetEventDestination");
+    assert_eq!(destinations.len(), 1, "one event destination");
+    let (_, destination) = destinations[0];
+    assert!(destination["Condition"].is_null(), "on the parameter's set too");
+    let p = &destination["Properties"];
+    assert_eq!(p["ConfigurationSetName"], chosen_configuration_set());
+    // The same set notify sends with.
+    assert_eq!(
+        resources(&template)[&function_id(&template, "notify")]["Properties"]["Environment"]["Variables"]["SES_CONFIGURATION_SET"],
+        chosen_configuration_set()
+    );
+    let d = &p["EventDestination"];
+    assert_eq!(d["Enabled"], true);
+    let mut expected: Vec<String> = MAIL_EVENTS.iter().map(|(t, _)| (*t).to_owned()).collect();
+    expected.sort();
+    assert_eq!(sorted_strings(&d["MatchingEventTypes"]), expected, "exactly the delivery events, not SEND");
+    assert_eq!(
+        d["EventBridgeDestination"],
+        json!({ "EventBusArn": { "Fn::Sub": "arn:${AWS::Partition}:events:${AWS::Region}:${AWS::AccountId}:event-bus/default" } })
+    );
+    for other in ["CloudWatchDestination", "KinesisFirehoseDestination", "SnsDestination"] {
+        assert!(d[other].is_null(), "{other}");
+    }
+    // Named by the stack's id: unique on a set that other stacks use too.
+    let name = d["Name"]["Fn::Sub"][0].as_str().expect("a name of the stack's id");
+    assert!(name.contains("${StackUuid}"), "{name}");
+}
+
+/// A rule on the default bus takes SES's five events of this stack's set only
+/// (by the `ses:configuration-set` tag SES puts on every mail) to the events
+/// function, which only this rule may invoke; what cannot be delivered or
+/// recorded lands in an encrypted queue that only this rule and the
+/// function's destination write to, whose depth raises an alarm.
+#[test]
+fn a_rule_takes_this_sets_events_to_the_mail_events_function() {
+    let template = template();
+    let function = function_id(&template, MAIL_EVENTS_FUNCTION);
+    let function_resource = &resources(&template)[&function];
+    // Invoked by the rule alone: no SAM event source of its own.
+    assert!(function_resource["Properties"]["Events"].is_null(), "{function} has events of its own");
+
+    let rules = of_type(&template, "AWS::Events::Rule");
+    assert_eq!(rules.len(), 1);
+    let (rule_id, rule) = rules[0];
+    let p = &rule["Properties"];
+    assert!(p["EventBusName"].is_null() || p["EventBusName"] == "default", "{}", p["EventBusName"]);
+    assert_eq!(p["State"], "ENABLED");
+    let pattern = &p["EventPattern"];
+    assert_eq!(pattern["source"], json!(["aws.ses"]));
+    let mut detail_types: Vec<String> = MAIL_EVENTS.iter().map(|(_, d)| (*d).to_owned()).collect();
+    detail_types.sort();
+    assert_eq!(sorted_strings(&pattern["detail-type"]), detail_types);
+    assert_eq!(
+        pattern["detail"],
+        json!({ "mail": { "tags": { "ses:configuration-set": [chosen_configuration_set()] } } })
+    );
+    assert_eq!(pattern.as_object().unwrap().len(), 3, "source, detail-type and detail: {pattern}");
+
+    let targets = p["Targets"].as_array().unwrap();
+    assert_eq!(targets.len(), 1);
+    let target = &targets[0];
+    assert_eq!(target["Arn"], get_att(&function, "Arn"));
+    let retries = target["RetryPolicy"]["MaximumRetryAttempts"].as_u64().expect("a retry policy");
+    assert!((1..=185).contains(&retries), "{retries}");
+    let age = target["RetryPolicy"]["MaximumEventAgeInSeconds"].as_u64().unwrap();
+    assert!((60..=86400).contains(&age), "{age}");
+    let queue = target["DeadLetterConfig"]["Arn"]["Fn::GetAtt"][0].as_str().expect("a dead-letter queue");
+    assert_eq!(target["DeadLetterConfig"]["Arn"], get_att(queue, "Arn"));
+
+    // EventBridge may invoke the function for this rule only.
+    let permissions: Vec<&Value> = of_type(&template, "AWS::Lambda::Permission")
+        .into_iter()
+        .map(|(_, permission)| &permission["Properties"])
+        .filter(|p| p["FunctionName"].to_string().contains(&format!("\"{function}\"")))
+        .collect();
+    assert_eq!(permissions.len(), 1, "one permission for {function}");
+    assert_eq!(
+        *permissions[0],
+        json!({ "Action": "lambda:InvokeFunction", "FunctionName": get_att(&function, "Arn"),
+                "Principal": "events.amazonaws.com", "SourceArn": get_att(rule_id, "Arn") })
+    );
+
+    // Lambda's own retries of an event the function failed, then the same queue.
+    let invoke = &function_resource["Properties"]["EventInvokeConfig"];
+    assert!(invoke["MaximumRetryAttempts"].as_u64().is_some_and(|n| n <= 2), "{invoke}");
+    assert_eq!(
+        invoke["DestinationConfig"]["OnFailure"],
+        json!({ "Type": "SQS", "Destination": get_att(queue, "Arn") })
+    );
+
+    // The queue: encrypted, kept a week at most (the events name the
+    // recipients), written by EventBridge for this rule only.
+    let queue_resource = &resources(&template)[queue];
+    assert_eq!(queue_resource["Type"], "AWS::SQS::Queue");
+    assert_eq!(queue_resource["Properties"]["SqsManagedSseEnabled"], true);
+    let retention = queue_resource["Properties"]["MessageRetentionPeriod"].as_u64().unwrap();
+    assert!(retention <= 7 * 24 * 3600, "{retention}");
+    let policies: Vec<&Value> = of_type(&template, "AWS::SQS::QueuePolicy")
+        .into_iter()
+        .map(|(_, policy)| &policy["Properties"])
+        .filter(|p| p["Queues"] == json!([reference(queue)]))
+        .collect();
+    assert_eq!(policies.len(), 1, "a policy on {queue}");
+    assert_eq!(
+        policies[0]["PolicyDocument"]["Statement"],
+        json!([{ "Sid": "FromTheRule", "Effect": "Allow",
+                 "Principal": { "Service": "events.amazonaws.com" },
+                 "Action": "sqs:SendMessage",
+                 "Resource": get_att(queue, "Arn"),
+                 "Condition": { "ArnEquals": { "aws:SourceArn": get_att(rule_id, "Arn") } } }])
+    );
+    let depth: Vec<_> = of_type(&template, "AWS::CloudWatch::Alarm")
+        .into_iter()
+        .filter(|(_, a)| {
+            let p = &a["Properties"];
+            p["Namespace"] == "AWS/SQS"
+                && p["MetricName"] == "ApproximateNumberOfMessagesVisible"
+                && p["Dimensions"] == json!([{ "Name": "QueueName", "Value": get_att(queue, "QueueName") }])
+                && p["Threshold"] == 1
+                && p["AlarmActions"] == json!([reference("AlarmTopic")])
+        })
+        .collect();
+    assert_eq!(depth.len(), 1, "an alarm on {queue}'s depth");
+    assert_eq!(template["Outputs"]["MailEventsFailureQueueUrl"]["Value"], reference(queue));
+}
+
+/// The account's reputation, as SES reviews it (5 % bounces, 0.1 %
+/// complaints), alarmed at half: the account-wide metrics (no dimension), to
+/// the alarm topic, to which `AlarmEmail` is subscribed when given.
+#[test]
+fn the_bounce_and_complaint_rates_raise_alarms() {
+    let template = template();
+    let alarms: BTreeMap<String, &Value> = of_type(&template, "AWS::CloudWatch::Alarm")
+        .into_iter()
+        .map(|(_, a)| &a["Properties"])
+        .filter(|p| p["Namespace"] == "AWS/SES")
+        .map(|p| (p["MetricName"].as_str().unwrap().to_owned(), p))
+        .collect();
+    assert_eq!(
+        alarms.keys().map(String::as_str).collect::<Vec<_>>(),
+        ["Reputation.BounceRate", "Reputation.ComplaintRate"]
+    );
+    for (metric, threshold) in [("Reputation.BounceRate", 0.02), ("Reputation.ComplaintRate", 0.0005)] {
+        let p = alarms[metric];
+        assert_eq!(p["Threshold"].as_f64(), Some(threshold), "{metric}");
+        assert_eq!(p["ComparisonOperator"], "GreaterThanOrEqualToThreshold", "{metric}");
+        assert!(p["Dimensions"].is_null(), "{metric}: the account's rate");
+        assert_eq!(p["Statistic"], "Maximum", "{metric}");
+        assert_eq!(p["Period"], 3600, "{metric}");
+        assert_eq!(p["EvaluationPeriods"], 1, "{metric}");
+        // A quiet hour does not make a high rate low.
+        assert_eq!(p["TreatMissingData"], "ignore", "{metric}");
+        assert_eq!(p["AlarmActions"], json!([reference("AlarmTopic")]), "{metric}");
+        assert_eq!(p["OKActions"], json!([reference("AlarmTopic")]), "{metric}");
+    }
+
+    assert_eq!(resources(&template)["AlarmTopic"]["Type"], "AWS::SNS::Topic");
+    let subscription = &resources(&template)["AlarmSubscription"];
+    assert_eq!(subscription["Condition"], "HasAlarmEmail");
+    assert_eq!(
+        subscription["Properties"],
+        json!({ "TopicArn": reference("AlarmTopic"), "Protocol": "email", "Endpoint": reference("AlarmEmail") })
+    );
+    assert_eq!(template["Parameters"]["AlarmEmail"]["Default"], "");
+    assert_eq!(
+        template["Conditions"]["HasAlarmEmail"],
+        json!({ "Fn::Not": [{ "Fn::Equals": [reference("AlarmEmail"), ""] }] })
+    );
 }
 
 // ------------------------------------------------------------------ IAM
@@ -834,6 +1100,24 @@ fn iam_is_least_privilege() {
         assert_eq!(notify[action], vec![get_att("ApplicationsTable", "StreamArn")], "notify {action}");
     }
     assert_eq!(notify["sqs:SendMessage"], vec![get_att("NotifyFailureQueue", "Arn")]);
+    // The markers and, with each, the mail's record: nothing else of the table.
+    let dynamodb: BTreeSet<&str> =
+        notify.keys().filter(|a| a.starts_with("dynamodb:")).map(String::as_str).collect();
+    assert_eq!(
+        dynamodb,
+        BTreeSet::from([
+            "dynamodb:DescribeStream",
+            "dynamodb:GetItem",
+            "dynamodb:GetRecords",
+            "dynamodb:GetShardIterator",
+            "dynamodb:ListStreams",
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem"
+        ])
+    );
+    for action in ["dynamodb:GetItem", "dynamodb:UpdateItem", "dynamodb:PutItem"] {
+        assert_eq!(notify[action], vec![get_att("ApplicationsTable", "Arn")], "notify {action}");
+    }
     // The audit table is no business of submit's or notify's.
     for (binary, actions) in [("submit", &submit), ("notify", &notify)] {
         for (action, resources) in actions {
@@ -850,12 +1134,43 @@ fn iam_is_least_privilege() {
         );
     }
 
+    // The events function: its logs and X-Ray, conditional UpdateItem on the
+    // applications (a TransactWriteItems of Updates needs nothing more), and
+    // its failure queue (Lambda's on-failure destination sends with the
+    // function's role). No read, query or scan, no stream, no mail, no key.
+    let mail_events_role = role_of(MAIL_EVENTS_FUNCTION);
+    let mail_events_log_group = resources(&template)[&function_id(&template, MAIL_EVENTS_FUNCTION)]["Properties"]
+        ["LoggingConfig"]["LogGroup"]["Ref"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let log_group = get_att(&mail_events_log_group, "Arn");
+    assert_eq!(
+        role_actions(&template, &mail_events_role),
+        BTreeMap::from([
+            ("dynamodb:UpdateItem".to_owned(), vec![table.clone()]),
+            ("logs:CreateLogStream".to_owned(), vec![log_group.clone()]),
+            ("logs:PutLogEvents".to_owned(), vec![log_group]),
+            ("sqs:SendMessage".to_owned(), vec![get_att("MailEventsFailureQueue", "Arn")]),
+            ("xray:PutTraceSegments".to_owned(), vec![json!("*")]),
+            ("xray:PutTelemetryRecords".to_owned(), vec![json!("*")]),
+        ]),
+        "{mail_events_role}'s actions and their resources"
+    );
+    assert_eq!(
+        resources(&template)[&mail_events_role]["Properties"]["AssumeRolePolicyDocument"]["Statement"],
+        json!([{ "Effect": "Allow", "Principal": { "Service": "lambda.amazonaws.com" }, "Action": "sts:AssumeRole" }])
+    );
+
     // The documents bucket: the documents function under incoming/ (presigned
     // PUTs, the first bytes, the copy's source, a mismatch deleted) and
     // documents/ (the copy, a replay's re-check); the admin function's is
-    // the_admin_role_is_least_privilege_and_the_audit_is_append_only's. No
-    // other function has any S3 action.
-    for binary in functions.values().filter(|b| !["documents", "admin"].contains(&b.as_str())) {
+    // the_admin_role_is_least_privilege_and_the_audit_is_append_only's, the
+    // retention function's the_retention_role_is_least_privilege's. No other
+    // function has any S3 action.
+    for binary in
+        functions.values().filter(|b| !["documents", "admin", RETENTION_FUNCTION].contains(&b.as_str()))
+    {
         let actions = role_actions(&template, &role_of(binary));
         assert!(!services(&actions).contains("s3"), "{binary} has S3 actions: {actions:?}");
     }
@@ -1094,8 +1409,8 @@ fn the_admin_role_is_least_privilege_and_the_audit_is_append_only() {
     expected.insert("xray:PutTraceSegments".into(), vec![json!("*")]);
     expected.insert("xray:PutTelemetryRecords".into(), vec![json!("*")]);
     // The documents: read with their scan tag (the download's presigned GET
-    // acts with this role), deleted on erasure and retention, listed by
-    // application; never written.
+    // acts with this role), deleted on erasure, listed by application; never
+    // written.
     let documents = documents_bucket_arn(&template, "/documents/*");
     let incoming = documents_bucket_arn(&template, "/incoming/*");
     expected.insert("s3:GetObject".into(), vec![documents.clone()]);
@@ -1466,8 +1781,8 @@ fn the_documents_bucket_cors_allows_the_upload_from_the_forms_origins_and_the_ex
 
 /// Uploads never submitted (`incoming/`) and exports (`exports/`) expire
 /// after a day, as do incomplete multipart uploads; submitted files
-/// (`documents/`) have no rule: erasure and retention are the admin
-/// function's.
+/// (`documents/`) have no rule: erasure is the admin function's, retention
+/// the retention function's.
 #[test]
 fn the_documents_bucket_expires_uploads_and_exports_after_a_day() {
     let template = template();
@@ -1630,4 +1945,180 @@ fn the_documents_settings_are_parameters_with_the_contracts_defaults() {
         assert_eq!(parameter["MinValue"], min, "{name}");
         assert_eq!(parameter["MaxValue"], max, "{name}");
     }
+}
+
+// ------------------------------------------------------------------ retention
+
+/// The retention runs once a day: an EventBridge Scheduler schedule, at 03:00
+/// Japan time and at the time (no flexible window), invokes the retention
+/// function with its own role, which Scheduler alone may assume for this
+/// account and which may invoke that function and park what it could not
+/// deliver, nothing else. What it could not deliver goes to an encrypted
+/// queue whose depth alarms. A run that failed is retried by Lambda (the
+/// schedule invokes asynchronously).
+#[test]
+fn a_daily_schedule_runs_the_retention_function() {
+    let template = template();
+    let function = function_id(&template, RETENTION_FUNCTION);
+    let function_resource = &resources(&template)[&function];
+    // Invoked by the schedule alone: no SAM event source of its own.
+    assert!(function_resource["Properties"]["Events"].is_null(), "{function} has events of its own");
+
+    let schedules = of_type(&template, "AWS::Scheduler::Schedule");
+    assert_eq!(schedules.len(), 1);
+    let p = &schedules[0].1["Properties"];
+    assert_eq!(p["ScheduleExpression"], "cron(0 3 * * ? *)", "daily at 03:00");
+    assert_eq!(p["ScheduleExpressionTimezone"], "Asia/Tokyo");
+    assert_eq!(p["FlexibleTimeWindow"], json!({ "Mode": "OFF" }));
+    assert_eq!(p["State"], "ENABLED");
+    assert!(p["GroupName"].is_null() && p["StartDate"].is_null() && p["EndDate"].is_null(), "{p}");
+
+    let target = &p["Target"];
+    assert_eq!(target["Arn"], get_att(&function, "Arn"));
+    // Scheduler's default event: the function reads no payload.
+    assert!(target["Input"].is_null(), "{target}");
+    let retries = target["RetryPolicy"]["MaximumRetryAttempts"].as_u64().expect("a retry policy");
+    assert!((1..=185).contains(&retries), "{retries}");
+    let age = target["RetryPolicy"]["MaximumEventAgeInSeconds"].as_u64().unwrap();
+    assert!((60..=86400).contains(&age), "{age}");
+    let queue = target["DeadLetterConfig"]["Arn"]["Fn::GetAtt"][0].as_str().expect("a dead-letter queue");
+    assert_eq!(target["DeadLetterConfig"]["Arn"], get_att(queue, "Arn"));
+
+    // The schedule's role: Scheduler's, for this account's schedules only;
+    // this function invoked and the dead-letter events sent (Scheduler sends
+    // them with the execution role), nothing else.
+    let role = target["RoleArn"]["Fn::GetAtt"][0].as_str().expect("a role of this stack");
+    assert_eq!(target["RoleArn"], get_att(role, "Arn"));
+    let role_resource = &resources(&template)[role];
+    assert_eq!(role_resource["Type"], "AWS::IAM::Role");
+    assert_eq!(
+        role_resource["Properties"]["AssumeRolePolicyDocument"]["Statement"],
+        json!([{ "Effect": "Allow", "Principal": { "Service": "scheduler.amazonaws.com" }, "Action": "sts:AssumeRole",
+                 "Condition": { "StringEquals": { "aws:SourceAccount": reference("AWS::AccountId") } } }])
+    );
+    assert_eq!(
+        role_actions(&template, role),
+        BTreeMap::from([
+            ("lambda:InvokeFunction".to_owned(), vec![get_att(&function, "Arn")]),
+            ("sqs:SendMessage".to_owned(), vec![get_att(queue, "Arn")]),
+        ]),
+        "{role}'s actions and their resources"
+    );
+    // The role is the grant: no resource policy lets anything invoke the
+    // function, and no other role may.
+    let permissions: Vec<&Value> = of_type(&template, "AWS::Lambda::Permission")
+        .into_iter()
+        .map(|(_, permission)| &permission["Properties"])
+        .filter(|p| p["FunctionName"].to_string().contains(&format!("\"{function}\"")))
+        .collect();
+    assert!(permissions.is_empty(), "{permissions:?}");
+    for (place, statement) in statements(&template) {
+        if as_list(&statement["Action"]).contains(&json!("lambda:InvokeFunction")) {
+            assert!(place.starts_with(&format!("{role}/")), "{place} may invoke a function");
+        }
+    }
+
+    // Lambda runs a failed sweep again, twice at most; no destination.
+    let invoke = &function_resource["Properties"]["EventInvokeConfig"];
+    assert!(invoke["MaximumRetryAttempts"].as_u64().is_some_and(|n| n <= 2), "{invoke}");
+    assert!(invoke["DestinationConfig"].is_null(), "{invoke}");
+
+    // The queue: encrypted, its depth alarmed, its address an output. No
+    // queue policy: Scheduler sends with the role.
+    let queue_resource = &resources(&template)[queue];
+    assert_eq!(queue_resource["Type"], "AWS::SQS::Queue");
+    assert_eq!(queue_resource["Properties"]["SqsManagedSseEnabled"], true);
+    assert!(
+        of_type(&template, "AWS::SQS::QueuePolicy")
+            .iter()
+            .all(|(_, policy)| !policy["Properties"]["Queues"].to_string().contains(queue)),
+        "a queue policy on {queue}"
+    );
+    let depth: Vec<_> = of_type(&template, "AWS::CloudWatch::Alarm")
+        .into_iter()
+        .filter(|(_, a)| {
+            let p = &a["Properties"];
+            p["Namespace"] == "AWS/SQS"
+                && p["MetricName"] == "ApproximateNumberOfMessagesVisible"
+                && p["Dimensions"] == json!([{ "Name": "QueueName", "Value": get_att(queue, "QueueName") }])
+                && p["Threshold"] == 1
+                && p["AlarmActions"] == json!([reference("AlarmTopic")])
+        })
+        .collect();
+    assert_eq!(depth.len(), 1, "an alarm on {queue}'s depth");
+    assert_eq!(template["Outputs"]["RetentionScheduleFailureQueueUrl"]["Value"], reference(queue));
+}
+
+/// The retention function's own role: in the applications table what a
+/// sweep reads (the due entries, an application's item and partition) and
+/// what its plans write (Deletes, the counters' Updates, an erasure's Puts),
+/// no scan, no batch, no condition check, not the stream; the byStatus
+/// index (the undecided); the audit table Put only; the key; in the bucket,
+/// files deleted and listed under documents/ and incoming/ only.
+#[test]
+fn the_retention_role_is_least_privilege() {
+    let template = template();
+    let function = &resources(&template)[&function_id(&template, RETENTION_FUNCTION)];
+    assert_eq!(function["Properties"]["Role"], get_att("RetentionRole", "Arn"));
+    let log_group = function["Properties"]["LoggingConfig"]["LogGroup"]["Ref"].as_str().unwrap();
+    let log_group = get_att(log_group, "Arn");
+    let table = get_att("ApplicationsTable", "Arn");
+    let by_status =
+        json!({ "Fn::Sub": format!("${{ApplicationsTable.Arn}}/index/{}", layout::STATUS_INDEX) });
+    let mut expected: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+    for action in ["GetItem", "PutItem", "UpdateItem", "DeleteItem"] {
+        expected.insert(format!("dynamodb:{action}"), vec![table.clone()]);
+    }
+    expected.insert("dynamodb:Query".into(), vec![table.clone(), by_status]);
+    // An undecided application's erasure, audited in its transaction.
+    expected.get_mut("dynamodb:PutItem").unwrap().push(get_att("AuditTable", "Arn"));
+    expected.insert("secretsmanager:GetSecretValue".into(), vec![reference("IdentifierKeySecret")]);
+    expected.insert("logs:CreateLogStream".into(), vec![log_group.clone()]);
+    expected.insert("logs:PutLogEvents".into(), vec![log_group]);
+    expected.insert("xray:PutTraceSegments".into(), vec![json!("*")]);
+    expected.insert("xray:PutTelemetryRecords".into(), vec![json!("*")]);
+    // An application's files: deleted (DeleteObjects checks s3:DeleteObject
+    // on each key) and listed; never read or written.
+    expected.insert(
+        "s3:DeleteObject".into(),
+        vec![documents_bucket_arn(&template, "/documents/*"), documents_bucket_arn(&template, "/incoming/*")],
+    );
+    expected.insert("s3:ListBucket".into(), vec![documents_bucket_arn(&template, "")]);
+    let mut actions = role_actions(&template, "RetentionRole");
+    for resources in actions.values_mut().chain(expected.values_mut()) {
+        resources.sort_by_key(|r| r.to_string());
+    }
+    assert_eq!(actions, expected, "the retention role's actions and their resources");
+
+    // Listings of those two prefixes only: the applications with files
+    // (documents/ by delimiter) and an application's files.
+    let listing: Vec<Value> = role_statements(&template, "RetentionRole")
+        .into_iter()
+        .filter(|s| as_list(&s["Action"]).contains(&json!("s3:ListBucket")))
+        .collect();
+    assert_eq!(listing.len(), 1);
+    assert_eq!(
+        listing[0]["Condition"],
+        json!({ "StringLike": { "s3:prefix": ["documents/*", "incoming/*"] } })
+    );
+    assert_eq!(
+        resources(&template)["RetentionRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"],
+        json!([{ "Effect": "Allow", "Principal": { "Service": "lambda.amazonaws.com" }, "Action": "sts:AssumeRole" }])
+    );
+}
+
+/// How long an undecided application is kept: a parameter, no limit (0) by
+/// default as the README says, bounded as the code parses it.
+#[test]
+fn undecided_retention_days_is_a_parameter_with_no_limit_by_default() {
+    let template = template();
+    let parameter = &template["Parameters"]["UndecidedRetentionDays"];
+    assert_eq!(parameter["Type"], "Number");
+    assert_eq!(parameter["Default"], 0);
+    assert_eq!(parameter["MinValue"], 0);
+    let max = parameter["MaxValue"].as_u64().unwrap();
+    assert_eq!(max, 3650);
+    assert!(UndecidedRetention::parse("0").is_ok_and(|r| r.days() == 0));
+    assert!(UndecidedRetention::parse(&max.to_string()).is_ok());
+    assert!(UndecidedRetention::parse(&(max + 1).to_string()).is_err());
 }

@@ -1,6 +1,7 @@
 // One application: its reception, every field under the form's own labels,
-// the history (and beside it the notes and the assignee: desk.js), the
-// reviewer's checks, and the decisions its status allows.
+// the history, the mails sent and whether they arrived (mails.js), the notes
+// and the assignee (desk.js), the reviewer's checks, and the decisions its
+// status allows.
 
 import { DECISIONS, ERROR_CODES, STATUSES } from '../../js/fields.js';
 import { reviewRows } from '../../js/field-table.js';
@@ -11,6 +12,7 @@ import * as decisionDialog from './decision.js';
 import * as documents from './documents.js';
 import * as desk from './desk.js';
 import * as erasureDialog from './erasure.js';
+import * as mails from './mails.js';
 import { $, announce, fill, focusOn, h, notice } from './dom.js';
 import {
   actorLabel,
@@ -135,6 +137,13 @@ export function render(detail) {
     fact('ステータス', statusLabel(detail.status), { id: 'detail-status-text' }),
     detail.partnerCode ? fact('取次店コード', detail.partnerCode, { id: 'detail-partner-code', class: 'code' }) : null,
     detail.erasedAt ? fact('個人情報の消去', dateTime(detail.erasedAt)) : null,
+    // What the list's flag (mailProblem) stands for, where the detail begins.
+    application && mails.applicantMailFailed(detail.mails || [])
+      ? fact('メール', '申込者へのメールが届いていません(メール送信履歴を参照)。', {
+          id: 'detail-mail-problem',
+          class: 'facts__alert',
+        })
+      : null,
   );
   const erased = $('detail-erased');
   erased.hidden = Boolean(application);
@@ -144,6 +153,7 @@ export function render(detail) {
   documents.render(detail);
   $('correct-open').hidden = !correction.allowed(detail);
   fill($('detail-history'), historyRows(detail.history));
+  mails.render(detail);
   desk.render(detail);
   $('decide-note').textContent = decideNote(detail);
   fill($('decide-buttons'), decisionButtons(detail));

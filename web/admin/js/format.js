@@ -1,13 +1,15 @@
-// How values read in the console: Japan time, the statuses' and actions'
-// Japanese names (declared once in Rust, generated into fields.js).
+// How values read in the console: Japan time, the statuses', actions' and
+// mails' Japanese names (declared once in Rust, generated into fields.js).
 
 import {
   AUDIT_ACTIONS,
   CONTRACT_TYPES,
   CORRECTION_REASONS,
+  DELIVERY_STATUSES,
   ERASURE_REASONS,
   FIELDS,
   HISTORY_ACTIONS,
+  MAIL_KINDS,
   STATUSES,
 } from '../../js/fields.js';
 
@@ -38,6 +40,8 @@ export const historyLabel = (action) => labelOf(HISTORY_ACTIONS, action);
 export const auditLabel = (action) => labelOf(AUDIT_ACTIONS, action);
 export const erasureReasonLabel = (reason) => labelOf(ERASURE_REASONS, reason);
 export const correctionReasonLabel = (reason) => labelOf(CORRECTION_REASONS, reason);
+export const mailKindLabel = (kind) => labelOf(MAIL_KINDS, kind);
+export const deliveryStatusLabel = (status) => labelOf(DELIVERY_STATUSES, status);
 
 /** A field's label in the form (a key the table does not know reads as itself). */
 export function fieldLabel(key) {

@@ -1,5 +1,6 @@
 // The list: status tabs with their counts, the 担当 filter, one search box,
-// newest first, and さらに表示 by cursor. The CSV download takes the tab's status.
+// newest first, and さらに表示 by cursor; a row whose applicant mail failed is
+// flagged 「メール不達」. The CSV download takes the tab's status.
 
 import { STATUSES } from '../../js/fields.js';
 import * as api from './client.js';
@@ -88,6 +89,15 @@ async function loadCounts(place) {
   renderTabs(place);
 }
 
+/**
+ * The flag of a row whose applicant mail failed (`mailProblem`: bounced,
+ * rejected, suppressed or reported as spam): words, not a colour or an icon,
+ * so a screen reader reads it with the status. The detail says which mail.
+ */
+function mailFlag() {
+  return h('span', { class: 'mail-flag' }, 'メール不達');
+}
+
 function row(item) {
   const place = { view: 'detail', id: item.applicationId };
   return h(
@@ -95,7 +105,14 @@ function row(item) {
     { dataset: { applicationId: item.applicationId } },
     h('td', { class: 'nowrap' }, dateTime(item.receivedAt)),
     h('td', { class: 'nowrap' }, h('a', { class: 'list-link', ...router.linkAttributes(place) }, item.receptionNumber)),
-    h('td', {}, h('span', { class: statusClass(item.status) }, statusLabel(item.status))),
+    // The flag beside the status (in view at 375 px before the table scrolls),
+    // a space between so that they are read as two words.
+    h(
+      'td',
+      {},
+      h('span', { class: statusClass(item.status) }, statusLabel(item.status)),
+      item.mailProblem ? [' ', mailFlag()] : null,
+    ),
     h('td', { class: 'nowrap' }, contractTypeLabel(item.contractType)),
     h('td', {}, item.displayName),
     h('td', { class: 'break' }, item.email),

@@ -15,7 +15,7 @@ use shared::domain::{
 use shared::mail::{MailConfig, MailEvent, Postman, SesMailer, deliver};
 use shared::store::dynamodb::DynamoStore;
 use shared::store::{DecideOutcome, DecisionWrite, EraseOutcome, Erasure, StoredApplication, Submission};
-use shared::store::{MailLedger, Review};
+use shared::store::{Deliveries, MailLedger, Review};
 
 async fn deps(store: &DynamoStore, mailer: SesMailer, config: MailConfig) -> Deps {
     Deps { store: Box::new(store.clone()), mailer: Box::new(mailer), config, key: key() }
@@ -144,6 +144,23 @@ async fn every_row_of_the_mail_table_goes_out_once_through_the_stream() {
     assert!(!notice.contains(&c) && !notice.contains("山田") && !notice.contains("06-6292-8811"), "{notice}");
     assert_eq!(sent.len(), 5);
     assert_eq!(marked(&store, MailEvent::Confirmed(received.receipt.application_id)).await, [true, true]);
+    // Each mail about the verified application has its record, under SES's
+    // message id (its delivery events name it); the links have none.
+    let records = store.mails_of(received.receipt.application_id).await.unwrap();
+    let mut recorded: Vec<(String, String)> =
+        records.iter().map(|r| (r.mail_id.to_string(), r.message_id.clone())).collect();
+    recorded.sort();
+    let ack_subject = acknowledgement_subject(&received);
+    let ack = to_c.iter().find(|s| subject_of(s) == ack_subject).unwrap().id.clone();
+    let reminder = to_c.iter().find(|s| subject_of(s) != ack_subject).unwrap().id.clone();
+    let mut expected = vec![
+        ("acknowledgement".to_owned(), ack),
+        (format!("notice-{}-already-received", again.notice_id), reminder),
+        ("operator-notice".to_owned(), to_operator[0].id.clone()),
+    ];
+    expected.sort();
+    assert_eq!(recorded, expected);
+    assert!(store.mails_of(new.receipt.application_id).await.unwrap().is_empty(), "a link is not tracked");
     assert_eq!(marked(&store, MailEvent::AlreadyReceived(again.notice_id)).await, [true]);
 
     // Streams deliver at least once: the same batch again, and then the whole

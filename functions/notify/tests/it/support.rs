@@ -127,6 +127,8 @@ pub async fn stream_event(store: &DynamoStore) -> Event {
 /// A message SES accepted, as moto recorded it.
 #[derive(Debug, Clone)]
 pub struct Sent {
+    /// SES's message id, as `SendEmail` answered it.
+    pub id: String,
     pub source: String,
     pub destinations: Vec<String>,
     pub raw: String,
@@ -163,6 +165,7 @@ pub async fn sent_from(source: &str) -> Vec<Sent> {
             destinations.sort();
             destinations.dedup();
             Sent {
+                id: message["id"].as_str().expect("a message id").to_owned(),
                 source: source.to_owned(),
                 destinations,
                 raw: message["raw_data"].as_str().unwrap().to_owned(),

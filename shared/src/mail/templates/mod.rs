@@ -120,6 +120,7 @@ pub fn render(
         subject,
         text: letter.text(),
         html: letter.html(),
+        tracking: None,
     })
 }
 

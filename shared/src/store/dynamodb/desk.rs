@@ -7,8 +7,8 @@
 //! expired); neither reads nor writes the version.
 
 use super::review::{item_of, raced, transact_put, transact_update};
-use super::{ATTEMPTS, DynamoStore, Sent, cancelled_by, is_expired, n, pause, s, sdk_unavailable, string};
-use crate::domain::{ApplicationId, Note, Timestamp};
+use super::{ATTEMPTS, DynamoStore, Sent, cancelled_by, n, pause, s, string};
+use crate::domain::{ApplicationId, Note};
 use crate::store::desk::{AssignOutcome, Assignment, NoteOutcome, NoteWrite};
 use crate::store::layout::{self, Value, attr};
 use crate::store::{Desk, Unavailable, plan};
@@ -101,38 +101,15 @@ impl DynamoStore {
     }
 
     /// The application's note items: one Query of its `NOTE#` prefix (the
-    /// notes only, newest first), strongly consistent.
+    /// notes only), newest first.
     async fn notes_query(&self, application_id: ApplicationId) -> Result<Vec<Note>, Unavailable> {
-        let now = Timestamp::now().epoch();
-        let mut notes = Vec::new();
-        let mut start = None;
-        loop {
-            let output = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
-                .expression_attribute_names("#pk", layout::PARTITION_KEY)
-                .expression_attribute_names("#sk", layout::SORT_KEY)
-                .expression_attribute_values(":pk", s(&layout::application_pk(application_id)))
-                .expression_attribute_values(":prefix", s(layout::NOTE_SORT_PREFIX))
-                .scan_index_forward(false)
-                .consistent_read(true)
-                .set_exclusive_start_key(start)
-                .send()
-                .await
-                .map_err(sdk_unavailable)?;
-            for item in output.items().iter().filter(|item| !is_expired(item, now)) {
-                notes.push(
-                    layout::note_from(|name| string(item, name).map(Into::into))
-                        .map_err(|e| Unavailable(format!("unreadable note: {e}")))?,
-                );
-            }
-            start = output.last_evaluated_key;
-            if start.is_none() {
-                return Ok(crate::store::desk::newest_first(notes, application_id));
-            }
-        }
+        let items = self.prefixed_items(application_id, layout::NOTE_SORT_PREFIX).await?;
+        let notes = items
+            .iter()
+            .map(|item| layout::note_from(|name| string(item, name).map(Into::into)))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| Unavailable(format!("unreadable note: {e}")))?;
+        Ok(crate::store::desk::newest_first(notes, application_id))
     }
 
     /// The note ids among an application's items (an erasure's read).

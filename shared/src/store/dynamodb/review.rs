@@ -38,7 +38,7 @@ const MAX_HISTORY: usize = 90;
 /// An erasure's removals (messages, notices) per transaction. DynamoDB takes
 /// 100 items, but a transaction's time grows with them, and the client gives
 /// an attempt 1.5 s (`aws::load_sdk_config`).
-const REMOVALS_PER_TRANSACTION: usize = 25;
+pub(super) const REMOVALS_PER_TRANSACTION: usize = 25;
 
 pub(super) fn item_of(pk: &str, sk: &str, attributes: Vec<(&str, Value)>) -> Item {
     let mut item = keys(pk, sk);
@@ -125,6 +125,39 @@ impl DynamoStore {
         }
     }
 
+    /// The application's live items whose `sk` begins with `prefix` (its
+    /// notes, its mail records): one Query of that range, strongly consistent.
+    pub(super) async fn prefixed_items(
+        &self,
+        application_id: ApplicationId,
+        prefix: &str,
+    ) -> Result<Vec<Item>, Unavailable> {
+        let now = Timestamp::now().epoch();
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let output = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("#pk = :pk AND begins_with(#sk, :prefix)")
+                .expression_attribute_names("#pk", layout::PARTITION_KEY)
+                .expression_attribute_names("#sk", layout::SORT_KEY)
+                .expression_attribute_values(":pk", s(&layout::application_pk(application_id)))
+                .expression_attribute_values(":prefix", s(prefix))
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(sdk_unavailable)?;
+            items.extend(output.items.unwrap_or_default().into_iter().filter(|item| !is_expired(item, now)));
+            start = output.last_evaluated_key;
+            if start.is_none() {
+                return Ok(items);
+            }
+        }
+    }
+
     /// The history items' `sk`s (live ones), oldest first.
     fn history_keys(items: &[Item], now: i64) -> Vec<String> {
         items
@@ -203,8 +236,9 @@ impl DynamoStore {
             let kept = self.application_items(id).await?;
             let mut history = Self::history_keys(&kept, now);
             history.retain(|sk| *sk < own);
-            // And the notes, which go with it too.
+            // And the notes and the mail records, which go with it too.
             history.extend(Self::note_ids_in(&kept).into_iter().map(layout::note_sk));
+            history.extend(Self::mail_ids_in(&kept).iter().map(layout::mail_sk));
             if history.len() > MAX_HISTORY {
                 return Err(Unavailable("too many history entries for one transaction".into()));
             }
@@ -821,10 +855,15 @@ impl DynamoStore {
         Ok(counts)
     }
 
-    /// The due items whose time has passed at `now`, by status: applications
-    /// still in their counter but no longer live. Only their keys are read.
-    pub(crate) async fn due_by(&self, now: Timestamp) -> Result<(StatusCounts, u64), Unavailable> {
-        let mut due = StatusCounts::default();
+    /// The `sk`s of the due items whose time has passed at `now`, oldest
+    /// first (at most about `limit`: whole pages), and the items read. Only
+    /// their keys are read: the key says it all.
+    pub(super) async fn past_due_keys(
+        &self,
+        now: Timestamp,
+        limit: usize,
+    ) -> Result<(Vec<String>, u64), Unavailable> {
+        let mut keys = Vec::new();
         let mut read = 0;
         let mut start = None;
         loop {
@@ -844,18 +883,23 @@ impl DynamoStore {
                 .await
                 .map_err(sdk_unavailable)?;
             read += u64::try_from(output.scanned_count()).unwrap_or(0);
-            for item in output.items() {
-                if let Some(status) =
-                    string(item, layout::SORT_KEY).as_deref().and_then(layout::due_status_of)
-                {
-                    due.add(status, 1);
-                }
-            }
+            keys.extend(output.items().iter().filter_map(|item| string(item, layout::SORT_KEY)));
             start = output.last_evaluated_key;
-            if start.is_none() {
-                return Ok((due, read));
+            if start.is_none() || keys.len() >= limit {
+                return Ok((keys, read));
             }
         }
+    }
+
+    /// The due items whose time has passed at `now`, by status: applications
+    /// still in their counter but no longer live.
+    pub(crate) async fn due_by(&self, now: Timestamp) -> Result<(StatusCounts, u64), Unavailable> {
+        let (keys, read) = self.past_due_keys(now, usize::MAX).await?;
+        let mut due = StatusCounts::default();
+        for status in keys.iter().filter_map(|sk| layout::due_status_of(sk)) {
+            due.add(status, 1);
+        }
+        Ok((due, read))
     }
 
     /// Every status's count and the items read for it: the counted statuses'
@@ -1083,7 +1127,8 @@ impl DynamoStore {
             Self::history_keys(&items, now).iter().filter_map(|sk| layout::history_version_of(sk)).collect();
         let documents = Self::documents_in(&items)?.into_iter().map(|d| d.document_id).collect();
         let notes = Self::note_ids_in(&items);
-        let read = plan::ErasureRead { application, tombstone, history, notices, documents, notes };
+        let mails = Self::mail_ids_in(&items);
+        let read = plan::ErasureRead { application, tombstone, history, notices, documents, notes, mails };
         let plan = match plan::erase(erasure, read) {
             Ok(plan) => plan,
             Err(outcome) => return Ok(Some(outcome)),
@@ -1099,6 +1144,7 @@ impl DynamoStore {
             .map(|notice| self.delete(&layout::notice_pk(*notice), layout::NOTICE_SORT_KEY))
             .chain(plan.documents.iter().map(|document| self.delete(&pk, &layout::document_sk(*document))))
             .chain(plan.notes.iter().map(|note| self.delete(&pk, &layout::note_sk(*note))))
+            .chain(plan.mails.iter().map(|mail| self.delete(&pk, &layout::mail_sk(mail))))
             .chain(plan.clear_messages.iter().map(|version| {
                 let sk = layout::history_sk(*version);
                 transact_update(self.history_update(&pk, &sk, "REMOVE #message", None))

@@ -294,11 +294,13 @@ pub(super) fn purge_in(connection: &mut Connection, now: i64) -> rusqlite::Resul
         r#"DELETE FROM documents WHERE "applicationId" NOT IN (SELECT "applicationId" FROM applications)"#,
         [],
     )?;
-    // And the notes on it.
-    purged += tx.execute(
+    // And the notes and the mail records on it.
+    for orphans in [
         r#"DELETE FROM notes WHERE "applicationId" NOT IN (SELECT "applicationId" FROM applications)"#,
-        [],
-    )?;
+        r#"DELETE FROM mails WHERE "applicationId" NOT IN (SELECT "applicationId" FROM applications)"#,
+    ] {
+        purged += tx.execute(orphans, [])?;
+    }
     tx.commit()?;
     Ok(purged)
 }

@@ -5,9 +5,11 @@
 //! several processes sharing the file, behave like the DynamoDB transaction.
 //! Columns are named after the DynamoDB attributes ([`layout`]).
 
+mod deliveries;
 mod desk;
 mod documents;
 mod intake;
+mod retention;
 mod review;
 mod schema;
 
@@ -345,13 +347,28 @@ impl MailLedger for SqliteStore {
         self.with_connection(move |connection| intake::mail_sent_in(connection, subject, kind)).await
     }
 
-    async fn mark_mail_sent(&self, subject: MailSubject, kind: MailKind) -> Result<bool, Unavailable> {
+    async fn mark_mail_sent(
+        &self,
+        subject: MailSubject,
+        kind: MailKind,
+        sent: Option<&super::SentMail>,
+    ) -> Result<bool, Unavailable> {
         if !subject.carries(kind) {
             return Ok(false);
         }
         let now = now().to_string();
-        self.with_connection(move |connection| intake::mark_mail_sent_in(connection, subject, kind, &now))
-            .await
+        let sent = sent.cloned();
+        self.with_connection(move |connection| {
+            // The marker and the record together: a mail marked sent has its record.
+            let tx = connection.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let marked = intake::mark_mail_sent_in(&tx, subject, kind, &now)?;
+            if marked && let Some(sent) = &sent {
+                deliveries::insert_mail(&tx, sent)?;
+            }
+            tx.commit()?;
+            Ok(marked)
+        })
+        .await
     }
 
     async fn get(&self, application_id: ApplicationId) -> Result<Option<StoredApplication>, Unavailable> {

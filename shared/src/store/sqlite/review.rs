@@ -399,6 +399,7 @@ pub(super) fn erase_in(connection: &mut Connection, erasure: &Erasure) -> rusqli
         notices: notices_of(&tx, &id)?,
         documents: super::documents::documents_in(&tx, &id)?.into_iter().map(|d| d.document_id).collect(),
         notes: super::desk::notes_in(&tx, &id)?.into_iter().map(|n| n.note_id).collect(),
+        mails: super::deliveries::mails_in(&tx, &id)?.into_iter().map(|m| m.mail_id).collect(),
         application,
     };
     let plan = match plan::erase(erasure, read) {
@@ -417,6 +418,12 @@ pub(super) fn erase_in(connection: &mut Connection, erasure: &Erasure) -> rusqli
     }
     for note in &plan.notes {
         tx.execute(r#"DELETE FROM notes WHERE "noteId" = ?1"#, [note.to_string()])?;
+    }
+    for mail in &plan.mails {
+        tx.execute(
+            r#"DELETE FROM mails WHERE "applicationId" = ?1 AND "mailId" = ?2"#,
+            [&id, mail.as_str()],
+        )?;
     }
     // Its links name an application that is gone; they go with it.
     tx.execute(r#"DELETE FROM document_requests WHERE "applicationId" = ?1"#, [&id])?;

@@ -125,6 +125,8 @@ pub(super) fn tables() -> Vec<Table> {
         // columns may leave them empty.
         Column::nullable(attr::LISTED_INVOICE_NUMBER, "TEXT"),
         Column::nullable(attr::LISTED_CORPORATE_NAME, "TEXT"),
+        // Added with the mails' delivery status: set by a delivery event alone.
+        Column::nullable(attr::MAIL_PROBLEM, "INTEGER"),
     ];
     // Every kept field is nullable (blank optional fields are absent), so a new
     // optional field reaches an older file as an added column.
@@ -254,6 +256,23 @@ pub(super) fn tables() -> Vec<Table> {
                 Column::original(attr::TEXT, "TEXT", "NOT NULL"),
             ],
             constraints: &[],
+        },
+        Table {
+            // Mail records: one per mail sent about a verified application,
+            // deleted with it (erasure, `purge_in`).
+            name: "mails",
+            columns: vec![
+                Column::original(attr::APPLICATION_ID, "TEXT", "NOT NULL"),
+                Column::original(attr::MAIL_ID, "TEXT", "NOT NULL"),
+                Column::original(attr::MAIL_KIND, "TEXT", "NOT NULL"),
+                Column::original(attr::SENT_AT, "TEXT", "NOT NULL"),
+                Column::original(attr::MESSAGE_ID, "TEXT", "NOT NULL"),
+                Column::original(attr::DELIVERY, "TEXT", "NOT NULL"),
+                Column::original(attr::DELIVERY_RANK, "INTEGER", "NOT NULL"),
+                Column::nullable(attr::DELIVERY_REASON, "TEXT"),
+                Column::nullable(attr::DELIVERY_AT, "TEXT"),
+            ],
+            constraints: &[r#"PRIMARY KEY ("applicationId", "mailId")"#],
         },
         Table {
             name: "partner_codes",
