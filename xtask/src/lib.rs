@@ -9,6 +9,7 @@ pub mod provision;
 pub mod proxy;
 pub mod reads;
 pub mod recount;
+pub mod relist;
 pub mod replay;
 pub mod review_bench;
 pub mod smoke;

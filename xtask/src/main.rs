@@ -1,7 +1,7 @@
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
-use xtask::{coldstart, load, postal, provision, proxy, reads, recount, replay, review_bench, smoke};
+use xtask::{coldstart, load, postal, provision, proxy, reads, recount, relist, replay, review_bench, smoke};
 
 #[derive(Parser)]
 #[command(about = "Developer tools of the partner registration workspace")]
@@ -53,6 +53,8 @@ enum Command {
     BenchReads(reads::Args),
     /// Recounts every status from the table and repairs the counters the tab counts read.
     Recount(recount::Args),
+    /// Gives the verified applications of a table from before the sparse indexes their keys.
+    Relist(relist::Args),
     /// Writes web/js/fields.js from the field table and web/js/routes.js from
     /// shared/src/routes.rs (a test keeps them equal).
     WebFields,
@@ -78,6 +80,7 @@ fn main() -> Result<()> {
         Command::BenchReads(args) => reads::run(args),
         Command::ReplayErasures(args) => replay::run(args),
         Command::Recount(args) => recount::run(args),
+        Command::Relist(args) => relist::run(args),
         Command::WebFields => {
             let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
             for (module, text) in [

@@ -20,6 +20,12 @@
 //!
 //! Writes are not counted (a decision's transaction is the same at any size).
 //!
+//! A second table gives the mean bytes of one verified application as a
+//! whole item, as its `nameSearch` entry, as that entry would be with the
+//! list's columns too, and as its `byCorporateName` entry (read from
+//! `byReceived`, not metered): the figures docs/storage.md weighs the name
+//! search's index by.
+//!
 //! ```text
 //! AWS_ENDPOINT_URL=http://127.0.0.1:5000 cargo run --release -p xtask -- \
 //!     bench-reads --table bench-reads --count 1000
@@ -470,7 +476,116 @@ async fn bench(args: Args) -> Result<()> {
             view.name, read.requests, read.items, read.bytes, read.read_units
         );
     }
+    let sizes = entry_sizes(&direct).await?;
+    println!();
+    println!("| bytes per verified application ({} applications) | mean |", sizes.count);
+    println!("|---|---:|");
+    for (name, total, count) in [
+        ("the whole item (`byReceived`, ALL: a name search before `nameSearch`)", sizes.whole, sizes.count),
+        ("a `nameSearch` entry (what a name search reads now)", sizes.search, sizes.count),
+        ("a `nameSearch` entry if it also held the list's columns", sizes.search_with_columns, sizes.count),
+        ("a `byCorporateName` entry (of the corporations)", sizes.related, sizes.corporations),
+    ] {
+        println!("| {name} | {:.0} |", total as f64 / count.max(1) as f64);
+    }
     Ok(())
+}
+
+/// The summed sizes of every verified application as each index would hold it.
+#[derive(Debug, Default)]
+struct EntrySizes {
+    count: u64,
+    whole: u64,
+    search: u64,
+    search_with_columns: u64,
+    related: u64,
+    corporations: u64,
+}
+
+/// Every verified application, read whole from `byReceived` (not metered),
+/// sized as a whole item, as its `nameSearch` entry, as that entry with the
+/// list's columns too (the alternative docs/storage.md weighs) and as its
+/// `byCorporateName` entry: the per-application figures of the name search.
+async fn entry_sizes(store: &DynamoStore) -> Result<EntrySizes> {
+    use shared::domain::Field;
+    use shared::store::layout::{self, attr};
+    let table_keys = [layout::PARTITION_KEY, layout::SORT_KEY];
+    let search: Vec<&str> = table_keys
+        .iter()
+        .chain(&[layout::SEARCH_INDEX_PARTITION_KEY, layout::SEARCH_INDEX_SORT_KEY])
+        .chain(&layout::SEARCH_PROJECTION)
+        .copied()
+        .collect();
+    // What the list's row shows beside what the entry has (`admin::views::ListItem`).
+    let columns = [
+        attr::RECEPTION_NUMBER,
+        attr::VERSION,
+        Field::ContractType.key(),
+        Field::Email.key(),
+        Field::CorporateName.key(),
+        Field::LastName.key(),
+        Field::FirstName.key(),
+    ];
+    let related: Vec<&str> = table_keys
+        .iter()
+        .chain(&[layout::CORPORATE_NAME_INDEX_PARTITION_KEY, layout::CORPORATE_NAME_INDEX_SORT_KEY])
+        .chain(&layout::RELATED_PROJECTION)
+        .copied()
+        .collect();
+    let mut sizes = EntrySizes::default();
+    let mut start = None;
+    loop {
+        let output = store
+            .client()
+            .query()
+            .table_name(store.table())
+            .index_name(layout::RECEIVED_INDEX)
+            .key_condition_expression("#l = :l")
+            .expression_attribute_names("#l", layout::RECEIVED_INDEX_PARTITION_KEY)
+            .expression_attribute_values(
+                ":l",
+                aws_sdk_dynamodb::types::AttributeValue::S(layout::LISTED.into()),
+            )
+            .set_exclusive_start_key(start)
+            .send()
+            .await?;
+        for item in output.items() {
+            let json = |names: Option<&[&str]>| {
+                let kept =
+                    item.iter().filter(|(name, _)| names.is_none_or(|names| names.contains(&name.as_str())));
+                Value::Object(kept.map(|(name, value)| (name.clone(), to_json(value))).collect())
+            };
+            sizes.count += 1;
+            sizes.whole += item_size(&json(None));
+            sizes.search += item_size(&json(Some(&search)));
+            let with_columns: Vec<&str> = search.iter().chain(&columns).copied().collect();
+            sizes.search_with_columns += item_size(&json(Some(&with_columns)));
+            if item.contains_key(layout::CORPORATE_NAME_INDEX_PARTITION_KEY) {
+                sizes.corporations += 1;
+                sizes.related += item_size(&json(Some(&related)));
+            }
+        }
+        start = output.last_evaluated_key;
+        if start.is_none() {
+            return Ok(sizes);
+        }
+    }
+}
+
+/// An SDK attribute value as DynamoDB's JSON has it (what [`item_size`] reads).
+fn to_json(value: &aws_sdk_dynamodb::types::AttributeValue) -> Value {
+    use aws_sdk_dynamodb::types::AttributeValue as A;
+    match value {
+        A::S(text) => json!({ "S": text }),
+        A::N(digits) => json!({ "N": digits }),
+        A::Bool(flag) => json!({ "BOOL": flag }),
+        A::Null(_) => json!({ "NULL": true }),
+        A::Ss(texts) => json!({ "SS": texts }),
+        A::Ns(numbers) => json!({ "NS": numbers }),
+        A::L(values) => json!({ "L": values.iter().map(to_json).collect::<Vec<_>>() }),
+        A::M(map) => json!({ "M": map.iter().map(|(k, v)| (k.clone(), to_json(v))).collect::<Map<_, _>>() }),
+        _ => json!({ "NULL": true }),
+    }
 }
 
 #[cfg(test)]
@@ -487,6 +602,17 @@ mod tests {
         assert_eq!(item_size(&json!({ "b": { "BOOL": true } })), 1 + 1);
         // A map: 3 bytes, and per element 1 + its name and value.
         assert_eq!(item_size(&json!({ "m": { "M": { "a": { "S": "xy" } } } })), 1 + 3 + 1 + 1 + 2);
+    }
+
+    #[test]
+    fn sdk_values_are_sized_as_their_json() {
+        use aws_sdk_dynamodb::types::AttributeValue as A;
+        let item = Map::from_iter([
+            ("pk".to_owned(), to_json(&A::S("APP#1".into()))),
+            ("n".to_owned(), to_json(&A::N("12345".into()))),
+            ("ss".to_owned(), to_json(&A::Ss(vec!["ab".into(), "c".into()]))),
+        ]);
+        assert_eq!(item_size(&Value::Object(item)), (2 + 5) + (1 + 4) + (2 + 3));
     }
 
     #[test]

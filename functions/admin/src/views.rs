@@ -5,7 +5,7 @@ use shared::domain::{
     Actor, Application, ApplicationId, ContractType, Contractor, Field, HistoryAction, HistoryEntry,
     PartnerCode, ReceptionNumber, Status, Timestamp, Version,
 };
-use shared::store::{Record, Related, StatusCounts, StoredApplication};
+use shared::store::{Record, Related, RelatedApplication, StatusCounts, StoredApplication};
 
 /// One row of the list.
 #[derive(Serialize)]
@@ -25,12 +25,9 @@ pub struct ListItem<'a> {
     mail_problem: bool,
 }
 
-/// The corporate name for a corporation, else 姓 名.
+/// The corporate name for a corporation, else 姓 名 ([`Application::display_name`]).
 pub fn display_name(application: &Application) -> String {
-    match application.contractor() {
-        Contractor::Corporation { name, .. } => name.to_string(),
-        Contractor::SoleProprietor => format!("{} {}", application.last_name, application.first_name),
-    }
+    application.display_name()
 }
 
 impl<'a> From<&'a StoredApplication> for ListItem<'a> {
@@ -183,7 +180,7 @@ struct RelatedItem {
 }
 
 /// The checks of `stored`, with what the store's check found (`related`).
-pub fn checks(stored: &StoredApplication, query: &Related, related: &[StoredApplication]) -> Checks {
+pub fn checks(stored: &StoredApplication, query: &Related, related: &[RelatedApplication]) -> Checks {
     let application = &stored.application;
     Checks {
         invoice_number: application.invoice_number.as_ref().map(|number| InvoiceCheck {
@@ -193,12 +190,12 @@ pub fn checks(stored: &StoredApplication, query: &Related, related: &[StoredAppl
         related: related
             .iter()
             .map(|other| RelatedItem {
-                application_id: other.receipt.application_id,
-                reception_number: other.receipt.reception_number,
-                received_at: other.receipt.received_at,
+                application_id: other.application_id,
+                reception_number: other.reception_number,
+                received_at: other.received_at,
                 status: other.status,
-                display_name: display_name(&other.application),
-                shared: query.shared(&other.application).into_iter().map(Field::key).collect(),
+                display_name: other.display_name.clone(),
+                shared: query.shared(other).into_iter().map(Field::key).collect(),
             })
             .collect(),
     }

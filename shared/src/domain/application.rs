@@ -172,6 +172,26 @@ impl Application {
             _ => Contractor::SoleProprietor,
         }
     }
+
+    /// The name the list and the reviewer's check show ([`display_name`]).
+    pub fn display_name(&self) -> String {
+        display_name(
+            self.corporate_name.as_ref().map(Name::as_str),
+            self.last_name.as_str(),
+            self.first_name.as_str(),
+        )
+    }
+}
+
+/// The corporate name for a corporation, else 姓 名. Only a corporation has
+/// a corporate name (a sole proprietor's is dropped when parsed), so its
+/// presence decides: the rule also serves where only these three are read
+/// (DynamoDB's related indexes project them, not the contract type).
+pub fn display_name(corporate_name: Option<&str>, last_name: &str, first_name: &str) -> String {
+    match corporate_name {
+        Some(name) => name.to_owned(),
+        None => format!("{last_name} {first_name}"),
+    }
 }
 
 /// One field parsed on its own, its issue dropped (it was reported already).

@@ -31,7 +31,7 @@ mod table;
 mod text;
 mod value;
 
-pub use application::{Contractor, Invalid, Validated};
+pub use application::{Contractor, Invalid, Validated, display_name};
 pub use audit::{AuditAction, AuditEntry, ExportRecord};
 pub use choice::{Consent, ContractType};
 pub use correction::{Changes, ChangesError, CorrectionReason, changed_fields, is_correctable};

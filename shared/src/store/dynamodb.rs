@@ -893,7 +893,7 @@ fn string_attribute(name: &str) -> AttributeDefinition {
         .expect("complete")
 }
 
-/// Creates a table with the layout's keys, status index, TTL and stream, as the
+/// Creates a table with the layout's keys, indexes, TTL and stream, as the
 /// SAM template does: for tests and local runs against moto.
 pub async fn create_table(client: &Client, table: &str) -> Result<(), Unavailable> {
     let index = |name: &str, partition: &str, sort: &str| {
@@ -902,6 +902,20 @@ pub async fn create_table(client: &Client, table: &str) -> Result<(), Unavailabl
             .key_schema(key(partition, KeyType::Hash))
             .key_schema(key(sort, KeyType::Range))
             .projection(Projection::builder().projection_type(ProjectionType::All).build())
+            .build()
+            .expect("complete")
+    };
+    // An index that projects only `attributes` beside the keys.
+    let compact = |name: &str, partition: &str, sort: &str, attributes: &[&str]| {
+        let projection = Projection::builder()
+            .projection_type(ProjectionType::Include)
+            .set_non_key_attributes(Some(attributes.iter().map(|a| (*a).to_owned()).collect()))
+            .build();
+        GlobalSecondaryIndex::builder()
+            .index_name(name)
+            .key_schema(key(partition, KeyType::Hash))
+            .key_schema(key(sort, KeyType::Range))
+            .projection(projection)
             .build()
             .expect("complete")
     };
@@ -917,6 +931,8 @@ pub async fn create_table(client: &Client, table: &str) -> Result<(), Unavailabl
         .attribute_definitions(string_attribute(layout::STATUS_INDEX_SORT_KEY))
         .attribute_definitions(string_attribute(layout::RECEIVED_INDEX_PARTITION_KEY))
         .attribute_definitions(string_attribute(layout::PHONE_INDEX_PARTITION_KEY))
+        .attribute_definitions(string_attribute(layout::INVOICE_INDEX_PARTITION_KEY))
+        .attribute_definitions(string_attribute(layout::CORPORATE_NAME_INDEX_PARTITION_KEY))
         .global_secondary_indexes(index(
             layout::STATUS_INDEX,
             layout::STATUS_INDEX_PARTITION_KEY,
@@ -931,6 +947,24 @@ pub async fn create_table(client: &Client, table: &str) -> Result<(), Unavailabl
             layout::PHONE_INDEX,
             layout::PHONE_INDEX_PARTITION_KEY,
             layout::PHONE_INDEX_SORT_KEY,
+        ))
+        .global_secondary_indexes(compact(
+            layout::INVOICE_INDEX,
+            layout::INVOICE_INDEX_PARTITION_KEY,
+            layout::INVOICE_INDEX_SORT_KEY,
+            &layout::RELATED_PROJECTION,
+        ))
+        .global_secondary_indexes(compact(
+            layout::CORPORATE_NAME_INDEX,
+            layout::CORPORATE_NAME_INDEX_PARTITION_KEY,
+            layout::CORPORATE_NAME_INDEX_SORT_KEY,
+            &layout::RELATED_PROJECTION,
+        ))
+        .global_secondary_indexes(compact(
+            layout::SEARCH_INDEX,
+            layout::SEARCH_INDEX_PARTITION_KEY,
+            layout::SEARCH_INDEX_SORT_KEY,
+            &layout::SEARCH_PROJECTION,
         ))
         .stream_specification(
             StreamSpecification::builder()

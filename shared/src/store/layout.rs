@@ -8,11 +8,11 @@
 //! are written as DynamoDB numbers (`N`), whose wire form is a digit string.
 
 use super::plan::{IdempotencyRecord, MailRecord};
-use super::{ErasedApplication, StoredApplication};
+use super::{ErasedApplication, RelatedApplication, StoredApplication};
 use crate::domain::{
     Actor, Application, ApplicationId, AuditAction, AuditEntry, AuditId, Entry, ExportRecord, Field,
-    HistoryAction, HistoryEntry, HistoryReason, Kind, NoticeId, OperatorMessage, PartnerCode, Receipt,
-    ReceptionNumber, RequestHash, Status, Timestamp, Version,
+    HistoryAction, HistoryEntry, HistoryReason, InvoiceNumber, Kind, NoticeId, OperatorMessage, PartnerCode,
+    Phone, Receipt, ReceptionNumber, RequestHash, Status, Timestamp, Version,
 };
 use crate::domain::{Document, DocumentId, DocumentRequest, DocumentType, FileName, MailKind, MailSubject};
 use crate::keyed::{EmailKey, TokenHash};
@@ -54,6 +54,62 @@ pub const PHONE_INDEX: &str = "byPhone";
 pub const PHONE_INDEX_PARTITION_KEY: &str = Field::Phone.key();
 /// Sort key (S) of [`PHONE_INDEX`].
 pub const PHONE_INDEX_SORT_KEY: &str = attr::RECEIVED_AT;
+
+/// The GSI with which the reviewer's check finds the applications of one
+/// invoice number (T-number), newest first. Sparse: only verified
+/// application items with a T-number carry its key
+/// ([`attr::LISTED_INVOICE_NUMBER`], [`listed_attributes`]), and it projects
+/// only what the check shows and compares ([`RELATED_PROJECTION`]).
+pub const INVOICE_INDEX: &str = "byInvoiceNumber";
+/// Partition key (S) of [`INVOICE_INDEX`]: the T-number, on verified applications only.
+pub const INVOICE_INDEX_PARTITION_KEY: &str = attr::LISTED_INVOICE_NUMBER;
+/// Sort key (S) of [`INVOICE_INDEX`].
+pub const INVOICE_INDEX_SORT_KEY: &str = attr::RECEIVED_AT;
+
+/// The GSI with which the reviewer's check finds the applications of one
+/// corporate name, whatever its spacing, newest first. Sparse as
+/// [`INVOICE_INDEX`], keyed by [`attr::LISTED_CORPORATE_NAME`], projecting
+/// [`RELATED_PROJECTION`].
+pub const CORPORATE_NAME_INDEX: &str = "byCorporateName";
+/// Partition key (S) of [`CORPORATE_NAME_INDEX`]: the corporate name without
+/// spaces ([`crate::store::review::corporate_name_key`]), on verified applications only.
+pub const CORPORATE_NAME_INDEX_PARTITION_KEY: &str = attr::LISTED_CORPORATE_NAME;
+/// Sort key (S) of [`CORPORATE_NAME_INDEX`].
+pub const CORPORATE_NAME_INDEX_SORT_KEY: &str = attr::RECEIVED_AT;
+
+/// What the related indexes project beside their keys and the table's:
+/// what the check shows (id, reception number, status, the display name's
+/// parts), what it compares (phone, T-number, corporate name) and whether the
+/// application is still live (`expiresAt`, a rejected one's retention).
+/// [`related_application_from`] reads exactly these.
+pub const RELATED_PROJECTION: [&str; 9] = [
+    attr::APPLICATION_ID,
+    attr::RECEPTION_NUMBER,
+    attr::STATUS,
+    attr::EXPIRES_AT,
+    Field::Phone.key(),
+    Field::InvoiceNumber.key(),
+    Field::CorporateName.key(),
+    Field::LastName.key(),
+    Field::FirstName.key(),
+];
+
+/// The GSI that a name search scans: every verified application's search
+/// text and what the list's filters and order need, a few hundred bytes
+/// each, where `byReceived` holds the whole item. Its partition key is the
+/// table's own (`pk`: one application each, so a parallel Scan's segments
+/// share the entries out evenly); its sort key, [`attr::LISTING`], makes it
+/// sparse (verified applications only).
+pub const SEARCH_INDEX: &str = "nameSearch";
+/// Partition key (S) of [`SEARCH_INDEX`].
+pub const SEARCH_INDEX_PARTITION_KEY: &str = PARTITION_KEY;
+/// Sort key (S) of [`SEARCH_INDEX`].
+pub const SEARCH_INDEX_SORT_KEY: &str = attr::LISTING;
+/// What [`SEARCH_INDEX`] projects beside its keys: the text searched, and
+/// what [`crate::store::ListQuery::admits`] asks (time, status, assignee) and
+/// liveness. The page's applications are then read whole, a page at a time.
+pub const SEARCH_PROJECTION: [&str; 5] =
+    [attr::SEARCH_TEXT, attr::RECEIVED_AT, attr::STATUS, attr::ASSIGNEE, attr::EXPIRES_AT];
 
 /// Attribute DynamoDB's TTL reads (N, epoch seconds). Unverified applications,
 /// the reservations they hold, tokens, notices, idempotency records and
@@ -192,6 +248,10 @@ pub mod attr {
     /// Application item: the names and readings without spaces, one per line,
     /// which a search matches by substring ([`super::search_text`]).
     pub const SEARCH_TEXT: &str = "searchText";
+    /// Verified application items: the T-number and the corporate name
+    /// without spaces, the keys of the related indexes ([`super::listed_attributes`]).
+    pub const LISTED_INVOICE_NUMBER: &str = "listedInvoiceNumber";
+    pub const LISTED_CORPORATE_NAME: &str = "listedCorporateName";
     /// Application item (approved) and partner-code item: the 取次店コード.
     pub const PARTNER_CODE: &str = "partnerCode";
     /// History item: when, who, what, from which status to which, and the
@@ -307,6 +367,12 @@ pub fn subject_keys(subject: MailSubject) -> (String, Cow<'static, str>) {
 /// reservations, tokens and idempotency items, which the notification ignores).
 pub fn is_application_item(pk: &str) -> bool {
     pk.starts_with(APPLICATION_PREFIX)
+}
+
+/// The application id of an application item's `pk` (an index entry's
+/// table key: the search index projects no `applicationId`).
+pub fn application_id_of(pk: &str) -> Option<ApplicationId> {
+    pk.strip_prefix(APPLICATION_PREFIX).and_then(ApplicationId::parse)
 }
 
 /// True for the `sk` of a history item (which shares its application's `pk`).
@@ -606,9 +672,7 @@ pub fn application_attributes(stored: &StoredApplication) -> Vec<(&'static str, 
     if stored.mail_problem {
         attributes.push((attr::MAIL_PROBLEM, Value::Number(MAIL_PROBLEM.to_owned())));
     }
-    if stored.status.is_verified() {
-        attributes.push((attr::LISTING, Value::Text(LISTED.to_owned())));
-    }
+    attributes.extend(listed_attributes(stored).into_iter().filter_map(|(name, value)| Some((name, value?))));
     attributes.push((attr::SEARCH_TEXT, Value::Text(search_text(&stored.application))));
     for (field, entry) in stored.application.entries() {
         let value = match entry {
@@ -621,7 +685,8 @@ pub fn application_attributes(stored: &StoredApplication) -> Vec<(&'static str, 
 }
 
 /// The attributes of an application that its lifecycle changes (status,
-/// version, verification, expiry, partner code and the `byReceived` key),
+/// version, verification, expiry, partner code and the keys of the indexes
+/// of verified applications, [`listed_attributes`]),
 /// each with its value in `stored`, or `None` where it is to be removed: what
 /// a confirmation or a decision writes over the item, derived from the state
 /// after it as [`application_attributes`] derives a new item, so the two
@@ -637,15 +702,47 @@ pub fn lifecycle_attributes(
         (attr::VERIFIED_AT, stored.verified_at.map(|at| Value::Text(at.to_string()))),
         (attr::EXPIRES_AT, stored.expires_at.map(|at| Value::Number(at.epoch().to_string()))),
         (attr::PARTNER_CODE, stored.partner_code.map(|code| Value::Text(code.to_string()))),
-        (attr::LISTING, stored.status.is_verified().then(|| Value::Text(LISTED.to_owned()))),
+    ]
+    .into_iter()
+    .chain(listed_attributes(stored))
+    .collect()
+}
+
+/// The keys of the indexes that hold verified applications only, each with
+/// its value in `stored`, or `None` where it is to be removed: `listing`
+/// (`byReceived`, `nameSearch`), the T-number (`byInvoiceNumber`) and the
+/// spaceless corporate name (`byCorporateName`). Part of every write that
+/// can change them: a new item ([`application_attributes`]), a confirmation
+/// or a decision ([`lifecycle_attributes`]) and a correction
+/// ([`correction_attributes`]); an erasure's tombstone has none of them.
+pub fn listed_attributes(stored: &StoredApplication) -> Vec<(&'static str, Option<Value>)> {
+    let listed = stored.status.is_verified();
+    let application = &stored.application;
+    let corporate_name = application
+        .corporate_name
+        .as_ref()
+        .and_then(|name| crate::store::review::corporate_name_key(name.as_str()));
+    vec![
+        (attr::LISTING, listed.then(|| Value::Text(LISTED.to_owned()))),
+        (
+            attr::LISTED_INVOICE_NUMBER,
+            application
+                .invoice_number
+                .as_ref()
+                .filter(|_| listed)
+                .map(|number| Value::Text(number.to_string())),
+        ),
+        (attr::LISTED_CORPORATE_NAME, corporate_name.filter(|_| listed).map(Value::Text)),
     ]
 }
 
 /// The attributes of an application that a correction rewrites: its
-/// lifecycle's ([`lifecycle_attributes`], for the version), every kept field
-/// (`None`: a cleared optional one, removed) and the search text, each as
-/// [`application_attributes`] writes it, so a corrected phone moves its
-/// `byPhone` key and a corrected name its search, as a new item would have them.
+/// lifecycle's ([`lifecycle_attributes`], for the version, with the related
+/// indexes' keys), every kept field (`None`: a cleared optional one, removed)
+/// and the search text, each as [`application_attributes`] writes it, so a
+/// corrected phone moves its `byPhone` key, a corrected T-number or corporate
+/// name its related index's key and a corrected name its search, as a new
+/// item would have them.
 pub fn correction_attributes(
     stored: &StoredApplication,
     updated_at: Timestamp,
@@ -830,6 +927,71 @@ pub fn stored_application_from<'a>(
         partner_code,
         assignee,
         mail_problem,
+    })
+}
+
+/// What the reviewer's check reads of an application from the attributes of
+/// [`RELATED_PROJECTION`] (a related index's entry), each parsed as the
+/// application's own decoder parses it. Names attributes, never values.
+pub fn related_application_from<'a>(
+    get: impl Fn(&str) -> Option<Cow<'a, str>>,
+) -> Result<RelatedApplication, LayoutError> {
+    fn parsed<'a, T>(
+        get: &impl Fn(&str) -> Option<Cow<'a, str>>,
+        name: &'static str,
+        parse: impl Fn(&str) -> Option<T>,
+    ) -> Result<T, LayoutError> {
+        let text = get(name).ok_or(LayoutError::Missing(name))?;
+        parse(&text).ok_or(LayoutError::Malformed(name))
+    }
+    let text = |field: Field| parsed(&get, field.key(), |text| Some(text.to_owned()));
+    let corporate_name = get(Field::CorporateName.key());
+    Ok(RelatedApplication {
+        application_id: parsed(&get, attr::APPLICATION_ID, ApplicationId::parse)?,
+        reception_number: parsed(&get, attr::RECEPTION_NUMBER, ReceptionNumber::parse)?,
+        received_at: parsed(&get, attr::RECEIVED_AT, Timestamp::parse)?,
+        status: parsed(&get, attr::STATUS, Status::parse)?,
+        display_name: crate::domain::display_name(
+            corporate_name.as_deref(),
+            &text(Field::LastName)?,
+            &text(Field::FirstName)?,
+        ),
+        phone: parsed(&get, Field::Phone.key(), |text| Phone::parse(text).ok())?,
+        invoice_number: get(Field::InvoiceNumber.key())
+            .map(|text| {
+                InvoiceNumber::parse(&text).map_err(|_| LayoutError::Malformed(Field::InvoiceNumber.key()))
+            })
+            .transpose()?,
+        corporate_name: corporate_name.as_deref().and_then(crate::store::review::corporate_name_key),
+    })
+}
+
+/// What a name search reads of an application from its [`SEARCH_INDEX`]
+/// entry, beside the text its filter matched: what
+/// [`crate::store::ListQuery::admits`] asks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchEntry {
+    pub application_id: ApplicationId,
+    pub received_at: Timestamp,
+    pub status: Status,
+    pub assignee: Option<Actor>,
+}
+
+/// A [`SEARCH_INDEX`] entry's [`SearchEntry`], from its `pk` and the
+/// attributes of [`SEARCH_PROJECTION`].
+pub fn search_entry_from<'a>(
+    pk: &str,
+    get: impl Fn(&str) -> Option<Cow<'a, str>>,
+) -> Result<SearchEntry, LayoutError> {
+    let parsed = |name: &'static str| get(name).ok_or(LayoutError::Missing(name));
+    Ok(SearchEntry {
+        application_id: application_id_of(pk).ok_or(LayoutError::Malformed(PARTITION_KEY))?,
+        received_at: Timestamp::parse(&parsed(attr::RECEIVED_AT)?)
+            .ok_or(LayoutError::Malformed(attr::RECEIVED_AT))?,
+        status: Status::parse(&parsed(attr::STATUS)?).ok_or(LayoutError::Malformed(attr::STATUS))?,
+        assignee: get(attr::ASSIGNEE)
+            .map(|text| Actor::parse(&text).ok_or(LayoutError::Malformed(attr::ASSIGNEE)))
+            .transpose()?,
     })
 }
 
@@ -1132,6 +1294,54 @@ mod tests {
         let error = tampered("email", "secret-person@").unwrap_err();
         assert_eq!(error, LayoutError::Invalid("email".into()));
         assert!(!error.to_string().contains("secret-person"));
+    }
+
+    /// What a related index projects is what the check reads of the whole
+    /// application, and what the search index projects is what the list's
+    /// query asks: the same values by either road.
+    #[test]
+    fn the_compact_indexes_project_what_their_readers_decode() {
+        for contract_type in ["corporation", "sole_proprietor"] {
+            let stored = stored(contract_type);
+            let map = as_map(&stored);
+            let projected = |names: &[&str], name: &str| {
+                names.contains(&name).then(|| map.get(name).map(|v| v.as_str().into())).flatten()
+            };
+            let mut related: Vec<&str> = RELATED_PROJECTION.to_vec();
+            related.push(INVOICE_INDEX_SORT_KEY);
+            let decoded = related_application_from(|name| projected(&related, name));
+            assert_eq!(decoded.unwrap(), RelatedApplication::of(&stored), "{contract_type}");
+            let mut search: Vec<&str> = SEARCH_PROJECTION.to_vec();
+            search.push(SEARCH_INDEX_SORT_KEY);
+            let pk = application_pk(stored.receipt.application_id);
+            let entry = search_entry_from(&pk, |name| projected(&search, name)).unwrap();
+            let expected = (stored.receipt.received_at, stored.id(), stored.status, stored.assignee.clone());
+            assert_eq!((entry.received_at, entry.application_id, entry.status, entry.assignee), expected);
+        }
+    }
+
+    /// The sparse indexes' keys: on verified applications only, the corporate
+    /// name without its spaces, none for what the application lacks.
+    #[test]
+    fn listed_keys_are_a_verified_applications_only() {
+        let mut stored = stored("corporation");
+        let keys = |stored: &StoredApplication| {
+            listed_attributes(stored)
+                .into_iter()
+                .map(|(_, value)| value.map(|v| v.as_str().to_owned()))
+                .collect()
+        };
+        let listed: Vec<Option<String>> = keys(&stored);
+        let expected = ["verified", "T7000012050002", "エックスサーバー株式会社"].map(|v| Some(v.to_owned()));
+        assert_eq!(listed, expected);
+        let spaced = crate::domain::RawValue::Text("エックス サーバー 株式会社".into());
+        let name = <crate::domain::Name as crate::domain::FieldValue>::parse(Field::CorporateName, &spaced);
+        stored.application.corporate_name = Some(name.unwrap());
+        assert_eq!(keys(&stored)[2].as_deref(), Some("エックスサーバー株式会社"), "spaces dropped");
+        stored.status = Status::AwaitingVerification;
+        assert_eq!(keys(&stored), vec![None, None, None], "unverified: in none of them");
+        let sole = self::stored("sole_proprietor");
+        assert_eq!(keys(&sole)[2], None, "a sole proprietor has no corporate name");
     }
 
     #[test]

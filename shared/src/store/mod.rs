@@ -22,7 +22,7 @@ pub mod sqlite;
 
 pub use review::{
     AuditPage, CorrectOutcome, CorrectionWrite, Cursor, DecideOutcome, DecisionWrite, EraseOutcome,
-    ErasedApplication, Erasure, ListQuery, Page, Record, Related, Search, StatusCounts,
+    ErasedApplication, Erasure, ListQuery, Page, Record, Related, RelatedApplication, Search, StatusCounts,
 };
 
 pub use crate::domain::StoredApplication;
@@ -204,11 +204,11 @@ pub trait Review: Send + Sync {
     async fn count_by_status(&self) -> Result<StatusCounts, Unavailable>;
 
     /// The applications the reviewer's check finds ([`Related::finds`]),
-    /// newest first, at most `query.limit`. SQLite: indexes on the phone, the
-    /// invoice number and the spaceless corporate name. DynamoDB: `byPhone`
-    /// for the phone, and one filtered Query over every verified application
-    /// (`byReceived`) for the invoice number and the corporate name.
-    async fn related(&self, query: &Related) -> Result<Vec<StoredApplication>, Unavailable>;
+    /// newest first, at most `query.limit`, as it shows them. SQLite: indexes
+    /// on the phone, the invoice number and the spaceless corporate name.
+    /// DynamoDB: a Query each of `byPhone`, `byInvoiceNumber` and
+    /// `byCorporateName`, which hold only the applications that share the key.
+    async fn related(&self, query: &Related) -> Result<Vec<RelatedApplication>, Unavailable>;
 
     /// Erases an application's personal data ([`Erasure`]).
     async fn erase(&self, erasure: &Erasure) -> Result<EraseOutcome, Unavailable>;

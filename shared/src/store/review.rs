@@ -157,6 +157,19 @@ pub enum Search {
     Text { text: String, reading: String },
 }
 
+impl Search {
+    /// Whether a search text ([`super::layout::search_text`]) is found by
+    /// this search: a text search's substring of it. False for the exact ones.
+    pub fn finds_text(&self, search_text: &str) -> bool {
+        match self {
+            Search::Text { text, reading } => {
+                search_text.contains(text.as_str()) || search_text.contains(reading.as_str())
+            }
+            _ => false,
+        }
+    }
+}
+
 /// Where a page ends: the last application shown (newest first, so the next
 /// page is what was received before it). Opaque to clients.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -205,6 +218,26 @@ pub struct ListQuery {
 
 impl ListQuery {
     pub const MAX_LIMIT: usize = 500;
+
+    /// Whether the query lists an application received at `received_at`
+    /// with this id, status and assignee: every condition of the query but
+    /// its search. What an index entry that holds only these decides before
+    /// the application is read (DynamoDB's name search).
+    pub fn admits(
+        &self,
+        received_at: Timestamp,
+        application_id: ApplicationId,
+        status: Status,
+        assignee: Option<&Actor>,
+    ) -> bool {
+        self.lists(status)
+            && self.lists_assignee(assignee)
+            && self.from.is_none_or(|from| received_at >= from)
+            && self.to.is_none_or(|to| received_at < to)
+            && self.cursor.is_none_or(|cursor| {
+                (received_at, application_id) < (cursor.received_at, cursor.application_id)
+            })
+    }
 
     /// Whether an application's assignee is listed by this query.
     pub fn lists_assignee(&self, assignee: Option<&Actor>) -> bool {
@@ -255,14 +288,14 @@ impl Related {
             application_id: stored.receipt.application_id,
             phone: application.phone.clone(),
             invoice_number: application.invoice_number.clone(),
-            corporate_name: corporate_name_key(application),
+            corporate_name: corporate_name_key_of(application),
             limit: limit.clamp(1, Self::MAX_LIMIT),
         }
     }
 
     /// What `other` shares with the application checked, as fields in this
     /// order: [`Field::Phone`], [`Field::InvoiceNumber`], [`Field::CorporateName`].
-    pub fn shared(&self, other: &Application) -> Vec<Field> {
+    pub fn shared(&self, other: &RelatedApplication) -> Vec<Field> {
         let mut shared = Vec::new();
         if other.phone == self.phone {
             shared.push(Field::Phone);
@@ -270,7 +303,7 @@ impl Related {
         if self.invoice_number.is_some() && other.invoice_number == self.invoice_number {
             shared.push(Field::InvoiceNumber);
         }
-        if self.corporate_name.is_some() && corporate_name_key(other) == self.corporate_name {
+        if self.corporate_name.is_some() && other.corporate_name == self.corporate_name {
             shared.push(Field::CorporateName);
         }
         shared
@@ -278,16 +311,56 @@ impl Related {
 
     /// Whether the check answers `other`: another listed application that
     /// shares something.
-    pub fn finds(&self, other: &StoredApplication) -> bool {
-        other.receipt.application_id != self.application_id
+    pub fn finds(&self, other: &RelatedApplication) -> bool {
+        other.application_id != self.application_id
             && other.status.is_verified()
-            && !self.shared(&other.application).is_empty()
+            && !self.shared(other).is_empty()
     }
 }
 
-/// The corporate name as the check compares it: without spaces.
-fn corporate_name_key(application: &Application) -> Option<String> {
-    application.corporate_name.as_ref().map(|name| name.as_str().replace(' ', "")).filter(|n| !n.is_empty())
+/// Another application as the reviewer's check shows and compares it, and
+/// no more: on DynamoDB, what the T-number's and the corporate name's indexes
+/// project ([`super::layout::RELATED_PROJECTION`]), so the check reads a few
+/// hundred bytes of each application it finds, not the whole item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RelatedApplication {
+    pub application_id: ApplicationId,
+    pub reception_number: ReceptionNumber,
+    pub received_at: Timestamp,
+    pub status: Status,
+    /// The name the list shows ([`crate::domain::display_name`]).
+    pub display_name: String,
+    pub phone: Phone,
+    pub invoice_number: Option<InvoiceNumber>,
+    /// Without its spaces ([`corporate_name_key`]), as [`Related`] compares it.
+    pub corporate_name: Option<String>,
+}
+
+impl RelatedApplication {
+    /// What the check reads of a whole application.
+    pub fn of(stored: &StoredApplication) -> Self {
+        let application = &stored.application;
+        RelatedApplication {
+            application_id: stored.receipt.application_id,
+            reception_number: stored.receipt.reception_number,
+            received_at: stored.receipt.received_at,
+            status: stored.status,
+            display_name: application.display_name(),
+            phone: application.phone.clone(),
+            invoice_number: application.invoice_number.clone(),
+            corporate_name: corporate_name_key_of(application),
+        }
+    }
+}
+
+/// The corporate name as the check compares it: without spaces (`None` for
+/// one of spaces only). The key of DynamoDB's `byCorporateName` index too.
+pub fn corporate_name_key(name: &str) -> Option<String> {
+    Some(name.replace(' ', "")).filter(|key| !key.is_empty())
+}
+
+fn corporate_name_key_of(application: &Application) -> Option<String> {
+    application.corporate_name.as_ref().and_then(|name| corporate_name_key(name.as_str()))
 }
 
 /// How many applications each status has, as the list shows them: live ones

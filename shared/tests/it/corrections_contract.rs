@@ -14,7 +14,7 @@ use shared::mail::{MailEvent, MailKind, MailSubject};
 use shared::store::plan;
 use shared::store::{
     CorrectOutcome, CorrectionWrite, DecideOutcome, EraseOutcome, Erasure, ListQuery, Record, Related,
-    Search, StoredApplication, SubmitOutcome,
+    RelatedApplication, Search, StoredApplication, SubmitOutcome,
 };
 
 fn operator() -> Actor {
@@ -172,12 +172,23 @@ async fn erased_unverified_and_unknown_applications_are_refused(f: Fixture) {
 }
 
 /// A corrected phone, T-number or corporate name is what the reviewer's check
-/// and the search find (the phone's index key, the columns, the search text).
+/// and the search find (the phone's index key, the related indexes' keys, the
+/// columns, the search text): each key moves with its value, the old value
+/// finds nothing any more, and an erased application is found by nothing.
 async fn corrected_identifiers_keep_the_checks_and_the_search_true(f: Fixture) {
     let first = received(&f, "first@example.com", 1).await;
     let other = other_business(&f, "other@example.com").await;
     let check = |stored: &StoredApplication| Related::of(stored, 20);
     assert!(f.store.related(&check(&first)).await.unwrap().is_empty(), "nothing shared yet");
+    // What the check finds of `stored`, and what each shares with it.
+    let related = |stored: StoredApplication| {
+        let store = f.store.clone();
+        async move {
+            let query = check(&stored);
+            let found = store.related(&query).await.unwrap();
+            found.iter().map(|other| (other.application_id, query.shared(other))).collect::<Vec<_>>()
+        }
+    };
 
     let other = corrected(
         f.store
@@ -189,13 +200,12 @@ async fn corrected_identifiers_keep_the_checks_and_the_search_true(f: Fixture) {
             .await
             .unwrap(),
     );
-    let found: Vec<ApplicationId> =
-        f.store.related(&check(&first)).await.unwrap().iter().map(|s| s.id()).collect();
-    assert_eq!(found, [other.id()]);
-    assert_eq!(
-        check(&first).shared(&other.application),
-        [Field::Phone, Field::InvoiceNumber, Field::CorporateName]
-    );
+    let all = vec![Field::Phone, Field::InvoiceNumber, Field::CorporateName];
+    assert_eq!(related(first.clone()).await, [(other.id(), all.clone())]);
+    assert_eq!(related(other.clone()).await, [(first.id(), all)], "and from the other side");
+    let shown = f.store.related(&check(&first)).await.unwrap();
+    assert_eq!(shown, [RelatedApplication::of(&other)], "as the check shows it");
+    assert_eq!(shown[0].display_name, "エックスサーバー 株式会社");
 
     let list = |search| ListQuery {
         status: None,
@@ -208,13 +218,69 @@ async fn corrected_identifiers_keep_the_checks_and_the_search_true(f: Fixture) {
     };
     let ids = |page: shared::store::Page| page.items.iter().map(|s| s.id()).collect::<Vec<_>>();
     let by_phone = Search::Phone(Phone::parse("06-6292-8811").unwrap());
-    assert_eq!(ids(f.store.list(&list(by_phone)).await.unwrap()), [other.id(), first.id()]);
+    assert_eq!(ids(f.store.list(&list(by_phone.clone())).await.unwrap()), [other.id(), first.id()]);
     let old_phone = Search::Phone(Phone::parse("03-1234-5678").unwrap());
-    assert_eq!(ids(f.store.list(&list(old_phone)).await.unwrap()), Vec::<ApplicationId>::new());
+    assert_eq!(ids(f.store.list(&list(old_phone.clone())).await.unwrap()), Vec::<ApplicationId>::new());
     let text = |t: &str| Search::Text { text: t.into(), reading: t.into() };
     assert_eq!(ids(f.store.list(&list(text("鈴木"))).await.unwrap()), [other.id()]);
     assert_eq!(ids(f.store.list(&list(text("佐藤"))).await.unwrap()), Vec::<ApplicationId>::new());
     assert_eq!(ids(f.store.list(&list(text("スズキ"))).await.unwrap()), [other.id()]);
+
+    // Each key on its own: the others corrected away, the one kept still finds.
+    let steps = [
+        (json!({ "invoiceNumber": "T9010401012345", "corporateName": "別会社株式会社" }), vec![Field::Phone]),
+        (json!({ "phone": "03-1234-5678", "invoiceNumber": "T7000012050002" }), vec![Field::InvoiceNumber]),
+        (
+            json!({ "invoiceNumber": null, "corporateName": "エックスサーバー株式会社" }),
+            vec![Field::CorporateName],
+        ),
+    ];
+    let mut other = other;
+    for (changes, shared) in steps {
+        other = corrected(f.store.correct(&correction(&other, changes.clone())).await.unwrap());
+        assert_eq!(related(first.clone()).await, [(other.id(), shared.clone())], "{changes}");
+        assert_eq!(related(other.clone()).await, [(first.id(), shared)], "{changes}, from the other side");
+    }
+    let other = corrected(
+        f.store
+            .correct(&correction(
+                &other,
+                json!({ "corporateName": "別会社株式会社", "lastName": "佐藤", "lastNameKana": "サトウ" }),
+            ))
+            .await
+            .unwrap(),
+    );
+    assert!(related(first.clone()).await.is_empty(), "nothing shared any more");
+    assert!(related(other.clone()).await.is_empty());
+    assert_eq!(ids(f.store.list(&list(text("鈴木"))).await.unwrap()), Vec::<ApplicationId>::new());
+    assert_eq!(ids(f.store.list(&list(text("佐藤"))).await.unwrap()), [other.id()]);
+    assert_eq!(ids(f.store.list(&list(old_phone.clone())).await.unwrap()), [other.id()]);
+
+    // Erased: the check, the phone and the name find it no more.
+    let other = corrected(
+        f.store
+            .correct(&correction(
+                &other,
+                json!({ "phone": "06-6292-8811", "invoiceNumber": "T7000012050002",
+                        "corporateName": "エックスサーバー 株式会社" }),
+            ))
+            .await
+            .unwrap(),
+    );
+    assert_eq!(related(first.clone()).await.len(), 1, "everything shared again");
+    let erasure = Erasure {
+        application_id: other.id(),
+        actor: operator(),
+        reason: ErasureReason::ApplicantRequest,
+        at: Timestamp::now(),
+        token_hash: key().verification_token(other.id()).hash(),
+        audit: AuditEntry::now(operator(), AuditAction::Erase, Some(other.id())),
+    };
+    assert!(matches!(f.store.erase(&erasure).await.unwrap(), EraseOutcome::Erased(_)));
+    assert!(related(first.clone()).await.is_empty(), "an erased application is found by no check");
+    assert_eq!(ids(f.store.list(&list(by_phone)).await.unwrap()), [first.id()]);
+    assert_eq!(ids(f.store.list(&list(text("佐藤"))).await.unwrap()), Vec::<ApplicationId>::new());
+    assert_eq!(ids(f.store.list(&list(text("エックスサーバー"))).await.unwrap()), [first.id()]);
 }
 
 contract!(

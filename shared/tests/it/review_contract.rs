@@ -13,8 +13,8 @@ use shared::mail::{MailEvent, MailKind, MailSubject};
 use shared::store::plan;
 use shared::store::sqlite::SqliteStore;
 use shared::store::{
-    Cursor, DecideOutcome, DecisionWrite, EraseOutcome, Erasure, ListQuery, Record, Related, Search,
-    StatusCounts, Store, StoredApplication, Submission, SubmitOutcome,
+    Cursor, DecideOutcome, DecisionWrite, EraseOutcome, Erasure, ListQuery, Record, Related,
+    RelatedApplication, Search, StatusCounts, Store, StoredApplication, Submission, SubmitOutcome,
 };
 use shared::store::{Intake, Review, Tooling};
 
@@ -63,8 +63,17 @@ fn submission_at(email: &str, minutes_ago: i64) -> Submission {
 
 pub(crate) async fn received(f: &Fixture, email: &str, minutes_ago: i64) -> StoredApplication {
     let submission = submission_at(email, minutes_ago);
-    assert!(matches!(f.store.submit(&submission).await.unwrap(), SubmitOutcome::Created { .. }));
+    submitted(f, &submission).await;
     confirmed(&*f.store, &submission).await
+}
+
+/// Submits a new application. A replay counts, as for decisions: under load
+/// the SDK may resend a transaction that had in fact committed.
+pub(crate) async fn submitted(f: &Fixture, submission: &Submission) {
+    match f.store.submit(submission).await.unwrap() {
+        SubmitOutcome::Created { .. } | SubmitOutcome::Replayed { .. } => {}
+        other => panic!("{other:?}"),
+    }
 }
 
 /// The application a decision made. A replay counts: when the SDK resent a
@@ -455,6 +464,14 @@ async fn lists_filter_search_and_page(f: Fixture) {
     // A search pages like a list.
     let page = f.store.list(&ListQuery { limit: 3, ..list(None, Some(text("太郎", "太郎"))) }).await.unwrap();
     assert_eq!((page.items.len(), page.next.is_some()), (3, true));
+    assert_eq!(ids(&page.items), ids(&[e.clone(), d.clone(), c.clone()]), "newest first");
+    let rest = ListQuery { cursor: page.next, ..list(None, Some(text("太郎", "太郎"))) };
+    assert_eq!(ids(&f.store.list(&rest).await.unwrap().items), ids(std::slice::from_ref(&b)));
+    // Within a status; an unverified application is searched in its own.
+    let approved = list(Some(Status::Approved), Some(text("太郎", "太郎")));
+    assert_eq!(ids(&f.store.list(&approved).await.unwrap().items), ids(std::slice::from_ref(&d)));
+    let waiting = list(Some(Status::AwaitingVerification), Some(text("太郎", "太郎")));
+    assert_eq!(ids(&f.store.list(&waiting).await.unwrap().items), [unverified.receipt.application_id]);
     // A date range (received at or after `from`, before `to`).
     let range =
         ListQuery { from: Some(c.receipt.received_at), to: Some(e.receipt.received_at), ..list(None, None) };
@@ -599,7 +616,7 @@ async fn received_with(
 ) -> StoredApplication {
     let mut submission = submission_at(email, minutes_ago);
     submission.application = application_with(email, changes);
-    assert!(matches!(f.store.submit(&submission).await.unwrap(), SubmitOutcome::Created { .. }));
+    submitted(f, &submission).await;
     confirmed(&*f.store, &submission).await
 }
 
@@ -658,13 +675,13 @@ async fn related_finds_the_same_phone_invoice_number_or_company(f: Fixture) {
     let query = Related::of(&this, 20);
     assert_eq!(query.corporate_name.as_deref(), Some("エックスサーバー株式会社"));
     let related = f.store.related(&query).await.unwrap();
-    let ids =
-        |items: &[StoredApplication]| items.iter().map(|s| s.receipt.application_id).collect::<Vec<_>>();
-    assert_eq!(ids(&related), ids(&[company.clone(), invoice.clone(), phone.clone()]), "newest first");
-    let shared: Vec<Vec<Field>> = related.iter().map(|other| query.shared(&other.application)).collect();
+    let ids = |items: &[RelatedApplication]| items.iter().map(|s| s.application_id).collect::<Vec<_>>();
+    let of = |stored: &[StoredApplication]| stored.iter().map(RelatedApplication::of).collect::<Vec<_>>();
+    assert_eq!(related, of(&[company.clone(), invoice.clone(), phone.clone()]), "newest first, as shown");
+    let shared: Vec<Vec<Field>> = related.iter().map(|other| query.shared(other)).collect();
     assert_eq!(shared, [vec![Field::CorporateName], vec![Field::InvoiceNumber], vec![Field::Phone]]);
     let first_two = f.store.related(&Related::of(&this, 2)).await.unwrap();
-    assert_eq!(ids(&first_two), ids(&[company.clone(), invoice]));
+    assert_eq!(ids(&first_two), ids(&of(&[company.clone(), invoice])));
     // From the other side: the rejected one is found by its phone.
     let rejected = f.store.get(rejected.receipt.application_id).await.unwrap().unwrap();
     let again = received_with(
@@ -675,7 +692,7 @@ async fn related_finds_the_same_phone_invoice_number_or_company(f: Fixture) {
     )
     .await;
     let found = f.store.related(&Related::of(&again, 20)).await.unwrap();
-    assert_eq!(found, [rejected]);
+    assert_eq!(found, [RelatedApplication::of(&rejected)]);
     // A sole proprietor without a T-number: only the phone can match.
     let sole = received_with(
         &f,
@@ -692,7 +709,7 @@ async fn related_finds_the_same_phone_invoice_number_or_company(f: Fixture) {
         (query.invoice_number.as_ref().map(|n| n.as_str()), query.corporate_name.as_deref()),
         (None, None)
     );
-    assert_eq!(ids(&f.store.related(&query).await.unwrap()), ids(&[company]));
+    assert_eq!(ids(&f.store.related(&query).await.unwrap()), ids(&of(&[company])));
 }
 
 async fn the_audit_is_newest_first_and_names_no_applicant(f: Fixture) {
@@ -846,6 +863,124 @@ async fn dynamodb_erasure_leaves_nothing_readable_in_any_item() {
     }
     assert_forgotten("the tables", &dump);
     assert!(dump.contains(&id.to_string()), "the tombstone and history remain");
+}
+
+/// The sparse indexes hold what they should and no more: verified
+/// applications only (not one awaiting verification, not an erased one), a
+/// related index only those with its key, each entry only what its index
+/// projects (no address, no address line), as `create_table` declares it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn dynamodb_the_sparse_indexes_hold_verified_applications_and_their_projection() {
+    use shared::store::layout;
+    let store = test_support::moto::fresh_store().await;
+    let f = Fixture { store: std::sync::Arc::new(store.clone()), _dir: None };
+    let company = received_with(
+        &f,
+        "company@example.com",
+        3,
+        serde_json::json!({ "corporateName": "エックスサーバー 株式会社" }),
+    )
+    .await;
+    let sole = received_with(
+        &f,
+        "sole@example.com",
+        2,
+        serde_json::json!({ "contractType": "sole_proprietor", "corporateName": null,
+                            "corporateNameKana": null, "invoiceNumber": null }),
+    )
+    .await;
+    f.store.submit(&submission_at("waiting@example.com", 1)).await.unwrap();
+    let erased = received(&f, "erased@example.com", 0).await;
+    f.store.erase(&erasure_of(erased.receipt.application_id, ErasureReason::ApplicantRequest)).await.unwrap();
+
+    let related = &layout::RELATED_PROJECTION[..];
+    let cases = [
+        (
+            layout::INVOICE_INDEX,
+            [layout::INVOICE_INDEX_PARTITION_KEY, layout::INVOICE_INDEX_SORT_KEY],
+            related,
+        ),
+        (
+            layout::CORPORATE_NAME_INDEX,
+            [layout::CORPORATE_NAME_INDEX_PARTITION_KEY, layout::CORPORATE_NAME_INDEX_SORT_KEY],
+            related,
+        ),
+        (
+            layout::SEARCH_INDEX,
+            [layout::SEARCH_INDEX_PARTITION_KEY, layout::SEARCH_INDEX_SORT_KEY],
+            &layout::SEARCH_PROJECTION[..],
+        ),
+    ];
+    for (index, index_keys, projection) in cases {
+        let expected = if index == layout::SEARCH_INDEX { vec![&company, &sole] } else { vec![&company] };
+        let output = store.client().scan().table_name(store.table()).index_name(index).send().await.unwrap();
+        let mut ids: Vec<String> =
+            output.items().iter().map(|item| item[layout::PARTITION_KEY].as_s().unwrap().clone()).collect();
+        ids.sort();
+        let mut wanted: Vec<String> =
+            expected.iter().map(|stored| layout::application_pk(stored.receipt.application_id)).collect();
+        wanted.sort();
+        assert_eq!(ids, wanted, "{index}: the verified applications with its key");
+        for item in output.items() {
+            for name in item.keys().map(String::as_str) {
+                let allowed = [layout::PARTITION_KEY, layout::SORT_KEY].contains(&name)
+                    || index_keys.contains(&name)
+                    || projection.contains(&name);
+                assert!(allowed, "{index} holds {name}");
+            }
+        }
+    }
+    let entry =
+        store.client().scan().table_name(store.table()).index_name(layout::CORPORATE_NAME_INDEX).send();
+    let entry = entry.await.unwrap().items()[0].clone();
+    assert_eq!(
+        entry[layout::CORPORATE_NAME_INDEX_PARTITION_KEY].as_s().unwrap(),
+        "エックスサーバー株式会社",
+        "the corporate name without its spaces"
+    );
+}
+
+/// A table from before the sparse indexes: its verified applications lack the
+/// related indexes' keys and the search text, so the check and the name
+/// search miss them; `relist` gives them those (not an unverified one), and a
+/// second run writes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn dynamodb_relist_gives_earlier_applications_their_index_keys() {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    use shared::store::layout::{self, attr};
+    let store = test_support::moto::fresh_store().await;
+    let f = Fixture { store: std::sync::Arc::new(store.clone()), _dir: None };
+    let earlier = received(&f, "earlier@example.com", 2).await;
+    let this = received_with(&f, "this@example.com", 1, serde_json::json!({ "phone": "03-9999-0000" })).await;
+    f.store.submit(&submission_at("waiting@example.com", 0)).await.unwrap();
+    let key = std::collections::HashMap::from([
+        (
+            layout::PARTITION_KEY.to_owned(),
+            AttributeValue::S(layout::application_pk(earlier.receipt.application_id)),
+        ),
+        (layout::SORT_KEY.to_owned(), AttributeValue::S(layout::APPLICATION_SORT_KEY.to_owned())),
+    ]);
+    store
+        .client()
+        .update_item()
+        .table_name(store.table())
+        .set_key(Some(key))
+        .update_expression("REMOVE #invoice, #company, #search")
+        .expression_attribute_names("#invoice", attr::LISTED_INVOICE_NUMBER)
+        .expression_attribute_names("#company", attr::LISTED_CORPORATE_NAME)
+        .expression_attribute_names("#search", attr::SEARCH_TEXT)
+        .send()
+        .await
+        .unwrap();
+    let found = || async {
+        let related = f.store.related(&Related::of(&this, 20)).await.unwrap();
+        let name = list(None, Some(Search::Text { text: "𠮷田".into(), reading: "𠮷田".into() }));
+        (related.len(), f.store.list(&name).await.unwrap().items.len())
+    };
+    assert_eq!(found().await, (0, 1), "the earlier application is missed");
+    assert_eq!(store.relist().await.unwrap(), 1, "the earlier one alone");
+    assert_eq!(found().await, (1, 2));
+    assert_eq!(store.relist().await.unwrap(), 0, "idempotent");
 }
 
 /// Imported applications of these statuses (a rejected one kept a day, or

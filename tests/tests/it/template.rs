@@ -308,7 +308,7 @@ fn table_matches_the_layout_module() {
     let key = |hash: &str, range: &str| json!([{ "AttributeName": hash, "KeyType": "HASH" }, { "AttributeName": range, "KeyType": "RANGE" }]);
     assert_eq!(properties["KeySchema"], key(layout::PARTITION_KEY, layout::SORT_KEY));
     let indexes = properties["GlobalSecondaryIndexes"].as_array().unwrap();
-    assert_eq!(indexes.len(), 3);
+    assert_eq!(indexes.len(), 6);
     assert_eq!(indexes[0]["IndexName"], layout::STATUS_INDEX);
     assert_eq!(
         indexes[0]["KeySchema"],
@@ -323,6 +323,36 @@ fn table_matches_the_layout_module() {
     assert_eq!(indexes[2]["IndexName"], layout::PHONE_INDEX);
     assert_eq!(indexes[2]["KeySchema"], key(layout::PHONE_INDEX_PARTITION_KEY, layout::PHONE_INDEX_SORT_KEY));
     assert_eq!(indexes[2]["Projection"], json!({ "ProjectionType": "ALL" }));
+    // The sparse, compact ones: the reviewer's check by T-number and by
+    // corporate name, and the name search, each projecting its layout list.
+    let include =
+        |attributes: &[&str]| json!({ "ProjectionType": "INCLUDE", "NonKeyAttributes": attributes });
+    assert_eq!(indexes[3]["IndexName"], layout::INVOICE_INDEX);
+    assert_eq!(
+        indexes[3]["KeySchema"],
+        key(layout::INVOICE_INDEX_PARTITION_KEY, layout::INVOICE_INDEX_SORT_KEY)
+    );
+    assert_eq!(indexes[3]["Projection"], include(&layout::RELATED_PROJECTION));
+    assert_eq!(indexes[4]["IndexName"], layout::CORPORATE_NAME_INDEX);
+    assert_eq!(
+        indexes[4]["KeySchema"],
+        key(layout::CORPORATE_NAME_INDEX_PARTITION_KEY, layout::CORPORATE_NAME_INDEX_SORT_KEY)
+    );
+    assert_eq!(indexes[4]["Projection"], include(&layout::RELATED_PROJECTION));
+    assert_eq!(indexes[5]["IndexName"], layout::SEARCH_INDEX);
+    assert_eq!(
+        indexes[5]["KeySchema"],
+        key(layout::SEARCH_INDEX_PARTITION_KEY, layout::SEARCH_INDEX_SORT_KEY)
+    );
+    assert_eq!(indexes[5]["Projection"], include(&layout::SEARCH_PROJECTION));
+    // DynamoDB's limits: 20 indexes a table, 100 projected attributes over all of them.
+    let projected: usize =
+        indexes.iter().map(|i| i["Projection"]["NonKeyAttributes"].as_array().map_or(0, Vec::len)).sum();
+    assert!(
+        indexes.len() <= 20 && projected <= 100,
+        "{} indexes, {projected} projected attributes",
+        indexes.len()
+    );
     let definitions: BTreeMap<&str, &str> = properties["AttributeDefinitions"]
         .as_array()
         .unwrap()
@@ -336,6 +366,10 @@ fn table_matches_the_layout_module() {
         layout::STATUS_INDEX_SORT_KEY,
         layout::RECEIVED_INDEX_PARTITION_KEY,
         layout::PHONE_INDEX_PARTITION_KEY,
+        layout::INVOICE_INDEX_PARTITION_KEY,
+        layout::CORPORATE_NAME_INDEX_PARTITION_KEY,
+        layout::SEARCH_INDEX_PARTITION_KEY,
+        layout::SEARCH_INDEX_SORT_KEY,
     ];
     assert_eq!(definitions, keys.into_iter().map(|k| (k, "S")).collect(), "every key is a string");
 
@@ -1352,6 +1386,9 @@ fn the_admin_role_is_least_privilege_and_the_audit_is_append_only() {
     let received =
         json!({ "Fn::Sub": format!("${{ApplicationsTable.Arn}}/index/{}", layout::RECEIVED_INDEX) });
     let phone = json!({ "Fn::Sub": format!("${{ApplicationsTable.Arn}}/index/{}", layout::PHONE_INDEX) });
+    let [invoice, company, search] =
+        [layout::INVOICE_INDEX, layout::CORPORATE_NAME_INDEX, layout::SEARCH_INDEX]
+            .map(|index| json!({ "Fn::Sub": format!("${{ApplicationsTable.Arn}}/index/{index}") }));
     let audit = get_att("AuditTable", "Arn");
     let secret = reference("IdentifierKeySecret");
     let log_group = get_att("AdminLogGroup", "Arn");
@@ -1361,8 +1398,10 @@ fn the_admin_role_is_least_privilege_and_the_audit_is_append_only() {
     }
     expected.insert(
         "dynamodb:Query".into(),
-        vec![table.clone(), index.clone(), received.clone(), phone.clone(), audit.clone()],
+        vec![table.clone(), index.clone(), received.clone(), phone.clone(), invoice, company, audit.clone()],
     );
+    // The name search's parallel Scan, of its compact index only.
+    expected.insert("dynamodb:Scan".into(), vec![search]);
     expected.get_mut("dynamodb:PutItem").unwrap().push(audit.clone());
     expected.insert("secretsmanager:GetSecretValue".into(), vec![secret.clone()]);
     expected.insert("logs:CreateLogStream".into(), vec![log_group.clone()]);

@@ -9,21 +9,27 @@ use super::{
     ATTEMPTS, DynamoStore, Item, Sent, cancelled_by, failed, is_expired, keys, n, pause, s, sdk_unavailable,
     string, to_attribute,
 };
-use crate::domain::{
-    ApplicationId, AuditEntry, AuditId, Field, HistoryEntry, NoticeId, Status, Timestamp, Version,
-};
+use crate::domain::{ApplicationId, AuditEntry, AuditId, HistoryEntry, NoticeId, Status, Timestamp, Version};
 use crate::store::desk::AssigneeFilter;
 use crate::store::layout::{self, Value, attr};
 use crate::store::plan;
 use crate::store::{
     AuditPage, CorrectOutcome, CorrectionWrite, Cursor, DecideOutcome, DecisionWrite, EraseOutcome, Erasure,
-    ListQuery, Page, Record, Recounted, Related, Review, Search, StatusCounts, StoredApplication,
-    Unavailable,
+    ListQuery, Page, Record, Recounted, Related, RelatedApplication, Review, Search, StatusCounts,
+    StoredApplication, Unavailable,
 };
 use async_trait::async_trait;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, Delete, Put, ReturnValuesOnConditionCheckFailure, Select, TransactWriteItem, Update,
+    AttributeValue, Delete, KeysAndAttributes, Put, ReturnValuesOnConditionCheckFailure, Select,
+    TransactWriteItem, Update,
 };
+
+/// Segments of a name search's parallel Scan of `nameSearch`, read at once.
+/// Each reads its share of the entries page by page (1 MB each), so the wait
+/// is about an eighth of a sequential Scan's; a segment costs at most half a
+/// read unit more than its share (rounding), and a Lambda function holds
+/// eight requests in flight without strain.
+const SEARCH_SEGMENTS: i32 = 8;
 
 /// How many history entries an erasure or a rejection can touch in one
 /// transaction (DynamoDB allows 100 items; the rest are the application's own).
@@ -419,11 +425,12 @@ impl DynamoStore {
     }
 
     /// The reviewer's check ([`Related`]): the phone's applications from
-    /// `byPhone`, then the invoice number's and the corporate name's from one
-    /// Query over `byReceived`, newest first, filtered (`invoiceNumber =` or
-    /// the name within `searchText`, then compared exactly), stopping at
-    /// `limit` finds: the union's newest `limit` are among the two parts' own.
-    pub(super) async fn related_of(&self, query: &Related) -> Result<Vec<StoredApplication>, Unavailable> {
+    /// `byPhone` (whole: the list's phone search needs them so, and a number
+    /// has a few), the invoice number's from `byInvoiceNumber` and the
+    /// corporate name's from `byCorporateName` (the entries the check shows,
+    /// [`layout::RELATED_PROJECTION`]), the three Queries at once. The union's
+    /// newest `limit` are among the three parts' own newest `limit`.
+    pub(super) async fn related_of(&self, query: &Related) -> Result<Vec<RelatedApplication>, Unavailable> {
         let limit = query.limit.clamp(1, Related::MAX_LIMIT);
         let every_verified = ListQuery {
             status: None,
@@ -434,70 +441,214 @@ impl DynamoStore {
             cursor: None,
             assignee: None,
         };
-        let mut found: Vec<StoredApplication> = self
-            .by_phone(query.phone.as_str(), &every_verified)
-            .await?
-            .items
-            .into_iter()
-            .filter(|stored| query.finds(stored))
-            .collect();
-        let mut terms = Vec::new();
-        let mut names = Vec::new();
-        let mut values = Vec::new();
-        if let Some(number) = &query.invoice_number {
-            terms.push("#invoice = :invoice");
-            names.push(("#invoice", Field::InvoiceNumber.key()));
-            values.push((":invoice", number.as_str().to_owned()));
+        let phone = async {
+            let page = self.by_phone(query.phone.as_str(), &every_verified).await?;
+            Ok(page.items.iter().map(RelatedApplication::of).filter(|other| query.finds(other)).collect())
+        };
+        let by = |index, partition, key: Option<String>| async move {
+            match key {
+                Some(key) => self.related_by(index, partition, &key, query, limit).await,
+                None => Ok(Vec::new()),
+            }
+        };
+        let invoice_number = query.invoice_number.as_ref().map(|number| number.as_str().to_owned());
+        let (phone, invoice, company) = tokio::try_join!(
+            phone,
+            by(layout::INVOICE_INDEX, layout::INVOICE_INDEX_PARTITION_KEY, invoice_number),
+            by(
+                layout::CORPORATE_NAME_INDEX,
+                layout::CORPORATE_NAME_INDEX_PARTITION_KEY,
+                query.corporate_name.clone()
+            ),
+        )?;
+        let mut found: Vec<RelatedApplication> = Vec::new();
+        for other in [phone, invoice, company].into_iter().flatten() {
+            if !found.iter().any(|f| f.application_id == other.application_id) {
+                found.push(other);
+            }
         }
-        if let Some(name) = &query.corporate_name {
-            terms.push("contains(#search, :corporate)");
-            names.push(("#search", attr::SEARCH_TEXT));
-            values.push((":corporate", name.clone()));
+        found.sort_by_key(|other| std::cmp::Reverse((other.received_at, other.application_id)));
+        found.truncate(limit);
+        Ok(found)
+    }
+
+    /// The applications a related index holds under `key` that the check
+    /// finds (live, not the one checked), newest first, at most `limit`:
+    /// each Query reads at most the entries still wanted and one more (the
+    /// application checked may be among them), so a key that hundreds share
+    /// costs what `limit` of them do.
+    async fn related_by(
+        &self,
+        index: &str,
+        partition: &str,
+        key: &str,
+        query: &Related,
+        limit: usize,
+    ) -> Result<Vec<RelatedApplication>, Unavailable> {
+        let now = Timestamp::now().epoch();
+        let mut found = Vec::new();
+        let mut start = None;
+        loop {
+            let output = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .index_name(index)
+                .key_condition_expression("#key = :key")
+                .expression_attribute_names("#key", partition)
+                .expression_attribute_values(":key", s(key))
+                .scan_index_forward(false)
+                .limit(i32::try_from(limit + 1 - found.len()).unwrap_or(i32::MAX))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(sdk_unavailable)?;
+            for item in output.items() {
+                if is_expired(item, now) {
+                    continue;
+                }
+                let other = layout::related_application_from(|name| string(item, name).map(Into::into))
+                    .map_err(|e| Unavailable(format!("unreadable related entry: {e}")))?;
+                if query.finds(&other) {
+                    found.push(other);
+                }
+            }
+            start = output.last_evaluated_key;
+            if found.len() >= limit || start.is_none() {
+                found.truncate(limit);
+                return Ok(found);
+            }
         }
-        if !terms.is_empty() {
-            let mut others = 0;
-            let mut start = None;
-            'pages: loop {
-                let mut request = self
-                    .client
-                    .query()
-                    .table_name(&self.table)
-                    .index_name(layout::RECEIVED_INDEX)
-                    .key_condition_expression("#part = :part")
-                    .filter_expression(terms.join(" OR "))
-                    .expression_attribute_names("#part", layout::RECEIVED_INDEX_PARTITION_KEY)
-                    .expression_attribute_values(":part", s(layout::LISTED))
-                    .scan_index_forward(false)
-                    .set_exclusive_start_key(start);
-                for (placeholder, name) in &names {
-                    request = request.expression_attribute_names(*placeholder, *name);
-                }
-                for (placeholder, value) in &values {
-                    request = request.expression_attribute_values(*placeholder, s(value));
-                }
-                let output = request.send().await.map_err(sdk_unavailable)?;
-                for item in output.items() {
-                    let Some(stored) = self.live_from(item)?.filter(|stored| query.finds(stored)) else {
-                        continue;
-                    };
-                    if !found.iter().any(|f| f.receipt.application_id == stored.receipt.application_id) {
-                        found.push(stored);
-                    }
-                    others += 1;
-                    if others >= limit {
-                        break 'pages;
-                    }
-                }
-                start = output.last_evaluated_key;
-                if start.is_none() {
-                    break;
+    }
+
+    /// A name search ([`Search::Text`]) among the verified applications: a
+    /// parallel Scan of `nameSearch` ([`SEARCH_SEGMENTS`] segments at once,
+    /// each filtered by the text), the entries the query admits sorted newest
+    /// first, then the page's applications read whole (BatchGetItem) and
+    /// checked again, since an index may lag behind its item. What it reads
+    /// grows with the verified applications, by the size of an entry
+    /// (`docs/storage.md`), plus a page of whole items.
+    async fn search_page(&self, query: &ListQuery, search: &Search) -> Result<Page, Unavailable> {
+        let Search::Text { text, reading } = search else {
+            return Err(Unavailable("a name search without a text".into()));
+        };
+        let mut segments = tokio::task::JoinSet::new();
+        for segment in 0..SEARCH_SEGMENTS {
+            let (store, text, reading) = (self.clone(), text.clone(), reading.clone());
+            segments.spawn(async move { store.search_segment(segment, &text, &reading).await });
+        }
+        let now = Timestamp::now().epoch();
+        let mut candidates = Vec::new();
+        while let Some(entries) = segments.join_next().await {
+            let entries = entries.map_err(|_| Unavailable("a search segment failed".into()))??;
+            for item in entries.iter().filter(|item| !is_expired(item, now)) {
+                let pk = string(item, layout::PARTITION_KEY).unwrap_or_default();
+                let entry = layout::search_entry_from(&pk, |name| string(item, name).map(Into::into))
+                    .map_err(|e| Unavailable(format!("unreadable search entry: {e}")))?;
+                if query.admits(
+                    entry.received_at,
+                    entry.application_id,
+                    entry.status,
+                    entry.assignee.as_ref(),
+                ) {
+                    candidates.push((entry.received_at, entry.application_id));
                 }
             }
         }
-        found.sort_by_key(|stored| {
-            std::cmp::Reverse((stored.receipt.received_at, stored.receipt.application_id))
-        });
-        found.truncate(limit);
+        candidates.sort_unstable_by(|a, b| b.cmp(a));
+        let limit = query.limit.clamp(1, ListQuery::MAX_LIMIT);
+        let mut items = Vec::new();
+        let mut rest = candidates.as_slice();
+        while items.len() <= limit && !rest.is_empty() {
+            let (batch, after) = rest.split_at((limit + 1 - items.len()).min(rest.len()));
+            let ids: Vec<ApplicationId> = batch.iter().map(|(_, id)| *id).collect();
+            let mut read = self.application_items_of(&ids).await?;
+            for id in ids {
+                let Some(item) = read.remove(&id) else { continue };
+                let Some(stored) = self.live_from(&item)? else { continue };
+                let text = string(&item, attr::SEARCH_TEXT).unwrap_or_default();
+                if shows(query, &stored) && search.finds_text(&text) {
+                    items.push(stored);
+                }
+            }
+            rest = after;
+        }
+        Ok(page_of(items, limit))
+    }
+
+    /// One segment of a name search's Scan: every page of its entries whose
+    /// search text holds the text or its reading.
+    async fn search_segment(
+        &self,
+        segment: i32,
+        text: &str,
+        reading: &str,
+    ) -> Result<Vec<Item>, Unavailable> {
+        let mut found = Vec::new();
+        let mut start = None;
+        loop {
+            let output = self
+                .client
+                .scan()
+                .table_name(&self.table)
+                .index_name(layout::SEARCH_INDEX)
+                .segment(segment)
+                .total_segments(SEARCH_SEGMENTS)
+                .filter_expression("contains(#search, :text) OR contains(#search, :reading)")
+                .expression_attribute_names("#search", attr::SEARCH_TEXT)
+                .expression_attribute_values(":text", s(text))
+                .expression_attribute_values(":reading", s(reading))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(sdk_unavailable)?;
+            found.extend(output.items.unwrap_or_default());
+            start = output.last_evaluated_key;
+            if start.is_none() {
+                return Ok(found);
+            }
+        }
+    }
+
+    /// The application items of `ids`, by id (one missing is left out):
+    /// BatchGetItem, 100 keys a request, eventually consistent (half the read
+    /// units; what the list shows comes from an index, which is no fresher).
+    async fn application_items_of(
+        &self,
+        ids: &[ApplicationId],
+    ) -> Result<std::collections::HashMap<ApplicationId, Item>, Unavailable> {
+        let mut found = std::collections::HashMap::new();
+        for chunk in ids.chunks(100) {
+            let mut wanted = KeysAndAttributes::builder();
+            for id in chunk {
+                wanted = wanted.keys(keys(&layout::application_pk(*id), layout::APPLICATION_SORT_KEY));
+            }
+            let mut wanted = Some(wanted.build().expect("keys are set"));
+            for attempt in 0..ATTEMPTS {
+                let Some(request) = wanted.take() else { break };
+                let output = self
+                    .client
+                    .batch_get_item()
+                    .request_items(&self.table, request)
+                    .send()
+                    .await
+                    .map_err(sdk_unavailable)?;
+                for item in output.responses.and_then(|mut r| r.remove(&self.table)).unwrap_or_default() {
+                    if let Some(id) =
+                        string(&item, attr::APPLICATION_ID).as_deref().and_then(ApplicationId::parse)
+                    {
+                        found.insert(id, item);
+                    }
+                }
+                wanted = output.unprocessed_keys.and_then(|mut keys| keys.remove(&self.table));
+                if wanted.is_some() {
+                    pause(attempt).await;
+                }
+            }
+            if wanted.is_some() {
+                return Err(Unavailable("unprocessed keys persisted".into()));
+            }
+        }
         Ok(found)
     }
 
@@ -530,6 +681,11 @@ impl DynamoStore {
                 return self.exact(layout::email_pk(key), layout::EMAIL_SORT_KEY, query).await;
             }
             Some(Search::Phone(phone)) => return self.by_phone(phone.as_str(), query).await,
+            // `nameSearch` holds the verified applications; those awaiting
+            // verification (a few, for a day) are searched in their status.
+            Some(search @ Search::Text { .. }) if query.status.is_none_or(|status| status.is_verified()) => {
+                return self.search_page(query, search).await;
+            }
             Some(Search::Text { text, reading }) => {
                 terms.push("(contains(#search, :text) OR contains(#search, :reading))");
                 names.push(("#search", attr::SEARCH_TEXT));
@@ -869,6 +1025,72 @@ impl DynamoStore {
         Ok(Recounted { before, after })
     }
 
+    /// Gives every verified application the keys of the indexes that hold
+    /// verified applications only and its search text, as the layout writes
+    /// them now ([`layout::listed_attributes`], [`layout::search_text`]), where
+    /// they are missing or stale: for a stack deployed before
+    /// `byInvoiceNumber`, `byCorporateName` and `nameSearch` (`docs/deploy.md`),
+    /// whose earlier applications the related check and the name search would
+    /// not find. A Scan of the table (a one-off), then an UpdateItem for each
+    /// that differs, under the version read: one that a plan changed meanwhile
+    /// was given its keys by that plan, and is left as it is. Returns how many
+    /// were written; a second run writes none.
+    pub async fn relist(&self) -> Result<u64, Unavailable> {
+        let mut written = 0;
+        let mut start = None;
+        loop {
+            let output = self
+                .client
+                .scan()
+                .table_name(&self.table)
+                .filter_expression("#sk = :application AND attribute_exists(#status)")
+                .expression_attribute_names("#sk", layout::SORT_KEY)
+                .expression_attribute_names("#status", attr::STATUS)
+                .expression_attribute_values(":application", s(layout::APPLICATION_SORT_KEY))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(sdk_unavailable)?;
+            for item in output.items() {
+                let stored = super::decode_application(item)?;
+                if !stored.status.is_verified() {
+                    continue;
+                }
+                let mut wanted = layout::listed_attributes(&stored);
+                wanted.push((attr::SEARCH_TEXT, Some(Value::Text(layout::search_text(&stored.application)))));
+                let stale = wanted
+                    .iter()
+                    .any(|(name, value)| string(item, name).as_deref() != value.as_ref().map(Value::as_str));
+                if !stale {
+                    continue;
+                }
+                let update = self.application_update(&stored, wanted, &[stored.status]);
+                let result = self
+                    .client
+                    .update_item()
+                    .table_name(update.table_name())
+                    .set_key(Some(update.key().clone()))
+                    .update_expression(update.update_expression())
+                    .set_condition_expression(update.condition_expression().map(str::to_owned))
+                    .set_expression_attribute_names(update.expression_attribute_names().cloned())
+                    .set_expression_attribute_values(update.expression_attribute_values().cloned())
+                    .send()
+                    .await;
+                match result {
+                    Ok(_) => written += 1,
+                    // Changed since the Scan: its own write gave it its keys.
+                    Err(aws_sdk_dynamodb::error::SdkError::ServiceError(context))
+                        if context.err().is_conditional_check_failed_exception() => {}
+                    Err(other) => return Err(sdk_unavailable(other)),
+                }
+            }
+            start = output.last_evaluated_key;
+            if start.is_none() {
+                return Ok(written);
+            }
+        }
+    }
+
     pub(super) async fn status_counts(&self) -> Result<StatusCounts, Unavailable> {
         Ok(self.counts_and_reads().await?.0)
     }
@@ -1053,13 +1275,12 @@ pub(super) fn decode_history(item: &Item) -> Result<HistoryEntry, Unavailable> {
 /// Whether `query` lists `stored` (the exact searches filter here what the
 /// list's Query conditions would).
 fn shows(query: &ListQuery, stored: &StoredApplication) -> bool {
-    let at = stored.receipt.received_at;
-    let id = stored.receipt.application_id;
-    query.lists(stored.status)
-        && query.lists_assignee(stored.assignee.as_ref())
-        && query.from.is_none_or(|from| at >= from)
-        && query.to.is_none_or(|to| at < to)
-        && query.cursor.is_none_or(|cursor| (at, id) < (cursor.received_at, cursor.application_id))
+    query.admits(
+        stored.receipt.received_at,
+        stored.receipt.application_id,
+        stored.status,
+        stored.assignee.as_ref(),
+    )
 }
 
 /// The first `limit` of `items` (newest first) and the cursor after them.
@@ -1099,7 +1320,7 @@ impl Review for DynamoStore {
         self.status_counts().await
     }
 
-    async fn related(&self, query: &Related) -> Result<Vec<StoredApplication>, Unavailable> {
+    async fn related(&self, query: &Related) -> Result<Vec<RelatedApplication>, Unavailable> {
         self.related_of(query).await
     }
 

@@ -17,8 +17,8 @@ use crate::store::layout;
 use crate::store::plan;
 use crate::store::{
     AuditPage, CorrectOutcome, CorrectionWrite, DecideOutcome, DecisionWrite, EraseOutcome,
-    ErasedApplication, Erasure, ListQuery, Page, Record, Recounted, Related, Review, Search, StatusCounts,
-    StoredApplication, Unavailable,
+    ErasedApplication, Erasure, ListQuery, Page, Record, Recounted, Related, RelatedApplication, Review,
+    Search, StatusCounts, Unavailable,
 };
 use async_trait::async_trait;
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params, params_from_iter};
@@ -51,7 +51,7 @@ impl Review for SqliteStore {
         self.with_connection(|connection| count_in(connection)).await
     }
 
-    async fn related(&self, query: &Related) -> Result<Vec<StoredApplication>, Unavailable> {
+    async fn related(&self, query: &Related) -> Result<Vec<RelatedApplication>, Unavailable> {
         let query = query.clone();
         self.with_connection(move |connection| related_in(connection, &query)).await
     }
@@ -366,7 +366,7 @@ pub(super) fn recount_in(connection: &Connection) -> rusqlite::Result<Recounted>
 pub(super) fn related_in(
     connection: &Connection,
     query: &Related,
-) -> rusqlite::Result<Vec<StoredApplication>> {
+) -> rusqlite::Result<Vec<RelatedApplication>> {
     let condition = r#"WHERE ("expiresAt" IS NULL OR "expiresAt" >= ?1) AND "status" <> ?7
         AND "applicationId" <> ?2
         AND ("phone" = ?3 OR "invoiceNumber" = ?4 OR replace("corporateName", ' ', '') = ?5)
@@ -386,7 +386,7 @@ pub(super) fn related_in(
         ],
     )?;
     // SQL's terms are the check's own; this only guards what they compare.
-    Ok(found.into_iter().filter(|stored| query.finds(stored)).collect())
+    Ok(found.iter().map(RelatedApplication::of).filter(|other| query.finds(other)).collect())
 }
 
 pub(super) fn erase_in(connection: &mut Connection, erasure: &Erasure) -> rusqlite::Result<EraseOutcome> {

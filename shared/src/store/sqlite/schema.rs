@@ -118,6 +118,13 @@ pub(super) fn tables() -> Vec<Table> {
         Column::nullable(attr::SEARCH_TEXT, "TEXT"),
         // Added with the desk: the operator it is assigned to (no lifecycle write touches it).
         Column::nullable(attr::ASSIGNEE, "TEXT"),
+        // The keys of DynamoDB's related indexes, written as the layout writes
+        // them (`layout::listed_attributes`). SQLite's check reads its own
+        // indexes instead (`applications_by_invoice_number`,
+        // `applications_by_corporate_name`), so rows from before these
+        // columns may leave them empty.
+        Column::nullable(attr::LISTED_INVOICE_NUMBER, "TEXT"),
+        Column::nullable(attr::LISTED_CORPORATE_NAME, "TEXT"),
         // Added with the mails' delivery status: set by a delivery event alone.
         Column::nullable(attr::MAIL_PROBLEM, "INTEGER"),
     ];
