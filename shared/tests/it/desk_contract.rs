@@ -17,7 +17,7 @@ fn operator(name: &str) -> Actor {
     Actor::parse(name).unwrap()
 }
 
-fn note_on(stored: &StoredApplication, text: &str) -> NoteWrite {
+pub(crate) fn note_on(stored: &StoredApplication, text: &str) -> NoteWrite {
     let actor = operator("op@example.com");
     NoteWrite {
         note: Note {

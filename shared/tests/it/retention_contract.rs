@@ -82,7 +82,39 @@ async fn a_sweep_runs_every_retention_once(f: Fixture) {
     assert_counts_are_right(&f, "a sweep").await;
 }
 
+/// However long its history, a rejection is one transaction (its items'
+/// ends are set after it, in batches), and its retirement deletes it whole.
+/// DynamoDB's transactions take 100 items: a rejection once refused (503) an
+/// application with 90 records under it.
+async fn a_long_kept_application_is_rejected_and_retired_whole(f: Fixture) {
+    let stored = received(&f, "long.kept@example.com", 0).await;
+    for n in 0..100 {
+        // Another try after a timeout under load (a note more or less changes nothing here).
+        let note = crate::desk_contract::note_on(&stored, &format!("確認 {n}"));
+        let mut tries = 0;
+        while let Err(error) = f.store.add_note(&note).await {
+            tries += 1;
+            assert!(tries < 3, "{error}");
+        }
+    }
+    let write = shared::store::DecisionWrite {
+        retain_until: Some(Timestamp::now().plus_secs(86_400)),
+        ..decision(&stored, Decision::Reject, message("今回は見送ります。"))
+    };
+    assert!(matches!(
+        f.store.decide(&write).await.unwrap(),
+        DecideOutcome::Decided(_) | DecideOutcome::Replayed(_)
+    ));
+    let due = f.store.due(later(2), 100).await.unwrap();
+    assert_eq!(due.len(), 1);
+    assert_eq!(f.store.retire(&due[0], later(2)).await.unwrap(), RetireOutcome::Retired);
+    assert!(f.store.record(stored.id()).await.unwrap().is_none());
+    assert!(f.store.notes_of(stored.id()).await.unwrap().is_empty(), "the notes went with it");
+    assert_counts_are_right(&f, "a long one retired").await;
+}
+
 contract!(
+    a_long_kept_application_is_rejected_and_retired_whole,
     a_rejection_past_its_retention_is_retired_with_its_records_and_its_counter,
     a_sweep_runs_every_retention_once,
 );

@@ -68,10 +68,10 @@ impl Retirement for DynamoStore {
             Ok(plan) => plan,
             Err(outcome) => return Ok(outcome),
         };
-        let mut items = Vec::new();
-        if let RetirePlan::Application { before, .. } = &plan {
-            // Its own items first, deletions only: a retirement interrupted
-            // here and run again finds fewer and finishes.
+        // The application's own items first, deletions only: a retirement
+        // interrupted here and run again finds fewer and finishes. (An
+        // application TTL took first may have left its own.)
+        if matches!(plan, RetirePlan::Application { .. } | RetirePlan::Orphan(_)) {
             let pk = layout::application_pk(id);
             let mut removals: Vec<TransactWriteItem> = self
                 .application_items(id)
@@ -88,6 +88,9 @@ impl Retirement for DynamoStore {
                     return Err(Unavailable(format!("transaction cancelled: {}", cancelled_by(&reasons))));
                 }
             }
+        }
+        let mut items = Vec::new();
+        if let RetirePlan::Application { before, .. } = &plan {
             // The address's reservation, unless a new application holds it by now.
             if let Some(email_key) = item.as_ref().and_then(|item| string(item, attr::EMAIL_KEY)) {
                 let result = self

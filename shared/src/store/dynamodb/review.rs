@@ -33,7 +33,6 @@ const SEARCH_SEGMENTS: i32 = 8;
 
 /// How many history entries an erasure or a rejection can touch in one
 /// transaction (DynamoDB allows 100 items; the rest are the application's own).
-const MAX_HISTORY: usize = 90;
 
 /// An erasure's removals (messages, notices) per transaction. DynamoDB takes
 /// 100 items, but a transaction's time grows with them, and the client gives
@@ -158,6 +157,33 @@ impl DynamoStore {
         }
     }
 
+    /// Gives the application's own items (history, notes, mail records) its
+    /// end, after the decision that set it: in transactions of their own, so
+    /// however long its history the decision is one transaction. A failure
+    /// is logged and left: these items are a backstop, since the retention
+    /// function deletes everything under the application when it retires it
+    /// (and an application TTL took first is retired by its entry, with them).
+    async fn retain_with(&self, id: ApplicationId, sks: &[String], until: Timestamp) {
+        let pk = layout::application_pk(id);
+        for batch in sks.chunks(REMOVALS_PER_TRANSACTION) {
+            let updates = batch
+                .iter()
+                .map(|sk| transact_update(self.history_update(&pk, sk, "SET #expires = :until", Some(until))))
+                .collect();
+            match self.send(updates).await {
+                Ok(Sent::Done) => {}
+                Ok(Sent::Cancelled(reasons)) => {
+                    tracing::warn!(application = %id, reasons = %cancelled_by(&reasons), "a retention's end not set on every item; the retention function deletes them");
+                    return;
+                }
+                Err(error) => {
+                    tracing::warn!(application = %id, %error, "a retention's end not set on every item; the retention function deletes them");
+                    return;
+                }
+            }
+        }
+    }
+
     /// The history items' `sk`s (live ones), oldest first.
     fn history_keys(items: &[Item], now: i64) -> Vec<String> {
         items
@@ -185,7 +211,6 @@ impl DynamoStore {
             Err(outcome) => return Ok(Some(outcome)),
         };
         let now = plan.at.epoch();
-        let pk = layout::application_pk(id);
         let mut items = vec![
             transact_update(self.lifecycle_update(&plan.before, &plan.after, plan.from, plan.at)),
             transact_put(self.history_put(id, &plan.entry, plan.retain_until)),
@@ -210,8 +235,9 @@ impl DynamoStore {
         }
         items.extend(self.count_updates(&plan.count_changes()));
         items.extend(self.due_writes(id, plan::due(&plan.before), plan::due(&plan.after)));
+        let mut retained = Vec::new();
         if let Some(until) = plan.retain_until {
-            // The address reservation and the history go with the application.
+            // The address reservation goes with the application.
             if let Some(email_key) = item.as_ref().and_then(|item| string(item, attr::EMAIL_KEY)) {
                 let update = Update::builder()
                     .table_name(&self.table)
@@ -230,29 +256,22 @@ impl DynamoStore {
                 items.push(transact_update(update));
             }
             // Only the entries before this one: a racing decision's entry of
-            // the same version may be there by now, and one transaction may
-            // not touch an item twice (its condition fails this one anyway).
+            // the same version may be there by now.
             let own = layout::history_sk(plan.entry.version);
             let kept = self.application_items(id).await?;
-            let mut history = Self::history_keys(&kept, now);
-            history.retain(|sk| *sk < own);
+            retained = Self::history_keys(&kept, now);
+            retained.retain(|sk| *sk < own);
             // And the notes and the mail records, which go with it too.
-            history.extend(Self::note_ids_in(&kept).into_iter().map(layout::note_sk));
-            history.extend(Self::mail_ids_in(&kept).iter().map(layout::mail_sk));
-            if history.len() > MAX_HISTORY {
-                return Err(Unavailable("too many history entries for one transaction".into()));
-            }
-            for sk in history {
-                items.push(transact_update(self.history_update(
-                    &pk,
-                    &sk,
-                    "SET #expires = :until",
-                    Some(until),
-                )));
-            }
+            retained.extend(Self::note_ids_in(&kept).into_iter().map(layout::note_sk));
+            retained.extend(Self::mail_ids_in(&kept).iter().map(layout::mail_sk));
         }
         match self.send(items).await? {
-            Sent::Done => Ok(Some(plan.outcome())),
+            Sent::Done => {
+                if let Some(until) = plan.retain_until {
+                    self.retain_with(id, &retained, until).await;
+                }
+                Ok(Some(plan.outcome()))
+            }
             Sent::Cancelled(reasons) => {
                 if failed(&reasons, partner) {
                     Ok(Some(DecideOutcome::PartnerCodeTaken))
