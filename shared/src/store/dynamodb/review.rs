@@ -31,10 +31,8 @@ use aws_sdk_dynamodb::types::{
 /// eight requests in flight without strain.
 const SEARCH_SEGMENTS: i32 = 8;
 
-/// How many history entries an erasure or a rejection can touch in one
-/// transaction (DynamoDB allows 100 items; the rest are the application's own).
-
-/// An erasure's removals (messages, notices) per transaction. DynamoDB takes
+/// An erasure's removals (messages, notices), a rejection's ends of its
+/// items and a retirement's deletions, per transaction. DynamoDB takes
 /// 100 items, but a transaction's time grows with them, and the client gives
 /// an attempt 1.5 s (`aws::load_sdk_config`).
 pub(super) const REMOVALS_PER_TRANSACTION: usize = 25;
