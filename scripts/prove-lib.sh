@@ -44,6 +44,9 @@ start_moto() {
   pids+=("$moto_pid")
   wait_http "http://127.0.0.1:$moto_port/moto-api/" "$moto_pid"
   export AWS_ENDPOINT_URL="http://127.0.0.1:$moto_port"
+  # Every service on this one moto: not S3 on the test command's own
+  # (boto3 here would follow it, the functions under the harness would not).
+  unset AWS_ENDPOINT_URL_S3
   export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_SESSION_TOKEN=testing
   export AWS_REGION=ap-northeast-1 AWS_DEFAULT_REGION=ap-northeast-1
 }
