@@ -52,7 +52,7 @@ pub(crate) fn router(functions: Arc<Functions>, config: &Config) -> anyhow::Resu
     api = api
         .route(&format!("{}{{*key}}", document_files::UPLOADS), any(upload))
         .route(&format!("{}{{*key}}", document_files::DOWNLOADS), any(download))
-        .route(SES_EVENTS, any(ses_event));
+        .route(shared::routes::LOCAL_SES_EVENTS, any(ses_event));
     let static_files = ServeDir::new(&config.web_dir).append_index_html_on_directories(true);
     let console = Arc::new(config.console.clone());
     let console_policy = HeaderValue::from_str(&config.console.content_security_policy())?;
@@ -222,14 +222,10 @@ async fn export(functions: &Functions, req: &lambda_http::Request) -> Response {
     }
 }
 
-/// Where a supervisor may feed SES's events (on AWS the configuration set
-/// publishes them to EventBridge, whose rule calls the mail-events function).
-/// Locally the outbox is as far as a mail goes, so this is how a bounce, a
-/// complaint or a delay is tried: the event JSON of `events/mail-events-*.json`
-/// with the tags of a mail the detail lists.
-pub const SES_EVENTS: &str = "/local/ses-events";
-
-/// `POST /local/ses-events`: one EventBridge event of SES, recorded as the
+/// `POST /local/ses-events` (`shared::routes::LOCAL_SES_EVENTS`). Locally the
+/// outbox is as far as a mail goes, so this is how a bounce, a complaint or a
+/// delay is tried: the event JSON of `events/mail-events-*.json` with the tags
+/// of a mail the detail lists: one EventBridge event of SES, recorded as the
 /// mail-events function records it → 200 `{"recorded": bool}`.
 async fn ses_event(
     State(functions): State<Arc<Functions>>,
@@ -253,7 +249,7 @@ async fn ses_event(
     };
     match mail_events::record(&*functions.deliveries, &event).await {
         Ok(outcome) => {
-            let recorded = outcome == mail_events::Recorded::Recorded;
+            let recorded = outcome == shared::store::DeliveryOutcome::Recorded;
             to_axum(api_http::json(http::StatusCode::OK, &serde_json::json!({ "recorded": recorded })))
         }
         Err(error) => {

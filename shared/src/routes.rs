@@ -397,6 +397,11 @@ pub mod local_sessions {
     pub const ALL: [(&str, &str); 3] = [("SIGN_IN", SIGN_IN), ("CURRENT", CURRENT), ("SIGN_OUT", SIGN_OUT)];
 }
 
+/// Where a supervisor feeds SES's delivery events to the local server (on
+/// AWS the configuration set publishes them to EventBridge, whose rule calls
+/// the mail-events function): local only, like [`local_sessions`].
+pub const LOCAL_SES_EVENTS: &str = "/local/ses-events";
+
 /// The routes anyone may call (the form's).
 pub fn public_routes() -> impl Iterator<Item = Route> {
     ROUTES.into_iter().filter(|r| !r.access().needs_session())

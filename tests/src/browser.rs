@@ -401,9 +401,6 @@ impl Site {
     }
 }
 
-/// Where a supervisor feeds SES's events to the local server (`local`'s `router::SES_EVENTS`).
-pub const SES_EVENTS: &str = "/local/ses-events";
-
 impl Site {
     /// The mails the detail of `applied` lists (`GET
     /// /api/admin/applications/{id}`'s `mails`, oldest first), once at least
@@ -447,8 +444,12 @@ impl Site {
             }
         }
         let token = self.operator_token().await?;
-        let answer =
-            reqwest::Client::new().post(self.api(SES_EVENTS)).bearer_auth(&token).json(&event).send().await?;
+        let answer = reqwest::Client::new()
+            .post(self.api(shared::routes::LOCAL_SES_EVENTS))
+            .bearer_auth(&token)
+            .json(&event)
+            .send()
+            .await?;
         let status = answer.status();
         let body: Value = answer.json().await.context("the event's answer")?;
         if status != reqwest::StatusCode::OK || body != json!({ "recorded": true }) {

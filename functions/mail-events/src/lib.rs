@@ -21,16 +21,6 @@ pub struct Deps {
     pub store: Box<dyn Deliveries>,
 }
 
-/// What became of one event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Recorded {
-    /// The mail's record has the event's status now.
-    Recorded,
-    /// Not a delivery event of a tracked mail ([`ses_event::Ignored`]), or
-    /// its mail is gone, resent or already that far.
-    Ignored,
-}
-
 /// Records one EventBridge event of SES.
 pub async fn handle(deps: &Deps, event: LambdaEvent<serde_json::Value>) -> Result<(), Error> {
     record(&*deps.store, &event.payload).await?;
@@ -39,17 +29,24 @@ pub async fn handle(deps: &Deps, event: LambdaEvent<serde_json::Value>) -> Resul
 
 /// Reads `event` and carries out what it says: the function's whole work,
 /// which the local server runs too (`POST /local/ses-events`).
-pub async fn record(store: &dyn Deliveries, event: &serde_json::Value) -> Result<Recorded, Unavailable> {
+///
+/// An event that is not a delivery event of a tracked mail is
+/// [`DeliveryOutcome::Ignored`] too, as one for a mail that is gone.
+pub async fn record(
+    store: &dyn Deliveries,
+    event: &serde_json::Value,
+) -> Result<DeliveryOutcome, Unavailable> {
     let report = match ses_event::report(event) {
         Ok(report) => report,
         Err(ignored) => {
             tracing::info!(reason = %ignored, "SES event ignored");
-            return Ok(Recorded::Ignored);
+            return Ok(DeliveryOutcome::Ignored);
         }
     };
     let update = plan::delivery(&report);
     let application = report.application_id.to_string();
-    match store.record_delivery(&update).await? {
+    let outcome = store.record_delivery(&update).await?;
+    match outcome {
         DeliveryOutcome::Recorded => {
             tracing::info!(
                 %application,
@@ -58,7 +55,6 @@ pub async fn record(store: &dyn Deliveries, event: &serde_json::Value) -> Result
                 flagged = update.flags_problem,
                 "delivery status recorded"
             );
-            Ok(Recorded::Recorded)
         }
         DeliveryOutcome::Ignored => {
             tracing::info!(
@@ -67,7 +63,7 @@ pub async fn record(store: &dyn Deliveries, event: &serde_json::Value) -> Result
                 status = report.status.as_str(),
                 "SES event ignored: no such mail for that message, or it is already that far"
             );
-            Ok(Recorded::Ignored)
         }
     }
+    Ok(outcome)
 }

@@ -9,16 +9,13 @@ use lambda_runtime::{Context, LambdaEvent};
 use mail_events::{Deps, handle};
 use serde_json::Value;
 use shared::domain::{
-    Actor, AuditAction, AuditEntry, Decision, DeliveryReason, DeliveryStatus, ErasureReason, IdempotencyKey,
-    MailRecord, PartnerCode, StoredApplication, Timestamp,
+    Actor, AuditAction, AuditEntry, Decision, DeliveryReason, DeliveryStatus, ErasureReason, MailRecord,
+    StoredApplication, Timestamp,
 };
 use shared::keyed::IdentifierKey;
 use shared::mail::{MailKind, MailSubject};
 use shared::store::dynamodb::DynamoStore;
-use shared::store::{
-    ConfirmOutcome, DecideOutcome, DecisionWrite, Deliveries, EraseOutcome, Erasure, Record, Review, Store,
-    plan,
-};
+use shared::store::{Deliveries, EraseOutcome, Erasure, Record, Review, Store, plan};
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 use test_support::{unique, workspace_root};
@@ -46,33 +43,8 @@ async fn store() -> (DynamoStore, test_support::moto::Operations) {
 /// A confirmed and approved application (version 3: the samples' `v3-approved`)
 /// whose 審査完了 went out as `message_id`, marked and recorded as notify does.
 async fn approved_and_mailed(store: &dyn Store, message_id: &str) -> StoredApplication {
-    let key = IdentifierKey::for_tests();
-    let submission = test_support::submission(
-        &key,
-        test_support::application_for(&format!("{}@example.com", unique("a"))),
-        3600,
-    );
-    store.submit(&submission).await.unwrap();
-    let ConfirmOutcome::Confirmed(confirmed) = store.confirm(&submission.token_hash).await.unwrap() else {
-        panic!("confirmed")
-    };
-    let operator = Actor::parse("reviewer@example.com").unwrap();
-    let id = confirmed.id();
-    let write = DecisionWrite {
-        application_id: id,
-        decision: Decision::Approve,
-        expected_version: confirmed.version,
-        request_hash: key.request_hash(id.to_string().as_bytes()),
-        message: None,
-        actor: operator.clone(),
-        at: Timestamp::now(),
-        idempotency_key: IdempotencyKey::parse(&unique("decision-key-0001")).unwrap(),
-        partner_code: Some(PartnerCode::random()),
-        retain_until: None,
-        document_request: None,
-        audit: AuditEntry::now(operator, AuditAction::Approve, Some(id)),
-    };
-    let DecideOutcome::Decided(approved) = store.decide(&write).await.unwrap() else { panic!("approved") };
+    let approved = test_support::decided(store, Decision::Approve, None, None).await;
+    let id = approved.id();
     let subject = MailSubject::History(id, approved.version);
     let tracking = plan::tracking(subject, MailKind::Approved, &approved).unwrap();
     assert_eq!(tracking.mail_id.as_str(), "v3-approved", "the samples' mail");

@@ -7,45 +7,15 @@
 use lambda_runtime::{Context, LambdaEvent};
 use retention::{Deps, handle};
 use shared::documents::s3::S3Files;
-use shared::domain::{
-    Actor, AuditAction, AuditEntry, Decision, IdempotencyKey, OperatorMessage, Status, StoredApplication,
-    Timestamp,
-};
+use shared::domain::{Decision, Status, StoredApplication, Timestamp};
 use shared::keyed::IdentifierKey;
 use shared::store::retention::{Policy, Swept};
-use shared::store::{ConfirmOutcome, DecideOutcome, DecisionWrite, Review, Store, Tooling};
+use shared::store::{Review, Store, Tooling};
 use test_support::unique;
 
 /// A confirmed application, rejected and kept until `retain_until`.
 async fn rejected(store: &dyn Store, retain_until: Timestamp) -> StoredApplication {
-    let key = IdentifierKey::for_tests();
-    let submission = test_support::submission(
-        &key,
-        test_support::application_for(&format!("{}@example.com", unique("r"))),
-        3600,
-    );
-    store.submit(&submission).await.unwrap();
-    let ConfirmOutcome::Confirmed(confirmed) = store.confirm(&submission.token_hash).await.unwrap() else {
-        panic!("confirmed")
-    };
-    let operator = Actor::parse("reviewer@example.com").unwrap();
-    let id = confirmed.id();
-    let write = DecisionWrite {
-        application_id: id,
-        decision: Decision::Reject,
-        expected_version: confirmed.version,
-        request_hash: key.request_hash(id.to_string().as_bytes()),
-        message: Some(OperatorMessage::parse("今回は見送ります。").unwrap()),
-        actor: operator.clone(),
-        at: Timestamp::now(),
-        idempotency_key: IdempotencyKey::parse(&unique("decision-key-0001")).unwrap(),
-        partner_code: None,
-        retain_until: Some(retain_until),
-        document_request: None,
-        audit: AuditEntry::now(operator, AuditAction::Reject, Some(id)),
-    };
-    let DecideOutcome::Decided(decided) = store.decide(&write).await.unwrap() else { panic!("rejected") };
-    decided
+    test_support::decided(store, Decision::Reject, Some("今回は見送ります。"), Some(retain_until)).await
 }
 
 async fn objects(client: &aws_sdk_s3::Client, bucket: &str) -> Vec<String> {

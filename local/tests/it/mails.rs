@@ -79,7 +79,7 @@ async fn each_mail_is_listed_sent_and_an_ses_event_moves_it_and_flags_the_row() 
     event["detail"]["mail"]["tags"]["mail"] = json!(["acknowledgement"]);
     event["detail"]["mail"]["messageId"] = mails[0]["messageId"].clone();
     let feed = |bearer: String, body: Value| {
-        let (client, url) = (client.clone(), format!("{base}local/ses-events"));
+        let (client, url) = (client.clone(), format!("{base}{}", &shared::routes::LOCAL_SES_EVENTS[1..]));
         async move { client.post(url).bearer_auth(bearer).json(&body).send().await.unwrap() }
     };
     // An operator may not; a supervisor may.
@@ -112,7 +112,7 @@ async fn each_mail_is_listed_sent_and_an_ses_event_moves_it_and_flags_the_row() 
 
     // Junk is a clear 4xx, never a 500.
     let junk = client
-        .post(format!("{base}local/ses-events"))
+        .post(format!("{base}{}", &shared::routes::LOCAL_SES_EVENTS[1..]))
         .bearer_auth(&bearer)
         .header("content-type", "application/json")
         .body("[")
@@ -120,7 +120,12 @@ async fn each_mail_is_listed_sent_and_an_ses_event_moves_it_and_flags_the_row() 
         .await
         .unwrap();
     assert_eq!(junk.status().as_u16(), 400);
-    let unsigned = client.post(format!("{base}local/ses-events")).json(&event).send().await.unwrap();
+    let unsigned = client
+        .post(format!("{base}{}", &shared::routes::LOCAL_SES_EVENTS[1..]))
+        .json(&event)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(unsigned.status().as_u16(), 401);
     running.shutdown().await.unwrap();
 }

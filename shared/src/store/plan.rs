@@ -1007,6 +1007,32 @@ mod tests {
         Timestamp::parse(text).unwrap()
     }
 
+    #[test]
+    fn mails_about_a_verified_application_are_tracked_and_a_link_is_not() {
+        let verified = stored(Status::Received, 2);
+        let about = MailSubject::Application(verified.id());
+        let tracked = super::tracking(about, MailKind::Acknowledgement, &verified).expect("tracked");
+        assert_eq!((tracked.application_id, tracked.mail_id.as_str()), (verified.id(), "acknowledgement"));
+        let unverified = stored(Status::AwaitingVerification, 1);
+        assert_eq!(super::tracking(about, MailKind::Verification, &unverified), None);
+        // A failure flags the application only for the applicant's mails.
+        let report = |mail: &str| crate::domain::DeliveryReport {
+            application_id: verified.id(),
+            mail_id: crate::domain::MailId::parse(mail).unwrap(),
+            message_id: "m".into(),
+            status: crate::domain::DeliveryStatus::Bounced,
+            reason: None,
+            at: Timestamp::now(),
+        };
+        assert!(delivery(&report("acknowledgement")).flags_problem);
+        assert!(!delivery(&report("operator-notice")).flags_problem);
+        let delivered = crate::domain::DeliveryReport {
+            status: crate::domain::DeliveryStatus::Delivered,
+            ..report("acknowledgement")
+        };
+        assert!(!delivery(&delivered).flags_problem);
+    }
+
     fn stored(status: Status, version: u32) -> StoredApplication {
         let mut stored = test_support_stored();
         stored.status = status;

@@ -105,16 +105,6 @@ async fn every_mail_about_a_verified_application_is_recorded_with_its_marker(f: 
     assert_eq!(ids.len(), 3);
 }
 
-async fn a_verification_link_is_not_tracked(f: Fixture) {
-    let stored = received(&f, "mails.link@example.com", 0).await;
-    let unverified =
-        StoredApplication { status: shared::domain::Status::AwaitingVerification, ..stored.clone() };
-    assert_eq!(
-        plan::tracking(MailSubject::Application(stored.id()), MailKind::Verification, &unverified),
-        None
-    );
-}
-
 async fn events_move_a_mail_forward_only_and_only_for_its_message(f: Fixture) {
     let stored = received(&f, "mails.events@example.com", 0).await;
     let about = MailSubject::Application(stored.id());
@@ -206,7 +196,6 @@ async fn erasure_deletes_the_mail_records(f: Fixture) {
 
 contract!(
     every_mail_about_a_verified_application_is_recorded_with_its_marker,
-    a_verification_link_is_not_tracked,
     events_move_a_mail_forward_only_and_only_for_its_message,
     an_operators_mail_that_fails_flags_nothing,
     erasure_deletes_the_mail_records,

@@ -133,6 +133,49 @@ pub fn application_for(email: &str) -> shared::domain::Application {
     shared::domain::Application::parse(&raw).expect("valid").application
 }
 
+/// A new address's application, confirmed and then decided as the admin
+/// handler writes a decision (with `message`, kept until `retain_until`).
+#[cfg(feature = "store")]
+pub async fn decided(
+    store: &dyn shared::store::Store,
+    decision: shared::domain::Decision,
+    message: Option<&str>,
+    retain_until: Option<shared::domain::Timestamp>,
+) -> shared::domain::StoredApplication {
+    use shared::domain::{
+        Actor, AuditEntry, Decision, IdempotencyKey, OperatorMessage, PartnerCode, Timestamp,
+    };
+    use shared::store::{ConfirmOutcome, DecideOutcome, DecisionWrite};
+    let key = shared::keyed::IdentifierKey::for_tests();
+    let submission = submission(&key, application_for(&format!("{}@example.com", unique("decided"))), 3600);
+    store.submit(&submission).await.expect("stored");
+    let ConfirmOutcome::Confirmed(confirmed) =
+        store.confirm(&submission.token_hash).await.expect("confirmed")
+    else {
+        panic!("confirmed")
+    };
+    let operator = Actor::parse("reviewer@example.com").expect("an address");
+    let id = confirmed.id();
+    let write = DecisionWrite {
+        application_id: id,
+        decision,
+        expected_version: confirmed.version,
+        request_hash: key.request_hash(format!("{id}:{}", decision.as_str()).as_bytes()),
+        message: message.map(|text| OperatorMessage::parse(text).expect("a valid message")),
+        actor: operator.clone(),
+        at: Timestamp::now(),
+        idempotency_key: IdempotencyKey::parse(&unique("decision-key-0001")).expect("a key"),
+        partner_code: (decision == Decision::Approve).then(PartnerCode::random),
+        retain_until,
+        document_request: None,
+        audit: AuditEntry::now(operator, decision.into(), Some(id)),
+    };
+    match store.decide(&write).await.expect("decided") {
+        DecideOutcome::Decided(decided) | DecideOutcome::Replayed(decided) => decided,
+        other => panic!("{other:?}"),
+    }
+}
+
 /// Whether each mail of `event` is marked sent, in `MailEvent::kinds` order.
 #[cfg(feature = "store")]
 pub async fn mail_marks(store: &dyn shared::store::MailLedger, event: shared::mail::MailEvent) -> Vec<bool> {
