@@ -3,7 +3,9 @@
 //! over the SQLite store in a tempdir and, for the concurrent decisions, also
 //! DynamoDB on moto: who may call, the list, search and detail shapes of
 //! `api-contract.md` (*The operator API*), decisions with their idempotency,
-//! versions and transitions, erasure, the CSV export and the audit.
+//! versions and transitions, erasure, the CSV export and the audit; and the
+//! submitted documents over DynamoDB and the documents bucket on moto (their
+//! scan state, the guarded download, erasure of the files).
 
 use admin::{Handler, Settings};
 use lambda_http::http::StatusCode;
@@ -1644,4 +1646,160 @@ async fn a_correction_is_refused_checked_and_answered_with_the_detail() {
         s.call(correct(&id, &fresh_key(), late)).await.outcome(),
         (409, Some("not_correctable".into()))
     );
+}
+
+// ------------------------------------------------------------ documents on S3
+
+/// The admin function over DynamoDB and the documents bucket on moto, with
+/// malware scanning on: the detail shows each file's scan state as GuardDuty
+/// Malware Protection for S3 tags it (`GuardDutyMalwareScanStatus`, AWS's
+/// documented values, put here as GuardDuty would: moto cannot scan), a
+/// download hands out a presigned link to the same bytes and is audited, a
+/// file with threats is never handed out (409 `document_unsafe`, no audit
+/// entry), and an erasure leaves no object and no document record.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_s3_the_scan_guards_each_download_and_an_erasure_leaves_no_file() {
+    use shared::documents::Uploads;
+    use shared::documents::s3::S3Files;
+    use shared::domain::{DocumentLimits, DocumentType, FileName, IdempotencyKey};
+    use shared::store::documents::{DocumentsSubmission, SubmitDocumentsOutcome};
+
+    let store: Arc<dyn Store> = Arc::new(test_support::moto::fresh_store().await);
+    let client = test_support::moto::s3_client().await;
+    let bucket = test_support::unique("documents-").to_lowercase();
+    S3Files::create_bucket(&client, &bucket).await.unwrap();
+    let files = Arc::new(S3Files::new(client.clone(), bucket.clone(), true));
+    let s = Setup {
+        handler: Handler::new(Arc::clone(&store), files.clone(), Arc::new(key()), Settings::default()),
+        store: Arc::clone(&store),
+        _dir: None,
+    };
+    let stored = s.received(corporation("scanned@example.com")).await;
+    let id = id_of(&stored);
+    let body = json!({ "decision": "request_documents", "expectedVersion": 2, "message": "本人確認書類をお送りください。" });
+    assert_eq!(s.call(decide(&id, &fresh_key(), body)).await.status, 200);
+
+    // Three files uploaded and submitted as the documents function does: the
+    // bytes straight to `incoming/`, checked, moved to `documents/`.
+    let token = key()
+        .documents_token(stored.receipt.application_id, shared::domain::Version::from_number(3).unwrap());
+    let files_and_bytes: [(&str, Vec<u8>); 3] = [
+        ("clean.pdf", b"%PDF-1.7\n% clean\n".to_vec()),
+        ("infected.pdf", b"%PDF-1.7\n% EICAR stands in\n".to_vec()),
+        ("protected.pdf", b"%PDF-1.7\n% encrypted\n".to_vec()),
+    ];
+    let mut documents = Vec::new();
+    for (name, bytes) in &files_and_bytes {
+        let state = store.document_request(&token.hash()).await.unwrap();
+        let document = shared::store::plan::upload(
+            state,
+            FileName::parse(name).unwrap(),
+            DocumentType::Pdf,
+            bytes.len() as u64,
+            &DocumentLimits::default(),
+            Timestamp::now(),
+        )
+        .unwrap();
+        store.add_upload(&document).await.unwrap();
+        client
+            .put_object()
+            .bucket(&bucket)
+            .key(document.incoming_key())
+            .content_type("application/pdf")
+            .body(bytes.clone().into())
+            .send()
+            .await
+            .unwrap();
+        assert!(files.arrived(&document).await.unwrap().unwrap().check(&document).is_ok());
+        files.keep(&document).await.unwrap();
+        documents.push(document);
+    }
+    let submission = DocumentsSubmission {
+        token: token.hash(),
+        idempotency_key: IdempotencyKey::parse(&fresh_key()).unwrap(),
+        request_hash: key().request_hash(b"scanned submission"),
+        document_ids: documents.iter().map(|d| d.document_id).collect(),
+        limits: DocumentLimits::default(),
+        at: Timestamp::now(),
+    };
+    assert!(matches!(
+        store.submit_documents(&submission).await.unwrap(),
+        SubmitDocumentsOutcome::Submitted(..)
+    ));
+
+    let detail_path = format!("/api/admin/applications/{id}");
+    let scans = |detail: &Value| -> Vec<(String, String)> {
+        let mut scans: Vec<(String, String)> = detail["documents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| (d["fileName"].as_str().unwrap().to_owned(), d["scan"].as_str().unwrap().to_owned()))
+            .collect();
+        scans.sort();
+        scans
+    };
+    let detail = s.call(get(&detail_path)).await.json();
+    assert_eq!(detail["status"], "documents_submitted");
+    let pending: Vec<(String, String)> =
+        ["clean.pdf", "infected.pdf", "protected.pdf"].map(|n| (n.to_owned(), "pending".to_owned())).into();
+    assert_eq!(scans(&detail), pending, "scanning is on and no result yet");
+
+    // GuardDuty's results, as it tags the scanned objects.
+    for (document, result) in documents.iter().zip(["NO_THREATS_FOUND", "THREATS_FOUND", "UNSUPPORTED"]) {
+        let tag =
+            aws_sdk_s3::types::Tag::builder().key(shared::domain::SCAN_TAG).value(result).build().unwrap();
+        client
+            .put_object_tagging()
+            .bucket(&bucket)
+            .key(document.stored_key())
+            .tagging(aws_sdk_s3::types::Tagging::builder().tag_set(tag).build().unwrap())
+            .send()
+            .await
+            .unwrap();
+    }
+    let detail = s.call(get(&detail_path)).await.json();
+    assert_eq!(
+        scans(&detail),
+        [
+            ("clean.pdf".to_owned(), "no_threats_found".to_owned()),
+            ("infected.pdf".to_owned(), "threats_found".to_owned()),
+            ("protected.pdf".to_owned(), "unsupported".to_owned()),
+        ]
+    );
+
+    let download = |document: &shared::domain::Document| {
+        get(format!("/api/admin/applications/{id}/documents/{}", document.document_id))
+    };
+    let viewed = |actions: Vec<String>| actions.iter().filter(|a| *a == "view_document").count();
+    let before = viewed(s.audit_actions().await);
+    let infected = s.call(download(&documents[1])).await;
+    assert_eq!(infected.outcome(), (409, Some("document_unsafe".into())));
+    assert!(infected.json()["error"]["message"].as_str().unwrap().contains("マルウェア"));
+    assert_eq!(viewed(s.audit_actions().await), before, "a refused download is not a view");
+
+    for (document, (_, bytes)) in [(&documents[0], &files_and_bytes[0]), (&documents[2], &files_and_bytes[2])]
+    {
+        let answer = s.call(download(document)).await;
+        assert_eq!(answer.status, 200, "{}", answer.text());
+        let url = answer.json()["url"].as_str().unwrap().to_owned();
+        let fetched = reqwest::get(&url).await.unwrap();
+        assert_eq!(fetched.status(), 200);
+        let disposition = fetched.headers()["content-disposition"].to_str().unwrap().to_owned();
+        assert!(disposition.starts_with("attachment;"), "{disposition}");
+        assert_eq!(fetched.bytes().await.unwrap().as_ref(), bytes.as_slice(), "byte-equal");
+    }
+    assert_eq!(viewed(s.audit_actions().await), before + 2, "each download audited");
+
+    // The erasure: no object under the application, no document record.
+    let answer = s.call(erase(&id, json!({ "reason": "applicant_request" }))).await;
+    assert_eq!(answer.status, 200, "{}", answer.text());
+    for prefix in ["documents", "incoming"] {
+        let left =
+            client.list_objects_v2().bucket(&bucket).prefix(format!("{prefix}/{id}/")).send().await.unwrap();
+        assert_eq!(left.key_count(), Some(0), "nothing left under {prefix}/");
+    }
+    assert_eq!(store.documents_of(stored.receipt.application_id).await.unwrap(), vec![]);
+    let detail = s.call(get(&detail_path)).await.json();
+    assert_eq!(detail["documents"], json!([]));
+    assert_eq!(s.call(download(&documents[0])).await.outcome(), (404, Some("document_not_found".into())));
 }

@@ -471,3 +471,124 @@ async fn a_rejection_without_a_message_is_mailed_once_through_the_stream() {
         MailEvent::Recorded(applicant.receipt.application_id, rejected.version, Decision::Reject.into());
     assert_eq!(marked(&store, event).await, [true]);
 }
+
+/// Documents through the table's real stream (contract v3, *Documents*): the
+/// request's mail carries the link of its own version; the submission sends
+/// 資料受領のお知らせ to the applicant and the operators' notice, each once
+/// however often the stream redelivers, and the notice names no one and no
+/// file.
+#[tokio::test]
+async fn a_request_mails_its_link_and_a_submission_its_two_mails_once_each() {
+    use shared::domain::{DocumentLimits, DocumentType, FileName, HistoryAction};
+    use shared::store::Documents;
+    use shared::store::documents::{DocumentsSubmission, RequestWrite, SubmitDocumentsOutcome};
+
+    let store = fresh_store().await;
+    let from = sender(true).await;
+    let operator = format!("review@{}.example.jp", unique("ops-"));
+    let a = unique("docs") + "@example.com";
+    let applicant = confirmed(&store, corporation(&a)).await;
+    let id = applicant.receipt.application_id;
+    let deps =
+        deps(&store, SesMailer::new(ses_client(None).await, None), mail_config(&from, &operator)).await;
+    assert_eq!(failed(&run(&deps, &stream_event(&store).await).await), Vec::<String>::new());
+    assert_eq!(sent_from(&from).await.len(), 2, "the 控え and the operators' notice");
+
+    // The request, with its link as the admin handler writes it.
+    let token = key().documents_token(id, applicant.version.next());
+    let mut ask = decision_of(&applicant, Decision::RequestDocuments, Some("本人確認書類をお送りください。"));
+    ask.document_request =
+        Some(RequestWrite { token: token.hash(), expires_at: Timestamp::now().plus_secs(14 * 86_400) });
+    let asked = decide(&store, &ask).await;
+
+    // Two files uploaded and submitted, as the documents function does.
+    let mut chosen = Vec::new();
+    for name in ["履歴事項全部証明書.pdf", "運転免許証.pdf"] {
+        let state = store.document_request(&token.hash()).await.expect("read");
+        let document = shared::store::plan::upload(
+            state,
+            FileName::parse(name).unwrap(),
+            DocumentType::Pdf,
+            1_000,
+            &DocumentLimits::default(),
+            Timestamp::now(),
+        )
+        .expect("an upload target");
+        store.add_upload(&document).await.expect("stored");
+        chosen.push(document.document_id);
+    }
+    let submission = DocumentsSubmission {
+        token: token.hash(),
+        idempotency_key: IdempotencyKey::parse(&unique("documents-key-01")).unwrap(),
+        request_hash: key().request_hash(unique("submission").as_bytes()),
+        document_ids: chosen,
+        limits: DocumentLimits::default(),
+        at: Timestamp::now(),
+    };
+    let submitted = match store.submit_documents(&submission).await.expect("submitted") {
+        SubmitDocumentsOutcome::Submitted(stored, _) => stored,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(submitted.version.get(), asked.version.get() + 1);
+
+    // Everything twice, then the whole stream again with the markers' records.
+    let event = stream_event(&store).await;
+    for _ in 0..2 {
+        assert_eq!(failed(&run(&deps, &event).await), Vec::<String>::new());
+    }
+    assert_eq!(failed(&run(&deps, &stream_event(&store).await).await), Vec::<String>::new());
+
+    let sent = sent_from(&from).await;
+    let mut expected = vec![
+        acknowledgement_subject(&applicant),
+        result_subject("資料提出のお願い", &applicant),
+        result_subject("資料受領のお知らせ", &applicant),
+    ];
+    expected.sort();
+    assert_eq!(subjects_to(&sent, &a), expected, "each mail once, to the applicant");
+    let link = format!("https://partners.example.jp/documents#token={}", token.as_str());
+    let request = to(&sent, &a)
+        .into_iter()
+        .find(|s| subject_of(s) == result_subject("資料提出のお願い", &applicant))
+        .unwrap();
+    assert_message(
+        request,
+        &a,
+        &result_subject("資料提出のお願い", &applicant),
+        &[token.as_str(), "本人確認書類をお送りください。"],
+    );
+    let text = message_of(request).body_text(0).unwrap().into_owned();
+    assert!(text.contains(&link), "the link of this request: {link}");
+    assert!(!text.contains("添付してご返信"), "no reply with attachments is asked for");
+    let received = to(&sent, &a)
+        .into_iter()
+        .find(|s| subject_of(s) == result_subject("資料受領のお知らせ", &applicant))
+        .unwrap();
+    assert_message(
+        received,
+        &a,
+        &result_subject("資料受領のお知らせ", &applicant),
+        &[applicant.receipt.reception_number.as_str(), "2件"],
+    );
+
+    let notices: Vec<_> = to(&sent, &operator)
+        .into_iter()
+        .filter(|s| subject_of(s).starts_with("【パートナー登録】資料が提出されました"))
+        .collect();
+    assert_eq!(notices.len(), 1, "one notice to the operators");
+    let console = format!("https://partners.example.jp/admin/#application={id}");
+    let notice_subject = subject_of(notices[0]);
+    assert_message(notices[0], &operator, &notice_subject, &[applicant.receipt.reception_number.as_str()]);
+    let notice = message_of(notices[0]).body_text(0).unwrap().into_owned();
+    assert!(notice.contains(&console), "the console link: {console}");
+    let raw = &notices[0].raw;
+    for personal in [a.as_str(), "履歴事項全部証明書", "運転免許証", "山田", "エックスサーバー"]
+    {
+        assert!(!notice.contains(personal) && !raw.contains(personal), "the notice names no one: {personal}");
+    }
+    assert_eq!(sent.len(), 2 + 3, "nothing else to anyone");
+    assert_eq!(
+        marked(&store, MailEvent::Recorded(id, submitted.version, HistoryAction::SubmitDocuments)).await,
+        [true, true]
+    );
+}
