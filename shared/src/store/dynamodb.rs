@@ -135,6 +135,19 @@ impl DynamoStore {
         TransactWriteItem::builder().delete(delete.expect("table and key are set")).build()
     }
 
+    /// Deletes the items `sks` under `pk` in transactions of deletions only
+    /// (at most [`review::REMOVALS_PER_TRANSACTION`] each, not one request
+    /// per item): interrupted and run again, it finds fewer and finishes.
+    async fn remove_all(&self, pk: &str, sks: &[String]) -> Result<(), Unavailable> {
+        for batch in sks.chunks(review::REMOVALS_PER_TRANSACTION) {
+            let removals = batch.iter().map(|sk| self.delete(pk, sk)).collect();
+            if let Sent::Cancelled(reasons) = self.send(removals).await? {
+                return Err(Unavailable(format!("transaction cancelled: {}", cancelled_by(&reasons))));
+            }
+        }
+        Ok(())
+    }
+
     /// The Updates that apply a plan's counter changes (`ADD`, so they
     /// commute with any other writer's and need no condition; an absent item
     /// starts at 0).

@@ -152,15 +152,8 @@ impl Documents for DynamoStore {
     async fn forget_documents(&self, application_id: ApplicationId) -> Result<usize, Unavailable> {
         let pk = layout::application_pk(application_id);
         let documents = Self::documents_in(&self.application_items(application_id).await?)?;
-        for document in &documents {
-            self.client
-                .delete_item()
-                .table_name(&self.table)
-                .set_key(Some(super::keys(&pk, &layout::document_sk(document.document_id))))
-                .send()
-                .await
-                .map_err(sdk_unavailable)?;
-        }
+        let sks: Vec<String> = documents.iter().map(|d| layout::document_sk(d.document_id)).collect();
+        self.remove_all(&pk, &sks).await?;
         Ok(documents.len())
     }
 

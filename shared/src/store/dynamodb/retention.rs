@@ -5,7 +5,6 @@
 //! names this application, then the application, its due item and its
 //! counter in one transaction conditional on the version it read.
 
-use super::review::REMOVALS_PER_TRANSACTION;
 use super::{DynamoStore, Item, Sent, cancelled_by, keys, n, s, sdk_unavailable, string};
 use crate::domain::{ApplicationId, Status, Timestamp};
 use crate::store::Unavailable;
@@ -73,21 +72,14 @@ impl Retirement for DynamoStore {
         // application TTL took first may have left its own.)
         if matches!(plan, RetirePlan::Application { .. } | RetirePlan::Orphan(_)) {
             let pk = layout::application_pk(id);
-            let mut removals: Vec<TransactWriteItem> = self
+            let own: Vec<String> = self
                 .application_items(id)
                 .await?
                 .iter()
                 .filter_map(|item| string(item, layout::SORT_KEY))
                 .filter(|sk| sk != layout::APPLICATION_SORT_KEY)
-                .map(|sk| self.delete(&pk, &sk))
                 .collect();
-            while !removals.is_empty() {
-                let batch: Vec<TransactWriteItem> =
-                    removals.drain(..removals.len().min(REMOVALS_PER_TRANSACTION)).collect();
-                if let Sent::Cancelled(reasons) = self.send(batch).await? {
-                    return Err(Unavailable(format!("transaction cancelled: {}", cancelled_by(&reasons))));
-                }
-            }
+            self.remove_all(&pk, &own).await?;
         }
         let mut items = Vec::new();
         if let RetirePlan::Application { before, .. } = &plan {
