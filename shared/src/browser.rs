@@ -6,7 +6,7 @@
 
 use crate::domain::{
     AuditAction, ContractType, CorrectionReason, Decision, DeliveryStatus, ErasureReason, Field, Group,
-    HistoryAction, Kind, MailKind, MessageRule, Presence, Status, is_correctable,
+    HistoryAction, Kind, MailKind, MessageRule, Presence, ScanState, Status, is_correctable,
 };
 use crate::http::ErrorCode;
 use serde::Serialize;
@@ -58,6 +58,16 @@ struct DeliveryStatusJson {
     value: &'static str,
     label: &'static str,
     problem: bool,
+}
+
+/// A malware scan state: its word, what the operator should do, and whether
+/// the file may be downloaded.
+#[derive(Serialize)]
+struct ScanStateJson {
+    value: &'static str,
+    label: &'static str,
+    note: &'static str,
+    download: bool,
 }
 
 #[derive(Serialize)]
@@ -186,6 +196,15 @@ pub fn fields_module() -> String {
             problem: status.is_problem(),
         })
         .collect();
+    let scan_states: Vec<ScanStateJson> = ScanState::ALL
+        .into_iter()
+        .map(|state| ScanStateJson {
+            value: state.as_str(),
+            label: state.label(),
+            note: state.guidance(),
+            download: state.downloadable(),
+        })
+        .collect();
     format!(
         "// Generated from the field table (shared/src/domain/fields.rs). Do not edit:\n\
          // `cargo run -p xtask -- web-fields` writes it, and a test keeps it equal.\n\
@@ -205,7 +224,9 @@ pub fn fields_module() -> String {
          export const CORRECTION_REASONS = {};\n\
          // The mails of the detail's list (`kind`), and their delivery status (`status`).\n\
          export const MAIL_KINDS = {};\n\
-         export const DELIVERY_STATUSES = {};\n",
+         export const DELIVERY_STATUSES = {};\n\
+         // A submitted document's malware scan state (`scan`).\n\
+         export const SCAN_STATES = {};\n",
         pretty(&fields),
         pretty(&groups),
         pretty(&choices),
@@ -218,6 +239,7 @@ pub fn fields_module() -> String {
         pretty(&correction_reasons),
         pretty(&mail_kinds),
         pretty(&delivery_statuses),
+        pretty(&scan_states),
     )
 }
 

@@ -587,3 +587,42 @@ export const DELIVERY_STATUSES = [
     "problem": true
   }
 ];
+// A submitted document's malware scan state (`scan`).
+export const SCAN_STATES = [
+  {
+    "value": "not_scanned",
+    "label": "未検査",
+    "note": "ウイルス検査は行われていません(この環境では検査しない設定です)。",
+    "download": true
+  },
+  {
+    "value": "pending",
+    "label": "検査中",
+    "note": "ウイルス検査が終わっていません。急ぎでなければ、検査の結果を待ってから開いてください。",
+    "download": true
+  },
+  {
+    "value": "no_threats_found",
+    "label": "問題なし",
+    "note": "",
+    "download": true
+  },
+  {
+    "value": "threats_found",
+    "label": "脅威を検出(ダウンロード不可)",
+    "note": "このファイルは開けません。申込者に別のファイルの提出を依頼してください。",
+    "download": false
+  },
+  {
+    "value": "unsupported",
+    "label": "検査できない形式(パスワード付きPDFなど)",
+    "note": "ダウンロード前に送付元へ確認してください(申込者が送ったファイルか、パスワードが付いているか)。",
+    "download": true
+  },
+  {
+    "value": "failed",
+    "label": "検査に失敗",
+    "note": "ウイルス検査に失敗しました。開く前に、送付元へ確認してください。",
+    "download": true
+  }
+];

@@ -135,6 +135,60 @@ pub enum ScanState {
 pub const SCAN_TAG: &str = "GuardDutyMalwareScanStatus";
 
 impl ScanState {
+    pub const ALL: [ScanState; 6] = [
+        ScanState::NotScanned,
+        ScanState::Pending,
+        ScanState::NoThreatsFound,
+        ScanState::ThreatsFound,
+        ScanState::Unsupported,
+        ScanState::Failed,
+    ];
+
+    /// The contract's name (`scan` of each document).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ScanState::NotScanned => "not_scanned",
+            ScanState::Pending => "pending",
+            ScanState::NoThreatsFound => "no_threats_found",
+            ScanState::ThreatsFound => "threats_found",
+            ScanState::Unsupported => "unsupported",
+            ScanState::Failed => "failed",
+        }
+    }
+
+    /// The console's word for it.
+    pub const fn label(self) -> &'static str {
+        match self {
+            ScanState::NotScanned => "未検査",
+            ScanState::Pending => "検査中",
+            ScanState::NoThreatsFound => "問題なし",
+            ScanState::ThreatsFound => "脅威を検出(ダウンロード不可)",
+            ScanState::Unsupported => "検査できない形式(パスワード付きPDFなど)",
+            ScanState::Failed => "検査に失敗",
+        }
+    }
+
+    /// What the operator should do before opening the file (empty: nothing).
+    /// An unchecked file stays downloadable, because the review needs it and
+    /// a password-protected PDF is a common, honest way to send an identity
+    /// document; the operator is told to confirm with the applicant first.
+    pub const fn guidance(self) -> &'static str {
+        match self {
+            ScanState::NotScanned => "ウイルス検査は行われていません(この環境では検査しない設定です)。",
+            ScanState::Pending => {
+                "ウイルス検査が終わっていません。急ぎでなければ、検査の結果を待ってから開いてください。"
+            }
+            ScanState::NoThreatsFound => "",
+            ScanState::ThreatsFound => {
+                "このファイルは開けません。申込者に別のファイルの提出を依頼してください。"
+            }
+            ScanState::Unsupported => {
+                "ダウンロード前に送付元へ確認してください(申込者が送ったファイルか、パスワードが付いているか)。"
+            }
+            ScanState::Failed => "ウイルス検査に失敗しました。開く前に、送付元へ確認してください。",
+        }
+    }
+
     /// The state a `GuardDutyMalwareScanStatus` tag's value names (AWS's
     /// documented values); an unknown one is treated as a failed scan.
     pub fn from_tag(value: &str) -> Self {
@@ -239,6 +293,15 @@ mod tests {
         }
         // NFC: a decomposed ガ is stored composed.
         assert_eq!(FileName::parse("カ\u{3099}.png").unwrap().as_str(), "ガ.png");
+    }
+
+    #[test]
+    fn each_scan_state_is_named_as_it_serialises() {
+        for state in ScanState::ALL {
+            assert_eq!(serde_json::to_value(state).unwrap(), state.as_str());
+            assert!(!state.label().is_empty());
+            assert_eq!(state.guidance().is_empty(), state == ScanState::NoThreatsFound);
+        }
     }
 
     #[test]

@@ -328,7 +328,10 @@ async fn documents_are_requested_uploaded_checked_submitted_downloaded_and_appro
             ["本人確認書類.png", "PNG画像", "1KB", "not_scanned"]
         ])
     );
-    assert!(browser.text("documents-rows").await?.contains("未検査"));
+    // The scan state's word and guidance, as Rust declares them.
+    let shown = browser.text("documents-rows").await?;
+    let not_scanned = shared::domain::ScanState::NotScanned;
+    assert!(shown.contains(not_scanned.label()) && shown.contains(not_scanned.guidance()), "{shown}");
     browser.assert_accessible("console: the submitted documents").await?;
     let downloads = tempfile::tempdir()?;
     browser

@@ -1,37 +1,31 @@
 // The documents an applicant submitted (contract v3, *Documents*): each
 // file's name, type, size, time and malware scan state, and its download
 // through a short-lived link (audited `view_document`). A file found to carry
-// a threat has no download. The scan states' Japanese, declared here once.
+// a threat has no download. The scan states' words, guidance and whether a
+// file may be downloaded come from Rust (`ScanState`, generated into
+// fields.js as SCAN_STATES); only each badge's tone is chosen here.
 
-import { ERROR_CODES } from '../../js/fields.js';
+import { ERROR_CODES, SCAN_STATES } from '../../js/fields.js';
 import { formatSize, typeLabel } from '../../js/files.js';
 import { setBusy } from '../../js/busy.js';
 import * as api from './client.js';
 import { $, announce, fill, h, notice } from './dom.js';
 import { dateTime } from './format.js';
 
-/**
- * The scan states (`scan` of each document): their label, what the operator
- * should do, whether the file may be downloaded, and the badge's tone.
- */
-export const SCAN_STATES = [
-  { value: 'not_scanned', label: '未検査', note: 'ウイルス検査は行われていません(この環境では検査しない設定です)。', download: true, tone: 'info' },
-  { value: 'pending', label: '検査中', note: 'ウイルス検査が終わっていません。急ぎでなければ、検査の結果を待ってから開いてください。', download: true, tone: 'info' },
-  { value: 'no_threats_found', label: '問題なし', note: '', download: true, tone: 'ok' },
-  { value: 'threats_found', label: '脅威を検出(ダウンロード不可)', note: 'このファイルは開けません。申込者に別のファイルの提出を依頼してください。', download: false, tone: 'danger' },
-  {
-    value: 'unsupported',
-    label: '検査できない形式(パスワード付きPDFなど)',
-    note: 'ダウンロード前に送付元へ確認してください(申込者が送ったファイルか、パスワードが付いているか)。',
-    download: true,
-    tone: 'warn',
-  },
-  { value: 'failed', label: '検査に失敗', note: 'ウイルス検査に失敗しました。開く前に、送付元へ確認してください。', download: true, tone: 'warn' },
-];
+/** Each scan state's badge tone. */
+const TONES = {
+  not_scanned: 'info',
+  pending: 'info',
+  no_threats_found: 'ok',
+  threats_found: 'danger',
+  unsupported: 'warn',
+  failed: 'warn',
+};
 
-/** A scan state's entry; an unknown state is treated as not checked, and downloadable only after a warning. */
+/** A scan state's entry with its tone; an unknown state is treated as not checked, and downloadable only after a warning. */
 export function scanState(value) {
-  return SCAN_STATES.find((s) => s.value === value) || { value, label: value || '—', note: '', download: true, tone: 'info' };
+  const state = SCAN_STATES.find((s) => s.value === value) || { value, label: value || '—', note: '', download: true };
+  return { ...state, tone: TONES[state.value] || 'info' };
 }
 
 let application = null; // the application whose documents are shown
