@@ -5,8 +5,8 @@
 //! [`fields_module`] and [`routes_module`].
 
 use crate::domain::{
-    AuditAction, ContractType, CorrectionReason, Decision, DeliveryStatus, ErasureReason, Field, Group,
-    HistoryAction, Kind, MailKind, MessageRule, Presence, ScanState, Status, is_correctable,
+    AuditAction, ContractType, CorrectionReason, Decision, DeliveryStatus, DocumentType, ErasureReason,
+    Field, Group, HistoryAction, Kind, MailKind, MessageRule, Presence, ScanState, Status, is_correctable,
 };
 use crate::http::ErrorCode;
 use serde::Serialize;
@@ -68,6 +68,16 @@ struct ScanStateJson {
     label: &'static str,
     note: &'static str,
     download: bool,
+}
+
+/// A type of document the desk accepts: its media type, its name, and the
+/// file name endings it stands for.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct DocumentTypeJson {
+    content_type: &'static str,
+    label: &'static str,
+    extensions: &'static [&'static str],
 }
 
 #[derive(Serialize)]
@@ -205,6 +215,14 @@ pub fn fields_module() -> String {
             download: state.downloadable(),
         })
         .collect();
+    let document_types: Vec<DocumentTypeJson> = DocumentType::ALL
+        .into_iter()
+        .map(|kind| DocumentTypeJson {
+            content_type: kind.mime(),
+            label: kind.label(),
+            extensions: kind.extensions(),
+        })
+        .collect();
     format!(
         "// Generated from the field table (shared/src/domain/fields.rs). Do not edit:\n\
          // `cargo run -p xtask -- web-fields` writes it, and a test keeps it equal.\n\
@@ -226,7 +244,9 @@ pub fn fields_module() -> String {
          export const MAIL_KINDS = {};\n\
          export const DELIVERY_STATUSES = {};\n\
          // A submitted document's malware scan state (`scan`).\n\
-         export const SCAN_STATES = {};\n",
+         export const SCAN_STATES = {};\n\
+         // The types of document accepted (the server checks each file's first bytes).\n\
+         export const DOCUMENT_TYPES = {};\n",
         pretty(&fields),
         pretty(&groups),
         pretty(&choices),
@@ -240,6 +260,7 @@ pub fn fields_module() -> String {
         pretty(&mail_kinds),
         pretty(&delivery_statuses),
         pretty(&scan_states),
+        pretty(&document_types),
     )
 }
 

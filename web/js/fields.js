@@ -626,3 +626,28 @@ export const SCAN_STATES = [
     "download": true
   }
 ];
+// The types of document accepted (the server checks each file's first bytes).
+export const DOCUMENT_TYPES = [
+  {
+    "contentType": "application/pdf",
+    "label": "PDF",
+    "extensions": [
+      "pdf"
+    ]
+  },
+  {
+    "contentType": "image/jpeg",
+    "label": "JPEG画像",
+    "extensions": [
+      "jpg",
+      "jpeg"
+    ]
+  },
+  {
+    "contentType": "image/png",
+    "label": "PNG画像",
+    "extensions": [
+      "png"
+    ]
+  }
+];

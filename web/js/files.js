@@ -1,6 +1,8 @@
 // Files as people read them: sizes in KB/MB and the accepted types' names,
 // the same on the documents page (web/documents/) and in the console.
 
+import { DOCUMENT_TYPES } from './fields.js';
+
 const KB = 1024;
 const MB = 1024 * 1024;
 
@@ -18,12 +20,11 @@ export function formatSize(bytes) {
   return `${mb.toLocaleString('ja-JP', { maximumFractionDigits: 1 })}MB`;
 }
 
-/** The accepted types: their names, and the file name endings a browser may give no type for. */
-export const FILE_TYPES = [
-  { contentType: 'application/pdf', label: 'PDF', extensions: ['pdf'] },
-  { contentType: 'image/jpeg', label: 'JPEG画像', extensions: ['jpg', 'jpeg'] },
-  { contentType: 'image/png', label: 'PNG画像', extensions: ['png'] },
-];
+/**
+ * The accepted types: their names, and the file name endings a browser may
+ * give no type for (Rust's `DocumentType`, generated into fields.js).
+ */
+export const FILE_TYPES = DOCUMENT_TYPES;
 
 /** `PDF`, `JPEG画像`, `PNG画像`, or the type itself. */
 export function typeLabel(contentType) {

@@ -166,13 +166,9 @@ pub fn content_disposition(name: &FileName, content_type: DocumentType) -> Strin
         .remove(b'`')
         .remove(b'|')
         .remove(b'~');
-    let extension = match content_type {
-        DocumentType::Pdf => "pdf",
-        DocumentType::Jpeg => "jpg",
-        DocumentType::Png => "png",
-    };
     format!(
-        "attachment; filename=\"document.{extension}\"; filename*=UTF-8''{}",
+        "attachment; filename=\"document.{}\"; filename*=UTF-8''{}",
+        content_type.extensions()[0],
         utf8_percent_encode(name.as_str(), ATTR)
     )
 }

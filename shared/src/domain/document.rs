@@ -36,6 +36,26 @@ impl DocumentType {
         }
     }
 
+    /// Its name as people read it (the documents page and the console).
+    pub const fn label(self) -> &'static str {
+        match self {
+            DocumentType::Pdf => "PDF",
+            DocumentType::Jpeg => "JPEG画像",
+            DocumentType::Png => "PNG画像",
+        }
+    }
+
+    /// The file name endings of this type, the usual one first: the
+    /// download's fallback name, and the type a browser that gives none
+    /// declares for a chosen file.
+    pub const fn extensions(self) -> &'static [&'static str] {
+        match self {
+            DocumentType::Pdf => &["pdf"],
+            DocumentType::Jpeg => &["jpg", "jpeg"],
+            DocumentType::Png => &["png"],
+        }
+    }
+
     /// The bytes every file of this type begins with: `%PDF-`, JPEG's SOI
     /// and a marker's first byte, PNG's signature.
     pub const fn signature(self) -> &'static [u8] {
