@@ -4,12 +4,15 @@
 //! `documents/`, the idempotent submission, a superseded link 404, the
 //! operator's presigned download, and erasure leaving no object.
 //!
-//! moto does not check SigV4 signatures unless its IAM emulation is on
-//! (`INITIAL_NO_AUTH_ACTION_COUNT`), which would need every test's
-//! credentials created in moto first; so the pinning is proven on the
-//! signed request itself: `X-Amz-SignedHeaders` names `content-length`,
-//! `content-type` and `host`, and the path is the key, so S3 refuses any
-//! other length, type or key with `SignatureDoesNotMatch`.
+//! moto checks no presigned signature (its IAM emulation reads only the
+//! `Authorization` header), so the handler's bucket is reached through
+//! `test_support`'s signature-checking front, which checks each presigned
+//! request's SigV4 as S3 does and refuses a mismatch with 403
+//! `SignatureDoesNotMatch`. On it the upload with the target's headers and
+//! declared length is taken, and the same URL with another type, one byte
+//! more or less, or another document's key is refused and writes nothing;
+//! the operator's presigned download passes the same check. The test's own
+//! bucket checks (signed in `Authorization`) go to moto directly.
 
 use documents::{Handler, Settings};
 use lambda_http::{Body, Request, Response};
@@ -32,6 +35,12 @@ async fn s3() -> aws_sdk_s3::Client {
     test_support::moto::s3_client().await
 }
 
+/// The handler's client: its URLs are presigned for the signature-checking
+/// front, so they are checked as S3 checks them.
+async fn checked_s3() -> aws_sdk_s3::Client {
+    test_support::moto::s3_client_on(test_support::moto::signature_checking_s3_endpoint()).await
+}
+
 struct Setup {
     store: Arc<DynamoStore>,
     client: aws_sdk_s3::Client,
@@ -45,7 +54,7 @@ async fn setup() -> Setup {
     let client = s3().await;
     let bucket = test_support::unique("documents-").to_lowercase();
     S3Files::create_bucket(&client, &bucket).await.unwrap();
-    let files = Arc::new(S3Files::new(client.clone(), bucket.clone(), false));
+    let files = Arc::new(S3Files::new(checked_s3().await, bucket.clone(), false));
     let handler = Handler::new(
         store.clone(),
         store.clone(),
@@ -143,6 +152,22 @@ async fn put(target: &Value, bytes: Vec<u8>) -> u16 {
     request.send().await.unwrap().status().as_u16()
 }
 
+/// PUTs `bytes` of `content_type` to `url`: the status and S3's error code.
+async fn put_to(url: &str, content_type: &str, bytes: Vec<u8>) -> (u16, Option<String>) {
+    let response = reqwest::Client::new()
+        .put(url)
+        .header("content-type", content_type)
+        .body(bytes)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let body = response.text().await.unwrap();
+    let code =
+        body.split_once("<Code>").and_then(|(_, rest)| rest.split_once("</Code>")).map(|(c, _)| c.to_owned());
+    (status, code)
+}
+
 fn query_param(url: &str, name: &str) -> String {
     let query = url.split_once('?').unwrap().1;
     form_urlencoded::parse(query.as_bytes())
@@ -182,13 +207,30 @@ async fn uploads_are_pinned_checked_kept_and_erased_on_s3() {
         "no checksum header to send"
     );
     assert!(!url.contains("x-amz-checksum"), "{url}");
+    // Outside its signature the URL takes nothing: another type, one byte
+    // more or less, another document's key (same query) are refused as S3
+    // refuses them, and no object is written.
+    let refused = (403, Some("SignatureDoesNotMatch".to_owned()));
+    assert_eq!(put_to(url, "image/png", PDF.to_vec()).await, refused, "another type");
+    let longer = [PDF, b"\n"].concat();
+    assert_eq!(put_to(url, "application/pdf", longer).await, refused, "one byte more");
+    assert_eq!(put_to(url, "application/pdf", PDF[..PDF.len() - 1].to_vec()).await, refused, "one byte less");
+    let pdf_key = format!("incoming/{id}/{document_id}");
+    assert!(!s.exists(&pdf_key).await, "nothing written under the target's key");
+    let (_, missing_target) = s.target(&token, "未送信.pdf", "application/pdf", PDF.len()).await;
+    let other_id = missing_target["documentId"].as_str().unwrap();
+    let forged = url.replacen(&format!("/{document_id}?"), &format!("/{other_id}?"), 1);
+    assert_ne!(forged, url);
+    assert_eq!(put_to(&forged, "application/pdf", PDF.to_vec()).await, refused, "another key");
+    assert!(!s.exists(&format!("incoming/{id}/{other_id}")).await, "nothing written under the other key");
+    // Exactly the target's headers and length: taken.
     assert_eq!(put(&pdf_target, PDF.to_vec()).await, 200);
+    assert!(s.exists(&pdf_key).await);
 
-    // A renamed executable, and a file never uploaded.
+    // A renamed executable; and the file never uploaded (`missing_target`).
     let elf = b"\x7fELF\x02\x01\x01\x00rest-of-binary".to_vec();
     let (_, elf_target) = s.target(&token, "見積書.pdf", "application/pdf", elf.len()).await;
     assert_eq!(put(&elf_target, elf).await, 200);
-    let (_, missing_target) = s.target(&token, "未送信.pdf", "application/pdf", 100).await;
 
     let submit = |ids: Vec<&Value>, key: &'static str| {
         s.call("/api/document-requests/submission", json!({ "token": token, "documentIds": ids }), Some(key))

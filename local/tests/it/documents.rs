@@ -34,6 +34,15 @@ async fn mails_with(data: &std::path::Path, count: usize, matches: impl Fn(&str)
     panic!("fewer than {count} such mails in the outbox");
 }
 
+/// A refused upload in the contract's envelope: 403 `forbidden` and a
+/// message in Japanese, which is returned.
+async fn refused(response: reqwest::Response) -> String {
+    assert_eq!(response.status().as_u16(), 403);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "forbidden", "{body}");
+    body["error"]["message"].as_str().unwrap().to_owned()
+}
+
 /// A minimal valid PDF and PNG: what a scanner or a phone sends.
 pub(crate) fn pdf() -> Vec<u8> {
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n".to_vec()
@@ -126,25 +135,39 @@ async fn an_applicant_submits_documents_and_an_operator_downloads_them() {
         target("免許証 表.pdf", "application/pdf", pdf.len()).await.unwrap().json().await.unwrap();
     assert_eq!(pdf_target["upload"]["method"], "PUT");
     assert_eq!(pdf_target["upload"]["headers"]["content-type"], "application/pdf");
-    // The target takes exactly its type and length.
-    assert_eq!(put(&pdf_target, pdf.clone(), Some("image/png")).await.unwrap().status().as_u16(), 403);
-    assert_eq!(
-        put(&pdf_target, pdf[..10].to_vec(), Some("application/pdf")).await.unwrap().status().as_u16(),
-        403
-    );
+    // The target takes exactly its type and length, refused in the
+    // contract's envelope, and nothing is written.
+    let wrong_type = put(&pdf_target, pdf.clone(), Some("image/png")).await.unwrap();
+    assert_eq!(refused(wrong_type).await, "ファイルの種類がアップロード先と一致しません。");
+    let shorter = put(&pdf_target, pdf[..pdf.len() - 1].to_vec(), Some("application/pdf")).await.unwrap();
+    assert_eq!(refused(shorter).await, "ファイルの大きさがアップロード先と一致しません。");
     let mut longer = pdf.clone();
     longer.push(b'\n');
-    assert_eq!(put(&pdf_target, longer, Some("application/pdf")).await.unwrap().status().as_u16(), 403);
-    // Another key under the same signature.
-    let forged = pdf_target["upload"]["url"].as_str().unwrap().replacen("incoming/", "documents/", 1);
-    let forged = client
-        .put(format!("{}{forged}", base.trim_end_matches('/')))
-        .header("content-type", "application/pdf")
-        .body(pdf.clone())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(forged.status().as_u16(), 403);
+    let longer = put(&pdf_target, longer, Some("application/pdf")).await.unwrap();
+    assert_eq!(refused(longer).await, "ファイルの大きさがアップロード先と一致しません。");
+    let incoming = data.path().join("documents/incoming").join(&id);
+    let pdf_id = pdf_target["documentId"].as_str().unwrap();
+    assert!(!incoming.join(pdf_id).exists(), "nothing written under the target's key");
+    // Another key under the same signature: another document's, or outside `incoming/`.
+    let other_target: Value =
+        target("未送信.pdf", "application/pdf", pdf.len()).await.unwrap().json().await.unwrap();
+    let other_id = other_target["documentId"].as_str().unwrap();
+    let url = pdf_target["upload"]["url"].as_str().unwrap();
+    let other_key = url.replacen(&format!("/{pdf_id}?"), &format!("/{other_id}?"), 1);
+    assert_ne!(other_key, url);
+    let outside = url.replacen("incoming/", "documents/", 1);
+    for forged in [other_key, outside] {
+        let forged = client
+            .put(format!("{}{forged}", base.trim_end_matches('/')))
+            .header("content-type", "application/pdf")
+            .body(pdf.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused(forged).await, "アップロード先のURLが正しくありません。");
+    }
+    assert!(!incoming.join(other_id).exists(), "nothing written under the other key");
+    assert!(!data.path().join("documents/documents").join(&id).exists(), "nor outside incoming/");
     assert_eq!(put(&pdf_target, pdf.clone(), Some("application/pdf")).await.unwrap().status().as_u16(), 200);
 
     let png_target: Value = target("住民票.png", "image/png", png.len()).await.unwrap().json().await.unwrap();
@@ -170,7 +193,6 @@ async fn an_applicant_submits_documents_and_an_operator_downloads_them() {
         (error["code"].clone(), error["documentId"].clone()),
         (json!("document_content_mismatch"), elf_target["documentId"].clone())
     );
-    let incoming = data.path().join("documents/incoming").join(&id);
     assert!(!incoming.join(elf_target["documentId"].as_str().unwrap()).exists(), "the mismatch is deleted");
 
     let accepted = submit(ids[..2].to_vec(), "documents-submission-002").await.unwrap();

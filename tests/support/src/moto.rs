@@ -1,5 +1,5 @@
 //! moto as the integration tests reach it (behind this crate's `dynamodb`,
-//! `serialised` and `ses` features): SDK clients with the production settings,
+//! `serialised`, `ses`, `s3` and `s3-front` features): SDK clients with the production settings,
 //! a fresh table (and store) per test, and a verified SES sender per test.
 //! Each test names its own table and sender domain ([`unique`]), so tests —
 //! and other crates' tests on the same server — do not see each other.
@@ -52,20 +52,44 @@ pub async fn fresh_store_on(endpoint: &str, prefix: &str) -> DynamoStore {
     DynamoStore::new(client, table)
 }
 
-/// An S3 client with the production SDK settings, pointed at
-/// [`crate::s3_endpoint`], path-style and with checksums only where S3
-/// requires them (as `S3Files::client` builds it on a custom endpoint).
+/// An S3 client with the production SDK settings on [`crate::s3_endpoint`]
+/// ([`s3_client_on`]).
 #[cfg(feature = "s3")]
 pub async fn s3_client() -> aws_sdk_s3::Client {
+    s3_client_on(crate::s3_endpoint()).await
+}
+
+/// An S3 client with the production SDK settings, pointed at `endpoint`,
+/// path-style and with checksums only where S3 requires them (as
+/// `S3Files::client` builds it on a custom endpoint).
+#[cfg(feature = "s3")]
+pub async fn s3_client_on(endpoint: &str) -> aws_sdk_s3::Client {
     let sdk = load_sdk_config().await.expect("SDK configuration");
     let config = aws_sdk_s3::config::Builder::from(&sdk)
-        .endpoint_url(crate::s3_endpoint())
+        .endpoint_url(endpoint)
         .region(aws_sdk_s3::config::Region::new(REGION))
         .credentials_provider(credentials())
         .force_path_style(true)
         .request_checksum_calculation(aws_sdk_s3::config::RequestChecksumCalculation::WhenRequired)
         .build();
     aws_sdk_s3::Client::from_conf(config)
+}
+
+/// Serves `app` on a free local port, on its own thread and runtime (each
+/// test has a runtime of its own that ends with it): its URL.
+#[cfg(any(feature = "serialised", feature = "s3-front"))]
+fn serve_on_own_thread(app: axum::Router) -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        runtime.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+            axum::serve(listener, app).await.unwrap();
+        });
+    });
+    url
 }
 
 #[cfg(feature = "serialised")]
@@ -150,27 +174,478 @@ mod serialised {
         response.body(Body::from(body)).expect("valid response")
     }
 
-    /// An HTTP proxy to `upstream` that forwards one request at a time, on its
-    /// own thread and runtime (each test has a runtime of its own that ends with it).
+    /// An HTTP proxy to `upstream` that forwards one request at a time.
     fn serialising_proxy(upstream: String, operations: Operations) -> String {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.set_nonblocking(true).unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
         let state = Arc::new(Upstream {
             url: upstream,
             client: reqwest::Client::new(),
             one_at_a_time: Mutex::new(()),
             operations,
         });
-        std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-            runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-                let app = axum::Router::new().fallback(forward).with_state(state);
-                axum::serve(listener, app).await.unwrap();
+        super::serve_on_own_thread(axum::Router::new().fallback(forward).with_state(state))
+    }
+}
+
+#[cfg(feature = "s3-front")]
+pub use presigned::signature_checking_s3_endpoint;
+
+#[cfg(feature = "s3-front")]
+mod presigned {
+    //! moto (5.2) checks no presigned URL's signature, even with its IAM
+    //! emulation on (that reads the `Authorization` header only), so a test on
+    //! it could not see S3 refuse an upload outside its signature. Clients that
+    //! presign on [`signature_checking_s3_endpoint`] get URLs to a front that
+    //! checks each presigned request (`X-Amz-Signature` in its query) as S3
+    //! does — SigV4 over the path as received, the query and the signed headers
+    //! as the client sent them, `UNSIGNED-PAYLOAD` — and refuses it as S3 does
+    //! (403 `SignatureDoesNotMatch`, 403 `AccessDenied` once expired).
+    //! Requests signed in `Authorization` (the tests' own SDK calls) and the
+    //! presigned ones that hold go to the S3 moto unchanged.
+
+    use axum::body::{Body, Bytes};
+    use axum::extract::{Request, State};
+    use axum::response::Response;
+    use http::{HeaderMap, Method, StatusCode, Uri, header};
+    use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
+    use sha2::{Digest, Sha256};
+    use std::sync::{Arc, OnceLock};
+    use std::time::{Duration, SystemTime};
+
+    /// The signature-checking front of [`crate::s3_endpoint`], started at most
+    /// once per test binary.
+    pub fn signature_checking_s3_endpoint() -> &'static str {
+        static ENDPOINT: OnceLock<String> = OnceLock::new();
+        ENDPOINT.get_or_init(|| {
+            let upstream =
+                Arc::new(Upstream { url: crate::s3_endpoint().to_owned(), client: reqwest::Client::new() });
+            super::serve_on_own_thread(axum::Router::new().fallback(forward).with_state(upstream))
+        })
+    }
+
+    struct Upstream {
+        url: String,
+        client: reqwest::Client,
+    }
+
+    async fn forward(State(upstream): State<Arc<Upstream>>, request: Request) -> Response {
+        let (parts, body) = request.into_parts();
+        // Read whole before any answer, so that a refused client is not cut
+        // off while it still sends.
+        let body: Bytes = axum::body::to_bytes(body, usize::MAX).await.expect("request body");
+        if !parts.headers.contains_key(header::AUTHORIZATION) && is_presigned(&parts.uri) {
+            let now = SystemTime::now();
+            if let Err(refusal) = check(
+                &parts.method,
+                &parts.uri,
+                &parts.headers,
+                super::credentials().secret_access_key(),
+                now,
+            ) {
+                return refusal.response();
+            }
+        }
+        let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+        let mut headers = parts.headers;
+        headers.remove(header::HOST);
+        // The body is whole now: reqwest sends its length.
+        headers.remove(header::TRANSFER_ENCODING);
+        let answer = upstream
+            .client
+            .request(parts.method, format!("{}{path}", upstream.url))
+            .headers(headers)
+            .body(body)
+            .send()
+            .await
+            .expect("moto answers");
+        let mut response = Response::builder().status(answer.status());
+        for (name, value) in answer.headers() {
+            response = response.header(name, value);
+        }
+        let body = answer.bytes().await.expect("moto body");
+        response.body(Body::from(body)).expect("valid response")
+    }
+
+    /// The query's pairs, percent-decoded, in order.
+    fn query_pairs(uri: &Uri) -> Vec<(String, String)> {
+        let decode = |text: &str| percent_decode_str(text).decode_utf8_lossy().into_owned();
+        uri.query()
+            .unwrap_or("")
+            .split('&')
+            .filter(|pair| !pair.is_empty())
+            .map(|pair| {
+                let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+                (decode(name), decode(value))
+            })
+            .collect()
+    }
+
+    fn is_presigned(uri: &Uri) -> bool {
+        query_pairs(uri).iter().any(|(name, _)| name == "X-Amz-Signature")
+    }
+
+    /// Why S3 would refuse a presigned request.
+    #[derive(Debug, PartialEq, Eq)]
+    pub(super) enum Refusal {
+        /// 400 `AuthorizationQueryParametersError`: the query is no SigV4 presigning.
+        Malformed(&'static str),
+        /// 403 `InvalidAccessKeyId`.
+        UnknownAccessKey,
+        /// 403 `AccessDenied`: past `X-Amz-Date` + `X-Amz-Expires`.
+        Expired { expires: u64 },
+        /// 403 `AccessDenied`: an `x-amz-*` header the signature does not name.
+        HeadersNotSigned(String),
+        /// 403 `SignatureDoesNotMatch`, with what S3 says it computed.
+        Mismatch { canonical_request: String, string_to_sign: String, provided: String },
+    }
+
+    impl Refusal {
+        /// S3's answer: its XML error document.
+        fn response(&self) -> Response {
+            let (status, code, message, detail) = match self {
+                Refusal::Malformed(message) => {
+                    (StatusCode::BAD_REQUEST, "AuthorizationQueryParametersError", *message, String::new())
+                }
+                Refusal::UnknownAccessKey => (
+                    StatusCode::FORBIDDEN,
+                    "InvalidAccessKeyId",
+                    "The AWS Access Key Id you provided does not exist in our records.",
+                    String::new(),
+                ),
+                Refusal::Expired { expires } => (
+                    StatusCode::FORBIDDEN,
+                    "AccessDenied",
+                    "Request has expired",
+                    format!("<X-Amz-Expires>{expires}</X-Amz-Expires>"),
+                ),
+                Refusal::HeadersNotSigned(names) => (
+                    StatusCode::FORBIDDEN,
+                    "AccessDenied",
+                    "There were headers present in the request which were not signed",
+                    format!("<HeadersNotSigned>{}</HeadersNotSigned>", xml(names)),
+                ),
+                Refusal::Mismatch { canonical_request, string_to_sign, provided } => (
+                    StatusCode::FORBIDDEN,
+                    "SignatureDoesNotMatch",
+                    "The request signature we calculated does not match the signature you provided. \
+                     Check your key and signing method.",
+                    format!(
+                        "<StringToSign>{}</StringToSign><SignatureProvided>{}</SignatureProvided>\
+                         <CanonicalRequest>{}</CanonicalRequest>",
+                        xml(string_to_sign),
+                        xml(provided),
+                        xml(canonical_request)
+                    ),
+                ),
+            };
+            let body = format!(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code><Message>{}</Message>\
+                 {detail}<RequestId>signature-checking-front</RequestId></Error>",
+                xml(message)
+            );
+            Response::builder()
+                .status(status)
+                .header(header::CONTENT_TYPE, "application/xml")
+                .body(Body::from(body))
+                .expect("valid response")
+        }
+    }
+
+    fn xml(text: &str) -> String {
+        text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    }
+
+    /// SigV4's URI encoding: everything but RFC 3986's unreserved characters.
+    const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+
+    /// The longest `X-Amz-Expires` S3 takes: a week.
+    const MAX_EXPIRES: u64 = 604_800;
+
+    /// S3's check of a presigned request at `now`, signed with `secret`.
+    pub(super) fn check(
+        method: &Method,
+        uri: &Uri,
+        headers: &HeaderMap,
+        secret: &str,
+        now: SystemTime,
+    ) -> Result<(), Refusal> {
+        let pairs = query_pairs(uri);
+        let param = |name: &str| pairs.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str());
+        let (
+            Some(algorithm),
+            Some(credential),
+            Some(date),
+            Some(expires),
+            Some(signed_headers),
+            Some(provided),
+        ) = (
+            param("X-Amz-Algorithm"),
+            param("X-Amz-Credential"),
+            param("X-Amz-Date"),
+            param("X-Amz-Expires"),
+            param("X-Amz-SignedHeaders"),
+            param("X-Amz-Signature"),
+        )
+        else {
+            return Err(Refusal::Malformed(
+                "Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, \
+                 X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.",
+            ));
+        };
+        if algorithm != "AWS4-HMAC-SHA256" {
+            return Err(Refusal::Malformed("X-Amz-Algorithm only supports \"AWS4-HMAC-SHA256\""));
+        }
+        let [access_key, scope_date, region, "s3", "aws4_request"] =
+            credential.split('/').collect::<Vec<_>>()[..]
+        else {
+            return Err(Refusal::Malformed("Error parsing the X-Amz-Credential parameter"));
+        };
+        if access_key != super::credentials().access_key_id() {
+            return Err(Refusal::UnknownAccessKey);
+        }
+        let format = time::macros::format_description!("[year][month][day]T[hour][minute][second]Z");
+        let Ok(signed_at) = time::PrimitiveDateTime::parse(date, format) else {
+            return Err(Refusal::Malformed(
+                "X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"",
+            ));
+        };
+        let signed_at = SystemTime::from(signed_at.assume_utc());
+        if !date.starts_with(scope_date) || scope_date.len() != 8 {
+            return Err(Refusal::Malformed("Invalid credential date. Date is not the same as X-Amz-Date."));
+        }
+        let Ok(expires) = expires.parse::<u64>() else {
+            return Err(Refusal::Malformed("X-Amz-Expires should be a number"));
+        };
+        if expires > MAX_EXPIRES {
+            return Err(Refusal::Malformed(
+                "X-Amz-Expires must be less than a week (in seconds) that is; 604800 seconds",
+            ));
+        }
+        if now > signed_at + Duration::from_secs(expires) {
+            return Err(Refusal::Expired { expires });
+        }
+        let signed: Vec<&str> = signed_headers.split(';').collect();
+        let unsigned: Vec<&str> = headers
+            .keys()
+            .map(|name| name.as_str())
+            .filter(|name| name.starts_with("x-amz-") && !signed.contains(name))
+            .collect();
+        if !unsigned.is_empty() {
+            return Err(Refusal::HeadersNotSigned(unsigned.join(",")));
+        }
+
+        let mut query: Vec<(String, String)> = pairs
+            .iter()
+            .filter(|(name, _)| name != "X-Amz-Signature")
+            .map(|(name, value)| {
+                (
+                    utf8_percent_encode(name, UNRESERVED).to_string(),
+                    utf8_percent_encode(value, UNRESERVED).to_string(),
+                )
+            })
+            .collect();
+        query.sort();
+        let query: Vec<String> = query.into_iter().map(|(name, value)| format!("{name}={value}")).collect();
+        let canonical_headers: String = signed
+            .iter()
+            .map(|name| {
+                let values: Vec<String> = headers
+                    .get_all(*name)
+                    .iter()
+                    .map(|value| {
+                        String::from_utf8_lossy(value.as_bytes())
+                            .split_whitespace()
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                    })
+                    .collect();
+                format!("{name}:{}\n", values.join(","))
+            })
+            .collect();
+        let payload =
+            headers.get("x-amz-content-sha256").and_then(|v| v.to_str().ok()).unwrap_or("UNSIGNED-PAYLOAD");
+        // S3 takes the path as it came: neither normalised nor encoded twice.
+        let path = if uri.path().is_empty() { "/" } else { uri.path() };
+        let canonical_request = format!(
+            "{method}\n{path}\n{}\n{canonical_headers}\n{signed_headers}\n{payload}",
+            query.join("&")
+        );
+        let string_to_sign = format!(
+            "AWS4-HMAC-SHA256\n{date}\n{scope_date}/{region}/s3/aws4_request\n{}",
+            hex::encode(Sha256::digest(canonical_request.as_bytes()))
+        );
+        let key = aws_sigv4::sign::v4::generate_signing_key(secret, signed_at, region, "s3");
+        let expected = aws_sigv4::sign::v4::calculate_signature(key, string_to_sign.as_bytes());
+        if expected != provided {
+            return Err(Refusal::Mismatch {
+                canonical_request,
+                string_to_sign,
+                provided: provided.to_owned(),
             });
-        });
-        url
+        }
+        Ok(())
+    }
+
+    #[cfg(test)]
+    mod tests {
+        //! The check against URLs the SDK presigns (computed only: nothing listens).
+
+        use super::{Refusal, check};
+        use aws_sdk_s3::config::Credentials;
+        use aws_sdk_s3::presigning::{PresignedRequest, PresigningConfig};
+        use http::{HeaderMap, HeaderValue, Method, Uri};
+        use std::time::{Duration, SystemTime};
+
+        const ENDPOINT: &str = "http://127.0.0.1:9";
+        const KEY: &str = "incoming/01JABCDEFGHJKMNPQRSTVWXYZ0/01JABCDEFGHJKMNPQRSTVWXYZ1";
+        const OTHER_KEY: &str = "incoming/01JABCDEFGHJKMNPQRSTVWXYZ0/01JABCDEFGHJKMNPQRSTVWXYZ2";
+
+        fn signed_at() -> SystemTime {
+            SystemTime::UNIX_EPOCH + Duration::from_secs(1_767_225_600) // 2026-01-01T00:00:00Z
+        }
+
+        fn presigning() -> PresigningConfig {
+            PresigningConfig::builder()
+                .start_time(signed_at())
+                .expires_in(Duration::from_secs(900))
+                .build()
+                .unwrap()
+        }
+
+        async fn client(credentials: Credentials) -> aws_sdk_s3::Client {
+            let client = crate::moto::s3_client_on(ENDPOINT).await;
+            aws_sdk_s3::Client::from_conf(
+                client.config().to_builder().credentials_provider(credentials).build(),
+            )
+        }
+
+        /// A PUT presigned as `S3Files::upload_target` presigns it.
+        async fn presigned_put(credentials: Credentials) -> PresignedRequest {
+            client(credentials)
+                .await
+                .put_object()
+                .bucket("documents")
+                .key(KEY)
+                .content_type("application/pdf")
+                .content_length(1234)
+                .presigned(presigning())
+                .await
+                .unwrap()
+        }
+
+        /// What a client of the URL sends: the presigned headers and its host.
+        struct Sent {
+            method: Method,
+            uri: Uri,
+            headers: HeaderMap,
+        }
+
+        impl Sent {
+            fn of(presigned: &PresignedRequest) -> Sent {
+                let uri: Uri = presigned.uri().parse().unwrap();
+                let mut headers = HeaderMap::new();
+                for (name, value) in presigned.headers() {
+                    headers.insert(
+                        name.to_ascii_lowercase().parse::<http::HeaderName>().unwrap(),
+                        value.parse().unwrap(),
+                    );
+                }
+                headers.insert("host", uri.authority().unwrap().as_str().parse().unwrap());
+                Sent { method: presigned.method().parse().unwrap(), uri, headers }
+            }
+
+            fn check_at(&self, now: SystemTime) -> Result<(), Refusal> {
+                check(&self.method, &self.uri, &self.headers, "testing", now)
+            }
+
+            fn check(&self) -> Result<(), Refusal> {
+                self.check_at(signed_at() + Duration::from_secs(60))
+            }
+
+            fn with_header(mut self, name: &'static str, value: &str) -> Sent {
+                self.headers.insert(name, HeaderValue::from_str(value).unwrap());
+                self
+            }
+
+            fn with_uri(mut self, uri: String) -> Sent {
+                self.uri = uri.parse().unwrap();
+                self
+            }
+        }
+
+        fn mismatch(result: Result<(), Refusal>) -> bool {
+            matches!(result, Err(Refusal::Mismatch { .. }))
+        }
+
+        #[tokio::test]
+        async fn a_put_as_presigned_holds_and_nothing_else() {
+            let presigned = presigned_put(crate::moto::credentials()).await;
+            let url = presigned.uri().to_owned();
+            assert!(url.contains("X-Amz-SignedHeaders=content-length%3Bcontent-type%3Bhost"), "{url}");
+            assert_eq!(Sent::of(&presigned).check(), Ok(()));
+            // Another type, another length, another key, another query.
+            assert!(mismatch(Sent::of(&presigned).with_header("content-type", "image/png").check()));
+            assert!(mismatch(Sent::of(&presigned).with_header("content-length", "1235").check()));
+            assert!(mismatch(Sent::of(&presigned).with_header("content-length", "1233").check()));
+            assert!(mismatch(Sent::of(&presigned).with_uri(url.replacen(KEY, OTHER_KEY, 1)).check()));
+            assert!(mismatch(
+                Sent::of(&presigned)
+                    .with_uri(url.replacen("X-Amz-Expires=900", "X-Amz-Expires=901", 1))
+                    .check()
+            ));
+            assert!(mismatch(Sent::of(&presigned).with_uri(format!("{url}&x-id=PutObject")).check()));
+            assert!(mismatch(Sent::of(&presigned).with_header("host", "127.0.0.1:10").check()));
+            // Spaces around a value are not the value's.
+            assert_eq!(
+                Sent::of(&presigned).with_header("content-type", "  application/pdf ").check(),
+                Ok(())
+            );
+            // Another secret.
+            let sent = Sent::of(&presigned);
+            assert!(mismatch(check(&sent.method, &sent.uri, &sent.headers, "other", signed_at())));
+            // An x-amz header the signature does not name.
+            assert!(matches!(
+                Sent::of(&presigned).with_header("x-amz-checksum-crc32", "AAAAAA==").check(),
+                Err(Refusal::HeadersNotSigned(_))
+            ));
+        }
+
+        #[tokio::test]
+        async fn a_link_holds_until_it_expires() {
+            let sent = Sent::of(&presigned_put(crate::moto::credentials()).await);
+            assert_eq!(sent.check_at(signed_at() + Duration::from_secs(900)), Ok(()));
+            assert_eq!(
+                sent.check_at(signed_at() + Duration::from_secs(901)),
+                Err(Refusal::Expired { expires: 900 })
+            );
+        }
+
+        #[tokio::test]
+        async fn a_session_token_is_part_of_the_query() {
+            let credentials =
+                Credentials::new("testing", "testing", Some("a token/with+signs=".into()), None, "tests");
+            let presigned = presigned_put(credentials).await;
+            let url = presigned.uri().to_owned();
+            assert!(url.contains("X-Amz-Security-Token=a%20token%2Fwith%2Bsigns%3D"), "{url}");
+            assert_eq!(Sent::of(&presigned).check(), Ok(()));
+            let other = url.replacen("X-Amz-Security-Token=a%20token", "X-Amz-Security-Token=b%20token", 1);
+            assert!(mismatch(Sent::of(&presigned).with_uri(other).check()));
+        }
+
+        #[tokio::test]
+        async fn a_presigned_get_holds() {
+            let presigned = client(crate::moto::credentials())
+                .await
+                .get_object()
+                .bucket("documents")
+                .key(KEY)
+                .response_content_disposition("attachment; filename*=UTF-8''%E5%85%8D%E8%A8%B1%E8%A8%BC.pdf")
+                .presigned(presigning())
+                .await
+                .unwrap();
+            assert_eq!(Sent::of(&presigned).check(), Ok(()));
+            let url = presigned.uri().to_owned();
+            assert!(mismatch(Sent::of(&presigned).with_uri(url.replacen("attachment", "inline", 1)).check()));
+        }
     }
 }
 
