@@ -1668,7 +1668,10 @@ async fn on_s3_the_scan_guards_each_download_and_an_erasure_leaves_no_file() {
     let client = test_support::moto::s3_client().await;
     let bucket = test_support::unique("documents-").to_lowercase();
     S3Files::create_bucket(&client, &bucket).await.unwrap();
-    let files = Arc::new(S3Files::new(client.clone(), bucket.clone(), true));
+    // The handler presigns for the front that checks signatures as S3 does.
+    let checked =
+        test_support::moto::s3_client_on(test_support::moto::signature_checking_s3_endpoint()).await;
+    let files = Arc::new(S3Files::new(checked, bucket.clone(), true));
     let s = Setup {
         handler: Handler::new(Arc::clone(&store), files.clone(), Arc::new(key()), Settings::default()),
         store: Arc::clone(&store),

@@ -176,6 +176,8 @@ fn query_param(url: &str, name: &str) -> String {
         .unwrap_or_default()
 }
 
+/// A PNG's signature and the start of its header: what the check reads.
+const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0";
 const PDF: &[u8] = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -247,13 +249,38 @@ async fn uploads_are_pinned_checked_kept_and_erased_on_s3() {
     assert_eq!((status, &mismatch["error"]["code"]), (422, &json!("document_content_mismatch")));
     assert!(!s.exists(&elf_key).await, "the mismatch is deleted");
 
-    let (status, submitted) = submit(vec![&pdf_target["documentId"]], "s3-submission-key-0003").await;
+    // A second file, so that the submission's cost shows per file.
+    let (_, png_target) = s.target(&token, "免許証 裏.png", "image/png", PNG.len()).await;
+    assert_eq!(put(&png_target, PNG.to_vec()).await, 200);
+    test_support::moto::s3_calls(&s.bucket);
+    let chosen = vec![&pdf_target["documentId"], &png_target["documentId"]];
+    let (status, submitted) = submit(chosen.clone(), "s3-submission-key-0003").await;
     assert_eq!(status, 200, "{submitted}");
     assert_eq!(submitted["status"], "documents_submitted");
+    // What the check cost on S3, per file: one ranged GET answering the
+    // signature's 8 bytes, a copy inside S3, and the upload's deletion.
+    let calls = test_support::moto::s3_calls(&s.bucket);
+    for target in [&pdf_target, &png_target] {
+        let document = target["documentId"].as_str().unwrap();
+        let incoming = format!("/{}/incoming/{id}/{document}", s.bucket);
+        let kept = format!("/{}/documents/{id}/{document}", s.bucket);
+        let of_file: Vec<_> =
+            calls.iter().filter(|c| c.path == incoming || c.path == kept).map(|c| c.clone()).collect();
+        let read: usize = of_file.iter().filter(|c| c.method == "GET").map(|c| c.bytes).sum();
+        assert_eq!(read, 8, "8 bytes read of {document}: {of_file:?}");
+        let shape: Vec<(&str, Option<&str>, bool)> =
+            of_file.iter().map(|c| (c.method.as_str(), c.range.as_deref(), c.copy)).collect();
+        assert_eq!(
+            shape,
+            [("GET", Some("bytes=0-7"), false), ("PUT", None, true), ("DELETE", None, false)],
+            "{document}"
+        );
+    }
+    assert_eq!(calls.len(), 6, "nothing else: {calls:?}");
     assert!(s.exists(&format!("documents/{id}/{document_id}")).await, "kept under documents/");
     assert!(!s.exists(&format!("incoming/{id}/{document_id}")).await, "and no longer incoming");
     // The replay answers the same; the history has one entry of it.
-    let (status, replayed) = submit(vec![&pdf_target["documentId"]], "s3-submission-key-0003").await;
+    let (status, replayed) = submit(chosen, "s3-submission-key-0003").await;
     assert_eq!((status, replayed["documents"].clone()), (200, submitted["documents"].clone()));
     let (_, history) = s.store.record(id).await.unwrap().unwrap();
     assert_eq!(

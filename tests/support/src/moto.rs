@@ -187,7 +187,7 @@ mod serialised {
 }
 
 #[cfg(feature = "s3-front")]
-pub use presigned::signature_checking_s3_endpoint;
+pub use presigned::{S3Call, s3_calls, signature_checking_s3_endpoint};
 
 #[cfg(feature = "s3-front")]
 mod presigned {
@@ -227,6 +227,37 @@ mod presigned {
         client: reqwest::Client,
     }
 
+    /// One request that passed the front to moto, as a cost: what it asked
+    /// and how many bytes of the object's content it answered.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub struct S3Call {
+        pub method: String,
+        /// `/{bucket}/{key}` (path-style), without the query.
+        pub path: String,
+        /// The `Range` asked for, if any.
+        pub range: Option<String>,
+        /// A `CopyObject` (a PUT naming `x-amz-copy-source`): S3 copies
+        /// inside, and nothing of the content reaches the caller.
+        pub copy: bool,
+        pub status: u16,
+        /// The answer's body length (a GET's: the bytes read).
+        pub bytes: usize,
+    }
+
+    static CALLS: std::sync::Mutex<Vec<S3Call>> = std::sync::Mutex::new(Vec::new());
+
+    /// The requests to `bucket` that passed the front since the last call
+    /// for it, oldest first (other tests' buckets stay recorded for them).
+    pub fn s3_calls(bucket: &str) -> Vec<S3Call> {
+        let prefix = format!("/{bucket}/");
+        let mut calls = CALLS.lock().unwrap();
+        let (mine, others): (Vec<S3Call>, Vec<S3Call>) = calls
+            .drain(..)
+            .partition(|call| call.path.starts_with(&prefix) || call.path == prefix[..prefix.len() - 1]);
+        *calls = others;
+        mine
+    }
+
     async fn forward(State(upstream): State<Arc<Upstream>>, request: Request) -> Response {
         let (parts, body) = request.into_parts();
         // Read whole before any answer, so that a refused client is not cut
@@ -245,6 +276,14 @@ mod presigned {
             }
         }
         let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+        let mut call = S3Call {
+            method: parts.method.to_string(),
+            path: parts.uri.path().to_owned(),
+            range: parts.headers.get(header::RANGE).and_then(|v| v.to_str().ok()).map(str::to_owned),
+            copy: parts.headers.contains_key("x-amz-copy-source"),
+            status: 0,
+            bytes: 0,
+        };
         let mut headers = parts.headers;
         headers.remove(header::HOST);
         // The body is whole now: reqwest sends its length.
@@ -257,11 +296,14 @@ mod presigned {
             .send()
             .await
             .expect("moto answers");
+        call.status = answer.status().as_u16();
         let mut response = Response::builder().status(answer.status());
         for (name, value) in answer.headers() {
             response = response.header(name, value);
         }
         let body = answer.bytes().await.expect("moto body");
+        call.bytes = body.len();
+        CALLS.lock().unwrap().push(call);
         response.body(Body::from(body)).expect("valid response")
     }
 
