@@ -265,7 +265,7 @@ async fn uploads_are_pinned_checked_kept_and_erased_on_s3() {
         let incoming = format!("/{}/incoming/{id}/{document}", s.bucket);
         let kept = format!("/{}/documents/{id}/{document}", s.bucket);
         let of_file: Vec<_> =
-            calls.iter().filter(|c| c.path == incoming || c.path == kept).map(|c| c.clone()).collect();
+            calls.iter().filter(|c| c.path == incoming || c.path == kept).cloned().collect();
         let read: usize = of_file.iter().filter(|c| c.method == "GET").map(|c| c.bytes).sum();
         assert_eq!(read, 8, "8 bytes read of {document}: {of_file:?}");
         let shape: Vec<(&str, Option<&str>, bool)> =
