@@ -92,6 +92,29 @@ fn serve_on_own_thread(app: axum::Router) -> String {
     url
 }
 
+/// Sends a request on to `url` (moto) as it came, but for its `Host` and its
+/// framing (the body is whole, so the client sends its length), and answers
+/// what moto answered; also the length of moto's body (a read's cost).
+#[cfg(any(feature = "serialised", feature = "s3-front"))]
+async fn relay(
+    client: &reqwest::Client,
+    url: String,
+    method: http::Method,
+    mut headers: http::HeaderMap,
+    body: axum::body::Bytes,
+) -> (axum::response::Response, usize) {
+    headers.remove(http::header::HOST);
+    headers.remove(http::header::TRANSFER_ENCODING);
+    let answer = client.request(method, url).headers(headers).body(body).send().await.expect("moto answers");
+    let mut response = axum::response::Response::builder().status(answer.status());
+    for (name, value) in answer.headers() {
+        response = response.header(name, value);
+    }
+    let body = answer.bytes().await.expect("moto body");
+    let length = body.len();
+    (response.body(axum::body::Body::from(body)).expect("valid response"), length)
+}
+
 #[cfg(feature = "serialised")]
 pub use serialised::{Operations, fresh_store, recording_endpoint, serialised_endpoint};
 
@@ -104,7 +127,7 @@ mod serialised {
     //! a proxy that passes one request at a time: the handlers and stores
     //! still race, moto just stops losing writes.
 
-    use axum::body::{Body, Bytes};
+    use axum::body::Bytes;
     use axum::extract::{Request, State};
     use axum::response::Response;
     use shared::store::dynamodb::DynamoStore;
@@ -151,27 +174,13 @@ mod serialised {
         let (parts, body) = request.into_parts();
         let body: Bytes = axum::body::to_bytes(body, usize::MAX).await.expect("request body");
         let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
-        let mut headers = parts.headers.clone();
-        headers.remove(http::header::HOST);
-        if let Some(target) = headers.get("x-amz-target").and_then(|v| v.to_str().ok()) {
+        if let Some(target) = parts.headers.get("x-amz-target").and_then(|v| v.to_str().ok()) {
             let operation = target.rsplit('.').next().unwrap_or(target).to_owned();
             upstream.operations.0.lock().unwrap().push(operation);
         }
+        let url = format!("{}{path}", upstream.url);
         let _turn = upstream.one_at_a_time.lock().await;
-        let answer = upstream
-            .client
-            .request(parts.method, format!("{}{path}", upstream.url))
-            .headers(headers)
-            .body(body)
-            .send()
-            .await
-            .expect("moto answers");
-        let mut response = Response::builder().status(answer.status());
-        for (name, value) in answer.headers() {
-            response = response.header(name, value);
-        }
-        let body = answer.bytes().await.expect("moto body");
-        response.body(Body::from(body)).expect("valid response")
+        super::relay(&upstream.client, url, parts.method, parts.headers, body).await.0
     }
 
     /// An HTTP proxy to `upstream` that forwards one request at a time.
@@ -284,27 +293,12 @@ mod presigned {
             status: 0,
             bytes: 0,
         };
-        let mut headers = parts.headers;
-        headers.remove(header::HOST);
-        // The body is whole now: reqwest sends its length.
-        headers.remove(header::TRANSFER_ENCODING);
-        let answer = upstream
-            .client
-            .request(parts.method, format!("{}{path}", upstream.url))
-            .headers(headers)
-            .body(body)
-            .send()
-            .await
-            .expect("moto answers");
-        call.status = answer.status().as_u16();
-        let mut response = Response::builder().status(answer.status());
-        for (name, value) in answer.headers() {
-            response = response.header(name, value);
-        }
-        let body = answer.bytes().await.expect("moto body");
-        call.bytes = body.len();
+        let url = format!("{}{path}", upstream.url);
+        let (response, bytes) = super::relay(&upstream.client, url, parts.method, parts.headers, body).await;
+        call.status = response.status().as_u16();
+        call.bytes = bytes;
         CALLS.lock().unwrap().push(call);
-        response.body(Body::from(body)).expect("valid response")
+        response
     }
 
     /// The query's pairs, percent-decoded, in order.
