@@ -66,6 +66,8 @@ pub struct Handler {
     settings: Settings,
     /// Who may be assigned ([`OperatorDirectory`]); none until one is given.
     directory: Arc<dyn OperatorDirectory>,
+    /// The callers' addresses the directory gave, remembered a few minutes.
+    addresses: operator::Addresses,
     after_event: EventHook,
     after_erasure: Option<AfterErasure>,
     /// Where the export is written on AWS; `None`: answered whole (in
@@ -86,6 +88,7 @@ impl Handler {
             key,
             settings,
             directory: Arc::new(Listed::default()),
+            addresses: operator::Addresses::default(),
             after_event: EventHook::default(),
             after_erasure: None,
             exports: None,
@@ -135,7 +138,7 @@ impl Handler {
             Some((route, _)) if req.method().as_str() != route.method => {
                 Err(ApiError::method_not_allowed(route.method))
             }
-            Some((_, operation)) => match caller(&req, operation) {
+            Some((_, operation)) => match self.caller(&req, operation).await {
                 Err(error) => Err(error),
                 Ok(caller) => self.route(operation, &req, caller).await,
             },
@@ -191,8 +194,20 @@ impl Handler {
         if req.method().as_str() != ADMIN_EXPORT.method {
             return Err(ApiError::method_not_allowed(ADMIN_EXPORT.method).into_response());
         }
-        let caller = caller(req, AdminOperation::Export).map_err(ApiError::into_response)?;
+        let caller = self.caller(req, AdminOperation::Export).await.map_err(ApiError::into_response)?;
         export::export_stream(self, req, caller.actor).await
+    }
+
+    /// The operator calling `operation`, or 401/403: an operator's session
+    /// for every operation (checked again here, whatever the authorizer
+    /// did), and a role the operation's access allows (`Access::allows`, the
+    /// one rule); named by their address ([`operator::Addresses`]).
+    async fn caller(&self, req: &Request, operation: AdminOperation) -> Result<operator::Caller, ApiError> {
+        let caller = operator::operator(req)?;
+        if !operation.access().allows(Some(caller.role)) {
+            return Err(ApiError::beyond_role());
+        }
+        Ok(self.addresses.name(self.directory.as_ref(), caller).await)
     }
 
     /// Appends an audit entry; nothing is answered unless it is stored.
@@ -229,14 +244,6 @@ impl Handler {
         let detail = views::detail(&record, &history, checks, documents, notes, mails);
         Ok(shared::http::json(StatusCode::OK, &detail))
     }
-}
-
-/// The operator calling `operation`, or 401/403: an operator's session for
-/// every operation (checked again here, whatever the authorizer did), and a
-/// role the operation's access allows (`Access::allows`, the one rule).
-fn caller(req: &Request, operation: AdminOperation) -> Result<operator::Caller, ApiError> {
-    let caller = operator::operator(req)?;
-    if operation.access().allows(Some(caller.role)) { Ok(caller) } else { Err(ApiError::beyond_role()) }
 }
 
 /// The `{applicationId}` of the path.

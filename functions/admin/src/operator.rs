@@ -7,6 +7,7 @@
 //! and the JWT authorizer, which knows no groups, cannot admit an operator to
 //! a supervisor's route.
 
+use crate::directory::OperatorDirectory;
 use lambda_http::request::RequestContext;
 use lambda_http::{Request, RequestExt};
 use shared::domain::{Actor, Role};
@@ -30,6 +31,62 @@ pub struct Caller {
     /// The `email` claim, else the sign-in name (on AWS, Cognito's `username`).
     pub email: String,
     pub role: Role,
+}
+
+impl Caller {
+    /// Whether the claims named the caller only by a sign-in name that is
+    /// no address (a Cognito access token's `username`, the user's `sub`
+    /// when the address is the username): [`Addresses`] then asks the
+    /// directory, so the history and the audit name a person.
+    fn unnamed(&self) -> bool {
+        !self.email.contains('@')
+    }
+}
+
+/// How long a sign-in name's address is remembered: an operator's address
+/// rarely changes, and a removed operator's token lives its hour anyway.
+const ADDRESS_TTL: std::time::Duration = std::time::Duration::from_secs(5 * 60);
+
+/// The callers' addresses as the operators' directory gives them, remembered
+/// for [`ADDRESS_TTL`], so a warm function asks Cognito once per operator
+/// every few minutes rather than on each request.
+#[derive(Default)]
+pub struct Addresses {
+    known: std::sync::Mutex<std::collections::HashMap<String, (Actor, std::time::Instant)>>,
+}
+
+impl Addresses {
+    /// `caller` named by their address where the claims gave none and the
+    /// directory knows one; otherwise as the claims named them (a directory
+    /// that fails costs the name, never the request).
+    pub async fn name(&self, directory: &dyn OperatorDirectory, caller: Caller) -> Caller {
+        if !caller.unnamed() {
+            return caller;
+        }
+        let name = caller.actor.as_str().to_owned();
+        let remembered = self.known.lock().expect("not poisoned").get(&name).cloned();
+        let address = match remembered {
+            Some((address, at)) if at.elapsed() < ADDRESS_TTL => Some(address),
+            _ => match directory.operator(&name).await {
+                Ok(Some(address)) => {
+                    self.known
+                        .lock()
+                        .expect("not poisoned")
+                        .insert(name, (address.clone(), std::time::Instant::now()));
+                    Some(address)
+                }
+                Ok(None) => None,
+                Err(error) => {
+                    tracing::warn!(%error, "the operators' directory did not name the caller");
+                    None
+                }
+            },
+        };
+        match address {
+            Some(address) => Caller { email: address.to_string(), actor: address, role: caller.role },
+            None => caller,
+        }
+    }
 }
 
 /// The operator behind the request, or 401 (no claims, no name) or 403 (no
@@ -81,6 +138,49 @@ pub fn groups_of(claim: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use shared::store::Unavailable;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// A directory that knows one sign-in name, counts its questions, and
+    /// fails when told to.
+    #[derive(Default)]
+    struct Counting {
+        asked: AtomicUsize,
+        failing: bool,
+    }
+
+    #[async_trait::async_trait]
+    impl OperatorDirectory for Counting {
+        async fn operator(&self, name: &str) -> Result<Option<Actor>, Unavailable> {
+            self.asked.fetch_add(1, Ordering::SeqCst);
+            if self.failing {
+                return Err(Unavailable("down".into()));
+            }
+            Ok((name == "5f0c1e2a-sub").then(|| Actor::parse("op@example.com").unwrap()))
+        }
+    }
+
+    fn named(name: &str) -> Caller {
+        Caller { actor: Actor::parse(name).unwrap(), email: name.to_owned(), role: Role::Operator }
+    }
+
+    #[tokio::test]
+    async fn a_sign_in_name_is_named_by_its_address_asked_once_a_while() {
+        let directory = Counting::default();
+        let addresses = Addresses::default();
+        for _ in 0..3 {
+            let caller = addresses.name(&directory, named("5f0c1e2a-sub")).await;
+            assert_eq!((caller.actor.as_str(), caller.email.as_str()), ("op@example.com", "op@example.com"));
+        }
+        assert_eq!(directory.asked.load(Ordering::SeqCst), 1, "remembered");
+        // An address is a name already; an unknown name stays as it came.
+        assert_eq!(addresses.name(&directory, named("clerk@example.com")).await, named("clerk@example.com"));
+        assert_eq!(addresses.name(&directory, named("other-sub")).await, named("other-sub"));
+        assert_eq!(directory.asked.load(Ordering::SeqCst), 2);
+        // A directory that fails costs the name, not the request.
+        let down = Counting { failing: true, ..Counting::default() };
+        assert_eq!(Addresses::default().name(&down, named("5f0c1e2a-sub")).await, named("5f0c1e2a-sub"));
+    }
 
     #[test]
     fn the_group_claim_as_the_http_api_flattens_it_or_as_json() {

@@ -6,7 +6,8 @@
 //! (new password under the pool's policy, TOTP enrolment), and the access
 //! token's claims handed to the admin function the way the HTTP API's JWT
 //! authorizer hands them: a member of `operators` gets the list, a user
-//! outside the group gets 403 `forbidden`.
+//! outside the group gets 403 `forbidden`, and the audit names the operator
+//! by the address the pool's directory gives for the token's username.
 //!
 //! A property of the pool, the group or the client that this file does not
 //! know fails the test, so a change to their shape in the template has to be
@@ -749,7 +750,8 @@ async fn a_cognito_operator_token_from_the_templates_pool_passes_the_admin_funct
         Arc::new(shared::documents::local::LocalFiles::open(dir.path()).unwrap()),
         Arc::new(shared::keyed::IdentifierKey::for_tests()),
         admin::Settings::default(),
-    );
+    )
+    .directory(Arc::new(admin::CognitoDirectory::new(cognito.clone(), pool.id.clone())));
 
     let passed = authorizer_claims(&claims);
     assert_eq!(passed["cognito:groups"], "[operators]", "as the HTTP API flattens an array");
@@ -757,11 +759,18 @@ async fn a_cognito_operator_token_from_the_templates_pool_passes_the_admin_funct
     let body: Value = serde_json::from_slice(response.body()).unwrap();
     assert_eq!(response.status(), 200, "{body}");
     assert!(body["items"].is_array(), "{body}");
-    // The operator the audit names is the token's username (Cognito's id of
-    // the user, the sub, when email is the username).
+    // The access token names the operator by Cognito's username, which is
+    // the user's sub when the address is the username: no one would know
+    // whom the audit means. The directory gives the address it names.
+    assert_ne!(text(&claims["username"]), operator, "the token names no address");
+    assert!(claims.get("email").is_none(), "an access token carries no email");
     let audit = store.audit_log(None, 10).await.unwrap();
     assert_eq!(audit.entries.len(), 1);
-    assert_eq!(audit.entries[0].actor.as_str(), text(&claims["username"]));
+    assert_eq!(audit.entries[0].actor.as_str(), operator);
+    let mut me = list_request(&passed, access);
+    *me.uri_mut() = "https://api.example/api/admin/me".parse().unwrap();
+    let body: Value = serde_json::from_slice(handler.handle(me).await.body()).unwrap();
+    assert_eq!(body["email"], operator, "/me names the address");
 
     let response = handler.handle(list_request(&authorizer_claims(&outsider_claims), outsider_access)).await;
     let body: Value = serde_json::from_slice(response.body()).unwrap();
