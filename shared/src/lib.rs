@@ -10,6 +10,7 @@ pub mod aws;
 pub mod browser;
 pub mod documents;
 pub mod domain;
+pub mod exports;
 pub mod http;
 pub mod keyed;
 pub mod limits;

@@ -760,7 +760,8 @@ async fn export_to_s3(
     count: usize,
     streamed_bytes: usize,
 ) -> Result<S3Export> {
-    use shared::documents::s3::{S3Exports, S3Files};
+    use shared::documents::s3::S3Files;
+    use shared::exports::s3::S3Exports;
     let endpoint = std::env::var("AWS_ENDPOINT_URL").unwrap_or_default();
     if !(endpoint.starts_with("http://127.0.0.1:") || endpoint.starts_with("http://localhost:")) {
         bail!(

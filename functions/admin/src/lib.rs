@@ -33,8 +33,9 @@ pub use settings::{ENV_REJECTED_RETENTION_DAYS, Settings};
 
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, RequestExt, Response};
-use shared::documents::{Exports, Kept};
+use shared::documents::Kept;
 use shared::domain::{ApplicationId, AuditAction, AuditEntry};
+use shared::exports::Exports;
 use shared::http::{ApiError, ErrorCode};
 use shared::keyed::IdentifierKey;
 use shared::mail::{AfterEvent, EventHook, MailEvent};

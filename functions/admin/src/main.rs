@@ -6,7 +6,8 @@
 //! authorizer has checked the token; the handler checks the group claim again.
 
 use lambda_http::{Error, run, service_fn};
-use shared::documents::s3::{S3Exports, S3Files};
+use shared::documents::s3::S3Files;
+use shared::exports::s3::S3Exports;
 use std::sync::Arc;
 
 #[tokio::main]

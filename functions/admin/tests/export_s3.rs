@@ -14,8 +14,9 @@ use admin::{Handler, Settings};
 use lambda_http::Request;
 use lambda_http::http::StatusCode;
 use serde_json::{Value, json};
-use shared::documents::s3::{S3Exports, S3Files};
+use shared::documents::s3::S3Files;
 use shared::domain::{Application, Receipt, ReceptionNumber, Status, Timestamp, Version};
+use shared::exports::s3::S3Exports;
 use shared::keyed::IdentifierKey;
 use shared::store::sqlite::SqliteStore;
 use shared::store::{Imported, Store, StoredApplication};
@@ -255,9 +256,9 @@ async fn a_20_mb_export_arrives_whole_through_the_303_and_equals_the_local_expor
     assert!(object.key().unwrap().ends_with(".csv"));
     let first =
         client.head_object().bucket(&bucket).key(object.key().unwrap()).part_number(1).send().await.unwrap();
-    assert_eq!(first.content_length(), Some(shared::documents::settings::EXPORT_PART_BYTES as i64));
+    assert_eq!(first.content_length(), Some(shared::exports::EXPORT_PART_BYTES as i64));
     if let Some(parts) = first.parts_count() {
-        assert_eq!(parts as usize, bytes.len().div_ceil(shared::documents::settings::EXPORT_PART_BYTES));
+        assert_eq!(parts as usize, bytes.len().div_ceil(shared::exports::EXPORT_PART_BYTES));
     }
 
     assert_eq!(

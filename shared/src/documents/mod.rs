@@ -105,48 +105,6 @@ pub trait Kept: Send + Sync {
     async fn applications_with_files(&self) -> Result<Vec<ApplicationId>, Unavailable>;
 }
 
-/// Where the CSV export is written on AWS ([`s3::S3Exports`]): an object
-/// under [`crate::domain::EXPORTS_PREFIX`], written as it is read (a multipart
-/// upload in parts of [`settings::EXPORT_PART_BYTES`]), then handed over as a
-/// download link. Locally the export streams instead (no port: the local
-/// server reads `admin::Handler::export_stream`).
-#[async_trait]
-pub trait Exports: Send + Sync {
-    /// A new export object that downloads as `content_type` with `disposition`.
-    async fn begin(
-        &self,
-        content_type: &'static str,
-        disposition: &'static str,
-    ) -> Result<Box<dyn ExportWriter>, Unavailable>;
-
-    /// A link to the finished object under `key`, valid for
-    /// [`settings::EXPORT_LINK_SECS`] from now.
-    async fn link(&self, key: &ExportKey) -> Result<DownloadLink, Unavailable>;
-}
-
-/// A finished export object's key (`exports/<ulid>.csv`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ExportKey {
-    pub key: String,
-    pub content_type: &'static str,
-    pub disposition: &'static str,
-}
-
-/// One export being written: memory holds at most one part and the bytes
-/// being added.
-#[async_trait]
-pub trait ExportWriter: Send {
-    /// Appends `bytes`; uploads a part once a part's worth is held.
-    async fn write(&mut self, bytes: Vec<u8>) -> Result<(), Unavailable>;
-
-    /// Uploads the rest and completes the object. On failure nothing is left
-    /// but what the lifecycle rule removes.
-    async fn finish(self: Box<Self>) -> Result<ExportKey, Unavailable>;
-
-    /// Abandons the object (the reading failed).
-    async fn abort(self: Box<Self>);
-}
-
 /// The `Content-Disposition` of a download: an attachment (never shown
 /// inline, so a PDF's scripts do not run in the console's origin), named as
 /// the applicant's file in RFC 6266's `filename*`, with an ASCII fallback.

@@ -30,13 +30,6 @@ pub const UPLOAD_LINK_SECS: u64 = 15 * 60;
 /// At most five minutes (contract v3, *Operators*).
 pub const DOWNLOAD_LINK_SECS: u64 = 5 * 60;
 
-/// How long an export's download link works (contract: 5 minutes).
-pub const EXPORT_LINK_SECS: u64 = 5 * 60;
-/// The export's multipart parts: S3's least (5 MiB; the last part may be
-/// smaller), so that memory holds as little as S3 allows. 10,000 parts make
-/// 50 GiB, some 170 million rows.
-pub const EXPORT_PART_BYTES: usize = 5 * 1024 * 1024;
-
 /// A setting that is not a number in its range: names the variable only.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0} is not a valid value")]
