@@ -52,7 +52,8 @@ pub(crate) fn router(functions: Arc<Functions>, config: &Config) -> anyhow::Resu
     api = api
         .route(&format!("{}{{*key}}", document_files::UPLOADS), any(upload))
         .route(&format!("{}{{*key}}", document_files::DOWNLOADS), any(download))
-        .route(shared::routes::LOCAL_SES_EVENTS, any(ses_event));
+        .route(shared::routes::LOCAL_SES_EVENTS, any(ses_event))
+        .route(shared::routes::LOCAL_SCAN_RESULTS, any(scan_result));
     let static_files = ServeDir::new(&config.web_dir).append_index_html_on_directories(true);
     let console = Arc::new(config.console.clone());
     let console_policy = HeaderValue::from_str(&config.console.content_security_policy())?;
@@ -254,6 +255,52 @@ async fn ses_event(
         }
         Err(error) => {
             tracing::error!(%error, "an SES event could not be recorded");
+            to_axum(ApiError::unavailable(1).into_response())
+        }
+    }
+}
+
+/// `POST /local/scan-results` (`shared::routes::LOCAL_SCAN_RESULTS`). The
+/// local server never scans a file, so this is how the console's handling of
+/// each result is tried: GuardDuty's EventBridge event of one object
+/// (`events/scan-result-threats-found.json` with a kept file's key), recorded
+/// as GuardDuty's tag would be → 200 `{"recorded": bool}` (`false`: no such
+/// kept file).
+async fn scan_result(
+    State(functions): State<Arc<Functions>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    req: Request,
+) -> Response {
+    let req = match read_request(req, peer, functions.body_read_timeout).await {
+        Ok(req) => req,
+        Err(response) => return response,
+    };
+    if req.method() != http::Method::POST {
+        return to_axum(ApiError::method_not_allowed("POST").into_response());
+    }
+    if let Err(error) = functions.operators.authorize(req.headers(), shared::routes::Access::Supervisor).await
+    {
+        return to_axum(error.into_response());
+    }
+    let event: serde_json::Value = match api_http::decode_json(&req) {
+        Ok(event) => event,
+        Err(error) => return to_axum(error.into_response()),
+    };
+    let Some(result) = shared::documents::scan_result::result(&event) else {
+        return to_axum(
+            ApiError::bad_request("GuardDuty のスキャン結果のイベント(Object Scan Result)を送ってください。")
+                .into_response(),
+        );
+    };
+    let Some(files) = functions.files.as_ref() else {
+        return to_axum(ApiError::not_found().into_response());
+    };
+    match files.record_scan(&result.object_key, &result.status) {
+        Ok(recorded) => {
+            to_axum(api_http::json(http::StatusCode::OK, &serde_json::json!({ "recorded": recorded })))
+        }
+        Err(error) => {
+            tracing::error!(%error, "a scan result could not be recorded");
             to_axum(ApiError::unavailable(1).into_response())
         }
     }

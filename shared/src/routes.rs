@@ -402,6 +402,11 @@ pub mod local_sessions {
 /// the mail-events function): local only, like [`local_sessions`].
 pub const LOCAL_SES_EVENTS: &str = "/local/ses-events";
 
+/// Where a supervisor feeds GuardDuty's malware scan results to the local
+/// server, which never scans (on AWS GuardDuty tags the object itself):
+/// local only, like [`LOCAL_SES_EVENTS`].
+pub const LOCAL_SCAN_RESULTS: &str = "/local/scan-results";
+
 /// The routes anyone may call (the form's).
 pub fn public_routes() -> impl Iterator<Item = Route> {
     ROUTES.into_iter().filter(|r| !r.access().needs_session())

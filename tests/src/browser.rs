@@ -459,6 +459,35 @@ impl Site {
     }
 }
 
+impl Site {
+    /// Feeds GuardDuty's result `status` (`THREATS_FOUND`, …) of the kept
+    /// file `document_id` of `applied` to the local server, as its
+    /// EventBridge event (`events/scan-result-threats-found.json`), as the
+    /// first operator (a supervisor) may. Fails unless it was recorded.
+    pub async fn feed_scan_result(&self, applied: &Verified, document_id: &str, status: &str) -> Result<()> {
+        let path = test_support::workspace_root().join("events").join("scan-result-threats-found.json");
+        let mut event: Value = serde_json::from_slice(
+            &std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?,
+        )?;
+        let key = format!("{}{}/{document_id}", shared::domain::STORED_PREFIX, applied.application_id);
+        event["detail"]["s3ObjectDetails"]["objectKey"] = json!(key);
+        event["detail"]["scanResultDetails"]["scanResultStatus"] = json!(status);
+        let token = self.operator_token().await?;
+        let answer = reqwest::Client::new()
+            .post(self.api(shared::routes::LOCAL_SCAN_RESULTS))
+            .bearer_auth(&token)
+            .json(&event)
+            .send()
+            .await?;
+        let status_code = answer.status();
+        let body: Value = answer.json().await.context("the scan result's answer")?;
+        if status_code != reqwest::StatusCode::OK || body != json!({ "recorded": true }) {
+            bail!("feeding {status} of {document_id}: {status_code} {body}");
+        }
+        Ok(())
+    }
+}
+
 fn is_documents_request(mail: &OutboxMail, to: &str) -> bool {
     mail.kind == "documents-requested" && mail.to == to
 }

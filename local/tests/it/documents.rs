@@ -250,6 +250,44 @@ async fn an_applicant_submits_documents_and_an_operator_downloads_them() {
     let audit: Value = get("api/admin/audit".into()).await.unwrap().json().await.unwrap();
     assert!(audit["entries"].as_array().unwrap().iter().any(|e| e["action"] == "view_document"));
 
+    // GuardDuty's result, fed as its EventBridge event (the local server
+    // never scans): a file with threats is never handed out.
+    let scan_event = |key: String, status: &str| {
+        let mut event: Value =
+            serde_json::from_str(include_str!("../../../events/scan-result-threats-found.json")).unwrap();
+        event["detail"]["s3ObjectDetails"]["objectKey"] = json!(key);
+        event["detail"]["scanResultDetails"]["scanResultStatus"] = json!(status);
+        event
+    };
+    let feed = |body: Value, bearer: Option<&str>| {
+        let mut request =
+            client.post(format!("{base}{}", &shared::routes::LOCAL_SCAN_RESULTS[1..])).json(&body);
+        if let Some(bearer) = bearer {
+            request = request.bearer_auth(bearer);
+        }
+        request.send()
+    };
+    let png_id = documents[1]["documentId"].as_str().unwrap().to_owned();
+    let png_key = format!("documents/{id}/{png_id}");
+    let unsigned = feed(scan_event(png_key.clone(), "THREATS_FOUND"), None).await.unwrap();
+    assert_eq!(unsigned.status().as_u16(), 401, "a supervisor's only");
+    let fed = feed(scan_event(png_key.clone(), "THREATS_FOUND"), Some(&bearer)).await.unwrap();
+    assert_eq!(fed.status().as_u16(), 200);
+    assert_eq!(fed.json::<Value>().await.unwrap(), json!({ "recorded": true }));
+    let elsewhere = format!("documents/{id}/{}", shared::domain::DocumentId::new());
+    let unknown = feed(scan_event(elsewhere, "THREATS_FOUND"), Some(&bearer)).await.unwrap();
+    assert_eq!(unknown.json::<Value>().await.unwrap(), json!({ "recorded": false }));
+    let junk = feed(json!({ "detail-type": "Email Bounced" }), Some(&bearer)).await.unwrap();
+    assert_eq!(junk.status().as_u16(), 400);
+    let detail: Value = get(format!("api/admin/applications/{id}")).await.unwrap().json().await.unwrap();
+    let scans: Vec<&str> =
+        detail["documents"].as_array().unwrap().iter().map(|d| d["scan"].as_str().unwrap()).collect();
+    assert_eq!(scans, ["not_scanned", "threats_found"]);
+    let unsafe_download = get(format!("api/admin/applications/{id}/documents/{png_id}")).await.unwrap();
+    assert_eq!(unsafe_download.status().as_u16(), 409);
+    let body: Value = unsafe_download.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "document_unsafe");
+
     // The approval, from 資料確認待ち.
     let approved = client
         .post(format!("{base}api/admin/applications/{id}/decisions"))

@@ -130,6 +130,27 @@ impl LocalFiles {
         Ok(deleted)
     }
 
+    /// Records a malware scan's result for the kept file under `key`, as
+    /// GuardDuty tags the object on AWS: beside it, in `<file>.scan` (0600),
+    /// which goes with the file's directory. `false`: no such kept file.
+    pub fn record_scan(&self, key: &str, status: &str) -> Result<bool, Unavailable> {
+        let Some(path) = self.path(key).filter(|_| key.starts_with(STORED_PREFIX)) else { return Ok(false) };
+        if !path.is_file() {
+            return Ok(false);
+        }
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(scan_path(&path))
+            .map_err(io)?;
+        file.write_all(status.as_bytes()).and_then(|()| file.sync_all()).map_err(io)?;
+        Ok(true)
+    }
+
     fn remove(&self, key: &str) -> Result<(), Unavailable> {
         let Some(path) = self.path(key) else { return Ok(()) };
         match std::fs::remove_file(path) {
@@ -221,6 +242,11 @@ impl LocalFiles {
     }
 }
 
+/// Where a kept file's scan result is recorded ([`LocalFiles::record_scan`]).
+fn scan_path(file: &Path) -> PathBuf {
+    file.with_extension("scan")
+}
+
 fn params(query: &str) -> BTreeMap<String, String> {
     form_urlencoded::parse(query.as_bytes()).into_owned().collect()
 }
@@ -306,8 +332,13 @@ impl Kept for LocalFiles {
         Ok(DownloadLink { url: format!("{DOWNLOADS}{key}?{query}"), expires_at })
     }
 
-    async fn scan(&self, _document: &Document) -> Result<ScanState, Unavailable> {
-        Ok(ScanState::NotScanned)
+    async fn scan(&self, document: &Document) -> Result<ScanState, Unavailable> {
+        let Some(path) = self.path(&document.stored_key()) else { return Ok(ScanState::NotScanned) };
+        match std::fs::read_to_string(scan_path(&path)) {
+            Ok(tag) => Ok(ScanState::from_tag(tag.trim())),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(ScanState::NotScanned),
+            Err(error) => Err(io(error)),
+        }
     }
 
     async fn delete_application(&self, application_id: ApplicationId) -> Result<(), Unavailable> {

@@ -11,6 +11,7 @@
 pub mod local;
 #[cfg(feature = "s3")]
 pub mod s3;
+pub mod scan_result;
 pub mod settings;
 
 use crate::domain::{ApplicationId, Document, DocumentType, FileName, ScanState, Timestamp};

@@ -350,6 +350,39 @@ async fn documents_are_requested_uploaded_checked_submitted_downloaded_and_appro
         "the console stayed"
     );
 
+    // GuardDuty's results as the console shows them (fed to the local
+    // server, which never scans): the PNG with threats has no download, the
+    // PDF it could not look into says what to do and still downloads.
+    let ids = browser
+        .eval(
+            "return [...document.querySelectorAll('#documents-rows tr')].map((tr) => tr.dataset.documentId)",
+        )
+        .await?;
+    let (pdf_id, png_id) = (ids[0].as_str().unwrap(), ids[1].as_str().unwrap());
+    site.feed_scan_result(&applied, pdf_id, "UNSUPPORTED").await?;
+    site.feed_scan_result(&applied, png_id, "THREATS_FOUND").await?;
+    open_detail(&browser, &site, &applied).await?;
+    browser
+        .wait_until(
+            "document.querySelector('#documents-rows tr:last-child')?.dataset.scan === 'threats_found'",
+        )
+        .await?;
+    let rows = browser
+        .eval(
+            "return [...document.querySelectorAll('#documents-rows tr')].map((tr) => [tr.dataset.scan, tr.cells[4].textContent, tr.querySelectorAll('button').length])",
+        )
+        .await?;
+    let (unsupported, threats) =
+        (shared::domain::ScanState::Unsupported, shared::domain::ScanState::ThreatsFound);
+    assert_eq!(rows[0][0], "unsupported");
+    let shown = rows[0][1].as_str().unwrap();
+    assert!(shown.contains(unsupported.label()) && shown.contains(unsupported.guidance()), "{shown}");
+    assert_eq!(rows[0][2], 1, "still downloadable");
+    assert_eq!(rows[1][0], "threats_found");
+    assert!(rows[1][1].as_str().unwrap().contains(threats.label()), "{}", rows[1][1]);
+    assert_eq!(rows[1][2], 0, "no download of a file with threats");
+    browser.assert_accessible("console: scan results").await?;
+
     // 6. The approval.
     browser.click("decide-approve").await?;
     browser.wait_until("document.getElementById('decision-dialog').open").await?;
