@@ -121,7 +121,8 @@ impl LocalFiles {
                     let old = file.metadata().and_then(|m| m.modified()).is_ok_and(|at| at < cutoff);
                     if whole || (by_age && old) {
                         std::fs::remove_file(file.path())?;
-                        deleted += 1;
+                        // A scan's record is no file of the applicant's.
+                        deleted += usize::from(file.path().extension().is_none());
                     }
                 }
                 let _ = std::fs::remove_dir(application.path()); // only when empty
