@@ -58,6 +58,7 @@ pub fn moto_endpoint() -> &'static str {
         if let Ok(url) = std::env::var("AWS_ENDPOINT_URL")
             && !url.is_empty()
         {
+            reset_moto(&url);
             return url;
         }
         assert!(
@@ -74,9 +75,39 @@ pub fn moto_endpoint() -> &'static str {
 pub fn s3_endpoint() -> &'static str {
     static ENDPOINT: OnceLock<String> = OnceLock::new();
     ENDPOINT.get_or_init(|| match std::env::var("AWS_ENDPOINT_URL_S3") {
-        Ok(url) if !url.is_empty() => url,
+        Ok(url) if !url.is_empty() => {
+            reset_moto(&url);
+            url
+        }
         _ => moto_endpoint().to_owned(),
     })
+}
+
+/// Empties a moto that `scripts/test` started, when a test binary first
+/// reaches it. cargo runs the test binaries one after another, and moto
+/// keeps every table of the binaries before, each with its stream's
+/// records: a run of the store contract alone left 1.2 GB in it, and
+/// every transaction deep-copies the tables it touches, so later binaries'
+/// writes slowed past the SDK's timeouts (a 4.7 s TransactWriteItems), and
+/// a moto kept for a day of runs grew to 24 GB. A binary's tests all come
+/// here (through `OnceLock`) before their first call, so none is emptied
+/// under a test of its own.
+fn reset_moto(url: &str) {
+    use std::io::{Read, Write};
+    let address = url.trim_start_matches("http://").trim_end_matches('/');
+    let mut stream = std::net::TcpStream::connect(address)
+        .unwrap_or_else(|e| panic!("moto at {url} is not reachable ({e}): run ./scripts/test"));
+    write!(
+        stream,
+        "POST /moto-api/reset HTTP/1.1\r\nHost: {address}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    )
+    .expect("moto's reset asked");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).expect("moto's reset answered");
+    assert!(
+        answer.starts_with("HTTP/1.1 200") || answer.starts_with("HTTP/1.0 200"),
+        "moto's reset: {answer}"
+    );
 }
 
 /// Starts moto server on a free port, under a shell that stops it when this

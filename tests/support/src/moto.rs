@@ -1,6 +1,7 @@
 //! moto as the integration tests reach it (behind this crate's `dynamodb`,
-//! `serialised`, `ses`, `s3` and `s3-front` features): SDK clients with the production settings,
-//! a fresh table (and store) per test, and a verified SES sender per test.
+//! `serialised`, `ses`, `s3` and `s3-front` features): SDK clients with the production settings
+//! (the stores' with patient timeouts: [`fresh_store_on`]), a fresh table
+//! (and store) per test, and a verified SES sender per test.
 //! Each test names its own table and sender domain ([`unique`]), so tests —
 //! and other crates' tests on the same server — do not see each other.
 
@@ -19,9 +20,9 @@ pub fn credentials() -> Credentials {
     Credentials::new("testing", "testing", None, None, "tests")
 }
 
-/// Test setup (creating tables and identities) may meet a cold moto: no
-/// production attempt timeout, so that a slow first call is not retried into a
-/// conflict with itself.
+/// Test setup (creating tables and identities) and the stores under test may
+/// meet a cold or pausing moto: no production attempt timeout, so that a slow
+/// call is not retried into a conflict with itself.
 fn patient() -> TimeoutConfig {
     TimeoutConfig::builder()
         .operation_attempt_timeout(Duration::from_secs(30))
@@ -42,13 +43,19 @@ pub async fn dynamodb_client(endpoint: &str) -> aws_sdk_dynamodb::Client {
 }
 
 /// A fresh table named `prefix…` with the layout's schema (and stream) on
-/// `endpoint`, created patiently, and a store on it with the production client.
+/// `endpoint`, and a store on it with the production client but patient
+/// timeouts. moto pauses for seconds now and then (its collector walks the
+/// copies of whole tables each transaction leaves: a 4.7 s TransactWriteItems
+/// was seen), and the production attempt timeout (1.5 s) then resent a
+/// transaction that had committed, so a test met its own write as a
+/// conflict. DynamoDB does not pause so; the production timeouts are
+/// tested against a stalled and an unreachable endpoint (the submit tests).
 pub async fn fresh_store_on(endpoint: &str, prefix: &str) -> DynamoStore {
     let client = dynamodb_client(endpoint).await;
-    let setup =
+    let client =
         aws_sdk_dynamodb::Client::from_conf(client.config().to_builder().timeout_config(patient()).build());
     let table = unique(prefix);
-    create_table(&setup, &table).await.expect("create table");
+    create_table(&client, &table).await.expect("create table");
     DynamoStore::new(client, table)
 }
 
@@ -179,8 +186,17 @@ mod serialised {
             upstream.operations.0.lock().unwrap().push(operation);
         }
         let url = format!("{}{path}", upstream.url);
-        let _turn = upstream.one_at_a_time.lock().await;
-        super::relay(&upstream.client, url, parts.method, parts.headers, body).await.0
+        // The turn is held until moto has answered, even when the client
+        // gave up first: an SDK attempt that timed out leaves its request
+        // running in moto, and the SDK's retry must not run beside it (moto
+        // would interleave the two, where DynamoDB serializes them and the
+        // retry finds the first one's write). So the relay runs as a task of
+        // its own, which the client's disconnection does not cancel.
+        let turn = tokio::spawn(async move {
+            let _turn = upstream.one_at_a_time.lock().await;
+            super::relay(&upstream.client, url, parts.method, parts.headers, body).await.0
+        });
+        turn.await.expect("the relay does not panic")
     }
 
     /// An HTTP proxy to `upstream` that forwards one request at a time.

@@ -161,6 +161,9 @@ async fn functions_answer_through_cargo_lambda_watch() {
         assert!(status.success(), "building {function}: {status}");
     }
 
+    // Through test-support first, as every test of this binary reaches moto:
+    // its first call empties what earlier binaries left (`reset_moto`).
+    test_support::moto_endpoint();
     let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
     let dynamodb = aws_sdk_dynamodb::Client::new(&sdk);
     // The table the router's environment names (the functions inherit
