@@ -87,6 +87,17 @@ async fn main() -> Result<()> {
             browser
                 .wait_until("document.documentElement.dataset.view === 'detail' && document.querySelectorAll('#documents-rows tr').length === 2")
                 .await?;
+            // GuardDuty's results, as on AWS (fed to the local server, which
+            // never scans): the PDF clean, the PNG flagged.
+            let ids = browser
+                .eval("return [...document.querySelectorAll('#documents-rows tr')].map((tr) => tr.dataset.documentId)")
+                .await?;
+            site.feed_scan_result(&applied, ids[0].as_str().unwrap_or_default(), "NO_THREATS_FOUND").await?;
+            site.feed_scan_result(&applied, ids[1].as_str().unwrap_or_default(), "THREATS_FOUND").await?;
+            browser.client.refresh().await?;
+            browser
+                .wait_until("document.querySelector('#documents-rows tr:last-child')?.dataset.scan === 'threats_found'")
+                .await?;
             browser.eval("document.activeElement.blur(); document.getElementById('documents-title').scrollIntoView()").await?;
             tokio::time::sleep(Duration::from_millis(200)).await;
             let path = out.join("console-1280-documents.png");
