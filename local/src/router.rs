@@ -233,20 +233,9 @@ async fn ses_event(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     req: Request,
 ) -> Response {
-    let req = match read_request(req, peer, functions.body_read_timeout).await {
-        Ok(req) => req,
-        Err(response) => return response,
-    };
-    if req.method() != http::Method::POST {
-        return to_axum(ApiError::method_not_allowed("POST").into_response());
-    }
-    if let Err(error) = functions.operators.authorize(req.headers(), shared::routes::Access::Supervisor).await
-    {
-        return to_axum(error.into_response());
-    }
-    let event: serde_json::Value = match api_http::decode_json(&req) {
+    let event = match supervisors_event(&functions, peer, req).await {
         Ok(event) => event,
-        Err(error) => return to_axum(error.into_response()),
+        Err(response) => return response,
     };
     match mail_events::record(&*functions.deliveries, &event).await {
         Ok(outcome) => {
@@ -271,20 +260,9 @@ async fn scan_result(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     req: Request,
 ) -> Response {
-    let req = match read_request(req, peer, functions.body_read_timeout).await {
-        Ok(req) => req,
-        Err(response) => return response,
-    };
-    if req.method() != http::Method::POST {
-        return to_axum(ApiError::method_not_allowed("POST").into_response());
-    }
-    if let Err(error) = functions.operators.authorize(req.headers(), shared::routes::Access::Supervisor).await
-    {
-        return to_axum(error.into_response());
-    }
-    let event: serde_json::Value = match api_http::decode_json(&req) {
+    let event = match supervisors_event(&functions, peer, req).await {
         Ok(event) => event,
-        Err(error) => return to_axum(error.into_response()),
+        Err(response) => return response,
     };
     let Some(result) = shared::documents::scan_result::result(&event) else {
         return to_axum(
@@ -304,6 +282,27 @@ async fn scan_result(
             to_axum(ApiError::unavailable(1).into_response())
         }
     }
+}
+
+/// The JSON event a supervisor posts to one of the local event routes (what
+/// AWS would deliver to a function itself), or the answer that refuses it:
+/// 405 for another method, 401/403 for anyone but a supervisor, 400 for
+/// what is not JSON.
+async fn supervisors_event(
+    functions: &Functions,
+    peer: SocketAddr,
+    req: Request,
+) -> Result<serde_json::Value, Response> {
+    let req = read_request(req, peer, functions.body_read_timeout).await?;
+    if req.method() != http::Method::POST {
+        return Err(to_axum(ApiError::method_not_allowed("POST").into_response()));
+    }
+    functions
+        .operators
+        .authorize(req.headers(), shared::routes::Access::Supervisor)
+        .await
+        .map_err(|error| to_axum(error.into_response()))?;
+    api_http::decode_json(&req).map_err(|error| to_axum(error.into_response()))
 }
 
 /// The local server's own operator routes ([`operators::api`]).

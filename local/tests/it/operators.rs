@@ -102,7 +102,9 @@ fn operator_add(data: &std::path::Path, email: &str, stdin: Option<&str>) -> std
     command.arg("--data-dir").arg(data);
     let mut child =
         command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-    child.stdin.take().unwrap().write_all(stdin.unwrap_or_default().as_bytes()).unwrap();
+    // A command refused before it reads (a malformed address) may have exited
+    // already: the pipe is closed, and its status and stderr tell the rest.
+    let _ = child.stdin.take().unwrap().write_all(stdin.unwrap_or_default().as_bytes());
     child.wait_with_output().unwrap()
 }
 
@@ -118,7 +120,9 @@ fn operator_add_as(data: &std::path::Path, email: &str, role: &str, password: &s
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(format!("{password}\n").as_bytes()).unwrap();
+    // A command refused before it reads (an unknown role) may have exited
+    // already: the pipe is closed, and its status and stderr tell the rest.
+    let _ = child.stdin.take().unwrap().write_all(format!("{password}\n").as_bytes());
     child.wait_with_output().unwrap()
 }
 
