@@ -237,16 +237,8 @@ async fn ses_event(
         Ok(event) => event,
         Err(response) => return response,
     };
-    match mail_events::record(&*functions.deliveries, &event).await {
-        Ok(outcome) => {
-            let recorded = outcome == shared::store::DeliveryOutcome::Recorded;
-            to_axum(api_http::json(http::StatusCode::OK, &serde_json::json!({ "recorded": recorded })))
-        }
-        Err(error) => {
-            tracing::error!(%error, "an SES event could not be recorded");
-            to_axum(ApiError::unavailable(1).into_response())
-        }
-    }
+    let outcome = mail_events::record(&*functions.deliveries, &event).await;
+    recorded(outcome.map(|outcome| outcome == shared::store::DeliveryOutcome::Recorded), "an SES event")
 }
 
 /// `POST /local/scan-results` (`shared::routes::LOCAL_SCAN_RESULTS`). The
@@ -273,12 +265,18 @@ async fn scan_result(
     let Some(files) = functions.files.as_ref() else {
         return to_axum(ApiError::not_found().into_response());
     };
-    match files.record_scan(&result.object_key, &result.status) {
+    recorded(files.record_scan(&result.object_key, &result.status), "a scan result")
+}
+
+/// A local event route's answer: 200 `{"recorded": bool}`, or 503 when the
+/// store failed (logged with `what` and the error, which names no person).
+fn recorded(outcome: Result<bool, impl std::fmt::Display>, what: &str) -> Response {
+    match outcome {
         Ok(recorded) => {
             to_axum(api_http::json(http::StatusCode::OK, &serde_json::json!({ "recorded": recorded })))
         }
         Err(error) => {
-            tracing::error!(%error, "a scan result could not be recorded");
+            tracing::error!(%error, "{what} could not be recorded");
             to_axum(ApiError::unavailable(1).into_response())
         }
     }

@@ -9,8 +9,8 @@
 
 import * as api from './api.js';
 import { setBusy } from './busy.js';
-import { ERROR_CODES, STATUSES } from './fields.js';
-import { contentTypeOf, FILE_TYPES, formatSize, typeLabel } from './files.js';
+import { DOCUMENT_TYPES, ERROR_CODES, STATUSES } from './fields.js';
+import { contentTypeOf, formatSize, typeLabel } from './files.js';
 import { newIdempotencyKey } from './idempotency.js';
 import { clearHash, tokenFromHash } from './link-token.js';
 import { formatTime } from './review.js';
@@ -103,10 +103,10 @@ function notice(id, messages, { focus = false } = {}) {
 
 // ---------------------------------------------------------------- limits
 
-const typesAccepted = () => (page.limits.types || []).filter((type) => FILE_TYPES.some((t) => t.contentType === type));
+const typesAccepted = () => (page.limits.types || []).filter((type) => DOCUMENT_TYPES.some((t) => t.contentType === type));
 
 function limitsText(limits) {
-  const types = typesAccepted().map((type) => FILE_TYPES.find((t) => t.contentType === type).label.replace('画像', ''));
+  const types = typesAccepted().map((type) => DOCUMENT_TYPES.find((t) => t.contentType === type).label.replace('画像', ''));
   return (
     `提出できるファイル: ${types.join('・')}(1ファイル${formatSize(limits.maxFileBytes)}まで、` +
     `${limits.maxFiles}ファイル・合計${formatSize(limits.maxTotalBytes)}まで)`
@@ -116,7 +116,7 @@ function limitsText(limits) {
 /** The input's `accept`: the types and their endings (a browser may know a file by either). */
 function acceptOf() {
   const accepted = typesAccepted();
-  const endings = FILE_TYPES.filter((t) => accepted.includes(t.contentType)).flatMap((t) => t.extensions.map((e) => `.${e}`));
+  const endings = DOCUMENT_TYPES.filter((t) => accepted.includes(t.contentType)).flatMap((t) => t.extensions.map((e) => `.${e}`));
   return [...accepted, ...endings].join(',');
 }
 

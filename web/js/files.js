@@ -1,4 +1,5 @@
-// Files as people read them: sizes in KB/MB and the accepted types' names,
+// Files as people read them: sizes in KB/MB and the accepted types' names
+// (DOCUMENT_TYPES: Rust's `DocumentType`, generated into fields.js),
 // the same on the documents page (web/documents/) and in the console.
 
 import { DOCUMENT_TYPES } from './fields.js';
@@ -20,15 +21,9 @@ export function formatSize(bytes) {
   return `${mb.toLocaleString('ja-JP', { maximumFractionDigits: 1 })}MB`;
 }
 
-/**
- * The accepted types: their names, and the file name endings a browser may
- * give no type for (Rust's `DocumentType`, generated into fields.js).
- */
-export const FILE_TYPES = DOCUMENT_TYPES;
-
 /** `PDF`, `JPEG画像`, `PNG画像`, or the type itself. */
 export function typeLabel(contentType) {
-  const type = FILE_TYPES.find((t) => t.contentType === contentType);
+  const type = DOCUMENT_TYPES.find((t) => t.contentType === contentType);
   return type ? type.label : contentType || '—';
 }
 
@@ -39,6 +34,6 @@ export function typeLabel(contentType) {
 export function contentTypeOf(file) {
   if (file.type) return file.type;
   const ending = (/\.([^.]+)$/.exec(file.name || '') || [])[1];
-  const type = ending && FILE_TYPES.find((t) => t.extensions.includes(ending.toLowerCase()));
+  const type = ending && DOCUMENT_TYPES.find((t) => t.extensions.includes(ending.toLowerCase()));
   return type ? type.contentType : '';
 }
